@@ -1,0 +1,235 @@
+"""Every number of DESIGN.md, as plain functions of plain values.
+
+Progress, roll-up, expected progress and pace, confidence status and staleness, objective
+status, score colour, forecast and divergence. Nothing here touches the database: the
+queries gather rows and call these, and the unit tests pin each rule with hand-computed cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+ON_TRACK, AT_RISK, STALE, OFF_TRACK = "on_track", "at_risk", "stale", "off_track"
+STATUSES = (OFF_TRACK, STALE, AT_RISK, ON_TRACK)
+"""Statuses from weakest to strongest; an objective takes its weakest key result's."""
+STATUS_LABELS = {
+    ON_TRACK: "On track",
+    AT_RISK: "At risk",
+    STALE: "Stale",
+    OFF_TRACK: "Off track",
+}
+
+DEFAULT_CADENCE_DAYS = 7
+GRACE_DAYS = 3
+"""Days past a key result's cadence before silence makes it stale."""
+
+SCORE_YELLOW = 0.4
+SCORE_GREEN = 0.7
+EXPECTED_SCORE = {"committed": 1.0, "aspirational": 0.7}
+
+FORECAST_MIN_CHECKINS = 3
+DIVERGENCE_BEHIND = -0.2
+"""A pace this far behind (or further) with confidence 7+ is divergent."""
+DIVERGENCE_AHEAD = 0.0
+"""A pace above this with confidence 0-3 is divergent."""
+DIVERGENCE_RUN = 2
+
+
+def clamp01(x: float) -> float:
+    """``x`` limited to the range 0..1."""
+    return min(1.0, max(0.0, x))
+
+
+def kr_progress(kr_type: str, baseline: float | None, target: float | None, value: float | None) -> float:
+    """Progress of a key result, 0..1, given its latest value.
+
+    - ``increase``/``decrease``: (value − baseline) / (target − baseline), clamped to 0..1, so
+      a decrease key result progresses as the value falls and a value past the target is 1.
+    - ``stay_above``/``stay_below``: 1 when the value satisfies the bound (the target), else 0.
+    - ``milestone``: the value itself (0..1, a fraction done), clamped.
+    - No value yet (``None``): the key result sits at its baseline, progress 0.
+    """
+    if value is None:
+        return 0.0
+    if kr_type in ("increase", "decrease"):
+        if baseline is None or target is None or target == baseline:
+            return 0.0
+        return clamp01((value - baseline) / (target - baseline))
+    if kr_type == "stay_above":
+        return 1.0 if target is not None and value >= target else 0.0
+    if kr_type == "stay_below":
+        return 1.0 if target is not None and value <= target else 0.0
+    if kr_type == "milestone":
+        return clamp01(value)
+    raise ValueError(f"unknown key result type {kr_type!r}")
+
+
+def weighted_mean(values: Sequence[float], weights: Sequence[float] | None = None) -> float:
+    """Weighted mean used by every roll-up.
+
+    Items of weight 0 do not count. If no item has weight (all zero, or nothing at all) the
+    plain mean is used, and an empty list gives 0.
+    """
+    values = list(values)
+    if not values:
+        return 0.0
+    weights = [1.0] * len(values) if weights is None else [float(w) for w in weights]
+    if len(weights) != len(values):
+        raise ValueError("values and weights differ in length")
+    total = sum(weights)
+    if total <= 0:
+        return sum(values) / len(values)
+    return sum(v * w for v, w in zip(values, weights)) / total
+
+
+def expected_progress(start: dt.date, end: dt.date, on: dt.date) -> float:
+    """The elapsed fraction of the cycle on a date: 0 before it starts, 1 from its end on."""
+    length = (end - start).days
+    if length <= 0:
+        return 1.0
+    return clamp01((on - start).days / length)
+
+
+def pace(progress: float, expected: float) -> float:
+    """Progress minus expected progress: negative is behind, positive ahead."""
+    return progress - expected
+
+
+def days_left(end: dt.date, on: dt.date) -> int:
+    """Whole days from ``on`` to the cycle's end, never negative."""
+    return max(0, (end - on).days)
+
+
+def confidence_band(confidence: float) -> str:
+    """The status a confidence alone gives: 7–10 on track, 4–6 at risk, 0–3 off track."""
+    if confidence >= 7:
+        return ON_TRACK
+    if confidence >= 4:
+        return AT_RISK
+    return OFF_TRACK
+
+
+def is_stale(
+    last_checkin: dt.date | None,
+    as_of: dt.date,
+    cadence_days: int = DEFAULT_CADENCE_DAYS,
+    grace_days: int = GRACE_DAYS,
+) -> bool:
+    """True when no check-in came within the cadence plus the grace period before ``as_of``.
+
+    A key result that has never been checked in is stale: silence is never green.
+    """
+    if last_checkin is None:
+        return True
+    return (as_of - last_checkin).days > cadence_days + grace_days
+
+
+def kr_status(
+    confidence: float | None,
+    last_checkin: dt.date | None,
+    as_of: dt.date,
+    cadence_days: int = DEFAULT_CADENCE_DAYS,
+    grace_days: int = GRACE_DAYS,
+) -> str:
+    """A key result's status: stale when silent too long, else its last confidence's band.
+
+    Off track stays off track even when stale (it is the weaker of the two).
+    """
+    if confidence is None or last_checkin is None:
+        return STALE
+    band = confidence_band(confidence)
+    if band != OFF_TRACK and is_stale(last_checkin, as_of, cadence_days, grace_days):
+        return STALE
+    return band
+
+
+def weakest_status(statuses: Iterable[str]) -> str:
+    """The weakest of some statuses (an objective's status); none at all is stale."""
+    statuses = list(statuses)
+    if not statuses:
+        return STALE
+    return min(statuses, key=STATUSES.index)
+
+
+def score_colour(score: float) -> str:
+    """Colour band of a score: below 0.4 red, 0.4 to below 0.7 yellow, 0.7 and above green."""
+    if score < SCORE_YELLOW:
+        return "red"
+    if score < SCORE_GREEN:
+        return "yellow"
+    return "green"
+
+
+def final_score(progress: float, override: float | None = None) -> float:
+    """An objective's score at close: the adjusted score if one was set, else its final progress."""
+    return clamp01(progress if override is None else override)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Where a key result is heading: its projected value and score at the cycle's end."""
+
+    projected_value: float
+    projected_score: float
+    slope_per_week: float
+
+    @property
+    def trending_off_track(self) -> bool:
+        """True when the projected score is in the red band (below 0.4)."""
+        return self.projected_score < SCORE_YELLOW
+
+
+def forecast(
+    points: Sequence[tuple[dt.date, float]],
+    end: dt.date,
+    kr_type: str,
+    baseline: float | None,
+    target: float | None,
+) -> Forecast | None:
+    """Fit a least-squares line through the check-ins and project it to the cycle's end.
+
+    Needs at least three check-ins on at least two different days; otherwise ``None``.
+    """
+    if len(points) < FORECAST_MIN_CHECKINS:
+        return None
+    origin = min(d for d, _ in points)
+    xs = [(d - origin).days for d, _ in points]
+    ys = [float(v) for _, v in points]
+    n = len(xs)
+    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    if sxx == 0:
+        return None
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
+    projected = mean_y + slope * ((end - origin).days - mean_x)
+    return Forecast(
+        projected_value=projected,
+        projected_score=kr_progress(kr_type, baseline, target, projected),
+        slope_per_week=slope * 7,
+    )
+
+
+def divergence_kind(confidence: float, pace_value: float) -> str | None:
+    """How one check-in's confidence contradicts its pace: ``"overconfident"``, ``"underconfident"`` or None."""
+    if confidence >= 7 and pace_value <= DIVERGENCE_BEHIND:
+        return "overconfident"
+    if confidence <= 3 and pace_value > DIVERGENCE_AHEAD:
+        return "underconfident"
+    return None
+
+
+def divergence(history: Sequence[tuple[float, float]]) -> str | None:
+    """Divergence of a key result from its check-ins, oldest first, as (confidence, pace) pairs.
+
+    Flagged when the last two check-ins running show the same contradiction: high confidence
+    while far behind pace (``"overconfident"``), or low confidence while ahead
+    (``"underconfident"``).
+    """
+    if len(history) < DIVERGENCE_RUN:
+        return None
+    kinds = {divergence_kind(c, p) for c, p in history[-DIVERGENCE_RUN:]}
+    if len(kinds) == 1:
+        return kinds.pop()
+    return None

@@ -1,0 +1,549 @@
+"""The read side: every query a page needs, returning pandas DataFrames.
+
+Each query is bounded by what a page shows (one cycle, one unit's branch, some key results),
+never by the whole history, and filters on indexed columns; the latest check-in of each key
+result is picked by SQLite through the ``(kr_id, deleted, checkin_date, id)`` index rather
+than by loading every check-in. The numbers themselves come from :mod:`okrdata.numbers`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from okrdata import numbers as n
+
+UNIT_COLUMNS = ["id", "name", "parent_id", "lead_id", "lead_name", "description", "depth", "path", "kind"]
+KR_COLUMNS = [
+    "kr_id", "objective_id", "objective_title", "objective_kind", "unit_id", "unit_name", "cycle_id",
+    "title", "kr_type", "baseline", "target", "unit_label", "weight", "owner_id", "owner_name",
+    "kpi_id", "cadence_days", "checkin_id", "value", "confidence", "last_checkin_date", "note",
+    "checkin_version", "checkin_count", "progress", "expected", "pace", "status", "days_since_checkin",
+    "forecast_value", "forecast_score", "trending_off_track", "divergence",
+]
+OBJECTIVE_COLUMNS = [
+    "objective_id", "cycle_id", "unit_id", "unit_name", "title", "description", "owner_id", "owner_name",
+    "kind", "weight", "parent_objective_id", "parent_kr_id", "parent_title", "score_override",
+    "score_reason", "reflection", "kr_count", "progress", "expected", "pace", "status",
+    "forecast_score", "score",
+]
+
+
+def _frame(db: sqlite_utils.Database, sql: str, params: Sequence | dict = (), columns: list[str] | None = None) -> pd.DataFrame:
+    rows = list(db.query(sql, params))
+    if not rows:
+        return pd.DataFrame(columns=columns or [])
+    return pd.DataFrame(rows)
+
+
+def _day(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+# --- cycles, units, people ---------------------------------------------------------------
+
+
+def cycles(db: sqlite_utils.Database) -> pd.DataFrame:
+    """All cycles, newest first: id, name, start_date, end_date, state."""
+    return _frame(
+        db,
+        "SELECT id, name, start_date, end_date, state FROM cycles ORDER BY start_date DESC, id DESC",
+        columns=["id", "name", "start_date", "end_date", "state"],
+    )
+
+
+def cycle(db: sqlite_utils.Database, cycle_id: int) -> dict | None:
+    """One cycle as a dict, or None when there is no such cycle."""
+    rows = list(db.query("SELECT * FROM cycles WHERE id = ?", [cycle_id]))
+    return rows[0] if rows else None
+
+
+def default_cycle_id(db: sqlite_utils.Database, today: dt.date | None = None) -> int | None:
+    """The cycle to show when none is chosen: the active one running today, else the latest active, else the latest."""
+    today = today or dt.date.today()
+    row = db.execute(
+        """
+        SELECT id FROM cycles
+        ORDER BY (state = 'active' AND start_date <= :d AND end_date >= :d) DESC,
+                 (state = 'active') DESC, start_date DESC, id DESC
+        LIMIT 1
+        """,
+        {"d": today.isoformat()},
+    ).fetchone()
+    return row[0] if row else None
+
+
+def units(db: sqlite_utils.Database, include_archived: bool = False) -> pd.DataFrame:
+    """The unit tree in outline order: id, name, parent, lead, depth, path and kind.
+
+    ``kind`` is ``company`` for the root, ``team`` for a unit with no units below it, else
+    ``department``.
+    """
+    where = "" if include_archived else "WHERE u.archived = 0"
+    df = _frame(
+        db,
+        f"""
+        WITH RECURSIVE tree(id, depth, path) AS (
+            SELECT id, 0, name FROM units WHERE parent_id IS NULL
+            UNION ALL
+            SELECT u.id, t.depth + 1, t.path || ' / ' || u.name
+            FROM units u JOIN tree t ON u.parent_id = t.id
+            WHERE t.depth < 50
+        )
+        SELECT u.id, u.name, u.parent_id, u.lead_id, p.name AS lead_name, u.description,
+               t.depth, t.path,
+               EXISTS (SELECT 1 FROM units c WHERE c.parent_id = u.id AND c.archived = 0) AS has_children
+        FROM tree t JOIN units u ON u.id = t.id
+        LEFT JOIN people p ON p.id = u.lead_id
+        {where}
+        ORDER BY t.path
+        """,
+        columns=UNIT_COLUMNS + ["has_children"],
+    )
+    if df.empty:
+        return pd.DataFrame(columns=UNIT_COLUMNS)
+    df["kind"] = [
+        "company" if depth == 0 else ("department" if children else "team")
+        for depth, children in zip(df["depth"], df["has_children"])
+    ]
+    return df[UNIT_COLUMNS].reset_index(drop=True)
+
+
+def subtree_ids(db: sqlite_utils.Database, unit_id: int) -> list[int]:
+    """The unit and every unit below it, at any depth."""
+    rows = db.execute(
+        """
+        WITH RECURSIVE down(id, depth) AS (
+            SELECT id, 0 FROM units WHERE id = ?
+            UNION ALL
+            SELECT u.id, d.depth + 1 FROM units u JOIN down d ON u.parent_id = d.id WHERE d.depth < 50
+        )
+        SELECT id FROM down
+        """,
+        [unit_id],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def people(db: sqlite_utils.Database) -> pd.DataFrame:
+    """Everyone: id, name, email, role, and the names of the units they lead."""
+    return _frame(
+        db,
+        """
+        SELECT p.id, p.name, p.email, p.role, p.archived,
+               (SELECT group_concat(u.name, ', ') FROM units u WHERE u.lead_id = p.id) AS leads
+        FROM people p ORDER BY p.name
+        """,
+        columns=["id", "name", "email", "role", "archived", "leads"],
+    )
+
+
+# --- key results and objectives ----------------------------------------------------------
+
+
+def _scope(db: sqlite_utils.Database, unit_id: int | None) -> tuple[str, list[int]]:
+    if unit_id is None:
+        return "", []
+    ids = subtree_ids(db, unit_id) or [-1]
+    return f" AND o.unit_id IN ({', '.join('?' * len(ids))})", ids
+
+
+def as_of(cycle_row: dict, today: dt.date | None = None) -> dt.date:
+    """The date a cycle's figures are computed for: today, or the cycle's end once it is over."""
+    today = today or dt.date.today()
+    return min(today, _day(cycle_row["end_date"]))
+
+
+def checkin_history(
+    db: sqlite_utils.Database,
+    cycle_id: int,
+    unit_id: int | None = None,
+    kr_ids: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Every check-in (not deleted) of a cycle's key results, oldest first, with author names.
+
+    Narrowed to a unit's branch and/or some key results when given.
+    """
+    scope_sql, params = _scope(db, unit_id)
+    if kr_ids is not None:
+        ids = [int(i) for i in kr_ids] or [-1]
+        scope_sql += f" AND kr.id IN ({', '.join('?' * len(ids))})"
+        params = params + ids
+    return _frame(
+        db,
+        f"""
+        SELECT c.id AS checkin_id, c.kr_id, kr.title AS kr_title, kr.objective_id, o.unit_id,
+               c.checkin_date, c.value, c.confidence, c.note, c.author_id, p.name AS author_name,
+               c.created_at, c.updated_at, c.version
+        FROM checkins c
+        JOIN key_results kr ON kr.id = c.kr_id
+        JOIN objectives o ON o.id = kr.objective_id
+        LEFT JOIN people p ON p.id = c.author_id
+        WHERE o.cycle_id = ? AND c.deleted = 0 {scope_sql}
+        ORDER BY c.kr_id, c.checkin_date, c.id
+        """,
+        [cycle_id] + params,
+        columns=["checkin_id", "kr_id", "kr_title", "objective_id", "unit_id", "checkin_date", "value",
+                 "confidence", "note", "author_id", "author_name", "created_at", "updated_at", "version"],
+    )
+
+
+def key_results(
+    db: sqlite_utils.Database,
+    cycle_id: int,
+    unit_id: int | None = None,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """The key results of a cycle (a unit's branch when given) with every computed figure.
+
+    One row per key result: its objective and unit, latest check-in (value, confidence, date,
+    note), progress, expected progress and pace, status (with staleness), forecast and
+    divergence. Archived objectives and key results are left out.
+    """
+    cyc = cycle(db, cycle_id)
+    if cyc is None:
+        return pd.DataFrame(columns=KR_COLUMNS)
+    scope_sql, params = _scope(db, unit_id)
+    df = _frame(
+        db,
+        f"""
+        SELECT kr.id AS kr_id, kr.objective_id, o.title AS objective_title, o.kind AS objective_kind,
+               o.unit_id, u.name AS unit_name, o.cycle_id, kr.title, kr.kr_type, kr.baseline, kr.target,
+               kr.unit_label, kr.weight, kr.owner_id, p.name AS owner_name, kr.kpi_id, kr.cadence_days,
+               c.id AS checkin_id, c.value, c.confidence, c.checkin_date AS last_checkin_date, c.note,
+               c.version AS checkin_version
+        FROM key_results kr
+        JOIN objectives o ON o.id = kr.objective_id
+        JOIN units u ON u.id = o.unit_id
+        LEFT JOIN people p ON p.id = kr.owner_id
+        LEFT JOIN checkins c ON c.id = (
+            SELECT c2.id FROM checkins c2
+            WHERE c2.kr_id = kr.id AND c2.deleted = 0
+            ORDER BY c2.checkin_date DESC, c2.id DESC LIMIT 1
+        )
+        WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 {scope_sql}
+        ORDER BY u.name, o.id, kr.id
+        """,
+        [cycle_id] + params,
+    )
+    if df.empty:
+        return pd.DataFrame(columns=KR_COLUMNS)
+    history = checkin_history(db, cycle_id, unit_id)
+    return _with_figures(df, history, cyc, today)
+
+
+def _with_figures(df: pd.DataFrame, history: pd.DataFrame, cyc: dict, today: dt.date | None) -> pd.DataFrame:
+    start, end = _day(cyc["start_date"]), _day(cyc["end_date"])
+    on = as_of(cyc, today)
+    expected = n.expected_progress(start, end, on)
+    by_kr = {kr_id: group for kr_id, group in history.groupby("kr_id")} if not history.empty else {}
+    rows = []
+    for r in df.to_dict("records"):
+        value = None if pd.isna(r["value"]) else r["value"]
+        confidence = None if pd.isna(r["confidence"]) else r["confidence"]
+        last = None if pd.isna(r["last_checkin_date"]) else _day(r["last_checkin_date"])
+        progress = n.kr_progress(r["kr_type"], _num(r["baseline"]), _num(r["target"]), value)
+        hist = by_kr.get(r["kr_id"])
+        points = [] if hist is None else [(_day(d), v) for d, v in zip(hist["checkin_date"], hist["value"])]
+        fc = n.forecast(points, end, r["kr_type"], _num(r["baseline"]), _num(r["target"]))
+        paces = [] if hist is None else [
+            (c, n.pace(n.kr_progress(r["kr_type"], _num(r["baseline"]), _num(r["target"]), v),
+                       n.expected_progress(start, end, d)))
+            for (d, v), c in zip(points, hist["confidence"])
+        ]
+        r.update(
+            value=value,
+            confidence=confidence,
+            checkin_count=len(points),
+            progress=progress,
+            expected=expected,
+            pace=n.pace(progress, expected),
+            status=n.kr_status(confidence, last, on, int(r["cadence_days"])),
+            days_since_checkin=None if last is None else (on - last).days,
+            forecast_value=fc.projected_value if fc else None,
+            forecast_score=fc.projected_score if fc else None,
+            trending_off_track=bool(fc and fc.trending_off_track),
+            divergence=n.divergence(paces),
+        )
+        rows.append(r)
+    return pd.DataFrame(rows, columns=KR_COLUMNS)
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def objectives(
+    db: sqlite_utils.Database,
+    cycle_id: int,
+    unit_id: int | None = None,
+    today: dt.date | None = None,
+    krs: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The objectives of a cycle (a unit's branch when given) with progress, status, forecast and score.
+
+    Progress is the weighted mean of the objective's key results; status is its weakest key
+    result's; ``score`` is the recorded score for a closed cycle (or its final progress when none
+    was recorded) and empty while the cycle runs. Pass ``krs`` (from :func:`key_results`) to
+    avoid computing the key results twice.
+    """
+    cyc = cycle(db, cycle_id)
+    if cyc is None:
+        return pd.DataFrame(columns=OBJECTIVE_COLUMNS)
+    scope_sql, params = _scope(db, unit_id)
+    df = _frame(
+        db,
+        f"""
+        SELECT o.id AS objective_id, o.cycle_id, o.unit_id, u.name AS unit_name, o.title, o.description,
+               o.owner_id, p.name AS owner_name, o.kind, o.weight, o.parent_objective_id, o.parent_kr_id,
+               po.title AS parent_title, o.score AS score_override, o.score_reason, o.reflection
+        FROM objectives o
+        JOIN units u ON u.id = o.unit_id
+        LEFT JOIN people p ON p.id = o.owner_id
+        LEFT JOIN objectives po ON po.id = o.parent_objective_id
+        WHERE o.cycle_id = ? AND o.state = 'active' {scope_sql}
+        ORDER BY u.name, o.id
+        """,
+        [cycle_id] + params,
+    )
+    if df.empty:
+        return pd.DataFrame(columns=OBJECTIVE_COLUMNS)
+    if krs is None:
+        krs = key_results(db, cycle_id, unit_id, today)
+    expected = n.expected_progress(_day(cyc["start_date"]), _day(cyc["end_date"]), as_of(cyc, today))
+    groups = {oid: g for oid, g in krs.groupby("objective_id")} if not krs.empty else {}
+    closed = cyc["state"] == "closed"
+    rows = []
+    for r in df.to_dict("records"):
+        g = groups.get(r["objective_id"])
+        if g is None or g.empty:
+            progress, status, forecast_score, count = 0.0, n.STALE, None, 0
+        else:
+            weights = list(g["weight"])
+            progress = n.weighted_mean(list(g["progress"]), weights)
+            status = n.weakest_status(g["status"])
+            projected = [p if pd.isna(f) else f for p, f in zip(g["progress"], g["forecast_score"])]
+            forecast_score = n.weighted_mean(projected, weights)
+            count = len(g)
+        override = _num(r["score_override"])
+        r.update(
+            kr_count=count,
+            progress=progress,
+            expected=expected,
+            pace=n.pace(progress, expected),
+            status=status,
+            forecast_score=forecast_score,
+            score=n.final_score(progress, override) if closed else override,
+            score_override=override,
+        )
+        rows.append(r)
+    return pd.DataFrame(rows, columns=OBJECTIVE_COLUMNS)
+
+
+def unit_progress(
+    db: sqlite_utils.Database,
+    cycle_id: int,
+    today: dt.date | None = None,
+    objs: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Each unit's progress for a cycle: the weighted mean of the objectives of its whole branch.
+
+    Columns: unit_id, name, parent_id, depth, kind, objective_count, progress, expected, pace,
+    status (the weakest of its branch's objectives; stale when it has none).
+    """
+    tree = units(db)
+    if objs is None:
+        objs = objectives(db, cycle_id, None, today)
+    cyc = cycle(db, cycle_id)
+    expected = n.expected_progress(_day(cyc["start_date"]), _day(cyc["end_date"]), as_of(cyc, today)) if cyc else 0.0
+    children: dict[Any, list[int]] = {}
+    for uid, parent in zip(tree["id"], tree["parent_id"]):
+        children.setdefault(None if pd.isna(parent) else int(parent), []).append(int(uid))
+    by_unit = {int(k): g for k, g in objs.groupby("unit_id")} if not objs.empty else {}
+
+    def branch(uid: int) -> list[int]:
+        out, stack = [], [uid]
+        while stack:
+            u = stack.pop()
+            out.append(u)
+            stack.extend(children.get(u, []))
+        return out
+
+    rows = []
+    for u in tree.to_dict("records"):
+        parts = [by_unit[b] for b in branch(int(u["id"])) if b in by_unit]
+        mine = pd.concat(parts) if parts else None
+        count = 0 if mine is None else len(mine)
+        progress = n.weighted_mean(list(mine["progress"]), list(mine["weight"])) if count else 0.0
+        rows.append(
+            {
+                "unit_id": u["id"], "name": u["name"], "parent_id": u["parent_id"], "depth": u["depth"],
+                "kind": u["kind"], "objective_count": count, "progress": progress, "expected": expected,
+                "pace": n.pace(progress, expected),
+                "status": n.weakest_status(mine["status"]) if count else n.STALE,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["unit_id", "name", "parent_id", "depth", "kind", "objective_count", "progress",
+                 "expected", "pace", "status"],
+    )
+
+
+def cycle_summary(
+    db: sqlite_utils.Database,
+    cycle_id: int,
+    unit_id: int | None = None,
+    today: dt.date | None = None,
+    objs: pd.DataFrame | None = None,
+    krs: pd.DataFrame | None = None,
+) -> dict:
+    """The headline figures of a cycle for a unit's branch (the whole company when ``unit_id`` is None).
+
+    Keys: cycle (its row), as_of, progress (weighted mean of the objectives in scope, each once),
+    expected, pace, days_left, objective_count, kr_count, status_counts (key results per status,
+    every status present), and the objectives' status counts as objective_status_counts.
+    """
+    cyc = cycle(db, cycle_id)
+    if cyc is None:
+        raise KeyError(f"no cycle with id {cycle_id}")
+    if krs is None:
+        krs = key_results(db, cycle_id, unit_id, today)
+    if objs is None:
+        objs = objectives(db, cycle_id, unit_id, today, krs=krs)
+    on = as_of(cyc, today)
+    start, end = _day(cyc["start_date"]), _day(cyc["end_date"])
+    expected = n.expected_progress(start, end, on)
+    progress = n.weighted_mean(list(objs["progress"]), list(objs["weight"])) if not objs.empty else 0.0
+    return {
+        "cycle": cyc,
+        "as_of": on,
+        "progress": progress,
+        "expected": expected,
+        "pace": n.pace(progress, expected),
+        "days_left": n.days_left(end, today or dt.date.today()),
+        "objective_count": len(objs),
+        "kr_count": len(krs),
+        "status_counts": {s: int((krs["status"] == s).sum()) if not krs.empty else 0 for s in n.STATUSES},
+        "objective_status_counts": {
+            s: int((objs["status"] == s).sum()) if not objs.empty else 0 for s in n.STATUSES
+        },
+    }
+
+
+# --- KPIs --------------------------------------------------------------------------------
+
+KPI_COLUMNS = [
+    "kpi_id", "unit_id", "unit_name", "name", "unit_label", "target_type", "target", "warning",
+    "frequency_days", "description", "last_value", "last_reading_date", "reading_count", "health",
+    "days_since_reading", "overdue", "linked_krs",
+]
+
+
+def kpi_health(target_type: str, target: float, warning: float | None, value: float | None) -> str:
+    """A KPI's health from its latest reading: ``healthy``, ``warning``, ``breached`` or ``no_data``.
+
+    For stay above / increase to, a value below the target is breached and one below the
+    warning threshold (which sits above the target) is a warning; mirrored for stay below /
+    decrease to.
+    """
+    if value is None:
+        return "no_data"
+    upward = target_type in ("stay_above", "increase")
+    if upward:
+        if value < target:
+            return "breached"
+        if warning is not None and value < warning:
+            return "warning"
+    else:
+        if value > target:
+            return "breached"
+        if warning is not None and value > warning:
+            return "warning"
+    return "healthy"
+
+
+def kpis(db: sqlite_utils.Database, unit_id: int | None = None, today: dt.date | None = None) -> pd.DataFrame:
+    """The KPIs of a unit's branch (or all), each with its latest reading, health and whether it is overdue.
+
+    A KPI is overdue when its last reading is older than its expected frequency plus the grace
+    period (or it has none).
+    """
+    today = today or dt.date.today()
+    scope = ""
+    params: list = []
+    if unit_id is not None:
+        ids = subtree_ids(db, unit_id) or [-1]
+        scope = f" AND k.unit_id IN ({', '.join('?' * len(ids))})"
+        params = ids
+    df = _frame(
+        db,
+        f"""
+        SELECT k.id AS kpi_id, k.unit_id, u.name AS unit_name, k.name, k.unit_label, k.target_type,
+               k.target, k.warning, k.frequency_days, k.description,
+               r.value AS last_value, r.reading_date AS last_reading_date,
+               (SELECT count(*) FROM kpi_readings r3 WHERE r3.kpi_id = k.id) AS reading_count,
+               (SELECT group_concat(kr.id) FROM key_results kr WHERE kr.kpi_id = k.id AND kr.archived = 0) AS linked_krs
+        FROM kpis k
+        JOIN units u ON u.id = k.unit_id
+        LEFT JOIN kpi_readings r ON r.id = (
+            SELECT r2.id FROM kpi_readings r2 WHERE r2.kpi_id = k.id
+            ORDER BY r2.reading_date DESC, r2.id DESC LIMIT 1
+        )
+        WHERE k.archived = 0 {scope}
+        ORDER BY u.name, k.name
+        """,
+        params,
+    )
+    if df.empty:
+        return pd.DataFrame(columns=KPI_COLUMNS)
+    health, since, overdue = [], [], []
+    for r in df.to_dict("records"):
+        value = _num(r["last_value"])
+        health.append(kpi_health(r["target_type"], r["target"], _num(r["warning"]), value))
+        if value is None:
+            since.append(None)
+            overdue.append(True)
+        else:
+            days = (today - _day(r["last_reading_date"])).days
+            since.append(days)
+            overdue.append(days > int(r["frequency_days"]) + n.GRACE_DAYS)
+    df["health"], df["days_since_reading"], df["overdue"] = health, since, overdue
+    df["linked_krs"] = [
+        [] if not isinstance(x, str) or not x else [int(i) for i in x.split(",")] for x in df["linked_krs"]
+    ]
+    return df[KPI_COLUMNS]
+
+
+def kpi_readings(
+    db: sqlite_utils.Database, kpi_ids: Sequence[int], since: dt.date | None = None
+) -> pd.DataFrame:
+    """Readings of some KPIs, oldest first, optionally from a date on."""
+    ids = [int(i) for i in kpi_ids] or [-1]
+    params: list = list(ids)
+    extra = ""
+    if since is not None:
+        extra = " AND reading_date >= ?"
+        params.append(since.isoformat())
+    return _frame(
+        db,
+        f"""
+        SELECT kpi_id, reading_date, value, author_id FROM kpi_readings
+        WHERE kpi_id IN ({', '.join('?' * len(ids))}) {extra}
+        ORDER BY kpi_id, reading_date, id
+        """,
+        params,
+        columns=["kpi_id", "reading_date", "value", "author_id"],
+    )
+
+
+def is_demo(db: sqlite_utils.Database) -> bool:
+    """True when the database holds the demo organisation (until the owner starts their own)."""
+    if "settings" not in db.table_names():
+        return False
+    row = db.execute("SELECT value FROM settings WHERE key = 'demo'").fetchone()
+    return bool(row and row[0] == "1")
