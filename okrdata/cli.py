@@ -1,0 +1,193 @@
+"""The ``okr`` command line, for admins and scripts.
+
+Every command takes ``--db PATH`` (default: ``$OKR_DB``, else ``data/okr.db``) and turns
+invalid input into a one-line error and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from okrdata import queries, quality, schema
+from okrdata.db import connect, db_path
+from okrdata.errors import ValidationError
+
+DB_OPTION = click.option(
+    "--db",
+    "db_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The database file (default: $OKR_DB, else data/okr.db).",
+)
+
+
+def friendly_errors(fn: Callable) -> Callable:
+    """Report a ValidationError as ``Error: field: message`` with exit status 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            raise SystemExit(2) from None
+
+    return wrapper
+
+
+def has_data(path: Path) -> bool:
+    """True when the file exists and holds at least one unit."""
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    db = connect(path)
+    try:
+        return "units" in db.table_names() and db["units"].count > 0
+    finally:
+        db.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="okr-dashboard")
+def cli() -> None:
+    """OKR dashboard administration: create, fill, check and upgrade the database."""
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--fresh", is_flag=True, help="Move an existing database aside (to PATH.bak) and start empty.")
+@friendly_errors
+def init(db_file: Path | None, fresh: bool) -> None:
+    """Create the database, or upgrade an existing one in place.
+
+    On a database holding the demo, --fresh moves it aside and starts your own, empty one.
+    """
+    path = db_path(db_file)
+    if fresh and path.exists():
+        backup = path.with_name(path.name + ".bak")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(str(path) + suffix)
+            if source.exists():
+                shutil.move(source, Path(str(backup) + suffix))
+        click.echo(f"Moved the old database to {backup}")
+    db = connect(path)
+    ran = schema.migrate(db)
+    if queries.is_demo(db):
+        click.echo(f"{path} holds the demo organisation; run `okr init --fresh --db {path}` to start your own.")
+    if ran:
+        click.echo(f"{path}: applied {len(ran)} migration(s): {', '.join(ran)}")
+    click.echo(f"{path} is at schema version {schema.schema_version(db)}.")
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@friendly_errors
+def demo(db_file: Path | None, force: bool) -> None:
+    """Fill a new database with the demo organisation (dates relative to today)."""
+    from okrdata.seed import load_demo
+
+    path = _fresh_target(db_file, force)
+    db = connect(path)
+    counts = load_demo(db)
+    click.echo(f"Loaded the demo organisation into {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--scale", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many times the demo's size.")
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@friendly_errors
+def synth(db_file: Path | None, scale: int, force: bool) -> None:
+    """Generate an organisation SCALE times the demo's size, with two years of weekly check-ins."""
+    from tqdm import tqdm
+
+    from okrdata.synth import synthesize
+
+    path = _fresh_target(db_file, force)
+    db = connect(path)
+    with tqdm(total=1, unit="row", unit_scale=True, desc=f"synth x{scale}") as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        counts = synthesize(db, scale, progress=progress)
+    click.echo(f"Generated into {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+def _fresh_target(db_file: Path | None, force: bool) -> Path:
+    path = db_path(db_file)
+    if has_data(path):
+        if not force:
+            raise ValidationError("--db", f"{path} holds data already; pass --force to replace it.")
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    return path
+
+
+def resolve_cycle(db, cycle: str | None) -> int:
+    """A cycle id from a name or id given on the command line (default: the current cycle)."""
+    if cycle is None:
+        found = queries.default_cycle_id(db, dt.date.today())
+        if found is None:
+            raise ValidationError("--cycle", "the database has no cycles yet.")
+        return found
+    table = queries.cycles(db)
+    match = table[(table["name"].str.lower() == cycle.strip().lower()) | (table["id"].astype(str) == cycle.strip())]
+    if match.empty:
+        raise ValidationError("--cycle", f"no cycle is called {cycle!r}; known: {', '.join(table['name'])}.")
+    return int(match.iloc[0]["id"])
+
+
+def resolve_unit(db, unit: str | None) -> int | None:
+    """A unit id from a name or id given on the command line (None: the whole organisation)."""
+    if unit is None:
+        return None
+    table = queries.units(db)
+    match = table[(table["name"].str.lower() == unit.strip().lower()) | (table["id"].astype(str) == unit.strip())]
+    if match.empty:
+        raise ValidationError("--unit", f"no unit is called {unit!r}.")
+    return int(match.iloc[0]["id"])
+
+
+def open_existing(db_file: Path | None):
+    """Connect to a database that must exist already (and bring its schema up to date)."""
+    path = db_path(db_file)
+    if not path.exists():
+        raise ValidationError("--db", f"{path} does not exist; create it with `okr init` or `okr demo`.")
+    db = connect(path)
+    schema.migrate(db)
+    return db
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--cycle", default=None, help="Cycle name or id (default: the current cycle).")
+@click.option("--unit", default=None, help="Only this unit's branch (name or id).")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when there is any warning.")
+@friendly_errors
+def lint(db_file: Path | None, cycle: str | None, unit: str | None, strict: bool) -> None:
+    """Run the OKR coach's quality checks on a cycle and print the findings."""
+    db = open_existing(db_file)
+    cycle_id = resolve_cycle(db, cycle)
+    found = quality.findings(db, cycle_id, resolve_unit(db, unit))
+    name = queries.cycle(db, cycle_id)["name"]
+    if not found:
+        click.echo(f"{name}: no findings. These OKRs follow the rules of thumb.")
+        return
+    click.echo(f"{name}: {len(found)} finding(s)")
+    for f in found:
+        click.echo(f"  [{f.severity}] {quality.RULE_TITLES[f.rule]}: {f.advice}")
+    if strict and any(f.severity == "warning" for f in found):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,217 @@
+"""The OKR coach: quality checks on a cycle's OKRs, returned as findings.
+
+Findings are advice shown beside the OKRs they concern, never a block on saving. Each rule
+of DESIGN.md ("Quality checks") is a function from the cycle's rows to findings, and
+:func:`findings` runs them all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+import sqlite_utils
+
+from okrdata.queries import subtree_ids
+
+MAX_OBJECTIVES_PER_UNIT = 3
+MIN_KRS, MAX_KRS = 2, 5
+MAX_KRS_PER_OWNER = 5
+MAX_ACTIVE_KRS = 50
+
+ACTIVITY_VERBS = (
+    "launch", "implement", "hold", "write", "migrate", "build", "create", "deliver", "ship",
+    "release", "complete", "finish", "run", "organise", "organize", "set up", "setup", "introduce",
+    "roll out", "rollout", "design", "develop", "deploy", "publish", "hire", "start", "conduct",
+    "prepare", "update", "refactor", "document", "host", "attend", "install", "rewrite", "redesign",
+)
+FROM_TO = re.compile(r"\bfrom\b.+\bto\b", re.IGNORECASE)
+STARTS_WITH_ACTIVITY = re.compile(r"^\s*(" + "|".join(re.escape(v) for v in ACTIVITY_VERBS) + r")\b", re.IGNORECASE)
+
+RULE_TITLES = {
+    "too_many_objectives": "Too many objectives",
+    "kr_count": "Key result count",
+    "activity_kr": "Activity, not outcome",
+    "missing_goal": "No baseline or target",
+    "unaligned": "Not aligned",
+    "owner_overload": "Owner overloaded",
+    "too_many_krs": "Too many key results",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of coaching advice: which rule, how serious, about what, and what to do."""
+
+    rule: str
+    severity: str  # "warning" or "info"
+    advice: str
+    unit_id: int | None = None
+    objective_id: int | None = None
+    kr_id: int | None = None
+    subject: str = ""
+
+
+def reads_as_activity(title: str) -> bool:
+    """True when a key result's title starts with an activity verb and states no *from X to Y*."""
+    return bool(STARTS_WITH_ACTIVITY.match(title or "")) and not FROM_TO.search(title or "")
+
+
+def _rows(db: sqlite_utils.Database, cycle_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    objectives = pd.DataFrame(
+        list(
+            db.query(
+                """
+                SELECT o.id, o.title, o.unit_id, u.name AS unit_name, u.parent_id AS unit_parent_id,
+                       o.parent_objective_id
+                FROM objectives o JOIN units u ON u.id = o.unit_id
+                WHERE o.cycle_id = ? AND o.state = 'active' ORDER BY o.id
+                """,
+                [cycle_id],
+            )
+        ),
+        columns=["id", "title", "unit_id", "unit_name", "unit_parent_id", "parent_objective_id"],
+    )
+    krs = pd.DataFrame(
+        list(
+            db.query(
+                """
+                SELECT kr.id, kr.title, kr.kr_type, kr.baseline, kr.target, kr.objective_id, o.unit_id,
+                       kr.owner_id, p.name AS owner_name
+                FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
+                LEFT JOIN people p ON p.id = kr.owner_id
+                WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 ORDER BY kr.id
+                """,
+                [cycle_id],
+            )
+        ),
+        columns=["id", "title", "kr_type", "baseline", "target", "objective_id", "unit_id", "owner_id", "owner_name"],
+    )
+    return objectives, krs
+
+
+def too_many_objectives(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
+    """A unit with more than three objectives in the cycle."""
+    out = []
+    for (unit_id, unit_name), group in objectives.groupby(["unit_id", "unit_name"]):
+        if len(group) > MAX_OBJECTIVES_PER_UNIT:
+            out.append(Finding(
+                "too_many_objectives", "warning",
+                f"{unit_name} has {len(group)} objectives this cycle; focus on {MAX_OBJECTIVES_PER_UNIT} "
+                "or fewer, and move the rest to the backlog or the next cycle.",
+                unit_id=int(unit_id), subject=unit_name,
+            ))
+    return out
+
+
+def kr_count(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
+    """An objective with fewer than two or more than five key results."""
+    counts = krs.groupby("objective_id").size()
+    out = []
+    for o in objectives.itertuples():
+        count = int(counts.get(o.id, 0))
+        if count < MIN_KRS:
+            advice = (f"has {count} key result{'s' if count != 1 else ''}; add measurable outcomes until "
+                      f"{MIN_KRS} or 3 of them together prove the objective is met.")
+        elif count > MAX_KRS:
+            advice = f"has {count} key results; keep the {MAX_KRS} that matter most (2-3 is typical)."
+        else:
+            continue
+        out.append(Finding("kr_count", "warning", f"{o.title!r} {advice}",
+                           unit_id=int(o.unit_id), objective_id=int(o.id), subject=o.title))
+    return out
+
+
+def activity_krs(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
+    """A key result that reads as an activity (launch, implement, migrate…) with no *from X to Y*."""
+    return [
+        Finding(
+            "activity_kr", "warning",
+            f"{k.title!r} reads as an activity, not an outcome; say what it changes, from X to Y "
+            "(for example the adoption or time it should move).",
+            unit_id=int(k.unit_id), objective_id=int(k.objective_id), kr_id=int(k.id), subject=k.title,
+        )
+        for k in krs.itertuples()
+        if reads_as_activity(k.title)
+    ]
+
+
+def missing_goals(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
+    """A key result with no baseline or no target (where its type needs them)."""
+    out = []
+    for k in krs.itertuples():
+        needs_baseline = k.kr_type in ("increase", "decrease")
+        missing = [name for name, value, needed in (("baseline", k.baseline, needs_baseline),
+                                                    ("target", k.target, k.kr_type != "milestone"))
+                   if needed and pd.isna(value)]
+        if missing:
+            out.append(Finding(
+                "missing_goal", "warning",
+                f"{k.title!r} has no {' and no '.join(missing)}; without them its progress cannot be measured.",
+                unit_id=int(k.unit_id), objective_id=int(k.objective_id), kr_id=int(k.id), subject=k.title,
+            ))
+    return out
+
+
+def unaligned(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
+    """An objective of a team or department aligned to nothing above it."""
+    return [
+        Finding(
+            "unaligned", "info",
+            f"{o.title!r} ({o.unit_name}) is aligned to nothing; link it to the objective or key result "
+            "above it that it serves, so everyone sees the line of sight.",
+            unit_id=int(o.unit_id), objective_id=int(o.id), subject=o.title,
+        )
+        for o in objectives.itertuples()
+        if not pd.isna(o.unit_parent_id) and pd.isna(o.parent_objective_id)
+    ]
+
+
+def owner_overload(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
+    """One person owning more than five key results in the cycle."""
+    out = []
+    owned = krs.dropna(subset=["owner_id"])
+    for (owner_id, owner_name), group in owned.groupby(["owner_id", "owner_name"]):
+        if len(group) > MAX_KRS_PER_OWNER:
+            out.append(Finding(
+                "owner_overload", "warning",
+                f"{owner_name} owns {len(group)} key results; spread ownership so each gets attention "
+                f"(at most {MAX_KRS_PER_OWNER} each).",
+                subject=owner_name,
+            ))
+    return out
+
+
+def too_many_krs(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
+    """An organisation tracking more than about fifty key results in the cycle."""
+    if len(krs) > MAX_ACTIVE_KRS:
+        return [Finding(
+            "too_many_krs", "warning",
+            f"The organisation tracks {len(krs)} key results this cycle; past about {MAX_ACTIVE_KRS} "
+            "nobody can follow them. Cut to the ones that matter.",
+            subject="Organisation",
+        )]
+    return []
+
+
+RULES = (too_many_objectives, kr_count, activity_krs, missing_goals, unaligned, owner_overload, too_many_krs)
+
+
+def findings(db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None) -> list[Finding]:
+    """Every finding for a cycle; with ``unit_id``, only those about that unit's branch.
+
+    Organisation-wide findings (owner overload, too many key results) are kept for every unit.
+    """
+    objectives, krs = _rows(db, cycle_id)
+    result = [f for rule in RULES for f in rule(objectives, krs)]
+    if unit_id is not None:
+        branch = set(subtree_ids(db, unit_id))
+        result = [f for f in result if f.unit_id is None or f.unit_id in branch]
+    return result
+
+
+def findings_frame(db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
+    """:func:`findings` as a DataFrame with a readable ``rule_title`` column."""
+    rows = [asdict(f) | {"rule_title": RULE_TITLES[f.rule]} for f in findings(db, cycle_id, unit_id)]
+    return pd.DataFrame(rows, columns=["rule", "rule_title", "severity", "advice", "unit_id", "objective_id", "kr_id", "subject"])
