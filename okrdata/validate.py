@@ -14,6 +14,7 @@ from okrdata.errors import ValidationError
 
 MAX_TITLE = 300
 MAX_TEXT = 10_000
+MAX_WEIGHT = 1_000
 
 
 def text(field: str, value: Any, *, required: bool = True, max_length: int = MAX_TITLE) -> str:
@@ -67,8 +68,8 @@ def weight(field: str, value: Any) -> float:
     if value is None or (isinstance(value, str) and not value.strip()):
         return 1.0
     result = number(field, value)
-    if result < 0:
-        raise ValidationError(field, f"must be zero or more; got {result:g}.")
+    if not 0 <= result <= MAX_WEIGHT:
+        raise ValidationError(field, f"must be from 0 to {MAX_WEIGHT}; got {result:g}.")
     return result
 
 

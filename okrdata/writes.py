@@ -16,6 +16,7 @@ import sqlite_utils
 from okrdata import validate as v
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
+from okrdata.queries import subtree_ids
 from okrdata.schema import (
     CYCLE_STATES,
     KPI_TARGET_TYPES,
@@ -36,6 +37,8 @@ def _row(db: sqlite_utils.Database, table: str, row_id: Any, field: str) -> dict
         key = int(row_id)
     except (TypeError, ValueError):
         raise ValidationError(field, f"must be the id of a row of {table}, not {row_id!r}.") from None
+    if isinstance(row_id, float) and row_id != key:
+        raise ValidationError(field, f"must be the id of a row of {table}, not {row_id!r}.")
     rows = list(db.query(f"SELECT * FROM {table} WHERE id = ?", [key]))
     if not rows:
         raise ValidationError(field, f"there is no {table[:-1].replace('_', ' ')} with id {key}.")
@@ -198,24 +201,22 @@ def _alignment(db, cycle: dict, unit: dict, parent_objective_id: Any, parent_kr_
     """Check an objective's alignment; return (parent_objective_id, parent_kr_id)."""
     parent_kr = _optional_row(db, "key_results", parent_kr_id, "parent_kr")
     parent_obj = _optional_row(db, "objectives", parent_objective_id, "parent_objective")
+    field = "parent_objective"
     if parent_kr is not None:
         kr_objective = _row(db, "objectives", parent_kr["objective_id"], "parent_kr")
         if parent_obj is not None and parent_obj["id"] != kr_objective["id"]:
             raise ValidationError("parent_kr", "belongs to another objective than the parent objective given.")
-        parent_obj = kr_objective
+        parent_obj, field = kr_objective, "parent_kr"
     if parent_obj is None:
         return None, None
     if self_id is not None and parent_obj["id"] == self_id:
-        raise ValidationError("parent_objective", "an objective cannot align to itself.")
+        raise ValidationError(field, "an objective cannot align to itself.")
     if parent_obj["cycle_id"] != cycle["id"]:
-        raise ValidationError(
-            "parent_objective", "belongs to another cycle; align to an objective of the same cycle."
-        )
+        raise ValidationError(field, "belongs to another cycle; align to an objective of the same cycle.")
     allowed_units = {unit["id"], *unit_ancestors(db, unit["id"])}
     if parent_obj["unit_id"] not in allowed_units:
         raise ValidationError(
-            "parent_objective",
-            "belongs to a unit that is not above this one; align to the objectives of a parent unit.",
+            field, "belongs to a unit that is not above this one; align to the objectives of a parent unit."
         )
     if self_id is not None:
         # Walking up from the parent must never reach this objective again.
@@ -223,8 +224,8 @@ def _alignment(db, cycle: dict, unit: dict, parent_objective_id: Any, parent_kr_
         while current and current["parent_objective_id"] and current["id"] not in seen:
             seen.add(current["id"])
             if current["parent_objective_id"] == self_id:
-                raise ValidationError("parent_objective", "would make the alignment a loop.")
-            current = _row(db, "objectives", current["parent_objective_id"], "parent_objective")
+                raise ValidationError(field, "would make the alignment a loop.")
+            current = _row(db, "objectives", current["parent_objective_id"], field)
     return parent_obj["id"], parent_kr["id"] if parent_kr else None
 
 
@@ -277,15 +278,28 @@ def update_objective(db: sqlite_utils.Database, objective_id: int, **changes: An
         clean["weight"] = v.weight("weight", changes["weight"])
     if "state" in changes:
         clean["state"] = v.choice("state", changes["state"], ("active", "archived"))
-    if "parent_objective_id" in changes or "parent_kr_id" in changes or "unit_id" in changes:
-        clean["parent_objective_id"], clean["parent_kr_id"] = _alignment(
-            db,
-            cycle,
-            unit,
-            changes.get("parent_objective_id", obj["parent_objective_id"]),
-            changes.get("parent_kr_id", obj["parent_kr_id"]),
-            obj["id"],
-        )
+    if "parent_objective_id" in changes or "parent_kr_id" in changes:
+        # A new parent objective replaces the whole alignment, key result included.
+        parent_objective_id = changes.get("parent_objective_id")
+        parent_kr_id = changes.get("parent_kr_id")
+    else:
+        parent_objective_id, parent_kr_id = obj["parent_objective_id"], obj["parent_kr_id"]
+    clean["parent_objective_id"], clean["parent_kr_id"] = _alignment(
+        db, cycle, unit, parent_objective_id, parent_kr_id, obj["id"]
+    )
+    if unit["id"] != obj["unit_id"]:
+        branch = set(subtree_ids(db, unit["id"]))
+        for child in db.query(
+            "SELECT o.title, o.unit_id, u.name FROM objectives o JOIN units u ON u.id = o.unit_id "
+            "WHERE o.parent_objective_id = ? AND o.state = 'active'",
+            [obj["id"]],
+        ):
+            if child["unit_id"] not in branch:
+                raise ValidationError(
+                    "unit",
+                    f"{child['title']!r} ({child['name']}) aligns to this objective and would no longer "
+                    "sit below it; re-align that objective first.",
+                )
     with transaction(db):
         db["objectives"].update(obj["id"], clean)
 

@@ -1,0 +1,119 @@
+"""The okr command: each command works on a path, and bad input is a clear error, not a traceback."""
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from okrdata import schema
+from okrdata.cli import cli
+from okrdata.db import connect
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def run(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = README.read_text()
+    for name in cli.commands:
+        assert re.search(rf"`okr {name}\b", readme), f"okr {name} is missing from the README"
+
+
+def test_init_creates_an_empty_database_at_the_current_schema(tmp_path):
+    path = tmp_path / "new.db"
+    result = run("init", "--db", path)
+    assert result.exit_code == 0
+    db = connect(path)
+    assert schema.schema_version(db) == schema.SCHEMA_VERSION
+    assert db["units"].count == 0
+
+
+def test_init_upgrades_an_older_database_keeping_its_rows(tmp_path):
+    path = tmp_path / "old.db"
+    db = connect(path)
+    schema.migrate(db, upto=1)
+    db["people"].insert({"name": "Ann", "email": "ann@example.com", "role": "admin"})
+    db.close()
+    result = run("init", "--db", path)
+    assert result.exit_code == 0
+    assert "applied 2 migration" in result.output
+    db = connect(path)
+    assert db["people"].count == 1
+    assert schema.schema_version(db) == schema.SCHEMA_VERSION
+
+
+def test_demo_fills_a_new_database_and_refuses_to_overwrite(tmp_path):
+    path = tmp_path / "demo.db"
+    assert run("demo", "--db", path).exit_code == 0
+    db = connect(path)
+    units = db["units"].count
+    assert units >= 10
+    db.close()
+    again = run("demo", "--db", path)
+    assert again.exit_code == 2
+    assert "--db" in again.output and "--force" in again.output
+    assert run("demo", "--db", path, "--force").exit_code == 0
+    assert connect(path)["units"].count == units
+
+
+def test_init_fresh_moves_the_demo_aside(tmp_path):
+    path = tmp_path / "okr.db"
+    run("demo", "--db", path)
+    result = run("init", "--fresh", "--db", path)
+    assert result.exit_code == 0
+    assert (tmp_path / "okr.db.bak").exists()
+    assert connect(path)["units"].count == 0
+
+
+def test_lint_on_the_demo_names_the_planted_problems(tmp_path):
+    path = tmp_path / "demo.db"
+    run("demo", "--db", path)
+    result = run("lint", "--db", path)
+    assert result.exit_code == 0
+    for title in ("Too many objectives", "Key result count", "Activity, not outcome", "Not aligned", "Owner overloaded"):
+        assert title in result.output
+    assert "Too many key results" not in result.output
+
+
+def test_lint_strict_fails_on_warnings(tmp_path):
+    path = tmp_path / "demo.db"
+    run("demo", "--db", path)
+    assert run("lint", "--db", path, "--strict").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["lint", "--db", "{missing}"], "does not exist"),
+        (["lint", "--db", "{demo}", "--cycle", "1999 Q9"], "--cycle: no cycle is called"),
+        (["lint", "--db", "{demo}", "--unit", "Nowhere"], "--unit: no unit is called"),
+        (["synth", "--db", "{new}", "--scale", "0"], "Invalid value for '--scale'"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(tmp_path, args, message):
+    demo = tmp_path / "demo.db"
+    run("demo", "--db", demo)
+    before = sqlite3.connect(demo).execute("SELECT count(*) FROM checkins").fetchone()
+    paths = {"missing": tmp_path / "missing.db", "demo": demo, "new": tmp_path / "new.db"}
+    result = run(*[a.format(**paths) for a in args])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert sqlite3.connect(demo).execute("SELECT count(*) FROM checkins").fetchone() == before
+
+
+def test_synth_generates_a_larger_organisation(tmp_path):
+    demo, big = tmp_path / "demo.db", tmp_path / "big.db"
+    run("demo", "--db", demo)
+    result = run("synth", "--db", big, "--scale", 2)
+    assert result.exit_code == 0, result.output
+    count = lambda p, t: sqlite3.connect(p).execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: E731
+    assert count(big, "units") > count(demo, "units")
+    assert count(big, "cycles") == 8
