@@ -1,0 +1,147 @@
+"""Overview: the pulse of the chosen cycle for the company or one unit's branch.
+
+Headline figures (progress against the expected pace, days left, how many objectives and key
+results), key results per status, progress by unit, the key results that need attention, and
+the OKR coach's notes. Every figure comes from :func:`okrdata.queries.cycle_summary`,
+:func:`~okrdata.queries.unit_progress`, :func:`~okrdata.queries.key_results` and
+:func:`okrdata.quality.findings_frame`, through the cached readers of :mod:`ui.data`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
+from ui import badges, charts, data, sidebar, tables
+
+scope = sidebar.current()
+st.title("Overview")
+
+if scope.cycle_id is None:
+    st.info(
+        "There are no cycles yet. Run `okr demo` to load the demo organisation, "
+        "or create a cycle in Manage.",
+        icon=":material/event_busy:",
+    )
+    st.page_link("pages/manage.py", label="Open Manage", icon=":material/settings:")
+    st.stop()
+
+sidebar.scope_caption(scope)
+summary = data.cycle_summary(scope.cycle_id, scope.unit_id)
+who = scope.company_name if scope.unit_id is None else scope.unit_name
+
+if summary["objective_count"] == 0:
+    st.info(
+        f"{who} has no objectives in {scope.cycle['name']}, nor has any unit below it. "
+        "Pick another unit or cycle in the sidebar, or add objectives in Manage.",
+        icon=":material/inbox:",
+    )
+    st.page_link("pages/manage.py", label="Open Manage", icon=":material/settings:", query_params=scope.query_params())
+    st.stop()
+
+# --- headline figures ---------------------------------------------------------------------
+closed = summary["cycle"]["state"] == "closed"
+behind = summary["pace"] < 0 and round(summary["pace"] * 100) != 0
+cols = st.columns(6)
+cols[0].metric(
+    "Progress",
+    badges.pct(summary["progress"]),
+    help="Weighted mean progress of the objectives in scope, each counted once.",
+    border=True,
+)
+cols[1].metric(
+    "Expected",
+    badges.pct(summary["expected"]),
+    help="The elapsed fraction of the cycle"
+    + (" (all of it: the cycle is over)" if closed else " by today")
+    + ": where progress would be on a straight line to 100%.",
+    border=True,
+)
+cols[2].metric(
+    "Pace",
+    badges.pace(summary["pace"]),
+    delta="behind pace" if behind else "on or ahead of pace",
+    delta_color=badges.pace_colour(summary["pace"]),
+    delta_arrow="down" if behind else "up",
+    help="Progress minus expected progress, in percentage points.",
+    border=True,
+)
+cols[3].metric(
+    "Days left",
+    str(summary["days_left"]),
+    help=f"Until the cycle ends on {badges.day(summary['cycle']['end_date'])}.",
+    border=True,
+)
+cols[4].metric("Objectives", str(summary["objective_count"]), border=True)
+cols[5].metric("Key results", str(summary["kr_count"]), border=True)
+
+# --- statuses -----------------------------------------------------------------------------
+st.subheader("Key results by status")
+counts = summary["status_counts"]
+help_text = {
+    ON_TRACK: "Last confidence 7–10 and checked in on time.",
+    AT_RISK: "Last confidence 4–6.",
+    OFF_TRACK: "Last confidence 0–3.",
+    STALE: "No check-in within its cadence plus the grace period, or never checked in.",
+}
+for col, status in zip(st.columns(4), (ON_TRACK, AT_RISK, OFF_TRACK, STALE)):
+    col.metric(
+        f"{badges.icon(status)} {badges.label(status)}",
+        str(counts.get(status, 0)),
+        help=help_text[status],
+        border=True,
+    )
+objective_counts = summary["objective_status_counts"]
+st.caption(
+    "Objectives (each takes its weakest key result's status): "
+    + " · ".join(
+        f"{badges.label(s)} {objective_counts.get(s, 0)}" for s in (ON_TRACK, AT_RISK, OFF_TRACK, STALE)
+    )
+)
+
+# --- progress by unit ---------------------------------------------------------------------
+st.subheader("Progress by unit")
+progress = data.unit_progress(scope.cycle_id)
+if scope.unit_id is not None:
+    branch = set(data.subtree_ids(scope.unit_id))
+    progress = progress[progress["unit_id"].isin(branch)]
+with_okrs = progress[progress["objective_count"] > 0]
+without = progress[progress["objective_count"] == 0]
+if with_okrs.empty:
+    st.caption("No unit in this branch has objectives in this cycle.")
+else:
+    st.altair_chart(charts.unit_progress(with_okrs), width="stretch")
+    st.caption(
+        "Each bar is a unit's whole branch; the black tick marks the progress expected by today."
+        + (f" No objectives: {', '.join(without['name'])}." if not without.empty else "")
+    )
+
+# --- key results that need attention ------------------------------------------------------
+st.subheader("Key results that need attention")
+krs = data.key_results(scope.cycle_id, scope.unit_id)
+attention = tables.needing_attention(krs)
+if krs.empty:
+    st.caption("No key results in scope yet.")
+elif attention.empty:
+    st.success("Nothing needs attention: every key result is on track, checked in and on course.",
+               icon=":material/check_circle:")
+else:
+    st.caption(
+        f"{len(attention)} of {len(krs)} key results: at risk, off track or stale, "
+        "confidence at odds with pace, or a forecast trending off track."
+    )
+    tables.show_key_results(attention, reasons=True, key="overview_attention")
+
+# --- the OKR coach ------------------------------------------------------------------------
+notes = data.quality_findings(scope.cycle_id, scope.unit_id)
+if not notes.empty:
+    warnings = int((notes["severity"] == "warning").sum())
+    with st.expander(f"Coaching notes: {len(notes)} ({warnings} warnings)", icon=":material/school:"):
+        st.caption("Advice on the shape of these OKRs; it never blocks anything.")
+        st.dataframe(
+            notes[["rule_title", "subject", "advice", "severity"]].rename(
+                columns={"rule_title": "Check", "subject": "About", "advice": "Advice", "severity": "Severity"}
+            ),
+            hide_index=True,
+            width="stretch",
+        )

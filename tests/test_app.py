@@ -1,0 +1,370 @@
+"""Streamlit AppTests: every page runs for every scope, the Overview's figures equal okrdata's,
+deep links are validated, and a write by anyone shows at the next rerun.
+
+Each test gets its own copy of the demo database (``$OKR_DB``) and starts with empty
+Streamlit caches; see :mod:`app_fixtures`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, empty_db  # noqa: F401
+from streamlit.testing.v1 import AppTest
+
+from okrdata import queries as q
+from okrdata import writes as w
+from okrdata.db import connect
+from okrdata.schema import migrate
+from ui import badges
+from ui.frame import DEMO_NOTICE
+from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
+
+PAGES = [
+    "pages/overview.py",
+    "pages/alignment.py",
+    "pages/trends.py",
+    "pages/kpis.py",
+    "pages/okrs.py",
+    "pages/checkin.py",
+    "pages/manage.py",
+    "pages/review.py",
+]
+TITLES = {
+    "pages/overview.py": "Overview",
+    "pages/alignment.py": "Alignment",
+    "pages/trends.py": "Confidence trends",
+    "pages/kpis.py": "KRs vs KPIs",
+    "pages/okrs.py": "All OKRs",
+    "pages/checkin.py": "Check-in",
+    "pages/manage.py": "Manage",
+    "pages/review.py": "Review",
+}
+
+
+def start(query_params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(query_params or {})
+    return at.run()
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def facts(path):
+    """Cycles, units and figures straight from okrdata, to compare the screen with."""
+    db = connect(path)
+    try:
+        return {
+            "cycles": [int(i) for i in q.cycles(db)["id"]],
+            "default": q.default_cycle_id(db),
+            "units": q.units(db),
+        }
+    finally:
+        db.close()
+
+
+def summary(path, cycle_id, unit_id=None):
+    db = connect(path)
+    try:
+        return q.cycle_summary(db, cycle_id, unit_id)
+    finally:
+        db.close()
+
+
+# --- the frame ----------------------------------------------------------------------------
+
+
+def test_overview_boots_with_demo_notice_and_pickers(demo_db):
+    at = ok(start())
+    assert [t.value for t in at.title] == ["Overview"]
+    assert DEMO_NOTICE in [i.value for i in at.info]
+    f = facts(demo_db)
+    assert at.selectbox(key=CYCLE_KEY).value == f["default"]
+    assert at.selectbox(key=UNIT_KEY).value == COMPANY
+    assert at.query_params.get("cycle") == str(f["default"])
+    assert "unit" not in at.query_params
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_for_every_cycle_and_unit(demo_db, page):
+    f = facts(demo_db)
+    assert len(f["cycles"]) >= 2, "the demo has a closed and an active cycle"
+    unit_ids = [COMPANY] + [int(i) for i in f["units"]["id"] if int(i) != int(f["units"]["id"].iloc[0])]
+    at = ok(start())
+    ok(at.switch_page(page).run())
+    for cycle_id in f["cycles"]:
+        for unit in unit_ids:
+            at.selectbox(key=CYCLE_KEY).set_value(cycle_id)
+            at.selectbox(key=UNIT_KEY).set_value(unit)
+            ok(at.run())
+            assert [t.value for t in at.title] == [TITLES[page]], (cycle_id, unit)
+            assert at.query_params.get("cycle") == str(cycle_id)
+            assert at.query_params.get("unit") == (None if unit == COMPANY else str(unit))
+            assert DEMO_NOTICE in [i.value for i in at.info]
+            assert not at.warning, [x.value for x in at.warning]
+
+
+def test_scope_survives_switching_pages(demo_db):
+    f = facts(demo_db)
+    closed = f["cycles"][-1]
+    unit = int(f["units"]["id"].iloc[-1])
+    at = ok(start())
+    at.selectbox(key=CYCLE_KEY).set_value(closed)
+    at.selectbox(key=UNIT_KEY).set_value(unit)
+    ok(at.run())
+    for page in PAGES:
+        ok(at.switch_page(page).run())
+        assert at.selectbox(key=CYCLE_KEY).value == closed
+        assert at.selectbox(key=UNIT_KEY).value == unit
+
+
+# --- deep links ---------------------------------------------------------------------------
+
+
+def test_deep_link_chooses_cycle_and_unit(demo_db):
+    f = facts(demo_db)
+    closed = f["cycles"][-1]
+    unit = int(f["units"]["id"].iloc[1])
+    at = ok(start({"cycle": str(closed), "unit": str(unit)}))
+    assert not at.warning
+    assert at.selectbox(key=CYCLE_KEY).value == closed
+    assert at.selectbox(key=UNIT_KEY).value == unit
+    assert at.query_params == {"cycle": str(closed), "unit": str(unit)}
+
+
+def test_deep_link_to_the_company_unit_means_whole_company(demo_db):
+    root = int(facts(demo_db)["units"]["id"].iloc[0])
+    at = ok(start({"unit": str(root)}))
+    assert not at.warning
+    assert at.selectbox(key=UNIT_KEY).value == COMPANY
+    assert "unit" not in at.query_params
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cycle": "abc", "unit": "999999"},
+        {"cycle": "999999"},
+        {"cycle": "-1", "unit": "1.5"},
+        {"unit": "<script>"},
+    ],
+)
+def test_forged_deep_link_warns_and_falls_back(demo_db, params):
+    f = facts(demo_db)
+    at = ok(start(params))
+    texts = [x.value for x in at.warning]
+    assert len(texts) == len(params), texts
+    assert all("does not exist" in t for t in texts)
+    assert at.selectbox(key=CYCLE_KEY).value == f["default"]
+    assert at.selectbox(key=UNIT_KEY).value == COMPANY
+    assert at.query_params == {"cycle": str(f["default"])}
+    # The warning goes with the bad link: the next rerun is clean.
+    ok(at.run())
+    assert not at.warning
+
+
+def test_choosing_in_the_sidebar_writes_the_url(demo_db):
+    f = facts(demo_db)
+    unit = int(f["units"]["id"].iloc[-1])
+    at = ok(start())
+    at.selectbox(key=UNIT_KEY).set_value(unit)
+    ok(at.run())
+    assert at.query_params == {"cycle": str(f["default"]), "unit": str(unit)}
+    at.selectbox(key=UNIT_KEY).set_value(COMPANY)
+    ok(at.run())
+    assert at.query_params == {"cycle": str(f["default"])}
+
+
+def test_all_okrs_deep_link_to_an_objective(demo_db):
+    f = facts(demo_db)
+    db = connect(demo_db)
+    try:
+        objs = q.objectives(db, f["default"])
+    finally:
+        db.close()
+    objective = objs.iloc[0]
+    at = ok(start())
+    at.query_params["objective"] = str(int(objective["objective_id"]))
+    ok(at.switch_page("pages/okrs.py").run())
+    assert str(objective["title"]) in [s.value for s in at.subheader]
+    at.query_params["objective"] = "123456789"
+    ok(at.switch_page("pages/overview.py").run())
+    ok(at.switch_page("pages/okrs.py").run())
+    assert any("does not exist" in x.value for x in at.warning)
+
+
+# --- the Overview's figures ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["default", "closed"])
+def test_overview_metrics_equal_cycle_summary(demo_db, which):
+    f = facts(demo_db)
+    cycle_id = f["default"] if which == "default" else f["cycles"][-1]
+    unit_ids = [None] + [int(i) for i in f["units"]["id"]][1:]
+    at = ok(start({"cycle": str(cycle_id)}))
+    checked = 0
+    for unit_id in unit_ids:
+        at.selectbox(key=UNIT_KEY).set_value(COMPANY if unit_id is None else unit_id)
+        ok(at.run())
+        expected = summary(demo_db, cycle_id, unit_id)
+        shown = metrics(at)
+        if expected["objective_count"] == 0:
+            assert not shown, "a unit with no objectives shows no figures"
+            assert any("has no objectives" in i.value for i in at.info)
+            continue
+        checked += 1
+        assert shown["Progress"] == badges.pct(expected["progress"])
+        assert shown["Expected"] == badges.pct(expected["expected"])
+        assert shown["Pace"] == badges.pace(expected["pace"])
+        assert shown["Days left"] == str(expected["days_left"])
+        assert shown["Objectives"] == str(expected["objective_count"])
+        assert shown["Key results"] == str(expected["kr_count"])
+        for status, count in expected["status_counts"].items():
+            assert shown[f"{badges.icon(status)} {badges.label(status)}"] == str(count)
+    assert checked >= 2
+
+
+def test_overview_unit_chart_shows_the_units_with_objectives(demo_db):
+    f = facts(demo_db)
+    at = ok(start())
+    charts = at.get("vega_lite_chart")
+    assert len(charts) > 0
+    spec = json.loads(charts[0].proto.spec)
+    db = connect(demo_db)
+    try:
+        progress = q.unit_progress(db, f["default"])
+    finally:
+        db.close()
+    names = list(progress[progress["objective_count"] > 0]["name"])
+    assert names
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == names
+    assert spec["layer"][0]["mark"]["type"] == "bar"
+    assert spec["layer"][1]["mark"]["type"] == "tick"
+
+
+def test_overview_lists_the_key_results_needing_attention(demo_db):
+    f = facts(demo_db)
+    db = connect(demo_db)
+    try:
+        krs = q.key_results(db, f["default"])
+    finally:
+        db.close()
+    flagged = krs[
+        (krs["status"] != "on_track") | krs["divergence"].notna() | krs["trending_off_track"].astype(bool)
+    ]
+    at = ok(start())
+    tables = [d for d in at.dataframe if "Key result" in d.value.columns]
+    if flagged.empty:
+        assert not tables
+        assert at.success
+    else:
+        assert len(tables) == 1
+        assert sorted(tables[0].value["Key result"]) == sorted(flagged["title"])
+        assert tables[0].value["Why"].str.len().min() > 0
+
+
+def test_unit_without_okrs_gets_a_friendly_empty_state(demo_db):
+    db = connect(demo_db)
+    try:
+        root = int(q.units(db)["id"].iloc[0])
+        lonely = w.add_unit(db, "Lonely team", parent_id=root)
+    finally:
+        db.close()
+    at = ok(start({"unit": str(lonely)}))
+    assert any("Lonely team has no objectives" in i.value for i in at.info)
+    for page in PAGES[1:]:
+        ok(at.switch_page(page).run())
+
+
+def test_empty_database_says_how_to_start(empty_db):
+    db = connect(empty_db)
+    migrate(db)  # what `okr init` leaves: a schema and no data; the app must not fill it
+    db.close()
+    at = ok(start())
+    assert any("okr demo" in i.value for i in at.info)
+    assert DEMO_NOTICE not in [i.value for i in at.info]
+    for page in PAGES[1:]:
+        ok(at.switch_page(page).run())
+        assert [t.value for t in at.title] == [TITLES[page]]
+    db = connect(empty_db)
+    try:
+        assert q.cycles(db).empty
+    finally:
+        db.close()
+
+
+def test_first_run_on_a_new_file_loads_the_demo(empty_db):
+    assert not empty_db.exists()
+    at = ok(start())
+    assert DEMO_NOTICE in [i.value for i in at.info]
+    db = connect(empty_db)
+    try:
+        assert q.is_demo(db)
+        assert not q.cycles(db).empty
+    finally:
+        db.close()
+
+
+# --- freshness ----------------------------------------------------------------------------
+
+
+def test_a_write_by_anyone_shows_at_the_next_rerun(demo_db):
+    f = facts(demo_db)
+    at = ok(start())
+    before = summary(demo_db, f["default"])
+    assert metrics(at)["Key results"] == str(before["kr_count"])
+    # Someone else (another session, the CLI) writes through okrdata; no cache is cleared.
+    db = connect(demo_db)
+    try:
+        objective = int(q.objectives(db, f["default"])["objective_id"].iloc[0])
+        kr = w.add_key_result(db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days")
+        w.add_checkin(db, kr, dt.date.today(), 6, 8, "Halfway")
+    finally:
+        db.close()
+    ok(at.run())
+    after = summary(demo_db, f["default"])
+    assert after["kr_count"] == before["kr_count"] + 1
+    assert metrics(at)["Key results"] == str(after["kr_count"])
+    assert metrics(at)["Progress"] == badges.pct(after["progress"])
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [(0.05, "+5 pts"), (-0.12, "\u221212 pts"), (0.0, "±0 pts"), (-0.004, "±0 pts"), (None, "—"), (float("nan"), "—")],
+)
+def test_pace_format(value, text):
+    assert badges.pace(value) == text
+
+
+def test_other_formats():
+    assert badges.pct(0.425) == "42%" or badges.pct(0.425) == "43%"
+    assert badges.pct(1) == "100%"
+    assert badges.pct(None) == "—"
+    assert badges.day("2026-03-03") == "3 Mar 2026"
+    assert badges.day(dt.date(2026, 12, 31)) == "31 Dec 2026"
+    assert badges.days(1) == "1 day" and badges.days(12) == "12 days"
+    assert badges.number(1250, "users") == "1,250 users"
+    assert badges.number(3.5, "%") == "3.5%"
+    assert badges.cell("at_risk") == "🟠 At risk"
+    assert badges.markdown("off_track") == ":red-badge[:material/error: Off track]"
+
+
+def test_every_status_has_a_label_an_icon_and_a_colour():
+    from okrdata.numbers import STATUSES
+
+    for status in STATUSES:
+        assert badges.label(status) and badges.icon(status).startswith(":material/")
+        assert badges.COLOURS[status].startswith("#") and status in badges.BADGE_COLOURS
+    assert len(set(badges.COLOURS.values())) == len(STATUSES)

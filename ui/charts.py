@@ -1,0 +1,87 @@
+"""Altair chart builders shared by the pages; every figure they draw comes from okrdata.
+
+Colours come from :mod:`ui.badges`, and the legend and tooltips always name the status in
+words, so a chart reads without telling red from green.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from ui import badges
+
+
+def unit_progress(df: pd.DataFrame) -> alt.Chart:
+    """Progress by unit: a bar per unit coloured by status, with a tick at the expected progress.
+
+    ``df`` is (a slice of) :func:`okrdata.queries.unit_progress`, in outline order.
+    """
+    frame = pd.DataFrame(
+        {
+            "Unit": df["name"].astype(str),
+            "Progress": df["progress"].astype(float),
+            "Expected": df["expected"].astype(float),
+            "Status": [badges.label(s) for s in df["status"]],
+            "Pace": [badges.pace(p) for p in df["pace"]],
+            "Objectives": df["objective_count"].astype(int),
+        }
+    )
+    order = list(frame["Unit"])
+    y = alt.Y("Unit:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
+    tooltip = [
+        alt.Tooltip("Unit:N"),
+        alt.Tooltip("Progress:Q", format=".0%"),
+        alt.Tooltip("Expected:Q", format=".0%", title="Expected by today"),
+        alt.Tooltip("Pace:N"),
+        alt.Tooltip("Status:N"),
+        alt.Tooltip("Objectives:Q"),
+    ]
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(cornerRadiusEnd=3)
+        .encode(
+            x=alt.X("Progress:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="Progress"),
+            y=y,
+            color=alt.Color("Status:N", scale=badges.status_scale(), legend=alt.Legend(orient="bottom", title=None)),
+            tooltip=tooltip,
+        )
+    )
+    ticks = (
+        alt.Chart(frame)
+        .mark_tick(color="#222222", thickness=2, size=18)
+        .encode(x="Expected:Q", y=y, tooltip=tooltip)
+    )
+    # Streamlit fits the whole chart (axis, title, legend: about 100 px) into this height.
+    return (bars + ticks).properties(height=110 + 32 * len(frame))
+
+
+def checkins(history: pd.DataFrame, title: str) -> alt.Chart:
+    """Confidence at each check-in of one key result (0–10), with the 7 and 4 band edges drawn in.
+
+    ``history`` is :func:`okrdata.queries.checkin_history` for that key result.
+    """
+    frame = pd.DataFrame(
+        {
+            "Date": pd.to_datetime(history["checkin_date"]),
+            "Confidence": history["confidence"].astype(float),
+            "Value": history["value"].astype(float),
+            "Note": history["note"].fillna("").astype(str),
+        }
+    )
+    line = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Date:T", title=None),
+            y=alt.Y("Confidence:Q", scale=alt.Scale(domain=[0, 10]), title="Confidence (0–10)"),
+            tooltip=[alt.Tooltip("Date:T"), "Confidence:Q", "Value:Q", "Note:N"],
+        )
+    )
+    bands = pd.DataFrame({"edge": [7, 4], "what": ["on track from 7", "at risk from 4"]})
+    rules = (
+        alt.Chart(bands)
+        .mark_rule(strokeDash=[4, 4], color="#8a8f98")
+        .encode(y="edge:Q", tooltip=["what:N"])
+    )
+    return (rules + line).properties(title=title, height=260)
