@@ -1,0 +1,198 @@
+"""Page speed benchmark: every page, headless with AppTest, on the demo and on 10x and 100x organisations.
+
+Builds the demo (``okr demo``) and synthetic organisations (``okr synth --scale N``, two
+years of weekly check-ins) in a scratch folder, then runs each page cold (fresh caches, a
+new session) and warm (a rerun of the same session, as after a click), several times, and
+prints the median per page and scale, the ratio of the largest scale to the demo, and a
+bare one-title Streamlit page measured in the same run as the floor. Every chart's data
+points are counted too (the browser must never get more than 5,000 per chart).
+
+    python bench/run.py                    # demo, 10x, 100x; 3 cold and 5 warm runs each
+    python bench/run.py --scales 10 --cold 2 --warm 3
+    python bench/run.py --out bench/results/latest.md
+
+Times are wall-clock medians on a shared machine: compare ratios within one run, not
+absolute figures across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from okrdata.db import connect  # noqa: E402
+from okrdata.schema import migrate  # noqa: E402
+
+APP = str(ROOT / "app.py")
+PAGES = [
+    "pages/overview.py",
+    "pages/alignment.py",
+    "pages/trends.py",
+    "pages/kpis.py",
+    "pages/okrs.py",
+    "pages/checkin.py",
+    "pages/manage.py",
+    "pages/review.py",
+]
+FLOOR_SCRIPT = 'import streamlit as st\nst.title("Floor")\n'
+MAX_POINTS = 5_000
+
+
+def build(folder: Path, scale: int) -> Path:
+    """The demo (scale 1) or a synthetic organisation ``scale`` times its size."""
+    path = folder / f"okr-x{scale}.db"
+    db = connect(path)
+    migrate(db)
+    started = time.perf_counter()
+    if scale == 1:
+        from okrdata.seed import load_demo
+
+        load_demo(db)
+    else:
+        from okrdata.synth import synthesize
+
+        synthesize(db, scale)
+    counts = {t: db[t].count for t in ("units", "objectives", "key_results", "checkins", "kpi_readings")}
+    db.close()
+    print(f"  built x{scale} in {time.perf_counter() - started:.1f}s: {counts}", file=sys.stderr)
+    return path
+
+
+def clear_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def chart_points(at: AppTest) -> int:
+    """The largest number of data rows any chart on the page sends to the browser."""
+    largest = 0
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        rows = 0
+        for ds in spec.get("datasets", {}).values():
+            rows += len(ds)
+        data = spec.get("data", {})
+        if isinstance(data, dict):
+            rows += len(data.get("values", []) or [])
+        for dataset in getattr(chart.proto, "datasets", []):
+            rows += _arrow_rows(dataset)
+        largest = max(largest, rows)
+    return largest
+
+
+def _arrow_rows(dataset) -> int:
+    try:
+        import pyarrow as pa
+
+        return pa.ipc.open_stream(dataset.data.data).read_all().num_rows
+    except Exception:  # a chart without Arrow data counts as nothing here
+        return 0
+
+
+def time_page(page: str | None, cold: int, warm: int) -> dict:
+    """Median cold and warm seconds of one page (``None``: the floor script)."""
+    cold_times, warm_times, points, errors = [], [], 0, []
+    for _ in range(cold):
+        clear_caches()
+        at = AppTest.from_string(FLOOR_SCRIPT, default_timeout=300) if page is None else AppTest.from_file(APP, default_timeout=300)
+        if page is not None:
+            at.run()
+            at.switch_page(page)
+        started = time.perf_counter()
+        at.run()
+        cold_times.append(time.perf_counter() - started)
+        if at.exception:
+            errors.append(str(at.exception[0].value)[:200])
+    for _ in range(warm):  # a rerun of the same session, as after a click
+        started = time.perf_counter()
+        at.run()
+        warm_times.append(time.perf_counter() - started)
+    points = chart_points(at)
+    return {
+        "cold": statistics.median(cold_times),
+        "warm": statistics.median(warm_times) if warm_times else 0.0,
+        "points": points,
+        "errors": errors,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[10, 100], help="synthetic scales beside the demo")
+    parser.add_argument("--cold", type=int, default=3, help="cold runs per page and scale")
+    parser.add_argument("--warm", type=int, default=5, help="warm reruns per page and scale")
+    parser.add_argument("--pages", nargs="+", default=PAGES)
+    parser.add_argument("--out", type=Path, help="also write the table (Markdown) to this file")
+    args = parser.parse_args(argv)
+
+    scales = [1] + [s for s in args.scales if s != 1]
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    time_page(None, 1, 0)  # warm-up: the first AppTest pays for imports, which no page should be charged
+    results: dict[int, dict[str, dict]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for scale in scales:
+            path = build(Path(tmp), scale)
+            os.environ["OKR_DB"] = str(path)
+            results[scale] = {"floor": time_page(None, args.cold, args.warm)}
+            for page in args.pages:
+                results[scale][page] = time_page(page, args.cold, args.warm)
+                r = results[scale][page]
+                print(f"  x{scale} {page}: cold {r['cold'] * 1000:.0f} ms, warm {r['warm'] * 1000:.0f} ms, "
+                      f"max chart points {r['points']}", file=sys.stderr)
+
+    top = scales[-1]
+    lines = [
+        f"| page | " + " | ".join(f"x{s} cold ms | x{s} warm ms" for s in scales)
+        + f" | cold x{top}/demo | warm x{top}/demo | max chart points |",
+        "|---" * (2 * len(scales) + 4) + "|",
+    ]
+    failures = []
+    for page in ["floor", *args.pages]:
+        row = [page]
+        for s in scales:
+            row += [f"{results[s][page]['cold'] * 1000:.0f}", f"{results[s][page]['warm'] * 1000:.0f}"]
+        cold_ratio = results[top][page]["cold"] / results[1][page]["cold"]
+        warm_ratio = results[top][page]["warm"] / results[1][page]["warm"]
+        points = max(results[s][page]["points"] for s in scales)
+        row += [f"{cold_ratio:.2f}", f"{warm_ratio:.2f}", str(points)]
+        lines.append("| " + " | ".join(row) + " |")
+        if page != "floor":
+            if warm_ratio > 1.5:
+                failures.append(f"{page}: warm x{top}/demo {warm_ratio:.2f} > 1.5")
+            if cold_ratio > 3:
+                failures.append(f"{page}: cold x{top}/demo {cold_ratio:.2f} > 3")
+            if results[top][page]["warm"] > 0.3:
+                failures.append(f"{page}: warm x{top} {results[top][page]['warm'] * 1000:.0f} ms > 300 ms")
+            if points > MAX_POINTS:
+                failures.append(f"{page}: a chart sends {points} points > {MAX_POINTS}")
+        for s in scales:
+            for error in results[s][page]["errors"]:
+                failures.append(f"{page} x{s} raised: {error}")
+    table = "\n".join(lines)
+    print(table)
+    if failures:
+        print("\nTargets missed:\n- " + "\n- ".join(failures))
+    else:
+        print("\nAll targets met.")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(table + "\n\n" + ("Targets missed:\n- " + "\n- ".join(failures) if failures else "All targets met.") + "\n")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
