@@ -1,60 +1,297 @@
-"""KRs vs KPIs: key results (change) beside KPIs (health), linked pairs side by side.
+"""KRs vs KPIs: per unit, key results (change) beside KPIs (health), linked pairs first.
 
-For now the KPIs of the chosen unit's branch with their latest reading and health; the side by
-side view with the key results that move them comes next.
+A key result measured by a KPI sits next to it as a linked pair; a pair whose key result is won
+or on track while the KPI is in warning or breached is flagged. KPIs show a small chart of
+their readings over the chosen window with the target and the warning band, their health and
+whether a reading is overdue. The pairing, the warnings, the counts and the thinned chart
+series come from :mod:`okrdata.kpis`; the rows from :mod:`okrdata.queries` through
+:mod:`ui.data`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
-from ui import badges, data, sidebar
+from okrdata import kpis as K
+from ui import badges, data, kpi_charts, sidebar
 
-HEALTH = {
-    "healthy": "🟢 Healthy",
-    "warning": "🟠 Warning",
-    "breached": "🔴 Breached",
-    "no_data": "⚪ No data",
-}
-TARGET_WORDS = {
-    "stay_above": "stay above",
-    "stay_below": "stay below",
-    "increase": "increase to",
-    "decrease": "decrease to",
-}
+# (Comments, not docstrings: Streamlit's "magic" would draw a bare string on the page.)
+WINDOW_KEY = "kpi_window_months"
+MAX_LISTED = 8  # warnings listed at the top; a large branch has more, in their units' sections
+RATIO = [3, 2]  # width of the key results column against the KPIs column
+
+
+def blank(x: object) -> bool:
+    """True for a missing value (None, NaN, NA), which the page leaves out."""
+    if x is None:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):  # a list or other container is not missing
+        return False
+
 
 scope = sidebar.current()
 st.title("KRs vs KPIs")
-st.write(
+st.caption(
     "Key results drive change for one cycle; KPIs watch the health of running operations. "
-    "Here they sit side by side per unit, so a key result won while its KPI collapses shows."
+    "A key result measured by a KPI sits beside it, so one that is won while its KPI slides shows."
 )
 sidebar.scope_caption(scope)
+who = scope.company_name if scope.unit_id is None else scope.unit_name
+manage_params = scope.query_params()
 
-kpis = data.kpis(scope.unit_id)
-if kpis.empty:
-    st.info("No KPIs for this unit yet; add them in Manage.", icon=":material/inbox:")
+# --- the rows -----------------------------------------------------------------------------
+scope_kpis = data.kpis(scope.unit_id)
+all_kpis = data.kpis(None) if scope.unit_id is not None else scope_kpis
+krs = data.key_results(scope.cycle_id, scope.unit_id) if scope.cycle_id is not None else pd.DataFrame(
+    columns=["kr_id", "unit_id", "kpi_id"]
+)
+units = data.units()
+if scope.unit_id is not None:
+    branch = set(data.subtree_ids(scope.unit_id))
+    units = units[units["id"].isin(branch)]
+sections = K.sections(units, krs, all_kpis)
+counts = K.summary(scope_kpis)
+pairs = K.pair_counts(sections)
+
+if counts["kpis"] == 0 and pairs["pairs"] == 0:
+    st.info(
+        f"{who} has no KPIs yet, nor has any unit below it. KPIs watch the health of running "
+        "operations (uptime, churn, NPS) beside the key results that change them: add them in "
+        "Manage, and link a key result to the KPI it moves.",
+        icon=":material/monitor_heart:",
+    )
+    st.page_link("pages/manage.py", label="Add KPIs in Manage", icon=":material/settings:", query_params=manage_params)
     st.stop()
 
-st.subheader("KPIs")
-st.dataframe(
-    pd.DataFrame(
-        {
-            "Health": [HEALTH.get(h, h) for h in kpis["health"]],
-            "KPI": kpis["name"].astype(str),
-            "Unit": kpis["unit_name"].astype(str),
-            "Latest": [badges.number(v, u) for v, u in zip(kpis["last_value"], kpis["unit_label"].fillna(""))],
-            "Target": [
-                f"{TARGET_WORDS.get(t, t)} {badges.number(v, u)}"
-                for t, v, u in zip(kpis["target_type"], kpis["target"], kpis["unit_label"].fillna(""))
-            ],
-            "Warning at": [badges.number(v, u) for v, u in zip(kpis["warning"], kpis["unit_label"].fillna(""))],
-            "Last reading": [badges.day(d) for d in kpis["last_reading_date"]],
-            "Overdue": kpis["overdue"].astype(bool),
-            "Linked key results": [len(x) for x in kpis["linked_krs"]],
-        }
-    ),
-    hide_index=True,
-    width="stretch",
+# --- summary ------------------------------------------------------------------------------
+cols = st.columns(6)
+cols[0].metric("KPIs", str(counts["kpis"]), help=f"KPIs of {who} and every unit below it.", border=True)
+cols[1].metric(
+    f"{kpi_charts.HEALTH_ICONS[K.HEALTHY]} Healthy", str(counts[K.HEALTHY]),
+    help="The latest reading keeps the target and stays clear of the warning threshold.", border=True,
 )
+cols[2].metric(
+    f"{kpi_charts.HEALTH_ICONS[K.WARNING]} Warning", str(counts[K.WARNING]),
+    help="The latest reading keeps the target but has crossed the warning threshold.", border=True,
+)
+cols[3].metric(
+    f"{kpi_charts.HEALTH_ICONS[K.BREACHED]} Breached", str(counts[K.BREACHED]),
+    help="The latest reading misses the target.", border=True,
+)
+cols[4].metric(
+    ":material/schedule: Overdue", str(counts["overdue"]),
+    help="No reading within the KPI's expected frequency plus 3 days' grace, or never read.", border=True,
+)
+cols[5].metric(
+    ":material/link: Linked pairs", str(pairs["pairs"]),
+    help="KPIs with key results of this cycle measured by them, per unit.", border=True,
+)
+notes = []
+if pairs["linked_krs"]:
+    notes.append(
+        f"{pairs['linked_krs']} key result{'s' if pairs['linked_krs'] != 1 else ''} of "
+        f"{scope.cycle['name'] if scope.cycle else 'this cycle'} measured by a KPI"
+    )
+if counts[K.NO_DATA]:
+    notes.append(f"{counts[K.NO_DATA]} KPI{'s' if counts[K.NO_DATA] != 1 else ''} without any reading yet")
+if notes:
+    st.caption(" · ".join(notes) + ".")
+
+control, legend = st.columns([2, 3], vertical_alignment="bottom")
+with control:
+    months = st.segmented_control(
+        "KPI charts show",
+        options=list(K.WINDOW_MONTHS),
+        default=K.DEFAULT_WINDOW_MONTHS,
+        format_func=lambda m: f"Last {m} months",
+        required=True,
+        key=WINDOW_KEY,
+    )
+months = months if months in K.WINDOW_MONTHS else K.DEFAULT_WINDOW_MONTHS
+legend.caption(
+    f":red[- - -] target · :orange[■] warning band · :gray[■] "
+    f"{badges.escape(scope.cycle['name']) if scope.cycle else 'the cycle'} · :blue[—] readings "
+    f"(weekly means when there are more than {K.MAX_POINTS})"
+)
+today = dt.date.today()
+since = K.window_start(today, months)
+if scope.cycle is not None and scope.cycle["state"] == "closed":
+    st.caption(
+        f"{scope.cycle['name']} is closed: key results show their final figures, KPIs their latest readings."
+    )
+
+
+# --- what one key result and one KPI look like --------------------------------------------
+def kr_line(kr: dict) -> str:
+    """The key result's latest value against its target, with the unit label."""
+    label = kr.get("unit_label") or ""
+    kind = kr["kr_type"]
+    if kind == "milestone":
+        return f"{badges.pct(kr['value'])} done" if not blank(kr["value"]) else "Not started"
+    target = (
+        f"{kpi_charts.TARGET_WORDS.get(kind, '')} {badges.number(kr['target'], label)}"
+        if kind in ("stay_above", "stay_below")
+        else f"target {badges.number(kr['target'], label)}"
+    )
+    if blank(kr["value"]):
+        start = f"baseline {badges.number(kr['baseline'], label)} · " if not blank(kr["baseline"]) else ""
+        return f"No check-in yet · {start}{target}"
+    return f"Now **{badges.number(kr['value'], label)}** · {target}"
+
+
+def show_kr(kr: dict, detail: bool = True) -> None:
+    """A key result: title and status, a progress bar with value against target; with
+    ``detail``, its objective, owner and last check-in under it."""
+    with st.container(gap="small"):
+        st.markdown(f"**{badges.escape(kr['title'])}** &nbsp; {badges.markdown(kr['status'])}")
+        progress = float(kr["progress"]) if not blank(kr["progress"]) else 0.0
+        st.progress(min(1.0, max(0.0, progress)), text=f"{badges.pct(progress)} · {kr_line(kr)}")
+        if not detail:
+            return
+        who_owns = f" · {badges.escape(kr['owner_name'])}" if not blank(kr.get("owner_name")) else ""
+        last = (
+            f" · last check-in {badges.day(kr['last_checkin_date'])}"
+            if not blank(kr.get("last_checkin_date")) else ""
+        )
+        st.caption(f"{badges.escape(kr['objective_title'])}{who_owns}{last}")
+
+
+def overdue_badge(kpi: dict) -> str:
+    if not bool(kpi["overdue"]):
+        return ""
+    late = K.days_late(kpi["days_since_reading"], kpi["frequency_days"])
+    text = "Never read" if late is None else f"Overdue · {badges.days(late)} late"
+    return f" :violet-badge[:material/schedule: {text}]"
+
+
+def show_kpi(kpi: dict, points: pd.DataFrame, note: str = "") -> None:
+    label = kpi.get("unit_label") or ""
+    st.markdown(
+        f"**{badges.escape(kpi['name'])}** &nbsp; {kpi_charts.health_badge(kpi['health'])}{overdue_badge(kpi)}"
+    )
+    warning = (
+        f" · warning at {badges.number(kpi['warning'], label)}" if not blank(kpi.get("warning")) else ""
+    )
+    if blank(kpi["last_value"]):
+        latest = "No reading yet"
+    else:
+        latest = f"Latest **{badges.number(kpi['last_value'], label)}** on {badges.day(kpi['last_reading_date'])}"
+    st.markdown(f"{latest} · {kpi_charts.target_text(kpi)}{warning}")
+    if note:
+        st.caption(note)
+    if len(points):
+        st.altair_chart(kpi_charts.kpi_chart(kpi, points, since, today, scope.cycle), width="stretch")
+    else:
+        st.caption(f"No readings in the last {months} months.")
+
+
+def divergence_text(w: K.Divergence, kr: dict, kpi: dict) -> str:
+    label = kpi.get("unit_label") or ""
+    state = "has reached its target" if w.kr_state == K.WON else "is on track"
+    health = "is breached" if w.kpi_health == K.BREACHED else "is in its warning band"
+    return (
+        f"**{badges.escape(kr['title'])}** {state}, but the KPI it is measured by, "
+        f"**{badges.escape(kpi['name'])}**, {health} at {badges.number(kpi['last_value'], label)} "
+        f"({kpi_charts.target_text(kpi)})."
+    )
+
+
+# --- the warnings, all together -----------------------------------------------------------
+limited = K.limit(sections)
+if pairs["warnings"]:
+    with st.container(border=True):
+        st.markdown(
+            f":orange[:material/warning: **{pairs['warnings']} "
+            f"{'key result looks' if pairs['warnings'] == 1 else 'key results look'} fine while "
+            f"{'its KPI is' if pairs['warnings'] == 1 else 'their KPIs are'} in trouble**]"
+        )
+        lines = []
+        for section in sections:
+            for pair in section.pairs:
+                by_id = {int(kr["kr_id"]): kr for kr in pair.krs}
+                for w in pair.warnings:
+                    lines.append(f"- {badges.escape(section.name)}: {divergence_text(w, by_id[w.kr_id], pair.kpi)}")
+        st.markdown("\n".join(lines[:MAX_LISTED]))
+        if len(lines) > MAX_LISTED:
+            st.caption(f"And {len(lines) - MAX_LISTED} more; pick a unit in the sidebar to see its own.")
+
+if limited.truncated:
+    st.info(
+        f"Showing the first {len(limited.sections)} of {len(sections)} units with key results or KPIs"
+        + (f" ({limited.hidden_kpis} more KPIs not shown)" if limited.hidden_kpis else "")
+        + ", to keep the page fast. Pick a unit in the sidebar to narrow it down.",
+        icon=":material/filter_list:",
+    )
+
+# --- per unit -----------------------------------------------------------------------------
+shown_ids = [int(p.kpi["kpi_id"]) for s in limited.sections for p in s.pairs] + [
+    int(k["kpi_id"]) for s in limited.sections for k in s.kpis
+]
+readings = data.kpi_readings(sorted(set(shown_ids)), since) if shown_ids else pd.DataFrame(
+    columns=["kpi_id", "reading_date", "value"]
+)
+series = K.series(readings, set(shown_ids))
+cycle_name = scope.cycle["name"] if scope.cycle is not None else "this cycle"
+
+for section in limited.sections:
+    st.divider()
+    st.subheader(badges.escape(section.name), anchor=f"unit-{section.unit_id}")
+    facts = [badges.escape(section.path)]
+    if scope.cycle is not None:
+        facts.append(f"{section.kr_count} key result{'s' if section.kr_count != 1 else ''} in {cycle_name}")
+    facts.append(f"{section.kpi_count} KPI{'s' if section.kpi_count != 1 else ''}")
+    if section.warnings:
+        facts.append(f"{len(section.warnings)} to check")
+    st.caption(" · ".join(facts))
+
+    for pair in section.pairs:
+        with st.container(border=True):
+            by_id = {int(kr["kr_id"]): kr for kr in pair.krs}
+            for w in pair.warnings:
+                st.markdown(f":orange[:material/warning: **Check this pair.**] {divergence_text(w, by_id[w.kr_id], pair.kpi)}")
+            left, right = st.columns(RATIO, gap="large")
+            with left:
+                st.caption(":material/link: Key result" + ("s" if len(pair.krs) > 1 else "") + " measured by this KPI")
+                for kr in pair.krs:
+                    show_kr(kr)
+            with right:
+                note = f"KPI of {badges.escape(pair.kpi['unit_name'])}" if pair.kpi_elsewhere else ""
+                show_kpi(pair.kpi, series.get(int(pair.kpi["kpi_id"]), pd.DataFrame()), note)
+
+    if section.krs or section.kpis or not section.pairs:
+        left, right = st.columns(RATIO, gap="large")
+        with left:
+            if section.krs:
+                st.markdown("**Other key results**" if section.pairs else "**Key results**")
+                for kr in section.krs:
+                    show_kr(kr, detail=False)
+            elif not section.pairs:
+                st.caption(f"No key results in {cycle_name}." if scope.cycle else "No key results in any cycle yet.")
+        with right:
+            if section.kpis:
+                st.markdown("**Other KPIs**" if section.pairs else "**KPIs**")
+                for kpi in section.kpis:
+                    elsewhere = section.measured_elsewhere.get(int(kpi["kpi_id"]), [])
+                    note = (
+                        "Measured by a key result of "
+                        + ", ".join(sorted({badges.escape(kr["unit_name"]) for kr in elsewhere}))
+                        + " (shown there)."
+                        if elsewhere else ""
+                    )
+                    with st.container(border=True):
+                        show_kpi(kpi, series.get(int(kpi["kpi_id"]), pd.DataFrame()), note)
+                if section.hidden_kpis:
+                    st.caption(f"{section.hidden_kpis} more KPIs not shown; pick this unit in the sidebar.")
+            elif not section.pairs:
+                st.caption(f"No KPIs for {badges.escape(section.name)} yet: add them in Manage.")
+
+with_rows = {s.unit_id for s in sections}
+empty = [badges.escape(name) for uid, name in zip(units["id"], units["name"]) if int(uid) not in with_rows]
+if empty and not limited.truncated:
+    st.divider()
+    st.caption(f"No key results in {cycle_name} and no KPIs: {', '.join(empty)}.")

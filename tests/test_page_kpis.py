@@ -1,0 +1,312 @@
+"""AppTests of the KRs vs KPIs page: what a user sees equals okrdata's figures on the same database.
+
+Each test gets its own copy of the demo (see :mod:`app_fixtures`); one builds a generated
+organisation (``okrdata.synth``) to see the page narrowed on a large branch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow as pa
+import pytest
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, empty_db  # noqa: F401
+from streamlit.testing.v1 import AppTest
+
+from okrdata import kpis as K
+from okrdata import queries as q
+from okrdata.db import connect
+from okrdata.schema import migrate
+from okrdata.synth import synthesize
+from ui import badges
+from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
+
+PAGE = "pages/kpis.py"
+WINDOW_KEY = "kpi_window_months"
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_page(params: dict | None = None) -> AppTest:
+    """The KRs vs KPIs page opened directly, as a link with ``params`` would open it."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params or {})
+    at.switch_page(PAGE)
+    return ok(at.run())
+
+
+def choose(at: AppTest, cycle_id: int | None = None, unit: int | None = None) -> AppTest:
+    if cycle_id is not None:
+        at.selectbox(key=CYCLE_KEY).set_value(cycle_id)
+    if unit is not None:
+        at.selectbox(key=UNIT_KEY).set_value(unit)
+    return ok(at.run())
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label.split(": ")[-1].split(":")[-1].strip(): m.value for m in at.metric}
+
+
+def markdown(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def chart_rows(chart) -> int:
+    """Data rows a chart carries: its named datasets, its own data and any inline values."""
+    rows = sum(pa.ipc.open_stream(d.data.data).read_all().num_rows for d in chart.proto.datasets)
+    if chart.proto.data.data:
+        rows += pa.ipc.open_stream(chart.proto.data.data).read_all().num_rows
+    spec = json.loads(chart.proto.spec)
+    for layer in [spec, *spec.get("layer", [])]:
+        rows += len(layer.get("data", {}).get("values", []))
+    return rows
+
+
+class Facts:
+    """The figures okrdata gives for a scope, to compare the screen with."""
+
+    def __init__(self, path, cycle_id: int | None, unit_id: int | None):
+        db = connect(path)
+        try:
+            self.cycles = [int(i) for i in q.cycles(db)["id"]]
+            self.cycle_id = cycle_id or q.default_cycle_id(db)
+            self.scope_kpis = q.kpis(db, unit_id)
+            units = q.units(db)
+            self.units = units
+            if unit_id is not None:
+                units = units[units["id"].isin(q.subtree_ids(db, unit_id))]
+            self.sections = K.sections(units, q.key_results(db, self.cycle_id, unit_id), q.kpis(db))
+        finally:
+            db.close()
+        self.summary = K.summary(self.scope_kpis)
+        self.pairs = K.pair_counts(self.sections)
+        self.limited = K.limit(self.sections)
+
+    def unit(self, name: str) -> int:
+        return int(self.units[self.units["name"] == name]["id"].iloc[0])
+
+
+def unit_id(path, name: str) -> int:
+    return Facts(path, None, None).unit(name)
+
+
+# --- every scope ----------------------------------------------------------------------------
+
+
+def test_the_page_shows_okrdatas_figures_for_company_department_team_and_both_cycles(demo_db):
+    facts = Facts(demo_db, None, None)
+    assert len(facts.cycles) == 2
+    scopes = [COMPANY, facts.unit("Go-to-Market"), facts.unit("Growth")]
+    at = open_page()
+    assert [t.value for t in at.title] == ["KRs vs KPIs"]
+    checked = 0
+    for cycle_id in facts.cycles:
+        for unit in scopes:
+            choose(at, cycle_id, unit)
+            f = Facts(demo_db, cycle_id, None if unit == COMPANY else unit)
+            shown = metrics(at)
+            assert len(shown) == 6, shown
+            assert shown["KPIs"] == str(f.summary["kpis"]) != "0"
+            assert shown["Healthy"] == str(f.summary["healthy"])
+            assert shown["Warning"] == str(f.summary["warning"])
+            assert shown["Breached"] == str(f.summary["breached"])
+            assert shown["Overdue"] == str(f.summary["overdue"])
+            assert shown["Linked pairs"] == str(f.pairs["pairs"])
+            # One section header per unit with key results or KPIs, in outline order.
+            assert [h.value for h in at.subheader] == [badges.escape(s.name) for s in f.limited.sections]
+            charts = at.get("vega_lite_chart")
+            cards = sum(s.kpi_count for s in f.limited.sections)
+            assert len(charts) == cards > 0, (cycle_id, unit)
+            for chart in charts:
+                assert 0 < chart_rows(chart) <= K.MAX_CHART_ROWS
+                assert chart_rows(chart) <= K.MAX_POINTS + 3  # points, the target rule, the band, the cycle
+            checked += 1
+    assert checked == 6
+
+
+def test_the_company_shows_every_kpi_flags_the_overdue_one_and_pairs_across_units(demo_db):
+    f = Facts(demo_db, None, None)
+    assert f.summary["kpis"] == 11
+    at = open_page()
+    names = markdown(at)
+    for name in f.scope_kpis["name"]:
+        assert any(m.startswith(f"**{badges.escape(name)}**") for m in names), name
+    captions = [c.value for c in at.caption]
+    assert "KPI of Platform" in captions  # the company's latency key result beside Platform's KPI
+    assert "Measured by a key result of Northwind Labs (shown there)." in captions
+    # The overdue KPI: a label with how many days late.
+    overdue = f.scope_kpis[f.scope_kpis["overdue"]]
+    assert list(overdue["name"]) == ["Qualified pipeline"]
+    late = K.days_late(overdue["days_since_reading"].iloc[0], overdue["frequency_days"].iloc[0])
+    assert late > 0
+    flagged = [m for m in names if "Overdue" in m]
+    assert len(flagged) == 1
+    assert flagged[0].startswith("**Qualified pipeline**")
+    assert f":violet-badge[:material/schedule: Overdue · {badges.days(late)} late]" in flagged[0]
+    assert metrics(at)["Overdue"] == "1"
+
+
+def test_the_linked_pair_and_its_warning_appear(demo_db):
+    growth = unit_id(demo_db, "Growth")
+    at = open_page({"unit": str(growth)})
+    f = Facts(demo_db, None, growth)
+    assert f.pairs["warnings"] == 1
+    kr = badges.escape("Grow weekly trial signups from 240 to 400")
+    kpi = badges.escape("Trial-to-paid conversion")
+    texts = markdown(at)
+    warnings = [m for m in texts if m.startswith(":orange[:material/warning: **Check this pair.**]")]
+    assert len(warnings) == 1
+    assert f"**{kr}** has reached its target" in warnings[0]
+    row = f.scope_kpis[f.scope_kpis["name"] == "Trial-to-paid conversion"].iloc[0]
+    assert row["health"] == "warning"
+    assert f"**{kpi}**, is in its warning band at {badges.number(row['last_value'], '%')}" in warnings[0]
+    assert any(m.startswith(":orange[:material/warning: **1 key result looks fine") for m in texts)
+    # The pair: the key result and the KPI side by side, the KPI with its warning badge.
+    assert any(m.startswith(f"**{kr}**") for m in texts)
+    assert f"**{kpi}** &nbsp; :orange-badge[:material/warning: Warning]" in texts
+    assert ":material/link: Key results measured by this KPI" in [c.value for c in at.caption]
+
+
+def test_the_time_window_sets_the_charts_span(demo_db):
+    at = open_page()
+    assert at.segmented_control(key=WINDOW_KEY).value == K.DEFAULT_WINDOW_MONTHS
+
+    def spans():
+        out = set()
+        for chart in at.get("vega_lite_chart"):
+            for layer in json.loads(chart.proto.spec)["layer"]:
+                x = layer["encoding"].get("x")
+                if x:
+                    out.add(tuple(x["scale"]["domain"]))
+        return out
+
+    today = dt.date.today()
+    assert spans() == {(K.window_start(today, 6).isoformat(), today.isoformat())}
+    before = sum(chart_rows(c) for c in at.get("vega_lite_chart"))
+    at.segmented_control(key=WINDOW_KEY).set_value(12)
+    ok(at.run())
+    assert spans() == {(K.window_start(today, 12).isoformat(), today.isoformat())}
+    assert sum(chart_rows(c) for c in at.get("vega_lite_chart")) > before
+
+
+# --- odd inputs and empty states ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cycle": "abc", "unit": "99999"},
+        {"cycle": "-1", "unit": "1; DROP TABLE kpis"},
+    ],
+)
+def test_forged_params_show_the_page_without_an_exception(demo_db, params):
+    at = open_page(params)
+    assert [t.value for t in at.title] == ["KRs vs KPIs"]
+    assert len(at.metric) == 6
+
+
+def test_a_unit_without_kpis_says_to_add_them_in_manage(demo_db):
+    onboarding = unit_id(demo_db, "Onboarding")
+    f = Facts(demo_db, None, onboarding)
+    assert f.summary["kpis"] == 0 and f.pairs["pairs"] == 0
+    at = open_page({"unit": str(onboarding)})
+    infos = [i.value for i in at.info if "KPIs" in i.value]
+    assert len(infos) == 1
+    assert "no KPIs yet" in infos[0] and "add them in Manage" in infos[0]
+    links = [p for p in at.get("page_link") if "manage" in p.proto.page]
+    assert len(links) == 1
+    assert not at.get("vega_lite_chart") and not at.metric
+
+
+def test_a_team_without_kpis_in_a_department_with_some_gets_a_hint(demo_db):
+    gtm = unit_id(demo_db, "Go-to-Market")
+    at = open_page({"unit": str(gtm)})
+    assert [h.value for h in at.subheader] == [badges.escape(n) for n in ("Go-to-Market", "Growth", "Sales")]
+    assert "No KPIs for Sales yet: add them in Manage." in [c.value for c in at.caption]
+
+
+@pytest.fixture
+def large_db(tmp_path, monkeypatch):
+    """A generated organisation twice the demo's size: more units than one page shows."""
+    path = tmp_path / "large.db"
+    db = connect(path)
+    try:
+        migrate(db)
+        synthesize(db, 2)
+    finally:
+        db.close()
+    monkeypatch.setenv("OKR_DB", str(path))
+    return path
+
+
+def test_a_large_branch_shows_the_first_units_and_the_picker_narrows_it(large_db):
+    f = Facts(large_db, None, None)
+    assert f.limited.truncated and f.limited.hidden_units > 0
+    at = open_page()
+    notes = [i.value for i in at.info if i.value.startswith("Showing the first")]
+    assert notes == [
+        f"Showing the first {len(f.limited.sections)} of {len(f.sections)} units with key results or KPIs"
+        f" ({f.limited.hidden_kpis} more KPIs not shown), to keep the page fast. "
+        "Pick a unit in the sidebar to narrow it down."
+    ]
+    assert len(at.subheader) == len(f.limited.sections) <= K.MAX_UNITS
+    charts = at.get("vega_lite_chart")
+    assert 0 < len(charts) <= K.MAX_CHARTS
+    assert metrics(at)["KPIs"] == str(f.summary["kpis"])  # the counts still cover the whole branch
+    hidden = f.sections[len(f.limited.sections)]
+    choose(at, unit=hidden.unit_id)
+    assert not [i for i in at.info if i.value.startswith("Showing the first")]
+    assert badges.escape(hidden.name) in [h.value for h in at.subheader]
+
+
+@pytest.fixture
+def kpis_only_db(tmp_path, monkeypatch):
+    """An organisation with KPIs and no cycle yet: one KPI read last week, one never read."""
+    from okrdata import writes as w
+
+    path = tmp_path / "kpis-only.db"
+    db = connect(path)
+    try:
+        migrate(db)
+        company = w.add_unit(db, "Acme")
+        ops = w.add_unit(db, "Operations", parent_id=company)
+        uptime = w.add_kpi(db, ops, "Uptime", "stay_above", 99.9, warning=99.95, unit_label="%")
+        for days, value in ((21, 99.97), (14, 99.96), (7, 99.93)):
+            w.add_kpi_reading(db, uptime, dt.date.today() - dt.timedelta(days=days), value)
+        w.add_kpi(db, ops, "Churn", "stay_below", 2, unit_label="%")
+    finally:
+        db.close()
+    monkeypatch.setenv("OKR_DB", str(path))
+    return path
+
+
+def test_kpis_without_a_cycle_or_readings_still_show(kpis_only_db):
+    at = open_page()
+    f = Facts(kpis_only_db, None, None)
+    assert f.summary == {"kpis": 2, "breached": 0, "warning": 1, "no_data": 1, "healthy": 0, "overdue": 1}
+    shown = metrics(at)
+    assert (shown["KPIs"], shown["Warning"], shown["Overdue"], shown["Linked pairs"]) == ("2", "1", "1", "0")
+    assert [h.value for h in at.subheader] == ["Operations"]
+    texts = markdown(at)
+    assert "**Churn** &nbsp; :gray-badge[:material/help: No data] :violet-badge[:material/schedule: Never read]" in texts
+    assert "**Uptime** &nbsp; :orange-badge[:material/warning: Warning]" in texts
+    captions = [c.value for c in at.caption]
+    assert "No readings in the last 6 months." in captions
+    assert "No key results in any cycle yet." in captions
+    assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_the_page_has_no_stray_strings_that_streamlit_magic_would_draw():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(APP).parent / PAGE).read_text())
+    stray = [
+        node.lineno for node in tree.body[1:]
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    ]
+    assert stray == []
