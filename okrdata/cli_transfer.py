@@ -1,0 +1,265 @@
+"""``okr import``, ``okr export``, ``okr backup`` and ``okr checkin``: data in and out from the shell.
+
+- ``okr import FILE`` reads a spreadsheet (CSV or .xlsx) in the OKR layout or the check-in
+  layout, or a full export (.json or .zip), checks every row, and writes all of it or nothing.
+- ``okr export FILE`` writes the same layout (by the file's extension), ``--checkins`` the
+  check-in history, ``--full`` every table (.json or .zip) for a restore elsewhere.
+- ``okr backup DEST`` copies the database with SQLite's online backup, safe while the app runs.
+- ``okr checkin`` records one check-in, for scripts and cron jobs feeding numbers in.
+
+Bad input is one ``Error: field: message`` line (a refused import lists every problem) and a
+non-zero exit status, as everywhere in :mod:`okrdata.cli`, which imports this module at its end
+(after the helpers used here are defined): import the commands through ``okrdata.cli``. The
+functions behind them live in :mod:`okrdata.transfer` and :mod:`okrdata.backup`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import sys
+from pathlib import Path
+
+import click
+
+from okrdata import queries, schema, transfer, writes
+from okrdata import validate as v
+from okrdata.backup import backup as backup_database
+from okrdata.cli import DB_OPTION, friendly_errors, open_existing, resolve_cycle
+from okrdata.db import connect, db_path
+from okrdata.errors import ValidationError
+
+MAX_PROBLEMS_SHOWN = 200
+
+
+def _progress_bar(desc: str):
+    """A tqdm bar on standard error and the ``progress(done, total)`` callback that moves it."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=1, unit="row", desc=desc, file=sys.stderr, leave=False, disable=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return bar, progress
+
+
+def _print_problems(refused: transfer.ImportRefused, name: str) -> None:
+    click.echo(f"Error: {name} was refused: {refused.message}", err=True)
+    for problem in refused.problems[:MAX_PROBLEMS_SHOWN]:
+        click.echo(f"  {problem}", err=True)
+    hidden = len(refused.problems) - MAX_PROBLEMS_SHOWN
+    if hidden > 0:
+        click.echo(f"  ... and {hidden} more.", err=True)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@DB_OPTION
+@click.option("--dry-run", is_flag=True, help="Check every row and say what would be added; write nothing.")
+@click.option("--sheet", default=None, help="The Excel sheet to read (default: the first one with a header).")
+@friendly_errors
+def import_(file: Path, db_file: Path | None, dry_run: bool, sheet: str | None) -> None:
+    """Import OKRs from FILE: a spreadsheet (CSV or .xlsx) or a full export (.json or .zip).
+
+    The spreadsheet has one row per key result (cycle, unit, objective, key result, type,
+    baseline, target, current value, owner...) or one row per check-in; docs/import-format.md
+    describes both. Every row is checked first: a file with any bad row is refused whole, with
+    each problem's row and column, and nothing is written. A full export is restored only into
+    an empty database. A database that does not exist yet is created.
+    """
+    if not file.exists():
+        raise ValidationError("FILE", f"{file} does not exist.")
+    path = db_path(db_file)
+    created = not path.exists()
+    db = connect(path)
+    schema.migrate(db)
+    data = file.read_bytes()
+    kind = transfer.file_kind(data, file.name) if data.strip() else "csv"
+    bar, progress = _progress_bar(f"import {file.name}")
+    try:
+        if kind in ("json", "zip"):
+            report = transfer.import_file(db, data, file.name, progress=progress, dry_run=dry_run)
+        else:
+            table = transfer.read_table(data, file.name, sheet=sheet)
+            report = transfer.import_okrs(db, table, progress=progress, dry_run=dry_run)
+    except transfer.ImportRefused as refused:
+        bar.close()
+        db.close()
+        if created:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+        _print_problems(refused, file.name)
+        raise SystemExit(2) from None
+    except ValidationError:
+        bar.close()
+        db.close()
+        if created:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
+    bar.close()
+    if created and not dry_run:
+        click.echo(f"Created {path}.")
+    click.echo(f"{file.name}: {report.summary()}" + (" Nothing was written (--dry-run)." if dry_run else ""))
+    for note in report.notes:
+        click.echo(f"  {note}")
+    if not dry_run and report.layout != "full" and queries.is_demo(db):
+        click.echo(f"  {path} holds the demo organisation too; start your own with `okr init --fresh`.")
+    db.close()
+    if created and dry_run:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@DB_OPTION
+@click.option("--cycle", default=None, help="Only this cycle (name or id; default: every cycle).")
+@click.option("--checkins", "history", is_flag=True, help="The check-in history (one row per check-in) instead.")
+@click.option("--full", is_flag=True, help="Every table, to restore elsewhere: FILE ends in .json or .zip (CSVs).")
+@friendly_errors
+def export(file: Path, db_file: Path | None, cycle: str | None, history: bool, full: bool) -> None:
+    """Write the OKRs to FILE (.csv or .xlsx; - for CSV on standard output).
+
+    One row per key result with its latest check-in, in the layout `okr import` reads. An
+    .xlsx file carries the check-in history on a second sheet. --full writes the whole
+    database (ids, history, revisions, accounts, settings) as .json or a .zip of CSV files;
+    `okr import` restores it into an empty database.
+    """
+    db = open_existing(db_file)
+    suffix = file.suffix.lower()
+    if full:
+        if cycle or history:
+            raise ValidationError("--full", "exports everything; leave out --cycle and --checkins.")
+        if suffix not in (".json", ".zip"):
+            raise ValidationError("FILE", f"a full export is .json or .zip, not {suffix or 'no extension'!r}.")
+        data = transfer.full_export(db, suffix[1:])
+        file.write_bytes(data)
+        click.echo(f"Wrote the whole database to {file} ({len(data):,} bytes).")
+        return
+    cycle_id = resolve_cycle(db, cycle) if cycle else None
+    table = transfer.export_checkins(db, cycle_id) if history else transfer.export_okrs(db, cycle_id)
+    what = "check-ins" if history else "rows"
+    if str(file) == "-":
+        click.echo(transfer.to_csv_bytes(table).decode("utf-8-sig"), nl=False)
+        return
+    if suffix == ".csv":
+        file.write_bytes(transfer.to_csv_bytes(table))
+    elif suffix in (".xlsx", ".xlsm"):
+        if history:
+            file.write_bytes(transfer.to_xlsx_bytes(table, "Check-ins"))
+        else:
+            file.write_bytes(transfer.to_xlsx_bytes({"OKRs": table,
+                                                     "Check-ins": transfer.export_checkins(db, cycle_id)}))
+    elif suffix in (".json", ".zip"):
+        raise ValidationError("FILE", f"{suffix} is for a full export; add --full.")
+    else:
+        raise ValidationError("FILE", f"must end in .csv or .xlsx, not {suffix or 'nothing'!r}.")
+    click.echo(f"Wrote {len(table)} {what} to {file}.")
+
+
+@click.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@DB_OPTION
+@click.option("--force", is_flag=True, help="Replace DEST if it exists.")
+@friendly_errors
+def backup(dest: Path, db_file: Path | None, force: bool) -> None:
+    """Copy the database to DEST (a file, or a folder for a dated file), safely while the app runs.
+
+    Uses SQLite's online backup: the copy is one consistent snapshot, checked with
+    PRAGMA integrity_check, and a single file you can open or restore by copying it back.
+    """
+    report = backup_database(db_file, dest, overwrite=force)
+    counts = ", ".join(transfer.counted(n, t) for t, n in report.counts.items())
+    click.echo(f"Backed up {db_path(db_file)} to {report.path} ({report.size:,} bytes, integrity ok): {counts}.")
+
+
+def find_key_result(db, ref: str, day: dt.date) -> dict:
+    """The key result a script names: its id, or its title (any case).
+
+    A title shared by key results of several cycles (one carried over) means the one whose
+    open cycle holds ``day``. Raises a ValidationError on ``--kr`` otherwise, listing the
+    candidates or the nearest titles.
+    """
+    ref = (ref or "").strip()
+    if not ref:
+        raise ValidationError("--kr", "give the key result's id or title.")
+    rows = [dict(r) for r in db.query(
+        """
+        SELECT kr.id, kr.title, kr.kr_type, kr.unit_label, kr.archived, o.state AS objective_state,
+               u.name AS unit, c.name AS cycle, c.state AS cycle_state, c.start_date, c.end_date
+        FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
+        JOIN units u ON u.id = o.unit_id JOIN cycles c ON c.id = o.cycle_id
+        """)]
+    if ref.lstrip("#").isdigit():
+        match = [r for r in rows if r["id"] == int(ref.lstrip("#"))]
+        if not match:
+            raise ValidationError("--kr", f"there is no key result with id {ref.lstrip('#')}.")
+    else:
+        live = [r for r in rows if not r["archived"] and r["objective_state"] == "active"]
+        match = [r for r in live if " ".join(r["title"].split()).casefold() == " ".join(ref.split()).casefold()]
+        if not match:
+            close = difflib.get_close_matches(ref, [r["title"] for r in live], n=3, cutoff=0.5)
+            hint = f" Did you mean {' or '.join(repr(t) for t in close)}?" if close else ""
+            raise ValidationError("--kr", f"no key result is called {ref!r}.{hint}")
+        if len(match) > 1:
+            current = [r for r in match if r["cycle_state"] != "closed" and r["start_date"] <= day.isoformat() <= r["end_date"]]
+            match = current if len(current) == 1 else match
+        if len(match) > 1:
+            listed = "; ".join(f"#{r['id']} ({r['unit']}, {r['cycle']})" for r in match[:5])
+            raise ValidationError("--kr", f"{len(match)} key results are called {ref!r}: {listed}. Give the id.")
+    return match[0]
+
+
+# The writes name fields as the forms do; a script sees the options it passed.
+_OPTION_NAMES = {"value": "--value", "confidence": "--confidence", "note": "--note", "date": "--date",
+                 "author": "--author", "key_result": "--kr", "cycle": "--kr"}
+
+
+@click.command()
+@DB_OPTION
+@click.option("--kr", "kr_ref", required=True, help="The key result: its id, or its exact title.")
+@click.option("--value", required=True, help="The new value (45, 45%, 1,234.5...).")
+@click.option("--confidence", required=True, help="Confidence that it will be reached, 0 to 10.")
+@click.option("--note", default="", help="Progress, obstacles, learnings.")
+@click.option("--date", "day", default=None, help="The check-in's date, YYYY-MM-DD (default: today).")
+@click.option("--author", default=None, help="E-mail of the person checking in (default: nobody named).")
+@friendly_errors
+def checkin(db_file: Path | None, kr_ref: str, value: str, confidence: str, note: str, day: str | None,
+            author: str | None) -> None:
+    """Record one check-in: a key result's new value, a confidence 0-10 and a note.
+
+    For scripts and scheduled jobs that feed numbers from other systems, e.g.
+    okr checkin --kr "Weekly active teams from 1,200 to 2,000" --value 1460 --confidence 7
+    """
+    db = open_existing(db_file)
+    try:
+        when = transfer.parse_date(day, "--date") if day else dt.date.today()
+        kr = find_key_result(db, kr_ref, when)
+        number = transfer.parse_number(value, "--value")
+        if number is None:
+            raise ValidationError("--value", "is required.")
+        if kr["kr_type"] == "milestone" and transfer.has_percent(value):
+            number = number / 100
+        level = transfer.parse_confidence(confidence)
+        if level is None:
+            raise ValidationError("--confidence", "is required (0 to 10).")
+        author_id = None
+        if author:
+            email = v.email("--author", author)
+            found = db.execute("SELECT id FROM people WHERE email = ? COLLATE NOCASE", [email]).fetchone()
+            if found is None:
+                raise ValidationError("--author", f"no one has the e-mail {email}.")
+            author_id = found[0]
+        if kr["archived"] or kr["objective_state"] != "active":
+            raise ValidationError("--kr", f"#{kr['id']} {kr['title']!r} is archived; it takes no more check-ins.")
+        checkin_id = writes.add_checkin(db, kr["id"], when, number, level, note, author_id=author_id)
+    except ValidationError as error:
+        field = _OPTION_NAMES.get(error.field, error.field)
+        raise ValidationError(field, error.message) from None
+    label = f" {kr['unit_label']}" if kr["unit_label"] and kr["unit_label"] != "%" else (kr["unit_label"] or "")
+    click.echo(f"Saved check-in #{checkin_id} on #{kr['id']} {kr['title']!r} ({kr['unit']}, {kr['cycle']}): "
+               f"{number:g}{label}, confidence {level}, {when}.")

@@ -1,0 +1,1994 @@
+"""Getting OKRs in and out: the spreadsheet layout, its import and export, and the full export.
+
+Three formats:
+
+- **The OKR layout** (``okrs``): one row per key result, the way a company that has kept its
+  OKRs in a shared spreadsheet has them (cycle, unit, objective, key result, type, baseline,
+  target, current value, owner, alignment...). :data:`OKR_COLUMNS` lists the columns; the
+  reader is forgiving about how they are named and how values are written (see
+  ``docs/import-format.md``).
+- **The check-in layout** (``checkins``): one row per check-in (key result, date, value,
+  confidence, note, author), for history. A file's layout is told by its columns.
+- **The full export**: every table of the database, as one JSON file or a zip of CSV files,
+  which :func:`full_import` restores into an empty database exactly as it was.
+
+An import checks every row before anything is kept. Cells are first read into clean values
+(numbers with ``%``, thousands separators and decimal commas, dates in the usual ways, type
+and kind words); then every write goes through :mod:`okrdata.writes`, inside one transaction,
+so the rules are the writes' own. Any problem, in any row, rolls the whole transaction back
+and :class:`ImportRefused` lists them all as (row, column, message), with the row number the
+user sees in their spreadsheet. A dry run is the same import, always rolled back.
+
+The API the Manage page and the CLI use:
+
+- :func:`read_table` (CSV or Excel, a path, bytes or an uploaded file) -> DataFrame
+- :func:`check_import` -> list of :class:`Problem` (writes nothing)
+- :func:`import_okrs` -> :class:`ImportReport`, or raises :class:`ImportRefused`
+- :func:`import_file`: any of the above formats, including a full export, in one call
+- :func:`export_okrs` / :func:`export_checkins` -> DataFrame; :func:`to_csv_bytes`,
+  :func:`to_xlsx_bytes`, :func:`export_okrs_csv`, :func:`export_okrs_xlsx`
+- :func:`full_export` -> bytes; :func:`full_import`
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import io
+import json
+import math
+import os
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from okrdata import queries, schema, writes
+from okrdata import validate as v
+from okrdata.db import transaction
+from okrdata.errors import ValidationError
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``, called as an import or export moves on."""
+
+DEFAULT_CONFIDENCE = 5
+"""Confidence recorded with an imported current value that comes without one: 5 is *at risk*,
+so that nothing looks on track without someone having said so."""
+
+FULL_EXPORT_FORMAT = "okr-dashboard full export"
+FULL_EXPORT_VERSION = 1
+
+
+# --- the layouts -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a layout: its key, the header the export writes, and the names it is known by."""
+
+    key: str
+    header: str
+    synonyms: tuple[str, ...] = ()
+    required: bool = False
+    help: str = ""
+
+
+def normalize_header(text: Any) -> str:
+    """A column name reduced for matching: lower case, words only, no parenthesised remark.
+
+    ``"Key Result (KR)"``, ``"key_result"`` and ``" KEY-RESULT "`` all become ``"key result"``.
+    """
+    s = str(text or "").strip().lower()
+    s = s.replace("&", " and ").replace("≥", ">=").replace("≤", "<=")
+    s = re.sub(r"\(.*?\)|\[.*?\]", " ", s)
+    s = re.sub(r"[^0-9a-z<>=]+", " ", s)
+    return " ".join(s.split())
+
+
+OKR_COLUMNS: tuple[Column, ...] = (
+    Column("cycle", "Cycle", ("cycle name", "quarter", "period", "okr cycle", "okr period", "timeframe",
+                              "time frame", "okr quarter"), True,
+           "The cycle's name, such as 2026 Q1."),
+    Column("cycle_start", "Cycle start", ("cycle start date", "start", "start date", "starts", "from",
+                                          "begins", "period start", "quarter start", "cycle from"),
+           help="First day of the cycle; needed only for a new cycle not named like 2026 Q1."),
+    Column("cycle_end", "Cycle end", ("cycle end date", "end", "end date", "ends", "to", "until",
+                                      "period end", "quarter end", "cycle to"),
+           help="Last day of the cycle; as for Cycle start."),
+    Column("cycle_state", "Cycle state", ("cycle status", "state"),
+           help="planning, active or closed, for a new cycle (default: planning if it starts later, else active)."),
+    Column("unit", "Unit", ("team", "department", "org unit", "organisation unit", "organization unit",
+                            "group", "business unit", "squad", "unit name", "team name", "owning unit"), True,
+           "The unit (company, department or team) whose objective it is."),
+    Column("parent_unit", "Parent unit", ("parent", "parent team", "parent department", "part of",
+                                          "belongs to", "reports to", "parent unit name"),
+           help="The unit above it, to create a unit that does not exist yet."),
+    Column("objective", "Objective", ("objective title", "objective name", "objectives", "o", "goal",
+                                      "okr", "objective statement"), True,
+           "The objective's title. Left blank on following rows: the objective of the row above."),
+    Column("objective_description", "Objective description", ("description", "why", "objective why",
+                                                              "rationale", "context", "objective details",
+                                                              "objective notes"),
+           help="Why the objective matters."),
+    Column("kind", "Kind", ("objective kind", "objective type", "commitment", "okr type", "okr kind",
+                            "committed or aspirational", "ambition"),
+           help="committed (default) or aspirational (also: moonshot, stretch)."),
+    Column("objective_owner", "Objective owner", ("objective lead", "o owner", "objective responsible",
+                                                  "objective owner email"),
+           help="E-mail or name; default: the unit's lead."),
+    Column("objective_weight", "Objective weight", ("o weight", "objective weighting"),
+           help="The objective's weight in its unit's progress (default 1)."),
+    Column("aligned_to", "Aligned to", ("aligns to", "alignment", "parent objective", "contributes to",
+                                        "supports", "aligned with", "linked to", "parent okr",
+                                        "aligned to objective"),
+           help="Title of the objective (or key result) of a unit above that this objective serves."),
+    Column("key_result", "Key result", ("key results", "kr", "krs", "key result title", "kr title",
+                                        "kr name", "key result name", "result", "measurable result"), True,
+           "The key result's title."),
+    Column("type", "Type", ("kr type", "key result type", "measurement type", "direction", "metric type",
+                            "goal type", "target type"),
+           help="increase to, decrease to, stay above, stay below or milestone (inferred when blank)."),
+    Column("baseline", "Baseline", ("base", "baseline value", "starting value", "start value",
+                                    "initial value", "from value", "begin value", "starting point"),
+           help="Where the key result starts."),
+    Column("target", "Target", ("target value", "goal value", "to value", "end value", "target level"),
+           help="Where it must get to (the bound, for stay above/below)."),
+    Column("unit_label", "Unit label", ("label", "unit of measure", "uom", "measure unit", "metric unit",
+                                        "measurement unit", "unit symbol", "kr unit"),
+           help="What the numbers count: %, EUR, users, ms..."),
+    Column("current_value", "Current value", ("current", "value", "actual", "actual value", "latest value",
+                                              "latest", "progress value", "current status value", "now",
+                                              "today", "achieved", "current level"),
+           help="The latest value; becomes a check-in dated As of (default today)."),
+    Column("confidence", "Confidence", ("confidence level", "confidence score", "conf", "confidence 0 10"),
+           help=f"0-10 (also 7/10, or on track / at risk / off track); default {DEFAULT_CONFIDENCE}."),
+    Column("as_of", "As of", ("as of date", "date", "updated", "last updated", "updated on", "check in date",
+                              "checkin date", "measured on", "value date", "last check in"),
+           help="The date of the current value."),
+    Column("note", "Note", ("notes", "comment", "comments", "remark", "remarks", "check in note",
+                            "progress note", "learnings", "update"),
+           help="The check-in's note: progress, obstacles, learnings."),
+    Column("weight", "Weight", ("kr weight", "key result weight", "weighting"),
+           help="The key result's weight in its objective's progress (default 1)."),
+    Column("owner", "Owner", ("kr owner", "key result owner", "responsible", "assignee", "accountable",
+                              "owner email", "dri", "kr owner email"),
+           help="E-mail or name of who owns the key result; a new e-mail adds the person (as a viewer)."),
+)
+
+CHECKIN_COLUMNS: tuple[Column, ...] = (
+    Column("cycle", "Cycle", ("cycle name", "quarter", "period", "okr cycle")),
+    Column("unit", "Unit", ("team", "department", "org unit", "group", "squad", "unit name", "team name")),
+    Column("objective", "Objective", ("objective title", "objective name", "o", "goal")),
+    Column("key_result", "Key result", ("key results", "kr", "key result title", "kr title", "kr name"), True),
+    Column("date", "Date", ("check in date", "checkin date", "as of", "as of date", "week", "day",
+                            "reported on", "measured on", "updated on"), True),
+    Column("value", "Value", ("current value", "actual", "actual value", "reading", "measured value"), True),
+    Column("confidence", "Confidence", ("confidence level", "confidence score", "conf")),
+    Column("note", "Note", ("notes", "comment", "comments", "remark", "remarks", "learnings", "update")),
+    Column("author", "Author", ("by", "reported by", "entered by", "who", "author email", "checked in by")),
+)
+
+LAYOUTS = {"okrs": OKR_COLUMNS, "checkins": CHECKIN_COLUMNS}
+
+
+def _synonym_map(columns: Iterable[Column]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for col in columns:
+        for name in (col.key, col.header, *col.synonyms):
+            out.setdefault(normalize_header(name), col.key)
+    return out
+
+
+_SYNONYMS = {name: _synonym_map(cols) for name, cols in LAYOUTS.items()}
+_HEADERS = {name: {c.key: c.header for c in cols} for name, cols in LAYOUTS.items()}
+# A file with a date and a value is in the check-in layout, unless it has any of these.
+_OKR_MARKERS = {"type", "baseline", "target", "unit_label", "aligned_to", "kind", "parent_unit", "weight",
+                "objective_owner", "cycle_start", "cycle_end"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of an import: the spreadsheet row (None for the file as a whole), the column
+    as the file names it, and what is wrong."""
+
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" if self.row is not None else "file"
+        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+
+
+class ImportRefused(ValidationError):
+    """An import refused whole; ``problems`` lists every (row, column, message) found."""
+
+    def __init__(self, problems: list[Problem], rows: int | None = None):
+        self.problems = sorted(problems, key=lambda p: (p.row is not None, p.row or 0))
+        bad_rows = len({p.row for p in problems if p.row is not None})
+        where = f" in {bad_rows} row{'s' if bad_rows != 1 else ''}" if bad_rows else ""
+        count = len(problems)
+        super().__init__(
+            "file", f"{count} problem{'s' if count != 1 else ''}{where}; nothing was imported."
+        )
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a dry run, would do).
+
+    ``counts`` holds the rows added per table (cycles, units, people, objectives, key_results,
+    checkins; table names for a full import); ``notes`` says what was reused or left as it was.
+    """
+
+    layout: str
+    rows: int
+    counts: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        """One sentence: what was (or would be) added."""
+        added = ", ".join(counted(n, k) for k, n in self.counts.items() if n) or "nothing new"
+        verb = "Would add" if self.dry_run else "Added"
+        return f"{verb} {added} from {self.rows} row{'s' if self.rows != 1 else ''}."
+
+
+_NOUNS = {"people": ("person", "people"), "checkins": ("check-in", "check-ins"),
+          "key_results": ("key result", "key results"), "kpis": ("KPI", "KPIs"),
+          "kpi_readings": ("KPI reading", "KPI readings")}
+
+
+def counted(n: int, table: str) -> str:
+    """``"1 cycle"``, ``"3 key results"``: a count of a table's rows in words."""
+    plural = table.replace("_", " ")
+    one, many = _NOUNS.get(table, (plural[:-1] if plural.endswith("s") else plural, plural))
+    return f"{n} {one if n == 1 else many}"
+
+
+def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
+    """Problems as a table with the columns Row, Column, Problem (for a page to show)."""
+    return pd.DataFrame(
+        [{"Row": p.row, "Column": p.column, "Problem": p.message} for p in problems],
+        columns=["Row", "Column", "Problem"],
+    )
+
+
+# --- reading a file ----------------------------------------------------------------------
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _read_source(source: Any, filename: str | None) -> tuple[bytes, str]:
+    """The bytes and the file name of a path, bytes, or a file-like object (an upload)."""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            return path.read_bytes(), filename or path.name
+        except OSError as exc:
+            raise ValidationError("file", f"cannot read {path}: {exc.strerror or exc}.") from None
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), filename or ""
+    name = filename or getattr(source, "name", "") or ""
+    if hasattr(source, "getvalue"):
+        data = source.getvalue()
+    elif hasattr(source, "read"):
+        data = source.read()
+    else:
+        raise ValidationError("file", f"cannot read a {type(source).__name__}.")
+    return (data.encode("utf-8") if isinstance(data, str) else bytes(data)), str(name)
+
+
+def file_kind(data: bytes, filename: str = "") -> str:
+    """``"xlsx"``, ``"csv"``, ``"json"`` (a full export) or ``"zip"`` (a full export), by content and name."""
+    suffix = Path(filename).suffix.lower()
+    if data[:4] == b"PK\x03\x04":
+        if suffix in (".xlsx", ".xlsm"):
+            return "xlsx"
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = zf.namelist()
+        except zipfile.BadZipFile:
+            raise ValidationError("file", "is damaged: it looks like a zip or Excel file but cannot be opened.") from None
+        if "[Content_Types].xml" in names:
+            return "xlsx"
+        return "zip"
+    if suffix in (".xls",) or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ValidationError("file", "is an old Excel .xls file; save it as .xlsx or .csv and try again.")
+    if suffix == ".json" or data.lstrip()[:1] == b"{":
+        return "json"
+    return "csv"
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    # Spreadsheets saved as "CSV" on Windows are often in the Windows code page.
+    return data.decode("cp1252", errors="replace")
+
+
+def _csv_rows(data: bytes) -> list[list[Any]]:
+    text = _decode(data)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    # Excel in much of Europe writes ";" (the comma being the decimal mark); tabs from copy-paste.
+    delimiter = max((",", ";", "\t"), key=lambda d: first.count(d))
+    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _xlsx_cell(cell: Any) -> Any:
+    value = cell.value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)) and "%" in str(cell.number_format or ""):
+        # A cell shown as 45% holds 0.45; the sheet's reader means 45 (with the unit label %).
+        return f"{round(value * 100, 9):g}%"
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _xlsx_sheets(data: bytes, sheet: str | None) -> list[tuple[str, list[list[Any]]]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ValidationError("file", f"cannot be read as an Excel workbook ({exc}).") from None
+    names = [sheet] if sheet else book.sheetnames
+    if sheet and sheet not in book.sheetnames:
+        raise ValidationError("sheet", f"the workbook has no sheet {sheet!r}; it has {', '.join(book.sheetnames)}.")
+    out = []
+    for name in names:
+        ws = book[name]
+        rows = [[_xlsx_cell(c) for c in row] for row in ws.iter_rows(min_row=1, min_col=1)]
+        out.append((name, rows))
+    return out
+
+
+def _header_score(cells: list[Any]) -> int:
+    known = set(_SYNONYMS["okrs"]) | set(_SYNONYMS["checkins"])
+    return sum(1 for c in cells if isinstance(c, str) and normalize_header(c) in known)
+
+
+def _table_from_rows(rows: list[list[Any]]) -> pd.DataFrame | None:
+    """The table in ``rows``: the header is the first row naming two known columns (title rows
+    above it are skipped); the index holds each row's number as the spreadsheet shows it."""
+    header_at = None
+    for i, row in enumerate(rows[:30]):
+        if _header_score(row) >= 2:
+            header_at = i
+            break
+    if header_at is None:
+        return None
+    header = rows[header_at]
+    width = max(len(r) for r in rows[header_at:])
+    names, seen = [], {}
+    for j in range(width):
+        raw = header[j] if j < len(header) else None
+        name = str(raw).strip() if not _is_blank(raw) else f"Column {_column_letter(j)}"
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        names.append(name if count == 0 else f"{name} ({count + 1})")
+    body, index = [], []
+    for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+        cells = list(row) + [None] * (width - len(row))
+        if all(_is_blank(c) for c in cells):
+            continue
+        body.append(["" if _is_blank(c) else c for c in cells])
+        index.append(i)
+    frame = pd.DataFrame(body, columns=names, index=pd.Index(index, name="row"), dtype=object)
+    # Unnamed columns with nothing in them are formatting leftovers.
+    empty = [n for j, n in enumerate(names) if n.startswith("Column ") and _is_blank(header[j] if j < len(header) else None)
+             and all(_is_blank(x) for x in frame[n])]
+    frame = frame.drop(columns=empty)
+    frame.attrs["row_numbers"] = True
+    frame.attrs["header_row"] = header_at + 1
+    return frame
+
+
+def _column_letter(j: int) -> str:
+    letters = ""
+    j += 1
+    while j:
+        j, rem = divmod(j - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def read_table(source: Any, filename: str | None = None, sheet: str | None = None) -> pd.DataFrame:
+    """Read a spreadsheet (CSV or .xlsx) into a DataFrame of its cells, as written.
+
+    ``source`` is a path, bytes, or a file-like object such as a Streamlit upload (its ``name``
+    gives the type when ``filename`` is not passed). The header is the first row naming at
+    least two known columns; blank rows are skipped; the index holds each row's number as the
+    spreadsheet shows it (the header being row 1 in a plain file), so problems can point at it.
+    In a workbook, the first sheet with such a header is read (or ``sheet``). Raises a
+    ValidationError on the field ``file`` when there is no table in it.
+    """
+    data, name = _read_source(source, filename)
+    if not data.strip():
+        raise ValidationError("file", "is empty.")
+    kind = file_kind(data, name)
+    if kind in ("json", "zip"):
+        raise ValidationError("file", "is a full export, not a spreadsheet; import it with full_import.")
+    if kind == "xlsx":
+        for sheet_name, rows in _xlsx_sheets(data, sheet):
+            table = _table_from_rows(rows)
+            if table is not None:
+                table.attrs.update(filename=name, sheet=sheet_name)
+                return table
+    else:
+        table = _table_from_rows(_csv_rows(data))
+        if table is not None:
+            table.attrs.update(filename=name)
+            return table
+    raise ValidationError(
+        "file",
+        "has no header row naming its columns (such as Cycle, Unit, Objective, Key result, Target); "
+        "see docs/import-format.md.",
+    )
+
+
+# --- reading values ----------------------------------------------------------------------
+
+_BLANK_WORDS = {"-", "–", "—", "n/a", "na", "none", "null", "nil"}
+_NUMBER_CORE = re.compile(r"^[+-]?(\d[\d.,]*|[.,]\d+)$")
+_AFFIX = re.compile(r"^[\sA-Za-z€$£¥₹%<>=~≈≥≤:#]*$")
+
+
+def _number_text(value: Any) -> tuple[str, bool, bool] | None:
+    """Split a written number into (digits and separators, had a %, negative); None when blank."""
+    s = str(value).strip()
+    if not s or s.lower() in _BLANK_WORDS:
+        return None
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1]
+    s = s.replace("−", "-")
+    for space in ("\u00a0", "\u202f", "\u2009", " ", "'", "’"):
+        s = s.replace(space, "")
+    percent = "%" in s
+    match = re.search(r"[+-]?(\d[\d.,]*|[.,]\d+)", s)
+    if not match:
+        return s, percent, negative
+    prefix, core, suffix = s[:match.start()], match.group(0), s[match.end():]
+    if prefix.endswith("-") or prefix.endswith("+"):
+        core, prefix = prefix[-1] + core, prefix[:-1]
+    if not (_AFFIX.match(prefix) and _AFFIX.match(suffix)):
+        return s, percent, negative
+    return core, percent, negative
+
+
+def number_style(values: Iterable[Any]) -> str:
+    """The decimal mark a file uses, from the numbers that show it unambiguously: ``"."`` or ``","``.
+
+    ``"12,5"`` or ``"1.234,56"`` show a decimal comma; ``"12.5"`` or ``"1,234.56"`` a decimal
+    point. A file showing only decimal commas is read with commas; anything else with points
+    (so ``"1,234"`` is one thousand two hundred and thirty-four unless the file says otherwise).
+    """
+    comma = point = 0
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        parts = _number_text(value)
+        if not parts or not _NUMBER_CORE.match(parts[0]):
+            continue
+        core = parts[0].lstrip("+-")
+        if "," in core and "." in core:
+            comma += core.rfind(",") > core.rfind(".")
+            point += core.rfind(".") > core.rfind(",")
+        elif core.count(",") == 1 and len(core.split(",")[1]) != 3:
+            comma += 1
+        elif core.count(".") == 1 and len(core.split(".")[1]) != 3:
+            point += 1
+        elif core.count(",") > 1:
+            point += 1
+        elif core.count(".") > 1:
+            comma += 1
+    return "," if comma and not point else "."
+
+
+def _grouped(core: str, sep: str) -> bool:
+    head, *groups = core.split(sep)
+    return 1 <= len(head.lstrip("+-")) <= 3 and all(len(g) == 3 and g.isdigit() for g in groups)
+
+
+def parse_number(value: Any, field: str = "value", decimal: str = ".") -> float | None:
+    """A number from a cell, forgivingly; None when blank. ValidationError naming ``field`` when not a number.
+
+    Accepts ``45%`` (45), ``1,234.5``, ``1.234,5``, ``12,5`` (a decimal comma: no thousands group
+    has two digits), ``EUR 412,000``, ``480 ms``, ``(5)`` (minus five), ``1 234`` and ``1'234``.
+    A lone separator followed by exactly three digits (``1,234``, ``1.234``) is read with the
+    file's ``decimal`` mark (see :func:`number_style`).
+    """
+    if isinstance(value, bool):
+        raise ValidationError(field, f"must be a number, not {value!r}.")
+    if isinstance(value, (int, float)):
+        return v.number(field, value, required=False)
+    if isinstance(value, (dt.date, dt.datetime)):
+        raise ValidationError(field, f"must be a number, not the date {value:%Y-%m-%d}.")
+    if value is None or value is pd.NA:
+        return None
+    parts = _number_text(value)
+    if parts is None:
+        return None
+    core, _percent, negative = parts
+    if not _NUMBER_CORE.match(core):
+        raise ValidationError(field, f"must be a number, not {str(value).strip()!r}.")
+    sign = -1.0 if negative else 1.0
+    if core[0] in "+-":
+        sign, core = (-sign if core[0] == "-" else sign), core[1:]
+    commas, points = core.count(","), core.count(".")
+    if commas and points:
+        dec = "," if core.rfind(",") > core.rfind(".") else "."
+        group = "." if dec == "," else ","
+        whole, _, frac = core.rpartition(dec)
+        if not _grouped(whole, group) or not frac.isdigit():
+            raise ValidationError(field, f"must be a number, not {str(value).strip()!r}.")
+        digits = whole.replace(group, "") + "." + frac
+    elif commas or points:
+        sep = "," if commas else "."
+        if (commas or points) > 1:
+            if not _grouped(core, sep):
+                raise ValidationError(field, f"must be a number, not {str(value).strip()!r}.")
+            digits = core.replace(sep, "")
+        else:
+            whole, frac = core.split(sep)
+            thousands = len(frac) == 3 and whole not in ("", "0") and decimal != sep and len(whole) <= 3
+            digits = whole + frac if thousands else (whole or "0") + "." + frac
+    else:
+        digits = core
+    return v.number(field, sign * float(digits))
+
+
+def has_percent(value: Any) -> bool:
+    """True when a cell writes its number with a ``%``."""
+    return isinstance(value, str) and "%" in value
+
+
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS.update({"sept": 9})
+_MONTH_NAMES = {name.lower(): i for i, name in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+     "November", "December"], start=1)}
+
+
+def date_style(values: Iterable[Any]) -> bool | None:
+    """Whether a file writes dates day first (``31/01/2026``), month first (``01/31/2026``), or cannot tell (None)."""
+    day_first = month_first = False
+    for value in values:
+        m = re.match(r"^\s*(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})\s*$", str(value)) if isinstance(value, str) else None
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            day_first |= a > 12
+            month_first |= b > 12
+    if day_first != month_first:
+        return day_first
+    return None
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    return year + 2000 if year < 100 else year
+
+
+def parse_date(value: Any, field: str = "date", day_first: bool | None = None) -> dt.date | None:
+    """A date from a cell, forgivingly; None when blank.
+
+    Accepts dates and datetimes (from Excel), ``2026-01-31``, ``2026/01/31``, ``31.01.2026``,
+    ``31 Jan 2026``, ``January 31, 2026``, and ``31/01/2026`` or ``01/31/2026`` when the day
+    is above 12 or the file shows which comes first (``day_first``, see :func:`date_style`).
+    """
+    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
+        return v.date(field, value.to_pydatetime() if isinstance(value, pd.Timestamp) else value)
+    if _is_blank(value):
+        return None
+    s = str(value).strip()
+
+    def make(y: int, m: int, d: int) -> dt.date:
+        try:
+            return dt.date(y, m, d)
+        except ValueError:
+            raise ValidationError(field, f"{s!r} is not a day of the calendar.") from None
+
+    if m := re.match(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})([T ].*)?$", s):
+        return make(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if m := re.match(r"^(\d{1,2})\.(\d{1,2})\.(\d{2,4})$", s):
+        return make(_year(m.group(3)), int(m.group(2)), int(m.group(1)))
+    if m := re.match(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})$", s):
+        a, b, y = int(m.group(1)), int(m.group(2)), _year(m.group(3))
+        if a > 12 or (day_first and b <= 12):
+            return make(y, b, a)
+        if b > 12 or day_first is False:
+            return make(y, a, b)
+        raise ValidationError(
+            field, f"{s!r} could be day/month or month/day; write it as YYYY-MM-DD ({y}-{b:02d}-{a:02d} or {y}-{a:02d}-{b:02d})."
+        )
+    words = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", s.replace(",", " ").replace("-", " ").replace(".", " ")).split()
+    if len(words) == 3:
+        def month(word: str) -> int | None:
+            w = word.lower()
+            return _MONTH_NAMES.get(w) or _MONTHS.get(w)
+
+        if words[0].isdigit() and month(words[1]) and words[2].isdigit():
+            return make(_year(words[2]), month(words[1]), int(words[0]))
+        if month(words[0]) and words[1].isdigit() and words[2].isdigit():
+            return make(_year(words[2]), month(words[0]), int(words[1]))
+    raise ValidationError(field, f"{s!r} is not a date I can read; write it as YYYY-MM-DD.")
+
+
+def _words(value: Any) -> str:
+    return normalize_header(str(value).replace("/", " ").replace("-", " ").replace("_", " "))
+
+
+KR_TYPE_WORDS: dict[str, str] = {}
+for _type, _words_list in {
+    "increase": ["increase", "increase to", "increase from to", "grow", "grow to", "raise", "raise to", "up",
+                 "go up", "higher", "higher is better", "more", "maximize", "maximise", "reach", "climb",
+                 "increase target"],
+    "decrease": ["decrease", "decrease to", "decrease from to", "reduce", "reduce to", "lower", "lower to",
+                 "down", "go down", "lower is better", "less", "minimize", "minimise", "cut", "cut to",
+                 "drop", "drop to", "shrink", "decrease target"],
+    "stay_above": ["stay above", "keep above", "stay at or above", "above", "at least", "minimum", "min",
+                   ">=", ">", "no less than", "not below", "floor", "maintain above", "hold above",
+                   "stay over", "keep at least"],
+    "stay_below": ["stay below", "keep below", "stay at or below", "below", "at most", "maximum", "max",
+                   "<=", "<", "no more than", "not above", "ceiling", "cap", "maintain below", "hold below",
+                   "under", "stay under", "keep at most"],
+    "milestone": ["milestone", "done", "binary", "yes no", "boolean", "0 1", "done not done", "deliverable",
+                  "completion", "complete", "project", "percent complete", "percent done"],
+}.items():
+    for _word in _words_list:
+        KR_TYPE_WORDS[_words(_word)] = _type
+KR_TYPE_LABELS = {
+    "increase": "increase to",
+    "decrease": "decrease to",
+    "stay_above": "stay above",
+    "stay_below": "stay below",
+    "milestone": "milestone",
+}
+"""How the export writes each key-result type."""
+
+KIND_WORDS = {
+    **{_words(w): "committed" for w in ("committed", "commit", "commitment", "committed okr", "must")},
+    **{_words(w): "aspirational" for w in ("aspirational", "aspiration", "moonshot", "moon shot", "stretch",
+                                           "stretch goal", "ambitious", "aspirational okr", "roofshot")},
+}
+CONFIDENCE_WORDS = {
+    _words("on track"): 8, _words("green"): 8, _words("at risk"): 5, _words("amber"): 5, _words("yellow"): 5,
+    _words("off track"): 2, _words("red"): 2,
+}
+"""Traffic-light words read as the middle of their confidence band (7-10, 4-6, 0-3)."""
+CYCLE_STATE_WORDS = {"planning": "planning", "planned": "planning", "draft": "planning", "active": "active",
+                     "open": "active", "running": "active", "current": "active", "closed": "closed",
+                     "done": "closed", "finished": "closed", "archived": "closed"}
+MILESTONE_WORDS = {**{w: 1.0 for w in ("done", "yes", "complete", "completed", "true", "finished", "shipped")},
+                   **{w: 0.0 for w in ("no", "not started", "not done", "false", "todo", "to do", "open")}}
+
+
+def parse_kr_type(value: Any) -> str | None:
+    """A key-result type from how people write it (``"Increase to"``, ``"at least"``, ``"≤"``...); None when blank."""
+    if _is_blank(value):
+        return None
+    found = KR_TYPE_WORDS.get(_words(value))
+    try:
+        return v.choice("type", found or str(value), schema.KR_TYPES)
+    except ValidationError:
+        words = ", ".join(KR_TYPE_LABELS[t] for t in schema.KR_TYPES)
+        raise ValidationError("type", f"{str(value).strip()!r} is not a type; write one of {words}.") from None
+
+
+def parse_kind(value: Any) -> str | None:
+    """An objective's kind: committed or aspirational (``moonshot``, ``stretch``...); None when blank."""
+    if _is_blank(value):
+        return None
+    try:
+        return v.choice("kind", KIND_WORDS.get(_words(value)) or str(value), schema.OBJECTIVE_KINDS)
+    except ValidationError:
+        raise ValidationError("kind", f"{str(value).strip()!r} is not a kind; write committed or aspirational "
+                                      "(or moonshot, stretch).") from None
+
+
+def parse_confidence(value: Any) -> int | None:
+    """A confidence 0-10 from ``7``, ``"7/10"``, ``"70%"`` or a traffic-light word; None when blank."""
+    if _is_blank(value):
+        return None
+    if isinstance(value, str):
+        s = value.strip()
+        if _words(s) in CONFIDENCE_WORDS:
+            return CONFIDENCE_WORDS[_words(s)]
+        if m := re.match(r"^(\d+(?:[.,]\d+)?)\s*/\s*10$", s):
+            s = m.group(1)
+        elif s.endswith("%"):
+            pct = parse_number(s, "confidence")
+            if pct is not None and pct % 10 == 0:
+                return v.integer("confidence", pct / 10, low=0, high=10)
+            raise ValidationError("confidence", f"is 0 to 10; {s!r} is not a whole tenth.")
+        value = parse_number(s, "confidence", decimal=",")
+    return v.integer("confidence", value, low=0, high=10)
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A person as a cell names them: by e-mail, by name, or as ``Name <email>``."""
+
+    name: str | None
+    email: str | None
+
+    def __str__(self) -> str:
+        return self.email or self.name or ""
+
+
+def parse_person(value: Any) -> PersonRef | None:
+    """A person reference from ``jane@x.com``, ``Jane Doe`` or ``Jane Doe <jane@x.com>``; None when blank."""
+    if _is_blank(value):
+        return None
+    s = " ".join(str(value).split())
+    if m := re.match(r"^(.*?)\s*<([^<>]+)>$", s):
+        return PersonRef(m.group(1).strip(" \"'") or None, m.group(2).strip().lower())
+    if "@" in s:
+        return PersonRef(None, s.lower())
+    return PersonRef(s, None)
+
+
+def name_from_email(email: str) -> str:
+    """A display name guessed from an address: ``jane.doe@x.com`` -> ``Jane Doe``."""
+    local = email.split("@")[0]
+    return " ".join(part.capitalize() for part in re.split(r"[._\-+]+", local) if part) or email
+
+
+def quarter_span(name: str) -> tuple[dt.date, dt.date] | None:
+    """The dates of a cycle named like a calendar quarter or half (``2026 Q1``, ``Q3/2026``, ``H2 2026``)."""
+    s = normalize_header(name)
+    m = re.match(r"^(?:(\d{4}) ([qh])([1-4])|([qh])([1-4]) (\d{4}))$", s) or re.match(
+        r"^(?:(\d{4})([qh])([1-4])|([qh])([1-4])(\d{4}))$", s.replace(" ", ""))
+    if not m:
+        return None
+    year = int(m.group(1) or m.group(6))
+    letter, number = (m.group(2), int(m.group(3))) if m.group(1) else (m.group(4), int(m.group(5)))
+    if letter == "h" and number > 2:
+        return None
+    months = 3 if letter == "q" else 6
+    first = (number - 1) * months + 1
+    start = dt.date(year, first, 1)
+    after = dt.date(year + (first + months > 12), (first + months - 1) % 12 + 1, 1)
+    return start, after - dt.timedelta(days=1)
+
+
+def _key(text: Any) -> str:
+    """A name as compared: spaces collapsed, case folded."""
+    return " ".join(str(text).split()).casefold()
+
+
+# --- columns of a file -------------------------------------------------------------------
+
+
+@dataclass
+class _Columns:
+    layout: str
+    headers: dict[str, str]  # key -> the file's header
+    ignored: list[str]
+
+    def header(self, key: str) -> str:
+        return self.headers.get(key) or _HEADERS[self.layout].get(key, key.replace("_", " ").capitalize())
+
+
+def map_columns(columns: Iterable[Any], header_row: int = 1) -> tuple[_Columns, list[Problem]]:
+    """Which layout a file is in and which of its columns is which; problems with the header
+    (on spreadsheet row ``header_row``)."""
+    names = [str(c) for c in columns]
+    problems: list[Problem] = []
+    found = {layout: {} for layout in LAYOUTS}
+    for layout, synonyms in _SYNONYMS.items():
+        for name in names:
+            key = synonyms.get(normalize_header(re.sub(r" \(\d+\)$", "", name)))
+            if key:
+                found[layout].setdefault(key, []).append(name)
+    okr_keys, checkin_keys = set(found["okrs"]), set(found["checkins"])
+    layout = "checkins" if {"date", "value"} <= checkin_keys and not okr_keys & _OKR_MARKERS else "okrs"
+    headers: dict[str, str] = {}
+    for key, given in found[layout].items():
+        headers[key] = given[0]
+        if len(given) > 1:
+            problems.append(Problem(header_row, given[1], f"is a second {_HEADERS[layout][key]} column (after {given[0]!r}); keep one."))
+    for col in LAYOUTS[layout]:
+        if col.required and col.key not in headers:
+            problems.append(Problem(
+                None, col.header,
+                f"column is missing; the file has {', '.join(repr(n) for n in names) or 'no columns'}. "
+                "See docs/import-format.md for the layout.",
+            ))
+    used = {h for h in headers.values()}
+    ignored = [n for n in names if n not in used and not re.match(r"^Column [A-Z]+$", n)]
+    return _Columns(layout, headers, ignored), problems
+
+
+def detect_layout(table: pd.DataFrame) -> str:
+    """``"okrs"`` (one row per key result) or ``"checkins"`` (one row per check-in), from the columns."""
+    return map_columns(table.columns)[0].layout
+
+
+def _row_numbers(table: pd.DataFrame) -> list[int]:
+    if table.attrs.get("row_numbers"):
+        return [int(i) for i in table.index]
+    return list(range(2, len(table) + 2))  # the header is row 1
+
+
+# --- importing ---------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    """Raised inside the import's transaction to undo it (a dry run, or problems found)."""
+
+
+# Which column of the OKR layout a writes field names, per kind of write.
+_FIELD_COLUMNS = {
+    "unit": {"name": "unit", "parent": "parent_unit", "description": "unit", "role": "unit", "unit": "parent_unit"},
+    "cycle": {"name": "cycle", "start_date": "cycle_start", "end_date": "cycle_end", "state": "cycle_state",
+              "role": "cycle"},
+    "objective": {"cycle": "cycle", "unit": "unit", "title": "objective", "description": "objective_description",
+                  "owner": "objective_owner", "kind": "kind", "weight": "objective_weight", "role": "objective",
+                  "parent_objective": "aligned_to", "parent_kr": "aligned_to"},
+    "close": {"role": "cycle_state", "state": "cycle_state", "cycle": "cycle"},
+    "alignment": {"parent_objective": "aligned_to", "parent_kr": "aligned_to", "unit": "aligned_to",
+                  "cycle": "aligned_to", "objective": "aligned_to"},
+    "key_result": {"objective": "objective", "title": "key_result", "type": "type", "baseline": "baseline",
+                   "target": "target", "unit_label": "unit_label", "weight": "weight", "owner": "owner",
+                   "cycle": "cycle", "unit": "unit", "role": "key_result", "kpi": "key_result",
+                   "cadence_days": "key_result"},
+    "checkin": {"key_result": "key_result", "date": "as_of", "value": "current_value", "confidence": "confidence",
+                "note": "note", "author": "owner", "cycle": "cycle", "unit": "unit", "role": "key_result"},
+    "history": {"key_result": "key_result", "date": "date", "value": "value", "confidence": "confidence",
+                "note": "note", "author": "author", "cycle": "cycle", "unit": "unit", "role": "key_result"},
+}
+
+
+class _Importer:
+    """State shared by the two layouts' imports: the problems found, caches of what exists."""
+
+    def __init__(self, db, columns: _Columns, rows: list[tuple[int, dict]], today: dt.date,
+                 person: dict | None, progress: Progress | None):
+        self.db = db
+        self.columns = columns
+        self.rows = rows
+        self.today = today
+        self.person = person
+        self.progress = progress
+        self.problems: list[Problem] = []
+        self.notes: list[str] = []
+        self.counts = {k: 0 for k in ("cycles", "units", "people", "objectives", "key_results", "checkins")}
+        self.people_by_email = {r["email"].casefold(): r["id"] for r in db.query("SELECT id, email FROM people")}
+        self.people_by_name: dict[str, list[int]] = {}
+        for r in db.query("SELECT id, name FROM people WHERE archived = 0"):
+            self.people_by_name.setdefault(_key(r["name"]), []).append(r["id"])
+        self.failed_people: set[str] = set()
+        self.failed: set[str] = set()  # the cells of the row being read that could not be read
+
+    # problems ------------------------------------------------------------------------
+
+    def problem(self, row: int | None, key: str, message: str) -> None:
+        self.problems.append(Problem(row, self.columns.header(key) if key else "", message))
+
+    def attempt(self, row: int, kind: str, call: Callable[[], Any], default_key: str, where: str = "") -> Any:
+        """Run a write; on a ValidationError record it against the column its field maps to."""
+        try:
+            return call()
+        except ImportRefused:
+            raise
+        except ValidationError as error:
+            key = _FIELD_COLUMNS.get(kind, {}).get(error.field, default_key) or default_key
+            self.problem(row, key, error.message + where)
+            return None
+
+    def cell(self, row: int, key: str, raw: dict, parse: Callable[[Any], Any]) -> Any:
+        """Parse one cell; a problem (and None) when it cannot be read."""
+        try:
+            return parse(raw.get(key))
+        except ValidationError as error:
+            self.problem(row, key, error.message)
+            self.failed.add(key)
+            return None
+
+    # people --------------------------------------------------------------------------
+
+    def person_id(self, row: int, key: str, ref: PersonRef | None) -> int | None:
+        """The id of the person a cell names, adding them when named by a new e-mail address."""
+        if ref is None:
+            return None
+        if ref.email:
+            found = self.people_by_email.get(ref.email.casefold())
+            if found is not None:
+                return found
+            if ref.email in self.failed_people:
+                return None
+            name = ref.name or name_from_email(ref.email)
+            try:
+                new_id = writes.add_person(self.db, name, ref.email, role="viewer", person=self.person)
+            except ValidationError as error:
+                self.failed_people.add(ref.email)
+                if error.field == "role":
+                    self.problem(row, key, f"{ref.email} is not in the database yet, and only an admin can "
+                                           "add people; ask one to import this file or to add them first.")
+                else:
+                    self.problem(row, key, error.message)
+                return None
+            self.counts["people"] += 1
+            self.people_by_email[ref.email.casefold()] = new_id
+            self.people_by_name.setdefault(_key(name), []).append(new_id)
+            return new_id
+        ids = self.people_by_name.get(_key(ref.name), [])
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            self.problem(row, key, f"{len(ids)} people are called {ref.name!r}; write the e-mail address instead.")
+        else:
+            self.problem(row, key, f"no one is called {ref.name!r}; write their e-mail address "
+                                   "(or Name <e-mail>) to add them.")
+        return None
+
+    def tick(self, done: int) -> None:
+        if self.progress is not None:
+            self.progress(done, len(self.rows))
+
+
+def _fill_down(rows: list[tuple[int, dict]], levels: tuple[str, ...], needs: Callable[[dict], bool]) -> None:
+    """Fill blank cells of the hierarchy columns from the row above (merged cells, "same as above").
+
+    A level is filled only while every level above it is the same as on the row above, so a
+    new unit never inherits the previous unit's objective. ``needs(row)`` says whether the row
+    carries something below the hierarchy (a key result, a value) that needs the levels filled.
+    """
+    previous: dict | None = None
+    for _, cells in rows:
+        if previous is not None and needs(cells):
+            same = True
+            for level in levels:
+                if _is_blank(cells.get(level)):
+                    if same and not _is_blank(previous.get(level)):
+                        cells[level] = previous[level]
+                else:
+                    same = same and _key(cells[level]) == _key(previous.get(level) or "")
+        elif previous is not None and _is_blank(cells.get(levels[0])) and not _is_blank(previous.get(levels[0])):
+            cells[levels[0]] = previous[levels[0]]
+        previous = cells
+
+
+def _rows(table: pd.DataFrame, columns: _Columns) -> list[tuple[int, dict]]:
+    out = []
+    numbers = _row_numbers(table)
+    for number, record in zip(numbers, table.to_dict("records")):
+        cells = {key: record.get(header) for key, header in columns.headers.items()}
+        cells = {k: (None if _is_blank(val) else (val.strip() if isinstance(val, str) else val)) for k, val in cells.items()}
+        if all(val is None for val in cells.values()):
+            continue
+        out.append((number, cells))
+    return out
+
+
+@dataclass
+class _ObjectiveGroup:
+    cycle: str
+    unit: str
+    title: str
+    rows: list[int]
+    first_row: int
+    attrs: dict[str, tuple[Any, int]] = field(default_factory=dict)
+    id: int | None = None
+    new: bool = False
+
+
+class _OkrImporter(_Importer):
+    """The OKR layout: cycles, units, people, objectives, key results and current values."""
+
+    def run(self) -> None:
+        _fill_down(self.rows, ("cycle", "unit", "objective"),
+                   lambda c: not _is_blank(c.get("key_result")) or not _is_blank(c.get("objective")))
+        numeric = [c.get(k) for _, c in self.rows for k in ("baseline", "target", "current_value", "weight",
+                                                               "objective_weight")]
+        self.decimal = number_style(numeric)
+        self.day_first = date_style([c.get(k) for _, c in self.rows for k in ("cycle_start", "cycle_end", "as_of")])
+        # Every row takes part in building cycles, units and objectives (so a bad number in one
+        # key result does not hide a problem with its unit); rows with a problem add no key result.
+        self.parsed = [(row, self.parse(row, cells)) for row, cells in self.rows]
+        self.load_cycles()
+        self.load_units()
+        self.load_objectives()
+        self.align()
+        self.load_key_results()
+        self.close_cycles()
+        if self.columns.ignored:
+            self.notes.append("Columns not used: " + ", ".join(self.columns.ignored) + ".")
+
+    # reading rows --------------------------------------------------------------------
+
+    def parse(self, row: int, c: dict) -> dict:
+        """The row's cells as clean values; ``_bad`` marks a row with a problem, ``_failed`` the
+        cells that could not be read (left as None)."""
+        before = len(self.problems)
+        self.failed = set()
+        num = lambda k: self.cell(row, k, c, lambda x: parse_number(x, k, self.decimal))  # noqa: E731
+        day = lambda k: self.cell(row, k, c, lambda x: parse_date(x, k, self.day_first))  # noqa: E731
+        p: dict[str, Any] = {k: (str(c[k]).strip() if c.get(k) is not None else None)
+                             for k in ("cycle", "unit", "parent_unit", "objective", "objective_description",
+                                       "aligned_to", "key_result", "unit_label", "note")}
+        if isinstance(c.get("cycle"), (int, float)):
+            p["cycle"] = f"{c['cycle']:g}"
+        p["cycle_start"], p["cycle_end"], p["as_of"] = day("cycle_start"), day("cycle_end"), day("as_of")
+        p["cycle_state"] = self.cell(row, "cycle_state", c, lambda x: None if _is_blank(x) else v.choice(
+            "cycle_state", CYCLE_STATE_WORDS.get(_words(x), str(x)), schema.CYCLE_STATES))
+        p["kind"] = self.cell(row, "kind", c, parse_kind)
+        p["objective_owner"] = parse_person(c.get("objective_owner"))
+        p["owner"] = parse_person(c.get("owner"))
+        p["objective_weight"] = num("objective_weight")
+        p["weight"] = num("weight")
+        p["confidence"] = self.cell(row, "confidence", c, parse_confidence)
+        p["type"] = self.cell(row, "type", c, parse_kr_type)
+        p["baseline"], p["target"] = num("baseline"), num("target")
+        raw_value = c.get("current_value")
+        word = MILESTONE_WORDS.get(_key(raw_value)) if isinstance(raw_value, str) else None
+        p["current_value"] = word if word is not None else num("current_value")
+        percent = {k: has_percent(c.get(k)) for k in ("baseline", "target", "current_value")}
+
+        if p["key_result"] is not None:
+            if p["type"] is None and "type" not in {pr.column for pr in self.problems[before:]}:
+                p["type"] = self.infer_type(row, p)
+            if p["type"] == "milestone":
+                # A milestone is a fraction done: "50%" is 0.5 and "100%" is done.
+                for k in ("baseline", "target", "current_value"):
+                    if percent[k] and p[k] is not None:
+                        p[k] = p[k] / 100
+            elif p["unit_label"] is None and any(percent.values()):
+                p["unit_label"] = "%"
+            if p["objective"] is None:
+                self.problem(row, "objective", "is required: which objective does this key result belong to?")
+        elif p["objective"] is None and any(p[k] is not None for k in ("type", "baseline", "target", "current_value")):
+            self.problem(row, "key_result", "is required on a row that gives a type, baseline, target or value.")
+        if p["objective"] is not None or p["key_result"] is not None:
+            for k in ("cycle", "unit"):
+                if p[k] is None:
+                    self.problem(row, k, "is required.")
+        elif p["unit"] is None and p["cycle"] is None:
+            self.problem(row, "unit", "is required: this row names no unit, objective or key result.")
+        if p["confidence"] is not None and p["current_value"] is None and p["key_result"] is not None:
+            self.problem(row, "confidence", "is given without a current value to go with it.")
+        p["_failed"] = self.failed
+        p["_bad"] = len(self.problems) > before
+        return p
+
+    def infer_type(self, row: int, p: dict) -> str | None:
+        baseline, target = p["baseline"], p["target"]
+        if baseline is not None and target is not None:
+            return "decrease" if target < baseline else "increase"
+        if baseline is None and target is None:
+            return "milestone"
+        self.problem(row, "type", "is required when only a target or only a baseline is given "
+                                  "(increase to, decrease to, stay above, stay below or milestone).")
+        return None
+
+    # cycles --------------------------------------------------------------------------
+
+    def load_cycles(self) -> None:
+        self.cycles = {_key(r["name"]): dict(r) for r in self.db.query("SELECT * FROM cycles")}
+        self.new_cycles: dict[str, tuple[str | None, int]] = {}
+        specs: dict[str, dict] = {}
+        for row, p in self.parsed:
+            if p["cycle"] is None:
+                continue
+            spec = specs.setdefault(_key(p["cycle"]), {"name": p["cycle"], "row": row, "failed": False})
+            spec["failed"] |= bool(p["_failed"] & {"cycle_start", "cycle_end", "cycle_state"})
+            for k in ("cycle_start", "cycle_end", "cycle_state"):
+                if p[k] is None:
+                    continue
+                if k in spec and spec[k][0] != p[k]:
+                    self.problem(row, k, f"{p[k]} differs from row {spec[k][1]} ({spec[k][0]}) for the same cycle.")
+                spec.setdefault(k, (p[k], row))
+        for key, spec in specs.items():
+            given = {k: spec[k][0] for k in ("cycle_start", "cycle_end", "cycle_state") if k in spec}
+            existing = self.cycles.get(key)
+            if existing is not None:
+                for k, column in (("cycle_start", "start_date"), ("cycle_end", "end_date"), ("cycle_state", "state")):
+                    if k in given and str(given[k]) != existing[column]:
+                        self.notes.append(
+                            f"{existing['name']} exists with {column.replace('_', ' ')} {existing[column]}; "
+                            f"the file's {given[k]} (row {spec[k][1]}) was not applied."
+                        )
+                continue
+            if spec["failed"]:
+                continue  # a date or state of it could not be read: reported already
+            span = quarter_span(spec["name"])
+            start = given.get("cycle_start") or (span[0] if span else None)
+            end = given.get("cycle_end") or (span[1] if span else None)
+            if start is None or end is None:
+                missing = "cycle_start" if start is None else "cycle_end"
+                self.problem(spec["row"], missing, f"is required for the new cycle {spec['name']!r} "
+                                                   "(or name it like 2026 Q1).")
+                continue
+            state = given.get("cycle_state")
+            # A cycle to close is filled while active, then closed: a closed cycle takes no writes.
+            initial = "active" if state == "closed" else (state or ("planning" if start > self.today else "active"))
+            new_id = self.attempt(
+                spec["row"], "cycle",
+                lambda: writes.add_cycle(self.db, spec["name"], start, end, state=initial, person=self.person),
+                "cycle",
+            )
+            if new_id is not None:
+                self.counts["cycles"] += 1
+                self.cycles[key] = dict(next(self.db.query("SELECT * FROM cycles WHERE id = ?", [new_id])))
+                self.new_cycles[key] = (state, spec["cycle_state"][1] if "cycle_state" in spec else spec["row"])
+
+    def close_cycles(self) -> None:
+        for key, (state, row) in self.new_cycles.items():
+            if state == "closed":
+                cycle = self.cycles[key]
+                self.attempt(row, "close", lambda: writes.set_cycle_state(self.db, cycle["id"], "closed",
+                                                                          person=self.person), "cycle_state")
+
+    # units ---------------------------------------------------------------------------
+
+    def load_units(self) -> None:
+        self.units = {_key(r["name"]): dict(r) for r in self.db.query("SELECT * FROM units")}
+        declared: dict[str, dict] = {}
+        for row, p in self.parsed:
+            if p["unit"] is None:
+                continue
+            spec = declared.setdefault(_key(p["unit"]), {"name": p["unit"], "row": row, "parent": None})
+            if p["parent_unit"] is not None:
+                if spec["parent"] is not None and _key(spec["parent"][0]) != _key(p["parent_unit"]):
+                    self.problem(row, "parent_unit", f"{p['parent_unit']!r} differs from row {spec['parent'][1]} "
+                                                     f"({spec['parent'][0]!r}) for the unit {p['unit']!r}.")
+                elif spec["parent"] is None:
+                    spec["parent"] = (p["parent_unit"], row)
+        self.unit_failed: set[str] = set()
+        by_parent_id = {}
+        for key, spec in declared.items():
+            existing = self.units.get(key)
+            if existing is not None and spec["parent"] is not None:
+                by_parent_id[key] = spec
+        # Units first in the order of the tree: a new unit needs its parent to exist.
+        for key in declared:
+            self._ensure_unit(key, declared, ())
+        for key, spec in by_parent_id.items():
+            parent = self.units.get(_key(spec["parent"][0]))
+            existing = self.units[key]
+            if parent is not None and existing["parent_id"] != parent["id"]:
+                self.notes.append(f"The unit {existing['name']} exists under another parent; "
+                                  f"the file's {spec['parent'][0]!r} (row {spec['parent'][1]}) was not applied.")
+
+    def _ensure_unit(self, key: str, declared: dict, chain: tuple[str, ...]) -> int | None:
+        if key in self.units:
+            return self.units[key]["id"]
+        if key in self.unit_failed:
+            return None
+        spec = declared.get(key)
+        if spec is None:
+            return None
+        parent_id = None
+        if spec["parent"] is not None:
+            parent_name, parent_row = spec["parent"]
+            parent_key = _key(parent_name)
+            if parent_key in chain or parent_key == key:
+                self.problem(parent_row, "parent_unit", f"{parent_name!r} would sit below {spec['name']!r}: a loop.")
+                self.unit_failed.add(key)
+                return None
+            parent_id = self._ensure_unit(parent_key, declared, chain + (key,))
+            if parent_id is None:
+                if parent_key not in declared:
+                    self.problem(parent_row, "parent_unit",
+                                 f"there is no unit called {parent_name!r}; add a row for it or create it first.")
+                self.unit_failed.add(key)
+                return None
+        new_id = self.attempt(
+            spec["row"], "unit",
+            lambda: writes.add_unit(self.db, spec["name"], parent_id=parent_id, person=self.person), "unit",
+        )
+        if new_id is None:
+            self.unit_failed.add(key)
+            return None
+        self.counts["units"] += 1
+        self.units[key] = dict(next(self.db.query("SELECT * FROM units WHERE id = ?", [new_id])))
+        return new_id
+
+    # objectives ----------------------------------------------------------------------
+
+    def load_objectives(self) -> None:
+        self.groups: dict[tuple[str, str, str], _ObjectiveGroup] = {}
+        for row, p in self.parsed:
+            if p["objective"] is None:
+                continue
+            gkey = (_key(p["cycle"]), _key(p["unit"]), _key(p["objective"]))
+            group = self.groups.get(gkey)
+            if group is None:
+                group = self.groups[gkey] = _ObjectiveGroup(p["cycle"], p["unit"], p["objective"], [], row)
+            group.rows.append(row)
+            for k in ("objective_description", "kind", "objective_owner", "objective_weight", "aligned_to"):
+                if p[k] is None:
+                    continue
+                if k in group.attrs:
+                    first, first_row = group.attrs[k]
+                    same = _key(first) == _key(p[k]) if isinstance(first, str) else first == p[k]
+                    if not same:
+                        self.problem(row, k, f"{str(p[k])!r} differs from row {first_row} ({str(first)!r}) "
+                                             f"for the same objective {p['objective']!r}.")
+                else:
+                    group.attrs[k] = (p[k], row)
+        existing_cache: dict[int, dict] = {}
+        for group in self.groups.values():
+            cycle = self.cycles.get(_key(group.cycle))
+            unit = self.units.get(_key(group.unit))
+            if cycle is None or unit is None:
+                continue  # its problem is reported already
+            if cycle["id"] not in existing_cache:
+                existing_cache[cycle["id"]] = {
+                    (r["unit_id"], _key(r["title"])): dict(r)
+                    for r in self.db.query("SELECT * FROM objectives WHERE cycle_id = ? AND state = 'active'",
+                                           [cycle["id"]])
+                }
+            found = existing_cache[cycle["id"]].get((unit["id"], _key(group.title)))
+            if found is not None:
+                group.id = found["id"]
+                continue
+            attrs = {k: val for k, (val, _) in group.attrs.items()}
+            owner_ref = attrs.get("objective_owner")
+            owner_row = group.attrs.get("objective_owner", (None, group.first_row))[1]
+            owner_id = self.person_id(owner_row, "objective_owner", owner_ref) if owner_ref else unit["lead_id"]
+            if owner_ref and owner_id is None:
+                continue
+            new_id = self.attempt(
+                group.first_row, "objective",
+                lambda: writes.add_objective(
+                    self.db, cycle["id"], unit["id"], group.title,
+                    description=attrs.get("objective_description") or "",
+                    owner_id=owner_id,
+                    kind=attrs.get("kind") or "committed",
+                    weight=attrs["objective_weight"] if attrs.get("objective_weight") is not None else 1.0,
+                    person=self.person,
+                ),
+                "objective",
+            )
+            if new_id is not None:
+                group.id, group.new = new_id, True
+                self.counts["objectives"] += 1
+                existing_cache[cycle["id"]][(unit["id"], _key(group.title))] = {"id": new_id}
+
+    def align(self) -> None:
+        """Align the new objectives, now that every objective of the file exists (parents may come later)."""
+        for group in self.groups.values():
+            if group.id is None or "aligned_to" not in group.attrs:
+                continue
+            title, row = group.attrs["aligned_to"]
+            cycle = self.cycles[_key(group.cycle)]
+            unit = self.units[_key(group.unit)]
+            if not group.new:
+                continue
+            target = self.find_parent(cycle["id"], unit["id"], title, group.id)
+            if target is None:
+                self.problem(row, "aligned_to", f"no objective or key result of {cycle['name']} is called {title!r}.")
+                continue
+            objective_id, kr_id = target
+            self.attempt(
+                row, "alignment",
+                lambda: writes.update_objective(self.db, group.id, parent_objective_id=objective_id,
+                                                parent_kr_id=kr_id, person=self.person),
+                "aligned_to",
+            )
+
+    def find_parent(self, cycle_id: int, unit_id: int, title: str, self_id: int) -> tuple[int, int | None] | None:
+        """The objective (or key result) called ``title`` in the cycle, preferring the nearest unit above."""
+        above = writes.unit_ancestors(self.db, unit_id)
+        rank = {u: i for i, u in enumerate(above)}
+
+        def best(rows: list[dict]) -> dict | None:
+            rows = [r for r in rows if r["id"] != self_id]
+            if not rows:
+                return None
+            return min(rows, key=lambda r: rank.get(r["unit_id"], len(rank) + 1))
+
+        objs = [dict(r) for r in self.db.query(
+            "SELECT id, unit_id, title FROM objectives WHERE cycle_id = ? AND state = 'active'", [cycle_id])
+            if _key(r["title"]) == _key(title)]
+        found = best(objs)
+        if found is not None:
+            return found["id"], None
+        krs = [dict(r) for r in self.db.query(
+            "SELECT kr.id AS kr_id, o.id, o.unit_id, kr.title FROM key_results kr "
+            "JOIN objectives o ON o.id = kr.objective_id "
+            "WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0", [cycle_id])
+            if _key(r["title"]) == _key(title)]
+        found = best(krs)
+        return (found["id"], found["kr_id"]) if found is not None else None
+
+    # key results and current values --------------------------------------------------
+
+    def load_key_results(self) -> None:
+        seen: dict[tuple[int, str], int] = {}
+        default_confidence = 0
+        unchanged = kept = 0
+        for done, (row, p) in enumerate(self.parsed, start=1):
+            self.tick(done)
+            if p["key_result"] is None or p["_bad"]:
+                continue
+            group = self.groups.get((_key(p["cycle"]), _key(p["unit"]), _key(p["objective"])))
+            if group is None or group.id is None:
+                continue
+            skey = (group.id, _key(p["key_result"]))
+            if skey in seen:
+                self.problem(row, "key_result", f"{p['key_result']!r} appears twice in this objective "
+                                                f"(rows {seen[skey]} and {row}).")
+                continue
+            seen[skey] = row
+            kr = next(iter(self.db.query(
+                "SELECT * FROM key_results WHERE objective_id = ? AND archived = 0 AND title = ? COLLATE NOCASE",
+                [group.id, " ".join(p["key_result"].split())])), None)
+            if kr is not None:
+                kept += 1
+                if not self.same_goal(row, p, dict(kr)):
+                    continue
+                kr_id, owner_id = kr["id"], kr["owner_id"]
+            else:
+                owner_id = self.person_id(row, "owner", p["owner"])
+                if p["owner"] is not None and owner_id is None:
+                    continue
+                kr_id = self.attempt(
+                    row, "key_result",
+                    lambda: writes.add_key_result(
+                        self.db, group.id, p["key_result"], p["type"], baseline=p["baseline"], target=p["target"],
+                        unit_label=p["unit_label"] or "", weight=p["weight"] if p["weight"] is not None else 1.0,
+                        owner_id=owner_id, person=self.person,
+                    ),
+                    "key_result",
+                )
+                if kr_id is None:
+                    continue
+                self.counts["key_results"] += 1
+            if p["current_value"] is None:
+                continue
+            day = p["as_of"] or self.today
+            duplicate = self.db.execute(
+                "SELECT 1 FROM checkins WHERE kr_id = ? AND checkin_date = ? AND value = ? AND deleted = 0",
+                [kr_id, day.isoformat(), p["current_value"]],
+            ).fetchone()
+            if duplicate:
+                unchanged += 1
+                continue
+            confidence = p["confidence"]
+            if confidence is None:
+                confidence = DEFAULT_CONFIDENCE
+                default_confidence += 1
+            hint = "" if p["as_of"] else " No As of date was given, so today was used; add an As of column."
+            added = self.attempt(
+                row, "checkin",
+                lambda: writes.add_checkin(self.db, kr_id, day, p["current_value"], confidence, p["note"] or "",
+                                           author_id=owner_id, person=self.person),
+                "current_value", hint,
+            )
+            if added is not None:
+                self.counts["checkins"] += 1
+        if kept:
+            self.notes.append(f"{kept} key result{'s' if kept != 1 else ''} existed already and were kept as they are.")
+        if unchanged:
+            self.notes.append(f"{unchanged} current value{'s' if unchanged != 1 else ''} matched a check-in "
+                              "already recorded and were not added again.")
+        if default_confidence:
+            self.notes.append(f"{default_confidence} current value{'s' if default_confidence != 1 else ''} came "
+                              f"without a confidence; {DEFAULT_CONFIDENCE} (at risk) was recorded.")
+        kept_objectives = sum(1 for g in self.groups.values() if g.id is not None and not g.new)
+        if kept_objectives:
+            self.notes.append(f"{kept_objectives} objective{'s' if kept_objectives != 1 else ''} existed already "
+                              "and were kept as they are.")
+
+    def same_goal(self, row: int, p: dict, kr: dict) -> bool:
+        """An existing key result named again must agree on type, baseline and target."""
+        ok = True
+        if p["type"] is not None and p["type"] != kr["kr_type"]:
+            self.problem(row, "type", f"{KR_TYPE_LABELS[p['type']]} differs from the key result already in the "
+                                      f"database ({KR_TYPE_LABELS[kr['kr_type']]}); change it on the Manage page.")
+            ok = False
+        for k in ("baseline", "target"):
+            given, stored = p[k], kr[k]
+            if given is None or (kr["kr_type"] == "milestone"):
+                continue
+            if stored is None or not math.isclose(given, stored, rel_tol=1e-9, abs_tol=1e-12):
+                self.problem(row, k, f"{given:g} differs from the key result already in the database "
+                                     f"({'empty' if stored is None else f'{stored:g}'}); change it on the Manage page.")
+                ok = False
+        return ok
+
+
+class _CheckinImporter(_Importer):
+    """The check-in layout: one check-in per row, for key results that exist."""
+
+    def run(self) -> None:
+        _fill_down(self.rows, ("cycle", "unit", "objective", "key_result"),
+                   lambda c: not _is_blank(c.get("value")) or not _is_blank(c.get("date")))
+        decimal = number_style([c.get("value") for _, c in self.rows])
+        day_first = date_style([c.get("date") for _, c in self.rows])
+        krs = [dict(r) for r in self.db.query(
+            """
+            SELECT kr.id, kr.title, kr.kr_type, kr.owner_id, o.title AS objective, u.name AS unit, c.name AS cycle,
+                   c.start_date, c.end_date
+            FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
+            JOIN units u ON u.id = o.unit_id JOIN cycles c ON c.id = o.cycle_id
+            WHERE kr.archived = 0 AND o.state = 'active'
+            """)]
+        by_title: dict[str, list[dict]] = {}
+        for kr in krs:
+            by_title.setdefault(_key(kr["title"]), []).append(kr)
+        unchanged = defaulted = 0
+        for done, (row, c) in enumerate(self.rows, start=1):
+            self.tick(done)
+            before = len(self.problems)
+            day = self.cell(row, "date", c, lambda x: parse_date(x, "date", day_first))
+            confidence = self.cell(row, "confidence", c, parse_confidence)
+            value = self.cell(row, "value", c, lambda x: parse_number(x, "value", decimal))
+            for k, val in (("key_result", c.get("key_result")), ("date", day), ("value", value)):
+                if val is None and not any(p.column == self.columns.header(k) for p in self.problems[before:]):
+                    self.problem(row, k, "is required.")
+            if len(self.problems) > before:
+                continue
+            candidates = by_title.get(_key(c["key_result"]), [])
+            for k in ("cycle", "unit", "objective"):
+                if c.get(k) is not None:
+                    candidates = [kr for kr in candidates if _key(kr[k]) == _key(c[k])]
+            if len(candidates) > 1:
+                # The same title in several cycles (carried over): the one whose cycle holds the date.
+                inside = [kr for kr in candidates if kr["start_date"] <= day.isoformat() <= kr["end_date"]]
+                candidates = inside or candidates
+            if not candidates:
+                scope = ", ".join(f"{k} {c[k]!r}" for k in ("cycle", "unit", "objective") if c.get(k) is not None)
+                self.problem(row, "key_result", f"no key result is called {c['key_result']!r}"
+                                                f"{' (' + scope + ')' if scope else ''}; import the OKRs first.")
+                continue
+            if len(candidates) > 1:
+                where = "; ".join(f"{kr['cycle']} / {kr['unit']} / {kr['objective']}" for kr in candidates[:4])
+                self.problem(row, "key_result", f"{len(candidates)} key results are called {c['key_result']!r} "
+                                                f"({where}); add Cycle, Unit or Objective columns to say which.")
+                continue
+            kr = candidates[0]
+            if kr["kr_type"] == "milestone" and has_percent(c.get("value")):
+                value = value / 100
+            author = parse_person(c.get("author"))
+            author_id = self.person_id(row, "author", author) if author else kr["owner_id"]
+            if author is not None and author_id is None:
+                continue
+            note = "" if c.get("note") is None else str(c["note"])
+            if confidence is None:
+                confidence = DEFAULT_CONFIDENCE
+                defaulted += 1
+            duplicate = self.db.execute(
+                "SELECT 1 FROM checkins WHERE kr_id = ? AND checkin_date = ? AND value = ? AND confidence = ? "
+                "AND note = ? AND deleted = 0",
+                [kr["id"], day.isoformat(), value, confidence, note.strip()],
+            ).fetchone()
+            if duplicate:
+                unchanged += 1
+                continue
+            added = self.attempt(
+                row, "history",
+                lambda: writes.add_checkin(self.db, kr["id"], day, value, confidence, note,
+                                           author_id=author_id, person=self.person),
+                "value",
+            )
+            if added is not None:
+                self.counts["checkins"] += 1
+        if unchanged:
+            self.notes.append(f"{unchanged} check-in{'s' if unchanged != 1 else ''} matched one already recorded "
+                              "and were not added again.")
+        if defaulted:
+            self.notes.append(f"{defaulted} check-in{'s' if defaulted != 1 else ''} came without a confidence; "
+                              f"{DEFAULT_CONFIDENCE} (at risk) was recorded.")
+        if self.columns.ignored:
+            self.notes.append("Columns not used: " + ", ".join(self.columns.ignored) + ".")
+
+
+def import_okrs(
+    db: sqlite_utils.Database,
+    table: pd.DataFrame,
+    *,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    person: dict | None = None,
+) -> ImportReport:
+    """Import a table in the OKR layout or the check-in layout (told by its columns).
+
+    Every row is read and written through :mod:`okrdata.writes` inside one transaction;
+    existing cycles, units, people (by e-mail or name), objectives (by cycle, unit and title)
+    and key results (by objective and title) are reused. When any row has a problem, the
+    transaction is rolled back and :class:`ImportRefused` lists every problem found; with
+    ``dry_run`` it is rolled back anyway and the report says what would have been added.
+    ``progress(done, total)`` is called per row; ``person`` is who imports (checked by the
+    writes: a lead may write only to the units they lead); ``today`` dates current values that
+    have no As of date.
+    """
+    columns, problems = map_columns(table.columns, table.attrs.get("header_row", 1))
+    rows = _rows(table, columns)
+    if problems:
+        raise ImportRefused(problems, len(rows))
+    if not rows:
+        raise ImportRefused([Problem(None, "", "has no rows below its header.")], 0)
+    importer_cls = _OkrImporter if columns.layout == "okrs" else _CheckinImporter
+    importer = importer_cls(db, columns, rows, today or dt.date.today(), person, progress)
+    try:
+        with transaction(db):
+            importer.run()
+            if importer.problems or dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    if importer.problems:
+        # In the order a reader meets them: by row, then from left to right.
+        position = {str(c): i for i, c in enumerate(table.columns)}
+        ordered = sorted(importer.problems, key=lambda p: (p.row or 0, position.get(p.column, len(position))))
+        raise ImportRefused(ordered, len(rows))
+    counts = {k: n for k, n in importer.counts.items() if columns.layout == "okrs" or k in ("people", "checkins")}
+    return ImportReport(columns.layout, len(rows), counts, importer.notes, dry_run)
+
+
+def check_import(
+    db: sqlite_utils.Database, table: pd.DataFrame, *, today: dt.date | None = None, person: dict | None = None
+) -> list[Problem]:
+    """Every problem an import of ``table`` would meet (empty when it would go through); writes nothing."""
+    try:
+        import_okrs(db, table, dry_run=True, today=today, person=person)
+    except ImportRefused as refused:
+        return refused.problems
+    return []
+
+
+def import_file(
+    db: sqlite_utils.Database,
+    source: Any,
+    filename: str | None = None,
+    *,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    person: dict | None = None,
+) -> ImportReport:
+    """Import any file this module reads: a spreadsheet in either layout, or a full export.
+
+    A full export (.json or .zip) goes to :func:`full_import` (an empty database only).
+    """
+    data, name = _read_source(source, filename)
+    if not data.strip():
+        raise ValidationError("file", "is empty.")
+    schema.migrate(db)
+    if file_kind(data, name) in ("json", "zip"):
+        if dry_run:
+            manifest = read_full_export(data)
+            counts = {t: len(spec["rows"]) for t, spec in manifest["tables"].items()}
+            _check_full_target(db, manifest)
+            return ImportReport("full", sum(counts.values()), counts, [], True)
+        counts = full_import(db, data, progress=progress, person=person)
+        return ImportReport("full", sum(counts.values()), counts, [], False)
+    return import_okrs(db, read_table(data, name), progress=progress, dry_run=dry_run, today=today, person=person)
+
+
+# --- exporting ---------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A value as a cell shows it: whole floats as ints, missing values as empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+def _export_cycles(db, cycle_id: int | None) -> list[dict]:
+    rows = [dict(r) for r in db.query("SELECT * FROM cycles ORDER BY start_date, id")]
+    if cycle_id is not None:
+        rows = [r for r in rows if r["id"] == int(cycle_id)]
+        if not rows:
+            raise ValidationError("cycle", f"there is no cycle with id {cycle_id}.")
+    return rows
+
+
+def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.DataFrame:
+    """The OKRs in the import layout: one row per key result, with its latest check-in.
+
+    Every cycle (oldest first) or one; archived objectives and key results are left out.
+    Units with no objective in the export come first as rows of their own (Unit and Parent
+    unit only), so that importing the file into an empty database rebuilds the unit tree.
+    People are written by e-mail, types as words. Importing the result gives the same
+    objectives and key results and their latest values; the full history needs
+    :func:`export_checkins` or :func:`full_export`.
+    """
+    headers = [c.header for c in OKR_COLUMNS]
+    emails = {r["id"]: r["email"] for r in db.query("SELECT id, email FROM people")}
+    tree = queries.units(db)
+    unit_rows = {int(r["id"]): r for r in tree.to_dict("records")}
+    parent_name = {uid: (unit_rows[int(r["parent_id"])]["name"]
+                         if not pd.isna(r["parent_id"]) and int(r["parent_id"]) in unit_rows else None)
+                   for uid, r in unit_rows.items()}
+    order = {int(uid): i for i, uid in enumerate(tree["id"])}
+    out: list[dict] = []
+    used_units: set[int] = set()
+    body: list[dict] = []
+    for cyc in _export_cycles(db, cycle_id):
+        objs = queries.objectives(db, cyc["id"])
+        krs = queries.key_results(db, cyc["id"])
+        titles = {}
+        for r in db.query("SELECT id, title FROM objectives WHERE cycle_id = ?", [cyc["id"]]):
+            titles[("o", r["id"])] = r["title"]
+        for r in db.query("SELECT kr.id, kr.title FROM key_results kr JOIN objectives o ON o.id = kr.objective_id "
+                          "WHERE o.cycle_id = ?", [cyc["id"]]):
+            titles[("k", r["id"])] = r["title"]
+        by_objective = {oid: g for oid, g in krs.groupby("objective_id")} if not krs.empty else {}
+        objs = objs.assign(_order=[order.get(int(u), 10**9) for u in objs["unit_id"]]) if not objs.empty else objs
+        for o in (objs.sort_values(["_order", "objective_id"]).to_dict("records") if not objs.empty else []):
+            used_units.add(int(o["unit_id"]))
+            if not pd.isna(o["parent_kr_id"]):
+                aligned = titles.get(("k", int(o["parent_kr_id"])))
+            elif not pd.isna(o["parent_objective_id"]):
+                aligned = titles.get(("o", int(o["parent_objective_id"])))
+            else:
+                aligned = None
+            base = {
+                "Cycle": cyc["name"], "Cycle start": cyc["start_date"], "Cycle end": cyc["end_date"],
+                "Cycle state": cyc["state"], "Unit": o["unit_name"], "Parent unit": parent_name.get(int(o["unit_id"])),
+                "Objective": o["title"], "Objective description": o["description"] or None, "Kind": o["kind"],
+                "Objective owner": emails.get(_plain(o["owner_id"])), "Objective weight": _plain(o["weight"]),
+                "Aligned to": aligned,
+            }
+            group = by_objective.get(o["objective_id"])
+            if group is None or group.empty:
+                body.append(base)
+                continue
+            for k in group.to_dict("records"):
+                milestone = k["kr_type"] == "milestone"
+                has_value = _plain(k["value"]) is not None
+                body.append({
+                    **base,
+                    "Key result": k["title"], "Type": KR_TYPE_LABELS[k["kr_type"]],
+                    "Baseline": None if milestone else _plain(k["baseline"]),
+                    "Target": None if milestone else _plain(k["target"]),
+                    "Unit label": k["unit_label"] or None,
+                    "Current value": _plain(k["value"]),
+                    "Confidence": _plain(k["confidence"]) if has_value else None,
+                    "As of": k["last_checkin_date"] if has_value else None,
+                    "Note": (k["note"] or None) if has_value else None,
+                    "Weight": _plain(k["weight"]), "Owner": emails.get(_plain(k["owner_id"])),
+                })
+    for uid, r in unit_rows.items():
+        if uid not in used_units:
+            out.append({"Unit": r["name"], "Parent unit": parent_name.get(uid)})
+    out.extend(body)
+    frame = pd.DataFrame(out, columns=headers, dtype=object)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def export_checkins(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.DataFrame:
+    """Every check-in (not deleted) in the check-in layout, oldest first; authors by e-mail."""
+    rows = []
+    for cyc in _export_cycles(db, cycle_id):
+        for r in db.query(
+            """
+            SELECT c.checkin_date, c.value, c.confidence, c.note, p.email AS author, kr.title AS kr,
+                   o.title AS objective, u.name AS unit
+            FROM checkins c JOIN key_results kr ON kr.id = c.kr_id
+            JOIN objectives o ON o.id = kr.objective_id JOIN units u ON u.id = o.unit_id
+            LEFT JOIN people p ON p.id = c.author_id
+            WHERE o.cycle_id = ? AND c.deleted = 0 AND kr.archived = 0 AND o.state = 'active'
+            ORDER BY c.checkin_date, c.id
+            """,
+            [cyc["id"]],
+        ):
+            rows.append({
+                "Cycle": cyc["name"], "Unit": r["unit"], "Objective": r["objective"], "Key result": r["kr"],
+                "Date": r["checkin_date"], "Value": _plain(r["value"]), "Confidence": r["confidence"],
+                "Note": r["note"] or None, "Author": r["author"],
+            })
+    frame = pd.DataFrame(rows, columns=[c.header for c in CHECKIN_COLUMNS], dtype=object)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _csv_cell(value: Any) -> str:
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as CSV (UTF-8 with a byte-order mark, so Excel shows accents right)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([str(c) for c in frame.columns])
+    for record in frame.itertuples(index=False):
+        writer.writerow([_csv_cell(x) for x in record])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+_DATE_HEADERS = {"Cycle start", "Cycle end", "As of", "Date"}
+
+
+def _fill_sheet(ws, frame: pd.DataFrame) -> None:
+    from openpyxl.styles import Font
+
+    ws.append([str(c) for c in frame.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    date_cols = [j for j, c in enumerate(frame.columns) if c in _DATE_HEADERS]
+    for record in frame.itertuples(index=False):
+        row = [_plain(x) for x in record]
+        for j in date_cols:
+            if isinstance(row[j], str):
+                try:
+                    row[j] = dt.date.fromisoformat(row[j][:10])
+                except ValueError:
+                    pass
+        ws.append(row)
+    for j, name in enumerate(frame.columns):
+        letter = _column_letter(j)
+        values = [str(name)] + [str(x) for x in frame.iloc[:200, j] if x is not None]
+        ws.column_dimensions[letter].width = min(60, max(8, max(len(x) for x in values) + 2))
+        if name in _DATE_HEADERS:
+            for cell in ws[letter][1:]:
+                cell.number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "A2"
+
+
+def to_xlsx_bytes(frame: pd.DataFrame | dict[str, pd.DataFrame], sheet_name: str = "OKRs") -> bytes:
+    """A table (or ``{sheet name: table}``) as an Excel workbook: bold frozen header, dates as
+    dates, numbers as numbers."""
+    import openpyxl
+
+    sheets = frame if isinstance(frame, dict) else {sheet_name: frame}
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, table in sheets.items():
+        _fill_sheet(book.create_sheet(name[:31]), table)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def export_okrs_csv(db: sqlite_utils.Database, cycle_id: int | None = None) -> bytes:
+    """:func:`export_okrs` as CSV bytes (for a download button)."""
+    return to_csv_bytes(export_okrs(db, cycle_id))
+
+
+def export_okrs_xlsx(db: sqlite_utils.Database, cycle_id: int | None = None) -> bytes:
+    """:func:`export_okrs` as an Excel workbook, with the check-in history on a second sheet."""
+    return to_xlsx_bytes({"OKRs": export_okrs(db, cycle_id), "Check-ins": export_checkins(db, cycle_id)})
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike, sheet_name: str = "OKRs") -> Path:
+    """Write a table to ``path`` as .csv or .xlsx, by its extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        data = to_csv_bytes(frame)
+    elif suffix in (".xlsx", ".xlsm"):
+        data = to_xlsx_bytes(frame, sheet_name)
+    else:
+        raise ValidationError("file", f"must end in .csv or .xlsx, not {suffix or 'nothing'!r}.")
+    path.write_bytes(data)
+    return path
+
+
+# --- the full export ---------------------------------------------------------------------
+
+
+def data_tables(db: sqlite_utils.Database) -> list[str]:
+    """The tables a full export holds: every table but SQLite's own, the migrations record and
+    virtual tables (with their shadow tables), parents before the tables that refer to them."""
+    rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY rowid").fetchall()
+    virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL")]
+    names = [name for name, _ in rows
+             if not name.startswith("sqlite_") and name != "_migrations" and name not in virtual
+             and not any(name.startswith(vt + "_") for vt in virtual)]
+    deps = {n: {fk.other_table for fk in db[n].foreign_keys if fk.other_table != n} for n in names}
+    ordered: list[str] = []
+    while len(ordered) < len(names):
+        ready = [n for n in names if n not in ordered and deps[n] <= set(ordered) | ({n} - set(names))]
+        if not ready:  # a cycle of references (objectives <-> key_results): foreign keys are deferred anyway
+            ready = [next(n for n in names if n not in ordered)]
+        ordered.extend(ready[:1])
+    return ordered
+
+
+def _export_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return {"$base64": base64.b64encode(value).decode("ascii")}
+    return value
+
+
+def _import_value(value: Any) -> Any:
+    if isinstance(value, dict) and "$base64" in value:
+        return base64.b64decode(value["$base64"])
+    return value
+
+
+def full_export(db: sqlite_utils.Database, fmt: str = "json", progress: Progress | None = None) -> bytes:
+    """Every row of every table, as JSON (``fmt="json"``) or a zip of CSV files (``fmt="zip"``).
+
+    Ids, timestamps, revisions, scores, password hashes and settings (the demo flag) are all
+    kept, so :func:`full_import` into an empty database gives the same dashboard. The JSON form
+    is exact; in the CSV form an empty cell is NULL in a column that allows it, else ''.
+    The rows are read in one transaction, so the export is consistent while others write.
+    """
+    if fmt not in ("json", "zip"):
+        raise ValidationError("format", f"must be json or zip, not {fmt!r}.")
+    own = not db.conn.in_transaction
+    if own:
+        db.execute("BEGIN")  # one read snapshot for every table, while others go on writing
+    try:
+        tables = data_tables(db)
+        manifest = {
+            "format": FULL_EXPORT_FORMAT,
+            "version": FULL_EXPORT_VERSION,
+            "schema_version": schema.schema_version(db),
+            "migrations": schema.applied_migrations(db),
+            "exported_at": writes.now_iso(),
+            "tables": {},
+        }
+        for i, name in enumerate(tables, start=1):
+            cursor = db.execute(f"SELECT * FROM [{name}] ORDER BY rowid")
+            columns = [d[0] for d in cursor.description]
+            manifest["tables"][name] = {
+                "columns": columns,
+                "types": {c.name: c.type for c in db[name].columns},
+                "rows": [[_export_value(x) for x in row] for row in cursor.fetchall()],
+            }
+            if progress:
+                progress(i, len(tables))
+    finally:
+        if own:
+            db.execute("COMMIT")
+    if fmt == "json":
+        return json.dumps(manifest, ensure_ascii=False).encode("utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        head = {k: val for k, val in manifest.items() if k != "tables"}
+        head["tables"] = {name: {"columns": spec["columns"], "types": spec["types"], "file": f"{name}.csv",
+                                 "rows": len(spec["rows"])} for name, spec in manifest["tables"].items()}
+        zf.writestr("manifest.json", json.dumps(head, ensure_ascii=False, indent=1))
+        for name, spec in manifest["tables"].items():
+            text = io.StringIO(newline="")
+            writer = csv.writer(text, lineterminator="\r\n")
+            writer.writerow(spec["columns"])
+            for row in spec["rows"]:
+                writer.writerow(["" if x is None else (repr(x) if isinstance(x, float) else
+                                                       json.dumps(x) if isinstance(x, dict) else x) for x in row])
+            zf.writestr(f"{name}.csv", text.getvalue())
+    return buffer.getvalue()
+
+
+def _csv_value(text: str, declared: str, nullable: bool) -> Any:
+    if text == "":
+        return None if nullable else ""
+    affinity = (declared or "").upper()
+    if "INT" in affinity:
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    if any(t in affinity for t in ("REAL", "FLOA", "DOUB")):
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    if "CHAR" in affinity or "CLOB" in affinity or "TEXT" in affinity:
+        return text
+    # No declared type: a number stays a number, as it was stored.
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return text
+
+
+def read_full_export(data: bytes) -> dict:
+    """A full export (JSON or zip, as :func:`full_export` writes it) as one dict with every row."""
+    try:
+        if data[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                manifest = json.loads(zf.read("manifest.json"))
+                for name, spec in manifest.get("tables", {}).items():
+                    reader = csv.reader(io.StringIO(zf.read(spec["file"]).decode("utf-8"), newline=""))
+                    header = next(reader)
+                    if header != spec["columns"]:
+                        raise ValidationError("file", f"{spec['file']} has columns {header}, not {spec['columns']}.")
+                    spec["rows"] = [list(r) for r in reader]
+                    spec["csv"] = True
+        else:
+            manifest = json.loads(data.decode("utf-8"))
+    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise ValidationError("file", f"is not a full export this version can read ({exc}).") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FULL_EXPORT_FORMAT:
+        raise ValidationError("file", "is not a full export of the OKR dashboard (okr export --full writes one).")
+    if int(manifest.get("version", 0)) > FULL_EXPORT_VERSION:
+        raise ValidationError("file", "was written by a newer version of the dashboard; upgrade this one first.")
+    return manifest
+
+
+def _check_full_target(db: sqlite_utils.Database, manifest: dict) -> None:
+    schema.migrate(db)
+    known = set(schema.applied_migrations(db))
+    newer = [m for m in manifest.get("migrations", []) if m not in known]
+    if newer:
+        raise ValidationError("file", f"comes from a newer schema (migrations {', '.join(newer)}); "
+                                      "upgrade the dashboard first.")
+    present = set(data_tables(db))
+    for name, spec in manifest["tables"].items():
+        if name not in present:
+            raise ValidationError("file", f"holds a table {name!r} this version does not know.")
+        have = set(db[name].columns_dict)
+        unknown = [c for c in spec["columns"] if c not in have]
+        if unknown:
+            raise ValidationError("file", f"table {name} has columns this version does not know: {', '.join(unknown)}.")
+    busy = [t for t in present if db.execute(f"SELECT 1 FROM [{t}] LIMIT 1").fetchone()]
+    if busy:
+        raise ValidationError(
+            "database", f"is not empty ({', '.join(busy[:4])} hold rows); a full export is restored only into "
+                        "an empty database (okr init --db NEW.db, then import into it)."
+        )
+
+
+def full_import(
+    db: sqlite_utils.Database, data: bytes, *, progress: Progress | None = None, person: dict | None = None
+) -> dict[str, int]:
+    """Restore a full export into an empty database (migrated first); return the rows per table.
+
+    Rows keep their ids. Foreign keys are checked once all rows are in (objectives and key
+    results refer to each other), in one transaction: a damaged export changes nothing.
+    ``person``, when given, must be an admin.
+    """
+    if person is not None:
+        from okrdata import auth
+
+        auth.check_admin(db, person)
+    manifest = read_full_export(data)
+    _check_full_target(db, manifest)
+    order = [t for t in data_tables(db) if t in manifest["tables"]]
+    total = sum(len(manifest["tables"][t]["rows"]) for t in order) or 1
+    done = 0
+    counts: dict[str, int] = {}
+    with transaction(db):
+        db.execute("PRAGMA defer_foreign_keys = ON")
+        for name in order:
+            spec = manifest["tables"][name]
+            info = {c.name: c for c in db[name].columns}
+            nullable = {c: not info[c].notnull for c in spec["columns"]}
+            cols = spec["columns"]
+            sql = (f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in cols)}) "
+                   f"VALUES ({', '.join('?' * len(cols))})")
+            rows = spec["rows"]
+            if spec.get("csv"):
+                rows = [[_csv_value(x, info[c].type, nullable[c]) for x, c in zip(row, cols)] for row in rows]
+            else:
+                rows = [[_import_value(x) for x in row] for row in rows]
+            for start in range(0, len(rows), 500):
+                db.conn.executemany(sql, rows[start:start + 500])
+                done += len(rows[start:start + 500])
+                if progress:
+                    progress(done, total)
+            counts[name] = len(rows)
+        broken = db.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            table, rowid, parent, _ = broken[0]
+            raise ValidationError("file", f"{len(broken)} row(s) refer to rows that are not in it "
+                                          f"(first: {table} row {rowid} -> {parent}); nothing was imported.")
+    return counts
