@@ -1,78 +1,121 @@
-"""Alignment: the line of sight from company objectives down to the teams' objectives.
+"""Alignment: the line of sight from the company's objectives down to the teams'.
 
-For now an outline of the cycle's objectives, each under the objective it aligns to, with its
-status, progress and pace; team objectives aligned to nothing are listed apart. The drill-down
-tree comes next.
+For the chosen cycle, the company → department → team tree of objectives, drawn as a picture
+(Graphviz) and as an expandable outline with every objective's progress, pace, status, owner
+and key results. Choosing a unit in the sidebar shows its branch: its objectives and its
+teams', the chain above them up to the company (marked as context) and whatever is aligned
+below. Objectives aligned to nothing are listed apart. The tree is built by
+:mod:`okrdata.alignment` from the cached readers of :mod:`ui.data`.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import badges, data, sidebar
+from okrdata import alignment
+from ui import alignment_view as view
+from ui import data, sidebar
 
 scope = sidebar.current()
 st.title("Alignment")
 st.write(
-    "The company → department → team tree of objectives: every node with its progress and "
-    "status, so anyone can follow how a team's work serves the company's goals."
+    "The company → department → team tree of objectives: every objective with its progress and "
+    "status, under the objective it serves, so anyone can follow how a team's work adds up to the "
+    "company's goals."
 )
 if scope.cycle_id is None:
-    st.info("There are no cycles yet. Run `okr demo` or create a cycle in Manage.", icon=":material/event_busy:")
+    st.info(
+        "There are no cycles yet. Run `okr demo` to load the demo organisation, or create a cycle in Manage.",
+        icon=":material/event_busy:",
+    )
+    st.page_link("pages/manage.py", label="Open Manage", icon=":material/settings:")
     st.stop()
 sidebar.scope_caption(scope)
 
-objs = data.objectives(scope.cycle_id, scope.unit_id)
+cycle_name = scope.cycle["name"]
+objs = data.objectives(scope.cycle_id)
 if objs.empty:
-    st.info("No objectives in this cycle for this unit yet.", icon=":material/inbox:")
+    st.info(
+        f"No objectives in {cycle_name} yet. Start with the company's two or three objectives, then "
+        "add each department's and team's, aligned to the objective above them that they serve.",
+        icon=":material/inbox:",
+    )
+    st.page_link("pages/manage.py", label="Add objectives in Manage", icon=":material/settings:",
+                 query_params=scope.query_params())
     st.stop()
 
-tree = data.units()
-depth = dict(zip(tree["id"].astype(int), tree["depth"].astype(int)))
-rows = {int(r["objective_id"]): r for r in objs.to_dict("records")}
-children: dict[int, list[int]] = {}
-roots, outside, orphans = [], [], []
-for oid, r in rows.items():
-    parent = r["parent_objective_id"]
-    if parent is not None and parent == parent and int(parent) in rows:
-        children.setdefault(int(parent), []).append(oid)
-    elif parent is not None and parent == parent:
-        outside.append(oid)  # aligned to an objective above the chosen unit
-    elif depth.get(int(r["unit_id"]), 0) == 0:
-        roots.append(oid)
-    else:
-        orphans.append(oid)
+subtree = None if scope.unit_id is None else data.subtree_ids(scope.unit_id)
+tree = alignment.alignment_tree(objs, data.units(), subtree)
+counts = alignment.summary(tree)
+what = scope.company_name if scope.unit_id is None else scope.unit_name
+if counts["objectives"] == 0:
+    st.info(
+        f"{what} has no objectives in {cycle_name}, nor has any unit below it. Pick another unit or "
+        "cycle in the sidebar, or add its objectives in Manage, each aligned to the objective above it "
+        "that it serves.",
+        icon=":material/inbox:",
+    )
+    st.page_link("pages/manage.py", label="Add objectives in Manage", icon=":material/settings:",
+                 query_params=scope.query_params())
+    st.stop()
 
+krs = data.key_results(scope.cycle_id)
+closed = scope.cycle["state"] == "closed"
 
-def line(oid: int, level: int, note: str = "") -> str:
-    r = rows[oid]
-    return (
-        f"{'    ' * level}- {badges.markdown(r['status'])} **{badges.escape(r['title'])}** "
-        f"— {badges.escape(r['unit_name'])} · {badges.pct(r['progress'])} "
-        f"({badges.pace(r['pace'])}){note}"
+cols = st.columns(4)
+cols[0].metric("Objectives", counts["objectives"], border=True,
+               help=f"Objectives of {what}" + ("" if scope.unit_id is None else " and of every unit below it") + ".")
+cols[1].metric("Aligned", counts["aligned"], border=True,
+               help="Objectives with a line of sight up to a company objective (company objectives not counted).")
+cols[2].metric("Aligned to nothing", counts["orphans"], border=True,
+               help="Department and team objectives that serve no objective above them.")
+cols[3].metric("Levels", counts["levels"], border=True, help="The longest chain, in objectives, from the top down.")
+if counts["context"]:
+    st.caption(
+        f"Also shown, marked *Context*: {counts['context']} objective{'s' if counts['context'] != 1 else ''} "
+        f"of the units above {what} that its objectives serve."
     )
 
-
-def outline(start: list[int]) -> str:
-    lines, seen = [], set()
-    stack = [(oid, 0) for oid in reversed(start)]
-    while stack:
-        oid, level = stack.pop()
-        if oid in seen:
-            continue
-        seen.add(oid)
-        note = ""
-        if level == 0 and oid in outside:
-            note = f" ← aligned to *{badges.escape(rows[oid]['parent_title'])}*"
-        lines.append(line(oid, level, note))
-        stack.extend((c, level + 1) for c in reversed(children.get(oid, [])))
-    return "\n".join(lines)
+kr_titles = dict(zip(krs["kr_id"].astype(int), krs["title"].astype(str))) if not krs.empty else {}
 
 
-if roots or outside:
-    st.subheader("Aligned objectives")
-    st.markdown(outline(roots + outside))
-if orphans:
+def start_open(r) -> bool:
+    """Roots and the context chain start open, so the branch's objectives show at once."""
+    if r["role"] == alignment.CONTEXT or r["depth"] == 0 and r["section"] == alignment.ALIGNED:
+        return True
+    return scope.unit_id is not None and int(r["unit_id"]) == scope.unit_id and counts["objectives"] <= 10
+
+
+aligned_roots = [int(i) for i in tree.loc[(tree["section"] == alignment.ALIGNED) & (tree["depth"] == 0), "objective_id"]]
+orphan_roots = [int(i) for i in tree.loc[(tree["section"] == alignment.ORPHAN) & (tree["depth"] == 0), "objective_id"]]
+
+tab_picture, tab_outline = st.tabs([":material/account_tree: Picture", ":material/format_list_bulleted: Outline"])
+with tab_picture:
+    view.picture(tree, krs, what)
+with tab_outline:
+    if aligned_roots:
+        st.caption(
+            ("Company objectives at the top" if scope.unit_id is None
+             else f"The objectives above {what} (context) at the top, down to its own")
+            + "; open one to see its progress, its key results and the objectives aligned to it, at any depth."
+        )
+        view.outline(tree, aligned_roots, krs, closed=closed, expanded=start_open, kr_titles=kr_titles,
+                     unit_name=what)
+    else:
+        st.caption(f"None of {what}'s objectives is aligned to a company objective yet: see below.")
+
+if orphan_roots:
     st.subheader("Aligned to nothing")
-    st.caption("Team and department objectives with no parent objective: what company goal do they serve?")
-    st.markdown(outline(orphans))
+    st.markdown(
+        f"{len(orphan_roots)} objective{'s serve' if len(orphan_roots) != 1 else ' serves'} no objective "
+        "above {unit}, so nobody can see how {pronoun} the company's goals. For each, ask what company or "
+        "department objective it moves, and align it to that objective (or to one of its key results) in "
+        "Manage; if it serves none, ask whether it belongs in this cycle at all.".format(
+            unit="it" if len(orphan_roots) == 1 else "them",
+            pronoun="it helps" if len(orphan_roots) == 1 else "they help",
+        )
+    )
+    view.outline(tree, orphan_roots, krs, closed=closed, expanded=lambda r: False, kr_titles=kr_titles,
+                 unit_name=what)
+    st.page_link("pages/manage.py", label="Align them in Manage", icon=":material/settings:",
+                 query_params=scope.query_params())
