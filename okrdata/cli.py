@@ -61,13 +61,42 @@ def cli() -> None:
 @cli.command()
 @DB_OPTION
 @click.option("--fresh", is_flag=True, help="Move an existing database aside (to PATH.bak) and start empty.")
+@click.option("--admin-email", default=None, help="Make this person the first admin (added if new).")
+@click.option("--admin-name", default=None, help="The first admin's name (needed with --admin-email for a new person).")
+@click.option("--admin-password-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Read the admin's password from this file's first line ('-' for standard input); "
+                   "else $OKR_ADMIN_PASSWORD, else a prompt.")
 @friendly_errors
-def init(db_file: Path | None, fresh: bool) -> None:
-    """Create the database, or upgrade an existing one in place.
+def init(db_file: Path | None, fresh: bool, admin_email: str | None, admin_name: str | None,
+         admin_password_file: Path | None) -> None:
+    """Create the database, or upgrade an existing one in place; optionally make a first admin.
 
     On a database holding the demo, --fresh moves it aside and starts your own, empty one.
     """
+    from okrdata import auth, validate
+    from okrdata.cli_users import make_first_admin, no_admin_hint, read_password
+
     path = db_path(db_file)
+    admin = None
+    if admin_email is None and (admin_name or admin_password_file):
+        raise ValidationError("--admin-email", "give the first admin's e-mail with --admin-email.")
+    if admin_email is not None:
+        # Everything about the admin is checked before anything is moved or written.
+        admin_email = validate.email("--admin-email", admin_email)
+        existing = None
+        if path.exists() and not fresh:
+            peek = connect(path)
+            try:
+                if "people" in peek.table_names():
+                    existing = auth.person_by_email(peek, admin_email)
+            finally:
+                peek.close()
+        if existing is None and not (admin_name or "").strip():
+            raise ValidationError("--admin-name", "give the first admin's name with --admin-name.")
+        name = validate.text("--admin-name", admin_name) if admin_name else existing["name"]
+        password = read_password(admin_password_file, "OKR_ADMIN_PASSWORD", "--admin-password-file",
+                                 f"Password for {admin_email}")
+        admin = (admin_email, name, password)
     if fresh and path.exists():
         backup = path.with_name(path.name + ".bak")
         for suffix in ("", "-wal", "-shm"):
@@ -82,6 +111,12 @@ def init(db_file: Path | None, fresh: bool) -> None:
     if ran:
         click.echo(f"{path}: applied {len(ran)} migration(s): {', '.join(ran)}")
     click.echo(f"{path} is at schema version {schema.schema_version(db)}.")
+    if admin is not None:
+        make_first_admin(db, *admin)
+        click.echo(f"{admin[1]} <{admin[0]}> is an admin and can sign in with the password given.")
+    hint = no_admin_hint(db)
+    if hint:
+        click.echo(hint)
 
 
 @cli.command()
@@ -187,6 +222,17 @@ def lint(db_file: Path | None, cycle: str | None, unit: str | None, strict: bool
         click.echo(f"  [{f.severity}] {quality.RULE_TITLES[f.rule]}: {f.advice}")
     if strict and any(f.severity == "warning" for f in found):
         raise SystemExit(1)
+
+
+from okrdata.cli_users import user  # noqa: E402
+cli.add_command(user)
+
+
+from okrdata.cli_transfer import import_, export, backup, checkin  # noqa: E402
+cli.add_command(import_)
+cli.add_command(export)
+cli.add_command(backup)
+cli.add_command(checkin)
 
 
 if __name__ == "__main__":

@@ -28,9 +28,13 @@ import sqlite_utils
 import yaml
 
 from okrdata import numbers, writes
+from okrdata.auth import demo_password_hash
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.schema import migrate
+
+DEMO_ACCOUNTS = ("admin", "lead", "viewer")
+"""E-mail local parts of the demo accounts, whose password is :data:`okrdata.auth.DEMO_PASSWORD`."""
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 """Where the demo's data files live; ``$OKR_SEED_DIR`` overrides it."""
@@ -451,6 +455,9 @@ class _Loader:
                 f"{key}@{domain}",
                 role=person.get("role", "viewer"),
                 unit_ids=member_of.get(key, []),
+                # The demo accounts sign in with the password the README names; nobody else
+                # has one, so only they can sign in to the demo.
+                password_hash=demo_password_hash() if key in DEMO_ACCOUNTS else None,
             )
         for unit in org["units"]:
             self.unit_leads[unit["name"]] = unit["lead"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, sidebar
+from ui import auth, data, sidebar
 
 DEMO_NOTICE = "You are looking at demo data — run `okr init --fresh` to start your own."
 ADOPT_KEY = "okr_adopt_attempts"
@@ -25,10 +25,12 @@ ADOPT_KEY = "okr_adopt_attempts"
 def draw() -> sidebar.Scope:
     """Make sure the database is ready, draw the pickers and the demo notice; return the scope."""
     data.ensure_database()
+    auth.gate()  # a private deployment shows nothing, not even the pickers, before sign-in
     scope = sidebar.scope_pickers()
     st.session_state[ADOPT_KEY] = 0
     if data.is_demo():
         st.info(DEMO_NOTICE, icon=":material/science:")
+    auth.sign_in_sidebar()
     return scope
 
 
