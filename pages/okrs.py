@@ -1,62 +1,197 @@
-"""All OKRs: every objective and key result of the organisation, searchable and filterable.
+"""All OKRs: every objective and key result of the organisation, searchable and filterable, and
+each objective's own page at ``?objective=ID``.
 
-For now the objectives of the chosen cycle and unit with a title search, and one objective's
-key results when the link says ``?objective=ID``; filters and each objective's own page come
-next.
+The list shows one row per key result with its objective, for the sidebar's cycle or for all
+cycles, narrowed by a text search (objective titles and whys, key result titles, check-in
+notes), the sidebar's unit (its whole branch), an owner, statuses, kinds and key result types;
+the CSV download is exactly the rows shown (:func:`okrdata.search.export_csv`). Selecting a row,
+or following a link, opens the objective's page (:func:`ui.okr_detail.draw_detail`); a link to
+an objective that does not exist warns and shows the list.
 """
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
-from ui import badges, data, sidebar, tables
+from okrdata import search
+from okrdata.numbers import STATUSES
+from ui import badges, data, okr_detail, sidebar
+from ui.okr_detail import ALL_CYCLES_KEY, KIND_KEY, OWNER_KEY, SEARCH_KEY, STATUS_KEY, TYPE_KEY, escape_markdown
+
+
+def _either(choices: list[str | None]) -> str:
+    """``"a, b or c"`` from the choices given (None left out)."""
+    given = [c for c in choices if c] or ["change the filters"]
+    return given[0] if len(given) == 1 else ", ".join(given[:-1]) + " or " + given[-1]
+
 
 scope = sidebar.current()
+# A link from this page to itself (an objective's, the way back to the list) reruns it with the
+# link's parameters but leaves the address bar as it was; saying the parameters again makes
+# the address a link to what is on screen, so it can be shared.
+st.query_params.update()
 st.title("All OKRs")
-st.write("Every objective and key result of the organisation, open to everyone.")
 if scope.cycle_id is None:
     st.info("There are no cycles yet. Run `okr demo` or create a cycle in Manage.", icon=":material/event_busy:")
+    st.page_link("pages/manage.py", label="Open Manage", icon=":material/settings:")
     st.stop()
-sidebar.scope_caption(scope)
 
-# One objective, deep-linked as ?objective=ID (looked up in the chosen cycle, then in the others).
+# --- one objective, deep-linked as ?objective=ID ------------------------------------------
 raw = st.query_params.get("objective")
 if raw is not None:
-    wanted = int(raw) if str(raw).strip().isdigit() else None
-    found = None
-    cycle_ids = [scope.cycle_id] + [int(i) for i in data.cycles()["id"] if int(i) != scope.cycle_id]
-    for cid in cycle_ids if wanted is not None else []:
-        objs_c = data.objectives(cid)
-        hit = objs_c[objs_c["objective_id"] == wanted]
-        if not hit.empty:
-            found = (cid, hit.iloc[0])
-            break
-    if found is None:
-        st.warning(f"The link asks for objective `{str(raw)[:40]}`, which does not exist.", icon=":material/link_off:")
-    else:
-        cid, obj = found
-        with st.container(border=True):
-            st.subheader(str(obj["title"]))
-            st.markdown(
-                f"{badges.markdown(obj['status'])} · {badges.escape(obj['unit_name'])} · "
-                f"progress {badges.pct(obj['progress'])} ({badges.pace(obj['pace'])}) · "
-                f"{badges.escape(obj['kind'])}"
-            )
-            if obj["description"]:
-                st.write(obj["description"])
-            krs = data.key_results(cid)
-            tables.show_key_results(krs[krs["objective_id"] == obj["objective_id"]], key="okrs_objective_krs")
+    found = okr_detail.objective(raw)
+    if found is not None:
+        okr_detail.draw_detail(found, scope)
+        st.stop()
+    st.warning(
+        f"The link asks for objective {escape_markdown(str(raw)[:40]) or '(empty)'}, which does not exist "
+        "(or was archived); here is the list of every objective instead.",
+        icon=":material/link_off:",
+    )
+    # The warning goes with the bad link: the next rerun is clean.
+    del st.query_params["objective"]
 
-objs = data.objectives(scope.cycle_id, scope.unit_id)
-if objs.empty:
-    st.info("No objectives in this cycle for this unit yet.", icon=":material/inbox:")
+# --- the list -----------------------------------------------------------------------------
+st.caption("Every objective and key result of the organisation, open to everyone. "
+           "Select a row to open its objective's page.")
+
+top = st.columns([4, 2, 2], vertical_alignment="bottom")
+text = top[0].text_input(
+    "Search",
+    key=SEARCH_KEY,
+    placeholder="Words from objectives, their why, key results or check-in notes",
+    icon=":material/search:",
+    persist_state="session",
+    help="Every word must occur somewhere: in the objective's title or why, the key result's title, "
+    "or any of its check-in notes. Case does not matter; % _ and quotes are plain characters.",
+)
+second = st.columns([5, 3, 2], vertical_alignment="bottom")
+all_cycles = second[2].toggle(
+    "All cycles",
+    key=ALL_CYCLES_KEY,
+    persist_state="session",
+    help="List every cycle, not only the one chosen in the sidebar.",
+)
+
+cycles = data.cycles()
+cycle_ids = [int(i) for i in cycles["id"]] if all_cycles else [scope.cycle_id]
+rows = okr_detail.list_rows(cycle_ids)
+owners = search.owners(rows)
+if st.session_state.get(OWNER_KEY) not in (None, *owners):
+    st.session_state[OWNER_KEY] = None  # that person owns nothing in these cycles
+
+owner_id = top[1].selectbox(
+    "Owner",
+    options=[None, *owners],
+    key=OWNER_KEY,
+    format_func=lambda i: "Anyone" if i is None else owners.get(i, str(i)),
+    persist_state="session",
+    help="Key results this person owns, and every key result of the objectives they own.",
+)
+kr_types = top[2].multiselect(
+    "Key result type",
+    options=list(search.KR_TYPE_LABELS),
+    key=TYPE_KEY,
+    format_func=lambda t: search.KR_TYPE_LABELS[t],
+    placeholder="Any type",
+    persist_state="session",
+)
+statuses = second[0].pills(
+    "Status",
+    options=list(reversed(STATUSES)),
+    selection_mode="multi",
+    key=STATUS_KEY,
+    format_func=lambda s: f"{badges.icon(s)} {badges.label(s)}",
+    persist_state="session",
+    help="Key results with any of these statuses (none chosen: all).",
+)
+kinds = second[1].segmented_control(
+    "Kind",
+    options=list(search.KIND_LABELS),
+    selection_mode="multi",
+    key=KIND_KEY,
+    format_func=lambda k: search.KIND_LABELS[k],
+    persist_state="session",
+    help="Committed OKRs are expected to reach 1.0; aspirational ones about 0.7.",
+)
+
+filters = search.Filters(
+    text=text or "",
+    unit_id=scope.unit_id,
+    owner_id=owner_id,
+    statuses=tuple(statuses or ()),
+    kinds=tuple(kinds or ()),
+    kr_types=tuple(kr_types or ()),
+)
+branch = data.subtree_ids(scope.unit_id) if scope.unit_id is not None else None
+found_text = None
+if filters.words:
+    found_text = okr_detail.matches(filters.text, None if all_cycles else cycle_ids, branch)
+shown = search.select(rows, filters, branch, found_text)
+total, visible = search.counts(rows), search.counts(shown)
+
+where = "all cycles" if all_cycles else scope.cycle["name"]
+narrowed = []
+if filters.words:
+    narrowed.append("the words " + ", ".join(f"“{escape_markdown(w)}”" for w in filters.words))
+if scope.unit_id is not None:
+    narrowed.append(f"unit {escape_markdown(scope.unit_name)} (sidebar)")
+if owner_id is not None:
+    narrowed.append(f"owner {escape_markdown(owners.get(owner_id, owner_id))}")
+if filters.statuses:
+    narrowed.append("status " + " or ".join(badges.label(s) for s in filters.statuses))
+if filters.kinds:
+    narrowed.append(" or ".join(search.KIND_LABELS[k] for k in filters.kinds).lower())
+if filters.kr_types:
+    narrowed.append("type " + " or ".join(search.KR_TYPE_LABELS[t] for t in filters.kr_types))
+
+if shown.empty:
+    if total["objectives"] == 0:
+        st.info(f"There are no objectives in {escape_markdown(where)} yet. Add them in Manage, "
+                "or turn on All cycles.", icon=":material/inbox:")
+    else:
+        has_filter = owner_id is not None or filters.statuses or filters.kinds or filters.kr_types
+        advice = [
+            "use fewer or other words" if filters.words else None,
+            "remove a filter (owner, status, kind or type)" if has_filter else None,
+            "pick a wider unit in the sidebar" if scope.unit_id is not None else None,
+            "turn on All cycles" if not all_cycles else None,
+        ]
+        elsewhere = ""
+        if filters.words and not all_cycles:
+            other = okr_detail.matches(filters.text, None, branch)
+            if not other.empty:
+                n_other = len(other)
+                elsewhere = (f" The words occur in {n_other} key result{'s' if n_other != 1 else ''} "
+                             "of other cycles: turn on All cycles.")
+        st.info(
+            f"No key result in {escape_markdown(where)} matches {'; '.join(narrowed)}. "
+            f"To see more, {_either(advice)}.{elsewhere}",
+            icon=":material/search_off:",
+        )
     st.stop()
-search = st.text_input("Search objectives", placeholder="Words from a title, a unit or an owner", key="okrs_search")
-shown = objs
-if search.strip():
-    needle = search.strip().lower()
-    text = (objs["title"].astype(str) + " " + objs["unit_name"].astype(str) + " "
-            + objs["owner_name"].fillna("").astype(str)).str.lower()
-    shown = objs[text.str.contains(needle, regex=False)]
-st.caption(f"{len(shown)} of {len(objs)} objectives")
-tables.show_objectives(shown, key="okrs_objectives")
+
+st.markdown(
+    f"**{visible['key_results']} of {total['key_results']}** key results shown "
+    f"({visible['objectives']} of {total['objectives']} objectives) · {escape_markdown(where)}"
+    + (f" · {'; '.join(narrowed)}" if narrowed else "")
+)
+picked = okr_detail.show_table(shown, with_cycle=all_cycles, with_matches=bool(filters.words), scope=scope)
+if picked is not None:
+    st.query_params.update(picked)
+    st.rerun()
+
+slug = re.sub(r"[^A-Za-z0-9]+", "-", "all-cycles" if all_cycles else scope.cycle["name"]).strip("-").lower()
+st.download_button(
+    "Download these rows as CSV",
+    data=search.export_csv(shown, with_cycle=all_cycles, with_matches=bool(filters.words)),
+    file_name=f"okrs-{slug}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+    key="okrs_download",
+    help="Exactly the rows above, with plain numbers (progress and pace as fractions 0–1), "
+    "IDs, owners and baselines.",
+)

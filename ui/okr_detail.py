@@ -1,0 +1,475 @@
+"""The All OKRs page's widgets: the searchable list and one objective's own page.
+
+Every figure comes from :mod:`okrdata.search` and :mod:`okrdata.queries` through cached
+readers: the list is built from :func:`ui.data.key_results` and :func:`ui.data.objectives`,
+and the few queries of its own (the text search, one objective, its alignment chain) are
+cached here the same way :mod:`ui.data` caches, keyed by the database path and its stamp, so a
+write by anyone shows at the next rerun.
+
+Text from the database (titles, descriptions, names, notes) is shown as text: in tables,
+with ``st.text``, or in Markdown only after :func:`escape_markdown`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from okrdata import numbers as n
+from okrdata import search
+from okrdata.queries import KR_COLUMNS
+from ui import badges, data, tables
+from ui.sidebar import Scope
+
+PAGE = "pages/okrs.py"
+URL_PATH = "okrs"
+"""The page's address (Streamlit derives it from the file name), for links in table cells."""
+MAX_ENTRIES = 64
+
+SEARCH_KEY = "okrs_search"
+OWNER_KEY = "okrs_owner"
+STATUS_KEY = "okrs_status"
+KIND_KEY = "okrs_kind"
+TYPE_KEY = "okrs_type"
+ALL_CYCLES_KEY = "okrs_all_cycles"
+TABLE_KEY = "okrs_table"
+FILTER_KEYS = (SEARCH_KEY, OWNER_KEY, STATUS_KEY, KIND_KEY, TYPE_KEY, ALL_CYCLES_KEY)
+
+
+# --- text --------------------------------------------------------------------------------
+
+
+def escape_markdown(text: Any) -> str:
+    """User text made safe for ``st.markdown`` and Markdown labels: it renders as written.
+
+    :func:`ui.badges.escape` escapes Markdown's and Streamlit's special characters (``*``,
+    ``_``, ``[``, ``:``, ``$``, ``<``…); on top of that ``&`` is escaped (so ``&amp;`` is not
+    read as an entity) and line breaks become spaces (so a title stays one line).
+    """
+    flat = " ".join(str("" if text is None else text).split())
+    return badges.escape(flat).replace("&", "\\&")
+
+
+# --- cached readers ----------------------------------------------------------------------
+
+
+def _key() -> tuple[str, tuple]:
+    db_file = data.path()
+    return db_file, data.stamp(db_file)
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
+def _matches(db_file: str, db_stamp: tuple, text: str, cycle_ids: tuple[int, ...] | None,
+             unit_ids: tuple[int, ...] | None) -> pd.DataFrame:
+    with data.opened(db_file) as db:
+        return search.text_matches(db, text, cycle_ids, unit_ids)
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
+def _objective(db_file: str, db_stamp: tuple, objective_id: int) -> dict | None:
+    with data.opened(db_file) as db:
+        return search.objective(db, objective_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
+def _alignment(db_file: str, db_stamp: tuple, objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with data.opened(db_file) as db:
+        return search.alignment_up(db, objective_id), search.alignment_down(db, objective_id)
+
+
+def matches(text: str, cycle_ids: Sequence[int] | None, unit_ids: Sequence[int] | None) -> pd.DataFrame:
+    """Where the words of ``text`` occur (:func:`okrdata.search.text_matches`), cached."""
+    return _matches(*_key(), text,
+                    None if cycle_ids is None else tuple(int(i) for i in cycle_ids),
+                    None if unit_ids is None else tuple(int(i) for i in unit_ids))
+
+
+def objective(raw: Any) -> dict | None:
+    """The objective a query parameter names (:func:`okrdata.search.objective`), or None."""
+    objective_id = search.as_id(raw)
+    return None if objective_id is None else _objective(*_key(), objective_id)
+
+
+def alignment(objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(:func:`~okrdata.search.alignment_up`, :func:`~okrdata.search.alignment_down`) of an objective."""
+    return _alignment(*_key(), int(objective_id))
+
+
+def list_rows(cycle_ids: Sequence[int]) -> pd.DataFrame:
+    """:func:`okrdata.search.okr_rows` of some cycles, from the cached per-cycle readers."""
+    cycles = data.cycles()
+    names = {int(i): str(name) for i, name in zip(cycles["id"], cycles["name"])}
+    wanted = {int(c): names[int(c)] for c in cycle_ids if int(c) in names}
+    krs = [data.key_results(c) for c in wanted]
+    objs = [data.objectives(c) for c in wanted]
+    krs = [k for k in krs if not k.empty]
+    objs = [o for o in objs if not o.empty]
+    return search.okr_rows(
+        pd.concat(krs, ignore_index=True) if krs else pd.DataFrame(columns=KR_COLUMNS),
+        pd.concat(objs, ignore_index=True) if objs else pd.DataFrame(),
+        wanted,
+        [int(i) for i in data.units()["id"]],
+    )
+
+
+# --- the list ----------------------------------------------------------------------------
+
+
+def link_params(objective_id: int, cycle_id: int, scope: Scope) -> dict[str, str]:
+    """Query parameters of an objective's page: the objective, its cycle, and the sidebar's unit."""
+    params = {"objective": str(int(objective_id)), "cycle": str(int(cycle_id))}
+    if scope.unit_id is not None:
+        params["unit"] = str(scope.unit_id)
+    return params
+
+
+def _value(value: Any, unit_label: str, kr_type: Any) -> str:
+    if kr_type == "milestone":
+        return badges.pct(value)
+    return badges.number(value, unit_label)
+
+
+def _target(target: Any, unit_label: str, kr_type: Any) -> str:
+    if kr_type == "milestone":
+        return badges.pct(1.0 if target is None or pd.isna(target) else target)
+    text = badges.number(target, unit_label)
+    if text == badges.NO_VALUE:
+        return text
+    return {"stay_above": "≥ ", "stay_below": "≤ "}.get(kr_type, "") + text
+
+
+def display_frame(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, scope: Scope) -> pd.DataFrame:
+    """The rows as the table on screen: words, units and icons; progress in percent for the bar."""
+    units = shown["unit_label"].fillna("").astype(str)
+    lonely = shown["kr_id"].isna()
+    frame = pd.DataFrame({
+        "Cycle": shown["cycle_name"].astype(str),
+        "Objective": shown["objective_title"].astype(str),
+        "Unit": shown["unit_name"].astype(str),
+        "Kind": [search.KIND_LABELS.get(k, str(k)) for k in shown["kind"]],
+        "Key result": ["(no key results yet)" if alone else str(t) for t, alone in zip(shown["title"], lonely)],
+        "Type": ["" if pd.isna(t) else search.KR_TYPE_LABELS.get(t, str(t)) for t in shown["kr_type"]],
+        "Owner": [
+            str(o) if not pd.isna(o) else ("" if pd.isna(oo) or not alone else str(oo))
+            for o, oo, alone in zip(shown["owner_name"], shown["objective_owner_name"], lonely)
+        ],
+        "Status": [badges.cell(s) for s in shown["status"]],
+        "Progress": shown["progress"].astype(float) * 100,
+        "Pace": [badges.pace(p) for p in shown["pace"]],
+        "Current": ["" if alone else _value(v, u, t)
+                    for v, u, t, alone in zip(shown["value"], units, shown["kr_type"], lonely)],
+        "Target": ["" if alone else _target(v, u, t)
+                   for v, u, t, alone in zip(shown["target"], units, shown["kr_type"], lonely)],
+        "Confidence": shown["confidence"].astype("Int64"),
+        "Last check-in": ["" if pd.isna(d) else badges.day(d) for d in shown["last_checkin_date"]],
+        "Matched in": shown["matched_in"].fillna("").astype(str),
+        "Match": shown["snippet"].fillna("").astype(str),
+        "Page": [
+            f"{URL_PATH}?" + "&".join(f"{k}={v}" for k, v in link_params(o, c, scope).items())
+            for o, c in zip(shown["objective_id"], shown["cycle_id"])
+        ],
+    })
+    if not with_cycle:
+        frame = frame.drop(columns="Cycle")
+    if not with_matches:
+        frame = frame.drop(columns=["Matched in", "Match"])
+    return frame[[c for c in DISPLAY_ORDER if c in frame.columns]]
+
+
+DISPLAY_ORDER = [
+    "Cycle", "Objective", "Key result", "Matched in", "Match", "Status", "Progress", "Pace", "Current", "Target",
+    "Confidence", "Last check-in", "Owner", "Unit", "Kind", "Type", "Page",
+]
+"""Columns left to right: what it is, how it is going, then who and what kind."""
+COLUMN_CONFIG = {
+    "Objective": st.column_config.TextColumn("Objective", width="medium"),
+    "Key result": st.column_config.TextColumn("Key result", width="medium"),
+    "Progress": tables.PROGRESS,
+    "Confidence": st.column_config.NumberColumn(
+        "Confidence", format="%d/10", help="The last check-in's confidence, 0–10."),
+    "Pace": st.column_config.TextColumn("Pace", help="Progress minus the progress expected by today."),
+    "Match": st.column_config.TextColumn(
+        "Match", width="large", help="The newest matching check-in note, or the objective's why."),
+    "Page": st.column_config.LinkColumn(
+        "Page", display_text="Open ↗", width="small",
+        help="The objective's own page, in a new tab: a link to share.",
+    ),
+}
+
+
+def show_table(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, scope: Scope) -> dict[str, str] | None:
+    """Draw the list; return the query parameters of the objective whose row was selected, if any."""
+    event = st.dataframe(
+        display_frame(shown, with_cycle, with_matches, scope),
+        hide_index=True,
+        width="stretch",
+        height=min(36 + 35 * max(len(shown), 1), 640),
+        key=TABLE_KEY,
+        column_config=COLUMN_CONFIG,
+        on_select="rerun",
+        selection_mode="single-row",
+    )
+    rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    if rows and 0 <= rows[0] < len(shown):
+        picked = shown.iloc[rows[0]]
+        return link_params(picked["objective_id"], picked["cycle_id"], scope)
+    return None
+
+
+# --- one objective -----------------------------------------------------------------------
+
+
+def kr_chart(
+    kr: dict, history: pd.DataFrame, guides: dict, start: Any, end: Any, today: dt.date | None = None
+) -> alt.Chart:
+    """A key result's value at each check-in, with its target and the expected pace drawn in.
+
+    ``history`` is the key result's check-ins (:func:`okrdata.search.kr_notes` or
+    :func:`okrdata.queries.checkin_history`), ``guides`` :func:`okrdata.search.kr_guides`.
+    """
+    milestone = kr["kr_type"] == "milestone"
+    unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
+    start_d, end_d = pd.Timestamp(str(start)[:10]), pd.Timestamp(str(end)[:10])
+    domain = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in (start_d, end_d)]
+    x = alt.X("Date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%d %b", tickCount=6))
+    y_axis = alt.Axis(format="%" if milestone else ",~r", title="Done" if milestone else (unit_label or "Value"))
+    y = alt.Y("Value:Q", axis=y_axis, scale=alt.Scale(zero=False))
+    layers = []
+    if guides.get("pace"):
+        pace = pd.DataFrame({"Date": [pd.Timestamp(d) for d, _ in guides["pace"]],
+                             "Value": [float(v) for _, v in guides["pace"]],
+                             "Line": "Expected pace (baseline to target)"})
+        layers.append(
+            alt.Chart(pace).mark_line(strokeDash=[5, 4], color="#8a8f98", strokeWidth=1.5)
+            .encode(x=x, y=y, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Date:T", format="%d %b %Y"),
+                                       alt.Tooltip("Value:Q", format=",~r")])
+        )
+    if guides.get("target") is not None:
+        target = pd.DataFrame({"Value": [float(guides["target"])], "Line": ["Target"]})
+        layers.append(
+            alt.Chart(target).mark_rule(color=badges.COLOURS[n.ON_TRACK], strokeDash=[2, 3], strokeWidth=1.5)
+            .encode(y=y, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Value:Q", format=",~r")])
+        )
+    if today is not None and start_d.date() <= today <= end_d.date():
+        now = pd.DataFrame({"Date": [pd.Timestamp(today)], "Line": ["Today"]})
+        layers.append(
+            alt.Chart(now).mark_rule(color="#c9ccd1", strokeWidth=1)
+            .encode(x=x, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Date:T", format="%d %b %Y")])
+        )
+    if not history.empty:
+        points = pd.DataFrame({
+            "Date": pd.to_datetime(history["checkin_date"].astype(str).str[:10]),
+            "Value": history["value"].astype(float),
+            "Confidence": history["confidence"].astype(float),
+            "Author": history["author_name"].fillna("").astype(str),
+            "Note": history["note"].fillna("").astype(str).str.slice(0, 160),
+        }).sort_values("Date")
+        colour = badges.COLOURS.get(kr.get("status"), "#1f77b4")
+        layers.append(
+            alt.Chart(points)
+            .mark_line(point=alt.OverlayMarkDef(size=45, filled=True, color=colour), color=colour, strokeWidth=2.5)
+            .encode(x=x, y=y, tooltip=[alt.Tooltip("Date:T", format="%d %b %Y"),
+                                       alt.Tooltip("Value:Q", format=".0%" if milestone else ",~r"),
+                                       alt.Tooltip("Confidence:Q", format="d"), "Author:N", "Note:N"])
+        )
+    return alt.layer(*layers).properties(height=230)
+
+
+def _notes_table(notes: pd.DataFrame, kr: dict, key: str) -> None:
+    unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
+    table = pd.DataFrame({
+        "Date": [badges.day(d) for d in notes["checkin_date"]],
+        "Value": [_value(v, unit_label, kr["kr_type"]) for v in notes["value"]],
+        "Confidence": notes["confidence"].astype("Int64"),
+        "Note": notes["note"].fillna("").astype(str),
+        "Author": notes["author_name"].fillna("").astype(str),
+    })
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=min(36 + 35 * max(len(table), 1), 282),
+        key=key,
+        column_config={
+            "Date": st.column_config.TextColumn("Date", width=95),
+            "Value": st.column_config.TextColumn("Value", width=80),
+            "Confidence": st.column_config.NumberColumn("Conf.", format="%d/10", width=55,
+                                                        help="Confidence 0–10 at the check-in."),
+            "Note": st.column_config.TextColumn("Note", width="large", help="Hover a cell to read a long note."),
+            "Author": st.column_config.TextColumn("Author", width="medium"),
+        },
+    )
+
+
+def _label(title: Any, unit: Any, progress: Any = None) -> str:
+    parts = [escape_markdown(title), escape_markdown(unit)]
+    if progress is not None and not pd.isna(progress):
+        parts.append(badges.pct(progress))
+    return " · ".join(parts)
+
+
+def _status_of(objs: pd.DataFrame, objective_id: int) -> tuple[str | None, float | None]:
+    hit = objs[objs["objective_id"] == int(objective_id)] if not objs.empty else objs
+    if hit.empty:
+        return None, None
+    return str(hit.iloc[0]["status"]), float(hit.iloc[0]["progress"])
+
+
+def _alignment_section(obj: dict, objs: pd.DataFrame, scope: Scope) -> None:
+    up, down = alignment(obj["id"])
+    st.markdown("**Aligned to**")
+    if up.empty:
+        st.caption("Nothing: this is a top-level objective." if obj["parent_objective_id"] is None else "—")
+    for r in up.to_dict("records"):
+        status, progress = _status_of(objs, r["objective_id"])
+        st.page_link(PAGE, label=_label(r["title"], r["unit_name"], progress),
+                     icon=badges.icon(status) if status else ":material/flag:",
+                     query_params=link_params(r["objective_id"], r["cycle_id"], scope),
+                     help=badges.label(status) if status else None)
+    if obj.get("parent_kr_title"):
+        st.caption(f"Through the key result “{escape_markdown(obj['parent_kr_title'])}”.")
+    st.markdown(f"**Aligned below** ({len(down)})")
+    if down.empty:
+        st.caption("No objective is aligned to this one yet.")
+    for r in down.to_dict("records"):
+        status, progress = _status_of(objs, r["objective_id"])
+        indent = "\u2003" * (int(r["depth"]) - 1) + "↳ "
+        st.page_link(PAGE, label=indent + _label(r["title"], r["unit_name"], progress),
+                     icon=badges.icon(status) if status else ":material/flag:",
+                     query_params=link_params(r["objective_id"], r["cycle_id"], scope),
+                     help=(badges.label(status) if status else "")
+                     + (f" · through “{r['parent_kr_title']}”" if r.get("parent_kr_title") else ""))
+
+
+def _kr_caption(kr: dict) -> str:
+    """One line about a key result: its type and goal, where it stands, confidence and owner."""
+    unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
+    if kr["kr_type"] in ("increase", "decrease"):
+        goal = (f"{'Increase' if kr['kr_type'] == 'increase' else 'Decrease'} from "
+                f"{badges.number(kr['baseline'], unit_label)} to {badges.number(kr['target'], unit_label)}")
+    elif kr["kr_type"] == "milestone":
+        goal = "Milestone, 0 to 100% done"
+    else:
+        goal = (f"{'Stay above' if kr['kr_type'] == 'stay_above' else 'Stay below'} "
+                f"{badges.number(kr['target'], unit_label)}")
+    now = _value(kr["value"], unit_label, kr["kr_type"]) if not pd.isna(kr["value"]) else "no check-in yet"
+    parts = [
+        escape_markdown(goal),
+        f"now **{escape_markdown(now)}**",
+        escape_markdown(f"progress {badges.pct(kr['progress'])} ({badges.pace(kr['pace'])})"),
+    ]
+    if not pd.isna(kr["confidence"]):
+        parts.append(f"confidence {int(kr['confidence'])}/10")
+    if not pd.isna(kr["last_checkin_date"]):
+        parts.append(f"last check-in {badges.day(kr['last_checkin_date'])}")
+    if not pd.isna(kr["owner_name"]) and kr["owner_name"]:
+        parts.append(f"owner {escape_markdown(kr['owner_name'])}")
+    return " · ".join(parts)
+
+
+def draw_detail(obj: dict, scope: Scope) -> None:
+    """One objective's page: what, why, how it is going, its key results with history and notes,
+    its alignment up and down, and the coach's notes about it."""
+    cycle_id = int(obj["cycle_id"])
+    objs = data.objectives(cycle_id)
+    figures = objs[objs["objective_id"] == int(obj["id"])] if not objs.empty else objs
+    krs = data.key_results(cycle_id)
+    mine = krs[krs["objective_id"] == int(obj["id"])].sort_values("kr_id") if not krs.empty else krs
+    kr_ids = [int(i) for i in mine["kr_id"]] if not mine.empty else []
+    history = data.checkin_history(cycle_id, kr_ids=kr_ids) if kr_ids else pd.DataFrame()
+
+    st.page_link(PAGE, label="All OKRs", icon=":material/arrow_back:", query_params=scope.query_params())
+    st.header(escape_markdown(obj["title"]), anchor=False)
+    status = str(figures.iloc[0]["status"]) if not figures.empty else n.STALE
+    facts = [
+        badges.markdown(status),
+        f":material/groups: {escape_markdown(obj['unit_name'])}",
+        f":material/person: {escape_markdown(obj['owner_name'] or 'no owner')}",
+        f":material/{'rocket_launch' if obj['kind'] == 'aspirational' else 'handshake'}: "
+        f"{search.KIND_LABELS.get(obj['kind'], escape_markdown(obj['kind']))}",
+        f"weight {badges.number(obj['weight'])}",
+        f":material/date_range: {escape_markdown(obj['cycle_name'])} "
+        f"({badges.date_range(obj['cycle_start'], obj['cycle_end'])}, {obj['cycle_state']})",
+    ]
+    st.markdown(" · ".join(facts))
+    if scope.cycle_id is not None and scope.cycle_id != cycle_id:
+        st.caption(f"This objective belongs to {escape_markdown(obj['cycle_name'])}; the sidebar shows another cycle.")
+
+    if not figures.empty:
+        f = figures.iloc[0]
+        closed = obj["cycle_state"] == "closed"
+        behind = f["pace"] < 0 and round(f["pace"] * 100) != 0
+        cols = st.columns(5)
+        cols[0].metric("Progress", badges.pct(f["progress"]), border=True,
+                       help="Weighted mean progress of its key results.")
+        cols[1].metric("Expected", badges.pct(f["expected"]), border=True,
+                       help="The elapsed fraction of the cycle"
+                       + (" (all of it: the cycle is over)." if closed else " by today."))
+        cols[2].metric("Pace", badges.pace(f["pace"]), border=True,
+                       delta="behind pace" if behind else "on or ahead of pace",
+                       delta_color=badges.pace_colour(f["pace"]), delta_arrow="down" if behind else "up",
+                       help="Progress minus expected progress, in percentage points.")
+        if closed:
+            cols[3].metric("Score", badges.score(f["score"]), border=True,
+                           help="The score at close: the final progress unless a reason was given to adjust it.")
+        else:
+            cols[3].metric("Forecast", badges.score(f["forecast_score"]), border=True,
+                           help="The score its key results' trends point to at the cycle's end.")
+        cols[4].metric("Key results", str(len(mine)), border=True)
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown("**Why**")
+        if str(obj.get("description") or "").strip():
+            st.text(obj["description"])
+        else:
+            st.caption("No why written down yet.")
+        if obj["cycle_state"] == "closed" and (obj.get("reflection") or obj.get("score_reason")):
+            st.markdown("**Reflection at close**")
+            if obj.get("score_reason"):
+                st.text(f"Score adjusted: {obj['score_reason']}")
+            if obj.get("reflection"):
+                st.text(obj["reflection"])
+    with right:
+        _alignment_section(obj, objs, scope)
+
+    st.subheader(f"Key results ({len(mine)})", anchor=False)
+    if mine.empty:
+        st.info("This objective has no key results yet: add two or three measurable outcomes in Manage.",
+                icon=":material/inbox:")
+    today = dt.date.today()
+    for kr in mine.to_dict("records"):
+        guides = search.kr_guides(kr["kr_type"], kr["baseline"], kr["target"], obj["cycle_start"], obj["cycle_end"])
+        notes = search.kr_notes(history, kr["kr_id"]) if not history.empty else search.kr_notes(pd.DataFrame(), 0)
+        with st.container(border=True):
+            st.markdown(f"{badges.markdown(kr['status'])} **{escape_markdown(kr['title'])}**")
+            st.caption(_kr_caption(kr))
+            chart_col, notes_col = st.columns(2, gap="medium")
+            with chart_col:
+                kr_history = history[history["kr_id"] == kr["kr_id"]] if not history.empty else pd.DataFrame(
+                    columns=["checkin_date", "value", "confidence", "author_name", "note"])
+                st.altair_chart(kr_chart(kr, kr_history, guides, obj["cycle_start"], obj["cycle_end"], today),
+                                width="stretch")
+            with notes_col:
+                if notes.empty:
+                    st.caption("No check-in yet.")
+                else:
+                    _notes_table(notes, kr, key=f"okrs_notes_{kr['kr_id']}")
+    st.caption("Charts: the value at each check-in (coloured by status), the target (dotted green), "
+               "the expected pace from baseline to target (dashed grey) and today (light grey).")
+
+    findings = search.objective_findings(data.quality_findings(cycle_id), int(obj["id"]), kr_ids)
+    st.subheader("Coaching notes", anchor=False)
+    if findings.empty:
+        st.caption("The OKR coach has nothing to add about this objective.")
+    for f in findings.to_dict("records"):
+        text = f"**{escape_markdown(f['rule_title'])}**: {escape_markdown(f['advice'])}"
+        if f["severity"] == "warning":
+            st.warning(text, icon=":material/school:")
+        else:
+            st.info(text, icon=":material/school:")
