@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlite_utils
 
@@ -34,10 +35,12 @@ OBJECTIVE_COLUMNS = [
 
 
 def _frame(db: sqlite_utils.Database, sql: str, params: Sequence | dict = (), columns: list[str] | None = None) -> pd.DataFrame:
-    rows = list(db.query(sql, params))
+    cursor = db.execute(sql, list(params) if not isinstance(params, dict) else params)
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
     if not rows:
-        return pd.DataFrame(columns=columns or [])
-    return pd.DataFrame(rows)
+        return pd.DataFrame(columns=columns or names)
+    return pd.DataFrame.from_records(rows, columns=names)
 
 
 def _day(value: Any) -> dt.date:
@@ -232,45 +235,103 @@ def key_results(
     )
     if df.empty:
         return pd.DataFrame(columns=KR_COLUMNS)
-    history = checkin_history(db, cycle_id, unit_id)
-    return _with_figures(df, history, cyc, today)
+    sums, recent = _checkin_stats(db, cyc, scope_sql, params)
+    return _with_figures(df, sums, recent, cyc, today)
 
 
-def _with_figures(df: pd.DataFrame, history: pd.DataFrame, cyc: dict, today: dt.date | None) -> pd.DataFrame:
+def _checkin_stats(db: sqlite_utils.Database, cyc: dict, scope_sql: str, params: list) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the forecast and divergence need, computed by SQLite rather than by loading every check-in.
+
+    ``sums``: per key result the count and the sums of x (days since the cycle start), y (value),
+    x² and xy, from which the least-squares line follows. ``recent``: the last
+    :data:`numbers.DIVERGENCE_RUN` check-ins of each key result.
+    """
+    source = f"""
+        FROM objectives o
+        JOIN key_results kr ON kr.objective_id = o.id
+        JOIN checkins c ON c.kr_id = kr.id AND c.deleted = 0
+        WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 {scope_sql}
+    """
+    sums = _frame(
+        db,
+        f"""
+        SELECT kr_id, COUNT(*) AS cnt, SUM(x) AS sx, SUM(value) AS sy, SUM(x * x) AS sxx, SUM(x * value) AS sxy
+        FROM (SELECT c.kr_id, c.value, julianday(c.checkin_date) - julianday(?) AS x {source})
+        GROUP BY kr_id
+        """,
+        [cyc["start_date"], cyc["id"]] + params,
+        columns=["kr_id", "cnt", "sx", "sy", "sxx", "sxy"],
+    )
+    recent = _frame(
+        db,
+        f"""
+        SELECT kr_id, checkin_date, value, confidence FROM (
+            SELECT c.kr_id, c.checkin_date, c.value, c.confidence,
+                   ROW_NUMBER() OVER (PARTITION BY c.kr_id ORDER BY c.checkin_date DESC, c.id DESC) AS rn
+            {source}
+        ) WHERE rn <= {n.DIVERGENCE_RUN}
+        ORDER BY kr_id, checkin_date, rn DESC
+        """,
+        [cyc["id"]] + params,
+        columns=["kr_id", "checkin_date", "value", "confidence"],
+    )
+    return sums, recent
+
+
+def _with_figures(
+    df: pd.DataFrame, sums: pd.DataFrame, recent: pd.DataFrame, cyc: dict, today: dt.date | None
+) -> pd.DataFrame:
+    """Add progress, pace, status, forecast and divergence to the key results, column-wise."""
     start, end = _day(cyc["start_date"]), _day(cyc["end_date"])
     on = as_of(cyc, today)
+    length = max((end - start).days, 1)
     expected = n.expected_progress(start, end, on)
-    by_kr = {kr_id: group for kr_id, group in history.groupby("kr_id")} if not history.empty else {}
-    rows = []
-    for r in df.to_dict("records"):
-        value = None if pd.isna(r["value"]) else r["value"]
-        confidence = None if pd.isna(r["confidence"]) else r["confidence"]
-        last = None if pd.isna(r["last_checkin_date"]) else _day(r["last_checkin_date"])
-        progress = n.kr_progress(r["kr_type"], _num(r["baseline"]), _num(r["target"]), value)
-        hist = by_kr.get(r["kr_id"])
-        points = [] if hist is None else [(_day(d), v) for d, v in zip(hist["checkin_date"], hist["value"])]
-        fc = n.forecast(points, end, r["kr_type"], _num(r["baseline"]), _num(r["target"]))
-        paces = [] if hist is None else [
-            (c, n.pace(n.kr_progress(r["kr_type"], _num(r["baseline"]), _num(r["target"]), v),
-                       n.expected_progress(start, end, d)))
-            for (d, v), c in zip(points, hist["confidence"])
-        ]
-        r.update(
-            value=value,
-            confidence=confidence,
-            checkin_count=len(points),
-            progress=progress,
-            expected=expected,
-            pace=n.pace(progress, expected),
-            status=n.kr_status(confidence, last, on, int(r["cadence_days"])),
-            days_since_checkin=None if last is None else (on - last).days,
-            forecast_value=fc.projected_value if fc else None,
-            forecast_score=fc.projected_score if fc else None,
-            trending_off_track=bool(fc and fc.trending_off_track),
-            divergence=n.divergence(paces),
+    df = df.copy()
+    for column in ("value", "confidence", "baseline", "target", "weight"):
+        df[column] = pd.to_numeric(df[column], errors="coerce").astype(float)
+    last = pd.to_datetime(df["last_checkin_date"], errors="coerce")
+    df["days_since_checkin"] = (pd.Timestamp(on) - last).dt.days.astype(float)
+    df["progress"] = n.progress_array(df["kr_type"], df["baseline"], df["target"], df["value"])
+    df["expected"] = expected
+    df["pace"] = df["progress"] - expected
+    df["status"] = n.status_array(df["confidence"], df["days_since_checkin"], df["cadence_days"])
+    df["checkin_count"] = 0
+    df["forecast_value"] = np.nan
+    df["forecast_score"] = np.nan
+    df["divergence"] = None
+    if not sums.empty:
+        # The least-squares line numbers.forecast fits, from the sums SQLite gathered.
+        sums = sums.set_index("kr_id").astype(float)
+        count = sums["cnt"]
+        mean_x, mean_y = sums["sx"] / count, sums["sy"] / count
+        sxx = sums["sxx"] - count * mean_x * mean_x
+        sxy = sums["sxy"] - count * mean_x * mean_y
+        fits = (count >= n.FORECAST_MIN_CHECKINS) & (sxx > 1e-9)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            projected = mean_y + (sxy / sxx) * (length - mean_x)
+        df["checkin_count"] = df["kr_id"].map(count).fillna(0).astype(int)
+        df["forecast_value"] = df["kr_id"].map(projected.where(fits)).astype(float)
+        df["forecast_score"] = np.where(
+            df["forecast_value"].notna(),
+            n.progress_array(df["kr_type"], df["baseline"], df["target"], df["forecast_value"]),
+            np.nan,
         )
-        rows.append(r)
-    return pd.DataFrame(rows, columns=KR_COLUMNS)
+    if not recent.empty:
+        # Divergence: the last two check-ins of a key result tell the same contradiction.
+        tail = recent.merge(df[["kr_id", "kr_type", "baseline", "target"]], on="kr_id", how="inner")
+        days = (pd.to_datetime(tail["checkin_date"]) - pd.Timestamp(start)).dt.days.astype(float)
+        tail["pace"] = n.progress_array(tail["kr_type"], tail["baseline"], tail["target"], tail["value"]) - np.clip(
+            days / length, 0.0, 1.0
+        )
+        tail["kind"] = n.divergence_array(tail["confidence"], tail["pace"])
+        kinds = tail.groupby("kr_id").agg(
+            cnt=("kind", "size"), distinct=("kind", lambda k: len(set(k))), kind=("kind", "last")
+        )
+        flagged = kinds[(kinds["cnt"] == n.DIVERGENCE_RUN) & (kinds["distinct"] == 1) & kinds["kind"].notna()]
+        divergence = df["kr_id"].map(flagged["kind"])
+        df["divergence"] = divergence.astype(object).where(divergence.notna(), None)
+    df["trending_off_track"] = df["forecast_score"].lt(n.SCORE_YELLOW) & df["forecast_score"].notna()
+    return df[KR_COLUMNS].reset_index(drop=True)
 
 
 def _num(value: Any) -> float | None:
@@ -315,33 +376,28 @@ def objectives(
     if krs is None:
         krs = key_results(db, cycle_id, unit_id, today)
     expected = n.expected_progress(_day(cyc["start_date"]), _day(cyc["end_date"]), as_of(cyc, today))
-    groups = {oid: g for oid, g in krs.groupby("objective_id")} if not krs.empty else {}
-    closed = cyc["state"] == "closed"
-    rows = []
-    for r in df.to_dict("records"):
-        g = groups.get(r["objective_id"])
-        if g is None or g.empty:
-            progress, status, forecast_score, count = 0.0, n.STALE, None, 0
-        else:
-            weights = list(g["weight"])
-            progress = n.weighted_mean(list(g["progress"]), weights)
-            status = n.weakest_status(g["status"])
-            projected = [p if pd.isna(f) else f for p, f in zip(g["progress"], g["forecast_score"])]
-            forecast_score = n.weighted_mean(projected, weights)
-            count = len(g)
-        override = _num(r["score_override"])
-        r.update(
-            kr_count=count,
-            progress=progress,
-            expected=expected,
-            pace=n.pace(progress, expected),
-            status=status,
-            forecast_score=forecast_score,
-            score=n.final_score(progress, override) if closed else override,
-            score_override=override,
-        )
-        rows.append(r)
-    return pd.DataFrame(rows, columns=OBJECTIVE_COLUMNS)
+    df = df.copy()
+    df["score_override"] = pd.to_numeric(df["score_override"], errors="coerce").astype(float)
+    df["weight"] = df["weight"].astype(float)
+    if krs.empty:
+        df["kr_count"], df["progress"], df["status"], df["forecast_score"] = 0, 0.0, n.STALE, np.nan
+    else:
+        oid = krs["objective_id"]
+        counts = oid.value_counts()
+        progress = n.grouped_weighted_mean(oid, krs["progress"], krs["weight"])
+        projected = n.grouped_weighted_mean(oid, krs["forecast_score"].fillna(krs["progress"]), krs["weight"])
+        ranks = pd.Series(n.status_rank(krs["status"]), index=krs.index).groupby(oid).min()
+        df["kr_count"] = df["objective_id"].map(counts).fillna(0).astype(int)
+        df["progress"] = df["objective_id"].map(progress).fillna(0.0).astype(float)
+        df["status"] = df["objective_id"].map(ranks).map(lambda r: n.STATUSES[int(r)] if pd.notna(r) else n.STALE)
+        df["forecast_score"] = df["objective_id"].map(projected).where(df["kr_count"] > 0)
+    df["expected"] = expected
+    df["pace"] = df["progress"] - expected
+    if cyc["state"] == "closed":
+        df["score"] = df["score_override"].fillna(df["progress"]).clip(0.0, 1.0)
+    else:
+        df["score"] = df["score_override"]
+    return df[OBJECTIVE_COLUMNS].reset_index(drop=True)
 
 
 def unit_progress(
@@ -360,38 +416,32 @@ def unit_progress(
         objs = objectives(db, cycle_id, None, today)
     cyc = cycle(db, cycle_id)
     expected = n.expected_progress(_day(cyc["start_date"]), _day(cyc["end_date"]), as_of(cyc, today)) if cyc else 0.0
-    children: dict[Any, list[int]] = {}
-    for uid, parent in zip(tree["id"], tree["parent_id"]):
-        children.setdefault(None if pd.isna(parent) else int(parent), []).append(int(uid))
-    by_unit = {int(k): g for k, g in objs.groupby("unit_id")} if not objs.empty else {}
-
-    def branch(uid: int) -> list[int]:
-        out, stack = [], [uid]
-        while stack:
-            u = stack.pop()
-            out.append(u)
-            stack.extend(children.get(u, []))
-        return out
-
-    rows = []
-    for u in tree.to_dict("records"):
-        parts = [by_unit[b] for b in branch(int(u["id"])) if b in by_unit]
-        mine = pd.concat(parts) if parts else None
-        count = 0 if mine is None else len(mine)
-        progress = n.weighted_mean(list(mine["progress"]), list(mine["weight"])) if count else 0.0
-        rows.append(
-            {
-                "unit_id": u["id"], "name": u["name"], "parent_id": u["parent_id"], "depth": u["depth"],
-                "kind": u["kind"], "objective_count": count, "progress": progress, "expected": expected,
-                "pace": n.pace(progress, expected),
-                "status": n.weakest_status(mine["status"]) if count else n.STALE,
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=["unit_id", "name", "parent_id", "depth", "kind", "objective_count", "progress",
-                 "expected", "pace", "status"],
-    )
+    parent = {int(u): (None if pd.isna(p) else int(p)) for u, p in zip(tree["id"], tree["parent_id"])}
+    columns = ["unit_id", "name", "parent_id", "depth", "kind", "objective_count", "progress", "expected", "pace", "status"]
+    out = tree.rename(columns={"id": "unit_id"})[["unit_id", "name", "parent_id", "depth", "kind"]].copy()
+    if objs.empty:
+        out["objective_count"], out["progress"], out["status"] = 0, 0.0, n.STALE
+    else:
+        # Each objective counts once for its own unit and once for every unit above it.
+        pairs = []
+        for i, unit in enumerate(objs["unit_id"]):
+            seen, u = set(), int(unit)
+            while u is not None and u not in seen:
+                seen.add(u)
+                pairs.append((u, i))
+                u = parent.get(u)
+        up = pd.DataFrame(pairs, columns=["ancestor", "row"])
+        rolled = objs.reset_index(drop=True).iloc[up["row"]].reset_index(drop=True)
+        rolled["ancestor"] = up["ancestor"].to_numpy()
+        progress = n.grouped_weighted_mean(rolled["ancestor"], rolled["progress"], rolled["weight"])
+        ranks = pd.Series(n.status_rank(rolled["status"])).groupby(rolled["ancestor"]).min()
+        counts = rolled["ancestor"].value_counts()
+        out["objective_count"] = out["unit_id"].map(counts).fillna(0).astype(int)
+        out["progress"] = out["unit_id"].map(progress).fillna(0.0).astype(float)
+        out["status"] = out["unit_id"].map(ranks).map(lambda r: n.STATUSES[int(r)] if pd.notna(r) else n.STALE)
+    out["expected"] = expected
+    out["pace"] = out["progress"] - expected
+    return out[columns].reset_index(drop=True)
 
 
 def cycle_summary(
