@@ -187,6 +187,33 @@ def m003_settings(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m004_key_result_changes(db: sqlite_utils.Database) -> None:
+    """A record of every change to a key result's goalposts (type, baseline, target) made
+    after its cycle started, with who, when and why, so a moved target is never silent.
+
+    ``before`` and ``after`` are declared without a type so a number stays a number and a type
+    name stays text.
+    """
+    # One statement per execute (not executescript, which would commit the migration's
+    # transaction half-way).
+    db.execute(
+        """
+        CREATE TABLE key_result_changes (
+            id INTEGER PRIMARY KEY,
+            kr_id INTEGER NOT NULL REFERENCES key_results(id),
+            field TEXT NOT NULL CHECK (field IN ('kr_type', 'baseline', 'target')),
+            before,
+            after,
+            changed_by INTEGER REFERENCES people(id),
+            changed_at TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_key_result_changes_kr ON key_result_changes(kr_id, changed_at)")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

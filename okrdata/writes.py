@@ -3,6 +3,14 @@
 A function here validates everything it is given (raising :class:`ValidationError` naming the
 field) before it writes, and writes inside one transaction, so a refused or failed write
 changes nothing. Pages, the CLI, the importer and the seed loader all write through these.
+
+Who may write: every write that a person makes from a page takes ``person`` (the signed-in
+person's row, as :mod:`okrdata.auth` returns it) and is refused unless they may change the
+unit concerned (:func:`okrdata.auth.check_can_edit`, field ``unit``) or, for people and closing
+cycles, unless they are an admin (:func:`okrdata.auth.check_admin`, field ``role``). The check
+lives here, not only in the page, so a hidden button is never the only guard. ``person=None``
+means a trusted caller (the CLI run by the machine's owner, the importer, the seed loader) and
+skips the check.
 """
 
 from __future__ import annotations
@@ -51,6 +59,37 @@ def _optional_row(db, table: str, row_id: Any, field: str) -> dict | None:
     return _row(db, table, row_id, field)
 
 
+def _check_unit(db: sqlite_utils.Database, person: dict | None, unit_id: Any) -> None:
+    """Refuse (field ``unit``) unless ``person`` may change unit ``unit_id``; None skips the check."""
+    if person is None:
+        return
+    from okrdata import auth  # imported here: auth may one day import writes
+
+    auth.check_can_edit(db, person, unit_id)
+
+
+def _check_admin(db: sqlite_utils.Database, person: dict | None) -> None:
+    """Refuse (field ``role``) unless ``person`` is an admin; None skips the check."""
+    if person is None:
+        return
+    from okrdata import auth
+
+    auth.check_admin(db, person)
+
+
+def _check_writer(db: sqlite_utils.Database, person: dict | None, what: str) -> None:
+    """Refuse (field ``role``) unless ``person`` is a signed-in lead or admin; None skips the check."""
+    if person is None:
+        return
+    from okrdata import auth
+
+    if person.get("id") is None:
+        raise ValidationError("role", f"sign in as a lead or an admin to {what}.")
+    fresh = auth.person_by_id(db, person["id"])  # the role may have changed since they signed in
+    if fresh is None or fresh["archived"] or fresh["role"] not in ("lead", "admin"):
+        raise ValidationError("role", f"only a lead or an admin can {what}.")
+
+
 def unit_ancestors(db: sqlite_utils.Database, unit_id: int) -> list[int]:
     """Ids of the units above ``unit_id``, nearest first (its parent, then grandparent, ...)."""
     rows = db.execute(
@@ -78,8 +117,13 @@ def add_person(
     role: str = "viewer",
     unit_ids: list[int] | tuple[int, ...] = (),
     password_hash: str | None = None,
+    person: dict | None = None,
 ) -> int:
-    """Add a person; ``unit_ids`` are the units they may edit besides those they lead."""
+    """Add a person; ``unit_ids`` are the units they may edit besides those they lead.
+
+    ``person`` is who adds them: only an admin may.
+    """
+    _check_admin(db, person)
     name = v.text("name", name)
     email = v.email("email", email)
     role = v.choice("role", role, ROLES)
@@ -102,11 +146,19 @@ def add_unit(
     parent_id: int | None = None,
     lead_id: int | None = None,
     description: str = "",
+    person: dict | None = None,
 ) -> int:
-    """Add a unit (the company when it has no parent; there is only one company)."""
+    """Add a unit (the company when it has no parent; there is only one company).
+
+    ``person`` must be allowed to change the parent unit (an admin, for the company).
+    """
     name = v.text("name", name)
     description = v.text("description", description, required=False, max_length=v.MAX_TEXT)
     parent = _optional_row(db, "units", parent_id, "parent")
+    if parent is None:
+        _check_admin(db, person)
+    else:
+        _check_unit(db, person, parent["id"])
     _optional_row(db, "people", lead_id, "lead")
     if parent is None and db.execute("SELECT 1 FROM units WHERE parent_id IS NULL").fetchone():
         raise ValidationError("parent", "is required: the organisation has its company unit already.")
@@ -123,9 +175,20 @@ def add_unit(
         ).last_pk
 
 
-def update_unit(db: sqlite_utils.Database, unit_id: int, **changes: Any) -> None:
-    """Change a unit's name, parent, lead or description; a unit cannot move below itself."""
+def update_unit(db: sqlite_utils.Database, unit_id: int, *, person: dict | None = None, **changes: Any) -> None:
+    """Change a unit's name, parent, lead, description or ``archived`` flag.
+
+    A unit cannot move below itself. ``person`` must be allowed to change the unit; moving it
+    also needs the right to change the new parent, and changing its lead or archiving it needs
+    the right to change its parent (an admin, for the company), since leading a unit grants
+    the right to edit it. A unit with active units below it cannot be archived, nor can the
+    company.
+    """
+    unknown = set(changes) - {"name", "description", "lead_id", "parent_id", "archived"}
+    if unknown:
+        raise TypeError(f"update_unit() got unexpected changes: {', '.join(sorted(unknown))}")
     unit = _row(db, "units", unit_id, "unit")
+    _check_unit(db, person, unit["id"])
     clean: dict[str, Any] = {}
     if "name" in changes:
         clean["name"] = v.text("name", changes["name"])
@@ -136,9 +199,6 @@ def update_unit(db: sqlite_utils.Database, unit_id: int, **changes: Any) -> None
             raise ValidationError("name", f"a unit called {clean['name']!r} exists already.")
     if "description" in changes:
         clean["description"] = v.text("description", changes["description"], required=False, max_length=v.MAX_TEXT)
-    if "lead_id" in changes:
-        lead = _optional_row(db, "people", changes["lead_id"], "lead")
-        clean["lead_id"] = lead["id"] if lead else None
     if "parent_id" in changes:
         parent = _optional_row(db, "units", changes["parent_id"], "parent")
         if parent is None:
@@ -146,25 +206,139 @@ def update_unit(db: sqlite_utils.Database, unit_id: int, **changes: Any) -> None
                 raise ValidationError("parent", "is required: only the company unit has no parent.")
             clean["parent_id"] = None
         else:
+            if unit["parent_id"] is None:
+                raise ValidationError("parent", "the company unit sits at the top; it cannot move below another unit.")
             if parent["id"] == unit["id"] or unit["id"] in unit_ancestors(db, parent["id"]):
                 raise ValidationError(
                     "parent", f"{parent['name']!r} is {unit['name']!r} or below it; a unit cannot be its own ancestor."
                 )
+            if parent["archived"]:
+                raise ValidationError("parent", f"{parent['name']!r} is archived.")
+            if parent["id"] != unit["parent_id"]:
+                _check_unit(db, person, parent["id"])
             clean["parent_id"] = parent["id"]
+
+    def check_above() -> None:
+        if unit["parent_id"] is None:
+            _check_admin(db, person)
+        else:
+            _check_unit(db, person, unit["parent_id"])
+
+    if "lead_id" in changes:
+        lead = _optional_row(db, "people", changes["lead_id"], "lead")
+        clean["lead_id"] = lead["id"] if lead else None
+        if clean["lead_id"] != unit["lead_id"]:
+            check_above()
     if "archived" in changes:
         clean["archived"] = int(bool(changes["archived"]))
+        if clean["archived"] != unit["archived"]:
+            check_above()
+        if clean["archived"] and not unit["archived"]:
+            if unit["parent_id"] is None:
+                raise ValidationError("archived", "the company unit cannot be archived.")
+            below = [r[0] for r in db.execute(
+                "SELECT name FROM units WHERE parent_id = ? AND archived = 0 ORDER BY name", [unit["id"]]
+            ).fetchall()]
+            if below:
+                raise ValidationError(
+                    "archived", f"{', '.join(below)} still sit below {unit['name']}; move or archive them first."
+                )
+        if not clean["archived"] and unit["archived"] and unit["parent_id"] is not None:
+            parent = _row(db, "units", clean.get("parent_id", unit["parent_id"]), "parent")
+            if parent["archived"]:
+                raise ValidationError("parent", f"{parent['name']!r} is archived; restore it first or move this unit.")
     if clean:
         with transaction(db):
             db["units"].update(unit["id"], clean)
+
+
+def archive_unit(db: sqlite_utils.Database, unit_id: int, *, person: dict | None = None, archived: bool = True) -> None:
+    """Archive a unit (or restore it with ``archived=False``); see :func:`update_unit` for the rules."""
+    update_unit(db, unit_id, person=person, archived=archived)
+
+
+def update_person(db: sqlite_utils.Database, person_id: int, *, person: dict | None = None, **changes: Any) -> None:
+    """Change a person's name, e-mail, role or ``archived`` flag; only an admin may.
+
+    The last admin can neither lose the role nor be archived, since nobody could then manage
+    people any more.
+    """
+    unknown = set(changes) - {"name", "email", "role", "archived"}
+    if unknown:
+        raise TypeError(f"update_person() got unexpected changes: {', '.join(sorted(unknown))}")
+    _check_admin(db, person)
+    target = _row(db, "people", person_id, "person")
+    clean: dict[str, Any] = {}
+    if "name" in changes:
+        clean["name"] = v.text("name", changes["name"])
+    if "email" in changes:
+        clean["email"] = v.email("email", changes["email"])
+        if db.execute(
+            "SELECT 1 FROM people WHERE email = ? AND id != ?", [clean["email"], target["id"]]
+        ).fetchone():
+            raise ValidationError("email", f"{clean['email']} belongs to someone else already.")
+    if "role" in changes:
+        clean["role"] = v.choice("role", changes["role"], ROLES)
+    if "archived" in changes:
+        clean["archived"] = int(bool(changes["archived"]))
+    if not clean:
+        return
+    with transaction(db):
+        still_admin = clean.get("role", target["role"]) == "admin" and not clean.get("archived", target["archived"])
+        if target["role"] == "admin" and not target["archived"] and not still_admin:
+            admins = db.execute("SELECT count(*) FROM people WHERE role = 'admin' AND archived = 0").fetchone()[0]
+            if admins <= 1:
+                field = "role" if clean.get("role", "admin") != "admin" else "archived"
+                raise ValidationError(field, f"{target['email']} is the last admin; make someone else admin first.")
+        db["people"].update(target["id"], clean)
+
+
+def person_unit_ids(db: sqlite_utils.Database, person_id: int) -> list[int]:
+    """The units a person was given to edit (besides those they lead), as :func:`set_person_units` stored them."""
+    return [r[0] for r in db.execute(
+        "SELECT unit_id FROM person_units WHERE person_id = ? ORDER BY unit_id", [int(person_id)]
+    ).fetchall()]
+
+
+def person_units_map(db: sqlite_utils.Database) -> dict[int, list[int]]:
+    """``{person_id: [unit ids]}``: everyone's units to edit besides those they lead."""
+    out: dict[int, list[int]] = {}
+    for person_id, unit_id in db.execute("SELECT person_id, unit_id FROM person_units ORDER BY person_id, unit_id"):
+        out.setdefault(person_id, []).append(unit_id)
+    return out
+
+
+def set_person_units(
+    db: sqlite_utils.Database, person_id: int, unit_ids: list[int] | tuple[int, ...], *, person: dict | None = None
+) -> None:
+    """Replace the units a person may edit (besides those they lead); only an admin may."""
+    _check_admin(db, person)
+    target = _row(db, "people", person_id, "person")
+    ids = sorted({_row(db, "units", unit_id, "units")["id"] for unit_id in unit_ids})
+    with transaction(db):
+        db.execute("DELETE FROM person_units WHERE person_id = ?", [target["id"]])
+        for unit_id in ids:
+            db["person_units"].insert({"person_id": target["id"], "unit_id": unit_id})
 
 
 # --- cycles ------------------------------------------------------------------------------
 
 
 def add_cycle(
-    db: sqlite_utils.Database, name: str, start_date: Any, end_date: Any, state: str = "planning"
+    db: sqlite_utils.Database,
+    name: str,
+    start_date: Any,
+    end_date: Any,
+    state: str = "planning",
+    person: dict | None = None,
 ) -> int:
-    """Add a cycle; it must end after it starts, and its name must be new."""
+    """Add a cycle; it must end after it starts, and its name must be new.
+
+    ``person`` must be a lead or an admin; only an admin may add a cycle already closed.
+    """
+    _check_writer(db, person, "add a cycle")
+    if str(state).strip().lower() == "closed":
+        _check_admin(db, person)
     name = v.text("name", name)
     start = v.date("start_date", start_date)
     end = v.date("end_date", end_date)
@@ -179,12 +353,64 @@ def add_cycle(
         ).last_pk
 
 
-def set_cycle_state(db: sqlite_utils.Database, cycle_id: int, state: str) -> None:
-    """Move a cycle to planning, active or closed."""
+def set_cycle_state(db: sqlite_utils.Database, cycle_id: int, state: str, person: dict | None = None) -> None:
+    """Move a cycle to planning, active or closed.
+
+    ``person`` must be a lead or an admin; closing a cycle (which makes its OKRs read only and
+    final) and reopening a closed one need an admin.
+    """
     cycle = _row(db, "cycles", cycle_id, "cycle")
     state = v.choice("state", state, CYCLE_STATES)
+    _check_writer(db, person, "change a cycle")
+    if state == "closed" or cycle["state"] == "closed":
+        _check_admin(db, person)
     with transaction(db):
         db["cycles"].update(cycle["id"], {"state": state})
+
+
+def update_cycle(db: sqlite_utils.Database, cycle_id: int, *, person: dict | None = None, **changes: Any) -> None:
+    """Rename a cycle or move its dates (``name``, ``start_date``, ``end_date``).
+
+    A closed cycle is final (reopen it first); the new dates must keep every check-in of the
+    cycle inside them. ``person`` must be a lead or an admin.
+    """
+    unknown = set(changes) - {"name", "start_date", "end_date"}
+    if unknown:
+        raise TypeError(f"update_cycle() got unexpected changes: {', '.join(sorted(unknown))}")
+    _check_writer(db, person, "change a cycle")
+    cycle = _open_cycle(db, cycle_id)
+    clean: dict[str, Any] = {}
+    if "name" in changes:
+        clean["name"] = v.text("name", changes["name"])
+        if db.execute("SELECT 1 FROM cycles WHERE name = ? AND id != ?", [clean["name"], cycle["id"]]).fetchone():
+            raise ValidationError("name", f"a cycle called {clean['name']!r} exists already.")
+    start = v.date("start_date", changes.get("start_date", cycle["start_date"]))
+    end = v.date("end_date", changes.get("end_date", cycle["end_date"]))
+    if end <= start:
+        raise ValidationError("end_date", f"{end} is not after the start date {start}.")
+    clean["start_date"], clean["end_date"] = start.isoformat(), end.isoformat()
+    for field, sql, words in (
+        ("start_date", "c.checkin_date < ?", f"before {start}"),
+        ("end_date", "c.checkin_date > ?", f"after {end}"),
+    ):
+        count = db.execute(
+            f"SELECT count(*) FROM checkins c JOIN key_results kr ON kr.id = c.kr_id "
+            f"JOIN objectives o ON o.id = kr.objective_id WHERE o.cycle_id = ? AND c.deleted = 0 AND {sql}",
+            [cycle["id"], clean[field]],
+        ).fetchone()[0]
+        if count:
+            raise ValidationError(
+                field, f"{count} check-in{'s' if count != 1 else ''} of this cycle would fall {words}; "
+                "move or delete them first."
+            )
+    with transaction(db):
+        db["cycles"].update(cycle["id"], clean)
+
+
+def cycle_started(cycle: dict, today: dt.date | None = None) -> bool:
+    """True once a cycle is under way: active or closed, or its start date has come."""
+    today = today or dt.date.today()
+    return cycle["state"] != "planning" or dt.date.fromisoformat(str(cycle["start_date"])[:10]) <= today
 
 
 def _open_cycle(db, cycle_id: Any, field: str = "cycle") -> dict:
@@ -240,10 +466,15 @@ def add_objective(
     parent_objective_id: int | None = None,
     parent_kr_id: int | None = None,
     weight: float = 1.0,
+    person: dict | None = None,
 ) -> int:
-    """Add an objective to a cycle that is not closed, optionally aligned to a parent's objective or key result."""
+    """Add an objective to a cycle that is not closed, optionally aligned to a parent's objective or key result.
+
+    ``person`` must be allowed to change the unit.
+    """
     cycle = _open_cycle(db, cycle_id)
     unit = _row(db, "units", unit_id, "unit")
+    _check_unit(db, person, unit["id"])
     row = {
         "cycle_id": cycle["id"],
         "unit_id": unit["id"],
@@ -260,11 +491,20 @@ def add_objective(
         return db["objectives"].insert(row).last_pk
 
 
-def update_objective(db: sqlite_utils.Database, objective_id: int, **changes: Any) -> None:
-    """Edit an objective of a cycle that is not closed; alignment is re-checked."""
+def update_objective(
+    db: sqlite_utils.Database, objective_id: int, *, person: dict | None = None, **changes: Any
+) -> None:
+    """Edit an objective of a cycle that is not closed; alignment is re-checked.
+
+    ``person`` must be allowed to change its unit (and the new unit, when it moves). Archiving
+    (``state="archived"``) is refused while active objectives still align to it.
+    """
     obj = _row(db, "objectives", objective_id, "objective")
     cycle = _open_cycle(db, obj["cycle_id"])
+    _check_unit(db, person, obj["unit_id"])
     unit = _row(db, "units", changes.get("unit_id", obj["unit_id"]), "unit")
+    if unit["id"] != obj["unit_id"]:
+        _check_unit(db, person, unit["id"])
     clean: dict[str, Any] = {"unit_id": unit["id"]}
     if "title" in changes:
         clean["title"] = v.text("title", changes["title"])
@@ -278,6 +518,20 @@ def update_objective(db: sqlite_utils.Database, objective_id: int, **changes: An
         clean["weight"] = v.weight("weight", changes["weight"])
     if "state" in changes:
         clean["state"] = v.choice("state", changes["state"], ("active", "archived"))
+        if clean["state"] == "archived" and obj["state"] != "archived":
+            children = [
+                r[0] for r in db.execute(
+                    "SELECT title FROM objectives WHERE parent_objective_id = ? AND state = 'active' ORDER BY id",
+                    [obj["id"]],
+                ).fetchall()
+            ]
+            if children:
+                raise ValidationError(
+                    "state",
+                    f"{len(children)} objective{'s' if len(children) != 1 else ''} still align to it "
+                    f"({', '.join(repr(t) for t in children[:3])}{', ...' if len(children) > 3 else ''}); "
+                    "re-align them first.",
+                )
     if "parent_objective_id" in changes or "parent_kr_id" in changes:
         # A new parent objective replaces the whole alignment, key result included.
         parent_objective_id = changes.get("parent_objective_id")
@@ -302,6 +556,59 @@ def update_objective(db: sqlite_utils.Database, objective_id: int, **changes: An
                 )
     with transaction(db):
         db["objectives"].update(obj["id"], clean)
+
+
+def alignment_choices(
+    db: sqlite_utils.Database, cycle_id: int, unit_id: int, objective_id: int | None = None
+) -> list[dict]:
+    """What an objective of ``unit_id`` in ``cycle_id`` may align to, as :func:`add_objective` accepts.
+
+    The active objectives of the same cycle owned by the unit itself or a unit above it, each
+    followed by its active key results; never the objective itself (``objective_id``) nor one
+    aligned below it. Each choice is ``{"kind": "objective" | "key_result", "objective_id",
+    "kr_id" (None for an objective), "title", "unit_name"}``, parents' units first.
+    """
+    allowed = [int(unit_id), *unit_ancestors(db, int(unit_id))]
+    order = {u: i for i, u in enumerate(reversed(allowed))}
+    below: set[int] = set()
+    if objective_id is not None:
+        # The objective and everything aligned below it would make a loop.
+        frontier = {int(objective_id)}
+        while frontier:
+            below |= frontier
+            marks = ", ".join("?" * len(frontier))
+            frontier = {
+                r[0] for r in db.execute(
+                    f"SELECT id FROM objectives WHERE parent_objective_id IN ({marks})", list(frontier)
+                ).fetchall()
+            } - below
+    marks = ", ".join("?" * len(allowed))
+    objs = [
+        o for o in db.query(
+            f"SELECT o.id, o.title, o.unit_id, u.name AS unit_name FROM objectives o JOIN units u ON u.id = o.unit_id "
+            f"WHERE o.cycle_id = ? AND o.state = 'active' AND o.unit_id IN ({marks}) ORDER BY o.id",
+            [int(cycle_id), *allowed],
+        )
+        if o["id"] not in below
+    ]
+    objs.sort(key=lambda o: (order[o["unit_id"]], o["id"]))
+    choices = []
+    for o in objs:
+        choices.append({"kind": "objective", "objective_id": o["id"], "kr_id": None, "title": o["title"],
+                        "unit_name": o["unit_name"]})
+        for kr in db.query(
+            "SELECT id, title FROM key_results WHERE objective_id = ? AND archived = 0 ORDER BY id", [o["id"]]
+        ):
+            choices.append({"kind": "key_result", "objective_id": o["id"], "kr_id": kr["id"], "title": kr["title"],
+                            "unit_name": o["unit_name"]})
+    return choices
+
+
+def archive_objective(
+    db: sqlite_utils.Database, objective_id: int, *, person: dict | None = None, archived: bool = True
+) -> None:
+    """Archive an objective (it leaves every page and roll-up) or restore it; see :func:`update_objective`."""
+    update_objective(db, objective_id, person=person, state="archived" if archived else "active")
 
 
 def check_kr_goal(kr_type: str, baseline: float | None, target: float | None) -> None:
@@ -359,14 +666,129 @@ def add_key_result(
     owner_id: int | None = None,
     kpi_id: int | None = None,
     cadence_days: int = 7,
+    person: dict | None = None,
 ) -> int:
-    """Add a key result to an objective whose cycle is not closed."""
+    """Add a key result to an objective whose cycle is not closed.
+
+    ``person`` must be allowed to change the objective's unit.
+    """
     obj = _row(db, "objectives", objective_id, "objective")
     _open_cycle(db, obj["cycle_id"])
+    _check_unit(db, person, obj["unit_id"])
     row = {"objective_id": obj["id"], "title": v.text("title", title)}
     row.update(_kr_fields(db, kr_type, baseline, target, unit_label, weight, owner_id, kpi_id, cadence_days))
     with transaction(db):
         return db["key_results"].insert(row).last_pk
+
+
+KR_FIELDS = ("title", "kr_type", "baseline", "target", "unit_label", "weight", "owner_id", "kpi_id",
+             "cadence_days", "archived")
+GOALPOST_FIELDS = ("kr_type", "baseline", "target")
+"""The fields that set what a key result must achieve: changing one after the cycle started is
+recorded in ``key_result_changes`` (see :func:`update_key_result`)."""
+
+
+def update_key_result(
+    db: sqlite_utils.Database,
+    kr_id: int,
+    *,
+    person: dict | None = None,
+    reason: str = "",
+    today: dt.date | None = None,
+    **changes: Any,
+) -> list[str]:
+    """Edit a key result of a cycle that is not closed; return the goalpost fields that moved.
+
+    ``changes`` may hold any of :data:`KR_FIELDS` (and ``objective_id``, to move it to another
+    objective of the same cycle); the type, baseline and target are checked together, as for a
+    new key result. ``person`` must be allowed to change its unit.
+
+    Once the cycle has started (:func:`cycle_started`), a change to the type, baseline or target
+    moves the goalposts: it needs a ``reason`` and is recorded, field by field, in
+    ``key_result_changes`` (who, when, before, after, why), so the key result shows that its
+    goal moved (:func:`okrdata.history.goalpost_changes`).
+    """
+    unknown = set(changes) - set(KR_FIELDS) - {"objective_id"}
+    if unknown:
+        raise TypeError(f"update_key_result() got unexpected changes: {', '.join(sorted(unknown))}")
+    kr = _row(db, "key_results", kr_id, "key_result")
+    obj = _row(db, "objectives", kr["objective_id"], "objective")
+    cycle = _open_cycle(db, obj["cycle_id"])
+    _check_unit(db, person, obj["unit_id"])
+    clean: dict[str, Any] = {}
+    if "objective_id" in changes and changes["objective_id"] is not None and int(changes["objective_id"]) != obj["id"]:
+        new_obj = _row(db, "objectives", changes["objective_id"], "objective")
+        if new_obj["cycle_id"] != obj["cycle_id"]:
+            raise ValidationError("objective", "belongs to another cycle; a key result stays in its cycle.")
+        _check_unit(db, person, new_obj["unit_id"])
+        clean["objective_id"] = new_obj["id"]
+    if "title" in changes:
+        clean["title"] = v.text("title", changes["title"])
+    merged = {k: changes.get(k, kr[k]) for k in KR_FIELDS}
+    fields = _kr_fields(
+        db, merged["kr_type"], merged["baseline"], merged["target"], merged["unit_label"], merged["weight"],
+        merged["owner_id"], merged["kpi_id"], merged["cadence_days"],
+    )
+    for key in fields:
+        if key in changes or (key in ("baseline", "target") and "kr_type" in changes):
+            clean[key] = fields[key]
+    if "archived" in changes:
+        clean["archived"] = int(bool(changes["archived"]))
+        if clean["archived"] and not kr["archived"]:
+            aligned = [r[0] for r in db.execute(
+                "SELECT title FROM objectives WHERE parent_kr_id = ? AND state = 'active' ORDER BY id", [kr["id"]]
+            ).fetchall()]
+            if aligned:
+                raise ValidationError(
+                    "archived",
+                    f"{len(aligned)} objective{'s' if len(aligned) != 1 else ''} align to this key result "
+                    f"({', '.join(repr(t) for t in aligned[:3])}); re-align them first.",
+                )
+    new_type = clean.get("kr_type", kr["kr_type"])
+    if new_type == "milestone" and kr["kr_type"] != "milestone":
+        outside = db.execute(
+            "SELECT count(*) FROM checkins WHERE kr_id = ? AND deleted = 0 AND (value < 0 OR value > 1)", [kr["id"]]
+        ).fetchone()[0]
+        if outside:
+            raise ValidationError(
+                "type", f"{outside} check-in value{'s' if outside != 1 else ''} lie outside 0 to 1, "
+                "which a milestone cannot hold; correct them first."
+            )
+    moved = [f for f in GOALPOST_FIELDS if f in clean and clean[f] != kr[f]]
+    why = v.text("reason", reason, required=False, max_length=v.MAX_TEXT)
+    record = bool(moved) and cycle_started(cycle, today)
+    if record and not why:
+        raise ValidationError(
+            "reason",
+            f"is required: the cycle {cycle['name']} has started, so changing the "
+            f"{' and '.join(f.replace('kr_', '') for f in moved)} moves the goalposts; say why.",
+        )
+    if not clean:
+        return []
+    with transaction(db):
+        db["key_results"].update(kr["id"], clean)
+        if record:
+            stamp = now_iso()
+            for field in moved:
+                db["key_result_changes"].insert(
+                    {
+                        "kr_id": kr["id"],
+                        "field": field,
+                        "before": kr[field],
+                        "after": clean[field],
+                        "changed_by": person.get("id") if person else None,
+                        "changed_at": stamp,
+                        "reason": why,
+                    }
+                )
+    return moved if record else []
+
+
+def archive_key_result(
+    db: sqlite_utils.Database, kr_id: int, *, person: dict | None = None, archived: bool = True
+) -> None:
+    """Archive a key result (it leaves every page and roll-up) or restore it; see :func:`update_key_result`."""
+    update_key_result(db, kr_id, person=person, archived=archived)
 
 
 # --- check-ins ---------------------------------------------------------------------------
@@ -398,18 +820,97 @@ def add_checkin(
     confidence: Any,
     note: str = "",
     author_id: int | None = None,
+    person: dict | None = None,
 ) -> int:
     """Record a check-in: the key result's new value, a confidence 0–10 and a note.
 
-    Refused when the date is outside the key result's cycle or the cycle is closed.
+    Refused when the date is outside the key result's cycle or the cycle is closed, or when
+    ``person`` may not change the key result's unit.
     """
     kr = _row(db, "key_results", kr_id, "key_result")
+    _check_unit(db, person, _row(db, "objectives", kr["objective_id"], "key_result")["unit_id"])
+    if author_id is None and person is not None:
+        author_id = person.get("id")
     row = _checkin_fields(db, kr, checkin_date, value, confidence, note)
     _optional_row(db, "people", author_id, "author")
     stamp = now_iso()
     row.update({"kr_id": kr["id"], "author_id": author_id, "created_at": stamp, "updated_at": stamp})
     with transaction(db):
         return db["checkins"].insert(row).last_pk
+
+
+def _batch_row(db, index: int, entry: Any, seen: set[int], person: dict | None) -> dict:
+    """One entry of :func:`add_checkins`, checked and cleaned; errors carry the key result's title."""
+    if not isinstance(entry, dict):
+        raise ValidationError("key_result", "each entry must be a mapping with kr_id, value and confidence.",
+                              where=f"entry {index + 1}")
+    try:
+        kr = _row(db, "key_results", entry.get("kr_id"), "key_result")
+    except ValidationError as error:
+        raise ValidationError(error.field, error.message, where=f"entry {index + 1}") from None
+    try:
+        obj = _row(db, "objectives", kr["objective_id"], "key_result")
+        if kr["archived"] or obj["state"] != "active":
+            raise ValidationError("key_result", "is archived; it takes no more check-ins.")
+        if kr["id"] in seen:
+            raise ValidationError("key_result", "appears twice in one check-in; enter it once.")
+        _check_unit(db, person, obj["unit_id"])
+        row = _checkin_fields(db, kr, entry.get("checkin_date") or dt.date.today(), entry.get("value"),
+                              entry.get("confidence"), entry.get("note", ""))
+    except ValidationError as error:
+        raise ValidationError(error.field, error.message, where=kr["title"]) from None
+    seen.add(kr["id"])
+    row["kr_id"] = kr["id"]
+    return row
+
+
+def check_checkins(
+    db: sqlite_utils.Database, entries: list[dict], person: dict | None = None
+) -> list[ValidationError]:
+    """Every problem of a batch of check-ins, one error per entry at most (empty when all are fine).
+
+    Each error names the field and, as ``where``, the key result's title. Writes nothing: a form
+    calls it to show all the problems of a submission at once; :func:`add_checkins` checks again.
+    """
+    errors, seen = [], set()
+    for index, entry in enumerate(entries):
+        try:
+            _batch_row(db, index, entry, seen, person)
+        except ValidationError as error:
+            errors.append(error)
+    return errors
+
+
+def add_checkins(
+    db: sqlite_utils.Database,
+    entries: list[dict],
+    author_id: int | None = None,
+    *,
+    person: dict | None = None,
+) -> list[int]:
+    """Record several check-ins at once, all or none; return their ids in the order given.
+
+    Each entry is a mapping with ``kr_id``, ``value``, ``confidence`` and optionally ``note``
+    and ``checkin_date`` (default today). Every entry is checked first, inside the one
+    transaction that writes them: the first problem raises a ValidationError naming the field,
+    with the key result's title as ``where``, and nothing of the batch is saved. ``person``
+    must be allowed to change each key result's unit; ``author_id`` defaults to the person's id.
+    A key result may appear once per batch.
+    """
+    if author_id is None and person is not None:
+        author_id = person.get("id")
+    _optional_row(db, "people", author_id, "author")
+    if not entries:
+        raise ValidationError("value", "nothing to save: enter a value for at least one key result.")
+    with transaction(db):
+        seen: set[int] = set()
+        rows = [_batch_row(db, index, entry, seen, person) for index, entry in enumerate(entries)]
+        stamp = now_iso()
+        ids = []
+        for row in rows:
+            row.update({"author_id": author_id, "created_at": stamp, "updated_at": stamp})
+            ids.append(db["checkins"].insert(row).last_pk)
+    return ids
 
 
 def _current_checkin(db, checkin_id: Any, expected_version: int | None) -> dict:
@@ -448,15 +949,20 @@ def edit_checkin(
     checkin_date: Any = None,
     changed_by: int | None = None,
     expected_version: int | None = None,
+    person: dict | None = None,
 ) -> None:
     """Correct a check-in, keeping the old values as a revision.
 
     ``expected_version`` is the version the editor saw; if someone saved in between, the edit
-    is refused instead of overwriting their change.
+    is refused instead of overwriting their change. ``person`` must be allowed to change the
+    key result's unit; ``changed_by`` defaults to their id.
     """
+    if changed_by is None and person is not None:
+        changed_by = person.get("id")
     with transaction(db):
         checkin = _current_checkin(db, checkin_id, expected_version)
         kr = _row(db, "key_results", checkin["kr_id"], "key_result")
+        _check_unit(db, person, _row(db, "objectives", kr["objective_id"], "key_result")["unit_id"])
         fields = _checkin_fields(db, kr, checkin_date or checkin["checkin_date"], value, confidence, note)
         _revision(db, checkin, "edit", changed_by, fields)
         fields.update({"updated_at": now_iso(), "version": checkin["version"] + 1})
@@ -469,12 +975,20 @@ def delete_checkin(
     *,
     changed_by: int | None = None,
     expected_version: int | None = None,
+    person: dict | None = None,
 ) -> None:
-    """Withdraw a check-in; it stays in the database, marked deleted, with a revision saying who."""
+    """Withdraw a check-in; it stays in the database, marked deleted, with a revision saying who.
+
+    ``expected_version`` and ``person`` work as for :func:`edit_checkin`.
+    """
+    if changed_by is None and person is not None:
+        changed_by = person.get("id")
     with transaction(db):
         checkin = _current_checkin(db, checkin_id, expected_version)
         kr = _row(db, "key_results", checkin["kr_id"], "key_result")
-        _open_cycle(db, _row(db, "objectives", kr["objective_id"], "key_result")["cycle_id"])
+        obj = _row(db, "objectives", kr["objective_id"], "key_result")
+        _open_cycle(db, obj["cycle_id"])
+        _check_unit(db, person, obj["unit_id"])
         _revision(db, checkin, "delete", changed_by, None)
         db["checkins"].update(
             checkin["id"], {"deleted": 1, "updated_at": now_iso(), "version": checkin["version"] + 1}
@@ -482,6 +996,20 @@ def delete_checkin(
 
 
 # --- KPIs --------------------------------------------------------------------------------
+
+
+def _kpi_fields(target_type: Any, target: Any, warning: Any) -> dict:
+    """A KPI's target type, target and warning threshold, checked together."""
+    target_type = v.choice("target_type", target_type, KPI_TARGET_TYPES)
+    target_value = v.number("target", target)
+    warning_value = v.number("warning", warning, required=False)
+    if warning_value is not None:
+        upward = target_type in ("stay_above", "increase")
+        if upward and warning_value < target_value:
+            raise ValidationError("warning", f"must be at or above the target {target_value:g} for {target_type}.")
+        if not upward and warning_value > target_value:
+            raise ValidationError("warning", f"must be at or below the target {target_value:g} for {target_type}.")
+    return {"target_type": target_type, "target": target_value, "warning": warning_value}
 
 
 def add_kpi(
@@ -494,41 +1022,91 @@ def add_kpi(
     frequency_days: int = 7,
     unit_label: str = "",
     description: str = "",
+    person: dict | None = None,
 ) -> int:
     """Add a KPI: a health measure of a unit, with a target and an optional warning threshold.
 
     For ``stay_above``/``increase`` the warning threshold sits at or above the target (warned
-    before breaching); for ``stay_below``/``decrease`` at or below it.
+    before breaching); for ``stay_below``/``decrease`` at or below it. ``person`` must be
+    allowed to change the unit.
     """
     unit = _row(db, "units", unit_id, "unit")
-    target_type = v.choice("target_type", target_type, KPI_TARGET_TYPES)
-    target_value = v.number("target", target)
-    warning_value = v.number("warning", warning, required=False)
-    if warning_value is not None:
-        upward = target_type in ("stay_above", "increase")
-        if upward and warning_value < target_value:
-            raise ValidationError("warning", f"must be at or above the target {target_value:g} for {target_type}.")
-        if not upward and warning_value > target_value:
-            raise ValidationError("warning", f"must be at or below the target {target_value:g} for {target_type}.")
-    row = {
-        "unit_id": unit["id"],
-        "name": v.text("name", name),
-        "target_type": target_type,
-        "target": target_value,
-        "warning": warning_value,
-        "frequency_days": v.integer("frequency_days", frequency_days, low=1, high=366),
-        "unit_label": v.text("unit_label", unit_label, required=False, max_length=30),
-        "description": v.text("description", description, required=False, max_length=v.MAX_TEXT),
-    }
+    _check_unit(db, person, unit["id"])
+    row = {"unit_id": unit["id"], "name": v.text("name", name)}
+    row.update(_kpi_fields(target_type, target, warning))
+    row.update(
+        {
+            "frequency_days": v.integer("frequency_days", frequency_days, low=1, high=366),
+            "unit_label": v.text("unit_label", unit_label, required=False, max_length=30),
+            "description": v.text("description", description, required=False, max_length=v.MAX_TEXT),
+        }
+    )
     with transaction(db):
         return db["kpis"].insert(row).last_pk
 
 
-def add_kpi_reading(
-    db: sqlite_utils.Database, kpi_id: int, reading_date: Any, value: Any, author_id: int | None = None
-) -> int:
-    """Record a KPI reading; a reading dated in the future is refused."""
+KPI_FIELDS = ("unit_id", "name", "target_type", "target", "warning", "frequency_days", "unit_label",
+              "description", "archived")
+
+
+def update_kpi(db: sqlite_utils.Database, kpi_id: int, *, person: dict | None = None, **changes: Any) -> None:
+    """Edit a KPI (any of :data:`KPI_FIELDS`); the target type, target and warning are checked together.
+
+    ``person`` must be allowed to change its unit (and the new unit, when it moves).
+    """
+    unknown = set(changes) - set(KPI_FIELDS)
+    if unknown:
+        raise TypeError(f"update_kpi() got unexpected changes: {', '.join(sorted(unknown))}")
     kpi = _row(db, "kpis", kpi_id, "kpi")
+    _check_unit(db, person, kpi["unit_id"])
+    clean: dict[str, Any] = {}
+    if "unit_id" in changes:
+        unit = _row(db, "units", changes["unit_id"], "unit")
+        if unit["id"] != kpi["unit_id"]:
+            _check_unit(db, person, unit["id"])
+        clean["unit_id"] = unit["id"]
+    if "name" in changes:
+        clean["name"] = v.text("name", changes["name"])
+    goal = _kpi_fields(
+        changes.get("target_type", kpi["target_type"]),
+        changes.get("target", kpi["target"]),
+        changes.get("warning", kpi["warning"]),
+    )
+    clean.update({k: goal[k] for k in goal if k in changes or "target_type" in changes or "target" in changes})
+    if "frequency_days" in changes:
+        clean["frequency_days"] = v.integer("frequency_days", changes["frequency_days"], low=1, high=366)
+    if "unit_label" in changes:
+        clean["unit_label"] = v.text("unit_label", changes["unit_label"], required=False, max_length=30)
+    if "description" in changes:
+        clean["description"] = v.text("description", changes["description"], required=False, max_length=v.MAX_TEXT)
+    if "archived" in changes:
+        clean["archived"] = int(bool(changes["archived"]))
+    if clean:
+        with transaction(db):
+            db["kpis"].update(kpi["id"], clean)
+
+
+def archive_kpi(db: sqlite_utils.Database, kpi_id: int, *, person: dict | None = None, archived: bool = True) -> None:
+    """Archive a KPI (it leaves the pages; its readings and links stay for the record) or restore it."""
+    update_kpi(db, kpi_id, person=person, archived=archived)
+
+
+def add_kpi_reading(
+    db: sqlite_utils.Database,
+    kpi_id: int,
+    reading_date: Any,
+    value: Any,
+    author_id: int | None = None,
+    person: dict | None = None,
+) -> int:
+    """Record a KPI reading; a reading dated in the future is refused.
+
+    ``person`` must be allowed to change the KPI's unit; ``author_id`` defaults to their id.
+    """
+    kpi = _row(db, "kpis", kpi_id, "kpi")
+    _check_unit(db, person, kpi["unit_id"])
+    if author_id is None and person is not None:
+        author_id = person.get("id")
     day = v.date("date", reading_date)
     if day > dt.date.today() + dt.timedelta(days=1):
         raise ValidationError("date", f"{day} is in the future.")
@@ -542,6 +1120,119 @@ def add_kpi_reading(
     }
     with transaction(db):
         return db["kpi_readings"].insert(row).last_pk
+
+
+# --- carrying objectives into the next cycle ----------------------------------------------
+
+
+def _last_value(db, kr_id: int) -> float | None:
+    row = db.execute(
+        "SELECT value FROM checkins WHERE kr_id = ? AND deleted = 0 ORDER BY checkin_date DESC, id DESC LIMIT 1",
+        [kr_id],
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def carry_over(
+    db: sqlite_utils.Database,
+    from_cycle_id: int,
+    to_cycle_id: int,
+    objective_ids: list[int] | tuple[int, ...],
+    *,
+    person: dict | None = None,
+) -> dict:
+    """Copy unfinished objectives of one cycle into another, with their key results, all or none.
+
+    Each objective keeps its unit, title, why, owner, kind and weight; each of its active key
+    results keeps its title, type, target, unit label, weight, owner, KPI and cadence, and
+    starts from where it ended: its baseline becomes its last checked-in value (a milestone
+    keeps 0, since a milestone starts undone). Check-ins, scores and reflections stay behind.
+    A key result already at or past its target is done and is not carried. An objective's
+    alignment is kept when its parent objective (or key result) is carried in the same call,
+    and dropped otherwise (the lead re-aligns it in the new cycle).
+
+    Refused when the target cycle is closed or the same cycle, when an objective is not an
+    active objective of the source cycle, when the target cycle already holds an objective of
+    the same unit and title, or when ``person`` may not change one of the units.
+
+    Returns ``{"objectives": {old_id: new_id}, "key_results": {old_id: new_id},
+    "done_key_results": [old ids left behind because they were reached]}``.
+    """
+    source = _row(db, "cycles", from_cycle_id, "from_cycle")
+    target = _open_cycle(db, to_cycle_id, "to_cycle")
+    if source["id"] == target["id"]:
+        raise ValidationError("to_cycle", "is the cycle the objectives are in; choose the next cycle.")
+    ids = []
+    for raw in objective_ids:
+        obj = _row(db, "objectives", raw, "objectives")
+        if obj["cycle_id"] != source["id"]:
+            raise ValidationError("objectives", f"{obj['title']!r} is not an objective of {source['name']}.")
+        if obj["state"] != "active":
+            raise ValidationError("objectives", f"{obj['title']!r} is archived.")
+        if obj["id"] not in ids:
+            ids.append(obj["id"])
+    if not ids:
+        raise ValidationError("objectives", "choose at least one objective to carry over.")
+    objs = {i: _row(db, "objectives", i, "objectives") for i in ids}
+    for obj in objs.values():
+        _check_unit(db, person, obj["unit_id"])
+        if db.execute(
+            "SELECT 1 FROM objectives WHERE cycle_id = ? AND unit_id = ? AND title = ? AND state = 'active'",
+            [target["id"], obj["unit_id"], obj["title"]],
+        ).fetchone():
+            raise ValidationError("objectives", f"{obj['title']!r} is in {target['name']} already.")
+
+    # Parents before children, so a carried child can point at its carried parent.
+    def depth(obj: dict) -> int:
+        d, current = 0, obj
+        while current["parent_objective_id"] in objs and d < len(objs):
+            current, d = objs[current["parent_objective_id"]], d + 1
+        return d
+
+    order = sorted(objs.values(), key=lambda o: (depth(o), o["id"]))
+    new_objs: dict[int, int] = {}
+    new_krs: dict[int, int] = {}
+    done: list[int] = []
+    with transaction(db):
+        for obj in order:
+            parent_obj = new_objs.get(obj["parent_objective_id"])
+            # A key result parent left behind (it was done) leaves the alignment on its objective.
+            parent_kr = new_krs.get(obj["parent_kr_id"]) if parent_obj is not None else None
+            new_id = db["objectives"].insert(
+                {
+                    "cycle_id": target["id"],
+                    "unit_id": obj["unit_id"],
+                    "title": obj["title"],
+                    "description": obj["description"],
+                    "owner_id": obj["owner_id"],
+                    "kind": obj["kind"],
+                    "weight": obj["weight"],
+                    "parent_objective_id": parent_obj,
+                    "parent_kr_id": parent_kr,
+                    "state": "active",
+                }
+            ).last_pk
+            new_objs[obj["id"]] = new_id
+            for kr in db.query(
+                "SELECT * FROM key_results WHERE objective_id = ? AND archived = 0 ORDER BY id", [obj["id"]]
+            ):
+                last = _last_value(db, kr["id"])
+                baseline = kr["baseline"]
+                if kr["kr_type"] in ("increase", "decrease") and last is not None:
+                    reached = last >= kr["target"] if kr["kr_type"] == "increase" else last <= kr["target"]
+                    if reached:
+                        done.append(kr["id"])
+                        continue
+                    baseline = last
+                elif kr["kr_type"] in ("stay_above", "stay_below") and last is not None:
+                    baseline = last
+                fields = _kr_fields(
+                    db, kr["kr_type"], baseline, kr["target"], kr["unit_label"], kr["weight"], kr["owner_id"],
+                    kr["kpi_id"], kr["cadence_days"],
+                )
+                fields.update({"objective_id": new_id, "title": kr["title"]})
+                new_krs[kr["id"]] = db["key_results"].insert(fields).last_pk
+    return {"objectives": new_objs, "key_results": new_krs, "done_key_results": done}
 
 
 # --- settings ----------------------------------------------------------------------------

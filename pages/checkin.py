@@ -1,14 +1,27 @@
 """Check-in: a lead enters this week's value, confidence and note for each key result of a team.
 
-For now the key results of the chosen unit with their last check-in in view; the entry form
-(for signed-in leads) and corrections with history kept come next.
+A signed-in lead picks one of the units they may change (an admin: any unit) and sees every
+key result of that unit in one form, each with its last value, confidence, date and note beside
+the new entry; a key result measured by a KPI is offered the KPI's latest reading as its value.
+The form saves every filled-in row together through :func:`okrdata.writes.add_checkins`, all or
+nothing: a problem names the key result and the field, nothing of the submission is saved, and
+what was typed stays. Below, the history of each key result: its check-ins with their authors,
+corrections and withdrawals (refused when someone else changed the check-in since it was
+opened), every revision (who, when, before → after) and any moved goalposts.
+
+Everyone else (signed out, viewers) reads the same, without the forms.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pandas as pd
 import streamlit as st
 
-from ui import data, sidebar, tables
+from okrdata import history, writes
+from okrdata.errors import ValidationError
+from ui import auth, badges, data, forms, sidebar, tables
 
 scope = sidebar.current()
 st.title("Check-in")
@@ -21,9 +34,420 @@ if scope.cycle_id is None:
     st.stop()
 sidebar.scope_caption(scope)
 
-krs = data.key_results(scope.cycle_id, scope.unit_id)
-if krs.empty:
-    st.info("No key results to check in for this unit in this cycle.", icon=":material/inbox:")
-    st.stop()
-st.subheader("Last check-ins")
-tables.show_key_results(krs, key="checkin_krs")
+person = auth.current_person()
+cycle = scope.cycle
+closed = cycle["state"] == "closed"
+cycle_start = dt.date.fromisoformat(str(cycle["start_date"])[:10])
+cycle_end = dt.date.fromisoformat(str(cycle["end_date"])[:10])
+all_krs = data.key_results(scope.cycle_id)
+tree = data.units()
+# Paths without the company's name ("Product & Engineering / Web App"), as in the sidebar.
+unit_paths = {
+    int(r["id"]): str(r["path"]).split(" / ", 1)[-1] if r["depth"] else str(r["path"]) for r in tree.to_dict("records")
+}
+unit_names = {int(r["id"]): str(r["name"]) for r in tree.to_dict("records")}
+kpis = data.kpis()
+kpi_rows = {int(r["kpi_id"]): r for r in kpis.to_dict("records")}
+
+
+def _present(x) -> bool:
+    return x is not None and not (isinstance(x, float) and pd.isna(x)) and x is not pd.NA
+
+
+def number_text(x) -> str:
+    """A number as the text a value field takes back (no thousands separators)."""
+    if not _present(x):
+        return ""
+    x = float(x)
+    return str(int(x)) if x.is_integer() else repr(x)  # repr: exact, so an unchanged value reads back equal
+
+
+def goal_words(kr: dict) -> str:
+    unit_label = kr["unit_label"] or ""
+    if kr["kr_type"] == "milestone":
+        return "Milestone: enter the fraction done, 0 to 1"
+    if kr["kr_type"] in ("stay_above", "stay_below"):
+        bound = "above" if kr["kr_type"] == "stay_above" else "below"
+        return f"Stay {bound} {badges.number(kr['target'], unit_label)}"
+    return f"From {badges.number(kr['baseline'], unit_label)} to {badges.number(kr['target'], unit_label)}"
+
+
+def last_words(kr: dict) -> str:
+    if not _present(kr["value"]):
+        return "No check-in yet; it sits at its baseline."
+    return (
+        f"Last: **{badges.escape(badges.number(kr['value'], kr['unit_label'] or ''))}** · "
+        f"confidence {int(kr['confidence'])}/10 · {badges.day(kr['last_checkin_date'])}"
+    )
+
+
+# --- who may write --------------------------------------------------------------------------
+
+editable = forms.editable_units(person)
+team_options = [
+    uid for uid in unit_paths
+    if uid in editable and not all_krs.empty and (all_krs["unit_id"] == uid).any()
+]
+
+if closed:
+    st.info(
+        f"{cycle['name']} is closed: its check-ins are final and read only. Pick the current cycle in "
+        "the sidebar to check in.",
+        icon=":material/lock:",
+    )
+elif person is None or not editable:
+    forms.signed_in_message(person, "check in")
+elif not team_options:
+    st.info(
+        f"None of the units you may change has key results in {cycle['name']}. Add some in Manage, or "
+        "pick another cycle in the sidebar.",
+        icon=":material/inbox:",
+    )
+
+can_write = not closed and bool(team_options)
+
+
+# --- the check-in form ----------------------------------------------------------------------
+
+FORM = "ci_form"
+
+
+def value_key(kr_id: int) -> str:
+    return f"ci_value_{kr_id}"
+
+
+def conf_key(kr_id: int) -> str:
+    return f"ci_conf_{kr_id}"
+
+
+def conf0_key(kr_id: int) -> str:
+    return f"ci_conf0_{kr_id}"
+
+
+def note_key(kr_id: int) -> str:
+    return f"ci_note_{kr_id}"
+
+
+def save_checkins(team_id: int, kr_ids: list[int], titles: dict[int, str]):
+    """The form's write: gather the filled-in rows, check them all, save them together."""
+
+    def write(db, who: dict) -> str:
+        entries = []
+        day = forms.value(f"ci_date_{team_id}")
+        for kr_id in kr_ids:
+            value, note = forms.text(value_key(kr_id)), forms.text(note_key(kr_id))
+            confidence = forms.value(conf_key(kr_id))
+            touched = value or note or confidence != forms.value(conf0_key(kr_id))
+            if not touched:
+                continue  # a row left as it was is not part of this check-in
+            entries.append(
+                {"kr_id": kr_id, "value": value, "confidence": confidence, "note": note, "checkin_date": day}
+            )
+        if not entries:
+            raise ValidationError("value", "enter a value for at least one key result; nothing was saved.")
+        problems = writes.check_checkins(db, entries, person=who)
+        if problems:
+            raise forms.Refused(problems)
+        writes.add_checkins(db, entries, who["id"], person=who)
+        names = ", ".join(titles[e["kr_id"]] for e in entries[:3]) + (", ..." if len(entries) > 3 else "")
+        count = len(entries)
+        return f"Saved {count} check-in{'s' if count != 1 else ''} ({names})."
+
+    return write
+
+
+def checkin_form(team_id: int) -> None:
+    krs = all_krs[all_krs["unit_id"] == team_id]
+    rows = krs.to_dict("records")
+    kr_ids = [int(r["kr_id"]) for r in rows]
+    titles = {int(r["kr_id"]): str(r["title"]) for r in rows}
+    moved = forms.goalpost_changes(kr_ids)
+    problems = {e.where: e for e in forms.errors(FORM)}
+    today = dt.date.today()
+    forms.prefill(f"ci_date_{team_id}", min(max(today, cycle_start), cycle_end))
+    offers: dict[int, str] = {}
+    for r in rows:
+        kr_id = int(r["kr_id"])
+        last_conf = int(r["confidence"]) if _present(r["confidence"]) else None
+        offered = ""
+        kpi = kpi_rows.get(int(r["kpi_id"])) if _present(r["kpi_id"]) else None
+        if kpi is not None and _present(kpi["last_value"]):
+            newer = not _present(r["last_checkin_date"]) or str(kpi["last_reading_date"]) > str(r["last_checkin_date"])
+            offered = number_text(kpi["last_value"]) if newer else ""
+        offers[kr_id] = offered
+        forms.prefill(value_key(kr_id), offered)
+        forms.prefill(conf_key(kr_id), last_conf)
+        forms.prefill(conf0_key(kr_id), last_conf)
+        forms.prefill(note_key(kr_id), "")
+
+    with st.form(FORM, border=False):
+        st.date_input(
+            "Check-in date",
+            key=f"ci_date_{team_id}",
+            min_value=cycle_start,
+            max_value=cycle_end,
+            help="The day these values were true; one date for the whole check-in.",
+        )
+        current_objective = None
+        for r in rows:
+            kr_id = int(r["kr_id"])
+            if r["objective_title"] != current_objective:
+                current_objective = r["objective_title"]
+                st.markdown(f"##### {badges.escape(current_objective)}")
+            with st.container(border=True):
+                left, right = st.columns([2, 3])
+                with left:
+                    st.markdown(f"**{badges.escape(r['title'])}**  \n{badges.markdown(r['status'])}")
+                    st.caption(goal_words(r) + (f" · owner {r['owner_name']}" if _present(r["owner_name"]) else ""))
+                    st.markdown(last_words(r))
+                    if _present(r["note"]) and r["note"]:
+                        st.caption(f"Last note: {badges.escape(r['note'])}")
+                    mine = moved[moved["kr_id"] == kr_id] if not moved.empty else moved
+                    if not mine.empty:
+                        change = mine.iloc[0]
+                        st.caption(
+                            f":orange[:material/swap_vert: Goalposts moved] "
+                            f"({badges.escape(history.describe_goalpost_change(change['field'], change['before'], change['after']))}, "
+                            f"{badges.day(change['changed_at'])})"
+                        )
+                with right:
+                    a, b = st.columns([3, 2])
+                    kpi = kpi_rows.get(int(r["kpi_id"])) if _present(r["kpi_id"]) else None
+                    value_help = "Leave empty to skip this key result this time."
+                    if kpi is not None and _present(kpi["last_value"]):
+                        value_help = (
+                            f"Measured by the KPI {kpi['name']}: its latest reading, "
+                            f"{badges.number(kpi['last_value'], kpi['unit_label'] or '')} on "
+                            f"{badges.day(kpi['last_reading_date'])}, is offered when it is newer than the last "
+                            "check-in. " + value_help
+                        )
+                    a.text_input(
+                        f"New value ({r['unit_label']})" if r["unit_label"] else "New value",
+                        key=value_key(kr_id),
+                        placeholder="0 to 1" if r["kr_type"] == "milestone" else number_text(r["value"]),
+                        help=value_help,
+                    )
+                    b.number_input(
+                        "Confidence (0–10)",
+                        key=conf_key(kr_id),
+                        step=1,
+                        help="7–10 on track, 4–6 at risk, 0–3 off track.",
+                    )
+                    if offers.get(kr_id) and forms.text(value_key(kr_id)) == offers[kr_id]:
+                        a.caption(
+                            f":material/monitor_heart: Offered from the KPI {badges.escape(kpi['name'])}, read on "
+                            f"{badges.day(kpi['last_reading_date'])}; clear it to skip this key result."
+                        )
+                    st.text_area(
+                        "Note",
+                        key=note_key(kr_id),
+                        height=68,
+                        placeholder="Progress, obstacles, what we learned",
+                    )
+                    if r["title"] in problems:
+                        forms.show_error(problems[r["title"]])
+        forms.submit_button(
+            "Save check-ins",
+            FORM,
+            save_checkins(team_id, kr_ids, titles),
+            reset=[k for kr_id in kr_ids for k in (value_key(kr_id), conf_key(kr_id), conf0_key(kr_id), note_key(kr_id))],
+            type="primary",
+            icon=":material/save:",
+        )
+    # Errors of a key result show beside it (above); the rest, and a one-line summary, here.
+    found = forms.errors(FORM)
+    unplaced = [e for e in found if e.where not in set(titles.values())]
+    for problem in unplaced:
+        forms.show_error(problem)
+    if len(unplaced) < len(found):
+        st.error(
+            f"Nothing was saved: {len(found)} key result{'s need' if len(found) != 1 else ' needs'} a correction "
+            "(see above). What you typed is kept.",
+            icon=":material/error:",
+        )
+    forms.flash(FORM)
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+def edit_write(checkin_id: int, delete: bool):
+    prefix = f"ci_edit_{checkin_id}_"
+
+    def write(db, who: dict) -> str:
+        expected = forms.value(prefix + "version")
+        if delete:
+            if not forms.value(prefix + "confirm"):
+                raise ValidationError("confirm", "tick the box to confirm that this check-in should be withdrawn.")
+            writes.delete_checkin(db, checkin_id, expected_version=expected, person=who)
+            return "Check-in withdrawn; it stays in the history below."
+        writes.edit_checkin(
+            db,
+            checkin_id,
+            value=forms.text(prefix + "value"),
+            confidence=forms.value(prefix + "confidence"),
+            note=forms.text(prefix + "note"),
+            checkin_date=forms.value(prefix + "date"),
+            expected_version=expected,
+            person=who,
+        )
+        return "Correction saved; the earlier values are kept as a revision."
+
+    return write
+
+
+def correction_form(checkin: dict, outcome_id: str) -> None:
+    """The form correcting or withdrawing one check-in; its outcome shows under ``outcome_id``
+    (per key result, since a withdrawn check-in's form is gone at the next run)."""
+    checkin_id = int(checkin["checkin_id"])
+    prefix = f"ci_edit_{checkin_id}_"
+    form_id = f"ci_edit_{checkin_id}"
+    # The version seen when the form was opened: saving is refused if it moved since.
+    forms.prefill(prefix + "version", int(checkin["version"]))
+    forms.prefill(prefix + "date", dt.date.fromisoformat(str(checkin["checkin_date"])[:10]))
+    forms.prefill(prefix + "value", number_text(checkin["value"]))
+    forms.prefill(prefix + "confidence", int(checkin["confidence"]))
+    forms.prefill(prefix + "note", checkin["note"] or "")
+    inputs = [prefix + k for k in ("version", "date", "value", "confidence", "note", "confirm")]
+    with st.form(form_id):
+        a, b, c = st.columns(3)
+        a.date_input("Date", key=prefix + "date", min_value=cycle_start, max_value=cycle_end)
+        b.text_input("Value", key=prefix + "value")
+        c.number_input("Confidence (0–10)", key=prefix + "confidence", step=1)
+        st.text_area("Note", key=prefix + "note", height=68)
+        st.checkbox("Withdraw this check-in (it stays in the history)", key=prefix + "confirm")
+        x, y = st.columns(2)
+        with x:
+            forms.submit_button("Save correction", outcome_id, edit_write(checkin_id, False), reset=inputs,
+                                key=f"{form_id}__save", icon=":material/edit:")
+        with y:
+            forms.submit_button("Withdraw", outcome_id, edit_write(checkin_id, True), reset=inputs,
+                                key=f"{form_id}__delete", icon=":material/delete:")
+    if any(p.field == "checkin" for p in forms.errors(outcome_id)):
+        st.button(
+            "Reload the check-in as it is now",
+            key=f"{form_id}__reload",
+            on_click=forms.forget,
+            args=(inputs + [forms.ERRORS + outcome_id],),
+            icon=":material/refresh:",
+        )
+
+
+def history_section(krs: pd.DataFrame, writable: bool, key: str) -> None:
+    st.subheader("Past check-ins")
+    if krs.empty:
+        st.caption("No key results here.")
+        return
+    rows = {int(r["kr_id"]): r for r in krs.to_dict("records")}
+    kr_id = st.selectbox(
+        "Key result",
+        options=list(rows),
+        format_func=lambda i: f"{rows[i]['title']} ({rows[i]['unit_name']})",
+        key=key,
+    )
+    kr = rows[int(kr_id)]
+    checkins = data.checkin_history(scope.cycle_id, kr_ids=[int(kr_id)])
+    unit_label = kr["unit_label"] or ""
+    if checkins.empty:
+        st.caption("No check-ins yet.")
+    else:
+        newest = checkins.iloc[::-1]
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Date": [badges.day(d) for d in newest["checkin_date"]],
+                    "Value": [badges.number(x, unit_label) for x in newest["value"]],
+                    "Confidence": [f"{int(c)}/10" for c in newest["confidence"]],
+                    "Note": newest["note"].fillna("").astype(str),
+                    "Author": newest["author_name"].fillna("").astype(str),
+                    "Corrected": ["yes" if int(v) > 1 else "" for v in newest["version"]],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            key=f"{key}_table",
+        )
+    revisions = forms.checkin_revisions([int(kr_id)])
+    if not revisions.empty:
+        st.markdown("**Corrections and withdrawals**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "When": [str(t).replace("T", " ")[:16] for t in revisions["changed_at"]],
+                    "Who": revisions["changed_by_name"].fillna("").astype(str),
+                    "Check-in of": [badges.day(b.get("checkin_date")) for b in revisions["before"]],
+                    "Change": [
+                        history.describe_revision(a, b, c)
+                        for a, b, c in zip(revisions["action"], revisions["before"], revisions["after"])
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            key=f"{key}_revisions",
+        )
+    goalposts = forms.goalpost_changes([int(kr_id)])
+    if not goalposts.empty:
+        st.markdown("**Goalposts moved**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "When": [str(t).replace("T", " ")[:16] for t in goalposts["changed_at"]],
+                    "Who": goalposts["changed_by_name"].fillna("").astype(str),
+                    "Change": [
+                        history.describe_goalpost_change(f, b, a)
+                        for f, b, a in zip(goalposts["field"], goalposts["before"], goalposts["after"])
+                    ],
+                    "Why": goalposts["reason"].fillna("").astype(str),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            key=f"{key}_goalposts",
+        )
+    if writable and not checkins.empty:
+        options = [int(i) for i in checkins["checkin_id"].iloc[::-1]]
+        by_id = {int(r["checkin_id"]): r for r in checkins.to_dict("records")}
+        with st.expander("Correct or withdraw a check-in", icon=":material/edit:"):
+            picked = st.selectbox(
+                "Check-in",
+                options=options,
+                format_func=lambda i: (
+                    f"{badges.day(by_id[i]['checkin_date'])}: {badges.number(by_id[i]['value'], unit_label)}, "
+                    f"confidence {int(by_id[i]['confidence'])}/10"
+                ),
+                key=f"{key}_pick",
+            )
+            correction_form(by_id[int(picked)], f"ci_fix_{int(kr_id)}")
+    if writable:
+        forms.feedback(f"ci_fix_{int(kr_id)}")
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+if can_write:
+    default_team = scope.unit_id if scope.unit_id in team_options else team_options[0]
+    forms.prefill("ci_team", default_team)
+    if st.session_state["ci_team"] not in team_options:
+        st.session_state["ci_team"] = default_team
+    team_id = st.selectbox(
+        "Team",
+        options=team_options,
+        format_func=lambda i: unit_paths[i],
+        key="ci_team",
+        help="The units you may check in for: those you lead and every unit below them.",
+    )
+    st.subheader(f"This week's check-in · {unit_names[int(team_id)]}")
+    checkin_form(int(team_id))
+    history_section(all_krs[all_krs["unit_id"] == int(team_id)], True, f"ci_hist_{int(team_id)}")
+else:
+    # A submission refused because the rights went away meanwhile: say so, since the form is gone.
+    for problem in forms.errors(FORM):
+        forms.show_error(problem)
+    krs = data.key_results(scope.cycle_id, scope.unit_id)
+    if krs.empty:
+        st.info("No key results to check in for this unit in this cycle.", icon=":material/inbox:")
+        st.stop()
+    st.subheader("Last check-ins")
+    tables.show_key_results(krs, key="checkin_krs")
+    history_section(krs, False, "ci_hist_read")

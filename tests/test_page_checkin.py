@@ -1,0 +1,309 @@
+"""AppTests of the Check-in page, signed in as each role on a copy of the demo database.
+
+The demo's lead@ leads Web App (and nothing else); viewer@ is a viewer; admin@ an admin. Each
+test drives the page as a person would (type, click Save) and checks what they would notice:
+the messages on the page, the rows in the database, and the figures on the other pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template  # noqa: F401
+from streamlit.testing.v1 import AppTest
+
+from okrdata import queries as q
+from okrdata import writes as w
+from okrdata.db import connect
+from ui import badges
+from ui.auth import PERSON_KEY
+from ui.sidebar import UNIT_KEY
+
+PAGE = "pages/checkin.py"
+SAVE = "ci_form__submit"
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+class Demo:
+    """Ids and figures of the demo, read through okrdata."""
+
+    def __init__(self, path):
+        self.path = path
+        db = connect(path)
+        try:
+            self.people = {r[1].split("@")[0]: r[0] for r in db.execute("SELECT id, email FROM people")}
+            self.units = {r[1]: r[0] for r in db.execute("SELECT id, name FROM units")}
+            self.cycle = q.default_cycle_id(db)
+            self.web_krs = q.key_results(db, self.cycle, self.units["Web App"])
+            self.kpis = q.kpis(db)
+        finally:
+            db.close()
+        self.web = self.units["Web App"]
+
+    def db(self):
+        return connect(self.path)
+
+    def count(self, table="checkins") -> int:
+        db = self.db()
+        try:
+            return db[table].count
+        finally:
+            db.close()
+
+
+@pytest.fixture
+def demo(demo_db) -> Demo:
+    return Demo(demo_db)
+
+
+def open_as(demo: Demo, who: str | None, page: str = PAGE) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    if who is not None:
+        at.session_state[PERSON_KEY] = demo.people[who]
+    # Straight to the page: the app's frame (pickers, sign-in) runs around it as in a browser.
+    return ok(at.switch_page(page).run())
+
+
+def value_box(at, kr_id):
+    return at.text_input(key=f"ci_value_{kr_id}")
+
+
+def skip_offered(at, kr_ids):
+    """Clear the values the page offered from KPIs, so only what the test types is saved."""
+    for kr_id in kr_ids:
+        if value_box(at, kr_id).value:
+            value_box(at, kr_id).input("")
+
+
+def errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+# --- a lead checks in --------------------------------------------------------------------------------
+
+
+def test_a_lead_saves_a_checkin_and_the_overview_and_trends_show_it(demo):
+    krs = demo.web_krs
+    assert not krs.empty
+    # The key result whose progress moves most when it reaches its target.
+    movable = krs[krs["kr_type"].isin(["increase", "decrease"])].sort_values("progress").iloc[0]
+    kr_id, target = int(movable["kr_id"]), float(movable["target"])
+    db = demo.db()
+    try:
+        before = q.cycle_summary(db, demo.cycle, demo.web)
+    finally:
+        db.close()
+
+    at = open_as(demo, "lead")
+    team = at.selectbox(key="ci_team")
+    assert team.value == demo.web and list(team.options) == ["Product & Engineering / Web App"]  # only the lead's own team
+    kr_boxes = [t for t in at.text_input if t.key.startswith("ci_value_")]
+    assert sorted(t.key for t in kr_boxes) == sorted(f"ci_value_{int(i)}" for i in krs["kr_id"])
+    skip_offered(at, krs["kr_id"])
+    value_box(at, kr_id).input(str(int(target)) if target.is_integer() else str(target))
+    at.number_input(key=f"ci_conf_{kr_id}").set_value(9)
+    at.text_area(key=f"ci_note_{kr_id}").input("Shipped the new setup flow")
+    ok(at.button(key=SAVE).click().run())
+
+    assert len(at.success) == 1 and at.success[0].value.startswith("Saved 1 check-in ")
+    assert not errors(at)
+    db = demo.db()
+    try:
+        row = db.execute("SELECT * FROM checkins ORDER BY id DESC LIMIT 1").fetchone()
+        saved = dict(zip([d[0] for d in db.execute("SELECT * FROM checkins LIMIT 0").description], row))
+        after = q.cycle_summary(db, demo.cycle, demo.web)
+    finally:
+        db.close()
+    assert (saved["kr_id"], saved["value"], saved["confidence"], saved["note"], saved["author_id"]) == (
+        kr_id, target, 9, "Shipped the new setup flow", demo.people["lead"],
+    )
+    assert saved["checkin_date"] == dt.date.today().isoformat()
+    assert badges.pct(after["progress"]) != badges.pct(before["progress"])
+    # The form is empty again, with the new confidence as the one to start from.
+    assert value_box(at, kr_id).value == "" and at.number_input(key=f"ci_conf_{kr_id}").value == 9
+
+    ok(at.switch_page("pages/overview.py").run())
+    at.selectbox(key=UNIT_KEY).set_value(demo.web)
+    ok(at.run())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Progress"] == badges.pct(after["progress"])
+
+    at.query_params["kr"] = str(kr_id)
+    ok(at.switch_page("pages/trends.py").run())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Value now"] == badges.number(target, movable["unit_label"] or "")
+    assert metrics["Confidence"] == "9/10"
+
+
+def test_a_key_result_measured_by_a_kpi_is_offered_its_latest_reading(demo):
+    kpis = {int(r["kpi_id"]): r for r in demo.kpis.to_dict("records")}
+    linked = [r for r in demo.web_krs.to_dict("records") if not pd_isna(r["kpi_id"])]
+    assert linked, "the demo's Web App has a key result measured by a KPI"
+    at = open_as(demo, "lead")
+    for kr in linked:
+        kpi = kpis[int(kr["kpi_id"])]
+        newer = pd_isna(kr["last_checkin_date"]) or str(kpi["last_reading_date"]) > str(kr["last_checkin_date"])
+        value = float(kpi["last_value"])
+        expected = (str(int(value)) if value.is_integer() else str(value)) if newer else ""
+        assert value_box(at, int(kr["kr_id"])).value == expected
+    unlinked = [r for r in demo.web_krs.to_dict("records") if pd_isna(r["kpi_id"])]
+    assert all(value_box(at, int(r["kr_id"])).value == "" for r in unlinked)
+
+
+def pd_isna(x) -> bool:
+    import pandas as pd
+
+    return x is None or bool(pd.isna(x))
+
+
+# --- refusals ----------------------------------------------------------------------------------------
+
+
+def test_bad_values_are_refused_naming_the_key_result_and_field_and_nothing_is_saved(demo):
+    first, second = [int(i) for i in demo.web_krs["kr_id"].iloc[:2]]
+    titles = dict(zip(demo.web_krs["kr_id"].astype(int), demo.web_krs["title"]))
+    before = demo.count()
+    at = open_as(demo, "lead")
+    skip_offered(at, demo.web_krs["kr_id"])
+    value_box(at, first).input("abc")
+    value_box(at, second).input("3")
+    at.number_input(key=f"ci_conf_{second}").set_value(11)
+    ok(at.button(key=SAVE).click().run())
+
+    shown = errors(at)
+    assert len(shown) == 3, shown
+    assert any(badges.escape(titles[first]) in e and "Value" in e and "abc" in e for e in shown)
+    assert any(badges.escape(titles[second]) in e and "Confidence" in e and "0 to 10" in e for e in shown)
+    assert any(e.startswith("Nothing was saved") for e in shown)
+    assert not at.success
+    assert demo.count() == before
+    # What was typed is still there, to correct.
+    assert value_box(at, first).value == "abc"
+    assert value_box(at, second).value == "3"
+    assert at.number_input(key=f"ci_conf_{second}").value == 11
+
+    at.number_input(key=f"ci_conf_{second}").set_value(6)
+    value_box(at, first).input("")
+    ok(at.button(key=SAVE).click().run())
+    assert not errors(at) and at.success[0].value.startswith("Saved 1 check-in ")
+    assert demo.count() == before + 1
+
+
+def test_a_lead_cannot_see_or_write_another_team(demo):
+    platform = demo.units["Platform"]
+    at = open_as(demo, "lead")
+    # Choosing another unit in the sidebar still offers only the lead's own team.
+    at.selectbox(key=UNIT_KEY).set_value(platform)
+    ok(at.run())
+    assert at.selectbox(key="ci_team").value == demo.web
+    assert len(at.selectbox(key="ci_team").options) == 1
+    assert {t.key for t in at.text_input if t.key.startswith("ci_value_")} == {
+        f"ci_value_{int(i)}" for i in demo.web_krs["kr_id"]
+    }
+
+    # Rights are checked when saving, in okrdata: an admin gives Web App another lead meanwhile.
+    db = demo.db()
+    try:
+        w.update_unit(db, demo.web, lead_id=demo.people["admin"])
+    finally:
+        db.close()
+    kr_id = int(demo.web_krs["kr_id"].iloc[0])
+    skip_offered(at, demo.web_krs["kr_id"])
+    before = demo.count()
+    value_box(at, kr_id).input("42")
+    ok(at.button(key=SAVE).click().run())
+    shown = errors(at)
+    assert any("Unit" in e and "Web App" in e for e in shown), shown
+    assert demo.count() == before
+
+
+@pytest.mark.parametrize("who", ["viewer", None])
+def test_a_viewer_or_visitor_reads_but_cannot_check_in(demo, who):
+    at = open_as(demo, who)
+    assert not [b for b in at.button if b.key and b.key.startswith("ci_")]
+    assert not [t for t in at.text_input if t.key and t.key.startswith("ci_")]
+    assert any("Sign in as a lead to check in" in i.value for i in at.info)
+    assert len(at.dataframe) >= 1  # the last check-ins, read only
+    assert [s.value for s in at.subheader] == ["Last check-ins", "Past check-ins"]
+
+
+# --- corrections -------------------------------------------------------------------------------------
+
+
+def newest_checkin(demo, kr_id):
+    db = demo.db()
+    try:
+        history = q.checkin_history(db, demo.cycle, kr_ids=[kr_id])
+    finally:
+        db.close()
+    return history.iloc[-1].to_dict()
+
+
+def test_a_correction_keeps_its_revision_and_a_withdrawal_needs_confirming(demo):
+    at = open_as(demo, "admin")
+    at.selectbox(key="ci_team").set_value(demo.web)
+    ok(at.run())
+    kr_id = int(at.selectbox(key=f"ci_hist_{demo.web}").value)
+    checkin = newest_checkin(demo, kr_id)
+    cid = int(checkin["checkin_id"])
+    value = float(checkin["value"])
+    assert at.text_input(key=f"ci_edit_{cid}_value").value == (str(int(value)) if value.is_integer() else repr(value))
+    at.text_input(key=f"ci_edit_{cid}_value").input("7")
+    ok(at.button(key=f"ci_edit_{cid}__save").click().run())
+    assert not errors(at), errors(at)
+    assert any("Correction saved" in s.value for s in at.success)
+    db = demo.db()
+    try:
+        row = db["checkins"].get(cid)
+        revisions = list(db.query("SELECT * FROM checkin_revisions WHERE checkin_id = ?", [cid]))
+    finally:
+        db.close()
+    assert (row["value"], row["version"]) == (7.0, int(checkin["version"]) + 1)
+    assert revisions[-1]["changed_by"] == demo.people["admin"]
+    changes = [d for d in at.dataframe if "Change" in d.value.columns and "Who" in d.value.columns]
+    assert len(changes) == 1
+    assert any(f"value {checkin['value']:g} → 7" in c for c in changes[0].value["Change"])
+
+    ok(at.button(key=f"ci_edit_{cid}__delete").click().run())
+    assert any("Confirm" in e for e in errors(at))
+    at.checkbox(key=f"ci_edit_{cid}_confirm").check()
+    ok(at.button(key=f"ci_edit_{cid}__delete").click().run())
+    assert any("withdrawn" in s.value for s in at.success)
+    db = demo.db()
+    try:
+        assert db["checkins"].get(cid)["deleted"] == 1
+    finally:
+        db.close()
+
+
+def test_a_conflicting_edit_is_refused(demo):
+    at = open_as(demo, "lead")
+    kr_id = int(at.selectbox(key=f"ci_hist_{demo.web}").value)
+    checkin = newest_checkin(demo, kr_id)
+    cid = int(checkin["checkin_id"])
+    assert at.text_input(key=f"ci_edit_{cid}_value").value  # the form is open
+    # Someone else corrects the same check-in meanwhile (another session, the CLI).
+    db = demo.db()
+    try:
+        w.edit_checkin(db, cid, value=1234, confidence=3, note="Theirs", expected_version=int(checkin["version"]))
+    finally:
+        db.close()
+    at.text_input(key=f"ci_edit_{cid}_value").input("99")
+    ok(at.button(key=f"ci_edit_{cid}__save").click().run())
+    shown = errors(at)
+    assert len(shown) == 1 and "changed by someone else" in shown[0], shown
+    db = demo.db()
+    try:
+        row = db["checkins"].get(cid)
+    finally:
+        db.close()
+    assert (row["value"], row["note"]) == (1234.0, "Theirs")
+    assert at.text_input(key=f"ci_edit_{cid}_value").value == "99"  # kept, to copy from
+    ok(at.button(key=f"ci_edit_{cid}__reload").click().run())
+    assert at.text_input(key=f"ci_edit_{cid}_value").value == "1234"
+    assert not errors(at)

@@ -1,0 +1,237 @@
+"""AppTests of the Manage page, signed in as each role on a copy of the demo database.
+
+The demo's lead@ leads Web App; viewer@ is a viewer; admin@ an admin. The tests fill the forms
+as a person would and check the messages, the database and the tables on the page.
+"""
+
+from __future__ import annotations
+
+import pytest
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template  # noqa: F401
+from streamlit.testing.v1 import AppTest
+
+from okrdata import history, writes
+from okrdata import queries as q
+from okrdata.db import connect
+from ui.auth import PERSON_KEY
+from ui.sidebar import UNIT_KEY
+
+PAGE = "pages/manage.py"
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+class Demo:
+    def __init__(self, path):
+        self.path = path
+        with self.open() as db:
+            self.people = {r[1].split("@")[0]: r[0] for r in db.execute("SELECT id, email FROM people")}
+            self.units = {r[1]: r[0] for r in db.execute("SELECT id, name FROM units")}
+            self.cycle = q.default_cycle_id(db)
+            self.cycles = q.cycles(db)
+        self.web = self.units["Web App"]
+
+    class _Conn:
+        def __init__(self, path):
+            self.db = connect(path)
+
+        def __enter__(self):
+            return self.db
+
+        def __exit__(self, *exc):
+            self.db.close()
+
+    def open(self):
+        return Demo._Conn(self.path)
+
+
+@pytest.fixture
+def demo(demo_db) -> Demo:
+    return Demo(demo_db)
+
+
+def open_as(demo: Demo, who: str | None, unit: int | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    if who is not None:
+        at.session_state[PERSON_KEY] = demo.people[who]
+    if unit is not None:
+        at.query_params["unit"] = str(unit)
+    # Straight to the page: the app's frame (pickers, sign-in) runs around it as in a browser.
+    return ok(at.switch_page(PAGE).run())
+
+
+def errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def successes(at) -> list[str]:
+    return [s.value for s in at.success]
+
+
+def test_key_results_are_checked_and_a_moved_target_is_recorded_and_shown(demo):
+    at = open_as(demo, "admin", unit=demo.web)
+    with demo.open() as db:
+        objective = int(at.selectbox(key="mg_kr_obj").value)
+        krs = q.key_results(db, demo.cycle, demo.web)
+        count = db["key_results"].count
+    mine = krs[krs["objective_id"] == objective]
+    assert not mine.empty
+
+    # A new key result whose target equals its baseline is refused; what was typed stays.
+    at.text_input(key="mg_kr_new_title").input("Raise activation from 10 to 10 %")
+    at.text_input(key="mg_kr_new_baseline").input("10")
+    at.text_input(key="mg_kr_new_target").input("10")
+    ok(at.button(key="mg_kr_new__submit").click().run())
+    assert len(errors(at)) == 1 and errors(at)[0].startswith("Target: equals the baseline"), errors(at)
+    assert at.text_input(key="mg_kr_new_title").value == "Raise activation from 10 to 10 %"
+    at.text_input(key="mg_kr_new_target").input("25")
+    ok(at.button(key="mg_kr_new__submit").click().run())
+    assert not errors(at) and any("created" in s for s in successes(at))
+    with demo.open() as db:
+        assert db["key_results"].count == count + 1
+
+    # Moving the target of a running cycle's key result needs a reason, then shows as moved.
+    kr = mine.iloc[0]
+    kr_id = int(kr["kr_id"])
+    at.selectbox(key="mg_kr_pick").set_value(kr_id)
+    ok(at.run())
+    new_target = float(kr["target"]) + (1 if kr["kr_type"] != "decrease" else -0.5)
+    at.text_input(key=f"mg_kr_edit_{kr_id}_target").input(f"{new_target:g}")
+    ok(at.button(key=f"mg_kr_edit_{kr_id}__submit").click().run())
+    assert len(errors(at)) == 1 and errors(at)[0].startswith("Reason: is required"), errors(at)
+    assert at.text_input(key=f"mg_kr_edit_{kr_id}_target").value == f"{new_target:g}"
+    with demo.open() as db:
+        assert db["key_results"].get(kr_id)["target"] == kr["target"]
+    at.text_area(key=f"mg_kr_edit_{kr_id}_reason").input("The board raised the bar")
+    ok(at.button(key=f"mg_kr_edit_{kr_id}__submit").click().run())
+    assert not errors(at), errors(at)
+    assert any("target is recorded" in s for s in successes(at))
+    with demo.open() as db:
+        assert db["key_results"].get(kr_id)["target"] == new_target
+        changes = history.goalpost_changes(db, [kr_id])
+    assert list(changes["field"]) == ["target"] and changes["reason"].iloc[0] == "The board raised the bar"
+    assert changes["changed_by"].iloc[0] == demo.people["admin"]
+    tables = [d for d in at.dataframe if "Goalposts" in d.value.columns]
+    assert len(tables) == 1
+    shown = dict(zip(tables[0].value["Key result"], tables[0].value["Goalposts"]))
+    assert shown[kr["title"]] == "moved"
+    assert list(shown.values()).count("moved") == 1
+
+
+def test_a_lead_works_on_their_team_only(demo):
+    at = open_as(demo, "lead")
+    # Units: only Web App (and nothing above it) can be picked; people are for admins.
+    assert list(at.selectbox(key="mg_unit_pick").options) == ["Product & Engineering / Web App"]
+    assert not [b for b in at.button if b.key and b.key.startswith("mg_person")]
+    assert any("Only an admin can add people" in c.value for c in at.caption)
+
+    # A new objective for Web App, aligned to an objective above it.
+    unit_box = at.selectbox(key="mg_obj_new_unit")
+    assert list(unit_box.options) == ["Product & Engineering / Web App"]
+    with demo.open() as db:
+        choices = writes.alignment_choices(db, demo.cycle, demo.web)
+    parent = next(c for c in choices if c["kind"] == "objective" and c["unit_name"] != "Web App")
+    align = at.selectbox(key="mg_obj_new_align")
+    assert len(align.options) == len(choices) + 1  # and "aligned to nothing"
+    at.text_input(key="mg_obj_new_title").input("Office teams plan a day in minutes")
+    align.set_value(f"o:{parent['objective_id']}")
+    ok(at.button(key="mg_obj_new__submit").click().run())
+    assert not errors(at), errors(at)
+    with demo.open() as db:
+        row = db.execute(
+            "SELECT unit_id, parent_objective_id, cycle_id FROM objectives WHERE title = ?",
+            ["Office teams plan a day in minutes"],
+        ).fetchone()
+    assert tuple(row) == (demo.web, parent["objective_id"], demo.cycle)
+
+    # Closing a cycle is for admins: refused, named, and the cycle stays active.
+    at.selectbox(key="mg_cycle_pick").set_value(demo.cycle)
+    ok(at.run())
+    at.radio(key=f"mg_cycle_state_{demo.cycle}_state").set_value("closed")
+    ok(at.button(key=f"mg_cycle_state_{demo.cycle}__submit").click().run())
+    assert any(e.startswith("Role: only an admin") for e in errors(at)), errors(at)
+    with demo.open() as db:
+        assert db["cycles"].get(demo.cycle)["state"] == "active"
+
+
+@pytest.mark.parametrize("who", ["viewer", None])
+def test_a_viewer_or_visitor_reads_but_cannot_change_anything(demo, who):
+    at = open_as(demo, who)
+    assert not [b for b in at.button if b.key and b.key.startswith("mg_")]
+    assert any("make changes" in i.value for i in at.info)
+    assert len(at.tabs) == 8
+    assert len([d for d in at.dataframe if "Cycle" in d.value.columns]) == 1
+
+
+def test_an_admin_creates_a_cycle_and_carries_unfinished_objectives_into_it(demo):
+    closed = int(demo.cycles[demo.cycles["state"] == "closed"]["id"].iloc[0])
+    at = open_as(demo, "admin")
+    at.text_input(key="mg_cycle_new_name").input("2027 Q1")
+    ok(at.button(key="mg_cycle_new__submit").click().run())
+    assert "Cycle 2027 Q1 created." in successes(at)
+    with demo.open() as db:
+        new = db.execute("SELECT id, state FROM cycles WHERE name = '2027 Q1'").fetchone()
+        objs = q.objectives(db, closed)
+    assert new[1] == "planning"
+    at.selectbox(key="mg_co_from").set_value(closed)
+    at.selectbox(key="mg_co_to").set_value(new[0])
+    ok(at.run())
+    picked = at.multiselect(key=f"mg_co_{closed}_{new[0]}_objs").value
+    unfinished = objs[[(s if s == s and s is not None else p) < 1 for s, p in zip(objs["score"], objs["progress"])]]
+    assert sorted(picked) == sorted(int(i) for i in unfinished["objective_id"])
+    assert picked
+    ok(at.button(key=f"mg_co_{closed}_{new[0]}__submit").click().run())
+    assert not errors(at), errors(at)
+    assert any(s.startswith(f"Carried {len(picked)} objective") for s in successes(at))
+    with demo.open() as db:
+        carried = q.objectives(db, new[0])
+        krs = q.key_results(db, new[0])
+    assert sorted(carried["title"]) == sorted(unfinished["title"])
+    assert not krs.empty and (krs["checkin_count"] == 0).all()
+
+
+def test_an_import_with_a_bad_row_changes_nothing_and_a_good_one_is_imported(demo, monkeypatch):
+    import pandas as pd
+    import streamlit as st
+
+    from okrdata import transfer
+
+    with demo.open() as db:
+        sheet = transfer.export_okrs(db, demo.cycle)
+        count = db["key_results"].count
+    new = sheet.iloc[0].copy()
+    new["Key result"], new["Baseline"], new["Target"] = "Grow saved plans from 0 to 10", 0, 10
+    bad = new.copy()
+    bad["Key result"], bad["Target"] = "A broken row", "lots"
+    files = {
+        "bad": transfer.to_csv_bytes(pd.concat([sheet, pd.DataFrame([new, bad])], ignore_index=True)),
+        "good": transfer.to_csv_bytes(pd.concat([sheet, pd.DataFrame([new])], ignore_index=True)),
+    }
+
+    class Upload:  # AppTest cannot drive st.file_uploader: stand in for the uploaded file
+        def __init__(self, kind):
+            self.name, self.file_id, self.kind = f"{kind}.csv", kind, kind
+
+        def getvalue(self):
+            return files[self.kind]
+
+    chosen = {"file": Upload("bad")}
+    monkeypatch.setattr(st, "file_uploader", lambda *args, **kwargs: chosen["file"])
+    at = open_as(demo, "admin")
+    problems = [d.value for d in at.dataframe if "Problem" in d.value.columns]
+    assert len(problems) == 1 and len(problems[0]) == 1
+    assert (problems[0]["Row"].iloc[0], problems[0]["Column"].iloc[0]) == (len(sheet) + 3, "Target")
+    assert any("nothing can be imported" in e for e in errors(at))
+    assert not [b for b in at.button if b.key == "mg_import_go"]
+
+    chosen["file"] = Upload("good")
+    ok(at.run())
+    assert not errors(at)
+    ok(at.button(key="mg_import_go").click().run())
+    assert any(s.startswith("Added 1 key result") for s in successes(at)), successes(at)
+    with demo.open() as db:
+        assert db["key_results"].count == count + 1
+        assert db.execute("SELECT count(*) FROM key_results WHERE title = 'Grow saved plans from 0 to 10'").fetchone()[0] == 1
