@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from okrdata import attention
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
 from ui import badges, charts, data, sidebar, tables
 
@@ -102,35 +103,35 @@ st.caption(
 # --- progress by unit ---------------------------------------------------------------------
 st.subheader("Progress by unit")
 progress = data.unit_progress(scope.cycle_id)
-if scope.unit_id is not None:
-    branch = set(data.subtree_ids(scope.unit_id))
-    progress = progress[progress["unit_id"].isin(branch)]
-with_okrs = progress[progress["objective_count"] > 0]
-without = progress[progress["objective_count"] == 0]
-if with_okrs.empty:
+shown_units = attention.chart_units(progress, scope.unit_id)
+if shown_units.empty:
     st.caption("No unit in this branch has objectives in this cycle.")
 else:
-    st.altair_chart(charts.unit_progress(with_okrs), width="stretch")
+    charts.show(charts.unit_progress(shown_units))
+    in_branch = progress if scope.unit_id is None else progress[progress["unit_id"].isin(data.subtree_ids(scope.unit_id))]
+    hidden = int((in_branch["objective_count"] > 0).sum()) - len(shown_units)
     st.caption(
         "Each bar is a unit's whole branch; the black tick marks the progress expected by today."
-        + (f" No objectives: {', '.join(without['name'])}." if not without.empty else "")
+        + (f" {hidden} units further down are not drawn: pick a unit in the sidebar to see its branch." if hidden > 0 else "")
     )
 
 # --- key results that need attention ------------------------------------------------------
 st.subheader("Key results that need attention")
 krs = data.key_results(scope.cycle_id, scope.unit_id)
-attention = tables.needing_attention(krs)
+needing, needing_total = attention.needing_attention(krs)
 if krs.empty:
     st.caption("No key results in scope yet.")
-elif attention.empty:
+elif needing.empty:
     st.success("Nothing needs attention: every key result is on track, checked in and on course.",
                icon=":material/check_circle:")
 else:
     st.caption(
-        f"{len(attention)} of {len(krs)} key results: at risk, off track or stale, "
+        f"{needing_total} of {len(krs)} key results: at risk, off track or stale, "
         "confidence at odds with pace, or a forecast trending off track."
+        + (f" The {len(needing)} most urgent are listed; filter All OKRs by status for the rest."
+           if needing_total > len(needing) else "")
     )
-    tables.show_key_results(attention, reasons=True, key="overview_attention")
+    tables.show_key_results(needing, reasons=True, key="overview_attention")
 
 # --- the OKR coach ------------------------------------------------------------------------
 notes = data.quality_findings(scope.cycle_id, scope.unit_id)

@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from ui import badges
+
+
+def show(chart: alt.TopLevelMixin, **kwargs) -> None:
+    """Draw an Altair chart at the container's width.
+
+    The spec is produced without Altair's JSON-schema validation, which costs more than the
+    rest of a page on every rerun; the builders here are pinned by tests instead.
+    """
+    st.vega_lite_chart(chart.to_dict(validate=False), width="stretch", **kwargs)
 
 
 def unit_progress(df: pd.DataFrame) -> alt.Chart:

@@ -1,8 +1,7 @@
 """Tables of key results and objectives shared by the pages.
 
 They only pick, label and format the columns of :func:`okrdata.queries.key_results` and
-:func:`okrdata.queries.objectives`; the one selection made here, which key results need
-attention, reads the flags okrdata computed (status, divergence, trending off track).
+:func:`okrdata.queries.objectives`.
 """
 
 from __future__ import annotations
@@ -10,55 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from okrdata.numbers import AT_RISK, OFF_TRACK, STALE
 from ui import badges
-
-ATTENTION_STATUSES = (OFF_TRACK, STALE, AT_RISK)
-DIVERGENCE_WORDS = {
-    "overconfident": "Confident while far behind pace",
-    "underconfident": "Low confidence while ahead of pace",
-}
-
-
-def _present(x) -> bool:
-    return x is not None and not (isinstance(x, float) and pd.isna(x)) and x is not pd.NA
-
-
-def attention_reasons(row: dict) -> list[str]:
-    """Why a key result needs attention, in words; empty when it does not."""
-    reasons = []
-    if row["status"] == STALE:
-        since = row.get("days_since_checkin")
-        reasons.append("Never checked in" if not _present(since) else f"No check-in for {badges.days(since)}")
-    elif row["status"] in (OFF_TRACK, AT_RISK):
-        reasons.append(f"{badges.label(row['status'])} (confidence {int(row['confidence'])}/10)"
-                       if _present(row.get("confidence")) else badges.label(row["status"]))
-    if _present(row.get("divergence")):
-        reasons.append(DIVERGENCE_WORDS.get(row["divergence"], str(row["divergence"])))
-    if bool(row.get("trending_off_track")):
-        reasons.append(f"Trending off track (forecast score {badges.score(row.get('forecast_score'))})")
-    return reasons
-
-
-def needing_attention(krs: pd.DataFrame) -> pd.DataFrame:
-    """The key results that need attention, weakest status first, then furthest behind pace.
-
-    At risk, off track or stale, divergent, or trending off track; a ``reasons`` column says why.
-    """
-    if krs.empty:
-        return krs.assign(reasons=pd.Series(dtype=object))
-    rows = []
-    for r in krs.to_dict("records"):
-        reasons = attention_reasons(r)
-        if reasons:
-            r["reasons"] = reasons
-            rows.append(r)
-    if not rows:
-        return krs.iloc[0:0].assign(reasons=pd.Series(dtype=object))
-    out = pd.DataFrame(rows)
-    out["_rank"] = [badges.ORDER.index(s) if s in badges.ORDER else 99 for s in out["status"]]
-    return out.sort_values(["_rank", "pace"]).drop(columns="_rank").reset_index(drop=True)
-
 
 def key_results_frame(krs: pd.DataFrame, reasons: bool = False) -> pd.DataFrame:
     """The key results as a display table (status in words, values with their units)."""
