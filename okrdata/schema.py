@@ -37,6 +37,7 @@ TABLES = (
     "kpis",
     "kpi_readings",
     "settings",
+    "key_result_changes",
 )
 
 

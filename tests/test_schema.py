@@ -46,6 +46,7 @@ FOREIGN_KEYS = {
     "kpis": {("unit_id", "units")},
     "kpi_readings": {("kpi_id", "kpis"), ("author_id", "people")},
     "settings": set(),
+    "key_result_changes": {("kr_id", "key_results"), ("changed_by", "people")},
 }
 
 
