@@ -1,39 +1,414 @@
-"""Confidence trends: how confidence and progress moved over the weeks of the cycle.
+"""Confidence trends: how confidence and progress moved week by week, with the expected pace and
+the forecast drawn in, for the sidebar's unit (or the company), one objective or one key result.
 
-For now one key result at a time: its confidence at every check-in, with the on-track and
-at-risk band edges drawn in. Trends by objective and unit, with the expected pace and the
-forecast, come next.
+The choice is deep-linked beside the sidebar's ``?cycle=…&unit=…``: ``?kr=ID`` opens a key
+result, ``?objective=ID`` an objective, neither the unit. A link that names no key result or
+objective of the chosen cycle and unit falls back to the first one, with a warning. As in
+:mod:`ui.sidebar`, a URL that differs from what this page last wrote was followed, so it wins;
+otherwise the widgets do.
+
+Every figure comes from :mod:`okrdata.trends`, built from the cached readers of :mod:`ui.data`;
+the charts are :mod:`ui.trend_charts`.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from ui import badges, charts, data, sidebar
+from okrdata import trends as tr
+from ui import badges, data, sidebar, tables
+from ui import trend_charts as tc
+
+MODE_KEY = "trends_mode"
+KR_KEY = "trends_kr"
+OBJECTIVE_KEY = "trends_objective"
+SAVED_KEY = "trends_choice"  # the choice, kept while other pages run (they drop this page's widget keys)
+SYNCED_KEY = "trends_synced_params"
+HEATMAP_ROWS = 40  # more rows than this make a chart taller than anyone reads
+MODES = ["unit", "objective", "kr"]
+MODE_LABELS = {
+    "unit": ":material/account_tree: Unit",
+    "objective": ":material/flag: Objective",
+    "kr": ":material/target: Key result",
+}
+
+
+def _param(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return None if value in (None, "") else str(value)
+
+
+def _as_id(raw: str | None) -> int | None:
+    text = "" if raw is None else raw.strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def _choose(kr_ids: list[int], objective_ids: list[int], where: str) -> list[str]:
+    """Settle this run's choice (mode, key result, objective) from the URL or the session.
+
+    Sets the widgets' state before they are drawn and returns the warnings for a forged link.
+    """
+    state = st.session_state
+    saved = dict(state.get(SAVED_KEY) or {"mode": "unit", "kr": None, "objective": None})
+    url = (_param("kr"), _param("objective"))
+    warnings = []
+    if SAVED_KEY not in state or (url != (None, None) and url != state.get(SYNCED_KEY)):
+        raw_kr, raw_objective = url
+        if raw_kr is not None:
+            saved["mode"] = "kr"
+            wanted = _as_id(raw_kr)
+            if wanted in kr_ids:
+                saved["kr"] = wanted
+            else:
+                warnings.append(
+                    f"The link asks for key result `{raw_kr[:40]}`, which does not exist in {where}; "
+                    + ("showing the first key result instead." if kr_ids else "showing the unit instead.")
+                )
+                saved["kr"] = None
+        elif raw_objective is not None:
+            saved["mode"] = "objective"
+            wanted = _as_id(raw_objective)
+            if wanted in objective_ids:
+                saved["objective"] = wanted
+            else:
+                warnings.append(
+                    f"The link asks for objective `{raw_objective[:40]}`, which does not exist in {where}; "
+                    + ("showing the first objective instead." if objective_ids else "showing the unit instead.")
+                )
+                saved["objective"] = None
+    # A choice that the cycle or unit no longer holds falls back quietly: the user changed scope.
+    if saved["kr"] not in kr_ids:
+        saved["kr"] = kr_ids[0] if kr_ids else None
+    if saved["objective"] not in objective_ids:
+        saved["objective"] = objective_ids[0] if objective_ids else None
+    nothing_to_show = saved["mode"] == "kr" and saved["kr"] is None
+    nothing_to_show |= saved["mode"] == "objective" and saved["objective"] is None
+    if nothing_to_show or saved["mode"] not in MODES:
+        saved["mode"] = "unit"
+    state[SAVED_KEY] = saved
+    # Widgets take the saved choice when they are new (first run, back from another page) or stale.
+    if state.get(MODE_KEY) not in MODES or warnings or url != state.get(SYNCED_KEY):
+        state[MODE_KEY] = saved["mode"]
+    if state.get(KR_KEY) not in kr_ids or url != state.get(SYNCED_KEY):
+        state[KR_KEY] = saved["kr"]
+    if state.get(OBJECTIVE_KEY) not in objective_ids or url != state.get(SYNCED_KEY):
+        state[OBJECTIVE_KEY] = saved["objective"]
+    return warnings
+
+
+def _write_url(mode: str, kr_id: int | None = None, objective_id: int | None = None) -> None:
+    """Put the choice in the address bar (``?kr=`` or ``?objective=``, neither for a unit) and remember it."""
+    wanted = (
+        str(kr_id) if mode == "kr" and kr_id is not None else None,
+        str(objective_id) if mode == "objective" and objective_id is not None else None,
+    )
+    for name, value in zip(("kr", "objective"), wanted):
+        if value is None:
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != value:
+            st.query_params[name] = value
+    state = st.session_state
+    state[SYNCED_KEY] = wanted
+    saved = dict(state.get(SAVED_KEY) or {})
+    saved["mode"] = mode
+    if kr_id is not None:
+        saved["kr"] = kr_id
+    if objective_id is not None:
+        saved["objective"] = objective_id
+    state[SAVED_KEY] = saved
+
+
+def _goal(row: dict, label: str) -> str:
+    """A key result's goal in words: "from 9 h to 4 h", "stays at or above 99.9%", "a milestone"."""
+    kind = row["kr_type"]
+    if kind in ("increase", "decrease"):
+        return f"from {badges.number(row['baseline'], label)} to {badges.number(row['target'], label)}"
+    if kind == "stay_above":
+        return f"stays at or above {badges.number(row['target'], label)}"
+    if kind == "stay_below":
+        return f"stays at or below {badges.number(row['target'], label)}"
+    return "a milestone, measured as the fraction done"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+
+
+def _link(page: str, label: str, icon: str) -> None:
+    st.page_link(page, label=label, icon=icon, query_params=scope.query_params())
+
+
+def _pace_metric(col, value: float) -> None:
+    behind = value < 0 and round(value * 100) != 0
+    col.metric(
+        "Pace",
+        badges.pace(value),
+        delta="behind pace" if behind else "on or ahead of pace",
+        delta_color=badges.pace_colour(value),
+        delta_arrow="down" if behind else "up",
+        help="Progress minus the progress expected by now, in percentage points.",
+        border=True,
+    )
+
+
+def _forecast_metric(col, projected: float | None, used: bool) -> None:
+    if trends.over:
+        col.metric("Forecast at the end", badges.NO_VALUE, help="The cycle is over: its final progress is its score.",
+                   border=True)
+        return
+    col.metric(
+        "Forecast at the end",
+        badges.pct(projected) if used else badges.NO_VALUE,
+        help=(
+            "Projected progress at the cycle's end, from a line through each key result's check-ins "
+            "(three or more); key results without a forecast count with their progress now."
+            if used
+            else "No forecast yet: a key result needs three check-ins on different days."
+        ),
+        border=True,
+    )
+
+
+def _aggregate(series: pd.DataFrame, projected: float | None, used: bool, whose: str, conf_title: str) -> None:
+    """Headline figures and the two charts of an objective or a unit (``whose``: "its", "the")."""
+    last = series.iloc[-1]
+    cols = st.columns(5)
+    cols[0].metric("Progress", badges.pct(last["progress"]), border=True,
+                   help="Weighted mean of its key results' progress." if whose == "its"
+                   else "Weighted mean of the objectives in scope, each counted once.")
+    cols[1].metric("Expected", badges.pct(last["expected"]), help="The elapsed fraction of the cycle.", border=True)
+    _pace_metric(cols[2], float(last["pace"]))
+    cols[3].metric(
+        "Mean confidence",
+        badges.NO_VALUE if pd.isna(last["confidence"]) else f"{last['confidence']:.1f}/10",
+        help=f"Mean of the latest confidence of {whose} key results that have one "
+        f"({int(last['confident_count'])} of {int(last['kr_count'])}).",
+        border=True,
+    )
+    _forecast_metric(cols[4], projected, used)
+    forecast = tr.forecast_line(series, projected if used else None, cycle)
+    left, right = st.columns(2)
+    left.altair_chart(tc.progress(series, trends.expected, forecast, cycle, PROGRESS_TITLE), width="stretch")
+    if series["confidence"].notna().any():
+        right.altair_chart(tc.confidence(series, cycle, conf_title), width="stretch")
+    elif trends.checkin_count:
+        right.info(f"None of {whose} key results has a check-in yet: no confidence to draw.",
+                   icon=":material/edit_note:")
+    st.caption(SERIES_NOTE + " Hover a point for the week's figures.")
+
+
+# --- the page --------------------------------------------------------------------------------
+
+PROGRESS_TITLE = "Progress against the expected pace"
+SERIES_NOTE = (
+    "Each point is the figure at the end of a week (today for the week still running), carried forward "
+    "from the latest check-in; the dotted line is the expected pace, the dashed one the forecast."
+)
 
 scope = sidebar.current()
 st.title("Confidence trends")
 st.write(
-    "Confidence and progress over the weeks, by key result, objective and unit, with the "
-    "expected pace and the forecast drawn in."
+    "How confidence and progress moved week by week, for a whole unit, one objective or one key "
+    "result, with the expected pace and the forecast to the cycle's end drawn in."
 )
 if scope.cycle_id is None:
-    st.info("There are no cycles yet. Run `okr demo` or create a cycle in Manage.", icon=":material/event_busy:")
+    st.info(
+        "There are no cycles yet. Run `okr demo` to load the demo organisation, or create a cycle in Manage.",
+        icon=":material/event_busy:",
+    )
+    st.page_link("pages/manage.py", label="Open Manage", icon=":material/settings:")
     st.stop()
 sidebar.scope_caption(scope)
 
+cycle = scope.cycle
+who = scope.company_name if scope.unit_id is None else scope.unit_name
 krs = data.key_results(scope.cycle_id, scope.unit_id)
-checked = krs[krs["checkin_count"] > 0] if not krs.empty else krs
-if checked.empty:
-    st.info("No check-ins in this cycle for this unit yet.", icon=":material/inbox:")
+objs = data.objectives(scope.cycle_id, scope.unit_id)
+kr_ids = [int(i) for i in krs["kr_id"]] if not krs.empty else []
+objective_ids = [int(i) for i in objs["objective_id"]] if not objs.empty else []
+for text in _choose(kr_ids, objective_ids, f"{cycle['name']} for {who}"):
+    st.warning(text, icon=":material/link_off:")
+
+if objs.empty:
+    st.info(
+        f"{who} has no objectives in {cycle['name']}, nor has any unit below it, so there is no trend to "
+        "draw. Pick another unit or cycle in the sidebar, or add objectives and key results in Manage.",
+        icon=":material/inbox:",
+    )
+    _link("pages/manage.py", "Open Manage", ":material/settings:")
+    _write_url("unit")
     st.stop()
 
-titles = {int(r["kr_id"]): f"{r['title']} ({r['unit_name']})" for r in checked.to_dict("records")}
-kr_id = st.selectbox("Key result", options=list(titles), format_func=titles.get, key="trends_kr")
-row = checked[checked["kr_id"] == kr_id].iloc[0]
-history = data.checkin_history(scope.cycle_id, scope.unit_id, kr_ids=[kr_id])
-st.altair_chart(charts.checkins(history, str(row["title"])), width="stretch")
-st.caption(
-    f"{badges.cell(row['status'])} · progress {badges.pct(row['progress'])} ({badges.pace(row['pace'])}) · "
-    f"{int(row['checkin_count'])} check-ins"
+trends = tr.build(cycle, krs, objs, data.checkin_history(scope.cycle_id, scope.unit_id))
+if trends.weeks.empty:
+    st.info(
+        f"{cycle['name']} starts on {badges.day(cycle['start_date'])}; its first week's figures appear then. "
+        "Meanwhile, shape its OKRs in Manage.",
+        icon=":material/event_upcoming:",
+    )
+    _link("pages/manage.py", "Open Manage", ":material/settings:")
+    _write_url("unit")
+    st.stop()
+if trends.checkin_count == 0:
+    st.info(
+        f"No check-ins yet in {cycle['name']} for {who}: every key result sits at its baseline and there "
+        "is no confidence to draw. Leads record each key result's value, confidence and a note weekly "
+        "on the Check-in page; the trends start with the first one.",
+        icon=":material/edit_note:",
+    )
+    _link("pages/checkin.py", "Open Check-in", ":material/edit_note:")
+
+mode = st.segmented_control(
+    "Show trends for",
+    MODES,
+    format_func=MODE_LABELS.get,
+    key=MODE_KEY,
+    required=True,
+    help="A whole unit follows the unit picked in the sidebar; the link in the address bar keeps the choice.",
 )
+mode = mode if mode in MODES else "unit"
+
+# --- one key result ---------------------------------------------------------------------------
+if mode == "kr":
+    titles = {int(i): f"{t} · {u}" for i, t, u in zip(krs["kr_id"], krs["title"], krs["unit_name"])}
+    chosen_kr = st.selectbox(
+        "Key result",
+        options=kr_ids,
+        format_func=lambda i: titles.get(i, str(i)),
+        key=KR_KEY,
+        help="Type to search the key results of the cycle and unit in the sidebar.",
+    )
+    _write_url("kr", kr_id=chosen_kr)
+    row = krs[krs["kr_id"] == chosen_kr].iloc[0]
+    label = "" if pd.isna(row["unit_label"]) else str(row["unit_label"])
+    series = trends.kr(chosen_kr)
+    last = series.iloc[-1]
+    st.subheader(str(row["title"]))
+    st.caption(
+        f"{badges.escape(row['objective_title'])} · {badges.escape(row['unit_name'])} · "
+        f"owner {'none' if pd.isna(row['owner_name']) else badges.escape(row['owner_name'])} · "
+        f"{badges.escape(_goal(row, label))}"
+    )
+    projected = trends.kr_projected(chosen_kr)
+    cols = st.columns(5)
+    at_baseline = pd.isna(last["value"])
+    cols[0].metric(
+        "Value now",
+        f"{badges.number(row['baseline'], label)} (baseline)" if at_baseline else badges.number(last["value"], label),
+        help="The latest check-in's value; before the first one, the baseline.",
+        border=True,
+    )
+    cols[1].metric("Progress", badges.pct(last["progress"]), help="From baseline to target, 0–100%.", border=True)
+    _pace_metric(cols[2], float(last["pace"]))
+    cols[3].metric(
+        "Confidence",
+        badges.NO_VALUE if pd.isna(last["confidence"]) else f"{int(last['confidence'])}/10",
+        help="The latest check-in's confidence: 7–10 on track, 4–6 at risk, 0–3 off track.",
+        border=True,
+    )
+    _forecast_metric(cols[4], projected, projected is not None)
+    if int(row["checkin_count"]) == 0:
+        st.info(
+            "No check-ins on this key result yet: it sits at its baseline (progress 0) with no confidence. "
+            "Its owner or the team lead can record the first on the Check-in page.",
+            icon=":material/edit_note:",
+        )
+        _link("pages/checkin.py", "Open Check-in", ":material/edit_note:")
+    forecast = tr.forecast_line(series, projected, cycle)
+    left, right = st.columns(2)
+    left.altair_chart(tc.progress(series, trends.expected, forecast, cycle, PROGRESS_TITLE, unit_label=label),
+                      width="stretch")
+    if series["confidence"].notna().any():
+        right.altair_chart(tc.confidence(series, cycle, "Confidence, week by week", unit_label=label), width="stretch")
+    st.caption(
+        SERIES_NOTE + " Hover a point for its check-in's date, value and note."
+        + ("" if not forecast.empty or trends.over else " A forecast appears after three check-ins on different days.")
+    )
+    history = data.checkin_history(scope.cycle_id, scope.unit_id, kr_ids=[chosen_kr])
+    if not history.empty:
+        with st.expander(f"Check-ins ({len(history)})", icon=":material/history:"):
+            shown = history.iloc[::-1]
+            st.dataframe(
+                {
+                    "Date": [badges.day(d) for d in shown["checkin_date"]],
+                    "Value": [badges.number(v, label) for v in shown["value"]],
+                    "Confidence": [int(c) for c in shown["confidence"]],
+                    "Note": list(shown["note"].fillna("")),
+                    "By": list(shown["author_name"].fillna("")),
+                },
+                hide_index=True,
+                width="stretch",
+                column_config={"Confidence": st.column_config.NumberColumn("Confidence", format="%d/10")},
+            )
+
+# --- one objective ---------------------------------------------------------------------------
+elif mode == "objective":
+    titles = {int(i): f"{t} · {u}" for i, t, u in zip(objs["objective_id"], objs["title"], objs["unit_name"])}
+    chosen_objective = st.selectbox(
+        "Objective",
+        options=objective_ids,
+        format_func=lambda i: titles.get(i, str(i)),
+        key=OBJECTIVE_KEY,
+        help="Type to search the objectives of the cycle and unit in the sidebar.",
+    )
+    _write_url("objective", objective_id=chosen_objective)
+    row = objs[objs["objective_id"] == chosen_objective].iloc[0]
+    st.subheader(str(row["title"]))
+    st.caption(
+        f"{badges.escape(row['unit_name'])} · {row['kind']} · {_count(int(row['kr_count']), 'key result')} · "
+        "progress is the weighted mean of its key results; confidence their mean."
+    )
+    if int(row["kr_count"]) == 0:
+        st.info("This objective has no key results yet, so it sits at 0. Add two to five in Manage.",
+                icon=":material/inbox:")
+        _link("pages/manage.py", "Open Manage", ":material/settings:")
+    else:
+        projected, used = trends.objective_projected(chosen_objective)
+        _aggregate(trends.objective(chosen_objective), projected, used, "its", "Mean confidence of its key results")
+        st.markdown("**Its key results now** · pick one above, under *Key result*, for its notes")
+        tables.show_key_results(krs[krs["objective_id"] == chosen_objective], key="trends_objective_krs")
+
+# --- the unit ------------------------------------------------------------------------------
+else:
+    _write_url("unit")
+    st.subheader(f"{who}: every objective{' of the company' if scope.unit_id is None else ' of its branch'}")
+    st.caption(
+        f"{_count(len(objs), 'objective')} and {_count(len(krs), 'key result')}; progress is the weighted "
+        "mean of the objectives, each counted once, confidence the mean of the key results that have one. "
+        "Pick the unit in the sidebar."
+    )
+    projected, used = trends.unit_projected()
+    _aggregate(trends.unit(), projected, used, "the", "Mean confidence of the key results")
+
+    rows = tr.breakdown_rows(data.units(), objs, scope.unit_id)
+    cells = tr.heatmap(
+        trends.objective_weekly, trends.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=HEATMAP_ROWS
+    )
+    if not cells.empty and trends.checkin_count:
+        by_objective = bool((rows["row_kind"] == "objective").all())
+        what = "objective" if by_objective else "unit"
+        st.subheader(f"Confidence by {what}, week by week")
+        st.altair_chart(
+            tc.heatmap(cells, trends.weeks, f"Mean confidence of each {what}'s key results", row_title=what.title()),
+            width="stretch",
+        )
+        shown_rows, all_rows = cells["row"].nunique(), rows["row"].nunique()
+        if by_objective:
+            about = "Each row is one of its objectives."
+        else:
+            own = ", and one for its own objectives" if (rows["row_kind"] == "own").any() else ""
+            about = f"Each row is a unit below it with its whole branch{own}."
+        st.caption(
+            about + " Grey: no key result checked in yet."
+            + (f" Showing the {shown_rows} of {all_rows} rows with the most key results; pick a unit in the "
+               "sidebar to see the rest." if shown_rows < all_rows else "")
+        )
+    mix = tr.status_mix(trends.kr_weekly)
+    if not mix.empty and trends.checkin_count:
+        st.subheader("Key results by status, week by week")
+        st.altair_chart(
+            tc.status_mix(mix, trends.weeks, "Status of the key results at each week's end"), width="stretch"
+        )
+        st.caption("Stale: no check-in within its cadence plus the grace period on that day, or none yet.")
