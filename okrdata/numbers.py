@@ -243,21 +243,35 @@ def divergence(history: Sequence[tuple[float, float]]) -> str | None:
 # loop per key result, so a page costs the same whether the company has 40 key results or 4,000.
 
 
-def progress_array(kr_type, baseline, target, value) -> np.ndarray:
-    """:func:`kr_progress` over arrays; a missing value (NaN) gives 0."""
-    t = np.asarray(kr_type, dtype=object)
-    b = np.asarray(baseline, dtype=float)
-    g = np.asarray(target, dtype=float)
-    v = np.asarray(value, dtype=float)
+def progress_array(kr_type: Sequence[str], baseline: Sequence, target: Sequence, value: Sequence) -> np.ndarray:
+    """:func:`kr_progress` over arrays at once (None/NaN value: progress 0); unknown types raise."""
+    kind = np.asarray(kr_type, dtype=object)
+    b = _floats(baseline)
+    t = _floats(target)
+    v = _floats(value)
+    unknown = ~np.isin(kind, ["increase", "decrease", "stay_above", "stay_below", "milestone"])
+    if unknown.any():
+        raise ValueError(f"unknown key result type {kind[unknown][0]!r}")
+    out = np.zeros(len(kind), dtype=float)
+    has = ~np.isnan(v)
+    span = t - b
+    linear = np.isin(kind, ["increase", "decrease"]) & has & ~np.isnan(b) & ~np.isnan(t) & (span != 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        fraction = (v - b) / (g - b)
-    linear = (t == "increase") | (t == "decrease")
-    out = np.where(linear & np.isfinite(fraction), np.clip(fraction, 0.0, 1.0), 0.0)
-    with np.errstate(invalid="ignore"):
-        out = np.where((t == "stay_above") & (v >= g), 1.0, out)
-        out = np.where((t == "stay_below") & (v <= g), 1.0, out)
-    out = np.where((t == "milestone") & ~np.isnan(v), np.clip(np.nan_to_num(v), 0.0, 1.0), out)
+        out[linear] = np.clip((v[linear] - b[linear]) / span[linear], 0.0, 1.0)
+    above = (kind == "stay_above") & has & ~np.isnan(t)
+    out[above] = (v[above] >= t[above]).astype(float)
+    below = (kind == "stay_below") & has & ~np.isnan(t)
+    out[below] = (v[below] <= t[below]).astype(float)
+    milestone = (kind == "milestone") & has
+    out[milestone] = np.clip(v[milestone], 0.0, 1.0)
     return out
+
+
+def _floats(values) -> np.ndarray:
+    """Floats from any sequence; None and anything not a number become NaN."""
+    import pandas as pd
+
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
 
 
 def status_array(confidence, days_since_checkin, cadence_days, grace_days: int = GRACE_DAYS) -> np.ndarray:

@@ -29,7 +29,7 @@ Everything works from the frames of *one* cycle (:func:`okrdata.queries.key_resu
 bounded by the cycle and not by years of history, and it is vectorised: ``merge_asof`` carries
 check-ins forward and ``groupby`` rolls them up, so 4,000 key results × 13 weeks take well
 under a second. Status calls :func:`okrdata.numbers.kr_status` once per distinct (confidence,
-days-since, cadence) triple and maps it back; progress uses :func:`progress_array`, the rule of
+days-since, cadence) triple and maps it back; progress uses :func:`okrdata.numbers.progress_array`, the rule of
 :func:`okrdata.numbers.kr_progress` over whole columns, which the tests hold equal to it.
 """
 
@@ -161,34 +161,6 @@ def _statuses(confidence: pd.Series, since: pd.Series, cadence: pd.Series) -> np
     return np.array(found, dtype=object)[row_of]
 
 
-def progress_array(kr_type: Sequence[str], baseline: Sequence, target: Sequence, value: Sequence) -> np.ndarray:
-    """:func:`okrdata.numbers.kr_progress` over arrays at once (None/NaN value: progress 0).
-
-    The same rule, vectorised because a cycle can hold tens of thousands of check-ins; the unit
-    tests check it against :func:`~okrdata.numbers.kr_progress` case by case.
-    """
-    kind = np.asarray(kr_type, dtype=object)
-    b = pd.to_numeric(pd.Series(baseline, dtype=object), errors="coerce").to_numpy(dtype=float)
-    t = pd.to_numeric(pd.Series(target, dtype=object), errors="coerce").to_numpy(dtype=float)
-    v = pd.to_numeric(pd.Series(value, dtype=object), errors="coerce").to_numpy(dtype=float)
-    unknown = ~np.isin(kind, ["increase", "decrease", "stay_above", "stay_below", "milestone"])
-    if unknown.any():
-        raise ValueError(f"unknown key result type {kind[unknown][0]!r}")
-    out = np.zeros(len(kind), dtype=float)
-    has = ~np.isnan(v)
-    span = t - b
-    linear = np.isin(kind, ["increase", "decrease"]) & has & ~np.isnan(b) & ~np.isnan(t) & (span != 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out[linear] = np.clip((v[linear] - b[linear]) / span[linear], 0.0, 1.0)
-    above = (kind == "stay_above") & has & ~np.isnan(t)
-    out[above] = (v[above] >= t[above]).astype(float)
-    below = (kind == "stay_below") & has & ~np.isnan(t)
-    out[below] = (v[below] <= t[below]).astype(float)
-    milestone = (kind == "milestone") & has
-    out[milestone] = np.clip(v[milestone], 0.0, 1.0)
-    return out
-
-
 def kr_weeks(
     krs: pd.DataFrame, history: pd.DataFrame, cycle: dict, today: dt.date | None = None
 ) -> pd.DataFrame:
@@ -223,7 +195,7 @@ def kr_weeks(
     )
     kinds = krs.set_index(krs["kr_id"].astype("int64"))[["kr_type", "baseline", "target"]]
     kinds = kinds.loc[right["kr_id"].to_numpy()]
-    right["progress_at"] = progress_array(
+    right["progress_at"] = n.progress_array(
         kinds["kr_type"].to_numpy(dtype=object), kinds["baseline"].to_numpy(), kinds["target"].to_numpy(),
         right["value"].to_numpy(),
     )

@@ -397,14 +397,14 @@ CASES = [
 
 def test_progress_array_is_the_rule_of_numbers_kr_progress():
     kinds, baselines, targets, values = zip(*CASES)
-    got = tr.progress_array(kinds, baselines, targets, values)
+    got = n.progress_array(kinds, baselines, targets, values)
     want = [n.kr_progress(k, b, t, v) for k, b, t, v in CASES]
     assert np.allclose(got, want), list(zip(CASES, got, want))
 
 
 def test_progress_array_refuses_an_unknown_type():
     with pytest.raises(ValueError, match="unknown key result type"):
-        tr.progress_array(["grow"], [0], [1], [0.5])
+        n.progress_array(["grow"], [0], [1], [0.5])
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 
@@ -421,6 +421,6 @@ finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 )
 def test_progress_array_matches_kr_progress_on_any_input(cases):
     kinds, baselines, targets, values = zip(*cases)
-    got = tr.progress_array(kinds, baselines, targets, values)
+    got = n.progress_array(kinds, baselines, targets, values)
     want = [n.kr_progress(*c) for c in cases]
     assert np.allclose(got, want)
