@@ -85,8 +85,13 @@ class Server:
             self.proc.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser():
+    """Chromium driven by Playwright's sync API, for one test module.
+
+    Module scope, not session: while a sync Playwright is open it owns the thread's event loop,
+    and other tests (the single sign-on one) start a Playwright of their own.
+    """
     ensure_chromium()
     from playwright.sync_api import sync_playwright
 
