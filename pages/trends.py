@@ -241,7 +241,7 @@ if objs.empty:
     _write_url("unit")
     st.stop()
 
-trends = tr.build(cycle, krs, objs, data.checkin_history(scope.cycle_id, scope.unit_id))
+trends = data.trends(scope.cycle_id, scope.unit_id)
 if trends.weeks.empty:
     st.info(
         f"{cycle['name']} starts on {badges.day(cycle['start_date'])}; its first week's figures appear then. "

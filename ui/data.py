@@ -22,6 +22,7 @@ import streamlit as st
 import sqlite_utils
 
 from okrdata import quality
+from okrdata import trends as trends_module
 from okrdata import queries as q
 from okrdata.db import connect, db_path
 from okrdata.schema import migrate, schema_version
@@ -165,6 +166,16 @@ def _unit_progress(db_file: str, db_stamp: Stamp, today: dt.date, cycle_id: int)
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
+def _trends(db_file: str, db_stamp: Stamp, today: dt.date, cycle_id: int, unit_id: int | None):
+    krs = _key_results(db_file, db_stamp, today, cycle_id, unit_id)
+    objs = _objectives(db_file, db_stamp, today, cycle_id, unit_id)
+    with opened(db_file) as db:
+        cyc = q.cycle(db, cycle_id)
+        history = q.checkin_history(db, cycle_id, unit_id)
+    return trends_module.build(cyc, krs, objs, history, today)
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
 def _cycle_summary(db_file: str, db_stamp: Stamp, today: dt.date, cycle_id: int, unit_id: int | None) -> dict:
     krs = _key_results(db_file, db_stamp, today, cycle_id, unit_id)
     objs = _objectives(db_file, db_stamp, today, cycle_id, unit_id)
@@ -270,6 +281,11 @@ def unit_progress(cycle_id: int) -> pd.DataFrame:
 def cycle_summary(cycle_id: int, unit_id: int | None = None) -> dict:
     """The headline figures of a cycle for a unit's branch (:func:`okrdata.queries.cycle_summary`)."""
     return _cycle_summary(*_key(), _today(), int(cycle_id), unit_id)
+
+
+def trends(cycle_id: int, unit_id: int | None = None):
+    """Every weekly figure of a cycle for a unit's branch (:func:`okrdata.trends.build`)."""
+    return _trends(*_key(), _today(), int(cycle_id), unit_id)
 
 
 def checkin_history(cycle_id: int, unit_id: int | None = None, kr_ids: Sequence[int] | None = None) -> pd.DataFrame:
