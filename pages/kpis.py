@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import kpis as K
-from ui import badges, data, kpi_charts, sidebar
+from ui import badges, charts, data, kpi_charts, sidebar
 
 # (Comments, not docstrings: Streamlit's "magic" would draw a bare string on the page.)
 WINDOW_KEY = "kpi_window_months"
@@ -185,7 +185,7 @@ def show_kpi(kpi: dict, points: pd.DataFrame, note: str = "") -> None:
     if note:
         st.caption(note)
     if len(points):
-        st.altair_chart(kpi_charts.kpi_chart(kpi, points, since, today, scope.cycle), width="stretch")
+        charts.show_in(st, kpi_charts.kpi_chart(kpi, points, since, today, scope.cycle), width="stretch")
     else:
         st.caption(f"No readings in the last {months} months.")
 

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import trends as tr
-from ui import badges, data, sidebar, tables
+from ui import badges, charts, data, sidebar, tables
 from ui import trend_charts as tc
 
 MODE_KEY = "trends_mode"
@@ -41,7 +41,8 @@ def _param(name: str) -> str | None:
 
 def _as_id(raw: str | None) -> int | None:
     text = "" if raw is None else raw.strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
+    ok = text.isascii() and text.isdigit() and len(text) <= 18  # "²" and 5,000 digits would make int() raise
+    return int(text) if ok and int(text) > 0 else None
 
 
 def _choose(kr_ids: list[int], objective_ids: list[int], where: str) -> list[str]:
@@ -62,7 +63,7 @@ def _choose(kr_ids: list[int], objective_ids: list[int], where: str) -> list[str
                 saved["kr"] = wanted
             else:
                 warnings.append(
-                    f"The link asks for key result `{raw_kr[:40]}`, which does not exist in {where}; "
+                    f"The link asks for key result “{badges.escape(raw_kr[:40])}”, which does not exist in {where}; "
                     + ("showing the first key result instead." if kr_ids else "showing the unit instead.")
                 )
                 saved["kr"] = None
@@ -73,7 +74,7 @@ def _choose(kr_ids: list[int], objective_ids: list[int], where: str) -> list[str
                 saved["objective"] = wanted
             else:
                 warnings.append(
-                    f"The link asks for objective `{raw_objective[:40]}`, which does not exist in {where}; "
+                    f"The link asks for objective “{badges.escape(raw_objective[:40])}”, which does not exist in {where}; "
                     + ("showing the first objective instead." if objective_ids else "showing the unit instead.")
                 )
                 saved["objective"] = None
@@ -190,9 +191,9 @@ def _aggregate(series: pd.DataFrame, projected: float | None, used: bool, whose:
     _forecast_metric(cols[4], projected, used)
     forecast = tr.forecast_line(series, projected if used else None, cycle)
     left, right = st.columns(2)
-    left.altair_chart(tc.progress(series, trends.expected, forecast, cycle, PROGRESS_TITLE), width="stretch")
+    charts.show_in(left, tc.progress(series, trends.expected, forecast, cycle, PROGRESS_TITLE), width="stretch")
     if series["confidence"].notna().any():
-        right.altair_chart(tc.confidence(series, cycle, conf_title), width="stretch")
+        charts.show_in(right, tc.confidence(series, cycle, conf_title), width="stretch")
     elif trends.checkin_count:
         right.info(f"None of {whose} key results has a check-in yet: no confidence to draw.",
                    icon=":material/edit_note:")
@@ -285,7 +286,7 @@ if mode == "kr":
     label = "" if pd.isna(row["unit_label"]) else str(row["unit_label"])
     series = trends.kr(chosen_kr)
     last = series.iloc[-1]
-    st.subheader(str(row["title"]))
+    st.subheader(badges.escape(row["title"]))
     st.caption(
         f"{badges.escape(row['objective_title'])} · {badges.escape(row['unit_name'])} · "
         f"owner {'none' if pd.isna(row['owner_name']) else badges.escape(row['owner_name'])} · "
@@ -318,10 +319,10 @@ if mode == "kr":
         _link("pages/checkin.py", "Open Check-in", ":material/edit_note:")
     forecast = tr.forecast_line(series, projected, cycle)
     left, right = st.columns(2)
-    left.altair_chart(tc.progress(series, trends.expected, forecast, cycle, PROGRESS_TITLE, unit_label=label),
+    charts.show_in(left, tc.progress(series, trends.expected, forecast, cycle, PROGRESS_TITLE, unit_label=label),
                       width="stretch")
     if series["confidence"].notna().any():
-        right.altair_chart(tc.confidence(series, cycle, "Confidence, week by week", unit_label=label), width="stretch")
+        charts.show_in(right, tc.confidence(series, cycle, "Confidence, week by week", unit_label=label), width="stretch")
     st.caption(
         SERIES_NOTE + " Hover a point for its check-in's date, value and note."
         + ("" if not forecast.empty or trends.over else " A forecast appears after three check-ins on different days.")
@@ -355,7 +356,7 @@ elif mode == "objective":
     )
     _write_url("objective", objective_id=chosen_objective)
     row = objs[objs["objective_id"] == chosen_objective].iloc[0]
-    st.subheader(str(row["title"]))
+    st.subheader(badges.escape(row["title"]))
     st.caption(
         f"{badges.escape(row['unit_name'])} · {row['kind']} · {_count(int(row['kr_count']), 'key result')} · "
         "progress is the weighted mean of its key results; confidence their mean."
@@ -390,7 +391,7 @@ else:
         by_objective = bool((rows["row_kind"] == "objective").all())
         what = "objective" if by_objective else "unit"
         st.subheader(f"Confidence by {what}, week by week")
-        st.altair_chart(
+        charts.show_in(st, 
             tc.heatmap(cells, trends.weeks, f"Mean confidence of each {what}'s key results", row_title=what.title()),
             width="stretch",
         )
@@ -408,7 +409,7 @@ else:
     mix = tr.status_mix(trends.kr_weekly)
     if not mix.empty and trends.checkin_count:
         st.subheader("Key results by status, week by week")
-        st.altair_chart(
+        charts.show_in(st, 
             tc.status_mix(mix, trends.weeks, "Status of the key results at each week's end"), width="stretch"
         )
         st.caption("Stale: no check-in within its cadence plus the grace period on that day, or none yet.")

@@ -13,13 +13,18 @@ import streamlit as st
 from ui import badges
 
 
-def show(chart: alt.TopLevelMixin, **kwargs) -> None:
-    """Draw an Altair chart at the container's width.
+def show_in(where, chart: alt.TopLevelMixin, width="stretch", **kwargs) -> None:
+    """Draw an Altair chart in ``where`` (``st``, a column or a container).
 
     The spec is produced without Altair's JSON-schema validation, which costs more than the
-    rest of a page on every rerun; the builders here are pinned by tests instead.
+    rest of a page on every rerun; the chart builders are pinned by tests instead.
     """
-    st.vega_lite_chart(chart.to_dict(validate=False), width="stretch", **kwargs)
+    where.vega_lite_chart(chart.to_dict(validate=False), width=width, **kwargs)
+
+
+def show(chart: alt.TopLevelMixin, **kwargs) -> None:
+    """Draw an Altair chart on the page at full width (see :func:`show_in`)."""
+    show_in(st, chart, **kwargs)
 
 
 def unit_progress(df: pd.DataFrame) -> alt.Chart:

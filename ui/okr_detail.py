@@ -23,7 +23,7 @@ import streamlit as st
 from okrdata import numbers as n
 from okrdata import search
 from okrdata.queries import KR_COLUMNS
-from ui import badges, data, tables
+from ui import badges, charts, data, tables
 from ui.sidebar import Scope
 
 PAGE = "pages/okrs.py"
@@ -343,7 +343,7 @@ def _alignment_section(obj: dict, objs: pd.DataFrame, scope: Scope) -> None:
                      icon=badges.icon(status) if status else ":material/flag:",
                      query_params=link_params(r["objective_id"], r["cycle_id"], scope),
                      help=(badges.label(status) if status else "")
-                     + (f" · through “{r['parent_kr_title']}”" if r.get("parent_kr_title") else ""))
+                     + (f" · through “{escape_markdown(r['parent_kr_title'])}”" if r.get("parent_kr_title") else ""))
 
 
 def _kr_caption(kr: dict) -> str:
@@ -453,7 +453,7 @@ def draw_detail(obj: dict, scope: Scope) -> None:
             with chart_col:
                 kr_history = history[history["kr_id"] == kr["kr_id"]] if not history.empty else pd.DataFrame(
                     columns=["checkin_date", "value", "confidence", "author_name", "note"])
-                st.altair_chart(kr_chart(kr, kr_history, guides, obj["cycle_start"], obj["cycle_end"], today),
+                charts.show_in(st, kr_chart(kr, kr_history, guides, obj["cycle_start"], obj["cycle_end"], today),
                                 width="stretch")
             with notes_col:
                 if notes.empty:
