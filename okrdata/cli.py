@@ -234,6 +234,9 @@ cli.add_command(export)
 cli.add_command(backup)
 cli.add_command(checkin)
 
+from okrdata.cli_report import report_command  # noqa: E402
+cli.add_command(report_command)
+
 
 if __name__ == "__main__":
     cli()

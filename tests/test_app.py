@@ -31,6 +31,7 @@ PAGES = [
     "pages/checkin.py",
     "pages/manage.py",
     "pages/review.py",
+    "pages/summary.py",
 ]
 TITLES = {
     "pages/overview.py": "Overview",
@@ -41,6 +42,7 @@ TITLES = {
     "pages/checkin.py": "Check-in",
     "pages/manage.py": "Manage",
     "pages/review.py": "Review",
+    "pages/summary.py": "Executive summary",
 }
 
 

@@ -1,0 +1,161 @@
+"""Executive summary: one cycle and one unit's branch, to hand on to an executive committee.
+
+Headline progress against the expected pace and the days left, each objective with its status
+and score (closed cycle) or forecast (active cycle), the top risks, learnings from the check-in
+notes (and the reflections written at close), and KPI health; downloadable as one
+self-contained HTML file and as a PDF. Everything shown and downloaded is one
+:class:`okrdata.report.Report`, built by :func:`okrdata.report.from_frames` from the cached
+readers of :mod:`ui.data`; the files are made only when a download button is pressed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from okrdata import report, report_pdf
+from okrdata.kpis import BREACHED, HEALTHY, NO_DATA, WARNING
+from ui import badges, charts, data, kpi_charts, sidebar
+from ui.okr_detail import escape_markdown
+
+scope = sidebar.current()
+st.title("Executive summary")
+
+if scope.cycle_id is None:
+    st.info(
+        "There are no cycles yet. Run `okr demo` to load the demo organisation, or create a cycle in Manage.",
+        icon=":material/event_busy:",
+    )
+    st.stop()
+
+sidebar.scope_caption(scope)
+headline = data.cycle_summary(scope.cycle_id, scope.unit_id)
+summary = report.from_frames(
+    cycle=headline["cycle"],
+    headline=headline,
+    objectives=data.objectives(scope.cycle_id, scope.unit_id),
+    key_results=data.key_results(scope.cycle_id, scope.unit_id),
+    history=data.checkin_history(scope.cycle_id, scope.unit_id),
+    kpis=data.kpis(scope.unit_id),
+    units=data.units(),
+    company=scope.company_name,
+    unit_id=scope.unit_id,
+    unit_name=scope.unit_name,
+    today=dt.date.today(),
+    demo=data.is_demo(),
+)
+
+# --- the downloads ------------------------------------------------------------------------
+# The files are made when a button is pressed (a callable as ``data``), not on every rerun.
+st.write(
+    "One page per cycle and unit to hand on: pick them in the sidebar, then download it as a "
+    "self-contained web page (opens in any browser, prints on A4) or as a PDF."
+)
+left, right, _ = st.columns([1, 1, 2])
+left.download_button(
+    "Download HTML",
+    data=lambda: report.to_html(summary).encode("utf-8"),
+    file_name=summary.file_name("html"),
+    mime="text/html",
+    icon=":material/download:",
+    on_click="ignore",
+    key="summary_html",
+    width="stretch",
+)
+right.download_button(
+    "Download PDF",
+    data=lambda: report_pdf.to_pdf(summary),
+    file_name=summary.file_name("pdf"),
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    on_click="ignore",
+    key="summary_pdf",
+    width="stretch",
+)
+
+# --- headline -----------------------------------------------------------------------------
+st.header(f"{escape_markdown(summary.scope)}: {escape_markdown(summary.cycle['name'])}", anchor=False)
+st.caption(
+    f"{summary.period} · {escape_markdown(summary.scope_note)} · prepared {report.day(summary.today)} · "
+    f"figures as of {report.day(headline['as_of'])}"
+)
+st.markdown(f"**{escape_markdown(report.headline_sentence(summary))}**")
+figures = report.headline_figures(summary)
+for row in (figures[:3], figures[3:]):
+    for col, (label, value, note) in zip(st.columns(3), row):
+        col.metric(label, value, help=note, border=True)
+st.caption(
+    f"Objectives: {report.status_line(headline['objective_status_counts'])}. "
+    f"Key results: {report.status_line(headline['status_counts'])}."
+)
+
+chart_set = report.charts(summary)
+if "objectives" in chart_set:
+    charts.show(chart_set["objectives"])
+small = [name for name in ("statuses", "kpis") if name in chart_set]
+if small:
+    for col, name in zip(st.columns(2), small):
+        with col:
+            charts.show(chart_set[name])
+
+# --- objectives ---------------------------------------------------------------------------
+st.subheader("Objectives", anchor=False)
+if summary.objectives.empty:
+    st.info(
+        f"{escape_markdown(summary.scope)} has no objectives in {escape_markdown(summary.cycle['name'])}. "
+        "Pick another unit or cycle in the sidebar.",
+        icon=":material/inbox:",
+    )
+else:
+    table = report.objectives_table(summary)
+    table["Status"] = [badges.cell(s) for s in summary.objectives["status"]]
+    st.dataframe(table, hide_index=True, width="stretch", key="summary_objectives")
+    st.caption(report.outcome_explanation(summary))
+    for note in summary.notes:
+        st.caption(note)
+
+# --- risks --------------------------------------------------------------------------------
+st.subheader("Top risks", anchor=False)
+st.caption(report.risk_summary(summary))
+if not summary.risks.empty:
+    table = report.risks_table(summary)
+    table["Status"] = [badges.cell(s) for s in summary.risks["status"]]
+    st.dataframe(table, hide_index=True, width="stretch", key="summary_risks")
+
+# --- learnings ----------------------------------------------------------------------------
+st.subheader("Learnings", anchor=False)
+if not summary.reflections.empty:
+    st.markdown("**Reflections at close**")
+    for r in summary.reflections.to_dict("records"):
+        st.markdown(
+            f"**{escape_markdown(r['objective_title'])}** · {escape_markdown(r['unit_name'])}  \n"
+            f"{escape_markdown(r['reflection'])}"
+        )
+    st.markdown("**From the check-in notes**")
+if summary.learnings.empty:
+    st.caption("No check-in notes in this scope say more than a few words yet.")
+else:
+    st.caption(report.LEARNINGS_RULE)
+    for r in summary.learnings.to_dict("records"):
+        tag = ":blue-badge[Obstacle or learning]" if r["kind"] == "learning" else ":gray-badge[Latest note]"
+        with st.container(border=True):
+            st.markdown(f"{tag} **{escape_markdown(r['objective_title'])}**")
+            st.markdown(f"“{escape_markdown(r['note'])}”")
+            by = f" · {escape_markdown(r['author_name'])}" if r["author_name"] else ""
+            st.caption(f"{escape_markdown(r['kr_title'])} · {report.day(r['checkin_date'])}{by}")
+
+# --- KPI health ---------------------------------------------------------------------------
+st.subheader("KPI health", anchor=False)
+st.caption(report.kpi_summary(summary))
+counts = summary.kpi_counts
+if counts["kpis"]:
+    cols = st.columns(5)
+    for col, state in zip(cols, (HEALTHY, WARNING, BREACHED, NO_DATA)):
+        col.metric(kpi_charts.health_label(state), str(counts[state]), border=True)
+    cols[4].metric("Overdue", str(counts["overdue"]), help="No reading within the KPI's frequency plus the grace period.",
+                   border=True)
+if not summary.kpis.empty:
+    st.dataframe(report.kpis_table(summary), hide_index=True, width="stretch", key="summary_kpis")
+
+st.caption(f"**How to read this summary.** {report.HOW_TO_READ}")
