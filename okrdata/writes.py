@@ -1235,6 +1235,99 @@ def carry_over(
     return {"objectives": new_objs, "key_results": new_krs, "done_key_results": done}
 
 
+# --- the end of a cycle: scores and closing ----------------------------------------------
+
+
+def score_objective(
+    db: sqlite_utils.Database,
+    objective_id: int,
+    score: Any,
+    reason: Any = "",
+    reflection: Any = "",
+    *,
+    person: dict | None = None,
+    today: dt.date | None = None,
+) -> dict:
+    """Record an objective's score (0.0–1.0), the reason for it and the reflection on the cycle.
+
+    The score is proposed from the objective's final progress
+    (:func:`okrdata.review.proposed_score`); a score more than 0.05 away from the proposal needs
+    a ``reason``. Refused when the objective is archived, when its cycle is closed (read only)
+    or not at its end yet (:func:`okrdata.review.scoring_refusal`), or when ``person`` may not
+    change its unit. A score equal to the proposal keeps any reason given. Returns
+    ``{"objective_id", "score", "proposal"}``.
+    """
+    from okrdata import review
+
+    obj = _row(db, "objectives", objective_id, "objective")
+    if obj["state"] != "active":
+        raise ValidationError("objective", "is archived; restore it before scoring it.", obj["title"])
+    cycle = _open_cycle(db, obj["cycle_id"])
+    refusal = review.scoring_refusal(cycle, today)
+    if refusal:
+        raise ValidationError("cycle", refusal, obj["title"])
+    _check_unit(db, person, obj["unit_id"])
+    value = v.number("score", score)
+    if not 0.0 <= value <= 1.0:
+        raise ValidationError("score", f"must be between 0.0 and 1.0, not {value:g}.", obj["title"])
+    clean_reason = v.text("reason", reason, required=False, max_length=v.MAX_TEXT)
+    clean_reflection = v.text("reflection", reflection, required=False, max_length=v.MAX_TEXT)
+    sheet = review.proposals(db, cycle["id"], today, unit_id=obj["unit_id"])
+    row = sheet[sheet["objective_id"] == obj["id"]]
+    proposal = float(row["proposal"].iloc[0]) if len(row) else 0.0
+    if review.needs_reason(value, proposal) and not clean_reason:
+        raise ValidationError(
+            "reason",
+            f"is required: {value:.2f} differs from the proposed {proposal:.2f} (the final progress) by more than "
+            f"{review.REASON_TOLERANCE:g}; say why.",
+            obj["title"],
+        )
+    if clean_reason == review.PROPOSED_AT_CLOSE:
+        clean_reason = ""  # that sentence marks a score nobody reviewed; a lead's score is reviewed
+    with transaction(db):
+        # Checked again under the write lock: an admin may have closed the cycle meanwhile.
+        _open_cycle(db, cycle["id"])
+        db["objectives"].update(
+            obj["id"],
+            {"score": round(value, 4), "score_reason": clean_reason or None, "reflection": clean_reflection or None},
+        )
+    return {"objective_id": obj["id"], "score": round(value, 4), "proposal": proposal}
+
+
+def close_cycle(
+    db: sqlite_utils.Database, cycle_id: int, *, person: dict | None = None, today: dt.date | None = None
+) -> dict:
+    """Close a cycle at its end, all or nothing; only an admin may.
+
+    Every active objective no lead scored gets its proposed score (its final progress) with the
+    reason :data:`okrdata.review.PROPOSED_AT_CLOSE`, so the record shows it was proposed, not
+    reviewed (a proposal from an earlier close, before the cycle was reopened, is renewed); then
+    the cycle becomes closed and its OKRs read only. Refused for a cycle already closed or still
+    in planning before its end. Returns ``{"cycle", "scored", "proposed"}``:
+    the cycle's name and how many objectives had a lead's score and how many got the proposal.
+    """
+    from okrdata import review
+
+    _check_admin(db, person)
+    cycle = _open_cycle(db, cycle_id)
+    refusal = review.scoring_refusal(cycle, today)
+    if refusal:
+        raise ValidationError("cycle", refusal)
+    with transaction(db):
+        # Read under the write lock, so a lead's score saved a moment ago is kept, never replaced.
+        # A proposal left by an earlier close (the cycle was reopened since) is proposed afresh.
+        sheet = review.proposals(db, cycle["id"], today)
+        unscored = sheet[sheet["recorded"].isna() | sheet["score_reason"].eq(review.PROPOSED_AT_CLOSE)]
+        for objective_id, proposal in zip(unscored["objective_id"], unscored["proposal"]):
+            db.execute(
+                "UPDATE objectives SET score = ?, score_reason = ? "
+                "WHERE id = ? AND (score IS NULL OR score_reason = ?)",
+                [float(proposal), review.PROPOSED_AT_CLOSE, int(objective_id), review.PROPOSED_AT_CLOSE],
+            )
+        db["cycles"].update(cycle["id"], {"state": "closed"})
+    return {"cycle": cycle["name"], "scored": int(len(sheet) - len(unscored)), "proposed": int(len(unscored))}
+
+
 # --- settings ----------------------------------------------------------------------------
 
 

@@ -1,53 +1,524 @@
-"""Review: end-of-cycle scoring and reflections, and a one-page executive summary.
+"""Review: end-of-cycle scores and reflections, closing the cycle, and calibration over past cycles.
 
-For now the objectives of the chosen cycle with their scores once it is closed (or their
-progress while it runs); scoring, reflections and the summary come next.
+For the cycle chosen in the sidebar (and the unit's branch):
+
+* **closed**: every objective's score against what its kind expects (committed 1.0,
+  aspirational about 0.7), the reason for any adjustment and the reflection, read only;
+* **active or past its end**: the proposed scores (final progress) for everyone to read, and for
+  a signed-in lead a form per objective of the units they may change: the score (adjustable;
+  a change of more than 0.05 needs a reason) and the reflection, saved through
+  :func:`okrdata.writes.score_objective`;
+* an admin's **Close cycle** button, with a confirmation, which fills in the proposed score of
+  every objective nobody scored (marked as proposed) and makes the cycle read only
+  (:func:`okrdata.writes.close_cycle`).
+
+Below, **Calibration** across the last closed cycles, per unit: average score, share met, the
+Brier score of the last confidence against the outcome, and flags for persistent sandbagging
+or over-reach; with a chart of scores by cycle and one of confidence against outcome. Every
+figure comes from :mod:`okrdata.review`.
 """
 
 from __future__ import annotations
 
+import math
+
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from okrdata.numbers import score_colour
-from ui import badges, data, sidebar
+from okrdata import auth as core_auth
+from okrdata import review, writes
+from ui import auth, badges, charts, data, forms, sidebar
 
 SCORE_DOTS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
+CLOSE_FORM = "rv_close"
+CONFIRM_KEY = "rv_close_confirm"
+MAX_REFLECTIONS = 30  # above this many, the reflections stay in the table (pick a unit to read them)
+MAX_CHART_UNITS = 12
+
+
+def score_key(objective_id: int) -> str:
+    return f"rv_score_{objective_id}"
+
+
+def reason_key(objective_id: int) -> str:
+    return f"rv_reason_{objective_id}"
+
+
+def reflection_key(objective_id: int) -> str:
+    return f"rv_reflection_{objective_id}"
+
+
+def form_id(objective_id: int) -> str:
+    return f"rv_form_{objective_id}"
+
+
+def score_cell(score: float, colour: str, band: str) -> str:
+    """A score for a table cell, colour with words: ``"🟢 0.92 · Met"``."""
+    return f"{SCORE_DOTS[colour]} {score:.2f} · {band}"
+
+
+def signed(x: float) -> str:
+    """A difference of scores with its sign: ``"+0.05"``, ``"−0.30"``."""
+    if round(x, 2) == 0:
+        return "±0.00"
+    return f"{'+' if x > 0 else badges.MINUS}{abs(x):.2f}"
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _calibration(db_file: str, db_stamp: data.Stamp, unit_id: int | None, limit: int) -> dict:
+    """The calibration tables of :mod:`okrdata.review` for a unit's branch, keyed by the database stamp."""
+    with data.opened(db_file) as db:
+        history = review.load_history(db, unit_id, limit)
+    per_cycle = review.by_unit_cycle(history)
+    return {
+        "cycles": history.cycles,
+        "units": review.by_unit(history, per_cycle),
+        "unit_cycles": per_cycle,
+        "reliability": review.reliability(history),
+        "brier": review.brier(history),
+    }
+
+
+def calibration(unit_id: int | None) -> dict:
+    db_file = data.path()
+    return _calibration(db_file, data.stamp(db_file), unit_id, review.HISTORY_CYCLES)
+
+
+# --- the page ---------------------------------------------------------------------------------
 
 scope = sidebar.current()
 st.title("Review")
 st.write(
-    "At the end of a cycle each objective is scored from 0.0 to 1.0 with a reflection, and "
-    "the learning is carried into the next cycle."
+    "At the end of a cycle each objective is scored from 0.0 to 1.0 with a reflection on what was "
+    "learned and what carries over; an admin then closes the cycle. Past cycles show how well "
+    "each unit plans and forecasts."
 )
 if scope.cycle_id is None:
     st.info("There are no cycles yet. Run `okr demo` or create a cycle in Manage.", icon=":material/event_busy:")
     st.stop()
 sidebar.scope_caption(scope)
 
-objs = data.objectives(scope.cycle_id, scope.unit_id)
-if objs.empty:
-    st.info("No objectives in this cycle for this unit.", icon=":material/inbox:")
+person = auth.current_person()
+cycle = scope.cycle
+cycle_name = badges.escape(cycle["name"])
+closed = cycle["state"] == "closed"
+refusal = review.scoring_refusal(cycle)
+sheet = review.scoring_sheet(data.objectives(scope.cycle_id, scope.unit_id), closed)
+forms.flash(CLOSE_FORM)  # "Closed 2026 Q4 …" shows here, once, after the cycle changed state
+
+
+def score_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The scoring sheet as a display table: score with its band, against kind, reasons, reflections."""
+    return pd.DataFrame(
+        {
+            "Score": [score_cell(s, c, b) for s, c, b in zip(rows["score"], rows["colour"], rows["band"])],
+            "Against kind": [
+                f"{v} ({signed(g)})" for v, g in zip(rows["versus"], rows["gap"])
+            ],
+            "Objective": rows["title"].astype(str),
+            "Unit": rows["unit_name"].astype(str),
+            "Kind": [f"{str(k).capitalize()} · expects {e:.1f}" for k, e in zip(rows["kind"], rows["expected"])],
+            "Progress": rows["progress"].astype(float) * 100,
+            "Proposed": rows["proposal"].astype(float),
+            "Review": rows["review"].map(review.REVIEW_LABELS),
+            "Reason": rows["reason"].astype(str),
+            "Reflection": rows["reflection"].astype(str),
+        }
+    )
+
+
+def show_score_table(rows: pd.DataFrame) -> None:
+    st.dataframe(
+        score_table(rows),
+        hide_index=True,
+        width="stretch",
+        key="rv_scores",
+        column_config={
+            "Progress": st.column_config.ProgressColumn("Final progress", min_value=0.0, max_value=100.0,
+                                                        format="%.0f%%"),
+            "Proposed": st.column_config.NumberColumn("Proposed", format="%.2f",
+                                                      help="The proposed score: the objective's final progress."),
+            "Against kind": st.column_config.TextColumn(
+                "Against kind", help="Committed objectives are expected at 1.0, aspirational ones around 0.7 "
+                f"(within {review.EXPECTATION_TOLERANCE:g})."
+            ),
+        },
+    )
+    st.caption(
+        "Score bands: 🔴 Missed below 0.4 · 🟡 Partly met 0.4 to below 0.7 · 🟢 Met from 0.7. "
+        "Committed objectives are expected at 1.0; aspirational ones around 0.7."
+    )
+
+
+def show_reflections(rows: pd.DataFrame) -> None:
+    """Each objective's reason and reflection, as text."""
+    written = rows[(rows["reflection"] != "") | (rows["reason"] != "")]
+    if written.empty:
+        st.caption("No reflections were written for these objectives.")
+        return
+    if len(written) > MAX_REFLECTIONS:
+        st.caption(
+            f"{len(written)} objectives have reflections: they are in the table above; pick a unit in the "
+            "sidebar to read them one by one."
+        )
+        return
+    for r in written.to_dict("records"):
+        with st.container(border=True):
+            st.markdown(
+                f"**{badges.escape(r['title'])}** · {badges.escape(r['unit_name'])} · "
+                f"{SCORE_DOTS[r['colour']]} {r['score']:.2f} {r['band']} · "
+                f"{review.REVIEW_LABELS[r['review']]}"
+            )
+            if r["reason"]:
+                st.markdown(f"*Why the score differs from the proposal:* {badges.escape(r['reason'])}")
+            if r["reflection"]:
+                st.markdown(badges.escape(r["reflection"]))
+
+
+def save_score(objective_id: int):
+    """The form's write: the score, reason and reflection of one objective."""
+
+    def write(db, who: dict) -> str:
+        result = writes.score_objective(
+            db,
+            objective_id,
+            forms.value(score_key(objective_id)),
+            forms.text(reason_key(objective_id)),
+            forms.text(reflection_key(objective_id)),
+            person=who,
+        )
+        return f"Saved the score {result['score']:.2f} (proposed {result['proposal']:.2f})."
+
+    return write
+
+
+def score_form(row: dict, krs: pd.DataFrame, expand: bool) -> None:
+    """One objective's scoring form, in an expander labelled with its title and state (open when
+    ``expand``, or when its last save was refused)."""
+    oid = int(row["objective_id"])
+    recorded = row["recorded"]
+    forms.prefill(score_key(oid), float(row["proposal"]) if pd.isna(recorded) else float(recorded))
+    forms.prefill(reason_key(oid), row["reason"])
+    forms.prefill(reflection_key(oid), row["reflection"])
+    problems = forms.errors(form_id(oid))
+    label = (
+        f"{SCORE_DOTS[row['colour']]} {badges.escape(row['title'])} · {badges.escape(row['unit_name'])} · "
+        f"{review.REVIEW_LABELS[row['review']]}"
+    )
+    with st.expander(label, expanded=bool(problems) or expand):
+        st.markdown(
+            f"Proposed **{row['proposal']:.2f}**: the final progress of its key results. "
+            f"{str(row['kind']).capitalize()}, so expected at **{row['expected']:.1f}**. "
+            f"An adjustment of more than {review.REASON_TOLERANCE:g} needs a reason."
+        )
+        mine = krs[krs["objective_id"] == oid]
+        if not mine.empty:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Key result": mine["title"].astype(str),
+                        "Progress": mine["progress"].astype(float) * 100,
+                        "Last confidence": mine["confidence"],
+                        "Status": [badges.cell(s) for s in mine["status"]],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                key=f"rv_krs_{oid}",
+                column_config={
+                    "Progress": st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=100.0,
+                                                                format="%.0f%%"),
+                    "Last confidence": st.column_config.NumberColumn("Last confidence", format="%d/10"),
+                },
+            )
+        with st.form(form_id(oid), border=False):
+            st.number_input(
+                "Score (0.0 to 1.0)",
+                key=score_key(oid),
+                step=0.05,
+                format="%.2f",
+                help="Start from the proposal; adjust it when the numbers do not tell the whole story.",
+            )
+            st.text_area(
+                "Reason for the adjustment",
+                key=reason_key(oid),
+                help=f"Required when the score differs from the proposal by more than {review.REASON_TOLERANCE:g}.",
+            )
+            st.text_area(
+                "Reflection",
+                key=reflection_key(oid),
+                placeholder="What we learned, and what we carry over into the next cycle.",
+            )
+            forms.submit_button(
+                "Save score",
+                form_id(oid),
+                save_score(oid),
+                reset=[score_key(oid), reason_key(oid), reflection_key(oid)],
+                type="primary",
+            )
+        forms.feedback(form_id(oid))
+
+
+# --- scores of the chosen cycle ---------------------------------------------------------------
+
+st.subheader(f"Scores · {cycle_name}")
+if sheet.empty:
+    st.info(
+        f"{cycle_name} has no objectives for {badges.escape(scope.unit_name)}. Pick another unit or cycle "
+        "in the sidebar, or add objectives in Manage.",
+        icon=":material/inbox:",
+    )
+else:
+    counts = review.sheet_counts(sheet)
+    cols = st.columns(4)
+    cols[0].metric("Objectives", counts["objectives"])
+    cols[1].metric("Average score", f"{counts['avg_score']:.2f}")
+    cols[2].metric("Met (score ≥ 0.7)", badges.pct(counts["met_share"]))
+    if closed:
+        cols[3].metric("Proposed, not reviewed", counts[review.PROPOSED],
+                       help="Objectives no lead scored: they got their final progress when the cycle closed.")
+    else:
+        cols[3].metric("Scored by a lead", f"{counts[review.SCORED]} of {counts['objectives']}")
+    if closed:
+        st.caption(f"{cycle_name} is closed: its scores and reflections are final and read only.")
+    elif refusal:
+        st.info(f"{badges.escape(refusal)} Meanwhile, what each objective would be proposed today:",
+                icon=":material/event_upcoming:")
+    else:
+        st.caption(
+            "Until a lead scores an objective, its score is the proposal: its final progress so far. "
+            "Once the cycle closes the scores are final."
+        )
+    show_score_table(sheet)
+
+    if closed:
+        st.subheader("Reflections")
+        show_reflections(sheet)
+    elif refusal is None:
+        editable = forms.editable_units(person)
+        mine = sheet[sheet["unit_id"].astype(int).isin(editable)]
+        st.subheader("Score the objectives")
+        if person is None or not editable:
+            forms.signed_in_message(person, "score objectives")
+        elif mine.empty:
+            st.info(
+                "None of these objectives belongs to a unit you may change. Pick your unit in the sidebar.",
+                icon=":material/inbox:",
+            )
+        else:
+            st.caption(
+                f"{len(mine)} objective{'s' if len(mine) != 1 else ''} of the units you may change; "
+                "each is saved on its own."
+            )
+            krs = data.key_results(scope.cycle_id, scope.unit_id)
+            few = len(mine) <= 3
+            for row in mine.to_dict("records"):
+                score_form(row, krs, expand=few and row["review"] == review.NOT_SCORED)
+
+
+# --- closing the cycle --------------------------------------------------------------------------
+
+
+def ask_close(cycle_id: int) -> None:
+    st.session_state[CONFIRM_KEY] = cycle_id
+
+
+def cancel_close() -> None:
+    st.session_state.pop(CONFIRM_KEY, None)
+
+
+def close_write(cycle_id: int):
+    def write(db, who: dict) -> str:
+        result = writes.close_cycle(db, cycle_id, person=who)
+        st.session_state.pop(CONFIRM_KEY, None)
+        proposed = result["proposed"]
+        return (
+            f"Closed {badges.escape(result['cycle'])}: its OKRs are now read only. {result['scored']} "
+            f"objective{'s' if result['scored'] != 1 else ''} kept a lead's score; {proposed} got "
+            f"{'their' if proposed != 1 else 'its'} proposed score, marked as not reviewed."
+        )
+
+    return write
+
+
+if not closed:
+    st.subheader("Close the cycle")
+    if refusal:
+        st.caption(f"{cycle_name} can be closed at its end, once it is active or past its end date.")
+    elif not core_auth.is_admin(person):
+        st.caption(
+            "An admin closes the cycle once the leads have scored their objectives; its OKRs then become "
+            "read only, and objectives nobody scored keep their proposed score."
+        )
+    else:
+        if st.session_state.get(CONFIRM_KEY) != scope.cycle_id:
+            st.button(
+                f"Close {cycle_name}…",
+                key="rv_close_ask",
+                icon=":material/lock:",
+                on_click=ask_close,
+                args=(scope.cycle_id,),
+            )
+        else:
+            company = review.scoring_sheet(data.objectives(scope.cycle_id), closed=False)
+            unscored = int((company["review"] != review.SCORED).sum())
+            end = badges.day(cycle["end_date"])
+            early = pd.Timestamp(cycle["end_date"]).date() >= pd.Timestamp.today().date()
+            st.warning(
+                f"Close {cycle_name} for the whole company? Its OKRs become read only: no more check-ins, "
+                f"edits or scores. {unscored} objective{'s have' if unscored != 1 else ' has'} no lead's score "
+                f"yet and will keep the proposed score, marked as not reviewed."
+                + (f" It runs until {end}: closing now ends it early." if early else ""),
+                icon=":material/lock:",
+            )
+            yes, no = st.columns(2)
+            with yes:
+                forms.action_button(f"Yes, close {cycle_name}", CLOSE_FORM, close_write(scope.cycle_id),
+                                    key="rv_close_yes", type="primary")
+            with no:
+                st.button("Cancel", key="rv_close_cancel", on_click=cancel_close)
+    for problem in forms.errors(CLOSE_FORM):
+        forms.show_error(problem)
+
+
+# --- calibration across closed cycles ----------------------------------------------------------
+
+st.subheader("Calibration")
+report = calibration(scope.unit_id)
+units_table = report["units"]
+if units_table.empty:
+    st.info(
+        f"No closed cycle with objectives for {badges.escape(scope.unit_name)} yet: calibration starts once "
+        "a cycle is scored and closed.",
+        icon=":material/insights:",
+    )
     st.stop()
 
-closed = scope.cycle["state"] == "closed"
-if not closed:
-    st.caption(
-        f"{scope.cycle['name']} is still {scope.cycle['state']}; scores are set when it closes. "
-        "Meanwhile, the progress each objective would score today:"
-    )
-scores = objs["score"] if closed else objs["progress"]
+cycle_names = report["cycles"]["name"].astype(str).tolist()
+st.caption(
+    f"Over the last {len(cycle_names)} closed cycle{'s' if len(cycle_names) != 1 else ''} "
+    f"({badges.escape(cycle_names[0])}{' to ' + badges.escape(cycle_names[-1]) if len(cycle_names) > 1 else ''}), "
+    "per unit that owns the objectives."
+)
 st.dataframe(
     pd.DataFrame(
         {
-            "Score": [f"{SCORE_DOTS[score_colour(float(s))]} {badges.score(s)}" for s in scores],
-            "Objective": objs["title"].astype(str),
-            "Unit": objs["unit_name"].astype(str),
-            "Kind": objs["kind"].astype(str).str.capitalize(),
-            "Reflection": objs["reflection"].fillna("").astype(str),
+            "Unit": units_table["unit_name"].astype(str),
+            "Flag": [
+                f"⚠️ {review.FLAG_LABELS[f]} ({c} cycles)" if isinstance(f, str) else ""
+                for f, c in zip(units_table["flag"], units_table["flag_cycles"])
+            ],
+            "Closed cycles": units_table["cycles"].astype(int),
+            "Objectives": units_table["objectives"].astype(int),
+            "Average score": units_table["avg_score"].astype(float),
+            "Met": units_table["met_share"].astype(float) * 100,
+            "Forecasts": units_table["forecasts"].astype(int),
+            "Brier score": units_table["brier"].astype(float),
         }
     ),
     hide_index=True,
     width="stretch",
+    key="rv_calibration",
+    column_config={
+        "Flag": st.column_config.TextColumn("Flag", width="medium", help="Explained below the table."),
+        "Average score": st.column_config.NumberColumn("Average score", format="%.2f"),
+        "Met": st.column_config.NumberColumn("Met (score ≥ 0.7)", format="%.0f%%"),
+        "Forecasts": st.column_config.NumberColumn(
+            "Forecasts", help="Key results with a confidence: each one's last confidence is a forecast."
+        ),
+        "Brier score": st.column_config.NumberColumn(
+            "Brier score", format="%.3f", help="0 is perfect foresight; 0.25 is what always saying 5/10 earns."
+        ),
+    },
 )
-st.caption("Scores: 🔴 below 0.4 · 🟡 0.4 to below 0.7 · 🟢 0.7 and above. Aspirational objectives are expected near 0.7.")
+overall = report["brier"]
+st.markdown(
+    "**How to read the Brier score.** Each key result's last confidence is read as a forecast that it "
+    "will reach 0.7: a confidence of 8 is an 80% chance. When the cycle closes, the outcome is 1 if it "
+    "did and 0 if not, and the Brier score is the average of (forecast − outcome)². 0 means perfect "
+    "foresight; a team that always says 5 out of 10 scores 0.25; above 0.25 the confidence told less "
+    "than a coin toss would."
+    + (f" Across these units it is **{overall:.3f}**." if not math.isnan(overall) else "")
+)
+flagged = units_table[units_table["flag"].notna()]
+for r in flagged.to_dict("records"):
+    st.markdown(
+        f"⚠️ **{badges.escape(r['unit_name'])}: {review.FLAG_LABELS[r['flag']]}** {badges.escape(r['flag_note'])}"
+    )
+if flagged.empty:
+    st.caption(
+        f"No unit is flagged: a flag needs {review.FLAG_RUN} or more closed cycles in a row where every committed "
+        f"objective scored {review.SANDBAG_AT:g} or more (sandbagging?) or {review.OVERREACH_AT:g} or less "
+        "(over-reach?)."
+    )
+
+left, right = st.columns(2)
+per_cycle = report["unit_cycles"]
+with left:
+    st.markdown("**Average score by cycle**")
+    biggest = (
+        units_table.sort_values(["objectives", "unit_name"], ascending=[False, True])["unit_id"]
+        .head(MAX_CHART_UNITS).tolist()
+    )
+    shown = per_cycle[per_cycle["unit_id"].isin(biggest)].copy()
+    if len(units_table) > MAX_CHART_UNITS:
+        st.caption(f"The {MAX_CHART_UNITS} units with the most objectives; pick a unit in the sidebar to narrow down.")
+    shown["avg_score"] = shown["avg_score"].astype(float)
+    shown["met_pct"] = shown["met_share"].astype(float)
+    base = alt.Chart(shown).encode(
+        x=alt.X("cycle_name:N", title="Cycle", sort=cycle_names),
+        y=alt.Y("avg_score:Q", title="Average score", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("unit_name:N", title="Unit"),
+        tooltip=[
+            alt.Tooltip("unit_name:N", title="Unit"),
+            alt.Tooltip("cycle_name:N", title="Cycle"),
+            alt.Tooltip("avg_score:Q", title="Average score", format=".2f"),
+            alt.Tooltip("met_pct:Q", title="Met", format=".0%"),
+            alt.Tooltip("objectives:Q", title="Objectives"),
+            alt.Tooltip("brier:Q", title="Brier score", format=".3f"),
+        ],
+    )
+    met_line = alt.Chart(pd.DataFrame({"y": [review.MET], "label": ["met (0.7)"]})).mark_rule(
+        strokeDash=[4, 4], color="#2e7d32"
+    ).encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="Line"))
+    if len(cycle_names) > 1:
+        charts.show((base.mark_line() + base.mark_point(filled=True, size=60) + met_line).properties(height=300))
+    else:
+        # One closed cycle: no line to draw yet, so a bar per unit, coloured by its band (named in the legend).
+        shown["band"] = shown["avg_score"].map(review.band_label)
+        bands = list(review.BAND_LABELS.values())
+        bars = alt.Chart(shown).mark_bar().encode(
+            y=alt.Y("unit_name:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=180)),
+            x=alt.X("avg_score:Q", title=f"Average score, {cycle_names[0]}", scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("band:N", title="Band", scale=alt.Scale(
+                domain=bands, range=[badges.COLOURS[s] for s in ("on_track", "at_risk", "off_track")]
+            )),
+            tooltip=base.encoding.tooltip,
+        )
+        met_rule = alt.Chart(pd.DataFrame({"x": [review.MET]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
+        charts.show((bars + met_rule).properties(height=max(120, 26 * len(shown))))
+with right:
+    st.markdown("**Confidence against outcome**")
+    rel = report["reliability"].copy()
+    if rel.empty:
+        st.caption("No key result of these cycles had a check-in with a confidence.")
+    else:
+        dots = alt.Chart(rel).mark_circle(color="#1f77b4").encode(
+            x=alt.X("probability:Q", title="Last confidence, as a probability", scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("reached_share:Q", title="Share that reached 0.7", scale=alt.Scale(domain=[0, 1]),
+                    axis=alt.Axis(format="%")),
+            size=alt.Size("forecasts:Q", title="Key results"),
+            tooltip=[
+                alt.Tooltip("confidence:Q", title="Last confidence"),
+                alt.Tooltip("forecasts:Q", title="Key results"),
+                alt.Tooltip("reached:Q", title="Reached 0.7"),
+                alt.Tooltip("reached_share:Q", title="Share reached", format=".0%"),
+            ],
+        )
+        diagonal = alt.Chart(pd.DataFrame({"probability": [0.0, 1.0], "reached_share": [0.0, 1.0]})).mark_line(
+            strokeDash=[4, 4], color="#8a8f98"
+        ).encode(x="probability:Q", y="reached_share:Q")
+        charts.show((diagonal + dots).properties(height=300))
+        st.caption("Dots on the dashed line mean the confidence was right: of the key results given 7/10, "
+                   "seven in ten reached 0.7.")

@@ -1,0 +1,330 @@
+"""AppTests of the Review page on a copy of the demo (one closed cycle with scores, one active).
+
+The demo's lead@ leads Web App; admin@ is an admin; viewer@ reads. Each test drives the page as
+a person would and checks what they would notice: the rows in the database, the messages, and
+that the figures on the page are okrdata's on the same database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow as pa
+import pytest
+from app_fixtures import APP, clear_streamlit_caches, copy_db, demo_db, demo_template  # noqa: F401
+from streamlit.testing.v1 import AppTest
+
+from okrdata import queries as q
+from okrdata import review
+from okrdata.db import connect
+from okrdata.schema import migrate
+from okrdata.synth import synthesize
+from ui import badges
+from ui.auth import PERSON_KEY
+from ui.sidebar import CYCLE_KEY, UNIT_KEY
+
+PAGE = "pages/review.py"
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+class Demo:
+    """Ids of the demo, read through okrdata."""
+
+    def __init__(self, path):
+        self.path = path
+        with self.db() as db:
+            self.people = {r[1].split("@")[0]: r[0] for r in db.execute("SELECT id, email FROM people")}
+            self.units = {r[1]: r[0] for r in db.execute("SELECT id, name FROM units")}
+            cycles = q.cycles(db)
+            self.active = int(cycles[cycles["state"] == "active"]["id"].iloc[0])
+            self.closed = int(cycles[cycles["state"] == "closed"]["id"].iloc[0])
+            self.web_objs = q.objectives(db, self.active, self.units["Web App"])
+
+    def db(self):
+        """A connection, closed at the end of its ``with`` block."""
+        return connect(self.path)
+
+    def objective(self, objective_id) -> dict:
+        with self.db() as db:
+            return dict(db["objectives"].get(objective_id))
+
+    def objectives_rows(self) -> list[tuple]:
+        with self.db() as db:
+            return db.execute("SELECT * FROM objectives ORDER BY id").fetchall()
+
+
+@pytest.fixture
+def demo(demo_db) -> Demo:
+    return Demo(demo_db)
+
+
+def open_as(who_id: int | None, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    if who_id is not None:
+        at.session_state[PERSON_KEY] = who_id
+    at.query_params.update(params or {})
+    return ok(at.switch_page(PAGE).run())
+
+
+TABLE_COLUMNS = {"rv_scores": "Against kind", "rv_calibration": "Brier score"}
+
+
+def table(at: AppTest, name: str):
+    """The page's scores table or calibration table (st.dataframe keeps no key in AppTest: found
+    by a column only it has)."""
+    found = [d.value for d in at.dataframe if TABLE_COLUMNS[name] in d.value.columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
+def chart_frames(chart) -> list:
+    """The datasets a chart carries (Streamlit sends them beside the spec, as Arrow)."""
+    return [pa.ipc.open_stream(d.data.data).read_pandas() for d in chart.proto.datasets]
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+# --- scoring ------------------------------------------------------------------------------------
+
+
+def test_a_lead_scores_an_objective_with_a_reason_and_it_is_saved(demo):
+    assert len(demo.web_objs) == 2
+    at = open_as(demo.people["lead"])
+    inputs = [n for n in at.number_input if n.key.startswith("rv_score_")]
+    # Only the lead's own team's objectives have a form, each starting from its proposal.
+    assert sorted(n.key for n in inputs) == sorted(f"rv_score_{int(i)}" for i in demo.web_objs["objective_id"])
+    target = demo.web_objs.iloc[0]
+    oid = int(target["objective_id"])
+    proposal = review.proposed_score(target["progress"])
+    assert at.number_input(key=f"rv_score_{oid}").value == pytest.approx(proposal)
+    adjusted = round(proposal - 0.2, 2) if proposal >= 0.2 else round(proposal + 0.2, 2)
+
+    # Adjusted without a reason: refused, naming the field, and nothing saved.
+    before = demo.objectives_rows()
+    at.number_input(key=f"rv_score_{oid}").set_value(adjusted)
+    at.text_area(key=f"rv_reflection_{oid}").input("We learned that the import was the real bottleneck.")
+    ok(at.button(key=f"rv_form_{oid}__submit").click().run())
+    assert len(at.error) == 1 and "Reason" in at.error[0].value, texts(at.error)
+    assert demo.objectives_rows() == before
+    assert at.number_input(key=f"rv_score_{oid}").value == pytest.approx(adjusted)  # what was typed stays
+
+    at.text_area(key=f"rv_reason_{oid}").input("Two customers churned over the import; the numbers flatter us.")
+    ok(at.button(key=f"rv_form_{oid}__submit").click().run())
+    assert not at.error, texts(at.error)
+    assert len(at.success) == 1 and at.success[0].value.startswith(f"Saved the score {adjusted:.2f}")
+    row = demo.objective(oid)
+    assert row["score"] == pytest.approx(adjusted)
+    assert row["score_reason"] == "Two customers churned over the import; the numbers flatter us."
+    assert row["reflection"] == "We learned that the import was the real bottleneck."
+    scores = table(at, "rv_scores")
+    mine = scores[scores["Objective"] == target["title"]]
+    assert len(mine) == 1
+    assert mine["Review"].iloc[0] == "Scored by a lead"
+    assert mine["Score"].iloc[0].split(" ")[1] == f"{adjusted:.2f}"
+
+
+def test_a_bad_score_shows_the_field_and_saves_nothing(demo):
+    bad = 1.5  # the widget has no bounds on purpose: okrdata checks and names the field
+    oid = int(demo.web_objs["objective_id"].iloc[1])
+    before = demo.objectives_rows()
+    at = open_as(demo.people["lead"])
+    at.number_input(key=f"rv_score_{oid}").set_value(bad)
+    at.text_area(key=f"rv_reason_{oid}").input("Because.")
+    ok(at.button(key=f"rv_form_{oid}__submit").click().run())
+    assert len(at.error) == 1
+    assert "Score: must be between 0.0 and 1.0" in at.error[0].value
+    assert not at.success
+    assert demo.objectives_rows() == before
+
+
+def test_a_reader_sees_the_proposals_read_only(demo):
+    at = open_as(None)
+    assert not at.number_input and not [b for b in at.button if b.key and b.key.startswith("rv_")]
+    assert "Sign in as a lead to score objectives (the sign-in is in the sidebar). Anyone can read." in texts(at.info)
+    with connect(demo.path) as db:
+        sheet = review.scoring_sheet(q.objectives(db, demo.active), closed=False)
+    scores = table(at, "rv_scores")
+    assert len(scores) == len(sheet) > 0
+    assert scores["Proposed"].tolist() == pytest.approx(sheet["proposal"].tolist())
+    assert set(scores["Review"]) == {"Not scored yet"}
+    # A viewer signed in is told the same, with who they are.
+    at = open_as(demo.people["viewer"])
+    assert not at.number_input
+    assert any("signed in as" in t and "viewer" in t for t in texts(at.info))
+
+
+def test_a_closed_cycle_is_read_only_with_its_reasons_and_reflections(demo):
+    at = open_as(demo.people["admin"], {"cycle": str(demo.closed)})
+    assert at.selectbox(key=CYCLE_KEY).value == demo.closed
+    assert not at.number_input and not [b for b in at.button if b.key == "rv_close_ask"]
+    with connect(demo.path) as db:
+        sheet = review.scoring_sheet(q.objectives(db, demo.closed), closed=True)
+    scores = table(at, "rv_scores")
+    assert len(scores) == len(sheet) == 15
+    expected = [f"{s:.2f}" for s in sheet["score"]]
+    assert [cell.split(" ")[1] for cell in scores["Score"]] == expected
+    assert scores["Reason"].tolist() == sheet["reason"].tolist()
+    assert scores["Reflection"].tolist() == sheet["reflection"].tolist()
+    assert "Reflections" in texts(at.subheader)
+
+
+def test_a_cycle_still_in_planning_shows_proposals_and_no_forms(demo):
+    with connect(demo.path) as db:
+        from okrdata import writes
+
+        start = dt.date.today() + dt.timedelta(days=60)
+        cycle = writes.add_cycle(db, "Next quarter", start, start + dt.timedelta(days=90))
+        writes.add_objective(db, cycle, demo.units["Web App"], "Import in one click")
+    at = open_as(demo.people["admin"], {"cycle": str(cycle)})
+    assert any("still in planning" in i for i in texts(at.info))
+    assert not at.number_input and not [b for b in at.button if b.key == "rv_close_ask"]
+    assert table(at, "rv_scores")["Objective"].tolist() == ["Import in one click"]
+
+
+# --- closing ------------------------------------------------------------------------------------
+
+
+def test_an_admin_closes_the_cycle_and_its_objectives_become_read_only(demo):
+    web = int(demo.web_objs["objective_id"].iloc[0])
+    at = open_as(demo.people["admin"])
+    ok(at.button(key="rv_close_ask").click().run())
+    assert len(at.warning) == 1 and "read only" in at.warning[0].value
+    assert "22 objectives have no lead's score" in at.warning[0].value
+    ok(at.button(key="rv_close_cancel").click().run())  # changed their mind: nothing happens
+    assert not at.warning and [b for b in at.button if b.key == "rv_close_ask"]
+    with connect(demo.path) as db:
+        assert q.cycle(db, demo.active)["state"] == "active"
+
+    ok(at.button(key="rv_close_ask").click().run())
+    ok(at.button(key="rv_close_yes").click().run())
+    assert len(at.success) == 1 and at.success[0].value.startswith("Closed 2026 Q4")
+    with connect(demo.path) as db:
+        assert q.cycle(db, demo.active)["state"] == "closed"
+        unscored = db.execute(
+            "SELECT count(*) FROM objectives WHERE cycle_id = ? AND score_reason = ?",
+            [demo.active, review.PROPOSED_AT_CLOSE],
+        ).fetchone()[0]
+    assert unscored == 22
+    assert demo.objective(web)["score"] is not None
+    # The page now shows the cycle read only: no forms, no close button, proposals marked.
+    assert not at.number_input and not [b for b in at.button if b.key in ("rv_close_ask", "rv_close_yes")]
+    assert set(table(at, "rv_scores")["Review"]) == {"Proposed at close (not reviewed)"}
+    ok(at.switch_page("pages/checkin.py").run())
+    assert any("is closed" in t for t in texts(at.info))
+
+
+def test_only_an_admin_sees_the_close_button(demo):
+    at = open_as(demo.people["lead"])
+    assert not [b for b in at.button if b.key == "rv_close_ask"]
+    assert any("An admin closes the cycle" in c for c in texts(at.caption))
+    # A confirmation flag forged into the session shows nothing to a lead.
+    at.session_state["rv_close_confirm"] = demo.active
+    ok(at.run())
+    assert not [b for b in at.button if b.key == "rv_close_yes"] and not at.warning
+
+
+# --- calibration --------------------------------------------------------------------------------
+
+
+def calibration_matches(at: AppTest, path, unit_id=None) -> object:
+    with connect(path) as db:
+        history = review.load_history(db, unit_id)
+    expected = review.by_unit(history)
+    shown = table(at, "rv_calibration")
+    assert len(shown) == len(expected) > 0
+    assert shown["Unit"].tolist() == expected["unit_name"].tolist()
+    assert shown["Objectives"].tolist() == expected["objectives"].tolist()
+    assert shown["Average score"].tolist() == pytest.approx(expected["avg_score"].tolist())
+    assert shown["Met"].tolist() == pytest.approx((expected["met_share"] * 100).tolist())
+    assert shown["Brier score"].tolist() == pytest.approx(expected["brier"].tolist(), nan_ok=True)
+    flags = [f for f in shown["Flag"] if f]
+    assert len(flags) == int(expected["flag"].notna().sum())
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2
+    encoding = json.loads(charts[0].proto.spec)["layer"][0]["encoding"]
+    assert "avg_score" in (encoding["x"]["field"], encoding["y"]["field"])
+    points = next(f for f in chart_frames(charts[0]) if "avg_score" in f.columns)
+    per_cycle = review.by_unit_cycle(history)
+    if len(expected) <= 12:  # every unit is drawn
+        assert sorted(zip(points["unit_name"], points["cycle_name"], points["avg_score"].round(9))) == sorted(
+            zip(per_cycle["unit_name"], per_cycle["cycle_name"], per_cycle["avg_score"].round(9))
+        )
+    else:
+        assert points["unit_id"].nunique() == 12
+    dots = next(f for f in chart_frames(charts[1]) if "confidence" in f.columns)
+    reliability = review.reliability(history)
+    assert dots["confidence"].tolist() == reliability["confidence"].tolist()
+    assert dots["reached_share"].tolist() == pytest.approx(reliability["reached_share"].tolist())
+    return expected
+
+
+def test_the_calibration_figures_are_okrdatas(demo):
+    at = open_as(None)
+    calibration_matches(at, demo.path)
+    assert any("Brier score" in m and "coin toss" in m for m in texts(at.markdown))
+    # Narrowed to a unit's branch from the sidebar.
+    at.selectbox(key=UNIT_KEY).set_value(demo.units["Product & Engineering"])
+    ok(at.run())
+    expected = calibration_matches(at, demo.path, demo.units["Product & Engineering"])
+    assert set(expected["unit_name"]) == {"Product & Engineering", "Platform", "Web App", "Mobile"}
+
+
+@pytest.fixture(scope="module")
+def synth_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("review-synth") / "okr.db"
+    db = connect(path)
+    try:
+        migrate(db)
+        synthesize(db, 1, today=dt.date.today())
+    finally:
+        db.close()
+    return path
+
+
+def test_seven_closed_cycles_show_their_flags(synth_template, tmp_path, monkeypatch):
+    path = copy_db(synth_template, tmp_path / "okr.db")
+    monkeypatch.setenv("OKR_DB", str(path))
+    at = open_as(None)
+    expected = calibration_matches(at, path)
+    flagged = expected[expected["flag"].notna()]
+    assert len(flagged) >= 1
+    shown = table(at, "rv_calibration").set_index("Unit")
+    notes = texts(at.markdown)
+    for r in flagged.to_dict("records"):
+        label = review.FLAG_LABELS[r["flag"]]
+        assert shown.loc[r["unit_name"], "Flag"] == f"⚠️ {label} ({r['flag_cycles']} cycles)"
+        assert f"⚠️ **{badges.escape(r['unit_name'])}: {label}** {badges.escape(r['flag_note'])}" in notes
+
+
+# --- hostile input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"cycle": "abc", "unit": "<script>alert(1)</script>"}, {"cycle": "1' OR 1=1 --", "unit": "-1"},
+     {"cycle": "999999", "unit": "1e9", "objective": "../../etc"}],
+)
+def test_forged_params_do_not_crash(demo, params):
+    # As an admin, who sees every part of the page (forms and the close button included).
+    at = open_as(demo.people["admin"], params)
+    assert [t.value for t in at.title] == ["Review"]
+    assert len(table(at, "rv_scores")) > 0 and len(table(at, "rv_calibration")) > 0
+    assert at.warning, "the sidebar says which part of the link named nothing"
+
+
+def test_text_from_the_database_is_shown_as_text(demo):
+    oid = int(demo.web_objs["objective_id"].iloc[0])
+    hostile = "**Bold** [click](javascript:alert(1)) <script>alert(1)</script>"
+    with connect(demo.path) as db:
+        db["objectives"].update(oid, {"title": hostile})
+    at = open_as(demo.people["lead"])
+    labels = [e.label for e in at.expander]
+    assert badges.escape(hostile) in " ".join(labels)
+    assert hostile in table(at, "rv_scores")["Objective"].tolist()
