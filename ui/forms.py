@@ -87,7 +87,7 @@ def label(field: str) -> str:
 def error_text(error: ValidationError) -> str:
     """An error as Markdown naming the thing (``where``, in bold) and the field: ``**KR** · Confidence: …``."""
     where = f"**{badges.escape(error.where)}** · " if error.where else ""
-    return f"{where}{label(error.field)}: {error.message}"
+    return f"{where}{label(error.field)}: {badges.escape(error.message)}"
 
 
 def show_error(error: ValidationError) -> None:
