@@ -11,5 +11,5 @@ if [ "$(id -u)" != "0" ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq chromium >/dev/null
+$SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
 /usr/bin/chromium --version
