@@ -26,11 +26,13 @@ PAGES = {
         st.Page("pages/trends.py", title="Confidence trends", icon=":material/trending_up:"),
         st.Page("pages/kpis.py", title="KRs vs KPIs", icon=":material/monitor_heart:"),
         st.Page("pages/okrs.py", title="All OKRs", icon=":material/view_list:"),
+        st.Page("pages/wall.py", title="Wall screen", icon=":material/tv:"),
     ],
     "Work": [
         st.Page("pages/checkin.py", title="Check-in", icon=":material/edit_note:"),
         st.Page("pages/manage.py", title="Manage", icon=":material/settings:"),
         st.Page("pages/review.py", title="Review", icon=":material/flag:"),
+        st.Page("pages/summary.py", title="Executive summary", icon=":material/summarize:"),
     ],
 }
 

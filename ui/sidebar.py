@@ -61,7 +61,9 @@ def _as_id(raw: object) -> int | None:
     if raw is None:
         return None
     text = str(raw).strip()
-    if not text.isdigit():
+    # ASCII digits only ("²".isdigit() is true but int() refuses it) and a bounded length
+    # (int() refuses more than 4,300 digits): a forged link must warn, not raise.
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         return None
     value = int(text)
     return value if value > 0 else None
@@ -90,7 +92,7 @@ def _from_url(
             cycle_id = wanted
         else:
             warnings.append(
-                f"The link asks for cycle `{raw_cycle[:40]}`, which does not exist; "
+                f"The link asks for cycle “{badges.escape(raw_cycle[:40])}”, which does not exist; "
                 f"showing {cycle_names.get(default_cycle, 'the current cycle')} instead."
             )
     unit = COMPANY
@@ -102,7 +104,8 @@ def _from_url(
             unit = wanted
         else:
             warnings.append(
-                f"The link asks for unit `{raw_unit[:40]}`, which does not exist; showing the whole company instead."
+                f"The link asks for unit “{badges.escape(raw_unit[:40])}”, which does not exist; "
+                "showing the whole company instead."
             )
     return cycle_id, unit, warnings
 

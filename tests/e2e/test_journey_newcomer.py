@@ -21,6 +21,8 @@ PAGES = [
     ("Check-in", "Check-in"),
     ("Manage", "Manage"),
     ("Review", "Review"),
+    ("Executive summary", "Executive summary"),
+    ("Wall screen", "Northwind Labs"),
 ]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 

@@ -1,0 +1,122 @@
+"""The wall screen: what a TV in the office shows for one unit, and when it moves to a new cycle.
+
+A wall screen is read from across a room, so it shows few things in large type: the unit's
+headline figures (:func:`okrdata.queries.cycle_summary`), a card for each objective the unit
+owns with its key results, and one tile per unit directly below it. Everything here is picked
+from frames that :mod:`okrdata.queries` already computed, so the figures are the same as on
+every other page; nothing is recomputed.
+
+Which objectives get a card? The unit's *own* objectives: a team's wall shows the team's
+objectives, the company's wall the company objectives, and the units below each get a tile
+with their branch's roll-up rather than dozens of cards. A unit that owns none (a department
+that only groups teams) gets cards for its whole branch instead, so its wall is never empty
+while it has OKRs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+REFRESH_SECONDS = 60
+"""How often the wall screen redraws itself with the latest figures, unless configured."""
+REFRESH_ENV = "OKR_WALL_REFRESH"
+"""Environment variable: the wall's redraw interval in seconds (2 to 3600)."""
+REFRESH_BOUNDS = (2, 3600)
+
+
+def refresh_seconds(raw: str | None = None) -> int:
+    """The wall's redraw interval: ``raw`` (default ``$OKR_WALL_REFRESH``) as whole seconds within
+    :data:`REFRESH_BOUNDS`, or :data:`REFRESH_SECONDS` when it is unset or not a whole number."""
+    text = (os.environ.get(REFRESH_ENV, "") if raw is None else raw).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:  # "²" is a digit int() refuses
+        return REFRESH_SECONDS
+    low, high = REFRESH_BOUNDS
+    return min(max(int(text), low), high)
+
+
+def every(seconds: int) -> str:
+    """The interval in words: ``"minute"``, ``"5 minutes"``, ``"30 seconds"``."""
+    if seconds == 60:
+        return "minute"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} minutes"
+    return f"{seconds} seconds"
+
+
+@dataclass(frozen=True)
+class Card:
+    """One objective on the wall: its row of :func:`okrdata.queries.objectives` and its key results'
+    rows of :func:`okrdata.queries.key_results`, in the order they were entered."""
+
+    objective: dict
+    key_results: list[dict]
+
+
+@dataclass(frozen=True)
+class Wall:
+    """What the wall shows below the headline figures."""
+
+    unit_id: int | None
+    """The unit shown (the company's root unit for the whole company); None when there are no units."""
+    own: bool
+    """True when the cards are the unit's own objectives; False when they are its whole branch's."""
+    cards: list[Card] = field(default_factory=list)
+    below: list[dict] = field(default_factory=list)
+    """Rows of :func:`okrdata.queries.unit_progress` for the units directly below that have objectives."""
+
+
+def root_unit_id(units: pd.DataFrame) -> int | None:
+    """The company's unit (the root of :func:`okrdata.queries.units`), or None when there are no units."""
+    if units.empty:
+        return None
+    roots = units[units["depth"] == 0]
+    return int(roots["id"].iloc[0]) if not roots.empty else None
+
+
+def build(
+    objectives: pd.DataFrame,
+    key_results: pd.DataFrame,
+    unit_progress: pd.DataFrame,
+    units: pd.DataFrame,
+    unit_id: int | None,
+) -> Wall:
+    """The cards and tiles of a unit's wall.
+
+    ``objectives`` and ``key_results`` are the unit's branch for the cycle
+    (:func:`okrdata.queries.objectives` and :func:`~okrdata.queries.key_results` with the same
+    ``unit_id``), ``unit_progress`` the cycle's roll-up per unit, ``units`` the unit tree;
+    ``unit_id`` None means the whole company.
+    """
+    shown = root_unit_id(units) if unit_id is None else int(unit_id)
+    if objectives.empty:
+        own_rows, own = objectives, True
+    else:
+        mine = objectives[objectives["unit_id"] == shown] if shown is not None else objectives.iloc[0:0]
+        own = not mine.empty
+        own_rows = mine if own else objectives
+    by_objective: dict[int, list[dict]] = {}
+    if not key_results.empty:
+        for kr in key_results.sort_values(["objective_id", "kr_id"]).to_dict("records"):
+            by_objective.setdefault(int(kr["objective_id"]), []).append(kr)
+    cards = [Card(objective=o, key_results=by_objective.get(int(o["objective_id"]), []))
+             for o in own_rows.to_dict("records")]
+    below: list[dict] = []
+    if shown is not None and not unit_progress.empty:
+        children = unit_progress[(unit_progress["parent_id"] == shown) & (unit_progress["objective_count"] > 0)]
+        below = children.to_dict("records")
+    return Wall(unit_id=shown, own=own, cards=cards, below=below)
+
+
+def cycle_to_show(shown: int | None, default_then: int | None, default_now: int | None) -> int | None:
+    """The cycle a wall left on should show now.
+
+    A wall that shows the cycle that was the default when it was opened follows the default as
+    it moves (a TV left on over the quarter's end shows the new quarter the next morning); a
+    wall opened on another cycle on purpose stays on it.
+    """
+    if default_now is not None and shown == default_then and default_now != default_then:
+        return default_now
+    return shown

@@ -1,0 +1,214 @@
+"""Wall screen: one unit's OKRs in large type for a TV in the office, redrawn every minute.
+
+Open it as ``/wall?unit=ID&tv=1`` (no ``unit``: the whole company; ``tv=1`` folds the sidebar
+away and leaves out the link box). It is read only and needs no
+sign-in unless the deployment is private (then it asks, like every page). The headline figures
+come from :func:`okrdata.queries.cycle_summary`, the cards and tiles from
+:func:`okrdata.wall.build` over the cached readers of :mod:`ui.data`. The part below the title is
+a fragment that Streamlit reruns every minute (``$OKR_WALL_REFRESH`` seconds, see
+:func:`okrdata.wall.refresh_seconds`), and the readers are keyed by the database's stamp, so a
+check-in saved anywhere shows at the next redraw.
+
+Text from the database goes through :func:`ui.okr_detail.escape_markdown`: it shows as written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from okrdata import wall
+from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
+from ui import badges, data, sidebar
+from ui.okr_detail import escape_markdown
+
+REFRESH = wall.refresh_seconds()  # $OKR_WALL_REFRESH, default 60 s
+# The default cycle when this wall was last drawn in full, to follow the default as it moves.
+# (A bare string here would be drawn on the page: Streamlit's "magic" writes them.)
+DEFAULT_AT_LOAD_KEY = "wall_default_cycle"
+
+# Sized for 1920×1080 read from a few metres: every text in the wall at least ~22 px, the
+# headline figures and objective titles much larger. Long words wrap instead of widening the page.
+STYLE = """
+<style>
+.st-key-okr_wall { overflow-wrap: anywhere; }
+.st-key-okr_wall [data-testid="stMarkdownContainer"] p { font-size: 1.45rem; line-height: 1.35; }
+.st-key-okr_wall [data-testid="stCaptionContainer"] p { font-size: 1.2rem; }
+.st-key-okr_wall [data-testid="stMetricLabel"] p { font-size: 1.3rem; }
+.st-key-okr_wall [data-testid="stMetricValue"] p { font-size: clamp(1.8rem, 3vw, 3.6rem); line-height: 1.1; }
+.st-key-okr_wall [data-testid="stMetricDelta"] { font-size: 1.2rem; }
+.st-key-okr_wall [data-testid="stProgressBarTrack"] { height: 0.9rem; }
+.st-key-okr_wall [class*="st-key-wall_title_"] p {
+  font-size: clamp(1.5rem, 1.75vw, 2.1rem); font-weight: 700; line-height: 1.2;
+}
+.st-key-okr_wall [class*="st-key-wall_krs_"] p { font-size: 1.3rem; }
+.st-key-okr_wall [class*="st-key-wall_tile_"] p { font-size: 1.6rem; }
+</style>
+"""
+
+scope = sidebar.current()
+# The link for a TV says ``tv=1``: the TV shows the page, not the pickers, so the sidebar starts
+# folded (the arrow opens it). Someone browsing to this page keeps their sidebar.
+tv = str(st.query_params.get("tv", "")).strip().lower() in ("1", "true", "yes")
+if tv:
+    st.set_page_config(initial_sidebar_state="collapsed")
+st.html(STYLE)
+
+who = scope.company_name if scope.unit_id is None else scope.unit_name
+st.title(escape_markdown(who), anchor=False)
+
+if scope.cycle_id is None:
+    st.info("There are no cycles yet: create one in Manage, and this screen fills itself.",
+            icon=":material/event_busy:")
+    st.stop()
+
+default_at_load = st.session_state.get(DEFAULT_AT_LOAD_KEY)
+st.session_state[DEFAULT_AT_LOAD_KEY] = data.default_cycle_id()
+
+
+def _status(status: str, words: bool = True) -> str:
+    """A status as coloured icon (and bold words), in the page's type size (badges are small)."""
+    colour = badges.BADGE_COLOURS.get(status, "gray")
+    if not words:
+        return f":{colour}[{badges.icon(status)}]"
+    return f":{colour}[{badges.icon(status)} **{badges.label(status)}**]"
+
+
+def _value(value, unit_label: str, kr_type: str) -> str:
+    """A key result's value as people write it: ``"1,460 users"``, ``"40% done"``."""
+    if kr_type == "milestone":
+        return f"{badges.pct(value)} done"
+    return badges.number(value, unit_label)
+
+
+def _goal(kr: dict) -> str:
+    unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
+    if kr["kr_type"] == "milestone":
+        return "done"
+    target = badges.number(kr["target"], unit_label)
+    bounds = {"stay_above": f"stay ≥ {target}", "stay_below": f"stay ≤ {target}"}
+    return bounds.get(kr["kr_type"], f"target {target}")
+
+
+def _kr_line(kr: dict) -> str:
+    unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
+    now = "no check-in yet" if pd.isna(kr["value"]) else _value(kr["value"], unit_label, kr["kr_type"])
+    return (f"{_status(kr['status'], words=False)} {escape_markdown(kr['title'])} — "
+            f"**{escape_markdown(badges.pct(kr['progress']))}** · {escape_markdown(now)} · "
+            f"{escape_markdown(_goal(kr))}")
+
+
+def _progress_text(progress: float, expected: float, pace: float) -> str:
+    return escape_markdown(f"{badges.pct(progress)} done · {badges.pct(expected)} expected · {badges.pace(pace)}")
+
+
+def _card(card: wall.Card, with_unit: bool) -> None:
+    o = card.objective
+    oid = int(o["objective_id"])
+    with st.container(border=True, key=f"wall_obj_{oid}"):
+        facts = [_status(o["status"])]
+        if with_unit:
+            facts.append(f":material/groups: {escape_markdown(o['unit_name'])}")
+        facts.append(":material/rocket_launch: Aspirational" if o["kind"] == "aspirational"
+                     else ":material/handshake: Committed")
+        st.markdown(" · ".join(facts))
+        with st.container(key=f"wall_title_{oid}"):
+            st.markdown(escape_markdown(o["title"]))
+        st.progress(min(max(float(o["progress"]), 0.0), 1.0),
+                    text=_progress_text(o["progress"], o["expected"], o["pace"]))
+        with st.container(key=f"wall_krs_{oid}"):
+            if not card.key_results:
+                st.markdown("No key results yet.")
+            for kr in card.key_results:
+                st.markdown(_kr_line(kr))
+
+
+def _tile(unit: dict) -> None:
+    uid = int(unit["unit_id"])
+    with st.container(border=True, key=f"wall_tile_{uid}"):
+        st.markdown(f"**{escape_markdown(unit['name'])}** · {_status(unit['status'])}")
+        st.progress(min(max(float(unit["progress"]), 0.0), 1.0),
+                    text=_progress_text(unit["progress"], unit["expected"], unit["pace"]))
+
+
+@st.fragment(run_every=REFRESH)
+def draw_wall() -> None:
+    """Everything below the title; Streamlit reruns it every REFRESH seconds while the tab is open."""
+    follow = wall.cycle_to_show(scope.cycle_id, default_at_load, data.default_cycle_id())
+    if follow is not None and follow != scope.cycle_id:
+        # The quarter turned while the TV was on: follow the default cycle (a link that differs
+        # from what this session wrote wins in ui.sidebar), redrawing the whole page.
+        st.query_params["cycle"] = str(follow)
+        st.rerun(scope="app")
+
+    summary = data.cycle_summary(scope.cycle_id, scope.unit_id)
+    cycle = summary["cycle"]
+    shown = wall.build(
+        data.objectives(scope.cycle_id, scope.unit_id),
+        data.key_results(scope.cycle_id, scope.unit_id),
+        data.unit_progress(scope.cycle_id),
+        data.units(),
+        scope.unit_id,
+    )
+    with st.container(key="okr_wall"):
+        st.caption(
+            f"{escape_markdown(cycle['name'])} · {badges.date_range(cycle['start_date'], cycle['end_date'])} · "
+            f"{summary['days_left']} days left · updated {dt.datetime.now():%H:%M} · "
+            f"redraws every {wall.every(REFRESH)}"
+        )
+        if summary["objective_count"] == 0:
+            st.info(f"No objectives in {escape_markdown(cycle['name'])} yet for {escape_markdown(who)}.",
+                    icon=":material/inbox:")
+            return
+
+        behind = summary["pace"] < 0 and round(summary["pace"] * 100) != 0
+        cols = st.columns(8)
+        cols[0].metric("Progress", badges.pct(summary["progress"]), border=True)
+        cols[1].metric("Expected", badges.pct(summary["expected"]), border=True)
+        cols[2].metric("Pace", badges.pace(summary["pace"]), border=True,
+                       delta="behind" if behind else "on pace",
+                       delta_color=badges.pace_colour(summary["pace"]),
+                       delta_arrow="down" if behind else "up")
+        cols[3].metric("Days left", str(summary["days_left"]), border=True)
+        counts = summary["status_counts"]
+        for col, status in zip(cols[4:], (ON_TRACK, AT_RISK, OFF_TRACK, STALE)):
+            col.metric(f"{badges.icon(status)} {badges.label(status)}", str(counts.get(status, 0)), border=True)
+        st.progress(min(max(float(summary["progress"]), 0.0), 1.0),
+                    text=_progress_text(summary["progress"], summary["expected"], summary["pace"]))
+
+        if not shown.own:
+            st.caption(f"{escape_markdown(who)} owns no objectives itself: these are its teams'.")
+        per_row = 2 if len(shown.cards) in (1, 2, 4) else 3
+        for start in range(0, len(shown.cards), per_row):
+            row = st.columns(per_row, gap="medium")
+            for col, card in zip(row, shown.cards[start:start + per_row]):
+                with col:
+                    _card(card, with_unit=not shown.own)
+
+        if shown.below:
+            st.markdown(f"**Below {escape_markdown(who)}**")
+            per_row = min(max(len(shown.below), 1), 4)
+            for start in range(0, len(shown.below), per_row):
+                row = st.columns(per_row, gap="medium")
+                for col, unit in zip(row, shown.below[start:start + per_row]):
+                    with col:
+                        _tile(unit)
+
+
+draw_wall()
+
+# --- the link for the TV -------------------------------------------------------------------
+if tv:
+    st.stop()
+link = (st.context.url or "/wall").split("?")[0]
+link += f"?unit={scope.unit_id}&tv=1" if scope.unit_id is not None else "?tv=1"
+with st.expander("Show this on a TV", icon=":material/tv:"):
+    st.markdown(
+        "Open this address in the TV's browser (full screen with F11): the sidebar stays folded away. "
+        "It needs no sign-in unless the "
+        f"dashboard is private, redraws itself every {wall.every(REFRESH)} and moves on to the next cycle "
+        "when it starts."
+    )
+    st.code(link, language=None)
