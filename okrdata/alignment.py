@@ -179,18 +179,24 @@ def alignment_tree(objs: pd.DataFrame, units: pd.DataFrame, subtree: Iterable[in
         return objs.assign(**{c: pd.Series(dtype=object) for c in TREE_COLUMNS})
     branch = branch_ids(objs, subtree)
     view = branch.all
-    rows = {int(r["objective_id"]): r for r in objs.to_dict("records") if int(r["objective_id"]) in view}
+    # The walk needs three columns only; the rows themselves are taken whole, in the walk's
+    # order, at the end (an organisation of thousands of objectives: no row is copied one by one).
+    position = {int(o): i for i, o in enumerate(objs["objective_id"]) if int(o) in view}
+    unit_of = {int(o): int(u) for o, u in zip(objs["objective_id"], objs["unit_id"]) if int(o) in position}
+    parent_of = {int(o): as_id(p) for o, p in zip(objs["objective_id"], objs["parent_objective_id"])
+                 if int(o) in position}
     depths, order = _unit_depths(units), _unit_order(units)
-    reasons = dict(zip(orphans(objs, units)["objective_id"].astype(int), orphans(objs, units)["orphan_reason"]))
+    lost = orphans(objs, units)
+    reasons = dict(zip(lost["objective_id"].astype(int), lost["orphan_reason"]))
 
     def sort_key(oid: int) -> tuple[int, int]:
-        return order.get(int(rows[oid]["unit_id"]), len(order)), oid
+        return order.get(unit_of[oid], len(order)), oid
 
     children: dict[int, list[int]] = {}
     roots: list[int] = []
-    for oid, r in rows.items():
-        parent = as_id(r["parent_objective_id"])
-        if parent is not None and parent in rows and parent != oid:
+    for oid in position:
+        parent = parent_of[oid]
+        if parent is not None and parent in position and parent != oid:
             children.setdefault(parent, []).append(oid)
         else:
             roots.append(oid)
@@ -199,7 +205,7 @@ def alignment_tree(objs: pd.DataFrame, units: pd.DataFrame, subtree: Iterable[in
     aligned_roots = sorted((o for o in roots if o not in reasons), key=sort_key)
     orphan_roots = sorted((o for o in roots if o in reasons), key=sort_key)
 
-    out: list[dict] = []
+    walked: list[tuple] = []  # (objective id, depth, tree parent, root, section, orphan reason)
     seen: set[int] = set()
 
     def walk(root: int, section: str, reason: str | None) -> None:
@@ -209,14 +215,7 @@ def alignment_tree(objs: pd.DataFrame, units: pd.DataFrame, subtree: Iterable[in
             if oid in seen:
                 continue
             seen.add(oid)
-            r = dict(rows[oid])
-            r.update(
-                depth=depth, tree_parent_id=parent, root_id=root, section=section,
-                role=CONTEXT if oid in branch.context else BRANCH,
-                unit_depth=depths.get(int(r["unit_id"]), 1),
-                orphan_reason=reason if depth == 0 else None,
-            )
-            out.append(r)
+            walked.append((oid, depth, parent, root, section, reason if depth == 0 else None))
             stack.extend((c, depth + 1, oid) for c in reversed(children.get(oid, [])))
 
     for oid in aligned_roots:
@@ -224,15 +223,25 @@ def alignment_tree(objs: pd.DataFrame, units: pd.DataFrame, subtree: Iterable[in
     for oid in orphan_roots:
         walk(oid, ORPHAN, reasons[oid])
     # Only a loop in the data (never written by okrdata.writes) leaves objectives unreached.
-    for oid in sorted((o for o in rows if o not in seen), key=sort_key):
+    for oid in sorted((o for o in position if o not in seen), key=sort_key):
         walk(oid, ORPHAN, LOOP)
 
-    tree = pd.DataFrame(out, columns=list(objs.columns) + TREE_COLUMNS)
-    ids = [int(i) for i in tree["objective_id"]]
+    ids = [w[0] for w in walked]
+    tree = objs.iloc[[position[oid] for oid in ids]].reset_index(drop=True)
+    parents = [w[2] for w in walked]
     direct = {oid: len([c for c in children.get(oid, []) if c in seen]) for oid in ids}
-    tree["children"] = [direct[i] for i in ids]
-    tree["descendants"] = _descendants(ids, [as_id(p) for p in tree["tree_parent_id"]])
-    return tree
+    tree = tree.assign(
+        depth=[w[1] for w in walked],
+        tree_parent_id=pd.Series(parents, dtype=float) if ids else pd.Series(dtype=object),
+        root_id=[w[3] for w in walked],
+        section=[w[4] for w in walked],
+        role=[CONTEXT if oid in branch.context else BRANCH for oid in ids],
+        unit_depth=[depths.get(unit_of[oid], 1) for oid in ids],
+        children=[direct[oid] for oid in ids],
+        descendants=_descendants(ids, parents),
+        orphan_reason=pd.Series([w[5] for w in walked]) if ids else pd.Series(dtype=object),
+    )
+    return tree[list(objs.columns) + TREE_COLUMNS]
 
 
 def _descendants(ids: list[int], parents: list[int | None]) -> list[int]:

@@ -464,12 +464,14 @@ def counts(frame: pd.DataFrame) -> dict[str, int]:
 
 def owners(frame: pd.DataFrame) -> dict[int, str]:
     """Everyone who owns a key result or an objective among the rows, by name: id → name."""
-    pairs: dict[int, str] = {}
-    for ids, names in ((frame["owner_id"], frame["owner_name"]),
-                       (frame["objective_owner_id"], frame["objective_owner_name"])):
-        for i, name in zip(ids, names):
-            if not pd.isna(i):
-                pairs[int(i)] = str(name)
+    # Column-wise, then one entry per person: a cycle of thousands of key results has far fewer owners.
+    both = pd.DataFrame({
+        "id": pd.concat([frame["owner_id"], frame["objective_owner_id"]], ignore_index=True),
+        "name": pd.concat([frame["owner_name"].astype(object), frame["objective_owner_name"].astype(object)],
+                          ignore_index=True),
+    })
+    both = both[both["id"].notna()].drop_duplicates("id", keep="last")
+    pairs = {int(i): str(name) for i, name in zip(both["id"], both["name"])}
     return dict(sorted(pairs.items(), key=lambda item: (item[1].lower(), item[0])))
 
 

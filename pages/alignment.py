@@ -5,7 +5,8 @@ For the chosen cycle, the company → department → team tree of objectives, dr
 and key results. Choosing a unit in the sidebar shows its branch: its objectives and its
 teams', the chain above them up to the company (marked as context) and whatever is aligned
 below. Objectives aligned to nothing are listed apart. The tree is built by
-:mod:`okrdata.alignment` from the cached readers of :mod:`ui.data`.
+:mod:`okrdata.alignment` from the cached readers of :mod:`ui.data`, and made ready to draw once
+per view and database stamp (:func:`ui.alignment_view.cached_outline`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import streamlit as st
 
 from okrdata import alignment
 from ui import alignment_view as view
-from ui import data, sidebar
+from ui import sidebar
 
 scope = sidebar.current()
 st.title("Alignment")
@@ -33,8 +34,8 @@ if scope.cycle_id is None:
 sidebar.scope_caption(scope)
 
 cycle_name = scope.cycle["name"]
-objs = data.objectives(scope.cycle_id)
-if objs.empty:
+prepared = view.cached_outline(scope.cycle_id, scope.unit_id)
+if prepared.cycle_objectives == 0:
     st.info(
         f"No objectives in {cycle_name} yet. Start with the company's two or three objectives, then "
         "add each department's and team's, aligned to the objective above them that they serve.",
@@ -44,9 +45,7 @@ if objs.empty:
                  query_params=scope.query_params())
     st.stop()
 
-subtree = None if scope.unit_id is None else data.subtree_ids(scope.unit_id)
-tree = alignment.alignment_tree(objs, data.units(), subtree)
-counts = alignment.summary(tree)
+counts = prepared.counts
 what = scope.company_name if scope.unit_id is None else scope.unit_name
 if counts["objectives"] == 0:
     st.info(
@@ -59,7 +58,6 @@ if counts["objectives"] == 0:
                  query_params=scope.query_params())
     st.stop()
 
-krs = data.key_results(scope.cycle_id)
 closed = scope.cycle["state"] == "closed"
 
 cols = st.columns(4)
@@ -76,22 +74,12 @@ if counts["context"]:
         f"of the units above {what} that its objectives serve."
     )
 
-kr_titles = dict(zip(krs["kr_id"].astype(int), krs["title"].astype(str))) if not krs.empty else {}
-
-
-def start_open(r) -> bool:
-    """Roots and the context chain start open, so the branch's objectives show at once."""
-    if r["role"] == alignment.CONTEXT or r["depth"] == 0 and r["section"] == alignment.ALIGNED:
-        return True
-    return scope.unit_id is not None and int(r["unit_id"]) == scope.unit_id and counts["objectives"] <= 10
-
-
-aligned_roots = [int(i) for i in tree.loc[(tree["section"] == alignment.ALIGNED) & (tree["depth"] == 0), "objective_id"]]
-orphan_roots = [int(i) for i in tree.loc[(tree["section"] == alignment.ORPHAN) & (tree["depth"] == 0), "objective_id"]]
+aligned_roots = prepared.roots.get(alignment.ALIGNED, [])
+orphan_roots = prepared.roots.get(alignment.ORPHAN, [])
 
 tab_picture, tab_outline = st.tabs([":material/account_tree: Picture", ":material/format_list_bulleted: Outline"])
 with tab_picture:
-    view.picture(tree, krs, what)
+    view.picture(prepared, what)
 with tab_outline:
     if aligned_roots:
         st.caption(
@@ -99,8 +87,7 @@ with tab_outline:
              else f"The objectives above {what} (context) at the top, down to its own")
             + "; open one to see its progress, its key results and the objectives aligned to it, at any depth."
         )
-        view.outline(tree, aligned_roots, krs, closed=closed, expanded=start_open, kr_titles=kr_titles,
-                     unit_name=what)
+        view.outline(prepared, alignment.ALIGNED, closed=closed, unit_name=what)
     else:
         st.caption(f"None of {what}'s objectives is aligned to a company objective yet: see below.")
 
@@ -115,7 +102,6 @@ if orphan_roots:
             pronoun="it helps" if len(orphan_roots) == 1 else "they help",
         )
     )
-    view.outline(tree, orphan_roots, krs, closed=closed, expanded=lambda r: False, kr_titles=kr_titles,
-                 unit_name=what)
+    view.outline(prepared, alignment.ORPHAN, closed=closed, unit_name=what)
     st.page_link("pages/manage.py", label="Align them in Manage", icon=":material/settings:",
                  query_params=scope.query_params())

@@ -9,7 +9,9 @@ what was typed stays. Below, the history of each key result: its check-ins with 
 corrections and withdrawals (refused when someone else changed the check-in since it was
 opened), every revision (who, when, before → after) and any moved goalposts.
 
-Everyone else (signed out, viewers) reads the same, without the forms.
+Everyone else (signed out, viewers) reads the same, without the forms: the last check-ins of
+the sidebar's unit (the first :data:`ui.forms.TABLE_LIMIT` key results, cached) and the history
+of any of its key results.
 """
 
 from __future__ import annotations
@@ -39,15 +41,8 @@ cycle = scope.cycle
 closed = cycle["state"] == "closed"
 cycle_start = dt.date.fromisoformat(str(cycle["start_date"])[:10])
 cycle_end = dt.date.fromisoformat(str(cycle["end_date"])[:10])
-all_krs = data.key_results(scope.cycle_id)
-tree = data.units()
 # Paths without the company's name ("Product & Engineering / Web App"), as in the sidebar.
-unit_paths = {
-    int(r["id"]): str(r["path"]).split(" / ", 1)[-1] if r["depth"] else str(r["path"]) for r in tree.to_dict("records")
-}
-unit_names = {int(r["id"]): str(r["name"]) for r in tree.to_dict("records")}
-kpis = data.kpis()
-kpi_rows = {int(r["kpi_id"]): r for r in kpis.to_dict("records")}
+unit_paths = data.unit_paths()
 
 
 def _present(x) -> bool:
@@ -84,10 +79,10 @@ def last_words(kr: dict) -> str:
 # --- who may write --------------------------------------------------------------------------
 
 editable = forms.editable_units(person)
-team_options = [
-    uid for uid in unit_paths
-    if uid in editable and not all_krs.empty and (all_krs["unit_id"] == uid).any()
-]
+# Every key result of the cycle, for the forms (read only when there is someone to write them).
+all_krs = data.key_results(scope.cycle_id) if editable and not closed else pd.DataFrame(columns=["unit_id"])
+with_krs = set(int(u) for u in all_krs["unit_id"].unique()) if not all_krs.empty else set()
+team_options = [uid for uid in unit_paths if uid in editable and uid in with_krs]
 
 if closed:
     st.info(
@@ -159,6 +154,9 @@ def save_checkins(team_id: int, kr_ids: list[int], titles: dict[int, str]):
 def checkin_form(team_id: int) -> None:
     krs = all_krs[all_krs["unit_id"] == team_id]
     rows = krs.to_dict("records")
+    kpis = data.kpis()
+    measured_by = {int(r["kpi_id"]) for r in rows if _present(r["kpi_id"])}
+    kpi_rows = {int(r["kpi_id"]): r for r in kpis[kpis["kpi_id"].isin(measured_by)].to_dict("records")}
     kr_ids = [int(r["kr_id"]) for r in rows]
     titles = {int(r["kr_id"]): str(r["title"]) for r in rows}
     moved = forms.goalpost_changes(kr_ids)
@@ -333,21 +331,21 @@ def correction_form(checkin: dict, outcome_id: str) -> None:
         )
 
 
-def history_section(krs: pd.DataFrame, writable: bool, key: str) -> None:
+def history_section(labels: dict[int, str], unit_labels: dict[int, str], writable: bool, key: str) -> None:
+    """The check-ins of one key result (picked by its label in ``labels``; ``unit_labels`` their
+    units), their corrections and moved goalposts; with ``writable``, the form correcting one."""
     st.subheader("Past check-ins")
-    if krs.empty:
+    if not labels:
         st.caption("No key results here.")
         return
-    rows = {int(r["kr_id"]): r for r in krs.to_dict("records")}
     kr_id = st.selectbox(
         "Key result",
-        options=list(rows),
-        format_func=lambda i: f"{rows[i]['title']} ({rows[i]['unit_name']})",
+        options=list(labels),
+        format_func=lambda i: labels.get(i, str(i)),
         key=key,
     )
-    kr = rows[int(kr_id)]
     checkins = data.checkin_history(scope.cycle_id, kr_ids=[int(kr_id)])
-    unit_label = kr["unit_label"] or ""
+    unit_label = unit_labels.get(int(kr_id), "")
     if checkins.empty:
         st.caption("No check-ins yet.")
     else:
@@ -437,17 +435,29 @@ if can_write:
         key="ci_team",
         help="The units you may check in for: those you lead and every unit below them.",
     )
-    st.subheader(f"This week's check-in · {unit_names[int(team_id)]}")
+    units = data.units()
+    team_name = str(units.loc[units["id"] == int(team_id), "name"].iloc[0])
+    st.subheader(f"This week's check-in · {team_name}")
     checkin_form(int(team_id))
-    history_section(all_krs[all_krs["unit_id"] == int(team_id)], True, f"ci_hist_{int(team_id)}")
+    history_section(*forms.kr_labels(all_krs[all_krs["unit_id"] == int(team_id)]), True, f"ci_hist_{int(team_id)}")
 else:
     # A submission refused because the rights went away meanwhile: say so, since the form is gone.
     for problem in forms.errors(FORM):
         forms.show_error(problem)
-    krs = data.key_results(scope.cycle_id, scope.unit_id)
-    if krs.empty:
+    listed = forms.key_results_table(scope.cycle_id, scope.unit_id)
+    if not listed.total:
         st.info("No key results to check in for this unit in this cycle.", icon=":material/inbox:")
         st.stop()
     st.subheader("Last check-ins")
-    tables.show_key_results(krs, key="checkin_krs")
-    history_section(krs, False, "ci_hist_read")
+    forms.more_rows_note(len(listed.table), listed.total, "key results")
+    st.dataframe(
+        listed.table,
+        hide_index=True,
+        width="stretch",
+        key="checkin_krs",
+        column_config={
+            "Progress": tables.PROGRESS,
+            "Confidence": st.column_config.NumberColumn("Confidence", format="%d/10"),
+        },
+    )
+    history_section(listed.labels, listed.unit_labels, False, "ci_hist_read")

@@ -5,18 +5,17 @@ or on track while the KPI is in warning or breached is flagged. KPIs show a smal
 their readings over the chosen window with the target and the warning band, their health and
 whether a reading is overdue. The pairing, the warnings, the counts and the thinned chart
 series come from :mod:`okrdata.kpis`; the rows from :mod:`okrdata.queries` through
-:mod:`ui.data`.
+:mod:`ui.data`. All of it, charts included, is worked out once per scope and database stamp
+(:mod:`ui.kpi_charts`), so a rerun after a click only lays it out.
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
 from okrdata import kpis as K
-from ui import badges, charts, data, kpi_charts, sidebar
+from ui import badges, kpi_charts, sidebar
 
 # (Comments, not docstrings: Streamlit's "magic" would draw a bare string on the page.)
 WINDOW_KEY = "kpi_window_months"
@@ -44,19 +43,9 @@ sidebar.scope_caption(scope)
 who = scope.company_name if scope.unit_id is None else scope.unit_name
 manage_params = scope.query_params()
 
-# --- the rows -----------------------------------------------------------------------------
-scope_kpis = data.kpis(scope.unit_id)
-all_kpis = data.kpis(None) if scope.unit_id is not None else scope_kpis
-krs = data.key_results(scope.cycle_id, scope.unit_id) if scope.cycle_id is not None else pd.DataFrame(
-    columns=["kr_id", "unit_id", "kpi_id"]
-)
-units = data.units()
-if scope.unit_id is not None:
-    branch = set(data.subtree_ids(scope.unit_id))
-    units = units[units["id"].isin(branch)]
-sections = K.sections(units, krs, all_kpis)
-counts = K.summary(scope_kpis)
-pairs = K.pair_counts(sections)
+# --- the rows (worked out once per scope and database stamp: ui.kpi_charts.page_view) -------
+view = kpi_charts.page_view(scope.cycle_id, scope.unit_id, MAX_LISTED)
+counts, pairs, limited = view.counts, view.pairs, view.limited
 
 if counts["kpis"] == 0 and pairs["pairs"] == 0:
     st.info(
@@ -118,8 +107,6 @@ legend.caption(
     f"{badges.escape(scope.cycle['name']) if scope.cycle else 'the cycle'} · :blue[—] readings "
     f"(weekly means when there are more than {K.MAX_POINTS})"
 )
-today = dt.date.today()
-since = K.window_start(today, months)
 if scope.cycle is not None and scope.cycle["state"] == "closed":
     st.caption(
         f"{scope.cycle['name']} is closed: key results show their final figures, KPIs their latest readings."
@@ -169,7 +156,9 @@ def overdue_badge(kpi: dict) -> str:
     return f" :violet-badge[:material/schedule: {text}]"
 
 
-def show_kpi(kpi: dict, points: pd.DataFrame, note: str = "") -> None:
+def show_kpi(kpi: dict, spec: dict | None, note: str = "") -> None:
+    # A KPI: name, health and overdue badges, latest reading against target, and its chart
+    # (spec, from ui.kpi_charts.chart_specs; None when no reading falls in the window).
     label = kpi.get("unit_label") or ""
     st.markdown(
         f"**{badges.escape(kpi['name'])}** &nbsp; {kpi_charts.health_badge(kpi['health'])}{overdue_badge(kpi)}"
@@ -184,8 +173,8 @@ def show_kpi(kpi: dict, points: pd.DataFrame, note: str = "") -> None:
     st.markdown(f"{latest} · {kpi_charts.target_text(kpi)}{warning}")
     if note:
         st.caption(note)
-    if len(points):
-        charts.show_in(st, kpi_charts.kpi_chart(kpi, points, since, today, scope.cycle), width="stretch")
+    if spec is not None:
+        kpi_charts.draw_spec(st, spec)
     else:
         st.caption(f"No readings in the last {months} months.")
 
@@ -202,7 +191,6 @@ def divergence_text(w: K.Divergence, kr: dict, kpi: dict) -> str:
 
 
 # --- the warnings, all together -----------------------------------------------------------
-limited = K.limit(sections)
 if pairs["warnings"]:
     with st.container(border=True):
         st.markdown(
@@ -210,32 +198,21 @@ if pairs["warnings"]:
             f"{'key result looks' if pairs['warnings'] == 1 else 'key results look'} fine while "
             f"{'its KPI is' if pairs['warnings'] == 1 else 'their KPIs are'} in trouble**]"
         )
-        lines = []
-        for section in sections:
-            for pair in section.pairs:
-                by_id = {int(kr["kr_id"]): kr for kr in pair.krs}
-                for w in pair.warnings:
-                    lines.append(f"- {badges.escape(section.name)}: {divergence_text(w, by_id[w.kr_id], pair.kpi)}")
+        lines = [f"- {badges.escape(name)}: {divergence_text(w, kr, kpi)}" for name, w, kr, kpi in view.warnings]
         st.markdown("\n".join(lines[:MAX_LISTED]))
-        if len(lines) > MAX_LISTED:
-            st.caption(f"And {len(lines) - MAX_LISTED} more; pick a unit in the sidebar to see its own.")
+        if pairs["warnings"] > MAX_LISTED:
+            st.caption(f"And {pairs['warnings'] - MAX_LISTED} more; pick a unit in the sidebar to see its own.")
 
 if limited.truncated:
     st.info(
-        f"Showing the first {len(limited.sections)} of {len(sections)} units with key results or KPIs"
+        f"Showing the first {len(limited.sections)} of {view.section_count} units with key results or KPIs"
         + (f" ({limited.hidden_kpis} more KPIs not shown)" if limited.hidden_kpis else "")
         + ", to keep the page fast. Pick a unit in the sidebar to narrow it down.",
         icon=":material/filter_list:",
     )
 
 # --- per unit -----------------------------------------------------------------------------
-shown_ids = [int(p.kpi["kpi_id"]) for s in limited.sections for p in s.pairs] + [
-    int(k["kpi_id"]) for s in limited.sections for k in s.kpis
-]
-readings = data.kpi_readings(sorted(set(shown_ids)), since) if shown_ids else pd.DataFrame(
-    columns=["kpi_id", "reading_date", "value"]
-)
-series = K.series(readings, set(shown_ids))
+specs = kpi_charts.chart_specs(scope.cycle_id, scope.unit_id, MAX_LISTED, months)
 cycle_name = scope.cycle["name"] if scope.cycle is not None else "this cycle"
 
 for section in limited.sections:
@@ -261,7 +238,7 @@ for section in limited.sections:
                     show_kr(kr)
             with right:
                 note = f"KPI of {badges.escape(pair.kpi['unit_name'])}" if pair.kpi_elsewhere else ""
-                show_kpi(pair.kpi, series.get(int(pair.kpi["kpi_id"]), pd.DataFrame()), note)
+                show_kpi(pair.kpi, specs.get(int(pair.kpi["kpi_id"])), note)
 
     if section.krs or section.kpis or not section.pairs:
         left, right = st.columns(RATIO, gap="large")
@@ -284,14 +261,13 @@ for section in limited.sections:
                         if elsewhere else ""
                     )
                     with st.container(border=True):
-                        show_kpi(kpi, series.get(int(kpi["kpi_id"]), pd.DataFrame()), note)
+                        show_kpi(kpi, specs.get(int(kpi["kpi_id"])), note)
                 if section.hidden_kpis:
                     st.caption(f"{section.hidden_kpis} more KPIs not shown; pick this unit in the sidebar.")
             elif not section.pairs:
                 st.caption(f"No KPIs for {badges.escape(section.name)} yet: add them in Manage.")
 
-with_rows = {s.unit_id for s in sections}
-empty = [badges.escape(name) for uid, name in zip(units["id"], units["name"]) if int(uid) not in with_rows]
+empty = [badges.escape(name) for name in view.empty_units]
 if empty and not limited.truncated:
     st.divider()
     st.caption(f"No key results in {cycle_name} and no KPIs: {', '.join(empty)}.")

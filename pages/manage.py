@@ -37,13 +37,11 @@ if not writer:
     forms.signed_in_message(person, "make changes")
 
 cycles = data.cycles()
-tree = data.units()
-people = data.people()
 cycle_rows = {int(r["id"]): r for r in cycles.to_dict("records")}
-unit_rows = {int(r["id"]): r for r in tree.to_dict("records")}
-people_rows = {int(r["id"]): r for r in people.to_dict("records")}
-active_people = [i for i, r in people_rows.items() if not r["archived"]]
-editable_units = [u for u in unit_rows if u in editable]
+# Labels for pickers, cached: a thousand units or people cost nothing to list at a rerun.
+unit_paths = data.unit_paths()
+person_labels, active_people = forms.people_labels()
+editable_units = [u for u in unit_paths if u in editable]
 
 TYPE_WORDS = {
     "increase": "Increase to",
@@ -52,8 +50,7 @@ TYPE_WORDS = {
     "stay_below": "Stay below",
     "milestone": "Milestone (0 to 1)",
 }
-KPI_TYPE_WORDS = {"stay_above": "Stay above", "stay_below": "Stay below", "increase": "Increase to",
-                  "decrease": "Decrease to"}
+KPI_TYPE_WORDS = forms.KPI_TYPE_WORDS
 
 
 def _present(x) -> bool:
@@ -78,18 +75,19 @@ def people_choices(key: str) -> list:
 
 
 def unit_label(uid) -> str:
-    r = unit_rows.get(_int(uid))
-    if not r:
-        return f"unit {uid}"
     # Without the company's name ("Product & Engineering / Web App"), as in the sidebar.
-    return str(r["path"]).split(" / ", 1)[-1] if r["depth"] else str(r["path"])
+    return unit_paths.get(_int(uid), f"unit {uid}")
 
 
 def person_label(pid) -> str:
     if pid is None:
         return "— nobody —"
-    r = people_rows.get(int(pid))
-    return f"{r['name']} ({r['email']})" if r else f"person {pid}"
+    return person_labels.get(int(pid), f"person {pid}")
+
+
+def row_of(frame: pd.DataFrame, column: str, value: int) -> dict:
+    """The row of ``frame`` whose ``column`` is ``value``, as a dict (one row, not the whole frame)."""
+    return frame[frame[column] == int(value)].to_dict("records")[0]
 
 
 def day(x) -> dt.date:
@@ -189,18 +187,11 @@ def cycles_tab() -> None:
 
 
 def units_tab() -> None:
-    if tree.empty:
+    if not unit_paths:
         st.caption("No units yet.")
     else:
         st.dataframe(
-            pd.DataFrame(
-                {
-                    "Unit": tree["path"],
-                    "Kind": tree["kind"].str.capitalize(),
-                    "Lead": tree["lead_name"].fillna(""),
-                    "Description": tree["description"].fillna(""),
-                }
-            ),
+            forms.units_table(),
             hide_index=True,
             width="stretch",
             key="mg_units_table",
@@ -229,10 +220,10 @@ def units_tab() -> None:
         forms.feedback(form_id)
     st.markdown("**Edit a unit**")
     picked = st.selectbox("Unit", editable_units, format_func=unit_label, key="mg_unit_pick")
-    u = unit_rows[int(picked)]
+    u = row_of(data.units(), "id", picked)
     form_id = f"mg_unit_edit_{picked}"
     is_company = not _present(u["parent_id"])
-    parent_options = [i for i in unit_rows if i != int(picked)]
+    parent_options = [i for i in unit_paths if i != int(picked)]
     forms.prefill(f"{form_id}_name", u["name"])
     forms.prefill(f"{form_id}_parent", _int(u["parent_id"]))
     forms.prefill(f"{form_id}_lead", _int(u["lead_id"]))
@@ -264,7 +255,7 @@ def units_tab() -> None:
                 if not forms.value(f"{archive_id}_confirm"):
                     raise ValidationError("confirm", "tick the box to confirm.")
                 writes.archive_unit(db, unit_id, person=who)
-                return f"{unit_rows[unit_id]['name']} archived."
+                return f"{u['name']} archived."
 
             forms.submit_button("Archive unit", archive_id, archive, reset_prefix=f"{archive_id}_",
                                 icon=":material/archive:")
@@ -275,24 +266,11 @@ def units_tab() -> None:
 
 
 def people_tab() -> None:
-    extra = forms.person_units()
-    if people.empty:
+    if not person_labels:
         st.caption("No people yet.")
     else:
         st.dataframe(
-            pd.DataFrame(
-                {
-                    "Name": people["name"],
-                    "Email": people["email"],
-                    "Role": people["role"].str.capitalize(),
-                    "Leads": people["leads"].fillna(""),
-                    "Also edits": [
-                        ", ".join(str(unit_rows[u]["name"]) for u in extra.get(int(i), []) if u in unit_rows)
-                        for i in people["id"]
-                    ],
-                    "Archived": ["yes" if a else "" for a in people["archived"]],
-                }
-            ),
+            forms.people_table(),
             hide_index=True,
             width="stretch",
             key="mg_people_table",
@@ -308,7 +286,7 @@ def people_tab() -> None:
             a.text_input("Name", key=f"{form_id}_name")
             b.text_input("E-mail", key=f"{form_id}_email")
             st.selectbox("Role", list(ROLES), format_func=str.capitalize, key=f"{form_id}_role")
-            st.multiselect("Units they may edit (besides those they lead, and the units below)", list(unit_rows),
+            st.multiselect("Units they may edit (besides those they lead, and the units below)", list(unit_paths),
                            format_func=unit_label, key=f"{form_id}_units")
             st.text_input("Password (optional: without one they sign in through single sign-on)",
                           type="password", key=f"{form_id}_password")
@@ -324,20 +302,21 @@ def people_tab() -> None:
             forms.submit_button("Add person", form_id, write, reset_prefix=f"{form_id}_", type="primary")
         forms.feedback(form_id)
     st.markdown("**Edit a person**")
-    picked = st.selectbox("Person", list(people_rows), format_func=person_label, key="mg_person_pick")
-    p = people_rows[int(picked)]
+    picked = st.selectbox("Person", list(person_labels), format_func=person_label, key="mg_person_pick")
+    p = row_of(data.people(), "id", picked)
+    extra = forms.person_units()
     form_id = f"mg_person_edit_{picked}"
     forms.prefill(f"{form_id}_name", p["name"])
     forms.prefill(f"{form_id}_email", p["email"])
     forms.prefill(f"{form_id}_role", p["role"])
-    forms.prefill(f"{form_id}_units", [u for u in extra.get(int(picked), []) if u in unit_rows])
+    forms.prefill(f"{form_id}_units", [u for u in extra.get(int(picked), []) if u in unit_paths])
     forms.prefill(f"{form_id}_archived", bool(p["archived"]))
     with st.form(form_id):
         a, b = st.columns(2)
         a.text_input("Name", key=f"{form_id}_name")
         b.text_input("E-mail", key=f"{form_id}_email")
         st.selectbox("Role", list(ROLES), format_func=str.capitalize, key=f"{form_id}_role")
-        st.multiselect("Units they may edit (besides those they lead, and the units below)", list(unit_rows),
+        st.multiselect("Units they may edit (besides those they lead, and the units below)", list(unit_paths),
                        format_func=unit_label, key=f"{form_id}_units")
         st.text_input("New password (leave empty to keep the current one)", type="password",
                       key=f"{form_id}_password")
@@ -409,12 +388,14 @@ def objectives_tab() -> None:
         st.caption("Create a cycle first.")
         return
     cycle = scope.cycle
-    objs = data.objectives(scope.cycle_id, scope.unit_id)
+    listed = forms.objectives_table(scope.cycle_id, scope.unit_id)
     st.caption(f"Objectives of {cycle['name']} for {scope.unit_name} (change the cycle and unit in the sidebar).")
-    if objs.empty:
+    if not listed.total:
         st.caption("No objectives here yet.")
     else:
-        tables.show_objectives(objs, key="mg_objectives_table")
+        forms.more_rows_note(len(listed.table), listed.total, "objectives")
+        st.dataframe(listed.table, hide_index=True, width="stretch", key="mg_objectives_table",
+                     column_config={"Progress": tables.PROGRESS})
     if not writer:
         return
     if cycle["state"] == "closed":
@@ -446,15 +427,16 @@ def objectives_tab() -> None:
                                 reset=[f"{form_id}_{k}" for k in ("title", "description", "owner", "kind",
                                                                     "weight", "align")])
         forms.feedback(form_id)
+    objs = data.objectives(scope.cycle_id, scope.unit_id)
     mine = objs[objs["unit_id"].isin(editable_units)] if not objs.empty else objs
     if mine.empty:
         st.caption("No objective here that you may change.")
         return
     st.markdown("**Edit an objective**")
-    rows = {int(r["objective_id"]): r for r in mine.to_dict("records")}
-    picked = st.selectbox("Objective", list(rows), format_func=lambda i: f"{rows[i]['title']} ({rows[i]['unit_name']})",
+    mine_ids = [int(i) for i in mine["objective_id"]]
+    picked = st.selectbox("Objective", mine_ids, format_func=lambda i: listed.labels.get(i, str(i)),
                           key="mg_obj_pick")
-    o = rows[int(picked)]
+    o = row_of(mine, "objective_id", picked)
     form_id = f"mg_obj_edit_{picked}"
     options, labels = align_options(scope.cycle_id, int(o["unit_id"]), int(picked))
     current = f"k:{int(o['parent_kr_id'])}" if _present(o["parent_kr_id"]) else (
@@ -529,25 +511,23 @@ def key_results_tab() -> None:
         st.caption("Create a cycle first.")
         return
     cycle = scope.cycle
-    objs = data.objectives(scope.cycle_id, scope.unit_id)
-    if objs.empty:
+    listed = forms.objectives_table(scope.cycle_id, scope.unit_id)
+    if not listed.total:
         st.caption(f"No objectives for {scope.unit_name} in {cycle['name']} yet; create one in the Objectives tab.")
         return
-    orows = {int(r["objective_id"]): r for r in objs.to_dict("records")}
-    mine = [i for i, r in orows.items() if int(r["unit_id"]) in editable]
-    if mine:
-        forms.prefill("mg_kr_obj", mine[0])  # a lead starts on an objective they may change
-    picked_obj = st.selectbox("Objective", list(orows),
-                              format_func=lambda i: f"{orows[i]['title']} ({orows[i]['unit_name']})", key="mg_kr_obj")
-    o = orows[int(picked_obj)]
-    krs = data.key_results(scope.cycle_id, scope.unit_id)
-    krs = krs[krs["objective_id"] == int(picked_obj)] if not krs.empty else krs
+    if editable:
+        objs = data.objectives(scope.cycle_id, scope.unit_id)
+        mine = [int(i) for i, u in zip(objs["objective_id"], objs["unit_id"]) if int(u) in editable]
+        if mine:
+            forms.prefill("mg_kr_obj", mine[0])  # a lead starts on an objective they may change
+    picked_obj = st.selectbox("Objective", list(listed.labels), format_func=lambda i: listed.labels.get(i, str(i)),
+                              key="mg_kr_obj")
+    krs, frame = forms.objective_key_results(scope.cycle_id, scope.unit_id, int(picked_obj))
     changes = forms.goalpost_changes([int(i) for i in krs["kr_id"]]) if not krs.empty else pd.DataFrame()
     moved = set(int(i) for i in changes["kr_id"]) if not changes.empty else set()
     if krs.empty:
         st.caption("This objective has no key results yet.")
     else:
-        frame = tables.key_results_frame(krs)
         frame.insert(2, "Goalposts", ["moved" if int(i) in moved else "" for i in krs["kr_id"]])
         st.dataframe(frame, hide_index=True, width="stretch", key="mg_krs_table",
                      column_config={"Progress": tables.PROGRESS})
@@ -573,12 +553,12 @@ def key_results_tab() -> None:
     if cycle["state"] == "closed":
         st.caption(f"{cycle['name']} is closed: its key results are final.")
         return
+    o = row_of(data.objectives(scope.cycle_id, scope.unit_id), "objective_id", picked_obj)
     if int(o["unit_id"]) not in editable:
         no_rights(f"You may not change the key results of {o['unit_name']}.")
         return
-    all_kpis = data.kpis()
     kpi_labels = {None: "— none —"}
-    kpi_labels.update({int(r["kpi_id"]): f"{r['name']} ({r['unit_name']})" for r in all_kpis.to_dict("records")})
+    kpi_labels.update(forms.kpi_labels())
     kpi_options = list(kpi_labels)
     with st.expander("New key result", icon=":material/add:"):
         form_id = "mg_kr_new"
@@ -677,27 +657,19 @@ def kpi_changes(form_id: str) -> dict:
 
 
 def kpis_tab() -> None:
-    kpis = data.kpis(scope.unit_id)
-    if kpis.empty:
+    table = forms.kpis_table(scope.unit_id)
+    if not table.num_rows:
         st.caption(f"No KPIs for {scope.unit_name} yet.")
     else:
         st.dataframe(
-            pd.DataFrame(
-                {
-                    "KPI": kpis["name"],
-                    "Unit": kpis["unit_name"],
-                    "Target": [f"{KPI_TYPE_WORDS.get(t, t)} {badges.number(v, u or '')}"
-                               for t, v, u in zip(kpis["target_type"], kpis["target"], kpis["unit_label"])],
-                    "Latest": [badges.number(v, u or '') for v, u in zip(kpis["last_value"], kpis["unit_label"])],
-                    "Read on": [badges.day(d) for d in kpis["last_reading_date"]],
-                }
-            ),
+            table,
             hide_index=True,
             width="stretch",
             key="mg_kpis_table",
         )
     if not writer:
         return
+    kpis = data.kpis(scope.unit_id)
     if not editable_units:
         no_rights("You lead no unit, so there is no KPI you can change.")
         return

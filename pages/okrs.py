@@ -4,13 +4,17 @@ each objective's own page at ``?objective=ID``.
 The list shows one row per key result with its objective, for the sidebar's cycle or for all
 cycles, narrowed by a text search (objective titles and whys, key result titles, check-in
 notes), the sidebar's unit (its whole branch), an owner, statuses, kinds and key result types;
-the CSV download is exactly the rows shown (:func:`okrdata.search.export_csv`). Selecting a row,
-or following a link, opens the objective's page (:func:`ui.okr_detail.draw_detail`); a link to
+the table draws the first :data:`ui.okr_detail.LIST_LIMIT` of them and says so when there are
+more, and the CSV download holds every matching row (:func:`okrdata.search.export_csv`), built
+when the button is clicked. The rows and the table are cached for the choices made
+(:func:`ui.okr_detail.listing`), so a rerun after a click is quick. Selecting a row, or
+following a link, opens the objective's page (:func:`ui.okr_detail.draw_detail`); a link to
 an objective that does not exist warns and shows the list.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 import streamlit as st
@@ -77,8 +81,8 @@ all_cycles = second[2].toggle(
 
 cycles = data.cycles()
 cycle_ids = [int(i) for i in cycles["id"]] if all_cycles else [scope.cycle_id]
-rows = okr_detail.list_rows(cycle_ids)
-owners = search.owners(rows)
+every = okr_detail.totals(cycle_ids)
+owners = every.owners
 if st.session_state.get(OWNER_KEY) not in (None, *owners):
     st.session_state[OWNER_KEY] = None  # that person owns nothing in these cycles
 
@@ -125,12 +129,9 @@ filters = search.Filters(
     kinds=tuple(kinds or ()),
     kr_types=tuple(kr_types or ()),
 )
-branch = data.subtree_ids(scope.unit_id) if scope.unit_id is not None else None
-found_text = None
-if filters.words:
-    found_text = okr_detail.matches(filters.text, None if all_cycles else cycle_ids, branch)
-shown = search.select(rows, filters, branch, found_text)
-total, visible = search.counts(rows), search.counts(shown)
+listing = okr_detail.listing(cycle_ids, filters, None if all_cycles else cycle_ids, all_cycles, scope)
+shown = listing.rows
+total, visible = every.counts, listing.counts
 
 where = "all cycles" if all_cycles else scope.cycle["name"]
 narrowed = []
@@ -161,6 +162,7 @@ if shown.empty:
         ]
         elsewhere = ""
         if filters.words and not all_cycles:
+            branch = data.subtree_ids(scope.unit_id) if scope.unit_id is not None else None
             other = okr_detail.matches(filters.text, None, branch)
             if not other.empty:
                 n_other = len(other)
@@ -178,7 +180,13 @@ st.markdown(
     f"({visible['objectives']} of {total['objectives']} objectives) · {escape_markdown(where)}"
     + (f" · {'; '.join(narrowed)}" if narrowed else "")
 )
-picked = okr_detail.show_table(shown, with_cycle=all_cycles, with_matches=bool(filters.words), scope=scope)
+if len(shown) > len(listing.display):
+    st.caption(
+        f":material/filter_list: The table shows the first {len(listing.display):,} of these {len(shown):,} rows: "
+        "narrow them with the search, the filters or a unit in the sidebar. The CSV download holds all "
+        f"{len(shown):,}."
+    )
+picked = okr_detail.show_table(listing, scope)
 if picked is not None:
     st.query_params.update(picked)
     st.rerun()
@@ -186,12 +194,13 @@ if picked is not None:
 slug = re.sub(r"[^A-Za-z0-9]+", "-", "all-cycles" if all_cycles else scope.cycle["name"]).strip("-").lower()
 st.download_button(
     "Download these rows as CSV",
-    data=search.export_csv(shown, with_cycle=all_cycles, with_matches=bool(filters.words)),
+    # Built when the button is clicked, not at every rerun: a large organisation's CSV takes a while.
+    data=functools.partial(search.export_csv, shown, with_cycle=all_cycles, with_matches=bool(filters.words)),
     file_name=f"okrs-{slug}.csv",
     mime="text/csv",
     icon=":material/download:",
     on_click="ignore",
     key="okrs_download",
-    help="Exactly the rows above, with plain numbers (progress and pace as fractions 0–1), "
+    help="Every row that matches, with plain numbers (progress and pace as fractions 0–1), "
     "IDs, owners and baselines.",
 )

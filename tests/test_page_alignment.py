@@ -296,3 +296,21 @@ def test_a_view_too_big_to_draw_is_capped_with_a_message(demo_db, monkeypatch):
     for table in tails:
         for title, progress in zip(table["Objective"], table["Progress"]):
             assert round(progress, 6) == round(float(rows.loc[title, "progress"]) * 100, 6)
+
+
+def test_the_cached_tree_shows_a_write_by_anyone_at_the_next_rerun(demo_db):
+    f = facts(demo_db)
+    at = open_page()
+    before = al.summary(f["tree"])
+    assert metrics(at)["Objectives"] == str(before["objectives"])
+    # Someone else (another session, the command line) adds an objective aligned to nothing.
+    db = connect(demo_db)
+    try:
+        team = int(q.units(db).query("kind == 'team'")["id"].iloc[0])
+        oid = w.add_objective(db, f["cycle"], team, "Make the help centre findable")
+    finally:
+        db.close()
+    rerun(at)
+    assert metrics(at)["Objectives"] == str(before["objectives"] + 1)
+    assert metrics(at)["Aligned to nothing"] == str(before["orphans"] + 1)
+    assert oid in expanders(at)

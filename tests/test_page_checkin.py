@@ -307,3 +307,43 @@ def test_a_conflicting_edit_is_refused(demo):
     ok(at.button(key=f"ci_edit_{cid}__reload").click().run())
     assert at.text_input(key=f"ci_edit_{cid}_value").value == "1234"
     assert not errors(at)
+
+
+# --- a large organisation ----------------------------------------------------------------------------
+
+
+def test_a_long_list_of_last_checkins_draws_the_first_rows_says_so_and_stays_fresh(demo, monkeypatch):
+    from ui import forms
+
+    monkeypatch.setattr(forms, "TABLE_LIMIT", 10)
+    db = demo.db()
+    try:
+        krs = q.key_results(db, demo.cycle)
+    finally:
+        db.close()
+    assert len(krs) > 10
+    at = open_as(demo, None)
+    tables = [d.value for d in at.dataframe if "Last check-in" in d.value.columns]
+    assert len(tables) == 1
+    assert list(tables[0]["Key result"]) == list(krs["title"][:10])
+    notes = [c.value for c in at.caption if "The table shows the first" in c.value]
+    assert notes == [
+        f":material/filter_list: The table shows the first 10 of {len(krs)} key results: pick a unit in the "
+        "sidebar to see its own."
+    ]
+    # The history still offers every key result, not only those in the table.
+    assert len(at.selectbox(key="ci_hist_read").options) == len(krs)
+
+    # A check-in saved elsewhere (another session, the command line) shows at the next rerun.
+    row = next(i for i, t in enumerate(krs["kr_type"][:10]) if t == "increase")
+    kr = krs.iloc[row]
+    assert kr["confidence"] != 9 or kr["last_checkin_date"] != dt.date.today().isoformat()
+    db = demo.db()
+    try:
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done early")
+    finally:
+        db.close()
+    ok(at.run())
+    table = [d.value for d in at.dataframe if "Last check-in" in d.value.columns][0]
+    assert table["Confidence"].iloc[row] == 9
+    assert table["Last check-in"].iloc[row] == badges.day(dt.date.today())

@@ -235,3 +235,22 @@ def test_an_import_with_a_bad_row_changes_nothing_and_a_good_one_is_imported(dem
     with demo.open() as db:
         assert db["key_results"].count == count + 1
         assert db.execute("SELECT count(*) FROM key_results WHERE title = 'Grow saved plans from 0 to 10'").fetchone()[0] == 1
+
+
+def test_a_long_list_of_objectives_draws_the_first_rows_and_the_picker_offers_them_all(demo, monkeypatch):
+    from ui import forms
+
+    monkeypatch.setattr(forms, "TABLE_LIMIT", 5)
+    with demo.open() as db:
+        objs = q.objectives(db, demo.cycle)
+    assert len(objs) > 5
+    at = open_as(demo, None)
+    tables = [d.value for d in at.dataframe if "Aligned to" in d.value.columns]
+    assert len(tables) == 1
+    assert list(tables[0]["Objective"]) == list(objs["title"][:5])
+    notes = [c.value for c in at.caption if "The table shows the first" in c.value]
+    assert notes == [
+        f":material/filter_list: The table shows the first 5 of {len(objs)} objectives: pick a unit in the "
+        "sidebar to see its own."
+    ]
+    assert len(at.selectbox(key="mg_kr_obj").options) == len(objs)

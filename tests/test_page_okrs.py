@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template  # noqa: F401
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -23,9 +24,11 @@ from okrdata import queries as q
 from okrdata import search as s
 from okrdata import writes as w
 from okrdata.db import connect
+from okrdata.schema import migrate
+from okrdata.synth import synthesize
 from ui import badges
 from ui.okr_detail import (
-    ALL_CYCLES_KEY, KIND_KEY, OWNER_KEY, SEARCH_KEY, STATUS_KEY, TYPE_KEY, escape_markdown,
+    ALL_CYCLES_KEY, KIND_KEY, LIST_LIMIT, OWNER_KEY, SEARCH_KEY, STATUS_KEY, TYPE_KEY, escape_markdown,
 )
 from ui.sidebar import COMPANY, UNIT_KEY
 
@@ -191,24 +194,53 @@ def test_an_empty_result_says_what_to_change_and_all_cycles_widens(demo_db):
     assert "all cycles" in count_line(at)
 
 
+DEFERRED: dict[str, tuple] = {}
+"""Download buttons' deferred files of the running test: file id → (callable, mimetype, filename)."""
+
+
 @pytest.fixture
 def downloads(monkeypatch):
-    """Every file a download button handed to Streamlit in this test: (bytes, mimetype, filename)."""
+    """Every file a download button handed to Streamlit in this test: (bytes, mimetype, filename).
+
+    The list's CSV is built when the button is clicked: :func:`click_download` does what the
+    browser's click does, and the file lands here too."""
     seen = []
     original = MemoryMediaFileStorage.load_and_get_id
+    original_deferred = MediaFileManager.add_deferred
 
     def record(self, path_or_data, mimetype, kind, filename=None):
         seen.append((path_or_data, mimetype, filename))
         return original(self, path_or_data, mimetype, kind, filename)
 
+    def record_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = original_deferred(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+        DEFERRED[file_id] = (data_callable, mimetype, file_name)
+        return file_id
+
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    return seen
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
+    DEFERRED.clear()
+    yield seen
+    DEFERRED.clear()
+
+
+def click_download(at: AppTest, seen: list) -> None:
+    """Ask for the download button's file, as a click in the browser does (the file is built then)."""
+    buttons = at.get("download_button")
+    assert len(buttons) == 1
+    file_id = buttons[0].proto.deferred_file_id
+    assert file_id in DEFERRED, "the CSV is built on click, not at every rerun"
+    build, mimetype, filename = DEFERRED[file_id]
+    content = build()
+    seen.append((content.encode("utf-8") if isinstance(content, str) else content, mimetype, filename))
 
 
 def test_the_download_is_okrdatas_csv_of_the_rows_shown(demo_db, downloads):
     cycle_id = with_db(demo_db, q.default_cycle_id)
     at = open_page()
     assert len(at.get("download_button")) == 1
+    assert not downloads, "nothing is built before the click"
+    click_download(at, downloads)
     expected = with_db(demo_db, lambda db: s.export_csv(s.search(db, cycle_id), with_cycle=False))
     name = with_db(demo_db, lambda db: q.cycle(db, cycle_id)["name"])
     assert downloads[-1] == (expected.encode("utf-8"), "text/csv", f"okrs-{name.lower().replace(' ', '-')}.csv")
@@ -216,7 +248,7 @@ def test_the_download_is_okrdatas_csv_of_the_rows_shown(demo_db, downloads):
     at.text_input(key=SEARCH_KEY).input("customers")
     at.pills(key=STATUS_KEY).set_value(["at_risk", "off_track"])
     ok(at.run())
-    assert len(at.get("download_button")) == 1
+    click_download(at, downloads)
     filters = s.Filters(text="customers", statuses=("at_risk", "off_track"))
     shown = with_db(demo_db, lambda db: s.search(db, cycle_id, filters))
     assert len(shown) == len(table(at)) > 0
@@ -224,6 +256,50 @@ def test_the_download_is_okrdatas_csv_of_the_rows_shown(demo_db, downloads):
     assert downloads[-1][0] == expected.encode("utf-8")
     header = expected.splitlines()[0]
     assert header.startswith("Objective ID,Objective,Unit") and "Matched in" in header
+
+
+@pytest.fixture
+def large_db(tmp_path, monkeypatch):
+    """A generated organisation twice the demo's size: all its cycles hold more rows than the list draws."""
+    path = tmp_path / "large.db"
+    db = connect(path)
+    try:
+        migrate(db)
+        synthesize(db, 2)
+    finally:
+        db.close()
+    monkeypatch.setenv("OKR_DB", str(path))
+    return path
+
+
+def test_a_long_list_draws_the_first_rows_says_so_and_the_csv_holds_them_all(large_db, downloads):
+    rows = with_db(large_db, lambda db: s.rows(db, None))
+    assert len(rows) > LIST_LIMIT
+    at = open_page()
+    at.toggle(key=ALL_CYCLES_KEY).set_value(True)
+    ok(at.run())
+    shown = table(at)
+    assert len(shown) == LIST_LIMIT
+    assert list(shown["Key result"]) == [
+        "(no key results yet)" if pd.isna(k) else t for k, t in zip(rows["kr_id"][:LIST_LIMIT], rows["title"][:LIST_LIMIT])
+    ]
+    notes = [c.value for c in at.caption if "The table shows the first" in c.value]
+    assert notes == [
+        f":material/filter_list: The table shows the first {LIST_LIMIT:,} of these {len(rows):,} rows: narrow "
+        f"them with the search, the filters or a unit in the sidebar. The CSV download holds all {len(rows):,}."
+    ]
+    counts = s.counts(rows)  # the count line still covers every row
+    assert f"**{counts['key_results']} of {counts['key_results']}** key results shown" in count_line(at)
+    click_download(at, downloads)
+    assert downloads[-1][0] == s.export_csv(rows, with_cycle=True).encode("utf-8")
+    assert len(downloads[-1][0].decode("utf-8").splitlines()) == len(rows) + 1
+
+    # Narrowed below the bound: every row, and no note.
+    at.toggle(key=ALL_CYCLES_KEY).set_value(False)
+    ok(at.run())
+    cycle_rows = with_db(large_db, lambda db: s.rows(db, q.default_cycle_id(db)))
+    assert len(table(at)) == len(cycle_rows) <= LIST_LIMIT
+    assert not [c for c in at.caption if "The table shows the first" in c.value]
 
 
 def test_filters_survive_a_visit_to_an_objective(demo_db):
@@ -382,3 +458,18 @@ def test_titles_and_notes_render_as_text(demo_db):
     at.selectbox(key=UNIT_KEY).set_value(COMPANY)
     ok(at.run())
     assert title in set(table(at)["Objective"])
+
+
+def test_the_cached_list_shows_a_write_by_anyone_at_the_next_rerun(demo_db):
+    at = open_page()
+    before = len(table(at))
+    # Someone else (another session, the command line) adds a key result; no cache is cleared.
+    def add(db):
+        objective = int(q.objectives(db, q.default_cycle_id(db))["objective_id"].iloc[0])
+        return w.add_key_result(db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days")
+
+    with_db(demo_db, add)
+    ok(at.run())
+    assert len(table(at)) == before + 1
+    assert "Cut onboarding time from 10 to 5 days" in set(table(at)["Key result"])
+    assert f"**{before + 1} of {before + 1}** key results shown" in count_line(at)

@@ -7,18 +7,22 @@ this module only formats them (with :mod:`ui.badges`) and lays them out.
 The outline is a nest of expanders, one per objective, each holding its progress, its key
 results and the expanders of the objectives aligned to it. They track their state
 (``on_change="rerun"``) so a collapsed objective draws nothing inside: the page stays light
-even for an organisation of hundreds of objectives.
+even for an organisation of hundreds of objectives. What both draw, the tree walked into
+lists, labels, tables and the Graphviz text, is built once per view and database stamp
+(:func:`cached_outline`), so a rerun after a click only lays it out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import pandas as pd
 import streamlit as st
 
 from okrdata import alignment
-from ui import badges, tables
+from ui import badges, data, tables
 
 KEY_PREFIX = "alignment_obj_"
 """Session-state key of an objective's expander: ``alignment_obj_<id>`` (True when open)."""
@@ -83,7 +87,9 @@ def key_results_frame(krs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _body(r: Mapping, krs: pd.DataFrame, closed: bool, kr_titles: Mapping[int, str], unit_name: str) -> None:
+def _body(r: Mapping, kr_table: pd.DataFrame, closed: bool, kr_titles: Mapping[int, str], unit_name: str) -> None:
+    """An open objective: progress bar, facts, why, and its key results (``kr_table``:
+    :func:`key_results_frame` of them)."""
     progress = float(r["progress"])
     st.progress(
         min(1.0, max(0.0, progress)),
@@ -109,12 +115,11 @@ def _body(r: Mapping, krs: pd.DataFrame, closed: bool, kr_titles: Mapping[int, s
                    "and this objective is what the branch's objectives serve.")
     elif _text(r.get("description")):
         st.markdown(f"*Why:* {badges.escape(r['description'])}")
-    mine = krs[krs["objective_id"] == r["objective_id"]] if not krs.empty else krs
-    if mine.empty:
+    if kr_table.empty:
         st.caption("No key results yet: add two to five measurable outcomes in Manage.")
     else:
         st.dataframe(
-            key_results_frame(mine),
+            kr_table,
             hide_index=True,
             width="stretch",
             height="content",
@@ -125,9 +130,11 @@ def _body(r: Mapping, krs: pd.DataFrame, closed: bool, kr_titles: Mapping[int, s
         )
 
 
-MAX_EXPANDERS = 30
+MAX_EXPANDERS = 8
 """The most objectives listed as expanders side by side; the rest of a long list goes into one
-table, so an organisation of hundreds of objectives never sends the browser hundreds of them."""
+table, so an organisation of hundreds of objectives never sends the browser hundreds of them
+(and a rerun costs about the same for it as for a small company: eight is about what a reader
+scans before picking a narrower unit in the sidebar)."""
 
 
 def objectives_frame(rows: list[Mapping]) -> pd.DataFrame:
@@ -146,66 +153,176 @@ def objectives_frame(rows: list[Mapping]) -> pd.DataFrame:
     )
 
 
-def outline(
-    tree: pd.DataFrame,
-    roots: list[int],
-    krs: pd.DataFrame,
-    *,
-    closed: bool,
-    expanded: Callable[[Mapping], bool],
-    kr_titles: Mapping[int, str] | None = None,
-    unit_name: str = "",
-    limit: int | None = None,
-) -> None:
-    """Draw the objectives ``roots`` of ``tree`` and, nested inside each, those aligned below it.
+class Outline(NamedTuple):
+    """One view of the alignment tree (a cycle, a unit's branch) made ready to draw, so that a
+    rerun reads it back from the cache instead of walking thousands of objectives again. It
+    holds what the page draws, not the tree's rows: an opened objective reads its row apart
+    (:func:`opened`)."""
 
-    ``expanded(row)`` says whether an objective starts open; afterwards the reader decides.
-    Past ``limit`` objectives in one list (default :data:`MAX_EXPANDERS`), the rest are listed in
-    a table.
-    """
-    limit = MAX_EXPANDERS if limit is None else limit
-    rows = {int(r["objective_id"]): r for r in tree.to_dict("records")}
+    cycle_objectives: int
+    """How many objectives the cycle has (every unit)."""
+    size: int
+    """How many objectives the view holds (its branch, the context above and what is aligned below)."""
+    counts: dict[str, int]
+    """:func:`okrdata.alignment.summary` of the tree."""
+    roots: dict[str, list[int]]
+    """The roots of each section (:data:`~okrdata.alignment.ALIGNED`, :data:`~okrdata.alignment.ORPHAN`)."""
+    children: dict[int, list[int]]
+    """The objectives aligned directly to each objective, in outline order."""
+    labels: dict[int, str]
+    """Each objective's expander header (:func:`objective_label`)."""
+    start_open: frozenset[int]
+    """The objectives whose expanders start open (:func:`starts_open`)."""
+    limit: int
+    """The most expanders in one list; the rest of a longer list goes into a table."""
+    tails: dict[Any, pd.DataFrame]
+    """Those tables (:func:`objectives_frame`), by the parent's id, or by the section for its roots."""
+    kr_titles: dict[int, str]
+    """Titles of the key results objectives align to, by id."""
+    picture: alignment.Picture
+    """What the picture draws (:func:`okrdata.alignment.picture`)."""
+    dot: str
+    """The picture's Graphviz text (empty when nothing is drawn)."""
+    key: tuple = ()
+    """The arguments of the cached reader that built it (:func:`cached_outline`), if any."""
+
+
+def starts_open(r: Mapping, unit_id: int | None, branch_size: int) -> bool:
+    """Whether an objective of the aligned section starts open: the roots and the context chain,
+    so the branch's objectives show at once, and a small unit's own objectives."""
+    if r["role"] == alignment.CONTEXT or r["depth"] == 0 and r["section"] == alignment.ALIGNED:
+        return True
+    return unit_id is not None and int(r["unit_id"]) == unit_id and branch_size <= 10
+
+
+def build_outline(tree: pd.DataFrame, krs: pd.DataFrame, unit_id: int | None, limit: int, max_nodes: int,
+                  cycle_objectives: int | None = None) -> Outline:
+    """The :class:`Outline` of a view: ``tree`` is its :func:`okrdata.alignment.alignment_tree`,
+    ``krs`` the cycle's key results, ``unit_id`` the chosen unit (None: the whole company)."""
+    counts = alignment.summary(tree)
+    # The few columns the labels, the tables and the outline's shape need, row by row (the whole
+    # rows are read back only for the objectives someone opens: :func:`opened`).
+    columns = ["objective_id", "tree_parent_id", "depth", "section", "role", "unit_id", "status", "title",
+               "progress", "pace", "unit_name", "owner_name", "descendants"]
+    by_id = {int(values[0]): dict(zip(columns, values))
+             for values in zip(*(tree[c].tolist() for c in columns))} if not tree.empty else {}
+    roots: dict[str, list[int]] = {alignment.ALIGNED: [], alignment.ORPHAN: []}
     children: dict[int, list[int]] = {}
-    for r in rows.values():
+    for oid, r in by_id.items():
         parent = alignment.as_id(r["tree_parent_id"])
         if parent is not None:
-            children.setdefault(parent, []).append(int(r["objective_id"]))
-    kr_titles = kr_titles or {}
+            children.setdefault(parent, []).append(oid)
+        elif r["depth"] == 0:
+            roots.setdefault(r["section"], []).append(oid)
+    tails = {
+        key: objectives_frame([by_id[o] for o in ids[limit:]])
+        for key, ids in [*roots.items(), *children.items()]
+        if len(ids) > limit
+    }
+    wanted = {alignment.as_id(x) for x in tree["parent_kr_id"]} - {None} if not tree.empty else set()
+    mine = krs[krs["kr_id"].isin(wanted)] if wanted else krs.iloc[0:0]
+    kr_titles = dict(zip(mine["kr_id"].astype(int), mine["title"].astype(str)))
+    pic = alignment.picture(tree, max_nodes)
+    dot = alignment.to_dot(pic.rows, colours=badges.COLOURS, kr_titles=kr_titles) if not pic.rows.empty else ""
+    return Outline(
+        cycle_objectives=len(tree) if cycle_objectives is None else cycle_objectives,
+        size=len(tree),
+        counts=counts,
+        roots=roots,
+        children=children,
+        labels={oid: objective_label(r) for oid, r in by_id.items()},
+        start_open=frozenset(
+            oid for oid, r in by_id.items()
+            if r["section"] == alignment.ALIGNED and starts_open(r, unit_id, counts["objectives"])
+        ),
+        limit=limit,
+        tails=tails,
+        kr_titles=kr_titles,
+        picture=pic,
+        dot=dot,
+    )
 
-    def listing(ids: list[int]) -> None:
-        for oid in ids[:limit]:
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _tree(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None) -> pd.DataFrame:
+    subtree = None if unit_id is None else data.subtree_ids(unit_id)
+    return alignment.alignment_tree(data.objectives(cycle_id), data.units(), subtree)
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _outline(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
+             limit: int, max_nodes: int) -> Outline:
+    tree = _tree(db_file, db_stamp, today, cycle_id, unit_id)
+    built = build_outline(tree, data.key_results(cycle_id), unit_id, limit, max_nodes,
+                          cycle_objectives=len(data.objectives(cycle_id)))
+    return built._replace(key=(db_file, db_stamp, today, cycle_id, unit_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _opened(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
+            objective_id: int) -> tuple[dict, pd.DataFrame]:
+    tree = _tree(db_file, db_stamp, today, cycle_id, unit_id)
+    krs = data.key_results(cycle_id)
+    row = tree[tree["objective_id"] == objective_id].to_dict("records")[0]
+    return row, key_results_frame(krs[krs["objective_id"] == objective_id])
+
+
+def opened(view: Outline, objective_id: int) -> tuple[dict, pd.DataFrame]:
+    """What an open objective shows: its row of the tree and its key results as a table
+    (:func:`key_results_frame`); cached per objective, since a reader keeps a few open while
+    clicking around. ``view`` comes from :func:`cached_outline`."""
+    return _opened(*view.key, int(objective_id))
+
+
+def cached_outline(cycle_id: int, unit_id: int | None) -> Outline:
+    """:func:`build_outline` of a cycle for a unit's branch (None: the whole company), from the
+    cached readers of :mod:`ui.data`, and cached like them by the database's stamp."""
+    db_file = data.path()
+    return _outline(db_file, data.stamp(db_file), dt.date.today(), int(cycle_id), unit_id,
+                    MAX_EXPANDERS, alignment.MAX_PICTURE_NODES)
+
+
+def outline(view: Outline, section: str, *, closed: bool, unit_name: str = "") -> None:
+    """Draw the roots of one section of the view and, nested inside each, those aligned below it.
+
+    An objective starts open when it is in ``view.start_open``; afterwards the reader decides.
+    Past ``view.limit`` objectives in one list, the rest are listed in a table.
+    """
+
+    def listing(ids: list[int], tail_key) -> None:
+        for oid in ids[: view.limit]:
             draw(oid)
-        rest = ids[limit:]
-        if rest:
+        rest = len(ids) - view.limit
+        if rest > 0:
             st.caption(
-                f"And {len(rest)} more, listed in short below; pick their unit in the sidebar to open them."
+                f"And {rest} more, listed in short below; pick their unit in the sidebar to open them."
             )
             st.dataframe(
-                objectives_frame([rows[o] for o in rest]),
+                view.tails[tail_key],
                 hide_index=True,
                 width="stretch",
                 column_config={"Progress": tables.PROGRESS},
             )
 
     def draw(oid: int) -> None:
-        r = rows[oid]
         with st.expander(
-            objective_label(r), expanded=expanded(r), key=expander_key(oid), on_change="rerun"
+            view.labels[oid], expanded=oid in view.start_open, key=expander_key(oid), on_change="rerun"
         ) as box:
             if not box.open:
                 return
-            _body(r, krs, closed, kr_titles, unit_name)
-            kids = children.get(oid, [])
+            row, kr_table = opened(view, oid)
+            _body(row, kr_table, closed, view.kr_titles, unit_name)
+            kids = view.children.get(oid, [])
             if kids:
                 st.markdown(f"**Aligned to it** ({len(kids)})")
-                listing(kids)
+                listing(kids, oid)
 
-    listing(roots)
+    listing(view.roots.get(section, []), section)
 
 
-def picture(tree: pd.DataFrame, krs: pd.DataFrame, what: str) -> None:
+def picture(view: Outline, what: str) -> None:
     """The tree as a Graphviz picture, capped at :data:`okrdata.alignment.MAX_PICTURE_NODES`."""
-    pic = alignment.picture(tree)
+    pic = view.picture
     if pic.left_out:
         if pic.rows.empty:
             shown = "no picture"
@@ -216,15 +333,14 @@ def picture(tree: pd.DataFrame, krs: pd.DataFrame, what: str) -> None:
                 "each cut box says how many objectives it hides)"
             )
         st.info(
-            f"{what} has {len(tree)} objectives, too many to draw legibly, so this shows {shown}. "
+            f"{what} has {view.size} objectives, too many to draw legibly, so this shows {shown}. "
             "Pick a department or team in the sidebar to draw its whole branch; the outline lists everything.",
             icon=":material/account_tree:",
         )
     if pic.rows.empty:
         return
-    kr_titles = dict(zip(krs["kr_id"].astype(int), krs["title"].astype(str))) if not krs.empty else {}
     st.graphviz_chart(
-        alignment.to_dot(pic.rows, colours=badges.COLOURS, kr_titles=kr_titles),
+        view.dot,
         width="content",
         alt=f"Alignment tree of {len(pic.rows)} objectives for {what}; the Outline tab lists them as text.",
     )

@@ -307,3 +307,28 @@ def kpi_readings(kpi_ids: Sequence[int], since: dt.date | None = None) -> pd.Dat
 def quality_findings(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
     """The OKR coach's findings for a cycle and a unit's branch (:func:`okrdata.quality.findings_frame`)."""
     return _quality(*_key(), int(cycle_id), unit_id)
+
+
+# --- readers added for large organisations ------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
+def _unit_paths(db_file: str, db_stamp: Stamp) -> dict[int, str]:
+    tree = _units(db_file, db_stamp)
+    if tree.empty:
+        return {}
+    # Without the company's name ("Product & Engineering / Web App"); the company by its own name.
+    return {
+        int(i): str(p).split(" / ", 1)[-1] if int(d) else str(p)
+        for i, p, d in zip(tree["id"], tree["path"], tree["depth"])
+    }
+
+
+def unit_paths() -> dict[int, str]:
+    """Every unit's label for a picker, in outline order: its path without the company's name
+    ("Product & Engineering / Web App"), the company's own name for the company. Cached, so a
+    picker of a thousand units costs nothing to prepare at a rerun."""
+    return _unit_paths(*_key())
+
+
+_CACHED = _CACHED + (_unit_paths,)

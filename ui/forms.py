@@ -16,22 +16,27 @@ Inputs are prefilled with :func:`prefill`, which sets the session state only whe
 not there yet: what the person typed wins over the database until they save or reload.
 
 Also here: cached readers over :mod:`okrdata.history` and the edit rights of the signed-in
-person, keyed like :mod:`ui.data` by the database file's stamp.
+person, keyed like :mod:`ui.data` by the database file's stamp; and the read-only tables and
+picker labels both pages show, formatted once per stamp and bounded (:data:`TABLE_LIMIT` rows for
+lists a unit narrows), so a rerun costs the same for a company of thousands of key results as
+for a small one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
+import pyarrow as pa
 import sqlite_utils
 import streamlit as st
 
 from okrdata import auth as core_auth
 from okrdata import history, writes
 from okrdata.errors import ValidationError
-from ui import auth, badges, data
+from ui import auth, badges, data, tables
 
 ERRORS = "okr_form_errors_"
 FLASH = "okr_form_flash_"
@@ -264,7 +269,146 @@ def _person_units(db_file: str, db_stamp: data.Stamp) -> dict[int, list[int]]:
         return writes.person_units_map(db)
 
 
-_CACHED = (_editable, _revisions, _goalposts, _alignment_choices, _person_units)
+# --- cached tables -------------------------------------------------------------------------
+# What the Check-in and Manage pages show everyone, formatted once per database stamp (and
+# bounded to what a person reads), so that a rerun after a click costs the same for a company of
+# thousands of key results as for a small one.
+
+TABLE_LIMIT = 300
+"""The most rows a list of key results (Check-in) or objectives (Manage) draws; the page says
+when there are more and how to narrow them (a unit in the sidebar). The pickers beside the
+lists still offer every one."""
+
+
+class KrTable(NamedTuple):
+    """Key results of a cycle and a unit's branch, ready to show."""
+
+    table: pd.DataFrame
+    """The first :data:`TABLE_LIMIT` as :func:`ui.tables.key_results_frame` draws them."""
+    total: int
+    """How many key results there are in all."""
+    labels: dict[int, str]
+    """Every key result's label for a picker, "title (unit)", by id, in the same order."""
+    unit_labels: dict[int, str]
+    """Every key result's unit label ("%", "EUR", "" for none), by id."""
+
+
+def kr_labels(krs: pd.DataFrame) -> tuple[dict[int, str], dict[int, str]]:
+    """Key results' labels for a picker, "title (unit)", and their unit labels, by id."""
+    ids = [int(i) for i in krs["kr_id"]]
+    labels = {i: f"{t} ({u})" for i, t, u in zip(ids, krs["title"], krs["unit_name"])}
+    units = {i: "" if u is None or pd.isna(u) else str(u) for i, u in zip(ids, krs["unit_label"])}
+    return labels, units
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _kr_table(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
+              limit: int) -> KrTable:
+    krs = data.key_results(cycle_id, unit_id)
+    return KrTable(tables.key_results_frame(krs.head(limit)), len(krs), *kr_labels(krs))
+
+
+KPI_TYPE_WORDS = {"stay_above": "Stay above", "stay_below": "Stay below", "increase": "Increase to",
+                  "decrease": "Decrease to"}
+
+
+class ObjectiveTable(NamedTuple):
+    """Objectives of a cycle and a unit's branch, ready to show."""
+
+    table: pd.DataFrame
+    """The first :data:`TABLE_LIMIT` as :func:`ui.tables.objectives_frame` draws them."""
+    total: int
+    """How many objectives there are in all."""
+    labels: dict[int, str]
+    """Every objective's label for a picker, "title (unit)", by id, in the same order."""
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _objective_table(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
+                     limit: int) -> ObjectiveTable:
+    objs = data.objectives(cycle_id, unit_id)
+    labels = {int(i): f"{t} ({u})" for i, t, u in zip(objs["objective_id"], objs["title"], objs["unit_name"])}
+    return ObjectiveTable(tables.objectives_frame(objs.head(limit)), len(objs), labels)
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _objective_krs(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
+                   objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    krs = data.key_results(cycle_id, unit_id)
+    mine = krs[krs["objective_id"] == objective_id].reset_index(drop=True) if not krs.empty else krs
+    return mine, tables.key_results_frame(mine)
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _kpi_labels(db_file: str, db_stamp: data.Stamp, today: dt.date) -> dict[int, str]:
+    kpis = data.kpis()
+    return {int(i): f"{n} ({u})" for i, n, u in zip(kpis["kpi_id"], kpis["name"], kpis["unit_name"])}
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    # A long table handed to st.dataframe as pandas is converted to Arrow at every rerun (with a
+    # pool of threads for a few thousand rows); cached as Arrow, it is only sent.
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _units_table(db_file: str, db_stamp: data.Stamp) -> pa.Table:
+    tree = data.units()
+    return _arrow(pd.DataFrame(
+        {
+            "Unit": tree["path"],
+            "Kind": tree["kind"].str.capitalize(),
+            "Lead": tree["lead_name"].fillna(""),
+            "Description": tree["description"].fillna(""),
+        }
+    ))
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _people_table(db_file: str, db_stamp: data.Stamp) -> pa.Table:
+    people, tree, extra = data.people(), data.units(), person_units()
+    names = dict(zip(tree["id"].astype(int), tree["name"].astype(str)))
+    return _arrow(pd.DataFrame(
+        {
+            "Name": people["name"],
+            "Email": people["email"],
+            "Role": people["role"].str.capitalize(),
+            "Leads": people["leads"].fillna(""),
+            "Also edits": [
+                ", ".join(names[u] for u in extra.get(int(i), []) if u in names) for i in people["id"]
+            ],
+            "Archived": ["yes" if a else "" for a in people["archived"]],
+        }
+    ))
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _people_labels(db_file: str, db_stamp: data.Stamp) -> tuple[dict[int, str], list[int]]:
+    people = data.people()
+    labels = {int(i): f"{n} ({e})" for i, n, e in zip(people["id"], people["name"], people["email"])}
+    active = [int(i) for i, a in zip(people["id"], people["archived"]) if not a]
+    return labels, active
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _kpis_table(db_file: str, db_stamp: data.Stamp, today: dt.date, unit_id: int | None) -> pa.Table:
+    kpis = data.kpis(unit_id)
+    return _arrow(pd.DataFrame(
+        {
+            "KPI": kpis["name"],
+            "Unit": kpis["unit_name"],
+            "Target": [f"{KPI_TYPE_WORDS.get(t, t)} {badges.number(v, u or '')}"
+                       for t, v, u in zip(kpis["target_type"], kpis["target"], kpis["unit_label"])],
+            "Latest": [badges.number(v, u or "") for v, u in zip(kpis["last_value"], kpis["unit_label"])],
+            "Read on": [badges.day(d) for d in kpis["last_reading_date"]],
+        }
+    ))
+
+
+_CACHED = (
+    _editable, _revisions, _goalposts, _alignment_choices, _person_units, _kr_table, _objective_table,
+    _objective_krs, _kpi_labels, _units_table, _people_table, _people_labels, _kpis_table,
+)
 
 
 def _key() -> tuple[str, data.Stamp]:
@@ -297,3 +441,58 @@ def alignment_choices(cycle_id: int, unit_id: int, objective_id: int | None = No
 def person_units() -> dict[int, list[int]]:
     """Everyone's extra units to edit (:func:`okrdata.writes.person_units_map`)."""
     return _person_units(*_key())
+
+
+def key_results_table(cycle_id: int, unit_id: int | None = None) -> KrTable:
+    """A cycle's key results for a unit's branch, as a read-only table of the first
+    :data:`TABLE_LIMIT`, their total and every one's label for a picker; cached."""
+    return _kr_table(*_key(), dt.date.today(), int(cycle_id), unit_id, TABLE_LIMIT)
+
+
+def objectives_table(cycle_id: int, unit_id: int | None = None) -> ObjectiveTable:
+    """A cycle's objectives for a unit's branch, as a table of the first :data:`TABLE_LIMIT`,
+    their total and every one's label for a picker; cached."""
+    return _objective_table(*_key(), dt.date.today(), int(cycle_id), unit_id, TABLE_LIMIT)
+
+
+def objective_key_results(cycle_id: int, unit_id: int | None, objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The key results of one objective (rows of :func:`ui.data.key_results` of the cycle and
+    unit) and their table (:func:`ui.tables.key_results_frame`); cached, so picking an objective
+    does not read the whole cycle again."""
+    return _objective_krs(*_key(), dt.date.today(), int(cycle_id), unit_id, int(objective_id))
+
+
+def kpi_labels() -> dict[int, str]:
+    """Every KPI's label for a picker, "name (unit)", by id; cached."""
+    return _kpi_labels(*_key(), dt.date.today())
+
+
+def units_table() -> pa.Table:
+    """Every unit (path, kind, lead, description) as Manage shows them, as Arrow; cached."""
+    return _units_table(*_key())
+
+
+def people_table() -> pa.Table:
+    """Everyone (name, e-mail, role, the units they lead and may also edit, archived) as Manage
+    shows them, as Arrow; cached."""
+    return _people_table(*_key())
+
+
+def people_labels() -> tuple[dict[int, str], list[int]]:
+    """Everyone's label for a picker, "Name (e-mail)", by id, and the ids of those not archived; cached."""
+    return _people_labels(*_key())
+
+
+def kpis_table(unit_id: int | None = None) -> pa.Table:
+    """The KPIs of a unit's branch (target, latest reading, its date) as Manage shows them, as
+    Arrow; cached."""
+    return _kpis_table(*_key(), dt.date.today(), unit_id)
+
+
+def more_rows_note(shown: int, total: int, what: str) -> None:
+    """Say that a table draws only its first ``shown`` of ``total`` rows, and how to narrow them."""
+    if total > shown:
+        st.caption(
+            f":material/filter_list: The table shows the first {shown:,} of {total:,} {what}: pick a unit in the "
+            "sidebar to see its own."
+        )

@@ -4,19 +4,27 @@ The chart draws a KPI's readings (already thinned by :func:`okrdata.kpis.downsam
 line, its target as a red dashed rule and the warning band (between the target and the warning
 threshold) shaded amber, so the line's distance to trouble reads at a glance. A health state
 always travels with its words and an icon, never colour alone.
+
+What the page shows is worked out once per scope and database stamp and cached
+(:func:`page_view`, :func:`chart_specs`): the sections, counts and warnings, and every chart
+as a finished Vega-Lite spec whose data is already in Arrow, the form Streamlit sends it in. A
+rerun after a click only lays them out, however large the organisation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import altair as alt
 import pandas as pd
+import streamlit as st
+from streamlit import dataframe_util
 
+from okrdata import kpis as K
 from okrdata.kpis import BREACHED, HEALTH_LABELS, HEALTHY, NO_DATA, WARNING
-from ui import badges
+from ui import badges, data
 
 HEALTH_COLOURS = {HEALTHY: "green", WARNING: "orange", BREACHED: "red", NO_DATA: "gray"}
 """Streamlit's named colour of each health state, for badges."""
@@ -136,3 +144,104 @@ def kpi_chart(
             .encode(x=x, y=alt.Y("Value:Q", axis=y_axis, scale=alt.Scale(zero=False)), tooltip=tooltip)
         )
     return alt.layer(*layers).properties(height=height).configure_view(strokeWidth=0)
+
+
+# --- cached for the page ------------------------------------------------------------------
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> dict:
+    """An Altair chart as the Vega-Lite spec :func:`draw_spec` draws: made without Altair's schema
+    validation (as :func:`ui.charts.show_in` does), and with its data sets already serialised to
+    Arrow, which Streamlit would otherwise redo for every data set of every chart at each rerun."""
+    spec = chart.to_dict(validate=False)
+    if "datasets" in spec:
+        spec["datasets"] = {
+            name: dataframe_util.convert_anything_to_arrow_bytes(values) for name, values in spec["datasets"].items()
+        }
+    return spec
+
+
+def draw_spec(where, spec: dict, width="stretch") -> None:
+    """Draw a spec made by :func:`chart_spec` in ``where`` (``st``, a column or a container)."""
+    where.vega_lite_chart(spec, width=width)
+
+
+class KpiView(NamedTuple):
+    """What the KRs vs KPIs page shows for a cycle and a unit's branch, before the charts."""
+
+    counts: dict[str, int]
+    """:func:`okrdata.kpis.summary` of the branch's KPIs."""
+    pairs: dict[str, int]
+    """:func:`okrdata.kpis.pair_counts` over every section."""
+    limited: K.Limited
+    """The sections drawn (:func:`okrdata.kpis.limit`)."""
+    section_count: int
+    """How many sections there are in all."""
+    warnings: list[tuple[str, K.Divergence, dict, dict]]
+    """The first warnings, in section order: (unit name, the warning, its key result, its KPI)."""
+    empty_units: list[str]
+    """Names of the branch's units with neither key results nor KPIs (when nothing was cut)."""
+
+
+def _branch_units(unit_id: int | None) -> pd.DataFrame:
+    units = data.units()
+    if unit_id is not None:
+        units = units[units["id"].isin(set(data.subtree_ids(unit_id)))]
+    return units
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _page_view(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int | None, unit_id: int | None,
+               listed: int) -> KpiView:
+    scope_kpis = data.kpis(unit_id)
+    all_kpis = data.kpis(None) if unit_id is not None else scope_kpis
+    krs = data.key_results(cycle_id, unit_id) if cycle_id is not None else pd.DataFrame(
+        columns=["kr_id", "unit_id", "kpi_id"]
+    )
+    units = _branch_units(unit_id)
+    sections = K.sections(units, krs, all_kpis)
+    limited = K.limit(sections)
+    warnings = []
+    for section in sections:
+        for pair in section.pairs:
+            by_id = {int(kr["kr_id"]): kr for kr in pair.krs}
+            warnings.extend((section.name, w, by_id[w.kr_id], pair.kpi) for w in pair.warnings)
+        if len(warnings) >= listed:
+            break
+    with_rows = {s.unit_id for s in sections}
+    empty = [] if limited.truncated else [str(n) for i, n in zip(units["id"], units["name"]) if int(i) not in with_rows]
+    return KpiView(K.summary(scope_kpis), K.pair_counts(sections), limited, len(sections), warnings[:listed], empty)
+
+
+def page_view(cycle_id: int | None, unit_id: int | None, listed: int) -> KpiView:
+    """The sections, counts and first ``listed`` warnings of a cycle (None: no cycle yet) for a
+    unit's branch (None: the whole company), from the cached readers; cached by the stamp."""
+    db_file = data.path()
+    return _page_view(db_file, data.stamp(db_file), dt.date.today(), cycle_id, unit_id, int(listed))
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _chart_specs(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int | None, unit_id: int | None,
+                 listed: int, months: int) -> dict[int, dict | None]:
+    view = _page_view(db_file, db_stamp, today, cycle_id, unit_id, listed)
+    shown = {int(p.kpi["kpi_id"]): p.kpi for s in view.limited.sections for p in s.pairs}
+    shown.update({int(k["kpi_id"]): k for s in view.limited.sections for k in s.kpis})
+    since = K.window_start(today, months)
+    readings = data.kpi_readings(sorted(shown), since) if shown else pd.DataFrame(
+        columns=["kpi_id", "reading_date", "value"]
+    )
+    series = K.series(readings, set(shown))
+    cycle = data.cycle(cycle_id) if cycle_id is not None else None
+    specs: dict[int, dict | None] = {}
+    for kid, kpi in shown.items():
+        points = series.get(kid, pd.DataFrame())
+        specs[kid] = chart_spec(kpi_chart(kpi, points, since, today, cycle)) if len(points) else None
+    return specs
+
+
+def chart_specs(cycle_id: int | None, unit_id: int | None, listed: int, months: int) -> dict[int, dict | None]:
+    """The chart of every KPI :func:`page_view` draws, over the last ``months`` (readings thinned
+    by :func:`okrdata.kpis.series`), as :func:`chart_spec` specs by KPI id; None for a KPI without
+    readings in that window. Cached by the stamp."""
+    db_file = data.path()
+    return _chart_specs(db_file, data.stamp(db_file), dt.date.today(), cycle_id, unit_id, int(listed), int(months))

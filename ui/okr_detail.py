@@ -4,7 +4,10 @@ Every figure comes from :mod:`okrdata.search` and :mod:`okrdata.queries` through
 readers: the list is built from :func:`ui.data.key_results` and :func:`ui.data.objectives`,
 and the few queries of its own (the text search, one objective, its alignment chain) are
 cached here the same way :mod:`ui.data` caches, keyed by the database path and its stamp, so a
-write by anyone shows at the next rerun.
+write by anyone shows at the next rerun. So are the list's rows (:func:`list_rows`), their
+owners and counts (:func:`totals`) and, for each set of filters, the rows that pass them with
+the table on screen (:func:`listing`): a rerun after a click reads them back instead of
+rebuilding thousands of rows.
 
 Text from the database (titles, descriptions, names, notes) is shown as text: in tables,
 with ``st.text``, or in Markdown only after :func:`escape_markdown`.
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import altair as alt
 import pandas as pd
@@ -39,6 +42,30 @@ TYPE_KEY = "okrs_type"
 ALL_CYCLES_KEY = "okrs_all_cycles"
 TABLE_KEY = "okrs_table"
 FILTER_KEYS = (SEARCH_KEY, OWNER_KEY, STATUS_KEY, KIND_KEY, TYPE_KEY, ALL_CYCLES_KEY)
+LIST_LIMIT = 300
+"""The most rows the list draws: more than anyone reads down, and few enough that the page stays
+as quick for a company of thousands of key results as for the demo. The page says when rows are
+left out; the CSV download holds every matching row."""
+
+
+class Totals(NamedTuple):
+    """What the filters need to know of every row of some cycles, before any filter."""
+
+    owners: dict[int, str]
+    """:func:`okrdata.search.owners` of the rows."""
+    counts: dict[str, int]
+    """:func:`okrdata.search.counts` of the rows."""
+
+
+class Listing(NamedTuple):
+    """What the list shows for some filters."""
+
+    rows: pd.DataFrame
+    """Every row that passes the filters (:func:`okrdata.search.select`): the CSV holds them all."""
+    display: pd.DataFrame
+    """The first :data:`LIST_LIMIT` of them as the table on screen (:func:`display_frame`)."""
+    counts: dict[str, int]
+    """:func:`okrdata.search.counts` of ``rows``."""
 
 
 # --- text --------------------------------------------------------------------------------
@@ -100,8 +127,8 @@ def alignment(objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     return _alignment(*_key(), int(objective_id))
 
 
-def list_rows(cycle_ids: Sequence[int]) -> pd.DataFrame:
-    """:func:`okrdata.search.okr_rows` of some cycles, from the cached per-cycle readers."""
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
+def _rows(db_file: str, db_stamp: tuple, today: dt.date, cycle_ids: tuple[int, ...]) -> pd.DataFrame:
     cycles = data.cycles()
     names = {int(i): str(name) for i, name in zip(cycles["id"], cycles["name"])}
     wanted = {int(c): names[int(c)] for c in cycle_ids if int(c) in names}
@@ -117,14 +144,54 @@ def list_rows(cycle_ids: Sequence[int]) -> pd.DataFrame:
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
+def _totals(db_file: str, db_stamp: tuple, today: dt.date, cycle_ids: tuple[int, ...]) -> Totals:
+    # Apart from the rows, so that a rerun reads back a few hundred names, not thousands of rows.
+    rows = _rows(db_file, db_stamp, today, cycle_ids)
+    return Totals(search.owners(rows), search.counts(rows))
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
+def _listing(db_file: str, db_stamp: tuple, today: dt.date, cycle_ids: tuple[int, ...], filters: search.Filters,
+             text_cycle_ids: tuple[int, ...] | None, with_cycle: bool, link_unit_id: int | None) -> Listing:
+    rows = _rows(db_file, db_stamp, today, cycle_ids)
+    branch = data.subtree_ids(filters.unit_id) if filters.unit_id is not None else None
+    found = matches(filters.text, text_cycle_ids, branch) if filters.words else None
+    shown = search.select(rows, filters, branch, found)
+    head = display_frame(shown.head(LIST_LIMIT), with_cycle, bool(filters.words), link_unit_id)
+    return Listing(shown, head, search.counts(shown))
+
+
+def list_rows(cycle_ids: Sequence[int]) -> pd.DataFrame:
+    """:func:`okrdata.search.okr_rows` of some cycles, from the cached per-cycle readers; cached."""
+    return _rows(*_key(), dt.date.today(), tuple(int(c) for c in cycle_ids))
+
+
+def totals(cycle_ids: Sequence[int]) -> Totals:
+    """The owners and counts of :func:`list_rows`; cached."""
+    return _totals(*_key(), dt.date.today(), tuple(int(c) for c in cycle_ids))
+
+
+def listing(cycle_ids: Sequence[int], filters: search.Filters, text_cycle_ids: Sequence[int] | None,
+            with_cycle: bool, scope: Scope) -> Listing:
+    """The rows of ``cycle_ids`` that pass ``filters`` (:func:`okrdata.search.select`, with the
+    text search over ``text_cycle_ids``, None for every cycle) and the first :data:`LIST_LIMIT`
+    of them as the table on screen; cached, so a rerun with the same choices costs nothing."""
+    return _listing(*_key(), dt.date.today(), tuple(int(c) for c in cycle_ids), filters,
+                    None if text_cycle_ids is None else tuple(int(c) for c in text_cycle_ids),
+                    bool(with_cycle), scope.unit_id)
+
+
 # --- the list ----------------------------------------------------------------------------
 
 
-def link_params(objective_id: int, cycle_id: int, scope: Scope) -> dict[str, str]:
-    """Query parameters of an objective's page: the objective, its cycle, and the sidebar's unit."""
+def link_params(objective_id: int, cycle_id: int, scope: Scope | int | None) -> dict[str, str]:
+    """Query parameters of an objective's page: the objective, its cycle, and the sidebar's unit
+    (``scope``: the sidebar's choice, or just its unit id)."""
+    unit_id = scope.unit_id if isinstance(scope, Scope) else scope
     params = {"objective": str(int(objective_id)), "cycle": str(int(cycle_id))}
-    if scope.unit_id is not None:
-        params["unit"] = str(scope.unit_id)
+    if unit_id is not None:
+        params["unit"] = str(int(unit_id))
     return params
 
 
@@ -143,8 +210,10 @@ def _target(target: Any, unit_label: str, kr_type: Any) -> str:
     return {"stay_above": "≥ ", "stay_below": "≤ "}.get(kr_type, "") + text
 
 
-def display_frame(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, scope: Scope) -> pd.DataFrame:
-    """The rows as the table on screen: words, units and icons; progress in percent for the bar."""
+def display_frame(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, scope: Scope | int | None) -> pd.DataFrame:
+    """The rows as the table on screen: words, units and icons; progress in percent for the bar.
+
+    ``scope`` is the sidebar's choice (or its unit id), kept in each row's link."""
     units = shown["unit_label"].fillna("").astype(str)
     lonely = shown["kr_id"].isna()
     frame = pd.DataFrame({
@@ -202,21 +271,23 @@ COLUMN_CONFIG = {
 }
 
 
-def show_table(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, scope: Scope) -> dict[str, str] | None:
-    """Draw the list; return the query parameters of the objective whose row was selected, if any."""
+def show_table(shown: Listing, scope: Scope) -> dict[str, str] | None:
+    """Draw the list (its first :data:`LIST_LIMIT` rows); return the query parameters of the
+    objective whose row was selected, if any."""
+    table = shown.display
     event = st.dataframe(
-        display_frame(shown, with_cycle, with_matches, scope),
+        table,
         hide_index=True,
         width="stretch",
-        height=min(36 + 35 * max(len(shown), 1), 640),
+        height=min(36 + 35 * max(len(table), 1), 640),
         key=TABLE_KEY,
         column_config=COLUMN_CONFIG,
         on_select="rerun",
         selection_mode="single-row",
     )
     rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
-    if rows and 0 <= rows[0] < len(shown):
-        picked = shown.iloc[rows[0]]
+    if rows and 0 <= rows[0] < len(table):
+        picked = shown.rows.iloc[rows[0]]
         return link_params(picked["objective_id"], picked["cycle_id"], scope)
     return None
 
