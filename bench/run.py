@@ -45,6 +45,8 @@ PAGES = [
     "pages/checkin.py",
     "pages/manage.py",
     "pages/review.py",
+    "pages/summary.py",
+    "pages/wall.py",
 ]
 FLOOR_SCRIPT = 'import streamlit as st\nst.title("Floor")\n'
 MAX_POINTS = 5_000
