@@ -37,7 +37,14 @@ STYLE = """
 .st-key-okr_wall [data-testid="stMarkdownContainer"] p { font-size: 1.45rem; line-height: 1.35; }
 .st-key-okr_wall [data-testid="stCaptionContainer"] p { font-size: 1.2rem; }
 .st-key-okr_wall [data-testid="stMetricLabel"] p { font-size: 1.3rem; }
-.st-key-okr_wall [data-testid="stMetricValue"] p { font-size: clamp(1.8rem, 3vw, 3.6rem); line-height: 1.1; }
+.st-key-okr_wall [data-testid="stMetricValue"] p { font-size: 3.6rem; line-height: 1.1; }
+/* On a screen narrower than a TV the rows wrap rather than squeeze: figures and cards keep their size. */
+.st-key-wall_headline [data-testid="stHorizontalBlock"],
+.st-key-wall_cards [data-testid="stHorizontalBlock"],
+.st-key-wall_below [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+.st-key-wall_headline [data-testid="stColumn"] { min-width: 11rem; }
+.st-key-wall_cards [data-testid="stColumn"] { min-width: 24rem; }
+.st-key-wall_below [data-testid="stColumn"] { min-width: 18rem; }
 .st-key-okr_wall [data-testid="stMetricDelta"] { font-size: 1.2rem; }
 .st-key-okr_wall [data-testid="stProgressBarTrack"] { height: 0.9rem; }
 .st-key-okr_wall [class*="st-key-wall_title_"] p {
@@ -164,10 +171,11 @@ def draw_wall() -> None:
             return
 
         behind = summary["pace"] < 0 and round(summary["pace"] * 100) != 0
-        cols = st.columns(8)
+        cols = st.container(key="wall_headline").columns(8)
         cols[0].metric("Progress", badges.pct(summary["progress"]), border=True)
         cols[1].metric("Expected", badges.pct(summary["expected"]), border=True)
-        cols[2].metric("Pace", badges.pace(summary["pace"]), border=True,
+        # "−25" under "Pace (points)": the unit in the label keeps the figure short enough to read afar.
+        cols[2].metric("Pace (points)", badges.pace(summary["pace"]).removesuffix(" pts"), border=True,
                        delta="behind" if behind else "on pace",
                        delta_color=badges.pace_colour(summary["pace"]),
                        delta_arrow="down" if behind else "up")
@@ -181,8 +189,9 @@ def draw_wall() -> None:
         if not shown.own:
             st.caption(f"{escape_markdown(who)} owns no objectives itself: these are its teams'.")
         per_row = 2 if len(shown.cards) in (1, 2, 4) else 3
+        cards = st.container(key="wall_cards")
         for start in range(0, len(shown.cards), per_row):
-            row = st.columns(per_row, gap="medium")
+            row = cards.columns(per_row, gap="medium")
             for col, card in zip(row, shown.cards[start:start + per_row]):
                 with col:
                     _card(card, with_unit=not shown.own)
@@ -190,8 +199,9 @@ def draw_wall() -> None:
         if shown.below:
             st.markdown(f"**Below {escape_markdown(who)}**")
             per_row = min(max(len(shown.below), 1), 4)
+            below = st.container(key="wall_below")
             for start in range(0, len(shown.below), per_row):
-                row = st.columns(per_row, gap="medium")
+                row = below.columns(per_row, gap="medium")
                 for col, unit in zip(row, shown.below[start:start + per_row]):
                     with col:
                         _tile(unit)

@@ -32,6 +32,7 @@ SHORT_TEXTS = {k: v for k, v in TEXTS.items() if k != "long"}
 @dataclass(frozen=True)
 class Hostile:
     cycle_id: int
+    company_id: int
     team_id: int
     parent_unit_id: int
     objective_ids: dict[str, int]
@@ -71,6 +72,7 @@ def add_hostile_okrs(path: str | Path) -> Hostile:
             w.add_checkin(db, kid, today, 3, 6, text, author_id=lead["id"])
             objective_ids[name], kr_ids[name] = oid, kid
         objective_ids["parent"], kr_ids["parent"] = up, up_kr
-        return Hostile(cycle_id, team, parent, objective_ids, kr_ids, admin["id"], lead["id"])
+        company = int(units[units["depth"] == 0]["id"].iloc[0])
+        return Hostile(cycle_id, company, team, parent, objective_ids, kr_ids, admin["id"], lead["id"])
     finally:
         db.close()

@@ -135,7 +135,7 @@ def test_every_page_shows_hostile_texts_as_text(hostile):
     at = signed_in_admin(hostile)
     carried = 0
     for page in PAGES:
-        for params in ({"unit": str(hostile.team_id)}, {}):
+        for params in ({"unit": str(hostile.team_id)}, {"unit": str(hostile.company_id)}):
             found = assert_rendered_as_text(run(at, page, params), f"{page} {params}")
             carried += sum("alert" in text or "WWWWWWWWWW" in text for _, _, text in found)
     # Not vacuous: the hostile texts were on the pages, escaped.

@@ -94,7 +94,7 @@ def test_the_wall_shows_okrdatas_figures(demo_db, which):
     assert len(metrics) == 8, metrics
     assert metrics["Progress"] == badges.pct(s["progress"])
     assert metrics["Expected"] == badges.pct(s["expected"])
-    assert metrics["Pace"] == badges.pace(s["pace"])
+    assert metrics["Pace (points)"] == badges.pace(s["pace"]).removesuffix(" pts")
     assert metrics["Days left"] == str(s["days_left"])
     for status in (ON_TRACK, AT_RISK, OFF_TRACK, STALE):
         assert metrics[f"{badges.icon(status)} {badges.label(status)}"] == str(s["status_counts"][status])
