@@ -10,6 +10,7 @@ points are counted too (the browser must never get more than 5,000 per chart).
     python bench/run.py                    # demo, 10x, 100x; 3 cold and 5 warm runs each
     python bench/run.py --scales 10 --cold 2 --warm 3
     python bench/run.py --out bench/results/latest.md
+    python bench/run.py --keep /tmp/okr-bench   # keep the built organisations, reuse them next time
 
 Times are wall-clock medians on a shared machine: compare ratios within one run, not
 absolute figures across runs.
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import statistics
 import sys
@@ -53,8 +53,12 @@ MAX_POINTS = 5_000
 
 
 def build(folder: Path, scale: int) -> Path:
-    """The demo (scale 1) or a synthetic organisation ``scale`` times its size."""
+    """The demo (scale 1) or a synthetic organisation ``scale`` times its size; one already
+    built in ``folder`` (``--keep``) is reused."""
     path = folder / f"okr-x{scale}.db"
+    if path.exists():
+        print(f"  reusing {path}", file=sys.stderr)
+        return path
     db = connect(path)
     migrate(db)
     started = time.perf_counter()
@@ -142,15 +146,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm", type=int, default=5, help="warm reruns per page and scale")
     parser.add_argument("--pages", nargs="+", default=PAGES)
     parser.add_argument("--out", type=Path, help="also write the table (Markdown) to this file")
+    parser.add_argument("--keep", type=Path, help="build the organisations in this folder and keep them "
+                        "(reused by the next run with the same folder) instead of a scratch folder")
     args = parser.parse_args(argv)
 
     scales = [1] + [s for s in args.scales if s != 1]
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    from streamlit.logger import set_log_level
+
+    set_log_level("error")  # AppTest outside a server warns on every run
     time_page(None, 1, 0)  # warm-up: the first AppTest pays for imports, which no page should be charged
     results: dict[int, dict[str, dict]] = {}
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for scale in scales:
-            path = build(Path(tmp), scale)
+            path = build(args.keep or Path(tmp), scale)
             os.environ["OKR_DB"] = str(path)
             results[scale] = {"floor": time_page(None, args.cold, args.warm)}
             for page in args.pages:

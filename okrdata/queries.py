@@ -137,9 +137,13 @@ def people(db: sqlite_utils.Database) -> pd.DataFrame:
     return _frame(
         db,
         """
-        SELECT p.id, p.name, p.email, p.role, p.archived,
-               (SELECT group_concat(u.name, ', ') FROM units u WHERE u.lead_id = p.id) AS leads
-        FROM people p ORDER BY p.name
+        SELECT p.id, p.name, p.email, p.role, p.archived, l.leads
+        FROM people p
+        LEFT JOIN (
+            SELECT lead_id, group_concat(name, ', ') AS leads FROM units
+            WHERE lead_id IS NOT NULL GROUP BY lead_id
+        ) l ON l.lead_id = p.id
+        ORDER BY p.name
         """,
         columns=["id", "name", "email", "role", "archived", "leads"],
     )
@@ -262,15 +266,21 @@ def _checkin_stats(db: sqlite_utils.Database, cyc: dict, scope_sql: str, params:
         [cyc["start_date"], cyc["id"]] + params,
         columns=["kr_id", "cnt", "sx", "sy", "sxx", "sxy"],
     )
+    # Each key result's last check-ins picked through the (kr_id, deleted, checkin_date, id)
+    # index: a window over every check-in of the cycle costs four times as much.
     recent = _frame(
         db,
         f"""
-        SELECT kr_id, checkin_date, value, confidence FROM (
-            SELECT c.kr_id, c.checkin_date, c.value, c.confidence,
-                   ROW_NUMBER() OVER (PARTITION BY c.kr_id ORDER BY c.checkin_date DESC, c.id DESC) AS rn
-            {source}
-        ) WHERE rn <= {n.DIVERGENCE_RUN}
-        ORDER BY kr_id, checkin_date, rn DESC
+        SELECT c.kr_id, c.checkin_date, c.value, c.confidence
+        FROM objectives o
+        JOIN key_results kr ON kr.objective_id = o.id
+        JOIN checkins c ON c.id IN (
+            SELECT c2.id FROM checkins c2
+            WHERE c2.kr_id = kr.id AND c2.deleted = 0
+            ORDER BY c2.checkin_date DESC, c2.id DESC LIMIT {n.DIVERGENCE_RUN}
+        )
+        WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 {scope_sql}
+        ORDER BY c.kr_id, c.checkin_date, c.id
         """,
         [cyc["id"]] + params,
         columns=["kr_id", "checkin_date", "value", "confidence"],
@@ -324,10 +334,10 @@ def _with_figures(
             days / length, 0.0, 1.0
         )
         tail["kind"] = n.divergence_array(tail["confidence"], tail["pace"])
-        kinds = tail.groupby("kr_id").agg(
-            cnt=("kind", "size"), distinct=("kind", lambda k: len(set(k))), kind=("kind", "last")
-        )
-        flagged = kinds[(kinds["cnt"] == n.DIVERGENCE_RUN) & (kinds["distinct"] == 1) & kinds["kind"].notna()]
+        kinds = tail.groupby("kr_id")["kind"].agg(["size", "count", "nunique", "last"])
+        # A full run of the same flag: as many check-ins as the run, all flagged, all alike.
+        full = (kinds["size"] == n.DIVERGENCE_RUN) & (kinds["count"] == n.DIVERGENCE_RUN) & (kinds["nunique"] == 1)
+        flagged = kinds[full].rename(columns={"last": "kind"})
         divergence = df["kr_id"].map(flagged["kind"])
         df["divergence"] = divergence.astype(object).where(divergence.notna(), None)
     df["trending_off_track"] = df["forecast_score"].lt(n.SCORE_YELLOW) & df["forecast_score"].notna()

@@ -25,6 +25,10 @@ REFRESH_SECONDS = 60
 REFRESH_ENV = "OKR_WALL_REFRESH"
 """Environment variable: the wall's redraw interval in seconds (2 to 3600)."""
 REFRESH_BOUNDS = (2, 3600)
+MAX_CARDS = 12
+"""Objective cards on one wall: more do not fit a TV in readable type."""
+MAX_TILES = 12
+"""Tiles for the units below: more do not fit either; the furthest behind are kept."""
 
 
 def refresh_seconds(raw: str | None = None) -> int:
@@ -66,6 +70,10 @@ class Wall:
     cards: list[Card] = field(default_factory=list)
     below: list[dict] = field(default_factory=list)
     """Rows of :func:`okrdata.queries.unit_progress` for the units directly below that have objectives."""
+    card_count: int = 0
+    """How many objectives there are to show; more than :data:`MAX_CARDS` get no card."""
+    below_count: int = 0
+    """How many units below have objectives; more than :data:`MAX_TILES` get no tile."""
 
 
 def root_unit_id(units: pd.DataFrame) -> int | None:
@@ -83,7 +91,8 @@ def build(
     units: pd.DataFrame,
     unit_id: int | None,
 ) -> Wall:
-    """The cards and tiles of a unit's wall.
+    """The cards and tiles of a unit's wall: at most :data:`MAX_CARDS` cards (the first entered)
+    and :data:`MAX_TILES` tiles (the units furthest behind pace), with how many there are in all.
 
     ``objectives`` and ``key_results`` are the unit's branch for the cycle
     (:func:`okrdata.queries.objectives` and :func:`~okrdata.queries.key_results` with the same
@@ -97,17 +106,26 @@ def build(
         mine = objectives[objectives["unit_id"] == shown] if shown is not None else objectives.iloc[0:0]
         own = not mine.empty
         own_rows = mine if own else objectives
+    card_count = len(own_rows)
+    own_rows = own_rows.head(MAX_CARDS)
     by_objective: dict[int, list[dict]] = {}
-    if not key_results.empty:
-        for kr in key_results.sort_values(["objective_id", "kr_id"]).to_dict("records"):
+    if not key_results.empty and not own_rows.empty:
+        mine = key_results[key_results["objective_id"].isin(own_rows["objective_id"])]
+        for kr in mine.sort_values(["objective_id", "kr_id"]).to_dict("records"):
             by_objective.setdefault(int(kr["objective_id"]), []).append(kr)
     cards = [Card(objective=o, key_results=by_objective.get(int(o["objective_id"]), []))
              for o in own_rows.to_dict("records")]
     below: list[dict] = []
+    below_count = 0
     if shown is not None and not unit_progress.empty:
         children = unit_progress[(unit_progress["parent_id"] == shown) & (unit_progress["objective_count"] > 0)]
+        below_count = len(children)
+        if below_count > MAX_TILES:
+            # The ones furthest behind pace matter most on a wall; they keep the outline order.
+            behind = children.nsmallest(MAX_TILES, "pace").index
+            children = children[children.index.isin(behind)]
         below = children.to_dict("records")
-    return Wall(unit_id=shown, own=own, cards=cards, below=below)
+    return Wall(unit_id=shown, own=own, cards=cards, below=below, card_count=card_count, below_count=below_count)
 
 
 def cycle_to_show(shown: int | None, default_then: int | None, default_now: int | None) -> int | None:

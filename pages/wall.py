@@ -188,6 +188,9 @@ def draw_wall() -> None:
 
         if not shown.own:
             st.caption(f"{escape_markdown(who)} owns no objectives itself: these are its teams'.")
+        if shown.card_count > len(shown.cards):
+            st.caption(f"The first {len(shown.cards)} of {shown.card_count} objectives; "
+                       "pick a unit in the sidebar for a wall of its own.")
         per_row = 2 if len(shown.cards) in (1, 2, 4) else 3
         cards = st.container(key="wall_cards")
         for start in range(0, len(shown.cards), per_row):
@@ -198,6 +201,9 @@ def draw_wall() -> None:
 
         if shown.below:
             st.markdown(f"**Below {escape_markdown(who)}**")
+            if shown.below_count > len(shown.below):
+                st.caption(f"The {len(shown.below)} of {shown.below_count} units furthest behind pace; "
+                           "pick a unit in the sidebar for a wall of its own.")
             per_row = min(max(len(shown.below), 1), 4)
             below = st.container(key="wall_below")
             for start in range(0, len(shown.below), per_row):

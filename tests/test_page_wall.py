@@ -267,4 +267,33 @@ def test_a_wall_left_on_follows_the_default_cycle(shown, then, now, expected):
 def test_build_copes_with_no_objectives_and_no_units():
     empty = wall.build(pd.DataFrame(columns=q.OBJECTIVE_COLUMNS), pd.DataFrame(columns=q.KR_COLUMNS),
                        pd.DataFrame(), pd.DataFrame(columns=q.UNIT_COLUMNS), None)
-    assert empty == wall.Wall(unit_id=None, own=True, cards=[], below=[])
+    assert empty == wall.Wall(unit_id=None, own=True, cards=[], below=[], card_count=0, below_count=0)
+
+
+def test_a_wall_keeps_to_what_a_tv_can_show():
+    """A company with 20 departments and 15 objectives of its own: 12 cards (the first entered)
+    and 12 tiles (the departments furthest behind pace, in outline order), with the totals."""
+    units = pd.DataFrame({"id": range(1, 22), "name": [f"U{i}" for i in range(1, 22)],
+                          "parent_id": [None] + [1] * 20, "depth": [0] + [1] * 20})
+    progress = pd.DataFrame({
+        "unit_id": range(1, 22), "name": units["name"], "parent_id": units["parent_id"],
+        "objective_count": [35] + [1] * 20, "progress": 0.5, "expected": 0.5,
+        "pace": [0.0] + [0.01 * i for i in range(20)], "status": ON_TRACK,
+    })
+    objs = pd.DataFrame({"objective_id": range(100, 115), "unit_id": 1, "title": "x"})
+    krs = pd.DataFrame({"kr_id": range(500, 530), "objective_id": [100 + i // 2 for i in range(30)]})
+    shown = wall.build(objs, krs, progress, units, None)
+    assert (shown.card_count, shown.below_count) == (15, 20)
+    assert [c.objective["objective_id"] for c in shown.cards] == list(range(100, 112))
+    assert all(len(c.key_results) == 2 for c in shown.cards)
+    assert [u["unit_id"] for u in shown.below] == list(range(2, 14))  # paces 0.00–0.11: furthest behind
+
+
+def test_a_crowded_wall_says_what_it_left_out(demo_db, monkeypatch):
+    monkeypatch.setattr(wall, "MAX_TILES", 2)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    assert any("The 2 of 3 units furthest behind pace" in c.value for c in at.caption)

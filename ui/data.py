@@ -331,4 +331,28 @@ def unit_paths() -> dict[int, str]:
     return _unit_paths(*_key())
 
 
-_CACHED = _CACHED + (_unit_paths,)
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
+def _scope_choices(db_file: str, db_stamp: Stamp) -> dict:
+    cycles_df = _cycles(db_file, db_stamp)
+    tree = _units(db_file, db_stamp)
+    roots = tree[tree["depth"] == 0] if not tree.empty else tree
+    return {
+        "cycle_rows": {int(r["id"]): r for r in cycles_df.to_dict("records")},
+        "root_id": int(roots["id"].iloc[0]) if not roots.empty else None,
+        "company_name": str(roots["name"].iloc[0]) if not roots.empty else "Company",
+        "unit_names": {int(i): str(name) for i, name in zip(tree["id"], tree["name"])},
+        "unit_paths": _unit_paths(db_file, db_stamp),
+    }
+
+
+def scope_choices() -> dict:
+    """What the sidebar pickers offer, prepared once per database stamp.
+
+    Keys: ``cycle_rows`` (id → row, newest first), ``root_id`` and ``company_name`` (the unit at
+    the top; None and "Company" before there is one), ``unit_names`` (id → name) and
+    ``unit_paths`` (:func:`unit_paths`).
+    """
+    return _scope_choices(*_key())
+
+
+_CACHED = _CACHED + (_unit_paths, _scope_choices)

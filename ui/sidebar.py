@@ -112,20 +112,13 @@ def _from_url(
 
 def scope_pickers() -> Scope:
     """Draw the cycle and unit pickers in the sidebar, keep the URL in step, and return the choice."""
-    cycles = data.cycles()
-    tree = data.units()
-    cycle_ids = [int(i) for i in cycles["id"]] if not cycles.empty else []
-    cycle_rows = {int(r["id"]): r for r in cycles.to_dict("records")} if cycle_ids else {}
+    choices = data.scope_choices()
+    cycle_rows = choices["cycle_rows"]
+    cycle_ids = list(cycle_rows)
     cycle_names = {i: r["name"] for i, r in cycle_rows.items()}
-    roots = tree[tree["depth"] == 0] if not tree.empty else tree
-    root_id = int(roots["id"].iloc[0]) if not roots.empty else None
-    company_name = str(roots["name"].iloc[0]) if not roots.empty else "Company"
+    root_id, company_name, unit_names = choices["root_id"], choices["company_name"], choices["unit_names"]
     unit_labels = {COMPANY: "Whole company"}
-    unit_names = {int(i): str(name) for i, name in zip(tree["id"], tree["name"])} if not tree.empty else {}
-    for r in tree.to_dict("records"):
-        if int(r["id"]) != root_id:
-            # The path without the company's name: "Product / Web team".
-            unit_labels[int(r["id"])] = str(r["path"]).split(" / ", 1)[-1]
+    unit_labels.update((i, label) for i, label in choices["unit_paths"].items() if i != root_id)
     unit_options = list(unit_labels)
     default_cycle = data.default_cycle_id() if cycle_ids else None
 
