@@ -31,16 +31,16 @@ def _profile_script_thread(profiler: cProfile.Profile) -> None:
     """Profile the next script runs: AppTest runs the page in a thread of its own."""
     from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
 
-    original = ScriptRunner._run_script
+    original = ScriptRunner._run_script_thread
 
-    def profiled(self, rerun_data):
+    def profiled(self):
         profiler.enable()
         try:
-            return original(self, rerun_data)
+            return original(self)
         finally:
             profiler.disable()
 
-    ScriptRunner._run_script = profiled
+    ScriptRunner._run_script_thread = profiled
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     from streamlit.logger import set_log_level
 
     set_log_level("error")  # AppTest outside a server warns on every run
+    from run import share_script_cache  # bench/run.py, beside this file
+
+    share_script_cache()
     import streamlit as st
 
     at = AppTest.from_file(APP, default_timeout=300)

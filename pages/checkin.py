@@ -10,7 +10,7 @@ corrections and withdrawals (refused when someone else changed the check-in sinc
 opened), every revision (who, when, before → after) and any moved goalposts.
 
 Everyone else (signed out, viewers) reads the same, without the forms: the last check-ins of
-the sidebar's unit (the first :data:`ui.forms.TABLE_LIMIT` key results, cached) and the history
+the sidebar's unit (the first :data:`ui.tables.ROW_LIMIT` key results, cached) and the history
 of any of its key results.
 """
 

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import kpis as K
-from ui import badges, kpi_charts, sidebar
+from ui import badges, charts, kpi_charts, sidebar
 
 # (Comments, not docstrings: Streamlit's "magic" would draw a bare string on the page.)
 WINDOW_KEY = "kpi_window_months"
@@ -174,7 +174,7 @@ def show_kpi(kpi: dict, spec: dict | None, note: str = "") -> None:
     if note:
         st.caption(note)
     if spec is not None:
-        kpi_charts.draw_spec(st, spec)
+        charts.show(spec)
     else:
         st.caption(f"No readings in the last {months} months.")
 

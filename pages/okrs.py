@@ -4,7 +4,7 @@ each objective's own page at ``?objective=ID``.
 The list shows one row per key result with its objective, for the sidebar's cycle or for all
 cycles, narrowed by a text search (objective titles and whys, key result titles, check-in
 notes), the sidebar's unit (its whole branch), an owner, statuses, kinds and key result types;
-the table draws the first :data:`ui.okr_detail.LIST_LIMIT` of them and says so when there are
+the table draws the first :data:`ui.tables.ROW_LIMIT` of them and says so when there are
 more, and the CSV download holds every matching row (:func:`okrdata.search.export_csv`), built
 when the button is clicked. The rows and the table are cached for the choices made
 (:func:`ui.okr_detail.listing`), so a rerun after a click is quick. Selecting a row, or

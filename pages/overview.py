@@ -102,14 +102,23 @@ st.caption(
 
 # --- progress by unit ---------------------------------------------------------------------
 st.subheader("Progress by unit")
-progress = data.unit_progress(scope.cycle_id)
-shown_units = attention.chart_units(progress, scope.unit_id)
-if shown_units.empty:
+
+
+def unit_chart() -> tuple[dict | None, int]:
+    """The progress-by-unit spec (None: no unit with objectives) and how many units it leaves out."""
+    progress = data.unit_progress(scope.cycle_id)
+    shown_units = attention.chart_units(progress, scope.unit_id)
+    if shown_units.empty:
+        return None, 0
+    in_branch = progress if scope.unit_id is None else progress[progress["unit_id"].isin(data.subtree_ids(scope.unit_id))]
+    return charts.spec(charts.unit_progress(shown_units)), int((in_branch["objective_count"] > 0).sum()) - len(shown_units)
+
+
+unit_spec, hidden = data.memo(unit_chart, "overview.units", scope.cycle_id, scope.unit_id)
+if unit_spec is None:
     st.caption("No unit in this branch has objectives in this cycle.")
 else:
-    charts.show(charts.unit_progress(shown_units))
-    in_branch = progress if scope.unit_id is None else progress[progress["unit_id"].isin(data.subtree_ids(scope.unit_id))]
-    hidden = int((in_branch["objective_count"] > 0).sum()) - len(shown_units)
+    charts.show(unit_spec)
     st.caption(
         "Each bar is a unit's whole branch; the black tick marks the progress expected by today."
         + (f" {hidden} units further down are not drawn: pick a unit in the sidebar to see its branch." if hidden > 0 else "")
@@ -117,16 +126,19 @@ else:
 
 # --- key results that need attention ------------------------------------------------------
 st.subheader("Key results that need attention")
-krs = data.key_results(scope.cycle_id, scope.unit_id)
-needing, needing_total = attention.needing_attention(krs)
-if krs.empty:
+krs_count = summary["kr_count"]
+needing, needing_total = data.memo(
+    lambda: attention.needing_attention(data.key_results(scope.cycle_id, scope.unit_id)),
+    "overview.attention", scope.cycle_id, scope.unit_id,
+)
+if krs_count == 0:
     st.caption("No key results in scope yet.")
 elif needing.empty:
     st.success("Nothing needs attention: every key result is on track, checked in and on course.",
                icon=":material/check_circle:")
 else:
     st.caption(
-        f"{needing_total} of {len(krs)} key results: at risk, off track or stale, "
+        f"{needing_total} of {krs_count} key results: at risk, off track or stale, "
         "confidence at odds with pace, or a forecast trending off track."
         + (f" The {len(needing)} most urgent are listed; filter All OKRs by status for the rest."
            if needing_total > len(needing) else "")

@@ -28,7 +28,7 @@ import streamlit as st
 
 from okrdata import auth as core_auth
 from okrdata import review, writes
-from ui import auth, badges, charts, data, forms, sidebar
+from ui import auth, badges, charts, data, forms, sidebar, tables
 
 SCORE_DOTS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 CLOSE_FORM = "rv_close"
@@ -104,7 +104,8 @@ cycle = scope.cycle
 cycle_name = badges.escape(cycle["name"])
 closed = cycle["state"] == "closed"
 refusal = review.scoring_refusal(cycle)
-sheet = review.scoring_sheet(data.objectives(scope.cycle_id, scope.unit_id), closed)
+sheet = data.memo(lambda: review.scoring_sheet(data.objectives(scope.cycle_id, scope.unit_id), closed),
+                  "review.sheet", scope.cycle_id, scope.unit_id, closed)
 forms.flash(CLOSE_FORM)  # "Closed 2026 Q4 …" shows here, once, after the cycle changed state
 
 
@@ -129,8 +130,11 @@ def score_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def show_score_table(rows: pd.DataFrame) -> None:
+    """The scoring sheet of the sidebar's cycle and unit (``rows``) as a table (its first
+    :data:`ui.tables.ROW_LIMIT` rows, every one in the CSV), with the bands explained."""
     st.dataframe(
-        score_table(rows),
+        data.memo(lambda: score_table(rows.head(tables.ROW_LIMIT)), "review.score_table", scope.cycle_id,
+                  scope.unit_id, closed),
         hide_index=True,
         width="stretch",
         key="rv_scores",
@@ -148,6 +152,18 @@ def show_score_table(rows: pd.DataFrame) -> None:
     st.caption(
         "Score bands: 🔴 Missed below 0.4 · 🟡 Partly met 0.4 to below 0.7 · 🟢 Met from 0.7. "
         "Committed objectives are expected at 1.0; aspirational ones around 0.7."
+        + (f" The table shows the first {tables.ROW_LIMIT:,} of {len(rows):,} objectives: pick a unit in the "
+           "sidebar to narrow it, or download them all." if len(rows) > tables.ROW_LIMIT else "")
+    )
+    st.download_button(
+        "Download the scores as CSV",
+        # Built when the button is clicked, not at every rerun.
+        data=lambda: score_table(rows).to_csv(index=False).encode("utf-8"),
+        file_name=f"scores-{cycle['name']}.csv".replace(" ", "-").lower(),
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="rv_download",
     )
 
 
@@ -453,17 +469,15 @@ if flagged.empty:
         "(over-reach?)."
     )
 
-left, right = st.columns(2)
-per_cycle = report["unit_cycles"]
-with left:
-    st.markdown("**Average score by cycle**")
+
+def scores_chart(units_table: pd.DataFrame, per_cycle: pd.DataFrame, cycle_names: list[str]) -> dict:
+    """Average score by cycle of the units with the most objectives: a line per unit, or a bar
+    per unit while there is one closed cycle; the 0.7 "met" line drawn in."""
     biggest = (
         units_table.sort_values(["objectives", "unit_name"], ascending=[False, True])["unit_id"]
         .head(MAX_CHART_UNITS).tolist()
     )
     shown = per_cycle[per_cycle["unit_id"].isin(biggest)].copy()
-    if len(units_table) > MAX_CHART_UNITS:
-        st.caption(f"The {MAX_CHART_UNITS} units with the most objectives; pick a unit in the sidebar to narrow down.")
     shown["avg_score"] = shown["avg_score"].astype(float)
     shown["met_pct"] = shown["met_share"].astype(float)
     base = alt.Chart(shown).encode(
@@ -483,42 +497,55 @@ with left:
         strokeDash=[4, 4], color="#2e7d32"
     ).encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="Line"))
     if len(cycle_names) > 1:
-        charts.show((base.mark_line() + base.mark_point(filled=True, size=60) + met_line).properties(height=300))
-    else:
-        # One closed cycle: no line to draw yet, so a bar per unit, coloured by its band (named in the legend).
-        shown["band"] = shown["avg_score"].map(review.band_label)
-        bands = list(review.BAND_LABELS.values())
-        bars = alt.Chart(shown).mark_bar().encode(
-            y=alt.Y("unit_name:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=180)),
-            x=alt.X("avg_score:Q", title=f"Average score, {cycle_names[0]}", scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("band:N", title="Band", scale=alt.Scale(
-                domain=bands, range=[badges.COLOURS[s] for s in ("on_track", "at_risk", "off_track")]
-            )),
-            tooltip=base.encoding.tooltip,
-        )
-        met_rule = alt.Chart(pd.DataFrame({"x": [review.MET]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
-        charts.show((bars + met_rule).properties(height=max(120, 26 * len(shown))))
+        return charts.spec((base.mark_line() + base.mark_point(filled=True, size=60) + met_line).properties(height=300))
+    # One closed cycle: no line to draw yet, so a bar per unit, coloured by its band (named in the legend).
+    shown["band"] = shown["avg_score"].map(review.band_label)
+    bands = list(review.BAND_LABELS.values())
+    bars = alt.Chart(shown).mark_bar().encode(
+        y=alt.Y("unit_name:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=180)),
+        x=alt.X("avg_score:Q", title=f"Average score, {cycle_names[0]}", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("band:N", title="Band", scale=alt.Scale(
+            domain=bands, range=[badges.COLOURS[s] for s in ("on_track", "at_risk", "off_track")]
+        )),
+        tooltip=base.encoding.tooltip,
+    )
+    met_rule = alt.Chart(pd.DataFrame({"x": [review.MET]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
+    return charts.spec((bars + met_rule).properties(height=max(120, 26 * len(shown))))
+
+
+def reliability_chart(rel: pd.DataFrame) -> dict:
+    """Share of key results that reached 0.7 against their last confidence, with the diagonal of
+    perfect calibration."""
+    dots = alt.Chart(rel).mark_circle(color="#1f77b4").encode(
+        x=alt.X("probability:Q", title="Last confidence, as a probability", scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("reached_share:Q", title="Share that reached 0.7", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%")),
+        size=alt.Size("forecasts:Q", title="Key results"),
+        tooltip=[
+            alt.Tooltip("confidence:Q", title="Last confidence"),
+            alt.Tooltip("forecasts:Q", title="Key results"),
+            alt.Tooltip("reached:Q", title="Reached 0.7"),
+            alt.Tooltip("reached_share:Q", title="Share reached", format=".0%"),
+        ],
+    )
+    diagonal = alt.Chart(pd.DataFrame({"probability": [0.0, 1.0], "reached_share": [0.0, 1.0]})).mark_line(
+        strokeDash=[4, 4], color="#8a8f98"
+    ).encode(x="probability:Q", y="reached_share:Q")
+    return charts.spec((diagonal + dots).properties(height=300))
+
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**Average score by cycle**")
+    if len(units_table) > MAX_CHART_UNITS:
+        st.caption(f"The {MAX_CHART_UNITS} units with the most objectives; pick a unit in the sidebar to narrow down.")
+    charts.show(data.memo(lambda: scores_chart(units_table, report["unit_cycles"], cycle_names),
+                          "review.scores_chart", scope.unit_id))
 with right:
     st.markdown("**Confidence against outcome**")
-    rel = report["reliability"].copy()
-    if rel.empty:
+    if report["reliability"].empty:
         st.caption("No key result of these cycles had a check-in with a confidence.")
     else:
-        dots = alt.Chart(rel).mark_circle(color="#1f77b4").encode(
-            x=alt.X("probability:Q", title="Last confidence, as a probability", scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("reached_share:Q", title="Share that reached 0.7", scale=alt.Scale(domain=[0, 1]),
-                    axis=alt.Axis(format="%")),
-            size=alt.Size("forecasts:Q", title="Key results"),
-            tooltip=[
-                alt.Tooltip("confidence:Q", title="Last confidence"),
-                alt.Tooltip("forecasts:Q", title="Key results"),
-                alt.Tooltip("reached:Q", title="Reached 0.7"),
-                alt.Tooltip("reached_share:Q", title="Share reached", format=".0%"),
-            ],
-        )
-        diagonal = alt.Chart(pd.DataFrame({"probability": [0.0, 1.0], "reached_share": [0.0, 1.0]})).mark_line(
-            strokeDash=[4, 4], color="#8a8f98"
-        ).encode(x="probability:Q", y="reached_share:Q")
-        charts.show((diagonal + dots).properties(height=300))
+        charts.show(data.memo(lambda: reliability_chart(report["reliability"]), "review.reliability_chart", scope.unit_id))
         st.caption("Dots on the dashed line mean the confidence was right: of the key results given 7/10, "
                    "seven in ten reached 0.7.")

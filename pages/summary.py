@@ -31,20 +31,26 @@ if scope.cycle_id is None:
 
 sidebar.scope_caption(scope)
 headline = data.cycle_summary(scope.cycle_id, scope.unit_id)
-summary = report.from_frames(
-    cycle=headline["cycle"],
-    headline=headline,
-    objectives=data.objectives(scope.cycle_id, scope.unit_id),
-    key_results=data.key_results(scope.cycle_id, scope.unit_id),
-    history=data.checkin_history(scope.cycle_id, scope.unit_id),
-    kpis=data.kpis(scope.unit_id),
-    units=data.units(),
-    company=scope.company_name,
-    unit_id=scope.unit_id,
-    unit_name=scope.unit_name,
-    today=dt.date.today(),
-    demo=data.is_demo(),
-)
+
+
+def build_report() -> report.Report:
+    return report.from_frames(
+        cycle=headline["cycle"],
+        headline=headline,
+        objectives=data.objectives(scope.cycle_id, scope.unit_id),
+        key_results=data.key_results(scope.cycle_id, scope.unit_id),
+        history=data.checkin_history(scope.cycle_id, scope.unit_id),
+        kpis=data.kpis(scope.unit_id),
+        units=data.units(),
+        company=scope.company_name,
+        unit_id=scope.unit_id,
+        unit_name=scope.unit_name,
+        today=dt.date.today(),
+        demo=data.is_demo(),
+    )
+
+
+summary = data.memo(build_report, "summary.report", scope.cycle_id, scope.unit_id)
 
 # --- the downloads ------------------------------------------------------------------------
 # The files are made when a button is pressed (a callable as ``data``), not on every rerun.
@@ -90,7 +96,8 @@ st.caption(
     f"Key results: {report.status_line(headline['status_counts'])}."
 )
 
-chart_set = report.charts(summary)
+chart_set = data.memo(lambda: {name: charts.spec(chart) for name, chart in report.charts(summary).items()},
+                      "summary.charts", scope.cycle_id, scope.unit_id)
 if "objectives" in chart_set:
     charts.show(chart_set["objectives"])
 small = [name for name in ("statuses", "kpis") if name in chart_set]
@@ -108,9 +115,14 @@ if summary.objectives.empty:
         icon=":material/inbox:",
     )
 else:
-    table = report.objectives_table(summary)
-    table["Status"] = [badges.cell(s) for s in summary.objectives["status"]]
-    st.dataframe(table, hide_index=True, width="stretch", key="summary_objectives")
+
+    def objectives_table():
+        table = report.objectives_table(summary)
+        table["Status"] = [badges.cell(s) for s in summary.objectives["status"]]
+        return table
+
+    st.dataframe(data.memo(objectives_table, "summary.objectives", scope.cycle_id, scope.unit_id),
+                 hide_index=True, width="stretch", key="summary_objectives")
     st.caption(report.outcome_explanation(summary))
     for note in summary.notes:
         st.caption(note)

@@ -172,7 +172,24 @@ def _forecast_metric(col, projected: float | None, used: bool) -> None:
     )
 
 
-def _aggregate(series: pd.DataFrame, projected: float | None, used: bool, whose: str, conf_title: str) -> None:
+def _charts(key: tuple, series: pd.DataFrame, projected: float | None, conf_title: str,
+            unit_label: str | None = None) -> tuple[dict, dict | None, bool]:
+    """The progress and confidence specs of a series (None: no confidence to draw) and whether a
+    forecast is drawn; built once per ``key`` and database stamp (:func:`ui.data.memo`)."""
+
+    def build() -> tuple[dict, dict | None, bool]:
+        forecast = tr.forecast_line(series, projected, cycle)
+        progress = charts.spec(tc.progress(series, trends.expected, forecast, cycle, PROGRESS_TITLE,
+                                           unit_label=unit_label))
+        confidence = (charts.spec(tc.confidence(series, cycle, conf_title, unit_label=unit_label))
+                      if series["confidence"].notna().any() else None)
+        return progress, confidence, not forecast.empty
+
+    return data.memo(build, "trends.charts", *key)
+
+
+def _aggregate(key: tuple, series: pd.DataFrame, projected: float | None, used: bool, whose: str,
+               conf_title: str) -> None:
     """Headline figures and the two charts of an objective or a unit (``whose``: "its", "the")."""
     last = series.iloc[-1]
     cols = st.columns(5)
@@ -189,11 +206,11 @@ def _aggregate(series: pd.DataFrame, projected: float | None, used: bool, whose:
         border=True,
     )
     _forecast_metric(cols[4], projected, used)
-    forecast = tr.forecast_line(series, projected if used else None, cycle)
+    progress, confidence, _ = _charts(key, series, projected if used else None, conf_title)
     left, right = st.columns(2)
-    charts.show_in(left, tc.progress(series, trends.expected, forecast, cycle, PROGRESS_TITLE), width="stretch")
-    if series["confidence"].notna().any():
-        charts.show_in(right, tc.confidence(series, cycle, conf_title), width="stretch")
+    charts.show_in(left, progress)
+    if confidence is not None:
+        charts.show_in(right, confidence)
     elif trends.checkin_count:
         right.info(f"None of {whose} key results has a check-in yet: no confidence to draw.",
                    icon=":material/edit_note:")
@@ -317,15 +334,16 @@ if mode == "kr":
             icon=":material/edit_note:",
         )
         _link("pages/checkin.py", "Open Check-in", ":material/edit_note:")
-    forecast = tr.forecast_line(series, projected, cycle)
+    progress, confidence, forecast_drawn = _charts(
+        ("kr", scope.cycle_id, scope.unit_id, chosen_kr), series, projected, "Confidence, week by week", label
+    )
     left, right = st.columns(2)
-    charts.show_in(left, tc.progress(series, trends.expected, forecast, cycle, PROGRESS_TITLE, unit_label=label),
-                      width="stretch")
-    if series["confidence"].notna().any():
-        charts.show_in(right, tc.confidence(series, cycle, "Confidence, week by week", unit_label=label), width="stretch")
+    charts.show_in(left, progress)
+    if confidence is not None:
+        charts.show_in(right, confidence)
     st.caption(
         SERIES_NOTE + " Hover a point for its check-in's date, value and note."
-        + ("" if not forecast.empty or trends.over else " A forecast appears after three check-ins on different days.")
+        + ("" if forecast_drawn or trends.over else " A forecast appears after three check-ins on different days.")
     )
     history = data.checkin_history(scope.cycle_id, scope.unit_id, kr_ids=[chosen_kr])
     if not history.empty:
@@ -367,7 +385,8 @@ elif mode == "objective":
         _link("pages/manage.py", "Open Manage", ":material/settings:")
     else:
         projected, used = trends.objective_projected(chosen_objective)
-        _aggregate(trends.objective(chosen_objective), projected, used, "its", "Mean confidence of its key results")
+        _aggregate(("objective", scope.cycle_id, scope.unit_id, chosen_objective), trends.objective(chosen_objective),
+                   projected, used, "its", "Mean confidence of its key results")
         st.markdown("**Its key results now** · pick one above, under *Key result*, for its notes")
         tables.show_key_results(krs[krs["objective_id"] == chosen_objective], key="trends_objective_krs")
 
@@ -380,36 +399,51 @@ else:
         "mean of the objectives, each counted once, confidence the mean of the key results that have one. "
         "Pick the unit in the sidebar."
     )
-    projected, used = trends.unit_projected()
-    _aggregate(trends.unit(), projected, used, "the", "Mean confidence of the key results")
+    # The roll-up over every objective of a large branch is worth keeping between reruns too.
+    series, (projected, used) = data.memo(lambda: (trends.unit(), trends.unit_projected()),
+                                          "trends.unit", scope.cycle_id, scope.unit_id)
+    _aggregate(("unit", scope.cycle_id, scope.unit_id), series, projected, used, "the",
+               "Mean confidence of the key results")
 
-    rows = tr.breakdown_rows(data.units(), objs, scope.unit_id)
-    cells = tr.heatmap(
-        trends.objective_weekly, trends.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=HEATMAP_ROWS
-    )
-    if not cells.empty and trends.checkin_count:
-        by_objective = bool((rows["row_kind"] == "objective").all())
-        what = "objective" if by_objective else "unit"
-        st.subheader(f"Confidence by {what}, week by week")
-        charts.show_in(st, 
-            tc.heatmap(cells, trends.weeks, f"Mean confidence of each {what}'s key results", row_title=what.title()),
-            width="stretch",
+    def heat() -> tuple[dict, str, int, int, bool] | None:
+        """The heat map's spec, what its rows are, how many are drawn of how many, and whether
+        one row is the unit's own objectives; None when there is nothing to draw."""
+        rows = tr.breakdown_rows(data.units(), objs, scope.unit_id)
+        cells = tr.heatmap(
+            trends.objective_weekly, trends.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=HEATMAP_ROWS
         )
-        shown_rows, all_rows = cells["row"].nunique(), rows["row"].nunique()
-        if by_objective:
+        if cells.empty:
+            return None
+        what = "objective" if bool((rows["row_kind"] == "objective").all()) else "unit"
+        spec = charts.spec(
+            tc.heatmap(cells, trends.weeks, f"Mean confidence of each {what}'s key results", row_title=what.title())
+        )
+        return spec, what, cells["row"].nunique(), rows["row"].nunique(), bool((rows["row_kind"] == "own").any())
+
+    heat_map = data.memo(heat, "trends.heatmap", scope.cycle_id, scope.unit_id) if trends.checkin_count else None
+    if heat_map is not None:
+        spec, what, shown_rows, all_rows, has_own = heat_map
+        st.subheader(f"Confidence by {what}, week by week")
+        charts.show(spec)
+        if what == "objective":
             about = "Each row is one of its objectives."
         else:
-            own = ", and one for its own objectives" if (rows["row_kind"] == "own").any() else ""
+            own = ", and one for its own objectives" if has_own else ""
             about = f"Each row is a unit below it with its whole branch{own}."
         st.caption(
             about + " Grey: no key result checked in yet."
             + (f" Showing the {shown_rows} of {all_rows} rows with the most key results; pick a unit in the "
                "sidebar to see the rest." if shown_rows < all_rows else "")
         )
-    mix = tr.status_mix(trends.kr_weekly)
-    if not mix.empty and trends.checkin_count:
-        st.subheader("Key results by status, week by week")
-        charts.show_in(st, 
-            tc.status_mix(mix, trends.weeks, "Status of the key results at each week's end"), width="stretch"
+
+    def mix() -> dict | None:
+        frame = tr.status_mix(trends.kr_weekly)
+        return None if frame.empty else charts.spec(
+            tc.status_mix(frame, trends.weeks, "Status of the key results at each week's end")
         )
+
+    mix_spec = data.memo(mix, "trends.status_mix", scope.cycle_id, scope.unit_id) if trends.checkin_count else None
+    if mix_spec is not None:
+        st.subheader("Key results by status, week by week")
+        charts.show(mix_spec)
         st.caption("Stale: no check-in within its cadence plus the grace period on that day, or none yet.")

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.db import connect
-from ui import badges
+from ui import badges, tables
 from ui.auth import PERSON_KEY
 from ui.sidebar import UNIT_KEY
 
@@ -313,9 +313,7 @@ def test_a_conflicting_edit_is_refused(demo):
 
 
 def test_a_long_list_of_last_checkins_draws_the_first_rows_says_so_and_stays_fresh(demo, monkeypatch):
-    from ui import forms
-
-    monkeypatch.setattr(forms, "TABLE_LIMIT", 10)
+    monkeypatch.setattr(tables, "ROW_LIMIT", 10)
     db = demo.db()
     try:
         krs = q.key_results(db, demo.cycle)
@@ -323,9 +321,9 @@ def test_a_long_list_of_last_checkins_draws_the_first_rows_says_so_and_stays_fre
         db.close()
     assert len(krs) > 10
     at = open_as(demo, None)
-    tables = [d.value for d in at.dataframe if "Last check-in" in d.value.columns]
-    assert len(tables) == 1
-    assert list(tables[0]["Key result"]) == list(krs["title"][:10])
+    frames = [d.value for d in at.dataframe if "Last check-in" in d.value.columns]
+    assert len(frames) == 1
+    assert list(frames[0]["Key result"]) == list(krs["title"][:10])
     notes = [c.value for c in at.caption if "The table shows the first" in c.value]
     assert notes == [
         f":material/filter_list: The table shows the first 10 of {len(krs)} key results: pick a unit in the "

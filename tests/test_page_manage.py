@@ -238,9 +238,9 @@ def test_an_import_with_a_bad_row_changes_nothing_and_a_good_one_is_imported(dem
 
 
 def test_a_long_list_of_objectives_draws_the_first_rows_and_the_picker_offers_them_all(demo, monkeypatch):
-    from ui import forms
+    from ui import tables
 
-    monkeypatch.setattr(forms, "TABLE_LIMIT", 5)
+    monkeypatch.setattr(tables, "ROW_LIMIT", 5)
     with demo.open() as db:
         objs = q.objectives(db, demo.cycle)
     assert len(objs) > 5

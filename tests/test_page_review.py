@@ -160,6 +160,19 @@ def test_a_reader_sees_the_proposals_read_only(demo):
     assert any("signed in as" in t and "viewer" in t for t in texts(at.info))
 
 
+def test_a_long_scoring_sheet_draws_the_first_rows_and_says_so(demo, monkeypatch):
+    from ui import tables
+
+    monkeypatch.setattr(tables, "ROW_LIMIT", 5)
+    at = open_as(None)
+    with connect(demo.path) as db:
+        sheet = review.scoring_sheet(q.objectives(db, demo.active), closed=False)
+    scores = table(at, "rv_scores")
+    assert scores["Objective"].tolist() == sheet["title"].head(5).tolist()
+    assert any(f"The table shows the first 5 of {len(sheet)} objectives" in c for c in texts(at.caption))
+    assert [d.proto.label for d in at.get("download_button")] == ["Download the scores as CSV"]
+
+
 def test_a_closed_cycle_is_read_only_with_its_reasons_and_reflections(demo):
     at = open_as(demo.people["admin"], {"cycle": str(demo.closed)})
     assert at.selectbox(key=CYCLE_KEY).value == demo.closed

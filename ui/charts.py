@@ -9,21 +9,34 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from ui import badges
 
 
-def show_in(where, chart: alt.TopLevelMixin, width="stretch", **kwargs) -> None:
-    """Draw an Altair chart in ``where`` (``st``, a column or a container).
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """An Altair chart as the Vega-Lite spec :func:`show_in` draws, ready to cache.
 
-    The spec is produced without Altair's JSON-schema validation, which costs more than the
-    rest of a page on every rerun; the chart builders are pinned by tests instead.
+    Made without Altair's JSON-schema validation, which costs more than the rest of a page on
+    every rerun (the chart builders are pinned by tests instead), and with its data sets already
+    serialised to Arrow, which Streamlit would otherwise redo for every data set at each rerun.
     """
-    where.vega_lite_chart(chart.to_dict(validate=False), width=width, **kwargs)
+    out = chart.to_dict(validate=False)
+    if "datasets" in out:
+        out["datasets"] = {
+            name: dataframe_util.convert_anything_to_arrow_bytes(values) for name, values in out["datasets"].items()
+        }
+    return out
 
 
-def show(chart: alt.TopLevelMixin, **kwargs) -> None:
-    """Draw an Altair chart on the page at full width (see :func:`show_in`)."""
+def show_in(where, chart: alt.TopLevelMixin | dict, width="stretch", **kwargs) -> None:
+    """Draw an Altair chart, or a spec made by :func:`spec`, in ``where`` (``st``, a column or a
+    container)."""
+    where.vega_lite_chart(chart if isinstance(chart, dict) else spec(chart), width=width, **kwargs)
+
+
+def show(chart: alt.TopLevelMixin | dict, **kwargs) -> None:
+    """Draw an Altair chart or a spec on the page at full width (see :func:`show_in`)."""
     show_in(st, chart, **kwargs)
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -165,7 +166,9 @@ def _unit_progress(db_file: str, db_stamp: Stamp, today: dt.date, cycle_id: int)
         return q.unit_progress(db, cycle_id, today, objs=objs)
 
 
-@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
+# A resource, not data: the weekly frames of a large organisation take longer to copy out of
+# the cache (as cache_data does on every call) than a page takes to draw. Read only.
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _trends(db_file: str, db_stamp: Stamp, today: dt.date, cycle_id: int, unit_id: int | None):
     krs = _key_results(db_file, db_stamp, today, cycle_id, unit_id)
     objs = _objectives(db_file, db_stamp, today, cycle_id, unit_id)
@@ -284,7 +287,9 @@ def cycle_summary(cycle_id: int, unit_id: int | None = None) -> dict:
 
 
 def trends(cycle_id: int, unit_id: int | None = None):
-    """Every weekly figure of a cycle for a unit's branch (:func:`okrdata.trends.build`)."""
+    """Every weekly figure of a cycle for a unit's branch (:func:`okrdata.trends.build`).
+
+    Shared by every session without a copy: read it, never change it."""
     return _trends(*_key(), _today(), int(cycle_id), unit_id)
 
 
@@ -356,3 +361,25 @@ def scope_choices() -> dict:
 
 
 _CACHED = _CACHED + (_unit_paths, _scope_choices)
+
+
+# --- whatever a page derives from the readers ----------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=4 * MAX_ENTRIES)
+def _memo(db_file: str, db_stamp: Stamp, today: dt.date, key: tuple, _build: Callable[[], Any]) -> Any:
+    return _build()
+
+
+def memo(build: Callable[[], Any], *key: Hashable) -> Any:
+    """``build()``, worked out once per database stamp, day and ``key``, then taken from the cache.
+
+    For what a page derives from the readers and draws again at every rerun, a chart spec above
+    all (:func:`ui.charts.spec`). ``key`` names the thing and everything it depends on besides
+    the database and the day (``"trends.heatmap", cycle_id, unit_id``): two builds under one key
+    are taken to be the same. The result must pickle.
+    """
+    return _memo(*_key(), _today(), tuple(key), _build=build)
+
+
+_CACHED = _CACHED + (_memo,)

@@ -17,7 +17,7 @@ not there yet: what the person typed wins over the database until they save or r
 
 Also here: cached readers over :mod:`okrdata.history` and the edit rights of the signed-in
 person, keyed like :mod:`ui.data` by the database file's stamp; and the read-only tables and
-picker labels both pages show, formatted once per stamp and bounded (:data:`TABLE_LIMIT` rows for
+picker labels both pages show, formatted once per stamp and bounded (:data:`ui.tables.ROW_LIMIT` rows for
 lists a unit narrows), so a rerun costs the same for a company of thousands of key results as
 for a small one.
 """
@@ -274,17 +274,11 @@ def _person_units(db_file: str, db_stamp: data.Stamp) -> dict[int, list[int]]:
 # bounded to what a person reads), so that a rerun after a click costs the same for a company of
 # thousands of key results as for a small one.
 
-TABLE_LIMIT = 300
-"""The most rows a list of key results (Check-in) or objectives (Manage) draws; the page says
-when there are more and how to narrow them (a unit in the sidebar). The pickers beside the
-lists still offer every one."""
-
-
 class KrTable(NamedTuple):
     """Key results of a cycle and a unit's branch, ready to show."""
 
     table: pd.DataFrame
-    """The first :data:`TABLE_LIMIT` as :func:`ui.tables.key_results_frame` draws them."""
+    """The first :data:`ui.tables.ROW_LIMIT` as :func:`ui.tables.key_results_frame` draws them."""
     total: int
     """How many key results there are in all."""
     labels: dict[int, str]
@@ -316,7 +310,7 @@ class ObjectiveTable(NamedTuple):
     """Objectives of a cycle and a unit's branch, ready to show."""
 
     table: pd.DataFrame
-    """The first :data:`TABLE_LIMIT` as :func:`ui.tables.objectives_frame` draws them."""
+    """The first :data:`ui.tables.ROW_LIMIT` as :func:`ui.tables.objectives_frame` draws them."""
     total: int
     """How many objectives there are in all."""
     labels: dict[int, str]
@@ -445,14 +439,14 @@ def person_units() -> dict[int, list[int]]:
 
 def key_results_table(cycle_id: int, unit_id: int | None = None) -> KrTable:
     """A cycle's key results for a unit's branch, as a read-only table of the first
-    :data:`TABLE_LIMIT`, their total and every one's label for a picker; cached."""
-    return _kr_table(*_key(), dt.date.today(), int(cycle_id), unit_id, TABLE_LIMIT)
+    :data:`ui.tables.ROW_LIMIT`, their total and every one's label for a picker; cached."""
+    return _kr_table(*_key(), dt.date.today(), int(cycle_id), unit_id, tables.ROW_LIMIT)
 
 
 def objectives_table(cycle_id: int, unit_id: int | None = None) -> ObjectiveTable:
-    """A cycle's objectives for a unit's branch, as a table of the first :data:`TABLE_LIMIT`,
+    """A cycle's objectives for a unit's branch, as a table of the first :data:`ui.tables.ROW_LIMIT`,
     their total and every one's label for a picker; cached."""
-    return _objective_table(*_key(), dt.date.today(), int(cycle_id), unit_id, TABLE_LIMIT)
+    return _objective_table(*_key(), dt.date.today(), int(cycle_id), unit_id, tables.ROW_LIMIT)
 
 
 def objective_key_results(cycle_id: int, unit_id: int | None, objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:

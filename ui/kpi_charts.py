@@ -20,11 +20,10 @@ from typing import Any, NamedTuple
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit import dataframe_util
 
 from okrdata import kpis as K
 from okrdata.kpis import BREACHED, HEALTH_LABELS, HEALTHY, NO_DATA, WARNING
-from ui import badges, data
+from ui import badges, charts, data
 
 HEALTH_COLOURS = {HEALTHY: "green", WARNING: "orange", BREACHED: "red", NO_DATA: "gray"}
 """Streamlit's named colour of each health state, for badges."""
@@ -149,23 +148,6 @@ def kpi_chart(
 # --- cached for the page ------------------------------------------------------------------
 
 
-def chart_spec(chart: alt.TopLevelMixin) -> dict:
-    """An Altair chart as the Vega-Lite spec :func:`draw_spec` draws: made without Altair's schema
-    validation (as :func:`ui.charts.show_in` does), and with its data sets already serialised to
-    Arrow, which Streamlit would otherwise redo for every data set of every chart at each rerun."""
-    spec = chart.to_dict(validate=False)
-    if "datasets" in spec:
-        spec["datasets"] = {
-            name: dataframe_util.convert_anything_to_arrow_bytes(values) for name, values in spec["datasets"].items()
-        }
-    return spec
-
-
-def draw_spec(where, spec: dict, width="stretch") -> None:
-    """Draw a spec made by :func:`chart_spec` in ``where`` (``st``, a column or a container)."""
-    where.vega_lite_chart(spec, width=width)
-
-
 class KpiView(NamedTuple):
     """What the KRs vs KPIs page shows for a cycle and a unit's branch, before the charts."""
 
@@ -235,13 +217,13 @@ def _chart_specs(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: i
     specs: dict[int, dict | None] = {}
     for kid, kpi in shown.items():
         points = series.get(kid, pd.DataFrame())
-        specs[kid] = chart_spec(kpi_chart(kpi, points, since, today, cycle)) if len(points) else None
+        specs[kid] = charts.spec(kpi_chart(kpi, points, since, today, cycle)) if len(points) else None
     return specs
 
 
 def chart_specs(cycle_id: int | None, unit_id: int | None, listed: int, months: int) -> dict[int, dict | None]:
     """The chart of every KPI :func:`page_view` draws, over the last ``months`` (readings thinned
-    by :func:`okrdata.kpis.series`), as :func:`chart_spec` specs by KPI id; None for a KPI without
+    by :func:`okrdata.kpis.series`), as :func:`ui.charts.spec` specs by KPI id; None for a KPI without
     readings in that window. Cached by the stamp."""
     db_file = data.path()
     return _chart_specs(db_file, data.stamp(db_file), dt.date.today(), cycle_id, unit_id, int(listed), int(months))

@@ -42,10 +42,6 @@ TYPE_KEY = "okrs_type"
 ALL_CYCLES_KEY = "okrs_all_cycles"
 TABLE_KEY = "okrs_table"
 FILTER_KEYS = (SEARCH_KEY, OWNER_KEY, STATUS_KEY, KIND_KEY, TYPE_KEY, ALL_CYCLES_KEY)
-LIST_LIMIT = 300
-"""The most rows the list draws: more than anyone reads down, and few enough that the page stays
-as quick for a company of thousands of key results as for the demo. The page says when rows are
-left out; the CSV download holds every matching row."""
 
 
 class Totals(NamedTuple):
@@ -63,7 +59,7 @@ class Listing(NamedTuple):
     rows: pd.DataFrame
     """Every row that passes the filters (:func:`okrdata.search.select`): the CSV holds them all."""
     display: pd.DataFrame
-    """The first :data:`LIST_LIMIT` of them as the table on screen (:func:`display_frame`)."""
+    """The first :data:`ui.tables.ROW_LIMIT` of them as the table on screen (:func:`display_frame`)."""
     counts: dict[str, int]
     """:func:`okrdata.search.counts` of ``rows``."""
 
@@ -158,7 +154,7 @@ def _listing(db_file: str, db_stamp: tuple, today: dt.date, cycle_ids: tuple[int
     branch = data.subtree_ids(filters.unit_id) if filters.unit_id is not None else None
     found = matches(filters.text, text_cycle_ids, branch) if filters.words else None
     shown = search.select(rows, filters, branch, found)
-    head = display_frame(shown.head(LIST_LIMIT), with_cycle, bool(filters.words), link_unit_id)
+    head = display_frame(shown.head(tables.ROW_LIMIT), with_cycle, bool(filters.words), link_unit_id)
     return Listing(shown, head, search.counts(shown))
 
 
@@ -175,7 +171,7 @@ def totals(cycle_ids: Sequence[int]) -> Totals:
 def listing(cycle_ids: Sequence[int], filters: search.Filters, text_cycle_ids: Sequence[int] | None,
             with_cycle: bool, scope: Scope) -> Listing:
     """The rows of ``cycle_ids`` that pass ``filters`` (:func:`okrdata.search.select`, with the
-    text search over ``text_cycle_ids``, None for every cycle) and the first :data:`LIST_LIMIT`
+    text search over ``text_cycle_ids``, None for every cycle) and the first :data:`ui.tables.ROW_LIMIT`
     of them as the table on screen; cached, so a rerun with the same choices costs nothing."""
     return _listing(*_key(), dt.date.today(), tuple(int(c) for c in cycle_ids), filters,
                     None if text_cycle_ids is None else tuple(int(c) for c in text_cycle_ids),
@@ -272,7 +268,7 @@ COLUMN_CONFIG = {
 
 
 def show_table(shown: Listing, scope: Scope) -> dict[str, str] | None:
-    """Draw the list (its first :data:`LIST_LIMIT` rows); return the query parameters of the
+    """Draw the list (its first :data:`ui.tables.ROW_LIMIT` rows); return the query parameters of the
     objective whose row was selected, if any."""
     table = shown.display
     event = st.dataframe(

@@ -11,6 +11,12 @@ import streamlit as st
 
 from ui import badges
 
+ROW_LIMIT = 300
+"""The most rows a table of key results or objectives draws: more than anyone reads down, and few
+enough that a page stays as quick for a company of thousands as for the demo. A page that cuts
+a table says so, how to narrow it (a unit in the sidebar, a filter), and where to get every row."""
+
+
 def key_results_frame(krs: pd.DataFrame, reasons: bool = False) -> pd.DataFrame:
     """The key results as a display table (status in words, values with their units)."""
     frame = pd.DataFrame(
