@@ -133,7 +133,7 @@ def show_score_table(rows: pd.DataFrame) -> None:
     """The scoring sheet of the sidebar's cycle and unit (``rows``) as a table (its first
     :data:`ui.tables.ROW_LIMIT` rows, every one in the CSV), with the bands explained."""
     st.dataframe(
-        data.memo(lambda: score_table(rows.head(tables.ROW_LIMIT)), "review.score_table", scope.cycle_id,
+        data.memo(lambda: tables.arrow(score_table(rows.head(tables.ROW_LIMIT))), "review.score_table", scope.cycle_id,
                   scope.unit_id, closed),
         hide_index=True,
         width="stretch",

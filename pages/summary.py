@@ -16,7 +16,7 @@ import streamlit as st
 
 from okrdata import report, report_pdf
 from okrdata.kpis import BREACHED, HEALTHY, NO_DATA, WARNING
-from ui import badges, charts, data, kpi_charts, sidebar
+from ui import badges, charts, data, kpi_charts, sidebar, tables
 from ui.okr_detail import escape_markdown
 
 scope = sidebar.current()
@@ -119,7 +119,7 @@ else:
     def objectives_table():
         table = report.objectives_table(summary)
         table["Status"] = [badges.cell(s) for s in summary.objectives["status"]]
-        return table
+        return tables.arrow(table)
 
     st.dataframe(data.memo(objectives_table, "summary.objectives", scope.cycle_id, scope.unit_id),
                  hide_index=True, width="stretch", key="summary_objectives")

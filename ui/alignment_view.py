@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from okrdata import alignment
@@ -87,9 +88,9 @@ def key_results_frame(krs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _body(r: Mapping, kr_table: pd.DataFrame, closed: bool, kr_titles: Mapping[int, str], unit_name: str) -> None:
+def _body(r: Mapping, kr_table: pa.Table, closed: bool, kr_titles: Mapping[int, str], unit_name: str) -> None:
     """An open objective: progress bar, facts, why, and its key results (``kr_table``:
-    :func:`key_results_frame` of them)."""
+    :func:`key_results_frame` of them, as Arrow)."""
     progress = float(r["progress"])
     st.progress(
         min(1.0, max(0.0, progress)),
@@ -115,7 +116,7 @@ def _body(r: Mapping, kr_table: pd.DataFrame, closed: bool, kr_titles: Mapping[i
                    "and this objective is what the branch's objectives serve.")
     elif _text(r.get("description")):
         st.markdown(f"*Why:* {badges.escape(r['description'])}")
-    if kr_table.empty:
+    if kr_table.num_rows == 0:
         st.caption("No key results yet: add two to five measurable outcomes in Manage.")
     else:
         st.dataframe(
@@ -175,8 +176,8 @@ class Outline(NamedTuple):
     """The objectives whose expanders start open (:func:`starts_open`)."""
     limit: int
     """The most expanders in one list; the rest of a longer list goes into a table."""
-    tails: dict[Any, pd.DataFrame]
-    """Those tables (:func:`objectives_frame`), by the parent's id, or by the section for its roots."""
+    tails: dict[Any, pa.Table]
+    """Those tables (:func:`objectives_frame`, as Arrow), by the parent's id, or by the section for its roots."""
     kr_titles: dict[int, str]
     """Titles of the key results objectives align to, by id."""
     picture: alignment.Picture
@@ -215,7 +216,7 @@ def build_outline(tree: pd.DataFrame, krs: pd.DataFrame, unit_id: int | None, li
         elif r["depth"] == 0:
             roots.setdefault(r["section"], []).append(oid)
     tails = {
-        key: objectives_frame([by_id[o] for o in ids[limit:]])
+        key: tables.arrow(objectives_frame([by_id[o] for o in ids[limit:]]))
         for key, ids in [*roots.items(), *children.items()]
         if len(ids) > limit
     }
@@ -260,16 +261,16 @@ def _outline(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _opened(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
-            objective_id: int) -> tuple[dict, pd.DataFrame]:
+            objective_id: int) -> tuple[dict, pa.Table]:
     tree = _tree(db_file, db_stamp, today, cycle_id, unit_id)
     krs = data.key_results(cycle_id)
     row = tree[tree["objective_id"] == objective_id].to_dict("records")[0]
-    return row, key_results_frame(krs[krs["objective_id"] == objective_id])
+    return row, tables.arrow(key_results_frame(krs[krs["objective_id"] == objective_id]))
 
 
-def opened(view: Outline, objective_id: int) -> tuple[dict, pd.DataFrame]:
+def opened(view: Outline, objective_id: int) -> tuple[dict, pa.Table]:
     """What an open objective shows: its row of the tree and its key results as a table
-    (:func:`key_results_frame`); cached per objective, since a reader keeps a few open while
+    (:func:`key_results_frame`, as Arrow); cached per objective, since a reader keeps a few open while
     clicking around. ``view`` comes from :func:`cached_outline`."""
     return _opened(*view.key, int(objective_id))
 

@@ -339,16 +339,10 @@ def _kpi_labels(db_file: str, db_stamp: data.Stamp, today: dt.date) -> dict[int,
     return {int(i): f"{n} ({u})" for i, n, u in zip(kpis["kpi_id"], kpis["name"], kpis["unit_name"])}
 
 
-def _arrow(frame: pd.DataFrame) -> pa.Table:
-    # A long table handed to st.dataframe as pandas is converted to Arrow at every rerun (with a
-    # pool of threads for a few thousand rows); cached as Arrow, it is only sent.
-    return pa.Table.from_pandas(frame, preserve_index=False)
-
-
 @st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
 def _units_table(db_file: str, db_stamp: data.Stamp) -> pa.Table:
     tree = data.units()
-    return _arrow(pd.DataFrame(
+    return tables.arrow(pd.DataFrame(
         {
             "Unit": tree["path"],
             "Kind": tree["kind"].str.capitalize(),
@@ -362,7 +356,7 @@ def _units_table(db_file: str, db_stamp: data.Stamp) -> pa.Table:
 def _people_table(db_file: str, db_stamp: data.Stamp) -> pa.Table:
     people, tree, extra = data.people(), data.units(), person_units()
     names = dict(zip(tree["id"].astype(int), tree["name"].astype(str)))
-    return _arrow(pd.DataFrame(
+    return tables.arrow(pd.DataFrame(
         {
             "Name": people["name"],
             "Email": people["email"],
@@ -387,7 +381,7 @@ def _people_labels(db_file: str, db_stamp: data.Stamp) -> tuple[dict[int, str], 
 @st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
 def _kpis_table(db_file: str, db_stamp: data.Stamp, today: dt.date, unit_id: int | None) -> pa.Table:
     kpis = data.kpis(unit_id)
-    return _arrow(pd.DataFrame(
+    return tables.arrow(pd.DataFrame(
         {
             "KPI": kpis["name"],
             "Unit": kpis["unit_name"],

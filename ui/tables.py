@@ -7,6 +7,7 @@ They only pick, label and format the columns of :func:`okrdata.queries.key_resul
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from ui import badges
@@ -15,6 +16,12 @@ ROW_LIMIT = 300
 """The most rows a table of key results or objectives draws: more than anyone reads down, and few
 enough that a page stays as quick for a company of thousands as for the demo. A page that cuts
 a table says so, how to narrow it (a unit in the sidebar, a filter), and where to get every row."""
+
+
+def arrow(frame: pd.DataFrame) -> pa.Table:
+    """A display table as Arrow, the form ``st.dataframe`` sends, to cache beside a page's other
+    derived values: handed over as pandas, a long table is converted again at every rerun."""
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def key_results_frame(krs: pd.DataFrame, reasons: bool = False) -> pd.DataFrame:
