@@ -7,7 +7,7 @@ prints the median per page and scale, the ratio of the largest scale to the demo
 bare one-title Streamlit page measured in the same run as the floor. Every chart's data
 points are counted too (the browser must never get more than 5,000 per chart).
 
-    python bench/run.py                    # demo, 10x, 100x; 3 cold and 5 warm runs each
+    python bench/run.py                    # demo, 10x, 100x; 3 cold and 15 warm runs each
     python bench/run.py --scales 10 --cold 2 --warm 3
     python bench/run.py --out bench/results/latest.md
     python bench/run.py --keep /tmp/okr-bench   # keep the built organisations, reuse them next time
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[10, 100], help="synthetic scales beside the demo")
     parser.add_argument("--cold", type=int, default=3, help="cold runs per page and scale")
-    parser.add_argument("--warm", type=int, default=5, help="warm reruns per page and scale")
+    parser.add_argument("--warm", type=int, default=15, help="warm reruns per page and scale (cheap; more make the median steadier)")
     parser.add_argument("--pages", nargs="+", default=PAGES)
     parser.add_argument("--out", type=Path, help="also write the table (Markdown) to this file")
     parser.add_argument("--keep", type=Path, help="build the organisations in this folder and keep them "
