@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import frame
+from ui import frame, navigation
 
 st.set_page_config(
     page_title="OKR dashboard",
@@ -19,23 +19,6 @@ st.set_page_config(
     layout="wide",
 )
 
-PAGES = {
-    "Dashboard": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/alignment.py", title="Alignment", icon=":material/account_tree:"),
-        st.Page("pages/trends.py", title="Confidence trends", icon=":material/trending_up:"),
-        st.Page("pages/kpis.py", title="KRs vs KPIs", icon=":material/monitor_heart:"),
-        st.Page("pages/okrs.py", title="All OKRs", icon=":material/view_list:"),
-        st.Page("pages/wall.py", title="Wall screen", icon=":material/tv:"),
-    ],
-    "Work": [
-        st.Page("pages/checkin.py", title="Check-in", icon=":material/edit_note:"),
-        st.Page("pages/manage.py", title="Manage", icon=":material/settings:"),
-        st.Page("pages/review.py", title="Review", icon=":material/flag:"),
-        st.Page("pages/summary.py", title="Executive summary", icon=":material/summarize:"),
-    ],
-}
-
-page = st.navigation(PAGES)
+page = st.navigation(navigation.menu())
 frame.draw()
 page.run()

@@ -35,20 +35,10 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from okrdata.db import connect  # noqa: E402
 from okrdata.schema import migrate  # noqa: E402
+from ui import navigation  # noqa: E402
 
 APP = str(ROOT / "app.py")
-PAGES = [
-    "pages/overview.py",
-    "pages/alignment.py",
-    "pages/trends.py",
-    "pages/kpis.py",
-    "pages/okrs.py",
-    "pages/checkin.py",
-    "pages/manage.py",
-    "pages/review.py",
-    "pages/summary.py",
-    "pages/wall.py",
-]
+PAGES = [p.path for p in navigation.PAGES]
 FLOOR_SCRIPT = 'import streamlit as st\nst.title("Floor")\n'
 MAX_POINTS = 5_000
 

@@ -406,7 +406,8 @@ def objectives(
     if cyc["state"] == "closed":
         df["score"] = df["score_override"].fillna(df["progress"]).clip(0.0, 1.0)
     else:
-        df["score"] = df["score_override"]
+        # A lead's score before the close is a draft (score_override, shown on Review only).
+        df["score"] = np.nan
     return df[OBJECTIVE_COLUMNS].reset_index(drop=True)
 
 

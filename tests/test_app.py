@@ -18,32 +18,13 @@ from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.db import connect
 from okrdata.schema import migrate
-from ui import badges
+from ui import badges, navigation
 from ui.frame import DEMO_NOTICE
 from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
 
-PAGES = [
-    "pages/overview.py",
-    "pages/alignment.py",
-    "pages/trends.py",
-    "pages/kpis.py",
-    "pages/okrs.py",
-    "pages/checkin.py",
-    "pages/manage.py",
-    "pages/review.py",
-    "pages/summary.py",
-]
-TITLES = {
-    "pages/overview.py": "Overview",
-    "pages/alignment.py": "Alignment",
-    "pages/trends.py": "Confidence trends",
-    "pages/kpis.py": "KRs vs KPIs",
-    "pages/okrs.py": "All OKRs",
-    "pages/checkin.py": "Check-in",
-    "pages/manage.py": "Manage",
-    "pages/review.py": "Review",
-    "pages/summary.py": "Executive summary",
-}
+WALL = "pages/wall.py"  # titled with the unit's name, not its own: tests/test_page_wall.py
+PAGES = [p.path for p in navigation.PAGES if p.path != WALL]
+TITLES = {p.path: p.title for p in navigation.PAGES}
 
 
 def start(query_params: dict | None = None) -> AppTest:

@@ -41,12 +41,12 @@ from okrdata import transfer
 from okrdata import writes as w
 from okrdata.db import connect
 from okrdata.schema import migrate
-from ui import badges
+from ui import badges, navigation
 from ui.auth import PERSON_KEY
 from ui.okr_detail import escape_markdown
 
-PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', (ROOT / "app.py").read_text())
-"""Every page of the navigation, read from ``app.py`` so that a page added later is covered."""
+PAGES = [p.path for p in navigation.PAGES]
+"""Every page of the navigation (:data:`ui.navigation.PAGES`), so that a page added later is covered."""
 
 # --- what Streamlit renders as Markdown ---------------------------------------------------
 

@@ -116,6 +116,14 @@ def test_cycle_summary_for_company_and_branch(org):
     assert branch["progress"] == pytest.approx((0.75 * 3 + 0.5) / 4)
 
 
+def test_a_draft_score_before_the_close_is_not_the_score(org):
+    db = org["db"]
+    db["objectives"].update(org["sell"], {"score": 0.3, "score_reason": "Two deals slipped"})
+    objs = q.objectives(db, org["cycle"], today=TODAY).set_index("objective_id")
+    assert pd.isna(objs.loc[org["sell"], "score"])  # All OKRs and the summary show no score yet
+    assert objs.loc[org["sell"], "score_override"] == 0.3  # Review shows the lead's draft
+
+
 def test_closed_cycle_scores_default_to_final_progress(org):
     db = org["db"]
     db["objectives"].update(org["sell"], {"score": 0.3, "score_reason": "Two deals slipped"})

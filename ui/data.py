@@ -168,7 +168,7 @@ def _unit_progress(db_file: str, db_stamp: Stamp, today: dt.date, cycle_id: int)
 
 # A resource, not data: the weekly frames of a large organisation take longer to copy out of
 # the cache (as cache_data does on every call) than a page takes to draw. Read only.
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _trends(db_file: str, db_stamp: Stamp, today: dt.date, cycle_id: int, unit_id: int | None):
     krs = _key_results(db_file, db_stamp, today, cycle_id, unit_id)
     objs = _objectives(db_file, db_stamp, today, cycle_id, unit_id)
