@@ -22,6 +22,9 @@ from okrdata.errors import ValidationError
 from okrdata.schema import CYCLE_STATES, KPI_TARGET_TYPES, KR_TYPES, OBJECTIVE_KINDS, ROLES
 from ui import auth, badges, data, forms, sidebar, tables
 
+IMPORT_FORM = "mg_import"
+IMPORT_ROUND = "mg_import_round"  # counts imports: the uploader's key, so each import empties it
+
 scope = sidebar.current()
 st.title("Manage")
 st.write(
@@ -837,7 +840,10 @@ def import_section() -> None:
     if not writer:
         no_rights("Sign in as a lead or an admin to import.")
         return
-    upload = st.file_uploader("Spreadsheet to import", type=["csv", "xlsx"], key="mg_import_file")
+    forms.flash(IMPORT_FORM)  # "Added …", once, after the rerun that follows an import
+    # A new key after each import empties the uploader, so the file just imported is not offered again.
+    upload = st.file_uploader("Spreadsheet to import", type=["csv", "xlsx"],
+                              key=f"mg_import_file_{st.session_state.get(IMPORT_ROUND, 0)}")
     if upload is None:
         return
     raw = upload.getvalue()
@@ -904,8 +910,12 @@ def run_import(table: pd.DataFrame) -> None:
     else:
         bar.progress(1.0, text="Done")
         forms.clear()
-        st.session_state.pop("mg_import_checked", None)
-        st.success(done.summary(), icon=":material/check_circle:")
+        state = st.session_state
+        state.pop("mg_import_checked", None)
+        state[IMPORT_ROUND] = state.get(IMPORT_ROUND, 0) + 1
+        forms.set_flash(IMPORT_FORM, done.summary())
+        # The whole page again, the sidebar's cycle and unit pickers first: they were drawn before the import.
+        st.rerun()
 
 
 def label_of(field: str) -> str:

@@ -158,7 +158,7 @@ def run_write(form_id: str, write: Write, reset: Iterable[str] = (), reset_prefi
         return False
     clear()
     forget(reset, reset_prefix)
-    state[FLASH + form_id] = message or "Saved."
+    set_flash(form_id, message or "Saved.")
     return True
 
 
@@ -212,6 +212,11 @@ def feedback(form_id: str) -> None:
     for problem in errors(form_id):
         show_error(problem)
     flash(form_id)
+
+
+def set_flash(form_id: str, message: str) -> None:
+    """Keep a success message for :func:`flash` to show once, at the next run."""
+    st.session_state[FLASH + form_id] = message
 
 
 def flash(form_id: str) -> None:

@@ -81,6 +81,9 @@ def test_an_admin_imports_a_spreadsheet_and_finds_it_in_all_okrs(server, page, t
     done.wait_for(timeout=TIMEOUT)
     no_exception(page)
     shot(page, tmp_path, "3-imported")
+    # The sidebar offers the imported cycle at once, and the uploader is empty for the next file.
+    assert "No cycles yet" not in page.locator("[data-testid='stSidebar']").inner_text()
+    assert not main.locator("button", has_text="Import 9 rows").count()
     db = connect(server_db(server))
     try:
         cycle_id = q.default_cycle_id(db)
