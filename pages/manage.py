@@ -925,11 +925,12 @@ def label_of(field: str) -> str:
 def export_section() -> None:
     st.markdown("**Export**")
     db_file = data.path()
-    options = [None] + list(cycle_rows)
-    default = scope.cycle_id if scope.cycle_id in cycle_rows else None
-    forms.prefill("mg_export_cycle", default)
-    cycle_id = st.selectbox("Cycle", options, key="mg_export_cycle",
-                            format_func=lambda i: "All cycles" if i is None else cycle_rows[i]["name"])
+    # 0 stands for every cycle: a None value would show as "Choose an option", not as its label.
+    options = [0] + list(cycle_rows)
+    forms.prefill("mg_export_cycle", scope.cycle_id if scope.cycle_id in cycle_rows else 0)
+    chosen = st.selectbox("Cycle", options, key="mg_export_cycle",
+                          format_func=lambda i: cycle_rows[i]["name"] if i in cycle_rows else "All cycles")
+    cycle_id = chosen if chosen in cycle_rows else None
     stem = "okrs" if cycle_id is None else f"okrs-{cycle_rows[cycle_id]['name']}".replace(" ", "-").lower()
 
     # The files are made when the button is clicked (on a thread of their own, with their own

@@ -254,3 +254,13 @@ def test_a_long_list_of_objectives_draws_the_first_rows_and_the_picker_offers_th
         "sidebar to see its own."
     ]
     assert len(at.selectbox(key="mg_kr_obj").options) == len(objs)
+
+
+def test_the_export_offers_the_chosen_cycle_or_all_cycles_by_name(demo):
+    at = open_as(demo, "lead")
+    box = at.selectbox(key="mg_export_cycle")
+    assert box.options[0] == "All cycles"
+    assert box.value == demo.cycle
+    ok(box.set_value(0).run())
+    box = at.selectbox(key="mg_export_cycle")
+    assert (box.value, box.format_func(box.value)) == (0, "All cycles")
