@@ -250,19 +250,11 @@ def units_tab() -> None:
         forms.submit_button("Save unit", form_id, write, reset_prefix=f"{form_id}_")
     forms.feedback(form_id)
     if not is_company:
-        archive_id = f"mg_unit_archive_{picked}"
-        with st.form(archive_id, border=False):
-            st.checkbox(f"Yes, archive {u['name']}", key=f"{archive_id}_confirm")
-
-            def archive(db, who, unit_id=int(picked), archive_id=archive_id):
-                if not forms.value(f"{archive_id}_confirm"):
-                    raise ValidationError("confirm", "tick the box to confirm.")
-                writes.archive_unit(db, unit_id, person=who)
-                return f"{u['name']} archived."
-
-            forms.submit_button("Archive unit", archive_id, archive, reset_prefix=f"{archive_id}_",
-                                icon=":material/archive:")
-        forms.feedback(archive_id)
+        forms.archive_form(
+            "mg_unit_archive", int(picked), f"Yes, archive {u['name']}", "Archive unit",
+            lambda db, who, unit_id=int(picked): writes.archive_unit(db, unit_id, person=who),
+            f"{u['name']} archived.",
+        )
 
 
 # --- people ----------------------------------------------------------------------------------
@@ -459,19 +451,12 @@ def objectives_tab() -> None:
 
         forms.submit_button("Save objective", form_id, write, reset_prefix=f"{form_id}_")
     forms.feedback(form_id)
-    archive_id = f"mg_obj_archive_{picked}"
-    with st.form(archive_id, border=False):
-        st.checkbox("Yes, archive this objective (it leaves every page and roll-up)", key=f"{archive_id}_confirm")
-
-        def archive(db, who, objective_id=int(picked), archive_id=archive_id):
-            if not forms.value(f"{archive_id}_confirm"):
-                raise ValidationError("confirm", "tick the box to confirm.")
-            writes.archive_objective(db, objective_id, person=who)
-            return "Objective archived."
-
-        forms.submit_button("Archive objective", archive_id, archive, reset_prefix=f"{archive_id}_",
-                            icon=":material/archive:")
-    forms.feedback(archive_id)
+    forms.archive_form(
+        "mg_obj_archive", int(picked), "Yes, archive this objective (it leaves every page and roll-up)",
+        "Archive objective",
+        lambda db, who, objective_id=int(picked): writes.archive_objective(db, objective_id, person=who),
+        "Objective archived.",
+    )
 
 
 # --- key results -----------------------------------------------------------------------------
@@ -613,19 +598,11 @@ def key_results_tab() -> None:
 
         forms.submit_button("Save key result", form_id, write, reset_prefix=f"{form_id}_")
     forms.feedback(form_id)
-    archive_id = f"mg_kr_archive_{picked}"
-    with st.form(archive_id, border=False):
-        st.checkbox("Yes, archive this key result", key=f"{archive_id}_confirm")
-
-        def archive(db, who, kr_id=int(picked), archive_id=archive_id):
-            if not forms.value(f"{archive_id}_confirm"):
-                raise ValidationError("confirm", "tick the box to confirm.")
-            writes.archive_key_result(db, kr_id, person=who)
-            return "Key result archived."
-
-        forms.submit_button("Archive key result", archive_id, archive, reset_prefix=f"{archive_id}_",
-                            icon=":material/archive:")
-    forms.feedback(archive_id)
+    forms.archive_form(
+        "mg_kr_archive", int(picked), "Yes, archive this key result", "Archive key result",
+        lambda db, who, kr_id=int(picked): writes.archive_key_result(db, kr_id, person=who),
+        "Key result archived.",
+    )
 
 
 # --- KPIs ------------------------------------------------------------------------------------
@@ -736,19 +713,11 @@ def kpis_tab() -> None:
 
         forms.submit_button("Save KPI", form_id, write, reset_prefix=f"{form_id}_")
     forms.feedback(form_id)
-    archive_id = f"mg_kpi_archive_{picked}"
-    with st.form(archive_id, border=False):
-        st.checkbox("Yes, archive this KPI (its readings stay)", key=f"{archive_id}_confirm")
-
-        def archive(db, who, kpi_id=int(picked), archive_id=archive_id):
-            if not forms.value(f"{archive_id}_confirm"):
-                raise ValidationError("confirm", "tick the box to confirm.")
-            writes.archive_kpi(db, kpi_id, person=who)
-            return "KPI archived."
-
-        forms.submit_button("Archive KPI", archive_id, archive, reset_prefix=f"{archive_id}_",
-                            icon=":material/archive:")
-    forms.feedback(archive_id)
+    forms.archive_form(
+        "mg_kpi_archive", int(picked), "Yes, archive this KPI (its readings stay)", "Archive KPI",
+        lambda db, who, kpi_id=int(picked): writes.archive_kpi(db, kpi_id, person=who),
+        "KPI archived.",
+    )
 
 
 # --- carry over ------------------------------------------------------------------------------

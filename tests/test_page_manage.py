@@ -264,3 +264,25 @@ def test_the_export_offers_the_chosen_cycle_or_all_cycles_by_name(demo):
     ok(box.set_value(0).run())
     box = at.selectbox(key="mg_export_cycle")
     assert (box.value, box.format_func(box.value)) == (0, "All cycles")
+
+
+def test_archiving_a_key_result_needs_the_box_ticked_and_then_takes_it_off_every_page(demo):
+    at = open_as(demo, "admin", unit=demo.web)
+    with demo.open() as db:
+        before = q.key_results(db, demo.cycle, demo.web)
+    kr_id = int(at.selectbox(key="mg_kr_pick").value)
+    form = f"mg_kr_archive_{kr_id}"
+    ok(at.button(key=f"{form}__submit").click().run())
+    assert len(errors(at)) == 1 and "tick the box to confirm" in errors(at)[0], errors(at)
+    with demo.open() as db:
+        assert not db["key_results"].get(kr_id)["archived"]
+    at.checkbox(key=f"{form}_confirm").check()
+    ok(at.button(key=f"{form}__submit").click().run())
+    assert "Key result archived." in successes(at)  # shown once, by the form of the next one picked
+    assert at.selectbox(key="mg_kr_pick").value != kr_id
+    ok(at.run())
+    assert "Key result archived." not in successes(at)
+    with demo.open() as db:
+        assert db["key_results"].get(kr_id)["archived"]
+        after = q.key_results(db, demo.cycle, demo.web)
+    assert len(after) == len(before) - 1 and kr_id not in set(after["kr_id"])

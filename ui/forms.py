@@ -202,6 +202,31 @@ def action_button(
     )
 
 
+def archive_form(section: str, thing_id: int, confirm: str, button: str,
+                 archive: Callable[[sqlite_utils.Database, dict], Any], done: str) -> None:
+    """A small form that archives one thing of a section (``"mg_kr_archive"``): a box to tick
+    (``confirm``), then ``button`` runs ``archive(db, person)``; refused with the box unticked.
+
+    Once archived, the thing leaves its picker, and the next run draws this form for another
+    one: the ``done`` message of any archive of the section shows there, once.
+    """
+    for key in [k for k in st.session_state if str(k).startswith(f"{FLASH}{section}_")]:
+        st.success(st.session_state.pop(key), icon=":material/check_circle:")
+    form_id = f"{section}_{thing_id}"
+    with st.form(form_id, border=False):
+        st.checkbox(confirm, key=f"{form_id}_confirm")
+
+        def write(db: sqlite_utils.Database, who: dict) -> str:
+            if not value(f"{form_id}_confirm"):
+                raise ValidationError("confirm", "tick the box to confirm.")
+            archive(db, who)
+            return done
+
+        submit_button(button, form_id, write, reset_prefix=f"{form_id}_", icon=":material/archive:")
+    for problem in errors(form_id):
+        show_error(problem)
+
+
 def errors(form_id: str) -> list[ValidationError]:
     """The problems of this form's last submission (empty when it was saved or never sent)."""
     return list(st.session_state.get(ERRORS + form_id) or [])
