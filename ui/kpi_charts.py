@@ -217,8 +217,16 @@ def _chart_specs(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: i
     specs: dict[int, dict | None] = {}
     for kid, kpi in shown.items():
         points = series.get(kid, pd.DataFrame())
-        specs[kid] = charts.spec(kpi_chart(kpi, points, since, today, cycle)) if len(points) else None
+        specs[kid] = _kpi_spec(kpi, points, since, today, cycle) if len(points) else None
     return specs
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _kpi_spec(kpi: Mapping[str, Any], points: pd.DataFrame, since: dt.date, until: dt.date,
+              cycle: Mapping[str, Any] | None) -> dict:
+    # Keyed by what the chart draws, not by the database stamp: a check-in or an edit elsewhere
+    # leaves a KPI's chart as it was, and building a dozen of them takes most of a second.
+    return charts.spec(kpi_chart(kpi, points, since, until, cycle))
 
 
 def chart_specs(cycle_id: int | None, unit_id: int | None, listed: int, months: int) -> dict[int, dict | None]:
