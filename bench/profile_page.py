@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from streamlit import config  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 APP = str(ROOT / "app.py")
@@ -55,9 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--db: no such file: {args.db}")
 
     os.environ["OKR_DB"] = str(args.db)
-    from streamlit.logger import set_log_level
-
-    set_log_level("error")  # AppTest outside a server warns on every run
+    # AppTest outside a server warns on every run; each run applies the configured level anew.
+    config.set_option("logger.level", "error")
     from run import share_script_cache  # bench/run.py, beside this file
 
     share_script_cache()

@@ -13,13 +13,16 @@ points are counted too (the browser must never get more than 5,000 per chart).
     python bench/run.py --keep /tmp/okr-bench   # keep the built organisations, reuse them next time
 
 Times are wall-clock medians on a shared machine: compare ratios within one run, not
-absolute figures across runs. Scripts are compiled once, as a server does (see
+absolute figures across runs. The scales take turns run by run, and a garbage collection is
+done before each timed run, so that a slow spell of the machine or a collection owed by
+earlier runs is not charged to one scale. Scripts are compiled once, as a server does (see
 :func:`share_script_cache`); "cold" means Streamlit's data and resource caches are empty.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -31,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from streamlit import config  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from okrdata.db import connect  # noqa: E402
@@ -114,33 +118,59 @@ def _arrow_rows(dataset) -> int:
         return 0
 
 
-def time_page(page: str | None, cold: int, warm: int) -> dict:
-    """Median cold and warm seconds of one page (``None``: the floor script)."""
-    cold_times, warm_times, points, errors = [], [], 0, []
+def _use(path: Path) -> None:
+    os.environ["OKR_DB"] = str(path)
+
+
+def _timed(at: AppTest) -> float:
+    # A collection owed by earlier runs (of any page or scale) is not charged to this one.
+    gc.collect()
+    started = time.perf_counter()
+    at.run()
+    return time.perf_counter() - started
+
+
+def _session(page: str | None) -> AppTest:
+    """A new session opened on ``page`` (None: the floor script), not yet run on it."""
+    if page is None:
+        return AppTest.from_string(FLOOR_SCRIPT, default_timeout=300)
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    return at.switch_page(page)
+
+
+def time_page(page: str | None, paths: dict[int, Path], cold: int, warm: int) -> dict[int, dict]:
+    """Median cold and warm seconds of one page (``None``: the floor script) at every scale.
+
+    The scales take turns, run by run, so that a slower spell of a shared machine weighs on
+    all of them alike rather than on whichever scale it fell upon.
+    """
+    times = {s: {"cold": [], "warm": [], "errors": []} for s in paths}
+    sessions: dict[int, AppTest] = {}
     for _ in range(cold):
-        clear_caches()
-        if page is None:
-            at = AppTest.from_string(FLOOR_SCRIPT, default_timeout=300)
-        else:
-            at = AppTest.from_file(APP, default_timeout=300)
-            at.run()
-            at.switch_page(page)
+        for scale, path in paths.items():
+            _use(path)
+            at = _session(page)
             clear_caches()  # the first run filled them for the default page; this one starts cold
-        started = time.perf_counter()
-        at.run()
-        cold_times.append(time.perf_counter() - started)
-        if at.exception:
-            errors.append(str(at.exception[0].value)[:200])
+            times[scale]["cold"].append(_timed(at))
+            if at.exception:
+                times[scale]["errors"].append(str(at.exception[0].value)[:200])
+            sessions[scale] = at
+    for scale, path in paths.items():  # refill what the other scales' cold runs cleared
+        _use(path)
+        sessions[scale].run()
     for _ in range(warm):  # a rerun of the same session, as after a click
-        started = time.perf_counter()
-        at.run()
-        warm_times.append(time.perf_counter() - started)
-    points = chart_points(at)
+        for scale, path in paths.items():
+            _use(path)
+            times[scale]["warm"].append(_timed(sessions[scale]))
     return {
-        "cold": statistics.median(cold_times),
-        "warm": statistics.median(warm_times) if warm_times else 0.0,
-        "points": points,
-        "errors": errors,
+        scale: {
+            "cold": statistics.median(t["cold"]),
+            "warm": statistics.median(t["warm"]) if t["warm"] else 0.0,
+            "points": chart_points(sessions[scale]),
+            "errors": t["errors"],
+        }
+        for scale, t in times.items()
     }
 
 
@@ -156,23 +186,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     scales = [1] + [s for s in args.scales if s != 1]
-    from streamlit.logger import set_log_level
-
-    set_log_level("error")  # AppTest outside a server warns on every run
+    # AppTest outside a server warns on every run; each run applies the configured level anew.
+    config.set_option("logger.level", "error")
     share_script_cache()
-    time_page(None, 1, 0)  # warm-up: the first AppTest pays for imports, which no page should be charged
     results: dict[int, dict[str, dict]] = {}
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for scale in scales:
-            path = build(args.keep or Path(tmp), scale)
-            os.environ["OKR_DB"] = str(path)
-            results[scale] = {"floor": time_page(None, args.cold, args.warm)}
-            for page in args.pages:
-                results[scale][page] = time_page(page, args.cold, args.warm)
-                r = results[scale][page]
-                print(f"  x{scale} {page}: cold {r['cold'] * 1000:.0f} ms, warm {r['warm'] * 1000:.0f} ms, "
+        paths = {scale: build(args.keep or Path(tmp), scale) for scale in scales}
+        time_page(None, {1: paths[1]}, 1, 0)  # warm-up: the first AppTest pays for imports, which no page should be charged
+        for page in [None, *args.pages]:
+            for scale, r in time_page(page, paths, args.cold, args.warm).items():
+                results.setdefault(scale, {})[page or "floor"] = r
+                print(f"  x{scale} {page or 'floor'}: cold {r['cold'] * 1000:.0f} ms, warm {r['warm'] * 1000:.0f} ms, "
                       f"max chart points {r['points']}", file=sys.stderr)
 
     top = scales[-1]

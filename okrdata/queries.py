@@ -204,12 +204,15 @@ def key_results(
     cycle_id: int,
     unit_id: int | None = None,
     today: dt.date | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """The key results of a cycle (a unit's branch when given) with every computed figure.
 
     One row per key result: its objective and unit, latest check-in (value, confidence, date,
     note), progress, expected progress and pace, status (with staleness), forecast and
-    divergence. Archived objectives and key results are left out.
+    divergence. Archived objectives and key results are left out. Ordered by unit name,
+    objective and key result; with ``limit``, only the first ``limit`` of them, and the
+    check-ins of the rest are not read (:func:`key_result_labels` lists them all).
     """
     cyc = cycle(db, cycle_id)
     if cyc is None:
@@ -234,36 +237,64 @@ def key_results(
         )
         WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 {scope_sql}
         ORDER BY u.name, o.id, kr.id
+        {"" if limit is None else "LIMIT ?"}
         """,
-        [cycle_id] + params,
+        [cycle_id] + params + ([] if limit is None else [max(int(limit), 0)]),
     )
     if df.empty:
         return pd.DataFrame(columns=KR_COLUMNS)
-    sums, recent = _checkin_stats(db, cyc, scope_sql, params)
+    if limit is None:
+        from_sql = "FROM objectives o JOIN key_results kr ON kr.objective_id = o.id"
+        where_sql = f"o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 {scope_sql}"
+        krs_params = [cycle_id] + params
+    else:  # the rows kept, by id: SQLite then starts from them, not from every objective of the cycle
+        krs_params = [int(i) for i in df["kr_id"]]
+        from_sql, where_sql = "FROM key_results kr", f"kr.id IN ({', '.join('?' * len(krs_params))})"
+    sums, recent = _checkin_stats(db, from_sql, where_sql, krs_params, cyc["start_date"])
     return _with_figures(df, sums, recent, cyc, today)
 
 
-def _checkin_stats(db: sqlite_utils.Database, cyc: dict, scope_sql: str, params: list) -> tuple[pd.DataFrame, pd.DataFrame]:
+def key_result_labels(db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
+    """The key results :func:`key_results` lists, in its order, without figures: kr_id, title,
+    unit_name and unit_label, for pickers and counts (no check-in is read)."""
+    scope_sql, params = _scope(db, unit_id)
+    return _frame(
+        db,
+        f"""
+        SELECT kr.id AS kr_id, kr.title, u.name AS unit_name, kr.unit_label
+        FROM key_results kr
+        JOIN objectives o ON o.id = kr.objective_id
+        JOIN units u ON u.id = o.unit_id
+        WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 {scope_sql}
+        ORDER BY u.name, o.id, kr.id
+        """,
+        [cycle_id] + params,
+        columns=["kr_id", "title", "unit_name", "unit_label"],
+    )
+
+
+def _checkin_stats(
+    db: sqlite_utils.Database, from_sql: str, where_sql: str, params: list, cycle_start: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What the forecast and divergence need, computed by SQLite rather than by loading every check-in.
 
-    ``sums``: per key result the count and the sums of x (days since the cycle start), y (value),
-    x² and xy, from which the least-squares line follows. ``recent``: the last
+    ``from_sql`` and ``where_sql`` pick the key results, named ``kr`` (``params``: the values
+    of ``where_sql``). ``sums``: per key result the count and the sums of x (days since ``cycle_start``),
+    y (value), x² and xy, from which the least-squares line follows. ``recent``: the last
     :data:`numbers.DIVERGENCE_RUN` check-ins of each key result.
-    """
-    source = f"""
-        FROM objectives o
-        JOIN key_results kr ON kr.objective_id = o.id
-        JOIN checkins c ON c.kr_id = kr.id AND c.deleted = 0
-        WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 {scope_sql}
     """
     sums = _frame(
         db,
         f"""
         SELECT kr_id, COUNT(*) AS cnt, SUM(x) AS sx, SUM(value) AS sy, SUM(x * x) AS sxx, SUM(x * value) AS sxy
-        FROM (SELECT c.kr_id, c.value, julianday(c.checkin_date) - julianday(?) AS x {source})
+        FROM (
+            SELECT c.kr_id, c.value, julianday(c.checkin_date) - julianday(?) AS x
+            {from_sql} JOIN checkins c ON c.kr_id = kr.id AND c.deleted = 0
+            WHERE {where_sql}
+        )
         GROUP BY kr_id
         """,
-        [cyc["start_date"], cyc["id"]] + params,
+        [cycle_start] + params,
         columns=["kr_id", "cnt", "sx", "sy", "sxx", "sxy"],
     )
     # Each key result's last check-ins picked through the (kr_id, deleted, checkin_date, id)
@@ -272,17 +303,16 @@ def _checkin_stats(db: sqlite_utils.Database, cyc: dict, scope_sql: str, params:
         db,
         f"""
         SELECT c.kr_id, c.checkin_date, c.value, c.confidence
-        FROM objectives o
-        JOIN key_results kr ON kr.objective_id = o.id
+        {from_sql}
         JOIN checkins c ON c.id IN (
             SELECT c2.id FROM checkins c2
             WHERE c2.kr_id = kr.id AND c2.deleted = 0
             ORDER BY c2.checkin_date DESC, c2.id DESC LIMIT {n.DIVERGENCE_RUN}
         )
-        WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 {scope_sql}
+        WHERE {where_sql}
         ORDER BY c.kr_id, c.checkin_date, c.id
         """,
-        [cyc["id"]] + params,
+        params,
         columns=["kr_id", "checkin_date", "value", "confidence"],
     )
     return sums, recent

@@ -9,6 +9,7 @@ from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.db import connect
 from okrdata.schema import migrate
+from app_fixtures import demo_template  # noqa: F401
 
 TODAY = dt.date(2026, 5, 20)
 START = dt.date(2026, 4, 1)
@@ -189,3 +190,28 @@ def test_latest_checkin_query_uses_the_index(org):
     detail = " ".join(row[-1] for row in plan)
     assert "idx_checkins_kr_date" in detail
     assert "TEMP B-TREE" not in detail
+
+
+@pytest.mark.parametrize("unit_name", [None, "Product & Engineering"])
+def test_the_first_key_results_are_the_head_of_them_all_with_the_same_figures(demo_template, unit_name):
+    from pandas.testing import assert_frame_equal
+
+    def same(df):  # a column with no value in the first rows is None, not NaN: both are "missing"
+        return df.astype(object).where(df.notna(), None)
+
+    db = connect(demo_template)
+    try:
+        cycle_id = q.default_cycle_id(db)
+        unit_id = None if unit_name is None else db.execute("SELECT id FROM units WHERE name = ?", [unit_name]).fetchone()[0]
+        every = q.key_results(db, cycle_id, unit_id)
+        labels = q.key_result_labels(db, cycle_id, unit_id)
+        for limit in (0, 1, 7, len(every), len(every) + 5):
+            head = q.key_results(db, cycle_id, unit_id, limit=limit)
+            if limit == 0:
+                assert head.empty
+                continue
+            assert_frame_equal(same(head), same(every.head(limit).reset_index(drop=True)), check_dtype=False)
+    finally:
+        db.close()
+    assert list(labels["kr_id"]) == list(every["kr_id"])
+    assert list(labels["title"]) == list(every["title"]) and list(labels["unit_name"]) == list(every["unit_name"])

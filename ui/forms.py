@@ -35,6 +35,7 @@ import streamlit as st
 
 from okrdata import auth as core_auth
 from okrdata import history, writes
+from okrdata import queries as q
 from okrdata.errors import ValidationError
 from ui import auth, badges, data, tables
 
@@ -328,8 +329,11 @@ def kr_labels(krs: pd.DataFrame) -> tuple[dict[int, str], dict[int, str]]:
 @st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
 def _kr_table(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
               limit: int) -> KrTable:
-    krs = data.key_results(cycle_id, unit_id)
-    return KrTable(tables.key_results_frame(krs.head(limit)), len(krs), *kr_labels(krs))
+    # Figures for the rows shown only: a company's thousands of key results are just listed.
+    with data.opened(db_file) as db:
+        head = q.key_results(db, cycle_id, unit_id, today, limit=limit)
+        every = q.key_result_labels(db, cycle_id, unit_id)
+    return KrTable(tables.key_results_frame(head), len(every), *kr_labels(every))
 
 
 KPI_TYPE_WORDS = {"stay_above": "Stay above", "stay_below": "Stay below", "increase": "Increase to",
