@@ -205,6 +205,7 @@ def key_results(
     unit_id: int | None = None,
     today: dt.date | None = None,
     limit: int | None = None,
+    objective_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The key results of a cycle (a unit's branch when given) with every computed figure.
 
@@ -212,12 +213,17 @@ def key_results(
     note), progress, expected progress and pace, status (with staleness), forecast and
     divergence. Archived objectives and key results are left out. Ordered by unit name,
     objective and key result; with ``limit``, only the first ``limit`` of them, and the
-    check-ins of the rest are not read (:func:`key_result_labels` lists them all).
+    check-ins of the rest are not read (:func:`key_result_labels` lists them all). With
+    ``objective_ids``, only the key results of those objectives.
     """
     cyc = cycle(db, cycle_id)
     if cyc is None:
         return pd.DataFrame(columns=KR_COLUMNS)
     scope_sql, params = _scope(db, unit_id)
+    if objective_ids is not None:
+        wanted = [int(i) for i in objective_ids] or [-1]
+        scope_sql += f" AND o.id IN ({', '.join('?' * len(wanted))})"
+        params = params + wanted
     df = _frame(
         db,
         f"""
@@ -243,7 +249,7 @@ def key_results(
     )
     if df.empty:
         return pd.DataFrame(columns=KR_COLUMNS)
-    if limit is None:
+    if limit is None and objective_ids is None:
         from_sql = "FROM objectives o JOIN key_results kr ON kr.objective_id = o.id"
         where_sql = f"o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 {scope_sql}"
         krs_params = [cycle_id] + params
@@ -378,25 +384,20 @@ def _num(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def objectives(
-    db: sqlite_utils.Database,
-    cycle_id: int,
-    unit_id: int | None = None,
-    today: dt.date | None = None,
-    krs: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """The objectives of a cycle (a unit's branch when given) with progress, status, forecast and score.
+OBJECTIVE_ROW_COLUMNS = [
+    "objective_id", "cycle_id", "unit_id", "unit_name", "title", "description", "owner_id", "owner_name",
+    "kind", "weight", "parent_objective_id", "parent_kr_id", "parent_title", "score_override",
+    "score_reason", "reflection",
+]
 
-    Progress is the weighted mean of the objective's key results; status is its weakest key
-    result's; ``score`` is the recorded score for a closed cycle (or its final progress when none
-    was recorded) and empty while the cycle runs. Pass ``krs`` (from :func:`key_results`) to
-    avoid computing the key results twice.
-    """
-    cyc = cycle(db, cycle_id)
-    if cyc is None:
-        return pd.DataFrame(columns=OBJECTIVE_COLUMNS)
+
+def objective_rows(
+    db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None, limit: int | None = None
+) -> pd.DataFrame:
+    """The objectives :func:`objectives` lists, in its order, as entered: no figure is computed
+    and no check-in read (for pickers, forms and counts). With ``limit``, the first ``limit``."""
     scope_sql, params = _scope(db, unit_id)
-    df = _frame(
+    return _frame(
         db,
         f"""
         SELECT o.id AS objective_id, o.cycle_id, o.unit_id, u.name AS unit_name, o.title, o.description,
@@ -408,13 +409,38 @@ def objectives(
         LEFT JOIN objectives po ON po.id = o.parent_objective_id
         WHERE o.cycle_id = ? AND o.state = 'active' {scope_sql}
         ORDER BY u.name, o.id
+        {"" if limit is None else "LIMIT ?"}
         """,
-        [cycle_id] + params,
+        [cycle_id] + params + ([] if limit is None else [max(int(limit), 0)]),
+        columns=OBJECTIVE_ROW_COLUMNS,
     )
+
+
+def objectives(
+    db: sqlite_utils.Database,
+    cycle_id: int,
+    unit_id: int | None = None,
+    today: dt.date | None = None,
+    krs: pd.DataFrame | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The objectives of a cycle (a unit's branch when given) with progress, status, forecast and score.
+
+    Progress is the weighted mean of the objective's key results; status is its weakest key
+    result's; ``score`` is the recorded score for a closed cycle (or its final progress when none
+    was recorded) and empty while the cycle runs. Pass ``krs`` (from :func:`key_results`) to
+    avoid computing the key results twice. With ``limit``, only the first ``limit`` objectives,
+    from their own key results alone.
+    """
+    cyc = cycle(db, cycle_id)
+    if cyc is None:
+        return pd.DataFrame(columns=OBJECTIVE_COLUMNS)
+    df = objective_rows(db, cycle_id, unit_id, limit)
     if df.empty:
         return pd.DataFrame(columns=OBJECTIVE_COLUMNS)
     if krs is None:
-        krs = key_results(db, cycle_id, unit_id, today)
+        wanted = None if limit is None else [int(i) for i in df["objective_id"]]
+        krs = key_results(db, cycle_id, unit_id, today, objective_ids=wanted)
     expected = n.expected_progress(_day(cyc["start_date"]), _day(cyc["end_date"]), as_of(cyc, today))
     df = df.copy()
     df["score_override"] = pd.to_numeric(df["score_override"], errors="coerce").astype(float)

@@ -422,7 +422,7 @@ def objectives_tab() -> None:
                                 reset=[f"{form_id}_{k}" for k in ("title", "description", "owner", "kind",
                                                                     "weight", "align")])
         forms.feedback(form_id)
-    objs = data.objectives(scope.cycle_id, scope.unit_id)
+    objs = data.objective_rows(scope.cycle_id, scope.unit_id)
     mine = objs[objs["unit_id"].isin(editable_units)] if not objs.empty else objs
     if mine.empty:
         st.caption("No objective here that you may change.")
@@ -504,7 +504,7 @@ def key_results_tab() -> None:
         st.caption(f"No objectives for {scope.unit_name} in {cycle['name']} yet; create one in the Objectives tab.")
         return
     if editable:
-        objs = data.objectives(scope.cycle_id, scope.unit_id)
+        objs = data.objective_rows(scope.cycle_id, scope.unit_id)
         mine = [int(i) for i, u in zip(objs["objective_id"], objs["unit_id"]) if int(u) in editable]
         if mine:
             forms.prefill("mg_kr_obj", mine[0])  # a lead starts on an objective they may change
@@ -541,7 +541,7 @@ def key_results_tab() -> None:
     if cycle["state"] == "closed":
         st.caption(f"{cycle['name']} is closed: its key results are final.")
         return
-    o = row_of(data.objectives(scope.cycle_id, scope.unit_id), "objective_id", picked_obj)
+    o = row_of(data.objective_rows(scope.cycle_id, scope.unit_id), "objective_id", picked_obj)
     if int(o["unit_id"]) not in editable:
         no_rights(f"You may not change the key results of {o['unit_name']}.")
         return

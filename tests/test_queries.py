@@ -215,3 +215,28 @@ def test_the_first_key_results_are_the_head_of_them_all_with_the_same_figures(de
         db.close()
     assert list(labels["kr_id"]) == list(every["kr_id"])
     assert list(labels["title"]) == list(every["title"]) and list(labels["unit_name"]) == list(every["unit_name"])
+
+
+def test_the_first_objectives_and_one_objectives_key_results_have_the_same_figures(demo_template):
+    from pandas.testing import assert_frame_equal
+
+    def same(df):
+        return df.astype(object).where(df.notna(), None)
+
+    db = connect(demo_template)
+    try:
+        cycle_id = q.default_cycle_id(db)
+        every = q.objectives(db, cycle_id)
+        krs = q.key_results(db, cycle_id)
+        for limit in (1, 5, len(every)):
+            assert_frame_equal(same(q.objectives(db, cycle_id, limit=limit)),
+                               same(every.head(limit).reset_index(drop=True)), check_dtype=False)
+        rows = q.objective_rows(db, cycle_id)
+        assert list(rows["objective_id"]) == list(every["objective_id"])
+        assert list(rows["title"]) == list(every["title"])
+        one = int(every["objective_id"].iloc[3])
+        assert_frame_equal(same(q.key_results(db, cycle_id, objective_ids=[one])),
+                           same(krs[krs["objective_id"] == one].reset_index(drop=True)), check_dtype=False)
+        assert q.key_results(db, cycle_id, objective_ids=[]).empty
+    finally:
+        db.close()

@@ -160,6 +160,12 @@ def _objectives(db_file: str, db_stamp: Stamp, today: dt.date, cycle_id: int, un
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
+def _objective_rows(db_file: str, db_stamp: Stamp, cycle_id: int, unit_id: int | None) -> pd.DataFrame:
+    with opened(db_file) as db:
+        return q.objective_rows(db, cycle_id, unit_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
 def _unit_progress(db_file: str, db_stamp: Stamp, today: dt.date, cycle_id: int) -> pd.DataFrame:
     objs = _objectives(db_file, db_stamp, today, cycle_id, None)
     with opened(db_file) as db:
@@ -271,6 +277,12 @@ def key_results(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
     return _key_results(*_key(), _today(), int(cycle_id), unit_id)
 
 
+def objective_rows(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
+    """A cycle's objectives as entered, without figures (:func:`okrdata.queries.objective_rows`):
+    for pickers and forms, which need no key result's check-ins."""
+    return _objective_rows(*_key(), int(cycle_id), unit_id)
+
+
 def objectives(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
     """A cycle's objectives with progress, status and score (:func:`okrdata.queries.objectives`)."""
     return _objectives(*_key(), _today(), int(cycle_id), unit_id)
@@ -360,7 +372,7 @@ def scope_choices() -> dict:
     return _scope_choices(*_key())
 
 
-_CACHED = _CACHED + (_unit_paths, _scope_choices)
+_CACHED = _CACHED + (_unit_paths, _scope_choices, _objective_rows)
 
 
 # --- whatever a page derives from the readers ----------------------------------------------

@@ -354,16 +354,19 @@ class ObjectiveTable(NamedTuple):
 @st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
 def _objective_table(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
                      limit: int) -> ObjectiveTable:
-    objs = data.objectives(cycle_id, unit_id)
-    labels = {int(i): f"{t} ({u})" for i, t, u in zip(objs["objective_id"], objs["title"], objs["unit_name"])}
-    return ObjectiveTable(tables.objectives_frame(objs.head(limit)), len(objs), labels)
+    # Figures for the rows shown only; the picker lists every objective as entered.
+    with data.opened(db_file) as db:
+        head = q.objectives(db, cycle_id, unit_id, today, limit=limit)
+    every = data.objective_rows(cycle_id, unit_id)
+    labels = {int(i): f"{t} ({u})" for i, t, u in zip(every["objective_id"], every["title"], every["unit_name"])}
+    return ObjectiveTable(tables.objectives_frame(head), len(every), labels)
 
 
 @st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
 def _objective_krs(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
                    objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    krs = data.key_results(cycle_id, unit_id)
-    mine = krs[krs["objective_id"] == objective_id].reset_index(drop=True) if not krs.empty else krs
+    with data.opened(db_file) as db:
+        mine = q.key_results(db, cycle_id, unit_id, today, objective_ids=[objective_id])
     return mine, tables.key_results_frame(mine)
 
 
