@@ -131,11 +131,12 @@ def _body(r: Mapping, kr_table: pa.Table, closed: bool, kr_titles: Mapping[int, 
         )
 
 
-MAX_EXPANDERS = 8
+MAX_EXPANDERS = 5
 """The most objectives listed as expanders side by side; the rest of a long list goes into one
 table, so an organisation of hundreds of objectives never sends the browser hundreds of them
-(and a rerun costs about the same for it as for a small company: eight is about what a reader
-scans before picking a narrower unit in the sidebar)."""
+(and a rerun costs about the same for it as for a small company). A well-shaped company
+stays under it (at most three objectives per unit, the coach says); past it, a reader picks a
+narrower unit in the sidebar."""
 
 
 def objectives_frame(rows: list[Mapping]) -> pd.DataFrame:
