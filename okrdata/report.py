@@ -42,6 +42,7 @@ import sqlite_utils
 
 from okrdata import attention, kpis as kpi_rules, queries
 from okrdata import numbers as n
+from okrdata.transfer import file_slug
 
 TOP_RISKS = 8
 """At most this many key results are listed as risks; the rest are counted."""
@@ -233,8 +234,8 @@ class Report:
 
     def file_name(self, extension: str) -> str:
         """``"executive-summary-2026-q4-northwind-labs.pdf"``: safe on every file system."""
-        slug = re.sub(r"[^a-z0-9]+", "-", f"{self.cycle['name']} {self.scope}".lower()).strip("-") or "report"
-        return f"executive-summary-{slug[:80]}.{extension.lstrip('.')}"
+        slug = file_slug(f"{self.cycle['name']} {self.scope}", "report")
+        return f"executive-summary-{slug}.{extension.lstrip('.')}"
 
 
 def _outline_order(objs: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:

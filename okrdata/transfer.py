@@ -79,6 +79,14 @@ class Column:
     help: str = ""
 
 
+
+def file_slug(text: str, fallback: str) -> str:
+    """``text`` made safe for a download's file name: lower case, every run of other characters
+    than letters and digits as one hyphen, at most 80 characters; ``fallback`` when nothing is left
+    (``"2026 Q4 / Sales"`` → ``"2026-q4-sales"``)."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:80].strip("-") or fallback
+
+
 def normalize_header(text: Any) -> str:
     """A column name reduced for matching: lower case, words only, no parenthesised remark.
 

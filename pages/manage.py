@@ -900,7 +900,7 @@ def export_section() -> None:
     chosen = st.selectbox("Cycle", options, key="mg_export_cycle",
                           format_func=lambda i: cycle_rows[i]["name"] if i in cycle_rows else "All cycles")
     cycle_id = chosen if chosen in cycle_rows else None
-    stem = "okrs" if cycle_id is None else f"okrs-{cycle_rows[cycle_id]['name']}".replace(" ", "-").lower()
+    stem = "okrs" if cycle_id is None else f"okrs-{transfer.file_slug(cycle_rows[cycle_id]['name'], 'cycle')}"
 
     # The files are made when the button is clicked (on a thread of their own, with their own
     # connection), not at every rerun.

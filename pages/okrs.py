@@ -15,11 +15,10 @@ an objective that does not exist warns and shows the list.
 from __future__ import annotations
 
 import functools
-import re
 
 import streamlit as st
 
-from okrdata import search
+from okrdata import search, transfer
 from okrdata.numbers import STATUSES
 from ui import badges, data, okr_detail, sidebar
 from ui.okr_detail import ALL_CYCLES_KEY, KIND_KEY, OWNER_KEY, SEARCH_KEY, STATUS_KEY, TYPE_KEY, escape_markdown
@@ -191,7 +190,7 @@ if picked is not None:
     st.query_params.update(picked)
     st.rerun()
 
-slug = re.sub(r"[^A-Za-z0-9]+", "-", "all-cycles" if all_cycles else scope.cycle["name"]).strip("-").lower()
+slug = transfer.file_slug("all cycles" if all_cycles else scope.cycle["name"], "cycle")
 st.download_button(
     "Download these rows as CSV",
     # Built when the button is clicked, not at every rerun: a large organisation's CSV takes a while.

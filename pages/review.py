@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import auth as core_auth
-from okrdata import review, writes
+from okrdata import review, transfer, writes
 from ui import auth, badges, charts, data, forms, sidebar, tables
 
 SCORE_DOTS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
@@ -159,7 +159,7 @@ def show_score_table(rows: pd.DataFrame) -> None:
         "Download the scores as CSV",
         # Built when the button is clicked, not at every rerun.
         data=lambda: score_table(rows).to_csv(index=False).encode("utf-8"),
-        file_name=f"scores-{cycle['name']}.csv".replace(" ", "-").lower(),
+        file_name=f"scores-{transfer.file_slug(cycle['name'], 'cycle')}.csv",
         mime="text/csv",
         icon=":material/download:",
         on_click="ignore",

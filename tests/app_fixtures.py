@@ -79,3 +79,18 @@ def clear_streamlit_caches():
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def ok(at):
+    """The AppTest, after checking its last run raised nothing (the exceptions are the message)."""
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def with_db(path, fn):
+    """``fn(db)`` on a connection to ``path`` that is closed afterwards."""
+    db = connect(path)
+    try:
+        return fn(db)
+    finally:
+        db.close()

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, empty_db  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, empty_db, ok  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
@@ -31,11 +31,6 @@ def start(query_params: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params.update(query_params or {})
     return at.run()
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def metrics(at: AppTest) -> dict[str, str]:

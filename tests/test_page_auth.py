@@ -9,7 +9,7 @@ deployment hiding the pickers); the smaller checks run a two-line script that dr
 from __future__ import annotations
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
 from argon2 import PasswordHasher, profiles
 from streamlit.testing.v1 import AppTest
 
@@ -65,11 +65,6 @@ def start(script=None, secrets: dict | None = None, user: dict | None = None) ->
     if user is not None:
         at.user = user
     return ok(at.run())
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def sign_in(at: AppTest, email: str, password: str, where: str = "sidebar") -> AppTest:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
@@ -22,11 +22,6 @@ from ui.sidebar import UNIT_KEY
 
 PAGE = "pages/checkin.py"
 SAVE = "ci_form__submit"
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 class Demo:

@@ -11,7 +11,7 @@ import json
 
 import pyarrow as pa
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, empty_db  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, empty_db, ok  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import kpis as K
@@ -24,11 +24,6 @@ from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
 
 PAGE = "pages/kpis.py"
 WINDOW_KEY = "kpi_window_months"
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def open_page(params: dict | None = None) -> AppTest:

@@ -7,7 +7,7 @@ as a person would and check the messages, the database and the tables on the pag
 from __future__ import annotations
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import history, writes
@@ -17,11 +17,6 @@ from ui.auth import PERSON_KEY
 from ui.sidebar import UNIT_KEY
 
 PAGE = "pages/manage.py"
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 class Demo:

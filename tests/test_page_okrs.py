@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 import pandas as pd
 import pyarrow as pa
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok, with_db  # noqa: F401
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -36,24 +36,11 @@ from ui.sidebar import COMPANY, UNIT_KEY
 PAGE = "pages/okrs.py"
 
 
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def open_page(query_params: dict | None = None) -> AppTest:
     """The app opened straight on the All OKRs page (the address ``/okrs?...``)."""
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params.update(query_params or {})
     return ok(at.switch_page(PAGE).run())
-
-
-def with_db(path, fn):
-    db = connect(path)
-    try:
-        return fn(db)
-    finally:
-        db.close()
 
 
 def table(at: AppTest):

@@ -12,7 +12,7 @@ import json
 
 import pyarrow as pa
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, copy_db, demo_db, demo_template  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, copy_db, demo_db, demo_template, ok  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
@@ -25,11 +25,6 @@ from ui.auth import PERSON_KEY
 from ui.sidebar import CYCLE_KEY, UNIT_KEY
 
 PAGE = "pages/review.py"
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 class Demo:

@@ -12,7 +12,7 @@ import json
 
 import pandas as pd
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
@@ -33,11 +33,6 @@ def open_page(params: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(params or {})
     return ok(at.switch_page(PAGE).run())
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def figures(path, cycle_id=None, unit_id=None) -> tuple[int, tr.Trends]:

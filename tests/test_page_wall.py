@@ -13,7 +13,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 import streamlit
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok, with_db  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
@@ -28,23 +28,10 @@ from ui.sidebar import COMPANY, UNIT_KEY
 PAGE = "pages/wall.py"
 
 
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def open_wall(query_params: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params.update(query_params or {})
     return ok(at.switch_page(PAGE).run())
-
-
-def with_db(path, fn):
-    db = connect(path)
-    try:
-        return fn(db)
-    finally:
-        db.close()
 
 
 def figures(path, unit_id):

@@ -585,3 +585,12 @@ def test_the_documentation_names_every_column_of_both_layouts():
     doc = (ROOT / "docs" / "import-format.md").read_text()
     for column in (*transfer.OKR_COLUMNS, *transfer.CHECKIN_COLUMNS):
         assert f"| {column.header} |" in doc, f"{column.header} is missing from docs/import-format.md"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("2026 Q4", "2026-q4"), ("2026 Q4 / Sales & Support", "2026-q4-sales-support"), ("///", "cycle"),
+     ("x" * 200, "x" * 80)],
+)
+def test_a_download_is_named_with_letters_digits_and_hyphens_only(text, expected):
+    assert transfer.file_slug(text, "cycle") == expected
