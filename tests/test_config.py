@@ -1,0 +1,15 @@
+"""The Streamlit settings the dashboard ships with (`.streamlit/config.toml`)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+CONFIG = Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml"
+
+
+def test_the_shipped_config_hides_developer_tools_and_sends_no_statistics():
+    config = tomllib.loads(CONFIG.read_text())
+    assert config["client"]["toolbarMode"] == "viewer"
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["browser"]["gatherUsageStats"] is False
