@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from typing import Any
 
 from okrdata.errors import ValidationError
@@ -17,8 +18,25 @@ MAX_TEXT = 10_000
 MAX_WEIGHT = 1_000
 
 
+# Line breaks and tabs are text a person types; every other control character (NUL, escape,
+# backspace...) and an unpaired surrogate is an artefact of a broken file or an attack, which
+# would be stored invisibly and reach other people's screens and exports.
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def _bad_character(value: str) -> tuple[int, str] | None:
+    """The first control character or lone surrogate in ``value``, with its 1-based position."""
+    for position, ch in enumerate(value, start=1):
+        if ch in _ALLOWED_CONTROLS:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            return position, ch
+    return None
+
+
 def text(field: str, value: Any, *, required: bool = True, max_length: int = MAX_TITLE) -> str:
-    """A stripped string; refused when required and empty, or longer than ``max_length``."""
+    """A stripped string; refused when required and empty, longer than ``max_length``, or
+    holding a control character other than a line break or a tab."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         value = ""
     value = str(value).strip()
@@ -26,6 +44,12 @@ def text(field: str, value: Any, *, required: bool = True, max_length: int = MAX
         raise ValidationError(field, "is required.")
     if len(value) > max_length:
         raise ValidationError(field, f"is {len(value)} characters long; at most {max_length} are allowed.")
+    bad = _bad_character(value)
+    if bad is not None:
+        position, ch = bad
+        raise ValidationError(
+            field, f"contains an invisible control character (U+{ord(ch):04X}) at character {position}; remove it."
+        )
     return value
 
 
