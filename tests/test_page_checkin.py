@@ -11,13 +11,16 @@ import datetime as dt
 
 import pytest
 from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
+from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
+from okrdata.cli import cli
 from okrdata import writes as w
 from okrdata.db import connect
 from ui import badges, tables
 from ui.auth import PERSON_KEY
+from ui.okr_detail import escape_markdown
 from ui.sidebar import UNIT_KEY
 
 PAGE = "pages/checkin.py"
@@ -302,6 +305,134 @@ def test_a_conflicting_edit_is_refused(demo):
     ok(at.button(key=f"ci_edit_{cid}__reload").click().run())
     assert at.text_input(key=f"ci_edit_{cid}_value").value == "1234"
     assert not errors(at)
+
+
+# --- someone else writes while the form is open ------------------------------------------------------
+
+
+def cron_checkin(demo, kr_id: int, value, confidence: int, author: str = "admin") -> None:
+    """A check-in recorded from outside the page, as a cron job does: ``okr checkin``."""
+    result = CliRunner().invoke(cli, [
+        "checkin", "--db", str(demo.path), "--kr", str(kr_id), "--value", str(value),
+        "--confidence", str(confidence), "--author", f"{author}@northwindlabs.example",
+    ])
+    assert result.exit_code == 0, result.output
+
+
+def away_and_back(at) -> AppTest:
+    """To Overview and back through the menu: Streamlit forgets the inputs of a page not drawn."""
+    ok(at.switch_page("pages/overview.py").run())
+    return ok(at.switch_page(PAGE).run())
+
+
+def unlinked_krs(demo) -> list[dict]:
+    """Web App's key results not measured by a KPI (nothing is offered in their value box)."""
+    rows = [r for r in demo.web_krs.to_dict("records") if pd_isna(r["kpi_id"])]
+    assert len(rows) >= 2
+    return rows
+
+
+def latest(demo, kr_id) -> dict:
+    """The key result's latest check-in as stored."""
+    db = demo.db()
+    try:
+        return next(db.query(
+            "SELECT id, value, confidence, author_id FROM checkins WHERE kr_id = ? AND deleted = 0 "
+            "ORDER BY checkin_date DESC, id DESC LIMIT 1", [kr_id]
+        ))
+    finally:
+        db.close()
+
+
+def save_one(demo, at, kr_id: int, value: str):
+    """The lead fills one key result (nothing else) and saves."""
+    skip_offered(at, demo.web_krs["kr_id"])
+    value_box(at, kr_id).input(value)
+    return ok(at.button(key=SAVE).click().run())
+
+
+@pytest.mark.parametrize("elsewhere", ["cron", "second session"])
+def test_a_checkin_saved_elsewhere_on_another_key_result_never_blocks_the_leads_save(demo, elsewhere):
+    mine, theirs = unlinked_krs(demo)[:2]
+    mine_id, theirs_id = int(mine["kr_id"]), int(theirs["kr_id"])
+    new_confidence = 3 if int(theirs["confidence"]) != 3 else 4
+    at = open_as(demo, "lead")
+    if elsewhere == "cron":
+        cron_checkin(demo, theirs_id, 61, new_confidence)
+    else:  # an admin in another browser checks in on another key result of the team
+        other = open_as(demo, "admin")
+        other.selectbox(key="ci_team").set_value(demo.web)
+        ok(other.run())
+        other.number_input(key=f"ci_conf_{theirs_id}").set_value(new_confidence)
+        save_one(demo, other, theirs_id, "61")
+        assert not errors(other) and other.success[0].value.startswith("Saved 1 check-in ")
+    theirs_checkin = latest(demo, theirs_id)
+    assert (theirs_checkin["value"], theirs_checkin["confidence"]) == (61, new_confidence)
+    before = demo.count()
+
+    at = away_and_back(at)
+    # Drawn afresh: the other key result shows what is stored now.
+    assert at.number_input(key=f"ci_conf_{theirs_id}").value == new_confidence
+    for attempt in range(2):  # and again: a second save is not refused either
+        at = save_one(demo, at, mine_id, str(70 + attempt))
+        assert not errors(at), errors(at)
+        assert [s.value for s in at.success] == [f"Saved 1 check-in ({escape_markdown(mine['title'])})."]
+        assert demo.count() == before + attempt + 1
+        assert latest(demo, mine_id)["value"] == 70 + attempt
+        assert latest(demo, theirs_id) == theirs_checkin  # nobody touched it: nothing saved for it
+
+
+def test_a_key_result_that_moves_while_the_form_is_open_is_shown_as_moved_not_refused(demo):
+    mine, theirs = unlinked_krs(demo)[:2]
+    mine_id, theirs_id = int(mine["kr_id"]), int(theirs["kr_id"])
+    shown_confidence = int(theirs["confidence"])
+    at = open_as(demo, "lead")
+    cron_checkin(demo, theirs_id, 61, 3 if shown_confidence != 3 else 4)
+    theirs_checkin = latest(demo, theirs_id)
+    before = demo.count()
+    # Any rerun (a click elsewhere on the page) shows the move beside the key result; the form
+    # keeps what it showed.
+    ok(at.run())
+    notes = [c.value for c in at.caption if "since you opened the form" in c.value]
+    assert len(notes) == 1, [c.value for c in at.caption]
+    assert "Ada Admin" in notes[0] and "now **61" in notes[0] and f"confidence {theirs_checkin['confidence']}/10" in notes[0]
+    assert at.number_input(key=f"ci_conf_{theirs_id}").value == shown_confidence
+
+    at = save_one(demo, at, mine_id, "70")
+    assert not errors(at), errors(at)
+    assert [s.value for s in at.success] == [f"Saved 1 check-in ({escape_markdown(mine['title'])})."]
+    assert demo.count() == before + 1
+    assert latest(demo, theirs_id) == theirs_checkin
+
+
+def correct_confidence(demo, at, kr_id: int) -> int:
+    """Correct the confidence of the key result's newest check-in in Past check-ins; return it."""
+    at.selectbox(key=f"ci_hist_{demo.web}").set_value(kr_id)
+    ok(at.run())
+    checkin = newest_checkin(demo, kr_id)
+    cid = int(checkin["checkin_id"])
+    corrected = 2 if int(checkin["confidence"]) != 2 else 3
+    at.number_input(key=f"ci_edit_{cid}_confidence").set_value(corrected)
+    ok(at.button(key=f"ci_edit_{cid}__save").click().run())
+    assert any("Correction saved" in s.value for s in at.success), errors(at)
+    assert latest(demo, kr_id)["confidence"] == corrected
+    return corrected
+
+
+@pytest.mark.parametrize("then", ["away and back", "stay"])
+def test_a_correction_in_past_checkins_never_blocks_the_next_save(demo, then):
+    mine, theirs = unlinked_krs(demo)[:2]
+    mine_id, theirs_id = int(mine["kr_id"]), int(theirs["kr_id"])
+    at = open_as(demo, "lead")
+    corrected = correct_confidence(demo, at, theirs_id)
+    before = demo.count()
+    if then == "away and back":
+        at = away_and_back(at)
+    at = save_one(demo, at, mine_id, "70")
+    assert not errors(at), errors(at)
+    assert [s.value for s in at.success] == [f"Saved 1 check-in ({escape_markdown(mine['title'])})."]
+    assert demo.count() == before + 1
+    assert latest(demo, theirs_id)["confidence"] == corrected
 
 
 # --- a large organisation ----------------------------------------------------------------------------
