@@ -8,6 +8,7 @@ the messages on the page, the rows in the database, and the figures on the other
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
@@ -15,8 +16,8 @@ from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
-from okrdata.cli import cli
 from okrdata import writes as w
+from okrdata.cli import cli
 from okrdata.db import connect
 from ui import badges, tables
 from ui.auth import PERSON_KEY
@@ -435,6 +436,126 @@ def test_a_correction_in_past_checkins_never_blocks_the_next_save(demo, then):
     assert latest(demo, theirs_id)["confidence"] == corrected
 
 
+def linked_kr(demo) -> dict:
+    """The Web App key result measured by a KPI whose reading the form offers."""
+    rows = [r for r in demo.web_krs.to_dict("records") if not pd_isna(r["kpi_id"])]
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_an_offered_kpi_reading_is_not_saved_once_its_key_result_moved(demo):
+    mine, offered = unlinked_krs(demo)[0], linked_kr(demo)
+    mine_id, offered_id = int(mine["kr_id"]), int(offered["kr_id"])
+    at = open_as(demo, "lead")
+    assert value_box(at, offered_id).value  # the KPI's reading, saved with the rest unless cleared
+    cron_checkin(demo, offered_id, 2200, 6)
+    theirs = latest(demo, offered_id)
+    before = demo.count()
+
+    # The lead fills their key result and saves, with no rerun in between.
+    value_box(at, mine_id).input("70")
+    ok(at.button(key=SAVE).click().run())
+    assert not errors(at), errors(at)
+    lines = at.success[0].value.split("  \n")
+    assert lines[0] == f"Saved 1 check-in ({escape_markdown(mine['title'])})."
+    assert lines[1].startswith(f"Not saved: the KPI reading offered for {escape_markdown(offered['title'])}. "
+                               "A new check-in was recorded by Ada Admin")
+    assert demo.count() == before + 1
+    assert latest(demo, offered_id) == theirs
+
+
+def test_a_form_holding_only_a_stale_offer_saves_nothing_and_is_drawn_afresh(demo):
+    offered = linked_kr(demo)
+    offered_id = int(offered["kr_id"])
+    at = open_as(demo, "lead")
+    cron_checkin(demo, offered_id, 2200, 6)
+    before = demo.count()
+    ok(at.button(key=SAVE).click().run())
+    shown = errors(at)
+    assert len(shown) == 2, shown
+    assert escape_markdown(offered["title"]) in shown[0] and "offered here was not saved" in shown[0]
+    assert shown[1].startswith("Nothing was saved")
+    assert demo.count() == before
+    # Drawn again from what is stored: the check-in is newer than the reading, so nothing is offered.
+    assert value_box(at, offered_id).value == ""
+    assert at.number_input(key=f"ci_conf_{offered_id}").value == 6
+    assert not [c.value for c in at.caption if "since you opened the form" in c.value]
+
+
+def test_a_key_result_the_lead_fills_after_it_moved_is_saved_and_the_message_says_so(demo):
+    theirs = unlinked_krs(demo)[1]
+    theirs_id = int(theirs["kr_id"])
+    at = open_as(demo, "lead")
+    cron_checkin(demo, theirs_id, 61, 3)
+    before = demo.count()
+    at.number_input(key=f"ci_conf_{theirs_id}").set_value(5)
+    at = save_one(demo, at, theirs_id, "2")
+    assert not errors(at), errors(at)
+    lines = at.success[0].value.split("  \n")
+    assert lines[0] == f"Saved 1 check-in ({escape_markdown(theirs['title'])})."
+    assert lines[1].startswith(f"{escape_markdown(theirs['title'])}: A new check-in was recorded by Ada Admin")
+    assert "now **61 days**, confidence 3/10" in lines[1]
+    assert demo.count() == before + 1
+    saved = latest(demo, theirs_id)
+    assert (saved["value"], saved["confidence"], saved["author_id"]) == (2, 5, demo.people["lead"])
+
+
+# --- user text is shown as text ----------------------------------------------------------------------
+
+LINK = "[x](https://evil.example)"
+IMAGE = "![i](https://evil.example/i.png)"
+LIVE = re.compile(r"(?<!\\)\]\(")
+"""A Markdown link or image: "](" whose bracket is not escaped."""
+
+
+def markdown_texts(at) -> list[str]:
+    """Every text the page hands to Markdown: headings, text, captions, messages, input labels and help."""
+    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "success", "info",
+                                  "warning", "error") for e in getattr(at, kind)]
+    for kind in ("text_input", "number_input", "text_area", "date_input", "selectbox", "button", "checkbox"):
+        for widget in getattr(at, kind):
+            texts += [widget.proto.label, widget.proto.help]
+    return texts
+
+
+def test_names_titles_and_notes_with_links_or_images_show_as_text_on_the_check_in_page(demo):
+    mine, theirs = unlinked_krs(demo)[:2]
+    mine_id, theirs_id, offered = int(mine["kr_id"]), int(theirs["kr_id"]), linked_kr(demo)
+    db = demo.db()
+    try:  # as typed by people, through any door
+        db["people"].update(int(mine["owner_id"]), {"name": LINK})
+        db["people"].update(demo.people["admin"], {"name": IMAGE})
+        db["key_results"].update(mine_id, {"title": IMAGE})
+        db["key_results"].update(int(offered["kr_id"]), {"unit_label": LINK})
+        db["objectives"].update(int(mine["objective_id"]), {"title": LINK})
+        db["kpis"].update(int(offered["kpi_id"]), {"name": IMAGE})
+        db["units"].update(demo.web, {"name": LINK})
+        db.execute("UPDATE checkins SET note = ? WHERE id = ?", [IMAGE, int(mine["checkin_id"])])
+        db.conn.commit()
+    finally:
+        db.close()
+    at = open_as(demo, "lead")
+    cron_checkin(demo, theirs_id, 61, 3)  # by the admin, now named IMAGE
+    ok(at.run())
+    before_save = markdown_texts(at)
+    at = save_one(demo, at, mine_id, "70")
+    assert not errors(at), errors(at)
+    texts = before_save + markdown_texts(at)
+    assert [t for t in texts if "evil" in t]
+    assert not [t for t in texts if LIVE.search(t)], [t for t in texts if LIVE.search(t)]
+    # Each one is there, escaped: owner, moved-by, title, unit label, objective, KPI, unit, note.
+    everything = "\n".join(texts)
+    assert f"owner {escape_markdown(LINK)}" in everything
+    assert f"recorded by {escape_markdown(IMAGE)}" in everything
+    assert f"**{escape_markdown(IMAGE)}**" in everything
+    assert f"New value ({escape_markdown(LINK)})" in everything
+    assert f"##### {escape_markdown(LINK)}" in everything
+    assert f"the KPI {escape_markdown(IMAGE)}" in everything
+    assert f"This week's check-in · {escape_markdown(LINK)}" in everything
+    assert f"Last note: {escape_markdown(IMAGE)}" in everything
+    assert f"Saved 1 check-in ({escape_markdown(IMAGE)})." in everything
+
+
 # --- a large organisation ----------------------------------------------------------------------------
 
 
@@ -452,8 +573,8 @@ def test_a_long_list_of_last_checkins_draws_the_first_rows_says_so_and_stays_fre
     assert list(frames[0]["Key result"]) == list(krs["title"][:10])
     notes = [c.value for c in at.caption if "The table shows the first" in c.value]
     assert notes == [
-        f":material/filter_list: The table shows the first 10 of {len(krs)} key results: pick a unit in the "
-        "sidebar to see its own."
+        (f":material/filter_list: The table shows the first 10 of {len(krs)} key results: pick a unit in the "
+         "sidebar to see its own.")
     ]
     # The history still offers every key result, not only those in the table.
     assert len(at.selectbox(key="ci_hist_read").options) == len(krs)
@@ -468,6 +589,6 @@ def test_a_long_list_of_last_checkins_draws_the_first_rows_says_so_and_stays_fre
     finally:
         db.close()
     ok(at.run())
-    table = [d.value for d in at.dataframe if "Last check-in" in d.value.columns][0]
+    table = next(d.value for d in at.dataframe if "Last check-in" in d.value.columns)
     assert table["Confidence"].iloc[row] == 9
     assert table["Last check-in"].iloc[row] == badges.day(dt.date.today())
