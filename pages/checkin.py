@@ -8,9 +8,10 @@ all or nothing: a problem names the key result and the field, nothing of the sub
 saved, and what was typed stays. Which rows were filled in is judged against what each row
 showed when it was drawn (:mod:`okrdata.checkin_rows`), so a key result that someone else
 checked in meanwhile, or whose check-in was corrected, is never part of the lead's submission
-unless they changed it; it is shown as moved, with who changed it and when. Below, the history of each key result: its check-ins with their authors,
-corrections and withdrawals (refused when someone else changed the check-in since it was
-opened), every revision (who, when, before → after) and any moved goalposts.
+unless they changed it; it is shown as moved, with who changed it and when. Below, the history
+of each key result: its check-ins with their authors, corrections and withdrawals (refused when
+someone else changed the check-in since its form showed it), every revision (who, when, before
+→ after) and any moved goalposts.
 
 Everyone else (signed out, viewers) reads the same, without the forms: the last check-ins of
 the sidebar's unit (the first :data:`ui.tables.ROW_LIMIT` key results, cached) and the history
@@ -20,6 +21,7 @@ of any of its key results.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -136,22 +138,25 @@ def row_keys(kr_id: int) -> list[str]:
     return [value_key(kr_id), conf_key(kr_id), note_key(kr_id), shown_key(kr_id)]
 
 
-def prefill_row(r: dict, offered: str) -> None:
-    """Fill a row's inputs from the key result as stored, and keep that picture, unless the
-    row still holds what was typed.
+def prefill_together(first: dict[str, Any]) -> None:
+    """Give a form's inputs their first values together with what they were drawn from (a
+    version, a picture), unless every one of them is there still (what was typed wins).
 
-    Streamlit forgets a page's inputs when another page (or another team) is drawn, but not
-    the picture, which is no input: inputs and picture are only ever taken afresh together, so
-    the picture always says what the inputs started from.
+    Streamlit forgets a page's inputs when another page (or another team, another check-in)
+    is drawn, but not the other keys: were each key prefilled on its own, the inputs would be
+    drawn afresh from the database while the version or picture stayed as it was, and a form
+    showing the current values would be judged against older ones.
     """
+    if not all(k in st.session_state for k in first):
+        for k, v in first.items():
+            st.session_state[k] = v
+
+
+def prefill_row(r: dict, offered: str) -> None:
+    """Fill a row's inputs from the key result as stored, keeping that picture of the row."""
     kr_id = int(r["kr_id"])
-    if all(k in st.session_state for k in row_keys(kr_id)):
-        return
     first = checkin_rows.shown(kr_id, r["checkin_id"], r["checkin_version"], r["confidence"], offered)
-    st.session_state[value_key(kr_id)] = first.value
-    st.session_state[conf_key(kr_id)] = first.confidence
-    st.session_state[note_key(kr_id)] = first.note
-    st.session_state[shown_key(kr_id)] = first
+    prefill_together(dict(zip(row_keys(kr_id), (first.value, first.confidence, first.note, first))))
 
 
 @st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
@@ -172,28 +177,25 @@ def when_words(at: str | None) -> str:
 
 
 def move_words(now: checkin_rows.Latest, unit_label: str, who: dict) -> str:
-    """What happened to a key result since the form was drawn, as Markdown (names escaped)."""
+    """What happened to a key result since the form was drawn, as plain text (escape it for Markdown)."""
     what = {"edit": "Its latest check-in was corrected", "delete": "A check-in was withdrawn"}.get(
         now.action or "", "A new check-in was recorded"
     )
     if now.changed_by is not None and now.changed_by == who.get("id"):
         by = " by you"
     elif now.changed_by_name:
-        by = f" by {escape_markdown(now.changed_by_name)}"
+        by = f" by {now.changed_by_name}"
     else:
         by = ""
     if now.checkin_id is None:
         state = "it now has no check-in"
     else:
-        state = (
-            f"now **{escape_markdown(badges.number(now.value, unit_label))}**, "
-            f"confidence {int(now.confidence)}/10"
-        )
+        state = f"now {badges.number(now.value, unit_label)}, confidence {int(now.confidence)}/10"
     return f"{what}{by} at {when_words(now.changed_at)} since you opened the form; {state}."
 
 
 def title_list(titles: list[str]) -> str:
-    """Key results' titles for a message, escaped: the first three, then "...".."""
+    """Key results' titles for a message, escaped: the first three, then "..."."""
     shown = ", ".join(escape_markdown(t) for t in titles[:3])
     return shown + (", ..." if len(titles) > 3 else "")
 
@@ -214,6 +216,7 @@ def save_checkins(team_id: int, kr_ids: list[int], titles: dict[int, str], unit_
             now,
         )
         moved_words = {k: move_words(now[k], unit_labels.get(k, ""), who) for k in picked.moved + picked.left_out}
+        # Refusals are escaped where they are shown; the success message is Markdown.
         if not picked.save:
             if picked.left_out:
                 # Drawn afresh at the next run, with the KPI reading only if it is still newer.
@@ -236,9 +239,9 @@ def save_checkins(team_id: int, kr_ids: list[int], titles: dict[int, str], unit_
         count = len(entries)
         message = [f"Saved {count} check-in{'s' if count != 1 else ''} ({title_list([titles[k] for k in picked.save])})."]
         for k in picked.moved:
-            message.append(f"{escape_markdown(titles[k])}: {moved_words[k]} Both are in its history.")
+            message.append(escape_markdown(f"{titles[k]}: {moved_words[k]} Both are in its history."))
         for k in picked.left_out:
-            message.append(f"Not saved: the KPI reading offered for {escape_markdown(titles[k])}. {moved_words[k]}")
+            message.append(escape_markdown(f"Not saved: the KPI reading offered for {titles[k]}. {moved_words[k]}"))
         return "  \n".join(message)
 
     return write
@@ -304,7 +307,9 @@ def checkin_form(team_id: int) -> None:
                             f"{badges.day(change['changed_at'])})"
                         )
                     if checkin_rows.moved(st.session_state[shown_key(kr_id)], now.get(kr_id)):
-                        st.caption(f":orange[:material/update:] {move_words(now[kr_id], unit_labels[kr_id], who)}")
+                        st.caption(
+                            f":orange[:material/update:] {escape_markdown(move_words(now[kr_id], unit_labels[kr_id], who))}"
+                        )
                 with right:
                     a, b = st.columns([3, 2])
                     kpi = kpi_rows.get(int(r["kpi_id"])) if _present(r["kpi_id"]) else None
@@ -397,12 +402,14 @@ def correction_form(checkin: dict, outcome_id: str) -> None:
     checkin_id = int(checkin["checkin_id"])
     prefix = f"ci_edit_{checkin_id}_"
     form_id = f"ci_edit_{checkin_id}"
-    # The version seen when the form was opened: saving is refused if it moved since.
-    forms.prefill(prefix + "version", int(checkin["version"]))
-    forms.prefill(prefix + "date", dt.date.fromisoformat(str(checkin["checkin_date"])[:10]))
-    forms.prefill(prefix + "value", number_text(checkin["value"]))
-    forms.prefill(prefix + "confidence", int(checkin["confidence"]))
-    forms.prefill(prefix + "note", checkin["note"] or "")
+    # The version of the values the form shows: saving is refused if it moved since.
+    prefill_together({
+        prefix + "version": int(checkin["version"]),
+        prefix + "date": dt.date.fromisoformat(str(checkin["checkin_date"])[:10]),
+        prefix + "value": number_text(checkin["value"]),
+        prefix + "confidence": int(checkin["confidence"]),
+        prefix + "note": checkin["note"] or "",
+    })
     inputs = [prefix + k for k in ("version", "date", "value", "confidence", "note", "confirm")]
     with st.form(form_id):
         a, b, c = st.columns(3)
