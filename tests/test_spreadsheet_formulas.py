@@ -12,7 +12,14 @@ import io
 from pathlib import Path
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok, with_db  # noqa: F401
+from app_fixtures import (  # noqa: F401
+    APP,
+    clear_streamlit_caches,
+    demo_db,
+    demo_template,
+    ok,
+    with_db,
+)
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
