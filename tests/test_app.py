@@ -23,6 +23,7 @@ from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
 
 WALL = "pages/wall.py"  # titled with the unit's name, not its own: tests/test_page_wall.py
 PAGES = [p.path for p in navigation.PAGES if p.path != WALL]
+assert PAGES, "ui.navigation.PAGES lists no page: the page tests below would check nothing"
 TITLES = {p.path: p.title for p in navigation.PAGES}
 
 

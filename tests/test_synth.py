@@ -94,9 +94,12 @@ def test_closed_objectives_are_scored(small):
 
 
 def test_rows_obey_the_rules_of_the_writes(small):
-    for kr in rows(small, "SELECT * FROM key_results"):
+    krs = rows(small, "SELECT * FROM key_results")
+    assert krs
+    for kr in krs:
         check_kr_goal(kr["kr_type"], kr["baseline"], kr["target"])
     objectives = {o["id"]: o for o in rows(small, "SELECT * FROM objectives")}
+    assert objectives
     for obj in objectives.values():
         parent = objectives.get(obj["parent_objective_id"])
         if parent is not None:
@@ -128,6 +131,7 @@ def test_weekly_checkins_in_every_cycle(small):
         LEFT JOIN checkins c ON c.kr_id = k.id GROUP BY y.id
         """,
     )
+    assert per_cycle
     for cycle in per_cycle:
         weeks = 13 if cycle["state"] == "closed" else 8
         assert cycle["n"] >= cycle["krs"] * (weeks - 1), cycle
