@@ -9,8 +9,10 @@ Three roles (``okrdata.schema.ROLES``):
 
 Passwords are stored as argon2id hashes made by ``argon2-cffi`` (its ``PasswordHasher``
 defaults follow RFC 9106's recommendations), never as text. An archived person cannot sign in
-and may edit nothing. This module knows nothing of Streamlit: the pages ask it, and
-:mod:`ui.auth` keeps who is signed in.
+and may edit nothing. Failed sign-ins slow further tries down (:func:`sign_in`, README "Sign
+in"): per e-mail and address, per address, per e-mail across addresses and for the whole
+dashboard, kept in the database. This module knows nothing of Streamlit: the pages ask it,
+and :mod:`ui.auth` keeps who is signed in and tells it the browser's address.
 """
 
 from __future__ import annotations

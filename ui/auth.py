@@ -8,13 +8,19 @@ sign in, chosen in configuration (README, "Sign in"):
   lasts as long as the browser tab's session (a reload asks again);
 * **single sign-on**: ``st.login`` with the OpenID Connect provider of the ``[auth]`` block in
   ``.streamlit/secrets.toml``. Streamlit keeps the identity in a signed cookie; the e-mail it
-  carries (``st.user.email``) is looked up among the people. An e-mail nobody has is signed in
-  as nobody, with a message to ask an admin.
+  carries (``st.user.email``) is looked up among the people, if the provider says it is
+  verified (:func:`email_verified`). An e-mail nobody has is signed in as nobody, with a
+  message to ask an admin.
 
 Configuration, from ``[okr]`` in ``.streamlit/secrets.toml``, each overridden by an
 environment variable: ``private = true`` / ``OKR_PRIVATE=1`` (every page asks for sign-in
-first) and ``sign_in = "local" | "sso" | "both"`` / ``OKR_SIGN_IN`` (default: local accounts,
-plus single sign-on when an ``[auth]`` block is configured).
+first), ``sign_in = "local" | "sso" | "both"`` / ``OKR_SIGN_IN`` (default: local accounts,
+plus single sign-on when an ``[auth]`` block is configured) and
+``sso_trust_unverified_email = true`` / ``OKR_SSO_TRUST_UNVERIFIED_EMAIL=1`` (the provider
+sends no ``email_verified``).
+
+Text that comes from people (names, e-mails, what was typed) reaches the screen through
+:func:`ui.okr_detail.escape_markdown`.
 
 Every call reads the person afresh from the database, so a role changed or an account archived
 by an admin takes effect at the next rerun. Pages ask :func:`require_sign_in` before a write
