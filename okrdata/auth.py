@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import sqlite3
 import time
 from typing import Any
 
@@ -258,11 +259,18 @@ def sign_in(
         raise ValidationError("password", "enter your password.")
     now = time.time() if now is None else float(now)
     client = client_key(client)
-    with transaction(db):
-        held = _holdback(db, email, client, now)
-        if held is None:
-            db.execute("DELETE FROM sign_in_failures WHERE at <= ?", [now - FAILURE_MEMORY_S])
-            db.execute("INSERT INTO sign_in_failures (email, client, at) VALUES (?, ?, ?)", [email, client, now])
+    try:
+        with transaction(db):
+            held = _holdback(db, email, client, now)
+            if held is None:
+                db.execute("DELETE FROM sign_in_failures WHERE at <= ?", [now - FAILURE_MEMORY_S])
+                db.execute("INSERT INTO sign_in_failures (email, client, at) VALUES (?, ?, ?)", [email, client, now])
+    except sqlite3.OperationalError as exc:
+        # A try that cannot be counted is not checked: otherwise a database held by a long
+        # import, or read-only, would let guesses through unslowed.
+        raise ValidationError(
+            "password", f"the database cannot record sign-ins right now ({exc}); try again in a minute."
+        ) from None
     if held is not None:
         wait, reason = held
         raise ValidationError("password", f"{reason}; wait {math.ceil(wait)} seconds and try again.")

@@ -7,12 +7,14 @@ Sales; Lee leads Platform, Ada is admin, Vic is viewer.
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from argon2 import PasswordHasher, profiles
 
 from okrdata import auth, writes
@@ -481,3 +483,26 @@ def test_demo_accounts_sign_in_with_the_documented_password(tmp_path):
         assert web_app[0] in auth.editable_unit_ids(db, lead["id"])
     finally:
         db.close()
+
+
+def test_a_database_that_cannot_record_the_try_refuses_it_with_a_sentence(db, org, tmp_path):
+    """Failing closed: a try that cannot be counted is not checked (not a traceback either)."""
+    with_password(db, org.lead)
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    readonly = sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+    try:
+        with pytest.raises(ValidationError) as info:
+            auth.sign_in(readonly, LEE, PASSWORD, client=OWNER, now=1000.0)
+    finally:
+        readonly.close()
+    assert info.value.field == "password" and "try again" in info.value.message
+    busy = connect(path)
+    busy.execute("PRAGMA busy_timeout = 50")
+    db.conn.execute("BEGIN IMMEDIATE")  # someone else holds the write lock (a long import)
+    try:
+        with pytest.raises(ValidationError, match="try again"):
+            auth.sign_in(busy, LEE, PASSWORD, client=OWNER, now=1000.0)
+    finally:
+        db.conn.execute("ROLLBACK")
+        busy.close()
+    assert failure_rows(db) == []
