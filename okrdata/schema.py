@@ -215,6 +215,41 @@ def m004_key_result_changes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_key_result_changes_kr ON key_result_changes(kr_id, changed_at)")
 
 
+
+@migration
+def m005_sign_in_throttle(db: sqlite_utils.Database) -> None:
+    """What slows down password guessing (:func:`okrdata.auth.sign_in`), kept in the file so
+    that every process of the app and every restart see the same: the failed sign-ins of the
+    last hour, and the addresses each e-mail has signed in from.
+
+    E-mails are stored lower-cased and need not belong to anyone (a made-up e-mail is slowed
+    down like a real one); times are seconds since the epoch, for arithmetic. Bookkeeping, not
+    the organisation's data: these tables are not in :data:`TABLES`.
+    """
+    db.execute(
+        """
+        CREATE TABLE sign_in_failures (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL,
+            client TEXT NOT NULL,
+            at REAL NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_sign_in_failures_email ON sign_in_failures(email, client, at)")
+    db.execute("CREATE INDEX idx_sign_in_failures_client ON sign_in_failures(client, at)")
+    db.execute("CREATE INDEX idx_sign_in_failures_at ON sign_in_failures(at)")
+    db.execute(
+        """
+        CREATE TABLE sign_in_clients (
+            email TEXT NOT NULL,
+            client TEXT NOT NULL,
+            last_success REAL NOT NULL,
+            PRIMARY KEY (email, client)
+        )
+        """
+    )
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
