@@ -1853,12 +1853,13 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, sheet_name: str = 
 
 
 def data_tables(db: sqlite_utils.Database) -> list[str]:
-    """The tables a full export holds: every table but SQLite's own, the migrations record and
-    virtual tables (with their shadow tables), parents before the tables that refer to them."""
+    """The tables a full export holds: every table but SQLite's own, the migrations record, the
+    server's bookkeeping (:data:`okrdata.schema.SERVER_TABLES`) and virtual tables (with their shadow tables), parents before the tables that refer to them."""
     rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY rowid").fetchall()
     virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL")]
     names = [name for name, _ in rows
              if not name.startswith("sqlite_") and name != "_migrations" and name not in virtual
+             and name not in schema.SERVER_TABLES
              and not any(name.startswith(vt + "_") for vt in virtual)]
     deps = {n: {fk.other_table for fk in db[n].foreign_keys if fk.other_table != n} for n in names}
     ordered: list[str] = []

@@ -537,6 +537,27 @@ def test_a_full_export_is_restored_only_into_an_empty_database(demo_path, db, or
     assert snapshot(db) == before
 
 
+def test_sign_in_bookkeeping_stays_on_its_server(tmp_path):
+    """Failed tries and the addresses people signed in from are this server's, not the
+    organisation's data: a full export leaves them out, and a new database where someone
+    already mistyped a password still counts as empty."""
+    from okrdata import auth
+
+    source = connect(tmp_path / "source.db")
+    load_demo(source)
+    with pytest.raises(ValidationError):
+        auth.sign_in(source, "admin@northwindlabs.example", "wrong password", client="10.0.0.1")
+    assert source["sign_in_failures"].count == 1
+    data = transfer.full_export(source, "json")
+    assert "sign_in_failures" not in json.loads(data)["tables"]
+    target = connect(tmp_path / "target.db")
+    migrate(target)
+    with pytest.raises(ValidationError):
+        auth.sign_in(target, "someone@example.com", "wrong password", client="10.0.0.2")
+    counts = transfer.full_import(target, data)
+    assert counts["checkins"] == source["checkins"].count
+
+
 def test_a_damaged_full_export_changes_nothing(empty, snapshot):
     source = connect(":memory:")
     migrate(source)
