@@ -1782,7 +1782,8 @@ def export_okrs_xlsx(db: sqlite_utils.Database, cycle_id: int | None = None) -> 
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike, sheet_name: str = "OKRs") -> Path:
-    """Write a table to ``path`` as .csv or .xlsx, by its extension."""
+    """Write a table to ``path`` as .csv or .xlsx, by its extension, whole or not at all
+    (:func:`okrdata.files.write_atomic`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -1791,8 +1792,9 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, sheet_name: str = 
         data = to_xlsx_bytes(frame, sheet_name)
     else:
         raise ValidationError("file", f"must end in .csv or .xlsx, not {suffix or 'nothing'!r}.")
-    path.write_bytes(data)
-    return path
+    from okrdata.files import write_atomic  # here: the import block above is shared with other work
+
+    return write_atomic(path, data, field="file")
 
 
 # --- the full export ---------------------------------------------------------------------
