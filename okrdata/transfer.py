@@ -53,6 +53,7 @@ from okrdata import queries, schema, writes
 from okrdata import validate as v
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
+from okrdata.files import write_atomic
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)``, called as an import or export moves on."""
@@ -1792,8 +1793,6 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, sheet_name: str = 
         data = to_xlsx_bytes(frame, sheet_name)
     else:
         raise ValidationError("file", f"must end in .csv or .xlsx, not {suffix or 'nothing'!r}.")
-    from okrdata.files import write_atomic  # here: the import block above is shared with other work
-
     return write_atomic(path, data, field="file")
 
 

@@ -128,3 +128,16 @@ def test_a_replaced_file_keeps_its_permissions_and_a_new_one_follows_the_umask(t
     reference.write_bytes(b"")
     assert fresh.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777
     shutil.rmtree(tmp_path)
+
+
+def test_write_table_goes_through_the_same_helper(tmp_path):
+    import pandas as pd
+
+    from okrdata import transfer
+
+    frame = pd.DataFrame({"Objective": ["Grow"], "Key result": ["Revenue from 1 to 2"]})
+    with pytest.raises(ValidationError) as info:
+        transfer.write_table(frame, tmp_path / "missing" / "x.csv")
+    assert info.value.field == "file" and "does not exist" in info.value.message
+    written = transfer.write_table(frame, tmp_path / "x.csv")
+    assert written.read_bytes().startswith(b"\xef\xbb\xbfObjective") and [p.name for p in tmp_path.iterdir()] == ["x.csv"]

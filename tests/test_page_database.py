@@ -15,7 +15,7 @@ import textwrap
 import pytest
 from app_fixtures import APP, clear_streamlit_caches, copy_db, demo_db, demo_template  # noqa: F401
 from click.testing import CliRunner
-from disk_fixtures import fill, full_disk  # noqa: F401
+from disk_fixtures import fill, full_disk, unprivileged  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import db as okrdb
@@ -170,6 +170,57 @@ def test_a_checkin_on_a_full_disk_says_so_and_keeps_the_form(demo_db, full_disk,
     assert len(errors) == 1 and "full" in errors[0] and "nothing was saved" in errors[0], errors
     assert at.text_input(key=f"ci_value_{kr}").value == "42"
     (full_disk / "filler").unlink()
+    assert checkins(path) == before
+
+
+@pytest.fixture
+def place(tmp_path):
+    """A folder anyone may write in, so that ``nobody`` can too (see :func:`unprivileged`)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="okr-app-files-"))
+    folder.chmod(0o777)
+    yield folder
+    folder.chmod(0o777)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_says_a_read_only_folder_cannot_be_used(demo_db, place, monkeypatch, page):
+    visit(page)  # once as ourselves: what the page imports late, ``nobody`` may not read
+    clear_streamlit_caches_now()
+    path = copy_db(demo_db, place / "okr.db")
+    path.chmod(0o666)
+    monkeypatch.setenv("OKR_DB", str(path))
+    place.chmod(0o555)
+    before = path.read_bytes()
+    try:
+        with unprivileged():
+            errors = shown(visit(page))
+    finally:
+        place.chmod(0o777)
+    assert len(errors) == 1 and "read-only" in errors[0], errors
+    assert path.read_bytes() == before
+
+
+def test_a_checkin_into_a_read_only_file_says_so_and_keeps_the_form(demo_db, place, monkeypatch):
+    lead, kr = lead_and_key_result(demo_db)
+    type_a_checkin(visit("pages/checkin.py", lead), kr)  # once as ourselves (late imports)
+    clear_streamlit_caches_now()
+    path = copy_db(demo_db, place / "okr.db")
+    path.chmod(0o444)
+    monkeypatch.setenv("OKR_DB", str(path))
+    before = checkins(path)
+    with unprivileged():
+        at = visit("pages/checkin.py", lead)
+        assert not shown(at)
+        at = type_a_checkin(at, kr)
+        errors = shown(at)
+        clear_streamlit_caches_now()  # the app's connection goes as ``nobody`` opened it
+    assert len(errors) == 1 and "read-only" in errors[0] and "nothing was saved" in errors[0], errors
+    assert at.text_input(key=f"ci_value_{kr}").value == "42"
     assert checkins(path) == before
 
 

@@ -142,11 +142,12 @@ def holder(path: Path) -> subprocess.Popen:
     return process
 
 
-def test_restore_refuses_while_another_process_has_the_database_open(demo, backup_file, tmp_path):
+@pytest.mark.parametrize("command", [["restore", "{backup}"], ["init", "--fresh"], ["demo", "--force"]])
+def test_replacing_the_database_is_refused_while_another_process_has_it_open(demo, backup_file, tmp_path, command):
     process = holder(demo)
     try:
         before = files(tmp_path)
-        result = run("restore", backup_file, "--db", demo)
+        result = run(*[a.format(backup=backup_file) for a in command], "--db", demo)
         assert result.exit_code == 2
         assert "open" in result.output and "stop" in result.output and "Traceback" not in result.output
         assert len(result.output.strip().splitlines()) == 1
