@@ -53,6 +53,7 @@ from okrdata import queries, schema, writes
 from okrdata import validate as v
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
+from okrdata.files import write_atomic
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)``, called as an import or export moves on."""
@@ -1836,7 +1837,8 @@ def export_okrs_xlsx(db: sqlite_utils.Database, cycle_id: int | None = None) -> 
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike, sheet_name: str = "OKRs") -> Path:
-    """Write a table to ``path`` as .csv or .xlsx, by its extension."""
+    """Write a table to ``path`` as .csv or .xlsx, by its extension, whole or not at all
+    (:func:`okrdata.files.write_atomic`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -1845,8 +1847,7 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, sheet_name: str = 
         data = to_xlsx_bytes(frame, sheet_name)
     else:
         raise ValidationError("file", f"must end in .csv or .xlsx, not {suffix or 'nothing'!r}.")
-    path.write_bytes(data)
-    return path
+    return write_atomic(path, data, field="file")
 
 
 # --- the full export ---------------------------------------------------------------------
