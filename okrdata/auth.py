@@ -28,7 +28,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from okrdata import validate as v
-from okrdata.db import transaction
+from okrdata.db import DatabaseError, transaction
 from okrdata.errors import ValidationError
 from okrdata.schema import ROLES
 
@@ -265,11 +265,12 @@ def sign_in(
             if held is None:
                 db.execute("DELETE FROM sign_in_failures WHERE at <= ?", [now - FAILURE_MEMORY_S])
                 db.execute("INSERT INTO sign_in_failures (email, client, at) VALUES (?, ?, ?)", [email, client, now])
-    except sqlite3.OperationalError as exc:
+    except (sqlite3.OperationalError, DatabaseError) as exc:
         # A try that cannot be counted is not checked: otherwise a database held by a long
         # import, or read-only, would let guesses through unslowed.
+        why = exc.message if isinstance(exc, DatabaseError) else str(exc)
         raise ValidationError(
-            "password", f"the database cannot record sign-ins right now ({exc}); try again in a minute."
+            "password", f"the database cannot record sign-ins right now ({why}); try again in a minute."
         ) from None
     if held is not None:
         wait, reason = held
