@@ -142,13 +142,10 @@ def _link(page: str, label: str, icon: str) -> None:
 
 
 def _pace_metric(col, value: float) -> None:
-    behind = value < 0 and round(value * 100) != 0
     col.metric(
         "Pace",
         badges.pace(value),
-        delta="behind pace" if behind else "on or ahead of pace",
-        delta_color=badges.pace_colour(value),
-        delta_arrow="down" if behind else "up",
+        **badges.pace_delta(value),
         help="Progress minus the progress expected by now, in percentage points.",
         border=True,
     )

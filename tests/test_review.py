@@ -201,6 +201,32 @@ def test_closing_fills_in_proposals_and_makes_the_cycle_read_only(db, org, refus
     refused(db, "cycle", lambda: writes.add_checkin(db, org.kr_increase, "2026-03-01", 50, 8))
 
 
+def test_closing_records_the_score_the_page_shows_rounded_half_up(db, org):
+    # Platform: coverage 45 of 100 (0.45) and latency 800 → 440 of 800 → 200 (0.6): progress 0.525.
+    # Product: its milestone 0.125 done. Half up, both are 0.53 and 0.13 (half to even gave 0.52, 0.12).
+    writes.add_checkin(db, org.kr_increase, "2026-02-01", 45, 6)
+    writes.add_checkin(db, org.kr_decrease, "2026-02-01", 440, 6)
+    writes.add_checkin(db, org.kr_milestone, "2026-02-01", 0.125, 6)
+    shown = review.scoring_sheet(q.objectives(db, org.cycle, today=AFTER), closed=False).set_index("objective_id")
+    assert shown.loc[org.platform_obj, "progress"] == pytest.approx(0.525)
+    assert (shown.loc[org.platform_obj, "proposal"], shown.loc[org.product_obj, "proposal"]) == (0.53, 0.13)
+    proposals = review.proposals(db, org.cycle, AFTER).set_index("objective_id")["proposal"]
+    assert (proposals[org.platform_obj], proposals[org.product_obj]) == (0.53, 0.13)
+    writes.close_cycle(db, org.cycle, person=person(db, org.admin), today=AFTER)
+    assert objective(db, org.platform_obj)["score"] == 0.53
+    assert objective(db, org.product_obj)["score"] == 0.13
+    closed = review.scoring_sheet(q.objectives(db, org.cycle, today=AFTER), closed=True).set_index("objective_id")
+    assert (closed.loc[org.platform_obj, "score"], closed.loc[org.product_obj, "score"]) == (0.53, 0.13)
+
+
+def test_a_lead_scoring_the_proposal_needs_no_reason_at_the_half(db, org):
+    # The proposal the write checks against is the page's: 0.53, so 0.58 is within 0.05 of it.
+    writes.add_checkin(db, org.kr_increase, "2026-02-01", 45, 6)
+    writes.add_checkin(db, org.kr_decrease, "2026-02-01", 440, 6)
+    result = writes.score_objective(db, org.platform_obj, 0.58, "", "", person=person(db, org.lead), today=DURING)
+    assert result["proposal"] == 0.53
+
+
 def test_closing_again_after_reopening_renews_only_the_proposals(db, org):
     admin = person(db, org.admin)
     writes.score_objective(db, org.platform_obj, 0.1, "", "", person=person(db, org.lead), today=DURING)

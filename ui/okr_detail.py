@@ -464,7 +464,6 @@ def draw_detail(obj: dict, scope: Scope) -> None:
     if not figures.empty:
         f = figures.iloc[0]
         closed = obj["cycle_state"] == "closed"
-        behind = f["pace"] < 0 and round(f["pace"] * 100) != 0
         cols = st.columns(5)
         cols[0].metric("Progress", badges.pct(f["progress"]), border=True,
                        help="Weighted mean progress of its key results.")
@@ -472,8 +471,7 @@ def draw_detail(obj: dict, scope: Scope) -> None:
                        help="The elapsed fraction of the cycle"
                        + (" (all of it: the cycle is over)." if closed else " by today."))
         cols[2].metric("Pace", badges.pace(f["pace"]), border=True,
-                       delta="behind pace" if behind else "on or ahead of pace",
-                       delta_color=badges.pace_colour(f["pace"]), delta_arrow="down" if behind else "up",
+                       **badges.pace_delta(f["pace"]),
                        help="Progress minus expected progress, in percentage points.")
         if closed:
             cols[3].metric("Score", badges.score(f["score"]), border=True,
