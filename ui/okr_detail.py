@@ -23,6 +23,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from okrdata import attention
 from okrdata import numbers as n
 from okrdata import search
 from okrdata.queries import KR_COLUMNS
@@ -424,7 +425,11 @@ def _kr_caption(kr: dict) -> str:
         f"now **{escape_markdown(now)}**",
         escape_markdown(f"progress {badges.pct(kr['progress'])} ({badges.pace(kr['pace'])})"),
     ]
-    if not pd.isna(kr["confidence"]):
+    if kr["status"] == n.STALE:
+        # Stale whatever the last confidence said: the line names the silence and that confidence.
+        reason = attention.status_reason(kr)
+        parts.append(escape_markdown(reason[0].lower() + reason[1:]))
+    elif not pd.isna(kr["confidence"]):
         parts.append(f"confidence {int(kr['confidence'])}/10")
     if not pd.isna(kr["last_checkin_date"]):
         parts.append(f"last check-in {badges.day(kr['last_checkin_date'])}")
