@@ -481,8 +481,15 @@ def unit_progress(
 
     Columns: unit_id, name, parent_id, depth, kind, objective_count, progress, expected, pace,
     status (the weakest of its branch's objectives; stale when it has none).
+
+    Archived units count like any other: archiving hides a unit from pickers and new work, never
+    from the figures, so an objective an archived unit still owns rolls up into every unit
+    above it (the company's row is always :func:`cycle_summary`'s figure) and a closed cycle's
+    figures never change. An archived unit has a row of its own only while its branch owns
+    objectives in the cycle.
     """
-    tree = units(db)
+    tree = units(db, include_archived=True)
+    archived = {int(row[0]) for row in db.execute("SELECT id FROM units WHERE archived = 1").fetchall()}
     if objs is None:
         objs = objectives(db, cycle_id, None, today)
     cyc = cycle(db, cycle_id)
@@ -512,7 +519,8 @@ def unit_progress(
         out["status"] = out["unit_id"].map(ranks).map(lambda r: n.STATUSES[int(r)] if pd.notna(r) else n.STALE)
     out["expected"] = expected
     out["pace"] = out["progress"] - expected
-    return out[columns].reset_index(drop=True)
+    gone = out["unit_id"].isin(archived) & (out["objective_count"] == 0)
+    return out.loc[~gone, columns].reset_index(drop=True)
 
 
 def cycle_summary(

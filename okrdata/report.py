@@ -390,7 +390,8 @@ def build(db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None, 
     cyc = queries.cycle(db, cycle_id)
     if cyc is None:
         raise KeyError(f"no cycle with id {cycle_id}")
-    units = queries.units(db)
+    # Archived units too: their objectives keep their place in the outline, as in every figure.
+    units = queries.units(db, include_archived=True)
     roots = units[units["depth"] == 0]
     company = str(roots["name"].iloc[0]) if not roots.empty else "Company"
     if unit_id is None:
