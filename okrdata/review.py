@@ -69,8 +69,17 @@ REVIEW_LABELS = {
     NOT_SCORED: "Not scored yet",
 }
 BAND_LABELS = {"green": "Met", "yellow": "Partly met", "red": "Missed"}
-"""Words for the colour bands of :func:`okrdata.numbers.score_colour`."""
+"""Words for the colour bands of :func:`okrdata.numbers.score_colour`: a result, said once the cycle is closed."""
+FORECAST_LABELS = {"green": "on course", "yellow": "heading for partly met", "red": "heading for a miss"}
+"""The same bands before the close, said of the forecast: nothing is met or missed yet."""
 AS_EXPECTED, BELOW_EXPECTED, ABOVE_EXPECTED = "as expected", "below expected", "above expected"
+TRACKING = "tracking "
+"""Put before :func:`versus_expected`'s words while the cycle runs ("tracking below expected")."""
+FLAG_WORDS = {
+    "overconfident": "confident while far behind pace",
+    "underconfident": "low confidence while ahead of pace",
+}
+"""Why a key result is flagged for the review (its divergence, DESIGN.md)."""
 SANDBAGGING, OVERREACH = "sandbagging", "over-reach"
 FLAG_LABELS = {SANDBAGGING: "Sandbagging?", OVERREACH: "Over-reach?"}
 
@@ -137,21 +146,39 @@ def scoring_refusal(cycle: dict, today: dt.date | None = None) -> str | None:
     return None
 
 
+def has_ended(cycle: dict, today: dt.date | None = None) -> bool:
+    """True once a cycle's end date has passed: its progress is final, closed or not."""
+    today = today or dt.date.today()
+    return dt.date.fromisoformat(str(cycle["end_date"])[:10]) < today
+
+
 SHEET_COLUMNS = [
     "objective_id", "unit_id", "unit_name", "title", "kind", "owner_name", "progress", "proposal",
-    "recorded", "score", "review", "reason", "reflection", "expected", "gap", "versus", "colour", "band",
+    "recorded", "score", "forecast", "review", "reason", "reflection", "expected", "gap", "versus", "colour",
+    "band", "flag",
 ]
 
 
-def scoring_sheet(objs: pd.DataFrame, closed: bool) -> pd.DataFrame:
+def scoring_sheet(
+    objs: pd.DataFrame, closed: bool, ended: bool = False, krs: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The objectives of one cycle as the Review page shows them, from :func:`okrdata.queries.objectives`.
 
     Columns: ``proposal`` (:func:`proposed_score` of the progress), ``recorded`` (the score
     saved, NaN when none), ``score`` (the one to show: the recorded score, else the proposal;
     for a closed cycle the final score of the query), ``review`` (:data:`SCORED`,
     :data:`PROPOSED` or :data:`NOT_SCORED`), ``reason`` (the lead's reason; empty for a
-    proposed score), ``reflection``, ``expected`` (by kind), ``gap`` (score − expected),
-    ``versus`` (:func:`versus_expected`), ``colour`` and ``band`` (words of the colour).
+    proposed score), ``reflection``, ``expected`` (by kind).
+
+    What the objective is read by: once ``closed``, its score, with ``gap`` (score − expected),
+    ``versus`` (:func:`versus_expected`), ``colour`` and ``band`` (:data:`BAND_LABELS`: Met,
+    Partly met, Missed). Before the close nothing is met or missed yet: ``forecast`` is where it
+    is heading (the trend of its key results, rounded as a score; once the cycle has ``ended``,
+    its final progress), and ``gap``, ``versus`` ("tracking below expected"), ``colour`` and
+    ``band`` (:data:`FORECAST_LABELS`: on course, heading for a miss…) speak of that forecast.
+
+    ``flag``: with ``krs`` (:func:`okrdata.queries.key_results`), the objective's key results
+    flagged for the review by their divergence, in words (:func:`review_flags`); else empty.
     """
     if objs.empty:
         return pd.DataFrame(columns=SHEET_COLUMNS)
@@ -172,20 +199,53 @@ def scoring_sheet(objs: pd.DataFrame, closed: bool) -> pd.DataFrame:
     out["reason"] = reason.where(reason.notna(), "").astype(str)
     out["reflection"] = objs["reflection"].astype(object).where(objs["reflection"].notna(), "").astype(str)
     out["expected"] = out["kind"].map(expected_score).astype(float)
-    out["gap"] = out["score"] - out["expected"]
-    out["versus"] = [versus_expected(k, s) for k, s in zip(out["kind"], out["score"])]
-    out["colour"] = out["score"].map(n.score_colour)
-    out["band"] = out["colour"].map(BAND_LABELS)
+    if closed:
+        out["forecast"] = np.nan
+        basis, labels, prefix = out["score"], BAND_LABELS, ""
+    else:
+        heading = pd.to_numeric(objs["forecast_score"], errors="coerce").astype(float) if not ended else None
+        out["forecast"] = out["proposal"] if heading is None else proposed_score(
+            heading.fillna(out["progress"]).to_numpy(dtype=float)
+        )
+        basis, labels, prefix = out["forecast"], FORECAST_LABELS, TRACKING
+    out["gap"] = basis - out["expected"]
+    out["versus"] = [prefix + versus_expected(k, s) for k, s in zip(out["kind"], basis)]
+    out["colour"] = n.score_colour_array(basis.to_numpy(dtype=float))
+    out["band"] = out["colour"].map(labels)
+    flags = review_flags(krs) if krs is not None else {}
+    out["flag"] = [flags.get(int(o), "") for o in out["objective_id"]]
     return out[SHEET_COLUMNS].reset_index(drop=True)
+
+
+def review_flags(krs: pd.DataFrame) -> dict[int, str]:
+    """Objective id → its key results flagged for the review, in words: DESIGN.md flags a key
+    result whose confidence contradicts its pace two check-ins running (its ``divergence``).
+
+    ``"1 key result confident while far behind pace"``; objectives with none are left out.
+    """
+    if krs is None or krs.empty:
+        return {}
+    flagged = krs[krs["divergence"].notna()]
+    out: dict[int, list[str]] = {}
+    for (objective_id, kind), group in flagged.groupby(["objective_id", "divergence"], sort=True):
+        count = len(group)
+        out.setdefault(int(objective_id), []).append(
+            f"{count} key result{'s' if count != 1 else ''} {FLAG_WORDS.get(kind, kind)}"
+        )
+    return {o: "; ".join(words) for o, words in out.items()}
 
 
 def sheet_counts(sheet: pd.DataFrame) -> dict[str, Any]:
     """Headline figures of a scoring sheet: objectives, how many of each review state, the mean
-    score (NaN when empty) and the share met (score ≥ 0.7)."""
+    score (NaN when empty) and the share met (score ≥ 0.7); before the close, the mean forecast
+    (``avg_forecast``) and the share on course (``on_course_share``, forecast ≥ 0.7) too."""
     count = len(sheet)
     states = sheet["review"].value_counts() if count else pd.Series(dtype=int)
     scores = sheet["score"].astype(float) if count else pd.Series(dtype=float)
+    forecasts = sheet["forecast"].astype(float).dropna() if count else pd.Series(dtype=float)
     return {
+        "avg_forecast": float(forecasts.mean()) if len(forecasts) else float("nan"),
+        "on_course_share": float(met(forecasts).mean()) if len(forecasts) else float("nan"),
         "objectives": count,
         SCORED: int(states.get(SCORED, 0)),
         PROPOSED: int(states.get(PROPOSED, 0)),
