@@ -407,7 +407,8 @@ else:
     def heat() -> tuple[dict, str, int, int, bool] | None:
         """The heat map's spec, what its rows are, how many are drawn of how many, and whether
         one row is the unit's own objectives; None when there is nothing to draw."""
-        rows = tr.breakdown_rows(data.units(), objs, scope.unit_id)
+        # Every unit, archived ones too: archiving hides a unit from pickers, never from the figures.
+        rows = tr.breakdown_rows(data.units(include_archived=True), objs, scope.unit_id)
         cells = tr.heatmap(
             trends.objective_weekly, trends.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=HEATMAP_ROWS
         )
