@@ -72,13 +72,18 @@ def test_divergence_holds_at_its_boundary(confidence, pace_value, kind):
     assert n.divergence([(confidence, pace_value), (confidence, pace_value)]) == kind
 
 
-def test_a_key_result_exactly_20_points_behind_twice_is_flagged():
+def one_key_result(title: str, baseline: float, target: float) -> tuple:
+    """A database with one increase key result in the 90-day cycle: (db, cycle id, key result id)."""
     db = connect(":memory:")
     migrate(db)
     unit = w.add_unit(db, "Acme")
     cycle = w.add_cycle(db, "2026 Q1", START, END, "active")
     obj = w.add_objective(db, cycle, unit, "Grow")
-    kr = w.add_key_result(db, obj, "Users from 0 to 100", "increase", 0, 100)
+    return db, cycle, w.add_key_result(db, obj, title, "increase", baseline, target)
+
+
+def test_a_key_result_exactly_20_points_behind_twice_is_flagged():
+    db, cycle, kr = one_key_result("Users from 0 to 100", 0, 100)
     # Day 45: 30 against 50 expected; day 54: 40 against 60. Both exactly 20 points behind.
     w.add_checkin(db, kr, on_day(45), 30, 8, "fine")
     w.add_checkin(db, kr, on_day(54), 40, 8, "fine")
@@ -158,12 +163,7 @@ def test_trending_off_track_holds_at_its_boundary():
 
 
 def test_a_forecast_of_exactly_0_4_in_the_queries_is_not_trending_off_track():
-    db = connect(":memory:")
-    migrate(db)
-    unit = w.add_unit(db, "Acme")
-    cycle = w.add_cycle(db, "2026 Q1", START, END, "active")
-    obj = w.add_objective(db, cycle, unit, "Grow")
-    kr = w.add_key_result(db, obj, "Share from 0 to 1.5", "increase", 0, 1.5)
+    db, cycle, kr = one_key_result("Share from 0 to 1.5", 0, 1.5)
     # A flat line at 0.6: projected 0.6 at the end, progress 0.6 / 1.5 = 0.39999999999999997.
     for day in (0, 7, 14):
         w.add_checkin(db, kr, on_day(day), 0.6, 5, "flat")
