@@ -23,9 +23,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from okrdata import attention
+from okrdata import attention, search
 from okrdata import numbers as n
-from okrdata import search
 from okrdata.queries import KR_COLUMNS
 from ui import badges, charts, data, tables
 from ui.sidebar import Scope
