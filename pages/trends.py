@@ -142,13 +142,10 @@ def _link(page: str, label: str, icon: str) -> None:
 
 
 def _pace_metric(col, value: float) -> None:
-    behind = value < 0 and round(value * 100) != 0
     col.metric(
         "Pace",
         badges.pace(value),
-        delta="behind pace" if behind else "on or ahead of pace",
-        delta_color=badges.pace_colour(value),
-        delta_arrow="down" if behind else "up",
+        **badges.pace_delta(value),
         help="Progress minus the progress expected by now, in percentage points.",
         border=True,
     )
@@ -410,7 +407,8 @@ else:
     def heat() -> tuple[dict, str, int, int, bool] | None:
         """The heat map's spec, what its rows are, how many are drawn of how many, and whether
         one row is the unit's own objectives; None when there is nothing to draw."""
-        rows = tr.breakdown_rows(data.units(), objs, scope.unit_id)
+        # Every unit, archived ones too: archiving hides a unit from pickers, never from the figures.
+        rows = tr.breakdown_rows(data.units(include_archived=True), objs, scope.unit_id)
         cells = tr.heatmap(
             trends.objective_weekly, trends.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=HEATMAP_ROWS
         )

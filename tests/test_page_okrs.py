@@ -388,6 +388,22 @@ def test_closed_cycle_objective_shows_its_score(demo_db):
     assert any("belongs to" in c.value for c in at.caption)
 
 
+def test_a_score_shows_two_decimals_beside_its_band(demo_db):
+    # 0.67 is yellow; with one decimal the page said "0.7", a green number.
+    def score_067(db):
+        cycles = q.cycles(db)
+        closed = int(cycles[cycles["state"] == "closed"]["id"].iloc[0])
+        oid = int(q.objectives(db, closed).iloc[0]["objective_id"])
+        db.execute("UPDATE objectives SET score = 0.67 WHERE id = ?", [oid])
+        db.conn.commit()
+        return oid
+
+    oid = with_db(demo_db, score_067)
+    at = open_page({"objective": str(oid)})
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Score"] == "0.67 · yellow"
+
+
 FORGED = ["abc", "999999", "-1", "1.5", "<script>alert(1)</script>", "**bold**", ""]
 
 

@@ -96,6 +96,33 @@ def test_overview_unit_chart_shows_the_units_with_objectives(demo_db):
     assert spec["layer"][1]["mark"]["type"] == "tick"
 
 
+def test_an_archived_team_keeps_its_objectives_in_the_headline_and_the_chart(demo_db):
+    # The headline said 84% over 4 objectives, the chart 93% over 2: one set of objectives for both.
+    import pandas as pd
+    import pyarrow as pa
+
+    f = facts(demo_db)
+    db = connect(demo_db)
+    try:
+        objs = q.objectives(db, f["default"])
+        root = int(q.units(db)["id"].iloc[0])
+        team = int(objs[objs["unit_id"] != root]["unit_id"].iloc[0])
+        db.execute("UPDATE units SET archived = 1 WHERE id = ?", [team])
+        db.conn.commit()
+        expected = q.cycle_summary(db, f["default"])
+    finally:
+        db.close()
+    at = ok(start())
+    assert metrics(at)["Objectives"] == str(len(objs)) == str(expected["objective_count"])
+    charts = at.get("vega_lite_chart")
+    assert len(charts) > 0
+    frames = [pa.ipc.open_stream(d.data.data).read_pandas() for d in charts[0].proto.datasets]
+    bars = pd.concat([d for d in frames if "Objectives" in d.columns]).drop_duplicates("Unit")
+    company = bars.iloc[0]
+    assert company["Objectives"] == len(objs)
+    assert badges.pct(company["Progress"]) == metrics(at)["Progress"] == badges.pct(expected["progress"])
+
+
 def test_overview_lists_the_key_results_needing_attention(demo_db):
     f = facts(demo_db)
     db = connect(demo_db)

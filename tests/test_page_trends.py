@@ -152,6 +152,28 @@ def test_unit_mode_follows_the_sidebar_unit(demo_db):
     assert set(heat["Row"]) & children
 
 
+def test_an_archived_team_keeps_its_row_in_the_heat_map(demo_db):
+    # Archiving hides a unit from pickers, never from the figures: its department's heat map
+    # still has its row, as the department's progress still counts its objectives.
+    db = connect(demo_db)
+    try:
+        tree = q.units(db)
+        department = int(tree[tree["kind"] == "department"]["id"].iloc[0])
+        cycle_id = q.default_cycle_id(db)
+        owners = set(q.objectives(db, cycle_id, department)["unit_id"].astype(int))
+        team = next(int(u) for u in tree[tree["parent_id"] == department]["id"] if int(u) in owners)
+        team_name = str(tree.set_index("id").loc[team, "name"])
+        db.execute("UPDATE units SET archived = 1 WHERE id = ?", [team])
+        db.conn.commit()
+    finally:
+        db.close()
+    at = open_page()
+    at.selectbox(key=UNIT_KEY).set_value(department)
+    ok(at.run())
+    heat = frame_with(charts(at)[2][1], "Row", "confidence")
+    assert team_name in set(heat["Row"])
+
+
 # --- an objective ------------------------------------------------------------------------------
 
 

@@ -71,6 +71,115 @@ def test_key_result_reading_as_an_activity(title, activity):
     assert quality.reads_as_activity(title) is activity
 
 
+# What an OKR practitioner calls an activity (work done, or a count of it) and an outcome (a
+# change measured: from X to Y, or a measurable bound such as "above 95%" or "below 200 ms").
+# DESIGN.md: a key result that starts with an activity verb and states neither is an activity.
+# A count right after the verb ("Run 5 workshops", "Hire at least 3 engineers") measures how
+# much of the activity gets done, an output, so it stays an activity; a bound on a measure of
+# the result ("Build success rate stays above 95%") makes an outcome, whatever its first word.
+ACTIVITIES = [
+    "Launch the new pricing page",
+    "Hire two engineers",
+    "Run 5 customer workshops",
+    "Run at least 5 workshops with design partners",
+    "Hire more than 3 account executives",
+    "Implement single sign-on",
+    "Migrate the billing system from Braintree to Stripe",
+    "Migrate all customers to the new billing",
+    "Write the onboarding guide",
+    "Hold a quarterly customer advisory board",
+    "Build a self-serve signup flow",
+    "Create a partner referral programme",
+    "Deliver the mobile app redesign",
+    "Ship dark mode",
+    "Release version 3.0 of the public API",
+    "Complete the SOC 2 audit",
+    "Finish the data warehouse migration",
+    "Organise three community meetups",
+    "Set up an on-call rotation for the platform team",
+    "Introduce weekly product demos",
+    "Roll out the new CRM to the sales team",
+    "Design the new admin dashboard",
+    "Develop an integration with Salesforce",
+    "Deploy the recommendation engine to production",
+    "Publish 12 blog posts",
+    "Start a customer newsletter",
+    "Conduct 20 user interviews",
+    "Prepare the Series B data room",
+    "Update the security policy",
+    "Refactor the payment service",
+    "Document every public API endpoint",
+    "Host a webinar series for admins",
+    "Attend three industry conferences",
+    "Install monitoring on all production hosts",
+    "Rewrite the checkout in React",
+    "Redesign the marketing website",
+    "Launch in Germany before 1 March",
+    "Implement SAML single sign-on",
+]
+OUTCOMES = [
+    "Build success rate stays above 95%",
+    "Update latency below 200 ms",
+    "Release frequency above 3 per week",
+    "Design partner NPS above 40",
+    "Run-rate revenue above EUR 2M",
+    "Weekly active teams from 1,200 to 2,000",
+    "Launch conversion from 2% to 4%",
+    "Build time under 10 minutes",
+    "Deploy frequency at least 5 per day",
+    "Hire-to-start time under 30 days",
+    "Update adoption above 80% within two weeks of a release",
+    "Design system coverage above 90% of screens",
+    "Release rollback rate below 2%",
+    "Ship lead time from 14 days to 3 days",
+    "Write latency p99 below 50 ms",
+    "Run cost per customer below €3 a month",
+    "Create-project success rate ≥ 99%",
+    "Deliver on-time rate >= 95%",
+    "Deploy success rate ≥ 98%",
+    "Start-up time of the desktop app below 2 s",
+    "Migrate customers from 10% to 80% on the new plan",
+    "Publish-to-live time under 5 minutes",
+    "Hold gross margin at or above 70%",
+    "Hire offer acceptance rate above 80%",
+    "Release notes read by more than 40% of admins",
+    "Introduce-to-close cycle shorter than 45 days",
+    "Complete onboarding within 3 days for new accounts",
+    "Document search success rate 60% → 80%",
+    "Support first response time from 9 h to 2 h",
+    "Uptime stays above 99.9%",
+    "Monthly churn below 2%",
+    "Trial-to-paid conversion at least 12%",
+    "Net revenue retention above 110%",
+    "Customer satisfaction 4.5 or higher",
+    "Setup completion rate over 85%",
+    "Activation rate from 20% to 35%",
+    "Launches per week",
+]
+
+
+@pytest.mark.parametrize("title", ACTIVITIES)
+def test_an_activity_reads_as_an_activity(title):
+    assert quality.reads_as_activity(title) is True
+
+
+@pytest.mark.parametrize("title", OUTCOMES)
+def test_an_outcome_with_a_bound_or_a_from_to_is_not_an_activity(title):
+    assert quality.reads_as_activity(title) is False
+
+
+def test_the_tables_hold_at_least_thirty_phrasings_each_way():
+    assert len(set(ACTIVITIES)) >= 30 and len(set(OUTCOMES)) >= 30
+
+
+def test_the_coach_flags_the_activities_only(org):
+    db = org["db"]
+    ids = {title: w.add_key_result(db, org["sub"], title, "milestone") for title in ACTIVITIES[:5] + OUTCOMES[:5]}
+    flagged = {f.kr_id for f in quality.findings(db, org["cycle"]) if f.rule == "activity_kr"}
+    assert {ids[t] for t in ACTIVITIES[:5]} <= flagged
+    assert not {ids[t] for t in OUTCOMES[:5]} & flagged
+
+
 def test_missing_baseline_or_target_is_flagged(org):
     db = org["db"]
     kr = w.add_key_result(db, org["sub"], "Conversion from 2% to 3%", "increase", 2, 3)

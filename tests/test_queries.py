@@ -132,7 +132,8 @@ def test_closed_cycle_scores_default_to_final_progress(org):
     later = END + dt.timedelta(days=30)
     objs = q.objectives(db, org["cycle"], today=later).set_index("objective_id")
     assert objs.loc[org["sell"], "score"] == 0.3
-    assert objs.loc[org["grow"], "score"] == pytest.approx((0.45 + 1.0) / 2)
+    # (0.45 + 1.0) / 2 = 0.725: the score is the final progress rounded half up to two decimals
+    assert objs.loc[org["grow"], "score"] == 0.73
     # figures of a closed cycle are taken at its end, not today
     assert objs.loc[org["grow"], "expected"] == 1.0
     assert q.cycle_summary(db, org["cycle"], today=later)["days_left"] == 0
@@ -240,3 +241,61 @@ def test_the_first_objectives_and_one_objectives_key_results_have_the_same_figur
         assert q.key_results(db, cycle_id, objective_ids=[]).empty
     finally:
         db.close()
+
+
+# --- archived units: hidden from pickers, never from figures --------------------------------
+
+
+def _archive(db, unit_id):
+    db.execute("UPDATE units SET archived = 1 WHERE id = ?", [unit_id])
+    db.conn.commit()
+
+
+def _company_figures(org, today=TODAY):
+    db = org["db"]
+    progress = q.unit_progress(db, org["cycle"], today).set_index("unit_id")
+    summary = q.cycle_summary(db, org["cycle"], today=today)
+    return progress, summary
+
+
+def test_an_archived_unit_that_owns_objectives_still_counts_above_it(org):
+    db = org["db"]
+    before, summary = _company_figures(org)
+    assert before.loc[org["company"], "objective_count"] == summary["objective_count"] == 3
+    _archive(db, org["web"])  # a team that still owns "Make the site fast"
+    after, summary_after = _company_figures(org)
+    for unit in (org["company"], org["eng"]):
+        assert after.loc[unit, "objective_count"] == before.loc[unit, "objective_count"]
+        assert after.loc[unit, "progress"] == pytest.approx(before.loc[unit, "progress"])
+    # The headline and the chart tell one story: the company's row is the summary.
+    assert after.loc[org["company"], "objective_count"] == summary_after["objective_count"] == 3
+    assert after.loc[org["company"], "progress"] == pytest.approx(summary_after["progress"])
+    # Its own bar stays while it owns objectives in the cycle.
+    assert after.loc[org["web"], "objective_count"] == 1
+    # A whole archived branch (department and team) counts too.
+    _archive(db, org["eng"])
+    whole, _ = _company_figures(org)
+    assert whole.loc[org["company"], "objective_count"] == 3
+    assert whole.loc[org["company"], "progress"] == pytest.approx(before.loc[org["company"], "progress"])
+    assert whole.loc[org["eng"], "objective_count"] == 1
+
+
+def test_an_archived_unit_without_objectives_in_the_cycle_gets_no_row(org):
+    db = org["db"]
+    empty = w.add_unit(db, "Old team", org["eng"])
+    assert empty in set(q.unit_progress(db, org["cycle"], TODAY)["unit_id"])
+    _archive(db, empty)
+    assert empty not in set(q.unit_progress(db, org["cycle"], TODAY)["unit_id"])
+
+
+def test_archiving_a_unit_never_rewrites_a_closed_cycles_figures(org):
+    db = org["db"]
+    db.execute("UPDATE cycles SET state = 'closed' WHERE id = ?", [org["cycle"]])
+    db.conn.commit()
+    later = END + dt.timedelta(days=30)
+    before, summary = _company_figures(org, later)
+    _archive(db, org["web"])
+    after, summary_after = _company_figures(org, later)
+    assert summary_after["progress"] == summary["progress"]
+    pd.testing.assert_series_equal(after.loc[before.index, "progress"], before["progress"])
+    pd.testing.assert_series_equal(after.loc[before.index, "objective_count"], before["objective_count"])

@@ -457,3 +457,23 @@ def test_a_large_scope_is_bounded_and_says_so(demo, scope, monkeypatch):
     assert f"the first 3 of {rep.objective_total} objectives are drawn" in str(spec["title"])
     assert len(rep.kpis) == 2 < rep.kpi_trouble_total
     assert f"The 2 most troubled of {rep.kpi_trouble_total} are listed." in report.kpi_summary(rep)
+
+
+# --- scores: two decimals beside their band ------------------------------------------------
+
+
+def test_a_score_shows_two_decimals_beside_its_band_in_the_page_html_and_pdf(own_copy, scope):
+    # 0.67 is yellow: with one decimal it read "0.7 · yellow", a green number beside a yellow word.
+    db, _ = own_copy
+    closed_id = scope[1]
+    first = int(q.objectives(db, closed_id).iloc[0]["objective_id"])
+    db.execute("UPDATE objectives SET score = 0.67 WHERE id = ?", [first])
+    db.conn.commit()
+    rep = report.build(db, closed_id, None, TODAY)
+    row = rep.objectives.set_index("objective_id").loc[first].to_dict()
+    assert report.objective_outcome(rep, row) == "0.67 · yellow"
+    assert report.objectives_table(rep)[report.outcome_heading(rep)].str.fullmatch(r"\d\.\d\d · (red|yellow|green)").all()
+    html = report.to_html(rep)
+    assert "0.67 · yellow" in html and "0.7 · yellow" not in html
+    pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report_pdf.to_pdf(rep))).pages)
+    assert "0.67 · yellow" in " ".join(pdf.split())  # the narrow column wraps the line

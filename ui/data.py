@@ -174,9 +174,9 @@ def _default_cycle_id(db_file: str, db_stamp: Stamp, today: dt.date) -> int | No
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
-def _units(db_file: str, db_stamp: Stamp) -> pd.DataFrame:
+def _units(db_file: str, db_stamp: Stamp, include_archived: bool = False) -> pd.DataFrame:
     with opened(db_file) as db:
-        return q.units(db)
+        return q.units(db, include_archived=include_archived)
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
@@ -302,9 +302,10 @@ def default_cycle_id() -> int | None:
     return _default_cycle_id(*_key(), _today())
 
 
-def units() -> pd.DataFrame:
-    """The unit tree in outline order (:func:`okrdata.queries.units`)."""
-    return _units(*_key())
+def units(include_archived: bool = False) -> pd.DataFrame:
+    """The unit tree in outline order (:func:`okrdata.queries.units`): the units a picker offers,
+    or with ``include_archived`` every unit, as a figure that rolls up the tree needs."""
+    return _units(*_key(), include_archived)
 
 
 def subtree_ids(unit_id: int) -> list[int]:
