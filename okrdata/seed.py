@@ -511,7 +511,7 @@ class _Loader:
                 self.db["objectives"].update(
                     objective_ids[obj["key"]],
                     {
-                        "score": round(numbers.final_score(progress, score), 2),
+                        "score": numbers.round_score(numbers.final_score(progress, score)),
                         "score_reason": str(obj["score_reason"]).strip() if score is not None else None,
                         "reflection": str(obj.get("reflection", "")).strip() or None,
                     },

@@ -338,10 +338,10 @@ class _Plan:
             progresses = [self.add_key_result(objective_id, unit_id, start, end, closed) for _ in range(n_krs)]
             score = reason = reflection = None
             if closed:
-                score = round(numbers.weighted_mean(progresses), 2)
+                score = numbers.round_score(numbers.weighted_mean(progresses))
                 if rng.random() < 0.1:
                     delta = rng.choice((-0.15, -0.1, 0.1))
-                    score = round(min(1.0, max(0.0, score + delta)), 2)
+                    score = numbers.round_score(min(1.0, max(0.0, score + delta)))
                     reason = rng.choice(SCORE_REASONS_DOWN if delta < 0 else SCORE_REASONS_UP)
                 reflection = rng.choice(REFLECTIONS)
             self.objectives.append(
