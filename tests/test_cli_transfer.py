@@ -244,3 +244,84 @@ def test_checkin_with_a_title_shared_by_two_key_results_asks_for_the_id(tmp_path
     result = run("checkin", "--db", sample_db, "--kr", "Uptime at least 99.9%", "--value", "99.95",
                  "--confidence", "8", "--date", "2026-11-21")
     assert result.exit_code == 2 and "2 key results are called" in result.output and "Give the id" in result.output
+
+
+# --- migrations from the command line (issue 10, items 12 and 14) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", "old.xls", ".xls"),
+        (("Cycle,Unit,Objective,Key result,Type,Baseline,Target\n"
+          '2026 Q4,Acme,"Grow,Users from 1 to 2,increase,1,2\n'
+          + "".join(f"2026 Q4,Acme,Grow,Users {i} from 1 to 2,increase,1,2\n" for i in range(4000))).encode(),
+         "runaway.csv", "quotation mark"),
+    ],
+    ids=["xls", "runaway-quote"],
+)
+def test_a_refused_file_is_one_line_and_leaves_no_new_database(tmp_path, content, name, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    for extra in ((), ("--dry-run",)):
+        result = run("import", path, "--db", tmp_path / "new.db", *extra)
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_an_okr_file_and_its_history_import_together_in_one_command(tmp_path, sample_db):
+    run("checkin", "--db", sample_db, "--kr", "Uptime at least 99.9%", "--value", "99.95", "--confidence", "8",
+        "--date", "2026-11-21")
+    run("checkin", "--db", sample_db, "--kr", "Uptime at least 99.9%", "--value", "99.99", "--confidence", "9",
+        "--date", "2026-11-21")
+    okrs, history = tmp_path / "okrs.csv", tmp_path / "history.csv"
+    assert run("export", okrs, "--db", sample_db).exit_code == 0
+    assert run("export", history, "--db", sample_db, "--checkins").exit_code == 0
+    fresh = tmp_path / "fresh.db"
+    # In any order: the history is read before the current values.
+    result = run("import", history, okrs, "--db", fresh)
+    assert result.exit_code == 0, result.output
+    assert "history.csv: read as the check-in layout" in result.output
+    assert "okrs.csv: read as the OKR layout" in result.output
+    sql = ("SELECT kr.title, c.checkin_date, c.value, c.confidence FROM checkins c JOIN key_results kr ON kr.id = c.kr_id "
+           "WHERE c.deleted = 0 ORDER BY kr.title, c.id")
+    assert rows(fresh, sql) == rows(sample_db, sql)
+
+
+def test_close_closes_a_cycle_with_the_proposed_scores(tmp_path, sample_db):
+    result = run("close", "2026 Q4", "--db", sample_db)
+    assert result.exit_code == 2 and "2026 Q4" in result.output  # not at its end yet: refused, one line
+    assert rows(sample_db, "SELECT state FROM cycles") == [("active",)]
+    conn = sqlite3.connect(sample_db)
+    conn.execute("UPDATE cycles SET start_date = '2025-10-01', end_date = '2025-12-31'")
+    conn.execute("UPDATE checkins SET checkin_date = '2025-11-01'")
+    conn.commit()
+    conn.close()
+    result = run("close", "2026 q4", "--db", sample_db)
+    assert result.exit_code == 0, result.output
+    assert "Closed 2026 Q4" in result.output and "4 objectives" in result.output
+    assert rows(sample_db, "SELECT state FROM cycles") == [("closed",)]
+    assert rows(sample_db, "SELECT count(*) FROM objectives WHERE score IS NULL") == [(0,)]
+    again = run("close", "2026 Q4", "--db", sample_db)
+    assert again.exit_code == 2 and "closed" in again.output
+    assert run("close", "1999 Q1", "--db", sample_db).exit_code == 2
+
+
+def test_history_goes_into_a_closed_cycle_only_with_into_closed(tmp_path, sample_db):
+    conn = sqlite3.connect(sample_db)
+    conn.execute("UPDATE cycles SET start_date = '2025-10-01', end_date = '2025-12-31'")
+    conn.execute("UPDATE checkins SET checkin_date = '2025-11-01'")
+    conn.commit()
+    conn.close()
+    assert run("close", "2026 Q4", "--db", sample_db).exit_code == 0
+    history = tmp_path / "history.csv"
+    history.write_text("Key result,Date,Value,Confidence\nUptime at least 99.9%,2025-12-01,99.97,8\n")
+    before = rows(sample_db, "SELECT count(*) FROM checkins")
+    refused = run("import", history, "--db", sample_db)
+    assert refused.exit_code == 2 and "--into-closed" in refused.output
+    assert rows(sample_db, "SELECT count(*) FROM checkins") == before
+    done = run("import", history, "--db", sample_db, "--into-closed")
+    assert done.exit_code == 0, done.output
+    assert rows(sample_db, "SELECT count(*) FROM checkins") == [(before[0][0] + 1,)]
+    assert rows(sample_db, "SELECT state FROM cycles") == [("closed",)]
