@@ -110,7 +110,8 @@ OKR_COLUMNS: tuple[Column, ...] = (
     Column("cycle_end", "Cycle end", ("cycle end date", "end", "end date", "ends", "to", "until",
                                       "period end", "quarter end", "cycle to"),
            help="Last day of the cycle; as for Cycle start."),
-    Column("cycle_state", "Cycle state", ("cycle status", "state"),
+    # Not "state" or "status" alone: another tool's column of that name means a key result's state.
+    Column("cycle_state", "Cycle state", ("cycle status", "state of cycle", "cycle phase"),
            help="planning, active or closed, for a new cycle (default: planning if it starts later, else active)."),
     Column("unit", "Unit", ("team", "department", "org unit", "organisation unit", "organization unit",
                             "group", "business unit", "squad", "unit name", "team name", "owning unit"), True,
@@ -121,6 +122,10 @@ OKR_COLUMNS: tuple[Column, ...] = (
     Column("objective", "Objective", ("objective title", "objective name", "objectives", "o", "goal",
                                       "okr", "objective statement"), True,
            "The objective's title. Left blank on following rows: the objective of the row above."),
+    Column("objective_id", "Objective ID", ("objective key", "objective number", "objective no", "o id",
+                                            "objective ref", "okr id"),
+           help="Tells apart objectives of one unit and cycle that share a title: rows with the same ID are one "
+                "objective (the export numbers such objectives 1, 2...)."),
     Column("objective_description", "Objective description", ("description", "why", "objective why",
                                                               "rationale", "context", "objective details",
                                                               "objective notes"),
@@ -137,6 +142,14 @@ OKR_COLUMNS: tuple[Column, ...] = (
                                         "supports", "aligned with", "linked to", "parent okr",
                                         "aligned to objective"),
            help="Title of the objective (or key result) of a unit above that this objective serves."),
+    Column("score", "Score", ("objective score", "final score", "grade", "okr score"),
+           help="The objective's score at the end of its cycle, 0.0 to 1.0 (default: proposed from its final "
+                "progress when the cycle closes)."),
+    Column("score_reason", "Score reason", ("reason", "scoring reason", "score comment", "score note"),
+           help="Why the score differs from the final progress (needed when it differs by more than 0.05)."),
+    Column("reflection", "Reflection", ("retrospective", "retro", "lessons learned", "objective reflection",
+                                        "what we learned"),
+           help="What the cycle taught, written at its end."),
     Column("key_result", "Key result", ("key results", "kr", "krs", "key result title", "kr title",
                                         "kr name", "key result name", "result", "measurable result"), True,
            "The key result's title."),
@@ -163,17 +176,27 @@ OKR_COLUMNS: tuple[Column, ...] = (
     Column("note", "Note", ("notes", "comment", "comments", "remark", "remarks", "check in note",
                             "progress note", "learnings", "update"),
            help="The check-in's note: progress, obstacles, learnings."),
+    Column("checkin_author", "Checked in by", ("value by", "updated by", "current value by", "reported by",
+                                               "checked in"),
+           help="E-mail or name of who recorded the current value (default: the key result's owner)."),
     Column("weight", "Weight", ("kr weight", "key result weight", "weighting"),
            help="The key result's weight in its objective's progress (default 1)."),
     Column("owner", "Owner", ("kr owner", "key result owner", "responsible", "assignee", "accountable",
                               "owner email", "dri", "kr owner email"),
            help="E-mail or name of who owns the key result; a new e-mail adds the person (as a viewer)."),
+    Column("kpi", "KPI", ("measured by", "kpi name", "linked kpi", "kpi link"),
+           help="The name of the KPI the key result is measured by (the KPIs sheet or file defines it)."),
+    Column("cadence_days", "Check-in every (days)", ("cadence", "cadence days", "check in cadence",
+                                                     "check in every", "check in frequency"),
+           help="Days between check-ins (default 7); a key result silent for longer is stale."),
 )
 
 CHECKIN_COLUMNS: tuple[Column, ...] = (
     Column("cycle", "Cycle", ("cycle name", "quarter", "period", "okr cycle")),
     Column("unit", "Unit", ("team", "department", "org unit", "group", "squad", "unit name", "team name")),
     Column("objective", "Objective", ("objective title", "objective name", "o", "goal")),
+    Column("objective_id", "Objective ID", ("objective key", "objective number", "objective no", "o id",
+                                            "objective ref", "okr id")),
     Column("key_result", "Key result", ("key results", "kr", "key result title", "kr title", "kr name"), True),
     Column("date", "Date", ("check in date", "checkin date", "as of", "as of date", "week", "day",
                             "reported on", "measured on", "updated on"), True),
@@ -183,7 +206,56 @@ CHECKIN_COLUMNS: tuple[Column, ...] = (
     Column("author", "Author", ("by", "reported by", "entered by", "who", "author email", "checked in by")),
 )
 
-LAYOUTS = {"okrs": OKR_COLUMNS, "checkins": CHECKIN_COLUMNS}
+_UNIT_NAMES = ("team", "department", "org unit", "organisation unit", "organization unit", "group",
+               "business unit", "squad", "unit name", "team name", "owning unit")
+_KPI_NAMES = ("kpi name", "indicator", "health metric", "metric name", "kpi title")
+
+PEOPLE_COLUMNS: tuple[Column, ...] = (
+    Column("name", "Name", ("full name", "person", "display name", "person name", "employee"), True,
+           "The person's name as the pages show it."),
+    Column("email", "E-mail", ("email address", "e mail address", "mail", "work email"), True,
+           "Their e-mail address: how the dashboard knows them."),
+    Column("role", "Role", ("access", "permission", "permissions", "rights"),
+           help="viewer (the default), lead or admin."),
+    Column("units", "Units", ("can edit", "edits", "edit units", "units to edit", "teams"),
+           help="The units they may edit besides those they lead, separated by semicolons."),
+    Column("archived", "Archived", ("inactive", "left"),
+           help="yes for someone who has left (kept for the record); blank otherwise."),
+)
+
+KPI_COLUMNS: tuple[Column, ...] = (
+    Column("unit", "Unit", _UNIT_NAMES, True, "The unit whose health the KPI watches."),
+    Column("kpi", "KPI", _KPI_NAMES, True, "The KPI's name."),
+    Column("unit_label", "Unit label", ("label", "unit of measure", "uom", "measure unit")),
+    Column("target_type", "Target type", ("type", "direction", "kpi type", "goal type"), True,
+           "stay above, stay below, increase to or decrease to."),
+    Column("target", "Target", ("target value", "goal", "goal value"), True),
+    Column("warning", "Warning", ("warning threshold", "warn at", "threshold", "warning level"),
+           help="Where it warns before the target is breached."),
+    Column("frequency_days", "Frequency (days)", ("frequency", "frequency days", "update every",
+                                                  "expected frequency", "cadence"),
+           help="Days between readings (default 7)."),
+    Column("description", "Description", ("why", "about", "notes")),
+)
+
+KPI_READING_COLUMNS: tuple[Column, ...] = (
+    Column("unit", "Unit", _UNIT_NAMES, help="The KPI's unit, when KPI names repeat across units."),
+    Column("kpi", "KPI", _KPI_NAMES, True),
+    Column("date", "Date", ("reading date", "measured on", "as of", "week", "day"), True),
+    Column("value", "Value", ("reading", "actual", "measured value", "actual value"), True),
+    Column("author", "Author", ("by", "reported by", "entered by", "who", "author email")),
+)
+
+LAYOUTS = {"okrs": OKR_COLUMNS, "checkins": CHECKIN_COLUMNS, "kpis": KPI_COLUMNS,
+           "kpi_readings": KPI_READING_COLUMNS, "people": PEOPLE_COLUMNS}
+LAYOUT_NAMES = {
+    "okrs": "the OKR layout (one row per key result)",
+    "checkins": "the check-in layout (one row per check-in)",
+    "kpis": "the KPI layout (one row per KPI)",
+    "kpi_readings": "the KPI reading layout (one row per reading)",
+    "people": "the people layout (one row per person)",
+}
+"""Each layout in words, as an import report names the one it recognised."""
 
 
 def _synonym_map(columns: Iterable[Column]) -> dict[str, str]:
@@ -196,22 +268,27 @@ def _synonym_map(columns: Iterable[Column]) -> dict[str, str]:
 
 _SYNONYMS = {name: _synonym_map(cols) for name, cols in LAYOUTS.items()}
 _HEADERS = {name: {c.key: c.header for c in cols} for name, cols in LAYOUTS.items()}
-# A file with a date and a value is in the check-in layout, unless it has any of these.
+# A file with a key result and a date is in the check-in layout, unless it has any of these.
 _OKR_MARKERS = {"type", "baseline", "target", "unit_label", "aligned_to", "kind", "parent_unit", "weight",
-                "objective_owner", "cycle_start", "cycle_end"}
+                "objective_owner", "cycle_start", "cycle_end", "score", "reflection", "cadence_days",
+                "objective_description", "objective_weight"}
 
 
 @dataclass(frozen=True)
 class Problem:
     """One problem of an import: the spreadsheet row (None for the file as a whole), the column
-    as the file names it, and what is wrong."""
+    as the file names it, what is wrong, and the sheet or file it is in when an import reads
+    several (None when it reads one)."""
 
     row: int | None
     column: str
     message: str
+    sheet: str | None = None
 
     def __str__(self) -> str:
         where = f"row {self.row}" if self.row is not None else "file"
+        if self.sheet:
+            where = f"{self.sheet}, {where}"
         return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
 
@@ -219,8 +296,9 @@ class ImportRefused(ValidationError):
     """An import refused whole; ``problems`` lists every (row, column, message) found."""
 
     def __init__(self, problems: list[Problem], rows: int | None = None):
-        self.problems = sorted(problems, key=lambda p: (p.row is not None, p.row or 0))
-        bad_rows = len({p.row for p in problems if p.row is not None})
+        sheets = {name: i for i, name in enumerate(dict.fromkeys(p.sheet for p in problems))}
+        self.problems = sorted(problems, key=lambda p: (sheets[p.sheet], p.row is not None, p.row or 0))
+        bad_rows = len({(p.sheet, p.row) for p in problems if p.row is not None})
         where = f" in {bad_rows} row{'s' if bad_rows != 1 else ''}" if bad_rows else ""
         count = len(problems)
         super().__init__(
@@ -233,7 +311,9 @@ class ImportReport:
     """What an import did (or, for a dry run, would do).
 
     ``counts`` holds the rows added per table (cycles, units, people, objectives, key_results,
-    checkins; table names for a full import); ``notes`` says what was reused or left as it was.
+    checkins, kpis, kpi_readings; table names for a full import); ``read`` says, per sheet or
+    file, which layout it was read in and why (and which sheets were not read); ``notes`` says
+    what was reused or left as it was.
     """
 
     layout: str
@@ -241,6 +321,7 @@ class ImportReport:
     counts: dict[str, int]
     notes: list[str] = field(default_factory=list)
     dry_run: bool = False
+    read: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One sentence: what was (or would be) added."""
@@ -262,7 +343,12 @@ def counted(n: int, table: str) -> str:
 
 
 def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
-    """Problems as a table with the columns Row, Column, Problem (for a page to show)."""
+    """Problems as a table with the columns Row, Column, Problem (for a page to show), and
+    Sheet first when the import read several sheets or files."""
+    problems = list(problems)
+    if any(p.sheet for p in problems):
+        return pd.DataFrame([{"Sheet": p.sheet, "Row": p.row, "Column": p.column, "Problem": p.message}
+                             for p in problems], columns=["Sheet", "Row", "Column", "Problem"])
     return pd.DataFrame(
         [{"Row": p.row, "Column": p.column, "Problem": p.message} for p in problems],
         columns=["Row", "Column", "Problem"],
@@ -378,7 +464,21 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
     first = next((line for line in text.splitlines() if line.strip()), "")
     # Excel in much of Europe writes ";" (the comma being the decimal mark); tabs from copy-paste.
     delimiter = max((",", ";", "\t"), key=lambda d: first.count(d))
-    return [[unneutralise_cell(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    rows: list[list[Any]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for record in reader:
+            rows.append([unneutralise_cell(c) for c in record])
+    except csv.Error as exc:
+        # The row that failed is the one after the last read: where a runaway cell starts.
+        row = len(rows) + 1
+        if "field larger than field limit" in str(exc):
+            raise ValidationError(
+                "file", f"row {row}: a cell runs on for more than {csv.field_size_limit() // 1024} KB, most "
+                        "likely because a quotation mark (\") opens a cell there and is never closed; close it "
+                        "or remove it, and import again.") from None
+        raise ValidationError("file", f"row {row}: cannot be read as CSV ({exc}).") from None
+    return rows
 
 
 def _xlsx_cell(cell: Any) -> Any:
@@ -411,9 +511,11 @@ def _xlsx_sheets(data: bytes, sheet: str | None) -> list[tuple[str, list[list[An
     return out
 
 
+_KNOWN_HEADERS = set().union(*_SYNONYMS.values())
+
+
 def _header_score(cells: list[Any]) -> int:
-    known = set(_SYNONYMS["okrs"]) | set(_SYNONYMS["checkins"])
-    return sum(1 for c in cells if isinstance(c, str) and normalize_header(c) in known)
+    return sum(1 for c in cells if isinstance(c, str) and normalize_header(c) in _KNOWN_HEADERS)
 
 
 def _table_from_rows(rows: list[list[Any]]) -> pd.DataFrame | None:
@@ -461,15 +563,21 @@ def _column_letter(j: int) -> str:
     return letters
 
 
-def read_table(source: Any, filename: str | None = None, sheet: str | None = None) -> pd.DataFrame:
-    """Read a spreadsheet (CSV or .xlsx) into a DataFrame of its cells, as written.
+_NO_HEADER = ("has no header row naming its columns (such as Cycle, Unit, Objective, Key result, Target); "
+              "see docs/import-format.md.")
+
+
+def read_tables(source: Any, filename: str | None = None, sheet: str | None = None) -> list[pd.DataFrame]:
+    """Every table of a spreadsheet: the CSV file's, or each sheet of an .xlsx workbook that has
+    a header row (only ``sheet`` when it is given).
 
     ``source`` is a path, bytes, or a file-like object such as a Streamlit upload (its ``name``
-    gives the type when ``filename`` is not passed). The header is the first row naming at
-    least two known columns; blank rows are skipped; the index holds each row's number as the
-    spreadsheet shows it (the header being row 1 in a plain file), so problems can point at it.
-    In a workbook, the first sheet with such a header is read (or ``sheet``). Raises a
-    ValidationError on the field ``file`` when there is no table in it.
+    gives the type when ``filename`` is not passed). A table's header is the first row naming
+    at least two known columns; blank rows are skipped; the index holds each row's number as
+    the spreadsheet shows it. Each table's ``attrs`` hold ``filename``, ``sheet`` (for a
+    workbook) and ``skipped``: the workbook's sheets with no header, which were not read.
+    Raises a ValidationError on the field ``file`` when no table is found (``sheet`` when the
+    workbook has no such sheet).
     """
     data, name = _read_source(source, filename)
     if not data.strip():
@@ -477,22 +585,53 @@ def read_table(source: Any, filename: str | None = None, sheet: str | None = Non
     kind = file_kind(data, name)
     if kind in ("json", "zip"):
         raise ValidationError("file", "is a full export, not a spreadsheet; import it with full_import.")
+    tables: list[pd.DataFrame] = []
+    skipped: list[str] = []
     if kind == "xlsx":
         for sheet_name, rows in _xlsx_sheets(data, sheet):
             table = _table_from_rows(rows)
-            if table is not None:
-                table.attrs.update(filename=name, sheet=sheet_name)
-                return table
+            if table is None:
+                skipped.append(sheet_name)
+                continue
+            table.attrs.update(filename=name, sheet=sheet_name)
+            tables.append(table)
     else:
         table = _table_from_rows(_csv_rows(data))
         if table is not None:
             table.attrs.update(filename=name)
-            return table
-    raise ValidationError(
-        "file",
-        "has no header row naming its columns (such as Cycle, Unit, Objective, Key result, Target); "
-        "see docs/import-format.md.",
-    )
+            tables.append(table)
+    if not tables:
+        raise ValidationError("file", _NO_HEADER)
+    for table in tables:
+        table.attrs["skipped"] = skipped
+    return tables
+
+
+def read_table(source: Any, filename: str | None = None, sheet: str | None = None) -> pd.DataFrame:
+    """The first table of a spreadsheet (CSV or .xlsx; in a workbook, the first sheet with a
+    header row, or ``sheet``): see :func:`read_tables`, which reads every sheet."""
+    return read_tables(source, filename, sheet)[0]
+
+
+def sheet_names(source: Any, filename: str | None = None) -> list[str]:
+    """The sheets of an .xlsx workbook in their order; empty for a CSV file (or a file that is
+    not a workbook: reading it says what is wrong)."""
+    data, name = _read_source(source, filename)
+    try:
+        if not data.strip() or file_kind(data, name) != "xlsx":
+            return []
+    except ValidationError:
+        return []
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged file; reading it says which
+        return []
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
 
 
 # --- reading values ----------------------------------------------------------------------
@@ -775,6 +914,50 @@ def parse_confidence(value: Any) -> int | None:
     return v.integer("confidence", value, low=0, high=10)
 
 
+KPI_TYPE_LABELS = {t: KR_TYPE_LABELS[t] for t in schema.KPI_TARGET_TYPES}
+"""How the export writes each KPI target type."""
+ROLE_WORDS = {
+    **{_words(w): "viewer" for w in ("viewer", "view", "reader", "read only", "member", "employee", "user")},
+    **{_words(w): "lead" for w in ("lead", "team lead", "leader", "manager", "editor", "owner")},
+    **{_words(w): "admin" for w in ("admin", "administrator", "superuser")},
+}
+YES_WORDS = {"yes", "y", "true", "1", "x", "archived", "inactive", "left", "ja"}
+NO_WORDS = {"no", "n", "false", "0", "active", "nein"}
+
+
+def parse_kpi_type(value: Any) -> str | None:
+    """A KPI's target type from how people write it (``"stay above"``, ``"at most"``, ``"≥"``...); None when blank."""
+    if _is_blank(value):
+        return None
+    found = KR_TYPE_WORDS.get(_words(value)) or str(value).strip()
+    if found not in schema.KPI_TARGET_TYPES:
+        words = ", ".join(KPI_TYPE_LABELS[t] for t in schema.KPI_TARGET_TYPES)
+        raise ValidationError("target_type", f"{str(value).strip()!r} is not a target type; write one of {words}.")
+    return found
+
+
+def parse_role(value: Any) -> str | None:
+    """A person's role: viewer, lead or admin (``"team lead"``, ``"administrator"``...); None when blank."""
+    if _is_blank(value):
+        return None
+    found = ROLE_WORDS.get(_words(value))
+    if found is None:
+        raise ValidationError("role", f"{str(value).strip()!r} is not a role; write viewer, lead or admin.")
+    return found
+
+
+def parse_yes(value: Any, field: str) -> bool:
+    """A yes/no cell (``yes``, ``x``, ``true``...; blank is no)."""
+    if _is_blank(value):
+        return False
+    word = str(value).strip().casefold()
+    if word in YES_WORDS:
+        return True
+    if word in NO_WORDS:
+        return False
+    raise ValidationError(field, f"write yes or leave it blank, not {str(value).strip()!r}.")
+
+
 @dataclass(frozen=True)
 class PersonRef:
     """A person as a cell names them: by e-mail, by name, or as ``Name <email>``."""
@@ -835,24 +1018,53 @@ class _Columns:
     layout: str
     headers: dict[str, str]  # key -> the file's header
     ignored: list[str]
+    why: str = ""  # why the file was read in this layout, in words
 
     def header(self, key: str) -> str:
         return self.headers.get(key) or _HEADERS[self.layout].get(key, key.replace("_", " ").capitalize())
 
 
+def _listed(names: list[str]) -> str:
+    quoted = [repr(n) for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def recognise_layout(found: dict[str, dict[str, list[str]]]) -> tuple[str, str]:
+    """The layout a file is in, from the known columns it has (``found[layout][key]`` = the
+    file's headers read as that key), and why, in words ("it has 'KR' and 'Date' columns...")."""
+    okr, checkin, kpi, reading, people = (found[k] for k in ("okrs", "checkins", "kpis", "kpi_readings", "people"))
+    first = lambda cols, keys: [cols[k][0] for k in keys if k in cols]  # noqa: E731
+    has_kr = "key_result" in okr or "objective" in okr
+    if "kpi" in kpi and not has_kr:
+        if "date" in reading or "value" in reading:
+            return "kpi_readings", (f"it has {_listed(first(reading, ('kpi', 'date', 'value')))} columns and no "
+                                    "key result")
+        return "kpis", f"it has a {first(kpi, ('kpi',))[0]!r} column and no key result or date"
+    if "email" in people and not has_kr and "date" not in checkin:
+        return "people", f"it has {_listed(first(people, ('name', 'email', 'role', 'units')))} columns and no key result"
+    markers = [key for key in okr if key in _OKR_MARKERS]
+    if "date" in checkin and "key_result" in checkin and not markers:
+        return "checkins", (f"it has {_listed(first(checkin, ('key_result', 'date')))} columns and none of "
+                            "Type, Baseline or Target (which the OKR layout has)")
+    if markers:
+        return "okrs", f"it has {_listed(first(okr, markers[:4]))} columns"
+    if "date" not in checkin:
+        return "okrs", "it has no Date column (a file of check-ins has one)"
+    return "okrs", "it has no Key result column"
+
+
 def map_columns(columns: Iterable[Any], header_row: int = 1) -> tuple[_Columns, list[Problem]]:
-    """Which layout a file is in and which of its columns is which; problems with the header
-    (on spreadsheet row ``header_row``)."""
+    """Which layout a file is in (and why) and which of its columns is which; problems with the
+    header (on spreadsheet row ``header_row``)."""
     names = [str(c) for c in columns]
     problems: list[Problem] = []
-    found = {layout: {} for layout in LAYOUTS}
+    found: dict[str, dict[str, list[str]]] = {layout: {} for layout in LAYOUTS}
     for layout, synonyms in _SYNONYMS.items():
         for name in names:
             key = synonyms.get(normalize_header(re.sub(r" \(\d+\)$", "", name)))
             if key:
                 found[layout].setdefault(key, []).append(name)
-    okr_keys, checkin_keys = set(found["okrs"]), set(found["checkins"])
-    layout = "checkins" if {"date", "value"} <= checkin_keys and not okr_keys & _OKR_MARKERS else "okrs"
+    layout, why = recognise_layout(found)
     headers: dict[str, str] = {}
     for key, given in found[layout].items():
         headers[key] = given[0]
@@ -862,12 +1074,12 @@ def map_columns(columns: Iterable[Any], header_row: int = 1) -> tuple[_Columns, 
         if col.required and col.key not in headers:
             problems.append(Problem(
                 None, col.header,
-                f"column is missing; the file has {', '.join(repr(n) for n in names) or 'no columns'}. "
-                "See docs/import-format.md for the layout.",
+                f"column is missing; the file was read as {LAYOUT_NAMES[layout]} because {why}, and it has "
+                f"{', '.join(repr(n) for n in names) or 'no columns'}. See docs/import-format.md for the layout.",
             ))
     used = {h for h in headers.values()}
     ignored = [n for n in names if n not in used and not re.match(r"^Column [A-Z]+$", n)]
-    return _Columns(layout, headers, ignored), problems
+    return _Columns(layout, headers, ignored, why), problems
 
 
 def detect_layout(table: pd.DataFrame) -> str:
@@ -888,7 +1100,7 @@ class _Rollback(Exception):
     """Raised inside the import's transaction to undo it (a dry run, or problems found)."""
 
 
-# Which column of the OKR layout a writes field names, per kind of write.
+# Which column of a layout a writes field names, per kind of write.
 _FIELD_COLUMNS = {
     "unit": {"name": "unit", "parent": "parent_unit", "description": "unit", "role": "unit", "unit": "parent_unit"},
     "cycle": {"name": "cycle", "start_date": "cycle_start", "end_date": "cycle_end", "state": "cycle_state",
@@ -901,40 +1113,176 @@ _FIELD_COLUMNS = {
                   "cycle": "aligned_to", "objective": "aligned_to"},
     "key_result": {"objective": "objective", "title": "key_result", "type": "type", "baseline": "baseline",
                    "target": "target", "unit_label": "unit_label", "weight": "weight", "owner": "owner",
-                   "cycle": "cycle", "unit": "unit", "role": "key_result", "kpi": "key_result",
-                   "cadence_days": "key_result"},
+                   "cycle": "cycle", "unit": "unit", "role": "key_result", "kpi": "kpi",
+                   "cadence_days": "cadence_days"},
     "checkin": {"key_result": "key_result", "date": "as_of", "value": "current_value", "confidence": "confidence",
-                "note": "note", "author": "owner", "cycle": "cycle", "unit": "unit", "role": "key_result"},
+                "note": "note", "author": "checkin_author", "cycle": "cycle", "unit": "unit", "role": "key_result"},
+    "score": {"score": "score", "reason": "score_reason", "reflection": "reflection", "cycle": "score",
+              "objective": "objective", "unit": "objective", "role": "objective"},
     "history": {"key_result": "key_result", "date": "date", "value": "value", "confidence": "confidence",
-                "note": "note", "author": "author", "cycle": "cycle", "unit": "unit", "role": "key_result"},
+                "note": "note", "author": "author", "cycle": "cycle", "unit": "unit", "role": "key_result",
+                "checkin": "key_result"},
+    "person": {"name": "name", "email": "email", "role": "role", "units": "units", "person": "email"},
+    "kpi": {"unit": "unit", "name": "kpi", "target_type": "target_type", "target": "target", "warning": "warning",
+            "frequency_days": "frequency_days", "unit_label": "unit_label", "description": "description",
+            "role": "unit"},
+    "reading": {"kpi": "kpi", "date": "date", "value": "value", "author": "author", "role": "kpi"},
+}
+
+# The tables whose rows an import of each layout may add, in the order a report names them.
+_COUNTED = ("cycles", "units", "people", "objectives", "key_results", "checkins", "kpis", "kpi_readings")
+_LAYOUT_COUNTS = {
+    "okrs": {"cycles", "units", "people", "objectives", "key_results", "checkins"},
+    "checkins": {"people", "checkins"},
+    "kpis": {"kpis"},
+    "kpi_readings": {"people", "kpi_readings"},
+    "people": {"people"},
 }
 
 
-class _Importer:
-    """State shared by the two layouts' imports: the problems found, caches of what exists."""
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
-    def __init__(self, db, columns: _Columns, rows: list[tuple[int, dict]], today: dt.date,
-                 person: dict | None, progress: Progress | None):
+
+class _Run:
+    """One import: what its importers (one per sheet or file) share. Who imports, the problems
+    found, the rows added, what exists (people, cycles' states, KPIs), and the closed cycles
+    opened for the import, to close again at its end."""
+
+    def __init__(self, db, today: dt.date, person: dict | None, progress: Progress | None, total: int,
+                 into_closed: bool):
         self.db = db
-        self.columns = columns
-        self.rows = rows
         self.today = today
         self.person = person
         self.progress = progress
+        self.total = total
+        self.into_closed = into_closed
+        self.done = 0
         self.problems: list[Problem] = []
         self.notes: list[str] = []
-        self.counts = {k: 0 for k in ("cycles", "units", "people", "objectives", "key_results", "checkins")}
+        self.counts = dict.fromkeys(_COUNTED, 0)
         self.people_by_email = {r["email"].casefold(): r["id"] for r in db.query("SELECT id, email FROM people")}
         self.people_by_name: dict[str, list[int]] = {}
         for r in db.query("SELECT id, name FROM people WHERE archived = 0"):
             self.people_by_name.setdefault(_key(r["name"]), []).append(r["id"])
         self.failed_people: set[str] = set()
+        self.cycle_state = {r["id"]: (r["name"], r["state"]) for r in db.query("SELECT id, name, state FROM cycles")}
+        self.reopened: dict[int, str] = {}
+        self.to_close: dict[int, tuple[_Importer, int]] = {}  # new cycles the file closes: where it says so
+        # The file's Objective IDs: (cycle, unit, title, ID) as compared -> the objective's id, so the
+        # check-ins of one import find the objectives its OKRs made.
+        self.objective_ids: dict[tuple[str, str, str, str], int] = {}
+        self.kpis_missing: dict[str, list[int]] = {}
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def person_id(self, importer: _Importer, row: int, key: str, ref: PersonRef | None) -> int | None:
+        """The id of the person a cell names, adding them when named by a new e-mail address."""
+        if ref is None:
+            return None
+        if ref.email:
+            found = self.people_by_email.get(ref.email.casefold())
+            if found is not None:
+                return found
+            if ref.email in self.failed_people:
+                return None
+            name = ref.name or name_from_email(ref.email)
+            try:
+                new_id = writes.add_person(self.db, name, ref.email, role="viewer", person=self.person)
+            except ValidationError as error:
+                self.failed_people.add(ref.email)
+                if error.field == "role":
+                    importer.problem(row, key, f"{ref.email} is not in the database yet, and only an admin can "
+                                               "add people; ask one to import this file or to add them first.")
+                else:
+                    importer.problem(row, key, error.message)
+                return None
+            self.added_person(new_id, name, ref.email)
+            return new_id
+        ids = self.people_by_name.get(_key(ref.name), [])
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            importer.problem(row, key, f"{len(ids)} people are called {ref.name!r}; write the e-mail address instead.")
+        else:
+            importer.problem(row, key, f"no one is called {ref.name!r}; write their e-mail address "
+                                       "(or Name <e-mail>) to add them.")
+        return None
+
+    def added_person(self, person_id: int, name: str, email: str) -> None:
+        self.counts["people"] += 1
+        self.people_by_email[email.casefold()] = person_id
+        self.people_by_name.setdefault(_key(name), []).append(person_id)
+
+    def writable(self, importer: _Importer, row: int, key: str, cycle_id: int) -> bool:
+        """Whether the import may write into a cycle: one not closed, or a closed one opened for
+        this import (``into_closed``: admins only; closed again at the end). Else a problem."""
+        name, state = self.cycle_state[cycle_id]
+        if state != "closed":
+            return True
+        if not self.into_closed:
+            importer.problem(row, key, f"{name} is closed; its OKRs are read only. To add its history during a "
+                                       "migration, import with --into-closed (okr import) or into_closed=True: the "
+                                       "cycle is opened for the import and closed again at its end.")
+            return False
+        try:
+            writes.set_cycle_state(self.db, cycle_id, "active", person=self.person)
+        except ValidationError as error:
+            importer.problem(row, key, f"{name} is closed, and opening it for the import was refused: {error.message}")
+            self.cycle_state[cycle_id] = (name, "refused")
+            return False
+        self.cycle_state[cycle_id] = (name, "active")
+        self.reopened[cycle_id] = name
+        return True
+
+    def kpi_for(self, name: str, unit_id: int) -> int | None:
+        """The KPI a key result of ``unit_id`` names: by name, the unit's own or the nearest above's."""
+        candidates = [r for r in self.db.query("SELECT id, name, unit_id FROM kpis WHERE archived = 0")
+                      if _key(r["name"]) == _key(name)]
+        if len(candidates) > 1:
+            above = [unit_id, *writes.unit_ancestors(self.db, unit_id)]
+            ranked = sorted((above.index(r["unit_id"]), r["id"]) for r in candidates if r["unit_id"] in above)
+            return ranked[0][1] if ranked else candidates[0]["id"]
+        return candidates[0]["id"] if candidates else None
+
+    def close_cycles(self) -> None:
+        """Close the new cycles the file closes and the closed ones opened for the import, with
+        :func:`okrdata.writes.close_cycle`: the objectives nobody scored get the proposed score."""
+        for cycle_id, (importer, row) in self.to_close.items():
+            result = importer.attempt(row, "close", lambda: writes.close_cycle(
+                self.db, cycle_id, person=self.person, today=self.today), "cycle_state")
+            if result:
+                self.notes.append(f"{result['cycle']} was closed as the file says: {_plural(result['scored'], 'objective')} "
+                                  f"scored as given, {result['proposed']} with the proposed score (the final progress).")
+        for cycle_id, name in self.reopened.items():
+            try:
+                writes.close_cycle(self.db, cycle_id, person=self.person, today=self.today)
+            except ValidationError as error:
+                self.problems.append(Problem(None, "", f"{name} could not be closed again: {error.message}"))
+                continue
+            self.notes.append(f"{name} was opened for this import and closed again; the scores nobody reviewed were "
+                              "proposed afresh from its history.")
+
+
+class _Importer:
+    """The import of one table (a CSV file or a sheet) in one layout; see :class:`_Run` for what
+    the importers of one import share."""
+
+    def __init__(self, run: _Run, columns: _Columns, rows: list[tuple[int, dict]], sheet: str | None):
+        self.run = run
+        self.db = run.db
+        self.columns = columns
+        self.rows = rows
+        self.sheet = sheet
         self.failed: set[str] = set()  # the cells of the row being read that could not be read
 
     # problems ------------------------------------------------------------------------
 
     def problem(self, row: int | None, key: str, message: str) -> None:
-        self.problems.append(Problem(row, self.columns.header(key) if key else "", message))
+        self.run.problems.append(Problem(row, self.columns.header(key) if key else "", message, self.sheet))
 
     def attempt(self, row: int, kind: str, call: Callable[[], Any], default_key: str, where: str = "") -> Any:
         """Run a write; on a ValidationError record it against the column its field maps to."""
@@ -956,46 +1304,13 @@ class _Importer:
             self.failed.add(key)
             return None
 
-    # people --------------------------------------------------------------------------
-
     def person_id(self, row: int, key: str, ref: PersonRef | None) -> int | None:
-        """The id of the person a cell names, adding them when named by a new e-mail address."""
-        if ref is None:
-            return None
-        if ref.email:
-            found = self.people_by_email.get(ref.email.casefold())
-            if found is not None:
-                return found
-            if ref.email in self.failed_people:
-                return None
-            name = ref.name or name_from_email(ref.email)
-            try:
-                new_id = writes.add_person(self.db, name, ref.email, role="viewer", person=self.person)
-            except ValidationError as error:
-                self.failed_people.add(ref.email)
-                if error.field == "role":
-                    self.problem(row, key, f"{ref.email} is not in the database yet, and only an admin can "
-                                           "add people; ask one to import this file or to add them first.")
-                else:
-                    self.problem(row, key, error.message)
-                return None
-            self.counts["people"] += 1
-            self.people_by_email[ref.email.casefold()] = new_id
-            self.people_by_name.setdefault(_key(name), []).append(new_id)
-            return new_id
-        ids = self.people_by_name.get(_key(ref.name), [])
-        if len(ids) == 1:
-            return ids[0]
-        if len(ids) > 1:
-            self.problem(row, key, f"{len(ids)} people are called {ref.name!r}; write the e-mail address instead.")
-        else:
-            self.problem(row, key, f"no one is called {ref.name!r}; write their e-mail address "
-                                   "(or Name <e-mail>) to add them.")
-        return None
+        return self.run.person_id(self, row, key, ref)
 
-    def tick(self, done: int) -> None:
-        if self.progress is not None:
-            self.progress(done, len(self.rows))
+    def ignored_columns(self) -> None:
+        if self.columns.ignored:
+            where = f"{self.sheet}: c" if self.sheet else "C"
+            self.run.notes.append(where + "olumns not used: " + ", ".join(self.columns.ignored) + ".")
 
 
 def _fill_down(rows: list[tuple[int, dict]], levels: tuple[str, ...], needs: Callable[[dict], bool]) -> None:
@@ -1032,11 +1347,29 @@ def _rows(table: pd.DataFrame, columns: _Columns) -> list[tuple[int, dict]]:
     return out
 
 
+def _text(value: Any) -> str | None:
+    """A cell as text: None when blank; a whole number written by Excel as 7.0 reads ``7``."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
+    return str(value).strip() or None
+
+
+def _nth(label: str | None, count: int) -> int | None:
+    """The place (from 0) an Objective ID such as ``"2"`` gives among ``count`` objectives sharing a
+    title, as the export numbers them; None for any other label."""
+    if label is not None and label.isdigit() and 1 <= int(label) <= count:
+        return int(label) - 1
+    return None
+
+
 @dataclass
 class _ObjectiveGroup:
     cycle: str
     unit: str
     title: str
+    label: str | None  # the file's Objective ID, as compared
     rows: list[int]
     first_row: int
     attrs: dict[str, tuple[Any, int]] = field(default_factory=dict)
@@ -1045,39 +1378,48 @@ class _ObjectiveGroup:
 
 
 class _OkrImporter(_Importer):
-    """The OKR layout: cycles, units, people, objectives, key results and current values."""
+    """The OKR layout: cycles, units, people, objectives, key results and current values, in
+    the steps :func:`import_tables` runs (the current values after any history, so that they
+    meet the check-ins they repeat; scores after both)."""
 
-    def run(self) -> None:
-        _fill_down(self.rows, ("cycle", "unit", "objective"),
+    def prepare(self) -> None:
+        levels = ("cycle", "unit", "objective", "objective_id")
+        _fill_down(self.rows, levels,
                    lambda c: not _is_blank(c.get("key_result")) or not _is_blank(c.get("objective")))
         numeric = [c.get(k) for _, c in self.rows for k in ("baseline", "target", "current_value", "weight",
-                                                               "objective_weight")]
+                                                               "objective_weight", "score")]
         self.decimal = number_style(numeric)
         self.day_first = date_style([c.get(k) for _, c in self.rows for k in ("cycle_start", "cycle_end", "as_of")])
         # Every row takes part in building cycles, units and objectives (so a bad number in one
         # key result does not hide a problem with its unit); rows with a problem add no key result.
         self.parsed = [(row, self.parse(row, cells)) for row, cells in self.rows]
+        self.values_to_add: list[tuple[int, dict, int, int | None, int]] = []
+
+    def frame(self) -> None:
+        """Cycles and units: what people, KPIs and objectives need to exist."""
         self.load_cycles()
         self.load_units()
+
+    def okrs(self) -> None:
+        """Objectives, their alignment, and key results."""
         self.load_objectives()
         self.align()
         self.load_key_results()
-        self.close_cycles()
-        if self.columns.ignored:
-            self.notes.append("Columns not used: " + ", ".join(self.columns.ignored) + ".")
 
     # reading rows --------------------------------------------------------------------
 
     def parse(self, row: int, c: dict) -> dict:
         """The row's cells as clean values; ``_bad`` marks a row with a problem, ``_failed`` the
         cells that could not be read (left as None)."""
-        before = len(self.problems)
+        before = len(self.run.problems)
         self.failed = set()
         num = lambda k: self.cell(row, k, c, lambda x: parse_number(x, k, self.decimal))  # noqa: E731
         day = lambda k: self.cell(row, k, c, lambda x: parse_date(x, k, self.day_first))  # noqa: E731
         p: dict[str, Any] = {k: (str(c[k]).strip() if c.get(k) is not None else None)
                              for k in ("cycle", "unit", "parent_unit", "objective", "objective_description",
-                                       "aligned_to", "key_result", "unit_label", "note")}
+                                       "aligned_to", "key_result", "unit_label", "note", "score_reason",
+                                       "reflection", "kpi")}
+        p["objective_id"] = _text(c.get("objective_id"))
         if isinstance(c.get("cycle"), (int, float)):
             p["cycle"] = f"{c['cycle']:g}"
         p["cycle_start"], p["cycle_end"], p["as_of"] = day("cycle_start"), day("cycle_end"), day("as_of")
@@ -1086,8 +1428,12 @@ class _OkrImporter(_Importer):
         p["kind"] = self.cell(row, "kind", c, parse_kind)
         p["objective_owner"] = parse_person(c.get("objective_owner"))
         p["owner"] = parse_person(c.get("owner"))
+        p["checkin_author"] = parse_person(c.get("checkin_author"))
         p["objective_weight"] = num("objective_weight")
         p["weight"] = num("weight")
+        p["score"] = num("score")
+        p["cadence_days"] = self.cell(row, "cadence_days", c, lambda x: None if _is_blank(x) else v.integer(
+            "cadence_days", parse_number(x, "cadence_days"), low=1, high=90))
         p["confidence"] = self.cell(row, "confidence", c, parse_confidence)
         p["type"] = self.cell(row, "type", c, parse_kr_type)
         p["baseline"], p["target"] = num("baseline"), num("target")
@@ -1097,7 +1443,8 @@ class _OkrImporter(_Importer):
         percent = {k: has_percent(c.get(k)) for k in ("baseline", "target", "current_value")}
 
         if p["key_result"] is not None:
-            if p["type"] is None and "type" not in {pr.column for pr in self.problems[before:]}:
+            # A type that could not be read is one problem: no second one about inferring it.
+            if p["type"] is None and "type" not in self.failed:
                 p["type"] = self.infer_type(row, p)
             if p["type"] == "milestone":
                 # A milestone is a fraction done: "50%" is 0.5 and "100%" is done.
@@ -1119,7 +1466,7 @@ class _OkrImporter(_Importer):
         if p["confidence"] is not None and p["current_value"] is None and p["key_result"] is not None:
             self.problem(row, "confidence", "is given without a current value to go with it.")
         p["_failed"] = self.failed
-        p["_bad"] = len(self.problems) > before
+        p["_bad"] = len(self.run.problems) > before
         return p
 
     def infer_type(self, row: int, p: dict) -> str | None:
@@ -1136,7 +1483,6 @@ class _OkrImporter(_Importer):
 
     def load_cycles(self) -> None:
         self.cycles = {_key(r["name"]): dict(r) for r in self.db.query("SELECT * FROM cycles")}
-        self.new_cycles: dict[str, tuple[str | None, int]] = {}
         specs: dict[str, dict] = {}
         for row, p in self.parsed:
             if p["cycle"] is None:
@@ -1155,7 +1501,7 @@ class _OkrImporter(_Importer):
             if existing is not None:
                 for k, column in (("cycle_start", "start_date"), ("cycle_end", "end_date"), ("cycle_state", "state")):
                     if k in given and str(given[k]) != existing[column]:
-                        self.notes.append(
+                        self.run.notes.append(
                             f"{existing['name']} exists with {column.replace('_', ' ')} {existing[column]}; "
                             f"the file's {given[k]} (row {spec[k][1]}) was not applied."
                         )
@@ -1172,23 +1518,18 @@ class _OkrImporter(_Importer):
                 continue
             state = given.get("cycle_state")
             # A cycle to close is filled while active, then closed: a closed cycle takes no writes.
-            initial = "active" if state == "closed" else (state or ("planning" if start > self.today else "active"))
+            initial = "active" if state == "closed" else (state or ("planning" if start > self.run.today else "active"))
             new_id = self.attempt(
                 spec["row"], "cycle",
-                lambda: writes.add_cycle(self.db, spec["name"], start, end, state=initial, person=self.person),
+                lambda: writes.add_cycle(self.db, spec["name"], start, end, state=initial, person=self.run.person),
                 "cycle",
             )
             if new_id is not None:
-                self.counts["cycles"] += 1
+                self.run.counts["cycles"] += 1
                 self.cycles[key] = dict(next(self.db.query("SELECT * FROM cycles WHERE id = ?", [new_id])))
-                self.new_cycles[key] = (state, spec["cycle_state"][1] if "cycle_state" in spec else spec["row"])
-
-    def close_cycles(self) -> None:
-        for key, (state, row) in self.new_cycles.items():
-            if state == "closed":
-                cycle = self.cycles[key]
-                self.attempt(row, "close", lambda: writes.set_cycle_state(self.db, cycle["id"], "closed",
-                                                                          person=self.person), "cycle_state")
+                self.run.cycle_state[new_id] = (spec["name"], initial)
+                if state == "closed":
+                    self.run.to_close[new_id] = (self, spec["cycle_state"][1])
 
     # units ---------------------------------------------------------------------------
 
@@ -1218,8 +1559,8 @@ class _OkrImporter(_Importer):
             parent = self.units.get(_key(spec["parent"][0]))
             existing = self.units[key]
             if parent is not None and existing["parent_id"] != parent["id"]:
-                self.notes.append(f"The unit {existing['name']} exists under another parent; "
-                                  f"the file's {spec['parent'][0]!r} (row {spec['parent'][1]}) was not applied.")
+                self.run.notes.append(f"The unit {existing['name']} exists under another parent; "
+                                      f"the file's {spec['parent'][0]!r} (row {spec['parent'][1]}) was not applied.")
 
     def _ensure_unit(self, key: str, declared: dict, chain: tuple[str, ...]) -> int | None:
         if key in self.units:
@@ -1246,28 +1587,54 @@ class _OkrImporter(_Importer):
                 return None
         new_id = self.attempt(
             spec["row"], "unit",
-            lambda: writes.add_unit(self.db, spec["name"], parent_id=parent_id, person=self.person), "unit",
+            lambda: writes.add_unit(self.db, spec["name"], parent_id=parent_id, person=self.run.person), "unit",
         )
         if new_id is None:
             self.unit_failed.add(key)
             return None
-        self.counts["units"] += 1
+        self.run.counts["units"] += 1
         self.units[key] = dict(next(self.db.query("SELECT * FROM units WHERE id = ?", [new_id])))
         return new_id
 
     # objectives ----------------------------------------------------------------------
 
-    def load_objectives(self) -> None:
-        self.groups: dict[tuple[str, str, str], _ObjectiveGroup] = {}
+    def group_objectives(self) -> None:
+        """The objectives of the file: rows of one cycle, unit and title (and Objective ID) are one.
+
+        Without an ID, the rows of an objective go together: the same title named again after
+        another objective of its unit and cycle is refused, for it may be a second objective
+        (the export gives such twins an ID)."""
+        self.groups: dict[tuple, _ObjectiveGroup] = {}
+        previous: dict[tuple[str, str], tuple] = {}  # (cycle, unit) -> the objective of its last row
+        labels: dict[tuple[str, str, str], tuple[str, int]] = {}  # (cycle, unit, ID) -> its title and row
         for row, p in self.parsed:
-            if p["objective"] is None:
+            if p["objective"] is None or p["cycle"] is None or p["unit"] is None:
                 continue
-            gkey = (_key(p["cycle"]), _key(p["unit"]), _key(p["objective"]))
+            place = (_key(p["cycle"]), _key(p["unit"]))
+            label = _key(p["objective_id"]) if p["objective_id"] is not None else None
+            gkey = (*place, _key(p["objective"]), label)
             group = self.groups.get(gkey)
             if group is None:
-                group = self.groups[gkey] = _ObjectiveGroup(p["cycle"], p["unit"], p["objective"], [], row)
+                group = self.groups[gkey] = _ObjectiveGroup(p["cycle"], p["unit"], p["objective"], label, [], row)
+            elif label is None and previous.get(place) != gkey:
+                self.problem(row, "objective", (
+                    f"{p['objective']!r} is named again after other objectives of {p['unit']} in {p['cycle']} "
+                    f"(first at row {group.first_row}). If it is a second objective with that title, give each an "
+                    "Objective ID to tell them apart (as the export does); if it is the same one, put its rows "
+                    "together."))
+                p["_bad"] = True
+                continue
+            previous[place] = gkey
+            if label is not None:
+                first = labels.setdefault((*place, label), (p["objective"], row))
+                if _key(first[0]) != _key(p["objective"]):
+                    self.problem(row, "objective_id", f"{p['objective_id']!r} names another objective on row "
+                                                      f"{first[1]} ({first[0]!r}); one ID, one objective.")
+                    p["_bad"] = True
+                    continue
             group.rows.append(row)
-            for k in ("objective_description", "kind", "objective_owner", "objective_weight", "aligned_to"):
+            for k in ("objective_description", "kind", "objective_owner", "objective_weight", "aligned_to",
+                      "score", "score_reason", "reflection"):
                 if p[k] is None:
                     continue
                 if k in group.attrs:
@@ -1278,55 +1645,92 @@ class _OkrImporter(_Importer):
                                              f"for the same objective {p['objective']!r}.")
                 else:
                     group.attrs[k] = (p[k], row)
-        existing_cache: dict[int, dict] = {}
+        # A title with an ID on some rows and none on others: which objective is meant?
+        titled: dict[tuple, list[_ObjectiveGroup]] = {}
+        for (cycle, unit, title, _label), group in self.groups.items():
+            titled.setdefault((cycle, unit, title), []).append(group)
+        for twins in titled.values():
+            if len(twins) > 1:
+                for group in twins:
+                    if group.label is None:
+                        self.problem(group.first_row, "objective_id", (
+                            f"is needed here: {len(twins)} objectives of {group.unit} in {group.cycle} are called "
+                            f"{group.title!r} in this file."))
+
+    def group_of(self, p: dict) -> _ObjectiveGroup | None:
+        label = _key(p["objective_id"]) if p["objective_id"] is not None else None
+        return self.groups.get((_key(p["cycle"]), _key(p["unit"]), _key(p["objective"]), label))
+
+    def load_objectives(self) -> None:
+        self.group_objectives()
+        existing: dict[tuple[int, int, str], list[dict]] = {}
+        for r in self.db.query("SELECT id, cycle_id, unit_id, title FROM objectives WHERE state = 'active' ORDER BY id"):
+            existing.setdefault((r["cycle_id"], r["unit_id"], _key(r["title"])), []).append(dict(r))
+        titled: dict[tuple[int, int, str], list[_ObjectiveGroup]] = {}
         for group in self.groups.values():
             cycle = self.cycles.get(_key(group.cycle))
             unit = self.units.get(_key(group.unit))
             if cycle is None or unit is None:
                 continue  # its problem is reported already
-            if cycle["id"] not in existing_cache:
-                existing_cache[cycle["id"]] = {
-                    (r["unit_id"], _key(r["title"])): dict(r)
-                    for r in self.db.query("SELECT * FROM objectives WHERE cycle_id = ? AND state = 'active'",
-                                           [cycle["id"]])
-                }
-            found = existing_cache[cycle["id"]].get((unit["id"], _key(group.title)))
-            if found is not None:
-                group.id = found["id"]
+            titled.setdefault((cycle["id"], unit["id"], _key(group.title)), []).append(group)
+        for (cycle_id, unit_id, _title), groups in titled.items():
+            found = list(existing.get((cycle_id, unit_id, _title), []))
+            if len(groups) == 1 and groups[0].label is None and len(found) > 1:
+                group = groups[0]
+                self.problem(group.first_row, "objective", (
+                    f"{len(found)} objectives of {group.unit} in {group.cycle} are called {group.title!r} already; "
+                    "add an Objective ID column (the export numbers them 1, 2...) to say which."))
                 continue
-            attrs = {k: val for k, (val, _) in group.attrs.items()}
-            owner_ref = attrs.get("objective_owner")
-            owner_row = group.attrs.get("objective_owner", (None, group.first_row))[1]
-            owner_id = self.person_id(owner_row, "objective_owner", owner_ref) if owner_ref else unit["lead_id"]
-            if owner_ref and owner_id is None:
-                continue
-            new_id = self.attempt(
-                group.first_row, "objective",
-                lambda: writes.add_objective(
-                    self.db, cycle["id"], unit["id"], group.title,
-                    description=attrs.get("objective_description") or "",
-                    owner_id=owner_id,
-                    kind=attrs.get("kind") or "committed",
-                    weight=attrs["objective_weight"] if attrs.get("objective_weight") is not None else 1.0,
-                    person=self.person,
-                ),
-                "objective",
-            )
-            if new_id is not None:
-                group.id, group.new = new_id, True
-                self.counts["objectives"] += 1
-                existing_cache[cycle["id"]][(unit["id"], _key(group.title))] = {"id": new_id}
+            # Twins pair up in order: an ID such as "2" is the second of its title, as the export numbers them.
+            taken: set[int] = set()
+            for group in groups:
+                place = _nth(group.label, len(found))
+                if place is not None and found[place]["id"] not in taken:
+                    group.id = found[place]["id"]
+                    taken.add(group.id)
+            free = [r for r in found if r["id"] not in taken]
+            for group in groups:
+                if group.id is None and free:
+                    group.id = free.pop(0)["id"]
+            for group in groups:
+                if group.id is None:
+                    self.add_objective(group, self.cycles[_key(group.cycle)], self.units[_key(group.unit)])
+                if group.id is not None and group.label is not None:
+                    self.run.objective_ids[(_key(group.cycle), _key(group.unit), _key(group.title), group.label)] = group.id
+
+    def add_objective(self, group: _ObjectiveGroup, cycle: dict, unit: dict) -> None:
+        attrs = {k: val for k, (val, _) in group.attrs.items()}
+        owner_ref = attrs.get("objective_owner")
+        owner_row = group.attrs.get("objective_owner", (None, group.first_row))[1]
+        owner_id = self.person_id(owner_row, "objective_owner", owner_ref) if owner_ref else unit["lead_id"]
+        if owner_ref and owner_id is None:
+            return
+        if not self.run.writable(self, group.first_row, "objective", cycle["id"]):
+            return
+        new_id = self.attempt(
+            group.first_row, "objective",
+            lambda: writes.add_objective(
+                self.db, cycle["id"], unit["id"], group.title,
+                description=attrs.get("objective_description") or "",
+                owner_id=owner_id,
+                kind=attrs.get("kind") or "committed",
+                weight=attrs["objective_weight"] if attrs.get("objective_weight") is not None else 1.0,
+                person=self.run.person,
+            ),
+            "objective",
+        )
+        if new_id is not None:
+            group.id, group.new = new_id, True
+            self.run.counts["objectives"] += 1
 
     def align(self) -> None:
         """Align the new objectives, now that every objective of the file exists (parents may come later)."""
         for group in self.groups.values():
-            if group.id is None or "aligned_to" not in group.attrs:
+            if group.id is None or "aligned_to" not in group.attrs or not group.new:
                 continue
             title, row = group.attrs["aligned_to"]
             cycle = self.cycles[_key(group.cycle)]
             unit = self.units[_key(group.unit)]
-            if not group.new:
-                continue
             target = self.find_parent(cycle["id"], unit["id"], title, group.id)
             if target is None:
                 self.problem(row, "aligned_to", f"no objective or key result of {cycle['name']} is called {title!r}.")
@@ -1335,7 +1739,7 @@ class _OkrImporter(_Importer):
             self.attempt(
                 row, "alignment",
                 lambda: writes.update_objective(self.db, group.id, parent_objective_id=objective_id,
-                                                parent_kr_id=kr_id, person=self.person),
+                                                parent_kr_id=kr_id, person=self.run.person),
                 "aligned_to",
             )
 
@@ -1364,17 +1768,17 @@ class _OkrImporter(_Importer):
         found = best(krs)
         return (found["id"], found["kr_id"]) if found is not None else None
 
-    # key results and current values --------------------------------------------------
+    # key results ---------------------------------------------------------------------
 
     def load_key_results(self) -> None:
         seen: dict[tuple[int, str], int] = {}
-        default_confidence = 0
-        unchanged = kept = 0
-        for done, (row, p) in enumerate(self.parsed, start=1):
-            self.tick(done)
+        kept = 0
+        kpi_missing: dict[str, list[int]] = {}
+        for row, p in self.parsed:
+            self.run.tick()
             if p["key_result"] is None or p["_bad"]:
                 continue
-            group = self.groups.get((_key(p["cycle"]), _key(p["unit"]), _key(p["objective"])))
+            group = self.group_of(p)
             if group is None or group.id is None:
                 continue
             skey = (group.id, _key(p["key_result"]))
@@ -1383,65 +1787,56 @@ class _OkrImporter(_Importer):
                                                 f"(rows {seen[skey]} and {row}).")
                 continue
             seen[skey] = row
-            kr = next(iter(self.db.query(
-                "SELECT * FROM key_results WHERE objective_id = ? AND archived = 0 AND title = ? COLLATE NOCASE",
-                [group.id, " ".join(p["key_result"].split())])), None)
+            # Compared as names are everywhere: spaces collapsed, case folded (a title with a double
+            # space or a line break finds itself again).
+            kr = next((dict(r) for r in self.db.query(
+                "SELECT * FROM key_results WHERE objective_id = ? AND archived = 0 ORDER BY id", [group.id])
+                if _key(r["title"]) == skey[1]), None)
+            cycle_id = self.cycles[_key(group.cycle)]["id"]
             if kr is not None:
                 kept += 1
-                if not self.same_goal(row, p, dict(kr)):
+                if not self.same_goal(row, p, kr):
                     continue
                 kr_id, owner_id = kr["id"], kr["owner_id"]
             else:
                 owner_id = self.person_id(row, "owner", p["owner"])
                 if p["owner"] is not None and owner_id is None:
                     continue
+                kpi_id = None
+                if p["kpi"] is not None:
+                    kpi_id = self.run.kpi_for(p["kpi"], self.units[_key(group.unit)]["id"])
+                    if kpi_id is None:
+                        kpi_missing.setdefault(p["kpi"], []).append(row)
+                if not self.run.writable(self, row, "key_result", cycle_id):
+                    continue
                 kr_id = self.attempt(
                     row, "key_result",
                     lambda: writes.add_key_result(
                         self.db, group.id, p["key_result"], p["type"], baseline=p["baseline"], target=p["target"],
                         unit_label=p["unit_label"] or "", weight=p["weight"] if p["weight"] is not None else 1.0,
-                        owner_id=owner_id, person=self.person,
+                        owner_id=owner_id, kpi_id=kpi_id,
+                        cadence_days=p["cadence_days"] if p["cadence_days"] is not None else 7,
+                        person=self.run.person,
                     ),
                     "key_result",
                 )
                 if kr_id is None:
                     continue
-                self.counts["key_results"] += 1
-            if p["current_value"] is None:
-                continue
-            day = p["as_of"] or self.today
-            duplicate = self.db.execute(
-                "SELECT 1 FROM checkins WHERE kr_id = ? AND checkin_date = ? AND value = ? AND deleted = 0",
-                [kr_id, day.isoformat(), p["current_value"]],
-            ).fetchone()
-            if duplicate:
-                unchanged += 1
-                continue
-            confidence = p["confidence"]
-            if confidence is None:
-                confidence = DEFAULT_CONFIDENCE
-                default_confidence += 1
-            hint = "" if p["as_of"] else " No As of date was given, so today was used; add an As of column."
-            added = self.attempt(
-                row, "checkin",
-                lambda: writes.add_checkin(self.db, kr_id, day, p["current_value"], confidence, p["note"] or "",
-                                           author_id=owner_id, person=self.person),
-                "current_value", hint,
-            )
-            if added is not None:
-                self.counts["checkins"] += 1
+                self.run.counts["key_results"] += 1
+            if p["current_value"] is not None:
+                self.values_to_add.append((row, p, kr_id, owner_id, cycle_id))
         if kept:
-            self.notes.append(f"{kept} key result{'s' if kept != 1 else ''} existed already and were kept as they are.")
-        if unchanged:
-            self.notes.append(f"{unchanged} current value{'s' if unchanged != 1 else ''} matched a check-in "
-                              "already recorded and were not added again.")
-        if default_confidence:
-            self.notes.append(f"{default_confidence} current value{'s' if default_confidence != 1 else ''} came "
-                              f"without a confidence; {DEFAULT_CONFIDENCE} (at risk) was recorded.")
+            self.run.notes.append(f"{kept} key result{'s' if kept != 1 else ''} existed already and were kept as they are.")
         kept_objectives = sum(1 for g in self.groups.values() if g.id is not None and not g.new)
         if kept_objectives:
-            self.notes.append(f"{kept_objectives} objective{'s' if kept_objectives != 1 else ''} existed already "
-                              "and were kept as they are.")
+            self.run.notes.append(f"{kept_objectives} objective{'s' if kept_objectives != 1 else ''} existed already "
+                                  "and were kept as they are.")
+        if kpi_missing:
+            names = ", ".join(f"{name!r} (row {rows[0]})" for name, rows in list(kpi_missing.items())[:5])
+            count = sum(len(rows) for rows in kpi_missing.values())
+            self.run.notes.append(
+                f"{_plural(count, 'key result')} name a KPI the database does not have ({names}); they were added "
+                "without it. Import the KPIs with them (the KPIs sheet of the export) to keep the link.")
 
     def same_goal(self, row: int, p: dict, kr: dict) -> bool:
         """An existing key result named again must agree on type, baseline and target."""
@@ -1460,91 +1855,515 @@ class _OkrImporter(_Importer):
                 ok = False
         return ok
 
+    # current values, then scores -----------------------------------------------------
+
+    def values(self) -> None:
+        """Each key result's current value, as a check-in dated As of; one already recorded on
+        that day (by this file's history too) is not added again."""
+        default_confidence = unchanged = 0
+        for row, p, kr_id, owner_id, cycle_id in self.values_to_add:
+            day = p["as_of"] or self.run.today
+            duplicate = self.db.execute(
+                "SELECT 1 FROM checkins WHERE kr_id = ? AND checkin_date = ? AND value = ? AND deleted = 0",
+                [kr_id, day.isoformat(), p["current_value"]],
+            ).fetchone()
+            if duplicate:
+                unchanged += 1
+                continue
+            author_id = owner_id
+            if p["checkin_author"] is not None:
+                author_id = self.person_id(row, "checkin_author", p["checkin_author"])
+                if author_id is None:
+                    continue
+            if not self.run.writable(self, row, "current_value", cycle_id):
+                continue
+            confidence = p["confidence"]
+            if confidence is None:
+                confidence = DEFAULT_CONFIDENCE
+                default_confidence += 1
+            hint = "" if p["as_of"] else " No As of date was given, so today was used; add an As of column."
+            added = self.attempt(
+                row, "checkin",
+                lambda: writes.add_checkin(self.db, kr_id, day, p["current_value"], confidence, p["note"] or "",
+                                           author_id=author_id, person=self.run.person),
+                "current_value", hint,
+            )
+            if added is not None:
+                self.run.counts["checkins"] += 1
+        if unchanged:
+            self.run.notes.append(f"{unchanged} current value{'s' if unchanged != 1 else ''} matched a check-in "
+                                  "already recorded and were not added again.")
+        if default_confidence:
+            self.run.notes.append(f"{default_confidence} current value{'s' if default_confidence != 1 else ''} came "
+                                  f"without a confidence; {DEFAULT_CONFIDENCE} (at risk) was recorded.")
+
+    def scores(self) -> None:
+        """The scores, reasons and reflections of the new objectives (:func:`okrdata.writes.score_objective`),
+        now that their check-ins are in. A reflection without a score keeps the proposed score;
+        a score the file marks as proposed at close is left to the close, which proposes it again."""
+        from okrdata import review
+
+        for group in self.groups.values():
+            if not group.new:
+                continue
+            attrs = {k: val for k, (val, _) in group.attrs.items() if k in ("score", "score_reason", "reflection")}
+            if not attrs:
+                continue
+            row = min(r for _, r in (group.attrs[k] for k in attrs))
+            cycle_id = self.cycles[_key(group.cycle)]["id"]
+            closing = cycle_id in self.run.to_close or cycle_id in self.run.reopened
+            if attrs.get("score_reason") == review.PROPOSED_AT_CLOSE and not attrs.get("reflection") and closing:
+                continue
+            score = attrs.get("score")
+            if score is None:
+                sheet = review.proposals(self.db, cycle_id, self.run.today)
+                found = sheet[sheet["objective_id"] == group.id]
+                score = float(found["proposal"].iloc[0]) if len(found) else 0.0
+            self.attempt(row, "score", lambda: writes.score_objective(
+                self.db, group.id, score, attrs.get("score_reason") or "", attrs.get("reflection") or "",
+                person=self.run.person, today=self.run.today), "score")
+
 
 class _CheckinImporter(_Importer):
-    """The check-in layout: one check-in per row, for key results that exist."""
+    """The check-in layout: one check-in per row, for key results that exist.
 
-    def run(self) -> None:
-        _fill_down(self.rows, ("cycle", "unit", "objective", "key_result"),
+    Two check-ins of a key result on one day keep the file's order (the later one is the
+    current one): top to bottom, or bottom to top in a file listing the newest first. A row
+    that repeats a check-in already recorded is not added again; when the check-ins already
+    recorded for that day would then stand in another order than the file's, or the file
+    names another author for one, it is recorded again in the file's place and the earlier
+    record is withdrawn (kept, marked deleted, as every withdrawal is)."""
+
+    def run_checkins(self) -> None:
+        _fill_down(self.rows, ("cycle", "unit", "objective", "objective_id", "key_result"),
                    lambda c: not _is_blank(c.get("value")) or not _is_blank(c.get("date")))
         decimal = number_style([c.get("value") for _, c in self.rows])
         day_first = date_style([c.get("date") for _, c in self.rows])
         krs = [dict(r) for r in self.db.query(
             """
-            SELECT kr.id, kr.title, kr.kr_type, kr.owner_id, o.title AS objective, u.name AS unit, c.name AS cycle,
-                   c.start_date, c.end_date
+            SELECT kr.id, kr.title, kr.kr_type, kr.owner_id, kr.objective_id, o.title AS objective, u.name AS unit,
+                   c.id AS cycle_id, c.name AS cycle, c.start_date, c.end_date
             FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
             JOIN units u ON u.id = o.unit_id JOIN cycles c ON c.id = o.cycle_id
             WHERE kr.archived = 0 AND o.state = 'active'
+            ORDER BY o.id, kr.id
             """)]
         by_title: dict[str, list[dict]] = {}
         for kr in krs:
             by_title.setdefault(_key(kr["title"]), []).append(kr)
-        unchanged = defaulted = 0
-        for done, (row, c) in enumerate(self.rows, start=1):
-            self.tick(done)
-            before = len(self.problems)
+        entries: list[dict] = []
+        defaulted = 0
+        for row, c in self.rows:
+            self.run.tick()
+            before = len(self.run.problems)
             day = self.cell(row, "date", c, lambda x: parse_date(x, "date", day_first))
             confidence = self.cell(row, "confidence", c, parse_confidence)
             value = self.cell(row, "value", c, lambda x: parse_number(x, "value", decimal))
             for k, val in (("key_result", c.get("key_result")), ("date", day), ("value", value)):
-                if val is None and not any(p.column == self.columns.header(k) for p in self.problems[before:]):
+                if val is None and not any(p.column == self.columns.header(k) and p.row == row
+                                           for p in self.run.problems[before:]):
                     self.problem(row, k, "is required.")
-            if len(self.problems) > before:
+            if len(self.run.problems) > before:
                 continue
-            candidates = by_title.get(_key(c["key_result"]), [])
-            for k in ("cycle", "unit", "objective"):
-                if c.get(k) is not None:
-                    candidates = [kr for kr in candidates if _key(kr[k]) == _key(c[k])]
-            if len(candidates) > 1:
-                # The same title in several cycles (carried over): the one whose cycle holds the date.
-                inside = [kr for kr in candidates if kr["start_date"] <= day.isoformat() <= kr["end_date"]]
-                candidates = inside or candidates
-            if not candidates:
-                scope = ", ".join(f"{k} {c[k]!r}" for k in ("cycle", "unit", "objective") if c.get(k) is not None)
-                self.problem(row, "key_result", f"no key result is called {c['key_result']!r}"
-                                                f"{' (' + scope + ')' if scope else ''}; import the OKRs first.")
+            kr = self.find_key_result(row, c, day, by_title)
+            if kr is None:
                 continue
-            if len(candidates) > 1:
-                where = "; ".join(f"{kr['cycle']} / {kr['unit']} / {kr['objective']}" for kr in candidates[:4])
-                self.problem(row, "key_result", f"{len(candidates)} key results are called {c['key_result']!r} "
-                                                f"({where}); add Cycle, Unit or Objective columns to say which.")
-                continue
-            kr = candidates[0]
             if kr["kr_type"] == "milestone" and has_percent(c.get("value")):
                 value = value / 100
             author = parse_person(c.get("author"))
             author_id = self.person_id(row, "author", author) if author else kr["owner_id"]
             if author is not None and author_id is None:
                 continue
-            note = "" if c.get("note") is None else str(c["note"])
             if confidence is None:
                 confidence = DEFAULT_CONFIDENCE
                 defaulted += 1
-            duplicate = self.db.execute(
-                "SELECT 1 FROM checkins WHERE kr_id = ? AND checkin_date = ? AND value = ? AND confidence = ? "
-                "AND note = ? AND deleted = 0",
-                [kr["id"], day.isoformat(), value, confidence, note.strip()],
-            ).fetchone()
-            if duplicate:
+            note = "" if c.get("note") is None else str(c["note"]).strip()
+            entries.append({"row": row, "kr": kr, "day": day.isoformat(), "value": value, "confidence": confidence,
+                            "note": note, "author_id": author_id, "author_given": author is not None})
+        self.record(entries)
+        if defaulted:
+            self.run.notes.append(f"{defaulted} check-in{'s' if defaulted != 1 else ''} came without a confidence; "
+                                  f"{DEFAULT_CONFIDENCE} (at risk) was recorded.")
+        self.ignored_columns()
+
+    def find_key_result(self, row: int, c: dict, day: dt.date, by_title: dict[str, list[dict]]) -> dict | None:
+        candidates = by_title.get(_key(c["key_result"]), [])
+        for k in ("cycle", "unit", "objective"):
+            if c.get(k) is not None:
+                candidates = [kr for kr in candidates if _key(kr[k]) == _key(c[k])]
+        label = _text(c.get("objective_id"))
+        if len(candidates) > 1 and label is not None:
+            candidates = self.by_objective_id(candidates, _key(label))
+        if len(candidates) > 1:
+            # The same title in several cycles (carried over): the one whose cycle holds the date.
+            inside = [kr for kr in candidates if kr["start_date"] <= day.isoformat() <= kr["end_date"]]
+            candidates = inside or candidates
+        if not candidates:
+            scope = ", ".join(f"{k} {c[k]!r}" for k in ("cycle", "unit", "objective") if c.get(k) is not None)
+            self.problem(row, "key_result", f"no key result is called {c['key_result']!r}"
+                                            f"{' (' + scope + ')' if scope else ''}; import the OKRs first.")
+            return None
+        if len(candidates) > 1:
+            where = "; ".join(f"{kr['cycle']} / {kr['unit']} / {kr['objective']}" for kr in candidates[:4])
+            self.problem(row, "key_result", f"{len(candidates)} key results are called {c['key_result']!r} "
+                                            f"({where}); add Cycle, Unit, Objective (and Objective ID) columns "
+                                            "to say which.")
+            return None
+        return candidates[0]
+
+    def by_objective_id(self, candidates: list[dict], label: str) -> list[dict]:
+        """The candidates under the objective an Objective ID names: one this import's OKRs
+        labelled so, or the n-th of objectives sharing a title (as the export numbers them)."""
+        mapped = {self.run.objective_ids.get((_key(kr["cycle"]), _key(kr["unit"]), _key(kr["objective"]), label))
+                  for kr in candidates} - {None}
+        if mapped:
+            return [kr for kr in candidates if kr["objective_id"] in mapped]
+        twins: dict[tuple, list[int]] = {}
+        for kr in candidates:
+            ids = twins.setdefault((kr["cycle_id"], _key(kr["unit"]), _key(kr["objective"])), [])
+            if kr["objective_id"] not in ids:
+                ids.append(kr["objective_id"])
+        chosen = set()
+        for ids in twins.values():
+            place = _nth(label, len(ids))
+            if place is not None:
+                chosen.add(sorted(ids)[place])
+        return [kr for kr in candidates if kr["objective_id"] in chosen] if chosen else candidates
+
+    def record(self, entries: list[dict]) -> None:
+        """Write the check-ins, per key result and day, in the file's order (see the class)."""
+        # A file listing the newest first lists a day's later check-in first, too.
+        rising = falling = 0
+        last: dict[int, str] = {}
+        for e in entries:
+            before = last.get(e["kr"]["id"])
+            if before is not None:
+                rising += e["day"] > before
+                falling += e["day"] < before
+            last[e["kr"]["id"]] = e["day"]
+        days: dict[tuple[int, str], list[dict]] = {}
+        for e in entries:
+            days.setdefault((e["kr"]["id"], e["day"]), []).append(e)
+        if falling > rising:
+            days = {k: list(reversed(group)) for k, group in days.items()}
+        unchanged = again = added = 0
+        # In the file's order, so that check-ins of one date keep it across key results too.
+        for (kr_id, day), wanted in days.items():
+            recorded = [dict(r) for r in self.db.query(
+                "SELECT id, value, confidence, note, author_id, version FROM checkins "
+                "WHERE kr_id = ? AND checkin_date = ? AND deleted = 0 ORDER BY id", [kr_id, day])]
+            plan = _day_plan(recorded, wanted)
+            unchanged += sum(1 for step in plan if step[0] == "keep")
+            writing = [step for step in plan if step[0] != "keep"]
+            if not writing or not self.run.writable(self, writing[0][1]["row"], "date", wanted[0]["kr"]["cycle_id"]):
+                continue
+            for action, e, old in writing:
+                if action == "again":
+                    before = len(self.run.problems)
+                    self.attempt(e["row"], "history", lambda: writes.delete_checkin(
+                        self.db, old["id"], expected_version=old["version"], person=self.run.person), "value")
+                    if len(self.run.problems) > before:
+                        continue
+                done = self.attempt(
+                    e["row"], "history",
+                    lambda: writes.add_checkin(self.db, kr_id, day, e["value"], e["confidence"], e["note"],
+                                               author_id=e["author_id"], person=self.run.person),
+                    "value",
+                )
+                if done is not None and action == "again":
+                    again += 1
+                elif done is not None:
+                    added += 1
+        self.run.counts["checkins"] += added
+        if unchanged:
+            self.run.notes.append(f"{unchanged} check-in{'s' if unchanged != 1 else ''} matched one already recorded "
+                                  "and were not added again.")
+        if again:
+            self.run.notes.append(
+                f"{_plural(again, 'check-in')} already recorded {'was' if again == 1 else 'were'} recorded again from "
+                "the file, to keep its order within a day or its author; the earlier records are kept as withdrawn.")
+
+
+def _same_checkin(old: dict, e: dict) -> bool:
+    return (math.isclose(old["value"], e["value"], rel_tol=1e-12, abs_tol=1e-12)
+            and old["confidence"] == e["confidence"] and (old["note"] or "").strip() == e["note"])
+
+
+def _day_plan(recorded: list[dict], wanted: list[dict]) -> list[tuple[str, dict, dict | None]]:
+    """What to do with a key result's check-ins of one day: ``("keep", row, check-in)`` for a
+    row recorded already, ``("add", row, None)`` for a new one, ``("again", row, check-in)``
+    for one to withdraw and record again so that the day's check-ins end in the file's order
+    (new check-ins are recorded after those already there) or carry the file's author."""
+    used: set[int] = set()
+
+    def pair(i: int, e: dict, same_author: bool) -> dict | None:
+        for old in recorded:
+            if old["id"] not in used and _same_checkin(old, e) and (
+                    not same_author or not e["author_given"] or old["author_id"] == e["author_id"]):
+                used.add(old["id"])
+                return old
+        return None
+
+    matched = {i: old for i, e in enumerate(wanted) if (old := pair(i, e, True)) is not None}
+    other_author = {i: old for i, e in enumerate(wanted) if i not in matched and (old := pair(i, e, False)) is not None}
+    # Everything written goes after what is there: from the first row written before a row
+    # kept, the rows kept are recorded again too.
+    first_written = next((i for i in range(len(wanted)) if i not in matched), len(wanted))
+    plan = []
+    for i, e in enumerate(wanted):
+        if i in matched and i < first_written:
+            plan.append(("keep", e, matched[i]))
+        elif i in matched or i in other_author:
+            plan.append(("again", e, matched.get(i) or other_author[i]))
+        else:
+            plan.append(("add", e, None))
+    return plan
+
+
+class _PeopleImporter(_Importer):
+    """The people layout: people with their names, roles and the units they may edit."""
+
+    def run_people(self) -> None:
+        units = {_key(r["name"]): r["id"] for r in self.db.query("SELECT id, name FROM units")}
+        seen: dict[str, int] = {}
+        kept = 0
+        self.to_archive: list[tuple[int, int]] = []
+        for row, c in self.rows:
+            self.run.tick()
+            before = len(self.run.problems)
+            name = _text(c.get("name"))
+            email = self.cell(row, "email", c, lambda x: None if _is_blank(x) else v.email("email", str(x)))
+            role = self.cell(row, "role", c, parse_role) or "viewer"
+            archived = self.cell(row, "archived", c, lambda x: parse_yes(x, "archived"))
+            unit_ids = []
+            for unit in re.split(r"[;\n]+", str(c.get("units") or "")):
+                if unit.strip():
+                    if _key(unit) in units:
+                        unit_ids.append(units[_key(unit)])
+                    else:
+                        self.problem(row, "units", f"there is no unit called {unit.strip()!r}; import the OKRs "
+                                                   "(which make the units) with this file or first.")
+            for k, val in (("name", name), ("email", email)):
+                if val is None and k not in self.failed:
+                    self.problem(row, k, "is required.")
+            if len(self.run.problems) > before:
+                continue
+            if email.casefold() in seen:
+                self.problem(row, "email", f"{email} appears twice (rows {seen[email.casefold()]} and {row}).")
+                continue
+            seen[email.casefold()] = row
+            if email.casefold() in self.run.people_by_email:
+                kept += 1
+                continue
+            try:
+                new_id = writes.add_person(self.db, name, email, role=role, unit_ids=unit_ids, person=self.run.person)
+            except ValidationError as error:
+                if error.field == "role" and role == "viewer":
+                    self.problem(row, "email", f"{email} is not in the database yet, and only an admin can add "
+                                               "people; ask one to import this file.")
+                else:
+                    self.problem(row, _FIELD_COLUMNS["person"].get(error.field, "email"), error.message)
+                continue
+            self.run.added_person(new_id, name, email)
+            if archived:
+                self.to_archive.append((row, new_id))
+        if kept:
+            self.run.notes.append(f"{_plural(kept, 'person', 'people')} existed already and "
+                                  f"{'was' if kept == 1 else 'were'} kept as they are.")
+        self.ignored_columns()
+
+    def finish(self) -> None:
+        """Archive who has left, once every check-in they wrote is in."""
+        for row, person_id in self.to_archive:
+            self.attempt(row, "person", lambda: writes.update_person(
+                self.db, person_id, archived=True, person=self.run.person), "archived")
+
+
+class _KpiImporter(_Importer):
+    """The KPI layout: KPIs of units that exist (or that the OKRs of the same import make)."""
+
+    def run_kpis(self) -> None:
+        decimal = number_style([c.get(k) for _, c in self.rows for k in ("target", "warning")])
+        units = {_key(r["name"]): r["id"] for r in self.db.query("SELECT id, name FROM units")}
+        existing = {(r["unit_id"], _key(r["name"])) for r in self.db.query("SELECT unit_id, name FROM kpis")}
+        seen: dict[tuple[int, str], int] = {}
+        kept = 0
+        for row, c in self.rows:
+            self.run.tick()
+            before = len(self.run.problems)
+            num = lambda k: self.cell(row, k, c, lambda x: parse_number(x, k, decimal))  # noqa: E731
+            target_type = self.cell(row, "target_type", c, parse_kpi_type)
+            target, warning = num("target"), num("warning")
+            frequency = self.cell(row, "frequency_days", c, lambda x: None if _is_blank(x) else v.integer(
+                "frequency_days", parse_number(x, "frequency_days"), low=1, high=366))
+            name, unit = _text(c.get("kpi")), _text(c.get("unit"))
+            for k, val in (("unit", unit), ("kpi", name), ("target_type", target_type), ("target", target)):
+                if val is None and k not in self.failed:
+                    self.problem(row, k, "is required.")
+            if unit is not None and _key(unit) not in units:
+                self.problem(row, "unit", f"there is no unit called {unit!r}; import the OKRs (which make the units) "
+                                          "with this file or first.")
+            if len(self.run.problems) > before:
+                continue
+            key = (units[_key(unit)], _key(name))
+            if key in seen:
+                self.problem(row, "kpi", f"{name!r} of {unit} appears twice (rows {seen[key]} and {row}).")
+                continue
+            seen[key] = row
+            if key in existing:
+                kept += 1
+                continue
+            added = self.attempt(row, "kpi", lambda: writes.add_kpi(
+                self.db, key[0], name, target_type, target, warning=warning,
+                frequency_days=frequency if frequency is not None else 7,
+                unit_label=_text(c.get("unit_label")) or "", description=_text(c.get("description")) or "",
+                person=self.run.person), "kpi")
+            if added is not None:
+                self.run.counts["kpis"] += 1
+        if kept:
+            self.run.notes.append(f"{_plural(kept, 'KPI')} existed already and {'was' if kept == 1 else 'were'} "
+                                  "kept as they are.")
+        self.ignored_columns()
+
+
+class _ReadingImporter(_Importer):
+    """The KPI reading layout: one reading per row, for KPIs that exist."""
+
+    def run_readings(self) -> None:
+        _fill_down(self.rows, ("unit", "kpi"), lambda c: not _is_blank(c.get("value")) or not _is_blank(c.get("date")))
+        decimal = number_style([c.get("value") for _, c in self.rows])
+        day_first = date_style([c.get("date") for _, c in self.rows])
+        kpis = [dict(r) for r in self.db.query(
+            "SELECT k.id, k.name, u.name AS unit FROM kpis k JOIN units u ON u.id = k.unit_id ORDER BY k.id")]
+        recorded: dict[tuple[int, str], list[float]] = {}
+        for r in self.db.query("SELECT kpi_id, reading_date, value FROM kpi_readings"):
+            recorded.setdefault((r["kpi_id"], r["reading_date"]), []).append(r["value"])
+        unchanged = 0
+        for row, c in self.rows:
+            self.run.tick()
+            before = len(self.run.problems)
+            day = self.cell(row, "date", c, lambda x: parse_date(x, "date", day_first))
+            value = self.cell(row, "value", c, lambda x: parse_number(x, "value", decimal))
+            name = _text(c.get("kpi"))
+            for k, val in (("kpi", name), ("date", day), ("value", value)):
+                if val is None and k not in self.failed:
+                    self.problem(row, k, "is required.")
+            if len(self.run.problems) > before:
+                continue
+            candidates = [k for k in kpis if _key(k["name"]) == _key(name)
+                          and (c.get("unit") is None or _key(k["unit"]) == _key(c["unit"]))]
+            if len(candidates) != 1:
+                self.problem(row, "kpi", f"no KPI is called {name!r}; import the KPIs first." if not candidates else
+                             f"{len(candidates)} KPIs are called {name!r}; add a Unit column to say which.")
+                continue
+            kpi_id = candidates[0]["id"]
+            same = recorded.get((kpi_id, day.isoformat()), [])
+            match = next((i for i, x in enumerate(same) if math.isclose(x, value, rel_tol=1e-12, abs_tol=1e-12)), None)
+            if match is not None:
+                same.pop(match)  # each reading recorded matches one row of the file
                 unchanged += 1
                 continue
-            added = self.attempt(
-                row, "history",
-                lambda: writes.add_checkin(self.db, kr["id"], day, value, confidence, note,
-                                           author_id=author_id, person=self.person),
-                "value",
-            )
+            author = parse_person(c.get("author"))
+            author_id = self.person_id(row, "author", author) if author else None
+            if author is not None and author_id is None:
+                continue
+            added = self.attempt(row, "reading", lambda: writes.add_kpi_reading(
+                self.db, kpi_id, day, value, author_id=author_id, person=self.run.person), "value")
             if added is not None:
-                self.counts["checkins"] += 1
+                self.run.counts["kpi_readings"] += 1
         if unchanged:
-            self.notes.append(f"{unchanged} check-in{'s' if unchanged != 1 else ''} matched one already recorded "
-                              "and were not added again.")
-        if defaulted:
-            self.notes.append(f"{defaulted} check-in{'s' if defaulted != 1 else ''} came without a confidence; "
-                              f"{DEFAULT_CONFIDENCE} (at risk) was recorded.")
-        if self.columns.ignored:
-            self.notes.append("Columns not used: " + ", ".join(self.columns.ignored) + ".")
+            self.run.notes.append(f"{_plural(unchanged, 'KPI reading')} matched one already recorded and "
+                                  f"{'was' if unchanged == 1 else 'were'} not added again.")
+        self.ignored_columns()
+
+
+_IMPORTERS = {"okrs": _OkrImporter, "checkins": _CheckinImporter, "people": _PeopleImporter, "kpis": _KpiImporter,
+              "kpi_readings": _ReadingImporter}
+
+
+def _where(table: pd.DataFrame) -> str:
+    """How a report names a table: its sheet, else its file."""
+    return str(table.attrs.get("sheet") or table.attrs.get("filename") or "the file")
+
+
+def import_tables(
+    db: sqlite_utils.Database,
+    tables: list[pd.DataFrame],
+    *,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    person: dict | None = None,
+    into_closed: bool = False,
+) -> ImportReport:
+    """Import several tables (the sheets of a workbook, or several files) as one import, in one
+    transaction: all of it or, when any row of any table has a problem, nothing.
+
+    Each table is read in the layout its columns show (:func:`recognise_layout`); they are
+    imported in the order their contents need, whatever order they come in: cycles and units
+    (OKR layout), people, KPIs, objectives and key results, the check-in history, the OKR
+    layout's current values (a current value the history holds already is not added again),
+    KPI readings, scores; then the cycles the file closes are closed. ``into_closed`` lets the
+    import write into cycles that are closed (history during a migration): each is opened for
+    the import and closed again at its end, which only an admin may. Other arguments as for
+    :func:`import_okrs`.
+    """
+    today = today or dt.date.today()
+    several = len(tables) > 1
+    prepared: list[tuple[pd.DataFrame, _Columns, list[tuple[int, dict]]]] = []
+    problems: list[Problem] = []
+    for table in tables:
+        columns, found = map_columns(table.columns, table.attrs.get("header_row", 1))
+        rows = _rows(table, columns)
+        sheet = _where(table) if several else None
+        problems += [Problem(p.row, p.column, p.message, sheet) for p in found]
+        prepared.append((table, columns, rows))
+    total_rows = sum(len(rows) for _, _, rows in prepared)
+    if not total_rows and not problems:
+        # An empty sheet beside others is read as empty; a file with nothing to import is a mistake.
+        problems.append(Problem(None, "", "has no rows below its header."))
+    if problems:
+        raise ImportRefused(problems, total_rows)
+    run = _Run(db, today, person, progress, total_rows, into_closed)
+    importers = [_IMPORTERS[columns.layout](run, columns, rows, _where(table) if several else None)
+                 for table, columns, rows in prepared]
+    of = lambda kind: [i for i in importers if isinstance(i, kind)]  # noqa: E731
+    try:
+        with transaction(db):
+            for step in (
+                *[i.prepare for i in of(_OkrImporter)], *[i.frame for i in of(_OkrImporter)],
+                *[i.run_people for i in of(_PeopleImporter)], *[i.run_kpis for i in of(_KpiImporter)],
+                *[i.okrs for i in of(_OkrImporter)], *[i.run_checkins for i in of(_CheckinImporter)],
+                *[i.values for i in of(_OkrImporter)], *[i.run_readings for i in of(_ReadingImporter)],
+                *[i.scores for i in of(_OkrImporter)], *[i.finish for i in of(_PeopleImporter)],
+                *[i.ignored_columns for i in of(_OkrImporter)],
+            ):
+                step()
+            if not run.problems:
+                run.close_cycles()
+            if run.problems or dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    if run.problems:
+        # In the order a reader meets them: by table, by row, then from left to right.
+        order = {(_where(t) if several else None): i for i, (t, _, _) in enumerate(prepared)}
+        position = {(_where(t) if several else None): {str(c): i for i, c in enumerate(t.columns)}
+                    for t, _, _ in prepared}
+        ordered = sorted(run.problems, key=lambda p: (order.get(p.sheet, 0), p.row or 0,
+                                                      position.get(p.sheet, {}).get(p.column, 10**6)))
+        raise ImportRefused(ordered, total_rows)
+    layouts = list(dict.fromkeys(columns.layout for _, columns, _ in prepared))
+    counted_tables = set().union(*(_LAYOUT_COUNTS[layout] for layout in layouts))
+    counts = {k: run.counts[k] for k in _COUNTED if k in counted_tables}
+    read = [f"{_where(table)}: read as {LAYOUT_NAMES[columns.layout]}, because {columns.why}; "
+            f"{_plural(len(rows), 'row')}." for table, columns, rows in prepared]
+    for table in tables:
+        for name in table.attrs.get("skipped", []):
+            line = f"Sheet {name!r}: not read; no row of its first 30 names two columns an import knows."
+            if line not in read:
+                read.append(line)
+    return ImportReport("+".join(layouts), total_rows, counts, run.notes, dry_run, read)
 
 
 def import_okrs(
@@ -1555,40 +2374,23 @@ def import_okrs(
     dry_run: bool = False,
     today: dt.date | None = None,
     person: dict | None = None,
+    into_closed: bool = False,
 ) -> ImportReport:
-    """Import a table in the OKR layout or the check-in layout (told by its columns).
+    """Import a table in any layout (told by its columns): the OKR layout, the check-in layout,
+    or the KPI, KPI reading or people layouts.
 
     Every row is read and written through :mod:`okrdata.writes` inside one transaction;
     existing cycles, units, people (by e-mail or name), objectives (by cycle, unit and title)
-    and key results (by objective and title) are reused. When any row has a problem, the
-    transaction is rolled back and :class:`ImportRefused` lists every problem found; with
-    ``dry_run`` it is rolled back anyway and the report says what would have been added.
-    ``progress(done, total)`` is called per row; ``person`` is who imports (checked by the
-    writes: a lead may write only to the units they lead); ``today`` dates current values that
-    have no As of date.
+    and key results (by objective and title) are reused, names compared regardless of case and
+    of how spaces are written. When any row has a problem, the transaction is rolled back and
+    :class:`ImportRefused` lists every problem found; with ``dry_run`` it is rolled back anyway
+    and the report says what would have been added. ``progress(done, total)`` is called per
+    row; ``person`` is who imports (checked by the writes: a lead may write only to the units
+    they lead); ``today`` dates current values that have no As of date; ``into_closed``: see
+    :func:`import_tables`.
     """
-    columns, problems = map_columns(table.columns, table.attrs.get("header_row", 1))
-    rows = _rows(table, columns)
-    if problems:
-        raise ImportRefused(problems, len(rows))
-    if not rows:
-        raise ImportRefused([Problem(None, "", "has no rows below its header.")], 0)
-    importer_cls = _OkrImporter if columns.layout == "okrs" else _CheckinImporter
-    importer = importer_cls(db, columns, rows, today or dt.date.today(), person, progress)
-    try:
-        with transaction(db):
-            importer.run()
-            if importer.problems or dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
-    if importer.problems:
-        # In the order a reader meets them: by row, then from left to right.
-        position = {str(c): i for i, c in enumerate(table.columns)}
-        ordered = sorted(importer.problems, key=lambda p: (p.row or 0, position.get(p.column, len(position))))
-        raise ImportRefused(ordered, len(rows))
-    counts = {k: n for k, n in importer.counts.items() if columns.layout == "okrs" or k in ("people", "checkins")}
-    return ImportReport(columns.layout, len(rows), counts, importer.notes, dry_run)
+    return import_tables(db, [table], progress=progress, dry_run=dry_run, today=today, person=person,
+                         into_closed=into_closed)
 
 
 def check_import(
@@ -1611,8 +2413,11 @@ def import_file(
     dry_run: bool = False,
     today: dt.date | None = None,
     person: dict | None = None,
+    sheet: str | None = None,
+    into_closed: bool = False,
 ) -> ImportReport:
-    """Import any file this module reads: a spreadsheet in either layout, or a full export.
+    """Import any file this module reads: a spreadsheet (every sheet of a workbook in a layout
+    the import knows, or only ``sheet``), or a full export.
 
     A full export (.json or .zip) goes to :func:`full_import` (an empty database only).
     """
@@ -1628,7 +2433,8 @@ def import_file(
             return ImportReport("full", sum(counts.values()), counts, [], True)
         counts = full_import(db, data, progress=progress, person=person)
         return ImportReport("full", sum(counts.values()), counts, [], False)
-    return import_okrs(db, read_table(data, name), progress=progress, dry_run=dry_run, today=today, person=person)
+    return import_tables(db, read_tables(data, name, sheet), progress=progress, dry_run=dry_run, today=today,
+                         person=person, into_closed=into_closed)
 
 
 # --- exporting ---------------------------------------------------------------------------
@@ -1652,18 +2458,41 @@ def _export_cycles(db, cycle_id: int | None) -> list[dict]:
     return rows
 
 
+def person_cell(name: str | None, email: str | None) -> str | None:
+    """A person as the export writes them: ``Name <e-mail>``, which the import reads back whole."""
+    if not email:
+        return name or None
+    return f"{name} <{email}>" if name else email
+
+
+def _people_cells(db) -> dict[int, str]:
+    return {r["id"]: person_cell(r["name"], r["email"]) for r in db.query("SELECT id, name, email FROM people")}
+
+
+def _objective_labels(db, cycle_id: int) -> dict[int, str]:
+    """Objective IDs for the objectives of a cycle that share their title with another of their
+    unit: 1, 2... in the order they were made (:func:`_nth` reads them back)."""
+    twins: dict[tuple[int, str], list[int]] = {}
+    for r in db.query("SELECT id, unit_id, title FROM objectives WHERE cycle_id = ? AND state = 'active' ORDER BY id",
+                      [cycle_id]):
+        twins.setdefault((r["unit_id"], _key(r["title"])), []).append(r["id"])
+    return {oid: str(n) for ids in twins.values() if len(ids) > 1 for n, oid in enumerate(ids, start=1)}
+
+
 def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.DataFrame:
     """The OKRs in the import layout: one row per key result, with its latest check-in.
 
     Every cycle (oldest first) or one; archived objectives and key results are left out.
     Units with no objective in the export come first as rows of their own (Unit and Parent
     unit only), so that importing the file into an empty database rebuilds the unit tree.
-    People are written by e-mail, types as words. Importing the result gives the same
-    objectives and key results and their latest values; the full history needs
-    :func:`export_checkins` or :func:`full_export`.
+    People are written as ``Name <e-mail>``, types as words; objectives sharing a title in one
+    unit get an Objective ID. Importing the result gives the same objectives and key results,
+    their scores and their latest values; the full history needs :func:`export_checkins` (or
+    :func:`export_okrs_xlsx`, which holds every layout).
     """
     headers = [c.header for c in OKR_COLUMNS]
-    emails = {r["id"]: r["email"] for r in db.query("SELECT id, email FROM people")}
+    people = _people_cells(db)
+    kpi_names = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM kpis")}
     tree = queries.units(db)
     unit_rows = {int(r["id"]): r for r in tree.to_dict("records")}
     parent_name = {uid: (unit_rows[int(r["parent_id"])]["name"]
@@ -1676,12 +2505,18 @@ def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.Da
     for cyc in _export_cycles(db, cycle_id):
         objs = queries.objectives(db, cyc["id"])
         krs = queries.key_results(db, cyc["id"])
+        labels = _objective_labels(db, cyc["id"])
         titles = {}
         for r in db.query("SELECT id, title FROM objectives WHERE cycle_id = ?", [cyc["id"]]):
             titles[("o", r["id"])] = r["title"]
         for r in db.query("SELECT kr.id, kr.title FROM key_results kr JOIN objectives o ON o.id = kr.objective_id "
                           "WHERE o.cycle_id = ?", [cyc["id"]]):
             titles[("k", r["id"])] = r["title"]
+        scores = {r["id"]: r for r in db.query("SELECT id, score, score_reason, reflection FROM objectives "
+                                               "WHERE cycle_id = ?", [cyc["id"]])}
+        authors = {r["id"]: r["author_id"] for r in db.query(
+            "SELECT c.id, c.author_id FROM checkins c JOIN key_results kr ON kr.id = c.kr_id "
+            "JOIN objectives o ON o.id = kr.objective_id WHERE o.cycle_id = ?", [cyc["id"]])}
         by_objective = {oid: g for oid, g in krs.groupby("objective_id")} if not krs.empty else {}
         objs = objs.assign(_order=[order.get(int(u), 10**9) for u in objs["unit_id"]]) if not objs.empty else objs
         for o in (objs.sort_values(["_order", "objective_id"]).to_dict("records") if not objs.empty else []):
@@ -1692,12 +2527,15 @@ def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.Da
                 aligned = titles.get(("o", int(o["parent_objective_id"])))
             else:
                 aligned = None
+            scored = scores[int(o["objective_id"])]
             base = {
                 "Cycle": cyc["name"], "Cycle start": cyc["start_date"], "Cycle end": cyc["end_date"],
                 "Cycle state": cyc["state"], "Unit": o["unit_name"], "Parent unit": parent_name.get(int(o["unit_id"])),
-                "Objective": o["title"], "Objective description": o["description"] or None, "Kind": o["kind"],
-                "Objective owner": emails.get(_plain(o["owner_id"])), "Objective weight": _plain(o["weight"]),
-                "Aligned to": aligned,
+                "Objective": o["title"], "Objective ID": labels.get(int(o["objective_id"])),
+                "Objective description": o["description"] or None, "Kind": o["kind"],
+                "Objective owner": people.get(_plain(o["owner_id"])), "Objective weight": _plain(o["weight"]),
+                "Aligned to": aligned, "Score": _plain(scored["score"]), "Score reason": scored["score_reason"] or None,
+                "Reflection": scored["reflection"] or None,
             }
             group = by_objective.get(o["objective_id"])
             if group is None or group.empty:
@@ -1706,6 +2544,7 @@ def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.Da
             for k in group.to_dict("records"):
                 milestone = k["kr_type"] == "milestone"
                 has_value = _plain(k["value"]) is not None
+                checkin = _plain(k["checkin_id"])
                 body.append({
                     **base,
                     "Key result": k["title"], "Type": KR_TYPE_LABELS[k["kr_type"]],
@@ -1716,7 +2555,10 @@ def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.Da
                     "Confidence": _plain(k["confidence"]) if has_value else None,
                     "As of": k["last_checkin_date"] if has_value else None,
                     "Note": (k["note"] or None) if has_value else None,
-                    "Weight": _plain(k["weight"]), "Owner": emails.get(_plain(k["owner_id"])),
+                    "Checked in by": people.get(authors.get(checkin)) if has_value and checkin is not None else None,
+                    "Weight": _plain(k["weight"]), "Owner": people.get(_plain(k["owner_id"])),
+                    "KPI": kpi_names.get(_plain(k["kpi_id"])),
+                    "Check-in every (days)": _plain(k["cadence_days"]),
                 })
     for uid, r in unit_rows.items():
         if uid not in used_units:
@@ -1727,13 +2569,15 @@ def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.Da
 
 
 def export_checkins(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.DataFrame:
-    """Every check-in (not deleted) in the check-in layout, oldest first; authors by e-mail."""
+    """Every check-in (not deleted) in the check-in layout: by cycle, then oldest first, two on
+    one day in the order they were made (the order the import keeps); authors as ``Name <e-mail>``."""
     rows = []
     for cyc in _export_cycles(db, cycle_id):
+        labels = _objective_labels(db, cyc["id"])
         for r in db.query(
             """
-            SELECT c.checkin_date, c.value, c.confidence, c.note, p.email AS author, kr.title AS kr,
-                   o.title AS objective, u.name AS unit
+            SELECT c.checkin_date, c.value, c.confidence, c.note, p.name AS author_name, p.email AS author,
+                   kr.title AS kr, o.id AS objective_id, o.title AS objective, u.name AS unit
             FROM checkins c JOIN key_results kr ON kr.id = c.kr_id
             JOIN objectives o ON o.id = kr.objective_id JOIN units u ON u.id = o.unit_id
             LEFT JOIN people p ON p.id = c.author_id
@@ -1743,11 +2587,64 @@ def export_checkins(db: sqlite_utils.Database, cycle_id: int | None = None) -> p
             [cyc["id"]],
         ):
             rows.append({
-                "Cycle": cyc["name"], "Unit": r["unit"], "Objective": r["objective"], "Key result": r["kr"],
+                "Cycle": cyc["name"], "Unit": r["unit"], "Objective": r["objective"],
+                "Objective ID": labels.get(r["objective_id"]), "Key result": r["kr"],
                 "Date": r["checkin_date"], "Value": _plain(r["value"]), "Confidence": r["confidence"],
-                "Note": r["note"] or None, "Author": r["author"],
+                "Note": r["note"] or None, "Author": person_cell(r["author_name"], r["author"]),
             })
     frame = pd.DataFrame(rows, columns=[c.header for c in CHECKIN_COLUMNS], dtype=object)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def export_people(db: sqlite_utils.Database) -> pd.DataFrame:
+    """Everyone in the people layout: name, e-mail, role, the units they may edit besides those
+    they lead, and whether they have left (archived). No passwords: those move with a full export."""
+    units = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM units")}
+    edits: dict[int, list[str]] = {}
+    for person_id, unit_ids in writes.person_units_map(db).items():
+        edits[person_id] = [units[u] for u in unit_ids if u in units]
+    rows = [{"Name": r["name"], "E-mail": r["email"], "Role": r["role"], "Units": "; ".join(edits.get(r["id"], [])) or None,
+             "Archived": "yes" if r["archived"] else None}
+            for r in db.query("SELECT id, name, email, role, archived FROM people ORDER BY id")]
+    frame = pd.DataFrame(rows, columns=[c.header for c in PEOPLE_COLUMNS], dtype=object)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _kpi_rows(db) -> list[dict]:
+    """The KPIs that are not archived, in the order of the unit tree."""
+    order = {int(uid): i for i, uid in enumerate(queries.units(db, include_archived=True)["id"])}
+    rows = [dict(r) for r in db.query(
+        "SELECT k.*, u.name AS unit FROM kpis k JOIN units u ON u.id = k.unit_id WHERE k.archived = 0")]
+    return sorted(rows, key=lambda r: (order.get(r["unit_id"], 10**9), r["id"]))
+
+
+def export_kpis(db: sqlite_utils.Database) -> pd.DataFrame:
+    """The KPIs (not archived) in the KPI layout, target types as words."""
+    rows = [{"Unit": r["unit"], "KPI": r["name"], "Unit label": r["unit_label"] or None,
+             "Target type": KPI_TYPE_LABELS[r["target_type"]], "Target": _plain(r["target"]),
+             "Warning": _plain(r["warning"]), "Frequency (days)": r["frequency_days"],
+             "Description": r["description"] or None} for r in _kpi_rows(db)]
+    frame = pd.DataFrame(rows, columns=[c.header for c in KPI_COLUMNS], dtype=object)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def export_kpi_readings(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.DataFrame:
+    """Every reading of the KPIs :func:`export_kpis` writes (only those inside the cycle's dates
+    when ``cycle_id`` is given), per KPI oldest first; authors as ``Name <e-mail>``."""
+    span = None
+    if cycle_id is not None:
+        cyc = _export_cycles(db, cycle_id)[0]
+        span = (cyc["start_date"], cyc["end_date"])
+    rows = []
+    for kpi in _kpi_rows(db):
+        for r in db.query(
+            "SELECT r.reading_date, r.value, p.name, p.email FROM kpi_readings r LEFT JOIN people p ON p.id = r.author_id "
+            "WHERE r.kpi_id = ? ORDER BY r.reading_date, r.id", [kpi["id"]],
+        ):
+            if span is None or span[0] <= r["reading_date"] <= span[1]:
+                rows.append({"Unit": kpi["unit"], "KPI": kpi["name"], "Date": r["reading_date"],
+                             "Value": _plain(r["value"]), "Author": person_cell(r["name"], r["email"])})
+    frame = pd.DataFrame(rows, columns=[c.header for c in KPI_READING_COLUMNS], dtype=object)
     return frame.astype(object).where(frame.notna(), None)
 
 
@@ -1831,9 +2728,21 @@ def export_okrs_csv(db: sqlite_utils.Database, cycle_id: int | None = None) -> b
     return to_csv_bytes(export_okrs(db, cycle_id))
 
 
+def export_workbook(db: sqlite_utils.Database, cycle_id: int | None = None) -> dict[str, pd.DataFrame]:
+    """The sheets of the Excel export, each in a layout the import reads back: OKRs, their
+    check-ins, KPIs and their readings, and people, for every cycle or one (KPIs and people
+    are everyone's)."""
+    return {
+        "OKRs": export_okrs(db, cycle_id), "Check-ins": export_checkins(db, cycle_id), "KPIs": export_kpis(db),
+        "KPI readings": export_kpi_readings(db, cycle_id), "People": export_people(db),
+    }
+
+
 def export_okrs_xlsx(db: sqlite_utils.Database, cycle_id: int | None = None) -> bytes:
-    """:func:`export_okrs` as an Excel workbook, with the check-in history on a second sheet."""
-    return to_xlsx_bytes({"OKRs": export_okrs(db, cycle_id), "Check-ins": export_checkins(db, cycle_id)})
+    """:func:`export_workbook` as an Excel workbook: importing it into an empty database gives
+    back the OKRs with their whole history, scores and reflections, the KPIs with their
+    readings, and the people with their names and roles."""
+    return to_xlsx_bytes(export_workbook(db, cycle_id))
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike, sheet_name: str = "OKRs") -> Path:
