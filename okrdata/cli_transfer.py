@@ -29,7 +29,7 @@ from okrdata import queries, schema, transfer, writes
 from okrdata import validate as v
 from okrdata.backup import backup as backup_database
 from okrdata.backup import restore as restore_database
-from okrdata.cli import DB_OPTION, friendly_errors, open_existing, resolve_cycle
+from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_cycle
 from okrdata.db import connect, db_path
 from okrdata.errors import ValidationError
 from okrdata.files import write_atomic

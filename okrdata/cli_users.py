@@ -19,7 +19,7 @@ import click
 
 from okrdata import auth, writes
 from okrdata import validate as v
-from okrdata.cli import DB_OPTION, friendly_errors, open_existing, resolve_unit
+from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_unit
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.schema import ROLES
