@@ -18,7 +18,7 @@ import smtplib
 import socket
 import ssl
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 from okrdata.notify.deliveries import DeliveryError
 from okrdata.notify.settings import Smtp
@@ -73,7 +73,7 @@ def build(smtp: Smtp, to: str, subject: str, text: str, html: str) -> EmailMessa
     message["To"] = to
     message["Subject"] = " ".join(subject.split())
     message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=smtp.sender.partition("@")[2] or None)
+    message["Message-ID"] = make_msgid(domain=parseaddr(smtp.sender)[1].partition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
