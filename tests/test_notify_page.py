@@ -4,7 +4,14 @@ failures, and can send a failed delivery again."""
 
 from __future__ import annotations
 
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok, with_db  # noqa: F401
+from app_fixtures import (  # noqa: F401
+    APP,
+    clear_streamlit_caches,
+    demo_db,
+    demo_template,
+    ok,
+    with_db,
+)
 from streamlit.testing.v1 import AppTest
 
 from okrdata.notify import deliveries, prefs, webhooks

@@ -12,7 +12,14 @@ from notify_helpers import inbox, notify_settings  # noqa: F401
 from okrdata import config
 from okrdata.errors import ValidationError
 from okrdata.notify import schedule, settings
-from okrdata.notify.settings import At, Settings, due_this_week, iso_week, page_link, parse_at
+from okrdata.notify.settings import (
+    At,
+    Settings,
+    due_this_week,
+    iso_week,
+    page_link,
+    parse_at,
+)
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -130,7 +129,7 @@ def post(url: str, body: dict[str, Any], timeout: float = TIMEOUT_S) -> None:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) only, checked at add)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read(4096)
     except urllib.error.HTTPError as exc:
         detail = _one_line(exc.read(300).decode("utf-8", "replace")) if exc.fp else ""
@@ -140,6 +139,6 @@ def post(url: str, body: dict[str, Any], timeout: float = TIMEOUT_S) -> None:
             transient,
             _retry_after(exc.headers),
         ) from None
-    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DeliveryError(f"could not reach {host}: {_one_line(reason)}", True) from None

@@ -119,7 +119,7 @@ class Batch:
     results: list[Result] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def extend(self, other: "Batch") -> "Batch":
+    def extend(self, other: Batch) -> Batch:
         self.planned += other.planned
         self.results += other.results
         self.notes += other.notes
@@ -130,7 +130,7 @@ def iso(moment: dt.datetime) -> str:
     """A moment as the UTC ISO text the log stores (naive moments are local time)."""
     if moment.tzinfo is None:
         moment = moment.astimezone()
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def worker_id() -> str:
@@ -285,7 +285,7 @@ def deliver_due(
             send(row)
         except DeliveryError as exc:
             results.append(_finish(db, row, worker, now, exc))
-        except Exception as exc:  # a bug in a sender must not leave the row claimed for good
+        except Exception as exc:  # noqa: BLE001 - a bug in a sender must not leave the row claimed for good
             results.append(_finish(db, row, worker, now, DeliveryError(f"{type(exc).__name__}: {exc}", False)))
         else:
             results.append(_finish(db, row, worker, now, None))
@@ -338,7 +338,7 @@ def retry(db: sqlite_utils.Database, row_id: Any, *, person: dict | None, now: d
         raise ValidationError("delivery", f"there is no delivery number {key}.")
     if rows[0]["status"] != "failed":
         raise ValidationError("delivery", f"number {key} is {rows[0]['status']}, not failed: only a failed one is sent again.")
-    stamp = iso(now or dt.datetime.now(dt.timezone.utc))
+    stamp = iso(now or dt.datetime.now(dt.UTC))
     with transaction(db):
         db.execute(
             "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? "

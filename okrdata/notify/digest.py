@@ -33,7 +33,7 @@ from okrdata import attention, queries, trends
 from okrdata import kpis as kpi_rules
 from okrdata import numbers as n
 from okrdata import report as words
-from okrdata.notify import chat, mail, prefs, webhooks
+from okrdata.notify import chat, deliveries, mail, prefs, webhooks
 from okrdata.notify.deliveries import Outgoing
 from okrdata.notify.reminders import running_cycles
 from okrdata.notify.settings import Settings, iso_week, page_link
@@ -64,6 +64,8 @@ class Digest:
     stale: list[dict] = field(default_factory=list)
     learnings: pd.DataFrame = field(default_factory=pd.DataFrame)
     kpis: list[dict] = field(default_factory=list)
+    rendered: dict = field(default_factory=dict, repr=False)
+    """The e-mail's wording, kept per dashboard address: it is the same for every reader."""
 
     @property
     def empty(self) -> bool:
@@ -102,33 +104,70 @@ def _week_ago_health(db: sqlite_utils.Database, kpis: pd.DataFrame, day: dt.date
     return out
 
 
-def build(db: sqlite_utils.Database, cycle: dict, unit_id: int, today: dt.date) -> Digest:
-    """The digest of a unit's branch (the whole company for the root unit) for the week ending ``today``."""
+@dataclass
+class Frames:
+    """One cycle's figures for the whole company, read once: each unit's digest takes the rows of
+    its branch (a key result's or an objective's figures do not depend on the scope they are read
+    for), so a thousand units cost one read of the cycle, not a thousand."""
+
+    krs: pd.DataFrame
+    objs: pd.DataFrame
+    history: pd.DataFrame
+    kpis: pd.DataFrame
+    kr_weekly: pd.DataFrame | None
+    """:func:`okrdata.trends.kr_weeks` up to a week ago (None in the cycle's first week)."""
+    objective_weekly: pd.DataFrame | None
+    status_then: dict[int, str]
+    health_then: dict[int, str]
+
+
+def read_frames(db: sqlite_utils.Database, cycle: dict, today: dt.date) -> Frames:
+    """The whole company's frames of a cycle, now and a week ago."""
+    krs = queries.key_results(db, cycle["id"], None, today)
+    objs = queries.objectives(db, cycle["id"], None, today, krs=krs)
+    history = queries.checkin_history(db, cycle["id"])
+    kpis = queries.kpis(db, None, today)
+    week_ago = today - WEEK
+    krw = objw = None
+    status_then: dict[int, str] = {}
+    if week_ago >= dt.date.fromisoformat(str(cycle["start_date"])[:10]) and not krs.empty:
+        krw = trends.kr_weeks(krs, history, cycle, week_ago)
+        objw = trends.objective_weeks(krw, objs, cycle, week_ago)
+        if not krw.empty:
+            last = krw[krw["week"] == krw["week"].max()]
+            status_then = dict(zip(last["kr_id"].astype(int), last["status"]))
+    return Frames(krs, objs, history, kpis, krw, objw, status_then, _week_ago_health(db, kpis, week_ago))
+
+
+def build(db: sqlite_utils.Database, cycle: dict, unit_id: int, today: dt.date, frames: Frames | None = None) -> Digest:
+    """The digest of a unit's branch (the whole company for the root unit) for the week ending ``today``.
+
+    ``frames`` (:func:`read_frames` of the same cycle and day) saves reading the cycle again.
+    """
     root = db.execute("SELECT id, name FROM units WHERE parent_id IS NULL").fetchone()
     company = root is not None and int(unit_id) == int(root[0])
     scope_id = None if company else int(unit_id)
     name = db.execute("SELECT name FROM units WHERE id = ?", [int(unit_id)]).fetchone()[0]
-    krs = queries.key_results(db, cycle["id"], scope_id, today)
-    objs = queries.objectives(db, cycle["id"], scope_id, today, krs=krs)
+    frames = frames or read_frames(db, cycle, today)
+    krs, objs, history, kpis = frames.krs, frames.objs, frames.history, frames.kpis
+    if scope_id is not None:
+        branch = set(queries.subtree_ids(db, scope_id))
+        krs, objs = krs[krs["unit_id"].isin(branch)], objs[objs["unit_id"].isin(branch)]
+        history = history[history["unit_id"].isin(branch)] if not history.empty else history
+        kpis = kpis[kpis["unit_id"].isin(branch)] if not kpis.empty else kpis
     headline = queries.cycle_summary(db, cycle["id"], scope_id, today, objs=objs, krs=krs)
     digest = Digest(int(unit_id), name, company, dict(cycle), today, headline, None)
     if digest.empty:
         return digest
-    history = queries.checkin_history(db, cycle["id"], scope_id)
     week_ago = today - WEEK
-    before_status: dict[int, str] = {}
-    if week_ago >= dt.date.fromisoformat(str(cycle["start_date"])[:10]) and not krs.empty:
-        krw = trends.kr_weeks(krs, history, cycle, week_ago)
-        if not krw.empty:
-            last = krw[krw["week"] == krw["week"].max()]
-            before_status = dict(zip(last["kr_id"].astype(int), last["status"]))
-            series = trends.rollup(trends.objective_weeks(krw, objs, cycle, week_ago), krw)
-            if not series.empty:
-                end = series.iloc[-1]
-                digest.before = {"progress": float(end["progress"]), "expected": float(end["expected"]),
-                                 "pace": float(end["pace"]), "as_of": week_ago}
+    if frames.kr_weekly is not None and frames.objective_weekly is not None:
+        series = trends.rollup(frames.objective_weekly, frames.kr_weekly, objs["objective_id"])
+        if not series.empty:
+            end = series.iloc[-1]
+            digest.before = {"progress": float(end["progress"]), "expected": float(end["expected"]),
+                             "pace": float(end["pace"]), "as_of": week_ago}
     for row in krs.to_dict("records"):
-        now, then = row["status"], before_status.get(int(row["kr_id"]))
+        now, then = row["status"], frames.status_then.get(int(row["kr_id"]))
         item = {"kr_id": int(row["kr_id"]), "title": row["title"], "unit_name": row["unit_name"],
                 "before": then, "after": now}
         if then is not None and then != now:
@@ -139,11 +178,9 @@ def build(db: sqlite_utils.Database, cycle: dict, unit_id: int, today: dt.date) 
             digest.stale.append({**item, "reasons": attention.attention_reasons(row)})
     recent = history[history["checkin_date"].astype(str) > week_ago.isoformat()] if not history.empty else history
     digest.learnings = words.pick_learnings(objs, recent, limit=LEARNINGS)
-    kpis = queries.kpis(db, scope_id, today)
-    then_health = _week_ago_health(db, kpis, week_ago)
     rank = {h: i for i, h in enumerate(kpi_rules.HEALTH_STATES)}
     for k in kpis.to_dict("records"):
-        then = then_health.get(int(k["kpi_id"]), kpi_rules.NO_DATA)
+        then = frames.health_then.get(int(k["kpi_id"]), kpi_rules.NO_DATA)
         if k["health"] in kpi_rules.TROUBLE and rank[k["health"]] < rank.get(then, len(rank)):
             digest.kpis.append({**k, "before": then})
     return digest
@@ -201,8 +238,8 @@ def sections(d: Digest) -> list[tuple[str, list[tuple[str, str]], str]]:
          [(f"{s['title']} ({s['unit_name']})", " · ".join(s["reasons"])) for s in d.stale[:LIST_LIMIT]],
          cut(d.stale) or ("" if d.stale else "Every key result has a recent check-in.")),
         ("Learnings from this week's notes",
-         [(f"{r['objective_title']}", f"“{r['note']}” ({r['kr_title']}, {r['author_name'] or 'unknown'}, "
-                                      f"{words.day(r['checkin_date'])})") for r in learnings],
+         [(str(r["objective_title"]), (f"“{r['note']}” ({r['kr_title']}, {r['author_name'] or 'unknown'}, "
+                                       f"{words.day(r['checkin_date'])})")) for r in learnings],
          "" if learnings else "No check-in note this week said more than a few words."),
         ("KPIs that entered warning or breach",
          [(f"{k['name']} ({k['unit_name']})", _kpi_line(k)) for k in d.kpis[:LIST_LIMIT]],
@@ -217,7 +254,14 @@ def subject(d: Digest) -> str:
 
 
 def email(settings: Settings, d: Digest, why: str) -> tuple[str, str, str]:
-    """The digest as (subject, plain text, HTML)."""
+    """The digest as (subject, plain text, HTML), ending with ``why`` this person gets it."""
+    if settings.base_url not in d.rendered:  # the same for everyone: worded once per digest
+        d.rendered[settings.base_url] = _body(settings, d)
+    title, eyebrow, text, html = d.rendered[settings.base_url]
+    return title, f"{text}\n\n{why}", mail.page(title, eyebrow, html, why)
+
+
+def _body(settings: Settings, d: Digest) -> tuple[str, str, str, str]:
     link = page_link(settings, "overview", cycle=d.cycle["id"], unit=None if d.company else d.unit_id)
     title = subject(d)
     scope = "whole company" if d.company else f"{d.scope} and every unit below it"
@@ -245,9 +289,9 @@ def email(settings: Settings, d: Digest, why: str) -> tuple[str, str, str]:
         html.append(f'<h2 style="{mail.STYLE["h2"]}">{escape(heading)}</h2>'
                     + (f'<ul style="{mail.STYLE["ul"]}">{lis}</ul>' if lis else "")
                     + (f'<p style="{mail.STYLE["muted"]}">{escape(note)}</p>' if note else ""))
-    text += [f"Open the dashboard: {link}", "", why]
+    text.append(f"Open the dashboard: {link}")
     html.append(mail.button(link, "Open the dashboard"))
-    return title, "\n".join(text), mail.page(title, eyebrow, "".join(html), why)
+    return title, eyebrow, "\n".join(text), "".join(html)
 
 
 def chat_message(settings: Settings, d: Digest) -> chat.ChatMessage:
@@ -281,53 +325,61 @@ def scopes_for(choice: str, root_id: int, units: list[int]) -> list[int]:
     return out
 
 
-def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> list[Outgoing]:
-    """This week's digests: one e-mail per person and scope they chose, one post per unit channel."""
+def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> tuple[list[Outgoing], int]:
+    """This week's digests not in the log yet (one e-mail per person and scope they chose, one
+    post per unit channel), and how many are in the log already.
+
+    The keys are worked out first and looked up in the log, so a digest is built only when
+    someone still needs it: running the job every few minutes after the digest's time costs a
+    query, not the whole organisation's figures again.
+    """
     today = now.date()
     week = iso_week(today)
     root = db.execute("SELECT id FROM units WHERE parent_id IS NULL").fetchone()
     if root is None:
-        return []
+        return [], 0
     root_id = int(root[0])
     archived = {r[0] for r in db.execute("SELECT id FROM units WHERE archived = 1").fetchall()}
     own = prefs.own_units(db)
     people = prefs.everyone(db)
     hooks = webhooks.by_unit(db)
-    out: list[Outgoing] = []
+    wanted: list[tuple[str, dict, int, dict]] = []  # (key, cycle, unit, person or webhook)
     for cycle in running_cycles(db, today):
-        built: dict[int, Digest] = {}
-
-        def digest_of(unit_id: int) -> Digest:
-            if unit_id not in built:
-                built[unit_id] = build(db, cycle, unit_id, today)
-            return built[unit_id]
-
         for person in people:
             for unit_id in scopes_for(person["digest"], root_id, own.get(person["id"], [])):
-                if unit_id in archived:
-                    continue
-                d = digest_of(unit_id)
-                if d.empty:
-                    continue
-                title, text, html = email(settings, d, why_text(person["digest"], person["is_default"]))
-                out.append(Outgoing(
-                    key=f"digest:email:person:{person['id']}:unit:{unit_id}:cycle:{cycle['id']}:{week}",
-                    kind="digest", period=week, channel="email", recipient=person["email"], subject=title,
-                    payload={"to": person["email"], "subject": title, "text": text, "html": html},
-                    person_id=person["id"], unit_id=unit_id, cycle_id=cycle["id"], preview=text,
-                ))
+                if unit_id not in archived:
+                    key = f"digest:email:person:{person['id']}:unit:{unit_id}:cycle:{cycle['id']}:{week}"
+                    wanted.append((key, cycle, unit_id, person))
         for unit_id, unit_hooks in sorted(hooks.items()):
-            if unit_id in archived:
-                continue
-            d = digest_of(unit_id)
-            if d.empty:
-                continue
+            if unit_id not in archived:
+                wanted += [(f"digest:webhook:{hook['id']}:unit:{unit_id}:cycle:{cycle['id']}:{week}", cycle, unit_id,
+                            hook) for hook in unit_hooks]
+    logged = deliveries.known(db, [w[0] for w in wanted])
+    built: dict[tuple[int, int], Digest] = {}
+    read: dict[int, Frames] = {}
+    out: list[Outgoing] = []
+    for key, cycle, unit_id, who in wanted:
+        if key in logged:
+            continue
+        if cycle["id"] not in read:
+            read[cycle["id"]] = read_frames(db, cycle, today)
+        if (cycle["id"], unit_id) not in built:
+            built[cycle["id"], unit_id] = build(db, cycle, unit_id, today, read[cycle["id"]])
+        d = built[cycle["id"], unit_id]
+        if d.empty:
+            continue
+        if key.startswith("digest:email:"):
+            title, text, html = email(settings, d, why_text(who["digest"], who["is_default"]))
+            out.append(Outgoing(
+                key=key, kind="digest", period=week, channel="email", recipient=who["email"], subject=title,
+                payload={"to": who["email"], "subject": title, "text": text, "html": html},
+                person_id=who["id"], unit_id=unit_id, cycle_id=cycle["id"], preview=text,
+            ))
+        else:
             message = chat_message(settings, d)
-            for hook in unit_hooks:
-                out.append(Outgoing(
-                    key=f"digest:webhook:{hook['id']}:unit:{unit_id}:cycle:{cycle['id']}:{week}", kind="digest",
-                    period=week, channel="webhook", recipient=webhooks.label(hook), subject=message.title,
-                    payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
-                    unit_id=unit_id, webhook_id=hook["id"], cycle_id=cycle["id"], preview=message.plain(),
-                ))
-    return out
+            out.append(Outgoing(
+                key=key, kind="digest", period=week, channel="webhook", recipient=webhooks.label(who),
+                subject=message.title, payload={"provider": who["provider"], "body": chat.payload(who["provider"], message)},
+                unit_id=unit_id, webhook_id=who["id"], cycle_id=cycle["id"], preview=message.plain(),
+            ))
+    return out, len(logged)

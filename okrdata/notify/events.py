@@ -25,8 +25,8 @@ import json
 
 import sqlite_utils
 
-from okrdata import queries
 from okrdata import numbers as n
+from okrdata import queries
 from okrdata import report as words
 from okrdata.notify import chat, webhooks
 from okrdata.notify.deliveries import Outgoing, iso

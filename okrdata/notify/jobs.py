@@ -98,8 +98,15 @@ def send_digest(db: sqlite_utils.Database, now: dt.datetime | None = None, setti
                 dry_run: bool = False) -> Batch:
     """This week's digests, now."""
     now, settings = _now(now), settings or notify_settings.load()
-    batch = _queue(db, digest.plan(db, settings, now), settings, now, dry_run)
+    items, logged = digest.plan(db, settings, now)
+    batch = _queue(db, items, settings, now, dry_run)
+    _logged_note(batch, logged)
     return _deliver(db, settings, now, batch, ("digest",), dry_run)
+
+
+def _logged_note(batch: Batch, logged: int) -> None:
+    if logged:
+        batch.notes.append(f"{logged} of this week's digests are in the delivery log already (`okr deliveries`).")
 
 
 def post_events(db: sqlite_utils.Database, now: dt.datetime | None = None, settings: Settings | None = None,
@@ -120,10 +127,13 @@ def run_due(db: sqlite_utils.Database, now: dt.datetime | None = None, settings:
     items: list[Outgoing] = []
     if notify_settings.due_this_week(now, settings.remind_at):
         items += reminders.plan(db, settings, now)
+    logged = 0
     if notify_settings.due_this_week(now, settings.digest_at):
-        items += digest.plan(db, settings, now)
+        digests, logged = digest.plan(db, settings, now)
+        items += digests
     news, remembered = events.plan(db, settings, now)
     batch.extend(_queue(db, items + news, settings, now, dry_run, remembered))
+    _logged_note(batch, logged)
     return _deliver(db, settings, now, batch, None, dry_run)
 
 

@@ -15,7 +15,6 @@ later (temporary).
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -28,7 +27,7 @@ INK, MUTED, RULE, LINK = "#1d2430", "#5b6472", "#d9dde3", "#1f5fa8"
 FONT = "Helvetica, Arial, sans-serif"
 STYLE = {
     "body": f"margin:0;padding:0;background:#eceff3;color:{INK};font-family:{FONT};",
-    "main": f"max-width:640px;margin:0 auto;background:#ffffff;padding:24px 28px;font-size:14px;line-height:1.45;",
+    "main": "max-width:640px;margin:0 auto;background:#ffffff;padding:24px 28px;font-size:14px;line-height:1.45;",
     "eyebrow": f"margin:0;color:{MUTED};font-size:12px;text-transform:uppercase;letter-spacing:.06em;",
     "h1": "margin:4px 0 12px;font-size:22px;line-height:1.25;",
     "h2": f"margin:22px 0 6px;font-size:16px;border-bottom:1px solid {RULE};padding-bottom:3px;",
@@ -105,7 +104,7 @@ def send(smtp: Smtp, message: EmailMessage) -> None:
                             not 500 <= exc.smtp_code < 600) from None
     except smtplib.SMTPNotSupportedError as exc:
         raise DeliveryError(f"the mail server does not support this: {exc} (check [okr.smtp] security)", False) from None
-    except (smtplib.SMTPException, ssl.SSLError, socket.timeout, TimeoutError, OSError) as exc:
+    except (smtplib.SMTPException, ssl.SSLError, TimeoutError, OSError) as exc:
         raise DeliveryError(f"could not reach the mail server {smtp.host}:{smtp.port}: {exc}", True) from None
 
 

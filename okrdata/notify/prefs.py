@@ -53,7 +53,7 @@ def check_admin_or_system(db: sqlite_utils.Database, person: dict | None) -> Non
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def default_choice(db: sqlite_utils.Database) -> str:

@@ -93,7 +93,7 @@ class Scheduler:
             _wake.wait(self._interval())
             _wake.clear()
 
-    def start(self) -> "Scheduler":
+    def start(self) -> Scheduler:
         """Start the thread (once)."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="okr-notify", daemon=True)

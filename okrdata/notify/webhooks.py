@@ -132,7 +132,7 @@ def add(
                 "url": clean,
                 "name": label,
                 "created_by": None if is_system(person) else person["id"],
-                "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             }
         ).last_pk
 
