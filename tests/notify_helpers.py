@@ -2,7 +2,8 @@
 receiver for chat webhooks (http.server in a thread), plus the settings that point at them.
 
 - ``inbox``: a running SMTP server; ``inbox.messages`` are the e-mails it received, parsed
-  (``to``, ``subject``, ``text``, ``html``), ``inbox.refuse`` addresses it answers 550 to.
+  (``to``, ``subject``, ``text``, ``html``, which ``connection``), ``inbox.refuse`` addresses
+  it answers 550 to.
 - ``receiver``: a running HTTP server; ``receiver.url(path)`` is a webhook address,
   ``receiver.posts`` what arrived (path and JSON body), ``receiver.status[path]`` the status
   it answers (200 by default).
@@ -49,6 +50,8 @@ class Mail:
     text: str
     html: str
     raw: email.message.EmailMessage
+    connection: int = 0
+    """Which connection it came on (1, 2, ...: they are counted as clients greet the server)."""
 
 
 class Inbox:
@@ -57,7 +60,13 @@ class Inbox:
     def __init__(self):
         self.messages: list[Mail] = []
         self.refuse: set[str] = set()
+        self.connections = 0
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
@@ -75,6 +84,7 @@ class Inbox:
                 subject=str(message["Subject"]),
                 text=text.get_content().replace("\r\n", "\n") if text else "",
                 html=html.get_content().replace("\r\n", "\n") if html else "", raw=message,
+                connection=self.connections,
             ))
         return "250 Message accepted"
 

@@ -116,10 +116,11 @@ def test_the_admins_default_applies_to_everyone_without_a_choice(db, week, inbox
     assert sorted(a for m in inbox.messages for a in m.envelope_to) == ["vic@acme.test"]
 
 
-def test_the_digest_goes_once_a_week(db, week, inbox, notify_settings):
+def test_the_digest_goes_once_a_week_through_one_connection(db, week, inbox, notify_settings):
     jobs.send_digest(db, NOW, notify_settings)
     count = len(inbox.messages)
     assert count == 4  # Ada: company; Lee: company and Platform; Vic: company
+    assert {m.connection for m in inbox.messages} == {1} and inbox.connections == 1
     jobs.send_digest(db, NOW + dt.timedelta(days=1), notify_settings)
     jobs.run_due(db, NOW + dt.timedelta(days=2), notify_settings)
     assert len([m for m in inbox.messages if m.subject.startswith("Weekly digest")]) == count

@@ -10,6 +10,7 @@ has no lead.
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import threading
 
 import pytest
@@ -164,3 +165,17 @@ def test_without_a_mail_server_nothing_is_queued_and_the_run_says_why(db, org):
     batch = jobs.remind(db, NOW, Settings(base_url=BASE_URL))
     assert batch.planned == [] and db["deliveries"].count == 0
     assert batch.notes and "E-mail is not set up" in batch.notes[0]
+
+
+def test_a_connection_the_server_dropped_between_two_messages_is_opened_anew(inbox, notify_settings):
+    from okrdata.notify import mail
+
+    session = mail.Session(notify_settings.smtp)
+    try:
+        session.send(mail.build(notify_settings.smtp, "a@acme.test", "one", "first", "<p>first</p>"))
+        session.client.sock.shutdown(socket.SHUT_RDWR)  # the line dropped while we were idle
+        session.send(mail.build(notify_settings.smtp, "b@acme.test", "two", "second", "<p>second</p>"))
+    finally:
+        session.close()
+    assert [m.subject for m in inbox.messages] == ["one", "two"]
+    assert [m.connection for m in inbox.messages] == [1, 2]

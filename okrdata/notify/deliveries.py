@@ -251,7 +251,8 @@ def expire_stuck(db: sqlite_utils.Database, now: dt.datetime) -> int:
 
 
 Sender = Callable[[dict], None]
-"""Sends one claimed row (its ``payload`` decoded into ``row["message"]``) or raises DeliveryError."""
+"""Sends one claimed row (its ``payload`` decoded into ``row["message"]``) or raises DeliveryError;
+its ``close()``, if it has one, is called when the run is over."""
 
 
 def deliver_due(
@@ -276,19 +277,24 @@ def deliver_due(
     ).fetchall()]
     worker = worker_id()
     results = []
-    for row_id in due:
-        row = claim(db, row_id, worker, now)
-        if row is None:
-            continue
-        row["message"] = json.loads(row["payload"])
-        try:
-            send(row)
-        except DeliveryError as exc:
-            results.append(_finish(db, row, worker, now, exc))
-        except Exception as exc:  # noqa: BLE001 - a bug in a sender must not leave the row claimed for good
-            results.append(_finish(db, row, worker, now, DeliveryError(f"{type(exc).__name__}: {exc}", False)))
-        else:
-            results.append(_finish(db, row, worker, now, None))
+    try:
+        for row_id in due:
+            row = claim(db, row_id, worker, now)
+            if row is None:
+                continue
+            row["message"] = json.loads(row["payload"])
+            try:
+                send(row)
+            except DeliveryError as exc:
+                results.append(_finish(db, row, worker, now, exc))
+            except Exception as exc:  # noqa: BLE001 - a bug in a sender must not leave the row claimed for good
+                results.append(_finish(db, row, worker, now, DeliveryError(f"{type(exc).__name__}: {exc}", False)))
+            else:
+                results.append(_finish(db, row, worker, now, None))
+    finally:
+        close = getattr(send, "close", None)
+        if callable(close):
+            close()
     return results
 
 

@@ -345,7 +345,7 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> tup
     hooks = webhooks.by_unit(db)
     wanted: list[tuple[str, dict, int, dict]] = []  # (key, cycle, unit, person or webhook)
     for cycle in running_cycles(db, today):
-        for person in people:
+        for person in people if settings.smtp is not None else []:
             for unit_id in scopes_for(person["digest"], root_id, own.get(person["id"], [])):
                 if unit_id not in archived:
                     key = f"digest:email:person:{person['id']}:unit:{unit_id}:cycle:{cycle['id']}:{week}"

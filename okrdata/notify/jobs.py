@@ -28,27 +28,34 @@ from okrdata.notify.deliveries import Batch, DeliveryError, Outgoing
 from okrdata.notify.prefs import check_admin_or_system
 from okrdata.notify.settings import Settings
 
-NO_EMAIL = "E-mail is not set up ([okr.smtp] host in secrets.toml, or OKR_SMTP_HOST): {count} e-mail(s) left out."
+NO_EMAIL = "E-mail is not set up ([okr.smtp] host in secrets.toml, or OKR_SMTP_HOST): no e-mail is sent, only chat posts."
 EVENT_KINDS = ("off_track", "cycle_closed")
 
 
-def sender(db: sqlite_utils.Database, settings: Settings) -> deliveries.Sender:
-    """What sends a claimed row: the mail server for e-mail, the webhook's address for chat."""
+class sender:
+    """What sends a claimed row: the mail server for e-mail (one connection for the whole run,
+    :class:`okrdata.notify.mail.Session`), the webhook's address for chat."""
 
-    def send(row: dict) -> None:
+    def __init__(self, db: sqlite_utils.Database, settings: Settings):
+        self.db, self.settings = db, settings
+        self.session = mail.Session(settings.smtp) if settings.smtp else None
+
+    def __call__(self, row: dict) -> None:
         message = row["message"]
         if row["channel"] == "email":
-            if settings.smtp is None:
+            if self.session is None:
                 raise DeliveryError("e-mail is not set up ([okr.smtp] host, or OKR_SMTP_HOST)", True)
-            mail.send(settings.smtp, mail.build(settings.smtp, message["to"], message["subject"],
-                                                message["text"], message["html"]))
+            smtp = self.settings.smtp
+            self.session.send(mail.build(smtp, message["to"], message["subject"], message["text"], message["html"]))
             return
-        found = db.execute("SELECT url FROM webhooks WHERE id = ?", [row["webhook_id"]]).fetchone()
+        found = self.db.execute("SELECT url FROM webhooks WHERE id = ?", [row["webhook_id"]]).fetchone()
         if row["webhook_id"] is None or found is None:
             raise DeliveryError("the webhook was removed before this could be posted", False)
         chat.post(found[0], message["body"])
 
-    return send
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -65,9 +72,7 @@ def _queue(
 ) -> Batch:
     batch = Batch()
     if settings.smtp is None:
-        left_out = [o for o in items if o.channel == "email"]
-        if left_out:
-            batch.notes.append(NO_EMAIL.format(count=len(left_out)))
+        batch.notes.append(NO_EMAIL)
         items = [o for o in items if o.channel != "email"]
     if dry_run:
         batch.planned = deliveries.check(db, items)

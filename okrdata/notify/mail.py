@@ -5,8 +5,9 @@ programs drop ``<style>`` blocks and never fetch a stylesheet, a font or an imag
 that reads on a phone. Text from the database reaches it only through
 :func:`okrdata.report._e`, the executive summary's escaping.
 
-:func:`send` connects with STARTTLS, implicit TLS (``ssl``) or neither (``none``, for a mail
-server on the same machine), signs in when a user is set, and turns every failure into a
+:class:`Session` (or :func:`send`, for one message) connects with STARTTLS, implicit TLS
+(``ssl``) or neither (``none``, for a mail server on the same machine), signs in when a user is
+set, keeps the connection for the next message, and turns every failure into a
 :class:`~okrdata.notify.deliveries.DeliveryError`: a server that refuses every recipient or
 answers 5xx will refuse again (permanent); a connection that fails or a 4xx answer may work
 later (temporary).
@@ -14,6 +15,7 @@ later (temporary).
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -79,20 +81,67 @@ def build(smtp: Smtp, to: str, subject: str, text: str, html: str) -> EmailMessa
     return message
 
 
-def send(smtp: Smtp, message: EmailMessage) -> None:
-    """Send one message; raise DeliveryError when it did not go."""
-    context = ssl.create_default_context()
-    try:
+class Session:
+    """One connection to the mail server for many messages, opened at the first and closed by
+    :meth:`close`: a digest to a thousand people is not a thousand sign-ins."""
+
+    def __init__(self, smtp: Smtp):
+        self.smtp = smtp
+        self.client: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        smtp, context = self.smtp, ssl.create_default_context()
         if smtp.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
-        with client:
+        try:
             if smtp.security == "starttls":
                 client.starttls(context=context)
             if smtp.user:
                 client.login(smtp.user, smtp.password or "")
-            client.send_message(message)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def send(self, message: EmailMessage) -> None:
+        """Send one message; raise DeliveryError when it did not go."""
+        with _errors(self.smtp):
+            for fresh in (False, True):
+                if self.client is None:
+                    self.client, fresh = self._connect(), True
+                try:
+                    self.client.send_message(message)
+                    return
+                except smtplib.SMTPServerDisconnected:
+                    self.close()  # the server hung up between two messages: once more, anew
+                    if fresh:
+                        raise
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (smtplib.SMTPException, OSError):
+                self.client.close()
+            self.client = None
+
+
+def send(smtp: Smtp, message: EmailMessage) -> None:
+    """Send one message on a connection of its own; raise DeliveryError when it did not go."""
+    session = Session(smtp)
+    try:
+        session.send(message)
+    finally:
+        session.close()
+
+
+@contextlib.contextmanager
+def _errors(smtp: Smtp):
+    """Every failure of the mail server as a DeliveryError that says whether to try again."""
+    try:
+        yield
     except smtplib.SMTPRecipientsRefused as exc:
         refused = "; ".join(f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in exc.recipients.items())
         raise DeliveryError(f"the mail server refused the address ({refused})", False) from None
