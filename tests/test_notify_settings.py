@@ -4,6 +4,7 @@ build, the weekly times, and the app's opt-in scheduler sending once however oft
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 
 import pytest
@@ -163,3 +164,29 @@ def test_the_scheduler_starts_only_when_asked(secrets, monkeypatch, tmp_path):
         assert started is not None and started.running
     finally:
         started.stop()
+
+
+def test_the_app_lifespan_runs_the_scheduler_while_the_app_serves(secrets, monkeypatch, tmp_path):
+    import asyncio
+
+    monkeypatch.setenv("OKR_DB", str(tmp_path / "okr.db"))
+    monkeypatch.setenv("OKR_NOTIFY_SCHEDULE", "1")
+    seen = {}
+
+    async def serve():
+        async with schedule.lifespan(None):
+            seen["threads"] = [t.name for t in threading.enumerate()]
+
+    asyncio.run(serve())
+    assert "okr-notify" in seen["threads"]
+    assert "okr-notify" not in [t.name for t in threading.enumerate()]
+
+
+def test_notifications_never_import_streamlit():
+    import subprocess
+    import sys
+
+    code = ("import sys, okrdata.notify.jobs, okrdata.notify.schedule, okrdata.cli; "
+            "print('streamlit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,7 +1,8 @@
 """The app's own scheduler (opt-in): a background thread that runs :func:`okrdata.notify.jobs.run_due`.
 
 Switched on with ``[okr.notify] schedule = true`` (or ``OKR_NOTIFY_SCHEDULE=1``); the app's
-lifespan calls :func:`start_if_enabled` and, at shutdown, :meth:`Scheduler.stop`. Every
+lifespan (:func:`lifespan`, for ``st.App(..., lifespan=...)``) calls :func:`start_if_enabled`
+and, at shutdown, :meth:`Scheduler.stop`. Every
 ``interval_minutes`` (5 by default) it opens a short connection, runs what is due, and closes
 it. The delivery log's unique keys make it safe beside a cron job or on several servers at
 once: whoever claims a message first sends it, nobody sends it twice.
@@ -13,11 +14,12 @@ no scheduler runs.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from okrdata.db import connect
 from okrdata.errors import ValidationError
@@ -123,3 +125,15 @@ def start_if_enabled(db_file: str | os.PathLike | None = None) -> Scheduler | No
     if not settings.schedule:
         return None
     return Scheduler(db_file).start()
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: object = None) -> AsyncIterator[None]:
+    """A Starlette/``st.App`` lifespan that runs the scheduler while the app serves, when the
+    deployment asks for it (:func:`start_if_enabled`), and stops it at shutdown."""
+    scheduler = start_if_enabled()
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
