@@ -179,3 +179,18 @@ def test_a_connection_the_server_dropped_between_two_messages_is_opened_anew(inb
         session.close()
     assert [m.subject for m in inbox.messages] == ["one", "two"]
     assert [m.connection for m in inbox.messages] == [1, 2]
+
+
+def test_a_lead_of_several_units_gets_one_email_with_a_link_per_unit(db, org, inbox, notify_settings):
+    db.execute("UPDATE units SET lead_id = ? WHERE id = ?", [org.lead, org.mobile])
+    db.conn.commit()
+    objective = writes.add_objective(db, org.cycle, org.mobile, "Ship the app", **ACTOR)
+    writes.add_key_result(db, objective, "Crash-free sessions from 95 to 99 %", "increase", 95, 99, "%", **ACTOR)
+    jobs.remind(db, NOW, notify_settings)
+
+    [mail] = inbox.to("lee@acme.test")
+    assert mail.subject == "Check-in due: 2 key results of Mobile and Platform"
+    for unit in (org.mobile, org.platform):
+        assert f"{BASE_URL}/checkin?cycle={org.cycle}&unit={unit}" in mail.text
+    assert mail.text.index("Mobile · 2026 Q1") < mail.text.index("Platform · 2026 Q1")
+    assert "Crash-free sessions from 95 to 99 %: no check-in yet" in mail.text
