@@ -222,7 +222,7 @@ def deliveries_command(failed: bool, limit: int, retry_id: str | None, db_file: 
     db = open_existing(db_file)
     if retry_id is not None:
         row = deliveries.retry(db, retry_id, person=prefs.SYSTEM)
-        results = deliveries.deliver_due(db, jobs.sender(db, settings.load()), dt.datetime.now(), ids=[row["id"]])
+        results = deliveries.deliver_due(db, jobs.Transport(db, settings.load()), dt.datetime.now(), ids=[row["id"]])
         for r in results:
             click.echo(f"{r.status}: {r.kind} to {r.recipient}: {r.subject}" + (f" ({r.error})" if r.error else ""))
         if any(r.status == "failed" for r in results):

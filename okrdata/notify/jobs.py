@@ -32,7 +32,7 @@ NO_EMAIL = "E-mail is not set up ([okr.smtp] host in secrets.toml, or OKR_SMTP_H
 EVENT_KINDS = ("off_track", "cycle_closed")
 
 
-class sender:
+class Transport:
     """What sends a claimed row: the mail server for e-mail (one connection for the whole run,
     :class:`okrdata.notify.mail.Session`), the webhook's address for chat."""
 
@@ -87,7 +87,7 @@ def _queue(
 def _deliver(db: sqlite_utils.Database, settings: Settings, now: dt.datetime, batch: Batch,
              kinds: Sequence[str] | None, dry_run: bool) -> Batch:
     if not dry_run:
-        batch.results = deliveries.deliver_due(db, sender(db, settings), now, kinds=kinds)
+        batch.results = deliveries.deliver_due(db, Transport(db, settings), now, kinds=kinds)
     return batch
 
 
@@ -161,7 +161,7 @@ def test_post(db: sqlite_utils.Database, webhook_id: Any, *, person: dict | None
         unit_id=hook["unit_id"], webhook_id=hook["id"], preview=message.plain(),
     )
     planned = deliveries.enqueue(db, [item], now)
-    results = deliveries.deliver_due(db, sender(db, settings), now, ids=[planned[0].row_id])
+    results = deliveries.deliver_due(db, Transport(db, settings), now, ids=[planned[0].row_id])
     return results[0]
 
 
