@@ -88,6 +88,7 @@ class Session:
     def __init__(self, smtp: Smtp):
         self.smtp = smtp
         self.client: smtplib.SMTP | None = None
+        self.unreachable: DeliveryError | None = None
 
     def _connect(self) -> smtplib.SMTP:
         smtp, context = self.smtp, ssl.create_default_context()
@@ -105,12 +106,27 @@ class Session:
             raise
         return client
 
+    def _open(self) -> None:
+        try:
+            with _errors(self.smtp):
+                self.client = self._connect()
+        except DeliveryError as exc:
+            self.unreachable = exc
+            raise
+
     def send(self, message: EmailMessage) -> None:
-        """Send one message; raise DeliveryError when it did not go."""
-        with _errors(self.smtp):
-            for fresh in (False, True):
-                if self.client is None:
-                    self.client, fresh = self._connect(), True
+        """Send one message; raise DeliveryError when it did not go.
+
+        Once the server could not be reached (or refused the sign-in), the rest of the run fails
+        at once with the same error rather than waiting out a timeout per message.
+        """
+        if self.unreachable is not None:
+            raise DeliveryError(self.unreachable.message, self.unreachable.transient)
+        for fresh in (False, True):
+            if self.client is None:
+                self._open()
+                fresh = True
+            with _errors(self.smtp):
                 try:
                     self.client.send_message(message)
                     return
