@@ -1,22 +1,27 @@
 """The ``okr`` command line, for admins and scripts.
 
 Every command takes ``--db PATH`` (default: ``$OKR_DB``, else ``data/okr.db``) and turns
-invalid input into a one-line error and a non-zero exit status, never a traceback.
+invalid input, and a database file it cannot use (not SQLite, a newer version's, read-only, on
+a full disk, busy), into a one-line error and a non-zero exit status, never a traceback.
+Commands that only read (``lint``, ``export``, ``user list``, ``report``) open the database
+with :func:`open_existing`, which never creates a file nor writes a schema into an empty one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from okrdata import queries, quality, schema
-from okrdata.db import connect, db_path
+from okrdata.backup import EMPTY, set_aside
+from okrdata.db import connect, db_path, explain
 from okrdata.errors import ValidationError
+from okrdata.files import reason
 
 DB_OPTION = click.option(
     "--db",
@@ -28,7 +33,12 @@ DB_OPTION = click.option(
 
 
 def friendly_errors(fn: Callable) -> Callable:
-    """Report a ValidationError as ``Error: field: message`` with exit status 2."""
+    """The one error handler of every command: ``Error: field: message`` and exit status 2.
+
+    For a ValidationError (a DatabaseError too: a file that cannot be used, a busy database),
+    and for an error of SQLite or of the file system that escaped them, told in words
+    (:func:`okrdata.db.explain`). Anything else is a bug and shows as one.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -36,7 +46,15 @@ def friendly_errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except ValidationError as exc:
             click.echo(f"Error: {exc}", err=True)
-            raise SystemExit(2) from None
+        except sqlite3.Error as exc:
+            readable = explain(exc, db_path(kwargs.get("db_file")))
+            if readable is None:
+                raise
+            click.echo(f"Error: {readable}", err=True)
+        except OSError as exc:
+            where = exc.filename or db_path(kwargs.get("db_file"))
+            click.echo(f"Error: {where}: {reason(exc)}; nothing was saved.", err=True)
+        raise SystemExit(2)
 
     return wrapper
 
@@ -45,7 +63,7 @@ def has_data(path: Path) -> bool:
     """True when the file exists and holds at least one unit."""
     if not path.exists() or path.stat().st_size == 0:
         return False
-    db = connect(path)
+    db = connect(path, create=False)
     try:
         return "units" in db.table_names() and db["units"].count > 0
     finally:
@@ -60,7 +78,8 @@ def cli() -> None:
 
 @cli.command()
 @DB_OPTION
-@click.option("--fresh", is_flag=True, help="Move an existing database aside (to PATH.bak) and start empty.")
+@click.option("--fresh", is_flag=True,
+              help="Keep the existing database under a name of its own (PATH.DATE-TIME.bak) and start empty.")
 @click.option("--admin-email", default=None, help="Make this person the first admin (added if new).")
 @click.option("--admin-name", default=None, help="The first admin's name (needed with --admin-email for a new person).")
 @click.option("--admin-password-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -71,7 +90,8 @@ def init(db_file: Path | None, fresh: bool, admin_email: str | None, admin_name:
          admin_password_file: Path | None) -> None:
     """Create the database, or upgrade an existing one in place; optionally make a first admin.
 
-    On a database holding the demo, --fresh moves it aside and starts your own, empty one.
+    On a database holding the demo, --fresh sets it aside (each time under a new name, never
+    overwriting an earlier one) and starts your own, empty one.
     """
     from okrdata import auth, validate
     from okrdata.cli_users import make_first_admin, no_admin_hint, read_password
@@ -97,13 +117,8 @@ def init(db_file: Path | None, fresh: bool, admin_email: str | None, admin_name:
         password = read_password(admin_password_file, "OKR_ADMIN_PASSWORD", "--admin-password-file",
                                  f"Password for {admin_email}")
         admin = (admin_email, name, password)
-    if fresh and path.exists():
-        backup = path.with_name(path.name + ".bak")
-        for suffix in ("", "-wal", "-shm"):
-            source = Path(str(path) + suffix)
-            if source.exists():
-                shutil.move(source, Path(str(backup) + suffix))
-        click.echo(f"Moved the old database to {backup}")
+    if fresh:
+        say_set_aside(set_aside(path))
     db = connect(path)
     ran = schema.migrate(db)
     if queries.is_demo(db):
@@ -157,13 +172,18 @@ def synth(db_file: Path | None, scale: int, force: bool) -> None:
     click.echo(f"Generated into {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
+def say_set_aside(kept: Path | None) -> None:
+    """Tell where the database that was replaced now lives, and how to get it back."""
+    if kept is not None:
+        click.echo(f"Moved the old database to {kept} (put it back with `okr restore {kept}`).")
+
+
 def _fresh_target(db_file: Path | None, force: bool) -> Path:
     path = db_path(db_file)
-    if has_data(path):
-        if not force:
-            raise ValidationError("--db", f"{path} holds data already; pass --force to replace it.")
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+    if force:
+        say_set_aside(set_aside(path))
+    elif has_data(path):
+        raise ValidationError("--db", f"{path} holds data already; pass --force to replace it (it is kept aside).")
     return path
 
 
@@ -193,12 +213,19 @@ def resolve_unit(db, unit: str | None) -> int | None:
 
 
 def open_existing(db_file: Path | None):
-    """Connect to a database that must exist already (and bring its schema up to date)."""
+    """Connect to a database that must exist already and hold the dashboard's schema (brought
+    up to date); a missing file is not created, and an empty one is refused, not filled."""
     path = db_path(db_file)
     if not path.exists():
         raise ValidationError("--db", f"{path} does not exist; create it with `okr init` or `okr demo`.")
-    db = connect(path)
-    schema.migrate(db)
+    db = connect(path, create=False)
+    try:
+        if schema.schema_version(db) == 0 and not db.table_names():
+            raise ValidationError("--db", EMPTY.format(path=path))
+        schema.migrate(db)
+    except BaseException:
+        db.close()
+        raise
     return db
 
 
@@ -228,10 +255,11 @@ from okrdata.cli_users import user  # noqa: E402
 cli.add_command(user)
 
 
-from okrdata.cli_transfer import import_, export, backup, checkin  # noqa: E402
+from okrdata.cli_transfer import import_, export, backup, restore, checkin  # noqa: E402
 cli.add_command(import_)
 cli.add_command(export)
 cli.add_command(backup)
+cli.add_command(restore)
 cli.add_command(checkin)
 
 from okrdata.cli_report import report_command  # noqa: E402

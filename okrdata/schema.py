@@ -4,17 +4,21 @@ Each migration is a function that takes the database and changes it; :func:`migr
 in order, those that the ``_migrations`` table does not record yet, each in its own
 transaction, and sets ``PRAGMA user_version`` to the number applied (the schema version).
 Running it twice changes nothing, and running it on an older database upgrades it in place
-without losing a row: a migration only ever adds to what is there.
+without losing a row: a migration only ever adds to what is there. A database whose version is
+past this version's last migration was written by a newer dashboard: it is refused wherever a
+database is opened (:func:`refuse_newer`, called by :func:`okrdata.db.connect` and
+:func:`migrate`), never read nor written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 
 import sqlite_utils
 
-from okrdata.db import transaction
+from okrdata.db import DatabaseError, explained, transaction
 
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -42,6 +46,10 @@ TABLES = (
     "webhooks",
     "deliveries",
 )
+SERVER_TABLES = ("sign_in_failures", "sign_in_clients")
+"""This server's own bookkeeping (sign-in throttling: failed tries and the addresses people
+signed in from), not the organisation's data: never in a full export, and no reason for a
+database not to count as empty."""
 
 
 def migration(fn: Migration) -> Migration:
@@ -218,6 +226,41 @@ def m004_key_result_changes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_key_result_changes_kr ON key_result_changes(kr_id, changed_at)")
 
 
+
+@migration
+def m005_sign_in_throttle(db: sqlite_utils.Database) -> None:
+    """What slows down password guessing (:func:`okrdata.auth.sign_in`), kept in the file so
+    that every process of the app and every restart see the same: the failed sign-ins of the
+    last hour, and the addresses each e-mail has signed in from.
+
+    E-mails are stored lower-cased and need not belong to anyone (a made-up e-mail is slowed
+    down like a real one); times are seconds since the epoch, for arithmetic. Bookkeeping, not
+    the organisation's data: these tables are not in :data:`TABLES`.
+    """
+    db.execute(
+        """
+        CREATE TABLE sign_in_failures (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL,
+            client TEXT NOT NULL,
+            at REAL NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_sign_in_failures_email ON sign_in_failures(email, client, at)")
+    db.execute("CREATE INDEX idx_sign_in_failures_client ON sign_in_failures(client, at)")
+    db.execute("CREATE INDEX idx_sign_in_failures_at ON sign_in_failures(at)")
+    db.execute(
+        """
+        CREATE TABLE sign_in_clients (
+            email TEXT NOT NULL,
+            client TEXT NOT NULL,
+            last_success REAL NOT NULL,
+            PRIMARY KEY (email, client)
+        )
+        """
+    )
+
 DIGEST_CHOICES = ("all", "company", "units", "none")
 WEBHOOK_PROVIDERS = ("slack", "teams", "mattermost", "google_chat")
 DELIVERY_KINDS = ("reminder", "digest", "off_track", "cycle_closed", "test")
@@ -226,7 +269,7 @@ DELIVERY_STATES = ("pending", "sending", "sent", "failed")
 
 
 @migration
-def m005_notifications(db: sqlite_utils.Database) -> None:
+def m006_notifications(db: sqlite_utils.Database) -> None:
     """Reminders, digests and chat posts: each person's digest choice, the chat webhooks of
     units, and the delivery log that makes every message go out once.
 
@@ -287,7 +330,6 @@ def m005_notifications(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_deliveries_due ON deliveries(status, next_attempt_at)")
     db.execute("CREATE INDEX idx_deliveries_created ON deliveries(created_at)")
 
-
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -303,13 +345,36 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
+def refuse_newer(version: int) -> None:
+    """Refuse, with a DatabaseError, a schema version past this version's last migration.
+
+    A newer dashboard wrote that file: this one may misread its tables, and a write could break
+    what the newer one keeps there. The last migration is counted now, not at import, so that
+    a migration registered later in this module counts too.
+    """
+    latest = len(MIGRATIONS)
+    if version > latest:
+        raise DatabaseError(
+            f"this database was written by a newer version ({version} > {latest}); upgrade the dashboard."
+        )
+
+
 def migrate(db: sqlite_utils.Database, upto: int | None = None) -> list[str]:
     """Bring the database up to date (or up to migration number ``upto``); return what ran.
 
-    Switches the file to WAL first (a no-op for in-memory databases).
+    Switches the file to WAL first (a no-op for in-memory databases). Refuses a database of a
+    newer version (:func:`refuse_newer`). An up-to-date database is not written at all, so a
+    read-only file, or one busy with a long import, can still be read.
     """
+    refuse_newer(schema_version(db))
     if not db.memory and db.journal_mode != "wal":
-        db.enable_wal()
+        # A read-only copy (a backup in rollback-journal mode) can still be read without WAL;
+        # a migration that has to run on it fails with its own clear error below.
+        with contextlib.suppress(DatabaseError), explained(db.conn.execute("PRAGMA database_list").fetchone()[2]):
+            db.enable_wal()
+    wanted = [name for name, _ in (MIGRATIONS if upto is None else MIGRATIONS[:upto])]
+    if "_migrations" in db.table_names() and set(wanted) <= set(applied_migrations(db)):
+        return []
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations ("
         "id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)"

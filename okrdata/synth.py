@@ -158,6 +158,13 @@ def _shape(name: str, t: float) -> float:
     return t
 
 
+def _recorded(kr_type: str, value: float, decimals: int) -> float:
+    """A generated value as a check-in records it: milestones in steps of 5 %, others rounded."""
+    if kr_type == "milestone":
+        return min(1.0, max(0.0, round(value * 20) / 20))
+    return round(value, max(0, decimals))
+
+
 def _title_value(value: float, label: str, decimals: int) -> str:
     """A number in a generated title; scores like NPS read better without their label."""
     return f"{value:,.{max(0, decimals)}f}" if label == "NPS" else format_value(value, label, decimals)
@@ -424,7 +431,8 @@ class _Plan:
              noise, confidence, owner)
         )
         final = last if closed else first + (last - first) * _shape(shape, horizon / length)
-        return numbers.kr_progress(kr_type, baseline, target, final)
+        # The score is proposed from the value the last check-in records, rounded as it is.
+        return numbers.kr_progress(kr_type, baseline, target, _recorded(kr_type, final, decimals))
 
     def checkin_count(self) -> int:
         return sum(len(plan[8]) for plan in self.kr_plans)
@@ -447,12 +455,9 @@ class _Plan:
                 value = first + (last - first) * _shape(shape, t)
                 if day != length:
                     value += rng.uniform(-noise, noise)
-                if kr_type == "milestone":
-                    value = min(1.0, max(0.0, round(value * 20) / 20))
-                    if previous is not None:
-                        value = max(value, previous)
-                else:
-                    value = round(value, max(0, decimals))
+                value = _recorded(kr_type, value, decimals)
+                if kr_type == "milestone" and previous is not None:
+                    value = max(value, previous)
                 confidence = round(c0 + (c1 - c0) * i / max(1, n - 1))
                 note = ""
                 if rng.random() < 0.7:

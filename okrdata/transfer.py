@@ -53,6 +53,7 @@ from okrdata import queries, schema, writes
 from okrdata import validate as v
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
+from okrdata.files import write_atomic
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)``, called as an import or export moves on."""
@@ -268,6 +269,48 @@ def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
     )
 
 
+# --- cells a spreadsheet program opens safely -----------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""The characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
+(OWASP, "CSV Injection")."""
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A value as every spreadsheet writer here puts it in a cell: text that a spreadsheet
+    program would run as a formula (starting with one of :data:`FORMULA_START`) gets a leading
+    ``'``, and so does text already starting with ``'``, so that :func:`unneutralise_cell` gives
+    back exactly what was written. Numbers, dates, blanks and text that is a plain number
+    (``"-5"``) are left as they are.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] == "'" or (value[0] in FORMULA_START and not _PLAIN_NUMBER.fullmatch(value)):
+        return "'" + value
+    return value
+
+
+def unneutralise_cell(value: Any) -> Any:
+    """A cell as the importer reads it: one leading ``'`` is dropped when a formula character or
+    another ``'`` follows it (what :func:`neutralise_cell` added, or a spreadsheet user's own
+    ``'=...``), so an export imported again gives back the same text."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in (*FORMULA_START, "'"):
+        return value[1:]
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every header and text cell passed through :func:`neutralise_cell`,
+    for a writer that is not :func:`to_csv_bytes` or :func:`to_xlsx_bytes` (pandas' ``to_csv``)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = out[column].map(neutralise_cell)
+    out.columns = [neutralise_cell(c) for c in out.columns]
+    return out
+
+
 # --- reading a file ----------------------------------------------------------------------
 
 
@@ -335,7 +378,7 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
     first = next((line for line in text.splitlines() if line.strip()), "")
     # Excel in much of Europe writes ";" (the comma being the decimal mark); tabs from copy-paste.
     delimiter = max((",", ";", "\t"), key=lambda d: first.count(d))
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    return [[unneutralise_cell(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
 def _xlsx_cell(cell: Any) -> Any:
@@ -346,7 +389,7 @@ def _xlsx_cell(cell: Any) -> Any:
         # A cell shown as 45% holds 0.45; the sheet's reader means 45 (with the unit label %).
         return f"{round(value * 100, 9):g}%"
     if isinstance(value, str):
-        return value.strip()
+        return unneutralise_cell(value).strip()
     return value
 
 
@@ -1714,14 +1757,14 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return repr(value)
-    return str(value)
+    return neutralise_cell(str(value)) if isinstance(value, str) else str(value)
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """A table as CSV (UTF-8 with a byte-order mark, so Excel shows accents right)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([str(c) for c in frame.columns])
+    writer.writerow([neutralise_cell(str(c)) for c in frame.columns])
     for record in frame.itertuples(index=False):
         writer.writerow([_csv_cell(x) for x in record])
     return buffer.getvalue().encode("utf-8-sig")
@@ -1730,10 +1773,22 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 _DATE_HEADERS = {"Cycle start", "Cycle end", "As of", "Date"}
 
 
+def _text_cells(ws, row: list[Any]) -> None:
+    """Append ``row`` to ``ws`` with every text cell typed as text (openpyxl would make a cell
+    starting with ``=`` a formula) and neutralised (:func:`neutralise_cell`); an escaped cell
+    also carries Excel's quote prefix, so editing it in Excel keeps it text."""
+    ws.append([neutralise_cell(x) for x in row])
+    for cell, raw in zip(ws[ws.max_row], row):
+        if isinstance(raw, str):
+            cell.data_type = "s"
+            if cell.value != raw:
+                cell.quotePrefix = True
+
+
 def _fill_sheet(ws, frame: pd.DataFrame) -> None:
     from openpyxl.styles import Font
 
-    ws.append([str(c) for c in frame.columns])
+    _text_cells(ws, [str(c) for c in frame.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     date_cols = [j for j, c in enumerate(frame.columns) if c in _DATE_HEADERS]
@@ -1745,7 +1800,7 @@ def _fill_sheet(ws, frame: pd.DataFrame) -> None:
                     row[j] = dt.date.fromisoformat(row[j][:10])
                 except ValueError:
                     pass
-        ws.append(row)
+        _text_cells(ws, row)
     for j, name in enumerate(frame.columns):
         letter = _column_letter(j)
         values = [str(name)] + [str(x) for x in frame.iloc[:200, j] if x is not None]
@@ -1782,7 +1837,8 @@ def export_okrs_xlsx(db: sqlite_utils.Database, cycle_id: int | None = None) -> 
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike, sheet_name: str = "OKRs") -> Path:
-    """Write a table to ``path`` as .csv or .xlsx, by its extension."""
+    """Write a table to ``path`` as .csv or .xlsx, by its extension, whole or not at all
+    (:func:`okrdata.files.write_atomic`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -1791,20 +1847,20 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, sheet_name: str = 
         data = to_xlsx_bytes(frame, sheet_name)
     else:
         raise ValidationError("file", f"must end in .csv or .xlsx, not {suffix or 'nothing'!r}.")
-    path.write_bytes(data)
-    return path
+    return write_atomic(path, data, field="file")
 
 
 # --- the full export ---------------------------------------------------------------------
 
 
 def data_tables(db: sqlite_utils.Database) -> list[str]:
-    """The tables a full export holds: every table but SQLite's own, the migrations record and
-    virtual tables (with their shadow tables), parents before the tables that refer to them."""
+    """The tables a full export holds: every table but SQLite's own, the migrations record, the
+    server's bookkeeping (:data:`okrdata.schema.SERVER_TABLES`) and virtual tables (with their shadow tables), parents before the tables that refer to them."""
     rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY rowid").fetchall()
     virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL")]
     names = [name for name, _ in rows
              if not name.startswith("sqlite_") and name != "_migrations" and name not in virtual
+             and name not in schema.SERVER_TABLES
              and not any(name.startswith(vt + "_") for vt in virtual)]
     deps = {n: {fk.other_table for fk in db[n].foreign_keys if fk.other_table != n} for n in names}
     ordered: list[str] = []
@@ -1878,7 +1934,8 @@ def full_export(db: sqlite_utils.Database, fmt: str = "json", progress: Progress
             writer.writerow(spec["columns"])
             for row in spec["rows"]:
                 writer.writerow(["" if x is None else (repr(x) if isinstance(x, float) else
-                                                       json.dumps(x) if isinstance(x, dict) else x) for x in row])
+                                                       json.dumps(x) if isinstance(x, dict) else
+                                                       neutralise_cell(x)) for x in row])
             zf.writestr(f"{name}.csv", text.getvalue())
     return buffer.getvalue()
 
@@ -1919,7 +1976,7 @@ def read_full_export(data: bytes) -> dict:
                     header = next(reader)
                     if header != spec["columns"]:
                         raise ValidationError("file", f"{spec['file']} has columns {header}, not {spec['columns']}.")
-                    spec["rows"] = [list(r) for r in reader]
+                    spec["rows"] = [[unneutralise_cell(c) for c in r] for r in reader]
                     spec["csv"] = True
         else:
             manifest = json.loads(data.decode("utf-8"))

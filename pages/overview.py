@@ -29,11 +29,11 @@ if scope.cycle_id is None:
 
 sidebar.scope_caption(scope)
 summary = data.cycle_summary(scope.cycle_id, scope.unit_id)
-who = scope.company_name if scope.unit_id is None else scope.unit_name
+who = badges.escape_markdown(scope.company_name if scope.unit_id is None else scope.unit_name)
 
 if summary["objective_count"] == 0:
     st.info(
-        f"{who} has no objectives in {scope.cycle['name']}, nor has any unit below it. "
+        f"{who} has no objectives in {badges.escape_markdown(scope.cycle['name'])}, nor has any unit below it. "
         "Pick another unit or cycle in the sidebar, or add objectives in Manage.",
         icon=":material/inbox:",
     )

@@ -158,7 +158,7 @@ def show_score_table(rows: pd.DataFrame) -> None:
     st.download_button(
         "Download the scores as CSV",
         # Built when the button is clicked, not at every rerun.
-        data=lambda: score_table(rows).to_csv(index=False).encode("utf-8"),
+        data=lambda: transfer.to_csv_bytes(score_table(rows)),
         file_name=f"scores-{transfer.file_slug(cycle['name'], 'cycle')}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -241,17 +241,18 @@ if scope.cycle_id is None:
 sidebar.scope_caption(scope)
 
 cycle = scope.cycle
-who = scope.company_name if scope.unit_id is None else scope.unit_name
+who = badges.escape_markdown(scope.company_name if scope.unit_id is None else scope.unit_name)
+cycle_name = badges.escape_markdown(cycle["name"])
 krs = data.key_results(scope.cycle_id, scope.unit_id)
 objs = data.objectives(scope.cycle_id, scope.unit_id)
 kr_ids = [int(i) for i in krs["kr_id"]] if not krs.empty else []
 objective_ids = [int(i) for i in objs["objective_id"]] if not objs.empty else []
-for text in _choose(kr_ids, objective_ids, f"{cycle['name']} for {who}"):
+for text in _choose(kr_ids, objective_ids, f"{cycle_name} for {who}"):
     st.warning(text, icon=":material/link_off:")
 
 if objs.empty:
     st.info(
-        f"{who} has no objectives in {cycle['name']}, nor has any unit below it, so there is no trend to "
+        f"{who} has no objectives in {cycle_name}, nor has any unit below it, so there is no trend to "
         "draw. Pick another unit or cycle in the sidebar, or add objectives and key results in Manage.",
         icon=":material/inbox:",
     )
@@ -262,7 +263,7 @@ if objs.empty:
 trends = data.trends(scope.cycle_id, scope.unit_id)
 if trends.weeks.empty:
     st.info(
-        f"{cycle['name']} starts on {badges.day(cycle['start_date'])}; its first week's figures appear then. "
+        f"{cycle_name} starts on {badges.day(cycle['start_date'])}; its first week's figures appear then. "
         "Meanwhile, shape its OKRs in Manage.",
         icon=":material/event_upcoming:",
     )
@@ -271,7 +272,7 @@ if trends.weeks.empty:
     st.stop()
 if trends.checkin_count == 0:
     st.info(
-        f"No check-ins yet in {cycle['name']} for {who}: every key result sits at its baseline and there "
+        f"No check-ins yet in {cycle_name} for {who}: every key result sits at its baseline and there "
         "is no confidence to draw. Leads record each key result's value, confidence and a note weekly "
         "on the Check-in page; the trends start with the first one.",
         icon=":material/edit_note:",
@@ -314,7 +315,8 @@ if mode == "kr":
     at_baseline = pd.isna(last["value"])
     cols[0].metric(
         "Value now",
-        f"{badges.number(row['baseline'], label)} (baseline)" if at_baseline else badges.number(last["value"], label),
+        (f"{badges.number(row['baseline'], label, markdown=True)} (baseline)" if at_baseline
+         else badges.number(last["value"], label, markdown=True)),
         help="The latest check-in's value; before the first one, the baseline.",
         border=True,
     )

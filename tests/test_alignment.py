@@ -267,6 +267,7 @@ def test_dot_labels_show_unit_progress_and_status_in_words(db, tree_org):
     dot, tree, objs = dot_for(db, o, colours={"on_track": "#00aa00", "at_risk": "#ffaa00",
                                               "off_track": "#aa0000", "stale": "#888888"})
     lines = {int(m.group(1)): m.group(0) for m in re.finditer(r"^  o(\d+) \[label=.*$", dot, flags=re.M)}
+    assert len(objs) and lines
     for r in objs.to_dict("records"):
         line = lines[int(r["objective_id"])]
         assert f"{float(r['progress']) * 100:.0f}%" in line
@@ -357,6 +358,7 @@ def test_demo_tree_covers_the_cycle_once_with_one_orphan(demo):
 def test_demo_every_unit_branch_matches_the_queries_scope(demo):
     cycle = q.default_cycle_id(demo)
     objs, units = q.objectives(demo, cycle), q.units(demo)
+    assert len(objs) and len(units)
     for uid in units["id"].astype(int):
         subtree = q.subtree_ids(demo, uid)
         branch = al.branch_ids(objs, subtree)

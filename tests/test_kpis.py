@@ -367,6 +367,7 @@ def test_demo_every_key_result_shows_once_and_every_kpi_has_a_card(demo, which):
     krs = q.key_results(demo, cycle_id)
     shown = [kr["kr_id"] for s in sections for p in s.pairs for kr in p.krs] + [kr["kr_id"] for s in sections for kr in s.krs]
     assert sorted(shown) == sorted(krs["kr_id"])
+    assert sections and any(s.pairs for s in sections)
     for s in sections:
         for p in s.pairs:
             assert all(int(kr["kpi_id"]) == int(p.kpi["kpi_id"]) for kr in p.krs)

@@ -278,6 +278,7 @@ def test_html_carries_the_figures(company, company_html):
     for text in (company.cycle["name"], company.company, report.pct(h["progress"]), report.pct(h["expected"]),
                  report.pace(h["pace"]), report.headline_sentence(company)):
         assert report._e(text) in html, text
+    assert len(company.objectives) and len(company.risks)
     for title in company.objectives["title"]:
         assert report._e(title) in html
     for title in company.risks["title"]:

@@ -216,3 +216,48 @@ def test_indexes_lead_with_the_columns_queries_filter_by(db, table, leading_colu
 def test_the_common_lookups_use_an_index(db, sql):
     plan = " ".join(str(row[-1]) for row in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
     assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
+
+
+# --- a database of a newer version ------------------------------------------------------------
+
+
+def newer_database(path):
+    """A database this version wrote, then given one migration more (as a newer version would)."""
+    database = connect(path)
+    migrate(database)
+    writes.set_setting(database, "demo", "0")
+    database.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    database.close()
+    return path
+
+
+NEWER = f"this database was written by a newer version ({SCHEMA_VERSION + 1} > {SCHEMA_VERSION}); upgrade the dashboard"
+
+
+def test_a_database_written_by_a_newer_version_is_refused_when_opened(tmp_path):
+    from okrdata.errors import ValidationError
+
+    path = newer_database(tmp_path / "okr.db")
+    before = path.read_bytes()
+    with pytest.raises(ValidationError) as info:
+        connect(path)
+    assert info.value.field == "database" and NEWER in info.value.message
+    assert path.read_bytes() == before
+
+
+def test_migrate_refuses_a_newer_database_opened_any_other_way(tmp_path):
+    import sqlite3
+
+    import sqlite_utils
+
+    from okrdata.errors import ValidationError
+
+    path = newer_database(tmp_path / "okr.db")
+    database = sqlite_utils.Database(sqlite3.connect(path))
+    rows = database.execute("SELECT count(*) FROM _migrations").fetchone()
+    with pytest.raises(ValidationError) as info:
+        migrate(database)
+    assert NEWER in info.value.message
+    assert database.execute("SELECT count(*) FROM _migrations").fetchone() == rows
+    assert schema_version(database) == SCHEMA_VERSION + 1
+    database.close()

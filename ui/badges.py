@@ -135,15 +135,21 @@ def days(n: Any) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
 
-def number(x: Any, unit_label: str = "") -> str:
-    """A key result's value with its unit label: ``"1,250 users"``, ``"3.5%"``."""
+def number(x: Any, unit_label: str = "", *, markdown: bool = False) -> str:
+    """A key result's value with its unit label: ``"1,250 users"``, ``"3.5%"``.
+
+    The unit label is user text: with ``markdown`` it is escaped (:func:`escape_markdown`), for a string
+    Streamlit renders as Markdown; without, the result is for tables and charts, which show text
+    as it is.
+    """
     if _missing(x):
         return NO_VALUE
     value = float(x)
     text = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
     if not unit_label:
         return text
-    return f"{text}{unit_label}" if unit_label in ("%", "€", "$") else f"{text} {unit_label}"
+    label = escape_markdown(unit_label) if markdown else unit_label
+    return f"{text}{label}" if unit_label in ("%", "€", "$") else f"{text} {label}"
 
 
 _MD_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
@@ -152,3 +158,15 @@ _MD_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
 def escape(text: Any) -> str:
     """User text made safe to put inside Markdown (titles, names): special characters escaped."""
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
+def escape_markdown(text: Any) -> str:
+    """User text made safe for ``st.markdown`` and Markdown labels: it renders as written.
+
+    :func:`escape` escapes Markdown's and Streamlit's special characters (``*``, ``_``, ``[``,
+    ``:``, ``$``, ``<``…); on top of that ``&`` is escaped (so ``&amp;`` is not read as an
+    entity) and line breaks become spaces (so a title stays one line). Pages import it as
+    :func:`ui.okr_detail.escape_markdown`.
+    """
+    flat = " ".join(str("" if text is None else text).split())
+    return escape(flat).replace("&", "\\&")

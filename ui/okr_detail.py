@@ -67,15 +67,9 @@ class Listing(NamedTuple):
 # --- text --------------------------------------------------------------------------------
 
 
-def escape_markdown(text: Any) -> str:
-    """User text made safe for ``st.markdown`` and Markdown labels: it renders as written.
-
-    :func:`ui.badges.escape` escapes Markdown's and Streamlit's special characters (``*``,
-    ``_``, ``[``, ``:``, ``$``, ``<``…); on top of that ``&`` is escaped (so ``&amp;`` is not
-    read as an entity) and line breaks become spaces (so a title stays one line).
-    """
-    flat = " ".join(str("" if text is None else text).split())
-    return badges.escape(flat).replace("&", "\\&")
+escape_markdown = badges.escape_markdown
+"""User text made safe for ``st.markdown`` and Markdown labels (:func:`ui.badges.escape_markdown`):
+the one escaping path of the pages, kept here under the name they import."""
 
 
 # --- cached readers ----------------------------------------------------------------------
