@@ -276,10 +276,11 @@ def m006_notifications(db: sqlite_utils.Database) -> None:
     A person without a row in ``digest_choices`` follows the default the admins chose (the
     ``digest_default`` setting). ``deliveries.dedupe_key`` is UNIQUE: a message is claimed by
     inserting its row, so two runs, two servers or a restart can never send it twice.
+    (``IF NOT EXISTS``: a database that ran this migration under an earlier number keeps its rows.)
     """
     db.execute(
         f"""
-        CREATE TABLE digest_choices (
+        CREATE TABLE IF NOT EXISTS digest_choices (
             person_id INTEGER PRIMARY KEY REFERENCES people(id),
             digest TEXT NOT NULL CHECK (digest IN {_in(DIGEST_CHOICES)}),
             updated_at TEXT NOT NULL
@@ -288,7 +289,7 @@ def m006_notifications(db: sqlite_utils.Database) -> None:
     )
     db.execute(
         f"""
-        CREATE TABLE webhooks (
+        CREATE TABLE IF NOT EXISTS webhooks (
             id INTEGER PRIMARY KEY,
             unit_id INTEGER NOT NULL REFERENCES units(id),
             provider TEXT NOT NULL CHECK (provider IN {_in(WEBHOOK_PROVIDERS)}),
@@ -299,10 +300,10 @@ def m006_notifications(db: sqlite_utils.Database) -> None:
         )
         """
     )
-    db.execute("CREATE INDEX idx_webhooks_unit ON webhooks(unit_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_webhooks_unit ON webhooks(unit_id)")
     db.execute(
         f"""
-        CREATE TABLE deliveries (
+        CREATE TABLE IF NOT EXISTS deliveries (
             id INTEGER PRIMARY KEY,
             dedupe_key TEXT NOT NULL UNIQUE,
             kind TEXT NOT NULL CHECK (kind IN {_in(DELIVERY_KINDS)}),
@@ -327,8 +328,8 @@ def m006_notifications(db: sqlite_utils.Database) -> None:
         )
         """
     )
-    db.execute("CREATE INDEX idx_deliveries_due ON deliveries(status, next_attempt_at)")
-    db.execute("CREATE INDEX idx_deliveries_created ON deliveries(created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_deliveries_due ON deliveries(status, next_attempt_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_deliveries_created ON deliveries(created_at)")
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
