@@ -179,6 +179,9 @@ cli.add_command(checkin)
 from okrdata.cli_report import report_command  # noqa: E402
 cli.add_command(report_command)
 
+from okrdata.cli_notify import COMMANDS as NOTIFY_COMMANDS  # noqa: E402
+[cli.add_command(command) for command in NOTIFY_COMMANDS]
+
 
 if __name__ == "__main__":
     cli()

@@ -42,6 +42,9 @@ TABLES = (
     "kpi_readings",
     "settings",
     "key_result_changes",
+    "digest_choices",
+    "webhooks",
+    "deliveries",
 )
 SERVER_TABLES = ("sign_in_failures", "sign_in_clients")
 """This server's own bookkeeping (sign-in throttling: failed tries and the addresses people
@@ -257,6 +260,76 @@ def m005_sign_in_throttle(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+DIGEST_CHOICES = ("all", "company", "units", "none")
+WEBHOOK_PROVIDERS = ("slack", "teams", "mattermost", "google_chat")
+DELIVERY_KINDS = ("reminder", "digest", "off_track", "cycle_closed", "test")
+DELIVERY_CHANNELS = ("email", "webhook")
+DELIVERY_STATES = ("pending", "sending", "sent", "failed")
+
+
+@migration
+def m006_notifications(db: sqlite_utils.Database) -> None:
+    """Reminders, digests and chat posts: each person's digest choice, the chat webhooks of
+    units, and the delivery log that makes every message go out once.
+
+    A person without a row in ``digest_choices`` follows the default the admins chose (the
+    ``digest_default`` setting). ``deliveries.dedupe_key`` is UNIQUE: a message is claimed by
+    inserting its row, so two runs, two servers or a restart can never send it twice.
+    (``IF NOT EXISTS``: a database that ran this migration under an earlier number keeps its rows.)
+    """
+    db.execute(
+        f"""
+        CREATE TABLE IF NOT EXISTS digest_choices (
+            person_id INTEGER PRIMARY KEY REFERENCES people(id),
+            digest TEXT NOT NULL CHECK (digest IN {_in(DIGEST_CHOICES)}),
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        f"""
+        CREATE TABLE IF NOT EXISTS webhooks (
+            id INTEGER PRIMARY KEY,
+            unit_id INTEGER NOT NULL REFERENCES units(id),
+            provider TEXT NOT NULL CHECK (provider IN {_in(WEBHOOK_PROVIDERS)}),
+            url TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            created_by INTEGER REFERENCES people(id),
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_webhooks_unit ON webhooks(unit_id)")
+    db.execute(
+        f"""
+        CREATE TABLE IF NOT EXISTS deliveries (
+            id INTEGER PRIMARY KEY,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN {_in(DELIVERY_KINDS)}),
+            period TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN {_in(DELIVERY_CHANNELS)}),
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            person_id INTEGER REFERENCES people(id),
+            unit_id INTEGER REFERENCES units(id),
+            webhook_id INTEGER REFERENCES webhooks(id) ON DELETE SET NULL,
+            cycle_id INTEGER REFERENCES cycles(id),
+            kr_id INTEGER REFERENCES key_results(id),
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN {_in(DELIVERY_STATES)}),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT,
+            claimed_by TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            sent_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_deliveries_due ON deliveries(status, next_attempt_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_deliveries_created ON deliveries(created_at)")
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

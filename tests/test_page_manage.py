@@ -157,7 +157,7 @@ def test_a_viewer_or_visitor_reads_but_cannot_change_anything(demo, who):
     at = open_as(demo, who)
     assert not [b for b in at.button if b.key and b.key.startswith("mg_")]
     assert any("make changes" in i.value for i in at.info)
-    assert len(at.tabs) == 8
+    assert len(at.tabs) == 9
     assert len([d for d in at.dataframe if "Cycle" in d.value.columns]) == 1
 
 

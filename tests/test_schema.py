@@ -47,6 +47,15 @@ FOREIGN_KEYS = {
     "kpi_readings": {("kpi_id", "kpis"), ("author_id", "people")},
     "settings": set(),
     "key_result_changes": {("kr_id", "key_results"), ("changed_by", "people")},
+    "digest_choices": {("person_id", "people")},
+    "webhooks": {("unit_id", "units"), ("created_by", "people")},
+    "deliveries": {
+        ("person_id", "people"),
+        ("unit_id", "units"),
+        ("webhook_id", "webhooks"),
+        ("cycle_id", "cycles"),
+        ("kr_id", "key_results"),
+    },
 }
 
 
