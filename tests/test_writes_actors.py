@@ -27,6 +27,7 @@ IN_CYCLE = dt.date(2026, 2, 1)
 READERS = {
     "now_iso", "unit_ancestors", "person_unit_ids", "person_units_map", "alignment_choices", "check_kr_goal",
     "cycle_started", "get_setting", "check_checkins", "read_for_edit", "version_of", "is_system", "check_admin",
+    "acts_as_admin", "changes_since",
 }
 """Public functions of okrdata.writes that write nothing (everything else there is a write)."""
 
