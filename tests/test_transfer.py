@@ -544,7 +544,7 @@ def test_a_damaged_full_export_changes_nothing(empty, snapshot):
     writes.add_cycle(source, "2026 Q1", "2026-01-01", "2026-03-31", person=writes.SYSTEM)
     manifest = json.loads(transfer.full_export(source, "json"))
     manifest["tables"]["objectives"]["rows"] = [[1, 99, 1, "Orphan", "", None, "committed", None, None, 1, "active",
-                                                 None, None, None]]
+                                                 None, None, None, 1]]
     before = snapshot(empty)
     with pytest.raises(ValidationError, match="refer to rows"):
         transfer.full_import(empty, json.dumps(manifest).encode(), person=writes.SYSTEM)
