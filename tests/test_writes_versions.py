@@ -207,3 +207,15 @@ def _touch(db, admin, table, row_id):
         writes.update_cycle(db, row_id, person=admin, version=v, name="2026 Q2 touched")
     elif table == "checkins":
         writes.edit_checkin(db, row_id, person=admin, version=v, value=21, confidence=7)
+
+
+def test_the_write_itself_checks_the_version_so_two_saves_at_once_cannot_both_pass(db, org, refused, monkeypatch):
+    # B's early check passed just before A's save committed: the UPDATE, guarded by the
+    # version, still refuses B's change.
+    admin = who(db, org.admin)
+    version = writes.version_of(db, "objectives", org.platform_obj)
+    writes.update_objective(db, org.platform_obj, person=admin, version=version, title="A's title")
+    monkeypatch.setattr(writes, "_check_version", lambda *args, **kwargs: None)
+    refused(db, "version", lambda: writes.update_objective(db, org.platform_obj, person=admin, version=version,
+                                                           description="B's why"))
+    assert db["objectives"].get(org.platform_obj)["title"] == "A's title"

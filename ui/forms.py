@@ -298,14 +298,15 @@ def feedback(form_id: str, reload: Iterable[str] = (), reload_prefix: str | None
     """Show the outcome of this form's last submission: every error, or the success message once.
 
     When the save was refused because someone changed the thing since the form read it (field
-    ``version``), a button reloads the form from the stored row: it forgets the inputs in
-    ``reload`` and under ``reload_prefix``, so they are prefilled afresh (what was typed is
-    dropped; the message said what changed).
+    ``version``) and the form says how to reload (``reload``, ``reload_prefix``), a button
+    reloads it from the stored row: it forgets those inputs, so they are prefilled afresh (what
+    was typed is dropped; the message said what changed).
     """
     found = errors(form_id)
     for problem in found:
         show_error(problem)
-    if any(p.field == "version" for p in found):
+    reload = list(reload)
+    if (reload or reload_prefix) and any(p.field == "version" for p in found):
         st.button(
             "Reload as it is now",
             key=f"{form_id}__reload",
