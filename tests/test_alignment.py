@@ -26,7 +26,8 @@ def tree_org(db, org):
     org.mobile_obj = writes.add_objective(
         db, org.cycle, org.mobile, "Crash-free rides", parent_kr_id=org.kr_stay_above, person=writes.SYSTEM
     )
-    writes.add_key_result(db, org.mobile_obj, "Crash-free sessions from 97 to 99.5 %", "increase", 97, 99.5, "%", person=writes.SYSTEM)
+    writes.add_key_result(db, org.mobile_obj, "Crash-free sessions from 97 to 99.5 %", "increase", 97, 99.5, "%",
+                          person=writes.SYSTEM)
     org.sales_obj = writes.add_objective(db, org.cycle, org.sales, 'Sell <more> & "better" deals', person=writes.SYSTEM)
     writes.add_key_result(db, org.sales_obj, "Win rate from 20 to 30 %", "increase", 20, 30, "%", person=writes.SYSTEM)
     return org

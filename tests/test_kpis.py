@@ -142,7 +142,8 @@ def test_a_kpi_back_to_healthy_clears_the_warning(db, org):
 
 
 def test_a_key_result_pairs_in_its_own_unit_even_with_another_units_kpi(db, org):
-    latency = w.add_kpi(db, org.platform, "p95 latency", "stay_below", 400, warning=350, unit_label="ms", person=w.SYSTEM)
+    latency = w.add_kpi(db, org.platform, "p95 latency", "stay_below", 400, warning=350, unit_label="ms",
+                        person=w.SYSTEM)
     errors = w.add_kpi(db, org.platform, "Error rate", "stay_below", 1, unit_label="%", person=w.SYSTEM)
     company_kr = w.add_key_result(db, org.company_obj, "Cut p95 latency from 500 to 300 ms", "decrease", 500, 300,
                                   "ms", kpi_id=latency, person=w.SYSTEM)

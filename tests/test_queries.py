@@ -29,9 +29,11 @@ def org():
     grow = w.add_objective(db, cycle, company, "Grow the business", weight=2, person=w.SYSTEM)
     fast = w.add_objective(db, cycle, web, "Make the site fast", parent_objective_id=grow, person=w.SYSTEM)
     sell = w.add_objective(db, cycle, sales, "Sell more", parent_objective_id=grow, person=w.SYSTEM)
-    users = w.add_key_result(db, grow, "Users from 100 to 300", "increase", 100, 300, "users", owner_id=ann, person=w.SYSTEM)
+    users = w.add_key_result(db, grow, "Users from 100 to 300", "increase", 100, 300, "users", owner_id=ann,
+                             person=w.SYSTEM)
     uptime = w.add_key_result(db, grow, "Uptime stays above 99.9", "stay_above", None, 99.9, "%", person=w.SYSTEM)
-    latency = w.add_key_result(db, fast, "p95 from 800 to 400 ms", "decrease", 800, 400, "ms", weight=3, person=w.SYSTEM)
+    latency = w.add_key_result(db, fast, "p95 from 800 to 400 ms", "decrease", 800, 400, "ms", weight=3,
+                               person=w.SYSTEM)
     sso = w.add_key_result(db, fast, "Single sign-on available", "milestone", person=w.SYSTEM)
     deals = w.add_key_result(db, sell, "Deals from 10 to 20", "increase", 10, 20, person=w.SYSTEM)
     # users: three weekly check-ins, the last one 6 days ago
@@ -74,7 +76,8 @@ def test_silence_is_stale_and_no_checkin_sits_at_baseline(org):
 def test_deleted_checkin_is_not_the_latest(org):
     db = org["db"]
     last = q.checkin_history(db, org["cycle"], kr_ids=[org["users"]]).iloc[-1]
-    w.delete_checkin(db, int(last["checkin_id"]), person=w.SYSTEM, version=w.version_of(db, "checkins", int(last["checkin_id"])))
+    w.delete_checkin(db, int(last["checkin_id"]), person=w.SYSTEM,
+                     version=w.version_of(db, "checkins", int(last["checkin_id"])))
     assert kr_row(org, org["users"])["value"] == 170
 
 
@@ -156,7 +159,8 @@ def test_default_cycle_prefers_the_active_one_running_today(org):
 def test_kpi_health_and_overdue(org):
     db = org["db"]
     nps = w.add_kpi(db, org["company"], "NPS", "stay_above", 30, warning=40, frequency_days=7, person=w.SYSTEM)
-    churn = w.add_kpi(db, org["company"], "Churn", "stay_below", 3, warning=2.5, frequency_days=30, unit_label="%", person=w.SYSTEM)
+    churn = w.add_kpi(db, org["company"], "Churn", "stay_below", 3, warning=2.5, frequency_days=30, unit_label="%",
+                      person=w.SYSTEM)
     w.add_kpi_reading(db, nps, TODAY - dt.timedelta(days=20), 35, person=w.SYSTEM)
     w.add_kpi_reading(db, churn, TODAY - dt.timedelta(days=3), 2, person=w.SYSTEM)
     kpis = q.kpis(db, today=TODAY).set_index("kpi_id")

@@ -304,9 +304,11 @@ def _hostile(db) -> tuple[int, int]:
     root = int(q.units(db)["id"].iloc[0])
     unit = w.add_unit(db, f"Team {HOSTILE}", parent_id=root, person=w.SYSTEM)
     objective = w.add_objective(db, cycle_id, unit, f"Objective {HOSTILE}", person=w.SYSTEM)
-    kr = w.add_key_result(db, objective, f"KR {HOSTILE} from 1 to 10", "increase", 1, 10, unit_label="<b>u</b>", person=w.SYSTEM)
+    kr = w.add_key_result(db, objective, f"KR {HOSTILE} from 1 to 10", "increase", 1, 10, unit_label="<b>u</b>",
+                          person=w.SYSTEM)
     start = dt.date.fromisoformat(q.cycle(db, cycle_id)["start_date"])
-    w.add_checkin(db, kr, start + dt.timedelta(days=1), 2, 3, note=f"We learned that {HOSTILE} breaks things badly.", person=w.SYSTEM)
+    w.add_checkin(db, kr, start + dt.timedelta(days=1), 2, 3, note=f"We learned that {HOSTILE} breaks things badly.",
+                  person=w.SYSTEM)
     return cycle_id, unit
 
 

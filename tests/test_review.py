@@ -150,10 +150,12 @@ def test_scoring_refuses_a_closed_cycle_a_future_planning_cycle_and_an_archived_
     admin = person(db, org.admin)
     refused(db, "cycle", lambda: writes.score_objective(db, org.next_company_obj, 0.0, "", "", person=admin,
                                                         today=AFTER - dt.timedelta(days=20)))
-    writes.archive_objective(db, org.platform_obj, person=writes.SYSTEM, version=writes.version_of(db, "objectives", org.platform_obj))
+    writes.archive_objective(db, org.platform_obj, person=writes.SYSTEM,
+                             version=writes.version_of(db, "objectives", org.platform_obj))
     refused(db, "objective", lambda: writes.score_objective(db, org.platform_obj, 0.1, "", "", person=admin,
                                                             today=DURING))
-    writes.set_cycle_state(db, org.cycle, "closed", person=writes.SYSTEM, version=writes.version_of(db, "cycles", org.cycle))
+    writes.set_cycle_state(db, org.cycle, "closed", person=writes.SYSTEM,
+                           version=writes.version_of(db, "cycles", org.cycle))
     refused(db, "cycle", lambda: writes.score_objective(db, org.company_obj, 0.0, "", "", person=admin, today=AFTER))
     refused(db, "objective", lambda: writes.score_objective(db, 99999, 0.0, "", "", person=admin, today=AFTER))
 
@@ -197,7 +199,8 @@ def test_closing_fills_in_proposals_and_makes_the_cycle_read_only(db, org, refus
     admin = person(db, org.admin)
     refused(db, "cycle", lambda: writes.score_objective(db, org.platform_obj, 0.5, "x", "", person=admin, today=AFTER))
     refused(db, "cycle", lambda: writes.close_cycle(db, org.cycle, person=admin, today=AFTER))
-    refused(db, "cycle", lambda: writes.update_objective(db, org.platform_obj, title="New", person=admin, version=writes.version_of(db, "objectives", org.platform_obj)))
+    refused(db, "cycle", lambda: writes.update_objective(db, org.platform_obj, title="New", person=admin,
+                                                         version=writes.version_of(db, "objectives", org.platform_obj)))
     refused(db, "cycle", lambda: writes.add_checkin(db, org.kr_increase, "2026-03-01", 50, 8, person=writes.SYSTEM))
 
 
@@ -207,7 +210,8 @@ def test_closing_again_after_reopening_renews_only_the_proposals(db, org):
     writes.close_cycle(db, org.cycle, person=admin, today=AFTER)
     assert objective(db, org.company_obj)["score"] == 0.0
     writes.set_cycle_state(db, org.cycle, "active", person=admin, version=writes.version_of(db, "cycles", org.cycle))
-    writes.add_checkin(db, org.kr_stay_above, "2026-03-30", 99.95, 9, person=writes.SYSTEM)  # the uptime bound now holds: progress 1
+    writes.add_checkin(db, org.kr_stay_above, "2026-03-30", 99.95, 9,
+                       person=writes.SYSTEM)  # the uptime bound now holds: progress 1
     assert writes.close_cycle(db, org.cycle, person=admin, today=AFTER) == {"cycle": "2026 Q1", "scored": 1,
                                                                             "proposed": 2}
     company = objective(db, org.company_obj)

@@ -93,7 +93,8 @@ def test_a_dry_run_says_what_it_would_add_and_writes_nothing(empty, snapshot):
 
 def test_progress_is_reported_up_to_the_last_row(empty):
     calls = []
-    transfer.import_okrs(empty, transfer.read_table(SAMPLE), today=TODAY, progress=lambda d, t: calls.append((d, t)), person=writes.SYSTEM)
+    transfer.import_okrs(empty, transfer.read_table(SAMPLE), today=TODAY, progress=lambda d, t: calls.append((d, t)),
+                                                    person=writes.SYSTEM)
     assert calls and calls[-1] == (9, 9)
 
 
@@ -138,7 +139,8 @@ def test_a_file_with_bad_rows_changes_nothing_and_lists_every_problem(db, org, s
     assert snapshot(db) == before
     assert not db.conn.in_transaction
     # check_import gives the same list without raising.
-    assert [(p.row, p.column) for p in transfer.check_import(db, table(BAD), today=dt.date(2026, 1, 25), person=writes.SYSTEM)] == found
+    assert [(p.row, p.column) for p in transfer.check_import(db, table(BAD), today=dt.date(2026, 1, 25),
+                                                             person=writes.SYSTEM)] == found
 
 
 def test_a_missing_column_is_named(empty):
@@ -169,7 +171,8 @@ def test_a_lead_may_import_only_into_their_units(db, org, snapshot):
         transfer.import_okrs(db, table(text), person=lead, today=dt.date(2026, 1, 25))
     assert [(p.row, p.column) for p in info.value.problems] == [(3, "Unit")]
     assert snapshot(db) == before
-    report = transfer.import_okrs(db, table(text.rsplit("2026 Q1,Sales", 1)[0]), person=lead, today=dt.date(2026, 1, 25))
+    report = transfer.import_okrs(db, table(text.rsplit("2026 Q1,Sales", 1)[0]),
+                                  person=lead, today=dt.date(2026, 1, 25))
     assert report.counts["key_results"] == 1
 
 
@@ -363,7 +366,8 @@ def test_merged_cells_fill_down_but_a_new_unit_starts_afresh(empty):
         transfer.import_okrs(empty, table(text), today=TODAY, person=writes.SYSTEM)
     # Row 5 is a new unit: it must name its objective rather than inherit Acme's.
     assert [(p.row, p.column) for p in info.value.problems] == [(5, "Objective")]
-    report = transfer.import_okrs(empty, table(text.replace(",Labs,Acme,,", ",Labs,Acme,Explore,")), today=TODAY, person=writes.SYSTEM)
+    report = transfer.import_okrs(empty, table(text.replace(",Labs,Acme,,", ",Labs,Acme,Explore,")), today=TODAY,
+                                  person=writes.SYSTEM)
     assert report.counts["objectives"] == 2 and report.counts["key_results"] == 3
     cycle_id = int(queries.cycles(empty).iloc[0]["id"])
     krs = queries.key_results(empty, cycle_id, today=TODAY)
@@ -432,7 +436,8 @@ def test_export_then_import_into_a_fresh_database_gives_the_same_okrs(db, org, f
     data = transfer.to_csv_bytes(first) if fmt == "csv" else transfer.export_okrs_xlsx(db, org.cycle)
     fresh = connect(":memory:")
     migrate(fresh)
-    report = transfer.import_okrs(fresh, transfer.read_table(data, f"okrs.{fmt}"), today=dt.date(2026, 1, 25), person=writes.SYSTEM)
+    report = transfer.import_okrs(fresh, transfer.read_table(data, f"okrs.{fmt}"), today=dt.date(2026, 1, 25),
+                                                             person=writes.SYSTEM)
     assert report.counts["key_results"] == 4
     again = transfer.export_okrs(fresh, int(queries.cycles(fresh).iloc[0]["id"]))
     pd.testing.assert_frame_equal(first.reset_index(drop=True), again.reset_index(drop=True))
@@ -446,7 +451,8 @@ def test_export_then_import_into_a_fresh_database_gives_the_same_okrs(db, org, f
 
 def test_checkin_history_exports_and_imports_in_its_own_layout(db, org):
     for day, value, confidence in (("2026-01-22", 30, 7), ("2026-01-29", 42, 8)):
-        writes.add_checkin(db, org.kr_increase, day, value, confidence, f"week {day}", author_id=org.lead, person=writes.SYSTEM)
+        writes.add_checkin(db, org.kr_increase, day, value, confidence, f"week {day}", author_id=org.lead,
+                           person=writes.SYSTEM)
     history = transfer.export_checkins(db, org.cycle)
     assert list(history.columns) == [c.header for c in transfer.CHECKIN_COLUMNS]
     assert len(history) == 3
@@ -467,7 +473,8 @@ def test_checkin_history_exports_and_imports_in_its_own_layout(db, org):
 
 
 def test_a_checkin_for_an_unknown_or_ambiguous_key_result_is_refused(db, org, snapshot):
-    writes.add_key_result(db, org.company_obj, "Test coverage from 0 to 100 %", "increase", 0, 100, person=writes.SYSTEM)
+    writes.add_key_result(db, org.company_obj, "Test coverage from 0 to 100 %", "increase", 0, 100,
+                          person=writes.SYSTEM)
     text = ("Key result,Date,Value,Confidence\n"
             "Test coverage from 0 to 100 %,2026-01-20,30,7\n"
             "No such thing,2026-01-20,1,7\n")

@@ -48,8 +48,10 @@ def hand(db, org):
     writes.add_checkin(db, org.kr_increase, "2026-02-05", 50, 5, "Slower now", person=writes.SYSTEM)
     writes.add_checkin(db, org.kr_decrease, "2026-01-10", 700, 6, "First cache", person=writes.SYSTEM)
     writes.add_checkin(db, org.kr_stay_above, "2026-01-03", 99.95, 9, "Fine", person=writes.SYSTEM)
-    writes.update_key_result(db, org.kr_decrease, weight=3, person=writes.SYSTEM, version=writes.version_of(db, "key_results", org.kr_decrease))
-    writes.update_objective(db, org.platform_obj, weight=2, person=writes.SYSTEM, version=writes.version_of(db, "objectives", org.platform_obj))
+    writes.update_key_result(db, org.kr_decrease, weight=3, person=writes.SYSTEM,
+                             version=writes.version_of(db, "key_results", org.kr_decrease))
+    writes.update_objective(db, org.platform_obj, weight=2, person=writes.SYSTEM,
+                            version=writes.version_of(db, "objectives", org.platform_obj))
     return org
 
 
