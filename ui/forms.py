@@ -34,6 +34,8 @@ for a small one.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -41,6 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import sqlite_utils
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from okrdata import auth as core_auth
 from okrdata import history, writes
@@ -50,7 +53,35 @@ from ui import auth, badges, data, tables
 
 ERRORS = "okr_form_errors_"
 FLASH = "okr_form_flash_"
-ROUND = "okr_form_round_"
+ROUNDS = "okr_form_rounds"
+
+
+class _Lock:
+    """A lock that a weak dictionary can hold (a bare ``threading.Lock`` cannot be referenced weakly)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self.lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+_locks: weakref.WeakValueDictionary[str, _Lock] = weakref.WeakValueDictionary()
+_locks_guard = threading.Lock()
+
+
+def _session_lock() -> _Lock:
+    """This browser session's lock around a form's write (kept while someone holds it)."""
+    ctx = get_script_run_ctx()
+    key = ctx.session_id if ctx is not None else ""
+    with _locks_guard:
+        lock = _locks.get(key)
+        if lock is None:
+            lock = _locks[key] = _Lock()
+        return lock
 FIELD_LABELS = {
     "version": "Changed meanwhile",
     "author": "Author",
@@ -147,10 +178,19 @@ def clear() -> None:
         fn.clear()
 
 
+def _rounds() -> dict[str, int]:
+    # A plain dict kept in the session state: reading and setting it later never yields to
+    # Streamlit, which may stop a callback at any access of st.session_state.
+    rounds = st.session_state.get(ROUNDS)
+    if rounds is None:
+        rounds = st.session_state[ROUNDS] = {}
+    return rounds
+
+
 def form_round(form_id: str) -> int:
     """How many times this form was saved in this session: its buttons carry it, so that a
     second click of a submission already saved is told apart (see :func:`run_write`)."""
-    return int(st.session_state.get(ROUND + form_id, 0))
+    return _rounds().get(form_id, 0)
 
 
 def fresh_id(form_id: str) -> str:
@@ -170,26 +210,38 @@ def run_write(form_id: str, write: Write, reset: Iterable[str] = (), reset_prefi
     Refused (nothing written, inputs kept) when nobody is signed in. ``sent_in`` is the round
     the button was drawn in: a click from a round already saved is a second click of the same
     submission, and writes nothing (the first one's message stays).
+
+    Two clicks of one button can reach the server so close together that their callbacks run at
+    once, on two script threads of the session, and Streamlit may stop a callback at any access
+    of ``st.session_state``. So the round is claimed under the session's lock before writing,
+    in a plain dict, and given back unless the write went through.
     """
-    state = st.session_state
-    if sent_in is not None and sent_in != form_round(form_id):
+    rounds = _rounds()
+    with _session_lock():
+        current = rounds.get(form_id, 0)
+        if sent_in is not None and sent_in != current:
+            return False
+        rounds[form_id] = current + 1
+        saved, problems = False, []
+        try:
+            st.session_state.pop(ERRORS + form_id, None)
+            st.session_state.pop(FLASH + form_id, None)
+            person = auth.current_person()
+            if person is None:
+                raise ValidationError("role", "sign in to make changes; nothing was saved.")
+            with data.opened() as db:
+                message = write(db, person)
+                saved = True
+        except ValidationError as error:
+            problems = [error]
+        except Refused as refused:
+            problems = refused.errors
+        finally:
+            if not saved:
+                rounds[form_id] = current
+    if not saved:
+        st.session_state[ERRORS + form_id] = problems
         return False
-    state.pop(ERRORS + form_id, None)
-    state.pop(FLASH + form_id, None)
-    person = auth.current_person()
-    if person is None:
-        state[ERRORS + form_id] = [ValidationError("role", "sign in to make changes; nothing was saved.")]
-        return False
-    try:
-        with data.opened() as db:
-            message = write(db, person)
-    except ValidationError as error:
-        state[ERRORS + form_id] = [error]
-        return False
-    except Refused as refused:
-        state[ERRORS + form_id] = refused.errors
-        return False
-    state[ROUND + form_id] = form_round(form_id) + 1
     clear()
     forget(reset, reset_prefix)
     set_flash(form_id, message or "Saved.")
