@@ -370,10 +370,10 @@ def test_a_create_form_is_empty_after_a_save_and_the_browser_cannot_send_it_twic
 
     # What the browser shows now: a new input starts empty; the same input keeps what it held
     # unless the server sets its value.
-    for suffix in typed:
+    for suffix, text in typed.items():
         [box] = inputs_of(at, "mg_kr_new", suffix)
         same = box.id == shown[suffix]
-        assert not same or box.proto.set_value, f"the browser keeps {typed[suffix]!r} in {suffix}"
+        assert not same or box.proto.set_value, f"the browser keeps {text!r} in {suffix}"
         assert box.value == ""
     # A second click sends what the browser holds: nothing typed any more, so nothing is created.
     for suffix, text in typed.items():

@@ -123,7 +123,7 @@ def test_a_stale_edit_without_what_was_seen_still_says_it_changed(db, org, refus
 
 @pytest.mark.parametrize("table", sorted(CASES))
 def test_an_edit_without_a_version_is_refused(db, org, refused, table):
-    row_of, _, b_saves, _ = CASES[table]
+    _, _, b_saves, _ = CASES[table]
     refused(db, "version", lambda: b_saves(db, org, who(db, org.admin), None, None))
 
 
