@@ -331,6 +331,50 @@ def m006_notifications(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_deliveries_due ON deliveries(status, next_attempt_at)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_deliveries_created ON deliveries(created_at)")
 
+
+VERSIONED: dict[str, tuple[str, ...]] = {
+    "cycles": ("name", "start_date", "end_date", "state"),
+    "units": ("name", "parent_id", "lead_id", "description", "archived"),
+    "people": ("name", "email", "role", "archived"),
+    "objectives": ("cycle_id", "unit_id", "title", "description", "owner_id", "kind", "parent_objective_id",
+                   "parent_kr_id", "weight", "state"),
+    "key_results": ("objective_id", "title", "kr_type", "baseline", "target", "unit_label", "weight", "owner_id",
+                    "kpi_id", "cadence_days", "archived"),
+    "kpis": ("unit_id", "name", "unit_label", "target_type", "target", "warning", "frequency_days", "description",
+             "archived"),
+    "checkins": ("checkin_date", "value", "confidence", "note", "deleted"),
+}
+"""The tables a person edits, each with a ``version`` column, and the columns whose change moves it.
+
+Left out: a person's password and an objective's score, reason and reflection, which Manage's
+forms never show (the Review page scores); changing them must not make an open form stale."""
+
+
+def _version_trigger(table: str, columns: tuple[str, ...]) -> str:
+    changed = " OR ".join(f"NEW.[{c}] IS NOT OLD.[{c}]" for c in columns)
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS {table}_version AFTER UPDATE OF {', '.join(f'[{c}]' for c in columns)} "
+        f"ON [{table}] FOR EACH ROW WHEN NEW.version = OLD.version AND ({changed}) "
+        f"BEGIN UPDATE [{table}] SET version = OLD.version + 1 WHERE id = NEW.id; END"
+    )
+
+
+@migration
+def m007_row_versions(db: sqlite_utils.Database) -> None:
+    """A ``version`` on every table a person edits, moved by the database itself at each change.
+
+    An edit carries the version its form was read at and is refused when the row has moved on
+    since (:mod:`okrdata.writes`), so two people editing the same thing never lose a change. A
+    trigger moves the version whenever one of the columns of :data:`VERSIONED` changes value,
+    whoever writes (the write functions, ``okr user role``, closing a cycle), and leaves it alone
+    when a save changes nothing or sets the version itself. Check-ins had their version already.
+    """
+    for table, columns in VERSIONED.items():
+        if "version" not in db[table].columns_dict:
+            db.execute(f"ALTER TABLE [{table}] ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+        db.execute(_version_trigger(table, columns))
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

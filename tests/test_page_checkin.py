@@ -208,7 +208,8 @@ def test_a_lead_cannot_see_or_write_another_team(demo):
     # Rights are checked when saving, in okrdata: an admin gives Web App another lead meanwhile.
     db = demo.db()
     try:
-        w.update_unit(db, demo.web, lead_id=demo.people["admin"])
+        w.update_unit(db, demo.web, lead_id=demo.people["admin"], person=w.SYSTEM,
+                      version=w.version_of(db, "units", demo.web))
     finally:
         db.close()
     kr_id = int(demo.web_krs["kr_id"].iloc[0])
@@ -289,7 +290,8 @@ def test_a_conflicting_edit_is_refused(demo):
     # Someone else corrects the same check-in meanwhile (another session, the CLI).
     db = demo.db()
     try:
-        w.edit_checkin(db, cid, value=1234, confidence=3, note="Theirs", expected_version=int(checkin["version"]))
+        w.edit_checkin(db, cid, value=1234, confidence=3, note="Theirs",
+                       version=int(checkin["version"]), person=w.SYSTEM)
     finally:
         db.close()
     at.text_input(key=f"ci_edit_{cid}_value").input("99")
@@ -615,7 +617,7 @@ def test_a_long_list_of_last_checkins_draws_the_first_rows_says_so_and_stays_fre
     assert kr["confidence"] != 9 or kr["last_checkin_date"] != dt.date.today().isoformat()
     db = demo.db()
     try:
-        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done early")
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done early", person=w.SYSTEM)
     finally:
         db.close()
     ok(at.run())
