@@ -1047,7 +1047,17 @@ def add_checkin(
     stamp = now_iso()
     row.update({"kr_id": kr["id"], "author_id": author_id, "created_at": stamp, "updated_at": stamp})
     with transaction(db):
-        return db["checkins"].insert(row).last_pk
+        checkin_id = db["checkins"].insert(row).last_pk
+    _wake_notifications()
+    return checkin_id
+
+
+def _wake_notifications() -> None:
+    """Let a running notification scheduler look at once, so that a key result turning off
+    track or a cycle closing is posted now, not at its next round; it never waits for it."""
+    from okrdata.notify.schedule import poke
+
+    poke()
 
 
 def _batch_row(db, index: int, entry: Any, seen: set[int], person: Actor) -> dict:
@@ -1120,6 +1130,7 @@ def add_checkins(
         for row in rows:
             row.update({"author_id": author_id, "created_at": stamp, "updated_at": stamp})
             ids.append(db["checkins"].insert(row).last_pk)
+    _wake_notifications()
     return ids
 
 
@@ -1173,6 +1184,7 @@ def edit_checkin(
         fields = _checkin_fields(db, kr, checkin_date or checkin["checkin_date"], value, confidence, note)
         _revision(db, checkin, "edit", changed_by, fields)
         _save(db, "checkins", checkin, {**fields, "updated_at": now_iso()}, version, seen, bump=True)
+    _wake_notifications()
 
 
 def delete_checkin(
@@ -1537,6 +1549,7 @@ def close_cycle(
                 [float(proposal), review.PROPOSED_AT_CLOSE, int(objective_id), review.PROPOSED_AT_CLOSE],
             )
         db["cycles"].update(cycle["id"], {"state": "closed"})
+    _wake_notifications()
     return {"cycle": cycle["name"], "scored": int(len(sheet) - len(unscored)), "proposed": int(len(unscored))}
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 from notify_helpers import inbox, notify_settings  # noqa: F401
 
-from okrdata import config
+from okrdata import config, writes
 from okrdata.errors import ValidationError
 from okrdata.notify import schedule, settings
 from okrdata.notify.settings import (
@@ -134,6 +134,29 @@ def test_a_poke_wakes_the_scheduler_at_once(db, org, notify_settings, tmp_path):
         while rounds.runs < 1 and time.monotonic() < deadline:
             time.sleep(0.01)
         schedule.poke()
+        while rounds.runs < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert rounds.runs >= 2
+    finally:
+        rounds.stop()
+
+
+@pytest.mark.parametrize("write", ["check-in", "correction", "close"])
+def test_a_check_in_or_a_closing_cycle_wakes_the_scheduler_at_once(db, org, notify_settings, tmp_path, write):
+    """A key result turning off track or a cycle closing is posted now, not at the next round."""
+    rounds = schedule.Scheduler(tmp_path / "okr.db", interval_s=3600, clock=lambda: dt.datetime(2026, 1, 20, 9, 30),
+                                load_settings=lambda: notify_settings).start()
+    try:
+        deadline = time.monotonic() + 10
+        while rounds.runs < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if write == "check-in":
+            writes.add_checkin(db, org.kr_increase, "2026-01-20", 30, 2, person=writes.SYSTEM)
+        elif write == "correction":
+            version = writes.version_of(db, "checkins", org.checkin)
+            writes.edit_checkin(db, org.checkin, value=25, confidence=2, version=version, person=writes.SYSTEM)
+        else:
+            writes.close_cycle(db, org.cycle, person=writes.SYSTEM, today=dt.date(2026, 4, 2))
         while rounds.runs < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert rounds.runs >= 2
