@@ -1149,11 +1149,13 @@ class _Run:
     found, the rows added, what exists (people, cycles' states, KPIs), and the closed cycles
     opened for the import, to close again at its end."""
 
-    def __init__(self, db, today: dt.date, person: dict | None, progress: Progress | None, total: int,
+    def __init__(self, db, today: dt.date, person: writes.Actor, progress: Progress | None, total: int,
                  into_closed: bool):
         self.db = db
         self.today = today
         self.person = person
+        self.names_authors = writes.acts_as_admin(db, person)
+        """Whether the check-ins may be recorded in other people's names (an admin's or the system's import)."""
         self.progress = progress
         self.total = total
         self.into_closed = into_closed
@@ -1229,7 +1231,8 @@ class _Run:
                                        "cycle is opened for the import and closed again at its end.")
             return False
         try:
-            writes.set_cycle_state(self.db, cycle_id, "active", person=self.person)
+            writes.set_cycle_state(self.db, cycle_id, "active", person=self.person,
+                                   version=writes.version_of(self.db, "cycles", cycle_id))
         except ValidationError as error:
             importer.problem(row, key, f"{name} is closed, and opening it for the import was refused: {error.message}")
             self.cycle_state[cycle_id] = (name, "refused")
@@ -1739,7 +1742,8 @@ class _OkrImporter(_Importer):
             self.attempt(
                 row, "alignment",
                 lambda: writes.update_objective(self.db, group.id, parent_objective_id=objective_id,
-                                                parent_kr_id=kr_id, person=self.run.person),
+                                                parent_kr_id=kr_id, person=self.run.person,
+                                                version=writes.version_of(self.db, "objectives", group.id)),
                 "aligned_to",
             )
 
@@ -1870,7 +1874,9 @@ class _OkrImporter(_Importer):
             if duplicate:
                 unchanged += 1
                 continue
-            author_id = owner_id
+            # The owner's value when an admin (or the system) imports; a lead's import is theirs,
+            # unless the file names who checked in (which the write allows an admin only).
+            author_id = owner_id if self.run.names_authors else None
             if p["checkin_author"] is not None:
                 author_id = self.person_id(row, "checkin_author", p["checkin_author"])
                 if author_id is None:
@@ -1971,7 +1977,10 @@ class _CheckinImporter(_Importer):
             if kr["kr_type"] == "milestone" and has_percent(c.get("value")):
                 value = value / 100
             author = parse_person(c.get("author"))
-            author_id = self.person_id(row, "author", author) if author else kr["owner_id"]
+            # Without an Author column the key result's owner wrote it, when an admin (or the
+            # system) imports; a lead's import is in the lead's name (see writes.add_checkin).
+            author_id = self.person_id(row, "author", author) if author else (
+                kr["owner_id"] if self.run.names_authors else None)
             if author is not None and author_id is None:
                 continue
             if confidence is None:
@@ -2061,7 +2070,7 @@ class _CheckinImporter(_Importer):
                 if action == "again":
                     before = len(self.run.problems)
                     self.attempt(e["row"], "history", lambda: writes.delete_checkin(
-                        self.db, old["id"], expected_version=old["version"], person=self.run.person), "value")
+                        self.db, old["id"], version=old["version"], person=self.run.person), "value")
                     if len(self.run.problems) > before:
                         continue
                 done = self.attempt(
@@ -2176,7 +2185,8 @@ class _PeopleImporter(_Importer):
         """Archive who has left, once every check-in they wrote is in."""
         for row, person_id in self.to_archive:
             self.attempt(row, "person", lambda: writes.update_person(
-                self.db, person_id, archived=True, person=self.run.person), "archived")
+                self.db, person_id, archived=True, person=self.run.person,
+                version=writes.version_of(self.db, "people", person_id)), "archived")
 
 
 class _KpiImporter(_Importer):
@@ -2293,7 +2303,7 @@ def import_tables(
     progress: Progress | None = None,
     dry_run: bool = False,
     today: dt.date | None = None,
-    person: dict | None = None,
+    person: writes.Actor,
     into_closed: bool = False,
 ) -> ImportReport:
     """Import several tables (the sheets of a workbook, or several files) as one import, in one
@@ -2373,7 +2383,7 @@ def import_okrs(
     progress: Progress | None = None,
     dry_run: bool = False,
     today: dt.date | None = None,
-    person: dict | None = None,
+    person: writes.Actor,
     into_closed: bool = False,
 ) -> ImportReport:
     """Import a table in any layout (told by its columns): the OKR layout, the check-in layout,
@@ -2386,7 +2396,9 @@ def import_okrs(
     :class:`ImportRefused` lists every problem found; with ``dry_run`` it is rolled back anyway
     and the report says what would have been added. ``progress(done, total)`` is called per
     row; ``person`` is who imports (checked by the writes: a lead may write only to the units
-    they lead); ``today`` dates current values that have no As of date; ``into_closed``: see
+    they lead, and records check-ins in their own name; an admin or
+    :data:`okrdata.writes.SYSTEM`, the command line's, may name other authors in an Author
+    column); ``today`` dates current values that have no As of date; ``into_closed``: see
     :func:`import_tables`.
     """
     return import_tables(db, [table], progress=progress, dry_run=dry_run, today=today, person=person,
@@ -2394,7 +2406,7 @@ def import_okrs(
 
 
 def check_import(
-    db: sqlite_utils.Database, table: pd.DataFrame, *, today: dt.date | None = None, person: dict | None = None
+    db: sqlite_utils.Database, table: pd.DataFrame, *, today: dt.date | None = None, person: writes.Actor
 ) -> list[Problem]:
     """Every problem an import of ``table`` would meet (empty when it would go through); writes nothing."""
     try:
@@ -2412,7 +2424,7 @@ def import_file(
     progress: Progress | None = None,
     dry_run: bool = False,
     today: dt.date | None = None,
-    person: dict | None = None,
+    person: writes.Actor,
     sheet: str | None = None,
     into_closed: bool = False,
 ) -> ImportReport:
@@ -2922,18 +2934,15 @@ def _check_full_target(db: sqlite_utils.Database, manifest: dict) -> None:
 
 
 def full_import(
-    db: sqlite_utils.Database, data: bytes, *, progress: Progress | None = None, person: dict | None = None
+    db: sqlite_utils.Database, data: bytes, *, progress: Progress | None = None, person: writes.Actor
 ) -> dict[str, int]:
     """Restore a full export into an empty database (migrated first); return the rows per table.
 
     Rows keep their ids. Foreign keys are checked once all rows are in (objectives and key
     results refer to each other), in one transaction: a damaged export changes nothing.
-    ``person``, when given, must be an admin.
+    ``person`` must be an admin or :data:`okrdata.writes.SYSTEM`.
     """
-    if person is not None:
-        from okrdata import auth
-
-        auth.check_admin(db, person)
+    writes.check_admin(db, person)
     manifest = read_full_export(data)
     _check_full_target(db, manifest)
     order = [t for t in data_tables(db) if t in manifest["tables"]]

@@ -73,15 +73,15 @@ def test_a_key_result_with_a_double_space_or_a_line_break_is_not_added_again(emp
             '2026 Q1,Acme,Grow,"Users  from 1 to 2",increase,1,2,1.5,2026-01-10\n'
             '2026 Q1,Acme,Grow,"Revenue from\n1 to 2",increase,1,2,1.2,2026-01-10\n'
             '2026 Q1,Acme,Grow,Straße ÄRGER from 1 to 2,increase,1,2,1.2,2026-01-10\n')
-    first = transfer.import_okrs(empty, csv_table(text), today=ON)
+    first = transfer.import_okrs(empty, csv_table(text), today=ON, person=writes.SYSTEM)
     assert first.counts["key_results"] == 3
     before = snapshot(empty)
-    again = transfer.import_okrs(empty, csv_table(text), today=ON)
+    again = transfer.import_okrs(empty, csv_table(text), today=ON, person=writes.SYSTEM)
     assert sum(again.counts.values()) == 0, again.counts
     assert snapshot(empty) == before
     # The same titles, written another way (case, spaces), are the same key results too.
     other = text.replace("Users  from", "users from").replace("Straße ÄRGER", "STRASSE ärger")
-    assert sum(transfer.import_okrs(empty, csv_table(other), today=ON).counts.values()) == 0
+    assert sum(transfer.import_okrs(empty, csv_table(other), today=ON, person=writes.SYSTEM).counts.values()) == 0
     assert snapshot(empty) == before
 
 
@@ -114,12 +114,12 @@ def test_importing_the_same_file_twice_adds_nothing_for_any_text(unit, objective
     db = fresh()
     try:
         try:
-            first = transfer.import_okrs(db, transfer.read_table(data, f"okrs.{fmt}"), today=ON)
+            first = transfer.import_okrs(db, transfer.read_table(data, f"okrs.{fmt}"), today=ON, person=writes.SYSTEM)
         except transfer.ImportRefused:
             assume(False)  # a text the rules refuse (a unit named like its parent...) is not the point here
         assert first.counts["key_results"] == len(krs)
         before = {t: db[t].count for t in ("units", "people", "objectives", "key_results", "checkins")}
-        again = transfer.import_okrs(db, transfer.read_table(data, f"okrs.{fmt}"), today=ON)
+        again = transfer.import_okrs(db, transfer.read_table(data, f"okrs.{fmt}"), today=ON, person=writes.SYSTEM)
         assert sum(again.counts.values()) == 0, again.counts
         assert {t: db[t].count for t in before} == before
         # What was stored reads back as written (spaces inside kept, ends trimmed).
@@ -132,8 +132,8 @@ def test_importing_the_same_file_twice_adds_nothing_for_any_text(unit, objective
 
 
 def two_on_one_day(db, org) -> None:
-    writes.add_checkin(db, org.kr_increase, "2026-01-20", 40, 6, "morning", author_id=org.lead)
-    writes.add_checkin(db, org.kr_increase, "2026-01-20", 45, 7, "after the fix", author_id=org.admin)
+    writes.add_checkin(db, org.kr_increase, "2026-01-20", 40, 6, "morning", author_id=org.lead, person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_increase, "2026-01-20", 45, 7, "after the fix", author_id=org.admin, person=writes.SYSTEM)
 
 
 def test_okrs_then_their_history_keep_the_order_of_two_checkins_on_one_day(db, org):
@@ -141,8 +141,8 @@ def test_okrs_then_their_history_keep_the_order_of_two_checkins_on_one_day(db, o
     assert latest(db, org.kr_increase) == (45, "ada@acme.test")
     okrs, history = transfer.export_okrs_csv(db), transfer.to_csv_bytes(transfer.export_checkins(db))
     target = fresh()
-    transfer.import_okrs(target, transfer.read_table(okrs, "okrs.csv"), today=ON)
-    transfer.import_okrs(target, transfer.read_table(history, "history.csv"), today=ON)
+    transfer.import_okrs(target, transfer.read_table(okrs, "okrs.csv"), today=ON, person=writes.SYSTEM)
+    transfer.import_okrs(target, transfer.read_table(history, "history.csv"), today=ON, person=writes.SYSTEM)
     kr = kr_id(target, "Test coverage from 0 to 100 %")
     assert latest(target, kr) == (45, "ada@acme.test")
     # Every figure of the key result is the source's.
@@ -150,7 +150,7 @@ def test_okrs_then_their_history_keep_the_order_of_two_checkins_on_one_day(db, o
         transfer.export_checkins(target).reset_index(drop=True), transfer.export_checkins(db).reset_index(drop=True))
     # And importing the history again changes nothing.
     before = counts(target)
-    transfer.import_okrs(target, transfer.read_table(history, "history.csv"), today=ON)
+    transfer.import_okrs(target, transfer.read_table(history, "history.csv"), today=ON, person=writes.SYSTEM)
     assert counts(target) == before and latest(target, kr) == (45, "ada@acme.test")
 
 
@@ -159,7 +159,7 @@ def test_a_history_listed_newest_first_keeps_the_later_checkin_of_a_day_as_the_c
             "Test coverage from 0 to 100 %,2026-01-22,50,8\n"
             "Test coverage from 0 to 100 %,2026-01-22,48,7\n"
             "Test coverage from 0 to 100 %,2026-01-18,30,6\n")
-    transfer.import_okrs(db, csv_table(text, "history.csv"), today=ON)
+    transfer.import_okrs(db, csv_table(text, "history.csv"), today=ON, person=writes.SYSTEM)
     assert latest(db, org.kr_increase)[0] == 50
 
 
@@ -179,7 +179,7 @@ def test_the_own_excel_export_comes_back_whole(demo):
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert {"OKRs", "Check-ins", "KPIs", "KPI readings", "People"} <= set(book.sheetnames)
     target = fresh()
-    report = transfer.import_file(target, data, "okrs.xlsx")
+    report = transfer.import_file(target, data, "okrs.xlsx", person=writes.SYSTEM)
     # Every check-in, KPI and reading; people by their names; the closed cycle closed, scores and reflections kept.
     live = "SELECT count(*) FROM checkins WHERE deleted = 0"
     assert target.execute(live).fetchone() == demo.execute(live).fetchone()
@@ -216,7 +216,7 @@ def test_one_sheet_of_a_workbook_can_be_chosen(demo):
 
 def closed_cycle_history(db, org) -> bytes:
     """The active cycle's history, once the cycle is closed: a migration's late history file."""
-    writes.close_cycle(db, org.cycle, today=dt.date(2026, 4, 2))
+    writes.close_cycle(db, org.cycle, today=dt.date(2026, 4, 2), person=writes.SYSTEM)
     return ("Cycle,Key result,Date,Value,Confidence,Note\n"
             "2026 Q1,Test coverage from 0 to 100 %,2026-02-10,35,7,from the old tool\n"
             "2026 Q1,Test coverage from 0 to 100 %,2026-03-10,55,7,from the old tool\n").encode()
@@ -226,7 +226,7 @@ def test_history_into_a_closed_cycle_is_refused_and_says_how(db, org, snapshot):
     data = closed_cycle_history(db, org)
     before = snapshot(db)
     with pytest.raises(transfer.ImportRefused) as info:
-        transfer.import_okrs(db, transfer.read_table(data, "h.csv"), today=dt.date(2026, 4, 2))
+        transfer.import_okrs(db, transfer.read_table(data, "h.csv"), today=dt.date(2026, 4, 2), person=writes.SYSTEM)
     assert snapshot(db) == before
     assert all("into_closed" in p.message or "--into-closed" in p.message for p in info.value.problems)
 
@@ -235,7 +235,7 @@ def test_history_goes_into_a_closed_cycle_when_asked_and_the_cycle_is_closed_aga
     data = closed_cycle_history(db, org)
     score = db.execute("SELECT score FROM objectives WHERE id = ?", [org.platform_obj]).fetchone()[0]
     report = transfer.import_okrs(db, transfer.read_table(data, "h.csv"), today=dt.date(2026, 4, 2),
-                                  into_closed=True)
+                                  into_closed=True, person=writes.SYSTEM)
     assert report.counts["checkins"] == 2
     assert db.execute("SELECT state FROM cycles WHERE id = ?", [org.cycle]).fetchone() == ("closed",)
     assert any("2026 Q1" in n and "closed again" in n for n in report.notes), report.notes
@@ -248,12 +248,12 @@ def test_history_goes_into_a_closed_cycle_when_asked_and_the_cycle_is_closed_aga
 
 
 def test_two_objectives_with_one_title_stay_two_through_a_round_trip(db, org):
-    twin = writes.add_objective(db, org.cycle, org.platform, "Make the API fast and safe", owner_id=org.admin)
-    writes.add_key_result(db, twin, "Error rate from 2 to 0.5 %", "decrease", 2, 0.5, "%")
+    twin = writes.add_objective(db, org.cycle, org.platform, "Make the API fast and safe", owner_id=org.admin, person=writes.SYSTEM)
+    writes.add_key_result(db, twin, "Error rate from 2 to 0.5 %", "decrease", 2, 0.5, "%", person=writes.SYSTEM)
     for fmt in ("csv", "xlsx"):
         data = transfer.export_okrs_csv(db) if fmt == "csv" else transfer.export_okrs_xlsx(db)
         target = fresh()
-        transfer.import_file(target, data, f"okrs.{fmt}", today=ON)
+        transfer.import_file(target, data, f"okrs.{fmt}", today=ON, person=writes.SYSTEM)
         got = target.execute(
             "SELECT o.title, group_concat(kr.title, ' | ') FROM objectives o JOIN key_results kr ON kr.objective_id = o.id "
             "WHERE o.title = 'Make the API fast and safe' GROUP BY o.id ORDER BY o.id").fetchall()
@@ -261,7 +261,7 @@ def test_two_objectives_with_one_title_stay_two_through_a_round_trip(db, org):
                        ("Make the API fast and safe", "Error rate from 2 to 0.5 %")], fmt
         # Importing it again adds nothing: each objective finds its own.
         before = counts(target)
-        transfer.import_file(target, data, f"okrs.{fmt}", today=ON)
+        transfer.import_file(target, data, f"okrs.{fmt}", today=ON, person=writes.SYSTEM)
         assert counts(target) == before
 
 
@@ -272,7 +272,7 @@ def test_one_title_in_two_places_without_an_id_is_refused_naming_both_rows(empty
             "2026 Q1,Acme,Grow,Revenue from 1 to 2,increase,1,2\n")
     before = snapshot(empty)
     with pytest.raises(transfer.ImportRefused) as info:
-        transfer.import_okrs(empty, csv_table(text), today=ON)
+        transfer.import_okrs(empty, csv_table(text), today=ON, person=writes.SYSTEM)
     assert snapshot(empty) == before
     [problem] = info.value.problems
     assert (problem.row, problem.column) == (4, "Objective")
@@ -302,7 +302,7 @@ def test_a_history_without_a_value_column_is_told_so(db, org, snapshot):
     text = "Key result,Date,Confidence,Note\nTest coverage from 0 to 100 %,2026-01-20,7,ok\n"
     before = snapshot(db)
     with pytest.raises(transfer.ImportRefused) as info:
-        transfer.import_okrs(db, csv_table(text, "history.csv"))
+        transfer.import_okrs(db, csv_table(text, "history.csv"), person=writes.SYSTEM)
     assert snapshot(db) == before
     [problem] = info.value.problems
     assert problem.column == "Value" and "check-in layout" in problem.message
@@ -313,7 +313,7 @@ def test_another_tools_state_column_is_not_the_cycles_state(empty):
     text = ("Cycle,Unit,Objective,Key result,Type,Baseline,Target,State\n"
             "2026 Q1,Acme,Grow,Users from 1 to 2,increase,1,2,Done\n"
             "2026 Q1,Acme,Grow,Revenue from 1 to 2,increase,1,2,In progress\n")
-    report = transfer.import_okrs(empty, csv_table(text), today=ON)
+    report = transfer.import_okrs(empty, csv_table(text), today=ON, person=writes.SYSTEM)
     assert empty.execute("SELECT state FROM cycles").fetchall() == [("active",)]
     assert any("State" in n and "not used" in n for n in report.notes), report.notes
 
@@ -321,7 +321,7 @@ def test_another_tools_state_column_is_not_the_cycles_state(empty):
 def test_an_unknown_type_is_one_problem(empty):
     text = "Cycle,Unit,Objective,Key result,Type,Baseline,Target\n2026 Q1,Acme,Grow,Users above 5,sideways,,5\n"
     with pytest.raises(transfer.ImportRefused) as info:
-        transfer.import_okrs(empty, csv_table(text), today=ON)
+        transfer.import_okrs(empty, csv_table(text), today=ON, person=writes.SYSTEM)
     assert [(p.row, p.column) for p in info.value.problems] == [(2, "Type")]
 
 
@@ -331,7 +331,7 @@ def test_an_unknown_type_is_one_problem(empty):
     ("Key result,Date,Value\nTest coverage from 0 to 100 %,2026-01-20,30\n", "checkins", "Date"),
 ])
 def test_the_report_says_which_layout_was_recognised_and_why(db, org, text, layout, reason):
-    report = transfer.import_okrs(db, csv_table(text), today=ON, dry_run=True)
+    report = transfer.import_okrs(db, csv_table(text), today=ON, dry_run=True, person=writes.SYSTEM)
     assert report.layout == layout
     [line] = report.read
     assert transfer.LAYOUT_NAMES[layout] in line and reason in line
@@ -341,12 +341,12 @@ def test_the_report_says_which_layout_was_recognised_and_why(db, org, text, layo
 
 
 def test_people_keep_their_names_through_a_round_trip(db, org):
-    writes.add_person(db, "Alice Wunderland", "wunderland@acme.test")
+    writes.add_person(db, "Alice Wunderland", "wunderland@acme.test", person=writes.SYSTEM)
     alice = db.execute("SELECT id FROM people WHERE email = 'wunderland@acme.test'").fetchone()[0]
-    writes.add_key_result(db, org.company_obj, "NPS from 20 to 40", "increase", 20, 40, owner_id=alice)
+    writes.add_key_result(db, org.company_obj, "NPS from 20 to 40", "increase", 20, 40, owner_id=alice, person=writes.SYSTEM)
     for data, name in ((transfer.export_okrs_csv(db), "okrs.csv"), (transfer.export_okrs_xlsx(db), "okrs.xlsx")):
         target = fresh()
-        transfer.import_file(target, data, name, today=ON)
+        transfer.import_file(target, data, name, today=ON, person=writes.SYSTEM)
         assert target.execute("SELECT name FROM people WHERE email = 'wunderland@acme.test'").fetchone() == (
             "Alice Wunderland",), name
         assert target.execute("SELECT name FROM people WHERE email = 'lee@acme.test'").fetchone() == ("Lee Lead",)
@@ -359,9 +359,9 @@ def test_a_history_author_other_than_the_okr_files_is_kept(db, org):
             "2026-01-20,lee@acme.test\n")
     history = ("Key result,Date,Value,Confidence,Author\n"
                "Test coverage from 0 to 100 %,2026-01-20,45,7,Ada Admin <ada@acme.test>\n")
-    transfer.import_okrs(db, csv_table(okrs), today=ON)
+    transfer.import_okrs(db, csv_table(okrs), today=ON, person=writes.SYSTEM)
     assert latest(db, org.kr_increase) == (45, None)  # the key result's owner: nobody
-    transfer.import_okrs(db, csv_table(history, "history.csv"), today=ON)
+    transfer.import_okrs(db, csv_table(history, "history.csv"), today=ON, person=writes.SYSTEM)
     assert latest(db, org.kr_increase) == (45, "ada@acme.test")
     live = db.execute("SELECT count(*) FROM checkins WHERE kr_id = ? AND deleted = 0 AND checkin_date = '2026-01-20'",
                       [org.kr_increase]).fetchone()[0]
@@ -369,11 +369,11 @@ def test_a_history_author_other_than_the_okr_files_is_kept(db, org):
 
 
 def test_the_okr_layout_carries_the_author_of_the_current_value(db, org):
-    writes.add_checkin(db, org.kr_increase, "2026-01-20", 45, 7, "", author_id=org.admin)
+    writes.add_checkin(db, org.kr_increase, "2026-01-20", 45, 7, "", author_id=org.admin, person=writes.SYSTEM)
     frame = transfer.export_okrs(db, org.cycle)
     row = frame[frame["Key result"] == "Test coverage from 0 to 100 %"].iloc[0]
     assert row["Checked in by"] == "Ada Admin <ada@acme.test>"
     assert row["Owner"] in (None, "")  or "<" in row["Owner"]
     target = fresh()
-    transfer.import_okrs(target, transfer.read_table(transfer.to_csv_bytes(frame), "okrs.csv"), today=ON)
+    transfer.import_okrs(target, transfer.read_table(transfer.to_csv_bytes(frame), "okrs.csv"), today=ON, person=writes.SYSTEM)
     assert latest(target, kr_id(target, "Test coverage from 0 to 100 %")) == (45, "ada@acme.test")

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from migration_org import KPIS, LAST_CHECKIN, build, email, workbook
 
-from okrdata import queries, transfer
+from okrdata import queries, transfer, writes
 from okrdata.db import connect
 from okrdata.schema import migrate
 
@@ -39,7 +39,7 @@ def sheets() -> dict[str, pd.DataFrame]:
 def source(sheets):
     """The organisation imported from the other tool's workbook: every sheet in one import."""
     db = fresh()
-    report = transfer.import_file(db, workbook(sheets), "nordlicht.xlsx", today=IMPORTED_ON)
+    report = transfer.import_file(db, workbook(sheets), "nordlicht.xlsx", today=IMPORTED_ON, person=writes.SYSTEM)
     db.report = report
     yield db
     db.close()
@@ -188,17 +188,17 @@ def _csv_files(db) -> list[tuple[bytes, str]]:
 def test_the_own_export_comes_back_with_every_figure_the_same(source, route):
     target = fresh()
     if route == "xlsx":
-        transfer.import_file(target, transfer.export_okrs_xlsx(source), "export.xlsx", today=IMPORTED_ON)
+        transfer.import_file(target, transfer.export_okrs_xlsx(source), "export.xlsx", today=IMPORTED_ON, person=writes.SYSTEM)
     elif route == "csv files together":
         files = _csv_files(source)
         tables = [t for data, name in reversed(files) for t in transfer.read_tables(data, name)]
-        transfer.import_tables(target, tables, today=IMPORTED_ON)
+        transfer.import_tables(target, tables, today=IMPORTED_ON, person=writes.SYSTEM)
     else:
         # As a user would on the Manage page: the OKRs, then their history, one file after the
         # other (people, KPIs and readings need to come together with the OKRs, see the guide).
         files = dict((name, data) for data, name in _csv_files(source))
         for name in ("okrs.csv", "checkins.csv"):
-            transfer.import_file(target, files[name], name, today=IMPORTED_ON)
+            transfer.import_file(target, files[name], name, today=IMPORTED_ON, person=writes.SYSTEM)
     before, after = figures(source), figures(target)
     if route == "csv files one by one":
         # Every figure of every cycle, and every check-in with its author's name.
@@ -209,7 +209,7 @@ def test_the_own_export_comes_back_with_every_figure_the_same(source, route):
     before = {t: target[t].count for t in ("people", "units", "objectives", "key_results", "checkins",
                                            "kpis", "kpi_readings")}
     if route == "xlsx":
-        again = transfer.import_file(target, transfer.export_okrs_xlsx(source), "export.xlsx", today=IMPORTED_ON)
+        again = transfer.import_file(target, transfer.export_okrs_xlsx(source), "export.xlsx", today=IMPORTED_ON, person=writes.SYSTEM)
         assert sum(again.counts.values()) == 0, again.counts
     assert {t: target[t].count for t in before} == before
     target.close()
