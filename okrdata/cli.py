@@ -169,9 +169,10 @@ from okrdata.cli_users import user  # noqa: E402
 cli.add_command(user)
 
 
-from okrdata.cli_transfer import import_, export, backup, restore, checkin  # noqa: E402
+from okrdata.cli_transfer import import_, export, close, backup, restore, checkin  # noqa: E402
 cli.add_command(import_)
 cli.add_command(export)
+cli.add_command(close)
 cli.add_command(backup)
 cli.add_command(restore)
 cli.add_command(checkin)

@@ -1,9 +1,14 @@
-"""``okr import``, ``okr export``, ``okr backup``, ``okr restore`` and ``okr checkin``: data in and out.
+"""``okr import``, ``okr export``, ``okr close``, ``okr backup``, ``okr restore`` and ``okr checkin``: data in and out.
 
-- ``okr import FILE`` reads a spreadsheet (CSV or .xlsx) in the OKR layout or the check-in
-  layout, or a full export (.json or .zip), checks every row, and writes all of it or nothing.
-- ``okr export FILE`` writes the same layout (by the file's extension), ``--checkins`` the
-  check-in history, ``--full`` every table (.json or .zip) for a restore elsewhere.
+- ``okr import FILE...`` reads spreadsheets (CSV or .xlsx; every sheet of a workbook) in any of
+  the layouts of :mod:`okrdata.transfer` (OKRs, check-ins, KPIs, KPI readings, people), or a
+  full export (.json or .zip), checks every row, and writes all of it or nothing.
+  ``--into-closed`` lets a migration's history into closed cycles.
+- ``okr export FILE`` writes the OKR layout (by the file's extension; an .xlsx holds every
+  layout), ``--checkins``, ``--kpis``, ``--kpi-readings`` or ``--people`` one other layout,
+  ``--full`` every table (.json or .zip) for a restore elsewhere.
+- ``okr close CYCLE`` closes a cycle at its end with the proposed scores, for a migration done
+  from the command line.
 - ``okr backup DEST`` copies the database with SQLite's online backup, safe while the app runs.
 - ``okr restore BACKUP`` checks a backup and puts it back as the database, keeping the one it
   replaces under a name of its own; refused while the app has the database open.
@@ -60,64 +65,100 @@ def _print_problems(refused: transfer.ImportRefused, name: str) -> None:
         click.echo(f"  ... and {hidden} more.", err=True)
 
 
+def _forget(path: Path) -> None:
+    """Remove a database this command created (and its -wal and -shm files)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def _read_files(files: tuple[Path, ...], sheet: str | None) -> tuple[bytes | None, list]:
+    """The files to import, read and checked before any database is opened: a full export's
+    bytes (alone), or the tables of the spreadsheets. A file that cannot be read is a
+    ValidationError naming it."""
+    full, tables = None, []
+    for file in files:
+        if not file.exists():
+            raise ValidationError("FILE", f"{file} does not exist.")
+        data = file.read_bytes()
+        try:
+            if not data.strip():
+                raise ValidationError("file", "is empty.")
+            if transfer.file_kind(data, file.name) in ("json", "zip"):
+                if len(files) > 1:
+                    raise ValidationError("file", "is a full export: import it on its own, into an empty database.")
+                transfer.read_full_export(data)
+                full = data
+            else:
+                tables += transfer.read_tables(data, file.name, sheet=sheet)
+        except ValidationError as error:
+            raise ValidationError(file.name, error.message) from None
+    return full, tables
+
+
 @click.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @DB_OPTION
 @click.option("--dry-run", is_flag=True, help="Check every row and say what would be added; write nothing.")
-@click.option("--sheet", default=None, help="The Excel sheet to read (default: the first one with a header).")
+@click.option("--sheet", default=None,
+              help="Read only this sheet of an Excel file (default: every sheet in a layout the import knows).")
+@click.option("--into-closed", is_flag=True,
+              help="Also write into closed cycles (their history, during a migration): each is opened for the "
+                   "import and closed again at its end.")
 @friendly_errors
-def import_(file: Path, db_file: Path | None, dry_run: bool, sheet: str | None) -> None:
-    """Import OKRs from FILE: a spreadsheet (CSV or .xlsx) or a full export (.json or .zip).
+def import_(files: tuple[Path, ...], db_file: Path | None, dry_run: bool, sheet: str | None,
+            into_closed: bool) -> None:
+    """Import OKRs from FILE...: spreadsheets (CSV or .xlsx) or a full export (.json or .zip).
 
-    The spreadsheet has one row per key result (cycle, unit, objective, key result, type,
-    baseline, target, current value, owner...) or one row per check-in; docs/import-format.md
-    describes both. Every row is checked first: a file with any bad row is refused whole, with
-    each problem's row and column, and nothing is written. A full export is restored only into
-    an empty database. A database that does not exist yet is created.
+    A spreadsheet has one row per key result (cycle, unit, objective, key result, type,
+    baseline, target, current value, owner...), per check-in, per KPI, per KPI reading or per
+    person; docs/import-format.md describes each layout. Every sheet of a workbook and every
+    file given is read, and they are imported together, as one: the OKRs with their history,
+    KPIs and people, in any order. Every row is checked first: a file with any bad row is
+    refused whole, with each problem's row and column, and nothing is written. A full export
+    is restored only into an empty database. A database that does not exist yet is created
+    (and removed again when the import is refused).
     """
-    if not file.exists():
-        raise ValidationError("FILE", f"{file} does not exist.")
+    # Everything is read before the database is opened: a file refused for its form leaves no
+    # new database behind.
+    full, tables = _read_files(files, sheet)
+    names = ", ".join(file.name for file in files)
     path = db_path(db_file)
     created = not path.exists()
     db = connect(path)
-    schema.migrate(db)
-    data = file.read_bytes()
-    kind = transfer.file_kind(data, file.name) if data.strip() else "csv"
-    bar, progress = _progress_bar(f"import {file.name}")
+    bar, progress = _progress_bar(f"import {names}")
     try:
-        if kind in ("json", "zip"):
-            report = transfer.import_file(db, data, file.name, progress=progress, dry_run=dry_run,
+        schema.migrate(db)
+        if full is not None:
+            report = transfer.import_file(db, full, files[0].name, progress=progress, dry_run=dry_run,
                                           person=writes.SYSTEM)
         else:
-            table = transfer.read_table(data, file.name, sheet=sheet)
-            report = transfer.import_okrs(db, table, progress=progress, dry_run=dry_run, person=writes.SYSTEM)
-    except transfer.ImportRefused as refused:
+            report = transfer.import_tables(db, tables, progress=progress, dry_run=dry_run, person=writes.SYSTEM,
+                                            into_closed=into_closed)
+    except BaseException as exc:
         bar.close()
         db.close()
         if created:
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-        _print_problems(refused, file.name)
-        raise SystemExit(2) from None
-    except ValidationError:
-        bar.close()
-        db.close()
-        if created:
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
+            _forget(path)
+        if isinstance(exc, transfer.ImportRefused):
+            _print_problems(exc, names)
+            raise SystemExit(2) from None
         raise
     bar.close()
     if created and not dry_run:
         click.echo(f"Created {path}.")
-    click.echo(f"{file.name}: {report.summary()}" + (" Nothing was written (--dry-run)." if dry_run else ""))
+    for line in report.read:
+        click.echo(line)
+    click.echo(f"{names}: {report.summary()}" + (" Nothing was written (--dry-run)." if dry_run else ""))
     for note in report.notes:
         click.echo(f"  {note}")
     if not dry_run and report.layout != "full" and queries.is_demo(db):
         click.echo(f"  {path} holds the demo organisation too; start your own with `okr init --fresh`.")
     db.close()
     if created and dry_run:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+        _forget(path)
+
+
+_LAYOUT_FLAGS = {"history": "--checkins", "kpis": "--kpis", "readings": "--kpi-readings", "people": "--people"}
 
 
 @click.command()
@@ -125,24 +166,34 @@ def import_(file: Path, db_file: Path | None, dry_run: bool, sheet: str | None) 
 @DB_OPTION
 @click.option("--cycle", default=None, help="Only this cycle (name or id; default: every cycle).")
 @click.option("--checkins", "history", is_flag=True, help="The check-in history (one row per check-in) instead.")
+@click.option("--kpis", is_flag=True, help="The KPIs (one row per KPI) instead.")
+@click.option("--kpi-readings", "readings", is_flag=True, help="The KPI readings (one row per reading) instead.")
+@click.option("--people", is_flag=True, help="The people (one row per person: name, e-mail, role, units) instead.")
 @click.option("--full", is_flag=True, help="Every table, to restore elsewhere: FILE ends in .json or .zip (CSVs).")
 @friendly_errors
-def export(file: Path, db_file: Path | None, cycle: str | None, history: bool, full: bool) -> None:
+def export(file: Path, db_file: Path | None, cycle: str | None, history: bool, kpis: bool, readings: bool,
+           people: bool, full: bool) -> None:
     """Write the OKRs to FILE (.csv or .xlsx; - for CSV on standard output).
 
     One row per key result with its latest check-in, in the layout `okr import` reads. An
-    .xlsx file carries the check-in history on a second sheet. --full writes the whole
-    database (ids, history, revisions, accounts, settings) as .json or a .zip of CSV files;
-    `okr import` restores it into an empty database.
+    .xlsx file holds every layout, a sheet each: the OKRs, their check-ins, the KPIs, their
+    readings and the people; importing it into an empty database gives all of it back. A CSV
+    file holds one layout: the OKRs, or --checkins, --kpis, --kpi-readings or --people.
+    --full writes the whole database (ids, history, revisions, accounts, settings) as .json or
+    a .zip of CSV files; `okr import` restores it into an empty database.
     """
+    given = {"history": history, "kpis": kpis, "readings": readings, "people": people}
+    chosen = [flag for name, flag in _LAYOUT_FLAGS.items() if given[name]]
+    if len(chosen) > 1:
+        raise ValidationError(chosen[1], f"exports one layout; leave out {' or '.join(chosen[:-1])}.")
     to_stdout = str(file) == "-"
     if not to_stdout and not file.parent.is_dir():
         raise ValidationError("FILE", f"the folder {file.parent} does not exist.")
     db = open_existing(db_file)
     suffix = file.suffix.lower()
     if full:
-        if cycle or history:
-            raise ValidationError("--full", "exports everything; leave out --cycle and --checkins.")
+        if cycle or chosen:
+            raise ValidationError("--full", f"exports everything; leave out {' and '.join(['--cycle'] + chosen)}.")
         if suffix not in (".json", ".zip"):
             raise ValidationError("FILE", f"a full export is .json or .zip, not {suffix or 'no extension'!r}.")
         data = transfer.full_export(db, suffix[1:])
@@ -155,18 +206,53 @@ def export(file: Path, db_file: Path | None, cycle: str | None, history: bool, f
     if not to_stdout and suffix not in (".csv", ".xlsx", ".xlsm"):
         raise ValidationError("FILE", f"must end in .csv or .xlsx, not {suffix or 'nothing'!r}.")
     cycle_id = resolve_cycle(db, cycle) if cycle else None
-    table = transfer.export_checkins(db, cycle_id) if history else transfer.export_okrs(db, cycle_id)
-    what = "check-ins" if history else "rows"
+    if (kpis or people) and cycle_id is not None:
+        raise ValidationError("--cycle", f"KPIs and people belong to no cycle; leave out --cycle with {chosen[0]}.")
+    if history:
+        table, what, sheet = transfer.export_checkins(db, cycle_id), "check-ins", "Check-ins"
+    elif kpis:
+        table, what, sheet = transfer.export_kpis(db), "KPIs", "KPIs"
+    elif readings:
+        table, what, sheet = transfer.export_kpi_readings(db, cycle_id), "KPI readings", "KPI readings"
+    elif people:
+        table, what, sheet = transfer.export_people(db), "people", "People"
+    else:
+        table, what, sheet = transfer.export_okrs(db, cycle_id), "rows", "OKRs"
     if to_stdout:
         click.echo(transfer.to_csv_bytes(table).decode("utf-8-sig"), nl=False)
         return
     if suffix == ".csv":
         write_atomic(file, transfer.to_csv_bytes(table))
-    elif history:
-        write_atomic(file, transfer.to_xlsx_bytes(table, "Check-ins"))
+    elif chosen:
+        write_atomic(file, transfer.to_xlsx_bytes(table, sheet))
     else:
-        write_atomic(file, transfer.to_xlsx_bytes({"OKRs": table, "Check-ins": transfer.export_checkins(db, cycle_id)}))
+        sheets = transfer.export_workbook(db, cycle_id)
+        write_atomic(file, transfer.to_xlsx_bytes(sheets))
+        click.echo(f"Wrote {len(table)} {what} to {file}, with "
+                   + ", ".join(f"{len(frame)} {name}" for name, frame in sheets.items() if name != "OKRs")
+                   + " on sheets of their own.")
+        return
     click.echo(f"Wrote {len(table)} {what} to {file}.")
+
+
+@click.command("close")
+@click.argument("cycle")
+@DB_OPTION
+@friendly_errors
+def close(cycle: str, db_file: Path | None) -> None:
+    """Close CYCLE (its name or id): its OKRs become final and read only.
+
+    Every objective no lead scored gets its proposed score (its final progress), marked as not
+    reviewed, as when an admin closes it on the Review page. Refused for a cycle already
+    closed, or one still in planning before its end. For a migration from the command line: import the OKRs and their
+    history, then close the cycles that are over (or import history into a closed cycle with
+    `okr import --into-closed`).
+    """
+    db = open_existing(db_file)
+    cycle_id = resolve_cycle(db, cycle)
+    done = writes.close_cycle(db, cycle_id, person=writes.SYSTEM)
+    click.echo(f"Closed {done['cycle']}: {done['scored']} objective{'s' if done['scored'] != 1 else ''} scored by "
+               f"their leads, {done['proposed']} given the proposed score (their final progress).")
 
 
 @click.command()
