@@ -847,21 +847,27 @@ def import_section() -> None:
     if upload is None:
         return
     raw = upload.getvalue()
+    sheets = transfer.sheet_names(raw, upload.name)
+    sheet = None  # every sheet in a layout the import knows
+    if len(sheets) > 1:
+        sheet = st.selectbox("Sheets to import", [None, *sheets], format_func=lambda name: name or "Every sheet",
+                             key=f"mg_import_sheet_{st.session_state.get(IMPORT_ROUND, 0)}")
     try:
-        table = transfer.read_table(raw, upload.name)
+        tables = transfer.read_tables(raw, upload.name, sheet=sheet)
     except ValidationError as error:
         forms.show_error(error)
         return
-    if st.session_state.pop("mg_import_requested", None) == upload.file_id:
-        run_import(table)
+    rows = sum(len(t) for t in tables)
+    if st.session_state.pop("mg_import_requested", None) == (upload.file_id, sheet):
+        run_import(tables)
         return
-    # The dry run reads the whole file against the database: once per file and database state.
-    check_key = ("mg_import_check", upload.file_id, data.stamp())
+    # The dry run reads the whole file against the database: once per file, sheet and database state.
+    check_key = ("mg_import_check", upload.file_id, sheet, data.stamp())
     checked = st.session_state.get("mg_import_checked")
     if not checked or checked[0] != check_key:
         try:
             with data.opened() as db:
-                report = transfer.import_okrs(db, table, dry_run=True, person=person)
+                report = transfer.import_tables(db, tables, dry_run=True, person=person)
             checked = (check_key, report, [])
         except transfer.ImportRefused as refused:
             checked = (check_key, None, refused.problems)
@@ -869,7 +875,7 @@ def import_section() -> None:
             checked = (check_key, None, [transfer.Problem(None, label_of(error.field), error.message)])
         st.session_state["mg_import_checked"] = checked
     _, report, problems = checked
-    st.caption(f"{escape_markdown(upload.name)}: {len(table)} row{'s' if len(table) != 1 else ''}.")
+    st.caption(f"{escape_markdown(upload.name)}: {rows} row{'s' if rows != 1 else ''}.")
     if problems:
         st.error(
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in this file; nothing can be imported "
@@ -879,15 +885,17 @@ def import_section() -> None:
         st.dataframe(transfer.problems_frame(problems), hide_index=True, width="stretch", key="mg_import_problems")
         return
     st.info(report.summary(), icon=":material/fact_check:")
+    for line in report.read:  # which layout each sheet was read in, and why
+        st.caption(escape_markdown(line))
     for note in report.notes[:20]:
         st.caption(escape_markdown(note))
     # The button only raises a flag (its callback survives any rerun); the import then runs in
     # the script, so that its progress bar can show.
-    st.button(f"Import {len(table)} rows", key="mg_import_go", type="primary", icon=":material/upload:",
-              on_click=st.session_state.__setitem__, args=("mg_import_requested", upload.file_id))
+    st.button(f"Import {rows} rows", key="mg_import_go", type="primary", icon=":material/upload:",
+              on_click=st.session_state.__setitem__, args=("mg_import_requested", (upload.file_id, sheet)))
 
 
-def run_import(table: pd.DataFrame) -> None:
+def run_import(tables: list[pd.DataFrame]) -> None:
     bar = st.progress(0.0, text="Importing…")
 
     def progress(done: int, total: int) -> None:
@@ -898,7 +906,7 @@ def run_import(table: pd.DataFrame) -> None:
         if who is None:
             raise ValidationError("role", "sign in to make changes; nothing was imported.")
         with data.opened() as db:
-            done = transfer.import_okrs(db, table, progress=progress, person=who)
+            done = transfer.import_tables(db, tables, progress=progress, person=who)
     except transfer.ImportRefused as refused:
         bar.empty()
         st.error(escape_markdown(f"{refused.message[:1].upper()}{refused.message[1:]}"), icon=":material/error:")

@@ -171,17 +171,16 @@ def test_the_imported_organisation_shows_on_the_pages(source, tmp_path, monkeypa
 
 # --- and comes back with the same figures -------------------------------------------------------------
 
-LAYOUTS = {
-    "people.csv": transfer.export_people,
-    "okrs.csv": transfer.export_okrs,
-    "checkins.csv": transfer.export_checkins,
-    "kpis.csv": transfer.export_kpis,
-    "kpi-readings.csv": transfer.export_kpi_readings,
-}
-
-
 def _csv_files(db) -> list[tuple[bytes, str]]:
-    return [(transfer.to_csv_bytes(export(db)), name) for name, export in LAYOUTS.items()]
+    """The export as CSV files, one layout each (as `okr export` writes them)."""
+    layouts = {
+        "people.csv": transfer.export_people,
+        "okrs.csv": transfer.export_okrs,
+        "checkins.csv": transfer.export_checkins,
+        "kpis.csv": transfer.export_kpis,
+        "kpi-readings.csv": transfer.export_kpi_readings,
+    }
+    return [(transfer.to_csv_bytes(export(db)), name) for name, export in layouts.items()]
 
 
 @pytest.mark.parametrize("route", ["xlsx", "csv files together", "csv files one by one"])
