@@ -1378,6 +1378,7 @@ class _ObjectiveGroup:
     attrs: dict[str, tuple[Any, int]] = field(default_factory=dict)
     id: int | None = None
     new: bool = False
+    again: list[int] = field(default_factory=list)  # rows naming it again after other objectives
 
 
 class _OkrImporter(_Importer):
@@ -1604,9 +1605,9 @@ class _OkrImporter(_Importer):
     def group_objectives(self) -> None:
         """The objectives of the file: rows of one cycle, unit and title (and Objective ID) are one.
 
-        Without an ID, the rows of an objective go together: the same title named again after
-        another objective of its unit and cycle is refused, for it may be a second objective
-        (the export gives such twins an ID)."""
+        Without an ID, a title named again after other objectives of its unit and cycle may be
+        a second objective (the export gives such twins an ID): :meth:`load_objectives` reads
+        it as the objective that exists, and refuses it for a new one."""
         self.groups: dict[tuple, _ObjectiveGroup] = {}
         previous: dict[tuple[str, str], tuple] = {}  # (cycle, unit) -> the objective of its last row
         labels: dict[tuple[str, str, str], tuple[str, int]] = {}  # (cycle, unit, ID) -> its title and row
@@ -1620,13 +1621,7 @@ class _OkrImporter(_Importer):
             if group is None:
                 group = self.groups[gkey] = _ObjectiveGroup(p["cycle"], p["unit"], p["objective"], label, [], row)
             elif label is None and previous.get(place) != gkey:
-                self.problem(row, "objective", (
-                    f"{p['objective']!r} is named again after other objectives of {p['unit']} in {p['cycle']} "
-                    f"(first at row {group.first_row}). If it is a second objective with that title, give each an "
-                    "Objective ID to tell them apart (as the export does); if it is the same one, put its rows "
-                    "together."))
-                p["_bad"] = True
-                continue
+                group.again.append(row)
             previous[place] = gkey
             if label is not None:
                 first = labels.setdefault((*place, label), (p["objective"], row))
@@ -1696,8 +1691,20 @@ class _OkrImporter(_Importer):
                 if group.id is None and free:
                     group.id = free.pop(0)["id"]
             for group in groups:
-                if group.id is None:
+                if group.id is None and group.again:
+                    # Two blocks of rows with one new title: two objectives, or one written apart?
+                    self.problem(group.again[0], "objective", (
+                        f"{group.title!r} is named again after other objectives of {group.unit} in {group.cycle} "
+                        f"(first at row {group.first_row}). If it is a second objective with that title, give each "
+                        "an Objective ID to tell them apart (as the export does); if it is the same one, put its "
+                        "rows together."))
+                elif group.id is None:
                     self.add_objective(group, self.cycles[_key(group.cycle)], self.units[_key(group.unit)])
+                elif group.again:
+                    self.run.notes.append(
+                        f"Row {group.again[0]} names {group.title!r} of {group.unit} again after other objectives "
+                        f"(first at row {group.first_row}): read as that objective, which exists already. To add a "
+                        "second objective with that title, give each an Objective ID.")
                 if group.id is not None and group.label is not None:
                     self.run.objective_ids[(_key(group.cycle), _key(group.unit), _key(group.title), group.label)] = group.id
 
@@ -1897,8 +1904,8 @@ class _OkrImporter(_Importer):
             if added is not None:
                 self.run.counts["checkins"] += 1
         if unchanged:
-            self.run.notes.append(f"{unchanged} current value{'s' if unchanged != 1 else ''} matched a check-in "
-                                  "already recorded and were not added again.")
+            self.run.notes.append(f"{_plural(unchanged, 'current value')} matched a check-in already recorded and "
+                                  f"{'was' if unchanged == 1 else 'were'} not added again.")
         if default_confidence:
             self.run.notes.append(f"{default_confidence} current value{'s' if default_confidence != 1 else ''} came "
                                   f"without a confidence; {DEFAULT_CONFIDENCE} (at risk) was recorded.")
@@ -2085,8 +2092,8 @@ class _CheckinImporter(_Importer):
                     added += 1
         self.run.counts["checkins"] += added
         if unchanged:
-            self.run.notes.append(f"{unchanged} check-in{'s' if unchanged != 1 else ''} matched one already recorded "
-                                  "and were not added again.")
+            self.run.notes.append(f"{_plural(unchanged, 'check-in')} matched one already recorded and "
+                                  f"{'was' if unchanged == 1 else 'were'} not added again.")
         if again:
             self.run.notes.append(
                 f"{_plural(again, 'check-in')} already recorded {'was' if again == 1 else 'were'} recorded again from "

@@ -217,9 +217,9 @@ def test_one_sheet_of_a_workbook_can_be_chosen(demo):
 def closed_cycle_history(db, org) -> bytes:
     """The active cycle's history, once the cycle is closed: a migration's late history file."""
     writes.close_cycle(db, org.cycle, today=dt.date(2026, 4, 2), person=writes.SYSTEM)
-    return ("Cycle,Key result,Date,Value,Confidence,Note\n"
-            "2026 Q1,Test coverage from 0 to 100 %,2026-02-10,35,7,from the old tool\n"
-            "2026 Q1,Test coverage from 0 to 100 %,2026-03-10,55,7,from the old tool\n").encode()
+    return (b"Cycle,Key result,Date,Value,Confidence,Note\n"
+            b"2026 Q1,Test coverage from 0 to 100 %,2026-02-10,35,7,from the old tool\n"
+            b"2026 Q1,Test coverage from 0 to 100 %,2026-03-10,55,7,from the old tool\n")
 
 
 def test_history_into_a_closed_cycle_is_refused_and_says_how(db, org, snapshot):
@@ -277,6 +277,22 @@ def test_one_title_in_two_places_without_an_id_is_refused_naming_both_rows(empty
     [problem] = info.value.problems
     assert (problem.row, problem.column) == (4, "Objective")
     assert "row 2" in problem.message and "Objective ID" in problem.message
+
+
+def test_a_key_result_added_below_for_an_objective_that_exists_joins_it_and_says_so(db, org):
+    other = writes.add_objective(db, org.cycle, org.platform, "Keep the lights on", person=writes.SYSTEM)
+    writes.add_key_result(db, other, "Uptime above 99.9 %", "stay_above", None, 99.9, "%", person=writes.SYSTEM)
+    frame = transfer.export_okrs(db, org.cycle)
+    added = frame[frame["Objective"] == "Make the API fast and safe"].iloc[0].copy()
+    added["Key result"], added["Baseline"], added["Target"] = "Deploys from 1 to 5", 1, 5
+    for column in ("Current value", "Confidence", "As of", "Note", "Checked in by"):
+        added[column] = None
+    data = transfer.to_csv_bytes(pd.concat([frame, pd.DataFrame([added])], ignore_index=True))
+    report = transfer.import_okrs(db, transfer.read_table(data, "okrs.csv"), today=ON, person=writes.SYSTEM)
+    assert report.counts["objectives"] == 0 and report.counts["key_results"] == 1
+    assert any(f"Row {len(frame) + 2} names 'Make the API fast and safe'" in n for n in report.notes), report.notes
+    krs = db.execute("SELECT title FROM key_results WHERE objective_id = ?", [org.platform_obj]).fetchall()
+    assert ("Deploys from 1 to 5",) in krs
 
 
 # --- 14. a runaway CSV cell -----------------------------------------------------------------------------

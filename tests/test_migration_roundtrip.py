@@ -154,7 +154,7 @@ def test_every_key_result_shows_the_last_checkin_of_its_history(source, sheets):
 
 
 def test_the_imported_organisation_shows_on_the_pages(source, tmp_path, monkeypatch):
-    from app_fixtures import APP, ok  # noqa: F401  (the AppTest helpers)
+    from app_fixtures import APP, ok
     from streamlit.testing.v1 import AppTest
 
     path = tmp_path / "nordlicht.db"
@@ -196,7 +196,7 @@ def test_the_own_export_comes_back_with_every_figure_the_same(source, route):
         # The OKRs, then their history, one file after the other (people, KPIs and readings come
         # together with the OKRs, see the guide). The OKRs close 2026 Q3, so its history goes in
         # as a migration's does: into the closed cycle, on purpose (okr import --into-closed).
-        files = dict((name, data) for data, name in _csv_files(source))
+        files = {name: data for data, name in _csv_files(source)}
         transfer.import_file(target, files["okrs.csv"], "okrs.csv", today=IMPORTED_ON, person=writes.SYSTEM)
         transfer.import_file(target, files["checkins.csv"], "checkins.csv", today=IMPORTED_ON, person=writes.SYSTEM,
                              into_closed=True)
