@@ -1033,7 +1033,7 @@ def recognise_layout(found: dict[str, dict[str, list[str]]]) -> tuple[str, str]:
     """The layout a file is in, from the known columns it has (``found[layout][key]`` = the
     file's headers read as that key), and why, in words ("it has 'KR' and 'Date' columns...")."""
     okr, checkin, kpi, reading, people = (found[k] for k in ("okrs", "checkins", "kpis", "kpi_readings", "people"))
-    first = lambda cols, keys: [cols[k][0] for k in keys if k in cols]  # noqa: E731
+    first = lambda cols, keys: [cols[k][0] for k in keys if k in cols]
     has_kr = "key_result" in okr or "objective" in okr
     if "kpi" in kpi and not has_kr:
         if "date" in reading or "value" in reading:
@@ -2208,7 +2208,7 @@ class _KpiImporter(_Importer):
         for row, c in self.rows:
             self.run.tick()
             before = len(self.run.problems)
-            num = lambda k: self.cell(row, k, c, lambda x: parse_number(x, k, decimal))  # noqa: E731
+            num = lambda k: self.cell(row, k, c, lambda x: parse_number(x, k, decimal))
             target_type = self.cell(row, "target_type", c, parse_kpi_type)
             target, warning = num("target"), num("warning")
             frequency = self.cell(row, "frequency_days", c, lambda x: None if _is_blank(x) else v.integer(
@@ -2344,7 +2344,7 @@ def import_tables(
     run = _Run(db, today, person, progress, total_rows, into_closed)
     importers = [_IMPORTERS[columns.layout](run, columns, rows, _where(table) if several else None)
                  for table, columns, rows in prepared]
-    of = lambda kind: [i for i in importers if isinstance(i, kind)]  # noqa: E731
+    of = lambda kind: [i for i in importers if isinstance(i, kind)]
     try:
         with transaction(db):
             for step in (
