@@ -228,9 +228,8 @@ def export(file: Path, db_file: Path | None, cycle: str | None, history: bool, k
     else:
         sheets = transfer.export_workbook(db, cycle_id)
         write_atomic(file, transfer.to_xlsx_bytes(sheets))
-        click.echo(f"Wrote {len(table)} {what} to {file}, with "
-                   + ", ".join(f"{len(frame)} {name}" for name, frame in sheets.items() if name != "OKRs")
-                   + " on sheets of their own.")
+        others = ", ".join(f"{name} ({len(frame)})" for name, frame in sheets.items() if name != "OKRs")
+        click.echo(f"Wrote {len(table)} {what} to {file}, and the sheets {others}.")
         return
     click.echo(f"Wrote {len(table)} {what} to {file}.")
 

@@ -1,35 +1,42 @@
-"""Getting OKRs in and out: the spreadsheet layout, its import and export, and the full export.
+"""Getting OKRs in and out: the spreadsheet layouts, their import and export, and the full export.
 
-Three formats:
+The spreadsheet layouts, each told by its columns (:func:`recognise_layout`, which also says
+why), and forgiving about how columns are named and values written (``docs/import-format.md``):
 
 - **The OKR layout** (``okrs``): one row per key result, the way a company that has kept its
   OKRs in a shared spreadsheet has them (cycle, unit, objective, key result, type, baseline,
-  target, current value, owner, alignment...). :data:`OKR_COLUMNS` lists the columns; the
-  reader is forgiving about how they are named and how values are written (see
-  ``docs/import-format.md``).
+  target, current value, owner, alignment, score and reflection...): :data:`OKR_COLUMNS`.
 - **The check-in layout** (``checkins``): one row per check-in (key result, date, value,
-  confidence, note, author), for history. A file's layout is told by its columns.
-- **The full export**: every table of the database, as one JSON file or a zip of CSV files,
-  which :func:`full_import` restores into an empty database exactly as it was.
+  confidence, note, author), for history: :data:`CHECKIN_COLUMNS`.
+- **KPIs**, **KPI readings** and **people** (``kpis``, ``kpi_readings``, ``people``):
+  :data:`KPI_COLUMNS`, :data:`KPI_READING_COLUMNS`, :data:`PEOPLE_COLUMNS`.
+
+The Excel export holds all five, a sheet each, and comes back whole; several sheets or files
+import as one, in the order their contents need (:func:`import_tables`). **The full export**:
+every table of the database, as one JSON file or a zip of CSV files, which
+:func:`full_import` restores into an empty database exactly as it was.
 
 An import checks every row before anything is kept. Cells are first read into clean values
 (numbers with ``%``, thousands separators and decimal commas, dates in the usual ways, type
-and kind words); then every write goes through :mod:`okrdata.writes`, inside one transaction,
-so the rules are the writes' own. Any problem, in any row, rolls the whole transaction back
-and :class:`ImportRefused` lists them all as (row, column, message), with the row number the
-user sees in their spreadsheet. A dry run is the same import, always rolled back.
+and kind words); names and titles are compared with spaces collapsed and case folded, so a
+file imported twice adds nothing the second time; then every write goes through
+:mod:`okrdata.writes`, inside one transaction, so the rules are the writes' own. Any problem,
+in any row, rolls the whole transaction back and :class:`ImportRefused` lists them all as
+(row, column, message, sheet), with the row number the user sees in their spreadsheet. A dry
+run is the same import, always rolled back.
 
 The API the Manage page and the CLI use:
 
-- :func:`read_table` (CSV or Excel, a path, bytes or an uploaded file) -> DataFrame
+- :func:`read_tables` / :func:`read_table` (CSV or Excel, a path, bytes or an uploaded file)
+  -> DataFrames; :func:`sheet_names`
 - :func:`check_import` -> list of :class:`Problem` (writes nothing)
-- :func:`import_okrs` -> :class:`ImportReport`, or raises :class:`ImportRefused`
+- :func:`import_tables` / :func:`import_okrs` -> :class:`ImportReport`, or raises :class:`ImportRefused`
 - :func:`import_file`: any of the above formats, including a full export, in one call
-- :func:`export_okrs` / :func:`export_checkins` -> DataFrame; :func:`to_csv_bytes`,
+- :func:`export_okrs`, :func:`export_checkins`, :func:`export_kpis`, :func:`export_kpi_readings`,
+  :func:`export_people` -> DataFrame; :func:`export_workbook`; :func:`to_csv_bytes`,
   :func:`to_xlsx_bytes`, :func:`export_okrs_csv`, :func:`export_okrs_xlsx`
 - :func:`full_export` -> bytes; :func:`full_import`
 """
-
 from __future__ import annotations
 
 import base64
@@ -268,10 +275,12 @@ def _synonym_map(columns: Iterable[Column]) -> dict[str, str]:
 
 _SYNONYMS = {name: _synonym_map(cols) for name, cols in LAYOUTS.items()}
 _HEADERS = {name: {c.key: c.header for c in cols} for name, cols in LAYOUTS.items()}
-# A file with a key result and a date is in the check-in layout, unless it has any of these.
-_OKR_MARKERS = {"type", "baseline", "target", "unit_label", "aligned_to", "kind", "parent_unit", "weight",
-                "objective_owner", "cycle_start", "cycle_end", "score", "reflection", "cadence_days",
-                "objective_description", "objective_weight"}
+# A file with a key result and a date is in the check-in layout, unless it has any of these
+# (named in this order when a report says why a file was read as OKRs).
+_MARKER_ORDER = ("type", "baseline", "target", "unit_label", "aligned_to", "kind", "parent_unit", "weight",
+                 "objective_owner", "cycle_start", "cycle_end", "score", "reflection", "cadence_days",
+                 "objective_description", "objective_weight")
+_OKR_MARKERS = set(_MARKER_ORDER)
 
 
 @dataclass(frozen=True)
@@ -1042,7 +1051,7 @@ def recognise_layout(found: dict[str, dict[str, list[str]]]) -> tuple[str, str]:
         return "kpis", f"it has a {first(kpi, ('kpi',))[0]!r} column and no key result or date"
     if "email" in people and not has_kr and "date" not in checkin:
         return "people", f"it has {_listed(first(people, ('name', 'email', 'role', 'units')))} columns and no key result"
-    markers = [key for key in okr if key in _OKR_MARKERS]
+    markers = sorted((key for key in okr if key in _OKR_MARKERS), key=_MARKER_ORDER.index)
     if "date" in checkin and "key_result" in checkin and not markers:
         return "checkins", (f"it has {_listed(first(checkin, ('key_result', 'date')))} columns and none of "
                             "Type, Baseline or Target (which the OKR layout has)")
@@ -1227,7 +1236,7 @@ class _Run:
             return True
         if not self.into_closed:
             importer.problem(row, key, f"{name} is closed; its OKRs are read only. To add its history during a "
-                                       "migration, import with --into-closed (okr import) or into_closed=True: the "
+                                       "migration, an admin imports the file with `okr import --into-closed`: the "
                                        "cycle is opened for the import and closed again at its end.")
             return False
         try:
