@@ -126,6 +126,8 @@ OKR_COLUMNS: tuple[Column, ...] = (
     Column("parent_unit", "Parent unit", ("parent", "parent team", "parent department", "part of",
                                           "belongs to", "reports to", "parent unit name"),
            help="The unit above it, to create a unit that does not exist yet."),
+    Column("unit_lead", "Unit lead", ("team lead", "unit owner", "head of unit", "team leader", "department head"),
+           help="E-mail or name of who leads a new unit (and may edit it)."),
     Column("objective", "Objective", ("objective title", "objective name", "objectives", "o", "goal",
                                       "okr", "objective statement"), True,
            "The objective's title. Left blank on following rows: the objective of the row above."),
@@ -279,7 +281,7 @@ _HEADERS = {name: {c.key: c.header for c in cols} for name, cols in LAYOUTS.item
 # (named in this order when a report says why a file was read as OKRs).
 _MARKER_ORDER = ("type", "baseline", "target", "unit_label", "aligned_to", "kind", "parent_unit", "weight",
                  "objective_owner", "cycle_start", "cycle_end", "score", "reflection", "cadence_days",
-                 "objective_description", "objective_weight")
+                 "objective_description", "objective_weight", "unit_lead")
 _OKR_MARKERS = set(_MARKER_ORDER)
 
 
@@ -1111,7 +1113,8 @@ class _Rollback(Exception):
 
 # Which column of a layout a writes field names, per kind of write.
 _FIELD_COLUMNS = {
-    "unit": {"name": "unit", "parent": "parent_unit", "description": "unit", "role": "unit", "unit": "parent_unit"},
+    "unit": {"name": "unit", "parent": "parent_unit", "description": "unit", "role": "unit", "unit": "parent_unit",
+             "lead": "unit_lead"},
     "cycle": {"name": "cycle", "start_date": "cycle_start", "end_date": "cycle_end", "state": "cycle_state",
               "role": "cycle"},
     "objective": {"cycle": "cycle", "unit": "unit", "title": "objective", "description": "objective_description",
@@ -1442,6 +1445,7 @@ class _OkrImporter(_Importer):
         p["objective_owner"] = parse_person(c.get("objective_owner"))
         p["owner"] = parse_person(c.get("owner"))
         p["checkin_author"] = parse_person(c.get("checkin_author"))
+        p["unit_lead"] = parse_person(c.get("unit_lead"))
         p["objective_weight"] = num("objective_weight")
         p["weight"] = num("weight")
         p["score"] = num("score")
@@ -1552,7 +1556,13 @@ class _OkrImporter(_Importer):
         for row, p in self.parsed:
             if p["unit"] is None:
                 continue
-            spec = declared.setdefault(_key(p["unit"]), {"name": p["unit"], "row": row, "parent": None})
+            spec = declared.setdefault(_key(p["unit"]), {"name": p["unit"], "row": row, "parent": None, "lead": None})
+            if p["unit_lead"] is not None:
+                if spec["lead"] is not None and spec["lead"][0] != p["unit_lead"]:
+                    self.problem(row, "unit_lead", f"{p['unit_lead']} differs from row {spec['lead'][1]} "
+                                                   f"({spec['lead'][0]}) for the unit {p['unit']!r}.")
+                elif spec["lead"] is None:
+                    spec["lead"] = (p["unit_lead"], row)
             if p["parent_unit"] is not None:
                 if spec["parent"] is not None and _key(spec["parent"][0]) != _key(p["parent_unit"]):
                     self.problem(row, "parent_unit", f"{p['parent_unit']!r} differs from row {spec['parent'][1]} "
@@ -1560,6 +1570,8 @@ class _OkrImporter(_Importer):
                 elif spec["parent"] is None:
                     spec["parent"] = (p["parent_unit"], row)
         self.unit_failed: set[str] = set()
+        self.declared_units = declared
+        self.new_units: set[str] = set()
         by_parent_id = {}
         for key, spec in declared.items():
             existing = self.units.get(key)
@@ -1607,7 +1619,25 @@ class _OkrImporter(_Importer):
             return None
         self.run.counts["units"] += 1
         self.units[key] = dict(next(self.db.query("SELECT * FROM units WHERE id = ?", [new_id])))
+        self.new_units.add(key)
         return new_id
+
+    def leads(self) -> None:
+        """The leads of the new units, once the people (with their roles) are in: a person
+        named only here is added as a viewer."""
+        for key in self.new_units:
+            lead = self.declared_units[key]["lead"]
+            if lead is None:
+                continue
+            ref, row = lead
+            lead_id = self.person_id(row, "unit_lead", ref)
+            if lead_id is None:
+                continue
+            unit_id = self.units[key]["id"]
+            self.attempt(row, "unit", lambda: writes.update_unit(
+                self.db, unit_id, lead_id=lead_id, person=self.run.person,
+                version=writes.version_of(self.db, "units", unit_id)), "unit_lead")
+            self.units[key]["lead_id"] = lead_id
 
     # objectives ----------------------------------------------------------------------
 
@@ -2358,7 +2388,8 @@ def import_tables(
         with transaction(db):
             for step in (
                 *[i.prepare for i in of(_OkrImporter)], *[i.frame for i in of(_OkrImporter)],
-                *[i.run_people for i in of(_PeopleImporter)], *[i.run_kpis for i in of(_KpiImporter)],
+                *[i.run_people for i in of(_PeopleImporter)], *[i.leads for i in of(_OkrImporter)],
+                *[i.run_kpis for i in of(_KpiImporter)],
                 *[i.okrs for i in of(_OkrImporter)], *[i.run_checkins for i in of(_CheckinImporter)],
                 *[i.values for i in of(_OkrImporter)], *[i.run_readings for i in of(_ReadingImporter)],
                 *[i.scores for i in of(_OkrImporter)], *[i.finish for i in of(_PeopleImporter)],
@@ -2527,6 +2558,7 @@ def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.Da
                          if not pd.isna(r["parent_id"]) and int(r["parent_id"]) in unit_rows else None)
                    for uid, r in unit_rows.items()}
     order = {int(uid): i for i, uid in enumerate(tree["id"])}
+    lead = {uid: people.get(_plain(r["lead_id"])) for uid, r in unit_rows.items()}
     out: list[dict] = []
     used_units: set[int] = set()
     body: list[dict] = []
@@ -2559,6 +2591,7 @@ def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.Da
             base = {
                 "Cycle": cyc["name"], "Cycle start": cyc["start_date"], "Cycle end": cyc["end_date"],
                 "Cycle state": cyc["state"], "Unit": o["unit_name"], "Parent unit": parent_name.get(int(o["unit_id"])),
+                "Unit lead": lead.get(int(o["unit_id"])),
                 "Objective": o["title"], "Objective ID": labels.get(int(o["objective_id"])),
                 "Objective description": o["description"] or None, "Kind": o["kind"],
                 "Objective owner": people.get(_plain(o["owner_id"])), "Objective weight": _plain(o["weight"]),
@@ -2590,7 +2623,7 @@ def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.Da
                 })
     for uid, r in unit_rows.items():
         if uid not in used_units:
-            out.append({"Unit": r["name"], "Parent unit": parent_name.get(uid)})
+            out.append({"Unit": r["name"], "Parent unit": parent_name.get(uid), "Unit lead": lead.get(uid)})
     out.extend(body)
     frame = pd.DataFrame(out, columns=headers, dtype=object)
     return frame.astype(object).where(frame.notna(), None)

@@ -274,7 +274,7 @@ def build(seed: int = 2026) -> dict[str, pd.DataFrame]:
                 owner_pool = members or [lead]
                 obj = {
                     "Cycle": cycle_name, "Cycle start": start.isoformat(), "Cycle end": end.isoformat(),
-                    "Cycle state": state, "Unit": unit, "Parent unit": parent,
+                    "Cycle state": state, "Unit": unit, "Parent unit": parent, "Unit lead": lead,
                     "Objective": objective, "Objective ID": f"NL-{objective_number:03d}",
                     "Objective description": f"Warum: {objective.lower()} – damit {unit} im Jahr 2027 wächst.",
                     "Kind": "aspirational" if index == 1 and unit in ("Marketing & Marke", "App-Entwicklung")

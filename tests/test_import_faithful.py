@@ -187,6 +187,8 @@ def test_the_own_excel_export_comes_back_whole(demo):
     assert target["kpi_readings"].count == demo["kpi_readings"].count
     names = "SELECT lower(email), name, role FROM people ORDER BY 1"
     assert target.execute(names).fetchall() == demo.execute(names).fetchall()
+    leads = "SELECT u.name, p.email FROM units u LEFT JOIN people p ON p.id = u.lead_id ORDER BY 1"
+    assert target.execute(leads).fetchall() == demo.execute(leads).fetchall()
     states = "SELECT name, state FROM cycles ORDER BY name"
     assert target.execute(states).fetchall() == demo.execute(states).fetchall()
     scored = ("SELECT c.name, u.name, o.title, o.score, o.score_reason, o.reflection FROM objectives o "

@@ -78,7 +78,8 @@ def figures(db) -> dict:
     out["edits"] = db.execute(
         "SELECT p.email, u.name FROM person_units pu JOIN people p ON p.id = pu.person_id "
         "JOIN units u ON u.id = pu.unit_id ORDER BY 1, 2").fetchall()
-    out["units"] = db.execute("SELECT u.name, p.name FROM units u LEFT JOIN units p ON p.id = u.parent_id "
+    out["units"] = db.execute("SELECT u.name, p.name, lead.name, lead.email FROM units u "
+                              "LEFT JOIN units p ON p.id = u.parent_id LEFT JOIN people lead ON lead.id = u.lead_id "
                               "ORDER BY 1").fetchall()
     out["kpis"] = queries.kpis(db, today=ON).drop(columns=["kpi_id", "unit_id", "linked_krs"], errors="ignore") \
         .sort_values(["unit_name", "name"]).reset_index(drop=True)
@@ -119,6 +120,8 @@ def test_the_other_tools_organisation_imports_whole(source, sheets):
     teams = "SELECT count(*) FROM units u JOIN units d ON d.id = u.parent_id WHERE d.parent_id IS NOT NULL"
     assert source.execute(teams).fetchone()[0] == 9
     assert [line.split(":")[0] for line in report.read] == ["People", "OKRs", "Check-ins", "KPIs", "KPI readings"]
+    # Every unit has its lead, who may edit it.
+    assert source.execute("SELECT count(*) FROM units WHERE lead_id IS NULL").fetchone()[0] == 0
     # People by their full names, umlauts and all.
     assert source.execute("SELECT name FROM people WHERE email = ?", [email("Søren Äbelø")]).fetchone() == ("Søren Äbelø",)
     assert source.execute("SELECT role FROM people WHERE email = ?", [email("Sabine Häußler")]).fetchone() == ("admin",)
