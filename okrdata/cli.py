@@ -7,38 +7,15 @@ invalid input into a one-line error and a non-zero exit status, never a tracebac
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from okrdata import queries, quality, schema
+from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing  # noqa: F401 (imported from here too)
 from okrdata.db import connect, db_path
 from okrdata.errors import ValidationError
-
-DB_OPTION = click.option(
-    "--db",
-    "db_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The database file (default: $OKR_DB, else data/okr.db).",
-)
-
-
-def friendly_errors(fn: Callable) -> Callable:
-    """Report a ValidationError as ``Error: field: message`` with exit status 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ValidationError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            raise SystemExit(2) from None
-
-    return wrapper
 
 
 def has_data(path: Path) -> bool:
@@ -192,16 +169,6 @@ def resolve_unit(db, unit: str | None) -> int | None:
     return int(match.iloc[0]["id"])
 
 
-def open_existing(db_file: Path | None):
-    """Connect to a database that must exist already (and bring its schema up to date)."""
-    path = db_path(db_file)
-    if not path.exists():
-        raise ValidationError("--db", f"{path} does not exist; create it with `okr init` or `okr demo`.")
-    db = connect(path)
-    schema.migrate(db)
-    return db
-
-
 @cli.command()
 @DB_OPTION
 @click.option("--cycle", default=None, help="Cycle name or id (default: the current cycle).")
@@ -228,11 +195,17 @@ from okrdata.cli_users import user  # noqa: E402
 cli.add_command(user)
 
 
-from okrdata.cli_transfer import import_, export, backup, checkin  # noqa: E402
+from okrdata.cli_transfer import import_, export, backup  # noqa: E402
 cli.add_command(import_)
 cli.add_command(export)
 cli.add_command(backup)
+
+from okrdata.cli_feeds import checkin, reading  # noqa: E402
 cli.add_command(checkin)
+cli.add_command(reading)
+
+from okrdata.cli_tokens import token  # noqa: E402
+cli.add_command(token)
 
 from okrdata.cli_report import report_command  # noqa: E402
 cli.add_command(report_command)

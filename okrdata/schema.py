@@ -38,6 +38,7 @@ TABLES = (
     "kpi_readings",
     "settings",
     "key_result_changes",
+    "api_tokens",
 )
 
 
@@ -213,6 +214,35 @@ def m004_key_result_changes(db: sqlite_utils.Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_key_result_changes_kr ON key_result_changes(kr_id, changed_at)")
+
+
+@migration
+def m005_api_tokens(db: sqlite_utils.Database) -> None:
+    """Bearer tokens for the HTTP API (:mod:`okrdata.tokens`): whose, what for, until when.
+
+    Only a token's SHA-256 digest is kept (``token_hash``, unique: it is the lookup key), with
+    its first characters (``prefix``) so a list can tell tokens apart. ``expires_on`` is the
+    last day it works (NULL: no expiry); ``revoked_at`` once revoked; ``last_used_at`` to the
+    minute.
+    """
+    db.execute(
+        """
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            name TEXT NOT NULL DEFAULT '',
+            token_hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES people(id),
+            expires_on TEXT,
+            last_used_at TEXT,
+            revoked_at TEXT,
+            revoked_by INTEGER REFERENCES people(id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_api_tokens_person ON api_tokens(person_id)")
 
 
 SCHEMA_VERSION = len(MIGRATIONS)

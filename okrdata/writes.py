@@ -24,7 +24,6 @@ import sqlite_utils
 from okrdata import validate as v
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
-from okrdata.queries import subtree_ids
 from okrdata.schema import (
     CYCLE_STATES,
     KPI_TARGET_TYPES,
@@ -542,6 +541,8 @@ def update_objective(
         db, cycle, unit, parent_objective_id, parent_kr_id, obj["id"]
     )
     if unit["id"] != obj["unit_id"]:
+        from okrdata.queries import subtree_ids  # here, not at the top: queries loads pandas (see cli_feeds)
+
         branch = set(subtree_ids(db, unit["id"]))
         for child in db.query(
             "SELECT o.title, o.unit_id, u.name FROM objectives o JOIN units u ON u.id = o.unit_id "

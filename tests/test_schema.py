@@ -47,6 +47,7 @@ FOREIGN_KEYS = {
     "kpi_readings": {("kpi_id", "kpis"), ("author_id", "people")},
     "settings": set(),
     "key_result_changes": {("kr_id", "key_results"), ("changed_by", "people")},
+    "api_tokens": {("person_id", "people"), ("created_by", "people"), ("revoked_by", "people")},
 }
 
 
