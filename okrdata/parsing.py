@@ -57,6 +57,10 @@ def is_blank(value: Any) -> bool:
 _BLANK_WORDS = {"-", "–", "—", "n/a", "na", "none", "null", "nil"}
 _NUMBER_CORE = re.compile(r"^[+-]?(\d[\d.,]*|[.,]\d+)$")
 _AFFIX = re.compile(r"^[\sA-Za-z€$£¥₹%<>=~≈≥≤:#]*$")
+_ABBREVIATED = re.compile(r"\d\s*(k|K|M|Mio|mio|Mn|mn|bn|Bn|BN)(?![A-Za-z])")
+"""A number written with a magnitude (``450k``, ``1.2M``, ``3 bn``): the affix rule above would
+read it as a bare 450, so it is refused. A lone lower-case ``m`` is metres, and ``km``, ``ms`` or
+``Mbps`` are units."""
 
 
 def _number_text(value: Any) -> tuple[str, bool, bool] | None:
@@ -135,6 +139,9 @@ def parse_number(value: Any, field: str = "value", decimal: str = ".") -> float 
     parts = _number_text(value)
     if parts is None:
         return None
+    if _ABBREVIATED.search(str(value)):
+        raise ValidationError(field, f"{str(value).strip()!r} abbreviates the number; write it in full, "
+                                     "in digits (450000, not 450k).")
     core, _percent, negative = parts
     if not _NUMBER_CORE.match(core):
         raise ValidationError(field, f"must be a number, not {str(value).strip()!r}.")
