@@ -1,24 +1,37 @@
-"""The OKR dashboard's entry point: page setup, the database, navigation and the shared frame.
+"""The OKR dashboard's entry point: page setup, the database, navigation and the shared frame; and
+the HTTP API beside the pages.
 
 Run with ``streamlit run app.py``. The database is ``$OKR_DB`` (default ``data/okr.db``); on
 the first run of the process its schema is brought up to date, and a brand-new file is filled
 with the demo organisation. Every page then gets the same frame (:mod:`ui.frame`): the cycle
 and unit pickers, deep-linked as ``?cycle=ID&unit=ID``, and, while the data is the demo's, a
 notice saying so.
+
+This file is read twice. ``streamlit run`` finds the ``st.App`` below and imports the file as
+the module ``app`` to serve it: that builds the server, with the HTTP API (:mod:`okrdata.api`)
+mounted at ``/api/v1``. Then each browser session runs the file as its script (``__main__``),
+which draws the pages.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import frame, navigation
+if __name__ == "__main__":
+    from ui import frame, navigation
 
-st.set_page_config(
-    page_title="OKR dashboard",
-    page_icon=":material/track_changes:",
-    layout="wide",
-)
+    st.set_page_config(
+        page_title="OKR dashboard",
+        page_icon=":material/track_changes:",
+        layout="wide",
+    )
 
-page = st.navigation(navigation.menu())
-frame.draw()
-page.run()
+    page = st.navigation(navigation.menu())
+    frame.draw()
+    page.run()
+else:
+    from starlette.routing import Mount
+
+    from okrdata import api
+
+    app = st.App("app.py", routes=[Mount(api.PREFIX, app=api.make_app())])
