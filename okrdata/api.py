@@ -342,8 +342,12 @@ def _internal(request: Request, exc: BaseException) -> JSONResponse:
     return ApiError(500, "internal", "something went wrong on the server; it was logged.").response()
 
 
-def _route(api: Api, endpoint: Endpoint) -> Callable:
+def _route(api: Api, endpoints: list[Endpoint]) -> Callable:
+    """The function answering one path, for each method one endpoint of the path takes."""
+    by_method = {e.method: e for e in endpoints}
+
     async def run(request: Request) -> JSONResponse:
+        endpoint = by_method["GET" if request.method == "HEAD" else request.method]
         started, cpu = time.perf_counter(), None
         try:
             body = await _json_body(request) if endpoint.writes else None
@@ -358,7 +362,7 @@ def _route(api: Api, endpoint: Endpoint) -> Callable:
         response.headers["Server-Timing"] = timing if cpu is None else f"{timing}, cpu;dur={cpu:.1f}"
         return response
 
-    run.__name__ = endpoint.handler.__name__.strip("_") or "endpoint"
+    run.__name__ = endpoints[0].path.strip("/").replace("/", "_").replace("{", "").replace("}", "") or "root"
     return run
 
 
@@ -389,7 +393,10 @@ def make_app(db_file: str | os.PathLike | None = None, *, rate_per_minute: int |
     async def openapi(request: Request) -> JSONResponse:
         return JSONResponse(api_spec.spec())
 
-    routes = [Route(e.path, _route(api, e), methods=[e.method]) for e in ENDPOINTS]
+    by_path: dict[str, list[Endpoint]] = {}
+    for e in ENDPOINTS:
+        by_path.setdefault(e.path, []).append(e)
+    routes = [Route(p, _route(api, group), methods=[e.method for e in group]) for p, group in by_path.items()]
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
     app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _unhandled})
     app.state.api = api
