@@ -140,6 +140,18 @@ def _id(field: str, value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def _named(db: sqlite_utils.Database, table: str, field: str, ref: Any) -> int:
+    """The id of the row of ``table`` a filter names by id or by name (any case)."""
+    key = _id(field, ref)
+    if key is not None:
+        row = db.execute(f"SELECT id FROM {table} WHERE id = ?", [key]).fetchone()
+    else:
+        row = db.execute(f"SELECT id FROM {table} WHERE name = ? COLLATE NOCASE", [str(ref).strip()]).fetchone()
+    if row is None:
+        raise ValidationError(field, f"there is no {field} {str(ref).strip()!r} (give its id or its name).")
+    return row[0]
+
+
 def cycle_id(db: sqlite_utils.Database, ref: Any = None, today: dt.date | None = None) -> int | None:
     """The cycle a ``cycle`` filter names (an id or a name, any case); the current cycle when not given.
 
@@ -147,28 +159,14 @@ def cycle_id(db: sqlite_utils.Database, ref: Any = None, today: dt.date | None =
     """
     if ref is None or not str(ref).strip():
         return queries.default_cycle_id(db, today)
-    key = _id("cycle", ref)
-    if key is not None:
-        row = db.execute("SELECT id FROM cycles WHERE id = ?", [key]).fetchone()
-    else:
-        row = db.execute("SELECT id FROM cycles WHERE name = ? COLLATE NOCASE", [str(ref).strip()]).fetchone()
-    if row is None:
-        raise ValidationError("cycle", f"there is no cycle {str(ref).strip()!r} (give its id or its name).")
-    return row[0]
+    return _named(db, "cycles", "cycle", ref)
 
 
 def unit_id(db: sqlite_utils.Database, ref: Any = None) -> int | None:
     """The unit a ``unit`` filter names (an id or a name, any case); None when not given (everything)."""
     if ref is None or not str(ref).strip():
         return None
-    key = _id("unit", ref)
-    if key is not None:
-        row = db.execute("SELECT id FROM units WHERE id = ?", [key]).fetchone()
-    else:
-        row = db.execute("SELECT id FROM units WHERE name = ? COLLATE NOCASE", [str(ref).strip()]).fetchone()
-    if row is None:
-        raise ValidationError("unit", f"there is no unit {str(ref).strip()!r} (give its id or its name).")
-    return row[0]
+    return _named(db, "units", "unit", ref)
 
 
 def _path_id(field: str, value: Any, noun: str) -> int:

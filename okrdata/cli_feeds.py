@@ -114,6 +114,15 @@ def _author_id(db, author: str | None) -> int | None:
     return found[0]
 
 
+def _day_and_value(day: str | None, value: str) -> tuple[dt.date, float]:
+    """``--date`` (default today) and ``--value``, read as people write them."""
+    when = parsing.parse_date(day, "--date") if day else dt.date.today()
+    number = parsing.parse_number(value, "--value")
+    if number is None:
+        raise ValidationError("--value", "is required.")
+    return when, number
+
+
 def _with_label(number: float, unit_label: str | None) -> str:
     """``15.5%``, ``1460 users``: a number as the command line echoes it back."""
     label = unit_label or ""
@@ -147,11 +156,8 @@ def checkin(db_file: Path | None, kr_ref: str, value: str, confidence: str, note
     """
     db = open_existing(db_file)
     try:
-        when = parsing.parse_date(day, "--date") if day else dt.date.today()
+        when, number = _day_and_value(day, value)
         kr = find_key_result(db, kr_ref, when)
-        number = parsing.parse_number(value, "--value")
-        if number is None:
-            raise ValidationError("--value", "is required.")
         if kr["kr_type"] == "milestone" and parsing.has_percent(value):
             number = number / 100
         level = parsing.parse_confidence(confidence)
@@ -184,11 +190,8 @@ def reading(db_file: Path | None, kpi_ref: str, value: str, day: str | None, uni
     """
     db = open_existing(db_file)
     try:
-        when = parsing.parse_date(day, "--date") if day else dt.date.today()
+        when, number = _day_and_value(day, value)
         kpi = find_kpi(db, kpi_ref, unit)
-        number = parsing.parse_number(value, "--value")
-        if number is None:
-            raise ValidationError("--value", "is required.")
         author_id = _author_id(db, author)
         if not kpi["live"]:
             raise ValidationError("--kpi", f"#{kpi['id']} {kpi['name']!r} is archived; it takes no more readings.")
