@@ -436,3 +436,13 @@ def test_concurrent_writes_through_the_api_lose_nothing(db, org, path, keys):
         t.join()
     assert errors == []
     assert sorted(v for (v,) in db.execute("SELECT value FROM checkins WHERE checkin_date = '2026-02-01'")) == list(range(40))
+
+
+def test_docs_api_md_lists_every_route():
+    import re
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+    for endpoint in api.ENDPOINTS:
+        path = re.sub(r"\{[a-z_]+\}", "{id}", endpoint.path)
+        assert f"`{endpoint.method} {api.PREFIX}{path}`" in guide, (endpoint.method, path)
