@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from anyio import CapacityLimiter, to_thread
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -63,6 +63,12 @@ DEFAULT_RATE_PER_MINUTE = 600
 BUSY_TIMEOUT_MS = 5_000
 """How long a request waits for another writer's lock before it is answered 503 (the pages wait longer)."""
 MAX_BODY_BYTES = 64 * 1024
+API_THREADS = 8
+"""Worker threads the API's requests share, apart from those Streamlit serves its files with: a
+flood of API calls waits its turn instead of slowing the pages' downloads (SQLite takes one
+writer at a time, and the figures are computed under Python's one lock, anyway)."""
+NO_SNIFFING = {"X-Content-Type-Options": "nosniff"}
+"""On every answer: a browser shown one takes it as the JSON it says it is, never as a page."""
 PERMISSION_FIELDS = ("unit", "role")
 """The fields :mod:`okrdata.auth` names when it refuses a write: answered 403, not 422."""
 
@@ -80,7 +86,7 @@ class ApiError(Exception):
 
     def response(self) -> JSONResponse:
         return JSONResponse({"error": self.error, "field": self.field, "problem": self.problem},
-                            status_code=self.status, headers=self.headers)
+                            status_code=self.status, headers={**self.headers, **NO_SNIFFING})
 
 
 def refused(error: ValidationError, *, writing: bool) -> ApiError:
@@ -248,6 +254,13 @@ class Api:
         self.limiter = RateLimiter(rate_per_minute or rate_from_environment(), clock)
         self._schema_checked = False
         self._schema_lock = threading.Lock()
+        self._threads: CapacityLimiter | None = None
+
+    def threads(self) -> CapacityLimiter:
+        """The API's own pool of :data:`API_THREADS` worker threads (made in the server's event loop)."""
+        if self._threads is None:
+            self._threads = CapacityLimiter(API_THREADS)
+        return self._threads
 
     def open(self) -> sqlite_utils.Database:
         """A short connection with the API's busy timeout; 503 while there is no dashboard database yet.
@@ -352,8 +365,9 @@ def _route(api: Api, endpoints: list[Endpoint]) -> Callable:
         try:
             body = await _json_body(request) if endpoint.writes else None
             call = Call(dict(request.path_params), dict(request.query_params), body)
-            status, payload, cpu = await run_in_threadpool(api.serve, endpoint, _bearer(request), call)
-            response = JSONResponse(payload, status_code=status)
+            status, payload, cpu = await to_thread.run_sync(api.serve, endpoint, _bearer(request), call,
+                                                            limiter=api.threads())
+            response = JSONResponse(payload, status_code=status, headers=NO_SNIFFING)
         except ApiError as error:
             response = error.response()
         except Exception as exc:  # noqa: BLE001 (the one place every other failure ends: logged, answered 500)
@@ -391,7 +405,7 @@ def make_app(db_file: str | os.PathLike | None = None, *, rate_per_minute: int |
     api = Api(db_file, rate_per_minute=rate_per_minute, clock=clock)
 
     async def openapi(request: Request) -> JSONResponse:
-        return JSONResponse(api_spec.spec())
+        return JSONResponse(api_spec.spec(), headers=NO_SNIFFING)
 
     by_path: dict[str, list[Endpoint]] = {}
     for e in ENDPOINTS:

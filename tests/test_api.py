@@ -57,6 +57,7 @@ def keys(db, org):
 def error_of(response, status: int, field: str | None) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["x-content-type-options"] == "nosniff"
     body = response.json()
     assert set(body) == {"error", "field", "problem"}
     assert body["field"] == field, body
@@ -446,3 +447,15 @@ def test_docs_api_md_lists_every_route():
     for endpoint in api.ENDPOINTS:
         path = re.sub(r"\{[a-z_]+\}", "{id}", endpoint.path)
         assert f"`{endpoint.method} {api.PREFIX}{path}`" in guide, (endpoint.method, path)
+
+
+def test_the_api_modules_never_import_streamlit():
+    import ast
+    from pathlib import Path
+
+    folder = Path(api.__file__).parent
+    for name in ("api.py", "api_reads.py", "api_spec.py", "tokens.py", "cli_tokens.py", "cli_feeds.py", "entry.py"):
+        tree = ast.parse((folder / name).read_text())
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert not any(m.split(".")[0] == "streamlit" for m in imported), name
