@@ -802,6 +802,8 @@ def _checkin_fields(db, kr: dict, checkin_date: Any, value: Any, confidence: Any
     start, end = dt.date.fromisoformat(cycle["start_date"]), dt.date.fromisoformat(cycle["end_date"])
     if not start <= day <= end:
         raise ValidationError("date", f"{day} is outside the cycle {cycle['name']} ({start} to {end}).")
+    if day > dt.date.today():
+        raise ValidationError("date", f"{day} is in the future; a check-in records what is true today or before.")
     number = v.number("value", value)
     if kr["kr_type"] == "milestone" and not 0 <= number <= 1:
         raise ValidationError("value", f"of a milestone is the fraction done, from 0 to 1; got {number:g}.")

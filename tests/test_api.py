@@ -249,6 +249,25 @@ def test_an_invalid_checkin_gets_422_naming_the_field_and_changes_nothing(db, or
     assert contents(db) == before
 
 
+def test_a_checkin_dated_after_today_is_refused(db, client, keys, contents):
+    """Seen failing: a check-in dated tomorrow within an open cycle was saved (DESIGN: never after today)."""
+    import datetime as dt
+
+    cycle = writes.add_cycle(db, "Now", dt.date.today() - dt.timedelta(days=30), dt.date.today() + dt.timedelta(days=60),
+                             state="active")
+    unit = db.execute("SELECT id FROM units WHERE name = 'Platform'").fetchone()[0]
+    objective = writes.add_objective(db, cycle, unit, "Be quick")
+    kr = writes.add_key_result(db, objective, "Latency from 900 to 300 ms", "decrease", 900, 300, "ms")
+    before = contents(db)
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    response = client.post(f"/key-results/{kr}/checkins", headers=keys["lead"],
+                           json={"value": 500, "confidence": 6, "date": tomorrow})
+    assert "in the future" in error_of(response, 422, "date")["problem"]
+    assert contents(db) == before
+    today = client.post(f"/key-results/{kr}/checkins", headers=keys["lead"], json={"value": 500, "confidence": 6})
+    assert today.status_code == 201 and today.json()["data"]["date"] == dt.date.today().isoformat()
+
+
 def test_a_body_that_is_not_json_gets_422_and_a_huge_one_413(db, org, client, keys):
     url = f"/key-results/{org.kr_increase}/checkins"
     error_of(client.post(url, headers=keys["lead"], content=b"value=5"), 422, "body")
