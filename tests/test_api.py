@@ -372,6 +372,22 @@ def test_pages_of_a_list_add_up_to_the_whole_list(client, keys):
     assert client.get("/key-results?offset=999", headers=h).json()["data"] == []
 
 
+def test_a_list_read_page_by_page_shows_every_change_made_in_between(db, org, client, keys):
+    h = keys["viewer"]
+
+    def value():
+        rows = client.get("/key-results?limit=1", headers=h).json()["data"]
+        rows += client.get("/key-results?limit=3&offset=1", headers=h).json()["data"]
+        return next(r["value"] for r in rows if r["id"] == org.kr_increase)
+
+    assert value() == 20.0
+    writes.add_checkin(db, org.kr_increase, "2026-02-01", 30, 7, person=None)  # another connection: a page, the CLI
+    assert value() == 30.0
+    client.post(f"/key-results/{org.kr_increase}/checkins", headers=keys["lead"],
+                json={"value": 40, "confidence": 7, "date": "2026-02-02"})
+    assert value() == 40.0
+
+
 def test_checkins_and_readings_of_one_thing(db, org, client, keys):
     h = keys["viewer"]
     checkins = client.get(f"/key-results/{org.kr_increase}/checkins", headers=h).json()["data"]
