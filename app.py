@@ -34,4 +34,4 @@ else:
 
     from okrdata import api
 
-    app = st.App("app.py", routes=[Mount(api.PREFIX, app=api.make_app())])
+    app = st.App(__file__, routes=[Mount(api.PREFIX, app=api.make_app())])
