@@ -339,7 +339,10 @@ class Api:
         return status, payload, (time.thread_time() - cpu) * 1000
 
     def _serve(self, endpoint: Endpoint, token: str | None, call: Call) -> tuple[int, Any]:
-        db = self.open()
+        try:
+            db = self.open()
+        except sqlite3.OperationalError as error:
+            raise _busy(error) from None
         try:
             try:
                 who = tokens.authenticate(db, token)
@@ -362,12 +365,17 @@ class Api:
         except ValidationError as error:
             raise refused(error, writing=endpoint.writes) from None
         except sqlite3.OperationalError as error:
-            if "locked" in str(error) or "busy" in str(error):
-                raise ApiError(503, "busy", "the database is busy with other writes; try again in a moment.",
-                               headers={"Retry-After": "1"}) from None
-            raise
+            raise _busy(error) from None
         finally:
             db.close()
+
+
+def _busy(error: sqlite3.OperationalError) -> Exception:
+    """503 when SQLite waited :data:`BUSY_TIMEOUT_MS` for other writers in vain; else the error itself (a 500)."""
+    if "locked" in str(error) or "busy" in str(error):
+        return ApiError(503, "busy", "the database is busy with other writes; try again in a moment.",
+                        headers={"Retry-After": "1"})
+    return error
 
 
 def _bearer(request: Request) -> str | None:
