@@ -8,6 +8,7 @@ The same API against a real ``streamlit run`` server is ``tests/test_api_server.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import threading
 
@@ -138,6 +139,32 @@ def test_each_schema_lists_exactly_the_fields_returned(client, keys, org):
         assert set(response.json()["data"]) == fields(name), name
     figures = one["CycleWithFigures"].json()["data"]["figures"]
     assert set(figures) == set(api_spec.SCHEMAS["CycleWithFigures"]["properties"]["figures"]["properties"])
+
+
+def test_every_answer_validates_against_its_description(db, org, client, keys):
+    jsonschema = pytest.importorskip("jsonschema")
+    spec = api_spec.spec()
+    h = keys["admin"]
+    calls = [
+        ("get", "/me", None, "200"), ("get", "/cycles", None, "200"), ("get", f"/cycles/{org.cycle}", None, "200"),
+        ("get", "/units", None, "200"), ("get", f"/units/{org.product}", None, "200"),
+        ("get", "/objectives", None, "200"), ("get", f"/objectives/{org.platform_obj}", None, "200"),
+        ("get", "/key-results", None, "200"), ("get", f"/key-results/{org.kr_increase}", None, "200"),
+        ("get", f"/key-results/{org.kr_increase}/checkins", None, "200"), ("get", "/kpis", None, "200"),
+        ("get", f"/kpis/{org.kpi}", None, "200"),
+        ("post", f"/kpis/{org.kpi}/readings", {"value": 99.9, "date": "2026-02-01"}, "201"),
+        ("get", f"/kpis/{org.kpi}/readings", None, "200"),
+        ("post", f"/key-results/{org.kr_increase}/checkins", {"value": 5, "confidence": 5, "date": "2026-02-01"}, "201"),
+        ("post", f"/key-results/{org.kr_increase}/checkins", {"value": 5, "confidence": 50}, "422"),
+        ("get", "/key-results/9999", None, "404"),
+    ]
+    for method, url, body, status in calls:
+        response = client.request(method.upper(), url, headers=h, json=body)
+        assert str(response.status_code) == status, (url, response.text)
+        template = next(p for p in spec["paths"] if re.fullmatch(re.sub(r"\{[a-z_]+\}", "[^/]+", p), url))
+        schema = spec["paths"][template][method]["responses"][status]["content"]["application/json"]["schema"]
+        jsonschema.validate(response.json(), {**schema, "components": spec["components"]},
+                            cls=jsonschema.Draft202012Validator)
 
 
 def test_the_description_needs_no_token(client):
