@@ -20,7 +20,8 @@ short connection of its own. Answers, and what each error status means:
 - 413: a body over :data:`MAX_BODY_BYTES`;
 - 422: invalid input: ``field`` names it and ``problem`` says what is wrong, as on the pages;
 - 429: more than the token's rate (:data:`RATE_LIMIT_ENV`), with ``Retry-After``;
-- 503: the database is busy past :data:`BUSY_TIMEOUT_MS`, or not created yet, with ``Retry-After``;
+- 503: the database is busy past :data:`BUSY_TIMEOUT_MS`, not created yet, or cannot be used (a
+  read-only or full disk: the detail goes to the log), with ``Retry-After``;
 - 500: anything unforeseen: logged here with its traceback, answered with no detail.
 
 Every error is ``{"error": CODE, "field": NAME or null, "problem": SENTENCE}``, never HTML or a
@@ -53,7 +54,7 @@ from starlette.routing import Route
 
 from okrdata import api_reads as reads
 from okrdata import auth, schema, tokens
-from okrdata.db import connect, db_path
+from okrdata.db import DatabaseBusy, DatabaseError, connect, db_path, explain
 from okrdata.errors import ValidationError
 
 PREFIX = "/api/v1"
@@ -92,8 +93,16 @@ class ApiError(Exception):
 
 
 def refused(error: ValidationError, *, writing: bool) -> ApiError:
-    """The answer to a ValidationError: 404 for a missing thing, 403 for a write the person may not
-    make, else 422, each with the field and the message the pages would show."""
+    """The answer to a ValidationError: 503 for a database that is busy or cannot be used, 404 for a
+    missing thing, 403 for a write the person may not make, else 422, each with the field and the
+    message the pages would show."""
+    if isinstance(error, DatabaseBusy):
+        return ApiError(503, "busy", "the database is busy with other writes; nothing was saved, try again in a "
+                        "moment.", headers={"Retry-After": "1"})
+    if isinstance(error, DatabaseError):  # the server's file, not the client's input: its detail is for the log
+        log.error("API: the database cannot be used: %s", error.message)
+        return ApiError(503, "unavailable", "the database cannot be used right now; the server's log says why.",
+                        headers={"Retry-After": "30"})
     if isinstance(error, reads.NotFound):
         return ApiError(404, "not_found", error.message, error.field)
     if writing and error.field in PERMISSION_FIELDS:
@@ -316,7 +325,7 @@ class Api:
         if not self.db_file.exists():
             raise ApiError(503, "not_ready", "the dashboard has no database yet: open it once, or run okr init.",
                            headers={"Retry-After": "5"})
-        db = connect(self.db_file)
+        db = connect(self.db_file, create=False)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if not self._schema_checked:
             with self._schema_lock:
@@ -341,8 +350,10 @@ class Api:
     def _serve(self, endpoint: Endpoint, token: str | None, call: Call) -> tuple[int, Any]:
         try:
             db = self.open()
-        except sqlite3.OperationalError as error:
-            raise _busy(error) from None
+        except ValidationError as error:
+            raise refused(error, writing=endpoint.writes) from None
+        except sqlite3.Error as error:
+            raise _explained(error) from None
         try:
             try:
                 who = tokens.authenticate(db, token)
@@ -364,18 +375,17 @@ class Api:
             return (201 if endpoint.writes else 200), endpoint.handler(db, who, call)
         except ValidationError as error:
             raise refused(error, writing=endpoint.writes) from None
-        except sqlite3.OperationalError as error:
-            raise _busy(error) from None
+        except sqlite3.Error as error:
+            raise _explained(error) from None
         finally:
             db.close()
 
 
-def _busy(error: sqlite3.OperationalError) -> Exception:
-    """503 when SQLite waited :data:`BUSY_TIMEOUT_MS` for other writers in vain; else the error itself (a 500)."""
-    if "locked" in str(error) or "busy" in str(error):
-        return ApiError(503, "busy", "the database is busy with other writes; try again in a moment.",
-                        headers={"Retry-After": "1"})
-    return error
+def _explained(error: sqlite3.Error) -> Exception:
+    """The answer to an error SQLite raised outside a transaction: 503 when the database was busy or
+    cannot be used (:func:`okrdata.db.explain`); else the error itself, a bug (500)."""
+    readable = explain(error)
+    return error if readable is None else refused(readable, writing=False)
 
 
 def _bearer(request: Request) -> str | None:

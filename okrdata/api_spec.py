@@ -120,7 +120,7 @@ PERSON = {"id": _t("integer"), "name": _t("string"), "email": _t("string"),
 SCHEMAS: dict[str, dict] = {
     "Error": _object({
         "error": _t("string", "unauthorized, forbidden, not_found, method_not_allowed, too_large, invalid, "
-                              "rate_limited, busy, not_ready or internal"),
+                              "rate_limited, busy, not_ready, unavailable or internal"),
         "field": _t("string", "the input concerned (a body field, a parameter, token, unit...)", nullable=True),
         "problem": _t("string", "what is wrong, in a sentence"),
     }),
@@ -186,7 +186,7 @@ ERRORS = {
     "413": "the body is over 64 KB",
     "422": "invalid input: field and problem say which and why; nothing was written",
     "429": "over the token's rate limit; Retry-After says when to try again",
-    "503": "the database is busy (or not created yet); Retry-After says when to try again",
+    "503": "the database is busy, not created yet, or cannot be used; Retry-After says when to try again",
     "500": "an unforeseen failure, logged on the server",
 }
 

@@ -23,26 +23,39 @@ DIVERGENCE_WORDS = {
 }
 
 
-def attention_reasons(row: dict) -> list[str]:
-    """Why a key result needs attention, in words; empty when it does not."""
-    reasons = []
+def status_reason(row: dict) -> str | None:
+    """Why a key result has its status, in words; None when it is on track.
+
+    Stale names both the silence and what the last confidence said, since a stale key result is
+    stale whatever it said: "No check-in for 24 days; last confidence 2/10", or "Never checked
+    in". At risk and off track name their confidence: "Off track (confidence 2/10)".
+    """
     status = row["status"]
     confidence = row.get("confidence")
     has_confidence = confidence is not None and not pd.isna(confidence)
     if status == n.STALE:
         since = row.get("days_since_checkin")
         if since is None or pd.isna(since):
-            reasons.append("Never checked in")
-        else:
-            reasons.append(f"No check-in for {int(since)} day{'s' if int(since) != 1 else ''}")
-    elif status in (n.OFF_TRACK, n.AT_RISK):
+            return "Never checked in"
+        silence = f"No check-in for {int(since)} day{'s' if int(since) != 1 else ''}"
+        return f"{silence}; last confidence {int(confidence)}/10" if has_confidence else silence
+    if status in (n.OFF_TRACK, n.AT_RISK):
         label = n.STATUS_LABELS[status]
-        reasons.append(f"{label} (confidence {int(confidence)}/10)" if has_confidence else label)
+        return f"{label} (confidence {int(confidence)}/10)" if has_confidence else label
+    return None
+
+
+def attention_reasons(row: dict) -> list[str]:
+    """Why a key result needs attention, in words; empty when it does not."""
+    reasons = []
+    status = status_reason(row)
+    if status:
+        reasons.append(status)
     divergence = row.get("divergence")
     if isinstance(divergence, str):
         reasons.append(DIVERGENCE_WORDS.get(divergence, divergence))
     if bool(row.get("trending_off_track")):
-        reasons.append(f"Trending off track (forecast score {row['forecast_score']:.2f})")
+        reasons.append(f"Trending off track (forecast score {n.score_text(row['forecast_score'])})")
     return reasons
 
 

@@ -9,13 +9,17 @@ Three roles (``okrdata.schema.ROLES``):
 
 Passwords are stored as argon2id hashes made by ``argon2-cffi`` (its ``PasswordHasher``
 defaults follow RFC 9106's recommendations), never as text. An archived person cannot sign in
-and may edit nothing. This module knows nothing of Streamlit: the pages ask it, and
-:mod:`ui.auth` keeps who is signed in.
+and may edit nothing. Failed sign-ins slow further tries down (:func:`sign_in`, README "Sign
+in"): per e-mail and address, per address, per e-mail across addresses and for the whole
+dashboard, kept in the database. This module knows nothing of Streamlit: the pages ask it,
+and :mod:`ui.auth` keeps who is signed in and tells it the browser's address.
 """
 
 from __future__ import annotations
 
-import threading
+import ipaddress
+import math
+import sqlite3
 import time
 from typing import Any
 
@@ -24,7 +28,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from okrdata import validate as v
-from okrdata.db import transaction
+from okrdata.db import DatabaseError, transaction
 from okrdata.errors import ValidationError
 from okrdata.schema import ROLES
 
@@ -134,27 +138,117 @@ def authenticate(db: sqlite_utils.Database, email: str | None, password: str | N
     return person_by_id(db, row["id"])
 
 
-MAX_FAILURES = 5
-FAILURE_WINDOW_S = 300.0
-MAX_TRACKED_EMAILS = 10_000
-_failures: dict[str, list[float]] = {}
-_failures_lock = threading.Lock()
-# Failed sign-ins per e-mail, kept in this process's memory (the Streamlit server is one
-# process): enough to turn a password-guessing loop into five tries per five minutes.
+# --- slowing down password guessing ------------------------------------------------------------
+# The policy is the README's ("Sign in"): growing waits, never a lock. OWASP warns that locking
+# an account after N failures lets anyone lock its owner out, and suggests counting failures per
+# account *and* client, with clients the account has signed in from before not held back by
+# others' failures ("Slow Down Online Guessing Attacks with Device Cookies"); django-axes counts
+# the same way (username and IP address together). The client here is the browser's address, as
+# Streamlit's server reports it, not a cookie: a Streamlit app cannot set one.
+
+FREE_FAILURES_PER_ADDRESS = 3
+"""Failed tries for one e-mail from one address before each further one must wait."""
+FREE_FAILURES_FROM_ADDRESS = 10
+"""Failed tries from one address, whatever the e-mails, before each further one must wait."""
+FREE_ADDRESSES_PER_EMAIL = 5
+"""Addresses that may fail for one e-mail before every address new to it must wait."""
+FIRST_WAIT_S = 2.0
+MAX_WAIT_S = 300.0
+"""Waits double from :data:`FIRST_WAIT_S` and stop growing here: a delay, never a lock."""
+MAX_FAILURES_PER_MINUTE = 60
+"""Failed tries in a minute, all e-mails and addresses together, past which addresses new to
+the e-mail they try wait for the minute to pass."""
+FAILURE_MEMORY_S = 3600.0
+"""Failures older than this are forgotten (and deleted)."""
+KNOWN_ADDRESS_S = 30 * 24 * 3600.0
+"""How long an address stays known to an e-mail after a sign-in from it."""
+NO_ADDRESS = "local"
+"""The address of a try whose address the server could not see: this machine, or a reverse
+proxy that does not pass on the browser's address. All such tries count as one address."""
 
 
-def _recent_failures(email: str, now: float) -> list[float]:
-    times = [t for t in _failures.get(email, []) if now - t < FAILURE_WINDOW_S]
-    _failures[email] = times
-    return times
+def client_key(address: str | None) -> str:
+    """The address a try counts against: an IPv4 address as it is, an IPv6 one as its /64 block
+    (one home or one server usually has a whole /64, so counting single addresses would let it
+    change address at each try), :data:`NO_ADDRESS` when there is none."""
+    text = str(address or "").strip()
+    if not text:
+        return NO_ADDRESS
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return text[:100]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
-def sign_in(db: sqlite_utils.Database, email: Any, password: Any, *, now: float | None = None) -> dict:
+def _wait(failures: int, free: int) -> float:
+    """How long after the last failure the next try must wait, ``failures`` failures in."""
+    if failures < free:
+        return 0.0
+    return min(MAX_WAIT_S, FIRST_WAIT_S * 2.0 ** min(failures - free, 30))
+
+
+def _holdback(db: sqlite_utils.Database, email: str, client: str, now: float) -> tuple[float, str] | None:
+    """The seconds this try must still wait and why, or None when it may go ahead."""
+    since = now - FAILURE_MEMORY_S
+    waits: list[tuple[float, str]] = []
+    count, last = db.execute(
+        "SELECT count(*), max(at) FROM sign_in_failures WHERE email = ? AND client = ? AND at > ?",
+        [email, client, since],
+    ).fetchone()
+    if count:
+        waits.append((last + _wait(count, FREE_FAILURES_PER_ADDRESS) - now,
+                      "too many failed tries for this e-mail from your address"))
+    known = db.execute(
+        "SELECT 1 FROM sign_in_clients WHERE email = ? AND client = ? AND last_success > ?",
+        [email, client, now - KNOWN_ADDRESS_S],
+    ).fetchone()
+    if not known:
+        # Others' failures hold back only addresses this e-mail has not signed in from lately,
+        # so that nobody can keep the owner out of their own account from elsewhere.
+        count, last = db.execute(
+            "SELECT count(*), max(at) FROM sign_in_failures WHERE client = ? AND at > ?", [client, since]
+        ).fetchone()
+        if count:
+            waits.append((last + _wait(count, FREE_FAILURES_FROM_ADDRESS) - now,
+                          "too many failed sign-ins from your address"))
+        # Addresses, not failures: one address's failures are counted above, and must not
+        # make the owner wait at an address of their own.
+        count, last = db.execute(
+            "SELECT count(DISTINCT client), max(at) FROM sign_in_failures WHERE email = ? AND at > ?",
+            [email, since],
+        ).fetchone()
+        if count:
+            waits.append((last + _wait(count, FREE_ADDRESSES_PER_EMAIL) - now,
+                          "too many failed tries for this e-mail from other addresses"))
+        recent = [r[0] for r in db.execute(
+            "SELECT at FROM sign_in_failures WHERE at > ? ORDER BY at", [now - 60.0]
+        )]
+        if len(recent) >= MAX_FAILURES_PER_MINUTE:
+            waits.append((recent[len(recent) - MAX_FAILURES_PER_MINUTE] + 60.0 - now,
+                          "too many failed sign-ins on this dashboard in the last minute"))
+    longest = max(waits, default=None)
+    return longest if longest is not None and longest[0] > 0 else None
+
+
+def sign_in(
+    db: sqlite_utils.Database, email: Any, password: Any, *, client: str | None = None, now: float | None = None
+) -> dict:
     """The person these credentials belong to, or a ValidationError naming the field to fix.
 
     A wrong e-mail and a wrong password get the same answer, so the form does not tell which
-    e-mails have accounts. After :data:`MAX_FAILURES` failures for one e-mail within
-    :data:`FAILURE_WINDOW_S` seconds, further tries are refused until the oldest expires.
+    e-mails have accounts; an e-mail nobody has is slowed down exactly like one that exists.
+    ``client`` is the address the try comes from (see :func:`client_key`); ``now`` is the
+    time in seconds since the epoch. A try that must wait (README, "Sign in") is refused with
+    how long, without its password being checked and without counting as a failure.
+
+    The check and the failure's record are one write: the try counts as failed before its
+    password is checked and is cleared when it turns out right, so many tries at the same
+    instant cannot all pass the check before any of them is counted.
     """
     email = str(email or "").strip().lower()
     if not email:
@@ -163,26 +257,35 @@ def sign_in(db: sqlite_utils.Database, email: Any, password: Any, *, now: float 
         raise ValidationError("email", f"{email!r} is not an e-mail address.")
     if not password:
         raise ValidationError("password", "enter your password.")
-    now = time.monotonic() if now is None else now
-    with _failures_lock:
-        recent = _recent_failures(email, now)
-        if len(recent) >= MAX_FAILURES:
-            wait = int(FAILURE_WINDOW_S - (now - recent[0])) + 1
-            raise ValidationError(
-                "password", f"too many failed tries for {email}; wait {wait} seconds and try again."
-            )
+    now = time.time() if now is None else float(now)
+    client = client_key(client)
+    try:
+        with transaction(db):
+            held = _holdback(db, email, client, now)
+            if held is None:
+                db.execute("DELETE FROM sign_in_failures WHERE at <= ?", [now - FAILURE_MEMORY_S])
+                db.execute("INSERT INTO sign_in_failures (email, client, at) VALUES (?, ?, ?)", [email, client, now])
+    except (sqlite3.OperationalError, DatabaseError) as exc:
+        # A try that cannot be counted is not checked: otherwise a database held by a long
+        # import, or read-only, would let guesses through unslowed.
+        why = exc.message if isinstance(exc, DatabaseError) else str(exc)
+        raise ValidationError(
+            "password", f"the database cannot record sign-ins right now ({why}); try again in a minute."
+        ) from None
+    if held is not None:
+        wait, reason = held
+        raise ValidationError("password", f"{reason}; wait {math.ceil(wait)} seconds and try again.")
     person = authenticate(db, email, str(password))
-    with _failures_lock:
-        if person is None:
-            _recent_failures(email, now).append(now)
-            if len(_failures) > MAX_TRACKED_EMAILS:  # many made-up e-mails: forget the expired
-                expired = [k for k, times in _failures.items() if not any(now - t < FAILURE_WINDOW_S for t in times)]
-                for key in expired:
-                    del _failures[key]
-        else:
-            _failures.pop(email, None)
     if person is None:
         raise ValidationError("password", "wrong e-mail or password.")
+    with transaction(db):
+        db.execute("DELETE FROM sign_in_failures WHERE email = ? AND client = ?", [email, client])
+        db.execute("DELETE FROM sign_in_clients WHERE last_success <= ?", [now - KNOWN_ADDRESS_S])
+        db.execute(
+            "INSERT INTO sign_in_clients (email, client, last_success) VALUES (?, ?, ?) "
+            "ON CONFLICT (email, client) DO UPDATE SET last_success = max(last_success, excluded.last_success)",
+            [email, client, now],
+        )
     return person
 
 

@@ -1,33 +1,30 @@
 """The ``okr`` command line, for admins and scripts.
 
 Every command takes ``--db PATH`` (default: ``$OKR_DB``, else ``data/okr.db``) and turns
-invalid input into a one-line error and a non-zero exit status, never a traceback.
+invalid input, and a database file it cannot use (not SQLite, a newer version's, read-only, on
+a full disk, busy), into a one-line error and a non-zero exit status, never a traceback.
+Commands that only read (``lint``, ``export``, ``user list``, ``report``) open the database
+with :func:`open_existing`, which never creates a file nor writes a schema into an empty one.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from pathlib import Path
 
 import click
 
 from okrdata import queries, quality, schema
-from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing  # noqa: F401 (imported from here too)
+from okrdata.backup import set_aside
+from okrdata.cli_common import (  # noqa: F401 - the command modules of other branches import these from here
+    DB_OPTION,
+    friendly_errors,
+    has_data,
+    open_existing,
+    resolve_cycle,
+    resolve_unit,
+)
 from okrdata.db import connect, db_path
 from okrdata.errors import ValidationError
-
-
-def has_data(path: Path) -> bool:
-    """True when the file exists and holds at least one unit."""
-    if not path.exists() or path.stat().st_size == 0:
-        return False
-    db = connect(path)
-    try:
-        return "units" in db.table_names() and db["units"].count > 0
-    finally:
-        db.close()
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="okr-dashboard")
@@ -37,7 +34,8 @@ def cli() -> None:
 
 @cli.command()
 @DB_OPTION
-@click.option("--fresh", is_flag=True, help="Move an existing database aside (to PATH.bak) and start empty.")
+@click.option("--fresh", is_flag=True,
+              help="Keep the existing database under a name of its own (PATH.DATE-TIME.bak) and start empty.")
 @click.option("--admin-email", default=None, help="Make this person the first admin (added if new).")
 @click.option("--admin-name", default=None, help="The first admin's name (needed with --admin-email for a new person).")
 @click.option("--admin-password-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -48,7 +46,8 @@ def init(db_file: Path | None, fresh: bool, admin_email: str | None, admin_name:
          admin_password_file: Path | None) -> None:
     """Create the database, or upgrade an existing one in place; optionally make a first admin.
 
-    On a database holding the demo, --fresh moves it aside and starts your own, empty one.
+    On a database holding the demo, --fresh sets it aside (each time under a new name, never
+    overwriting an earlier one) and starts your own, empty one.
     """
     from okrdata import auth, validate
     from okrdata.cli_users import make_first_admin, no_admin_hint, read_password
@@ -74,13 +73,8 @@ def init(db_file: Path | None, fresh: bool, admin_email: str | None, admin_name:
         password = read_password(admin_password_file, "OKR_ADMIN_PASSWORD", "--admin-password-file",
                                  f"Password for {admin_email}")
         admin = (admin_email, name, password)
-    if fresh and path.exists():
-        backup = path.with_name(path.name + ".bak")
-        for suffix in ("", "-wal", "-shm"):
-            source = Path(str(path) + suffix)
-            if source.exists():
-                shutil.move(source, Path(str(backup) + suffix))
-        click.echo(f"Moved the old database to {backup}")
+    if fresh:
+        say_set_aside(set_aside(path))
     db = connect(path)
     ran = schema.migrate(db)
     if queries.is_demo(db):
@@ -134,39 +128,19 @@ def synth(db_file: Path | None, scale: int, force: bool) -> None:
     click.echo(f"Generated into {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
+def say_set_aside(kept: Path | None) -> None:
+    """Tell where the database that was replaced now lives, and how to get it back."""
+    if kept is not None:
+        click.echo(f"Moved the old database to {kept} (put it back with `okr restore {kept}`).")
+
+
 def _fresh_target(db_file: Path | None, force: bool) -> Path:
     path = db_path(db_file)
-    if has_data(path):
-        if not force:
-            raise ValidationError("--db", f"{path} holds data already; pass --force to replace it.")
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+    if force:
+        say_set_aside(set_aside(path))
+    elif has_data(path):
+        raise ValidationError("--db", f"{path} holds data already; pass --force to replace it (it is kept aside).")
     return path
-
-
-def resolve_cycle(db, cycle: str | None) -> int:
-    """A cycle id from a name or id given on the command line (default: the current cycle)."""
-    if cycle is None:
-        found = queries.default_cycle_id(db, dt.date.today())
-        if found is None:
-            raise ValidationError("--cycle", "the database has no cycles yet.")
-        return found
-    table = queries.cycles(db)
-    match = table[(table["name"].str.lower() == cycle.strip().lower()) | (table["id"].astype(str) == cycle.strip())]
-    if match.empty:
-        raise ValidationError("--cycle", f"no cycle is called {cycle!r}; known: {', '.join(table['name'])}.")
-    return int(match.iloc[0]["id"])
-
-
-def resolve_unit(db, unit: str | None) -> int | None:
-    """A unit id from a name or id given on the command line (None: the whole organisation)."""
-    if unit is None:
-        return None
-    table = queries.units(db)
-    match = table[(table["name"].str.lower() == unit.strip().lower()) | (table["id"].astype(str) == unit.strip())]
-    if match.empty:
-        raise ValidationError("--unit", f"no unit is called {unit!r}.")
-    return int(match.iloc[0]["id"])
 
 
 @cli.command()
@@ -195,10 +169,11 @@ from okrdata.cli_users import user  # noqa: E402
 cli.add_command(user)
 
 
-from okrdata.cli_transfer import import_, export, backup  # noqa: E402
+from okrdata.cli_transfer import import_, export, backup, restore  # noqa: E402
 cli.add_command(import_)
 cli.add_command(export)
 cli.add_command(backup)
+cli.add_command(restore)
 
 from okrdata.cli_feeds import checkin, reading  # noqa: E402
 cli.add_command(checkin)
@@ -209,6 +184,9 @@ cli.add_command(token)
 
 from okrdata.cli_report import report_command  # noqa: E402
 cli.add_command(report_command)
+
+from okrdata.cli_notify import COMMANDS as NOTIFY_COMMANDS  # noqa: E402
+[cli.add_command(command) for command in NOTIFY_COMMANDS]
 
 
 if __name__ == "__main__":

@@ -166,7 +166,8 @@ def checkin(db_file: Path | None, kr_ref: str, value: str, confidence: str, note
         author_id = _author_id(db, author)
         if not kr["live"]:
             raise ValidationError("--kr", f"#{kr['id']} {kr['title']!r} is archived; it takes no more check-ins.")
-        checkin_id = writes.add_checkin(db, kr["id"], when, number, level, note, author_id=author_id, person=None)
+        checkin_id = writes.add_checkin(db, kr["id"], when, number, level, note, author_id=author_id,
+                                        person=writes.SYSTEM)
     except ValidationError as error:
         raise _as_options(error) from None
     click.echo(f"Saved check-in #{checkin_id} on #{kr['id']} {kr['title']!r} ({kr['unit']}, {kr['cycle']}): "
@@ -195,7 +196,7 @@ def reading(db_file: Path | None, kpi_ref: str, value: str, day: str | None, uni
         author_id = _author_id(db, author)
         if not kpi["live"]:
             raise ValidationError("--kpi", f"#{kpi['id']} {kpi['name']!r} is archived; it takes no more readings.")
-        reading_id = writes.add_kpi_reading(db, kpi["id"], when, number, author_id=author_id, person=None)
+        reading_id = writes.add_kpi_reading(db, kpi["id"], when, number, author_id=author_id, person=writes.SYSTEM)
     except ValidationError as error:
         raise _as_options(error) from None
     click.echo(f"Saved reading #{reading_id} of #{kpi['id']} {kpi['name']!r} ({kpi['unit']}): "

@@ -3,7 +3,8 @@
 The same document the Executive summary page downloads (:mod:`okrdata.report`,
 :mod:`okrdata.report_pdf`), chosen by the file's extension, for the current cycle (or
 ``--cycle``) and the whole company (or ``--unit``'s branch). :mod:`okrdata.cli` imports this
-module at its end and registers the command.
+module at its end and registers the command. The file is written whole or not at all
+(:func:`okrdata.files.write_atomic`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pathlib import Path
 import click
 
 from okrdata import report
-from okrdata.cli import DB_OPTION, friendly_errors, open_existing, resolve_cycle, resolve_unit
+from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_cycle, resolve_unit
 from okrdata.errors import ValidationError
+from okrdata.files import write_atomic
 
 FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 
@@ -53,9 +55,6 @@ def report_command(out: Path, db_file: Path | None, cycle: str | None, unit: str
         data = to_pdf(summary)
     else:
         data = report.to_html(summary).encode("utf-8")
-    # Written whole, then moved into place: a half-written report never stands under OUT's name.
-    partial = out.with_name(out.name + ".partial")
-    partial.write_bytes(data)
-    partial.replace(out)
+    write_atomic(out, data, field="OUT")
     click.echo(f"Wrote {out} ({len(data) // 1024 or 1} KB): {summary.title} ({summary.scope_note}).")
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from okrdata import tokens
+from okrdata.writes import SYSTEM
 from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing
 
 
@@ -31,7 +32,7 @@ def token() -> None:
 def add(db_file: Path | None, holder: str, name: str, expires: str | None) -> None:
     """Make a token that acts as PERSON in the HTTP API; print it once."""
     db = open_existing(db_file)
-    token_id, secret = tokens.create_token(db, holder, name=name, expires_on=expires, person=None)
+    token_id, secret = tokens.create_token(db, holder, name=name, expires_on=expires, person=SYSTEM)
     row = next(r for r in tokens.list_tokens(db) if r["id"] == token_id)
     click.echo(secret)
     until = f"until {row['expires_on']} (included)" if row["expires_on"] else "until revoked"
@@ -67,5 +68,5 @@ def list_(db_file: Path | None) -> None:
 def revoke(token_id: str, db_file: Path | None) -> None:
     """Revoke token ID (as okr token list numbers it): refused from its next use on."""
     db = open_existing(db_file)
-    row = tokens.revoke_token(db, token_id, person=None)
+    row = tokens.revoke_token(db, token_id, person=SYSTEM)
     click.echo(f"Revoked token #{row['id']} of {row['email']}; it is refused from now on.")

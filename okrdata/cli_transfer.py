@@ -1,16 +1,19 @@
-"""``okr import``, ``okr export`` and ``okr backup``: data in and out from the shell.
+"""``okr import``, ``okr export``, ``okr backup`` and ``okr restore``: data in and out from the shell.
 
 - ``okr import FILE`` reads a spreadsheet (CSV or .xlsx) in the OKR layout or the check-in
   layout, or a full export (.json or .zip), checks every row, and writes all of it or nothing.
 - ``okr export FILE`` writes the same layout (by the file's extension), ``--checkins`` the
   check-in history, ``--full`` every table (.json or .zip) for a restore elsewhere.
 - ``okr backup DEST`` copies the database with SQLite's online backup, safe while the app runs.
+- ``okr restore BACKUP`` checks a backup and puts it back as the database, keeping the one it
+  replaces under a name of its own; refused while the app has the database open.
 - ``okr checkin`` (one check-in from a script) lives in :mod:`okrdata.cli_feeds`, which starts lean.
 
 Bad input is one ``Error: field: message`` line (a refused import lists every problem) and a
 non-zero exit status, as everywhere in :mod:`okrdata.cli`, which imports this module at its end
 (after the helpers used here are defined): import the commands through ``okrdata.cli``. The
-functions behind them live in :mod:`okrdata.transfer` and :mod:`okrdata.backup`.
+functions behind them live in :mod:`okrdata.transfer` and :mod:`okrdata.backup`; every file
+written goes through :func:`okrdata.files.write_atomic` (whole, or not at all).
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from pathlib import Path
 
 import click
 
-from okrdata import queries, schema, transfer
+from okrdata import queries, schema, transfer, writes
 from okrdata.backup import backup as backup_database
-from okrdata.cli import DB_OPTION, friendly_errors, open_existing, resolve_cycle
+from okrdata.backup import restore as restore_database
+from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_cycle
 from okrdata.db import connect, db_path
 from okrdata.errors import ValidationError
+from okrdata.files import write_atomic
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -78,10 +83,11 @@ def import_(file: Path, db_file: Path | None, dry_run: bool, sheet: str | None) 
     bar, progress = _progress_bar(f"import {file.name}")
     try:
         if kind in ("json", "zip"):
-            report = transfer.import_file(db, data, file.name, progress=progress, dry_run=dry_run)
+            report = transfer.import_file(db, data, file.name, progress=progress, dry_run=dry_run,
+                                          person=writes.SYSTEM)
         else:
             table = transfer.read_table(data, file.name, sheet=sheet)
-            report = transfer.import_okrs(db, table, progress=progress, dry_run=dry_run)
+            report = transfer.import_okrs(db, table, progress=progress, dry_run=dry_run, person=writes.SYSTEM)
     except transfer.ImportRefused as refused:
         bar.close()
         db.close()
@@ -126,6 +132,9 @@ def export(file: Path, db_file: Path | None, cycle: str | None, history: bool, f
     database (ids, history, revisions, accounts, settings) as .json or a .zip of CSV files;
     `okr import` restores it into an empty database.
     """
+    to_stdout = str(file) == "-"
+    if not to_stdout and not file.parent.is_dir():
+        raise ValidationError("FILE", f"the folder {file.parent} does not exist.")
     db = open_existing(db_file)
     suffix = file.suffix.lower()
     if full:
@@ -134,27 +143,26 @@ def export(file: Path, db_file: Path | None, cycle: str | None, history: bool, f
         if suffix not in (".json", ".zip"):
             raise ValidationError("FILE", f"a full export is .json or .zip, not {suffix or 'no extension'!r}.")
         data = transfer.full_export(db, suffix[1:])
-        file.write_bytes(data)
+        # Readable by its owner only: it holds every account's password hash.
+        write_atomic(file, data, mode=0o600)
         click.echo(f"Wrote the whole database to {file} ({len(data):,} bytes).")
         return
+    if not to_stdout and suffix in (".json", ".zip"):
+        raise ValidationError("FILE", f"{suffix} is for a full export; add --full.")
+    if not to_stdout and suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise ValidationError("FILE", f"must end in .csv or .xlsx, not {suffix or 'nothing'!r}.")
     cycle_id = resolve_cycle(db, cycle) if cycle else None
     table = transfer.export_checkins(db, cycle_id) if history else transfer.export_okrs(db, cycle_id)
     what = "check-ins" if history else "rows"
-    if str(file) == "-":
+    if to_stdout:
         click.echo(transfer.to_csv_bytes(table).decode("utf-8-sig"), nl=False)
         return
     if suffix == ".csv":
-        file.write_bytes(transfer.to_csv_bytes(table))
-    elif suffix in (".xlsx", ".xlsm"):
-        if history:
-            file.write_bytes(transfer.to_xlsx_bytes(table, "Check-ins"))
-        else:
-            file.write_bytes(transfer.to_xlsx_bytes({"OKRs": table,
-                                                     "Check-ins": transfer.export_checkins(db, cycle_id)}))
-    elif suffix in (".json", ".zip"):
-        raise ValidationError("FILE", f"{suffix} is for a full export; add --full.")
+        write_atomic(file, transfer.to_csv_bytes(table))
+    elif history:
+        write_atomic(file, transfer.to_xlsx_bytes(table, "Check-ins"))
     else:
-        raise ValidationError("FILE", f"must end in .csv or .xlsx, not {suffix or 'nothing'!r}.")
+        write_atomic(file, transfer.to_xlsx_bytes({"OKRs": table, "Check-ins": transfer.export_checkins(db, cycle_id)}))
     click.echo(f"Wrote {len(table)} {what} to {file}.")
 
 
@@ -172,4 +180,25 @@ def backup(dest: Path, db_file: Path | None, force: bool) -> None:
     report = backup_database(db_file, dest, overwrite=force)
     counts = ", ".join(transfer.counted(n, t) for t, n in report.counts.items())
     click.echo(f"Backed up {db_path(db_file)} to {report.path} ({report.size:,} bytes, integrity ok): {counts}.")
+
+
+@click.command()
+@click.argument("backup_file", metavar="BACKUP", type=click.Path(dir_okay=False, path_type=Path))
+@DB_OPTION
+@friendly_errors
+def restore(backup_file: Path, db_file: Path | None) -> None:
+    """Put the backup BACKUP back as the database; the database it replaces is kept aside.
+
+    BACKUP is checked first (an SQLite file that passes PRAGMA integrity_check, from this
+    version of the dashboard or an older one). Refused while the dashboard or another okr
+    command has the database open: stop the app, restore, start it again. The database being
+    replaced is kept beside it under a name of its own (PATH.DATE-TIME.bak), and no leftover
+    -wal file is replayed on top of the backup.
+    """
+    report = restore_database(backup_file, db_file)
+    counts = ", ".join(transfer.counted(n, t) for t, n in report.counts.items())
+    click.echo(f"Restored {report.path} from {report.source} (integrity ok, schema version {report.version}): "
+               f"{counts}.")
+    if report.replaced is not None:
+        click.echo(f"The database it replaced is kept as {report.replaced} (`okr restore` it to go back).")
 

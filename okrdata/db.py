@@ -1,24 +1,58 @@
-"""Opening the SQLite file: where it lives, the per-connection settings, write transactions.
+"""Opening the SQLite file: where it lives, the per-connection settings, write transactions,
+and what to tell a person when the file cannot be used.
 
 Every unit of work opens its own short connection with :func:`connect`; WAL is switched on
 once when the schema is created, while ``foreign_keys`` and ``busy_timeout`` are set on every
 connection because SQLite keeps them per connection. Writes go through :func:`transaction`,
 which takes the write lock up front (``BEGIN IMMEDIATE``) so that two people saving at once
-queue behind each other instead of one of them failing with "database is locked".
+queue behind each other instead of one of them failing half-way.
+
+A file that cannot be used (not SQLite, written by a newer version, read-only, on a full disk,
+busy with a long import) gives a :class:`DatabaseError`: a ValidationError on the field
+``database`` whose message says what is wrong in a sentence, raised by :func:`connect` and
+:func:`transaction` (and by :func:`explained` around any other work), with nothing written.
+
+A process that serves the database for a long time (the app) keeps one idle connection open
+(:func:`hold`); :func:`exclusive` then knows the file is in use, and the commands that swap the
+database (``okr restore``, ``okr init --fresh``) refuse.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
 
+from okrdata.errors import ValidationError
+from okrdata.files import reason
+
 DEFAULT_DB_PATH = "data/okr.db"
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_MS = 10_000
+"""How long a write waits for another one to finish. A burst of saves queues well within it;
+a long import (100,000 rows take half a minute) does not, and the writer is told so rather
+than left looking at a spinner."""
+
+BUSY = "the database is busy with an import or another long write; nothing was saved, try again in a minute."
+
+
+class DatabaseError(ValidationError):
+    """The database file cannot be used as it is; nothing was written. The field is ``database``."""
+
+    def __init__(self, message: str):
+        super().__init__("database", message)
+
+
+class DatabaseBusy(DatabaseError):
+    """Another connection held the write lock for longer than :data:`BUSY_TIMEOUT_MS`."""
+
+    def __init__(self) -> None:
+        super().__init__(BUSY)
 
 
 def db_path(path: str | os.PathLike | None = None) -> Path:
@@ -26,18 +60,107 @@ def db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("OKR_DB") or DEFAULT_DB_PATH)
 
 
-def connect(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
-    """Open a connection to the database at :func:`db_path` (creating its folder if needed).
+def explain(error: BaseException, path: str | os.PathLike | None = None) -> DatabaseError | None:
+    """The :class:`DatabaseError` for an error SQLite or the system raised while using the
+    database at ``path``; None for any other error (a bug, to be seen as one)."""
+    if isinstance(error, DatabaseError):
+        return error
+    where = str(path) if path else "the database"
+    if isinstance(error, OSError):
+        return DatabaseError(f"cannot use {where}: {reason(error)}; nothing was saved.")
+    if not isinstance(error, sqlite3.Error):
+        return None
+    code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+    text = str(error).lower()
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "database is locked" in text:
+        return DatabaseBusy()
+    if code == sqlite3.SQLITE_READONLY or "readonly database" in text:
+        return DatabaseError(
+            f"{where} cannot be written (the file or its folder is read-only): nothing was saved. The "
+            "user running the dashboard needs write access to both; SQLite keeps its -wal and -shm files "
+            "beside the database."
+        )
+    if code == sqlite3.SQLITE_FULL or "disk is full" in text:
+        return DatabaseError(f"the disk holding {where} is full: nothing was saved. Free some space and try again.")
+    if code == sqlite3.SQLITE_IOERR or "disk i/o error" in text:
+        return DatabaseError(
+            f"reading or writing {where} failed (a disk I/O error: the disk may be full, or failing); "
+            "nothing was saved."
+        )
+    if code == sqlite3.SQLITE_CANTOPEN or "unable to open database file" in text:
+        return DatabaseError(
+            f"cannot open {where}: its folder must exist and be readable and writable (not read-only) "
+            "by the user running the dashboard."
+        )
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT) or "not a database" in text or "malformed" in text:
+        return DatabaseError(
+            f"{where} is not an SQLite database, or it is damaged; check the path (--db or $OKR_DB), "
+            "or put a backup back with `okr restore`."
+        )
+    return None
 
-    ``":memory:"`` gives a private in-memory database, which the tests use.
+
+def _file_of(db: sqlite_utils.Database) -> str | None:
+    try:
+        return db.conn.execute("PRAGMA database_list").fetchone()[2] or None
+    except sqlite3.Error:
+        return None
+
+
+@contextlib.contextmanager
+def explained(path: str | os.PathLike | None = None) -> Iterator[None]:
+    """Turn an error of SQLite or of the file system inside the block into a :class:`DatabaseError`."""
+    try:
+        yield
+    except (sqlite3.Error, OSError) as error:
+        readable = explain(error, path)
+        if readable is None:
+            raise
+        raise readable from None
+
+
+def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> sqlite_utils.Database:
+    """Open a connection to the database at :func:`db_path`.
+
+    With ``create`` (the default) a missing file and its folder are created; without, a missing
+    file is refused and nothing is created. Refused with a :class:`DatabaseError` when the file
+    is not an SQLite database, cannot be opened, or was written by a newer version of the
+    dashboard (:func:`okrdata.schema.refuse_newer`). ``":memory:"`` gives a private in-memory
+    database, which the tests use.
     """
-    target = str(path) if path == ":memory:" else str(db_path(path))
-    if target != ":memory:":
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if path == ":memory:":
+        target, where = ":memory:", None
+    else:
+        where = db_path(path)
+        target = str(where)
+        if not create and not where.exists():
+            raise DatabaseError(f"{where} does not exist; create it with `okr init` or `okr demo`.")
+    conn = None
+    with explained(where):
+        if where is not None and create:
+            where.parent.mkdir(parents=True, exist_ok=True)
+        if where is not None and not create:
+            # mode=rw: SQLite must not create the file should it vanish meanwhile.
+            target = f"file:{urllib.parse.quote(str(where.absolute()))}?mode=rw"
+        try:
+            conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+                                   uri=not create and where is not None)
+            db = sqlite_utils.Database(conn)
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]  # reads the file's header
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+    # Imported here: the schema module imports this one for its transactions.
+    from okrdata.schema import refuse_newer
+
+    try:
+        refuse_newer(version)
+    except DatabaseError:
+        conn.close()
+        raise
     return db
 
 
@@ -46,22 +169,72 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """Run a block as one write: all of it is committed, or none of it on any exception.
 
     The outermost block starts with ``BEGIN IMMEDIATE``, so the write lock is held from the
-    first statement and a concurrent writer waits (up to the busy timeout) rather than failing
-    half-way. Nested blocks become savepoints.
+    first statement and a concurrent writer waits (up to :data:`BUSY_TIMEOUT_MS`) rather than
+    failing half-way. When the lock cannot be had in that time, or the file cannot be written
+    (read-only, full disk), the block raises a :class:`DatabaseError` and nothing was written.
+    Nested blocks become savepoints.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        raise explain(error, _file_of(db)) or error from None
     try:
         yield db
-    except BaseException:
-        db.rollback()
-        raise
-    else:
-        try:
-            db.conn.execute("COMMIT")
-        except BaseException:
-            db.rollback()
+        db.conn.execute("COMMIT")
+    except BaseException as error:
+        with contextlib.suppress(sqlite3.Error):
+            db.conn.rollback()
+        readable = explain(error, _file_of(db)) if isinstance(error, sqlite3.OperationalError) else None
+        if readable is None:
             raise
+        raise readable from None
+
+
+def hold(path: str | os.PathLike | None = None) -> sqlite3.Connection:
+    """An idle connection to keep open while this process serves the database (the app does).
+
+    It never reads or writes after opening, so it blocks nobody; it makes SQLite count the
+    file as in use, so that :func:`exclusive` (and ``okr restore``) refuse to swap it.
+    """
+    with explained(db_path(path)):
+        conn = sqlite3.connect(str(db_path(path)), check_same_thread=False)
+        # One read maps the WAL index; from then on the connection counts as a user of the file.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    return conn
+
+
+IN_USE = ("{path} is open in another process (the dashboard, or an okr command); stop it first and run "
+          "this again. Nothing was changed.")
+
+
+@contextlib.contextmanager
+def exclusive(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
+    """A connection that has the database at ``path`` to itself for the block.
+
+    Refused with a :class:`DatabaseError` while any other connection has the file open (a
+    running app holds one, :func:`hold`): in WAL mode SQLite grants the exclusive lock only to
+    the last connection open. Others that open the file meanwhile wait.
+    """
+    path = Path(path)
+    # Connections this process dropped but Python has not freed yet (sqlite-utils objects sit in
+    # reference cycles) are still open; collect them so that they do not count as another user.
+    gc.collect()
+    with explained(path):
+        conn = sqlite3.connect(str(path), timeout=1, isolation_level=None, check_same_thread=False)
+    try:
+        with explained(path):
+            conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+            try:
+                conn.execute("BEGIN EXCLUSIVE")
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                if isinstance(explain(error, path), DatabaseBusy):
+                    raise DatabaseError(IN_USE.format(path=path)) from None
+                raise
+        yield conn
+    finally:
+        conn.close()

@@ -1,8 +1,15 @@
 """Every number of DESIGN.md, as plain functions of plain values.
 
 Progress, roll-up, expected progress and pace, confidence status and staleness, objective
-status, score colour, forecast and divergence. Nothing here touches the database: the
-queries gather rows and call these, and the unit tests pin each rule with hand-computed cases.
+status, pace bands, the score (rounded half up) and its colour, forecast and divergence.
+Nothing here touches the database: the queries gather rows and call these, and the unit tests
+pin each rule with hand-computed cases.
+
+Every threshold is compared through :func:`gap`, the figure minus its boundary rounded to
+:data:`THRESHOLD_DECIMALS` decimals, so a figure exactly at a boundary counts as at it even when
+float arithmetic leaves it a hair short (40% progress on day 54 of 90 is 0.4 − 0.6 =
+−0.19999999999999996: exactly 20 points behind). A score is compared once rounded
+(:func:`round_score`), so its band is always the band of the number shown.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +37,8 @@ GRACE_DAYS = 3
 
 SCORE_YELLOW = 0.4
 SCORE_GREEN = 0.7
+SCORE_DECIMALS = 2
+"""A score is rounded half up to this many decimals, and always shown with them."""
 EXPECTED_SCORE = {"committed": 1.0, "aspirational": 0.7}
 
 FORECAST_MIN_CHECKINS = 3
@@ -37,6 +47,34 @@ DIVERGENCE_BEHIND = -0.2
 DIVERGENCE_AHEAD = 0.0
 """A pace above this with confidence 0-3 is divergent."""
 DIVERGENCE_RUN = 2
+
+CONFIDENT = 7
+"""Confidence from which a key result is on track (7–10)."""
+HESITANT = 4
+"""Confidence from which a key result is at risk rather than off track (4–6)."""
+
+ON_PACE, BEHIND, FAR_BEHIND = "on_pace", "behind", "far_behind"
+PACE_BANDS = (FAR_BEHIND, BEHIND, ON_PACE)
+"""How a unit's pace reads, furthest behind first; a unit is coloured by it."""
+PACE_BAND_LABELS = {ON_PACE: "On pace", BEHIND: "Behind", FAR_BEHIND: "Far behind"}
+PACE_BEHIND = -0.10
+"""Below this pace (10 points behind) a unit is behind; at it, still on pace."""
+PACE_FAR_BEHIND = -0.25
+"""Below this pace (25 points behind) a unit is far behind; at it, behind."""
+
+THRESHOLD_DECIMALS = 9
+"""Figures are compared with their thresholds after rounding to this many decimals: far finer
+than anything shown (a point is 0.01), far coarser than float noise (about 1e-16)."""
+
+
+def gap(x: Any, bound: Any) -> Any:
+    """``x − bound`` rounded to :data:`THRESHOLD_DECIMALS` decimals: the one way a figure is
+    compared with a threshold (``gap(pace, -0.2) <= 0`` is "20 points behind or more").
+
+    Takes numbers or arrays (NaN stays NaN, so it passes no comparison); a number gives a float.
+    """
+    diff = np.round(np.asarray(x, dtype=float) - np.asarray(bound, dtype=float), THRESHOLD_DECIMALS)
+    return float(diff) if diff.ndim == 0 else diff
 
 
 def clamp01(x: float) -> float:
@@ -106,9 +144,9 @@ def days_left(end: dt.date, on: dt.date) -> int:
 
 def confidence_band(confidence: float) -> str:
     """The status a confidence alone gives: 7–10 on track, 4–6 at risk, 0–3 off track."""
-    if confidence >= 7:
+    if gap(confidence, CONFIDENT) >= 0:
         return ON_TRACK
-    if confidence >= 4:
+    if gap(confidence, HESITANT) >= 0:
         return AT_RISK
     return OFF_TRACK
 
@@ -125,7 +163,7 @@ def is_stale(
     """
     if last_checkin is None:
         return True
-    return (as_of - last_checkin).days > cadence_days + grace_days
+    return gap((as_of - last_checkin).days, cadence_days + grace_days) > 0
 
 
 def kr_status(
@@ -135,16 +173,15 @@ def kr_status(
     cadence_days: int = DEFAULT_CADENCE_DAYS,
     grace_days: int = GRACE_DAYS,
 ) -> str:
-    """A key result's status: stale when silent too long, else its last confidence's band.
-
-    Off track stays off track even when stale (it is the weaker of the two).
+    """A key result's status: stale when silent too long, whatever its last confidence said
+    (silence is never green, and an old "off track" is no news either); else its last
+    confidence's band.
     """
     if confidence is None or last_checkin is None:
         return STALE
-    band = confidence_band(confidence)
-    if band != OFF_TRACK and is_stale(last_checkin, as_of, cadence_days, grace_days):
+    if is_stale(last_checkin, as_of, cadence_days, grace_days):
         return STALE
-    return band
+    return confidence_band(confidence)
 
 
 def weakest_status(statuses: Iterable[str]) -> str:
@@ -155,13 +192,44 @@ def weakest_status(statuses: Iterable[str]) -> str:
     return min(statuses, key=STATUSES.index)
 
 
+def pace_band(pace_value: float) -> str:
+    """How a pace reads: :data:`ON_PACE` from −10 points, :data:`BEHIND` down to −25 points,
+    :data:`FAR_BEHIND` below that (each boundary belongs to the better band)."""
+    if gap(pace_value, PACE_BEHIND) >= 0:
+        return ON_PACE
+    if gap(pace_value, PACE_FAR_BEHIND) >= 0:
+        return BEHIND
+    return FAR_BEHIND
+
+
+def round_score(x: Any) -> Any:
+    """A score rounded half up to two decimals (0.525 → 0.53, 0.125 → 0.13), as it is
+    proposed, recorded and shown. Takes a number or an array; NaN stays NaN.
+
+    The half is judged on the number as written, not on its binary neighbour: 0.285 is stored
+    as 0.28499999999999998, and ``x * 100`` is 28.499999999999996, so the hundredths are first
+    settled to seven decimals (28.5), then rounded half up (29).
+    """
+    hundredths = np.round(np.asarray(x, dtype=float) * 10**SCORE_DECIMALS, 7)
+    rounded = np.floor(hundredths + 0.5) / 10**SCORE_DECIMALS
+    return float(rounded) if rounded.ndim == 0 else rounded
+
+
 def score_colour(score: float) -> str:
-    """Colour band of a score: below 0.4 red, 0.4 to below 0.7 yellow, 0.7 and above green."""
-    if score < SCORE_YELLOW:
+    """Colour band of a score, once rounded (:func:`round_score`): below 0.4 red, 0.4 to below
+    0.7 yellow, 0.7 and above green. 0.695 is shown as 0.70, so it is green."""
+    shown = round_score(score)
+    if gap(shown, SCORE_YELLOW) < 0:
         return "red"
-    if score < SCORE_GREEN:
+    if gap(shown, SCORE_GREEN) < 0:
         return "yellow"
     return "green"
+
+
+def score_text(score: float) -> str:
+    """A score as every page, file and command shows it: two decimals beside its band word,
+    ``"0.67 · yellow"``."""
+    return f"{round_score(score):.{SCORE_DECIMALS}f} · {score_colour(score)}"
 
 
 def final_score(progress: float, override: float | None = None) -> float:
@@ -180,7 +248,7 @@ class Forecast:
     @property
     def trending_off_track(self) -> bool:
         """True when the projected score is in the red band (below 0.4)."""
-        return self.projected_score < SCORE_YELLOW
+        return score_colour(self.projected_score) == "red"
 
 
 def forecast(
@@ -215,9 +283,12 @@ def forecast(
 
 def divergence_kind(confidence: float, pace_value: float) -> str | None:
     """How one check-in's confidence contradicts its pace: ``"overconfident"``, ``"underconfident"`` or None."""
-    if confidence >= 7 and pace_value <= DIVERGENCE_BEHIND:
+    if confidence is None or np.isnan(confidence):
+        return None
+    band = confidence_band(confidence)
+    if band == ON_TRACK and gap(pace_value, DIVERGENCE_BEHIND) <= 0:
         return "overconfident"
-    if confidence <= 3 and pace_value > DIVERGENCE_AHEAD:
+    if band == OFF_TRACK and gap(pace_value, DIVERGENCE_AHEAD) > 0:
         return "underconfident"
     return None
 
@@ -279,18 +350,38 @@ def status_array(confidence, days_since_checkin, cadence_days, grace_days: int =
     c = np.asarray(confidence, dtype=float)
     d = np.asarray(days_since_checkin, dtype=float)
     cadence = np.asarray(cadence_days, dtype=float)
-    band = np.where(c >= 7, ON_TRACK, np.where(c >= 4, AT_RISK, OFF_TRACK)).astype(object)
-    silent = np.isnan(c) | np.isnan(d) | ((band != OFF_TRACK) & (d > cadence + grace_days))
-    return np.where(silent, STALE, band).astype(object)
+    silent = np.isnan(c) | np.isnan(d) | (gap(d, cadence + grace_days) > 0)
+    return np.where(silent, STALE, confidence_band_array(c)).astype(object)
+
+
+def confidence_band_array(confidence) -> np.ndarray:
+    """:func:`confidence_band` over an array (NaN: off track; callers mark it stale first)."""
+    c = np.atleast_1d(np.asarray(confidence, dtype=float))
+    return np.where(gap(c, CONFIDENT) >= 0, ON_TRACK, np.where(gap(c, HESITANT) >= 0, AT_RISK, OFF_TRACK)).astype(object)
 
 
 def divergence_array(confidence, pace_values) -> np.ndarray:
     """:func:`divergence_kind` over arrays (None where a check-in shows no contradiction)."""
-    c = np.asarray(confidence, dtype=float)
-    p = np.asarray(pace_values, dtype=float)
-    over = (c >= 7) & (p <= DIVERGENCE_BEHIND)
-    under = (c <= 3) & (p > DIVERGENCE_AHEAD)
+    band = confidence_band_array(confidence)
+    p = np.atleast_1d(np.asarray(pace_values, dtype=float))
+    known = ~np.isnan(np.atleast_1d(np.asarray(confidence, dtype=float)))
+    over = known & (band == ON_TRACK) & (gap(p, DIVERGENCE_BEHIND) <= 0)
+    under = known & (band == OFF_TRACK) & (gap(p, DIVERGENCE_AHEAD) > 0)
     return np.where(over, "overconfident", np.where(under, "underconfident", None)).astype(object)
+
+
+def pace_band_array(pace_values) -> np.ndarray:
+    """:func:`pace_band` over an array (NaN: far behind; nothing to be on pace with)."""
+    p = np.atleast_1d(np.asarray(pace_values, dtype=float))
+    return np.where(gap(p, PACE_BEHIND) >= 0, ON_PACE,
+                    np.where(gap(p, PACE_FAR_BEHIND) >= 0, BEHIND, FAR_BEHIND)).astype(object)
+
+
+def score_colour_array(scores) -> np.ndarray:
+    """:func:`score_colour` over an array (NaN: None, there is no score to colour)."""
+    shown = np.atleast_1d(round_score(scores))
+    colour = np.where(gap(shown, SCORE_YELLOW) < 0, "red", np.where(gap(shown, SCORE_GREEN) < 0, "yellow", "green"))
+    return np.where(np.isnan(shown), None, colour).astype(object)
 
 
 def status_rank(statuses) -> np.ndarray:

@@ -26,8 +26,27 @@ ACTIVITY_VERBS = (
     "roll out", "rollout", "design", "develop", "deploy", "publish", "hire", "start", "conduct",
     "prepare", "update", "refactor", "document", "host", "attend", "install", "rewrite", "redesign",
 )
-FROM_TO = re.compile(r"\bfrom\b.+\bto\b", re.IGNORECASE)
-STARTS_WITH_ACTIVITY = re.compile(r"^\s*(" + "|".join(re.escape(v) for v in ACTIVITY_VERBS) + r")\b", re.IGNORECASE)
+# An activity verb opens the title: "Run-rate", "Hire-to-start" and "Start-up" are nouns.
+STARTS_WITH_ACTIVITY = re.compile(
+    r"^\s*(" + "|".join(re.escape(v) for v in ACTIVITY_VERBS) + r")\b(?!-)", re.IGNORECASE
+)
+_NUMBER = r"(?:EUR|USD|GBP|CHF|[€$£])?\s*[-+−]?\d"
+FROM_TO = re.compile(r"\bfrom\b[^;]*?\d[^;]*?\bto\b[^;]*?\d|\d[^;]*?(?:→|->)[^;]*?\d", re.IGNORECASE)
+"""A change from a number to a number: "from 2% to 4%", "60% → 80%" (from Braintree to Stripe is a move, not a measure)."""
+BOUND = re.compile(
+    r"(?:\b(?:above|below|over|under|within|at least|at most|exceeds?|exceeding|reach(?:es|ing)?"
+    r"|(?:more|less|fewer|greater|higher|lower|shorter|longer|faster|slower) than)\b|[≥≤<>]=?)\s*" + _NUMBER
+    + r"|\d[\d,.]*\s*\S*\s+or\s+(?:more|higher|above|better|less|lower|below|fewer)\b",
+    re.IGNORECASE,
+)
+"""A measurable bound: "above 95%", "below 200 ms", "≥ 99%", "at least 12%", "4.5 or higher"."""
+COUNTED = re.compile(
+    r"^\s*\S+(?:\s+up)?\s+(?:(?:at least|at most|up to|more than|over|another)\s+)?"
+    r"(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a dozen)\b",
+    re.IGNORECASE,
+)
+"""A count right after the verb ("Run 5 workshops", "Hire at least 3 engineers"): how much of
+the activity gets done, an output, so no bound after it makes the title an outcome."""
 
 RULE_TITLES = {
     "too_many_objectives": "Too many objectives",
@@ -54,8 +73,21 @@ class Finding:
 
 
 def reads_as_activity(title: str) -> bool:
-    """True when a key result's title starts with an activity verb and states no *from X to Y*."""
-    return bool(STARTS_WITH_ACTIVITY.match(title or "")) and not FROM_TO.search(title or "")
+    """True when a key result's title reads as an activity rather than an outcome (DESIGN.md).
+
+    It starts with an activity verb (:data:`ACTIVITY_VERBS`: launch, implement, hold, migrate…)
+    and states no change from a number to a number (:data:`FROM_TO`) and no measurable bound
+    (:data:`BOUND`: "above 95%", "below 200 ms"), either of which makes it an outcome: "Build
+    success rate stays above 95%" is one. A count right after the verb (:data:`COUNTED`: "Run 5
+    workshops", "Hire at least 3 engineers") is how much of the activity gets done, an output,
+    so it reads as an activity whatever follows.
+    """
+    text = title or ""
+    if not STARTS_WITH_ACTIVITY.match(text):
+        return False
+    if COUNTED.match(text):
+        return True
+    return not (FROM_TO.search(text) or BOUND.search(text))
 
 
 def _rows(db: sqlite_utils.Database, cycle_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -122,15 +154,16 @@ def kr_count(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
 
 
 def activity_krs(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
-    """A key result that reads as an activity (launch, implement, migrate…) with no *from X to Y*."""
+    """A key result that reads as an activity (:func:`reads_as_activity`): an activity verb with no
+    *from X to Y* and no measurable bound."""
     titles = krs["title"].fillna("").astype(str)
     # The vectorised match narrows the rows; reads_as_activity stays the one definition.
     candidates = krs[titles.str.match(STARTS_WITH_ACTIVITY)]
     return [
         Finding(
             "activity_kr", "warning",
-            f"{k.title!r} reads as an activity, not an outcome; say what it changes, from X to Y "
-            "(for example the adoption or time it should move).",
+            f"{k.title!r} reads as an activity, not an outcome; say what it changes, from X to Y or "
+            "with a bound such as above 95% (for example the adoption or time it should move).",
             unit_id=int(k.unit_id), objective_id=int(k.objective_id), kr_id=int(k.id), subject=k.title,
         )
         for k in candidates.itertuples()

@@ -376,7 +376,8 @@ def _with_figures(
         flagged = kinds[full].rename(columns={"last": "kind"})
         divergence = df["kr_id"].map(flagged["kind"])
         df["divergence"] = divergence.astype(object).where(divergence.notna(), None)
-    df["trending_off_track"] = df["forecast_score"].lt(n.SCORE_YELLOW) & df["forecast_score"].notna()
+    # Trending off track: the forecast score, once rounded, in the red band (below 0.4).
+    df["trending_off_track"] = n.score_colour_array(df["forecast_score"].to_numpy(dtype=float)) == "red"
     return df[KR_COLUMNS].reset_index(drop=True)
 
 
@@ -427,8 +428,8 @@ def objectives(
     """The objectives of a cycle (a unit's branch when given) with progress, status, forecast and score.
 
     Progress is the weighted mean of the objective's key results; status is its weakest key
-    result's; ``score`` is the recorded score for a closed cycle (or its final progress when none
-    was recorded) and empty while the cycle runs. Pass ``krs`` (from :func:`key_results`) to
+    result's; ``score`` is the recorded score for a closed cycle (or its final progress rounded
+    half up to two decimals when none was recorded) and empty while the cycle runs. Pass ``krs`` (from :func:`key_results`) to
     avoid computing the key results twice. With ``limit``, only the first ``limit`` objectives,
     from their own key results alone.
     """
@@ -460,7 +461,10 @@ def objectives(
     df["expected"] = expected
     df["pace"] = df["progress"] - expected
     if cyc["state"] == "closed":
-        df["score"] = df["score_override"].fillna(df["progress"]).clip(0.0, 1.0)
+        # Unscored at close: the final progress, rounded half up as every score is.
+        df["score"] = df["score_override"].fillna(
+            pd.Series(n.round_score(df["progress"].clip(0.0, 1.0).to_numpy(dtype=float)), index=df.index)
+        ).clip(0.0, 1.0)
     else:
         # A lead's score before the close is a draft (score_override, shown on Review only).
         df["score"] = np.nan
@@ -477,8 +481,15 @@ def unit_progress(
 
     Columns: unit_id, name, parent_id, depth, kind, objective_count, progress, expected, pace,
     status (the weakest of its branch's objectives; stale when it has none).
+
+    Archived units count like any other: archiving hides a unit from pickers and new work, never
+    from the figures, so an objective an archived unit still owns rolls up into every unit
+    above it (the company's row is always :func:`cycle_summary`'s figure) and a closed cycle's
+    figures never change. An archived unit has a row of its own only while its branch owns
+    objectives in the cycle.
     """
-    tree = units(db)
+    tree = units(db, include_archived=True)
+    archived = {int(row[0]) for row in db.execute("SELECT id FROM units WHERE archived = 1").fetchall()}
     if objs is None:
         objs = objectives(db, cycle_id, None, today)
     cyc = cycle(db, cycle_id)
@@ -508,7 +519,8 @@ def unit_progress(
         out["status"] = out["unit_id"].map(ranks).map(lambda r: n.STATUSES[int(r)] if pd.notna(r) else n.STALE)
     out["expected"] = expected
     out["pace"] = out["progress"] - expected
-    return out[columns].reset_index(drop=True)
+    gone = out["unit_id"].isin(archived) & (out["objective_count"] == 0)
+    return out.loc[~gone, columns].reset_index(drop=True)
 
 
 def cycle_summary(
@@ -628,7 +640,7 @@ def kpis(db: sqlite_utils.Database, unit_id: int | None = None, today: dt.date |
         else:
             days = (today - _day(r["last_reading_date"])).days
             since.append(days)
-            overdue.append(days > int(r["frequency_days"]) + n.GRACE_DAYS)
+            overdue.append(n.gap(days, int(r["frequency_days"]) + n.GRACE_DAYS) > 0)
     df["health"], df["days_since_reading"], df["overdue"] = health, since, overdue
     df["linked_krs"] = [
         [] if not isinstance(x, str) or not x else [int(i) for i in x.split(",")] for x in df["linked_krs"]

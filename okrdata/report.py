@@ -79,7 +79,7 @@ HEALTH_COLOURS = {
     kpi_rules.HEALTHY: "#2e7d32", kpi_rules.WARNING: "#e69500",
     kpi_rules.BREACHED: "#c62828", kpi_rules.NO_DATA: "#8a8f98",
 }
-SCORE_BANDS = {"green": "Green (0.7 and above)", "yellow": "Yellow (0.4 to 0.7)", "red": "Red (below 0.4)"}
+SCORE_BANDS = {"green": "Green (0.70 and above)", "yellow": "Yellow (0.40 to 0.69)", "red": "Red (below 0.40)"}
 SCORE_COLOURS = {"green": "#2e7d32", "yellow": "#d4a300", "red": "#c62828"}
 TARGET_WORDS = {"stay_above": "stay above", "stay_below": "stay below", "increase": "increase to", "decrease": "decrease to"}
 STATE_WORDS = {"planning": "in planning", "active": "active", "closed": "closed"}
@@ -112,8 +112,8 @@ def pace(x: Any) -> str:
 
 
 def score(x: Any) -> str:
-    """A score 0.0–1.0 as practitioners write it: ``"0.7"``."""
-    return NO_VALUE if _missing(x) else f"{float(x):.1f}"
+    """A score with two decimals beside its band word, ``"0.67 · yellow"`` (:func:`okrdata.numbers.score_text`)."""
+    return NO_VALUE if _missing(x) else n.score_text(float(x))
 
 
 def day(x: Any) -> str:
@@ -390,7 +390,8 @@ def build(db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None, 
     cyc = queries.cycle(db, cycle_id)
     if cyc is None:
         raise KeyError(f"no cycle with id {cycle_id}")
-    units = queries.units(db)
+    # Archived units too: their objectives keep their place in the outline, as in every figure.
+    units = queries.units(db, include_archived=True)
     roots = units[units["depth"] == 0]
     company = str(roots["name"].iloc[0]) if not roots.empty else "Company"
     if unit_id is None:
@@ -473,10 +474,9 @@ def headline_figures(report: Report) -> list[tuple[str, str, str]]:
 
 
 def objective_outcome(report: Report, row: dict) -> str:
-    """The score (closed cycle: ``"0.9 · green"``) or forecast (``"forecast 72%"``) of an objective."""
+    """The score (closed cycle: ``"0.67 · yellow"``) or forecast (``"72%"``) of an objective."""
     if report.closed:
-        band = score_band(row["score"])
-        return f"{score(row['score'])} · {band}" if band else NO_VALUE
+        return score(row["score"])
     return pct(row["forecast_score"])
 
 
@@ -489,8 +489,8 @@ def outcome_explanation(report: Report) -> str:
     """What the objectives table's last column means, for the line under it."""
     if report.closed:
         return (
-            "Score: the final score, recorded at close or else the final progress; green 0.7 and above, "
-            "yellow 0.4 to 0.7, red below 0.4."
+            "Score: the final score, recorded at close or else the final progress rounded half up to two "
+            "decimals; green 0.70 and above, yellow 0.40 to 0.69, red below 0.40."
         )
     return (
         "Forecast: where each objective is heading by the cycle's end, from the trend of its key results' "

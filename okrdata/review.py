@@ -4,7 +4,8 @@ Scoring (the writes are :func:`okrdata.writes.score_objective` and
 :func:`okrdata.writes.close_cycle`; the rules they apply live here):
 
 * An objective's **proposed score** is its final progress (:func:`okrdata.numbers.final_score`),
-  rounded to two decimals. A lead may adjust it, but a score more than
+  rounded half up to two decimals (:func:`okrdata.numbers.round_score`): the page shows it, and
+  closing the cycle records it, through :func:`proposed_score` alone. A lead may adjust it, but a score more than
   :data:`REASON_TOLERANCE` (0.05) away from the proposal needs a written reason.
 * A score is read **against its kind**: a committed objective is expected at 1.0, an
   aspirational one around 0.7 (:data:`okrdata.numbers.EXPECTED_SCORE`), each within
@@ -55,8 +56,6 @@ FLAG_RUN = 2
 """Closed cycles in a row (the unit's most recent ones) that make a flag persistent."""
 HISTORY_CYCLES = 8
 """Calibration looks at this many of the most recent closed cycles."""
-EPS = 1e-9
-"""Slack for comparing computed fractions with thresholds (0.7 may come out as 0.69999…)."""
 
 PROPOSED_AT_CLOSE = "Proposed from final progress when the cycle closed; not reviewed by a lead."
 """The score reason recorded for an objective scored by :func:`okrdata.writes.close_cycle`."""
@@ -70,8 +69,17 @@ REVIEW_LABELS = {
     NOT_SCORED: "Not scored yet",
 }
 BAND_LABELS = {"green": "Met", "yellow": "Partly met", "red": "Missed"}
-"""Words for the colour bands of :func:`okrdata.numbers.score_colour`."""
+"""Words for the colour bands of :func:`okrdata.numbers.score_colour`: a result, said once the cycle is closed."""
+FORECAST_LABELS = {"green": "on course", "yellow": "heading for partly met", "red": "heading for a miss"}
+"""The same bands before the close, said of the forecast: nothing is met or missed yet."""
 AS_EXPECTED, BELOW_EXPECTED, ABOVE_EXPECTED = "as expected", "below expected", "above expected"
+TRACKING = "tracking "
+"""Put before :func:`versus_expected`'s words while the cycle runs ("tracking below expected")."""
+FLAG_WORDS = {
+    "overconfident": "confident while far behind pace",
+    "underconfident": "low confidence while ahead of pace",
+}
+"""Why a key result is flagged for the review (its divergence, DESIGN.md)."""
 SANDBAGGING, OVERREACH = "sandbagging", "over-reach"
 FLAG_LABELS = {SANDBAGGING: "Sandbagging?", OVERREACH: "Over-reach?"}
 
@@ -80,13 +88,14 @@ FLAG_LABELS = {SANDBAGGING: "Sandbagging?", OVERREACH: "Over-reach?"}
 
 
 def proposed_score(progress: float) -> float:
-    """The score proposed for an objective: its final progress, clamped to 0..1, to two decimals."""
-    return round(n.final_score(float(progress)), 2)
+    """The score proposed for an objective: its final progress, clamped to 0..1, rounded half up
+    to two decimals (0.525 → 0.53). Takes a number or an array (a sheet's column)."""
+    return n.round_score(np.clip(np.asarray(progress, dtype=float), 0.0, 1.0))
 
 
 def needs_reason(score: float, proposal: float) -> bool:
     """True when ``score`` is more than :data:`REASON_TOLERANCE` away from ``proposal``."""
-    return abs(float(score) - float(proposal)) > REASON_TOLERANCE + EPS
+    return n.gap(abs(float(score) - float(proposal)), REASON_TOLERANCE) > 0
 
 
 def expected_score(kind: str) -> float:
@@ -100,12 +109,18 @@ def versus_expected(kind: str, score: float) -> str:
     Committed (expected 1.0): 0.9 and above is as expected, anything lower below. Aspirational
     (expected 0.7): 0.6 to 0.8 is as expected; above 0.8 it was perhaps not aspirational.
     """
-    gap = float(score) - expected_score(kind)
-    if gap < -EXPECTATION_TOLERANCE - EPS:
+    difference = n.round_score(score) - expected_score(kind)
+    if n.gap(difference, -EXPECTATION_TOLERANCE) < 0:
         return BELOW_EXPECTED
-    if gap > EXPECTATION_TOLERANCE + EPS:
+    if n.gap(difference, EXPECTATION_TOLERANCE) > 0:
         return ABOVE_EXPECTED
     return AS_EXPECTED
+
+
+def met(scores, at: float = MET) -> np.ndarray:
+    """Which scores (or final progress) reach ``at``, once rounded to two decimals: by default
+    0.7, the green band, where an objective counts as met. NaN reaches nothing."""
+    return n.gap(n.round_score(np.asarray(scores, dtype=float)), at) >= 0
 
 
 def band_label(score: float) -> str:
@@ -131,27 +146,45 @@ def scoring_refusal(cycle: dict, today: dt.date | None = None) -> str | None:
     return None
 
 
+def has_ended(cycle: dict, today: dt.date | None = None) -> bool:
+    """True once a cycle's end date has passed: its progress is final, closed or not."""
+    today = today or dt.date.today()
+    return dt.date.fromisoformat(str(cycle["end_date"])[:10]) < today
+
+
 SHEET_COLUMNS = [
     "objective_id", "unit_id", "unit_name", "title", "kind", "owner_name", "progress", "proposal",
-    "recorded", "score", "review", "reason", "reflection", "expected", "gap", "versus", "colour", "band",
+    "recorded", "score", "forecast", "review", "reason", "reflection", "expected", "gap", "versus", "colour",
+    "band", "flag",
 ]
 
 
-def scoring_sheet(objs: pd.DataFrame, closed: bool) -> pd.DataFrame:
+def scoring_sheet(
+    objs: pd.DataFrame, closed: bool, ended: bool = False, krs: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The objectives of one cycle as the Review page shows them, from :func:`okrdata.queries.objectives`.
 
     Columns: ``proposal`` (:func:`proposed_score` of the progress), ``recorded`` (the score
     saved, NaN when none), ``score`` (the one to show: the recorded score, else the proposal;
     for a closed cycle the final score of the query), ``review`` (:data:`SCORED`,
     :data:`PROPOSED` or :data:`NOT_SCORED`), ``reason`` (the lead's reason; empty for a
-    proposed score), ``reflection``, ``expected`` (by kind), ``gap`` (score − expected),
-    ``versus`` (:func:`versus_expected`), ``colour`` and ``band`` (words of the colour).
+    proposed score), ``reflection``, ``expected`` (by kind).
+
+    What the objective is read by: once ``closed``, its score, with ``gap`` (score − expected),
+    ``versus`` (:func:`versus_expected`), ``colour`` and ``band`` (:data:`BAND_LABELS`: Met,
+    Partly met, Missed). Before the close nothing is met or missed yet: ``forecast`` is where it
+    is heading (the trend of its key results, rounded as a score; once the cycle has ``ended``,
+    its final progress), and ``gap``, ``versus`` ("tracking below expected"), ``colour`` and
+    ``band`` (:data:`FORECAST_LABELS`: on course, heading for a miss…) speak of that forecast.
+
+    ``flag``: with ``krs`` (:func:`okrdata.queries.key_results`), the objective's key results
+    flagged for the review by their divergence, in words (:func:`review_flags`); else empty.
     """
     if objs.empty:
         return pd.DataFrame(columns=SHEET_COLUMNS)
     out = objs[["objective_id", "unit_id", "unit_name", "title", "kind", "owner_name", "progress"]].copy()
     out["progress"] = pd.to_numeric(out["progress"], errors="coerce").fillna(0.0).astype(float)
-    out["proposal"] = out["progress"].clip(0.0, 1.0).round(2)
+    out["proposal"] = proposed_score(out["progress"].to_numpy())
     recorded = pd.to_numeric(objs["score_override"], errors="coerce").astype(float)
     out["recorded"] = recorded
     if closed:
@@ -166,26 +199,59 @@ def scoring_sheet(objs: pd.DataFrame, closed: bool) -> pd.DataFrame:
     out["reason"] = reason.where(reason.notna(), "").astype(str)
     out["reflection"] = objs["reflection"].astype(object).where(objs["reflection"].notna(), "").astype(str)
     out["expected"] = out["kind"].map(expected_score).astype(float)
-    out["gap"] = out["score"] - out["expected"]
-    out["versus"] = [versus_expected(k, s) for k, s in zip(out["kind"], out["score"])]
-    out["colour"] = out["score"].map(n.score_colour)
-    out["band"] = out["colour"].map(BAND_LABELS)
+    if closed:
+        out["forecast"] = np.nan
+        basis, labels, prefix = out["score"], BAND_LABELS, ""
+    else:
+        heading = pd.to_numeric(objs["forecast_score"], errors="coerce").astype(float) if not ended else None
+        out["forecast"] = out["proposal"] if heading is None else proposed_score(
+            heading.fillna(out["progress"]).to_numpy(dtype=float)
+        )
+        basis, labels, prefix = out["forecast"], FORECAST_LABELS, TRACKING
+    out["gap"] = basis - out["expected"]
+    out["versus"] = [prefix + versus_expected(k, s) for k, s in zip(out["kind"], basis)]
+    out["colour"] = n.score_colour_array(basis.to_numpy(dtype=float))
+    out["band"] = out["colour"].map(labels)
+    flags = review_flags(krs) if krs is not None else {}
+    out["flag"] = [flags.get(int(o), "") for o in out["objective_id"]]
     return out[SHEET_COLUMNS].reset_index(drop=True)
+
+
+def review_flags(krs: pd.DataFrame) -> dict[int, str]:
+    """Objective id → its key results flagged for the review, in words: DESIGN.md flags a key
+    result whose confidence contradicts its pace two check-ins running (its ``divergence``).
+
+    ``"1 key result confident while far behind pace"``; objectives with none are left out.
+    """
+    if krs is None or krs.empty:
+        return {}
+    flagged = krs[krs["divergence"].notna()]
+    out: dict[int, list[str]] = {}
+    for (objective_id, kind), group in flagged.groupby(["objective_id", "divergence"], sort=True):
+        count = len(group)
+        out.setdefault(int(objective_id), []).append(
+            f"{count} key result{'s' if count != 1 else ''} {FLAG_WORDS.get(kind, kind)}"
+        )
+    return {o: "; ".join(words) for o, words in out.items()}
 
 
 def sheet_counts(sheet: pd.DataFrame) -> dict[str, Any]:
     """Headline figures of a scoring sheet: objectives, how many of each review state, the mean
-    score (NaN when empty) and the share met (score ≥ 0.7)."""
+    score (NaN when empty) and the share met (score ≥ 0.7); before the close, the mean forecast
+    (``avg_forecast``) and the share on course (``on_course_share``, forecast ≥ 0.7) too."""
     count = len(sheet)
     states = sheet["review"].value_counts() if count else pd.Series(dtype=int)
     scores = sheet["score"].astype(float) if count else pd.Series(dtype=float)
+    forecasts = sheet["forecast"].astype(float).dropna() if count else pd.Series(dtype=float)
     return {
+        "avg_forecast": float(forecasts.mean()) if len(forecasts) else float("nan"),
+        "on_course_share": float(met(forecasts).mean()) if len(forecasts) else float("nan"),
         "objectives": count,
         SCORED: int(states.get(SCORED, 0)),
         PROPOSED: int(states.get(PROPOSED, 0)),
         NOT_SCORED: int(states.get(NOT_SCORED, 0)),
         "avg_score": float(scores.mean()) if count else float("nan"),
-        "met_share": float((scores >= MET - EPS).mean()) if count else float("nan"),
+        "met_share": float(met(scores).mean()) if count else float("nan"),
     }
 
 
@@ -203,7 +269,7 @@ def proposals(
         return pd.DataFrame(columns=columns)
     out = objs[["objective_id", "unit_id", "title", "progress", "score_reason"]].copy()
     out["progress"] = out["progress"].astype(float)
-    out["proposal"] = out["progress"].clip(0.0, 1.0).round(2)
+    out["proposal"] = proposed_score(out["progress"].to_numpy())
     out["recorded"] = objs["score_override"].astype(float)
     return out[columns].reset_index(drop=True)
 
@@ -307,7 +373,8 @@ def load_history(db: sqlite_utils.Database, unit_id: int | None = None, limit: i
         if len(krs) else pd.Series(dtype=float)
     )
     recorded = pd.to_numeric(objs["recorded"], errors="coerce").astype(float)
-    objs["score"] = recorded.fillna(objs["objective_id"].map(progress)).fillna(0.0).clip(0.0, 1.0).astype(float)
+    final = proposed_score(objs["objective_id"].map(progress).fillna(0.0).to_numpy(dtype=float))
+    objs["score"] = recorded.fillna(pd.Series(final, index=objs.index)).clip(0.0, 1.0).astype(float)
     return History(
         cycles=cycles.reset_index(drop=True),
         objectives=objs[["objective_id", "cycle_id", "unit_id", "unit_name", "kind", "score"]].reset_index(drop=True),
@@ -326,7 +393,7 @@ def forecasts(history: History) -> pd.DataFrame:
     krs = history.key_results
     out = krs[krs["confidence"].notna()].copy()
     out["probability"] = out["confidence"].astype(float) / 10.0
-    out["outcome"] = (out["progress"].astype(float) >= MET - EPS).astype(float)
+    out["outcome"] = met(out["progress"]).astype(float)
     out["error"] = (out["probability"] - out["outcome"]) ** 2
     return out.reset_index(drop=True)
 
@@ -346,7 +413,7 @@ def by_unit_cycle(history: History) -> pd.DataFrame:
     objs = history.objectives
     if objs.empty:
         return pd.DataFrame(columns=UNIT_CYCLE_COLUMNS)
-    objs = objs.assign(met=(objs["score"] >= MET - EPS).astype(float))
+    objs = objs.assign(met=met(objs["score"]).astype(float))
     committed = objs[objs["kind"] == "committed"]
     keys = ["unit_id", "cycle_id"]
     # Only numbers are aggregated; names are mapped on afterwards (grouping text columns is
@@ -398,7 +465,7 @@ def by_unit(history: History, per_cycle: pd.DataFrame | None = None) -> pd.DataF
     objs = history.objectives
     if objs.empty:
         return pd.DataFrame(columns=UNIT_COLUMNS)
-    objs = objs.assign(met=(objs["score"] >= MET - EPS).astype(float))
+    objs = objs.assign(met=met(objs["score"]).astype(float))
     table = objs.groupby("unit_id", sort=False).agg(
         cycles=("cycle_id", "nunique"),
         objectives=("objective_id", "size"),
@@ -415,8 +482,9 @@ def by_unit(history: History, per_cycle: pd.DataFrame | None = None) -> pd.DataF
     recent = per_cycle[per_cycle["committed"] > 0].sort_values(
         ["unit_id", "start_date", "cycle_id"], ascending=[True, False, False]
     )
-    high = (recent["committed_min"] >= SANDBAG_AT - EPS).astype(int).groupby(recent["unit_id"]).cumprod()
-    low = (recent["committed_max"] <= OVERREACH_AT + EPS).astype(int).groupby(recent["unit_id"]).cumprod()
+    high = pd.Series(met(recent["committed_min"], SANDBAG_AT), index=recent.index).astype(int).groupby(recent["unit_id"]).cumprod()
+    highest = n.round_score(recent["committed_max"].to_numpy(dtype=float))
+    low = pd.Series(n.gap(highest, OVERREACH_AT) <= 0, index=recent.index).astype(int).groupby(recent["unit_id"]).cumprod()
     high_run = high.groupby(recent["unit_id"]).sum().reindex(table.index, fill_value=0).astype(int)
     low_run = low.groupby(recent["unit_id"]).sum().reindex(table.index, fill_value=0).astype(int)
     sandbag, overreach = high_run >= FLAG_RUN, (low_run >= FLAG_RUN) & (high_run < FLAG_RUN)

@@ -4,17 +4,21 @@ Each migration is a function that takes the database and changes it; :func:`migr
 in order, those that the ``_migrations`` table does not record yet, each in its own
 transaction, and sets ``PRAGMA user_version`` to the number applied (the schema version).
 Running it twice changes nothing, and running it on an older database upgrades it in place
-without losing a row: a migration only ever adds to what is there.
+without losing a row: a migration only ever adds to what is there. A database whose version is
+past this version's last migration was written by a newer dashboard: it is refused wherever a
+database is opened (:func:`refuse_newer`, called by :func:`okrdata.db.connect` and
+:func:`migrate`), never read nor written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 
 import sqlite_utils
 
-from okrdata.db import transaction
+from okrdata.db import DatabaseError, explained, transaction
 
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -38,8 +42,15 @@ TABLES = (
     "kpi_readings",
     "settings",
     "key_result_changes",
+    "digest_choices",
+    "webhooks",
+    "deliveries",
     "api_tokens",
 )
+SERVER_TABLES = ("sign_in_failures", "sign_in_clients")
+"""This server's own bookkeeping (sign-in throttling: failed tries and the addresses people
+signed in from), not the organisation's data: never in a full export, and no reason for a
+database not to count as empty."""
 
 
 def migration(fn: Migration) -> Migration:
@@ -217,17 +228,166 @@ def m004_key_result_changes(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m005_api_tokens(db: sqlite_utils.Database) -> None:
+def m005_sign_in_throttle(db: sqlite_utils.Database) -> None:
+    """What slows down password guessing (:func:`okrdata.auth.sign_in`), kept in the file so
+    that every process of the app and every restart see the same: the failed sign-ins of the
+    last hour, and the addresses each e-mail has signed in from.
+
+    E-mails are stored lower-cased and need not belong to anyone (a made-up e-mail is slowed
+    down like a real one); times are seconds since the epoch, for arithmetic. Bookkeeping, not
+    the organisation's data: these tables are not in :data:`TABLES`.
+    """
+    db.execute(
+        """
+        CREATE TABLE sign_in_failures (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL,
+            client TEXT NOT NULL,
+            at REAL NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_sign_in_failures_email ON sign_in_failures(email, client, at)")
+    db.execute("CREATE INDEX idx_sign_in_failures_client ON sign_in_failures(client, at)")
+    db.execute("CREATE INDEX idx_sign_in_failures_at ON sign_in_failures(at)")
+    db.execute(
+        """
+        CREATE TABLE sign_in_clients (
+            email TEXT NOT NULL,
+            client TEXT NOT NULL,
+            last_success REAL NOT NULL,
+            PRIMARY KEY (email, client)
+        )
+        """
+    )
+
+DIGEST_CHOICES = ("all", "company", "units", "none")
+WEBHOOK_PROVIDERS = ("slack", "teams", "mattermost", "google_chat")
+DELIVERY_KINDS = ("reminder", "digest", "off_track", "cycle_closed", "test")
+DELIVERY_CHANNELS = ("email", "webhook")
+DELIVERY_STATES = ("pending", "sending", "sent", "failed")
+
+
+@migration
+def m006_notifications(db: sqlite_utils.Database) -> None:
+    """Reminders, digests and chat posts: each person's digest choice, the chat webhooks of
+    units, and the delivery log that makes every message go out once.
+
+    A person without a row in ``digest_choices`` follows the default the admins chose (the
+    ``digest_default`` setting). ``deliveries.dedupe_key`` is UNIQUE: a message is claimed by
+    inserting its row, so two runs, two servers or a restart can never send it twice.
+    (``IF NOT EXISTS``: a database that ran this migration under an earlier number keeps its rows.)
+    """
+    db.execute(
+        f"""
+        CREATE TABLE IF NOT EXISTS digest_choices (
+            person_id INTEGER PRIMARY KEY REFERENCES people(id),
+            digest TEXT NOT NULL CHECK (digest IN {_in(DIGEST_CHOICES)}),
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        f"""
+        CREATE TABLE IF NOT EXISTS webhooks (
+            id INTEGER PRIMARY KEY,
+            unit_id INTEGER NOT NULL REFERENCES units(id),
+            provider TEXT NOT NULL CHECK (provider IN {_in(WEBHOOK_PROVIDERS)}),
+            url TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            created_by INTEGER REFERENCES people(id),
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_webhooks_unit ON webhooks(unit_id)")
+    db.execute(
+        f"""
+        CREATE TABLE IF NOT EXISTS deliveries (
+            id INTEGER PRIMARY KEY,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN {_in(DELIVERY_KINDS)}),
+            period TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN {_in(DELIVERY_CHANNELS)}),
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            person_id INTEGER REFERENCES people(id),
+            unit_id INTEGER REFERENCES units(id),
+            webhook_id INTEGER REFERENCES webhooks(id) ON DELETE SET NULL,
+            cycle_id INTEGER REFERENCES cycles(id),
+            kr_id INTEGER REFERENCES key_results(id),
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN {_in(DELIVERY_STATES)}),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT,
+            claimed_by TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            sent_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_deliveries_due ON deliveries(status, next_attempt_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_deliveries_created ON deliveries(created_at)")
+
+
+VERSIONED: dict[str, tuple[str, ...]] = {
+    "cycles": ("name", "start_date", "end_date", "state"),
+    "units": ("name", "parent_id", "lead_id", "description", "archived"),
+    "people": ("name", "email", "role", "archived"),
+    "objectives": ("cycle_id", "unit_id", "title", "description", "owner_id", "kind", "parent_objective_id",
+                   "parent_kr_id", "weight", "state"),
+    "key_results": ("objective_id", "title", "kr_type", "baseline", "target", "unit_label", "weight", "owner_id",
+                    "kpi_id", "cadence_days", "archived"),
+    "kpis": ("unit_id", "name", "unit_label", "target_type", "target", "warning", "frequency_days", "description",
+             "archived"),
+    "checkins": ("checkin_date", "value", "confidence", "note", "deleted"),
+}
+"""The tables a person edits, each with a ``version`` column, and the columns whose change moves it.
+
+Left out: a person's password and an objective's score, reason and reflection, which Manage's
+forms never show (the Review page scores); changing them must not make an open form stale."""
+
+
+def _version_trigger(table: str, columns: tuple[str, ...]) -> str:
+    changed = " OR ".join(f"NEW.[{c}] IS NOT OLD.[{c}]" for c in columns)
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS {table}_version AFTER UPDATE OF {', '.join(f'[{c}]' for c in columns)} "
+        f"ON [{table}] FOR EACH ROW WHEN NEW.version = OLD.version AND ({changed}) "
+        f"BEGIN UPDATE [{table}] SET version = OLD.version + 1 WHERE id = NEW.id; END"
+    )
+
+
+@migration
+def m007_row_versions(db: sqlite_utils.Database) -> None:
+    """A ``version`` on every table a person edits, moved by the database itself at each change.
+
+    An edit carries the version its form was read at and is refused when the row has moved on
+    since (:mod:`okrdata.writes`), so two people editing the same thing never lose a change. A
+    trigger moves the version whenever one of the columns of :data:`VERSIONED` changes value,
+    whoever writes (the write functions, ``okr user role``, closing a cycle), and leaves it alone
+    when a save changes nothing or sets the version itself. Check-ins had their version already.
+    """
+    for table, columns in VERSIONED.items():
+        if "version" not in db[table].columns_dict:
+            db.execute(f"ALTER TABLE [{table}] ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+        db.execute(_version_trigger(table, columns))
+
+
+@migration
+def m008_api_tokens(db: sqlite_utils.Database) -> None:
     """Bearer tokens for the HTTP API (:mod:`okrdata.tokens`): whose, what for, until when.
 
     Only a token's SHA-256 digest is kept (``token_hash``, unique: it is the lookup key), with
     its first characters (``prefix``) so a list can tell tokens apart. ``expires_on`` is the
     last day it works (NULL: no expiry); ``revoked_at`` once revoked; ``last_used_at`` to the
-    minute.
+    minute. (``IF NOT EXISTS``: a database that ran this migration under an earlier number keeps
+    its rows.)
     """
     db.execute(
         """
-        CREATE TABLE api_tokens (
+        CREATE TABLE IF NOT EXISTS api_tokens (
             id INTEGER PRIMARY KEY,
             person_id INTEGER NOT NULL REFERENCES people(id),
             name TEXT NOT NULL DEFAULT '',
@@ -242,7 +402,7 @@ def m005_api_tokens(db: sqlite_utils.Database) -> None:
         )
         """
     )
-    db.execute("CREATE INDEX idx_api_tokens_person ON api_tokens(person_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_api_tokens_person ON api_tokens(person_id)")
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -260,13 +420,36 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
+def refuse_newer(version: int) -> None:
+    """Refuse, with a DatabaseError, a schema version past this version's last migration.
+
+    A newer dashboard wrote that file: this one may misread its tables, and a write could break
+    what the newer one keeps there. The last migration is counted now, not at import, so that
+    a migration registered later in this module counts too.
+    """
+    latest = len(MIGRATIONS)
+    if version > latest:
+        raise DatabaseError(
+            f"this database was written by a newer version ({version} > {latest}); upgrade the dashboard."
+        )
+
+
 def migrate(db: sqlite_utils.Database, upto: int | None = None) -> list[str]:
     """Bring the database up to date (or up to migration number ``upto``); return what ran.
 
-    Switches the file to WAL first (a no-op for in-memory databases).
+    Switches the file to WAL first (a no-op for in-memory databases). Refuses a database of a
+    newer version (:func:`refuse_newer`). An up-to-date database is not written at all, so a
+    read-only file, or one busy with a long import, can still be read.
     """
+    refuse_newer(schema_version(db))
     if not db.memory and db.journal_mode != "wal":
-        db.enable_wal()
+        # A read-only copy (a backup in rollback-journal mode) can still be read without WAL;
+        # a migration that has to run on it fails with its own clear error below.
+        with contextlib.suppress(DatabaseError), explained(db.conn.execute("PRAGMA database_list").fetchone()[2]):
+            db.enable_wal()
+    wanted = [name for name, _ in (MIGRATIONS if upto is None else MIGRATIONS[:upto])]
+    if "_migrations" in db.table_names() and set(wanted) <= set(applied_migrations(db)):
+        return []
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations ("
         "id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)"

@@ -35,6 +35,7 @@ import sqlite_utils
 
 from okrdata import numbers as n
 from okrdata import queries as q
+from okrdata.transfer import neutralise_frame
 
 KR_TYPE_LABELS = {
     "increase": "Increase to",
@@ -514,8 +515,9 @@ def export_frame(frame: pd.DataFrame, with_cycle: bool = True, with_matches: boo
 
 
 def export_csv(frame: pd.DataFrame, with_cycle: bool = True, with_matches: bool = False) -> str:
-    """:func:`export_frame` as CSV text (comma separated, a header row, empty cells for no value)."""
-    return export_frame(frame, with_cycle, with_matches).to_csv(index=False, lineterminator="\n")
+    """:func:`export_frame` as CSV text (comma separated, a header row, empty cells for no value),
+    text that a spreadsheet would run as a formula escaped (:func:`okrdata.transfer.neutralise_cell`)."""
+    return neutralise_frame(export_frame(frame, with_cycle, with_matches)).to_csv(index=False, lineterminator="\n")
 
 
 # --- one objective -----------------------------------------------------------------------

@@ -36,7 +36,7 @@ from okrdata.seed import (
     read_seed,
     table_counts,
 )
-from okrdata.writes import set_setting
+from okrdata.writes import SYSTEM, set_setting
 
 Progress = Callable[[int, int], Any]
 
@@ -156,6 +156,13 @@ def _shape(name: str, t: float) -> float:
     if name == "stalling":
         return min(1.0, t / 0.4)
     return t
+
+
+def _recorded(kr_type: str, value: float, decimals: int) -> float:
+    """A generated value as a check-in records it: milestones in steps of 5 %, others rounded."""
+    if kr_type == "milestone":
+        return min(1.0, max(0.0, round(value * 20) / 20))
+    return round(value, max(0, decimals))
 
 
 def _title_value(value: float, label: str, decimals: int) -> str:
@@ -331,10 +338,10 @@ class _Plan:
             progresses = [self.add_key_result(objective_id, unit_id, start, end, closed) for _ in range(n_krs)]
             score = reason = reflection = None
             if closed:
-                score = round(numbers.weighted_mean(progresses), 2)
+                score = numbers.round_score(numbers.weighted_mean(progresses))
                 if rng.random() < 0.1:
                     delta = rng.choice((-0.15, -0.1, 0.1))
-                    score = round(min(1.0, max(0.0, score + delta)), 2)
+                    score = numbers.round_score(min(1.0, max(0.0, score + delta)))
                     reason = rng.choice(SCORE_REASONS_DOWN if delta < 0 else SCORE_REASONS_UP)
                 reflection = rng.choice(REFLECTIONS)
             self.objectives.append(
@@ -424,7 +431,8 @@ class _Plan:
              noise, confidence, owner)
         )
         final = last if closed else first + (last - first) * _shape(shape, horizon / length)
-        return numbers.kr_progress(kr_type, baseline, target, final)
+        # The score is proposed from the value the last check-in records, rounded as it is.
+        return numbers.kr_progress(kr_type, baseline, target, _recorded(kr_type, final, decimals))
 
     def checkin_count(self) -> int:
         return sum(len(plan[8]) for plan in self.kr_plans)
@@ -447,12 +455,9 @@ class _Plan:
                 value = first + (last - first) * _shape(shape, t)
                 if day != length:
                     value += rng.uniform(-noise, noise)
-                if kr_type == "milestone":
-                    value = min(1.0, max(0.0, round(value * 20) / 20))
-                    if previous is not None:
-                        value = max(value, previous)
-                else:
-                    value = round(value, max(0, decimals))
+                value = _recorded(kr_type, value, decimals)
+                if kr_type == "milestone" and previous is not None:
+                    value = max(value, previous)
                 confidence = round(c0 + (c1 - c0) * i / max(1, n - 1))
                 note = ""
                 if rng.random() < 0.7:
@@ -559,6 +564,6 @@ def synthesize(
              "updated_at", "version", "deleted"],
             plan.checkin_rows(),
         )
-        set_setting(db, "demo", "1")
-        set_setting(db, "synthetic", str(scale))
+        set_setting(db, "demo", "1", person=SYSTEM)
+        set_setting(db, "synthetic", str(scale), person=SYSTEM)
     return table_counts(db)

@@ -36,6 +36,7 @@ import sqlite_utils
 from okrdata import validate as v
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
+from okrdata.writes import SYSTEM, Actor, check_admin
 
 TOKEN_PREFIX = "okr_"
 TOKEN_BYTES = 32
@@ -90,31 +91,23 @@ def _holder(db: sqlite_utils.Database, ref: Any) -> dict:
     return found
 
 
-def _check_admin(db: sqlite_utils.Database, person: dict | None) -> None:
-    """Refuse (field ``role``) unless ``person`` is an admin; None is the machine's owner at the shell."""
-    if person is None:
-        return
-    from okrdata import auth
-
-    auth.check_admin(db, person)
-
-
 def create_token(
     db: sqlite_utils.Database,
     holder: Any,
     *,
     name: str = "",
     expires_on: Any = None,
-    person: dict | None,
+    person: Actor,
     today: dt.date | None = None,
 ) -> tuple[int, str]:
     """Make a token for ``holder`` (an e-mail or a person id); return its id and the token itself.
 
     The token is returned once and never stored: the caller shows it and forgets it.
     ``expires_on`` is the last day it works (today or later; None: until revoked). ``person``
-    is who makes it: an admin, or None for the machine's owner running ``okr token add``.
+    is who makes it: an admin, or :data:`okrdata.writes.SYSTEM` for the machine's owner running
+    ``okr token add``.
     """
-    _check_admin(db, person)
+    check_admin(db, person)
     owner = _holder(db, holder)
     label = v.text("name", name, required=False, max_length=MAX_NAME)
     last_day = None
@@ -130,7 +123,7 @@ def create_token(
         "token_hash": digest(token),
         "prefix": token[:SHOWN_PREFIX],
         "created_at": _stamp(_now()),
-        "created_by": person.get("id") if person else None,
+        "created_by": None if person is SYSTEM else person.get("id"),
         "expires_on": last_day.isoformat() if last_day else None,
     }
     with transaction(db):
@@ -165,13 +158,13 @@ def list_tokens(db: sqlite_utils.Database, today: dt.date | None = None) -> list
     return rows
 
 
-def revoke_token(db: sqlite_utils.Database, token_id: Any, *, person: dict | None) -> dict:
+def revoke_token(db: sqlite_utils.Database, token_id: Any, *, person: Actor) -> dict:
     """Revoke a token: it is refused from its next use on. Returns the token's row as listed.
 
-    ``person`` is who revokes it: an admin, or None for the machine's owner (``okr token
-    revoke``). A token revoked already is refused (field ``token``), saying when.
+    ``person`` is who revokes it: an admin, or :data:`okrdata.writes.SYSTEM` for the machine's
+    owner (``okr token revoke``). A token revoked already is refused (field ``token``), saying when.
     """
-    _check_admin(db, person)
+    check_admin(db, person)
     try:
         key = int(str(token_id).strip().lstrip("#"))
     except ValueError:
@@ -184,7 +177,7 @@ def revoke_token(db: sqlite_utils.Database, token_id: Any, *, person: dict | Non
             raise ValidationError("token", f"token #{key} was revoked already, at {row[0]}.")
         db.execute(
             "UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ?",
-            [_stamp(_now()), person.get("id") if person else None, key],
+            [_stamp(_now()), None if person is SYSTEM else person.get("id"), key],
         )
     return next(r for r in list_tokens(db) if r["id"] == key)
 

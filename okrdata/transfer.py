@@ -53,6 +53,7 @@ from okrdata import queries, schema, writes
 from okrdata import validate as v
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
+from okrdata.files import write_atomic
 from okrdata.parsing import (  # noqa: F401 (read from here by the tests and older callers)
     CONFIDENCE_WORDS,
     date_style,
@@ -271,10 +272,49 @@ def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
     )
 
 
+# --- cells a spreadsheet program opens safely -----------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""The characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
+(OWASP, "CSV Injection")."""
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A value as every spreadsheet writer here puts it in a cell: text that a spreadsheet
+    program would run as a formula (starting with one of :data:`FORMULA_START`) gets a leading
+    ``'``, and so does text already starting with ``'``, so that :func:`unneutralise_cell` gives
+    back exactly what was written. Numbers, dates, blanks and text that is a plain number
+    (``"-5"``) are left as they are.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] == "'" or (value[0] in FORMULA_START and not _PLAIN_NUMBER.fullmatch(value)):
+        return "'" + value
+    return value
+
+
+def unneutralise_cell(value: Any) -> Any:
+    """A cell as the importer reads it: one leading ``'`` is dropped when a formula character or
+    another ``'`` follows it (what :func:`neutralise_cell` added, or a spreadsheet user's own
+    ``'=...``), so an export imported again gives back the same text."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in (*FORMULA_START, "'"):
+        return value[1:]
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every header and text cell passed through :func:`neutralise_cell`,
+    for a writer that is not :func:`to_csv_bytes` or :func:`to_xlsx_bytes` (pandas' ``to_csv``)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = out[column].map(neutralise_cell)
+    out.columns = [neutralise_cell(c) for c in out.columns]
+    return out
+
+
 # --- reading a file ----------------------------------------------------------------------
-
-
-
 
 
 def _read_source(source: Any, filename: str | None) -> tuple[bytes, str]:
@@ -333,7 +373,7 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
     first = next((line for line in text.splitlines() if line.strip()), "")
     # Excel in much of Europe writes ";" (the comma being the decimal mark); tabs from copy-paste.
     delimiter = max((",", ";", "\t"), key=lambda d: first.count(d))
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    return [[unneutralise_cell(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
 def _xlsx_cell(cell: Any) -> Any:
@@ -344,7 +384,7 @@ def _xlsx_cell(cell: Any) -> Any:
         # A cell shown as 45% holds 0.45; the sheet's reader means 45 (with the unit label %).
         return f"{round(value * 100, 9):g}%"
     if isinstance(value, str):
-        return value.strip()
+        return unneutralise_cell(value).strip()
     return value
 
 
@@ -658,12 +698,14 @@ class _Importer:
     """State shared by the two layouts' imports: the problems found, caches of what exists."""
 
     def __init__(self, db, columns: _Columns, rows: list[tuple[int, dict]], today: dt.date,
-                 person: dict | None, progress: Progress | None):
+                 person: writes.Actor, progress: Progress | None):
         self.db = db
         self.columns = columns
         self.rows = rows
         self.today = today
         self.person = person
+        self.names_authors = writes.acts_as_admin(db, person)
+        """Whether the check-ins may be recorded in other people's names (an admin's or the system's import)."""
         self.progress = progress
         self.problems: list[Problem] = []
         self.notes: list[str] = []
@@ -931,8 +973,9 @@ class _OkrImporter(_Importer):
         for key, (state, row) in self.new_cycles.items():
             if state == "closed":
                 cycle = self.cycles[key]
-                self.attempt(row, "close", lambda: writes.set_cycle_state(self.db, cycle["id"], "closed",
-                                                                          person=self.person), "cycle_state")
+                self.attempt(row, "close", lambda: writes.set_cycle_state(
+                    self.db, cycle["id"], "closed", person=self.person,
+                    version=writes.version_of(self.db, "cycles", cycle["id"])), "cycle_state")
 
     # units ---------------------------------------------------------------------------
 
@@ -1079,7 +1122,8 @@ class _OkrImporter(_Importer):
             self.attempt(
                 row, "alignment",
                 lambda: writes.update_objective(self.db, group.id, parent_objective_id=objective_id,
-                                                parent_kr_id=kr_id, person=self.person),
+                                                parent_kr_id=kr_id, person=self.person,
+                                                version=writes.version_of(self.db, "objectives", group.id)),
                 "aligned_to",
             )
 
@@ -1168,8 +1212,10 @@ class _OkrImporter(_Importer):
             hint = "" if p["as_of"] else " No As of date was given, so today was used; add an As of column."
             added = self.attempt(
                 row, "checkin",
+                # The owner's value when an admin (or the system) imports; a lead's import is theirs.
                 lambda: writes.add_checkin(self.db, kr_id, day, p["current_value"], confidence, p["note"] or "",
-                                           author_id=owner_id, person=self.person),
+                                           author_id=owner_id if self.names_authors else None,
+                                           person=self.person),
                 "current_value", hint,
             )
             if added is not None:
@@ -1258,7 +1304,10 @@ class _CheckinImporter(_Importer):
             if kr["kr_type"] == "milestone" and has_percent(c.get("value")):
                 value = value / 100
             author = parse_person(c.get("author"))
-            author_id = self.person_id(row, "author", author) if author else kr["owner_id"]
+            # Without an Author column the key result's owner wrote it, when an admin (or the
+            # system) imports; a lead's import is in the lead's name (see writes.add_checkin).
+            author_id = self.person_id(row, "author", author) if author else (
+                kr["owner_id"] if self.names_authors else None)
             if author is not None and author_id is None:
                 continue
             note = "" if c.get("note") is None else str(c["note"])
@@ -1298,7 +1347,7 @@ def import_okrs(
     progress: Progress | None = None,
     dry_run: bool = False,
     today: dt.date | None = None,
-    person: dict | None = None,
+    person: writes.Actor,
 ) -> ImportReport:
     """Import a table in the OKR layout or the check-in layout (told by its columns).
 
@@ -1308,8 +1357,9 @@ def import_okrs(
     transaction is rolled back and :class:`ImportRefused` lists every problem found; with
     ``dry_run`` it is rolled back anyway and the report says what would have been added.
     ``progress(done, total)`` is called per row; ``person`` is who imports (checked by the
-    writes: a lead may write only to the units they lead); ``today`` dates current values that
-    have no As of date.
+    writes: a lead may write only to the units they lead, and records check-ins in their own
+    name; an admin or :data:`okrdata.writes.SYSTEM`, the command line's, may name other authors
+    in an Author column); ``today`` dates current values that have no As of date.
     """
     columns, problems = map_columns(table.columns, table.attrs.get("header_row", 1))
     rows = _rows(table, columns)
@@ -1336,7 +1386,7 @@ def import_okrs(
 
 
 def check_import(
-    db: sqlite_utils.Database, table: pd.DataFrame, *, today: dt.date | None = None, person: dict | None = None
+    db: sqlite_utils.Database, table: pd.DataFrame, *, today: dt.date | None = None, person: writes.Actor
 ) -> list[Problem]:
     """Every problem an import of ``table`` would meet (empty when it would go through); writes nothing."""
     try:
@@ -1354,7 +1404,7 @@ def import_file(
     progress: Progress | None = None,
     dry_run: bool = False,
     today: dt.date | None = None,
-    person: dict | None = None,
+    person: writes.Actor,
 ) -> ImportReport:
     """Import any file this module reads: a spreadsheet in either layout, or a full export.
 
@@ -1501,14 +1551,14 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return repr(value)
-    return str(value)
+    return neutralise_cell(str(value)) if isinstance(value, str) else str(value)
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """A table as CSV (UTF-8 with a byte-order mark, so Excel shows accents right)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([str(c) for c in frame.columns])
+    writer.writerow([neutralise_cell(str(c)) for c in frame.columns])
     for record in frame.itertuples(index=False):
         writer.writerow([_csv_cell(x) for x in record])
     return buffer.getvalue().encode("utf-8-sig")
@@ -1517,10 +1567,22 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 _DATE_HEADERS = {"Cycle start", "Cycle end", "As of", "Date"}
 
 
+def _text_cells(ws, row: list[Any]) -> None:
+    """Append ``row`` to ``ws`` with every text cell typed as text (openpyxl would make a cell
+    starting with ``=`` a formula) and neutralised (:func:`neutralise_cell`); an escaped cell
+    also carries Excel's quote prefix, so editing it in Excel keeps it text."""
+    ws.append([neutralise_cell(x) for x in row])
+    for cell, raw in zip(ws[ws.max_row], row):
+        if isinstance(raw, str):
+            cell.data_type = "s"
+            if cell.value != raw:
+                cell.quotePrefix = True
+
+
 def _fill_sheet(ws, frame: pd.DataFrame) -> None:
     from openpyxl.styles import Font
 
-    ws.append([str(c) for c in frame.columns])
+    _text_cells(ws, [str(c) for c in frame.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     date_cols = [j for j, c in enumerate(frame.columns) if c in _DATE_HEADERS]
@@ -1532,7 +1594,7 @@ def _fill_sheet(ws, frame: pd.DataFrame) -> None:
                     row[j] = dt.date.fromisoformat(row[j][:10])
                 except ValueError:
                     pass
-        ws.append(row)
+        _text_cells(ws, row)
     for j, name in enumerate(frame.columns):
         letter = _column_letter(j)
         values = [str(name)] + [str(x) for x in frame.iloc[:200, j] if x is not None]
@@ -1569,7 +1631,8 @@ def export_okrs_xlsx(db: sqlite_utils.Database, cycle_id: int | None = None) -> 
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike, sheet_name: str = "OKRs") -> Path:
-    """Write a table to ``path`` as .csv or .xlsx, by its extension."""
+    """Write a table to ``path`` as .csv or .xlsx, by its extension, whole or not at all
+    (:func:`okrdata.files.write_atomic`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -1578,20 +1641,20 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, sheet_name: str = 
         data = to_xlsx_bytes(frame, sheet_name)
     else:
         raise ValidationError("file", f"must end in .csv or .xlsx, not {suffix or 'nothing'!r}.")
-    path.write_bytes(data)
-    return path
+    return write_atomic(path, data, field="file")
 
 
 # --- the full export ---------------------------------------------------------------------
 
 
 def data_tables(db: sqlite_utils.Database) -> list[str]:
-    """The tables a full export holds: every table but SQLite's own, the migrations record and
-    virtual tables (with their shadow tables), parents before the tables that refer to them."""
+    """The tables a full export holds: every table but SQLite's own, the migrations record, the
+    server's bookkeeping (:data:`okrdata.schema.SERVER_TABLES`) and virtual tables (with their shadow tables), parents before the tables that refer to them."""
     rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY rowid").fetchall()
     virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL")]
     names = [name for name, _ in rows
              if not name.startswith("sqlite_") and name != "_migrations" and name not in virtual
+             and name not in schema.SERVER_TABLES
              and not any(name.startswith(vt + "_") for vt in virtual)]
     deps = {n: {fk.other_table for fk in db[n].foreign_keys if fk.other_table != n} for n in names}
     ordered: list[str] = []
@@ -1665,7 +1728,8 @@ def full_export(db: sqlite_utils.Database, fmt: str = "json", progress: Progress
             writer.writerow(spec["columns"])
             for row in spec["rows"]:
                 writer.writerow(["" if x is None else (repr(x) if isinstance(x, float) else
-                                                       json.dumps(x) if isinstance(x, dict) else x) for x in row])
+                                                       json.dumps(x) if isinstance(x, dict) else
+                                                       neutralise_cell(x)) for x in row])
             zf.writestr(f"{name}.csv", text.getvalue())
     return buffer.getvalue()
 
@@ -1706,7 +1770,7 @@ def read_full_export(data: bytes) -> dict:
                     header = next(reader)
                     if header != spec["columns"]:
                         raise ValidationError("file", f"{spec['file']} has columns {header}, not {spec['columns']}.")
-                    spec["rows"] = [list(r) for r in reader]
+                    spec["rows"] = [[unneutralise_cell(c) for c in r] for r in reader]
                     spec["csv"] = True
         else:
             manifest = json.loads(data.decode("utf-8"))
@@ -1743,18 +1807,15 @@ def _check_full_target(db: sqlite_utils.Database, manifest: dict) -> None:
 
 
 def full_import(
-    db: sqlite_utils.Database, data: bytes, *, progress: Progress | None = None, person: dict | None = None
+    db: sqlite_utils.Database, data: bytes, *, progress: Progress | None = None, person: writes.Actor
 ) -> dict[str, int]:
     """Restore a full export into an empty database (migrated first); return the rows per table.
 
     Rows keep their ids. Foreign keys are checked once all rows are in (objectives and key
     results refer to each other), in one transaction: a damaged export changes nothing.
-    ``person``, when given, must be an admin.
+    ``person`` must be an admin or :data:`okrdata.writes.SYSTEM`.
     """
-    if person is not None:
-        from okrdata import auth
-
-        auth.check_admin(db, person)
+    writes.check_admin(db, person)
     manifest = read_full_export(data)
     _check_full_target(db, manifest)
     order = [t for t in data_tables(db) if t in manifest["tables"]]

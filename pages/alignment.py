@@ -16,6 +16,7 @@ import streamlit as st
 from okrdata import alignment
 from ui import alignment_view as view
 from ui import sidebar
+from ui.okr_detail import escape_markdown
 
 scope = sidebar.current()
 st.title("Alignment")
@@ -33,7 +34,7 @@ if scope.cycle_id is None:
     st.stop()
 sidebar.scope_caption(scope)
 
-cycle_name = scope.cycle["name"]
+cycle_name = escape_markdown(scope.cycle["name"])
 prepared = view.cached_outline(scope.cycle_id, scope.unit_id)
 if prepared.cycle_objectives == 0:
     st.info(
@@ -47,9 +48,10 @@ if prepared.cycle_objectives == 0:
 
 counts = prepared.counts
 what = scope.company_name if scope.unit_id is None else scope.unit_name
+what_md = escape_markdown(what)
 if counts["objectives"] == 0:
     st.info(
-        f"{what} has no objectives in {cycle_name}, nor has any unit below it. Pick another unit or "
+        f"{what_md} has no objectives in {cycle_name}, nor has any unit below it. Pick another unit or "
         "cycle in the sidebar, or add its objectives in Manage, each aligned to the objective above it "
         "that it serves.",
         icon=":material/inbox:",
@@ -62,7 +64,7 @@ closed = scope.cycle["state"] == "closed"
 
 cols = st.columns(4)
 cols[0].metric("Objectives", counts["objectives"], border=True,
-               help=f"Objectives of {what}" + ("" if scope.unit_id is None else " and of every unit below it") + ".")
+               help=f"Objectives of {what_md}" + ("" if scope.unit_id is None else " and of every unit below it") + ".")
 cols[1].metric("Aligned", counts["aligned"], border=True,
                help="Objectives with a line of sight up to a company objective (company objectives not counted).")
 cols[2].metric("Aligned to nothing", counts["orphans"], border=True,
@@ -71,7 +73,7 @@ cols[3].metric("Levels", counts["levels"], border=True, help="The longest chain,
 if counts["context"]:
     st.caption(
         f"Also shown, marked *Context*: {counts['context']} objective{'s' if counts['context'] != 1 else ''} "
-        f"of the units above {what} that its objectives serve."
+        f"of the units above {what_md} that its objectives serve."
     )
 
 aligned_roots = prepared.roots.get(alignment.ALIGNED, [])
@@ -84,12 +86,12 @@ with tab_outline:
     if aligned_roots:
         st.caption(
             ("Company objectives at the top" if scope.unit_id is None
-             else f"The objectives above {what} (context) at the top, down to its own")
+             else f"The objectives above {what_md} (context) at the top, down to its own")
             + "; open one to see its progress, its key results and the objectives aligned to it, at any depth."
         )
         view.outline(prepared, alignment.ALIGNED, closed=closed, unit_name=what)
     else:
-        st.caption(f"None of {what}'s objectives is aligned to a company objective yet: see below.")
+        st.caption(f"None of {what_md}'s objectives is aligned to a company objective yet: see below.")
 
 if orphan_roots:
     st.subheader("Aligned to nothing")

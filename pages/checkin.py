@@ -3,11 +3,15 @@
 A signed-in lead picks one of the units they may change (an admin: any unit) and sees every
 key result of that unit in one form, each with its last value, confidence, date and note beside
 the new entry; a key result measured by a KPI is offered the KPI's latest reading as its value.
-The form saves every filled-in row together through :func:`okrdata.writes.add_checkins`, all or
-nothing: a problem names the key result and the field, nothing of the submission is saved, and
-what was typed stays. Below, the history of each key result: its check-ins with their authors,
-corrections and withdrawals (refused when someone else changed the check-in since it was
-opened), every revision (who, when, before → after) and any moved goalposts.
+The form saves the rows the lead filled in together through :func:`okrdata.writes.add_checkins`,
+all or nothing: a problem names the key result and the field, nothing of the submission is
+saved, and what was typed stays. Which rows were filled in is judged against what each row
+showed when it was drawn (:mod:`okrdata.checkin_rows`), so a key result that someone else
+checked in meanwhile, or whose check-in was corrected, is never part of the lead's submission
+unless they changed it; it is shown as moved, with who changed it and when. Below, the history
+of each key result: its check-ins with their authors, corrections and withdrawals (refused when
+someone else changed the check-in since its form showed it), every revision (who, when, before
+→ after) and any moved goalposts.
 
 Everyone else (signed out, viewers) reads the same, without the forms: the last check-ins of
 the sidebar's unit (the first :data:`ui.tables.ROW_LIMIT` key results, cached) and the history
@@ -17,13 +21,15 @@ of any of its key results.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from okrdata import history, writes
+from okrdata import checkin_rows, history, writes
 from okrdata.errors import ValidationError
 from ui import auth, badges, data, forms, sidebar, tables
+from ui.okr_detail import escape_markdown
 
 scope = sidebar.current()
 st.title("Check-in")
@@ -58,20 +64,24 @@ def number_text(x) -> str:
 
 
 def goal_words(kr: dict) -> str:
+    """The key result's goal as Markdown (its unit label escaped)."""
     unit_label = kr["unit_label"] or ""
     if kr["kr_type"] == "milestone":
         return "Milestone: enter the fraction done, 0 to 1"
     if kr["kr_type"] in ("stay_above", "stay_below"):
         bound = "above" if kr["kr_type"] == "stay_above" else "below"
-        return f"Stay {bound} {badges.number(kr['target'], unit_label)}"
-    return f"From {badges.number(kr['baseline'], unit_label)} to {badges.number(kr['target'], unit_label)}"
+        return f"Stay {bound} {escape_markdown(badges.number(kr['target'], unit_label))}"
+    return (
+        f"From {escape_markdown(badges.number(kr['baseline'], unit_label))} "
+        f"to {escape_markdown(badges.number(kr['target'], unit_label))}"
+    )
 
 
 def last_words(kr: dict) -> str:
     if not _present(kr["value"]):
         return "No check-in yet; it sits at its baseline."
     return (
-        f"Last: **{badges.escape(badges.number(kr['value'], kr['unit_label'] or ''))}** · "
+        f"Last: **{escape_markdown(badges.number(kr['value'], kr['unit_label'] or ''))}** · "
         f"confidence {int(kr['confidence'])}/10 · {badges.day(kr['last_checkin_date'])}"
     )
 
@@ -81,12 +91,12 @@ def last_words(kr: dict) -> str:
 editable = forms.editable_units(person)
 # Every key result of the cycle, for the forms (read only when there is someone to write them).
 all_krs = data.key_results(scope.cycle_id) if editable and not closed else pd.DataFrame(columns=["unit_id"])
-with_krs = set(int(u) for u in all_krs["unit_id"].unique()) if not all_krs.empty else set()
+with_krs = {int(u) for u in all_krs["unit_id"].unique()} if not all_krs.empty else set()
 team_options = [uid for uid in unit_paths if uid in editable and uid in with_krs]
 
 if closed:
     st.info(
-        f"{cycle['name']} is closed: its check-ins are final and read only. Pick the current cycle in "
+        f"{escape_markdown(cycle['name'])} is closed: its check-ins are final and read only. Pick the current cycle in "
         "the sidebar to check in.",
         icon=":material/lock:",
     )
@@ -94,7 +104,7 @@ elif person is None or not editable:
     forms.signed_in_message(person, "check in")
 elif not team_options:
     st.info(
-        f"None of the units you may change has key results in {cycle['name']}. Add some in Manage, or "
+        f"None of the units you may change has key results in {escape_markdown(cycle['name'])}. Add some in Manage, or "
         "pick another cycle in the sidebar.",
         icon=":material/inbox:",
     )
@@ -115,38 +125,124 @@ def conf_key(kr_id: int) -> str:
     return f"ci_conf_{kr_id}"
 
 
-def conf0_key(kr_id: int) -> str:
-    return f"ci_conf0_{kr_id}"
-
-
 def note_key(kr_id: int) -> str:
     return f"ci_note_{kr_id}"
 
 
-def save_checkins(team_id: int, kr_ids: list[int], titles: dict[int, str]):
-    """The form's write: gather the filled-in rows, check them all, save them together."""
+def shown_key(kr_id: int) -> str:
+    """Where the row's first picture (:class:`okrdata.checkin_rows.Shown`) is kept."""
+    return f"ci_shown_{kr_id}"
+
+
+def row_keys(kr_id: int) -> list[str]:
+    return [value_key(kr_id), conf_key(kr_id), note_key(kr_id), shown_key(kr_id)]
+
+
+def prefill_together(first: dict[str, Any]) -> None:
+    """Give a form's inputs their first values together with what they were drawn from (a
+    version, a picture), unless every one of them is there still (what was typed wins).
+
+    Streamlit forgets a page's inputs when another page (or another team, another check-in)
+    is drawn, but not the other keys: were each key prefilled on its own, the inputs would be
+    drawn afresh from the database while the version or picture stayed as it was, and a form
+    showing the current values would be judged against older ones.
+    """
+    if not all(k in st.session_state for k in first):
+        for k, v in first.items():
+            st.session_state[k] = v
+
+
+def prefill_row(r: dict, offered: str) -> None:
+    """Fill a row's inputs from the key result as stored, keeping that picture of the row."""
+    kr_id = int(r["kr_id"])
+    first = checkin_rows.shown(kr_id, r["checkin_id"], r["checkin_version"], r["confidence"], offered)
+    prefill_together(dict(zip(row_keys(kr_id), (first.value, first.confidence, first.note, first))))
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _latest(db_file: str, db_stamp: data.Stamp, kr_ids: tuple[int, ...]) -> dict[int, checkin_rows.Latest]:
+    with data.opened(db_file) as db:
+        return checkin_rows.latest(db, kr_ids)
+
+
+def latest(kr_ids: list[int]) -> dict[int, checkin_rows.Latest]:
+    """The key results' latest check-ins and who last changed them, cached per database state."""
+    db_file = data.path()
+    return _latest(db_file, data.stamp(db_file), tuple(sorted(kr_ids)))
+
+
+def when_words(at: str | None) -> str:
+    """A stored UTC time as "2026-12-06 14:02 UTC"."""
+    return f"{str(at).replace('T', ' ')[:16]} UTC" if at else "a moment ago"
+
+
+def move_words(now: checkin_rows.Latest, unit_label: str, who: dict) -> str:
+    """What happened to a key result since the form was drawn, as plain text (escape it for Markdown)."""
+    what = {"edit": "Its latest check-in was corrected", "delete": "A check-in was withdrawn"}.get(
+        now.action or "", "A new check-in was recorded"
+    )
+    if now.changed_by is not None and now.changed_by == who.get("id"):
+        by = " by you"
+    elif now.changed_by_name:
+        by = f" by {now.changed_by_name}"
+    else:
+        by = ""
+    if now.checkin_id is None:
+        state = "it now has no check-in"
+    else:
+        state = f"now {badges.number(now.value, unit_label)}, confidence {int(now.confidence)}/10"
+    return f"{what}{by} at {when_words(now.changed_at)} since you opened the form; {state}."
+
+
+def title_list(titles: list[str]) -> str:
+    """Key results' titles for a message, escaped: the first three, then "..."."""
+    shown = ", ".join(escape_markdown(t) for t in titles[:3])
+    return shown + (", ..." if len(titles) > 3 else "")
+
+
+def save_checkins(team_id: int, kr_ids: list[int], titles: dict[int, str], unit_labels: dict[int, str]):
+    """The form's write: gather the rows the person filled in, check them all, save them together."""
 
     def write(db, who: dict) -> str:
-        entries = []
         day = forms.value(f"ci_date_{team_id}")
-        for kr_id in kr_ids:
-            value, note = forms.text(value_key(kr_id)), forms.text(note_key(kr_id))
-            confidence = forms.value(conf_key(kr_id))
-            touched = value or note or confidence != forms.value(conf0_key(kr_id))
-            if not touched:
-                continue  # a row left as it was is not part of this check-in
-            entries.append(
-                {"kr_id": kr_id, "value": value, "confidence": confidence, "note": note, "checkin_date": day}
-            )
-        if not entries:
+        drawn = [k for k in kr_ids if isinstance(st.session_state.get(shown_key(k)), checkin_rows.Shown)]
+        now = checkin_rows.latest(db, drawn)
+        picked = checkin_rows.pick(
+            [
+                (st.session_state[shown_key(k)], forms.text(value_key(k)), forms.value(conf_key(k)),
+                 forms.text(note_key(k)))
+                for k in drawn
+            ],
+            now,
+        )
+        moved_words = {k: move_words(now[k], unit_labels.get(k, ""), who) for k in picked.moved + picked.left_out}
+        # Refusals are escaped where they are shown; the success message is Markdown.
+        if not picked.save:
+            if picked.left_out:
+                # Drawn afresh at the next run, with the KPI reading only if it is still newer.
+                forms.forget([key for k in picked.left_out for key in row_keys(k)])
+                raise forms.Refused([
+                    ValidationError("value", f"{moved_words[k]} The KPI reading offered here was not saved; "
+                                             "nothing was saved.", where=titles[k])
+                    for k in picked.left_out
+                ])
             raise ValidationError("value", "enter a value for at least one key result; nothing was saved.")
+        entries = [
+            {"kr_id": k, "value": forms.text(value_key(k)), "confidence": forms.value(conf_key(k)),
+             "note": forms.text(note_key(k)), "checkin_date": day}
+            for k in picked.save
+        ]
         problems = writes.check_checkins(db, entries, person=who)
         if problems:
             raise forms.Refused(problems)
         writes.add_checkins(db, entries, who["id"], person=who)
-        names = ", ".join(titles[e["kr_id"]] for e in entries[:3]) + (", ..." if len(entries) > 3 else "")
         count = len(entries)
-        return f"Saved {count} check-in{'s' if count != 1 else ''} ({names})."
+        message = [f"Saved {count} check-in{'s' if count != 1 else ''} ({title_list([titles[k] for k in picked.save])})."]
+        for k in picked.moved:
+            message.append(escape_markdown(f"{titles[k]}: {moved_words[k]} Both are in its history."))
+        for k in picked.left_out:
+            message.append(escape_markdown(f"Not saved: the KPI reading offered for {titles[k]}. {moved_words[k]}"))
+        return "  \n".join(message)
 
     return write
 
@@ -159,6 +255,7 @@ def checkin_form(team_id: int) -> None:
     kpi_rows = {int(r["kpi_id"]): r for r in kpis[kpis["kpi_id"].isin(measured_by)].to_dict("records")}
     kr_ids = [int(r["kr_id"]) for r in rows]
     titles = {int(r["kr_id"]): str(r["title"]) for r in rows}
+    unit_labels = {int(r["kr_id"]): str(r["unit_label"]) if _present(r["unit_label"]) else "" for r in rows}
     moved = forms.goalpost_changes(kr_ids)
     problems = {e.where: e for e in forms.errors(FORM)}
     today = dt.date.today()
@@ -166,17 +263,15 @@ def checkin_form(team_id: int) -> None:
     offers: dict[int, str] = {}
     for r in rows:
         kr_id = int(r["kr_id"])
-        last_conf = int(r["confidence"]) if _present(r["confidence"]) else None
         offered = ""
         kpi = kpi_rows.get(int(r["kpi_id"])) if _present(r["kpi_id"]) else None
         if kpi is not None and _present(kpi["last_value"]):
             newer = not _present(r["last_checkin_date"]) or str(kpi["last_reading_date"]) > str(r["last_checkin_date"])
             offered = number_text(kpi["last_value"]) if newer else ""
         offers[kr_id] = offered
-        forms.prefill(value_key(kr_id), offered)
-        forms.prefill(conf_key(kr_id), last_conf)
-        forms.prefill(conf0_key(kr_id), last_conf)
-        forms.prefill(note_key(kr_id), "")
+        prefill_row(r, offered)
+    now = latest(kr_ids)
+    who = person or {}
 
     with st.form(FORM, border=False):
         st.date_input(
@@ -191,22 +286,29 @@ def checkin_form(team_id: int) -> None:
             kr_id = int(r["kr_id"])
             if r["objective_title"] != current_objective:
                 current_objective = r["objective_title"]
-                st.markdown(f"##### {badges.escape(current_objective)}")
+                st.markdown(f"##### {escape_markdown(current_objective)}")
             with st.container(border=True):
                 left, right = st.columns([2, 3])
                 with left:
-                    st.markdown(f"**{badges.escape(r['title'])}**  \n{badges.markdown(r['status'])}")
-                    st.caption(goal_words(r) + (f" · owner {r['owner_name']}" if _present(r["owner_name"]) else ""))
+                    st.markdown(f"**{escape_markdown(r['title'])}**  \n{badges.markdown(r['status'])}")
+                    st.caption(
+                        goal_words(r)
+                        + (f" · owner {escape_markdown(r['owner_name'])}" if _present(r["owner_name"]) else "")
+                    )
                     st.markdown(last_words(r))
                     if _present(r["note"]) and r["note"]:
-                        st.caption(f"Last note: {badges.escape(r['note'])}")
+                        st.caption(f"Last note: {escape_markdown(r['note'])}")
                     mine = moved[moved["kr_id"] == kr_id] if not moved.empty else moved
                     if not mine.empty:
                         change = mine.iloc[0]
                         st.caption(
                             f":orange[:material/swap_vert: Goalposts moved] "
-                            f"({badges.escape(history.describe_goalpost_change(change['field'], change['before'], change['after']))}, "
+                            f"({escape_markdown(history.describe_goalpost_change(change['field'], change['before'], change['after']))}, "
                             f"{badges.day(change['changed_at'])})"
+                        )
+                    if checkin_rows.moved(st.session_state[shown_key(kr_id)], now.get(kr_id)):
+                        st.caption(
+                            f":orange[:material/update:] {escape_markdown(move_words(now[kr_id], unit_labels[kr_id], who))}"
                         )
                 with right:
                     a, b = st.columns([3, 2])
@@ -214,13 +316,13 @@ def checkin_form(team_id: int) -> None:
                     value_help = "Leave empty to skip this key result this time."
                     if kpi is not None and _present(kpi["last_value"]):
                         value_help = (
-                            f"Measured by the KPI {kpi['name']}: its latest reading, "
-                            f"{badges.number(kpi['last_value'], kpi['unit_label'] or '')} on "
+                            f"Measured by the KPI {escape_markdown(kpi['name'])}: its latest reading, "
+                            f"{escape_markdown(badges.number(kpi['last_value'], kpi['unit_label'] or ''))} on "
                             f"{badges.day(kpi['last_reading_date'])}, is offered when it is newer than the last "
                             "check-in. " + value_help
                         )
                     a.text_input(
-                        f"New value ({r['unit_label']})" if r["unit_label"] else "New value",
+                        f"New value ({escape_markdown(r['unit_label'])})" if r["unit_label"] else "New value",
                         key=value_key(kr_id),
                         placeholder="0 to 1" if r["kr_type"] == "milestone" else number_text(r["value"]),
                         help=value_help,
@@ -233,7 +335,7 @@ def checkin_form(team_id: int) -> None:
                     )
                     if offers.get(kr_id) and forms.text(value_key(kr_id)) == offers[kr_id]:
                         a.caption(
-                            f":material/monitor_heart: Offered from the KPI {badges.escape(kpi['name'])}, read on "
+                            f":material/monitor_heart: Offered from the KPI {escape_markdown(kpi['name'])}, read on "
                             f"{badges.day(kpi['last_reading_date'])}; clear it to skip this key result."
                         )
                     st.text_area(
@@ -247,8 +349,8 @@ def checkin_form(team_id: int) -> None:
         forms.submit_button(
             "Save check-ins",
             FORM,
-            save_checkins(team_id, kr_ids, titles),
-            reset=[k for kr_id in kr_ids for k in (value_key(kr_id), conf_key(kr_id), conf0_key(kr_id), note_key(kr_id))],
+            save_checkins(team_id, kr_ids, titles, unit_labels),
+            reset=[key for kr_id in kr_ids for key in row_keys(kr_id)],
             type="primary",
             icon=":material/save:",
         )
@@ -277,7 +379,7 @@ def edit_write(checkin_id: int, delete: bool):
         if delete:
             if not forms.value(prefix + "confirm"):
                 raise ValidationError("confirm", "tick the box to confirm that this check-in should be withdrawn.")
-            writes.delete_checkin(db, checkin_id, expected_version=expected, person=who)
+            writes.delete_checkin(db, checkin_id, version=expected, person=who)
             return "Check-in withdrawn; it stays in the history below."
         writes.edit_checkin(
             db,
@@ -286,7 +388,7 @@ def edit_write(checkin_id: int, delete: bool):
             confidence=forms.value(prefix + "confidence"),
             note=forms.text(prefix + "note"),
             checkin_date=forms.value(prefix + "date"),
-            expected_version=expected,
+            version=expected,
             person=who,
         )
         return "Correction saved; the earlier values are kept as a revision."
@@ -300,12 +402,14 @@ def correction_form(checkin: dict, outcome_id: str) -> None:
     checkin_id = int(checkin["checkin_id"])
     prefix = f"ci_edit_{checkin_id}_"
     form_id = f"ci_edit_{checkin_id}"
-    # The version seen when the form was opened: saving is refused if it moved since.
-    forms.prefill(prefix + "version", int(checkin["version"]))
-    forms.prefill(prefix + "date", dt.date.fromisoformat(str(checkin["checkin_date"])[:10]))
-    forms.prefill(prefix + "value", number_text(checkin["value"]))
-    forms.prefill(prefix + "confidence", int(checkin["confidence"]))
-    forms.prefill(prefix + "note", checkin["note"] or "")
+    # The version of the values the form shows: saving is refused if it moved since.
+    prefill_together({
+        prefix + "version": int(checkin["version"]),
+        prefix + "date": dt.date.fromisoformat(str(checkin["checkin_date"])[:10]),
+        prefix + "value": number_text(checkin["value"]),
+        prefix + "confidence": int(checkin["confidence"]),
+        prefix + "note": checkin["note"] or "",
+    })
     inputs = [prefix + k for k in ("version", "date", "value", "confidence", "note", "confirm")]
     with st.form(form_id):
         a, b, c = st.columns(3)
@@ -321,7 +425,7 @@ def correction_form(checkin: dict, outcome_id: str) -> None:
         with y:
             forms.submit_button("Withdraw", outcome_id, edit_write(checkin_id, True), reset=inputs,
                                 key=f"{form_id}__delete", icon=":material/delete:")
-    if any(p.field == "checkin" for p in forms.errors(outcome_id)):
+    if any(p.field in ("checkin", "version") for p in forms.errors(outcome_id)):
         st.button(
             "Reload the check-in as it is now",
             key=f"{form_id}__reload",
@@ -437,7 +541,7 @@ if can_write:
     )
     units = data.units()
     team_name = str(units.loc[units["id"] == int(team_id), "name"].iloc[0])
-    st.subheader(f"This week's check-in · {team_name}")
+    st.subheader(f"This week's check-in · {escape_markdown(team_name)}")
     checkin_form(int(team_id))
     history_section(*forms.kr_labels(all_krs[all_krs["unit_id"] == int(team_id)]), True, f"ci_hist_{int(team_id)}")
 else:

@@ -40,7 +40,7 @@ st.caption(
     "A key result measured by a KPI sits beside it, so one that is won while its KPI slides shows."
 )
 sidebar.scope_caption(scope)
-who = scope.company_name if scope.unit_id is None else scope.unit_name
+who = badges.escape_markdown(scope.company_name if scope.unit_id is None else scope.unit_name)
 manage_params = scope.query_params()
 
 # --- the rows (worked out once per scope and database stamp: ui.kpi_charts.page_view) -------
@@ -84,7 +84,7 @@ notes = []
 if pairs["linked_krs"]:
     notes.append(
         f"{pairs['linked_krs']} key result{'s' if pairs['linked_krs'] != 1 else ''} of "
-        f"{scope.cycle['name'] if scope.cycle else 'this cycle'} measured by a KPI"
+        f"{badges.escape_markdown(scope.cycle['name']) if scope.cycle else 'this cycle'} measured by a KPI"
     )
 if counts[K.NO_DATA]:
     notes.append(f"{counts[K.NO_DATA]} KPI{'s' if counts[K.NO_DATA] != 1 else ''} without any reading yet")
@@ -109,26 +109,27 @@ legend.caption(
 )
 if scope.cycle is not None and scope.cycle["state"] == "closed":
     st.caption(
-        f"{scope.cycle['name']} is closed: key results show their final figures, KPIs their latest readings."
+        f"{badges.escape_markdown(scope.cycle['name'])} is closed: key results show their final figures, KPIs their latest readings."
     )
 
 
 # --- what one key result and one KPI look like --------------------------------------------
 def kr_line(kr: dict) -> str:
-    """The key result's latest value against its target, with the unit label."""
+    """The key result's latest value against its target, with the unit label, as Markdown."""
     label = kr.get("unit_label") or ""
     kind = kr["kr_type"]
     if kind == "milestone":
         return f"{badges.pct(kr['value'])} done" if not blank(kr["value"]) else "Not started"
     target = (
-        f"{kpi_charts.TARGET_WORDS.get(kind, '')} {badges.number(kr['target'], label)}"
+        f"{kpi_charts.TARGET_WORDS.get(kind, '')} {badges.number(kr['target'], label, markdown=True)}"
         if kind in ("stay_above", "stay_below")
-        else f"target {badges.number(kr['target'], label)}"
+        else f"target {badges.number(kr['target'], label, markdown=True)}"
     )
     if blank(kr["value"]):
-        start = f"baseline {badges.number(kr['baseline'], label)} · " if not blank(kr["baseline"]) else ""
+        start = (f"baseline {badges.number(kr['baseline'], label, markdown=True)} · "
+                 if not blank(kr["baseline"]) else "")
         return f"No check-in yet · {start}{target}"
-    return f"Now **{badges.number(kr['value'], label)}** · {target}"
+    return f"Now **{badges.number(kr['value'], label, markdown=True)}** · {target}"
 
 
 def show_kr(kr: dict, detail: bool = True) -> None:
@@ -164,13 +165,14 @@ def show_kpi(kpi: dict, spec: dict | None, note: str = "") -> None:
         f"**{badges.escape(kpi['name'])}** &nbsp; {kpi_charts.health_badge(kpi['health'])}{overdue_badge(kpi)}"
     )
     warning = (
-        f" · warning at {badges.number(kpi['warning'], label)}" if not blank(kpi.get("warning")) else ""
+        f" · warning at {badges.number(kpi['warning'], label, markdown=True)}" if not blank(kpi.get("warning")) else ""
     )
     if blank(kpi["last_value"]):
         latest = "No reading yet"
     else:
-        latest = f"Latest **{badges.number(kpi['last_value'], label)}** on {badges.day(kpi['last_reading_date'])}"
-    st.markdown(f"{latest} · {kpi_charts.target_text(kpi)}{warning}")
+        latest = (f"Latest **{badges.number(kpi['last_value'], label, markdown=True)}** on "
+                  f"{badges.day(kpi['last_reading_date'])}")
+    st.markdown(f"{latest} · {kpi_charts.target_text(kpi, markdown=True)}{warning}")
     if note:
         st.caption(note)
     if spec is not None:
@@ -185,8 +187,8 @@ def divergence_text(w: K.Divergence, kr: dict, kpi: dict) -> str:
     health = "is breached" if w.kpi_health == K.BREACHED else "is in its warning band"
     return (
         f"**{badges.escape(kr['title'])}** {state}, but the KPI it is measured by, "
-        f"**{badges.escape(kpi['name'])}**, {health} at {badges.number(kpi['last_value'], label)} "
-        f"({kpi_charts.target_text(kpi)})."
+        f"**{badges.escape(kpi['name'])}**, {health} at {badges.number(kpi['last_value'], label, markdown=True)} "
+        f"({kpi_charts.target_text(kpi, markdown=True)})."
     )
 
 
@@ -213,7 +215,7 @@ if limited.truncated:
 
 # --- per unit -----------------------------------------------------------------------------
 specs = kpi_charts.chart_specs(scope.cycle_id, scope.unit_id, MAX_LISTED, months)
-cycle_name = scope.cycle["name"] if scope.cycle is not None else "this cycle"
+cycle_name = badges.escape_markdown(scope.cycle["name"]) if scope.cycle is not None else "this cycle"
 
 for section in limited.sections:
     st.divider()

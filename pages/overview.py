@@ -29,11 +29,11 @@ if scope.cycle_id is None:
 
 sidebar.scope_caption(scope)
 summary = data.cycle_summary(scope.cycle_id, scope.unit_id)
-who = scope.company_name if scope.unit_id is None else scope.unit_name
+who = badges.escape_markdown(scope.company_name if scope.unit_id is None else scope.unit_name)
 
 if summary["objective_count"] == 0:
     st.info(
-        f"{who} has no objectives in {scope.cycle['name']}, nor has any unit below it. "
+        f"{who} has no objectives in {badges.escape_markdown(scope.cycle['name'])}, nor has any unit below it. "
         "Pick another unit or cycle in the sidebar, or add objectives in Manage.",
         icon=":material/inbox:",
     )
@@ -42,7 +42,6 @@ if summary["objective_count"] == 0:
 
 # --- headline figures ---------------------------------------------------------------------
 closed = summary["cycle"]["state"] == "closed"
-behind = summary["pace"] < 0 and round(summary["pace"] * 100) != 0
 cols = st.columns(6)
 cols[0].metric(
     "Progress",
@@ -61,9 +60,7 @@ cols[1].metric(
 cols[2].metric(
     "Pace",
     badges.pace(summary["pace"]),
-    delta="behind pace" if behind else "on or ahead of pace",
-    delta_color=badges.pace_colour(summary["pace"]),
-    delta_arrow="down" if behind else "up",
+    **badges.pace_delta(summary["pace"]),
     help="Progress minus expected progress, in percentage points.",
     border=True,
 )

@@ -4,9 +4,11 @@ For the cycle chosen in the sidebar (and the unit's branch):
 
 * **closed**: every objective's score against what its kind expects (committed 1.0,
   aspirational about 0.7), the reason for any adjustment and the reflection, read only;
-* **active or past its end**: the proposed scores (final progress) for everyone to read, and for
-  a signed-in lead a form per objective of the units they may change: the score (adjustable;
-  a change of more than 0.05 needs a reason) and the reflection, saved through
+* **active or past its end**: where each objective is heading (its forecast, in words that speak
+  of the forecast, never of a result: "tracking to 0.45 · heading for partly met"), the key
+  results flagged for the review, and the proposed scores (progress so far) for everyone to
+  read; for a signed-in lead a form per objective of the units they may change: the score
+  (adjustable; a change of more than 0.05 needs a reason) and the reflection, saved through
   :func:`okrdata.writes.score_objective`;
 * an admin's **Close cycle** button, with a confirmation, which fills in the proposed score of
   every objective nobody scored (marked as proposed) and makes the cycle read only
@@ -54,8 +56,18 @@ def form_id(objective_id: int) -> str:
 
 
 def score_cell(score: float, colour: str, band: str) -> str:
-    """A score for a table cell, colour with words: ``"🟢 0.92 · Met"``."""
-    return f"{SCORE_DOTS[colour]} {score:.2f} · {band}"
+    """A score for a table cell, colour with words: ``"🟢 0.92 · green · Met"``."""
+    return f"{SCORE_DOTS[colour]} {badges.score(score)} · {band}"
+
+
+def forecast_cell(forecast: float, colour: str, band: str) -> str:
+    """A forecast for a table cell: ``"🟡 tracking to 0.45 · yellow · heading for partly met"``."""
+    return f"{SCORE_DOTS[colour]} tracking to {badges.score(forecast)} · {band}"
+
+
+def score_or_blank(x: float) -> str:
+    """A score with its band, or nothing when there is none (a lead's score not given yet)."""
+    return "" if pd.isna(x) else badges.score(x)
 
 
 def signed(x: float) -> str:
@@ -104,29 +116,45 @@ cycle = scope.cycle
 cycle_name = badges.escape(cycle["name"])
 closed = cycle["state"] == "closed"
 refusal = review.scoring_refusal(cycle)
-sheet = data.memo(lambda: review.scoring_sheet(data.objectives(scope.cycle_id, scope.unit_id), closed),
-                  "review.sheet", scope.cycle_id, scope.unit_id, closed)
+ended = review.has_ended(cycle)
+sheet = data.memo(
+    lambda: review.scoring_sheet(
+        data.objectives(scope.cycle_id, scope.unit_id), closed, ended,
+        None if closed else data.key_results(scope.cycle_id, scope.unit_id),
+    ),
+    "review.sheet", scope.cycle_id, scope.unit_id, closed, ended,
+)
 forms.flash(CLOSE_FORM)  # "Closed 2026 Q4 …" shows here, once, after the cycle changed state
 
 
 def score_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """The scoring sheet as a display table: score with its band, against kind, reasons, reflections."""
-    return pd.DataFrame(
-        {
-            "Score": [score_cell(s, c, b) for s, c, b in zip(rows["score"], rows["colour"], rows["band"])],
-            "Against kind": [
-                f"{v} ({signed(g)})" for v, g in zip(rows["versus"], rows["gap"])
-            ],
-            "Objective": rows["title"].astype(str),
-            "Unit": rows["unit_name"].astype(str),
-            "Kind": [f"{str(k).capitalize()} · expects {e:.1f}" for k, e in zip(rows["kind"], rows["expected"])],
-            "Progress": rows["progress"].astype(float) * 100,
-            "Proposed": rows["proposal"].astype(float),
-            "Review": rows["review"].map(review.REVIEW_LABELS),
-            "Reason": rows["reason"].astype(str),
-            "Reflection": rows["reflection"].astype(str),
-        }
-    )
+    """The scoring sheet as a display table. Closed: the score with its band and result, against
+    kind, reasons, reflections. Before the close: where each objective is heading (its forecast,
+    in forecast words), the key results flagged for the review, the score proposed from the
+    progress so far and a lead's score, if any."""
+    if closed:
+        lead = {"Score": [score_cell(s, c, b) for s, c, b in zip(rows["score"], rows["colour"], rows["band"])]}
+    else:
+        lead = {"Forecast": [forecast_cell(f, c, b) for f, c, b in zip(rows["forecast"], rows["colour"], rows["band"])]}
+    table = {
+        **lead,
+        "Against kind": [f"{v} ({signed(g)})" for v, g in zip(rows["versus"], rows["gap"])],
+        "Objective": rows["title"].astype(str),
+        "Unit": rows["unit_name"].astype(str),
+        "Kind": [f"{str(k).capitalize()} · expects {e:.1f}" for k, e in zip(rows["kind"], rows["expected"])],
+        "Progress": rows["progress"].astype(float) * 100,
+        "Proposed": [badges.score(p) for p in rows["proposal"]],
+    }
+    if not closed:
+        table["Lead's score"] = [score_or_blank(r) for r in rows["recorded"]]
+        if rows["flag"].astype(bool).any():  # a column empty in every row would say nothing
+            table["Flag"] = rows["flag"].astype(str)
+    table.update({
+        "Review": rows["review"].map(review.REVIEW_LABELS),
+        "Reason": rows["reason"].astype(str),
+        "Reflection": rows["reflection"].astype(str),
+    })
+    return pd.DataFrame(table)
 
 
 def show_score_table(rows: pd.DataFrame) -> None:
@@ -134,31 +162,45 @@ def show_score_table(rows: pd.DataFrame) -> None:
     :data:`ui.tables.ROW_LIMIT` rows, every one in the CSV), with the bands explained."""
     st.dataframe(
         data.memo(lambda: tables.arrow(score_table(rows.head(tables.ROW_LIMIT))), "review.score_table", scope.cycle_id,
-                  scope.unit_id, closed),
+                  scope.unit_id, closed, ended),
         hide_index=True,
         width="stretch",
         key="rv_scores",
         column_config={
-            "Progress": st.column_config.ProgressColumn("Final progress", min_value=0.0, max_value=100.0,
-                                                        format="%.0f%%"),
-            "Proposed": st.column_config.NumberColumn("Proposed", format="%.2f",
-                                                      help="The proposed score: the objective's final progress."),
+            "Progress": st.column_config.ProgressColumn(
+                "Final progress" if closed or ended else "Progress so far", min_value=0.0, max_value=100.0,
+                format="%.0f%%"),
+            "Proposed": st.column_config.TextColumn(
+                "Proposed", help="The proposed score: the objective's final progress"
+                + (", rounded half up." if closed or ended else " so far, rounded half up: what closing now would record.")),
             "Against kind": st.column_config.TextColumn(
                 "Against kind", help="Committed objectives are expected at 1.0, aspirational ones around 0.7 "
                 f"(within {review.EXPECTATION_TOLERANCE:g})."
+                + ("" if closed else " Before the close, the forecast is compared.")
             ),
+            "Forecast": st.column_config.TextColumn(
+                "Forecast", help="Where the objective is heading at the cycle's end, from the trend of its key "
+                "results' check-ins (their progress so far where there are fewer than three)."),
+            "Flag": st.column_config.TextColumn(
+                "Flag", help="Key results flagged for the review: confident while 20 points or more behind pace, "
+                "or of low confidence while ahead, two check-ins running."),
         },
     )
+    bands = (
+        "Score bands: 🔴 red, missed, below 0.40 · 🟡 yellow, partly met, 0.40 to 0.69 · 🟢 green, met, from 0.70. "
+        if closed else
+        "Until the cycle closes nothing is met or missed: 🔴 heading for a miss below 0.40 · 🟡 heading for "
+        "partly met 0.40 to 0.69 · 🟢 on course from 0.70. "
+    )
     st.caption(
-        "Score bands: 🔴 Missed below 0.4 · 🟡 Partly met 0.4 to below 0.7 · 🟢 Met from 0.7. "
-        "Committed objectives are expected at 1.0; aspirational ones around 0.7."
+        bands + "Committed objectives are expected at 1.0; aspirational ones around 0.7."
         + (f" The table shows the first {tables.ROW_LIMIT:,} of {len(rows):,} objectives: pick a unit in the "
            "sidebar to narrow it, or download them all." if len(rows) > tables.ROW_LIMIT else "")
     )
     st.download_button(
         "Download the scores as CSV",
         # Built when the button is clicked, not at every rerun.
-        data=lambda: score_table(rows).to_csv(index=False).encode("utf-8"),
+        data=lambda: transfer.to_csv_bytes(score_table(rows)),
         file_name=f"scores-{transfer.file_slug(cycle['name'], 'cycle')}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -183,7 +225,7 @@ def show_reflections(rows: pd.DataFrame) -> None:
         with st.container(border=True):
             st.markdown(
                 f"**{badges.escape(r['title'])}** · {badges.escape(r['unit_name'])} · "
-                f"{SCORE_DOTS[r['colour']]} {r['score']:.2f} {r['band']} · "
+                f"{SCORE_DOTS[r['colour']]} {badges.score(r['score'])} · {r['band']} · "
                 f"{review.REVIEW_LABELS[r['review']]}"
             )
             if r["reason"]:
@@ -224,8 +266,9 @@ def score_form(row: dict, krs: pd.DataFrame, expand: bool) -> None:
     )
     with st.expander(label, expanded=bool(problems) or expand):
         st.markdown(
-            f"Proposed **{row['proposal']:.2f}**: the final progress of its key results. "
-            f"{str(row['kind']).capitalize()}, so expected at **{row['expected']:.1f}**. "
+            f"Proposed **{badges.score(row['proposal'])}**: the {'final ' if ended else ''}progress of its key "
+            f"results{'' if ended else ' so far'}; tracking to **{badges.score(row['forecast'])}** "
+            f"({row['band']}). {str(row['kind']).capitalize()}, so expected at **{row['expected']:.1f}**. "
             f"An adjustment of more than {review.REASON_TOLERANCE:g} needs a reason."
         )
         mine = krs[krs["objective_id"] == oid]
@@ -289,8 +332,13 @@ else:
     counts = review.sheet_counts(sheet)
     cols = st.columns(4)
     cols[0].metric("Objectives", counts["objectives"])
-    cols[1].metric("Average score", f"{counts['avg_score']:.2f}")
-    cols[2].metric("Met (score ≥ 0.7)", badges.pct(counts["met_share"]))
+    if closed:
+        cols[1].metric("Average score", badges.score(counts["avg_score"]))
+        cols[2].metric("Met (score ≥ 0.70)", badges.pct(counts["met_share"]))
+    else:
+        cols[1].metric("Average forecast", badges.score(counts["avg_forecast"]),
+                       help="Where the objectives are heading at the cycle's end, on average.")
+        cols[2].metric("On course (forecast ≥ 0.70)", badges.pct(counts["on_course_share"]))
     if closed:
         cols[3].metric("Proposed, not reviewed", counts[review.PROPOSED],
                        help="Objectives no lead scored: they got their final progress when the cycle closed.")
@@ -303,8 +351,8 @@ else:
                 icon=":material/event_upcoming:")
     else:
         st.caption(
-            "Until a lead scores an objective, its score is the proposal: its final progress so far. "
-            "Once the cycle closes the scores are final."
+            "Until a lead scores an objective, its score is the proposal: its progress so far. The forecast "
+            "says where it is heading; once the cycle closes the scores are final."
         )
     show_score_table(sheet)
 
@@ -417,22 +465,26 @@ st.caption(
     f"({badges.escape(cycle_names[0])}{' to ' + badges.escape(cycle_names[-1]) if len(cycle_names) > 1 else ''}), "
     "per unit that owns the objectives."
 )
+calibration_table = pd.DataFrame(
+    {
+        "Unit": units_table["unit_name"].astype(str),
+        "Flag": [
+            f"⚠️ {review.FLAG_LABELS[f]} ({c} cycles)" if isinstance(f, str) else ""
+            for f, c in zip(units_table["flag"], units_table["flag_cycles"])
+        ],
+        "Closed cycles": units_table["cycles"].astype(int),
+        "Objectives": units_table["objectives"].astype(int),
+        "Average score": units_table["avg_score"].astype(float),
+        "Met": units_table["met_share"].astype(float) * 100,
+        "Forecasts": units_table["forecasts"].astype(int),
+        "Brier score": units_table["brier"].astype(float),
+    }
+)
+if units_table["flag"].isna().all():
+    # A column empty in every row says nothing: no unit is flagged (the caption below says what would be).
+    calibration_table = calibration_table.drop(columns="Flag")
 st.dataframe(
-    pd.DataFrame(
-        {
-            "Unit": units_table["unit_name"].astype(str),
-            "Flag": [
-                f"⚠️ {review.FLAG_LABELS[f]} ({c} cycles)" if isinstance(f, str) else ""
-                for f, c in zip(units_table["flag"], units_table["flag_cycles"])
-            ],
-            "Closed cycles": units_table["cycles"].astype(int),
-            "Objectives": units_table["objectives"].astype(int),
-            "Average score": units_table["avg_score"].astype(float),
-            "Met": units_table["met_share"].astype(float) * 100,
-            "Forecasts": units_table["forecasts"].astype(int),
-            "Brier score": units_table["brier"].astype(float),
-        }
-    ),
+    calibration_table,
     hide_index=True,
     width="stretch",
     key="rv_calibration",

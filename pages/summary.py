@@ -41,7 +41,7 @@ def build_report() -> report.Report:
         key_results=data.key_results(scope.cycle_id, scope.unit_id),
         history=data.checkin_history(scope.cycle_id, scope.unit_id),
         kpis=data.kpis(scope.unit_id),
-        units=data.units(),
+        units=data.units(include_archived=True),  # archived units' objectives keep their outline place
         company=scope.company_name,
         unit_id=scope.unit_id,
         unit_name=scope.unit_name,

@@ -142,13 +142,10 @@ def _link(page: str, label: str, icon: str) -> None:
 
 
 def _pace_metric(col, value: float) -> None:
-    behind = value < 0 and round(value * 100) != 0
     col.metric(
         "Pace",
         badges.pace(value),
-        delta="behind pace" if behind else "on or ahead of pace",
-        delta_color=badges.pace_colour(value),
-        delta_arrow="down" if behind else "up",
+        **badges.pace_delta(value),
         help="Progress minus the progress expected by now, in percentage points.",
         border=True,
     )
@@ -241,17 +238,18 @@ if scope.cycle_id is None:
 sidebar.scope_caption(scope)
 
 cycle = scope.cycle
-who = scope.company_name if scope.unit_id is None else scope.unit_name
+who = badges.escape_markdown(scope.company_name if scope.unit_id is None else scope.unit_name)
+cycle_name = badges.escape_markdown(cycle["name"])
 krs = data.key_results(scope.cycle_id, scope.unit_id)
 objs = data.objectives(scope.cycle_id, scope.unit_id)
 kr_ids = [int(i) for i in krs["kr_id"]] if not krs.empty else []
 objective_ids = [int(i) for i in objs["objective_id"]] if not objs.empty else []
-for text in _choose(kr_ids, objective_ids, f"{cycle['name']} for {who}"):
+for text in _choose(kr_ids, objective_ids, f"{cycle_name} for {who}"):
     st.warning(text, icon=":material/link_off:")
 
 if objs.empty:
     st.info(
-        f"{who} has no objectives in {cycle['name']}, nor has any unit below it, so there is no trend to "
+        f"{who} has no objectives in {cycle_name}, nor has any unit below it, so there is no trend to "
         "draw. Pick another unit or cycle in the sidebar, or add objectives and key results in Manage.",
         icon=":material/inbox:",
     )
@@ -262,7 +260,7 @@ if objs.empty:
 trends = data.trends(scope.cycle_id, scope.unit_id)
 if trends.weeks.empty:
     st.info(
-        f"{cycle['name']} starts on {badges.day(cycle['start_date'])}; its first week's figures appear then. "
+        f"{cycle_name} starts on {badges.day(cycle['start_date'])}; its first week's figures appear then. "
         "Meanwhile, shape its OKRs in Manage.",
         icon=":material/event_upcoming:",
     )
@@ -271,7 +269,7 @@ if trends.weeks.empty:
     st.stop()
 if trends.checkin_count == 0:
     st.info(
-        f"No check-ins yet in {cycle['name']} for {who}: every key result sits at its baseline and there "
+        f"No check-ins yet in {cycle_name} for {who}: every key result sits at its baseline and there "
         "is no confidence to draw. Leads record each key result's value, confidence and a note weekly "
         "on the Check-in page; the trends start with the first one.",
         icon=":material/edit_note:",
@@ -314,7 +312,8 @@ if mode == "kr":
     at_baseline = pd.isna(last["value"])
     cols[0].metric(
         "Value now",
-        f"{badges.number(row['baseline'], label)} (baseline)" if at_baseline else badges.number(last["value"], label),
+        (f"{badges.number(row['baseline'], label, markdown=True)} (baseline)" if at_baseline
+         else badges.number(last["value"], label, markdown=True)),
         help="The latest check-in's value; before the first one, the baseline.",
         border=True,
     )
@@ -408,7 +407,8 @@ else:
     def heat() -> tuple[dict, str, int, int, bool] | None:
         """The heat map's spec, what its rows are, how many are drawn of how many, and whether
         one row is the unit's own objectives; None when there is nothing to draw."""
-        rows = tr.breakdown_rows(data.units(), objs, scope.unit_id)
+        # Every unit, archived ones too: archiving hides a unit from pickers, never from the figures.
+        rows = tr.breakdown_rows(data.units(include_archived=True), objs, scope.unit_id)
         cells = tr.heatmap(
             trends.objective_weekly, trends.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=HEATMAP_ROWS
         )

@@ -170,15 +170,12 @@ def draw_wall() -> None:
                     icon=":material/inbox:")
             return
 
-        behind = summary["pace"] < 0 and round(summary["pace"] * 100) != 0
         cols = st.container(key="wall_headline").columns(8)
         cols[0].metric("Progress", badges.pct(summary["progress"]), border=True)
         cols[1].metric("Expected", badges.pct(summary["expected"]), border=True)
         # "−25" under "Pace (points)": the unit in the label keeps the figure short enough to read afar.
         cols[2].metric("Pace (points)", badges.pace(summary["pace"]).removesuffix(" pts"), border=True,
-                       delta="behind" if behind else "on pace",
-                       delta_color=badges.pace_colour(summary["pace"]),
-                       delta_arrow="down" if behind else "up")
+                       **badges.pace_delta(summary["pace"]))
         cols[3].metric("Days left", str(summary["days_left"]), border=True)
         counts = summary["status_counts"]
         for col, status in zip(cols[4:], (ON_TRACK, AT_RISK, OFF_TRACK, STALE)):

@@ -51,8 +51,13 @@ def keys(db, org):
     """A token for the admin, the lead (of Platform) and the viewer, as request headers."""
     made = {}
     for who, email in (("admin", "ada@acme.test"), ("lead", "lee@acme.test"), ("viewer", "vic@acme.test")):
-        made[who] = {"Authorization": f"Bearer {tokens.create_token(db, email, person=None)[1]}"}
+        made[who] = {"Authorization": f"Bearer {tokens.create_token(db, email, person=writes.SYSTEM)[1]}"}
     return made
+
+
+def version(db, table: str, row_id: int) -> int:
+    """The version an edit of the row carries (the row as read now)."""
+    return writes.read_for_edit(db, table, row_id)["version"]
 
 
 def error_of(response, status: int, field: str | None) -> dict:
@@ -189,19 +194,19 @@ def test_a_request_without_a_valid_token_gets_401(client, keys, headers):
 
 
 def test_a_revoked_token_is_refused_from_the_next_call(db, client):
-    token_id, token = tokens.create_token(db, "lee@acme.test", person=None)
+    token_id, token = tokens.create_token(db, "lee@acme.test", person=writes.SYSTEM)
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/me", headers=headers).status_code == 200
-    tokens.revoke_token(db, token_id, person=None)
+    tokens.revoke_token(db, token_id, person=writes.SYSTEM)
     assert "revoked" in error_of(client.get("/me", headers=headers), 401, "token")["problem"]
 
 
 def test_an_expired_token_and_an_archived_persons_token_get_401(db, org, client):
-    _, old = tokens.create_token(db, "lee@acme.test", person=None)
+    _, old = tokens.create_token(db, "lee@acme.test", person=writes.SYSTEM)
     db.execute("UPDATE api_tokens SET expires_on = '2020-01-01'")
     assert "expired" in error_of(client.get("/me", headers={"Authorization": f"Bearer {old}"}), 401, "token")["problem"]
-    _, token = tokens.create_token(db, "vic@acme.test", person=None)
-    writes.update_person(db, org.viewer, archived=True)
+    _, token = tokens.create_token(db, "vic@acme.test", person=writes.SYSTEM)
+    writes.update_person(db, org.viewer, archived=True, person=writes.SYSTEM, version=version(db, "people", org.viewer))
     assert "archived" in error_of(client.get("/me", headers={"Authorization": f"Bearer {token}"}), 401, "token")["problem"]
 
 
@@ -281,10 +286,11 @@ def test_a_checkin_dated_after_today_is_refused(db, client, keys, contents):
     import datetime as dt
 
     cycle = writes.add_cycle(db, "Now", dt.date.today() - dt.timedelta(days=30), dt.date.today() + dt.timedelta(days=60),
-                             state="active")
+                             state="active", person=writes.SYSTEM)
     unit = db.execute("SELECT id FROM units WHERE name = 'Platform'").fetchone()[0]
-    objective = writes.add_objective(db, cycle, unit, "Be quick")
-    kr = writes.add_key_result(db, objective, "Latency from 900 to 300 ms", "decrease", 900, 300, "ms")
+    objective = writes.add_objective(db, cycle, unit, "Be quick", person=writes.SYSTEM)
+    kr = writes.add_key_result(db, objective, "Latency from 900 to 300 ms", "decrease", 900, 300, "ms",
+                               person=writes.SYSTEM)
     before = contents(db)
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
     response = client.post(f"/key-results/{kr}/checkins", headers=keys["lead"],
@@ -303,7 +309,7 @@ def test_a_body_that_is_not_json_gets_422_and_a_huge_one_413(db, org, client, ke
 
 
 def test_a_closed_cycle_takes_no_checkin(db, org, client, keys):
-    writes.close_cycle(db, org.cycle)
+    writes.close_cycle(db, org.cycle, person=writes.SYSTEM)
     response = client.post(f"/key-results/{org.kr_increase}/checkins", headers=keys["admin"],
                            json={"value": 50, "confidence": 5, "date": "2026-02-01"})
     assert "closed" in error_of(response, 422, "cycle")["problem"]
@@ -323,7 +329,7 @@ def test_what_does_not_exist_gets_404(client, keys, url, field):
 
 
 def test_an_archived_key_result_is_not_found_and_takes_no_checkin(db, org, client, keys):
-    writes.archive_key_result(db, org.kr_decrease)
+    writes.archive_key_result(db, org.kr_decrease, person=writes.SYSTEM, version=version(db, "key_results", org.kr_decrease))
     error_of(client.get(f"/key-results/{org.kr_decrease}", headers=keys["admin"]), 404, "key_result")
     error_of(client.post(f"/key-results/{org.kr_decrease}/checkins", headers=keys["admin"],
                          json={"value": 500, "confidence": 5, "date": "2026-02-01"}), 404, "key_result")
@@ -340,7 +346,7 @@ def test_a_method_a_route_does_not_take_gets_405(client, keys, org):
 
 
 def test_key_results_carry_the_figures_the_pages_compute(db, org, client, keys):
-    writes.add_checkin(db, org.kr_decrease, "2026-02-01", 500, 3, person=None)
+    writes.add_checkin(db, org.kr_decrease, "2026-03-30", 500, 3, person=writes.SYSTEM)  # the cycle's last days
     data = client.get("/key-results", headers=keys["viewer"]).json()
     expected = queries.key_results(db, org.cycle).set_index("kr_id")
     assert data["cycle_id"] == org.cycle and data["total"] == len(expected) == 4
@@ -408,7 +414,7 @@ def test_a_list_read_page_by_page_shows_every_change_made_in_between(db, org, cl
         return next(r["value"] for r in rows if r["id"] == org.kr_increase)
 
     assert value() == 20.0
-    writes.add_checkin(db, org.kr_increase, "2026-02-01", 30, 7, person=None)  # another connection: a page, the CLI
+    writes.add_checkin(db, org.kr_increase, "2026-02-01", 30, 7, person=writes.SYSTEM)  # another connection: a page, the CLI
     assert value() == 30.0
     client.post(f"/key-results/{org.kr_increase}/checkins", headers=keys["lead"],
                 json={"value": 40, "confidence": 7, "date": "2026-02-02"})
@@ -419,8 +425,8 @@ def test_checkins_and_readings_of_one_thing(db, org, client, keys):
     h = keys["viewer"]
     checkins = client.get(f"/key-results/{org.kr_increase}/checkins", headers=h).json()["data"]
     assert [(c["id"], c["value"], c["confidence"], c["author_name"]) for c in checkins] == [(org.checkin, 20.0, 7, "Lee Lead")]
-    writes.add_kpi_reading(db, org.kpi, "2026-01-10", 99.95, person=None)
-    writes.add_kpi_reading(db, org.kpi, "2026-02-10", 99.99, person=None)
+    writes.add_kpi_reading(db, org.kpi, "2026-01-10", 99.95, person=writes.SYSTEM)
+    writes.add_kpi_reading(db, org.kpi, "2026-02-10", 99.99, person=writes.SYSTEM)
     since = client.get(f"/kpis/{org.kpi}/readings?since=2026-02-01", headers=h).json()["data"]
     assert [(r["date"], r["value"]) for r in since] == [("2026-02-10", 99.99)]
 
@@ -467,6 +473,16 @@ def test_no_database_yet_gets_503(tmp_path):
     client = TestClient(api.make_app(tmp_path / "none.db", rate_per_minute=10))
     assert error_of(client.get("/me", headers={"Authorization": "Bearer okr_x"}), 503, None)["error"] == "not_ready"
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_database_that_cannot_be_used_gets_503_without_its_detail(tmp_path, caplog):
+    broken = tmp_path / "okr.db"
+    broken.write_bytes(b"this is not an SQLite database, it only has the name of one" * 20)
+    client = TestClient(api.make_app(broken, rate_per_minute=10))
+    with caplog.at_level(logging.ERROR, logger="okrdata.api"):
+        response = client.get("/me", headers={"Authorization": "Bearer okr_x"})
+    assert error_of(response, 503, None)["error"] == "unavailable"
+    assert str(tmp_path) not in response.text and str(tmp_path) in caplog.text
 
 
 def test_an_unforeseen_failure_gets_a_bare_500_and_is_logged(client, keys, monkeypatch, caplog):

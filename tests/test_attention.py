@@ -31,15 +31,52 @@ def test_weakest_status_first_then_furthest_behind():
     assert list(shown["kr_id"]) == [2, 3, 4, 1, 5, 6]
     reasons = dict(zip(shown["kr_id"], shown["reasons"]))
     assert reasons[2] == ["Off track (confidence 2/10)"]
-    assert reasons[3] == ["No check-in for 21 days"]
+    assert reasons[3] == ["No check-in for 21 days; last confidence 8/10"]
     assert reasons[5] == ["Confident while far behind pace"]
-    assert reasons[6] == ["Trending off track (forecast score 0.31)"]
+    assert reasons[6] == ["Trending off track (forecast score 0.31 · red)"]
 
 
 def test_never_checked_in_says_so():
     krs = pd.DataFrame([kr(1, "stale", confidence=float("nan"), days=float("nan"))])
     shown, _ = attention.needing_attention(krs)
     assert shown["reasons"][0] == ["Never checked in"]
+
+
+def test_a_silent_key_result_says_both_the_silence_and_its_last_confidence():
+    krs = pd.DataFrame([kr(1, "stale", confidence=2, days=24), kr(2, "stale", confidence=9, days=1 + 10)])
+    shown, _ = attention.needing_attention(krs)
+    reasons = dict(zip(shown["kr_id"], shown["reasons"]))
+    assert reasons[1] == ["No check-in for 24 days; last confidence 2/10"]
+    assert reasons[2] == ["No check-in for 11 days; last confidence 9/10"]
+
+
+def test_silence_outranks_an_old_off_track_in_the_queries_the_tiles_and_the_why():
+    import datetime as dt
+
+    from okrdata import queries as q
+    from okrdata import writes as w
+    from okrdata.db import connect
+    from okrdata.schema import migrate
+
+    db = connect(":memory:")
+    migrate(db)
+    unit = w.add_unit(db, "Acme")
+    cycle = w.add_cycle(db, "2026 Q1", dt.date(2026, 1, 1), dt.date(2026, 3, 31), "active")
+    obj = w.add_objective(db, cycle, unit, "Grow")
+    silent = w.add_key_result(db, obj, "Users from 0 to 100", "increase", 0, 100)
+    fresh = w.add_key_result(db, obj, "Deals from 0 to 10", "increase", 0, 10)
+    w.add_checkin(db, silent, dt.date(2026, 2, 1), 10, 2, "bad")
+    w.add_checkin(db, fresh, dt.date(2026, 2, 24), 1, 2, "bad too")
+    today = dt.date(2026, 2, 25)  # 24 days after the silent one's last check-in
+    krs = q.key_results(db, cycle, today=today).set_index("kr_id")
+    assert krs.loc[silent, "status"] == "stale"
+    assert krs.loc[fresh, "status"] == "off_track"
+    counts = q.cycle_summary(db, cycle, today=today)["status_counts"]
+    assert (counts["stale"], counts["off_track"]) == (1, 1)
+    shown, _ = attention.needing_attention(krs.reset_index())
+    reasons = dict(zip(shown["kr_id"], shown["reasons"]))
+    assert reasons[silent] == ["No check-in for 24 days; last confidence 2/10"]
+    assert reasons[fresh] == ["Off track (confidence 2/10)"]
 
 
 def test_the_list_is_bounded_but_counts_everything():

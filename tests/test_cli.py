@@ -22,6 +22,7 @@ def run(*args):
 
 def test_every_command_is_documented_in_the_readme():
     readme = README.read_text()
+    assert cli.commands, "the CLI has no commands: nothing to check"
     for name in cli.commands:
         assert re.search(rf"`okr {name}\b", readme), f"okr {name} is missing from the README"
 
@@ -63,13 +64,57 @@ def test_demo_fills_a_new_database_and_refuses_to_overwrite(tmp_path):
     assert connect(path)["units"].count == units
 
 
+def units_in(path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT count(*) FROM units").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def set_aside(output: str, folder: Path) -> Path:
+    """The file a command said it moved the old database to (it must exist in ``folder``)."""
+    found = re.search(r"Moved the old database to (\S+?\.bak)\b", output)
+    assert found, output
+    moved = Path(found.group(1))
+    assert moved.parent == folder and moved.is_file()
+    return moved
+
+
 def test_init_fresh_moves_the_demo_aside(tmp_path):
     path = tmp_path / "okr.db"
     run("demo", "--db", path)
+    demo_units = units_in(path)
     result = run("init", "--fresh", "--db", path)
     assert result.exit_code == 0
-    assert (tmp_path / "okr.db.bak").exists()
+    assert units_in(set_aside(result.output, tmp_path)) == demo_units
     assert connect(path)["units"].count == 0
+
+
+def test_init_fresh_twice_never_overwrites_the_first_backup(tmp_path):
+    # The first --fresh sets the real data aside; a second one must not replace it with the
+    # empty database (it used to: both went to okr.db.bak).
+    path = tmp_path / "okr.db"
+    run("demo", "--db", path)
+    demo_units = units_in(path)
+    first = set_aside(run("init", "--fresh", "--db", path).output, tmp_path)
+    second = set_aside(run("init", "--fresh", "--db", path).output, tmp_path)
+    assert first != second
+    assert units_in(first) == demo_units, "the real data was lost"
+    assert units_in(second) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if ".bak" in p.name) == sorted([first.name, second.name])
+
+
+def test_demo_force_sets_the_old_database_aside_too(tmp_path):
+    path = tmp_path / "okr.db"
+    run("init", "--db", path)
+    db = connect(path)
+    db["units"].insert({"name": "Our own company"})
+    db.close()
+    result = run("demo", "--db", path, "--force")
+    assert result.exit_code == 0, result.output
+    kept = set_aside(result.output, tmp_path)
+    assert sqlite3.connect(kept).execute("SELECT name FROM units").fetchall() == [("Our own company",)]
 
 
 def test_lint_on_the_demo_names_the_planted_problems(tmp_path):

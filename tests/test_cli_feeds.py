@@ -22,6 +22,11 @@ HEAVY = ("pandas", "numpy", "altair", "reportlab", "openpyxl", "vl_convert", "st
 """What a feed command never uses: the charts, the PDF, Excel, Streamlit, the page queries."""
 
 
+def version(db, table: str, row_id: int) -> int:
+    """The version an edit of the row carries (the row as read now)."""
+    return writes.read_for_edit(db, table, row_id)["version"]
+
+
 def okr(*args):
     result = CliRunner().invoke(cli, [str(a) for a in args])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
@@ -51,7 +56,7 @@ def test_reading_by_id_defaults_to_today(db, org, path):
 
 
 def test_a_name_shared_by_two_units_needs_the_unit_or_the_id(db, org, path):
-    sales_uptime = writes.add_kpi(db, org.sales, "Uptime", "stay_above", 99.0)
+    sales_uptime = writes.add_kpi(db, org.sales, "Uptime", "stay_above", 99.0, person=writes.SYSTEM)
     shared = okr("reading", "--db", path, "--kpi", "Uptime", "--value", "99.5")
     assert shared.exit_code == 2
     assert "2 KPIs are called 'Uptime'" in shared.output and f"#{sales_uptime} (Sales)" in shared.output
@@ -85,7 +90,7 @@ def test_bad_readings_name_the_option_exit_non_zero_and_save_nothing(db, org, pa
 
 
 def test_an_archived_kpi_takes_no_reading(db, org, path):
-    writes.archive_kpi(db, org.kpi)
+    writes.archive_kpi(db, org.kpi, person=writes.SYSTEM, version=version(db, "kpis", org.kpi))
     by_name = okr("reading", "--db", path, "--kpi", "Uptime", "--value", "99.95")
     assert by_name.exit_code == 2 and "no KPI is called 'Uptime'" in by_name.output
     by_id = okr("reading", "--db", path, "--kpi", org.kpi, "--value", "99.95")

@@ -9,6 +9,11 @@ or a writer killed mid-write leaves the database consistent and complete.
    ``<b``, no live ``](javascript:`` link, and no hostile text verbatim. Tables, code and charts
    show text as text and are not Markdown, so they are left out. (The browser test in
    ``e2e/test_hardening_browser.py`` checks what a browser makes of it.)
+   Then **Markdown in every user text**: every column a person types (names of people, units,
+   cycles and KPIs, titles, descriptions, unit labels, notes, reasons, reflections, e-mails) holds
+   a link and an image to another host and bold text; every page of the navigation is run and no
+   Markdown string may carry them live (a select box's options, which are plain text, must show
+   them unescaped).
 2. **Forged links**: every page of the navigation runs with forged ``cycle``, ``unit``,
    ``objective`` and ``kr`` parameters (words, negative and huge numbers, non-ASCII digits,
    10,000-character values, repeated parameters, hostile text) with no exception.
@@ -47,6 +52,7 @@ from ui.okr_detail import escape_markdown
 
 PAGES = [p.path for p in navigation.PAGES]
 """Every page of the navigation (:data:`ui.navigation.PAGES`), so that a page added later is covered."""
+assert PAGES, "ui.navigation.PAGES is empty: the page tests below would check nothing"
 
 # --- what Streamlit renders as Markdown ---------------------------------------------------
 
@@ -55,8 +61,11 @@ PLAIN_ELEMENTS = {"text", "code", "dataframe", "arrow_data_frame", "table", "jso
 """Elements that show their text as text (or as a chart): not Markdown."""
 MARKDOWN_FIELDS = {"body", "label", "help", "text"}
 """Proto fields Streamlit renders as Markdown: st.markdown/caption/headings/alerts bodies, widget,
-button, expander and tab labels, help tooltips, progress texts. (Widget options, values and
-placeholders are plain text.)"""
+button, expander and tab labels, help tooltips, progress texts."""
+MARKDOWN_OPTIONS = {"radio": {"options", "captions"}, "button_group": {"content"}}
+"""The widgets whose options are Markdown too (st.radio; st.pills and st.segmented_control, sent as
+button groups). A selectbox's or multiselect's options, values and placeholders are plain text."""
+PLAIN_OPTIONS = {"selectbox": "options", "multiselect": "options"}
 UNESCAPED = re.compile(r"(?<!\\)<\s*/?\s*(script|img|b)\b|(?<!\\)\]\(\s*javascript", re.IGNORECASE)
 
 
@@ -71,7 +80,8 @@ def markdown_strings(at: AppTest) -> list[tuple[str, str, str]]:
         elif isinstance(value, list):
             for item in value:
                 strings(item, path, kind)
-        elif isinstance(value, str) and path and path[-1] in MARKDOWN_FIELDS:
+        elif isinstance(value, str) and path and (path[-1] in MARKDOWN_FIELDS
+                                                  or path[-1] in MARKDOWN_OPTIONS.get(kind, ())):
             found.append((kind, ".".join(path), value))
 
     def visit(node) -> None:
@@ -196,6 +206,107 @@ def test_the_long_word_reaches_the_pages_whole(hostile):
     assert any(LONG in list(t["Note"]) for t in tables)
 
 
+# --- 1b. Markdown in every field a user writes ---------------------------------------------
+
+MARKDOWN_PAYLOAD = "[x](https://evil.example) ![i](https://evil.example/i.png) **b**"
+"""A link and an image from another host, and bold: live if any user text reaches Markdown unescaped."""
+LIVE_MARKDOWN = re.compile(r"\[x\]\(|!\[i\]|https?://evil|\*\*b\*\*")
+"""The payload's link, image, bare address or bold, not escaped: what :func:`escape_markdown` never leaves."""
+USER_TEXT = {
+    "people": {"name": "{P} person {id}", "email": "p{id}.[x](https://evil.example)@evil.example"},
+    "units": {"name": "{P} unit {id}", "description": "{P}"},
+    "cycles": {"name": "{P} cycle {id}"},
+    "kpis": {"name": "{P} kpi {id}", "unit_label": "{P}", "description": "{P}"},
+    "objectives": {"title": "{P} objective {id}", "description": "{P}", "score_reason": "{P}", "reflection": "{P}"},
+    "key_results": {"title": "{P} kr {id}", "unit_label": "{P}"},
+    "checkins": {"note": "{P} note {id}"},
+    "key_result_changes": {"reason": "{P}"},
+}
+"""Every column of the database a person types, and what the payload database holds in it."""
+
+
+@pytest.fixture(scope="session")
+def payload_template(demo_template, tmp_path_factory):
+    """The demo with :data:`MARKDOWN_PAYLOAD` in every user text of every row (:data:`USER_TEXT`)."""
+    path = copy_db(demo_template, tmp_path_factory.mktemp("payload") / "okr.db")
+    db = connect(path)
+    try:
+        for table, columns in USER_TEXT.items():
+            for (row_id,) in db.execute(f"SELECT id FROM [{table}]").fetchall():
+                values = {c: text.format(P=MARKDOWN_PAYLOAD, id=row_id) for c, text in columns.items()}
+                db.execute(f"UPDATE [{table}] SET {', '.join(f'[{c}] = ?' for c in values)} WHERE id = ?",
+                           [*values.values(), row_id])
+        db.conn.commit()
+        kr, objective, team, lead = db.execute(
+            "SELECT k.id, o.id, u.id, u.lead_id FROM key_results k JOIN objectives o ON o.id = k.objective_id "
+            "JOIN units u ON u.id = o.unit_id JOIN cycles c ON c.id = o.cycle_id "
+            "WHERE c.state = 'active' AND k.kpi_id IS NOT NULL AND u.parent_id IS NOT NULL AND u.lead_id IS NOT NULL "
+            "ORDER BY k.id").fetchone()
+        ids = {
+            "admin": db.execute("SELECT id FROM people WHERE role = 'admin' ORDER BY id").fetchone()[0],
+            "lead": lead, "team": team, "objective": objective, "kr": kr,
+            "closed": db.execute("SELECT id FROM cycles WHERE state = 'closed'").fetchone()[0],
+        }
+    finally:
+        db.close()
+    return path, ids
+
+
+@pytest.fixture
+def payload(payload_template, tmp_path, monkeypatch):
+    template, ids = payload_template
+    monkeypatch.setenv("OKR_DB", str(copy_db(template, tmp_path / "okr.db")))
+    return ids
+
+
+def assert_no_live_markdown(at: AppTest, where: str) -> int:
+    """No exception; no Markdown string carries the payload live; no plain option shows it escaped.
+    Returns how many Markdown strings carried the payload (escaped)."""
+    assert not at.exception, (where, [e.value for e in at.exception])
+    found = markdown_strings(at)
+    live = [(kind, field, text[:160]) for kind, field, text in found if LIVE_MARKDOWN.search(text)]
+    assert not live, (where, live)
+    escaped_options = [(kind, o) for kind, field in PLAIN_OPTIONS.items() for el in at.get(kind)
+                       for o in MessageToDict(el.proto).get(field, []) if "\\[x\\]" in o]
+    assert not escaped_options, (where, "a selectbox shows its options as written, not escaped", escaped_options[:3])
+    return sum("evil" in text for _, _, text in found)
+
+
+TEAM_VIEWS = ("pages/alignment.py", "pages/wall.py", "pages/summary.py")
+"""Pages whose view of a team shows texts the company's does not (the chain above as context)."""
+
+
+def payload_runs(ids: dict) -> list[tuple[str, str, dict]]:
+    """(who, page, query parameters): every page as the admin, a few for a team, an objective's
+    own page and its trends, the closed cycle's review, and the lead's forms."""
+    team = {"unit": str(ids["team"])}
+    return [
+        *[("admin", page, {}) for page in PAGES],
+        *[("admin", page, team) for page in TEAM_VIEWS],
+        ("admin", "pages/okrs.py", {"objective": str(ids["objective"])}),
+        ("admin", "pages/trends.py", {**team, "objective": str(ids["objective"])}),
+        ("admin", "pages/trends.py", {**team, "objective": str(ids["objective"]), "kr": str(ids["kr"])}),
+        ("admin", "pages/review.py", {"cycle": str(ids["closed"])}),
+        ("lead", "pages/checkin.py", team),
+        ("lead", "pages/manage.py", team),
+    ]
+
+
+def test_markdown_in_every_user_text_renders_as_text_on_every_page(payload):
+    """Names of people, units, cycles and KPIs, titles, descriptions, unit labels, notes, reasons and
+    reflections all hold a live link, an image and bold: no page lets one through."""
+    carried = {}
+    sessions = {}
+    for who, page, params in payload_runs(payload):
+        if who not in sessions:
+            sessions[who] = AppTest.from_file(APP, default_timeout=60)
+            sessions[who].session_state[PERSON_KEY] = payload[who]
+        at = run(sessions[who], page, params)
+        carried[(who, page, str(params))] = assert_no_live_markdown(at, f"{who} {page} {params}")
+    # Not vacuous: every page showed user text (escaped), in Markdown.
+    assert all(carried.values()), [k for k, n in carried.items() if not n]
+
+
 def html_tags(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
     """Every tag of an HTML document with its attributes, as a browser's parser reads them."""
     from html.parser import HTMLParser
@@ -291,7 +402,7 @@ def test_an_import_failing_half_way_changes_nothing(tmp_path):
     db = connect(empty)
     try:
         with pytest.raises(OSError):
-            transfer.import_okrs(db, table, progress=crash)
+            transfer.import_okrs(db, table, progress=crash, person=w.SYSTEM)
         assert not db.conn.in_transaction
     finally:
         db.close()
@@ -301,7 +412,7 @@ def test_an_import_failing_half_way_changes_nothing(tmp_path):
     # And the same file then imports whole.
     db = connect(empty)
     try:
-        report = transfer.import_okrs(db, table)
+        report = transfer.import_okrs(db, table, person=w.SYSTEM)
         assert report.counts["objectives"] == 4
     finally:
         db.close()
@@ -347,7 +458,8 @@ WRITER = textwrap.dedent(
     print("ready", flush=True)
     with transaction(db):
         for i in range(count):
-            w.add_checkin(db, kr_ids[i % len(kr_ids)], dt.date.today(), i, 5, f"{marker} {i} " + "x" * 2000)
+            w.add_checkin(db, kr_ids[i % len(kr_ids)], dt.date.today(), i, 5, f"{marker} {i} " + "x" * 2000,
+                          person=w.SYSTEM)
             if i == count // 2:
                 print("halfway", flush=True)
         print("written", flush=True)
@@ -416,7 +528,7 @@ def test_a_writer_killed_mid_write_leaves_all_or_nothing(demo_db, when):
     db = connect(demo_db)
     try:
         kr_id = int(q.key_results(db, q.default_cycle_id(db))["kr_id"].iloc[0])
-        w.add_checkin(db, kr_id, dt.date.today(), 1, 5, "after the crash")
+        w.add_checkin(db, kr_id, dt.date.today(), 1, 5, "after the crash", person=w.SYSTEM)
     finally:
         db.close()
     assert integrity(demo_db) == ([("ok",)], [])

@@ -194,8 +194,9 @@ def test_never_checked_in_is_stale():
         (5, 10, AT_RISK),
         (5, 11, STALE),
         (2, 0, OFF_TRACK),
-        (2, 11, OFF_TRACK),  # off track stays off track when stale: it is the weaker
-        (2, 100, OFF_TRACK),
+        (2, 10, OFF_TRACK),
+        (2, 11, STALE),  # stale whatever the last confidence said: an old "off track" is no news either
+        (2, 100, STALE),
     ],
 )
 def test_kr_status(confidence, days_silent, status):
@@ -241,10 +242,12 @@ def test_objective_takes_its_weakest_key_results_status(statuses, weakest):
     [
         (0.0, "red"),
         (0.39, "red"),
-        (0.3999, "red"),
+        (0.394, "red"),
+        (0.3999, "yellow"),  # a score is rounded to two decimals first: 0.40
         (0.4, "yellow"),
         (0.55, "yellow"),
-        (0.6999, "yellow"),
+        (0.694, "yellow"),
+        (0.6999, "green"),  # 0.70
         (0.7, "green"),
         (1.0, "green"),
     ],

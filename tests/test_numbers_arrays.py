@@ -53,3 +53,22 @@ def test_grouped_weighted_mean_matches_weighted_mean(rows):
 
 def test_status_rank_orders_weakest_first():
     assert list(n.status_rank(["on_track", "off_track", "stale", "at_risk"])) == [3, 0, 1, 2]
+
+
+@given(st.lists(st.floats(-1, 1, allow_nan=False), min_size=1, max_size=30))
+def test_pace_band_array_matches_pace_band(paces):
+    for got, p in zip(n.pace_band_array(paces), paces):
+        assert got == n.pace_band(p)
+
+
+@given(st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=30))
+def test_score_colour_array_and_round_score_match_the_scalar_rules(scores):
+    for got, rounded, s in zip(n.score_colour_array(scores), n.round_score(scores), scores):
+        assert got == n.score_colour(s)
+        assert rounded == n.round_score(s)
+
+
+@given(st.lists(st.floats(0, 10, allow_nan=False), min_size=1, max_size=30))
+def test_confidence_band_array_matches_confidence_band(confidences):
+    for got, c in zip(n.confidence_band_array(confidences), confidences):
+        assert got == n.confidence_band(c)

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -45,6 +46,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.sync.client import connect as ws_connect  # noqa: E402
 
+from ui.okr_detail import escape_markdown
+
 pytestmark = [
     pytest.mark.e2e,  # slow (a streamlit server per module): `-m "not e2e"` leaves these out
     # Authlib's own deprecation notices, raised inside the provider's thread: not ours to fix.
@@ -54,13 +57,24 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 LEAD_EMAIL = "lead@northwindlabs.example"
 LEAD_NAME = "Leo Lead (demo lead)"  # the person's name in the demo database
+ADMIN_EMAIL = "admin@northwindlabs.example"
+ADMIN_NAME = "Ada Admin (demo admin)"
 SSO_BUTTON = "Sign in with single sign-on"
+NOT_VERIFIED = {
+    # sub: the lead's e-mail with an email_verified claim that is not exactly JSON true
+    "leo-false": {"email_verified": False},
+    "leo-text-false": {"email_verified": "false"},
+    "leo-zero": {"email_verified": 0},
+    "leo-no-claim": {},
+}
 USERS = [
     # The provider calls the lead something else: the app must show the database's name.
     oidc_provider_mock.User(sub="leo", claims={"email": LEAD_EMAIL, "email_verified": True, "name": "Leo (from SSO)"}),
     oidc_provider_mock.User(
         sub="stranger", claims={"email": "stranger@elsewhere.example", "email_verified": True, "name": "Stranger"}
     ),
+    *(oidc_provider_mock.User(sub=sub, claims={"email": LEAD_EMAIL, "name": "Leo", **claim})
+      for sub, claim in NOT_VERIFIED.items()),
 ]
 
 
@@ -84,15 +98,17 @@ def provider():
         server.server_close()
 
 
-@pytest.fixture(scope="module")
-def app_url(provider, demo_template, tmp_path_factory):
-    """``streamlit run app.py`` with ``[auth]`` pointing at the provider; yields the app's URL."""
-    home = tmp_path_factory.mktemp("sso-app")
+def serve_app(provider: str, template: Path, home: Path, okr: str = "") -> Iterator[str]:
+    """``streamlit run app.py`` in ``home`` with ``[auth]`` pointing at the provider (and the
+    ``[okr]`` lines ``okr``), on its own copy of the demo database; yields the app's URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     (home / ".streamlit").mkdir()
     (home / ".streamlit" / "secrets.toml").write_text(
         f"""
+[okr]
+{okr}
+
 [auth]
 redirect_uri = "{url}/oauth2callback"
 cookie_secret = "{secrets.token_urlsafe(32)}"
@@ -102,13 +118,14 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
 """,
         encoding="utf-8",
     )
-    db = copy_db(demo_template, home / "okr.db")
+    db = copy_db(template, home / "okr.db")
     env = {
         **os.environ,
         "OKR_DB": str(db),
         "HOME": str(home),  # no ~/.streamlit of the developer's
         "OKR_SIGN_IN": "",
         "OKR_PRIVATE": "",
+        "OKR_SSO_TRUST_UNVERIFIED_EMAIL": "",
     }
     log = open(home / "streamlit.log", "w")
     proc = subprocess.Popen(
@@ -143,10 +160,25 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
         log.close()
 
 
+@pytest.fixture(scope="module")
+def app_url(provider, demo_template, tmp_path_factory):
+    """The app with single sign-on as most deployments have it; yields its URL."""
+    yield from serve_app(provider, demo_template, tmp_path_factory.mktemp("sso-app"))
+
+
+@pytest.fixture(scope="module")
+def trusting_app_url(provider, demo_template, tmp_path_factory):
+    """The app of an admin who says the provider sends no ``email_verified``; yields its URL."""
+    yield from serve_app(provider, demo_template, tmp_path_factory.mktemp("sso-app-trusting"),
+                         okr="sso_trust_unverified_email = true")
+
+
 class AppSession:
     """One browser tab of the app, spoken to over Streamlit's websocket like the frontend does."""
 
-    def __init__(self, url: str, client: httpx.Client):
+    def __init__(self, url: str, client: httpx.Client, forwarded_for: str | None = None):
+        """``forwarded_for``: the browser's address as a reverse proxy on this machine would
+        pass it on (``X-Forwarded-For``, which the server trusts from 127.0.0.1)."""
         self.url = url
         self.client = client
         # The frontend asks for /_stcore/health before it connects; that sets the XSRF cookie,
@@ -154,10 +186,13 @@ class AppSession:
         client.get(url + "/_stcore/health")
         cookies = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
         xsrf = client.cookies.get("_streamlit_xsrf") or ""
+        headers = {"Cookie": cookies}
+        if forwarded_for:
+            headers["X-Forwarded-For"] = forwarded_for
         self._connection = ws_connect(
             url.replace("http", "ws", 1) + "/_stcore/stream",
             subprotocols=["streamlit", xsrf],
-            additional_headers={"Cookie": cookies},
+            additional_headers=headers,
             origin=url,
             max_size=None,
         )
@@ -172,8 +207,9 @@ class AppSession:
     def __exit__(self, *exc) -> None:
         self._connection.__exit__(*exc)
 
-    def run(self, trigger: str | None = None, timeout: float = 60) -> ForwardMsg | None:
-        """Rerun the script (pressing the button with widget id ``trigger``); collect what it draws.
+    def run(self, trigger: str | None = None, timeout: float = 60, texts: dict[str, str] | None = None) -> ForwardMsg | None:
+        """Rerun the script (pressing the button with widget id ``trigger``, with the text inputs
+        of ids ``texts`` filled in); collect what it draws.
 
         Returns the ``auth_redirect`` message if the run asked the browser to go somewhere.
         """
@@ -181,6 +217,10 @@ class AppSession:
         state = back.rerun_script
         state.query_string = ""
         state.page_script_hash = self.page_hash
+        for widget_id, value in (texts or {}).items():
+            widget = state.widget_states.widgets.add()
+            widget.id = widget_id
+            widget.string_value = value
         if trigger:
             widget = state.widget_states.widgets.add()
             widget.id = trigger
@@ -212,6 +252,19 @@ class AppSession:
             elif kind == "alert":
                 out.append(el.alert.body)
         return out
+
+    def text_input(self, label: str) -> str:
+        """The widget id of the text input labelled ``label``."""
+        ids = [el.text_input.id for el in self.elements
+               if el.WhichOneof("type") == "text_input" and el.text_input.label == label]
+        assert len(ids) == 1, ids
+        return ids[0]
+
+    def sign_in_with_password(self, email: str, password: str) -> list[str]:
+        """Fill the sidebar's sign-in form and send it, as a person would; what the page then says."""
+        self.run(trigger=self.button("Sign in"),
+                 texts={self.text_input("E-mail"): email, self.text_input("Password"): password})
+        return self.texts()
 
     def button(self, label: str) -> str:
         """The widget id of the button labelled ``label``."""
@@ -261,7 +314,7 @@ def test_single_sign_on_maps_the_provider_email_to_a_person(app_url, provider):
             texts = tab.texts()
     signed_in = [t for t in texts if t.startswith("Signed in as")]
     assert len(signed_in) == 1, texts
-    assert signed_in[0] == f"Signed in as **{LEAD_NAME}** · lead"
+    assert signed_in[0] == f"Signed in as **{escape_markdown(LEAD_NAME)}** · lead"
     assert SSO_BUTTON not in [el.button.label for el in tab.elements if el.WhichOneof("type") == "button"]
 
 
@@ -272,9 +325,51 @@ def test_single_sign_on_with_an_unknown_email_is_nobody(app_url, provider):
             tab.run()
             texts = tab.texts()
     assert not [t for t in texts if t.startswith("Signed in as")], texts
-    warnings = [t for t in texts if "stranger@elsewhere.example" in t]
+    warnings = [t for t in texts if escape_markdown("stranger@elsewhere.example") in t]
     assert len(warnings) == 1, texts
     assert "ask an admin to add you" in warnings[0]
+
+
+def signed_in_lines(app_url: str, provider: str, sub: str) -> tuple[list[str], list[str]]:
+    """Sign in as ``sub`` at the provider, open the app: its "Signed in as" lines, and all it says."""
+    with httpx.Client(timeout=30, follow_redirects=False) as client:
+        sign_in_through_provider(app_url, provider, client, sub)
+        with AppSession(app_url, client) as tab:
+            tab.run()
+            texts = tab.texts()
+    return [t for t in texts if t.startswith("Signed in as")], texts
+
+
+@pytest.mark.parametrize("sub", list(NOT_VERIFIED))
+def test_single_sign_on_refuses_an_email_not_verified_as_exactly_true(app_url, provider, sub):
+    """Before: a missing claim, "false" (text) and 0 all signed the lead in."""
+    lines, texts = signed_in_lines(app_url, provider, sub)
+    assert lines == [], texts
+    assert len([t for t in texts if "not verified" in t]) == 1, texts
+
+
+def test_an_admin_who_says_the_provider_sends_no_email_verified_lets_such_an_email_in(trusting_app_url, provider):
+    lines, texts = signed_in_lines(trusting_app_url, provider, "leo-no-claim")
+    assert lines == [f"Signed in as **{escape_markdown(LEAD_NAME)}** · lead"], texts
+    lines, texts = signed_in_lines(trusting_app_url, provider, "leo-false")
+    assert lines == [], "a provider that says the e-mail is not verified is still believed"
+
+
+def test_wrong_passwords_count_against_the_address_the_proxy_passes_on(app_url):
+    """Two browsers behind a reverse proxy on this machine: the one guessing is slowed down, the
+    owner at another address signs in. (Before: five failures locked the account for everyone.)"""
+    with httpx.Client(timeout=30, follow_redirects=False) as client:
+        with AppSession(app_url, client, forwarded_for="203.0.113.9") as tab:
+            tab.run()
+            answers = [tab.sign_in_with_password(ADMIN_EMAIL, f"guess {i}") for i in range(8)]
+        with AppSession(app_url, client, forwarded_for="198.51.100.7") as tab:
+            tab.run()
+            owner = tab.sign_in_with_password(ADMIN_EMAIL, "demo")
+    errors = [t for texts in answers for t in texts if t.startswith("**Password**")]
+    assert len(errors) == 8 and any("wait" in e for e in errors), errors
+    assert [t for t in owner if t.startswith("Signed in as")] == [
+        f"Signed in as **{escape_markdown(ADMIN_NAME)}** · admin"
+    ], owner
 
 
 def test_single_sign_on_in_a_real_browser(app_url, provider):

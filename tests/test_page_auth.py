@@ -8,6 +8,8 @@ deployment hiding the pickers); the smaller checks run a two-line script that dr
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
 from argon2 import PasswordHasher, profiles
@@ -17,22 +19,25 @@ from okrdata import auth as core
 from okrdata.db import connect
 from okrdata.schema import migrate
 from ui import auth
+from ui.okr_detail import escape_markdown
 
 LEAD = "lead@northwindlabs.example"
 LEAD_NAME = "Leo Lead (demo lead)"
 ADMIN_NAME = "Ada Admin (demo admin)"
+ADMIN = "admin@northwindlabs.example"
+VERIFIED = {"is_logged_in": True, "email_verified": True}
+"""What single sign-on says of an e-mail the provider has checked; add the ``email``."""
 
 
 @pytest.fixture(autouse=True)
 def clean_settings(monkeypatch):
-    """No sign-in settings from the environment, cheap new hashes, no failed tries remembered."""
-    for name in ("OKR_PRIVATE", "OKR_SIGN_IN"):
+    """No sign-in settings from the environment, cheap new hashes. (Failed tries are kept in
+    the database, and each test has its own copy.)"""
+    for name in ("OKR_PRIVATE", "OKR_SIGN_IN", "OKR_SSO_TRUST_UNVERIFIED_EMAIL"):
         monkeypatch.delenv(name, raising=False)
     real = core._hasher
     core.set_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
-    core._failures.clear()
     yield
-    core._failures.clear()
     core.set_hasher(real)
 
 
@@ -101,7 +106,7 @@ def test_signed_out_the_app_offers_the_sign_in_form_and_names_the_demo_accounts(
 def test_wrong_password_names_the_field_and_signs_nobody_in(demo_db):
     at = sign_in(start(), LEAD, "not the password")
     assert len(at.error) == 1
-    assert at.error[0].value == "**Password**: wrong e-mail or password."
+    assert at.error[0].value == "**Password**: wrong e\\-mail or password\\."
     assert signed_in_line(at) == []
     assert auth.PERSON_KEY not in at.session_state
     assert at.text_input(key="okr_sign_in_password_sidebar").value == "", "the password is not kept"
@@ -122,6 +127,54 @@ def test_a_database_without_an_admin_says_how_to_make_one(tmp_path, monkeypatch)
     assert not any("northwindlabs" in c for c in captions), "no demo accounts outside the demo"
 
 
+def test_a_name_holding_markdown_is_shown_as_text_in_the_sidebar(demo_db):
+    name = "[Leo](https://evil.example/) **Boss** ![x](https://evil.example/x.png)"
+    db = connect(demo_db)
+    try:
+        db.execute("UPDATE people SET name = ? WHERE email = ?", [name, LEAD])
+        db.conn.commit()
+    finally:
+        db.close()
+    at = sign_in(start(sidebar_script), LEAD, "demo")
+    assert signed_in_line(at) == [f"Signed in as **{escape_markdown(name)}** · lead"]
+
+
+def test_a_typed_email_holding_markdown_is_shown_as_text_in_the_error(demo_db):
+    at = sign_in(start(sidebar_script), "[x](https://evil.example/)", "demo")
+    assert len(at.error) == 1
+    assert "[x](https://evil.example/)" not in at.error[0].value
+    assert escape_markdown("[x](https://evil.example/)") in at.error[0].value
+
+
+GUESSER, OWNER = "203.0.113.9", "198.51.100.7"
+
+
+def test_wrong_passwords_from_another_browser_do_not_keep_the_owner_out(demo_db, monkeypatch):
+    """Before: five wrong passwords from anywhere locked the account for 300 s, its owner too."""
+    monkeypatch.setattr(auth, "client_address", lambda: GUESSER, raising=False)
+    guesser = start(sidebar_script)
+    for i in range(8):
+        guesser = sign_in(guesser, ADMIN, f"guess {i}")
+        assert signed_in_line(guesser) == []
+    monkeypatch.setattr(auth, "client_address", lambda: OWNER, raising=False)
+    at = sign_in(start(sidebar_script), ADMIN, "demo")
+    assert page_sees(at) == ADMIN
+
+
+def test_the_wait_is_shown_on_the_password_field(demo_db, monkeypatch):
+    monkeypatch.setattr(core, "time", SimpleNamespace(time=lambda: 1000.0))  # every try at one instant
+    monkeypatch.setattr(auth, "client_address", lambda: GUESSER, raising=False)
+    at = start(sidebar_script)
+    for i in range(core.FREE_FAILURES_PER_ADDRESS):
+        at = sign_in(at, LEAD, f"guess {i}")
+        assert at.error[0].value == "**Password**: wrong e\\-mail or password\\."
+    at = sign_in(at, LEAD, "demo")
+    assert [e.value for e in at.error] == [
+        "**Password**: too many failed tries for this e\\-mail from your address; wait 2 seconds and try again\\."
+    ]
+    assert page_sees(at) == "nobody"
+
+
 def test_missing_email_names_the_email_field(demo_db):
     at = sign_in(start(), "", "demo")
     assert len(at.error) == 1
@@ -131,12 +184,12 @@ def test_missing_email_names_the_email_field(demo_db):
 def test_right_password_shows_the_person_in_the_sidebar_and_keeps_it_out_of_the_url(demo_db):
     at = sign_in(start(), LEAD, "demo")
     assert len(at.error) == 0
-    assert signed_in_line(at) == [f"Signed in as **{LEAD_NAME}** · lead"]
+    assert signed_in_line(at) == [f"Signed in as **{escape_markdown(LEAD_NAME)}** · lead"]
     assert [e.label for e in at.sidebar.expander] == []
     assert set(at.query_params) <= {"cycle", "unit"}, "the sign-in never goes into the address bar"
     # It lasts across reruns of the session...
     ok(at.run())
-    assert signed_in_line(at) == [f"Signed in as **{LEAD_NAME}** · lead"]
+    assert signed_in_line(at) == [f"Signed in as **{escape_markdown(LEAD_NAME)}** · lead"]
     # ...until the person signs out.
     sign_out = [b for b in at.sidebar.button if b.label == "Sign out"]
     assert len(sign_out) == 1
@@ -149,23 +202,60 @@ def test_right_password_shows_the_person_in_the_sidebar_and_keeps_it_out_of_the_
 
 
 def test_single_sign_on_identity_is_mapped_to_the_person_by_email(demo_db):
-    at = start(user={"is_logged_in": True, "email": "LEAD@northwindlabs.example", "name": "Someone Else"})
-    assert signed_in_line(at) == [f"Signed in as **{LEAD_NAME}** · lead"]
+    at = start(user={**VERIFIED, "email": "LEAD@northwindlabs.example", "name": "Someone Else"})
+    assert signed_in_line(at) == [f"Signed in as **{escape_markdown(LEAD_NAME)}** · lead"]
 
 
 def test_single_sign_on_with_an_unknown_email_is_nobody_and_says_whom_to_ask(demo_db):
-    at = start(sidebar_script, user={"is_logged_in": True, "email": "new.hire@elsewhere.example"})
+    at = start(sidebar_script, user={**VERIFIED, "email": "new.hire@elsewhere.example"})
     assert signed_in_line(at) == []
     assert len(at.sidebar.warning) == 1
-    assert "new.hire@elsewhere.example" in at.sidebar.warning[0].value
+    assert escape_markdown("new.hire@elsewhere.example") in at.sidebar.warning[0].value
     assert "ask an admin to add you" in at.sidebar.warning[0].value
     assert page_sees(at) == "nobody"
 
 
-def test_single_sign_on_with_an_unverified_email_is_refused(demo_db):
-    at = start(sidebar_script, user={"is_logged_in": True, "email": LEAD, "email_verified": False})
+@pytest.mark.parametrize(
+    "claim",
+    [{}, {"email_verified": False}, {"email_verified": "false"}, {"email_verified": 0}, {"email_verified": None},
+     {"email_verified": "true"}, {"email_verified": 1}],
+    ids=["absent", "false", "text false", "zero", "null", "text true", "one"],
+)
+def test_single_sign_on_signs_in_only_an_email_verified_as_exactly_true(demo_db, claim):
+    """Before: anything but JSON false passed, an absent claim included."""
+    at = start(sidebar_script, user={"is_logged_in": True, "email": LEAD, **claim})
     assert page_sees(at) == "nobody"
-    assert "not verified" in at.sidebar.warning[0].value
+    assert signed_in_line(at) == []
+    assert len(at.sidebar.warning) == 1 and "not verified" in at.sidebar.warning[0].value
+
+
+@pytest.mark.parametrize("where", ["secrets", "environment"])
+def test_an_admin_can_say_the_provider_does_not_send_email_verified(demo_db, monkeypatch, where):
+    secrets = {"okr": {"sso_trust_unverified_email": True}} if where == "secrets" else None
+    if where == "environment":
+        monkeypatch.setenv("OKR_SSO_TRUST_UNVERIFIED_EMAIL", "1")
+    at = start(sidebar_script, secrets=secrets, user={"is_logged_in": True, "email": LEAD})
+    assert page_sees(at) == LEAD
+    # A provider that does say the e-mail is not verified is still believed.
+    for claim in (False, "false", 0):
+        at = start(sidebar_script, secrets=secrets, user={"is_logged_in": True, "email": LEAD, "email_verified": claim})
+        assert page_sees(at) == "nobody", claim
+
+
+def test_the_trust_setting_is_off_unless_it_says_true(demo_db):
+    at = start(sidebar_script, secrets={"okr": {"sso_trust_unverified_email": "no"}},
+               user={"is_logged_in": True, "email": LEAD})
+    assert page_sees(at) == "nobody"
+
+
+@pytest.mark.parametrize("verified", [True, False], ids=["unknown e-mail", "unverified e-mail"])
+def test_an_email_holding_markdown_is_shown_as_text_in_the_warning(demo_db, verified):
+    email = "[click here](https://evil.example/)**@elsewhere.example"
+    at = start(sidebar_script, user={"is_logged_in": True, "email": email, "email_verified": verified})
+    assert len(at.sidebar.warning) == 1
+    warning = at.sidebar.warning[0].value
+    assert escape_markdown(email) in warning, warning
+    assert "[click here](https://evil.example/)" not in warning
 
 
 def test_a_logged_out_single_sign_on_user_is_nobody(demo_db):
@@ -174,7 +264,7 @@ def test_a_logged_out_single_sign_on_user_is_nobody(demo_db):
 
 
 def test_signing_out_of_single_sign_on_logs_out(demo_db):
-    at = start(sidebar_script, user={"is_logged_in": True, "email": LEAD})
+    at = start(sidebar_script, user={**VERIFIED, "email": LEAD})
     assert page_sees(at) == LEAD
     ok(at.sidebar.button(key="okr_sign_out").click().run())
     assert at.user.get("is_logged_in") is False
@@ -214,7 +304,7 @@ def test_private_deployment_shows_nothing_before_sign_in(demo_db, monkeypatch):
     assert len(at.selectbox) == 0, "not even the cycle and unit names"
     assert len(at.metric) == 0
     at = sign_in(at, "viewer@northwindlabs.example", "demo", where="main")
-    assert signed_in_line(at) == ["Signed in as **Vic Viewer (demo viewer)** · viewer"]
+    assert signed_in_line(at) == [f"Signed in as **{escape_markdown('Vic Viewer (demo viewer)')}** · viewer"]
     assert len(at.selectbox) == 2
     assert "Sign in" not in [t.value for t in at.title]
 
@@ -227,7 +317,7 @@ def test_private_deployment_from_the_secrets_file(demo_db):
 
 def test_private_deployment_with_single_sign_on_lets_the_person_in(demo_db, monkeypatch):
     monkeypatch.setenv("OKR_PRIVATE", "yes")
-    at = start(sidebar_script, user={"is_logged_in": True, "email": LEAD})
+    at = start(sidebar_script, user={**VERIFIED, "email": LEAD})
     assert page_sees(at) == LEAD
 
 
@@ -263,5 +353,5 @@ def test_a_role_change_shows_at_the_next_rerun(demo_db):
     finally:
         db.close()
     ok(at.run())
-    assert signed_in_line(at) == [f"Signed in as **{LEAD_NAME}** · admin"]
+    assert signed_in_line(at) == [f"Signed in as **{escape_markdown(LEAD_NAME)}** · admin"]
 

@@ -8,16 +8,20 @@ the messages on the page, the rows in the database, and the figures on the other
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
+from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
 from okrdata import writes as w
+from okrdata.cli import cli
 from okrdata.db import connect
 from ui import badges, tables
 from ui.auth import PERSON_KEY
+from ui.okr_detail import escape_markdown
 from ui.sidebar import UNIT_KEY
 
 PAGE = "pages/checkin.py"
@@ -204,7 +208,8 @@ def test_a_lead_cannot_see_or_write_another_team(demo):
     # Rights are checked when saving, in okrdata: an admin gives Web App another lead meanwhile.
     db = demo.db()
     try:
-        w.update_unit(db, demo.web, lead_id=demo.people["admin"])
+        w.update_unit(db, demo.web, lead_id=demo.people["admin"], person=w.SYSTEM,
+                      version=w.version_of(db, "units", demo.web))
     finally:
         db.close()
     kr_id = int(demo.web_krs["kr_id"].iloc[0])
@@ -285,7 +290,8 @@ def test_a_conflicting_edit_is_refused(demo):
     # Someone else corrects the same check-in meanwhile (another session, the CLI).
     db = demo.db()
     try:
-        w.edit_checkin(db, cid, value=1234, confidence=3, note="Theirs", expected_version=int(checkin["version"]))
+        w.edit_checkin(db, cid, value=1234, confidence=3, note="Theirs",
+                       version=int(checkin["version"]), person=w.SYSTEM)
     finally:
         db.close()
     at.text_input(key=f"ci_edit_{cid}_value").input("99")
@@ -302,6 +308,284 @@ def test_a_conflicting_edit_is_refused(demo):
     ok(at.button(key=f"ci_edit_{cid}__reload").click().run())
     assert at.text_input(key=f"ci_edit_{cid}_value").value == "1234"
     assert not errors(at)
+
+
+# --- someone else writes while the form is open ------------------------------------------------------
+
+
+def cron_checkin(demo, kr_id: int, value, confidence: int, author: str = "admin") -> None:
+    """A check-in recorded from outside the page, as a cron job does: ``okr checkin``."""
+    result = CliRunner().invoke(cli, [
+        "checkin", "--db", str(demo.path), "--kr", str(kr_id), "--value", str(value),
+        "--confidence", str(confidence), "--author", f"{author}@northwindlabs.example",
+    ])
+    assert result.exit_code == 0, result.output
+
+
+def away_and_back(at) -> AppTest:
+    """To Overview and back through the menu: Streamlit forgets the inputs of a page not drawn."""
+    ok(at.switch_page("pages/overview.py").run())
+    return ok(at.switch_page(PAGE).run())
+
+
+def unlinked_krs(demo) -> list[dict]:
+    """Web App's key results not measured by a KPI (nothing is offered in their value box)."""
+    rows = [r for r in demo.web_krs.to_dict("records") if pd_isna(r["kpi_id"])]
+    assert len(rows) >= 2
+    return rows
+
+
+def latest(demo, kr_id) -> dict:
+    """The key result's latest check-in as stored."""
+    db = demo.db()
+    try:
+        return next(db.query(
+            "SELECT id, value, confidence, author_id FROM checkins WHERE kr_id = ? AND deleted = 0 "
+            "ORDER BY checkin_date DESC, id DESC LIMIT 1", [kr_id]
+        ))
+    finally:
+        db.close()
+
+
+def save_one(demo, at, kr_id: int, value: str):
+    """The lead fills one key result (nothing else) and saves."""
+    skip_offered(at, demo.web_krs["kr_id"])
+    value_box(at, kr_id).input(value)
+    return ok(at.button(key=SAVE).click().run())
+
+
+@pytest.mark.parametrize("elsewhere", ["cron", "second session"])
+def test_a_checkin_saved_elsewhere_on_another_key_result_never_blocks_the_leads_save(demo, elsewhere):
+    mine, theirs = unlinked_krs(demo)[:2]
+    mine_id, theirs_id = int(mine["kr_id"]), int(theirs["kr_id"])
+    new_confidence = 3 if int(theirs["confidence"]) != 3 else 4
+    at = open_as(demo, "lead")
+    if elsewhere == "cron":
+        cron_checkin(demo, theirs_id, 61, new_confidence)
+    else:  # an admin in another browser checks in on another key result of the team
+        other = open_as(demo, "admin")
+        other.selectbox(key="ci_team").set_value(demo.web)
+        ok(other.run())
+        other.number_input(key=f"ci_conf_{theirs_id}").set_value(new_confidence)
+        save_one(demo, other, theirs_id, "61")
+        assert not errors(other) and other.success[0].value.startswith("Saved 1 check-in ")
+    theirs_checkin = latest(demo, theirs_id)
+    assert (theirs_checkin["value"], theirs_checkin["confidence"]) == (61, new_confidence)
+    before = demo.count()
+
+    at = away_and_back(at)
+    # Drawn afresh: the other key result shows what is stored now.
+    assert at.number_input(key=f"ci_conf_{theirs_id}").value == new_confidence
+    for attempt in range(2):  # and again: a second save is not refused either
+        at = save_one(demo, at, mine_id, str(70 + attempt))
+        assert not errors(at), errors(at)
+        assert [s.value for s in at.success] == [f"Saved 1 check-in ({escape_markdown(mine['title'])})."]
+        assert demo.count() == before + attempt + 1
+        assert latest(demo, mine_id)["value"] == 70 + attempt
+        assert latest(demo, theirs_id) == theirs_checkin  # nobody touched it: nothing saved for it
+
+
+def test_a_key_result_that_moves_while_the_form_is_open_is_shown_as_moved_not_refused(demo):
+    mine, theirs = unlinked_krs(demo)[:2]
+    mine_id, theirs_id = int(mine["kr_id"]), int(theirs["kr_id"])
+    shown_confidence = int(theirs["confidence"])
+    at = open_as(demo, "lead")
+    cron_checkin(demo, theirs_id, 61, 3 if shown_confidence != 3 else 4)
+    theirs_checkin = latest(demo, theirs_id)
+    before = demo.count()
+    # Any rerun (a click elsewhere on the page) shows the move beside the key result; the form
+    # keeps what it showed.
+    ok(at.run())
+    notes = [c.value for c in at.caption if "since you opened the form" in c.value]
+    assert len(notes) == 1, [c.value for c in at.caption]
+    assert "by Ada Admin" in notes[0] and escape_markdown(f"now 61 days, confidence {theirs_checkin['confidence']}/10") in notes[0]
+    assert at.number_input(key=f"ci_conf_{theirs_id}").value == shown_confidence
+
+    at = save_one(demo, at, mine_id, "70")
+    assert not errors(at), errors(at)
+    assert [s.value for s in at.success] == [f"Saved 1 check-in ({escape_markdown(mine['title'])})."]
+    assert demo.count() == before + 1
+    assert latest(demo, theirs_id) == theirs_checkin
+
+
+def correct_confidence(demo, at, kr_id: int) -> int:
+    """Correct the confidence of the key result's newest check-in in Past check-ins; return it."""
+    at.selectbox(key=f"ci_hist_{demo.web}").set_value(kr_id)
+    ok(at.run())
+    checkin = newest_checkin(demo, kr_id)
+    cid = int(checkin["checkin_id"])
+    corrected = 2 if int(checkin["confidence"]) != 2 else 3
+    at.number_input(key=f"ci_edit_{cid}_confidence").set_value(corrected)
+    ok(at.button(key=f"ci_edit_{cid}__save").click().run())
+    assert any("Correction saved" in s.value for s in at.success), errors(at)
+    assert latest(demo, kr_id)["confidence"] == corrected
+    return corrected
+
+
+@pytest.mark.parametrize("then", ["away and back", "stay"])
+def test_a_correction_in_past_checkins_never_blocks_the_next_save(demo, then):
+    mine, theirs = unlinked_krs(demo)[:2]
+    mine_id, theirs_id = int(mine["kr_id"]), int(theirs["kr_id"])
+    at = open_as(demo, "lead")
+    corrected = correct_confidence(demo, at, theirs_id)
+    before = demo.count()
+    if then == "away and back":
+        at = away_and_back(at)
+    at = save_one(demo, at, mine_id, "70")
+    assert not errors(at), errors(at)
+    assert [s.value for s in at.success] == [f"Saved 1 check-in ({escape_markdown(mine['title'])})."]
+    assert demo.count() == before + 1
+    assert latest(demo, theirs_id)["confidence"] == corrected
+
+
+def linked_kr(demo) -> dict:
+    """The Web App key result measured by a KPI whose reading the form offers."""
+    rows = [r for r in demo.web_krs.to_dict("records") if not pd_isna(r["kpi_id"])]
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_an_offered_kpi_reading_is_not_saved_once_its_key_result_moved(demo):
+    mine, offered = unlinked_krs(demo)[0], linked_kr(demo)
+    mine_id, offered_id = int(mine["kr_id"]), int(offered["kr_id"])
+    at = open_as(demo, "lead")
+    assert value_box(at, offered_id).value  # the KPI's reading, saved with the rest unless cleared
+    cron_checkin(demo, offered_id, 2200, 6)
+    theirs = latest(demo, offered_id)
+    before = demo.count()
+
+    # The lead fills their key result and saves, with no rerun in between.
+    value_box(at, mine_id).input("70")
+    ok(at.button(key=SAVE).click().run())
+    assert not errors(at), errors(at)
+    lines = at.success[0].value.split("  \n")
+    assert lines[0] == f"Saved 1 check-in ({escape_markdown(mine['title'])})."
+    assert lines[1].startswith(escape_markdown(f"Not saved: the KPI reading offered for {offered['title']}. "
+                                               "A new check-in was recorded by Ada Admin"))
+    assert demo.count() == before + 1
+    assert latest(demo, offered_id) == theirs
+
+
+def test_a_form_holding_only_a_stale_offer_saves_nothing_and_is_drawn_afresh(demo):
+    offered = linked_kr(demo)
+    offered_id = int(offered["kr_id"])
+    at = open_as(demo, "lead")
+    cron_checkin(demo, offered_id, 2200, 6)
+    before = demo.count()
+    ok(at.button(key=SAVE).click().run())
+    shown = errors(at)
+    assert len(shown) == 2, shown
+    assert escape_markdown(offered["title"]) in shown[0] and "offered here was not saved" in shown[0]
+    assert shown[1].startswith("Nothing was saved")
+    assert demo.count() == before
+    # Drawn again from what is stored: the check-in is newer than the reading, so nothing is offered.
+    assert value_box(at, offered_id).value == ""
+    assert at.number_input(key=f"ci_conf_{offered_id}").value == 6
+    assert not [c.value for c in at.caption if "since you opened the form" in c.value]
+
+
+def test_a_key_result_the_lead_fills_after_it_moved_is_saved_and_the_message_says_so(demo):
+    theirs = unlinked_krs(demo)[1]
+    theirs_id = int(theirs["kr_id"])
+    at = open_as(demo, "lead")
+    cron_checkin(demo, theirs_id, 61, 3)
+    before = demo.count()
+    at.number_input(key=f"ci_conf_{theirs_id}").set_value(5)
+    at = save_one(demo, at, theirs_id, "2")
+    assert not errors(at), errors(at)
+    lines = at.success[0].value.split("  \n")
+    assert lines[0] == f"Saved 1 check-in ({escape_markdown(theirs['title'])})."
+    assert lines[1].startswith(escape_markdown(f"{theirs['title']}: A new check-in was recorded by Ada Admin"))
+    assert escape_markdown("now 61 days, confidence 3/10") in lines[1]
+    assert demo.count() == before + 1
+    saved = latest(demo, theirs_id)
+    assert (saved["value"], saved["confidence"], saved["author_id"]) == (2, 5, demo.people["lead"])
+
+
+# --- user text is shown as text ----------------------------------------------------------------------
+
+LINK = "[x](https://evil.example)"
+IMAGE = "![i](https://evil.example/i.png)"
+LIVE = re.compile(r"(?<!\\)\]\(")
+"""A Markdown link or image: "](" whose bracket is not escaped."""
+
+
+def markdown_texts(at) -> list[str]:
+    """Every text the page hands to Markdown: headings, text, captions, messages, input labels and help."""
+    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "success", "info",
+                                  "warning", "error") for e in getattr(at, kind)]
+    for kind in ("text_input", "number_input", "text_area", "date_input", "selectbox", "button", "checkbox"):
+        for widget in getattr(at, kind):
+            texts += [widget.proto.label, widget.proto.help]
+    return texts
+
+
+def test_names_titles_and_notes_with_links_or_images_show_as_text_on_the_check_in_page(demo):
+    mine, theirs = unlinked_krs(demo)[:2]
+    mine_id, theirs_id, offered = int(mine["kr_id"]), int(theirs["kr_id"]), linked_kr(demo)
+    db = demo.db()
+    try:  # as typed by people, through any door
+        db["people"].update(int(mine["owner_id"]), {"name": LINK})
+        db["people"].update(demo.people["admin"], {"name": IMAGE})
+        db["key_results"].update(mine_id, {"title": IMAGE})
+        db["key_results"].update(int(offered["kr_id"]), {"unit_label": LINK})
+        db["objectives"].update(int(mine["objective_id"]), {"title": LINK})
+        db["kpis"].update(int(offered["kpi_id"]), {"name": IMAGE})
+        db["units"].update(demo.web, {"name": LINK})
+        db.execute("UPDATE checkins SET note = ? WHERE id = ?", [IMAGE, int(mine["checkin_id"])])
+        db.conn.commit()
+    finally:
+        db.close()
+    at = open_as(demo, "lead")
+    cron_checkin(demo, theirs_id, 61, 3)  # by the admin, now named IMAGE
+    ok(at.run())
+    before_save = markdown_texts(at)
+    at = save_one(demo, at, mine_id, "70")
+    assert not errors(at), errors(at)
+    texts = before_save + markdown_texts(at)
+    assert [t for t in texts if "evil" in t]
+    assert not [t for t in texts if LIVE.search(t)], [t for t in texts if LIVE.search(t)]
+    # Each one is there, escaped: owner, moved-by, title, unit label, objective, KPI, unit, note.
+    everything = "\n".join(texts)
+    assert f"owner {escape_markdown(LINK)}" in everything
+    assert f"recorded by {escape_markdown(IMAGE)}" in everything
+    assert f"**{escape_markdown(IMAGE)}**" in everything
+    assert f"New value ({escape_markdown(LINK)})" in everything
+    assert f"##### {escape_markdown(LINK)}" in everything
+    assert f"the KPI {escape_markdown(IMAGE)}" in everything
+    assert f"This week's check-in · {escape_markdown(LINK)}" in everything
+    assert f"Last note: {escape_markdown(IMAGE)}" in everything
+    assert f"Saved 1 check-in ({escape_markdown(IMAGE)})." in everything
+
+
+def test_a_correction_form_drawn_again_after_someone_elses_correction_saves(demo):
+    """The version a correction carries is the one of the values its form shows."""
+    kr_id = unlinked_krs(demo)[0]["kr_id"]
+    at = open_as(demo, "lead")
+    at.selectbox(key=f"ci_hist_{demo.web}").set_value(kr_id)
+    ok(at.run())
+    checkin = newest_checkin(demo, kr_id)
+    cid = int(checkin["checkin_id"])
+    assert at.text_input(key=f"ci_edit_{cid}_value").value  # the lead's correction form is open
+    other = open_as(demo, "admin")  # an admin corrects the same check-in in another browser
+    other.selectbox(key="ci_team").set_value(demo.web)
+    ok(other.run())
+    other.selectbox(key=f"ci_hist_{demo.web}").set_value(kr_id)
+    ok(other.run())
+    other.text_input(key=f"ci_edit_{cid}_value").input("55")
+    ok(other.button(key=f"ci_edit_{cid}__save").click().run())
+    assert any("Correction saved" in s.value for s in other.success), errors(other)
+
+    at = away_and_back(at)
+    at.selectbox(key=f"ci_hist_{demo.web}").set_value(kr_id)
+    ok(at.run())
+    assert at.text_input(key=f"ci_edit_{cid}_value").value == "55"  # drawn afresh: the admin's value
+    at.number_input(key=f"ci_edit_{cid}_confidence").set_value(2)
+    ok(at.button(key=f"ci_edit_{cid}__save").click().run())
+    assert not errors(at), errors(at)
+    assert any("Correction saved" in s.value for s in at.success)
+    saved = latest(demo, kr_id)
+    assert (saved["id"], saved["value"], saved["confidence"]) == (cid, 55, 2)
 
 
 # --- a large organisation ----------------------------------------------------------------------------
@@ -321,8 +605,8 @@ def test_a_long_list_of_last_checkins_draws_the_first_rows_says_so_and_stays_fre
     assert list(frames[0]["Key result"]) == list(krs["title"][:10])
     notes = [c.value for c in at.caption if "The table shows the first" in c.value]
     assert notes == [
-        f":material/filter_list: The table shows the first 10 of {len(krs)} key results: pick a unit in the "
-        "sidebar to see its own."
+        (f":material/filter_list: The table shows the first 10 of {len(krs)} key results: pick a unit in the "
+         "sidebar to see its own.")
     ]
     # The history still offers every key result, not only those in the table.
     assert len(at.selectbox(key="ci_hist_read").options) == len(krs)
@@ -333,10 +617,10 @@ def test_a_long_list_of_last_checkins_draws_the_first_rows_says_so_and_stays_fre
     assert kr["confidence"] != 9 or kr["last_checkin_date"] != dt.date.today().isoformat()
     db = demo.db()
     try:
-        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done early")
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done early", person=w.SYSTEM)
     finally:
         db.close()
     ok(at.run())
-    table = [d.value for d in at.dataframe if "Last check-in" in d.value.columns][0]
+    table = next(d.value for d in at.dataframe if "Last check-in" in d.value.columns)
     assert table["Confidence"].iloc[row] == 9
     assert table["Last check-in"].iloc[row] == badges.day(dt.date.today())

@@ -152,6 +152,28 @@ def test_unit_mode_follows_the_sidebar_unit(demo_db):
     assert set(heat["Row"]) & children
 
 
+def test_an_archived_team_keeps_its_row_in_the_heat_map(demo_db):
+    # Archiving hides a unit from pickers, never from the figures: its department's heat map
+    # still has its row, as the department's progress still counts its objectives.
+    db = connect(demo_db)
+    try:
+        tree = q.units(db)
+        department = int(tree[tree["kind"] == "department"]["id"].iloc[0])
+        cycle_id = q.default_cycle_id(db)
+        owners = set(q.objectives(db, cycle_id, department)["unit_id"].astype(int))
+        team = next(int(u) for u in tree[tree["parent_id"] == department]["id"] if int(u) in owners)
+        team_name = str(tree.set_index("id").loc[team, "name"])
+        db.execute("UPDATE units SET archived = 1 WHERE id = ?", [team])
+        db.conn.commit()
+    finally:
+        db.close()
+    at = open_page()
+    at.selectbox(key=UNIT_KEY).set_value(department)
+    ok(at.run())
+    heat = frame_with(charts(at)[2][1], "Row", "confidence")
+    assert team_name in set(heat["Row"])
+
+
 # --- an objective ------------------------------------------------------------------------------
 
 
@@ -301,7 +323,7 @@ def test_unit_without_okrs_says_what_to_do(demo_db):
     db = connect(demo_db)
     try:
         root = int(q.units(db)["id"].iloc[0])
-        lonely = w.add_unit(db, "Lonely team", parent_id=root)
+        lonely = w.add_unit(db, "Lonely team", parent_id=root, person=w.SYSTEM)
     finally:
         db.close()
     at = open_page({"unit": str(lonely)})
@@ -314,7 +336,8 @@ def test_key_result_without_checkins_says_what_to_do(demo_db):
     db = connect(demo_db)
     try:
         objective = int(t.objectives["objective_id"].iloc[0])
-        kr = w.add_key_result(db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days")
+        kr = w.add_key_result(db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days",
+                              person=w.SYSTEM)
     finally:
         db.close()
     at = open_page({"kr": str(kr)})
@@ -331,11 +354,12 @@ def test_cycle_without_checkins_says_what_to_do(demo_db):
     db = connect(demo_db)
     try:
         today = dt.date.today()
-        cycle = w.add_cycle(db, "Sprint", today - dt.timedelta(days=20), today + dt.timedelta(days=70), state="active")
+        cycle = w.add_cycle(db, "Sprint", today - dt.timedelta(days=20), today + dt.timedelta(days=70), state="active",
+                            person=w.SYSTEM)
         root = int(q.units(db)["id"].iloc[0])
-        objective = w.add_objective(db, cycle, root, "Be known for fast support")
-        w.add_key_result(db, objective, "First reply from 8 to 2 hours", "decrease", 8, 2, "h")
-        w.add_key_result(db, objective, "CSAT from 80 to 90 %", "increase", 80, 90, "%")
+        objective = w.add_objective(db, cycle, root, "Be known for fast support", person=w.SYSTEM)
+        w.add_key_result(db, objective, "First reply from 8 to 2 hours", "decrease", 8, 2, "h", person=w.SYSTEM)
+        w.add_key_result(db, objective, "CSAT from 80 to 90 %", "increase", 80, 90, "%", person=w.SYSTEM)
     finally:
         db.close()
     at = open_page({"cycle": str(cycle)})

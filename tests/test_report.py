@@ -278,6 +278,7 @@ def test_html_carries_the_figures(company, company_html):
     for text in (company.cycle["name"], company.company, report.pct(h["progress"]), report.pct(h["expected"]),
                  report.pace(h["pace"]), report.headline_sentence(company)):
         assert report._e(text) in html, text
+    assert len(company.objectives) and len(company.risks)
     for title in company.objectives["title"]:
         assert report._e(title) in html
     for title in company.risks["title"]:
@@ -302,11 +303,13 @@ def _hostile(db) -> tuple[int, int]:
     """An objective, key result, check-in note and KPI whose texts are markup; returns (cycle, unit)."""
     cycle_id = q.default_cycle_id(db, TODAY)
     root = int(q.units(db)["id"].iloc[0])
-    unit = w.add_unit(db, f"Team {HOSTILE}", parent_id=root)
-    objective = w.add_objective(db, cycle_id, unit, f"Objective {HOSTILE}")
-    kr = w.add_key_result(db, objective, f"KR {HOSTILE} from 1 to 10", "increase", 1, 10, unit_label="<b>u</b>")
+    unit = w.add_unit(db, f"Team {HOSTILE}", parent_id=root, person=w.SYSTEM)
+    objective = w.add_objective(db, cycle_id, unit, f"Objective {HOSTILE}", person=w.SYSTEM)
+    kr = w.add_key_result(db, objective, f"KR {HOSTILE} from 1 to 10", "increase", 1, 10, unit_label="<b>u</b>",
+                          person=w.SYSTEM)
     start = dt.date.fromisoformat(q.cycle(db, cycle_id)["start_date"])
-    w.add_checkin(db, kr, start + dt.timedelta(days=1), 2, 3, note=f"We learned that {HOSTILE} breaks things badly.")
+    w.add_checkin(db, kr, start + dt.timedelta(days=1), 2, 3, note=f"We learned that {HOSTILE} breaks things badly.",
+                  person=w.SYSTEM)
     return cycle_id, unit
 
 
@@ -325,7 +328,7 @@ def test_html_escapes_every_text_from_the_database(own_copy):
 def test_an_empty_scope_still_makes_a_report(own_copy):
     db, _ = own_copy
     root = int(q.units(db)["id"].iloc[0])
-    lonely = w.add_unit(db, "Lonely team", parent_id=root)
+    lonely = w.add_unit(db, "Lonely team", parent_id=root, person=w.SYSTEM)
     rep = report.build(db, q.default_cycle_id(db, TODAY), lonely, TODAY)
     assert rep.objectives.empty and rep.risk_total == 0
     html = report.to_html(rep)
@@ -456,3 +459,23 @@ def test_a_large_scope_is_bounded_and_says_so(demo, scope, monkeypatch):
     assert f"the first 3 of {rep.objective_total} objectives are drawn" in str(spec["title"])
     assert len(rep.kpis) == 2 < rep.kpi_trouble_total
     assert f"The 2 most troubled of {rep.kpi_trouble_total} are listed." in report.kpi_summary(rep)
+
+
+# --- scores: two decimals beside their band ------------------------------------------------
+
+
+def test_a_score_shows_two_decimals_beside_its_band_in_the_page_html_and_pdf(own_copy, scope):
+    # 0.67 is yellow: with one decimal it read "0.7 · yellow", a green number beside a yellow word.
+    db, _ = own_copy
+    closed_id = scope[1]
+    first = int(q.objectives(db, closed_id).iloc[0]["objective_id"])
+    db.execute("UPDATE objectives SET score = 0.67 WHERE id = ?", [first])
+    db.conn.commit()
+    rep = report.build(db, closed_id, None, TODAY)
+    row = rep.objectives.set_index("objective_id").loc[first].to_dict()
+    assert report.objective_outcome(rep, row) == "0.67 · yellow"
+    assert report.objectives_table(rep)[report.outcome_heading(rep)].str.fullmatch(r"\d\.\d\d · (red|yellow|green)").all()
+    html = report.to_html(rep)
+    assert "0.67 · yellow" in html and "0.7 · yellow" not in html
+    pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report_pdf.to_pdf(rep))).pages)
+    assert "0.67 · yellow" in " ".join(pdf.split())  # the narrow column wraps the line

@@ -15,6 +15,7 @@ import pytest
 from okrdata.db import connect
 from okrdata.errors import ValidationError
 from okrdata.schema import migrate
+from okrdata.review import needs_reason, proposals
 from okrdata.seed import load_demo, table_counts
 from okrdata.synth import synthesize
 from okrdata.writes import check_kr_goal, get_setting, unit_ancestors
@@ -93,9 +94,12 @@ def test_closed_objectives_are_scored(small):
 
 
 def test_rows_obey_the_rules_of_the_writes(small):
-    for kr in rows(small, "SELECT * FROM key_results"):
+    krs = rows(small, "SELECT * FROM key_results")
+    assert krs
+    for kr in krs:
         check_kr_goal(kr["kr_type"], kr["baseline"], kr["target"])
     objectives = {o["id"]: o for o in rows(small, "SELECT * FROM objectives")}
+    assert objectives
     for obj in objectives.values():
         parent = objectives.get(obj["parent_objective_id"])
         if parent is not None:
@@ -127,6 +131,7 @@ def test_weekly_checkins_in_every_cycle(small):
         LEFT JOIN checkins c ON c.kr_id = k.id GROUP BY y.id
         """,
     )
+    assert per_cycle
     for cycle in per_cycle:
         weeks = 13 if cycle["state"] == "closed" else 8
         assert cycle["n"] >= cycle["krs"] * (weeks - 1), cycle
@@ -183,3 +188,18 @@ def test_refuses_a_bad_scale(db, scale):
     with pytest.raises(ValidationError) as refused:
         synthesize(db, scale)
     assert refused.value.field == "scale"
+
+
+def test_closed_scores_obey_the_reason_rule_of_entered_scores(small):
+    """A score more than 0.05 from the proposal (the final progress) needs a reason, as
+    ``writes.score_objective`` demands of a person; generated scores obey the same rule."""
+    closed = [c["id"] for c in rows(small, "SELECT id FROM cycles WHERE state = 'closed'")]
+    assert closed
+    checked = 0
+    for cycle_id in closed:
+        sheet = proposals(small, cycle_id, today=TODAY)
+        for row in sheet.itertuples():
+            checked += 1
+            if needs_reason(row.recorded, row.proposal):
+                assert row.score_reason, (row.title, row.recorded, row.proposal)
+    assert checked > 50

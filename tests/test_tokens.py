@@ -20,12 +20,17 @@ TODAY = dt.date(2026, 2, 10)
 NOON = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.timezone.utc)
 
 
+def version(db, table: str, row_id: int) -> int:
+    """The version an edit of the row carries (the row as read now)."""
+    return writes.read_for_edit(db, table, row_id)["version"]
+
+
 def every_value(db) -> list:
     return [value for table in db.table_names() for row in db.execute(f"SELECT * FROM [{table}]") for value in row]
 
 
 def test_a_token_is_stored_only_as_its_digest(db, org):
-    token_id, token = tokens.create_token(db, "lee@acme.test", name="CI feed", person=None, today=TODAY)
+    token_id, token = tokens.create_token(db, "lee@acme.test", name="CI feed", person=writes.SYSTEM, today=TODAY)
     assert token.startswith("okr_") and len(token) >= 40
     assert token not in every_value(db)
     row = db.execute("SELECT token_hash, prefix, person_id, name FROM api_tokens WHERE id = ?", [token_id]).fetchone()
@@ -33,20 +38,20 @@ def test_a_token_is_stored_only_as_its_digest(db, org):
 
 
 def test_two_tokens_differ(db, org):
-    _, first = tokens.create_token(db, "lee@acme.test", person=None)
-    _, second = tokens.create_token(db, "lee@acme.test", person=None)
+    _, first = tokens.create_token(db, "lee@acme.test", person=writes.SYSTEM)
+    _, second = tokens.create_token(db, "lee@acme.test", person=writes.SYSTEM)
     assert first != second
 
 
 def test_a_token_acts_as_its_person(db, org):
-    token_id, token = tokens.create_token(db, org.lead, person=None)
+    token_id, token = tokens.create_token(db, org.lead, person=writes.SYSTEM)
     found = tokens.authenticate(db, token, now=NOON)
     assert found["token_id"] == token_id
     assert found["person"] == {"id": org.lead, "name": "Lee Lead", "email": "lee@acme.test", "role": "lead", "archived": 0}
 
 
 def test_last_use_is_recorded_at_most_once_a_minute(db, org):
-    token_id, token = tokens.create_token(db, org.lead, person=None)
+    token_id, token = tokens.create_token(db, org.lead, person=writes.SYSTEM)
 
     def last_used():
         return db.execute("SELECT last_used_at FROM api_tokens WHERE id = ?", [token_id]).fetchone()[0]
@@ -62,22 +67,22 @@ def test_last_use_is_recorded_at_most_once_a_minute(db, org):
 
 @pytest.mark.parametrize("sent", [None, "", "okr_not-a-token", "Bearer okr_x"])
 def test_a_missing_or_unknown_token_is_refused(db, org, sent):
-    tokens.create_token(db, org.lead, person=None)
+    tokens.create_token(db, org.lead, person=writes.SYSTEM)
     with pytest.raises(TokenRefused) as info:
         tokens.authenticate(db, sent, now=NOON)
     assert info.value.field == "token"
 
 
 def test_a_revoked_token_is_refused_from_the_next_use(db, org):
-    token_id, token = tokens.create_token(db, org.lead, person=None)
+    token_id, token = tokens.create_token(db, org.lead, person=writes.SYSTEM)
     tokens.authenticate(db, token, now=NOON)
-    tokens.revoke_token(db, token_id, person=None)
+    tokens.revoke_token(db, token_id, person=writes.SYSTEM)
     with pytest.raises(TokenRefused, match="revoked"):
         tokens.authenticate(db, token, now=NOON)
 
 
 def test_a_token_works_through_its_last_day_and_not_after(db, org):
-    _, token = tokens.create_token(db, org.lead, expires_on="2026-02-10", person=None, today=TODAY)
+    _, token = tokens.create_token(db, org.lead, expires_on="2026-02-10", person=writes.SYSTEM, today=TODAY)
     tokens.authenticate(db, token, now=dt.datetime(2026, 2, 10, 23, 0).astimezone())
     with pytest.raises(TokenRefused, match="expired after 2026-02-10"):
         tokens.authenticate(db, token, now=dt.datetime(2026, 2, 11, 0, 30).astimezone())
@@ -85,8 +90,8 @@ def test_a_token_works_through_its_last_day_and_not_after(db, org):
 
 
 def test_a_token_of_an_archived_person_is_refused(db, org):
-    _, token = tokens.create_token(db, org.lead, person=None)
-    writes.update_person(db, org.lead, archived=True)
+    _, token = tokens.create_token(db, org.lead, person=writes.SYSTEM)
+    writes.update_person(db, org.lead, archived=True, person=writes.SYSTEM, version=version(db, "people", org.lead))
     with pytest.raises(TokenRefused, match="archived"):
         tokens.authenticate(db, token, now=NOON)
 
@@ -103,12 +108,12 @@ def test_a_token_of_an_archived_person_is_refused(db, org):
     ],
 )
 def test_bad_tokens_are_refused_and_nothing_is_stored(db, org, refused, holder, changes, field):
-    refused(db, field, lambda: tokens.create_token(db, holder, person=None, today=TODAY, **changes))
+    refused(db, field, lambda: tokens.create_token(db, holder, person=writes.SYSTEM, today=TODAY, **changes))
 
 
 def test_no_token_for_an_archived_person(db, org, refused):
-    writes.update_person(db, org.viewer, archived=True)
-    error = refused(db, "person", lambda: tokens.create_token(db, "vic@acme.test", person=None))
+    writes.update_person(db, org.viewer, archived=True, person=writes.SYSTEM, version=version(db, "people", org.viewer))
+    error = refused(db, "person", lambda: tokens.create_token(db, "vic@acme.test", person=writes.SYSTEM))
     assert "archived" in error.message
 
 
@@ -122,19 +127,23 @@ def test_only_an_admin_makes_or_revokes_tokens(db, org, refused, who):
     assert db.execute("SELECT created_by, revoked_by FROM api_tokens").fetchone() == (org.admin, org.admin)
 
 
+def test_a_signed_out_visitor_makes_no_token(db, org, refused):
+    refused(db, "role", lambda: tokens.create_token(db, "lee@acme.test", person=None))
+
+
 def test_revoking_an_unknown_or_revoked_token_is_refused(db, org, refused):
-    token_id, _ = tokens.create_token(db, org.lead, person=None)
-    refused(db, "token", lambda: tokens.revoke_token(db, 999, person=None))
-    refused(db, "token", lambda: tokens.revoke_token(db, "abc", person=None))
-    tokens.revoke_token(db, f"#{token_id}", person=None)
-    error = refused(db, "token", lambda: tokens.revoke_token(db, token_id, person=None))
+    token_id, _ = tokens.create_token(db, org.lead, person=writes.SYSTEM)
+    refused(db, "token", lambda: tokens.revoke_token(db, 999, person=writes.SYSTEM))
+    refused(db, "token", lambda: tokens.revoke_token(db, "abc", person=writes.SYSTEM))
+    tokens.revoke_token(db, f"#{token_id}", person=writes.SYSTEM)
+    error = refused(db, "token", lambda: tokens.revoke_token(db, token_id, person=writes.SYSTEM))
     assert "revoked already" in error.message
 
 
 def test_the_list_shows_state_person_and_never_the_token(db, org):
-    _, kept = tokens.create_token(db, org.lead, name="CI", person=None)
-    gone_id, _ = tokens.create_token(db, org.viewer, name="BI", person=None)
-    tokens.revoke_token(db, gone_id, person=None)
+    _, kept = tokens.create_token(db, org.lead, name="CI", person=writes.SYSTEM)
+    gone_id, _ = tokens.create_token(db, org.viewer, name="BI", person=writes.SYSTEM)
+    tokens.revoke_token(db, gone_id, person=writes.SYSTEM)
     listed = tokens.list_tokens(db)
     assert [(r["email"], r["name"], r["state"]) for r in listed] == [
         ("lee@acme.test", "CI", "active"), ("vic@acme.test", "BI", "revoked")

@@ -335,7 +335,7 @@ def picture(view: Outline, what: str) -> None:
                 "each cut box says how many objectives it hides)"
             )
         st.info(
-            f"{what} has {view.size} objectives, too many to draw legibly, so this shows {shown}. "
+            f"{badges.escape(what)} has {view.size} objectives, too many to draw legibly, so this shows {shown}. "
             "Pick a department or team in the sidebar to draw its whole branch; the outline lists everything.",
             icon=":material/account_tree:",
         )

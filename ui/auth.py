@@ -8,13 +8,19 @@ sign in, chosen in configuration (README, "Sign in"):
   lasts as long as the browser tab's session (a reload asks again);
 * **single sign-on**: ``st.login`` with the OpenID Connect provider of the ``[auth]`` block in
   ``.streamlit/secrets.toml``. Streamlit keeps the identity in a signed cookie; the e-mail it
-  carries (``st.user.email``) is looked up among the people. An e-mail nobody has is signed in
-  as nobody, with a message to ask an admin.
+  carries (``st.user.email``) is looked up among the people, if the provider says it is
+  verified (:func:`email_verified`). An e-mail nobody has is signed in as nobody, with a
+  message to ask an admin.
 
 Configuration, from ``[okr]`` in ``.streamlit/secrets.toml``, each overridden by an
 environment variable: ``private = true`` / ``OKR_PRIVATE=1`` (every page asks for sign-in
-first) and ``sign_in = "local" | "sso" | "both"`` / ``OKR_SIGN_IN`` (default: local accounts,
-plus single sign-on when an ``[auth]`` block is configured).
+first), ``sign_in = "local" | "sso" | "both"`` / ``OKR_SIGN_IN`` (default: local accounts,
+plus single sign-on when an ``[auth]`` block is configured) and
+``sso_trust_unverified_email = true`` / ``OKR_SSO_TRUST_UNVERIFIED_EMAIL=1`` (the provider
+sends no ``email_verified``).
+
+Text that comes from people (names, e-mails, what was typed) reaches the screen through
+:func:`ui.okr_detail.escape_markdown`.
 
 Every call reads the person afresh from the database, so a role changed or an account archived
 by an admin takes effect at the next rerun. Pages ask :func:`require_sign_in` before a write
@@ -39,6 +45,7 @@ import streamlit as st
 from okrdata import auth as core
 from okrdata.errors import ValidationError
 from ui import data
+from ui.okr_detail import escape_markdown
 
 PERSON_KEY = "okr_person_id"
 """``st.session_state`` key of the locally signed-in person's id."""
@@ -81,6 +88,9 @@ class Settings:
     sso_label: str
     sso_missing: bool
     """Single sign-on was asked for, but ``[auth]`` names no provider."""
+    sso_trust_unverified_email: bool = False
+    """The admin says the provider does not send ``email_verified``: its e-mails are taken as
+    they come, unless it says one is not verified (see :func:`email_verified`)."""
 
 
 def _providers(auth: Mapping[str, Any]) -> tuple[str | None, ...]:
@@ -93,15 +103,19 @@ def _providers(auth: Mapping[str, Any]) -> tuple[str | None, ...]:
     return tuple(names)
 
 
+def _switch(okr: Mapping[str, Any], key: str, variable: str) -> bool:
+    """An on/off setting: the environment variable when set, else the ``[okr]`` key; off unless
+    it says true (``true``, ``1``, ``yes``, ``on``)."""
+    raw = os.environ.get(variable)
+    if raw in (None, ""):
+        raw = okr.get(key)
+    return raw is True or str(raw if raw is not None else "").strip().lower() in TRUE
+
+
 def settings() -> Settings:
     """The sign-in settings: environment variables first, then ``[okr]`` in the secrets file."""
     okr = _secrets_section("okr")
-    private_raw = os.environ.get("OKR_PRIVATE")
-    private = (
-        str(private_raw).strip().lower() in TRUE
-        if private_raw not in (None, "")
-        else okr.get("private") is True or str(okr.get("private", "")).lower() in TRUE
-    )
+    private = _switch(okr, "private", "OKR_PRIVATE")
     providers = _providers(_secrets_section("auth"))
     method = str(os.environ.get("OKR_SIGN_IN") or okr.get("sign_in") or "").strip().lower()
     if method not in METHODS:
@@ -113,6 +127,7 @@ def settings() -> Settings:
         sso_providers=providers if wants_sso else (),
         sso_label=str(okr.get("sso_label") or "Sign in with single sign-on"),
         sso_missing=wants_sso and not providers,
+        sso_trust_unverified_email=_switch(okr, "sso_trust_unverified_email", "OKR_SSO_TRUST_UNVERIFIED_EMAIL"),
     )
 
 
@@ -130,22 +145,47 @@ def sso_identity() -> dict[str, Any] | None:
     return user
 
 
+_SAYS_NOT_VERIFIED = ("false", "0", "no", "off", "")
+
+
+def email_verified(identity: Mapping[str, Any], trust_unverified: bool = False) -> bool:
+    """Whether single sign-on's e-mail may name a person: only when the provider's
+    ``email_verified`` claim is exactly JSON ``true``.
+
+    Not ``"true"`` as text, nor 1, nor a missing claim: anyone can open an account at some
+    providers with an e-mail that is not theirs. When the admin says the provider does not send
+    the claim (``sso_trust_unverified_email``), a missing or odd claim is accepted, but one that
+    says no (``false``, ``"false"``, ``0``...) is still believed.
+    """
+    claim = identity.get("email_verified")
+    if claim is True:
+        return True
+    if not trust_unverified:
+        return False
+    return claim is None or str(claim).strip().lower() not in _SAYS_NOT_VERIFIED
+
+
 def _sso_person(identity: Mapping[str, Any]) -> tuple[dict | None, str | None]:
-    """The person single sign-on names, or None with the reason to show."""
+    """The person single sign-on names, or None with the reason to show (Markdown, the e-mail
+    escaped: it is whatever the provider sent)."""
     email = str(identity.get("email") or "").strip()
     if not email:
         return None, (
             "Your single sign-on account did not share an e-mail address, so the dashboard cannot "
             "tell who you are; ask an admin to add the `email` scope."
         )
-    if identity.get("email_verified") is False:
-        return None, f"Your e-mail {email} is not verified by the single sign-on provider; verify it there first."
+    shown = escape_markdown(email)
+    if not email_verified(identity, settings().sso_trust_unverified_email):
+        return None, (
+            f"Your e-mail {shown} is not verified by the single sign-on provider; verify it there first, "
+            "or ask an admin."
+        )
     with data.opened() as db:
         person = core.person_by_email(db, email)
     if person is None:
-        return None, f"You are signed in as {email}, but nobody here has that e-mail: ask an admin to add you."
+        return None, f"You are signed in as {shown}, but nobody here has that e-mail: ask an admin to add you."
     if person["archived"]:
-        return None, f"The account {email} is archived: ask an admin."
+        return None, f"The account {shown} is archived: ask an admin."
     return person, None
 
 
@@ -179,6 +219,18 @@ def sign_out() -> None:
 # --- the controls -----------------------------------------------------------------------
 
 
+def client_address() -> str | None:
+    """The address this browser connects from, for slowing down password guessing
+    (:func:`okrdata.auth.sign_in`): ``st.context.ip_address``.
+
+    That is the TCP peer of the browser's connection, or, when the connection comes from an
+    address the server trusts as a proxy (127.0.0.1 unless ``FORWARDED_ALLOW_IPS`` says
+    otherwise), the browser's address the proxy passed on in ``X-Forwarded-For``. None from
+    this machine (Streamlit hides loopback addresses) and in tests.
+    """
+    return st.context.ip_address
+
+
 def _submit(where: str) -> None:
     """The form's callback: check the password before the rerun draws anything."""
     state = st.session_state
@@ -187,7 +239,7 @@ def _submit(where: str) -> None:
     state[f"okr_sign_in_password_{where}"] = ""  # never kept once tried
     try:
         with data.opened() as db:
-            person = core.sign_in(db, email, password)
+            person = core.sign_in(db, email, password, client=client_address())
     except ValidationError as exc:
         state[ERROR_KEY + where] = exc
     else:
@@ -198,7 +250,7 @@ def _submit(where: str) -> None:
 def show_error(exc: ValidationError) -> None:
     """A refused input, with the field it concerns named first."""
     label = FIELD_LABELS.get(exc.field, exc.field.replace("_", " ").capitalize())
-    st.error(f"**{label}**: {exc.message}", icon=":material/error:")
+    st.error(f"**{label}**: {escape_markdown(exc.message)}", icon=":material/error:")  # may repeat what was typed
 
 
 def sign_in_form(where: str = "main") -> None:
@@ -242,7 +294,7 @@ def sign_in_sidebar() -> None:
     with st.sidebar:
         st.divider()
         if person is not None:
-            st.markdown(f"Signed in as **{person['name']}** · {person['role']}")
+            st.markdown(f"Signed in as **{escape_markdown(person['name'])}** · {escape_markdown(person['role'])}")
             st.button("Sign out", key="okr_sign_out", icon=":material/logout:", on_click=sign_out)
             return
         problem = _sso_problem()

@@ -6,7 +6,8 @@ sign) and stale (grey, a clock). Tables, where Streamlit renders no icon font, u
 disc followed by the label.
 
 The formatters turn the fractions of :mod:`okrdata` into text: ``pct(0.42)`` is ``"42%"``,
-``pace(-0.12)`` is ``"−12 pts"`` (a true minus sign), ``day(date)`` is ``"3 Mar 2026"``.
+``pace(-0.12)`` is ``"−12 pts"`` (a true minus sign), ``score(0.67)`` is ``"0.67 · yellow"``,
+``day(date)`` is ``"3 Mar 2026"``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from okrdata.numbers import AT_RISK, DIVERGENCE_BEHIND, OFF_TRACK, ON_TRACK, STALE, STATUS_LABELS, STATUSES
+from okrdata import numbers as n
+from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE, STATUS_LABELS, STATUSES
 
 COLOURS = {
     ON_TRACK: "#2e7d32",
@@ -93,22 +95,39 @@ def pace(x: Any) -> str:
     return f"{sign}{abs(points)} pts"
 
 
+PACE_COLOURS = {n.ON_PACE: "green", n.BEHIND: "orange", n.FAR_BEHIND: "red"}
+"""Streamlit's named colour of each pace band (:func:`okrdata.numbers.pace_band`)."""
+
+
 def pace_colour(x: Any) -> str:
-    """Streamlit's colour for a pace: green at or ahead, orange a little behind, red from
-    :data:`okrdata.numbers.DIVERGENCE_BEHIND` (20 points) behind."""
+    """Streamlit's colour for a pace, by its band (:func:`okrdata.numbers.pace_band`): green on
+    pace (from 10 points behind), orange behind (to 25 points behind), red further behind."""
     if _missing(x):
         return "gray"
-    x = float(x)
-    if round(x * 100) >= 0:
-        return "green"
-    return "orange" if x > DIVERGENCE_BEHIND else "red"
+    return PACE_COLOURS[n.pace_band(float(x))]
+
+
+PACE_WORDS = {n.ON_PACE: "on pace", n.BEHIND: "behind pace", n.FAR_BEHIND: "far behind pace"}
+
+
+def pace_delta(x: Any) -> dict[str, str]:
+    """The delta of a pace metric, as ``st.metric`` keywords: the words and colour of its band
+    (:func:`okrdata.numbers.pace_band`) and an arrow that points down when the shown points are
+    behind, up when ahead, and nowhere at ±0."""
+    if _missing(x):
+        return {"delta": None, "delta_color": "off", "delta_arrow": "off"}
+    points = round(float(x) * 100)
+    band = n.pace_band(float(x))
+    arrow = "down" if points < 0 else ("up" if points > 0 else "off")
+    return {"delta": PACE_WORDS[band], "delta_color": PACE_COLOURS[band], "delta_arrow": arrow}
 
 
 def score(x: Any) -> str:
-    """A score 0.0–1.0 as OKR practitioners write it: ``"0.7"``."""
+    """A score 0.0–1.0 with two decimals beside its band word, ``"0.67 · yellow"``
+    (:func:`okrdata.numbers.score_text`); nothing → ``"—"``."""
     if _missing(x):
         return NO_VALUE
-    return f"{float(x):.1f}"
+    return n.score_text(float(x))
 
 
 def day(x: Any) -> str:
@@ -135,15 +154,21 @@ def days(n: Any) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
 
-def number(x: Any, unit_label: str = "") -> str:
-    """A key result's value with its unit label: ``"1,250 users"``, ``"3.5%"``."""
+def number(x: Any, unit_label: str = "", *, markdown: bool = False) -> str:
+    """A key result's value with its unit label: ``"1,250 users"``, ``"3.5%"``.
+
+    The unit label is user text: with ``markdown`` it is escaped (:func:`escape_markdown`), for a string
+    Streamlit renders as Markdown; without, the result is for tables and charts, which show text
+    as it is.
+    """
     if _missing(x):
         return NO_VALUE
     value = float(x)
     text = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
     if not unit_label:
         return text
-    return f"{text}{unit_label}" if unit_label in ("%", "€", "$") else f"{text} {unit_label}"
+    label = escape_markdown(unit_label) if markdown else unit_label
+    return f"{text}{label}" if unit_label in ("%", "€", "$") else f"{text} {label}"
 
 
 _MD_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
@@ -152,3 +177,15 @@ _MD_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
 def escape(text: Any) -> str:
     """User text made safe to put inside Markdown (titles, names): special characters escaped."""
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
+def escape_markdown(text: Any) -> str:
+    """User text made safe for ``st.markdown`` and Markdown labels: it renders as written.
+
+    :func:`escape` escapes Markdown's and Streamlit's special characters (``*``, ``_``, ``[``,
+    ``:``, ``$``, ``<``…); on top of that ``&`` is escaped (so ``&amp;`` is not read as an
+    entity) and line breaks become spaces (so a title stays one line). Pages import it as
+    :func:`ui.okr_detail.escape_markdown`.
+    """
+    flat = " ".join(str("" if text is None else text).split())
+    return escape(flat).replace("&", "\\&")

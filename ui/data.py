@@ -7,7 +7,13 @@ stamp, so every session sees it at its next rerun without polling the database. 
 of its own a page also calls :func:`clear`, which drops what the wrappers hold.
 
 Each reader opens its own short connection (:func:`okrdata.db.connect`) and closes it: each
-Streamlit script run is its own thread, so no connection is ever shared between runs.
+Streamlit script run is its own thread, so no connection is ever shared between runs. A
+database the app cannot use (not SQLite, a newer version's, read-only, a full disk, busy)
+raises a :class:`okrdata.db.DatabaseError` from :func:`opened`, whose message ``app.py`` shows
+on the page; a form's write shows it beside the form (:func:`ui.forms.run_write`).
+
+The one-time init also keeps one idle connection open for as long as the process runs
+(:func:`okrdata.db.hold`), so that ``okr restore`` knows the app is using the database.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ import sqlite_utils
 from okrdata import quality
 from okrdata import trends as trends_module
 from okrdata import queries as q
-from okrdata.db import connect, db_path
+from okrdata.db import DatabaseError, connect, db_path, explained, hold
 from okrdata.schema import migrate, schema_version
+from ui import badges
 
 Stamp = tuple
 MAX_ENTRIES = 64
@@ -61,10 +68,16 @@ def stamp(db_file: str | None = None) -> Stamp:
 
 @contextlib.contextmanager
 def opened(db_file: str | None = None) -> Iterator[sqlite_utils.Database]:
-    """A short connection for one unit of work (a read here, or a page's write), then closed."""
-    db = connect(db_file or path())
+    """A short connection for one unit of work (a read here, or a page's write), then closed.
+
+    An error of SQLite or of the file system inside the block leaves it as a
+    :class:`okrdata.db.DatabaseError` that says what is wrong.
+    """
+    db_file = db_file or path()
+    db = connect(db_file)
     try:
-        yield db
+        with explained(db_file):
+            yield db
     finally:
         db.close()
 
@@ -83,24 +96,56 @@ def _load_demo(db: sqlite_utils.Database) -> bool:
     return True
 
 
+class _Held:
+    """The path, and the idle connection kept open while the app serves it (never used)."""
+
+    def __init__(self, db_file: str):
+        self.path = db_file
+        self._connection = hold(db_file)
+
+
 @st.cache_resource(show_spinner="Preparing the database…")
-def _init(db_file: str) -> str:
+def _init(db_file: str) -> _Held:
     """Bring the schema up to date; a brand-new database (no schema yet) gets the demo organisation.
 
     A database that has a schema but no data was started empty on purpose (``okr init``) and
-    is left so. Returns the path, never a connection.
+    is left so. Not cached when it fails (a bad file), so the next run tries again.
     """
     with opened(db_file) as db:
         fresh = schema_version(db) == 0 and not db.table_names()
         migrate(db)
         if fresh and q.cycles(db).empty and q.units(db).empty:
             _load_demo(db)
-    return db_file
+    return _Held(db_file)
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
+def _usable(db_file: str, db_stamp: Stamp) -> bool:
+    # Opening checks the file (SQLite, a version this one reads): once per stamp, so a file
+    # swapped under the running app, by a newer version's restore say, is caught at once.
+    with opened(db_file):
+        return True
 
 
 def ensure_database() -> str:
-    """Run the one-time init for the current path (once per process and path); return the path."""
-    return _init(path())
+    """Run the one-time init for the current path (once per process and path), check the file
+    (once per stamp) and return the path.
+
+    When the file cannot be used, the page shows why (:func:`show_problem`) and stops there.
+    """
+    db_file = path()
+    try:
+        _init(db_file)
+        _usable(db_file, stamp(db_file))
+    except DatabaseError as error:
+        show_problem(error)
+        st.stop()
+    return db_file
+
+
+def show_problem(error: DatabaseError) -> None:
+    """Say on the page why the database cannot be used (instead of an exception)."""
+    st.error("The dashboard cannot use its database: " + badges.escape(error.message), icon=":material/database_off:")
 
 
 # --- the cached readers ------------------------------------------------------------------
@@ -129,9 +174,9 @@ def _default_cycle_id(db_file: str, db_stamp: Stamp, today: dt.date) -> int | No
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
-def _units(db_file: str, db_stamp: Stamp) -> pd.DataFrame:
+def _units(db_file: str, db_stamp: Stamp, include_archived: bool = False) -> pd.DataFrame:
     with opened(db_file) as db:
-        return q.units(db)
+        return q.units(db, include_archived=include_archived)
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
@@ -257,9 +302,10 @@ def default_cycle_id() -> int | None:
     return _default_cycle_id(*_key(), _today())
 
 
-def units() -> pd.DataFrame:
-    """The unit tree in outline order (:func:`okrdata.queries.units`)."""
-    return _units(*_key())
+def units(include_archived: bool = False) -> pd.DataFrame:
+    """The unit tree in outline order (:func:`okrdata.queries.units`): the units a picker offers,
+    or with ``include_archived`` every unit, as a figure that rolls up the tree needs."""
+    return _units(*_key(), include_archived)
 
 
 def subtree_ids(unit_id: int) -> list[int]:
@@ -372,7 +418,7 @@ def scope_choices() -> dict:
     return _scope_choices(*_key())
 
 
-_CACHED = _CACHED + (_unit_paths, _scope_choices, _objective_rows)
+_CACHED = _CACHED + (_unit_paths, _scope_choices, _objective_rows, _usable)
 
 
 # --- whatever a page derives from the readers ----------------------------------------------

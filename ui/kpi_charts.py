@@ -55,10 +55,12 @@ def health_badge(health: str) -> str:
     return f":{colour}-badge[{HEALTH_ICONS.get(health, ':material/help:')} {health_label(health)}]"
 
 
-def target_text(kpi: Mapping[str, Any]) -> str:
-    """``"stay above 8%"``: the KPI's target in words, with its unit label."""
+def target_text(kpi: Mapping[str, Any], *, markdown: bool = False) -> str:
+    """``"stay above 8%"``: the KPI's target in words, with its unit label (escaped with
+    ``markdown``, see :func:`ui.badges.number`)."""
     label = kpi.get("unit_label") or ""
-    return f"{TARGET_WORDS.get(kpi['target_type'], kpi['target_type'])} {badges.number(kpi['target'], label)}"
+    words = TARGET_WORDS.get(kpi["target_type"], kpi["target_type"])
+    return f"{words} {badges.number(kpi['target'], label, markdown=markdown)}"
 
 
 def _axis_format(values: pd.Series) -> str:

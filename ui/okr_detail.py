@@ -23,8 +23,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from okrdata import attention, search
 from okrdata import numbers as n
-from okrdata import search
 from okrdata.queries import KR_COLUMNS
 from ui import badges, charts, data, tables
 from ui.sidebar import Scope
@@ -67,15 +67,9 @@ class Listing(NamedTuple):
 # --- text --------------------------------------------------------------------------------
 
 
-def escape_markdown(text: Any) -> str:
-    """User text made safe for ``st.markdown`` and Markdown labels: it renders as written.
-
-    :func:`ui.badges.escape` escapes Markdown's and Streamlit's special characters (``*``,
-    ``_``, ``[``, ``:``, ``$``, ``<``…); on top of that ``&`` is escaped (so ``&amp;`` is not
-    read as an entity) and line breaks become spaces (so a title stays one line).
-    """
-    flat = " ".join(str("" if text is None else text).split())
-    return badges.escape(flat).replace("&", "\\&")
+escape_markdown = badges.escape_markdown
+"""User text made safe for ``st.markdown`` and Markdown labels (:func:`ui.badges.escape_markdown`):
+the one escaping path of the pages, kept here under the name they import."""
 
 
 # --- cached readers ----------------------------------------------------------------------
@@ -430,7 +424,11 @@ def _kr_caption(kr: dict) -> str:
         f"now **{escape_markdown(now)}**",
         escape_markdown(f"progress {badges.pct(kr['progress'])} ({badges.pace(kr['pace'])})"),
     ]
-    if not pd.isna(kr["confidence"]):
+    if kr["status"] == n.STALE:
+        # Stale whatever the last confidence said: the line names the silence and that confidence.
+        reason = attention.status_reason(kr)
+        parts.append(escape_markdown(reason[0].lower() + reason[1:]))
+    elif not pd.isna(kr["confidence"]):
         parts.append(f"confidence {int(kr['confidence'])}/10")
     if not pd.isna(kr["last_checkin_date"]):
         parts.append(f"last check-in {badges.day(kr['last_checkin_date'])}")
@@ -470,7 +468,6 @@ def draw_detail(obj: dict, scope: Scope) -> None:
     if not figures.empty:
         f = figures.iloc[0]
         closed = obj["cycle_state"] == "closed"
-        behind = f["pace"] < 0 and round(f["pace"] * 100) != 0
         cols = st.columns(5)
         cols[0].metric("Progress", badges.pct(f["progress"]), border=True,
                        help="Weighted mean progress of its key results.")
@@ -478,8 +475,7 @@ def draw_detail(obj: dict, scope: Scope) -> None:
                        help="The elapsed fraction of the cycle"
                        + (" (all of it: the cycle is over)." if closed else " by today."))
         cols[2].metric("Pace", badges.pace(f["pace"]), border=True,
-                       delta="behind pace" if behind else "on or ahead of pace",
-                       delta_color=badges.pace_colour(f["pace"]), delta_arrow="down" if behind else "up",
+                       **badges.pace_delta(f["pace"]),
                        help="Progress minus expected progress, in percentage points.")
         if closed:
             cols[3].metric("Score", badges.score(f["score"]), border=True,

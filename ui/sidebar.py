@@ -93,7 +93,7 @@ def _from_url(
         else:
             warnings.append(
                 f"The link asks for cycle “{badges.escape(raw_cycle[:40])}”, which does not exist; "
-                f"showing {cycle_names.get(default_cycle, 'the current cycle')} instead."
+                f"showing {badges.escape_markdown(cycle_names.get(default_cycle, 'the current cycle'))} instead."
             )
     unit = COMPANY
     if raw_unit is not None:
@@ -135,7 +135,8 @@ def scope_pickers() -> Scope:
             state[CYCLE_KEY] = default_cycle
         elif state[CYCLE_KEY] not in cycle_ids and cycle_ids:
             warnings.append(
-                f"The cycle you had chosen is gone; showing {cycle_names.get(default_cycle, 'the current cycle')}."
+                "The cycle you had chosen is gone; showing "
+                f"{badges.escape_markdown(cycle_names.get(default_cycle, 'the current cycle'))}."
             )
             state[CYCLE_KEY] = default_cycle
         elif not cycle_ids:
@@ -212,7 +213,7 @@ def scope_caption(scope: Scope) -> None:
         return
     c = scope.cycle
     st.caption(
-        f"{c['name']} ({badges.date_range(c['start_date'], c['end_date'])}, {c['state']}) · "
-        f"{scope.company_name if scope.unit_id is None else scope.unit_name}"
+        f"{badges.escape_markdown(c['name'])} ({badges.date_range(c['start_date'], c['end_date'])}, {c['state']}) · "
+        f"{badges.escape_markdown(scope.company_name if scope.unit_id is None else scope.unit_name)}"
         f"{' — whole company' if scope.unit_id is None else ''}"
     )

@@ -10,16 +10,20 @@ An admin is signed in, so the Check-in and Manage forms show the hostile titles 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, Server, wait_for_app
+from ui import navigation
+
+from .conftest import Server, wait_for_app
 from .steps import TIMEOUT, no_exception, settle, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
-NAV = re.findall(r'st\.Page\(\s*"pages/([a-z_]+)\.py",\s*title="([^"]+)"', (ROOT / "app.py").read_text())
-"""(url path, link text) of every page of the navigation, read from ``app.py``."""
+NAV = [(Path(p.path).stem, p.title) for p in navigation.PAGES]
+"""(url path, link text) of every page of the menu (:data:`ui.navigation.PAGES`, which ``app.py``
+builds the navigation from)."""
 
 INJECTED = """() => ({
     scripts: [...document.scripts].filter(s => /alert\\(/.test(s.textContent)).length,
@@ -71,6 +75,7 @@ def check(page, where: str, dialogs: list[str]) -> int:
 
 
 def test_hostile_texts_stay_text_in_the_browser(hostile_server, page, tmp_path):
+    assert NAV, "no page to visit: the menu's list of pages is empty"
     server, ids = hostile_server
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

@@ -7,6 +7,8 @@ save, so the test proves both that the check-in was stored and that every page s
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from okrdata import queries as q
@@ -98,3 +100,80 @@ def test_a_lead_checks_in_and_sees_it_on_the_overview_and_trends(server, page, t
     assert metric(page, "Confidence") == "9/10"
     page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=TIMEOUT)
     shot(page, tmp_path, "6-trends")
+
+
+def clear_offers(main, kr_ids) -> None:
+    """Empty the value boxes the page filled from KPI readings, so only what is typed is saved."""
+    for kr_id in kr_ids:
+        box = main.locator(f".st-key-ci_value_{kr_id} input")
+        if box.input_value():
+            box.fill("")
+
+
+def test_a_checkin_from_another_browser_never_blocks_the_leads_save(server, chromium_browser, tmp_path):
+    """A lead has Check-in open; an admin, in another browser, checks in on another key result of
+    the team with another confidence; the lead goes to Overview and back, fills one key result
+    and saves: only that one is saved, with no error about the other."""
+    db_file = server_db(server)
+    cycle_id = read(db_file, q.default_cycle_id)
+    units = read(db_file, q.units)
+    team = int(units[units["name"] == "Web App"]["id"].iloc[0])
+    krs = read(db_file, lambda db: q.key_results(db, cycle_id, team))
+    kr_ids = [int(i) for i in krs["kr_id"]]
+    unlinked = krs[krs["kpi_id"].isna()]
+    mine, theirs = (unlinked.iloc[i] for i in (0, 1))
+    mine_id, theirs_id = int(mine["kr_id"]), int(theirs["kr_id"])
+    their_confidence = 2 if int(theirs["confidence"]) != 2 else 3
+
+    contexts = [chromium_browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
+    try:
+        lead, admin = (c.new_page() for c in contexts)
+        lead.goto(server.url)
+        wait_for_heading(lead, "Overview")
+        sign_in(lead, LEAD, "demo")
+        open_from_sidebar(lead, "Check-in")
+        lead_main = lead.locator("[data-testid='stMain']")
+        lead_main.locator(f".st-key-ci_value_{mine_id} input").wait_for(timeout=TIMEOUT)
+
+        # The admin, in another browser, opens Check-in on Web App and saves another key result.
+        admin.goto(f"{server.url}/checkin?cycle={cycle_id}&unit={team}")
+        wait_for_heading(admin, "Check-in")
+        sign_in(admin, "admin@northwindlabs.example", "demo")
+        admin_main = admin.locator("[data-testid='stMain']")
+        admin_main.locator(f".st-key-ci_value_{theirs_id} input").wait_for(timeout=TIMEOUT)
+        clear_offers(admin_main, kr_ids)
+        admin_main.locator(f".st-key-ci_value_{theirs_id} input").fill("61")
+        admin_main.locator(f".st-key-ci_conf_{theirs_id} input").fill(str(their_confidence))
+        admin_main.locator("[data-testid='stFormSubmitButton'] button", has_text="Save check-ins").click()
+        admin_main.locator("[data-testid='stAlert']", has_text="Saved 1 check-in").wait_for(timeout=TIMEOUT)
+        no_exception(admin)
+        theirs_now = read(db_file, lambda db: db.execute(
+            "SELECT id, value, confidence FROM checkins WHERE kr_id = ? AND deleted = 0 "
+            "ORDER BY checkin_date DESC, id DESC LIMIT 1", [theirs_id]).fetchone())
+        assert theirs_now[1:] == (61, their_confidence)
+        count = read(db_file, lambda db: db["checkins"].count)
+
+        # The lead goes to Overview and back, fills their key result and saves.
+        open_from_sidebar(lead, "Overview")
+        open_from_sidebar(lead, "Check-in")
+        lead_main.locator(f".st-key-ci_value_{mine_id} input").wait_for(timeout=TIMEOUT)
+        clear_offers(lead_main, kr_ids)
+        lead_main.locator(f".st-key-ci_value_{mine_id} input").fill("70")
+        shot(lead, tmp_path, "7-lead-fills-one-after-admin")
+        lead_main.locator("[data-testid='stFormSubmitButton'] button", has_text="Save check-ins").click()
+        outcome = lead_main.locator("[data-testid='stAlert']", has_text=re.compile("Saved|Nothing was saved"))
+        outcome.first.wait_for(timeout=TIMEOUT)
+        wait_for_app(lead, TIMEOUT)
+        no_exception(lead)
+        assert outcome.count() == 1 and f"Saved 1 check-in ({mine['title']})." in outcome.inner_text(), (
+            lead_main.locator("[data-testid='stAlert']").all_inner_texts()
+        )
+        assert "required" not in lead_main.inner_text()
+        shot(lead, tmp_path, "8-lead-saved")
+        assert read(db_file, lambda db: db["checkins"].count) == count + 1
+        assert read(db_file, lambda db: db.execute(
+            "SELECT id, value, confidence FROM checkins WHERE kr_id = ? AND deleted = 0 "
+            "ORDER BY checkin_date DESC, id DESC LIMIT 1", [theirs_id]).fetchone()) == theirs_now
+    finally:
+        for context in contexts:
+            context.close()

@@ -40,6 +40,9 @@ def slug(title: str) -> str:
 
 
 def test_a_newcomer_walks_every_page(server, page, tmp_path):
+    from ui import navigation
+
+    assert sorted(link for link, _ in PAGES) == sorted(p.title for p in navigation.PAGES), "every page of the menu"
     page.goto(server.url)
     wait_for_app(page)
     assert "demo data" in page.inner_text("[data-testid='stMain']")

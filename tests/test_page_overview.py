@@ -1,0 +1,144 @@
+"""The Overview page (AppTest): its headline figures equal okrdata's ``cycle_summary`` for every
+unit, its unit chart draws the units that own objectives, and its attention list names the key
+results okrdata flags. The frame around every page is tested in ``test_app.py``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
+from streamlit.testing.v1 import AppTest
+
+from okrdata import queries as q
+from okrdata.db import connect
+from ui import badges
+from ui.sidebar import COMPANY, UNIT_KEY
+
+
+PAGE = "pages/overview.py"
+
+
+def start(query_params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(query_params or {})
+    return at.switch_page(PAGE).run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def facts(path):
+    db = connect(path)
+    try:
+        return {
+            "cycles": [int(i) for i in q.cycles(db)["id"]],
+            "default": q.default_cycle_id(db),
+            "units": q.units(db),
+        }
+    finally:
+        db.close()
+
+
+def summary(path, cycle_id, unit_id=None):
+    db = connect(path)
+    try:
+        return q.cycle_summary(db, cycle_id, unit_id)
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("which", ["default", "closed"])
+def test_overview_metrics_equal_cycle_summary(demo_db, which):
+    f = facts(demo_db)
+    cycle_id = f["default"] if which == "default" else f["cycles"][-1]
+    unit_ids = [None] + [int(i) for i in f["units"]["id"]][1:]
+    at = ok(start({"cycle": str(cycle_id)}))
+    checked = 0
+    for unit_id in unit_ids:
+        at.selectbox(key=UNIT_KEY).set_value(COMPANY if unit_id is None else unit_id)
+        ok(at.run())
+        expected = summary(demo_db, cycle_id, unit_id)
+        shown = metrics(at)
+        if expected["objective_count"] == 0:
+            assert not shown, "a unit with no objectives shows no figures"
+            assert any("has no objectives" in i.value for i in at.info)
+            continue
+        checked += 1
+        assert shown["Progress"] == badges.pct(expected["progress"])
+        assert shown["Expected"] == badges.pct(expected["expected"])
+        assert shown["Pace"] == badges.pace(expected["pace"])
+        assert shown["Days left"] == str(expected["days_left"])
+        assert shown["Objectives"] == str(expected["objective_count"])
+        assert shown["Key results"] == str(expected["kr_count"])
+        for status, count in expected["status_counts"].items():
+            assert shown[f"{badges.icon(status)} {badges.label(status)}"] == str(count)
+    assert checked >= 2
+
+
+def test_overview_unit_chart_shows_the_units_with_objectives(demo_db):
+    f = facts(demo_db)
+    at = ok(start())
+    charts = at.get("vega_lite_chart")
+    assert len(charts) > 0
+    spec = json.loads(charts[0].proto.spec)
+    db = connect(demo_db)
+    try:
+        progress = q.unit_progress(db, f["default"])
+    finally:
+        db.close()
+    names = list(progress[progress["objective_count"] > 0]["name"])
+    assert names
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == names
+    assert spec["layer"][0]["mark"]["type"] == "bar"
+    assert spec["layer"][1]["mark"]["type"] == "tick"
+
+
+def test_an_archived_team_keeps_its_objectives_in_the_headline_and_the_chart(demo_db):
+    # The headline said 84% over 4 objectives, the chart 93% over 2: one set of objectives for both.
+    import pandas as pd
+    import pyarrow as pa
+
+    f = facts(demo_db)
+    db = connect(demo_db)
+    try:
+        objs = q.objectives(db, f["default"])
+        root = int(q.units(db)["id"].iloc[0])
+        team = int(objs[objs["unit_id"] != root]["unit_id"].iloc[0])
+        db.execute("UPDATE units SET archived = 1 WHERE id = ?", [team])
+        db.conn.commit()
+        expected = q.cycle_summary(db, f["default"])
+    finally:
+        db.close()
+    at = ok(start())
+    assert metrics(at)["Objectives"] == str(len(objs)) == str(expected["objective_count"])
+    charts = at.get("vega_lite_chart")
+    assert len(charts) > 0
+    frames = [pa.ipc.open_stream(d.data.data).read_pandas() for d in charts[0].proto.datasets]
+    bars = pd.concat([d for d in frames if "Objectives" in d.columns]).drop_duplicates("Unit")
+    company = bars.iloc[0]
+    assert company["Objectives"] == len(objs)
+    assert badges.pct(company["Progress"]) == metrics(at)["Progress"] == badges.pct(expected["progress"])
+
+
+def test_overview_lists_the_key_results_needing_attention(demo_db):
+    f = facts(demo_db)
+    db = connect(demo_db)
+    try:
+        krs = q.key_results(db, f["default"])
+    finally:
+        db.close()
+    flagged = krs[
+        (krs["status"] != "on_track") | krs["divergence"].notna() | krs["trending_off_track"].astype(bool)
+    ]
+    at = ok(start())
+    tables = [d for d in at.dataframe if "Key result" in d.value.columns]
+    if flagged.empty:
+        assert not tables
+        assert at.success
+    else:
+        assert len(tables) == 1
+        assert sorted(tables[0].value["Key result"]) == sorted(flagged["title"])
+        assert tables[0].value["Why"].str.len().min() > 0
