@@ -9,6 +9,7 @@ with a connection of their own).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import threading
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from app_fixtures import copy_db, demo_template  # noqa: F401 (a fixture)
 from click.testing import CliRunner
+from notify_helpers import receiver  # noqa: F401 (a fixture)
 
 from okrdata.cli import cli
 
@@ -225,3 +227,38 @@ def test_a_token_revoked_mid_run_is_refused_from_the_next_call(url, path):
     after = [status for sent, status in calls if sent > revoked]
     assert before and set(before) <= {200, 401} and before[0] == 200
     assert after and set(after) == {401}
+
+
+def test_the_same_server_runs_the_notification_scheduler(demo_template, tmp_path, receiver):  # noqa: F811
+    """app.py gives st.App the scheduler's lifespan: switched on, a check-in posted through the API
+    that turns a key result off track reaches the unit's chat channel within seconds."""
+    from e2e.conftest import Server
+
+    path = copy_db(demo_template, tmp_path / "okr.db")
+    okr("webhook", "add", receiver.url("web-app"), "--unit", "Web App", "--provider", "slack", "--db", path)
+    kr = rows(path, """
+        SELECT kr.id FROM key_results kr JOIN objectives o ON o.id = kr.objective_id JOIN units u ON u.id = o.unit_id
+        JOIN cycles c ON c.id = o.cycle_id
+        WHERE u.name = 'Web App' AND c.state = 'active' AND kr.archived = 0 AND o.state = 'active'
+          AND (SELECT c2.confidence FROM checkins c2 WHERE c2.kr_id = kr.id AND c2.deleted = 0
+               ORDER BY c2.checkin_date DESC, c2.id DESC LIMIT 1) >= 4
+        ORDER BY kr.id LIMIT 1""")[0][0]
+    lead = token_for(path, LEAD, "scheduler")
+    server = Server(path, env={"OKR_NOTIFY_SCHEDULE": "1", "OKR_BASE_URL": "https://okr.example.test"})
+    try:
+        server.wait_healthy()
+        deadline = time.monotonic() + 60
+        while not rows(path, "SELECT value FROM settings WHERE key = 'notify_events_since'"):  # its first round
+            assert time.monotonic() < deadline, f"the scheduler never ran:\n{server.log.read_text()}"
+            time.sleep(0.2)
+        response = httpx.post(f"{server.url}/api/v1/key-results/{kr}/checkins", headers=lead,
+                              json={"value": 1, "confidence": 2, "note": "blocked by the API rewrite"}, timeout=30)
+        assert response.status_code == 201, response.text
+        deadline = time.monotonic() + 30
+        while not [p for p in receiver.at("web-app") if "Off track" in p["text"]]:  # (the digest may go too)
+            assert time.monotonic() < deadline, f"nothing was posted:\n{server.log.read_text()}"
+            time.sleep(0.2)
+        [post] = [p for p in receiver.at("web-app") if "Off track" in p["text"]]
+        assert "blocked by the API rewrite" in json.dumps(post)
+    finally:
+        server.stop()
