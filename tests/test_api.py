@@ -215,6 +215,27 @@ def test_head_answers_as_get_without_a_body(client, keys):
     assert response.status_code == 200 and response.content == b""
 
 
+def test_a_service_account_made_as_the_guide_says_writes_its_unit_only(db, org, path, client):
+    from click.testing import CliRunner
+
+    from okrdata import auth
+    from okrdata.cli import cli
+
+    def okr(*args):
+        result = CliRunner().invoke(cli, [*map(str, args), "--db", str(path)])
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip()
+
+    okr("user", "add", "ci-bot@acme.test", "--name", "CI feed", "--role", "lead", "--unit", "Platform", "--no-password")
+    headers = {"Authorization": f"Bearer {okr('token', 'add', '--person', 'ci-bot@acme.test', '--name', 'CI')}"}
+    assert auth.authenticate(db, "ci-bot@acme.test", "") is None  # it cannot sign in to the pages
+    mine = client.post(f"/key-results/{org.kr_increase}/checkins", headers=headers,
+                       json={"value": 30, "confidence": 7, "date": "2026-02-01"})
+    assert mine.status_code == 201 and mine.json()["data"]["author_name"] == "CI feed"
+    error_of(client.post(f"/key-results/{org.kr_stay_above}/checkins", headers=headers,
+                         json={"value": 99.95, "confidence": 7, "date": "2026-02-01"}), 403, "unit")
+
+
 def test_me_says_who_the_token_acts_as(client, keys, org):
     me = client.get("/me", headers=keys["lead"]).json()["data"]
     assert me["person"]["email"] == "lee@acme.test" and me["person"]["role"] == "lead"
