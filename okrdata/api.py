@@ -27,7 +27,7 @@ short connection of its own. Answers, and what each error status means:
 Every error is ``{"error": CODE, "field": NAME or null, "problem": SENTENCE}``, never HTML or a
 traceback. Each response carries ``Server-Timing: app;dur=MS, cpu;dur=MS``: the time from the
 request's arrival to its answer, and the processor time its worker thread used (which a busy
-machine does not inflate).
+machine inflates less).
 """
 
 from __future__ import annotations
