@@ -1054,16 +1054,17 @@ class _Run:
             result = importer.attempt(row, "close", lambda: writes.close_cycle(
                 self.db, cycle_id, person=self.person, today=self.today), "cycle_state")
             if result:
-                self.notes.append(f"{result['cycle']} was closed as the file says: {_plural(result['scored'], 'objective')} "
-                                  f"scored as given, {result['proposed']} with the proposed score (the final progress).")
+                self.notes.append(f"{result['cycle']}: closed at the end of the import, as the file says; "
+                                  f"{_plural(result['scored'], 'objective')} scored as given, {result['proposed']} "
+                                  "with the proposed score (the final progress).")
         for cycle_id, name in self.reopened.items():
             try:
                 writes.close_cycle(self.db, cycle_id, person=self.person, today=self.today)
             except ValidationError as error:
                 self.problems.append(Problem(None, "", f"{name} could not be closed again: {error.message}"))
                 continue
-            self.notes.append(f"{name} was opened for this import and closed again; the scores nobody reviewed were "
-                              "proposed afresh from its history.")
+            self.notes.append(f"{name}: opened for the import and closed again at its end; the scores nobody "
+                              "reviewed are proposed afresh from its history.")
 
 
 class _Importer:
