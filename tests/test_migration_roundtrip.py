@@ -13,7 +13,9 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from app_fixtures import APP, clear_streamlit_caches, ok  # noqa: F401 (clear_streamlit_caches: autouse)
 from migration_org import KPIS, LAST_CHECKIN, build, email, workbook
+from streamlit.testing.v1 import AppTest
 
 from okrdata import queries, transfer, writes
 from okrdata.db import connect
@@ -157,9 +159,6 @@ def test_every_key_result_shows_the_last_checkin_of_its_history(source, sheets):
 
 
 def test_the_imported_organisation_shows_on_the_pages(source, tmp_path, monkeypatch):
-    from app_fixtures import APP, ok
-    from streamlit.testing.v1 import AppTest
-
     path = tmp_path / "nordlicht.db"
     target = connect(path)
     source.conn.backup(target.conn)
