@@ -141,11 +141,11 @@ def _link(page: str, label: str, icon: str) -> None:
     st.page_link(page, label=label, icon=icon, query_params=scope.query_params())
 
 
-def _pace_metric(col, value: float) -> None:
+def _pace_metric(col, progress: float, expected: float) -> None:
     col.metric(
         "Pace",
-        badges.pace(value),
-        **badges.pace_delta(value),
+        badges.pace(progress, expected),
+        **badges.pace_delta(progress, expected),
         help="Progress minus the progress expected by now, in percentage points.",
         border=True,
     )
@@ -194,7 +194,7 @@ def _aggregate(key: tuple, series: pd.DataFrame, projected: float | None, used: 
                    help="Weighted mean of its key results' progress." if whose == "its"
                    else "Weighted mean of the objectives in scope, each counted once.")
     cols[1].metric("Expected", badges.pct(last["expected"]), help="The elapsed fraction of the cycle.", border=True)
-    _pace_metric(cols[2], float(last["pace"]))
+    _pace_metric(cols[2], float(last["progress"]), float(last["expected"]))
     cols[3].metric(
         "Mean confidence",
         badges.NO_VALUE if pd.isna(last["confidence"]) else f"{last['confidence']:.1f}/10",
@@ -318,7 +318,7 @@ if mode == "kr":
         border=True,
     )
     cols[1].metric("Progress", badges.pct(last["progress"]), help="From baseline to target, 0–100%.", border=True)
-    _pace_metric(cols[2], float(last["pace"]))
+    _pace_metric(cols[2], float(last["progress"]), float(last["expected"]))
     cols[3].metric(
         "Confidence",
         badges.NO_VALUE if pd.isna(last["confidence"]) else f"{int(last['confidence'])}/10",

@@ -44,7 +44,7 @@ def objective_label(r: Mapping) -> str:
     context = ":gray-badge[Context] " if r.get("role") == alignment.CONTEXT else ""
     return (
         f"{context}{badges.markdown(r['status'])} **{badges.escape(r['title'])}** · "
-        f"{badges.pct(r['progress'])} ({badges.escape(badges.pace(r['pace']))}) · "
+        f"{badges.pct(r['progress'])} ({badges.escape(badges.pace(r['progress'], r['expected']))}) · "
         f"{badges.escape(r['unit_name'])} · {badges.escape(owner)}"
     )
 
@@ -80,7 +80,7 @@ def key_results_frame(krs: pd.DataFrame) -> pd.DataFrame:
             "Latest": [latest(k) for k in records],
             "Target": [target(k) for k in records],
             "Progress": [float(k["progress"]) * 100 for k in records],
-            "Pace": [badges.pace(k["pace"]) for k in records],
+            "Pace": [badges.pace(k["progress"], k["expected"]) for k in records],
             "Confidence": [k["confidence"] for k in records],
             "Owner": [_text(k["owner_name"]) for k in records],
         },
@@ -94,7 +94,7 @@ def _body(r: Mapping, kr_table: pa.Table, closed: bool, kr_titles: Mapping[int, 
     progress = float(r["progress"])
     st.progress(
         min(1.0, max(0.0, progress)),
-        text=f"**{badges.pct(progress)}** done · pace {badges.pace(r['pace'])} "
+        text=f"**{badges.pct(progress)}** done · pace {badges.pace(r['progress'], r['expected'])} "
         f"(expected {badges.pct(r['expected'])} {'at the end' if closed else 'by today'})",
     )
     facts = [
@@ -146,7 +146,7 @@ def objectives_frame(rows: list[Mapping]) -> pd.DataFrame:
             "Status": [badges.cell(r["status"]) for r in rows],
             "Objective": [str(r["title"]) for r in rows],
             "Progress": [float(r["progress"]) * 100 for r in rows],
-            "Pace": [badges.pace(r["pace"]) for r in rows],
+            "Pace": [badges.pace(r["progress"], r["expected"]) for r in rows],
             "Unit": [str(r["unit_name"]) for r in rows],
             "Owner": [_text(r.get("owner_name")) for r in rows],
             "Aligned below": [int(r["descendants"]) for r in rows],

@@ -219,7 +219,7 @@ def display_frame(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, sco
         ],
         "Status": [badges.cell(s) for s in shown["status"]],
         "Progress": shown["progress"].astype(float) * 100,
-        "Pace": [badges.pace(p) for p in shown["pace"]],
+        "Pace": [badges.pace(p, e) for p, e in zip(shown["progress"], shown["expected"])],
         "Current": ["" if alone else _value(v, u, t)
                     for v, u, t, alone in zip(shown["value"], units, shown["kr_type"], lonely)],
         "Target": ["" if alone else _target(v, u, t)
@@ -422,7 +422,7 @@ def _kr_caption(kr: dict) -> str:
     parts = [
         escape_markdown(goal),
         f"now **{escape_markdown(now)}**",
-        escape_markdown(f"progress {badges.pct(kr['progress'])} ({badges.pace(kr['pace'])})"),
+        escape_markdown(f"progress {badges.pct(kr['progress'])} ({badges.pace(kr['progress'], kr['expected'])})"),
     ]
     if kr["status"] == n.STALE:
         # Stale whatever the last confidence said: the line names the silence and that confidence.
@@ -474,8 +474,8 @@ def draw_detail(obj: dict, scope: Scope) -> None:
         cols[1].metric("Expected", badges.pct(f["expected"]), border=True,
                        help="The elapsed fraction of the cycle"
                        + (" (all of it: the cycle is over)." if closed else " by today."))
-        cols[2].metric("Pace", badges.pace(f["pace"]), border=True,
-                       **badges.pace_delta(f["pace"]),
+        cols[2].metric("Pace", badges.pace(f["progress"], f["expected"]), border=True,
+                       **badges.pace_delta(f["progress"], f["expected"]),
                        help="Progress minus expected progress, in percentage points.")
         if closed:
             cols[3].metric("Score", badges.score(f["score"]), border=True,
