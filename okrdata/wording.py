@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -236,7 +237,8 @@ def signed_score(x: Any) -> str:
 
 def number(x: Any, unit_label: Any = "", escape_label: Callable[[str], str] | None = None) -> str:
     """A value with its unit label: ``"1,250 users"``, ``"3.5%"``, ``"1,849.67 EUR"`` (at most two
-    decimals, trailing zeros dropped); a value that rounds to zero is ``"0"``, never ``"-0"``.
+    decimals, trailing zeros dropped); a value that rounds to zero is ``"0"``, never ``"-0"``;
+    after exactly 1 a plural unit reads singular (:func:`singular`: ``"1 day"``, not ``"1 days"``).
 
     The unit label is user text; ``escape_label``, when given, is applied to it (the pages pass
     their Markdown escaping)."""
@@ -247,8 +249,19 @@ def number(x: Any, unit_label: Any = "", escape_label: Callable[[str], str] | No
     label = "" if missing(unit_label) else str(unit_label or "")
     if not label:
         return text
+    if value == 1:
+        label = singular(label)
     shown = escape_label(label) if escape_label else label
     return f"{text}{shown}" if label in ("%", "€", "$") else f"{text} {shown}"
+
+
+def singular(unit_label: str) -> str:
+    """A unit label as it reads after exactly 1: a plural English noun loses its "s" ("1 day",
+    "1 active user"); anything else is left as typed ("1 ms", "1 EUR", "1 status", "1 class")."""
+    head, _, last = unit_label.rpartition(" ")
+    if re.fullmatch(r"[a-z]{2,}[a-z]s", last) and not last.endswith(("ss", "us", "is")):
+        return f"{head} {last[:-1]}" if head else last[:-1]
+    return unit_label
 
 
 def kr_value(value: Any, unit_label: Any, kr_type: str) -> str:
@@ -328,6 +341,10 @@ def day(x: Any) -> str:
     """A date as ``"5 Dec 2026"`` (ISO strings, datetimes and Timestamps accepted); nothing → ``"—"``."""
     d = _date(x)
     return NO_VALUE if d is None else f"{d.day} {d:%b %Y}"
+
+
+CHART_DAY = "%-d %b %Y"
+"""A date in a chart's tooltip (Vega's time format), as :func:`day` writes it: "5 Dec 2026"."""
 
 
 def date_range(start: Any, end: Any) -> str:

@@ -149,6 +149,18 @@ def test_signed_score(value, text):
         (None, "users", "—"),
         (math.nan, "", "—"),
         (7, math.nan, "7"),
+        (1, "days", "1 day"),  # "From 3.2 days to 1 day"
+        (1.0, "users", "1 user"),
+        (1, "active users", "1 active user"),
+        (1.004, "hours", "1 hour"),
+        (2, "days", "2 days"),
+        (1.5, "days", "1.5 days"),
+        (1, "ms", "1 ms"),
+        (1, "bps", "1 bps"),
+        (1, "EUR", "1 EUR"),
+        (1, "status", "1 status"),
+        (1, "class", "1 class"),
+        (1, "%", "1%"),
     ],
 )
 def test_number(value, unit_label, text):
