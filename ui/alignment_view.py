@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from okrdata import alignment
+from okrdata import alignment, wording
 from ui import badges, data, tables
 
 KEY_PREFIX = "alignment_obj_"
@@ -81,7 +81,7 @@ def key_results_frame(krs: pd.DataFrame) -> pd.DataFrame:
             "Target": [target(k) for k in records],
             "Progress": [float(k["progress"]) * 100 for k in records],
             "Pace": [badges.pace(k["progress"], k["expected"]) for k in records],
-            "Confidence": [k["confidence"] for k in records],
+            "Confidence": [wording.confidence(k["confidence"]) for k in records],
             "Owner": [_text(k["owner_name"]) for k in records],
         },
         columns=["Status", "Key result", "Latest", "Target", "Progress", "Pace", "Confidence", "Owner"],
@@ -126,7 +126,7 @@ def _body(r: Mapping, kr_table: pa.Table, closed: bool, kr_titles: Mapping[int, 
             height="content",
             column_config={
                 "Progress": tables.PROGRESS,
-                "Confidence": st.column_config.NumberColumn("Confidence", format="%d/10"),
+                "Confidence": tables.CONFIDENCE,
             },
         )
 
@@ -205,7 +205,7 @@ def build_outline(tree: pd.DataFrame, krs: pd.DataFrame, unit_id: int | None, li
     # The few columns the labels, the tables and the outline's shape need, row by row (the whole
     # rows are read back only for the objectives someone opens: :func:`opened`).
     columns = ["objective_id", "tree_parent_id", "depth", "section", "role", "unit_id", "status", "title",
-               "progress", "pace", "unit_name", "owner_name", "descendants"]
+               "progress", "expected", "pace", "unit_name", "owner_name", "descendants"]
     by_id = {int(values[0]): dict(zip(columns, values))
              for values in zip(*(tree[c].tolist() for c in columns))} if not tree.empty else {}
     roots: dict[str, list[int]] = {alignment.ALIGNED: [], alignment.ORPHAN: []}

@@ -26,7 +26,7 @@ import streamlit as st
 from okrdata import attention, search, wording
 from okrdata import numbers as n
 from okrdata.queries import KR_COLUMNS
-from ui import badges, charts, data, forms, tables
+from ui import badges, charts, data, tables
 from ui.sidebar import Scope
 
 PAGE = "pages/okrs.py"
@@ -500,6 +500,8 @@ def draw_detail(obj: dict, scope: Scope) -> None:
         st.info("This objective has no key results yet: add two or three measurable outcomes in Manage.",
                 icon=":material/inbox:")
     today = dt.date.today()
+    from ui import forms  # here, not at the top: ui.forms imports ui.auth, which imports this module
+
     moved = attention.goalpost_marks(forms.goalpost_changes(kr_ids)) if kr_ids else {}
     for kr in mine.to_dict("records"):
         guides = search.kr_guides(kr["kr_type"], kr["baseline"], kr["target"], obj["cycle_start"], obj["cycle_end"])
