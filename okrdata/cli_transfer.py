@@ -29,7 +29,7 @@ from okrdata import queries, schema, transfer, writes
 from okrdata import validate as v
 from okrdata.backup import backup as backup_database
 from okrdata.backup import restore as restore_database
-from okrdata.cli import DB_OPTION, friendly_errors, open_existing, resolve_cycle
+from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_cycle
 from okrdata.db import connect, db_path
 from okrdata.errors import ValidationError
 from okrdata.files import write_atomic
@@ -86,10 +86,11 @@ def import_(file: Path, db_file: Path | None, dry_run: bool, sheet: str | None) 
     bar, progress = _progress_bar(f"import {file.name}")
     try:
         if kind in ("json", "zip"):
-            report = transfer.import_file(db, data, file.name, progress=progress, dry_run=dry_run)
+            report = transfer.import_file(db, data, file.name, progress=progress, dry_run=dry_run,
+                                          person=writes.SYSTEM)
         else:
             table = transfer.read_table(data, file.name, sheet=sheet)
-            report = transfer.import_okrs(db, table, progress=progress, dry_run=dry_run)
+            report = transfer.import_okrs(db, table, progress=progress, dry_run=dry_run, person=writes.SYSTEM)
     except transfer.ImportRefused as refused:
         bar.close()
         db.close()
@@ -284,7 +285,8 @@ def checkin(db_file: Path | None, kr_ref: str, value: str, confidence: str, note
             author_id = found[0]
         if kr["archived"] or kr["objective_state"] != "active":
             raise ValidationError("--kr", f"#{kr['id']} {kr['title']!r} is archived; it takes no more check-ins.")
-        checkin_id = writes.add_checkin(db, kr["id"], when, number, level, note, author_id=author_id)
+        checkin_id = writes.add_checkin(db, kr["id"], when, number, level, note, author_id=author_id,
+                                        person=writes.SYSTEM)
     except ValidationError as error:
         field = _OPTION_NAMES.get(error.field, error.field)
         raise ValidationError(field, error.message) from None

@@ -914,12 +914,14 @@ class _Importer:
     """State shared by the two layouts' imports: the problems found, caches of what exists."""
 
     def __init__(self, db, columns: _Columns, rows: list[tuple[int, dict]], today: dt.date,
-                 person: dict | None, progress: Progress | None):
+                 person: writes.Actor, progress: Progress | None):
         self.db = db
         self.columns = columns
         self.rows = rows
         self.today = today
         self.person = person
+        self.names_authors = writes.acts_as_admin(db, person)
+        """Whether the check-ins may be recorded in other people's names (an admin's or the system's import)."""
         self.progress = progress
         self.problems: list[Problem] = []
         self.notes: list[str] = []
@@ -1187,8 +1189,9 @@ class _OkrImporter(_Importer):
         for key, (state, row) in self.new_cycles.items():
             if state == "closed":
                 cycle = self.cycles[key]
-                self.attempt(row, "close", lambda: writes.set_cycle_state(self.db, cycle["id"], "closed",
-                                                                          person=self.person), "cycle_state")
+                self.attempt(row, "close", lambda: writes.set_cycle_state(
+                    self.db, cycle["id"], "closed", person=self.person,
+                    version=writes.version_of(self.db, "cycles", cycle["id"])), "cycle_state")
 
     # units ---------------------------------------------------------------------------
 
@@ -1335,7 +1338,8 @@ class _OkrImporter(_Importer):
             self.attempt(
                 row, "alignment",
                 lambda: writes.update_objective(self.db, group.id, parent_objective_id=objective_id,
-                                                parent_kr_id=kr_id, person=self.person),
+                                                parent_kr_id=kr_id, person=self.person,
+                                                version=writes.version_of(self.db, "objectives", group.id)),
                 "aligned_to",
             )
 
@@ -1424,8 +1428,10 @@ class _OkrImporter(_Importer):
             hint = "" if p["as_of"] else " No As of date was given, so today was used; add an As of column."
             added = self.attempt(
                 row, "checkin",
+                # The owner's value when an admin (or the system) imports; a lead's import is theirs.
                 lambda: writes.add_checkin(self.db, kr_id, day, p["current_value"], confidence, p["note"] or "",
-                                           author_id=owner_id, person=self.person),
+                                           author_id=owner_id if self.names_authors else None,
+                                           person=self.person),
                 "current_value", hint,
             )
             if added is not None:
@@ -1514,7 +1520,10 @@ class _CheckinImporter(_Importer):
             if kr["kr_type"] == "milestone" and has_percent(c.get("value")):
                 value = value / 100
             author = parse_person(c.get("author"))
-            author_id = self.person_id(row, "author", author) if author else kr["owner_id"]
+            # Without an Author column the key result's owner wrote it, when an admin (or the
+            # system) imports; a lead's import is in the lead's name (see writes.add_checkin).
+            author_id = self.person_id(row, "author", author) if author else (
+                kr["owner_id"] if self.names_authors else None)
             if author is not None and author_id is None:
                 continue
             note = "" if c.get("note") is None else str(c["note"])
@@ -1554,7 +1563,7 @@ def import_okrs(
     progress: Progress | None = None,
     dry_run: bool = False,
     today: dt.date | None = None,
-    person: dict | None = None,
+    person: writes.Actor,
 ) -> ImportReport:
     """Import a table in the OKR layout or the check-in layout (told by its columns).
 
@@ -1564,8 +1573,9 @@ def import_okrs(
     transaction is rolled back and :class:`ImportRefused` lists every problem found; with
     ``dry_run`` it is rolled back anyway and the report says what would have been added.
     ``progress(done, total)`` is called per row; ``person`` is who imports (checked by the
-    writes: a lead may write only to the units they lead); ``today`` dates current values that
-    have no As of date.
+    writes: a lead may write only to the units they lead, and records check-ins in their own
+    name; an admin or :data:`okrdata.writes.SYSTEM`, the command line's, may name other authors
+    in an Author column); ``today`` dates current values that have no As of date.
     """
     columns, problems = map_columns(table.columns, table.attrs.get("header_row", 1))
     rows = _rows(table, columns)
@@ -1592,7 +1602,7 @@ def import_okrs(
 
 
 def check_import(
-    db: sqlite_utils.Database, table: pd.DataFrame, *, today: dt.date | None = None, person: dict | None = None
+    db: sqlite_utils.Database, table: pd.DataFrame, *, today: dt.date | None = None, person: writes.Actor
 ) -> list[Problem]:
     """Every problem an import of ``table`` would meet (empty when it would go through); writes nothing."""
     try:
@@ -1610,7 +1620,7 @@ def import_file(
     progress: Progress | None = None,
     dry_run: bool = False,
     today: dt.date | None = None,
-    person: dict | None = None,
+    person: writes.Actor,
 ) -> ImportReport:
     """Import any file this module reads: a spreadsheet in either layout, or a full export.
 
@@ -2013,18 +2023,15 @@ def _check_full_target(db: sqlite_utils.Database, manifest: dict) -> None:
 
 
 def full_import(
-    db: sqlite_utils.Database, data: bytes, *, progress: Progress | None = None, person: dict | None = None
+    db: sqlite_utils.Database, data: bytes, *, progress: Progress | None = None, person: writes.Actor
 ) -> dict[str, int]:
     """Restore a full export into an empty database (migrated first); return the rows per table.
 
     Rows keep their ids. Foreign keys are checked once all rows are in (objectives and key
     results refer to each other), in one transaction: a damaged export changes nothing.
-    ``person``, when given, must be an admin.
+    ``person`` must be an admin or :data:`okrdata.writes.SYSTEM`.
     """
-    if person is not None:
-        from okrdata import auth
-
-        auth.check_admin(db, person)
+    writes.check_admin(db, person)
     manifest = read_full_export(data)
     _check_full_target(db, manifest)
     order = [t for t in data_tables(db) if t in manifest["tables"]]

@@ -4,19 +4,33 @@ A function here validates everything it is given (raising :class:`ValidationErro
 field) before it writes, and writes inside one transaction, so a refused or failed write
 changes nothing. Pages, the CLI, the importer and the seed loader all write through these.
 
-Who may write: every write that a person makes from a page takes ``person`` (the signed-in
-person's row, as :mod:`okrdata.auth` returns it) and is refused unless they may change the
-unit concerned (:func:`okrdata.auth.check_can_edit`, field ``unit``) or, for people and closing
-cycles, unless they are an admin (:func:`okrdata.auth.check_admin`, field ``role``). The check
-lives here, not only in the page, so a hidden button is never the only guard. ``person=None``
-means a trusted caller (the CLI run by the machine's owner, the importer, the seed loader) and
-skips the check.
+Who writes: every write function takes the actor as the keyword ``person``, with no default, so
+forgetting it is a TypeError. A person from a page is their row as :mod:`okrdata.auth` returns
+it (read afresh for each check, so a role taken away counts at once), and is refused unless they
+may change the unit concerned (:func:`okrdata.auth.check_can_edit`, field ``unit``) or, for
+people, cycles and settings, unless they are an admin (field ``role``). ``person=None`` is a
+signed-out visitor and is refused like one. The CLI, the importer run from the command line,
+the seed loader and the generator pass :data:`SYSTEM`, the one actor that skips the checks; a
+copy of it does not. The checks live here, not only in the page, so a hidden button is never
+the only guard.
+
+A check-in or KPI reading is recorded in the name of whoever saves it; naming another author is
+for an admin or the system only (an import of someone's history).
+
+Lost updates: every table a person edits has a ``version`` that the database moves at each
+change (:data:`okrdata.schema.VERSIONED`). An edit carries the version its form was read at
+(``version``, required; :func:`read_for_edit` gives the row with it) and is refused, field
+``version``, when the row has moved on since, saying what changed when the edit also passes
+the row as it was read (``seen``); the check is repeated by the ``UPDATE`` itself, so two
+saves at the same instant cannot both pass it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import sqlite_utils
@@ -31,7 +45,21 @@ from okrdata.schema import (
     KR_TYPES,
     OBJECTIVE_KINDS,
     ROLES,
+    VERSIONED,
 )
+
+Actor = Mapping[str, Any] | None
+"""Who writes: a person's row (``id``, ``role``...), :data:`SYSTEM`, or None for a signed-out visitor."""
+
+SYSTEM: Mapping[str, Any] = MappingProxyType({"id": None, "name": "the system", "role": "system", "archived": 0})
+"""The actor of the CLI, the command-line importer, the seed loader and the generator: the
+machine's owner, who may write anything. Recognised by identity only (:func:`is_system`), so
+no row or dict a page builds can pass for it."""
+
+
+def is_system(person: Any) -> bool:
+    """True for :data:`SYSTEM` itself (not a copy of it)."""
+    return person is SYSTEM
 
 
 def now_iso() -> str:
@@ -59,35 +87,166 @@ def _optional_row(db, table: str, row_id: Any, field: str) -> dict | None:
     return _row(db, table, row_id, field)
 
 
-def _check_unit(db: sqlite_utils.Database, person: dict | None, unit_id: Any) -> None:
-    """Refuse (field ``unit``) unless ``person`` may change unit ``unit_id``; None skips the check."""
-    if person is None:
+def _check_unit(db: sqlite_utils.Database, person: Mapping | None, unit_id: Any) -> None:
+    """Refuse (field ``unit``) unless ``person`` may change unit ``unit_id`` (:data:`SYSTEM` may)."""
+    if is_system(person):
         return
     from okrdata import auth  # imported here: auth may one day import writes
 
-    auth.check_can_edit(db, person, unit_id)
+    auth.check_can_edit(db, dict(person) if person else None, unit_id)
 
 
-def _check_admin(db: sqlite_utils.Database, person: dict | None) -> None:
-    """Refuse (field ``role``) unless ``person`` is an admin; None skips the check."""
-    if person is None:
+def check_admin(db: sqlite_utils.Database, person: Mapping | None) -> None:
+    """Refuse (field ``role``) unless ``person`` is (still) an admin or is :data:`SYSTEM`."""
+    if is_system(person):
         return
     from okrdata import auth
 
-    auth.check_admin(db, person)
+    auth.check_admin(db, dict(person) if person else None)
 
 
-def _check_writer(db: sqlite_utils.Database, person: dict | None, what: str) -> None:
-    """Refuse (field ``role``) unless ``person`` is a signed-in lead or admin; None skips the check."""
-    if person is None:
-        return
+_check_admin = check_admin
+
+
+def acts_as_admin(db: sqlite_utils.Database, person: Actor) -> bool:
+    """True for :data:`SYSTEM` and for a person who is (still) an admin."""
+    if is_system(person):
+        return True
     from okrdata import auth
 
-    if person.get("id") is None:
-        raise ValidationError("role", f"sign in as a lead or an admin to {what}.")
-    fresh = auth.person_by_id(db, person["id"])  # the role may have changed since they signed in
-    if fresh is None or fresh["archived"] or fresh["role"] not in ("lead", "admin"):
-        raise ValidationError("role", f"only a lead or an admin can {what}.")
+    return bool(person) and person.get("id") is not None and auth.is_admin(auth.person_by_id(db, person["id"]))
+
+
+def _author(db: sqlite_utils.Database, person: Mapping, author_id: Any, what: str) -> int | None:
+    """Who a check-in or reading is recorded as written by: the actor, unless an admin or the
+    system names someone else (field ``author``)."""
+    if not person:
+        raise ValidationError("role", "sign in to make changes.")
+    if author_id is None or (isinstance(author_id, str) and not author_id.strip()):
+        return None if is_system(person) else person.get("id")
+    author = _row(db, "people", author_id, "author")
+    if author["id"] == person.get("id") or acts_as_admin(db, person):
+        return author["id"]
+    raise ValidationError(
+        "author",
+        f"names {author['name']}; {what} is recorded in the name of whoever saves it, and only an admin may "
+        "record one in someone else's name.",
+    )
+
+
+# --- versions: no lost updates ---------------------------------------------------------------
+
+_NOUNS = {"cycles": "cycle", "units": "unit", "people": "person", "objectives": "objective",
+          "key_results": "key result", "kpis": "KPI", "checkins": "check-in"}
+_FIELDS = {"cycles": "cycle", "units": "unit", "people": "person", "objectives": "objective",
+           "key_results": "key_result", "kpis": "kpi", "checkins": "checkin"}
+_NAMED_BY = {"owner_id": ("people", "name"), "lead_id": ("people", "name"), "parent_id": ("units", "name"),
+             "unit_id": ("units", "name"), "cycle_id": ("cycles", "name"), "objective_id": ("objectives", "title"),
+             "parent_objective_id": ("objectives", "title"), "parent_kr_id": ("key_results", "title"),
+             "kpi_id": ("kpis", "name")}
+
+
+def version_of(db: sqlite_utils.Database, table: str, row_id: Any) -> int | None:
+    """The version a row of an edited table is at now (None when there is no such row), for a
+    caller that reads and writes in one go (the CLI, the importer, the seed loader)."""
+    if table not in VERSIONED:
+        raise ValueError(f"{table} carries no version")
+    try:
+        key = int(row_id)
+    except (TypeError, ValueError):
+        return None
+    row = db.execute(f"SELECT version FROM [{table}] WHERE id = ?", [key]).fetchone()
+    return None if row is None else row[0]
+
+
+def read_for_edit(db: sqlite_utils.Database, table: str, row_id: Any) -> dict:
+    """A row of an edited table as stored, with its ``version``: what an edit form shows and
+    carries back (as ``version``, and whole as ``seen``). A person's row comes without its
+    password hash and with ``unit_ids``, the units they may edit besides those they lead."""
+    if table not in VERSIONED:
+        raise ValueError(f"{table} carries no version")
+    row = dict(_row(db, table, row_id, _FIELDS[table]))
+    if table == "people":
+        row.pop("password_hash", None)
+        row["unit_ids"] = person_unit_ids(db, row["id"])
+    return row
+
+
+def _shown(db: sqlite_utils.Database, column: str, value: Any) -> str:
+    if value is None or value == "":
+        return "empty"
+    if column in _NAMED_BY:
+        table, name = _NAMED_BY[column]
+        found = db.execute(f"SELECT [{name}] FROM [{table}] WHERE id = ?", [value]).fetchone()
+        return repr(found[0]) if found else f"#{value}"
+    if column == "unit_ids":
+        names = [r[0] for r in db.execute(
+            f"SELECT name FROM units WHERE id IN ({', '.join('?' * len(value))}) ORDER BY name", list(value)
+        ).fetchall()] if value else []
+        return ", ".join(names) or "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if column in ("archived", "deleted"):
+        return "yes" if value else "no"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def changes_since(db: sqlite_utils.Database, table: str, seen: Mapping) -> list[str]:
+    """What differs between a row as ``seen`` (an edit form's :func:`read_for_edit`) and as
+    stored now, one phrase per column: ``"title is now 'B' (was 'A')"``."""
+    now = read_for_edit(db, table, seen["id"])
+    phrases = []
+    for column in (*VERSIONED[table], *(("unit_ids",) if table == "people" else ())):
+        if column not in seen or column not in now:
+            continue
+        before, after = seen[column], now[column]
+        if before == after or (isinstance(before, (int, float)) and isinstance(after, (int, float))
+                               and float(before) == float(after)):
+            continue
+        words = column.removesuffix("_ids").removesuffix("_id").replace("_", " ")
+        phrases.append(f"{words} is now {_shown(db, column, after)} (was {_shown(db, column, before)})")
+    return phrases
+
+
+def _stale(db: sqlite_utils.Database, table: str, row_id: int, seen: Mapping | None) -> ValidationError:
+    noun = _NOUNS[table]
+    changed = changes_since(db, table, {**seen, "id": row_id}) if seen else []
+    what = f": {'; '.join(changed)}" if changed else ""
+    return ValidationError(
+        "version",
+        f"this {noun} was changed by someone else since you opened it{what}. Nothing was saved: reload it to see "
+        "it as it is now, then make your change again.",
+    )
+
+
+def _check_version(db: sqlite_utils.Database, table: str, row: Mapping, version: Any,
+                   seen: Mapping | None = None) -> None:
+    """Refuse (field ``version``) an edit of ``row`` read at another version than the stored one."""
+    if version is None or isinstance(version, bool):
+        raise ValidationError("version", f"is required: the version of the {_NOUNS[table]} your edit was read at.")
+    try:
+        read_at = int(version)
+    except (TypeError, ValueError):
+        raise ValidationError("version", f"must be a whole number, not {version!r}.") from None
+    if read_at != row["version"]:
+        raise _stale(db, table, row["id"], seen)
+
+
+def _save(db: sqlite_utils.Database, table: str, row: Mapping, clean: Mapping[str, Any], version: Any,
+          seen: Mapping | None = None, bump: bool = False) -> None:
+    """Write ``clean`` to ``row`` only if it is still at ``version`` (inside the caller's transaction).
+
+    The database moves the version when a value changes; ``bump`` moves it anyway (a change
+    kept in another table, such as a person's units).
+    """
+    sets = [f"[{k}] = ?" for k in clean] + (["version = version + 1"] if bump else [])
+    if not sets:
+        return
+    cursor = db.execute(
+        f"UPDATE [{table}] SET {', '.join(sets)} WHERE id = ? AND version = ?", [*clean.values(), row["id"], int(version)]
+    )
+    if cursor.rowcount == 0:  # someone saved between the check above and this write
+        raise _stale(db, table, row["id"], seen)
 
 
 def unit_ancestors(db: sqlite_utils.Database, unit_id: int) -> list[int]:
@@ -117,7 +276,8 @@ def add_person(
     role: str = "viewer",
     unit_ids: list[int] | tuple[int, ...] = (),
     password_hash: str | None = None,
-    person: dict | None = None,
+    *,
+    person: Actor,
 ) -> int:
     """Add a person; ``unit_ids`` are the units they may edit besides those they lead.
 
@@ -146,7 +306,8 @@ def add_unit(
     parent_id: int | None = None,
     lead_id: int | None = None,
     description: str = "",
-    person: dict | None = None,
+    *,
+    person: Actor,
 ) -> int:
     """Add a unit (the company when it has no parent; there is only one company).
 
@@ -175,8 +336,14 @@ def add_unit(
         ).last_pk
 
 
-def update_unit(db: sqlite_utils.Database, unit_id: int, *, person: dict | None = None, **changes: Any) -> None:
+def update_unit(
+    db: sqlite_utils.Database, unit_id: int, *, person: Actor, version: int, seen: Mapping | None = None,
+    **changes: Any,
+) -> None:
     """Change a unit's name, parent, lead, description or ``archived`` flag.
+
+    ``version`` is the unit's version when the edit was read; ``seen`` the row as read (see
+    :func:`read_for_edit`).
 
     A unit cannot move below itself. ``person`` must be allowed to change the unit; moving it
     also needs the right to change the new parent, and changing its lead or archiving it needs
@@ -189,6 +356,7 @@ def update_unit(db: sqlite_utils.Database, unit_id: int, *, person: dict | None 
         raise TypeError(f"update_unit() got unexpected changes: {', '.join(sorted(unknown))}")
     unit = _row(db, "units", unit_id, "unit")
     _check_unit(db, person, unit["id"])
+    _check_version(db, "units", unit, version, seen)
     clean: dict[str, Any] = {}
     if "name" in changes:
         clean["name"] = v.text("name", changes["name"])
@@ -247,27 +415,34 @@ def update_unit(db: sqlite_utils.Database, unit_id: int, *, person: dict | None 
             parent = _row(db, "units", clean.get("parent_id", unit["parent_id"]), "parent")
             if parent["archived"]:
                 raise ValidationError("parent", f"{parent['name']!r} is archived; restore it first or move this unit.")
-    if clean:
-        with transaction(db):
-            db["units"].update(unit["id"], clean)
+    with transaction(db):
+        _save(db, "units", unit, clean, version, seen)
 
 
-def archive_unit(db: sqlite_utils.Database, unit_id: int, *, person: dict | None = None, archived: bool = True) -> None:
+def archive_unit(
+    db: sqlite_utils.Database, unit_id: int, *, person: Actor, version: int, archived: bool = True
+) -> None:
     """Archive a unit (or restore it with ``archived=False``); see :func:`update_unit` for the rules."""
-    update_unit(db, unit_id, person=person, archived=archived)
+    update_unit(db, unit_id, person=person, version=version, archived=archived)
 
 
-def update_person(db: sqlite_utils.Database, person_id: int, *, person: dict | None = None, **changes: Any) -> None:
-    """Change a person's name, e-mail, role or ``archived`` flag; only an admin may.
+def update_person(
+    db: sqlite_utils.Database, person_id: int, *, person: Actor, version: int, seen: Mapping | None = None,
+    **changes: Any,
+) -> None:
+    """Change a person's name, e-mail, role, ``archived`` flag or ``unit_ids`` (the units they
+    may edit besides those they lead), all in one edit; only an admin may.
 
-    The last admin can neither lose the role nor be archived, since nobody could then manage
-    people any more.
+    ``version`` is the person's version when the edit was read; ``seen`` the row as read (see
+    :func:`read_for_edit`). The last admin can neither lose the role nor be archived, since
+    nobody could then manage people any more.
     """
-    unknown = set(changes) - {"name", "email", "role", "archived"}
+    unknown = set(changes) - {"name", "email", "role", "archived", "unit_ids"}
     if unknown:
         raise TypeError(f"update_person() got unexpected changes: {', '.join(sorted(unknown))}")
     _check_admin(db, person)
     target = _row(db, "people", person_id, "person")
+    _check_version(db, "people", target, version, seen)
     clean: dict[str, Any] = {}
     if "name" in changes:
         clean["name"] = v.text("name", changes["name"])
@@ -281,8 +456,11 @@ def update_person(db: sqlite_utils.Database, person_id: int, *, person: dict | N
         clean["role"] = v.choice("role", changes["role"], ROLES)
     if "archived" in changes:
         clean["archived"] = int(bool(changes["archived"]))
-    if not clean:
-        return
+    units = None
+    if "unit_ids" in changes:
+        units = _unit_ids(db, changes["unit_ids"])
+        if units == person_unit_ids(db, target["id"]):
+            units = None
     with transaction(db):
         still_admin = clean.get("role", target["role"]) == "admin" and not clean.get("archived", target["archived"])
         if target["role"] == "admin" and not target["archived"] and not still_admin:
@@ -290,7 +468,11 @@ def update_person(db: sqlite_utils.Database, person_id: int, *, person: dict | N
             if admins <= 1:
                 field = "role" if clean.get("role", "admin") != "admin" else "archived"
                 raise ValidationError(field, f"{target['email']} is the last admin; make someone else admin first.")
-        db["people"].update(target["id"], clean)
+        changed = {k: x for k, x in clean.items() if x != target[k]}
+        # The units live in another table: their change moves the person's version by hand.
+        _save(db, "people", target, changed, version, seen, bump=units is not None and not changed)
+        if units is not None:
+            _replace_units(db, target["id"], units)
 
 
 def person_unit_ids(db: sqlite_utils.Database, person_id: int) -> list[int]:
@@ -308,17 +490,25 @@ def person_units_map(db: sqlite_utils.Database) -> dict[int, list[int]]:
     return out
 
 
+def _unit_ids(db: sqlite_utils.Database, unit_ids: Any) -> list[int]:
+    return sorted({_row(db, "units", unit_id, "units")["id"] for unit_id in (unit_ids or ())})
+
+
+def _replace_units(db: sqlite_utils.Database, person_id: int, unit_ids: list[int]) -> None:
+    db.execute("DELETE FROM person_units WHERE person_id = ?", [person_id])
+    for unit_id in unit_ids:
+        db["person_units"].insert({"person_id": person_id, "unit_id": unit_id})
+
+
 def set_person_units(
-    db: sqlite_utils.Database, person_id: int, unit_ids: list[int] | tuple[int, ...], *, person: dict | None = None
+    db: sqlite_utils.Database, person_id: int, unit_ids: list[int] | tuple[int, ...], *, person: Actor,
+    version: int,
 ) -> None:
-    """Replace the units a person may edit (besides those they lead); only an admin may."""
-    _check_admin(db, person)
-    target = _row(db, "people", person_id, "person")
-    ids = sorted({_row(db, "units", unit_id, "units")["id"] for unit_id in unit_ids})
-    with transaction(db):
-        db.execute("DELETE FROM person_units WHERE person_id = ?", [target["id"]])
-        for unit_id in ids:
-            db["person_units"].insert({"person_id": target["id"], "unit_id": unit_id})
+    """Replace the units a person may edit (besides those they lead); only an admin may.
+
+    ``version`` is the person's version when the edit was read (see :func:`update_person`).
+    """
+    update_person(db, person_id, person=person, version=version, unit_ids=unit_ids)
 
 
 # --- cycles ------------------------------------------------------------------------------
@@ -330,15 +520,14 @@ def add_cycle(
     start_date: Any,
     end_date: Any,
     state: str = "planning",
-    person: dict | None = None,
+    *,
+    person: Actor,
 ) -> int:
     """Add a cycle; it must end after it starts, and its name must be new.
 
-    ``person`` must be a lead or an admin; only an admin may add a cycle already closed.
+    ``person`` must be an admin: cycles are the whole company's.
     """
-    _check_writer(db, person, "add a cycle")
-    if str(state).strip().lower() == "closed":
-        _check_admin(db, person)
+    _check_cycles(db, person, "add")
     name = v.text("name", name)
     start = v.date("start_date", start_date)
     end = v.date("end_date", end_date)
@@ -353,32 +542,44 @@ def add_cycle(
         ).last_pk
 
 
-def set_cycle_state(db: sqlite_utils.Database, cycle_id: int, state: str, person: dict | None = None) -> None:
-    """Move a cycle to planning, active or closed.
+def _check_cycles(db: sqlite_utils.Database, person: Actor, what: str) -> None:
+    """Refuse (field ``role``) unless ``person`` is an admin: cycles are the whole company's."""
+    if not acts_as_admin(db, person):
+        raise ValidationError("role", f"only an admin can {what} a cycle: cycles are the whole company's.")
 
-    ``person`` must be a lead or an admin; closing a cycle (which makes its OKRs read only and
-    final) and reopening a closed one need an admin.
+
+def set_cycle_state(
+    db: sqlite_utils.Database, cycle_id: int, state: str, *, person: Actor, version: int,
+    seen: Mapping | None = None,
+) -> None:
+    """Move a cycle to planning, active or closed; only an admin may.
+
+    ``version`` is the cycle's version when the change was read (see :func:`update_cycle`).
     """
     cycle = _row(db, "cycles", cycle_id, "cycle")
     state = v.choice("state", state, CYCLE_STATES)
-    _check_writer(db, person, "change a cycle")
-    if state == "closed" or cycle["state"] == "closed":
-        _check_admin(db, person)
+    _check_cycles(db, person, "change")
+    _check_version(db, "cycles", cycle, version, seen)
     with transaction(db):
-        db["cycles"].update(cycle["id"], {"state": state})
+        _save(db, "cycles", cycle, {"state": state}, version, seen)
 
 
-def update_cycle(db: sqlite_utils.Database, cycle_id: int, *, person: dict | None = None, **changes: Any) -> None:
-    """Rename a cycle or move its dates (``name``, ``start_date``, ``end_date``).
+def update_cycle(
+    db: sqlite_utils.Database, cycle_id: int, *, person: Actor, version: int, seen: Mapping | None = None,
+    **changes: Any,
+) -> None:
+    """Rename a cycle or move its dates (``name``, ``start_date``, ``end_date``); only an admin may.
 
     A closed cycle is final (reopen it first); the new dates must keep every check-in of the
-    cycle inside them. ``person`` must be a lead or an admin.
+    cycle inside them. ``version`` is the cycle's version when the edit was read; ``seen`` the
+    row as read (see :func:`read_for_edit`).
     """
     unknown = set(changes) - {"name", "start_date", "end_date"}
     if unknown:
         raise TypeError(f"update_cycle() got unexpected changes: {', '.join(sorted(unknown))}")
-    _check_writer(db, person, "change a cycle")
+    _check_cycles(db, person, "change")
     cycle = _open_cycle(db, cycle_id)
+    _check_version(db, "cycles", cycle, version, seen)
     clean: dict[str, Any] = {}
     if "name" in changes:
         clean["name"] = v.text("name", changes["name"])
@@ -404,7 +605,7 @@ def update_cycle(db: sqlite_utils.Database, cycle_id: int, *, person: dict | Non
                 "move or delete them first."
             )
     with transaction(db):
-        db["cycles"].update(cycle["id"], clean)
+        _save(db, "cycles", cycle, clean, version, seen)
 
 
 def cycle_started(cycle: dict, today: dt.date | None = None) -> bool:
@@ -466,7 +667,8 @@ def add_objective(
     parent_objective_id: int | None = None,
     parent_kr_id: int | None = None,
     weight: float = 1.0,
-    person: dict | None = None,
+    *,
+    person: Actor,
 ) -> int:
     """Add an objective to a cycle that is not closed, optionally aligned to a parent's objective or key result.
 
@@ -492,16 +694,20 @@ def add_objective(
 
 
 def update_objective(
-    db: sqlite_utils.Database, objective_id: int, *, person: dict | None = None, **changes: Any
+    db: sqlite_utils.Database, objective_id: int, *, person: Actor, version: int, seen: Mapping | None = None,
+    **changes: Any,
 ) -> None:
     """Edit an objective of a cycle that is not closed; alignment is re-checked.
 
     ``person`` must be allowed to change its unit (and the new unit, when it moves). Archiving
-    (``state="archived"``) is refused while active objectives still align to it.
+    (``state="archived"``) is refused while active objectives still align to it. ``version``
+    is the objective's version when the edit was read; ``seen`` the row as read (see
+    :func:`read_for_edit`).
     """
     obj = _row(db, "objectives", objective_id, "objective")
     cycle = _open_cycle(db, obj["cycle_id"])
     _check_unit(db, person, obj["unit_id"])
+    _check_version(db, "objectives", obj, version, seen)
     unit = _row(db, "units", changes.get("unit_id", obj["unit_id"]), "unit")
     if unit["id"] != obj["unit_id"]:
         _check_unit(db, person, unit["id"])
@@ -555,7 +761,7 @@ def update_objective(
                     "sit below it; re-align that objective first.",
                 )
     with transaction(db):
-        db["objectives"].update(obj["id"], clean)
+        _save(db, "objectives", obj, clean, version, seen)
 
 
 def alignment_choices(
@@ -605,10 +811,10 @@ def alignment_choices(
 
 
 def archive_objective(
-    db: sqlite_utils.Database, objective_id: int, *, person: dict | None = None, archived: bool = True
+    db: sqlite_utils.Database, objective_id: int, *, person: Actor, version: int, archived: bool = True
 ) -> None:
     """Archive an objective (it leaves every page and roll-up) or restore it; see :func:`update_objective`."""
-    update_objective(db, objective_id, person=person, state="archived" if archived else "active")
+    update_objective(db, objective_id, person=person, version=version, state="archived" if archived else "active")
 
 
 def check_kr_goal(kr_type: str, baseline: float | None, target: float | None) -> None:
@@ -666,7 +872,8 @@ def add_key_result(
     owner_id: int | None = None,
     kpi_id: int | None = None,
     cadence_days: int = 7,
-    person: dict | None = None,
+    *,
+    person: Actor,
 ) -> int:
     """Add a key result to an objective whose cycle is not closed.
 
@@ -692,7 +899,9 @@ def update_key_result(
     db: sqlite_utils.Database,
     kr_id: int,
     *,
-    person: dict | None = None,
+    person: Actor,
+    version: int,
+    seen: Mapping | None = None,
     reason: str = "",
     today: dt.date | None = None,
     **changes: Any,
@@ -701,7 +910,8 @@ def update_key_result(
 
     ``changes`` may hold any of :data:`KR_FIELDS` (and ``objective_id``, to move it to another
     objective of the same cycle); the type, baseline and target are checked together, as for a
-    new key result. ``person`` must be allowed to change its unit.
+    new key result. ``person`` must be allowed to change its unit. ``version`` is the key
+    result's version when the edit was read; ``seen`` the row as read (see :func:`read_for_edit`).
 
     Once the cycle has started (:func:`cycle_started`), a change to the type, baseline or target
     moves the goalposts: it needs a ``reason`` and is recorded, field by field, in
@@ -715,6 +925,7 @@ def update_key_result(
     obj = _row(db, "objectives", kr["objective_id"], "objective")
     cycle = _open_cycle(db, obj["cycle_id"])
     _check_unit(db, person, obj["unit_id"])
+    _check_version(db, "key_results", kr, version, seen)
     clean: dict[str, Any] = {}
     if "objective_id" in changes and changes["objective_id"] is not None and int(changes["objective_id"]) != obj["id"]:
         new_obj = _row(db, "objectives", changes["objective_id"], "objective")
@@ -766,7 +977,7 @@ def update_key_result(
     if not clean:
         return []
     with transaction(db):
-        db["key_results"].update(kr["id"], clean)
+        _save(db, "key_results", kr, clean, version, seen)
         if record:
             stamp = now_iso()
             for field in moved:
@@ -776,7 +987,7 @@ def update_key_result(
                         "field": field,
                         "before": kr[field],
                         "after": clean[field],
-                        "changed_by": person.get("id") if person else None,
+                        "changed_by": person.get("id"),
                         "changed_at": stamp,
                         "reason": why,
                     }
@@ -785,10 +996,10 @@ def update_key_result(
 
 
 def archive_key_result(
-    db: sqlite_utils.Database, kr_id: int, *, person: dict | None = None, archived: bool = True
+    db: sqlite_utils.Database, kr_id: int, *, person: Actor, version: int, archived: bool = True
 ) -> None:
     """Archive a key result (it leaves every page and roll-up) or restore it; see :func:`update_key_result`."""
-    update_key_result(db, kr_id, person=person, archived=archived)
+    update_key_result(db, kr_id, person=person, version=version, archived=archived)
 
 
 # --- check-ins ---------------------------------------------------------------------------
@@ -820,26 +1031,36 @@ def add_checkin(
     confidence: Any,
     note: str = "",
     author_id: int | None = None,
-    person: dict | None = None,
+    *,
+    person: Actor,
 ) -> int:
     """Record a check-in: the key result's new value, a confidence 0–10 and a note.
 
     Refused when the date is outside the key result's cycle or the cycle is closed, or when
-    ``person`` may not change the key result's unit.
+    ``person`` may not change the key result's unit. It is recorded as written by ``person``;
+    ``author_id`` may name someone else for an admin or :data:`SYSTEM` only (field ``author``).
     """
     kr = _row(db, "key_results", kr_id, "key_result")
     _check_unit(db, person, _row(db, "objectives", kr["objective_id"], "key_result")["unit_id"])
-    if author_id is None and person is not None:
-        author_id = person.get("id")
+    author_id = _author(db, person, author_id, "a check-in")
     row = _checkin_fields(db, kr, checkin_date, value, confidence, note)
-    _optional_row(db, "people", author_id, "author")
     stamp = now_iso()
     row.update({"kr_id": kr["id"], "author_id": author_id, "created_at": stamp, "updated_at": stamp})
     with transaction(db):
-        return db["checkins"].insert(row).last_pk
+        checkin_id = db["checkins"].insert(row).last_pk
+    _wake_notifications()
+    return checkin_id
 
 
-def _batch_row(db, index: int, entry: Any, seen: set[int], person: dict | None) -> dict:
+def _wake_notifications() -> None:
+    """Let a running notification scheduler look at once, so that a key result turning off
+    track or a cycle closing is posted now, not at its next round; it never waits for it."""
+    from okrdata.notify.schedule import poke
+
+    poke()
+
+
+def _batch_row(db, index: int, entry: Any, seen: set[int], person: Actor) -> dict:
     """One entry of :func:`add_checkins`, checked and cleaned; errors carry the key result's title."""
     if not isinstance(entry, dict):
         raise ValidationError("key_result", "each entry must be a mapping with kr_id, value and confidence.",
@@ -865,7 +1086,7 @@ def _batch_row(db, index: int, entry: Any, seen: set[int], person: dict | None) 
 
 
 def check_checkins(
-    db: sqlite_utils.Database, entries: list[dict], person: dict | None = None
+    db: sqlite_utils.Database, entries: list[dict], *, person: Actor
 ) -> list[ValidationError]:
     """Every problem of a batch of check-ins, one error per entry at most (empty when all are fine).
 
@@ -886,7 +1107,7 @@ def add_checkins(
     entries: list[dict],
     author_id: int | None = None,
     *,
-    person: dict | None = None,
+    person: Actor,
 ) -> list[int]:
     """Record several check-ins at once, all or none; return their ids in the order given.
 
@@ -894,34 +1115,29 @@ def add_checkins(
     and ``checkin_date`` (default today). Every entry is checked first, inside the one
     transaction that writes them: the first problem raises a ValidationError naming the field,
     with the key result's title as ``where``, and nothing of the batch is saved. ``person``
-    must be allowed to change each key result's unit; ``author_id`` defaults to the person's id.
-    A key result may appear once per batch.
+    must be allowed to change each key result's unit; the check-ins are recorded as written by
+    ``person`` (``author_id`` may name someone else for an admin or :data:`SYSTEM` only). A key
+    result may appear once per batch.
     """
-    if author_id is None and person is not None:
-        author_id = person.get("id")
-    _optional_row(db, "people", author_id, "author")
     if not entries:
         raise ValidationError("value", "nothing to save: enter a value for at least one key result.")
     with transaction(db):
         seen: set[int] = set()
         rows = [_batch_row(db, index, entry, seen, person) for index, entry in enumerate(entries)]
+        author_id = _author(db, person, author_id, "a check-in")
         stamp = now_iso()
         ids = []
         for row in rows:
             row.update({"author_id": author_id, "created_at": stamp, "updated_at": stamp})
             ids.append(db["checkins"].insert(row).last_pk)
+    _wake_notifications()
     return ids
 
 
-def _current_checkin(db, checkin_id: Any, expected_version: int | None) -> dict:
+def _current_checkin(db, checkin_id: Any) -> dict:
     checkin = _row(db, "checkins", checkin_id, "checkin")
     if checkin["deleted"]:
         raise ValidationError("checkin", "was deleted by someone else in the meantime.")
-    if expected_version is not None and checkin["version"] != expected_version:
-        raise ValidationError(
-            "checkin",
-            "was changed by someone else since you opened it; reload to see their change, then edit again.",
-        )
     return checkin
 
 
@@ -948,25 +1164,27 @@ def edit_checkin(
     note: str = "",
     checkin_date: Any = None,
     changed_by: int | None = None,
-    expected_version: int | None = None,
-    person: dict | None = None,
+    person: Actor,
+    version: int,
+    seen: Mapping | None = None,
 ) -> None:
     """Correct a check-in, keeping the old values as a revision.
 
-    ``expected_version`` is the version the editor saw; if someone saved in between, the edit
-    is refused instead of overwriting their change. ``person`` must be allowed to change the
-    key result's unit; ``changed_by`` defaults to their id.
+    ``version`` is the version the editor saw (``seen``, optionally, the row as read): if
+    someone saved in between, the edit is refused instead of overwriting their change.
+    ``person`` must be allowed to change the key result's unit; the revision is recorded as
+    theirs (``changed_by`` may name someone else for an admin or :data:`SYSTEM` only).
     """
-    if changed_by is None and person is not None:
-        changed_by = person.get("id")
     with transaction(db):
-        checkin = _current_checkin(db, checkin_id, expected_version)
+        checkin = _current_checkin(db, checkin_id)
         kr = _row(db, "key_results", checkin["kr_id"], "key_result")
         _check_unit(db, person, _row(db, "objectives", kr["objective_id"], "key_result")["unit_id"])
+        _check_version(db, "checkins", checkin, version, seen)
+        changed_by = _author(db, person, changed_by, "a correction")
         fields = _checkin_fields(db, kr, checkin_date or checkin["checkin_date"], value, confidence, note)
         _revision(db, checkin, "edit", changed_by, fields)
-        fields.update({"updated_at": now_iso(), "version": checkin["version"] + 1})
-        db["checkins"].update(checkin["id"], fields)
+        _save(db, "checkins", checkin, {**fields, "updated_at": now_iso()}, version, seen, bump=True)
+    _wake_notifications()
 
 
 def delete_checkin(
@@ -974,25 +1192,23 @@ def delete_checkin(
     checkin_id: int,
     *,
     changed_by: int | None = None,
-    expected_version: int | None = None,
-    person: dict | None = None,
+    person: Actor,
+    version: int,
 ) -> None:
     """Withdraw a check-in; it stays in the database, marked deleted, with a revision saying who.
 
-    ``expected_version`` and ``person`` work as for :func:`edit_checkin`.
+    ``version``, ``person`` and ``changed_by`` work as for :func:`edit_checkin`.
     """
-    if changed_by is None and person is not None:
-        changed_by = person.get("id")
     with transaction(db):
-        checkin = _current_checkin(db, checkin_id, expected_version)
+        checkin = _current_checkin(db, checkin_id)
         kr = _row(db, "key_results", checkin["kr_id"], "key_result")
         obj = _row(db, "objectives", kr["objective_id"], "key_result")
         _open_cycle(db, obj["cycle_id"])
         _check_unit(db, person, obj["unit_id"])
+        _check_version(db, "checkins", checkin, version)
+        changed_by = _author(db, person, changed_by, "a correction")
         _revision(db, checkin, "delete", changed_by, None)
-        db["checkins"].update(
-            checkin["id"], {"deleted": 1, "updated_at": now_iso(), "version": checkin["version"] + 1}
-        )
+        _save(db, "checkins", checkin, {"deleted": 1, "updated_at": now_iso()}, version, bump=True)
 
 
 # --- KPIs --------------------------------------------------------------------------------
@@ -1022,7 +1238,8 @@ def add_kpi(
     frequency_days: int = 7,
     unit_label: str = "",
     description: str = "",
-    person: dict | None = None,
+    *,
+    person: Actor,
 ) -> int:
     """Add a KPI: a health measure of a unit, with a target and an optional warning threshold.
 
@@ -1049,16 +1266,22 @@ KPI_FIELDS = ("unit_id", "name", "target_type", "target", "warning", "frequency_
               "description", "archived")
 
 
-def update_kpi(db: sqlite_utils.Database, kpi_id: int, *, person: dict | None = None, **changes: Any) -> None:
+def update_kpi(
+    db: sqlite_utils.Database, kpi_id: int, *, person: Actor, version: int, seen: Mapping | None = None,
+    **changes: Any,
+) -> None:
     """Edit a KPI (any of :data:`KPI_FIELDS`); the target type, target and warning are checked together.
 
-    ``person`` must be allowed to change its unit (and the new unit, when it moves).
+    ``person`` must be allowed to change its unit (and the new unit, when it moves). ``version``
+    is the KPI's version when the edit was read; ``seen`` the row as read (see
+    :func:`read_for_edit`).
     """
     unknown = set(changes) - set(KPI_FIELDS)
     if unknown:
         raise TypeError(f"update_kpi() got unexpected changes: {', '.join(sorted(unknown))}")
     kpi = _row(db, "kpis", kpi_id, "kpi")
     _check_unit(db, person, kpi["unit_id"])
+    _check_version(db, "kpis", kpi, version, seen)
     clean: dict[str, Any] = {}
     if "unit_id" in changes:
         unit = _row(db, "units", changes["unit_id"], "unit")
@@ -1081,14 +1304,15 @@ def update_kpi(db: sqlite_utils.Database, kpi_id: int, *, person: dict | None = 
         clean["description"] = v.text("description", changes["description"], required=False, max_length=v.MAX_TEXT)
     if "archived" in changes:
         clean["archived"] = int(bool(changes["archived"]))
-    if clean:
-        with transaction(db):
-            db["kpis"].update(kpi["id"], clean)
+    with transaction(db):
+        _save(db, "kpis", kpi, clean, version, seen)
 
 
-def archive_kpi(db: sqlite_utils.Database, kpi_id: int, *, person: dict | None = None, archived: bool = True) -> None:
+def archive_kpi(
+    db: sqlite_utils.Database, kpi_id: int, *, person: Actor, version: int, archived: bool = True
+) -> None:
     """Archive a KPI (it leaves the pages; its readings and links stay for the record) or restore it."""
-    update_kpi(db, kpi_id, person=person, archived=archived)
+    update_kpi(db, kpi_id, person=person, version=version, archived=archived)
 
 
 def add_kpi_reading(
@@ -1097,20 +1321,20 @@ def add_kpi_reading(
     reading_date: Any,
     value: Any,
     author_id: int | None = None,
-    person: dict | None = None,
+    *,
+    person: Actor,
 ) -> int:
     """Record a KPI reading; a reading dated in the future is refused.
 
-    ``person`` must be allowed to change the KPI's unit; ``author_id`` defaults to their id.
+    ``person`` must be allowed to change the KPI's unit; the reading is recorded as theirs
+    (``author_id`` may name someone else for an admin or :data:`SYSTEM` only, field ``author``).
     """
     kpi = _row(db, "kpis", kpi_id, "kpi")
     _check_unit(db, person, kpi["unit_id"])
-    if author_id is None and person is not None:
-        author_id = person.get("id")
+    author_id = _author(db, person, author_id, "a reading")
     day = v.date("date", reading_date)
     if day > dt.date.today() + dt.timedelta(days=1):
         raise ValidationError("date", f"{day} is in the future.")
-    _optional_row(db, "people", author_id, "author")
     row = {
         "kpi_id": kpi["id"],
         "reading_date": day.isoformat(),
@@ -1139,7 +1363,7 @@ def carry_over(
     to_cycle_id: int,
     objective_ids: list[int] | tuple[int, ...],
     *,
-    person: dict | None = None,
+    person: Actor,
 ) -> dict:
     """Copy unfinished objectives of one cycle into another, with their key results, all or none.
 
@@ -1245,7 +1469,7 @@ def score_objective(
     reason: Any = "",
     reflection: Any = "",
     *,
-    person: dict | None = None,
+    person: Actor,
     today: dt.date | None = None,
 ) -> dict:
     """Record an objective's score (0.0–1.0), the reason for it and the reflection on the cycle.
@@ -1295,7 +1519,7 @@ def score_objective(
 
 
 def close_cycle(
-    db: sqlite_utils.Database, cycle_id: int, *, person: dict | None = None, today: dt.date | None = None
+    db: sqlite_utils.Database, cycle_id: int, *, person: Actor, today: dt.date | None = None
 ) -> dict:
     """Close a cycle at its end, all or nothing; only an admin may.
 
@@ -1325,14 +1549,17 @@ def close_cycle(
                 [float(proposal), review.PROPOSED_AT_CLOSE, int(objective_id), review.PROPOSED_AT_CLOSE],
             )
         db["cycles"].update(cycle["id"], {"state": "closed"})
+    _wake_notifications()
     return {"cycle": cycle["name"], "scored": int(len(sheet) - len(unscored)), "proposed": int(len(unscored))}
 
 
 # --- settings ----------------------------------------------------------------------------
 
 
-def set_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
-    """Store a deployment setting (``demo`` = ``"1"`` marks a database holding demo data)."""
+def set_setting(db: sqlite_utils.Database, key: str, value: str, *, person: Actor) -> None:
+    """Store a deployment setting (``demo`` = ``"1"`` marks a database holding demo data); an
+    admin's or the system's."""
+    check_admin(db, person)
     with transaction(db):
         db["settings"].upsert({"key": key, "value": str(value)}, pk="key")
 

@@ -384,7 +384,7 @@ def test_closed_cycle_is_scored_and_reflected(demo):
 
 
 def test_closed_cycle_refuses_new_checkins(demo):
-    from okrdata.writes import add_checkin
+    from okrdata.writes import SYSTEM, add_checkin
 
     previous = cycle(demo, "closed")
     kr = rows(
@@ -393,7 +393,7 @@ def test_closed_cycle_refuses_new_checkins(demo):
         [previous["id"]],
     )[0]
     with pytest.raises(ValidationError):
-        add_checkin(demo, kr["id"], previous["end_date"], 1, 5)
+        add_checkin(demo, kr["id"], previous["end_date"], 1, 5, person=SYSTEM)
 
 
 # --- KPIs ------------------------------------------------------------------------------------
