@@ -126,12 +126,10 @@ def trend_reason(row: Mapping) -> str:
 def attention_reasons(row: Mapping) -> list[str]:
     """Why a key result needs attention, in words; empty when it does not."""
     reasons = []
-    status = status_reason(row)
+    # A status that reads against the progress says so in its own reason, with what it rests on.
+    status = contradiction(row) or status_reason(row)
     if status:
         reasons.append(status)
-    contrary = contradiction(row)
-    if contrary:
-        reasons.append(contrary)
     divergence = row.get("divergence")
     if isinstance(divergence, str):
         reasons.append(DIVERGENCE_WORDS.get(divergence, divergence))

@@ -162,7 +162,6 @@ def test_a_contradiction_is_among_the_reasons_of_a_listed_key_result():
     shown, total = attention.needing_attention(krs)
     assert total == 1
     assert shown["reasons"][0] == [
-        "Off track (confidence 2/10 on 3 Dec 2026)",
         "Off track by its last confidence, 2/10 on 3 Dec 2026, while 100% done and 38 points ahead of pace",
     ]
 
