@@ -25,7 +25,7 @@ from pathlib import Path
 
 import click
 
-from okrdata import queries, schema, transfer, writes
+from okrdata import queries, schema, transfer, wording, writes
 from okrdata import validate as v
 from okrdata.backup import backup as backup_database
 from okrdata.backup import restore as restore_database
@@ -290,6 +290,6 @@ def checkin(db_file: Path | None, kr_ref: str, value: str, confidence: str, note
     except ValidationError as error:
         field = _OPTION_NAMES.get(error.field, error.field)
         raise ValidationError(field, error.message) from None
-    label = f" {kr['unit_label']}" if kr["unit_label"] and kr["unit_label"] != "%" else (kr["unit_label"] or "")
     click.echo(f"Saved check-in #{checkin_id} on #{kr['id']} {kr['title']!r} ({kr['unit']}, {kr['cycle']}): "
-               f"{number:g}{label}, confidence {level}, {when}.")
+               f"{wording.kr_value(number, kr['unit_label'], kr['kr_type'])}, confidence {wording.confidence(level)}, "
+               f"{wording.day(when)}.")

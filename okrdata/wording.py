@@ -73,6 +73,7 @@ SCORE_BANDS = {"green": "Green (0.70 and above)", "yellow": "Yellow (0.40 to 0.6
 """Each score band with its range, for legends."""
 
 HEALTH_LABELS = {"healthy": "Healthy", "warning": "Warning", "breached": "Breached", "no_data": "No data"}
+"""KPI health (:data:`okrdata.kpis.HEALTH_STATES`) in words."""
 HEALTH_COLOURS = {"healthy": "#2e7d32", "warning": "#e69500", "breached": "#c62828", "no_data": "#8a8f98"}
 
 KR_TYPE_LABELS = {
