@@ -286,3 +286,27 @@ def test_words_of_every_status_band_health_type_and_kind():
     assert w.status_line({n.ON_TRACK: 26, n.AT_RISK: 15, n.OFF_TRACK: 2, n.STALE: 1}) == (
         "On track 26 · At risk 15 · Off track 2 · Stale 1"
     )
+
+
+# --- one home ------------------------------------------------------------------------------
+
+RULES = {
+    "a percentage": r"\*\s*100\s*:\s*\.\d+f\}%",
+    "a date": r":%b %Y\}|%d %b %Y\"\)",
+    "a pace in points": r"\} pts\"|\"±0 pts\"",
+    "a score with its band": r"\.2f\} · ",
+}
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_each_rule_is_written_once(rule):
+    """Pages, the summary, e-mails and the CLI say figures through okrdata.wording, never their own way."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = [p for folder in ("okrdata", "ui", "pages") for p in (root / folder).rglob("*.py")]
+    assert len(files) > 40
+    found = [f"{p.relative_to(root)}:{i}" for p in files if p.name != "wording.py"
+             for i, line in enumerate(p.read_text().splitlines(), 1) if re.search(RULES[rule], line)]
+    assert found == []
