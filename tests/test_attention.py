@@ -200,8 +200,10 @@ def test_goalpost_marks_name_the_latest_change_and_count_the_earlier_ones():
         (5, "target", 100.0, 120.0, "2026-11-03T09:00:00+00:00"),
         (5, "baseline", 10.0, 0.0, "2026-10-20T09:00:00+00:00"),
         (6, "kr_type", "increase", "stay_above", "2026-10-21T09:00:00+00:00"),
+        (7, "target", 2_000_000.0, 2_500_000.5, "2026-10-22T09:00:00+00:00"),
     ]))
     assert marks == {
+        7: "Goalposts moved: target 2,000,000 → 2,500,000.5 on 22 Oct 2026",  # not "2e+06"
         5: "Goalposts moved: target 100 → 120 on 3 Nov 2026 (and 1 earlier change)",
         6: "Goalposts moved: type increase → stay above on 21 Oct 2026",
     }

@@ -475,3 +475,74 @@ def test_a_score_shows_two_decimals_beside_its_band_in_the_page_html_and_pdf(own
     assert "0.67 · yellow" in html and "0.7 · yellow" not in html
     pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report_pdf.to_pdf(rep))).pages)
     assert "0.67 · yellow" in " ".join(pdf.split())  # the narrow column wraps the line
+
+
+# --- the forecast's projected value, moved goalposts, statuses that read against progress ----------
+
+
+def test_risks_show_where_their_forecast_heads(company):
+    risks = report.risks_table(company)
+    with_forecast = [k for k in company.risks.to_dict("records") if not pd.isna(k["forecast_value"])]
+    assert with_forecast, "the demo has risks with three check-ins or more"
+    for k in with_forecast:
+        projected = wording.forecast(k["forecast_value"], k["forecast_score"], k["unit_label"], k["kr_type"])
+        assert projected in list(risks["Forecast at end"])
+        assert report._e(projected) in report.to_html(company)
+    assert set(risks.loc[[pd.isna(v) for v in company.risks["forecast_value"]], "Forecast at end"]) <= {"—"}
+
+
+def _pdf_words(rep) -> str:
+    return " ".join(" ".join(_pdf_text(report_pdf.to_pdf(rep))[1]).split())
+
+
+def test_moved_goalposts_are_listed_in_the_summary_html_and_pdf(own_copy, scope):
+    db, _ = own_copy
+    krs = q.key_results(db, scope[0], None, TODAY)
+    kr = krs[krs["kr_type"] == "increase"].iloc[0]
+    db["key_result_changes"].insert({
+        "kr_id": int(kr["kr_id"]), "field": "target", "before": float(kr["target"]), "after": float(kr["target"]) * 2,
+        "changed_by": None, "changed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "reason": "Scope doubled",
+    })
+    rep = report.build(db, scope[0], None, TODAY)
+    change = f"target {wording.number(kr['target'])} → {wording.number(float(kr['target']) * 2)} on {wording.day(TODAY)}"
+    assert list(rep.goalposts["kr_title"]) == [kr["title"]]
+    assert list(rep.goalposts["change"]) == [change]
+    assert report.goalposts_summary(rep).startswith("1 key result had its goalposts moved")
+    html = report.to_html(rep)
+    assert "Goalposts moved" in html and report._e(change) in html and "Scope doubled" in html
+    words = _pdf_words(rep)
+    assert "Goalposts moved" in words and "Scope doubled" in words
+    if kr["kr_id"] in set(rep.risks["kr_id"]):
+        assert any(f"Goalposts moved: {change}" in " · ".join(r) for r in rep.risks["reasons"])
+
+
+def test_an_objective_whose_status_reads_against_its_progress_says_what_it_rests_on(own_copy, scope):
+    db, _ = own_copy
+    objs = q.objectives(db, scope[0], None, TODAY)
+    krs = q.key_results(db, scope[0], None, TODAY)
+    # Every key result of one objective made done, and one of them off track: "100% · Off track".
+    objective_id = int(objs["objective_id"].iloc[0])
+    mine = krs[krs["objective_id"] == objective_id]
+    for i, kr in enumerate(mine.to_dict("records")):
+        db.execute("UPDATE key_results SET kr_type = 'milestone', baseline = 0, target = 1 WHERE id = ?", [kr["kr_id"]])
+        w.add_checkin(db, int(kr["kr_id"]), TODAY, 1.0, 2 if i == 0 else 9, "Done", person=w.SYSTEM)
+    rep = report.build(db, scope[0], None, TODAY)
+    row = rep.objectives[rep.objectives["objective_id"] == objective_id].iloc[0]
+    assert (row["progress"], row["status"]) == (1.0, "off_track")
+    note = rep.status_notes[objective_id]
+    assert note.startswith("by “") and f"confidence 2/10 on {wording.day(TODAY)}" in note
+    table = report.objectives_table(rep)
+    assert f"Off track ({note})" in list(table["Status"])
+    assert report._e(note) in report.to_html(rep)
+    assert "confidence 2/10" in _pdf_words(rep)
+
+
+def test_the_headline_pace_adds_up_with_the_percentages_beside_it(company, closed):
+    for rep in (company, closed):
+        h = rep.headline
+        shown = {label: value for label, value, _ in report.headline_figures(rep)}
+        progress, expected = (int(shown[k].rstrip("%")) for k in ("Progress", "Expected"))
+        points = progress - expected
+        assert shown["Pace"] == wording.points(points)
+        assert wording.pace_sentence(h["progress"], h["expected"]) in report.headline_sentence(rep)
