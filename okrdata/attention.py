@@ -27,15 +27,16 @@ def _has(x) -> bool:
     return not wording.missing(x)
 
 
-def status_basis(row: Mapping) -> str | None:
+def status_basis(row: Mapping, named: bool = True) -> str | None:
     """What a key result's status rests on: its last check-in's confidence and date,
-    ``"confidence 8/10 on 3 Dec 2026"`` (without a date when the row has none); None without a
-    check-in."""
+    ``"confidence 8/10 on 3 Dec 2026"`` (``"8/10 on 3 Dec 2026"`` unless ``named``, for a table
+    cell whose column says it; without a date when the row has none); None without a check-in."""
     confidence = row.get("confidence")
     if not _has(confidence):
         return None
     when = row.get("last_checkin_date")
-    return f"confidence {wording.confidence(confidence)}" + (f" on {wording.day(when)}" if _has(when) else "")
+    return (("confidence " if named else "") + wording.confidence(confidence)
+            + (f" on {wording.day(when)}" if _has(when) else ""))
 
 
 def status_reason(row: Mapping) -> str | None:
@@ -116,7 +117,7 @@ def objective_contradiction(objective: Mapping, krs: pd.DataFrame) -> str | None
 
 def trend_reason(row: Mapping) -> str:
     """A forecast trending off track in words, with the value it projects at the cycle's end:
-    "Trending off track: heading for 1,250 users by the end (31%)"."""
+    "Trending off track: heading for 1,250 users (progress 31%) by the end"."""
     if _has(row.get("forecast_value")):
         where = wording.forecast(row["forecast_value"], row["forecast_score"], row.get("unit_label"), row.get("kr_type"))
         return f"Trending off track: heading for {where} by the end"

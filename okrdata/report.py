@@ -472,7 +472,7 @@ def status_text(report: Report, row: dict) -> str:
 
 
 def kr_forecast(report: Report, row: dict) -> str:
-    """Where a key result's forecast puts it at the cycle's end, ``"1,850 users (85%)"``; "—" without
+    """Where a key result's forecast puts it at the cycle's end, ``"1,850 users (progress 85%)"``; "—" without
     a forecast (fewer than three check-ins) and once the cycle is closed."""
     if report.closed:
         return wording.NO_VALUE

@@ -294,12 +294,12 @@ def goal(kr_type: str, baseline: Any, target: Any, unit_label: Any) -> str:
 
 def forecast(value: Any, progress: Any, unit_label: Any, kr_type: str) -> str:
     """Where a key result's forecast puts it at the cycle's end: its projected value and the
-    progress that makes, ``"1,850 users (85%)"``; a milestone's as the percentage done alone."""
+    progress that makes, ``"1,850 users (progress 85%)"``; a milestone's as ``"80% done"``."""
     if missing(value):
         return NO_VALUE
     if kr_type == "milestone":
-        return pct(progress)
-    return f"{number(value, unit_label)} ({pct(progress)})"
+        return f"{pct(progress)} done"
+    return f"{number(value, unit_label)} (progress {pct(progress)})"
 
 
 def kpi_target(target_type: str, target: Any, unit_label: Any) -> str:

@@ -579,6 +579,6 @@ else:
         hide_index=True,
         width="stretch",
         key="checkin_krs",
-        column_config={"Progress": tables.PROGRESS, "Confidence": tables.CONFIDENCE},
+        column_config={"Status": tables.STATUS, "Progress": tables.PROGRESS, "Confidence": tables.CONFIDENCE},
     )
     history_section(listed.labels, listed.unit_labels, False, "ci_hist_read")

@@ -185,7 +185,7 @@ def test_an_objective_names_the_key_result_its_contradicting_status_comes_from()
 
 def test_a_trend_off_track_names_the_value_it_heads_for():
     r = dict(forecast_value=1249.6, forecast_score=0.312, unit_label="users", kr_type="increase")
-    assert attention.trend_reason(r) == "Trending off track: heading for 1,249.6 users (31%) by the end"
+    assert attention.trend_reason(r) == "Trending off track: heading for 1,249.6 users (progress 31%) by the end"
 
 
 # --- moved goalposts --------------------------------------------------------------------------

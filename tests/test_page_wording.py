@@ -188,7 +188,7 @@ def test_the_overview_says_what_a_contradicting_status_rests_on(demo_db):
     listed = [t.value for t in at.dataframe if "Why" in t.value.columns]
     assert len(listed) == 1
     row = listed[0][listed[0]["Key result"] == kr["title"]].iloc[0]
-    basis = f"confidence {int(kr['confidence'])}/10 on {badges.day(kr['last_checkin_date'])}"
+    basis = f"{int(kr['confidence'])}/10 on {badges.day(kr['last_checkin_date'])}"
     assert row["Status"] == f"🔴 Off track ({basis})"
     assert f"Off track by its last confidence, {int(kr['confidence'])}/10 on {badges.day(kr['last_checkin_date'])}, " \
            "while 100% done and " in row["Why"]
@@ -199,7 +199,7 @@ def test_all_okrs_and_the_objective_page_say_what_a_contradicting_status_rests_o
     at = open_page("pages/okrs.py")
     table = at.dataframe[0].value
     row = table[table["Key result"] == kr["title"]].iloc[0]
-    assert row["Status"].startswith("🔴 Off track (confidence ")
+    assert row["Status"] == f"🔴 Off track ({int(kr['confidence'])}/10 on {badges.day(kr['last_checkin_date'])})"
     at = open_page("pages/okrs.py", {"objective": str(int(kr["objective_id"]))})
     captions = " ".join(c.value for c in at.caption)
     assert escape_markdown(attention.contradiction(kr)) in captions

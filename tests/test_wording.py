@@ -199,9 +199,9 @@ def test_kr_value_and_target(kr_type, value, target, unit_label, shown, aim):
 @pytest.mark.parametrize(
     "value, progress, unit_label, kr_type, text",
     [
-        (1849.6, 0.812, "teams", "increase", "1,849.6 teams (81%)"),
-        (-0.0004, 0.0, "h", "decrease", "0 h (0%)"),
-        (0.8, 0.8, "", "milestone", "80%"),
+        (1849.6, 0.812, "teams", "increase", "1,849.6 teams (progress 81%)"),
+        (-0.0004, 0.0, "h", "decrease", "0 h (progress 0%)"),
+        (0.8, 0.8, "", "milestone", "80% done"),
         (None, None, "", "increase", "—"),
     ],
 )

@@ -237,6 +237,7 @@ DISPLAY_ORDER = [
 COLUMN_CONFIG = {
     "Objective": st.column_config.TextColumn("Objective", width="medium"),
     "Key result": st.column_config.TextColumn("Key result", width="medium"),
+    "Status": tables.STATUS,
     "Progress": tables.PROGRESS,
     "Confidence": tables.CONFIDENCE,
     "Pace": st.column_config.TextColumn("Pace", help="Progress minus the progress expected by today."),

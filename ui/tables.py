@@ -28,10 +28,10 @@ def arrow(frame: pd.DataFrame) -> pa.Table:
 
 def status_cells(rows: pd.DataFrame) -> list[str]:
     """The Status column of key results: a coloured disc and the label, and, where the status reads
-    against the progress beside it (:func:`okrdata.attention.contradicts`), what it rests on:
-    ``"🟢 On track (confidence 8/10 on 3 Dec 2026)"``."""
+    against the progress beside it (:func:`okrdata.attention.contradicts`), the confidence and date
+    it rests on: ``"🟢 On track (8/10 on 3 Dec 2026)"``."""
     return [
-        badges.cell(r["status"]) + (f" ({attention.status_basis(r)})" if attention.contradiction(r) else "")
+        badges.cell(r["status"]) + (f" ({attention.status_basis(r, named=False)})" if attention.contradiction(r) else "")
         for r in rows.to_dict("records")
     ]
 
@@ -64,6 +64,12 @@ PROGRESS = st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=
 bar is one neutral colour for every row, whatever the theme: status is said in its own column, in
 words beside a coloured disc, so a bar never looks red on an on-track row."""
 CONFIDENCE = st.column_config.TextColumn("Confidence", help="The last check-in's confidence, 0–10.")
+STATUS = st.column_config.TextColumn(
+    "Status", width=230,
+    help="From the last confidence: 7–10 on track, 4–6 at risk, 0–3 off track; stale without a recent check-in. "
+         "Where it reads against the progress beside it, the confidence and date it rests on: \"On track (8/10 on "
+         "3 Dec 2026)\".")
+"""Status cells of key results, wide enough for what a contradicting status rests on (:func:`status_cells`)."""
 
 
 def show_key_results(krs: pd.DataFrame, reasons: bool = False, key: str | None = None) -> None:
@@ -73,7 +79,7 @@ def show_key_results(krs: pd.DataFrame, reasons: bool = False, key: str | None =
         hide_index=True,
         width="stretch",
         key=key,
-        column_config={"Progress": PROGRESS, "Confidence": CONFIDENCE},
+        column_config={"Status": STATUS, "Progress": PROGRESS, "Confidence": CONFIDENCE},
     )
 
 
