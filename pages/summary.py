@@ -127,7 +127,7 @@ else:
         return tables.arrow(table)
 
     st.dataframe(data.memo(objectives_table, "summary.objectives", scope.cycle_id, scope.unit_id),
-                 hide_index=True, width="stretch", key="summary_objectives")
+                 hide_index=True, width="stretch", key="summary_objectives", column_config={"Status": tables.STATUS})
     st.caption(report.outcome_explanation(summary))
     for note in summary.notes:
         st.caption(note)
