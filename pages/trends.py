@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import trends as tr
+from okrdata import wording
 from ui import badges, charts, data, sidebar, tables
 from ui import trend_charts as tc
 
@@ -119,18 +120,6 @@ def _write_url(mode: str, kr_id: int | None = None, objective_id: int | None = N
     if objective_id is not None:
         saved["objective"] = objective_id
     state[SAVED_KEY] = saved
-
-
-def _goal(row: dict, label: str) -> str:
-    """A key result's goal in words: "from 9 h to 4 h", "stays at or above 99.9%", "a milestone"."""
-    kind = row["kr_type"]
-    if kind in ("increase", "decrease"):
-        return f"from {badges.number(row['baseline'], label)} to {badges.number(row['target'], label)}"
-    if kind == "stay_above":
-        return f"stays at or above {badges.number(row['target'], label)}"
-    if kind == "stay_below":
-        return f"stays at or below {badges.number(row['target'], label)}"
-    return "a milestone, measured as the fraction done"
 
 
 def _count(number: int, noun: str) -> str:
@@ -305,7 +294,7 @@ if mode == "kr":
     st.caption(
         f"{badges.escape(row['objective_title'])} · {badges.escape(row['unit_name'])} · "
         f"owner {'none' if pd.isna(row['owner_name']) else badges.escape(row['owner_name'])} · "
-        f"{badges.escape(_goal(row, label))}"
+        f"{badges.escape(wording.goal(row['kr_type'], row['baseline'], row['target'], label))}"
     )
     projected = trends.kr_projected(chosen_kr)
     cols = st.columns(5)
