@@ -589,8 +589,8 @@ def kpis_table(report: Report) -> pd.DataFrame:
 
 HOW_TO_READ = (
     "Progress: a key result's way from baseline to target (0–100%); an objective's is the weighted mean "
-    "of its key results. Expected: the elapsed share of the cycle; pace = progress − expected. Status: "
-    "from the last confidence (7–10 on track, 4–6 at risk, 0–3 off track); no check-in within its "
+    "of its key results. Expected: the elapsed share of the cycle; pace = progress − expected, in points "
+    "between the two percentages shown. Status: from the last confidence (7–10 on track, 4–6 at risk, 0–3 off track); no check-in within its "
     "cadence plus 3 days makes a key result stale; an objective takes its weakest key result's status. "
     "Forecast: a line through three or more check-ins, projected to the cycle's end. Score at close: "
     "0.0–1.0; committed objectives are expected at 1.0, aspirational ones around 0.7."

@@ -61,7 +61,7 @@ cols[2].metric(
     "Pace",
     badges.pace(summary["progress"], summary["expected"]),
     **badges.pace_delta(summary["progress"], summary["expected"]),
-    help="Progress minus expected progress, in percentage points.",
+    help="Progress minus expected progress, in percentage points: the difference of the two percentages shown.",
     border=True,
 )
 cols[3].metric(

@@ -466,7 +466,7 @@ def draw_detail(obj: dict, scope: Scope) -> None:
                        + (" (all of it: the cycle is over)." if closed else " by today."))
         cols[2].metric("Pace", badges.pace(f["progress"], f["expected"]), border=True,
                        **badges.pace_delta(f["progress"], f["expected"]),
-                       help="Progress minus expected progress, in percentage points.")
+                       help="Progress minus expected progress, in percentage points: the difference of the two percentages shown.")
         if closed:
             cols[3].metric("Score", badges.score(f["score"]), border=True,
                            help="The score at close: the final progress unless a reason was given to adjust it.")
@@ -501,7 +501,8 @@ def draw_detail(obj: dict, scope: Scope) -> None:
         st.info("This objective has no key results yet: add two or three measurable outcomes in Manage.",
                 icon=":material/inbox:")
     today = dt.date.today()
-    from ui import forms  # here, not at the top: ui.forms imports ui.auth, which imports this module
+    # Imported here, not at the top: ui.forms imports ui.auth, which imports this module.
+    from ui import forms
 
     moved = attention.goalpost_marks(forms.goalpost_changes(kr_ids)) if kr_ids else {}
     for kr in mine.to_dict("records"):
