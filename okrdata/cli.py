@@ -169,12 +169,18 @@ from okrdata.cli_users import user  # noqa: E402
 cli.add_command(user)
 
 
-from okrdata.cli_transfer import import_, export, backup, restore, checkin  # noqa: E402
+from okrdata.cli_transfer import import_, export, backup, restore  # noqa: E402
 cli.add_command(import_)
 cli.add_command(export)
 cli.add_command(backup)
 cli.add_command(restore)
+
+from okrdata.cli_feeds import checkin, reading  # noqa: E402
 cli.add_command(checkin)
+cli.add_command(reading)
+
+from okrdata.cli_tokens import token  # noqa: E402
+cli.add_command(token)
 
 from okrdata.cli_report import report_command  # noqa: E402
 cli.add_command(report_command)

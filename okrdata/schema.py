@@ -45,6 +45,7 @@ TABLES = (
     "digest_choices",
     "webhooks",
     "deliveries",
+    "api_tokens",
 )
 SERVER_TABLES = ("sign_in_failures", "sign_in_clients")
 """This server's own bookkeeping (sign-in throttling: failed tries and the addresses people
@@ -226,7 +227,6 @@ def m004_key_result_changes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_key_result_changes_kr ON key_result_changes(kr_id, changed_at)")
 
 
-
 @migration
 def m005_sign_in_throttle(db: sqlite_utils.Database) -> None:
     """What slows down password guessing (:func:`okrdata.auth.sign_in`), kept in the file so
@@ -373,6 +373,36 @@ def m007_row_versions(db: sqlite_utils.Database) -> None:
         if "version" not in db[table].columns_dict:
             db.execute(f"ALTER TABLE [{table}] ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
         db.execute(_version_trigger(table, columns))
+
+
+@migration
+def m008_api_tokens(db: sqlite_utils.Database) -> None:
+    """Bearer tokens for the HTTP API (:mod:`okrdata.tokens`): whose, what for, until when.
+
+    Only a token's SHA-256 digest is kept (``token_hash``, unique: it is the lookup key), with
+    its first characters (``prefix``) so a list can tell tokens apart. ``expires_on`` is the
+    last day it works (NULL: no expiry); ``revoked_at`` once revoked; ``last_used_at`` to the
+    minute. (``IF NOT EXISTS``: a database that ran this migration under an earlier number keeps
+    its rows.)
+    """
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS api_tokens (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            name TEXT NOT NULL DEFAULT '',
+            token_hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES people(id),
+            expires_on TEXT,
+            last_used_at TEXT,
+            revoked_at TEXT,
+            revoked_by INTEGER REFERENCES people(id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_api_tokens_person ON api_tokens(person_id)")
 
 
 SCHEMA_VERSION = len(MIGRATIONS)

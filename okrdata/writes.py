@@ -38,7 +38,6 @@ import sqlite_utils
 from okrdata import validate as v
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
-from okrdata.queries import subtree_ids
 from okrdata.schema import (
     CYCLE_STATES,
     KPI_TARGET_TYPES,
@@ -748,6 +747,8 @@ def update_objective(
         db, cycle, unit, parent_objective_id, parent_kr_id, obj["id"]
     )
     if unit["id"] != obj["unit_id"]:
+        from okrdata.queries import subtree_ids  # here, not at the top: queries loads pandas (see cli_feeds)
+
         branch = set(subtree_ids(db, unit["id"]))
         for child in db.query(
             "SELECT o.title, o.unit_id, u.name FROM objectives o JOIN units u ON u.id = o.unit_id "
@@ -1012,6 +1013,8 @@ def _checkin_fields(db, kr: dict, checkin_date: Any, value: Any, confidence: Any
     start, end = dt.date.fromisoformat(cycle["start_date"]), dt.date.fromisoformat(cycle["end_date"])
     if not start <= day <= end:
         raise ValidationError("date", f"{day} is outside the cycle {cycle['name']} ({start} to {end}).")
+    if day > dt.date.today():
+        raise ValidationError("date", f"{day} is in the future; a check-in records what is true today or before.")
     number = v.number("value", value)
     if kr["kr_type"] == "milestone" and not 0 <= number <= 1:
         raise ValidationError("value", f"of a milestone is the fraction done, from 0 to 1; got {number:g}.")

@@ -64,6 +64,7 @@ FOREIGN_KEYS = {
         ("cycle_id", "cycles"),
         ("kr_id", "key_results"),
     },
+    "api_tokens": {("person_id", "people"), ("created_by", "people"), ("revoked_by", "people")},
 }
 
 
