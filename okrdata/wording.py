@@ -25,7 +25,9 @@ What lives here:
   objective kinds and KPI targets (:data:`STATUS_LABELS`, :data:`STATUS_COLOURS`...).
 
 Nothing here reads the database or computes a figure: the numbers come from
-:mod:`okrdata.numbers` and the queries; this module only says them.
+:mod:`okrdata.numbers` and the queries; this module only says them. It loads neither numpy nor
+pandas (:mod:`okrdata.numbers` is imported by the few functions that need its rules), so the feed
+commands (:mod:`okrdata.cli_feeds`), which start lean, say their figures through it too.
 """
 
 from __future__ import annotations
@@ -34,12 +36,16 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import Any
 
-import numpy as np
-import pandas as pd
 
-from okrdata import numbers as n
+def _numbers() -> ModuleType:
+    # Imported when first needed, not with this module: numbers loads numpy.
+    from okrdata import numbers
+
+    return numbers
+
 
 MINUS = "\u2212"
 """A true minus sign, for signed figures (pace, score differences)."""
@@ -48,13 +54,9 @@ NO_VALUE = "—"
 
 # --- words and colours ---------------------------------------------------------------------
 
-STATUS_LABELS = {
-    n.ON_TRACK: "On track",
-    n.AT_RISK: "At risk",
-    n.STALE: "Stale",
-    n.OFF_TRACK: "Off track",
-}
-STATUS_COLOURS = {n.ON_TRACK: "#2e7d32", n.AT_RISK: "#e69500", n.OFF_TRACK: "#c62828", n.STALE: "#8a8f98"}
+# Keyed by the names of okrdata.numbers (ON_TRACK... and ON_PACE...; a test keeps them the same).
+STATUS_LABELS = {"on_track": "On track", "at_risk": "At risk", "stale": "Stale", "off_track": "Off track"}
+STATUS_COLOURS = {"on_track": "#2e7d32", "at_risk": "#e69500", "off_track": "#c62828", "stale": "#8a8f98"}
 """Hex colour of each status, for charts and files."""
 NEUTRAL_COLOUR = "#64748b"
 """A colour that says nothing about status (slate grey): progress bars in tables, where one colour
@@ -62,9 +64,9 @@ serves every row and status is said beside it in words."""
 MUTED_COLOUR = "#5b6472"
 """The colour of anything unknown."""
 
-PACE_BAND_LABELS = {n.ON_PACE: "On pace", n.BEHIND: "Behind", n.FAR_BEHIND: "Far behind"}
-PACE_WORDS = {n.ON_PACE: "on pace", n.BEHIND: "behind pace", n.FAR_BEHIND: "far behind pace"}
-PACE_COLOURS = {n.ON_PACE: "#2e7d32", n.BEHIND: "#e69500", n.FAR_BEHIND: "#c62828"}
+PACE_BAND_LABELS = {"on_pace": "On pace", "behind": "Behind", "far_behind": "Far behind"}
+PACE_WORDS = {"on_pace": "on pace", "behind": "behind pace", "far_behind": "far behind pace"}
+PACE_COLOURS = {"on_pace": "#2e7d32", "behind": "#e69500", "far_behind": "#c62828"}
 """Hex colour of each pace band (a unit is coloured by its pace, DESIGN.md)."""
 
 SCORE_COLOURS = {"green": "#2e7d32", "yellow": "#d4a300", "red": "#c62828"}
@@ -127,13 +129,13 @@ def kind_label(kind: str) -> str:
 
 def kind_text(kind: str) -> str:
     """An objective's kind with the score it expects: ``"Committed (expects 1.0)"``."""
-    expected = n.EXPECTED_SCORE.get(kind)
+    expected = _numbers().EXPECTED_SCORE.get(kind)
     return f"{kind_label(kind)} (expects {expected:.1f})" if expected is not None else kind_label(kind)
 
 
 def status_line(counts: Mapping[str, int]) -> str:
     """Counts per status, strongest first: ``"On track 26 · At risk 15 · Off track 2 · Stale 2"``."""
-    return " · ".join(f"{status_label(s)} {counts.get(s, 0)}" for s in (n.ON_TRACK, n.AT_RISK, n.OFF_TRACK, n.STALE))
+    return " · ".join(f"{status_label(s)} {counts.get(s, 0)}" for s in ("on_track", "at_risk", "off_track", "stale"))
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -141,9 +143,11 @@ def status_line(counts: Mapping[str, int]) -> str:
 
 def missing(x: Any) -> bool:
     """True for no value: None, NaN, pandas' NA and NaT."""
-    if x is None or x is pd.NA or x is pd.NaT:
+    if x is None or type(x).__name__ in ("NAType", "NaTType"):  # pandas' NA and NaT, without pandas
         return True
-    return isinstance(x, float | np.floating) and math.isnan(x)
+    if isinstance(x, float):  # numpy's float64 is one
+        return math.isnan(x)
+    return getattr(getattr(x, "dtype", None), "kind", "") == "f" and math.isnan(float(x))  # numpy's float32...
 
 
 def _half_up(x: float, decimals: int = 0) -> float:
@@ -195,7 +199,7 @@ def pace_band(progress: Any, expected: Any) -> str | None:
     """The pace band (:data:`okrdata.numbers.ON_PACE`, ``BEHIND``, ``FAR_BEHIND``) of the pace
     as shown (:func:`pace_points`), so "−10 pts" is on pace and "−11 pts" behind; None without figures."""
     shown = pace_points(progress, expected)
-    return None if shown is None else n.pace_band(shown / 100)
+    return None if shown is None else _numbers().pace_band(shown / 100)
 
 
 def pace_sentence(progress: Any, expected: Any) -> str:
@@ -212,12 +216,13 @@ def score_value(x: Any) -> str:
     """A score with its two decimals and nothing else: ``"0.67"``, never ``"-0.00"``; nothing → ``"—"``."""
     if missing(x):
         return NO_VALUE
-    return f"{n.round_score(float(x)) + 0.0:.{n.SCORE_DECIMALS}f}"
+    numbers = _numbers()
+    return f"{numbers.round_score(float(x)) + 0.0:.{numbers.SCORE_DECIMALS}f}"
 
 
 def score_band(x: Any) -> str | None:
     """``"green"``, ``"yellow"`` or ``"red"`` for a score, once rounded (:func:`okrdata.numbers.score_colour`); None without one."""
-    return None if missing(x) else n.score_colour(float(x))
+    return None if missing(x) else _numbers().score_colour(float(x))
 
 
 def score(x: Any) -> str:

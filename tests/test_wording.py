@@ -273,7 +273,8 @@ def test_confidence(value, text):
 
 def test_words_of_every_status_band_health_type_and_kind():
     assert [w.status_label(s) for s in n.STATUSES] == ["Off track", "Stale", "At risk", "On track"]
-    assert set(w.STATUS_COLOURS) == set(n.STATUSES)
+    assert set(w.STATUS_COLOURS) == set(w.STATUS_LABELS) == set(n.STATUSES)
+    assert set(w.PACE_BAND_LABELS) == set(w.PACE_WORDS) == set(n.PACE_BANDS)
     assert len(set(w.STATUS_COLOURS.values())) == len(n.STATUSES)
     assert w.status_label("not_a_status") == "Not a status"
     assert [w.PACE_BAND_LABELS[b] for b in n.PACE_BANDS] == ["Far behind", "Behind", "On pace"]
@@ -310,3 +311,18 @@ def test_each_rule_is_written_once(rule):
     found = [f"{p.relative_to(root)}:{i}" for p in files if p.name != "wording.py"
              for i, line in enumerate(p.read_text().splitlines(), 1) if re.search(RULES[rule], line)]
     assert found == []
+
+
+def test_wording_loads_neither_numpy_nor_pandas():
+    """The feed commands start lean and say their figures through this module too."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = ("import sys; from okrdata import wording as w; w.number(1, 'days'); w.day('2026-01-02'); "
+             "w.kr_value(0.4, '', 'milestone'); w.confidence(7); "
+             "print([m for m in ('numpy', 'pandas', 'okrdata.numbers') if m in sys.modules])")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60,
+                          env={"PYTHONPATH": str(root), "PATH": ""})
+    assert done.stdout.strip() == "[]", done.stderr
