@@ -28,7 +28,8 @@ from typing import Any
 
 import pandas as pd
 
-from okrdata.numbers import STATUS_LABELS
+from okrdata import wording
+from okrdata.wording import STATUS_LABELS
 
 ALIGNED, ORPHAN = "aligned", "orphan"
 """Sections of the tree: under a company objective (or the context above a unit), or apart."""
@@ -342,19 +343,6 @@ def dot_string(text: Any) -> str:
     return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _pct(x: Any) -> str:
-    # The same text as ui.badges.pct, which okrdata cannot import.
-    return "—" if x is None or pd.isna(x) else f"{float(x) * 100:.0f}%"
-
-
-def _pace(x: Any) -> str:
-    # The same text as ui.badges.pace.
-    if x is None or pd.isna(x):
-        return "—"
-    points = round(float(x) * 100)
-    return "±0 pts" if points == 0 else f"{'+' if points > 0 else '−'}{abs(points)} pts"
-
-
 NEUTRAL = "#8a8f98"
 DEFAULT_COLOURS = {status: NEUTRAL for status in STATUS_LABELS}
 FONT = "Helvetica,Arial,sans-serif"
@@ -380,8 +368,8 @@ def _label(r: Mapping[str, Any], colour: str, note: str | None) -> str:
         f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="#4a4f57">{who}</FONT></TD></TR>',
         '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
         f'<TD>{_bar(r["progress"], colour)}</TD>'
-        f'<TD ALIGN="LEFT"> <B>{_pct(r["progress"])}</B>  <FONT COLOR="{colour}">●</FONT> {status}'
-        f'<FONT POINT-SIZE="10" COLOR="#4a4f57"> · {html_text(_pace(r["pace"]))}</FONT></TD>'
+        f'<TD ALIGN="LEFT"> <B>{wording.pct(r["progress"])}</B>  <FONT COLOR="{colour}">●</FONT> {status}'
+        f'<FONT POINT-SIZE="10" COLOR="#4a4f57"> · {html_text(wording.pace(r["progress"], r["expected"]))}</FONT></TD>'
         '</TR></TABLE></TD></TR>',
     ]
     if note:
@@ -441,7 +429,7 @@ def to_dot(
             style.append("dashed")
         attrs.append(f'style="{",".join(style)}"')
         tooltip = (
-            f"{r['title']} — {r['unit_name']}; progress {_pct(r['progress'])}, pace {_pace(r['pace'])}, "
+            f"{r['title']} — {r['unit_name']}; progress {wording.pct(r['progress'])}, pace {wording.pace(r['progress'], r['expected'])}, "
             f"{STATUS_LABELS.get(r['status'], r['status'])}"
         )
         attrs.append(f"tooltip={dot_string(tooltip)}")

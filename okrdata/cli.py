@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from okrdata import queries, quality, schema
+from okrdata import queries, quality, schema, wording
 from okrdata.backup import set_aside
 from okrdata.cli_common import (  # noqa: F401 - the command modules of other branches import these from here
     DB_OPTION,
@@ -80,7 +80,7 @@ def init(db_file: Path | None, fresh: bool, admin_email: str | None, admin_name:
     if queries.is_demo(db):
         click.echo(f"{path} holds the demo organisation; run `okr init --fresh --db {path}` to start your own.")
     if ran:
-        click.echo(f"{path}: applied {len(ran)} migration(s): {', '.join(ran)}")
+        click.echo(f"{path}: applied {wording.plural(len(ran), 'migration')}: {', '.join(ran)}")
     click.echo(f"{path} is at schema version {schema.schema_version(db)}.")
     if admin is not None:
         make_first_admin(db, *admin)
@@ -158,7 +158,7 @@ def lint(db_file: Path | None, cycle: str | None, unit: str | None, strict: bool
     if not found:
         click.echo(f"{name}: no findings. These OKRs follow the rules of thumb.")
         return
-    click.echo(f"{name}: {len(found)} finding(s)")
+    click.echo(f"{name}: {wording.plural(len(found), 'finding')}")
     for f in found:
         click.echo(f"  [{f.severity}] {quality.RULE_TITLES[f.rule]}: {f.advice}")
     if strict and any(f.severity == "warning" for f in found):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from okrdata import parsing, writes
+from okrdata import parsing, wording, writes
 from okrdata import validate as v
 from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing
 from okrdata.errors import ValidationError
@@ -123,12 +123,6 @@ def _day_and_value(day: str | None, value: str) -> tuple[dt.date, float]:
     return when, number
 
 
-def _with_label(number: float, unit_label: str | None) -> str:
-    """``15.5%``, ``1460 users``: a number as the command line echoes it back."""
-    label = unit_label or ""
-    return f"{number:g}{label}" if label in ("", "%") else f"{number:g} {label}"
-
-
 # The writes name fields as the forms do; a script sees the options it passed.
 _OPTION_NAMES = {"value": "--value", "confidence": "--confidence", "note": "--note", "date": "--date",
                  "author": "--author", "key_result": "--kr", "cycle": "--kr", "kpi": "--kpi"}
@@ -171,7 +165,8 @@ def checkin(db_file: Path | None, kr_ref: str, value: str, confidence: str, note
     except ValidationError as error:
         raise _as_options(error) from None
     click.echo(f"Saved check-in #{checkin_id} on #{kr['id']} {kr['title']!r} ({kr['unit']}, {kr['cycle']}): "
-               f"{_with_label(number, kr['unit_label'])}, confidence {level}, {when}.")
+               f"{wording.kr_value(number, kr['unit_label'], kr['kr_type'])}, confidence {wording.confidence(level)}, "
+               f"{wording.day(when)}.")
 
 
 @click.command()
@@ -200,4 +195,4 @@ def reading(db_file: Path | None, kpi_ref: str, value: str, day: str | None, uni
     except ValidationError as error:
         raise _as_options(error) from None
     click.echo(f"Saved reading #{reading_id} of #{kpi['id']} {kpi['name']!r} ({kpi['unit']}): "
-               f"{_with_label(number, kpi['unit_label'])}, {when}.")
+               f"{wording.number(number, kpi['unit_label'])}, {wording.day(when)}.")

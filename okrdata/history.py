@@ -21,6 +21,8 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
+from okrdata import wording
+
 REVISION_COLUMNS = [
     "revision_id", "checkin_id", "kr_id", "kr_title", "action", "changed_by", "changed_by_name", "changed_at",
     "before", "after", "checkin_deleted", "author_name",
@@ -83,7 +85,7 @@ def _show(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:g}"
+        return wording.number(value)
     if isinstance(value, str):
         return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
     return str(value)

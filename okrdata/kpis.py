@@ -31,12 +31,14 @@ from typing import Any
 
 import pandas as pd
 
+from okrdata import wording
 from okrdata.numbers import ON_TRACK
 
 HEALTHY, WARNING, BREACHED, NO_DATA = "healthy", "warning", "breached", "no_data"
 HEALTH_STATES = (BREACHED, WARNING, NO_DATA, HEALTHY)
 """KPI health from worst to best, the order KPIs are listed in (as :func:`okrdata.queries.kpi_health` names them)."""
-HEALTH_LABELS = {HEALTHY: "Healthy", WARNING: "Warning", BREACHED: "Breached", NO_DATA: "No data"}
+HEALTH_LABELS = wording.HEALTH_LABELS
+"""Each health state in words (:mod:`okrdata.wording`)."""
 TROUBLE = (WARNING, BREACHED)
 """KPI health that turns a key result doing well into a warning."""
 

@@ -23,13 +23,8 @@ import numpy as np
 
 ON_TRACK, AT_RISK, STALE, OFF_TRACK = "on_track", "at_risk", "stale", "off_track"
 STATUSES = (OFF_TRACK, STALE, AT_RISK, ON_TRACK)
-"""Statuses from weakest to strongest; an objective takes its weakest key result's."""
-STATUS_LABELS = {
-    ON_TRACK: "On track",
-    AT_RISK: "At risk",
-    STALE: "Stale",
-    OFF_TRACK: "Off track",
-}
+"""Statuses from weakest to strongest; an objective takes its weakest key result's (their words
+and colours are in :mod:`okrdata.wording`)."""
 
 DEFAULT_CADENCE_DAYS = 7
 GRACE_DAYS = 3
@@ -38,7 +33,8 @@ GRACE_DAYS = 3
 SCORE_YELLOW = 0.4
 SCORE_GREEN = 0.7
 SCORE_DECIMALS = 2
-"""A score is rounded half up to this many decimals, and always shown with them."""
+"""A score is rounded half up to this many decimals, and always shown with them
+(:func:`okrdata.wording.score`)."""
 EXPECTED_SCORE = {"committed": 1.0, "aspirational": 0.7}
 
 FORECAST_MIN_CHECKINS = 3
@@ -56,7 +52,6 @@ HESITANT = 4
 ON_PACE, BEHIND, FAR_BEHIND = "on_pace", "behind", "far_behind"
 PACE_BANDS = (FAR_BEHIND, BEHIND, ON_PACE)
 """How a unit's pace reads, furthest behind first; a unit is coloured by it."""
-PACE_BAND_LABELS = {ON_PACE: "On pace", BEHIND: "Behind", FAR_BEHIND: "Far behind"}
 PACE_BEHIND = -0.10
 """Below this pace (10 points behind) a unit is behind; at it, still on pace."""
 PACE_FAR_BEHIND = -0.25
@@ -224,12 +219,6 @@ def score_colour(score: float) -> str:
     if gap(shown, SCORE_GREEN) < 0:
         return "yellow"
     return "green"
-
-
-def score_text(score: float) -> str:
-    """A score as every page, file and command shows it: two decimals beside its band word,
-    ``"0.67 · yellow"``."""
-    return f"{round_score(score):.{SCORE_DECIMALS}f} · {score_colour(score)}"
 
 
 def final_score(progress: float, override: float | None = None) -> float:

@@ -43,6 +43,7 @@ import sqlite_utils
 
 from okrdata import numbers as n
 from okrdata import queries as q
+from okrdata import wording
 
 REASON_TOLERANCE = 0.05
 """A score further than this from the proposal needs a written reason."""
@@ -75,10 +76,7 @@ FORECAST_LABELS = {"green": "on course", "yellow": "heading for partly met", "re
 AS_EXPECTED, BELOW_EXPECTED, ABOVE_EXPECTED = "as expected", "below expected", "above expected"
 TRACKING = "tracking "
 """Put before :func:`versus_expected`'s words while the cycle runs ("tracking below expected")."""
-FLAG_WORDS = {
-    "overconfident": "confident while far behind pace",
-    "underconfident": "low confidence while ahead of pace",
-}
+FLAG_WORDS = {kind: words[0].lower() + words[1:] for kind, words in wording.DIVERGENCE_WORDS.items()}
 """Why a key result is flagged for the review (its divergence, DESIGN.md)."""
 SANDBAGGING, OVERREACH = "sandbagging", "over-reach"
 FLAG_LABELS = {SANDBAGGING: "Sandbagging?", OVERREACH: "Over-reach?"}
@@ -230,7 +228,7 @@ def review_flags(krs: pd.DataFrame) -> dict[int, str]:
     for (objective_id, kind), group in flagged.groupby(["objective_id", "divergence"], sort=True):
         count = len(group)
         out.setdefault(int(objective_id), []).append(
-            f"{count} key result{'s' if count != 1 else ''} {FLAG_WORDS.get(kind, kind)}"
+            f"{wording.plural(count, 'key result')} {FLAG_WORDS.get(kind, kind)}"
         )
     return {o: "; ".join(words) for o, words in out.items()}
 

@@ -33,19 +33,13 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from okrdata import numbers as n
 from okrdata import queries as q
+from okrdata import wording
 from okrdata.transfer import neutralise_frame
 
-KR_TYPE_LABELS = {
-    "increase": "Increase to",
-    "decrease": "Decrease to",
-    "stay_above": "Stay above",
-    "stay_below": "Stay below",
-    "milestone": "Milestone",
-}
-"""Key result types in words, in the order the filters offer them."""
-KIND_LABELS = {"committed": "Committed", "aspirational": "Aspirational"}
+KR_TYPE_LABELS = wording.KR_TYPE_LABELS
+"""Key result types in words, in the order the filters offer them (:mod:`okrdata.wording`)."""
+KIND_LABELS = wording.KIND_LABELS
 FIELD_LABELS = {
     "objective": "Objective",
     "description": "Why",
@@ -497,7 +491,7 @@ def export_frame(frame: pd.DataFrame, with_cycle: bool = True, with_matches: boo
         "title": frame["title"].fillna("").astype(str),
         "kr_type": ["" if pd.isna(t) else KR_TYPE_LABELS.get(t, str(t)) for t in frame["kr_type"]],
         "owner_name": frame["owner_name"].fillna("").astype(str),
-        "status": [n.STATUS_LABELS.get(s, str(s)) for s in frame["status"]],
+        "status": [wording.status_label(s) for s in frame["status"]],
         "progress": frame["progress"].astype(float).round(4),
         "pace": frame["pace"].astype(float).round(4),
         "baseline": frame["baseline"].astype(float),

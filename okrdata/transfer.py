@@ -56,7 +56,7 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from okrdata import queries, schema, writes
+from okrdata import lookups, queries, schema, writes
 from okrdata import validate as v
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
@@ -1580,7 +1580,7 @@ class _OkrImporter(_Importer):
 
     def find_parent(self, cycle_id: int, unit_id: int, title: str, self_id: int) -> tuple[int, int | None] | None:
         """The objective (or key result) called ``title`` in the cycle, preferring the nearest unit above."""
-        above = writes.unit_ancestors(self.db, unit_id)
+        above = lookups.unit_ancestors(self.db, unit_id)
         rank = {u: i for i, u in enumerate(above)}
 
         def best(rows: list[dict]) -> dict | None:

@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import auth as core_auth
-from okrdata import history, transfer, writes
+from okrdata import history, lookups, transfer, writes
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.schema import CYCLE_STATES, KPI_TARGET_TYPES, KR_TYPES, OBJECTIVE_KINDS, ROLES
@@ -608,7 +608,7 @@ def key_results_tab() -> None:
     forms.prefill(f"{form_id}_owner", _int(k["owner_id"]))
     forms.prefill(f"{form_id}_kpi", _int(k["kpi_id"]) if _int(k["kpi_id"]) in kpi_labels else None)
     forms.prefill(f"{form_id}_reason", "")
-    started = writes.cycle_started(cycle)
+    started = lookups.cycle_started(cycle)
     if started:
         st.caption(f":material/info: {escape_markdown(cycle['name'])} has started: a change to the type, baseline or target "
                    "needs a reason and shows as moved goalposts.")

@@ -165,7 +165,7 @@ if shown.empty:
             other = okr_detail.matches(filters.text, None, branch)
             if not other.empty:
                 n_other = len(other)
-                elsewhere = (f" The words occur in {n_other} key result{'s' if n_other != 1 else ''} "
+                elsewhere = (f" The words occur in {badges.plural(n_other, 'key result')} "
                              "of other cycles: turn on All cycles.")
         st.info(
             f"No key result in {escape_markdown(where)} matches {'; '.join(narrowed)}. "

@@ -29,7 +29,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import auth as core_auth
-from okrdata import review, transfer, writes
+from okrdata import review, transfer, wording, writes
 from ui import auth, badges, charts, data, forms, sidebar, tables
 
 SCORE_DOTS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
@@ -70,11 +70,8 @@ def score_or_blank(x: float) -> str:
     return "" if pd.isna(x) else badges.score(x)
 
 
-def signed(x: float) -> str:
-    """A difference of scores with its sign: ``"+0.05"``, ``"−0.30"``."""
-    if round(x, 2) == 0:
-        return "±0.00"
-    return f"{'+' if x > 0 else badges.MINUS}{abs(x):.2f}"
+signed = wording.signed_score
+"""A difference of scores with its sign: ``"+0.05"``, ``"−0.30"`` (:func:`okrdata.wording.signed_score`)."""
 
 
 @st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
@@ -141,7 +138,7 @@ def score_table(rows: pd.DataFrame) -> pd.DataFrame:
         "Against kind": [f"{v} ({signed(g)})" for v, g in zip(rows["versus"], rows["gap"])],
         "Objective": rows["title"].astype(str),
         "Unit": rows["unit_name"].astype(str),
-        "Kind": [f"{str(k).capitalize()} · expects {e:.1f}" for k, e in zip(rows["kind"], rows["expected"])],
+        "Kind": [wording.kind_text(k) for k in rows["kind"]],
         "Progress": rows["progress"].astype(float) * 100,
         "Proposed": [badges.score(p) for p in rows["proposal"]],
     }
@@ -169,7 +166,7 @@ def show_score_table(rows: pd.DataFrame) -> None:
         column_config={
             "Progress": st.column_config.ProgressColumn(
                 "Final progress" if closed or ended else "Progress so far", min_value=0.0, max_value=100.0,
-                format="%.0f%%"),
+                format="%.0f%%", color=badges.NEUTRAL),
             "Proposed": st.column_config.TextColumn(
                 "Proposed", help="The proposed score: the objective's final progress"
                 + (", rounded half up." if closed or ended else " so far, rounded half up: what closing now would record.")),
@@ -246,7 +243,7 @@ def save_score(objective_id: int):
             forms.text(reflection_key(objective_id)),
             person=who,
         )
-        return f"Saved the score {result['score']:.2f} (proposed {result['proposal']:.2f})."
+        return f"Saved the score {wording.score(result['score'])} (proposed {wording.score(result['proposal'])})."
 
     return write
 
@@ -268,7 +265,7 @@ def score_form(row: dict, krs: pd.DataFrame, expand: bool) -> None:
         st.markdown(
             f"Proposed **{badges.score(row['proposal'])}**: the {'final ' if ended else ''}progress of its key "
             f"results{'' if ended else ' so far'}; tracking to **{badges.score(row['forecast'])}** "
-            f"({row['band']}). {str(row['kind']).capitalize()}, so expected at **{row['expected']:.1f}**. "
+            f"({row['band']}). {wording.kind_label(row['kind'])}, so expected at **{row['expected']:.1f}**. "
             f"An adjustment of more than {review.REASON_TOLERANCE:g} needs a reason."
         )
         mine = krs[krs["objective_id"] == oid]
@@ -278,7 +275,7 @@ def score_form(row: dict, krs: pd.DataFrame, expand: bool) -> None:
                     {
                         "Key result": mine["title"].astype(str),
                         "Progress": mine["progress"].astype(float) * 100,
-                        "Last confidence": mine["confidence"],
+                        "Last confidence": [wording.confidence(c) for c in mine["confidence"]],
                         "Status": [badges.cell(s) for s in mine["status"]],
                     }
                 ),
@@ -286,9 +283,7 @@ def score_form(row: dict, krs: pd.DataFrame, expand: bool) -> None:
                 width="stretch",
                 key=f"rv_krs_{oid}",
                 column_config={
-                    "Progress": st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=100.0,
-                                                                format="%.0f%%"),
-                    "Last confidence": st.column_config.NumberColumn("Last confidence", format="%d/10"),
+                    "Progress": tables.PROGRESS,
                 },
             )
         with st.form(form_id(oid), border=False):
@@ -372,7 +367,7 @@ else:
             )
         else:
             st.caption(
-                f"{len(mine)} objective{'s' if len(mine) != 1 else ''} of the units you may change; "
+                f"{wording.plural(len(mine), 'objective')} of the units you may change; "
                 "each is saved on its own."
             )
             krs = data.key_results(scope.cycle_id, scope.unit_id)
@@ -398,8 +393,8 @@ def close_write(cycle_id: int):
         st.session_state.pop(CONFIRM_KEY, None)
         proposed = result["proposed"]
         return (
-            f"Closed {badges.escape(result['cycle'])}: its OKRs are now read only. {result['scored']} "
-            f"objective{'s' if result['scored'] != 1 else ''} kept a lead's score; {proposed} got "
+            f"Closed {badges.escape(result['cycle'])}: its OKRs are now read only. "
+            f"{wording.plural(result['scored'], 'objective')} kept a lead's score; {proposed} got "
             f"{'their' if proposed != 1 else 'its'} proposed score, marked as not reviewed."
         )
 
@@ -461,7 +456,7 @@ if units_table.empty:
 
 cycle_names = report["cycles"]["name"].astype(str).tolist()
 st.caption(
-    f"Over the last {len(cycle_names)} closed cycle{'s' if len(cycle_names) != 1 else ''} "
+    f"Over the last {wording.plural(len(cycle_names), 'closed cycle')} "
     f"({badges.escape(cycle_names[0])}{' to ' + badges.escape(cycle_names[-1]) if len(cycle_names) > 1 else ''}), "
     "per unit that owns the objectives."
 )
@@ -557,7 +552,7 @@ def scores_chart(units_table: pd.DataFrame, per_cycle: pd.DataFrame, cycle_names
         y=alt.Y("unit_name:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=180)),
         x=alt.X("avg_score:Q", title=f"Average score, {cycle_names[0]}", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("band:N", title="Band", scale=alt.Scale(
-            domain=bands, range=[badges.COLOURS[s] for s in ("on_track", "at_risk", "off_track")]
+            domain=bands, range=[wording.SCORE_COLOURS[c] for c in review.BAND_LABELS]
         )),
         tooltip=base.encoding.tooltip,
     )

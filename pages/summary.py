@@ -16,7 +16,7 @@ import streamlit as st
 
 from okrdata import report, report_pdf
 from okrdata.kpis import BREACHED, HEALTHY, NO_DATA, WARNING
-from ui import badges, charts, data, kpi_charts, sidebar, tables
+from ui import badges, charts, data, forms, kpi_charts, sidebar, tables
 from ui.okr_detail import escape_markdown
 
 scope = sidebar.current()
@@ -34,11 +34,12 @@ headline = data.cycle_summary(scope.cycle_id, scope.unit_id)
 
 
 def build_report() -> report.Report:
+    krs = data.key_results(scope.cycle_id, scope.unit_id)
     return report.from_frames(
         cycle=headline["cycle"],
         headline=headline,
         objectives=data.objectives(scope.cycle_id, scope.unit_id),
-        key_results=data.key_results(scope.cycle_id, scope.unit_id),
+        key_results=krs,
         history=data.checkin_history(scope.cycle_id, scope.unit_id),
         kpis=data.kpis(scope.unit_id),
         units=data.units(include_archived=True),  # archived units' objectives keep their outline place
@@ -47,6 +48,7 @@ def build_report() -> report.Report:
         unit_name=scope.unit_name,
         today=dt.date.today(),
         demo=data.is_demo(),
+        goalposts=forms.goalpost_changes([int(i) for i in krs["kr_id"]]),
     )
 
 
@@ -83,8 +85,8 @@ right.download_button(
 # --- headline -----------------------------------------------------------------------------
 st.header(f"{escape_markdown(summary.scope)}: {escape_markdown(summary.cycle['name'])}", anchor=False)
 st.caption(
-    f"{summary.period} · {escape_markdown(summary.scope_note)} · prepared {report.day(summary.today)} · "
-    f"figures as of {report.day(headline['as_of'])}"
+    f"{summary.period} · {escape_markdown(summary.scope_note)} · prepared {badges.day(summary.today)} · "
+    f"figures as of {badges.day(headline['as_of'])}"
 )
 st.markdown(f"**{escape_markdown(report.headline_sentence(summary))}**")
 figures = report.headline_figures(summary)
@@ -118,14 +120,21 @@ else:
 
     def objectives_table():
         table = report.objectives_table(summary)
-        table["Status"] = [badges.cell(s) for s in summary.objectives["status"]]
+        table["Status"] = [
+            badges.cell(s) + (f" ({summary.status_notes[int(o)]})" if int(o) in summary.status_notes else "")
+            for s, o in zip(summary.objectives["status"], summary.objectives["objective_id"])
+        ]
         return tables.arrow(table)
 
     st.dataframe(data.memo(objectives_table, "summary.objectives", scope.cycle_id, scope.unit_id),
-                 hide_index=True, width="stretch", key="summary_objectives")
+                 hide_index=True, width="stretch", key="summary_objectives", column_config={"Status": tables.STATUS})
     st.caption(report.outcome_explanation(summary))
     for note in summary.notes:
         st.caption(note)
+    if not summary.goalposts.empty:
+        st.markdown("**Goalposts moved**")
+        st.caption(report.goalposts_summary(summary))
+        st.dataframe(report.goalposts_table(summary), hide_index=True, width="stretch", key="summary_goalposts")
 
 # --- risks --------------------------------------------------------------------------------
 st.subheader("Top risks", anchor=False)
@@ -155,7 +164,7 @@ else:
             st.markdown(f"{tag} **{escape_markdown(r['objective_title'])}**")
             st.markdown(f"“{escape_markdown(r['note'])}”")
             by = f" · {escape_markdown(r['author_name'])}" if r["author_name"] else ""
-            st.caption(f"{escape_markdown(r['kr_title'])} · {report.day(r['checkin_date'])}{by}")
+            st.caption(f"{escape_markdown(r['kr_title'])} · {badges.day(r['checkin_date'])}{by}")
 
 # --- KPI health ---------------------------------------------------------------------------
 st.subheader("KPI health", anchor=False)

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import trends as tr
+from okrdata import wording
 from ui import badges, charts, data, sidebar, tables
 from ui import trend_charts as tc
 
@@ -121,18 +122,6 @@ def _write_url(mode: str, kr_id: int | None = None, objective_id: int | None = N
     state[SAVED_KEY] = saved
 
 
-def _goal(row: dict, label: str) -> str:
-    """A key result's goal in words: "from 9 h to 4 h", "stays at or above 99.9%", "a milestone"."""
-    kind = row["kr_type"]
-    if kind in ("increase", "decrease"):
-        return f"from {badges.number(row['baseline'], label)} to {badges.number(row['target'], label)}"
-    if kind == "stay_above":
-        return f"stays at or above {badges.number(row['target'], label)}"
-    if kind == "stay_below":
-        return f"stays at or below {badges.number(row['target'], label)}"
-    return "a milestone, measured as the fraction done"
-
-
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
@@ -141,11 +130,11 @@ def _link(page: str, label: str, icon: str) -> None:
     st.page_link(page, label=label, icon=icon, query_params=scope.query_params())
 
 
-def _pace_metric(col, value: float) -> None:
+def _pace_metric(col, progress: float, expected: float) -> None:
     col.metric(
         "Pace",
-        badges.pace(value),
-        **badges.pace_delta(value),
+        badges.pace(progress, expected),
+        **badges.pace_delta(progress, expected),
         help="Progress minus the progress expected by now, in percentage points.",
         border=True,
     )
@@ -194,7 +183,7 @@ def _aggregate(key: tuple, series: pd.DataFrame, projected: float | None, used: 
                    help="Weighted mean of its key results' progress." if whose == "its"
                    else "Weighted mean of the objectives in scope, each counted once.")
     cols[1].metric("Expected", badges.pct(last["expected"]), help="The elapsed fraction of the cycle.", border=True)
-    _pace_metric(cols[2], float(last["pace"]))
+    _pace_metric(cols[2], float(last["progress"]), float(last["expected"]))
     cols[3].metric(
         "Mean confidence",
         badges.NO_VALUE if pd.isna(last["confidence"]) else f"{last['confidence']:.1f}/10",
@@ -305,7 +294,7 @@ if mode == "kr":
     st.caption(
         f"{badges.escape(row['objective_title'])} · {badges.escape(row['unit_name'])} · "
         f"owner {'none' if pd.isna(row['owner_name']) else badges.escape(row['owner_name'])} · "
-        f"{badges.escape(_goal(row, label))}"
+        f"{badges.escape(wording.goal(row['kr_type'], row['baseline'], row['target'], label))}"
     )
     projected = trends.kr_projected(chosen_kr)
     cols = st.columns(5)
@@ -318,7 +307,7 @@ if mode == "kr":
         border=True,
     )
     cols[1].metric("Progress", badges.pct(last["progress"]), help="From baseline to target, 0–100%.", border=True)
-    _pace_metric(cols[2], float(last["pace"]))
+    _pace_metric(cols[2], float(last["progress"]), float(last["expected"]))
     cols[3].metric(
         "Confidence",
         badges.NO_VALUE if pd.isna(last["confidence"]) else f"{int(last['confidence'])}/10",

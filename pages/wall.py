@@ -108,7 +108,7 @@ def _kr_line(kr: dict) -> str:
 
 
 def _progress_text(progress: float, expected: float, pace: float) -> str:
-    return escape_markdown(f"{badges.pct(progress)} done · {badges.pct(expected)} expected · {badges.pace(pace)}")
+    return escape_markdown(f"{badges.pct(progress)} done · {badges.pct(expected)} expected · {badges.pace(progress, expected)}")
 
 
 def _card(card: wall.Card, with_unit: bool) -> None:
@@ -162,7 +162,7 @@ def draw_wall() -> None:
     with st.container(key="okr_wall"):
         st.caption(
             f"{escape_markdown(cycle['name'])} · {badges.date_range(cycle['start_date'], cycle['end_date'])} · "
-            f"{summary['days_left']} days left · updated {dt.datetime.now():%H:%M} · "
+            f"{badges.days(summary['days_left'])} left · updated {dt.datetime.now():%H:%M} · "
             f"redraws every {wall.every(REFRESH)}"
         )
         if summary["objective_count"] == 0:
@@ -174,8 +174,8 @@ def draw_wall() -> None:
         cols[0].metric("Progress", badges.pct(summary["progress"]), border=True)
         cols[1].metric("Expected", badges.pct(summary["expected"]), border=True)
         # "−25" under "Pace (points)": the unit in the label keeps the figure short enough to read afar.
-        cols[2].metric("Pace (points)", badges.pace(summary["pace"]).removesuffix(" pts"), border=True,
-                       **badges.pace_delta(summary["pace"]))
+        cols[2].metric("Pace (points)", badges.pace(summary["progress"], summary["expected"]).removesuffix(" pts"),
+                       border=True, **badges.pace_delta(summary["progress"], summary["expected"]))
         cols[3].metric("Days left", str(summary["days_left"]), border=True)
         counts = summary["status_counts"]
         for col, status in zip(cols[4:], (ON_TRACK, AT_RISK, OFF_TRACK, STALE)):

@@ -14,7 +14,7 @@ from okrdata import alignment as al
 from okrdata import queries as q
 from okrdata import writes
 from okrdata.db import connect
-from okrdata.numbers import STATUS_LABELS
+from okrdata.wording import STATUS_LABELS
 
 TODAY = pd.Timestamp("2026-02-15").date()
 
@@ -221,7 +221,7 @@ def synthetic_frame(departments: int, teams_each: int, objectives_each: int) -> 
             for k in range(objectives_each):
                 objs.append({"objective_id": len(objs) + 1, "unit_id": tid, "unit_name": f"T{d}.{t}",
                              "title": f"T{d}.{t} goal {k}", "parent_objective_id": doid})
-    frame = pd.DataFrame(objs).assign(owner_name=None, progress=0.5, pace=-0.1, status="at_risk", parent_kr_id=None)
+    frame = pd.DataFrame(objs).assign(owner_name=None, progress=0.5, expected=0.6, pace=-0.1, status="at_risk", parent_kr_id=None)
     return frame, pd.DataFrame(units)
 
 

@@ -251,23 +251,13 @@ def test_a_write_by_anyone_shows_at_the_next_rerun(demo_db):
 # --- formatting ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "value, text",
-    [(0.05, "+5 pts"), (-0.12, "\u221212 pts"), (0.0, "±0 pts"), (-0.004, "±0 pts"), (None, "—"), (float("nan"), "—")],
-)
-def test_pace_format(value, text):
-    assert badges.pace(value) == text
+def test_badges_say_figures_through_okrdata_wording():
+    from okrdata import wording
 
-
-def test_other_formats():
-    assert badges.pct(0.425) == "42%" or badges.pct(0.425) == "43%"
-    assert badges.pct(1) == "100%"
-    assert badges.pct(None) == "—"
-    assert badges.day("2026-03-03") == "3 Mar 2026"
-    assert badges.day(dt.date(2026, 12, 31)) == "31 Dec 2026"
-    assert badges.days(1) == "1 day" and badges.days(12) == "12 days"
+    for name in ("pct", "pace", "score", "day", "days", "date_range", "plural", "moment"):
+        assert getattr(badges, name) is getattr(wording, name), name
     assert badges.number(1250, "users") == "1,250 users"
-    assert badges.number(3.5, "%") == "3.5%"
+    assert badges.number(3.5, "*%*", markdown=True) == "3.5 \\*%\\*"  # the unit label is user text
     assert badges.cell("at_risk") == "🟠 At risk"
     assert badges.markdown("off_track") == ":red-badge[:material/error: Off track]"
 

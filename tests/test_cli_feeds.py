@@ -46,7 +46,7 @@ def test_reading_by_name_records_one_reading(db, org, path):
     result = okr("reading", "--db", path, "--kpi", "  uptime ", "--value", "99.97%", "--date", "2026-02-03",
                  "--author", "lee@acme.test")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Saved reading #1 of #") and "'Uptime' (Acme): 99.97%, 2026-02-03." in result.output
+    assert result.output.startswith("Saved reading #1 of #") and "'Uptime' (Acme): 99.97%, 3 Feb 2026." in result.output
     assert readings(db) == [(org.kpi, "2026-02-03", 99.97, org.lead)]
 
 

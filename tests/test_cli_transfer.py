@@ -190,6 +190,7 @@ def test_checkin_by_title_records_one_checkin(sample_db):
                  "--author", "carla.diaz@brightwave.example")
     assert result.exit_code == 0, result.output
     assert "Saved check-in" in result.output and "15.5%" in result.output
+    assert "15.5%, confidence 7/10, 21 Nov 2026." in result.output  # every date reads the same
     row = rows(sample_db, "SELECT c.value, c.confidence, c.note, c.checkin_date, p.email FROM checkins c "
                           "JOIN people p ON p.id = c.author_id ORDER BY c.id DESC LIMIT 1")
     assert row == [(15.5, 7, "From the billing export", "2026-11-21", "carla.diaz@brightwave.example")]

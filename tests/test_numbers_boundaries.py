@@ -203,4 +203,6 @@ def test_round_score_is_decimal_half_up_of_the_written_number(millionths):
      (0.4, "0.40 · yellow"), (1.0, "1.00 · green"), (0.525, "0.53 · yellow"), (0.0, "0.00 · red")],
 )
 def test_a_score_is_shown_with_two_decimals_beside_its_band(score, text):
-    assert n.score_text(score) == text
+    from okrdata import wording
+
+    assert wording.score(score) == text

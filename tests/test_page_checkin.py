@@ -629,5 +629,70 @@ def test_a_long_list_of_last_checkins_draws_the_first_rows_says_so_and_stays_fre
         db.close()
     ok(at.run())
     table = next(d.value for d in at.dataframe if "Last check-in" in d.value.columns)
-    assert table["Confidence"].iloc[row] == 9
+    assert table["Confidence"].iloc[row] == "9/10"
     assert table["Last check-in"].iloc[row] == badges.day(dt.date.today())
+
+
+# --- how dates, trends and moved goalposts read ------------------------------------------------------
+
+
+def test_the_check_in_date_reads_like_every_other_date(demo):
+    at = open_as(demo, "lead")
+    assert not at.date_input, "Streamlit's date input writes 2026/12/05"
+    picker = at.selectbox(key=f"ci_date_{demo.web}")
+    today = dt.date.today()
+    assert picker.value == today
+    assert picker.options[0] == f"{badges.day(today)} (today)"
+    assert picker.options[1] == f"{badges.day(today - dt.timedelta(days=1))} (yesterday)"
+    assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}( \((to|yester)day\))?", o) for o in picker.options)
+
+
+def test_a_correction_picks_its_date_the_same_way_and_saves_it(demo):
+    kr_id = int(unlinked_krs(demo)[0]["kr_id"])
+    at = open_as(demo, "lead")
+    at.selectbox(key=f"ci_hist_{demo.web}").set_value(kr_id)
+    ok(at.run())
+    pick = at.selectbox(key=f"ci_hist_{demo.web}_pick")
+    checkin_id = int(pick.value)
+    day = at.selectbox(key=f"ci_edit_{checkin_id}_date")
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}( \((to|yester)day\))?", day.format_func(day.value))
+    earlier = dt.date.today() - dt.timedelta(days=2)
+    day.set_value(earlier)
+    ok(at.button(key=f"ci_edit_{checkin_id}__save").click().run())
+    db = demo.db()
+    try:
+        assert db["checkins"].get(checkin_id)["checkin_date"] == earlier.isoformat()
+    finally:
+        db.close()
+
+
+def test_the_last_check_in_says_where_its_trend_heads(demo):
+    with_trend = demo.web_krs[demo.web_krs["forecast_value"].notna()]
+    assert not with_trend.empty
+    at = open_as(demo, "lead")
+    texts = [m.value for m in at.markdown]
+    for kr in with_trend.to_dict("records"):
+        from okrdata import wording
+
+        heading = wording.forecast(kr["forecast_value"], kr["forecast_score"], kr["unit_label"], kr["kr_type"])
+        assert any(f"Trend: heading for {escape_markdown(heading)} by " in t for t in texts), heading
+
+
+def test_a_moved_goalpost_shows_its_change_and_date(demo):
+    kr = demo.web_krs[demo.web_krs["kr_type"] == "increase"].iloc[0]
+    db = demo.db()
+    try:  # as okrdata.writes.update_key_result records a change after the cycle started
+        db["key_result_changes"].insert({
+            "kr_id": int(kr["kr_id"]), "field": "target", "before": float(kr["target"]),
+            "after": float(kr["target"]) * 2, "changed_by": demo.people["admin"],
+            "changed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "reason": "Scope doubled",
+        })
+        db.conn.commit()
+    finally:
+        db.close()
+    at = open_as(demo, "lead")
+    new = badges.number(float(kr["target"]) * 2)
+    old = badges.number(float(kr["target"]))
+    captions = [c.value for c in at.caption]
+    mark = escape_markdown(f"Goalposts moved: target {old} → {new} on {badges.day(dt.date.today())}")
+    assert any(mark in c for c in captions), captions

@@ -12,7 +12,7 @@ import pytest
 from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
-from okrdata import history, writes
+from okrdata import history, lookups, writes
 from okrdata import queries as q
 from okrdata.db import connect
 from ui.auth import PERSON_KEY
@@ -134,7 +134,7 @@ def test_a_lead_works_on_their_team_only(demo):
     unit_box = at.selectbox(key="mg_obj_new_unit")
     assert list(unit_box.options) == ["Product & Engineering / Web App"]
     with demo.open() as db:
-        choices = writes.alignment_choices(db, demo.cycle, demo.web)
+        choices = lookups.alignment_choices(db, demo.cycle, demo.web)
     parent = next(c for c in choices if c["kind"] == "objective" and c["unit_name"] != "Web App")
     align = at.selectbox(key="mg_obj_new_align")
     assert len(align.options) == len(choices) + 1  # and "aligned to nothing"

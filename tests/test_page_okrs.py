@@ -359,7 +359,7 @@ def test_objective_link_shows_its_page(demo_db):
     for table_, kr_id in zip(notes, sorted(f["krs"]["kr_id"])):
         mine = f["history"][f["history"]["kr_id"] == kr_id].sort_values(["checkin_date", "checkin_id"], ascending=False)
         assert list(table_["Note"]) == list(mine["note"].fillna(""))
-        assert list(table_["Confidence"]) == list(mine["confidence"])
+        assert list(table_["Confidence"]) == [f"{int(c)}/10" for c in mine["confidence"]]
     # Alignment: links up to the company objective and down to those aligned to it, and back to the list.
     targets = [{k: v[-1] for k, v in parse_qs(link.proto.query_string).items()} for link in at.get("page_link")]
     assert len(targets) == 1 + len(f["up"]) + len(f["down"])
@@ -370,7 +370,8 @@ def test_objective_link_shows_its_page(demo_db):
     # The figures are okrdata's.
     shown = {m.label: m.value for m in at.metric}
     assert shown["Progress"] == badges.pct(obj["progress"])
-    assert shown["Pace"] == badges.pace(obj["pace"])
+    assert shown["Pace"] == badges.pace(obj["progress"], obj["expected"])
+    assert shown["Forecast"] == badges.pct(obj["forecast_score"])  # a percentage among percentages
     assert shown["Key results"] == str(len(f["krs"]))
     assert any(badges.markdown(obj["status"]) in m.value for m in at.markdown)
 

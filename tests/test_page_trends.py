@@ -125,7 +125,7 @@ def test_unit_mode_draws_four_charts_from_okrdatas_figures(demo_db):
     shown_metrics = metrics(at)
     assert shown_metrics["Progress"] == badges.pct(series["progress"].iloc[-1])
     assert shown_metrics["Expected"] == badges.pct(series["expected"].iloc[-1])
-    assert shown_metrics["Pace"] == badges.pace(series["pace"].iloc[-1])
+    assert shown_metrics["Pace"] == badges.pace(series["progress"].iloc[-1], series["expected"].iloc[-1])
     assert shown_metrics["Mean confidence"] == f"{series['confidence'].iloc[-1]:.1f}/10"
     assert shown_metrics["Forecast at the end"] == badges.pct(projected)
     assert at.query_params.get("kr") is None and at.query_params.get("objective") is None

@@ -53,7 +53,7 @@ def progress_bars(at: AppTest) -> list[tuple[int, str]]:
 
 def bar(progress, expected, pace) -> tuple[int, str]:
     """A progress bar as st.progress sends it: percent (truncated) and the escaped text."""
-    text = escape_markdown(f"{badges.pct(progress)} done · {badges.pct(expected)} expected · {badges.pace(pace)}")
+    text = escape_markdown(f"{badges.pct(progress)} done · {badges.pct(expected)} expected · {badges.pace(progress, expected)}")
     return int(min(max(float(progress), 0.0), 1.0) * 100), text
 
 
@@ -81,7 +81,7 @@ def test_the_wall_shows_okrdatas_figures(demo_db, which):
     assert len(metrics) == 8, metrics
     assert metrics["Progress"] == badges.pct(s["progress"])
     assert metrics["Expected"] == badges.pct(s["expected"])
-    assert metrics["Pace (points)"] == badges.pace(s["pace"]).removesuffix(" pts")
+    assert metrics["Pace (points)"] == badges.pace(s["progress"], s["expected"]).removesuffix(" pts")
     assert metrics["Days left"] == str(s["days_left"])
     for status in (ON_TRACK, AT_RISK, OFF_TRACK, STALE):
         assert metrics[f"{badges.icon(status)} {badges.label(status)}"] == str(s["status_counts"][status])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from okrdata import db as okrdb
-from okrdata import writes
+from okrdata import lookups, writes
 from okrdata.db import connect
 from okrdata.schema import (
     MIGRATIONS,
@@ -198,7 +198,7 @@ def test_an_older_database_upgrades_in_place_keeping_every_row(tmp_path, snapsho
             assert after[table] == rows, f"{table} lost or changed rows in the upgrade"
     # and the upgraded file works like a new one
     writes.set_setting(upgraded, "demo", "0", person=writes.SYSTEM)
-    assert writes.get_setting(upgraded, "demo") == "0"
+    assert lookups.get_setting(upgraded, "demo") == "0"
     upgraded.close()
 
 

@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from okrdata import writes
+from okrdata import lookups, writes
 from okrdata.db import connect, transaction
 from okrdata.errors import ValidationError
 
@@ -405,7 +405,7 @@ def test_a_unit_can_move_under_another_unit(db, org):
     writes.update_unit(db, org.mobile, parent_id=org.sales, person=writes.SYSTEM,
                        version=writes.version_of(db, "units", org.mobile))
     assert db["units"].get(org.mobile)["parent_id"] == org.sales
-    assert writes.unit_ancestors(db, org.mobile) == [org.sales, org.company]
+    assert lookups.unit_ancestors(db, org.mobile) == [org.sales, org.company]
 
 
 def test_there_is_one_company(db, org, refused):

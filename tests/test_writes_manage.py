@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from okrdata import auth, history, writes
+from okrdata import auth, history, lookups, writes
 from okrdata import queries as q
 from okrdata.db import connect
 from okrdata.schema import applied_migrations, migrate
@@ -165,7 +165,7 @@ def test_an_objective_with_objectives_aligned_to_it_cannot_be_archived(db, org, 
 
 
 def test_alignment_choices_are_the_objectives_and_key_results_of_the_units_above(db, org):
-    choices = writes.alignment_choices(db, org.cycle, org.platform)
+    choices = lookups.alignment_choices(db, org.cycle, org.platform)
     assert [(c["kind"], c["objective_id"], c["kr_id"]) for c in choices] == [
         ("objective", org.company_obj, None),
         ("key_result", org.company_obj, org.kr_stay_above),
@@ -176,9 +176,9 @@ def test_alignment_choices_are_the_objectives_and_key_results_of_the_units_above
         ("key_result", org.platform_obj, org.kr_decrease),
     ]
     # Sales sees only the company's; an objective never sees itself nor what aligns below it.
-    assert {c["objective_id"] for c in writes.alignment_choices(db, org.cycle, org.sales)} == {org.company_obj}
-    assert writes.alignment_choices(db, org.cycle, org.product, org.product_obj) == [
-        c for c in writes.alignment_choices(db, org.cycle, org.product) if c["objective_id"] == org.company_obj
+    assert {c["objective_id"] for c in lookups.alignment_choices(db, org.cycle, org.sales)} == {org.company_obj}
+    assert lookups.alignment_choices(db, org.cycle, org.product, org.product_obj) == [
+        c for c in lookups.alignment_choices(db, org.cycle, org.product) if c["objective_id"] == org.company_obj
     ]
     # Every choice offered is accepted by add_objective.
     for c in choices:
@@ -272,10 +272,10 @@ def test_people_are_managed_by_admins_only(db, org, refused):
     assert (row["name"], row["email"], row["role"]) == ("Vic V.", "vic.v@acme.test", "lead")
     writes.set_person_units(db, org.lead, [org.mobile, org.mobile], person=admin,
                             version=writes.version_of(db, "people", org.lead))
-    assert writes.person_unit_ids(db, org.lead) == [org.mobile]
+    assert lookups.person_unit_ids(db, org.lead) == [org.mobile]
     assert auth.editable_unit_ids(db, org.lead) == {org.platform, org.mobile}
     writes.set_person_units(db, org.lead, [], person=admin, version=writes.version_of(db, "people", org.lead))
-    assert writes.person_units_map(db) == {}
+    assert lookups.person_units_map(db) == {}
 
 
 def test_the_last_admin_keeps_the_role(db, org, refused):

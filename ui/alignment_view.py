@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from okrdata import alignment
+from okrdata import alignment, wording
 from ui import badges, data, tables
 
 KEY_PREFIX = "alignment_obj_"
@@ -44,7 +44,7 @@ def objective_label(r: Mapping) -> str:
     context = ":gray-badge[Context] " if r.get("role") == alignment.CONTEXT else ""
     return (
         f"{context}{badges.markdown(r['status'])} **{badges.escape(r['title'])}** · "
-        f"{badges.pct(r['progress'])} ({badges.escape(badges.pace(r['pace']))}) · "
+        f"{badges.pct(r['progress'])} ({badges.escape(badges.pace(r['progress'], r['expected']))}) · "
         f"{badges.escape(r['unit_name'])} · {badges.escape(owner)}"
     )
 
@@ -80,8 +80,8 @@ def key_results_frame(krs: pd.DataFrame) -> pd.DataFrame:
             "Latest": [latest(k) for k in records],
             "Target": [target(k) for k in records],
             "Progress": [float(k["progress"]) * 100 for k in records],
-            "Pace": [badges.pace(k["pace"]) for k in records],
-            "Confidence": [k["confidence"] for k in records],
+            "Pace": [badges.pace(k["progress"], k["expected"]) for k in records],
+            "Confidence": [wording.confidence(k["confidence"]) for k in records],
             "Owner": [_text(k["owner_name"]) for k in records],
         },
         columns=["Status", "Key result", "Latest", "Target", "Progress", "Pace", "Confidence", "Owner"],
@@ -94,7 +94,7 @@ def _body(r: Mapping, kr_table: pa.Table, closed: bool, kr_titles: Mapping[int, 
     progress = float(r["progress"])
     st.progress(
         min(1.0, max(0.0, progress)),
-        text=f"**{badges.pct(progress)}** done · pace {badges.pace(r['pace'])} "
+        text=f"**{badges.pct(progress)}** done · pace {badges.pace(r['progress'], r['expected'])} "
         f"(expected {badges.pct(r['expected'])} {'at the end' if closed else 'by today'})",
     )
     facts = [
@@ -126,7 +126,7 @@ def _body(r: Mapping, kr_table: pa.Table, closed: bool, kr_titles: Mapping[int, 
             height="content",
             column_config={
                 "Progress": tables.PROGRESS,
-                "Confidence": st.column_config.NumberColumn("Confidence", format="%d/10"),
+                "Confidence": tables.CONFIDENCE,
             },
         )
 
@@ -146,7 +146,7 @@ def objectives_frame(rows: list[Mapping]) -> pd.DataFrame:
             "Status": [badges.cell(r["status"]) for r in rows],
             "Objective": [str(r["title"]) for r in rows],
             "Progress": [float(r["progress"]) * 100 for r in rows],
-            "Pace": [badges.pace(r["pace"]) for r in rows],
+            "Pace": [badges.pace(r["progress"], r["expected"]) for r in rows],
             "Unit": [str(r["unit_name"]) for r in rows],
             "Owner": [_text(r.get("owner_name")) for r in rows],
             "Aligned below": [int(r["descendants"]) for r in rows],
@@ -205,7 +205,7 @@ def build_outline(tree: pd.DataFrame, krs: pd.DataFrame, unit_id: int | None, li
     # The few columns the labels, the tables and the outline's shape need, row by row (the whole
     # rows are read back only for the objectives someone opens: :func:`opened`).
     columns = ["objective_id", "tree_parent_id", "depth", "section", "role", "unit_id", "status", "title",
-               "progress", "pace", "unit_name", "owner_name", "descendants"]
+               "progress", "expected", "pace", "unit_name", "owner_name", "descendants"]
     by_id = {int(values[0]): dict(zip(columns, values))
              for values in zip(*(tree[c].tolist() for c in columns))} if not tree.empty else {}
     roots: dict[str, list[int]] = {alignment.ALIGNED: [], alignment.ORPHAN: []}

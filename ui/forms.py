@@ -46,7 +46,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from okrdata import auth as core_auth
-from okrdata import history, writes
+from okrdata import history, lookups, writes
 from okrdata import queries as q
 from okrdata.errors import ValidationError
 from ui import auth, badges, data, tables
@@ -420,7 +420,7 @@ def _alignment_choices(
     db_file: str, db_stamp: data.Stamp, cycle_id: int, unit_id: int, objective_id: int | None
 ) -> list[dict]:
     with data.opened(db_file) as db:
-        return writes.alignment_choices(db, cycle_id, unit_id, objective_id)
+        return lookups.alignment_choices(db, cycle_id, unit_id, objective_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
@@ -432,7 +432,7 @@ def _stored_row(db_file: str, db_stamp: data.Stamp, table: str, row_id: int) -> 
 @st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
 def _person_units(db_file: str, db_stamp: data.Stamp) -> dict[int, list[int]]:
     with data.opened(db_file) as db:
-        return writes.person_units_map(db)
+        return lookups.person_units_map(db)
 
 
 # --- cached tables -------------------------------------------------------------------------
@@ -594,12 +594,12 @@ def goalpost_changes(kr_ids: Sequence[int]) -> pd.DataFrame:
 
 
 def alignment_choices(cycle_id: int, unit_id: int, objective_id: int | None = None) -> list[dict]:
-    """What an objective of the unit may align to (:func:`okrdata.writes.alignment_choices`)."""
+    """What an objective of the unit may align to (:func:`okrdata.lookups.alignment_choices`)."""
     return _alignment_choices(*_key(), int(cycle_id), int(unit_id), None if objective_id is None else int(objective_id))
 
 
 def person_units() -> dict[int, list[int]]:
-    """Everyone's extra units to edit (:func:`okrdata.writes.person_units_map`)."""
+    """Everyone's extra units to edit (:func:`okrdata.lookups.person_units_map`)."""
     return _person_units(*_key())
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import kpis as K
+from okrdata import wording
 from okrdata.kpis import BREACHED, HEALTH_LABELS, HEALTHY, NO_DATA, WARNING
 from ui import badges, charts, data
 
@@ -135,7 +136,7 @@ def kpi_chart(
     )
     if len(frame):
         tooltip = [
-            alt.Tooltip("Date:T", format="%d %b %Y"),
+            alt.Tooltip("Date:T", format=wording.CHART_DAY),
             alt.Tooltip("Shown:N", title=str(kpi["name"])),
             alt.Tooltip("Readings:Q", title="Readings averaged"),
         ]

@@ -23,7 +23,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from okrdata import attention, search
+from okrdata import attention, search, wording
 from okrdata import numbers as n
 from okrdata.queries import KR_COLUMNS
 from ui import badges, charts, data, tables
@@ -185,19 +185,8 @@ def link_params(objective_id: int, cycle_id: int, scope: Scope | int | None) -> 
     return params
 
 
-def _value(value: Any, unit_label: str, kr_type: Any) -> str:
-    if kr_type == "milestone":
-        return badges.pct(value)
-    return badges.number(value, unit_label)
-
-
-def _target(target: Any, unit_label: str, kr_type: Any) -> str:
-    if kr_type == "milestone":
-        return badges.pct(1.0 if target is None or pd.isna(target) else target)
-    text = badges.number(target, unit_label)
-    if text == badges.NO_VALUE:
-        return text
-    return {"stay_above": "≥ ", "stay_below": "≤ "}.get(kr_type, "") + text
+_value = wording.kr_value
+_target = wording.kr_target
 
 
 def display_frame(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, scope: Scope | int | None) -> pd.DataFrame:
@@ -210,21 +199,21 @@ def display_frame(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, sco
         "Cycle": shown["cycle_name"].astype(str),
         "Objective": shown["objective_title"].astype(str),
         "Unit": shown["unit_name"].astype(str),
-        "Kind": [search.KIND_LABELS.get(k, str(k)) for k in shown["kind"]],
+        "Kind": [wording.kind_label(k) for k in shown["kind"]],
         "Key result": ["(no key results yet)" if alone else str(t) for t, alone in zip(shown["title"], lonely)],
-        "Type": ["" if pd.isna(t) else search.KR_TYPE_LABELS.get(t, str(t)) for t in shown["kr_type"]],
+        "Type": ["" if pd.isna(t) else wording.kr_type_label(t) for t in shown["kr_type"]],
         "Owner": [
             str(o) if not pd.isna(o) else ("" if pd.isna(oo) or not alone else str(oo))
             for o, oo, alone in zip(shown["owner_name"], shown["objective_owner_name"], lonely)
         ],
-        "Status": [badges.cell(s) for s in shown["status"]],
+        "Status": tables.status_cells(shown),
         "Progress": shown["progress"].astype(float) * 100,
-        "Pace": [badges.pace(p) for p in shown["pace"]],
+        "Pace": [badges.pace(p, e) for p, e in zip(shown["progress"], shown["expected"])],
         "Current": ["" if alone else _value(v, u, t)
                     for v, u, t, alone in zip(shown["value"], units, shown["kr_type"], lonely)],
         "Target": ["" if alone else _target(v, u, t)
                    for v, u, t, alone in zip(shown["target"], units, shown["kr_type"], lonely)],
-        "Confidence": shown["confidence"].astype("Int64"),
+        "Confidence": [wording.confidence(c) for c in shown["confidence"]],
         "Last check-in": ["" if pd.isna(d) else badges.day(d) for d in shown["last_checkin_date"]],
         "Matched in": shown["matched_in"].fillna("").astype(str),
         "Match": shown["snippet"].fillna("").astype(str),
@@ -248,9 +237,9 @@ DISPLAY_ORDER = [
 COLUMN_CONFIG = {
     "Objective": st.column_config.TextColumn("Objective", width="medium"),
     "Key result": st.column_config.TextColumn("Key result", width="medium"),
+    "Status": tables.STATUS,
     "Progress": tables.PROGRESS,
-    "Confidence": st.column_config.NumberColumn(
-        "Confidence", format="%d/10", help="The last check-in's confidence, 0–10."),
+    "Confidence": tables.CONFIDENCE,
     "Pace": st.column_config.TextColumn("Pace", help="Progress minus the progress expected by today."),
     "Match": st.column_config.TextColumn(
         "Match", width="large", help="The newest matching check-in note, or the objective's why."),
@@ -297,7 +286,7 @@ def kr_chart(
     unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
     start_d, end_d = pd.Timestamp(str(start)[:10]), pd.Timestamp(str(end)[:10])
     domain = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in (start_d, end_d)]
-    x = alt.X("Date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%d %b", tickCount=6))
+    x = alt.X("Date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%-d %b", tickCount=6))
     y_axis = alt.Axis(format="%" if milestone else ",~r", title="Done" if milestone else (unit_label or "Value"))
     y = alt.Y("Value:Q", axis=y_axis, scale=alt.Scale(zero=False))
     layers = []
@@ -307,7 +296,7 @@ def kr_chart(
                              "Line": "Expected pace (baseline to target)"})
         layers.append(
             alt.Chart(pace).mark_line(strokeDash=[5, 4], color="#8a8f98", strokeWidth=1.5)
-            .encode(x=x, y=y, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Date:T", format="%d %b %Y"),
+            .encode(x=x, y=y, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Date:T", format=wording.CHART_DAY),
                                        alt.Tooltip("Value:Q", format=",~r")])
         )
     if guides.get("target") is not None:
@@ -320,7 +309,7 @@ def kr_chart(
         now = pd.DataFrame({"Date": [pd.Timestamp(today)], "Line": ["Today"]})
         layers.append(
             alt.Chart(now).mark_rule(color="#c9ccd1", strokeWidth=1)
-            .encode(x=x, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Date:T", format="%d %b %Y")])
+            .encode(x=x, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Date:T", format=wording.CHART_DAY)])
         )
     if not history.empty:
         points = pd.DataFrame({
@@ -334,7 +323,7 @@ def kr_chart(
         layers.append(
             alt.Chart(points)
             .mark_line(point=alt.OverlayMarkDef(size=45, filled=True, color=colour), color=colour, strokeWidth=2.5)
-            .encode(x=x, y=y, tooltip=[alt.Tooltip("Date:T", format="%d %b %Y"),
+            .encode(x=x, y=y, tooltip=[alt.Tooltip("Date:T", format=wording.CHART_DAY),
                                        alt.Tooltip("Value:Q", format=".0%" if milestone else ",~r"),
                                        alt.Tooltip("Confidence:Q", format="d"), "Author:N", "Note:N"])
         )
@@ -346,7 +335,7 @@ def _notes_table(notes: pd.DataFrame, kr: dict, key: str) -> None:
     table = pd.DataFrame({
         "Date": [badges.day(d) for d in notes["checkin_date"]],
         "Value": [_value(v, unit_label, kr["kr_type"]) for v in notes["value"]],
-        "Confidence": notes["confidence"].astype("Int64"),
+        "Confidence": [wording.confidence(c) for c in notes["confidence"]],
         "Note": notes["note"].fillna("").astype(str),
         "Author": notes["author_name"].fillna("").astype(str),
     })
@@ -359,8 +348,7 @@ def _notes_table(notes: pd.DataFrame, kr: dict, key: str) -> None:
         column_config={
             "Date": st.column_config.TextColumn("Date", width=95),
             "Value": st.column_config.TextColumn("Value", width=80),
-            "Confidence": st.column_config.NumberColumn("Conf.", format="%d/10", width=55,
-                                                        help="Confidence 0–10 at the check-in."),
+            "Confidence": st.column_config.TextColumn("Conf.", width=55, help="Confidence 0–10 at the check-in."),
             "Note": st.column_config.TextColumn("Note", width="large", help="Hover a cell to read a long note."),
             "Author": st.column_config.TextColumn("Author", width="medium"),
         },
@@ -407,34 +395,36 @@ def _alignment_section(obj: dict, objs: pd.DataFrame, scope: Scope) -> None:
                      + (f" · through “{escape_markdown(r['parent_kr_title'])}”" if r.get("parent_kr_title") else ""))
 
 
-def _kr_caption(kr: dict) -> str:
-    """One line about a key result: its type and goal, where it stands, confidence and owner."""
+def _kr_caption(kr: dict, closed: bool, goalposts: str | None = None) -> str:
+    """One line about a key result: its goal, where it stands, where its forecast heads, the
+    confidence and date its status rests on, its owner, and whether its goalposts moved."""
     unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
-    if kr["kr_type"] in ("increase", "decrease"):
-        goal = (f"{'Increase' if kr['kr_type'] == 'increase' else 'Decrease'} from "
-                f"{badges.number(kr['baseline'], unit_label)} to {badges.number(kr['target'], unit_label)}")
-    elif kr["kr_type"] == "milestone":
-        goal = "Milestone, 0 to 100% done"
-    else:
-        goal = (f"{'Stay above' if kr['kr_type'] == 'stay_above' else 'Stay below'} "
-                f"{badges.number(kr['target'], unit_label)}")
     now = _value(kr["value"], unit_label, kr["kr_type"]) if not pd.isna(kr["value"]) else "no check-in yet"
     parts = [
-        escape_markdown(goal),
+        escape_markdown(wording.goal(kr["kr_type"], kr["baseline"], kr["target"], unit_label)),
         f"now **{escape_markdown(now)}**",
-        escape_markdown(f"progress {badges.pct(kr['progress'])} ({badges.pace(kr['pace'])})"),
+        escape_markdown(f"progress {badges.pct(kr['progress'])} ({badges.pace(kr['progress'], kr['expected'])})"),
     ]
+    if not closed and not pd.isna(kr.get("forecast_value")):
+        forecast = wording.forecast(kr["forecast_value"], kr["forecast_score"], unit_label, kr["kr_type"])
+        parts.append(escape_markdown(f"heading for {forecast} by the end"))
     if kr["status"] == n.STALE:
         # Stale whatever the last confidence said: the line names the silence and that confidence.
         reason = attention.status_reason(kr)
         parts.append(escape_markdown(reason[0].lower() + reason[1:]))
     elif not pd.isna(kr["confidence"]):
-        parts.append(f"confidence {int(kr['confidence'])}/10")
+        parts.append(f"confidence {wording.confidence(kr['confidence'])}")
     if not pd.isna(kr["last_checkin_date"]):
         parts.append(f"last check-in {badges.day(kr['last_checkin_date'])}")
     if not pd.isna(kr["owner_name"]) and kr["owner_name"]:
         parts.append(f"owner {escape_markdown(kr['owner_name'])}")
-    return " · ".join(parts)
+    line = " · ".join(parts)
+    contrary = attention.contradiction(kr)
+    if contrary:
+        line += f"  \n:material/info: {escape_markdown(contrary)}: the status is the lead's confidence, not the progress."
+    if goalposts:
+        line += f"  \n:orange[:material/swap_vert: {escape_markdown(goalposts)}]"
+    return line
 
 
 def draw_detail(obj: dict, scope: Scope) -> None:
@@ -456,7 +446,7 @@ def draw_detail(obj: dict, scope: Scope) -> None:
         f":material/groups: {escape_markdown(obj['unit_name'])}",
         f":material/person: {escape_markdown(obj['owner_name'] or 'no owner')}",
         f":material/{'rocket_launch' if obj['kind'] == 'aspirational' else 'handshake'}: "
-        f"{search.KIND_LABELS.get(obj['kind'], escape_markdown(obj['kind']))}",
+        f"{escape_markdown(wording.kind_label(obj['kind']))}",
         f"weight {badges.number(obj['weight'])}",
         f":material/date_range: {escape_markdown(obj['cycle_name'])} "
         f"({badges.date_range(obj['cycle_start'], obj['cycle_end'])}, {obj['cycle_state']})",
@@ -474,16 +464,21 @@ def draw_detail(obj: dict, scope: Scope) -> None:
         cols[1].metric("Expected", badges.pct(f["expected"]), border=True,
                        help="The elapsed fraction of the cycle"
                        + (" (all of it: the cycle is over)." if closed else " by today."))
-        cols[2].metric("Pace", badges.pace(f["pace"]), border=True,
-                       **badges.pace_delta(f["pace"]),
-                       help="Progress minus expected progress, in percentage points.")
+        cols[2].metric("Pace", badges.pace(f["progress"], f["expected"]), border=True,
+                       **badges.pace_delta(f["progress"], f["expected"]),
+                       help="Progress minus expected progress, in percentage points: the difference of the two percentages shown.")
         if closed:
             cols[3].metric("Score", badges.score(f["score"]), border=True,
                            help="The score at close: the final progress unless a reason was given to adjust it.")
         else:
-            cols[3].metric("Forecast", badges.score(f["forecast_score"]), border=True,
-                           help="The score its key results' trends point to at the cycle's end.")
+            cols[3].metric("Forecast", badges.pct(f["forecast_score"]), border=True,
+                           help="The progress its key results' trends point to at the cycle's end (their current "
+                                "progress where there are fewer than three check-ins).")
         cols[4].metric("Key results", str(len(mine)), border=True)
+        contrary = attention.objective_contradiction(f.to_dict(), mine)
+        if contrary:
+            st.caption(f":material/info: {escape_markdown(contrary)}: an objective takes its weakest key result's "
+                       "status, and a status is the lead's confidence, not the progress.")
 
     left, right = st.columns(2, gap="large")
     with left:
@@ -506,12 +501,16 @@ def draw_detail(obj: dict, scope: Scope) -> None:
         st.info("This objective has no key results yet: add two or three measurable outcomes in Manage.",
                 icon=":material/inbox:")
     today = dt.date.today()
+    # Imported here, not at the top: ui.forms imports ui.auth, which imports this module.
+    from ui import forms
+
+    moved = attention.goalpost_marks(forms.goalpost_changes(kr_ids)) if kr_ids else {}
     for kr in mine.to_dict("records"):
         guides = search.kr_guides(kr["kr_type"], kr["baseline"], kr["target"], obj["cycle_start"], obj["cycle_end"])
         notes = search.kr_notes(history, kr["kr_id"]) if not history.empty else search.kr_notes(pd.DataFrame(), 0)
         with st.container(border=True):
             st.markdown(f"{badges.markdown(kr['status'])} **{escape_markdown(kr['title'])}**")
-            st.caption(_kr_caption(kr))
+            st.caption(_kr_caption(kr, obj["cycle_state"] == "closed", moved.get(int(kr["kr_id"]))))
             chart_col, notes_col = st.columns(2, gap="medium")
             with chart_col:
                 kr_history = history[history["kr_id"] == kr["kr_id"]] if not history.empty else pd.DataFrame(

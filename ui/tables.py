@@ -1,7 +1,8 @@
 """Tables of key results and objectives shared by the pages.
 
 They only pick, label and format the columns of :func:`okrdata.queries.key_results` and
-:func:`okrdata.queries.objectives`.
+:func:`okrdata.queries.objectives`, in the words of :mod:`okrdata.wording`: a missing figure
+reads "—", never "None".
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from okrdata import attention, wording
 from ui import badges
 
 ROW_LIMIT = 300
@@ -24,20 +26,30 @@ def arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
+def status_cells(rows: pd.DataFrame) -> list[str]:
+    """The Status column of key results: a coloured disc and the label, and, where the status reads
+    against the progress beside it (:func:`okrdata.attention.contradicts`), the confidence and date
+    it rests on: ``"🟢 On track (8/10 on 3 Dec 2026)"``."""
+    return [
+        badges.cell(r["status"]) + (f" ({attention.status_basis(r, named=False)})" if attention.contradiction(r) else "")
+        for r in rows.to_dict("records")
+    ]
+
+
 def key_results_frame(krs: pd.DataFrame, reasons: bool = False) -> pd.DataFrame:
     """The key results as a display table (status in words, values with their units)."""
     frame = pd.DataFrame(
         {
-            "Status": [badges.cell(s) for s in krs["status"]],
+            "Status": status_cells(krs),
             "Key result": krs["title"].astype(str),
             "Objective": krs["objective_title"].astype(str),
             "Unit": krs["unit_name"].astype(str),
             "Owner": krs["owner_name"].fillna("").astype(str),
             "Progress": krs["progress"].astype(float) * 100,
-            "Pace": [badges.pace(p) for p in krs["pace"]],
-            "Current": [badges.number(v, u) for v, u in zip(krs["value"], krs["unit_label"].fillna(""))],
-            "Target": [badges.number(v, u) for v, u in zip(krs["target"], krs["unit_label"].fillna(""))],
-            "Confidence": krs["confidence"],
+            "Pace": [badges.pace(p, e) for p, e in zip(krs["progress"], krs["expected"])],
+            "Current": [wording.kr_value(v, u, t) for v, u, t in zip(krs["value"], krs["unit_label"], krs["kr_type"])],
+            "Target": [wording.kr_target(v, u, t) for v, u, t in zip(krs["target"], krs["unit_label"], krs["kr_type"])],
+            "Confidence": [wording.confidence(c) for c in krs["confidence"]],
             "Last check-in": [badges.day(d) for d in krs["last_checkin_date"]],
         }
     )
@@ -46,8 +58,18 @@ def key_results_frame(krs: pd.DataFrame, reasons: bool = False) -> pd.DataFrame:
     return frame
 
 
-PROGRESS = st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=100.0, format="%.0f%%")
-"""Progress cells: the tables hold progress in percent (0–100) so the bar's label reads "42%"."""
+PROGRESS = st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=100.0, format="%.0f%%",
+                                           color=badges.NEUTRAL)
+"""Progress cells: the tables hold progress in percent (0–100) so the bar's label reads "42%". The
+bar is one neutral colour for every row, whatever the theme: status is said in its own column, in
+words beside a coloured disc, so a bar never looks red on an on-track row."""
+CONFIDENCE = st.column_config.TextColumn("Confidence", help="The last check-in's confidence, 0–10.")
+STATUS = st.column_config.TextColumn(
+    "Status", width=230,
+    help="From the last confidence: 7–10 on track, 4–6 at risk, 0–3 off track; stale without a recent check-in. "
+         "Where it reads against the progress beside it, the confidence and date it rests on: \"On track (8/10 on "
+         "3 Dec 2026)\".")
+"""Status cells of key results, wide enough for what a contradicting status rests on (:func:`status_cells`)."""
 
 
 def show_key_results(krs: pd.DataFrame, reasons: bool = False, key: str | None = None) -> None:
@@ -57,10 +79,7 @@ def show_key_results(krs: pd.DataFrame, reasons: bool = False, key: str | None =
         hide_index=True,
         width="stretch",
         key=key,
-        column_config={
-            "Progress": PROGRESS,
-            "Confidence": st.column_config.NumberColumn("Confidence", format="%d/10"),
-        },
+        column_config={"Status": STATUS, "Progress": PROGRESS, "Confidence": CONFIDENCE},
     )
 
 
@@ -73,10 +92,10 @@ def objectives_frame(objs: pd.DataFrame) -> pd.DataFrame:
             "Objective": objs["title"].astype(str),
             "Unit": objs["unit_name"].astype(str),
             "Owner": objs["owner_name"].fillna("").astype(str),
-            "Kind": objs["kind"].astype(str).str.capitalize(),
+            "Kind": [wording.kind_label(k) for k in objs["kind"]],
             "Key results": objs["kr_count"].astype(int),
             "Progress": objs["progress"].astype(float) * 100,
-            "Pace": [badges.pace(p) for p in objs["pace"]],
+            "Pace": [badges.pace(p, e) for p, e in zip(objs["progress"], objs["expected"])],
             "Aligned to": objs["parent_title"].fillna("").astype(str),
             "Score": [badges.score(s) for s in objs["score"]],
         }

@@ -130,7 +130,7 @@ def progress_frame(series: pd.DataFrame, unit_label: str | None = None) -> pd.Da
             "Week": _week_labels(series),
             "Progress": [badges.pct(p) for p in series["progress"]],
             "Expected": [badges.pct(p) for p in series["expected"]],
-            "Pace": [badges.pace(p) for p in series["pace"]],
+            "Pace": [badges.pace(p, e) for p, e in zip(series["progress"], series["expected"])],
             "Confidence": [_conf(c, single) for c in series["confidence"]],
         }
     )

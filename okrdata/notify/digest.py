@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 import sqlite_utils
 
-from okrdata import attention, queries, trends
+from okrdata import attention, queries, report, trends
 from okrdata import kpis as kpi_rules
 from okrdata import numbers as n
-from okrdata import report as words
+from okrdata import wording as words
 from okrdata.notify import chat, deliveries, mail, prefs, webhooks
 from okrdata.notify.deliveries import Outgoing
 from okrdata.notify.reminders import running_cycles
@@ -98,7 +98,7 @@ def _week_ago_health(db: sqlite_utils.Database, kpis: pd.DataFrame, day: dt.date
     out = {}
     for k in kpis.to_dict("records"):
         value = then.get(int(k["kpi_id"]))
-        warning = None if words._missing(k["warning"]) else float(k["warning"])
+        warning = None if words.missing(k["warning"]) else float(k["warning"])
         out[int(k["kpi_id"])] = queries.kpi_health(k["target_type"], float(k["target"]), warning,
                                                    None if value is None else float(value))
     return out
@@ -177,7 +177,7 @@ def build(db: sqlite_utils.Database, cycle: dict, unit_id: int, today: dt.date, 
         if now == n.STALE:
             digest.stale.append({**item, "reasons": attention.attention_reasons(row)})
     recent = history[history["checkin_date"].astype(str) > week_ago.isoformat()] if not history.empty else history
-    digest.learnings = words.pick_learnings(objs, recent, limit=LEARNINGS)
+    digest.learnings = report.pick_learnings(objs, recent, limit=LEARNINGS)
     rank = {h: i for i, h in enumerate(kpi_rules.HEALTH_STATES)}
     for k in kpis.to_dict("records"):
         then = frames.health_then.get(int(k["kpi_id"]), kpi_rules.NO_DATA)
@@ -190,7 +190,7 @@ def build(db: sqlite_utils.Database, cycle: dict, unit_id: int, today: dt.date, 
 
 
 def _change(x: float | None) -> str:
-    return "" if x is None else f" ({words.pace(x)} since last week)"
+    return "" if x is None else f" ({words.points(words.whole_percent(x))} since last week)"
 
 
 def figures(d: Digest) -> list[tuple[str, str, str]]:
@@ -199,7 +199,7 @@ def figures(d: Digest) -> list[tuple[str, str, str]]:
     return [
         ("Progress", words.pct(h["progress"]), _change(d.progress_change).strip(" ()")),
         ("Expected by today", words.pct(h["expected"]), ""),
-        ("Pace", words.pace(h["pace"]), _change(d.pace_change).strip(" ()")),
+        ("Pace", words.pace(h["progress"], h["expected"]), _change(d.pace_change).strip(" ()")),
         ("Days left", str(h["days_left"]), f"until {words.day(d.cycle['end_date'])}"),
     ]
 
@@ -208,7 +208,7 @@ def headline_line(d: Digest) -> str:
     """``"Progress 43% (+5 pts since last week) · expected 50% · pace −7 pts (+2 pts since last week) · 40 days left"``."""
     h = d.headline
     return (f"Progress {words.pct(h['progress'])}{_change(d.progress_change)} · expected {words.pct(h['expected'])} · "
-            f"pace {words.pace(h['pace'])}{_change(d.pace_change)} · {words.days(h['days_left'])} left")
+            f"pace {words.pace(h['progress'], h['expected'])}{_change(d.pace_change)} · {words.days(h['days_left'])} left")
 
 
 def _status_change(item: dict) -> str:
@@ -217,7 +217,7 @@ def _status_change(item: dict) -> str:
 
 def _kpi_line(k: dict) -> str:
     return (f"{words.health_label(k['health'])}, was {words.health_label(k['before']).lower()}: "
-            f"{words.kpi_reading(k)}; target {words.kpi_target(k)}")
+            f"{report.kpi_reading(k)}; target {report.kpi_target(k)}")
 
 
 def sections(d: Digest) -> list[tuple[str, list[tuple[str, str]], str]]:
@@ -250,7 +250,7 @@ def sections(d: Digest) -> list[tuple[str, list[tuple[str, str]], str]]:
 def subject(d: Digest) -> str:
     """``"Weekly digest for Web App: 43% progress, −7 pts pace (2026 Q1)"``."""
     h = d.headline
-    return f"Weekly digest for {d.scope}: {words.pct(h['progress'])} progress, {words.pace(h['pace'])} pace ({d.cycle['name']})"
+    return f"Weekly digest for {d.scope}: {words.pct(h['progress'])} progress, {words.pace(h['progress'], h['expected'])} pace ({d.cycle['name']})"
 
 
 def email(settings: Settings, d: Digest, why: str) -> tuple[str, str, str]:
@@ -296,8 +296,8 @@ def _body(settings: Settings, d: Digest) -> tuple[str, str, str, str]:
 
 def chat_message(settings: Settings, d: Digest) -> chat.ChatMessage:
     """The digest in a few lines for a chat channel."""
-    counts = (f"{len(d.changed)} key result{'s' if len(d.changed) != 1 else ''} changed status · "
-              f"{len(d.new_risks)} new risk{'s' if len(d.new_risks) != 1 else ''} · {len(d.stale)} stale")
+    counts = (f"{words.plural(len(d.changed), 'key result')} changed status · "
+              f"{words.plural(len(d.new_risks), 'new risk')} · {len(d.stale)} stale")
     lines = [headline_line(d), counts]
     lines += [f"New risk: {r['title']} ({' · '.join(r['reasons'])})" for r in d.new_risks[:CHAT_LIMIT]]
     lines += [f"KPI {k['name']}: {words.health_label(k['health']).lower()}, was {words.health_label(k['before']).lower()}"

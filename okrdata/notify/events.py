@@ -26,8 +26,8 @@ import json
 import sqlite_utils
 
 from okrdata import numbers as n
-from okrdata import queries
-from okrdata import report as words
+from okrdata import queries, report
+from okrdata import wording as words
 from okrdata.notify import chat, webhooks
 from okrdata.notify.deliveries import Outgoing, iso
 from okrdata.notify.settings import Settings, page_link
@@ -85,15 +85,15 @@ def turned_off_track(db: sqlite_utils.Database, since: str) -> list[dict]:
 def off_track_message(settings: Settings, event: dict) -> chat.ChatMessage:
     """The post for a key result that turned off track."""
     was = ("its first check-in" if event["previous_confidence"] is None
-           else f"was {int(event['previous_confidence'])}/10")
+           else f"was {words.confidence(event['previous_confidence'])}")
     lines = [
         f"{event['unit_name']} · {event['objective_title']} · {event['cycle_name']}",
-        f"Confidence {int(event['confidence'])}/10 on {words.day(event['checkin_date'])} ({was}); "
+        f"Confidence {words.confidence(event['confidence'])} on {words.day(event['checkin_date'])} ({was}); "
         f"value {words.number(event['value'], event['unit_label'])}"
         + (f", by {event['author_name']}" if event["author_name"] else ""),
     ]
     if (event["note"] or "").strip():
-        lines.append(f"“{words.shorten(event['note'], 300)}”")
+        lines.append(f"“{report.shorten(event['note'], 300)}”")
     return chat.ChatMessage(
         title=f"Off track: {event['title']}",
         lines=lines,
@@ -112,7 +112,7 @@ def closed_message(db: sqlite_utils.Database, settings: Settings, cycle: dict) -
         if band:
             bands[band] += 1
     lines = [
-        f"Final progress {words.pct(summary['progress'])} across {len(objs)} objective{'s' if len(objs) != 1 else ''}.",
+        f"Final progress {words.pct(summary['progress'])} across {words.plural(len(objs), 'objective')}.",
         f"Scores: {bands['green']} green (0.7 and above), {bands['yellow']} yellow, {bands['red']} red.",
     ]
     return chat.ChatMessage(

@@ -24,7 +24,7 @@ import sqlite_utils
 
 from okrdata import auth, queries
 from okrdata import numbers as n
-from okrdata import report as words
+from okrdata import wording as words
 from okrdata.notify import chat, mail, webhooks
 from okrdata.notify.deliveries import Outgoing
 from okrdata.notify.settings import Settings, iso_week, page_link
@@ -70,7 +70,7 @@ def due_key_results(db: sqlite_utils.Database, today: dt.date) -> pd.DataFrame:
 
 def reason(row: dict) -> str:
     """Why a key result is due: ``"last check-in 15 Jan 2026, 25 days ago (every 7 days); stale"``."""
-    if words._missing(row["last_checkin_date"]):
+    if words.missing(row["last_checkin_date"]):
         text = "no check-in yet"
     else:
         text = (f"last check-in {words.day(row['last_checkin_date'])}, {words.days(row['days_since_checkin'])} ago "
@@ -106,7 +106,7 @@ def _names(groups: Sequence[Group]) -> str:
 
 
 def _count(k: int) -> str:
-    return f"{k} key result{'s' if k != 1 else ''}"
+    return words.plural(k, "key result")
 
 
 INTRO = (
