@@ -56,7 +56,7 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from okrdata import lookups, queries, schema, writes
+from okrdata import lookups, queries, schema, wording, writes
 from okrdata import validate as v
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
@@ -936,10 +936,6 @@ _LAYOUT_COUNTS = {
 }
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 class _Run:
     """One import: what its importers (one per sheet or file) share. Who imports, the problems
     found, the rows added, what exists (people, cycles' states, KPIs), and the closed cycles
@@ -1042,7 +1038,7 @@ class _Run:
         candidates = [r for r in self.db.query("SELECT id, name, unit_id FROM kpis WHERE archived = 0")
                       if _key(r["name"]) == _key(name)]
         if len(candidates) > 1:
-            above = [unit_id, *writes.unit_ancestors(self.db, unit_id)]
+            above = [unit_id, *lookups.unit_ancestors(self.db, unit_id)]
             ranked = sorted((above.index(r["unit_id"]), r["id"]) for r in candidates if r["unit_id"] in above)
             return ranked[0][1] if ranked else candidates[0]["id"]
         return candidates[0]["id"] if candidates else None
@@ -1055,7 +1051,7 @@ class _Run:
                 self.db, cycle_id, person=self.person, today=self.today), "cycle_state")
             if result:
                 self.notes.append(f"{result['cycle']}: closed at the end of the import, as the file says; "
-                                  f"{_plural(result['scored'], 'objective')} scored as given, {result['proposed']} "
+                                  f"{wording.plural(result['scored'], 'objective')} scored as given, {result['proposed']} "
                                   "with the proposed score (the final progress).")
         for cycle_id, name in self.reopened.items():
             try:
@@ -1670,7 +1666,7 @@ class _OkrImporter(_Importer):
             names = ", ".join(f"{name!r} (row {rows[0]})" for name, rows in list(kpi_missing.items())[:5])
             count = sum(len(rows) for rows in kpi_missing.values())
             self.run.notes.append(
-                f"{_plural(count, 'key result')} name a KPI the database does not have ({names}); they were added "
+                f"{wording.plural(count, 'key result')} name a KPI the database does not have ({names}); they were added "
                 "without it. Import the KPIs with them (the KPIs sheet of the export) to keep the link.")
 
     def same_goal(self, row: int, p: dict, kr: dict) -> bool:
@@ -1728,7 +1724,7 @@ class _OkrImporter(_Importer):
             if added is not None:
                 self.run.counts["checkins"] += 1
         if unchanged:
-            self.run.notes.append(f"{_plural(unchanged, 'current value')} matched a check-in already recorded and "
+            self.run.notes.append(f"{wording.plural(unchanged, 'current value')} matched a check-in already recorded and "
                                   f"{'was' if unchanged == 1 else 'were'} not added again.")
         if default_confidence:
             self.run.notes.append(f"{default_confidence} current value{'s' if default_confidence != 1 else ''} came "
@@ -1916,11 +1912,11 @@ class _CheckinImporter(_Importer):
                     added += 1
         self.run.counts["checkins"] += added
         if unchanged:
-            self.run.notes.append(f"{_plural(unchanged, 'check-in')} matched one already recorded and "
+            self.run.notes.append(f"{wording.plural(unchanged, 'check-in')} matched one already recorded and "
                                   f"{'was' if unchanged == 1 else 'were'} not added again.")
         if again:
             self.run.notes.append(
-                f"{_plural(again, 'check-in')} already recorded {'was' if again == 1 else 'were'} recorded again from "
+                f"{wording.plural(again, 'check-in')} already recorded {'was' if again == 1 else 'were'} recorded again from "
                 "the file, to keep its order within a day or its author; the earlier records are kept as withdrawn.")
 
 
@@ -2008,7 +2004,7 @@ class _PeopleImporter(_Importer):
             if archived:
                 self.to_archive.append((row, new_id))
         if kept:
-            self.run.notes.append(f"{_plural(kept, 'person', 'people')} existed already and "
+            self.run.notes.append(f"{wording.plural(kept, 'person', 'people')} existed already and "
                                   f"{'was' if kept == 1 else 'were'} kept as they are.")
         self.ignored_columns()
 
@@ -2062,7 +2058,7 @@ class _KpiImporter(_Importer):
             if added is not None:
                 self.run.counts["kpis"] += 1
         if kept:
-            self.run.notes.append(f"{_plural(kept, 'KPI')} existed already and {'was' if kept == 1 else 'were'} "
+            self.run.notes.append(f"{wording.plural(kept, 'KPI')} existed already and {'was' if kept == 1 else 'were'} "
                                   "kept as they are.")
         self.ignored_columns()
 
@@ -2113,7 +2109,7 @@ class _ReadingImporter(_Importer):
             if added is not None:
                 self.run.counts["kpi_readings"] += 1
         if unchanged:
-            self.run.notes.append(f"{_plural(unchanged, 'KPI reading')} matched one already recorded and "
+            self.run.notes.append(f"{wording.plural(unchanged, 'KPI reading')} matched one already recorded and "
                                   f"{'was' if unchanged == 1 else 'were'} not added again.")
         self.ignored_columns()
 
@@ -2199,7 +2195,7 @@ def import_tables(
     counted_tables = set().union(*(_LAYOUT_COUNTS[layout] for layout in layouts))
     counts = {k: run.counts[k] for k in _COUNTED if k in counted_tables}
     read = [f"{_where(table)}: read as {LAYOUT_NAMES[columns.layout]}, because {columns.why}; "
-            f"{_plural(len(rows), 'row')}." for table, columns, rows in prepared]
+            f"{wording.plural(len(rows), 'row')}." for table, columns, rows in prepared]
     for table in tables:
         for name in table.attrs.get("skipped", []):
             line = f"Sheet {name!r}: not read; no row of its first 30 names two columns an import knows."
@@ -2447,7 +2443,7 @@ def export_people(db: sqlite_utils.Database) -> pd.DataFrame:
     they lead, and whether they have left (archived). No passwords: those move with a full export."""
     units = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM units")}
     edits: dict[int, list[str]] = {}
-    for person_id, unit_ids in writes.person_units_map(db).items():
+    for person_id, unit_ids in lookups.person_units_map(db).items():
         edits[person_id] = [units[u] for u in unit_ids if u in units]
     rows = [{"Name": r["name"], "E-mail": r["email"], "Role": r["role"], "Units": "; ".join(edits.get(r["id"], [])) or None,
              "Archived": "yes" if r["archived"] else None}
