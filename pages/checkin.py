@@ -554,14 +554,5 @@ else:
         st.stop()
     st.subheader("Last check-ins")
     forms.more_rows_note(len(listed.table), listed.total, "key results")
-    st.dataframe(
-        listed.table,
-        hide_index=True,
-        width="stretch",
-        key="checkin_krs",
-        column_config={
-            "Progress": tables.PROGRESS,
-            "Confidence": st.column_config.NumberColumn("Confidence", format="%d/10"),
-        },
-    )
+    tables.show_key_results_frame(listed.table, "checkin_krs", listed.total)
     history_section(listed.labels, listed.unit_labels, False, "ci_hist_read")
