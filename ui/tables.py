@@ -11,6 +11,8 @@ them whole at 1440 px beside the sidebar; titles wrap onto a second line (rows t
 
 from __future__ import annotations
 
+import numbers
+
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
@@ -120,7 +122,9 @@ def _cell(name: str, value) -> str:
     """One value of a display table as text for the phone's list."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA or str(value) == "":
         return ""
-    if name == "Progress" and isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Number):
+        return str(value)
+    if name == "Progress":
         return badges.pct(float(value) / 100)
     if name == "Confidence":
         return f"confidence {int(value)}/10"

@@ -106,7 +106,7 @@ def test_a_phone_gets_lists_and_nothing_wider_than_the_screen(chromium_browser, 
         assert width[0] <= width[1], f"the page is {width[0]} px wide on a {width[1]} px screen"
         grids = page.evaluate(
             "() => [...document.querySelectorAll(\"[data-testid='stMain'] [data-testid='stDataFrame']\")]"
-            ".filter(g => g.getBoundingClientRect().width > 0).length")
+            ".filter(g => g.checkVisibility()).length")
         assert grids == 0, f"{grids} tables drawn as grids on a phone"
         lists = page.locator("[data-testid='stMain'] [class*='st-key-okr_phone_'] li")
         assert lists.count() > 0 and lists.first.is_visible()
