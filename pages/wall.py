@@ -52,6 +52,12 @@ STYLE = """
 .st-key-wall_headline [data-testid="stColumn"] { min-width: 11rem; }
 .st-key-wall_cards [data-testid="stColumn"] { min-width: 24rem; }
 .st-key-wall_below [data-testid="stColumn"] { min-width: 18rem; }
+/* A phone: one card or tile a row, no wider than the screen; figures two a row. */
+@media (max-width: 640px) {
+  .st-key-wall_cards [data-testid="stColumn"], .st-key-wall_below [data-testid="stColumn"] { min-width: 100%; }
+  .st-key-wall_headline [data-testid="stColumn"] { min-width: calc(50% - 0.5rem); }
+  .st-key-okr_wall [data-testid="stMetricValue"] p { font-size: 2.4rem; }
+}
 .st-key-okr_wall [data-testid="stMetricDelta"] { font-size: 1.2rem; }
 .st-key-okr_wall [data-testid="stProgressBarTrack"] { height: 0.9rem; }
 .st-key-okr_wall [class*="st-key-wall_title_"] p {

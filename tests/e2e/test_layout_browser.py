@@ -96,14 +96,27 @@ def test_the_key_columns_are_on_screen_at_1440(chromium_browser, server, path, n
 PHONE_PAGES = ["", "okrs", "summary", "checkin", "kpis"]
 
 
+def not_wider_than_the_screen(page) -> None:
+    width = page.evaluate(
+        "() => { const b = document.querySelector(\"[data-testid='stMainBlockContainer']\");"
+        " return [b.scrollWidth, b.clientWidth]; }")
+    assert width[0] <= width[1], f"the page is {width[0]} px wide on a {width[1]} px screen"
+
+
+@pytest.mark.parametrize("path", ["wall", "wall?tv=1"])
+def test_the_wall_on_a_phone_is_no_wider_than_the_screen(chromium_browser, server, path):
+    context, page = open_page(chromium_browser, server, path, PHONE)
+    try:
+        not_wider_than_the_screen(page)
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("path", PHONE_PAGES, ids=[p or "overview" for p in PHONE_PAGES])
 def test_a_phone_gets_lists_and_nothing_wider_than_the_screen(chromium_browser, server, path):
     context, page = open_page(chromium_browser, server, path, PHONE)
     try:
-        width = page.evaluate(
-            "() => { const b = document.querySelector(\"[data-testid='stMainBlockContainer']\");"
-            " return [b.scrollWidth, b.clientWidth]; }")
-        assert width[0] <= width[1], f"the page is {width[0]} px wide on a {width[1]} px screen"
+        not_wider_than_the_screen(page)
         grids = page.evaluate(
             "() => [...document.querySelectorAll(\"[data-testid='stMain'] [data-testid='stDataFrame']\")]"
             ".filter(g => g.checkVisibility()).length")
