@@ -8,7 +8,8 @@ phone (:func:`phone`). Streamlit gives a container made with ``key="x"`` the CSS
 ``st-key-x``; the rules below match the key prefixes.
 
 On a phone, too: button groups (the status pills of All OKRs) wrap instead of scrolling
-sideways, and rows of metrics show two a row instead of one under another.
+sideways, and rows of metrics show two a row instead of one under another, their words wrapping
+rather than cut with an ellipsis.
 
 :func:`install` puts the rules on the page; ``ui.frame`` calls it before every page.
 """
@@ -33,6 +34,9 @@ CSS = f"""<style>
     > [data-testid="stColumn"] {{
     min-width: calc(50% - 0.5rem) !important; width: calc(50% - 0.5rem) !important;
     flex: 1 1 calc(50% - 0.5rem) !important;
+  }}
+  [data-testid="stMetricValue"] *, [data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * {{
+    white-space: normal !important; text-overflow: clip !important; overflow-wrap: break-word;
   }}
   [class*="st-key-{PHONE_PREFIX}"] li {{ margin-bottom: 0.6rem; }}
 }}

@@ -9,12 +9,15 @@ screen's edge.
 
 from __future__ import annotations
 
+import io
+import os
+
 import pytest
 
 from okrdata import queries as q
 from okrdata.db import connect
 
-from .conftest import wait_for_app
+from .conftest import ROOT, wait_for_app
 from .steps import TIMEOUT, no_exception, server_db, settle
 
 pytestmark = pytest.mark.e2e
@@ -155,5 +158,64 @@ def test_the_wall_fits_a_tv_without_the_demo_notice_or_the_sidebar(chromium_brow
             "() => [...document.querySelectorAll(\"[class*='st-key-wall_tile_'], [class*='st-key-wall_obj_']\")]"
             ".map(e => e.getBoundingClientRect().bottom)")
         assert bottoms and max(bottoms) <= TV["height"]
+    finally:
+        context.close()
+
+
+# --- the README's screenshots -----------------------------------------------------------------
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def compact_png(png: bytes) -> bytes:
+    """A screenshot as a small PNG for the README: 256 colours (plenty for a page of flat colours
+    and text), compressed as far as PNG goes."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def keep(png: bytes, name: str, tmp_path) -> None:
+    """Write a screenshot: into the README's folder with ``OKR_UPDATE_SCREENSHOTS=1``, else aside."""
+    from .test_journey_newcomer import not_blank
+
+    assert not_blank(png), f"{name} looks blank"
+    folder = SCREENSHOTS if os.environ.get("OKR_UPDATE_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.png").write_bytes(compact_png(png))
+
+
+PHONE_SHOTS = [
+    # (page, file name, scroll to the first list of the page)
+    ("", "phone-overview", False),
+    ("okrs", "phone-all-okrs", True),
+    ("kpis", "phone-krs-vs-kpis", True),
+    ("checkin", "phone-check-in", True),
+    ("summary", "phone-executive-summary", False),
+    ("wall", "phone-wall-screen", False),
+]
+
+
+def test_screenshots_on_a_phone_and_on_a_tv(chromium_browser, server, tmp_path):
+    """A phone's first screen of six pages (390×844), and the wall on a TV (1920×1080, its link)."""
+    for path, name, to_list in PHONE_SHOTS:
+        context, page = open_page(chromium_browser, server, path, PHONE)
+        try:
+            if to_list:
+                # The list with the heading above it (the page scrolls in its main block, not the window).
+                page.locator("[data-testid='stMain'] [class*='st-key-okr_phone_']").first.evaluate(
+                    "e => e.scrollIntoView({block: 'start', behavior: 'instant'})")
+                page.locator("[data-testid='stMain']").evaluate(
+                    "m => m.scrollTo({top: m.scrollTop - 130, behavior: 'instant'})")
+            keep(page.screenshot(), name, tmp_path)
+        finally:
+            context.close()
+    context, page = open_page(chromium_browser, server, "wall?tv=1", TV)
+    try:
+        page.wait_for_selector("[data-testid='stMain'] [data-testid='stMetric']", timeout=TIMEOUT)
+        keep(page.screenshot(), "wall-tv", tmp_path)
     finally:
         context.close()
