@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from okrdata import report
-from okrdata.cli import DB_OPTION, friendly_errors, open_existing, resolve_cycle, resolve_unit
+from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_cycle, resolve_unit
 from okrdata.errors import ValidationError
 from okrdata.files import write_atomic
 

@@ -1,4 +1,4 @@
-"""``okr import``, ``okr export``, ``okr backup``, ``okr restore`` and ``okr checkin``: data in and out.
+"""``okr import``, ``okr export``, ``okr backup`` and ``okr restore``: data in and out from the shell.
 
 - ``okr import FILE`` reads a spreadsheet (CSV or .xlsx) in the OKR layout or the check-in
   layout, or a full export (.json or .zip), checks every row, and writes all of it or nothing.
@@ -7,7 +7,7 @@
 - ``okr backup DEST`` copies the database with SQLite's online backup, safe while the app runs.
 - ``okr restore BACKUP`` checks a backup and puts it back as the database, keeping the one it
   replaces under a name of its own; refused while the app has the database open.
-- ``okr checkin`` records one check-in, for scripts and cron jobs feeding numbers in.
+- ``okr checkin`` (one check-in from a script) lives in :mod:`okrdata.cli_feeds`, which starts lean.
 
 Bad input is one ``Error: field: message`` line (a refused import lists every problem) and a
 non-zero exit status, as everywhere in :mod:`okrdata.cli`, which imports this module at its end
@@ -18,18 +18,15 @@ written goes through :func:`okrdata.files.write_atomic` (whole, or not at all).
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
 import sys
 from pathlib import Path
 
 import click
 
 from okrdata import queries, schema, transfer, writes
-from okrdata import validate as v
 from okrdata.backup import backup as backup_database
 from okrdata.backup import restore as restore_database
-from okrdata.cli import DB_OPTION, friendly_errors, open_existing, resolve_cycle
+from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_cycle
 from okrdata.db import connect, db_path
 from okrdata.errors import ValidationError
 from okrdata.files import write_atomic
@@ -86,10 +83,11 @@ def import_(file: Path, db_file: Path | None, dry_run: bool, sheet: str | None) 
     bar, progress = _progress_bar(f"import {file.name}")
     try:
         if kind in ("json", "zip"):
-            report = transfer.import_file(db, data, file.name, progress=progress, dry_run=dry_run)
+            report = transfer.import_file(db, data, file.name, progress=progress, dry_run=dry_run,
+                                          person=writes.SYSTEM)
         else:
             table = transfer.read_table(data, file.name, sheet=sheet)
-            report = transfer.import_okrs(db, table, progress=progress, dry_run=dry_run)
+            report = transfer.import_okrs(db, table, progress=progress, dry_run=dry_run, person=writes.SYSTEM)
     except transfer.ImportRefused as refused:
         bar.close()
         db.close()
@@ -204,90 +202,3 @@ def restore(backup_file: Path, db_file: Path | None) -> None:
     if report.replaced is not None:
         click.echo(f"The database it replaced is kept as {report.replaced} (`okr restore` it to go back).")
 
-
-def find_key_result(db, ref: str, day: dt.date) -> dict:
-    """The key result a script names: its id, or its title (any case).
-
-    A title shared by key results of several cycles (one carried over) means the one whose
-    open cycle holds ``day``. Raises a ValidationError on ``--kr`` otherwise, listing the
-    candidates or the nearest titles.
-    """
-    ref = (ref or "").strip()
-    if not ref:
-        raise ValidationError("--kr", "give the key result's id or title.")
-    rows = [dict(r) for r in db.query(
-        """
-        SELECT kr.id, kr.title, kr.kr_type, kr.unit_label, kr.archived, o.state AS objective_state,
-               u.name AS unit, c.name AS cycle, c.state AS cycle_state, c.start_date, c.end_date
-        FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
-        JOIN units u ON u.id = o.unit_id JOIN cycles c ON c.id = o.cycle_id
-        """)]
-    if ref.lstrip("#").isdigit():
-        match = [r for r in rows if r["id"] == int(ref.lstrip("#"))]
-        if not match:
-            raise ValidationError("--kr", f"there is no key result with id {ref.lstrip('#')}.")
-    else:
-        live = [r for r in rows if not r["archived"] and r["objective_state"] == "active"]
-        match = [r for r in live if " ".join(r["title"].split()).casefold() == " ".join(ref.split()).casefold()]
-        if not match:
-            close = difflib.get_close_matches(ref, [r["title"] for r in live], n=3, cutoff=0.5)
-            hint = f" Did you mean {' or '.join(repr(t) for t in close)}?" if close else ""
-            raise ValidationError("--kr", f"no key result is called {ref!r}.{hint}")
-        if len(match) > 1:
-            current = [r for r in match if r["cycle_state"] != "closed" and r["start_date"] <= day.isoformat() <= r["end_date"]]
-            match = current if len(current) == 1 else match
-        if len(match) > 1:
-            listed = "; ".join(f"#{r['id']} ({r['unit']}, {r['cycle']})" for r in match[:5])
-            raise ValidationError("--kr", f"{len(match)} key results are called {ref!r}: {listed}. Give the id.")
-    return match[0]
-
-
-# The writes name fields as the forms do; a script sees the options it passed.
-_OPTION_NAMES = {"value": "--value", "confidence": "--confidence", "note": "--note", "date": "--date",
-                 "author": "--author", "key_result": "--kr", "cycle": "--kr"}
-
-
-@click.command()
-@DB_OPTION
-@click.option("--kr", "kr_ref", required=True, help="The key result: its id, or its exact title.")
-@click.option("--value", required=True, help="The new value (45, 45%, 1,234.5...).")
-@click.option("--confidence", required=True, help="Confidence that it will be reached, 0 to 10.")
-@click.option("--note", default="", help="Progress, obstacles, learnings.")
-@click.option("--date", "day", default=None, help="The check-in's date, YYYY-MM-DD (default: today).")
-@click.option("--author", default=None, help="E-mail of the person checking in (default: nobody named).")
-@friendly_errors
-def checkin(db_file: Path | None, kr_ref: str, value: str, confidence: str, note: str, day: str | None,
-            author: str | None) -> None:
-    """Record one check-in: a key result's new value, a confidence 0-10 and a note.
-
-    For scripts and scheduled jobs that feed numbers from other systems, e.g.
-    okr checkin --kr "Weekly active teams from 1,200 to 2,000" --value 1460 --confidence 7
-    """
-    db = open_existing(db_file)
-    try:
-        when = transfer.parse_date(day, "--date") if day else dt.date.today()
-        kr = find_key_result(db, kr_ref, when)
-        number = transfer.parse_number(value, "--value")
-        if number is None:
-            raise ValidationError("--value", "is required.")
-        if kr["kr_type"] == "milestone" and transfer.has_percent(value):
-            number = number / 100
-        level = transfer.parse_confidence(confidence)
-        if level is None:
-            raise ValidationError("--confidence", "is required (0 to 10).")
-        author_id = None
-        if author:
-            email = v.email("--author", author)
-            found = db.execute("SELECT id FROM people WHERE email = ? COLLATE NOCASE", [email]).fetchone()
-            if found is None:
-                raise ValidationError("--author", f"no one has the e-mail {email}.")
-            author_id = found[0]
-        if kr["archived"] or kr["objective_state"] != "active":
-            raise ValidationError("--kr", f"#{kr['id']} {kr['title']!r} is archived; it takes no more check-ins.")
-        checkin_id = writes.add_checkin(db, kr["id"], when, number, level, note, author_id=author_id)
-    except ValidationError as error:
-        field = _OPTION_NAMES.get(error.field, error.field)
-        raise ValidationError(field, error.message) from None
-    label = f" {kr['unit_label']}" if kr["unit_label"] and kr["unit_label"] != "%" else (kr["unit_label"] or "")
-    click.echo(f"Saved check-in #{checkin_id} on #{kr['id']} {kr['title']!r} ({kr['unit']}, {kr['cycle']}): "
-               f"{number:g}{label}, confidence {level}, {when}.")

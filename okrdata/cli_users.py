@@ -19,7 +19,7 @@ import click
 
 from okrdata import auth, writes
 from okrdata import validate as v
-from okrdata.cli import DB_OPTION, friendly_errors, open_existing, resolve_unit
+from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_unit
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.schema import ROLES
@@ -108,7 +108,8 @@ def add(email: str, name: str, role: str, units: tuple[str, ...], password_file:
         password_hash = auth.hash_password(
             read_password(password_file, PASSWORD_ENV, "--password-file", f"Password for {email}")
         )
-    person_id = writes.add_person(db, name, email, role=role, unit_ids=unit_ids, password_hash=password_hash)
+    person_id = writes.add_person(db, name, email, role=role, unit_ids=unit_ids, password_hash=password_hash,
+                                  person=writes.SYSTEM)
     how = "single sign-on only" if no_password else "a password"
     click.echo(f"Added {name} <{email}> as {role.lower()} (id {person_id}), with {how}.")
 
@@ -182,7 +183,8 @@ def make_first_admin(db, email: str, name: str, password: str) -> int:
     with transaction(db):
         existing = auth.person_by_email(db, email)
         if existing is None:
-            return writes.add_person(db, name, email, role="admin", password_hash=auth.hash_password(password))
+            return writes.add_person(db, name, email, role="admin", password_hash=auth.hash_password(password),
+                                     person=writes.SYSTEM)
         auth.set_role(db, existing["id"], "admin")
         auth.set_password(db, existing["id"], password)
         return existing["id"]

@@ -443,6 +443,7 @@ class _Loader:
                 unit["name"],
                 parent_id=self.unit(parent, unit["name"]) if parent else None,
                 description=unit.get("description", ""),
+                person=writes.SYSTEM,
             )
         member_of: dict[str, list[int]] = {}
         for unit in org["units"]:
@@ -458,10 +459,13 @@ class _Loader:
                 # The demo accounts sign in with the password the README names; nobody else
                 # has one, so only they can sign in to the demo.
                 password_hash=demo_password_hash() if key in DEMO_ACCOUNTS else None,
+                person=writes.SYSTEM,
             )
         for unit in org["units"]:
             self.unit_leads[unit["name"]] = unit["lead"]
-            writes.update_unit(self.db, self.units[unit["name"]], lead_id=self.person(unit["lead"], unit["name"]))
+            unit_id = self.units[unit["name"]]
+            writes.update_unit(self.db, unit_id, lead_id=self.person(unit["lead"], unit["name"]), person=writes.SYSTEM,
+                               version=writes.version_of(self.db, "units", unit_id))
 
     def load_kpis(self) -> None:
         for kpi in self.data["kpis"]:
@@ -475,12 +479,13 @@ class _Loader:
                 frequency_days=frequency_days(kpi),
                 unit_label=kpi.get("label", ""),
                 description=kpi.get("description", ""),
+                person=writes.SYSTEM,
             )
 
     def load_cycle(self, spec: dict, name: str, start: dt.date, end: dt.date) -> None:
         closed = spec.get("state", "active") == "closed"
         # Created active so its check-ins are accepted; closed (and scored) afterwards.
-        cycle_id = writes.add_cycle(self.db, name, start, end, state="active")
+        cycle_id = writes.add_cycle(self.db, name, start, end, state="active", person=writes.SYSTEM)
         objective_ids: dict[str, int] = {}
         finals: dict[str, list[tuple[float, float]]] = {}
         for obj in spec["objectives"]:
@@ -497,6 +502,7 @@ class _Loader:
                 owner_id=self.person(obj.get("owner") or self.unit_leads[obj["unit"]], where),
                 kind=obj.get("kind", "committed"),
                 parent_objective_id=objective_ids.get(parent),
+                person=writes.SYSTEM,
             )
             objective_ids[obj["key"]] = objective_id
             finals[obj["key"]] = []
@@ -504,7 +510,8 @@ class _Loader:
                 value, weight = self.load_key_result(spec["label"], objective_id, kr, start, end, closed)
                 finals[obj["key"]].append((value, weight))
         if closed:
-            writes.set_cycle_state(self.db, cycle_id, "closed")
+            writes.set_cycle_state(self.db, cycle_id, "closed", person=writes.SYSTEM,
+                                   version=writes.version_of(self.db, "cycles", cycle_id))
             for obj in spec["objectives"]:
                 progress = numbers.weighted_mean(*zip(*finals[obj["key"]])) if finals[obj["key"]] else 0.0
                 score = obj.get("score")
@@ -538,6 +545,7 @@ class _Loader:
             owner_id=owner,
             kpi_id=self.kpis.get(kpi_name) if kpi_name else None,
             cadence_days=kr.get("cadence", 7),
+            person=writes.SYSTEM,
         )
         seed = f"{label}|{kr['title']}"
         planned = plan_checkins(kr, start, end, self.today, closed, seed)
@@ -545,7 +553,8 @@ class _Loader:
         for checkin in planned:
             first_value = checkin.typo if checkin.typo is not None else checkin.value
             checkin_id = writes.add_checkin(
-                self.db, kr_id, checkin.day, first_value, checkin.confidence, checkin.note, author_id=owner
+                self.db, kr_id, checkin.day, first_value, checkin.confidence, checkin.note, author_id=owner,
+                person=writes.SYSTEM,
             )
             if checkin.typo is not None:
                 writes.edit_checkin(
@@ -555,7 +564,8 @@ class _Loader:
                     confidence=checkin.confidence,
                     note=checkin.note,
                     changed_by=owner,
-                    expected_version=1,
+                    version=1,
+                    person=writes.SYSTEM,
                 )
         if kpi_name and kr.get("mirror_kpi"):
             self.mirrors.setdefault(kpi_name, {}).update({c.day: c.value for c in planned})
@@ -569,7 +579,8 @@ class _Loader:
             author = self.person(self.unit_leads[kpi["unit"]], kpi["name"])
             mirror = self.mirrors.get(kpi["name"], {})
             for day, value in kpi_reading_plan(kpi, self.today):
-                writes.add_kpi_reading(self.db, self.kpis[kpi["name"]], day, mirror.get(day, value), author)
+                writes.add_kpi_reading(self.db, self.kpis[kpi["name"]], day, mirror.get(day, value), author,
+                                       person=writes.SYSTEM)
 
     def stamp_times(self) -> None:
         # Generated rows were all written this second; date them on the day they describe
@@ -618,5 +629,5 @@ def load_demo(
                 "(start a new file, or use okr init for your own data).",
             )
         _Loader(db, data, today).load()
-        writes.set_setting(db, "demo", "1")
+        writes.set_setting(db, "demo", "1", person=writes.SYSTEM)
     return table_counts(db)

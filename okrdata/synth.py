@@ -36,7 +36,7 @@ from okrdata.seed import (
     read_seed,
     table_counts,
 )
-from okrdata.writes import set_setting
+from okrdata.writes import SYSTEM, set_setting
 
 Progress = Callable[[int, int], Any]
 
@@ -564,6 +564,6 @@ def synthesize(
              "updated_at", "version", "deleted"],
             plan.checkin_rows(),
         )
-        set_setting(db, "demo", "1")
-        set_setting(db, "synthetic", str(scale))
+        set_setting(db, "demo", "1", person=SYSTEM)
+        set_setting(db, "synthetic", str(scale), person=SYSTEM)
     return table_counts(db)

@@ -49,11 +49,23 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from okrdata import queries, schema, writes
+from okrdata import lookups, queries, schema, writes
 from okrdata import validate as v
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.files import write_atomic
+from okrdata.parsing import (  # noqa: F401 (read from here by the tests and older callers)
+    CONFIDENCE_WORDS,
+    date_style,
+    has_percent,
+    normalize_header,
+    number_style,
+    parse_confidence,
+    parse_date,
+    parse_number,
+)
+from okrdata.parsing import is_blank as _is_blank
+from okrdata.parsing import words as _words
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)``, called as an import or export moves on."""
@@ -88,16 +100,7 @@ def file_slug(text: str, fallback: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:80].strip("-") or fallback
 
 
-def normalize_header(text: Any) -> str:
-    """A column name reduced for matching: lower case, words only, no parenthesised remark.
 
-    ``"Key Result (KR)"``, ``"key_result"`` and ``" KEY-RESULT "`` all become ``"key result"``.
-    """
-    s = str(text or "").strip().lower()
-    s = s.replace("&", " and ").replace("≥", ">=").replace("≤", "<=")
-    s = re.sub(r"\(.*?\)|\[.*?\]", " ", s)
-    s = re.sub(r"[^0-9a-z<>=]+", " ", s)
-    return " ".join(s.split())
 
 
 OKR_COLUMNS: tuple[Column, ...] = (
@@ -314,14 +317,6 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 # --- reading a file ----------------------------------------------------------------------
 
 
-def _is_blank(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 def _read_source(source: Any, filename: str | None) -> tuple[bytes, str]:
     """The bytes and the file name of a path, bytes, or a file-like object (an upload)."""
     if isinstance(source, (str, os.PathLike)):
@@ -495,197 +490,7 @@ def read_table(source: Any, filename: str | None = None, sheet: str | None = Non
     )
 
 
-# --- reading values ----------------------------------------------------------------------
-
-_BLANK_WORDS = {"-", "–", "—", "n/a", "na", "none", "null", "nil"}
-_NUMBER_CORE = re.compile(r"^[+-]?(\d[\d.,]*|[.,]\d+)$")
-_AFFIX = re.compile(r"^[\sA-Za-z€$£¥₹%<>=~≈≥≤:#]*$")
-
-
-def _number_text(value: Any) -> tuple[str, bool, bool] | None:
-    """Split a written number into (digits and separators, had a %, negative); None when blank."""
-    s = str(value).strip()
-    if not s or s.lower() in _BLANK_WORDS:
-        return None
-    negative = False
-    if s.startswith("(") and s.endswith(")"):
-        negative, s = True, s[1:-1]
-    s = s.replace("−", "-")
-    for space in ("\u00a0", "\u202f", "\u2009", " ", "'", "’"):
-        s = s.replace(space, "")
-    percent = "%" in s
-    match = re.search(r"[+-]?(\d[\d.,]*|[.,]\d+)", s)
-    if not match:
-        return s, percent, negative
-    prefix, core, suffix = s[:match.start()], match.group(0), s[match.end():]
-    if prefix.endswith("-") or prefix.endswith("+"):
-        core, prefix = prefix[-1] + core, prefix[:-1]
-    if not (_AFFIX.match(prefix) and _AFFIX.match(suffix)):
-        return s, percent, negative
-    return core, percent, negative
-
-
-def number_style(values: Iterable[Any]) -> str:
-    """The decimal mark a file uses, from the numbers that show it unambiguously: ``"."`` or ``","``.
-
-    ``"12,5"`` or ``"1.234,56"`` show a decimal comma; ``"12.5"`` or ``"1,234.56"`` a decimal
-    point. A file showing only decimal commas is read with commas; anything else with points
-    (so ``"1,234"`` is one thousand two hundred and thirty-four unless the file says otherwise).
-    """
-    comma = point = 0
-    for value in values:
-        if not isinstance(value, str):
-            continue
-        parts = _number_text(value)
-        if not parts or not _NUMBER_CORE.match(parts[0]):
-            continue
-        core = parts[0].lstrip("+-")
-        if "," in core and "." in core:
-            comma += core.rfind(",") > core.rfind(".")
-            point += core.rfind(".") > core.rfind(",")
-        elif core.count(",") == 1 and len(core.split(",")[1]) != 3:
-            comma += 1
-        elif core.count(".") == 1 and len(core.split(".")[1]) != 3:
-            point += 1
-        elif core.count(",") > 1:
-            point += 1
-        elif core.count(".") > 1:
-            comma += 1
-    return "," if comma and not point else "."
-
-
-def _grouped(core: str, sep: str) -> bool:
-    head, *groups = core.split(sep)
-    return 1 <= len(head.lstrip("+-")) <= 3 and all(len(g) == 3 and g.isdigit() for g in groups)
-
-
-def parse_number(value: Any, field: str = "value", decimal: str = ".") -> float | None:
-    """A number from a cell, forgivingly; None when blank. ValidationError naming ``field`` when not a number.
-
-    Accepts ``45%`` (45), ``1,234.5``, ``1.234,5``, ``12,5`` (a decimal comma: no thousands group
-    has two digits), ``EUR 412,000``, ``480 ms``, ``(5)`` (minus five), ``1 234`` and ``1'234``.
-    A lone separator followed by exactly three digits (``1,234``, ``1.234``) is read with the
-    file's ``decimal`` mark (see :func:`number_style`).
-    """
-    if isinstance(value, bool):
-        raise ValidationError(field, f"must be a number, not {value!r}.")
-    if isinstance(value, (int, float)):
-        return v.number(field, value, required=False)
-    if isinstance(value, (dt.date, dt.datetime)):
-        raise ValidationError(field, f"must be a number, not the date {value:%Y-%m-%d}.")
-    if value is None or value is pd.NA:
-        return None
-    parts = _number_text(value)
-    if parts is None:
-        return None
-    core, _percent, negative = parts
-    if not _NUMBER_CORE.match(core):
-        raise ValidationError(field, f"must be a number, not {str(value).strip()!r}.")
-    sign = -1.0 if negative else 1.0
-    if core[0] in "+-":
-        sign, core = (-sign if core[0] == "-" else sign), core[1:]
-    commas, points = core.count(","), core.count(".")
-    if commas and points:
-        dec = "," if core.rfind(",") > core.rfind(".") else "."
-        group = "." if dec == "," else ","
-        whole, _, frac = core.rpartition(dec)
-        if not _grouped(whole, group) or not frac.isdigit():
-            raise ValidationError(field, f"must be a number, not {str(value).strip()!r}.")
-        digits = whole.replace(group, "") + "." + frac
-    elif commas or points:
-        sep = "," if commas else "."
-        if (commas or points) > 1:
-            if not _grouped(core, sep):
-                raise ValidationError(field, f"must be a number, not {str(value).strip()!r}.")
-            digits = core.replace(sep, "")
-        else:
-            whole, frac = core.split(sep)
-            thousands = len(frac) == 3 and whole not in ("", "0") and decimal != sep and len(whole) <= 3
-            digits = whole + frac if thousands else (whole or "0") + "." + frac
-    else:
-        digits = core
-    return v.number(field, sign * float(digits))
-
-
-def has_percent(value: Any) -> bool:
-    """True when a cell writes its number with a ``%``."""
-    return isinstance(value, str) and "%" in value
-
-
-_MONTHS = {m.lower(): i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
-_MONTHS.update({"sept": 9})
-_MONTH_NAMES = {name.lower(): i for i, name in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-     "November", "December"], start=1)}
-
-
-def date_style(values: Iterable[Any]) -> bool | None:
-    """Whether a file writes dates day first (``31/01/2026``), month first (``01/31/2026``), or cannot tell (None)."""
-    day_first = month_first = False
-    for value in values:
-        m = re.match(r"^\s*(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})\s*$", str(value)) if isinstance(value, str) else None
-        if m:
-            a, b = int(m.group(1)), int(m.group(2))
-            day_first |= a > 12
-            month_first |= b > 12
-    if day_first != month_first:
-        return day_first
-    return None
-
-
-def _year(text: str) -> int:
-    year = int(text)
-    return year + 2000 if year < 100 else year
-
-
-def parse_date(value: Any, field: str = "date", day_first: bool | None = None) -> dt.date | None:
-    """A date from a cell, forgivingly; None when blank.
-
-    Accepts dates and datetimes (from Excel), ``2026-01-31``, ``2026/01/31``, ``31.01.2026``,
-    ``31 Jan 2026``, ``January 31, 2026``, and ``31/01/2026`` or ``01/31/2026`` when the day
-    is above 12 or the file shows which comes first (``day_first``, see :func:`date_style`).
-    """
-    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
-        return v.date(field, value.to_pydatetime() if isinstance(value, pd.Timestamp) else value)
-    if _is_blank(value):
-        return None
-    s = str(value).strip()
-
-    def make(y: int, m: int, d: int) -> dt.date:
-        try:
-            return dt.date(y, m, d)
-        except ValueError:
-            raise ValidationError(field, f"{s!r} is not a day of the calendar.") from None
-
-    if m := re.match(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})([T ].*)?$", s):
-        return make(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    if m := re.match(r"^(\d{1,2})\.(\d{1,2})\.(\d{2,4})$", s):
-        return make(_year(m.group(3)), int(m.group(2)), int(m.group(1)))
-    if m := re.match(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})$", s):
-        a, b, y = int(m.group(1)), int(m.group(2)), _year(m.group(3))
-        if a > 12 or (day_first and b <= 12):
-            return make(y, b, a)
-        if b > 12 or day_first is False:
-            return make(y, a, b)
-        raise ValidationError(
-            field, f"{s!r} could be day/month or month/day; write it as YYYY-MM-DD ({y}-{b:02d}-{a:02d} or {y}-{a:02d}-{b:02d})."
-        )
-    words = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", s.replace(",", " ").replace("-", " ").replace(".", " ")).split()
-    if len(words) == 3:
-        def month(word: str) -> int | None:
-            w = word.lower()
-            return _MONTH_NAMES.get(w) or _MONTHS.get(w)
-
-        if words[0].isdigit() and month(words[1]) and words[2].isdigit():
-            return make(_year(words[2]), month(words[1]), int(words[0]))
-        if month(words[0]) and words[1].isdigit() and words[2].isdigit():
-            return make(_year(words[2]), month(words[0]), int(words[1]))
-    raise ValidationError(field, f"{s!r} is not a date I can read; write it as YYYY-MM-DD.")
-
-
-def _words(value: Any) -> str:
-    return normalize_header(str(value).replace("/", " ").replace("-", " ").replace("_", " "))
+# --- reading values (okrdata.parsing) -----------------------------------------------------
 
 
 KR_TYPE_WORDS: dict[str, str] = {}
@@ -721,11 +526,6 @@ KIND_WORDS = {
     **{_words(w): "aspirational" for w in ("aspirational", "aspiration", "moonshot", "moon shot", "stretch",
                                            "stretch goal", "ambitious", "aspirational okr", "roofshot")},
 }
-CONFIDENCE_WORDS = {
-    _words("on track"): 8, _words("green"): 8, _words("at risk"): 5, _words("amber"): 5, _words("yellow"): 5,
-    _words("off track"): 2, _words("red"): 2,
-}
-"""Traffic-light words read as the middle of their confidence band (7-10, 4-6, 0-3)."""
 CYCLE_STATE_WORDS = {"planning": "planning", "planned": "planning", "draft": "planning", "active": "active",
                      "open": "active", "running": "active", "current": "active", "closed": "closed",
                      "done": "closed", "finished": "closed", "archived": "closed"}
@@ -756,23 +556,7 @@ def parse_kind(value: Any) -> str | None:
                                       "(or moonshot, stretch).") from None
 
 
-def parse_confidence(value: Any) -> int | None:
-    """A confidence 0-10 from ``7``, ``"7/10"``, ``"70%"`` or a traffic-light word; None when blank."""
-    if _is_blank(value):
-        return None
-    if isinstance(value, str):
-        s = value.strip()
-        if _words(s) in CONFIDENCE_WORDS:
-            return CONFIDENCE_WORDS[_words(s)]
-        if m := re.match(r"^(\d+(?:[.,]\d+)?)\s*/\s*10$", s):
-            s = m.group(1)
-        elif s.endswith("%"):
-            pct = parse_number(s, "confidence")
-            if pct is not None and pct % 10 == 0:
-                return v.integer("confidence", pct / 10, low=0, high=10)
-            raise ValidationError("confidence", f"is 0 to 10; {s!r} is not a whole tenth.")
-        value = parse_number(s, "confidence", decimal=",")
-    return v.integer("confidence", value, low=0, high=10)
+
 
 
 @dataclass(frozen=True)
@@ -914,12 +698,14 @@ class _Importer:
     """State shared by the two layouts' imports: the problems found, caches of what exists."""
 
     def __init__(self, db, columns: _Columns, rows: list[tuple[int, dict]], today: dt.date,
-                 person: dict | None, progress: Progress | None):
+                 person: writes.Actor, progress: Progress | None):
         self.db = db
         self.columns = columns
         self.rows = rows
         self.today = today
         self.person = person
+        self.names_authors = writes.acts_as_admin(db, person)
+        """Whether the check-ins may be recorded in other people's names (an admin's or the system's import)."""
         self.progress = progress
         self.problems: list[Problem] = []
         self.notes: list[str] = []
@@ -1187,8 +973,9 @@ class _OkrImporter(_Importer):
         for key, (state, row) in self.new_cycles.items():
             if state == "closed":
                 cycle = self.cycles[key]
-                self.attempt(row, "close", lambda: writes.set_cycle_state(self.db, cycle["id"], "closed",
-                                                                          person=self.person), "cycle_state")
+                self.attempt(row, "close", lambda: writes.set_cycle_state(
+                    self.db, cycle["id"], "closed", person=self.person,
+                    version=writes.version_of(self.db, "cycles", cycle["id"])), "cycle_state")
 
     # units ---------------------------------------------------------------------------
 
@@ -1335,13 +1122,14 @@ class _OkrImporter(_Importer):
             self.attempt(
                 row, "alignment",
                 lambda: writes.update_objective(self.db, group.id, parent_objective_id=objective_id,
-                                                parent_kr_id=kr_id, person=self.person),
+                                                parent_kr_id=kr_id, person=self.person,
+                                                version=writes.version_of(self.db, "objectives", group.id)),
                 "aligned_to",
             )
 
     def find_parent(self, cycle_id: int, unit_id: int, title: str, self_id: int) -> tuple[int, int | None] | None:
         """The objective (or key result) called ``title`` in the cycle, preferring the nearest unit above."""
-        above = writes.unit_ancestors(self.db, unit_id)
+        above = lookups.unit_ancestors(self.db, unit_id)
         rank = {u: i for i, u in enumerate(above)}
 
         def best(rows: list[dict]) -> dict | None:
@@ -1424,8 +1212,10 @@ class _OkrImporter(_Importer):
             hint = "" if p["as_of"] else " No As of date was given, so today was used; add an As of column."
             added = self.attempt(
                 row, "checkin",
+                # The owner's value when an admin (or the system) imports; a lead's import is theirs.
                 lambda: writes.add_checkin(self.db, kr_id, day, p["current_value"], confidence, p["note"] or "",
-                                           author_id=owner_id, person=self.person),
+                                           author_id=owner_id if self.names_authors else None,
+                                           person=self.person),
                 "current_value", hint,
             )
             if added is not None:
@@ -1514,7 +1304,10 @@ class _CheckinImporter(_Importer):
             if kr["kr_type"] == "milestone" and has_percent(c.get("value")):
                 value = value / 100
             author = parse_person(c.get("author"))
-            author_id = self.person_id(row, "author", author) if author else kr["owner_id"]
+            # Without an Author column the key result's owner wrote it, when an admin (or the
+            # system) imports; a lead's import is in the lead's name (see writes.add_checkin).
+            author_id = self.person_id(row, "author", author) if author else (
+                kr["owner_id"] if self.names_authors else None)
             if author is not None and author_id is None:
                 continue
             note = "" if c.get("note") is None else str(c["note"])
@@ -1554,7 +1347,7 @@ def import_okrs(
     progress: Progress | None = None,
     dry_run: bool = False,
     today: dt.date | None = None,
-    person: dict | None = None,
+    person: writes.Actor,
 ) -> ImportReport:
     """Import a table in the OKR layout or the check-in layout (told by its columns).
 
@@ -1564,8 +1357,9 @@ def import_okrs(
     transaction is rolled back and :class:`ImportRefused` lists every problem found; with
     ``dry_run`` it is rolled back anyway and the report says what would have been added.
     ``progress(done, total)`` is called per row; ``person`` is who imports (checked by the
-    writes: a lead may write only to the units they lead); ``today`` dates current values that
-    have no As of date.
+    writes: a lead may write only to the units they lead, and records check-ins in their own
+    name; an admin or :data:`okrdata.writes.SYSTEM`, the command line's, may name other authors
+    in an Author column); ``today`` dates current values that have no As of date.
     """
     columns, problems = map_columns(table.columns, table.attrs.get("header_row", 1))
     rows = _rows(table, columns)
@@ -1592,7 +1386,7 @@ def import_okrs(
 
 
 def check_import(
-    db: sqlite_utils.Database, table: pd.DataFrame, *, today: dt.date | None = None, person: dict | None = None
+    db: sqlite_utils.Database, table: pd.DataFrame, *, today: dt.date | None = None, person: writes.Actor
 ) -> list[Problem]:
     """Every problem an import of ``table`` would meet (empty when it would go through); writes nothing."""
     try:
@@ -1610,7 +1404,7 @@ def import_file(
     progress: Progress | None = None,
     dry_run: bool = False,
     today: dt.date | None = None,
-    person: dict | None = None,
+    person: writes.Actor,
 ) -> ImportReport:
     """Import any file this module reads: a spreadsheet in either layout, or a full export.
 
@@ -2013,18 +1807,15 @@ def _check_full_target(db: sqlite_utils.Database, manifest: dict) -> None:
 
 
 def full_import(
-    db: sqlite_utils.Database, data: bytes, *, progress: Progress | None = None, person: dict | None = None
+    db: sqlite_utils.Database, data: bytes, *, progress: Progress | None = None, person: writes.Actor
 ) -> dict[str, int]:
     """Restore a full export into an empty database (migrated first); return the rows per table.
 
     Rows keep their ids. Foreign keys are checked once all rows are in (objectives and key
     results refer to each other), in one transaction: a damaged export changes nothing.
-    ``person``, when given, must be an admin.
+    ``person`` must be an admin or :data:`okrdata.writes.SYSTEM`.
     """
-    if person is not None:
-        from okrdata import auth
-
-        auth.check_admin(db, person)
+    writes.check_admin(db, person)
     manifest = read_full_export(data)
     _check_full_target(db, manifest)
     order = [t for t in data_tables(db) if t in manifest["tables"]]

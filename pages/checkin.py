@@ -395,7 +395,7 @@ def edit_write(checkin_id: int, delete: bool):
         if delete:
             if not forms.value(prefix + "confirm"):
                 raise ValidationError("confirm", "tick the box to confirm that this check-in should be withdrawn.")
-            writes.delete_checkin(db, checkin_id, expected_version=expected, person=who)
+            writes.delete_checkin(db, checkin_id, version=expected, person=who)
             return "Check-in withdrawn; it stays in the history below."
         writes.edit_checkin(
             db,
@@ -404,7 +404,7 @@ def edit_write(checkin_id: int, delete: bool):
             confidence=forms.value(prefix + "confidence"),
             note=forms.text(prefix + "note"),
             checkin_date=forms.value(prefix + "date"),
-            expected_version=expected,
+            version=expected,
             person=who,
         )
         return "Correction saved; the earlier values are kept as a revision."
@@ -441,7 +441,7 @@ def correction_form(checkin: dict, outcome_id: str) -> None:
         with y:
             forms.submit_button("Withdraw", outcome_id, edit_write(checkin_id, True), reset=inputs,
                                 key=f"{form_id}__delete", icon=":material/delete:")
-    if any(p.field == "checkin" for p in forms.errors(outcome_id)):
+    if any(p.field in ("checkin", "version") for p in forms.errors(outcome_id)):
         st.button(
             "Reload the check-in as it is now",
             key=f"{form_id}__reload",

@@ -2,10 +2,14 @@
 
 One tab per thing. Everyone sees the tables; the forms show to a signed-in lead (for the units
 they lead and those below them) or admin (everything, and the only one who manages people and
-closes cycles). Every form writes through :mod:`okrdata.writes`, which checks the input and the
-person's rights again (see :mod:`ui.forms` for how errors keep what was typed). Editing a key
+cycles). Every form writes through :mod:`okrdata.writes`, which checks the input and the
+person's rights again (see :mod:`ui.forms` for how errors keep what was typed). An edit form
+carries the version of the row it was read from: a save made after someone else changed the
+thing is refused with what changed and a button to reload the form. A create form is empty
+again after a save, and a second click of the same submission creates nothing. Editing a key
 result's type, baseline or target once its cycle started asks for a reason and is recorded: the
-key result then shows that its goalposts moved.
+key result then shows that its goalposts moved. User text in messages goes through
+:func:`ui.okr_detail.escape_markdown`.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import auth as core_auth
-from okrdata import history, transfer, writes
+from okrdata import history, lookups, transfer, writes
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.schema import CYCLE_STATES, KPI_TARGET_TYPES, KR_TYPES, OBJECTIVE_KINDS, ROLES
 from ui import auth, badges, data, forms, sidebar, tables
+from ui.okr_detail import escape_markdown
 
 IMPORT_FORM = "mg_import"
 IMPORT_ROUND = "mg_import_round"  # counts imports: the uploader's key, so each import empties it
@@ -121,37 +126,41 @@ def cycles_tab() -> None:
             width="stretch",
             key="mg_cycles_table",
         )
-    if not writer:
+    if not is_admin:
+        if writer:
+            no_rights("Cycles are the whole company's: only an admin can add one, rename it, move its dates or "
+                      "change its state.")
         return
     with st.expander("New cycle", icon=":material/add:"):
         form_id = "mg_cycle_new"
+        fid = forms.fresh_id(form_id)
         start = max((day(r["end_date"]) for r in cycle_rows.values()), default=dt.date.today() - dt.timedelta(days=1))
         start += dt.timedelta(days=1)
-        forms.prefill(f"{form_id}_start", start)
-        forms.prefill(f"{form_id}_end", start + dt.timedelta(days=90))
-        with st.form(form_id):
-            st.text_input("Name", key=f"{form_id}_name", placeholder="2027 Q1")
+        forms.prefill(f"{fid}_start", start)
+        forms.prefill(f"{fid}_end", start + dt.timedelta(days=90))
+        with st.form(fid):
+            st.text_input("Name", key=f"{fid}_name", placeholder="2027 Q1")
             a, b, c = st.columns(3)
-            a.date_input("Start date", key=f"{form_id}_start")
-            b.date_input("End date", key=f"{form_id}_end")
-            c.selectbox("State", ["planning", "active"], key=f"{form_id}_state")
+            a.date_input("Start date", key=f"{fid}_start")
+            b.date_input("End date", key=f"{fid}_end")
+            c.selectbox("State", ["planning", "active"], key=f"{fid}_state")
 
-            def write(db, who, form_id=form_id):
-                name = forms.text(f"{form_id}_name")
-                writes.add_cycle(db, name, forms.value(f"{form_id}_start"), forms.value(f"{form_id}_end"),
-                                 forms.value(f"{form_id}_state"), person=who)
-                return f"Cycle {name} created."
+            def write(db, who, fid=fid):
+                name = forms.text(f"{fid}_name")
+                writes.add_cycle(db, name, forms.value(f"{fid}_start"), forms.value(f"{fid}_end"),
+                                 forms.value(f"{fid}_state"), person=who)
+                return f"Cycle {escape_markdown(name)} created."
 
-            forms.submit_button("Create cycle", form_id, write, reset_prefix=f"{form_id}_", type="primary")
+            forms.submit_button("Create cycle", form_id, write, reset_prefix=f"{fid}_", type="primary")
         forms.feedback(form_id)
     if not cycle_rows:
         return
     st.markdown("**Edit a cycle**")
     picked = st.selectbox("Cycle", list(cycle_rows), format_func=lambda i: cycle_rows[i]["name"], key="mg_cycle_pick")
-    c = cycle_rows[int(picked)]
-    form_id = f"mg_cycle_edit_{picked}"
+    form_id, state_id = f"mg_cycle_edit_{picked}", f"mg_cycle_state_{picked}"
+    c = forms.read_row(form_id, "cycles", int(picked), also=[f"{state_id}_"])
     if c["state"] == "closed":
-        st.caption(f"{c['name']} is closed; its name and dates are final. An admin can reopen it below.")
+        st.caption(f"{escape_markdown(c['name'])} is closed; its name and dates are final. An admin can reopen it below.")
     else:
         forms.prefill(f"{form_id}_name", c["name"])
         forms.prefill(f"{form_id}_start", day(c["start_date"]))
@@ -163,27 +172,31 @@ def cycles_tab() -> None:
             b.date_input("End date", key=f"{form_id}_end")
 
             def write(db, who, cycle_id=int(picked), form_id=form_id):
-                writes.update_cycle(db, cycle_id, person=who, name=forms.text(f"{form_id}_name"),
-                                    start_date=forms.value(f"{form_id}_start"), end_date=forms.value(f"{form_id}_end"))
+                read = forms.value(forms.read_key(form_id))
+                writes.update_cycle(db, cycle_id, person=who, version=read["version"], seen=read,
+                                    name=forms.text(f"{form_id}_name"), start_date=forms.value(f"{form_id}_start"),
+                                    end_date=forms.value(f"{form_id}_end"))
                 return "Cycle saved."
 
             forms.submit_button("Save cycle", form_id, write, reset_prefix=f"{form_id}_")
-        forms.feedback(form_id)
-    state_id = f"mg_cycle_state_{picked}"
+        forms.feedback(form_id, reload_prefix=f"{form_id}_")
     forms.prefill(f"{state_id}_state", c["state"])
     with st.form(state_id):
         st.radio("State", list(CYCLE_STATES), key=f"{state_id}_state", horizontal=True,
                  format_func=str.capitalize,
                  help="Planning while the OKRs are drafted, active while they run, closed when scored. "
-                      "Only an admin can close a cycle (its OKRs become final) or reopen one.")
+                      "Closing a cycle makes its OKRs final.")
 
-        def write_state(db, who, cycle_id=int(picked), state_id=state_id):
+        def write_state(db, who, cycle_id=int(picked), state_id=state_id, form_id=form_id):
             state = forms.value(f"{state_id}_state")
-            writes.set_cycle_state(db, cycle_id, state, person=who)
-            return f"{cycle_rows[cycle_id]['name']} is now {state}."
+            read = forms.value(forms.read_key(form_id))
+            writes.set_cycle_state(db, cycle_id, state, person=who, version=read["version"], seen=read)
+            return f"{escape_markdown(read['name'])} is now {state}."
 
-        forms.submit_button("Change state", state_id, write_state, reset_prefix=f"{state_id}_")
-    forms.feedback(state_id)
+        # The cycle's row as read is the edit form's: a new state moves its version for both.
+        forms.submit_button("Change state", state_id, write_state, reset=[forms.read_key(form_id)],
+                            reset_prefix=f"{state_id}_")
+    forms.feedback(state_id, reload=[f"{state_id}_state"], reload_prefix=f"{form_id}_")
 
 
 # --- units -----------------------------------------------------------------------------------
@@ -206,25 +219,26 @@ def units_tab() -> None:
         return
     with st.expander("New unit", icon=":material/add:"):
         form_id = "mg_unit_new"
-        with st.form(form_id):
-            st.text_input("Name", key=f"{form_id}_name")
-            st.selectbox("Parent unit", editable_units, format_func=unit_label, key=f"{form_id}_parent")
-            st.selectbox("Lead", people_choices(f"{form_id}_lead"), format_func=person_label, key=f"{form_id}_lead")
-            st.text_area("Description", key=f"{form_id}_description", height=68)
+        fid = forms.fresh_id(form_id)
+        with st.form(fid):
+            st.text_input("Name", key=f"{fid}_name")
+            st.selectbox("Parent unit", editable_units, format_func=unit_label, key=f"{fid}_parent")
+            st.selectbox("Lead", people_choices(f"{fid}_lead"), format_func=person_label, key=f"{fid}_lead")
+            st.text_area("Description", key=f"{fid}_description", height=68)
 
-            def write(db, who, form_id=form_id):
-                name = forms.text(f"{form_id}_name")
-                writes.add_unit(db, name, parent_id=forms.value(f"{form_id}_parent"),
-                                lead_id=forms.value(f"{form_id}_lead"),
-                                description=forms.text(f"{form_id}_description"), person=who)
-                return f"Unit {name} created."
+            def write(db, who, fid=fid):
+                name = forms.text(f"{fid}_name")
+                writes.add_unit(db, name, parent_id=forms.value(f"{fid}_parent"),
+                                lead_id=forms.value(f"{fid}_lead"),
+                                description=forms.text(f"{fid}_description"), person=who)
+                return f"Unit {escape_markdown(name)} created."
 
-            forms.submit_button("Create unit", form_id, write, reset_prefix=f"{form_id}_", type="primary")
+            forms.submit_button("Create unit", form_id, write, reset_prefix=f"{fid}_", type="primary")
         forms.feedback(form_id)
     st.markdown("**Edit a unit**")
     picked = st.selectbox("Unit", editable_units, format_func=unit_label, key="mg_unit_pick")
-    u = row_of(data.units(), "id", picked)
     form_id = f"mg_unit_edit_{picked}"
+    u = forms.read_row(form_id, "units", int(picked))
     is_company = not _present(u["parent_id"])
     parent_options = [i for i in unit_paths if i != int(picked)]
     forms.prefill(f"{form_id}_name", u["name"])
@@ -244,16 +258,18 @@ def units_tab() -> None:
                        "description": forms.text(f"{form_id}_description")}
             if not is_company:
                 changes["parent_id"] = forms.value(f"{form_id}_parent")
-            writes.update_unit(db, unit_id, person=who, **changes)
+            read = forms.value(forms.read_key(form_id))
+            writes.update_unit(db, unit_id, person=who, version=read["version"], seen=read, **changes)
             return "Unit saved."
 
         forms.submit_button("Save unit", form_id, write, reset_prefix=f"{form_id}_")
-    forms.feedback(form_id)
+    forms.feedback(form_id, reload_prefix=f"{form_id}_")
     if not is_company:
         forms.archive_form(
-            "mg_unit_archive", int(picked), f"Yes, archive {u['name']}", "Archive unit",
-            lambda db, who, unit_id=int(picked): writes.archive_unit(db, unit_id, person=who),
-            f"{u['name']} archived.",
+            "mg_unit_archive", int(picked), f"Yes, archive {escape_markdown(u['name'])}", "Archive unit",
+            lambda db, who, version, unit_id=int(picked): writes.archive_unit(db, unit_id, person=who,
+                                                                              version=version),
+            f"{escape_markdown(u['name'])} archived.", form_id,
         )
 
 
@@ -276,35 +292,35 @@ def people_tab() -> None:
         return
     with st.expander("Add a person", icon=":material/person_add:"):
         form_id = "mg_person_new"
-        with st.form(form_id):
+        fid = forms.fresh_id(form_id)
+        with st.form(fid):
             a, b = st.columns(2)
-            a.text_input("Name", key=f"{form_id}_name")
-            b.text_input("E-mail", key=f"{form_id}_email")
-            st.selectbox("Role", list(ROLES), format_func=str.capitalize, key=f"{form_id}_role")
+            a.text_input("Name", key=f"{fid}_name")
+            b.text_input("E-mail", key=f"{fid}_email")
+            st.selectbox("Role", list(ROLES), format_func=str.capitalize, key=f"{fid}_role")
             st.multiselect("Units they may edit (besides those they lead, and the units below)", list(unit_paths),
-                           format_func=unit_label, key=f"{form_id}_units")
+                           format_func=unit_label, key=f"{fid}_units")
             st.text_input("Password (optional: without one they sign in through single sign-on)",
-                          type="password", key=f"{form_id}_password")
+                          type="password", key=f"{fid}_password")
 
-            def write(db, who, form_id=form_id):
-                password = forms.value(f"{form_id}_password") or ""
+            def write(db, who, fid=fid):
+                password = forms.value(f"{fid}_password") or ""
                 hashed = core_auth.hash_password(core_auth.check_password(password)) if password else None
-                name = forms.text(f"{form_id}_name")
-                writes.add_person(db, name, forms.text(f"{form_id}_email"), forms.value(f"{form_id}_role"),
-                                  forms.value(f"{form_id}_units") or [], password_hash=hashed, person=who)
-                return f"{name} added."
+                name = forms.text(f"{fid}_name")
+                writes.add_person(db, name, forms.text(f"{fid}_email"), forms.value(f"{fid}_role"),
+                                  forms.value(f"{fid}_units") or [], password_hash=hashed, person=who)
+                return f"{escape_markdown(name)} added."
 
-            forms.submit_button("Add person", form_id, write, reset_prefix=f"{form_id}_", type="primary")
+            forms.submit_button("Add person", form_id, write, reset_prefix=f"{fid}_", type="primary")
         forms.feedback(form_id)
     st.markdown("**Edit a person**")
     picked = st.selectbox("Person", list(person_labels), format_func=person_label, key="mg_person_pick")
-    p = row_of(data.people(), "id", picked)
-    extra = forms.person_units()
     form_id = f"mg_person_edit_{picked}"
+    p = forms.read_row(form_id, "people", int(picked))
     forms.prefill(f"{form_id}_name", p["name"])
     forms.prefill(f"{form_id}_email", p["email"])
     forms.prefill(f"{form_id}_role", p["role"])
-    forms.prefill(f"{form_id}_units", [u for u in extra.get(int(picked), []) if u in unit_paths])
+    forms.prefill(f"{form_id}_units", [u for u in p["unit_ids"] if u in unit_paths])
     forms.prefill(f"{form_id}_archived", bool(p["archived"]))
     with st.form(form_id):
         a, b = st.columns(2)
@@ -319,17 +335,20 @@ def people_tab() -> None:
 
         def write(db, who, person_id=int(picked), form_id=form_id):
             password = forms.value(f"{form_id}_password") or ""
+            read = forms.value(forms.read_key(form_id))
+            # Archived units are not offered in the picker; they stay as they were.
+            hidden = [u for u in read["unit_ids"] if u not in unit_paths]
             with transaction(db):  # all of it or none of it
-                writes.update_person(db, person_id, person=who, name=forms.text(f"{form_id}_name"),
-                                     email=forms.text(f"{form_id}_email"), role=forms.value(f"{form_id}_role"),
-                                     archived=forms.value(f"{form_id}_archived"))
-                writes.set_person_units(db, person_id, forms.value(f"{form_id}_units") or [], person=who)
+                writes.update_person(db, person_id, person=who, version=read["version"], seen=read,
+                                     name=forms.text(f"{form_id}_name"), email=forms.text(f"{form_id}_email"),
+                                     role=forms.value(f"{form_id}_role"), archived=forms.value(f"{form_id}_archived"),
+                                     unit_ids=[*(forms.value(f"{form_id}_units") or []), *hidden])
                 if password:
                     core_auth.set_password(db, person_id, password)
             return "Person saved."
 
         forms.submit_button("Save person", form_id, write, reset_prefix=f"{form_id}_")
-    forms.feedback(form_id)
+    forms.feedback(form_id, reload_prefix=f"{form_id}_")
 
 
 # --- objectives ------------------------------------------------------------------------------
@@ -384,7 +403,8 @@ def objectives_tab() -> None:
         return
     cycle = scope.cycle
     listed = forms.objectives_table(scope.cycle_id, scope.unit_id)
-    st.caption(f"Objectives of {cycle['name']} for {scope.unit_name} (change the cycle and unit in the sidebar).")
+    st.caption(f"Objectives of {escape_markdown(cycle['name'])} for {escape_markdown(scope.unit_name)} (change the cycle and unit in the "
+               "sidebar).")
     if not listed.total:
         st.caption("No objectives here yet.")
     else:
@@ -394,33 +414,34 @@ def objectives_tab() -> None:
     if not writer:
         return
     if cycle["state"] == "closed":
-        st.caption(f"{cycle['name']} is closed: its objectives are final.")
+        st.caption(f"{escape_markdown(cycle['name'])} is closed: its objectives are final.")
         return
     if not editable_units:
         no_rights("You lead no unit, so there is no objective you can change.")
         return
     with st.expander("New objective", icon=":material/add:"):
         form_id = "mg_obj_new"
+        fid = forms.fresh_id(form_id)  # the unit picker (outside the form) keeps its choice
         default_unit = scope.unit_id if scope.unit_id in editable_units else editable_units[0]
         forms.prefill(f"{form_id}_unit", default_unit)
         unit_id = st.selectbox("Unit", editable_units, format_func=unit_label, key=f"{form_id}_unit")
         options, labels = align_options(scope.cycle_id, int(unit_id))
-        forms.prefill(f"{form_id}_kind", "committed")
-        forms.prefill(f"{form_id}_weight", "1")
-        if forms.value(f"{form_id}_align") not in options:
-            st.session_state[f"{form_id}_align"] = ""
-        with st.form(form_id):
-            objective_fields(form_id, options, labels)
+        forms.prefill(f"{fid}_kind", "committed")
+        forms.prefill(f"{fid}_weight", "1")
+        if forms.value(f"{fid}_align") not in options:
+            st.session_state[f"{fid}_align"] = ""
+        with st.form(fid):
+            objective_fields(fid, options, labels)
 
-            def write(db, who, cycle_id=int(scope.cycle_id), form_id=form_id):
-                changes = objective_changes(form_id)
+            def write(db, who, cycle_id=int(scope.cycle_id), form_id=form_id, fid=fid):
+                changes = objective_changes(fid)
                 writes.add_objective(db, cycle_id, forms.value(f"{form_id}_unit"), changes.pop("title"),
                                      person=who, **changes)
                 return "Objective created."
 
             forms.submit_button("Create objective", form_id, write, type="primary",
-                                reset=[f"{form_id}_{k}" for k in ("title", "description", "owner", "kind",
-                                                                    "weight", "align")])
+                                reset=[f"{fid}_{k}" for k in ("title", "description", "owner", "kind", "weight",
+                                                              "align")])
         forms.feedback(form_id)
     objs = data.objective_rows(scope.cycle_id, scope.unit_id)
     mine = objs[objs["unit_id"].isin(editable_units)] if not objs.empty else objs
@@ -431,8 +452,8 @@ def objectives_tab() -> None:
     mine_ids = [int(i) for i in mine["objective_id"]]
     picked = st.selectbox("Objective", mine_ids, format_func=lambda i: listed.labels.get(i, str(i)),
                           key="mg_obj_pick")
-    o = row_of(mine, "objective_id", picked)
     form_id = f"mg_obj_edit_{picked}"
+    o = forms.read_row(form_id, "objectives", int(picked))
     options, labels = align_options(scope.cycle_id, int(o["unit_id"]), int(picked))
     current = f"k:{int(o['parent_kr_id'])}" if _present(o["parent_kr_id"]) else (
         f"o:{int(o['parent_objective_id'])}" if _present(o["parent_objective_id"]) else "")
@@ -446,16 +467,19 @@ def objectives_tab() -> None:
         objective_fields(form_id, options, labels)
 
         def write(db, who, objective_id=int(picked), form_id=form_id):
-            writes.update_objective(db, objective_id, person=who, **objective_changes(form_id))
+            read = forms.value(forms.read_key(form_id))
+            writes.update_objective(db, objective_id, person=who, version=read["version"], seen=read,
+                                    **objective_changes(form_id))
             return "Objective saved."
 
         forms.submit_button("Save objective", form_id, write, reset_prefix=f"{form_id}_")
-    forms.feedback(form_id)
+    forms.feedback(form_id, reload_prefix=f"{form_id}_")
     forms.archive_form(
         "mg_obj_archive", int(picked), "Yes, archive this objective (it leaves every page and roll-up)",
         "Archive objective",
-        lambda db, who, objective_id=int(picked): writes.archive_objective(db, objective_id, person=who),
-        "Objective archived.",
+        lambda db, who, version, objective_id=int(picked): writes.archive_objective(db, objective_id, person=who,
+                                                                                    version=version),
+        "Objective archived.", form_id,
     )
 
 
@@ -501,7 +525,8 @@ def key_results_tab() -> None:
     cycle = scope.cycle
     listed = forms.objectives_table(scope.cycle_id, scope.unit_id)
     if not listed.total:
-        st.caption(f"No objectives for {scope.unit_name} in {cycle['name']} yet; create one in the Objectives tab.")
+        st.caption(f"No objectives for {escape_markdown(scope.unit_name)} in {escape_markdown(cycle['name'])} yet; create one in the "
+                   "Objectives tab.")
         return
     if editable:
         objs = data.objective_rows(scope.cycle_id, scope.unit_id)
@@ -539,39 +564,40 @@ def key_results_tab() -> None:
     if not writer:
         return
     if cycle["state"] == "closed":
-        st.caption(f"{cycle['name']} is closed: its key results are final.")
+        st.caption(f"{escape_markdown(cycle['name'])} is closed: its key results are final.")
         return
     o = row_of(data.objective_rows(scope.cycle_id, scope.unit_id), "objective_id", picked_obj)
     if int(o["unit_id"]) not in editable:
-        no_rights(f"You may not change the key results of {o['unit_name']}.")
+        no_rights(f"You may not change the key results of {escape_markdown(o['unit_name'])}.")
         return
     kpi_labels = {None: "— none —"}
     kpi_labels.update(forms.kpi_labels())
     kpi_options = list(kpi_labels)
     with st.expander("New key result", icon=":material/add:"):
         form_id = "mg_kr_new"
-        forms.prefill(f"{form_id}_type", "increase")
-        forms.prefill(f"{form_id}_weight", "1")
-        forms.prefill(f"{form_id}_cadence", 7)
-        with st.form(form_id):
-            kr_fields(form_id, kpi_options, kpi_labels)
+        fid = forms.fresh_id(form_id)
+        forms.prefill(f"{fid}_type", "increase")
+        forms.prefill(f"{fid}_weight", "1")
+        forms.prefill(f"{fid}_cadence", 7)
+        with st.form(fid):
+            kr_fields(fid, kpi_options, kpi_labels)
 
-            def write(db, who, objective_id=int(picked_obj), form_id=form_id):
-                c = kr_changes(form_id)
+            def write(db, who, objective_id=int(picked_obj), fid=fid):
+                c = kr_changes(fid)
                 writes.add_key_result(db, objective_id, c["title"], c["kr_type"], c["baseline"], c["target"],
                                       c["unit_label"], c["weight"], c["owner_id"], c["kpi_id"], c["cadence_days"],
                                       person=who)
-                return f"Key result {c['title']} created."
+                return f"Key result {escape_markdown(c['title'])} created."
 
-            forms.submit_button("Create key result", form_id, write, reset_prefix=f"{form_id}_", type="primary")
+            forms.submit_button("Create key result", form_id, write, reset_prefix=f"{fid}_", type="primary")
         forms.feedback(form_id)
     if krs.empty:
         return
     st.markdown("**Edit a key result**")
     rows = {int(r["kr_id"]): r for r in krs.to_dict("records")}
     picked = st.selectbox("Key result", list(rows), format_func=lambda i: rows[i]["title"], key="mg_kr_pick")
-    k = rows[int(picked)]
     form_id = f"mg_kr_edit_{picked}"
+    k = forms.read_row(form_id, "key_results", int(picked))
     forms.prefill(f"{form_id}_title", k["title"])
     forms.prefill(f"{form_id}_type", k["kr_type"])
     forms.prefill(f"{form_id}_baseline", "" if k["kr_type"] == "milestone" else number_text(k["baseline"]))
@@ -582,26 +608,28 @@ def key_results_tab() -> None:
     forms.prefill(f"{form_id}_owner", _int(k["owner_id"]))
     forms.prefill(f"{form_id}_kpi", _int(k["kpi_id"]) if _int(k["kpi_id"]) in kpi_labels else None)
     forms.prefill(f"{form_id}_reason", "")
-    started = writes.cycle_started(cycle)
+    started = lookups.cycle_started(cycle)
     if started:
-        st.caption(f":material/info: {cycle['name']} has started: a change to the type, baseline or target needs a "
-                   "reason and shows as moved goalposts.")
+        st.caption(f":material/info: {escape_markdown(cycle['name'])} has started: a change to the type, baseline or target "
+                   "needs a reason and shows as moved goalposts.")
     with st.form(form_id):
         kr_fields(form_id, kpi_options, kpi_labels, reason=True)
 
         def write(db, who, kr_id=int(picked), form_id=form_id):
-            moved_fields = writes.update_key_result(db, kr_id, person=who, reason=forms.text(f"{form_id}_reason"),
-                                                    **kr_changes(form_id))
+            read = forms.value(forms.read_key(form_id))
+            moved_fields = writes.update_key_result(db, kr_id, person=who, version=read["version"], seen=read,
+                                                    reason=forms.text(f"{form_id}_reason"), **kr_changes(form_id))
             if moved_fields:
                 return f"Key result saved; the change of its {' and '.join(f.replace('kr_', '') for f in moved_fields)} is recorded."
             return "Key result saved."
 
         forms.submit_button("Save key result", form_id, write, reset_prefix=f"{form_id}_")
-    forms.feedback(form_id)
+    forms.feedback(form_id, reload_prefix=f"{form_id}_")
     forms.archive_form(
         "mg_kr_archive", int(picked), "Yes, archive this key result", "Archive key result",
-        lambda db, who, kr_id=int(picked): writes.archive_key_result(db, kr_id, person=who),
-        "Key result archived.",
+        lambda db, who, version, kr_id=int(picked): writes.archive_key_result(db, kr_id, person=who,
+                                                                              version=version),
+        "Key result archived.", form_id,
     )
 
 
@@ -639,7 +667,7 @@ def kpi_changes(form_id: str) -> dict:
 def kpis_tab() -> None:
     table = forms.kpis_table(scope.unit_id)
     if not table.num_rows:
-        st.caption(f"No KPIs for {scope.unit_name} yet.")
+        st.caption(f"No KPIs for {escape_markdown(scope.unit_name)} yet.")
     else:
         st.dataframe(
             table,
@@ -655,19 +683,20 @@ def kpis_tab() -> None:
         return
     with st.expander("New KPI", icon=":material/add:"):
         form_id = "mg_kpi_new"
-        forms.prefill(f"{form_id}_frequency", 7)
+        fid = forms.fresh_id(form_id)
+        forms.prefill(f"{fid}_frequency", 7)
         if scope.unit_id in editable_units:
-            forms.prefill(f"{form_id}_unit", scope.unit_id)
-        with st.form(form_id):
-            kpi_fields(form_id, with_unit=True)
+            forms.prefill(f"{fid}_unit", scope.unit_id)
+        with st.form(fid):
+            kpi_fields(fid, with_unit=True)
 
-            def write(db, who, form_id=form_id):
-                c = kpi_changes(form_id)
-                writes.add_kpi(db, forms.value(f"{form_id}_unit"), c["name"], c["target_type"], c["target"],
+            def write(db, who, fid=fid):
+                c = kpi_changes(fid)
+                writes.add_kpi(db, forms.value(f"{fid}_unit"), c["name"], c["target_type"], c["target"],
                                c["warning"], c["frequency_days"], c["unit_label"], c["description"], person=who)
-                return f"KPI {c['name']} created."
+                return f"KPI {escape_markdown(c['name'])} created."
 
-            forms.submit_button("Create KPI", form_id, write, reset_prefix=f"{form_id}_", type="primary")
+            forms.submit_button("Create KPI", form_id, write, reset_prefix=f"{fid}_", type="primary")
         forms.feedback(form_id)
     mine = kpis[kpis["unit_id"].isin(editable_units)] if not kpis.empty else kpis
     if mine.empty:
@@ -676,27 +705,28 @@ def kpis_tab() -> None:
     rows = {int(r["kpi_id"]): r for r in mine.to_dict("records")}
     with st.expander("Record a reading", icon=":material/add_chart:"):
         form_id = "mg_kpi_reading"
+        fid = forms.fresh_id(form_id)  # a new, empty value after each reading; the KPI and date stay
         forms.prefill(f"{form_id}_date", dt.date.today())
-        with st.form(form_id):
+        with st.form(fid):
             st.selectbox("KPI", list(rows), format_func=lambda i: f"{rows[i]['name']} ({rows[i]['unit_name']})",
                          key=f"{form_id}_kpi")
             a, b = st.columns(2)
             a.date_input("Date", key=f"{form_id}_date")
-            b.text_input("Value", key=f"{form_id}_value")
+            b.text_input("Value", key=f"{fid}_value")
 
-            def write(db, who, form_id=form_id):
+            def write(db, who, form_id=form_id, fid=fid):
                 kpi_id = forms.value(f"{form_id}_kpi")
-                writes.add_kpi_reading(db, kpi_id, forms.value(f"{form_id}_date"), forms.text(f"{form_id}_value"),
+                writes.add_kpi_reading(db, kpi_id, forms.value(f"{form_id}_date"), forms.text(f"{fid}_value"),
                                        person=who)
-                return f"Reading of {rows[int(kpi_id)]['name']} recorded."
+                return f"Reading of {escape_markdown(rows[int(kpi_id)]['name'])} recorded."
 
-            forms.submit_button("Record reading", form_id, write, reset=[f"{form_id}_value"], type="primary")
+            forms.submit_button("Record reading", form_id, write, reset=[f"{fid}_value"], type="primary")
         forms.feedback(form_id)
     st.markdown("**Edit a KPI**")
     picked = st.selectbox("KPI", list(rows), format_func=lambda i: f"{rows[i]['name']} ({rows[i]['unit_name']})",
                           key="mg_kpi_pick")
-    k = rows[int(picked)]
     form_id = f"mg_kpi_edit_{picked}"
+    k = forms.read_row(form_id, "kpis", int(picked))
     forms.prefill(f"{form_id}_name", k["name"])
     forms.prefill(f"{form_id}_target_type", k["target_type"])
     forms.prefill(f"{form_id}_target", number_text(k["target"]))
@@ -708,15 +738,16 @@ def kpis_tab() -> None:
         kpi_fields(form_id, with_unit=False)
 
         def write(db, who, kpi_id=int(picked), form_id=form_id):
-            writes.update_kpi(db, kpi_id, person=who, **kpi_changes(form_id))
+            read = forms.value(forms.read_key(form_id))
+            writes.update_kpi(db, kpi_id, person=who, version=read["version"], seen=read, **kpi_changes(form_id))
             return "KPI saved."
 
         forms.submit_button("Save KPI", form_id, write, reset_prefix=f"{form_id}_")
-    forms.feedback(form_id)
+    forms.feedback(form_id, reload_prefix=f"{form_id}_")
     forms.archive_form(
         "mg_kpi_archive", int(picked), "Yes, archive this KPI (its readings stay)", "Archive KPI",
-        lambda db, who, kpi_id=int(picked): writes.archive_kpi(db, kpi_id, person=who),
-        "KPI archived.",
+        lambda db, who, version, kpi_id=int(picked): writes.archive_kpi(db, kpi_id, person=who, version=version),
+        "KPI archived.", form_id,
     )
 
 
@@ -766,7 +797,7 @@ def carry_tab() -> None:
             result = writes.carry_over(db, from_id, to_id, forms.value(f"{form_id}_objs") or [], person=who)
             n_obj, n_kr, done = len(result["objectives"]), len(result["key_results"]), len(result["done_key_results"])
             message = (f"Carried {n_obj} objective{'s' if n_obj != 1 else ''} with {n_kr} key "
-                       f"result{'s' if n_kr != 1 else ''} into {cycle_rows[to_id]['name']}.")
+                       f"result{'s' if n_kr != 1 else ''} into {escape_markdown(cycle_rows[to_id]['name'])}.")
             if done:
                 message += f" {done} key result{'s were' if done != 1 else ' was'} reached and stayed behind."
             return message
@@ -838,7 +869,7 @@ def import_section() -> None:
             checked = (check_key, None, [transfer.Problem(None, label_of(error.field), error.message)])
         st.session_state["mg_import_checked"] = checked
     _, report, problems = checked
-    st.caption(f"{upload.name}: {len(table)} row{'s' if len(table) != 1 else ''}.")
+    st.caption(f"{escape_markdown(upload.name)}: {len(table)} row{'s' if len(table) != 1 else ''}.")
     if problems:
         st.error(
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in this file; nothing can be imported "
@@ -849,7 +880,7 @@ def import_section() -> None:
         return
     st.info(report.summary(), icon=":material/fact_check:")
     for note in report.notes[:20]:
-        st.caption(note)
+        st.caption(escape_markdown(note))
     # The button only raises a flag (its callback survives any rerun); the import then runs in
     # the script, so that its progress bar can show.
     st.button(f"Import {len(table)} rows", key="mg_import_go", type="primary", icon=":material/upload:",
@@ -870,7 +901,7 @@ def run_import(table: pd.DataFrame) -> None:
             done = transfer.import_okrs(db, table, progress=progress, person=who)
     except transfer.ImportRefused as refused:
         bar.empty()
-        st.error(f"{refused.message[:1].upper()}{refused.message[1:]}", icon=":material/error:")
+        st.error(escape_markdown(f"{refused.message[:1].upper()}{refused.message[1:]}"), icon=":material/error:")
         st.dataframe(transfer.problems_frame(refused.problems), hide_index=True, width="stretch",
                      key="mg_import_refused")
     except ValidationError as error:
@@ -942,6 +973,9 @@ def export_section() -> None:
 
 TABS = ["Cycles", "Units", "People", "Objectives", "Key results", "KPIs", "Carry over", "Import / export"]
 views = [cycles_tab, units_tab, people_tab, objectives_tab, key_results_tab, kpis_tab, carry_tab, transfer_tab]
+from ui import manage_deliveries  # noqa: E402
+TABS.append("Notifications")
+views.append(lambda: manage_deliveries.draw(person))
 for tab, view in zip(st.tabs(TABS), views):
     with tab:
         view()

@@ -24,11 +24,12 @@ def tree_org(db, org):
     """The ``org`` fixture plus a Mobile objective aligned to a company key result and a Sales
     objective aligned to nothing (with characters that need escaping in its title)."""
     org.mobile_obj = writes.add_objective(
-        db, org.cycle, org.mobile, "Crash-free rides", parent_kr_id=org.kr_stay_above
+        db, org.cycle, org.mobile, "Crash-free rides", parent_kr_id=org.kr_stay_above, person=writes.SYSTEM
     )
-    writes.add_key_result(db, org.mobile_obj, "Crash-free sessions from 97 to 99.5 %", "increase", 97, 99.5, "%")
-    org.sales_obj = writes.add_objective(db, org.cycle, org.sales, 'Sell <more> & "better" deals')
-    writes.add_key_result(db, org.sales_obj, "Win rate from 20 to 30 %", "increase", 20, 30, "%")
+    writes.add_key_result(db, org.mobile_obj, "Crash-free sessions from 97 to 99.5 %", "increase", 97, 99.5, "%",
+                          person=writes.SYSTEM)
+    org.sales_obj = writes.add_objective(db, org.cycle, org.sales, 'Sell <more> & "better" deals', person=writes.SYSTEM)
+    writes.add_key_result(db, org.sales_obj, "Win rate from 20 to 30 %", "increase", 20, 30, "%", person=writes.SYSTEM)
     return org
 
 
@@ -78,7 +79,7 @@ def test_an_objective_aligned_to_a_key_result_hangs_under_its_objective(db, tree
 
 
 def test_empty_cycle_gives_an_empty_tree(db, org):
-    empty = writes.add_cycle(db, "2027 Q1", "2027-01-01", "2027-03-31")
+    empty = writes.add_cycle(db, "2027 Q1", "2027-01-01", "2027-03-31", person=writes.SYSTEM)
     objs, units = frames(db, empty)
     tree = al.alignment_tree(objs, units)
     assert tree.empty
@@ -129,7 +130,7 @@ def test_team_view_tree_marks_the_chain_above_as_context(db, tree_org):
 
 
 def test_a_unit_with_no_objectives_has_an_empty_branch(db, tree_org):
-    lonely = writes.add_unit(db, "Lonely", parent_id=tree_org.sales)
+    lonely = writes.add_unit(db, "Lonely", parent_id=tree_org.sales, person=writes.SYSTEM)
     objs, units = frames(db, tree_org.cycle)
     tree = al.alignment_tree(objs, units, q.subtree_ids(db, lonely))
     assert tree.empty
@@ -141,7 +142,7 @@ def test_a_unit_with_no_objectives_has_an_empty_branch(db, tree_org):
 
 def test_orphans_are_department_and_team_objectives_aligned_to_nothing(db, tree_org):
     o = tree_org
-    writes.add_objective(db, o.cycle, o.company, "A second company objective")  # never an orphan
+    writes.add_objective(db, o.cycle, o.company, "A second company objective", person=writes.SYSTEM)  # never an orphan
     objs, units = frames(db, o.cycle)
     found = al.orphans(objs, units)
     assert ids(found) == [o.sales_obj]

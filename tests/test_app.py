@@ -186,7 +186,7 @@ def test_unit_without_okrs_gets_a_friendly_empty_state(demo_db):
     db = connect(demo_db)
     try:
         root = int(q.units(db)["id"].iloc[0])
-        lonely = w.add_unit(db, "Lonely team", parent_id=root)
+        lonely = w.add_unit(db, "Lonely team", parent_id=root, person=w.SYSTEM)
     finally:
         db.close()
     at = ok(start({"unit": str(lonely)}))
@@ -236,8 +236,9 @@ def test_a_write_by_anyone_shows_at_the_next_rerun(demo_db):
     db = connect(demo_db)
     try:
         objective = int(q.objectives(db, f["default"])["objective_id"].iloc[0])
-        kr = w.add_key_result(db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days")
-        w.add_checkin(db, kr, dt.date.today(), 6, 8, "Halfway")
+        kr = w.add_key_result(db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days",
+                              person=w.SYSTEM)
+        w.add_checkin(db, kr, dt.date.today(), 6, 8, "Halfway", person=w.SYSTEM)
     finally:
         db.close()
     ok(at.run())

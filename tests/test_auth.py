@@ -315,8 +315,9 @@ def test_admin_edits_every_unit(db, org):
 
 
 def test_lead_of_a_department_edits_its_teams_not_the_sibling_department(db, org):
-    dee = writes.add_person(db, "Dee Dept", "dee@acme.test", role="lead")
-    writes.update_unit(db, org.product, lead_id=dee)
+    dee = writes.add_person(db, "Dee Dept", "dee@acme.test", role="lead", person=writes.SYSTEM)
+    writes.update_unit(db, org.product, lead_id=dee, person=writes.SYSTEM,
+                       version=writes.version_of(db, "units", org.product))
     assert auth.editable_unit_ids(db, dee) == {org.product, org.platform, org.mobile}
     person = auth.person_by_id(db, dee)
     assert auth.can_edit_unit(db, person, org.mobile)
@@ -329,7 +330,7 @@ def test_lead_of_a_team_edits_that_team_only(db, org):
 
 
 def test_lead_also_edits_units_they_are_attached_to(db, org):
-    sam = writes.add_person(db, "Sam Sales", "sam@acme.test", role="lead", unit_ids=[org.sales])
+    sam = writes.add_person(db, "Sam Sales", "sam@acme.test", role="lead", unit_ids=[org.sales], person=writes.SYSTEM)
     assert auth.editable_unit_ids(db, sam) == {org.sales}
 
 
@@ -343,7 +344,7 @@ def test_viewer_archived_and_unknown_edit_nothing(db, org):
 
 def test_a_viewer_attached_to_a_unit_still_edits_nothing(db, org):
     """Role comes first: being listed on a unit does not make a viewer a writer."""
-    writes.add_person(db, "Val", "val@acme.test", role="viewer", unit_ids=[org.sales])
+    writes.add_person(db, "Val", "val@acme.test", role="viewer", unit_ids=[org.sales], person=writes.SYSTEM)
     val = auth.person_by_email(db, "val@acme.test")
     assert auth.editable_unit_ids(db, val["id"]) == set()
 

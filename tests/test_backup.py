@@ -36,7 +36,8 @@ def test_backups_taken_while_a_writer_saves_are_whole_and_consistent(db, org, tm
         try:
             i = 0
             while not stop.is_set():
-                saved.append(writes.add_checkin(own, org.kr_decrease, "2026-01-20", 500 - i % 100, 6, f"w{i}"))
+                saved.append(writes.add_checkin(own, org.kr_decrease, "2026-01-20", 500 - i % 100, 6, f"w{i}",
+                                                person=writes.SYSTEM))
                 i += 1
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)

@@ -179,8 +179,8 @@ def test_user_add_with_units_lets_a_lead_edit_them(path):
     try:
         from okrdata import writes
 
-        company = writes.add_unit(db, "Acme")
-        sales = writes.add_unit(db, "Sales", parent_id=company)
+        company = writes.add_unit(db, "Acme", person=writes.SYSTEM)
+        sales = writes.add_unit(db, "Sales", parent_id=company, person=writes.SYSTEM)
     finally:
         db.close()
     result = run("user", "add", "sam@example.com", "--name", "Sam", "--role", "lead", "--unit", "sales",

@@ -402,7 +402,7 @@ def test_an_import_failing_half_way_changes_nothing(tmp_path):
     db = connect(empty)
     try:
         with pytest.raises(OSError):
-            transfer.import_okrs(db, table, progress=crash)
+            transfer.import_okrs(db, table, progress=crash, person=w.SYSTEM)
         assert not db.conn.in_transaction
     finally:
         db.close()
@@ -412,7 +412,7 @@ def test_an_import_failing_half_way_changes_nothing(tmp_path):
     # And the same file then imports whole.
     db = connect(empty)
     try:
-        report = transfer.import_okrs(db, table)
+        report = transfer.import_okrs(db, table, person=w.SYSTEM)
         assert report.counts["objectives"] == 4
     finally:
         db.close()
@@ -458,7 +458,8 @@ WRITER = textwrap.dedent(
     print("ready", flush=True)
     with transaction(db):
         for i in range(count):
-            w.add_checkin(db, kr_ids[i % len(kr_ids)], dt.date.today(), i, 5, f"{marker} {i} " + "x" * 2000)
+            w.add_checkin(db, kr_ids[i % len(kr_ids)], dt.date.today(), i, 5, f"{marker} {i} " + "x" * 2000,
+                          person=w.SYSTEM)
             if i == count // 2:
                 print("halfway", flush=True)
         print("written", flush=True)
@@ -527,7 +528,7 @@ def test_a_writer_killed_mid_write_leaves_all_or_nothing(demo_db, when):
     db = connect(demo_db)
     try:
         kr_id = int(q.key_results(db, q.default_cycle_id(db))["kr_id"].iloc[0])
-        w.add_checkin(db, kr_id, dt.date.today(), 1, 5, "after the crash")
+        w.add_checkin(db, kr_id, dt.date.today(), 1, 5, "after the crash", person=w.SYSTEM)
     finally:
         db.close()
     assert integrity(demo_db) == ([("ok",)], [])

@@ -124,9 +124,9 @@ def test_the_org_pairs_the_company_key_result_with_uptime(db, org):
 
 
 def test_a_won_key_result_whose_kpi_is_in_warning_is_flagged(db, org):
-    w.add_kpi_reading(db, org.kpi, "2026-02-02", 99.97)
-    w.add_kpi_reading(db, org.kpi, "2026-02-09", 99.92)  # under the 99.95 warning line, above 99.9
-    w.add_checkin(db, org.kr_stay_above, "2026-02-09", 99.96, 8)
+    w.add_kpi_reading(db, org.kpi, "2026-02-02", 99.97, person=w.SYSTEM)
+    w.add_kpi_reading(db, org.kpi, "2026-02-09", 99.92, person=w.SYSTEM)  # under the 99.95 warning line, above 99.9
+    w.add_checkin(db, org.kr_stay_above, "2026-02-09", 99.96, 8, person=w.SYSTEM)
     acme = K.sections(*frames(db, org))[0]
     pair = acme.pairs[0]
     assert pair.kpi["health"] == "warning"
@@ -135,21 +135,22 @@ def test_a_won_key_result_whose_kpi_is_in_warning_is_flagged(db, org):
 
 
 def test_a_kpi_back_to_healthy_clears_the_warning(db, org):
-    w.add_kpi_reading(db, org.kpi, "2026-02-02", 99.92)
-    w.add_kpi_reading(db, org.kpi, "2026-02-09", 99.99)
-    w.add_checkin(db, org.kr_stay_above, "2026-02-09", 99.96, 8)
+    w.add_kpi_reading(db, org.kpi, "2026-02-02", 99.92, person=w.SYSTEM)
+    w.add_kpi_reading(db, org.kpi, "2026-02-09", 99.99, person=w.SYSTEM)
+    w.add_checkin(db, org.kr_stay_above, "2026-02-09", 99.96, 8, person=w.SYSTEM)
     assert K.sections(*frames(db, org))[0].pairs[0].warnings == []
 
 
 def test_a_key_result_pairs_in_its_own_unit_even_with_another_units_kpi(db, org):
-    latency = w.add_kpi(db, org.platform, "p95 latency", "stay_below", 400, warning=350, unit_label="ms")
-    errors = w.add_kpi(db, org.platform, "Error rate", "stay_below", 1, unit_label="%")
+    latency = w.add_kpi(db, org.platform, "p95 latency", "stay_below", 400, warning=350, unit_label="ms",
+                        person=w.SYSTEM)
+    errors = w.add_kpi(db, org.platform, "Error rate", "stay_below", 1, unit_label="%", person=w.SYSTEM)
     company_kr = w.add_key_result(db, org.company_obj, "Cut p95 latency from 500 to 300 ms", "decrease", 500, 300,
-                                  "ms", kpi_id=latency)
+                                  "ms", kpi_id=latency, person=w.SYSTEM)
     platform_kr = w.add_key_result(db, org.platform_obj, "Keep uptime above 99.9 %", "stay_above", None, 99.9,
-                                   "%", kpi_id=org.kpi)
-    w.add_kpi_reading(db, latency, "2026-02-09", 420)  # breached
-    w.add_checkin(db, company_kr, "2026-02-09", 420, 8)  # 40% there, confident: on track
+                                   "%", kpi_id=org.kpi, person=w.SYSTEM)
+    w.add_kpi_reading(db, latency, "2026-02-09", 420, person=w.SYSTEM)  # breached
+    w.add_checkin(db, company_kr, "2026-02-09", 420, 8, person=w.SYSTEM)  # 40% there, confident: on track
     s = by_name(K.sections(*frames(db, org)))
     acme, platform = s["Acme"], s["Platform"]
     # Acme: its own KPI with its own key result, and Platform's latency KPI with Acme's key result.
@@ -170,7 +171,7 @@ def test_a_key_result_pairs_in_its_own_unit_even_with_another_units_kpi(db, org)
 
 
 def test_a_unit_with_kpis_but_no_key_results_still_has_a_section(db, org):
-    w.add_kpi(db, org.sales, "Pipeline", "stay_above", 1_000_000, unit_label="EUR")
+    w.add_kpi(db, org.sales, "Pipeline", "stay_above", 1_000_000, unit_label="EUR", person=w.SYSTEM)
     sales = by_name(K.sections(*frames(db, org)))["Sales"]
     assert sales.pairs == [] and sales.krs == [] and [k["name"] for k in sales.kpis] == ["Pipeline"]
 
@@ -179,7 +180,7 @@ def test_a_branch_shows_only_its_units_but_pairs_with_any_kpi(db, org):
     units, _, all_kpis = frames(db, org)
     branch = q.subtree_ids(db, org.platform)
     platform_kr = w.add_key_result(db, org.platform_obj, "Keep uptime above 99.9 %", "stay_above", None, 99.9,
-                                   "%", kpi_id=org.kpi)
+                                   "%", kpi_id=org.kpi, person=w.SYSTEM)
     krs = q.key_results(db, org.cycle, org.platform, TODAY)
     sections = K.sections(units[units["id"].isin(branch)], krs, all_kpis)
     assert [s.name for s in sections] == ["Platform"]
@@ -187,7 +188,7 @@ def test_a_branch_shows_only_its_units_but_pairs_with_any_kpi(db, org):
 
 
 def test_a_key_result_linked_to_an_archived_kpi_is_listed_unlinked(db, org):
-    w.archive_kpi(db, org.kpi)
+    w.archive_kpi(db, org.kpi, person=w.SYSTEM, version=w.version_of(db, "kpis", org.kpi))
     acme = K.sections(*frames(db, org))[0]
     assert acme.pairs == [] and [kr["kr_id"] for kr in acme.krs] == [org.kr_stay_above]
 

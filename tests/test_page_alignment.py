@@ -240,7 +240,7 @@ def test_a_unit_without_objectives_says_what_to_do(demo_db):
     db = connect(demo_db)
     try:
         root = int(q.units(db)["id"].iloc[0])
-        lonely = w.add_unit(db, "Lonely team", parent_id=root)
+        lonely = w.add_unit(db, "Lonely team", parent_id=root, person=w.SYSTEM)
     finally:
         db.close()
     at = open_page({"unit": str(lonely)})
@@ -252,7 +252,7 @@ def test_a_unit_without_objectives_says_what_to_do(demo_db):
 def test_a_cycle_without_objectives_says_what_to_do(demo_db):
     db = connect(demo_db)
     try:
-        cycle = w.add_cycle(db, "2030 Q1", "2030-01-01", "2030-03-31")
+        cycle = w.add_cycle(db, "2030 Q1", "2030-01-01", "2030-03-31", person=w.SYSTEM)
     finally:
         db.close()
     at = open_page({"cycle": str(cycle)})
@@ -307,7 +307,7 @@ def test_the_cached_tree_shows_a_write_by_anyone_at_the_next_rerun(demo_db):
     db = connect(demo_db)
     try:
         team = int(q.units(db).query("kind == 'team'")["id"].iloc[0])
-        oid = w.add_objective(db, f["cycle"], team, "Make the help centre findable")
+        oid = w.add_objective(db, f["cycle"], team, "Make the help centre findable", person=w.SYSTEM)
     finally:
         db.close()
     rerun(at)

@@ -335,12 +335,12 @@ def kpis_only_db(tmp_path, monkeypatch):
     db = connect(path)
     try:
         migrate(db)
-        company = w.add_unit(db, "Acme")
-        ops = w.add_unit(db, "Operations", parent_id=company)
-        uptime = w.add_kpi(db, ops, "Uptime", "stay_above", 99.9, warning=99.95, unit_label="%")
+        company = w.add_unit(db, "Acme", person=w.SYSTEM)
+        ops = w.add_unit(db, "Operations", parent_id=company, person=w.SYSTEM)
+        uptime = w.add_kpi(db, ops, "Uptime", "stay_above", 99.9, warning=99.95, unit_label="%", person=w.SYSTEM)
         for days, value in ((21, 99.97), (14, 99.96), (7, 99.93)):
-            w.add_kpi_reading(db, uptime, dt.date.today() - dt.timedelta(days=days), value)
-        w.add_kpi(db, ops, "Churn", "stay_below", 2, unit_label="%")
+            w.add_kpi_reading(db, uptime, dt.date.today() - dt.timedelta(days=days), value, person=w.SYSTEM)
+        w.add_kpi(db, ops, "Churn", "stay_below", 2, unit_label="%", person=w.SYSTEM)
     finally:
         db.close()
     monkeypatch.setenv("OKR_DB", str(path))

@@ -412,7 +412,7 @@ def test_a_forged_or_archived_objective_id_warns_and_shows_the_list(demo_db):
         objs = q.objectives(db, q.default_cycle_id(db))
         below = set(objs["parent_objective_id"].dropna().astype(int))
         leaf = int(objs[~objs["objective_id"].isin(below)]["objective_id"].iloc[0])
-        w.update_objective(db, leaf, state="archived")
+        w.update_objective(db, leaf, state="archived", person=w.SYSTEM, version=w.version_of(db, "objectives", leaf))
         return leaf
 
     archived = with_db(demo_db, archive)
@@ -436,9 +436,10 @@ def test_titles_and_notes_render_as_text(demo_db):
     def add(db):
         cycle_id = q.default_cycle_id(db)
         root = int(q.units(db)["id"].iloc[0])
-        oid = w.add_objective(db, cycle_id, root, title, description="*why* <i>it</i> matters")
-        kr = w.add_key_result(db, oid, "Grow _this_ from 1 to 2", "increase", 1, 2, "`x`")
-        w.add_checkin(db, kr, q.cycle(db, cycle_id)["start_date"], 1.5, 6, "A **note** with <script>x</script>")
+        oid = w.add_objective(db, cycle_id, root, title, description="*why* <i>it</i> matters", person=w.SYSTEM)
+        kr = w.add_key_result(db, oid, "Grow _this_ from 1 to 2", "increase", 1, 2, "`x`", person=w.SYSTEM)
+        w.add_checkin(db, kr, q.cycle(db, cycle_id)["start_date"], 1.5, 6, "A **note** with <script>x</script>",
+                      person=w.SYSTEM)
         return oid
 
     oid = with_db(demo_db, add)
@@ -470,7 +471,8 @@ def test_the_cached_list_shows_a_write_by_anyone_at_the_next_rerun(demo_db):
     # Someone else (another session, the command line) adds a key result; no cache is cleared.
     def add(db):
         objective = int(q.objectives(db, q.default_cycle_id(db))["objective_id"].iloc[0])
-        return w.add_key_result(db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days")
+        return w.add_key_result(db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days",
+                                person=w.SYSTEM)
 
     with_db(demo_db, add)
     ok(at.run())

@@ -165,7 +165,7 @@ def test_unit_without_objectives_says_so_and_still_downloads(demo_db, downloads)
     db = connect(demo_db)
     try:
         root = int(q.units(db)["id"].iloc[0])
-        lonely = w.add_unit(db, "Lonely team", parent_id=root)
+        lonely = w.add_unit(db, "Lonely team", parent_id=root, person=w.SYSTEM)
     finally:
         db.close()
     at = open_page({"unit": str(lonely)})

@@ -138,7 +138,7 @@ def test_a_unit_with_no_objectives_of_its_own_shows_its_branchs(demo_db):
 
 def test_an_empty_cycle_says_so(demo_db):
     with_db(demo_db, lambda db: w.add_cycle(db, "2027 Q1", dt.date.today() - dt.timedelta(days=1),
-                                            dt.date.today() + dt.timedelta(days=80), state="active"))
+                                            dt.date.today() + dt.timedelta(days=80), state="active", person=w.SYSTEM))
     new = with_db(demo_db, lambda db: int(q.cycles(db)["id"].iloc[0]))
     at = open_wall({"cycle": str(new)})
     assert not at.metric
@@ -155,7 +155,7 @@ def test_a_check_in_saved_elsewhere_shows_at_the_next_redraw(demo_db):
         cycle_id = q.default_cycle_id(db)
         krs = q.key_results(db, cycle_id, team)
         kr = krs[krs["kr_type"] == "increase"].iloc[0]
-        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "done")
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "done", person=w.SYSTEM)
     with_db(demo_db, write)
     ok(at.run())
     after = {m.label: m.value for m in at.metric}

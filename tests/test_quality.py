@@ -14,16 +14,16 @@ from okrdata.schema import migrate
 def org():
     db = connect(":memory:")
     migrate(db)
-    lead = w.add_person(db, "Lee Lead", "lee@example.com", "lead")
-    company = w.add_unit(db, "Acme")
-    team = w.add_unit(db, "Web team", company, lead)
-    cycle = w.add_cycle(db, "Q2", dt.date(2026, 4, 1), dt.date(2026, 6, 30), "active")
-    top = w.add_objective(db, cycle, company, "Delight customers")
-    w.add_key_result(db, top, "NPS from 20 to 40", "increase", 20, 40)
-    w.add_key_result(db, top, "Tickets from 300 to 150", "decrease", 300, 150)
-    sub = w.add_objective(db, cycle, team, "A faster site", parent_objective_id=top)
-    w.add_key_result(db, sub, "p95 from 800 to 400 ms", "decrease", 800, 400, owner_id=lead)
-    w.add_key_result(db, sub, "Uptime stays above 99.9%", "stay_above", None, 99.9, owner_id=lead)
+    lead = w.add_person(db, "Lee Lead", "lee@example.com", "lead", person=w.SYSTEM)
+    company = w.add_unit(db, "Acme", person=w.SYSTEM)
+    team = w.add_unit(db, "Web team", company, lead, person=w.SYSTEM)
+    cycle = w.add_cycle(db, "Q2", dt.date(2026, 4, 1), dt.date(2026, 6, 30), "active", person=w.SYSTEM)
+    top = w.add_objective(db, cycle, company, "Delight customers", person=w.SYSTEM)
+    w.add_key_result(db, top, "NPS from 20 to 40", "increase", 20, 40, person=w.SYSTEM)
+    w.add_key_result(db, top, "Tickets from 300 to 150", "decrease", 300, 150, person=w.SYSTEM)
+    sub = w.add_objective(db, cycle, team, "A faster site", parent_objective_id=top, person=w.SYSTEM)
+    w.add_key_result(db, sub, "p95 from 800 to 400 ms", "decrease", 800, 400, owner_id=lead, person=w.SYSTEM)
+    w.add_key_result(db, sub, "Uptime stays above 99.9%", "stay_above", None, 99.9, owner_id=lead, person=w.SYSTEM)
     return dict(db=db, cycle=cycle, company=company, team=team, top=top, sub=sub, lead=lead)
 
 
@@ -37,9 +37,10 @@ def test_well_formed_okrs_have_no_findings(org):
 
 def test_more_than_three_objectives_for_a_unit(org):
     for i in range(3):
-        o = w.add_objective(org["db"], org["cycle"], org["team"], f"Extra {i}", parent_objective_id=org["top"])
-        w.add_key_result(org["db"], o, "a from 1 to 2", "increase", 1, 2)
-        w.add_key_result(org["db"], o, "b from 1 to 2", "increase", 1, 2)
+        o = w.add_objective(org["db"], org["cycle"], org["team"], f"Extra {i}", parent_objective_id=org["top"],
+                            person=w.SYSTEM)
+        w.add_key_result(org["db"], o, "a from 1 to 2", "increase", 1, 2, person=w.SYSTEM)
+        w.add_key_result(org["db"], o, "b from 1 to 2", "increase", 1, 2, person=w.SYSTEM)
     found = [f for f in quality.findings(org["db"], org["cycle"]) if f.rule == "too_many_objectives"]
     assert len(found) == 1
     assert found[0].unit_id == org["team"]
@@ -48,9 +49,10 @@ def test_more_than_three_objectives_for_a_unit(org):
 
 @pytest.mark.parametrize("count, flagged", [(0, True), (1, True), (2, False), (5, False), (6, True)])
 def test_key_result_count_per_objective(org, count, flagged):
-    o = w.add_objective(org["db"], org["cycle"], org["team"], "Counted", parent_objective_id=org["top"])
+    o = w.add_objective(org["db"], org["cycle"], org["team"], "Counted", parent_objective_id=org["top"],
+                        person=w.SYSTEM)
     for i in range(count):
-        w.add_key_result(org["db"], o, f"kr {i} from 0 to 1", "increase", 0, 1)
+        w.add_key_result(org["db"], o, f"kr {i} from 0 to 1", "increase", 0, 1, person=w.SYSTEM)
     found = [f for f in quality.findings(org["db"], org["cycle"]) if f.rule == "kr_count"]
     assert [f.objective_id for f in found] == ([o] if flagged else [])
 
@@ -174,7 +176,7 @@ def test_the_tables_hold_at_least_thirty_phrasings_each_way():
 
 def test_the_coach_flags_the_activities_only(org):
     db = org["db"]
-    ids = {title: w.add_key_result(db, org["sub"], title, "milestone") for title in ACTIVITIES[:5] + OUTCOMES[:5]}
+    ids = {title: w.add_key_result(db, org["sub"], title, "milestone", person=w.SYSTEM) for title in ACTIVITIES[:5] + OUTCOMES[:5]}
     flagged = {f.kr_id for f in quality.findings(db, org["cycle"]) if f.rule == "activity_kr"}
     assert {ids[t] for t in ACTIVITIES[:5]} <= flagged
     assert not {ids[t] for t in OUTCOMES[:5]} & flagged
@@ -182,7 +184,7 @@ def test_the_coach_flags_the_activities_only(org):
 
 def test_missing_baseline_or_target_is_flagged(org):
     db = org["db"]
-    kr = w.add_key_result(db, org["sub"], "Conversion from 2% to 3%", "increase", 2, 3)
+    kr = w.add_key_result(db, org["sub"], "Conversion from 2% to 3%", "increase", 2, 3, person=w.SYSTEM)
     db["key_results"].update(kr, {"baseline": None})  # as an import of old data might leave it
     found = [f for f in quality.findings(db, org["cycle"]) if f.rule == "missing_goal"]
     assert [f.kr_id for f in found] == [kr]
@@ -190,31 +192,32 @@ def test_missing_baseline_or_target_is_flagged(org):
 
 
 def test_team_objective_aligned_to_nothing(org):
-    orphan = w.add_objective(org["db"], org["cycle"], org["team"], "Our own thing")
+    orphan = w.add_objective(org["db"], org["cycle"], org["team"], "Our own thing", person=w.SYSTEM)
     found = [f for f in quality.findings(org["db"], org["cycle"]) if f.rule == "unaligned"]
     assert [f.objective_id for f in found] == [orphan]
 
 
 def test_one_owner_with_too_many_key_results(org):
     for i in range(4):
-        w.add_key_result(org["db"], org["top"], f"Metric {i} from 0 to 10", "increase", 0, 10, owner_id=org["lead"])
+        w.add_key_result(org["db"], org["top"], f"Metric {i} from 0 to 10", "increase", 0, 10, owner_id=org["lead"],
+                         person=w.SYSTEM)
     found = [f for f in quality.findings(org["db"], org["cycle"]) if f.rule == "owner_overload"]
     assert len(found) == 1 and "Lee Lead owns 6" in found[0].advice
 
 
 def test_organisation_past_fifty_key_results(org):
     for i in range(47):
-        w.add_key_result(org["db"], org["top"], f"Metric {i} from 0 to 10", "increase", 0, 10)
+        w.add_key_result(org["db"], org["top"], f"Metric {i} from 0 to 10", "increase", 0, 10, person=w.SYSTEM)
     assert "too_many_krs" in rules(org)
 
 
 def test_findings_for_a_unit_keep_only_its_branch(org):
-    w.add_objective(org["db"], org["cycle"], org["company"], "Company thing")  # 0 key results
+    w.add_objective(org["db"], org["cycle"], org["company"], "Company thing", person=w.SYSTEM)  # 0 key results
     assert "kr_count" in rules(org)
     assert "kr_count" not in rules(org, org["team"])
 
 
 def test_findings_frame_has_readable_rule_titles(org):
-    w.add_objective(org["db"], org["cycle"], org["team"], "Our own thing")
+    w.add_objective(org["db"], org["cycle"], org["team"], "Our own thing", person=w.SYSTEM)
     frame = quality.findings_frame(org["db"], org["cycle"])
     assert set(frame["rule_title"]) == {"Not aligned", "Key result count"}

@@ -20,26 +20,28 @@ END = dt.date(2026, 6, 30)  # 90 days; on TODAY 49 have passed
 def org():
     db = connect(":memory:")
     migrate(db)
-    ann = w.add_person(db, "Ann Admin", "ann@example.com", "admin")
-    company = w.add_unit(db, "Acme", lead_id=ann)
-    eng = w.add_unit(db, "Engineering", company)
-    web = w.add_unit(db, "Web team", eng)
-    sales = w.add_unit(db, "Sales", company)
-    cycle = w.add_cycle(db, "2026 Q2", START, END, "active")
-    grow = w.add_objective(db, cycle, company, "Grow the business", weight=2)
-    fast = w.add_objective(db, cycle, web, "Make the site fast", parent_objective_id=grow)
-    sell = w.add_objective(db, cycle, sales, "Sell more", parent_objective_id=grow)
-    users = w.add_key_result(db, grow, "Users from 100 to 300", "increase", 100, 300, "users", owner_id=ann)
-    uptime = w.add_key_result(db, grow, "Uptime stays above 99.9", "stay_above", None, 99.9, "%")
-    latency = w.add_key_result(db, fast, "p95 from 800 to 400 ms", "decrease", 800, 400, "ms", weight=3)
-    sso = w.add_key_result(db, fast, "Single sign-on available", "milestone")
-    deals = w.add_key_result(db, sell, "Deals from 10 to 20", "increase", 10, 20)
+    ann = w.add_person(db, "Ann Admin", "ann@example.com", "admin", person=w.SYSTEM)
+    company = w.add_unit(db, "Acme", lead_id=ann, person=w.SYSTEM)
+    eng = w.add_unit(db, "Engineering", company, person=w.SYSTEM)
+    web = w.add_unit(db, "Web team", eng, person=w.SYSTEM)
+    sales = w.add_unit(db, "Sales", company, person=w.SYSTEM)
+    cycle = w.add_cycle(db, "2026 Q2", START, END, "active", person=w.SYSTEM)
+    grow = w.add_objective(db, cycle, company, "Grow the business", weight=2, person=w.SYSTEM)
+    fast = w.add_objective(db, cycle, web, "Make the site fast", parent_objective_id=grow, person=w.SYSTEM)
+    sell = w.add_objective(db, cycle, sales, "Sell more", parent_objective_id=grow, person=w.SYSTEM)
+    users = w.add_key_result(db, grow, "Users from 100 to 300", "increase", 100, 300, "users", owner_id=ann,
+                             person=w.SYSTEM)
+    uptime = w.add_key_result(db, grow, "Uptime stays above 99.9", "stay_above", None, 99.9, "%", person=w.SYSTEM)
+    latency = w.add_key_result(db, fast, "p95 from 800 to 400 ms", "decrease", 800, 400, "ms", weight=3,
+                               person=w.SYSTEM)
+    sso = w.add_key_result(db, fast, "Single sign-on available", "milestone", person=w.SYSTEM)
+    deals = w.add_key_result(db, sell, "Deals from 10 to 20", "increase", 10, 20, person=w.SYSTEM)
     # users: three weekly check-ins, the last one 6 days ago
     for day, value, conf in [(28, 150, 8), (35, 170, 7), (42, 190, 7)]:
-        w.add_checkin(db, users, START + dt.timedelta(days=day), value, conf, f"week {day // 7}")
-    w.add_checkin(db, uptime, dt.date(2026, 5, 15), 99.95, 9)
-    w.add_checkin(db, latency, dt.date(2026, 5, 18), 500, 5)  # progress 300/400 = 0.75
-    w.add_checkin(db, sso, dt.date(2026, 5, 1), 0.5, 6)  # 19 days ago: stale
+        w.add_checkin(db, users, START + dt.timedelta(days=day), value, conf, f"week {day // 7}", person=w.SYSTEM)
+    w.add_checkin(db, uptime, dt.date(2026, 5, 15), 99.95, 9, person=w.SYSTEM)
+    w.add_checkin(db, latency, dt.date(2026, 5, 18), 500, 5, person=w.SYSTEM)  # progress 300/400 = 0.75
+    w.add_checkin(db, sso, dt.date(2026, 5, 1), 0.5, 6, person=w.SYSTEM)  # 19 days ago: stale
     # deals: no check-in at all
     return dict(db=db, cycle=cycle, company=company, eng=eng, web=web, sales=sales,
                 grow=grow, fast=fast, sell=sell, users=users, uptime=uptime, latency=latency, sso=sso, deals=deals)
@@ -74,7 +76,8 @@ def test_silence_is_stale_and_no_checkin_sits_at_baseline(org):
 def test_deleted_checkin_is_not_the_latest(org):
     db = org["db"]
     last = q.checkin_history(db, org["cycle"], kr_ids=[org["users"]]).iloc[-1]
-    w.delete_checkin(db, int(last["checkin_id"]))
+    w.delete_checkin(db, int(last["checkin_id"]), person=w.SYSTEM,
+                     version=w.version_of(db, "checkins", int(last["checkin_id"])))
     assert kr_row(org, org["users"])["value"] == 170
 
 
@@ -128,7 +131,7 @@ def test_a_draft_score_before_the_close_is_not_the_score(org):
 def test_closed_cycle_scores_default_to_final_progress(org):
     db = org["db"]
     db["objectives"].update(org["sell"], {"score": 0.3, "score_reason": "Two deals slipped"})
-    w.set_cycle_state(db, org["cycle"], "closed")
+    w.set_cycle_state(db, org["cycle"], "closed", person=w.SYSTEM, version=w.version_of(db, "cycles", org["cycle"]))
     later = END + dt.timedelta(days=30)
     objs = q.objectives(db, org["cycle"], today=later).set_index("objective_id")
     assert objs.loc[org["sell"], "score"] == 0.3
@@ -150,16 +153,17 @@ def test_unit_tree_kinds_and_subtree(org):
 
 def test_default_cycle_prefers_the_active_one_running_today(org):
     db = org["db"]
-    w.add_cycle(db, "2026 Q3", END + dt.timedelta(days=1), dt.date(2026, 9, 30), "planning")
+    w.add_cycle(db, "2026 Q3", END + dt.timedelta(days=1), dt.date(2026, 9, 30), "planning", person=w.SYSTEM)
     assert q.default_cycle_id(db, TODAY) == org["cycle"]
 
 
 def test_kpi_health_and_overdue(org):
     db = org["db"]
-    nps = w.add_kpi(db, org["company"], "NPS", "stay_above", 30, warning=40, frequency_days=7)
-    churn = w.add_kpi(db, org["company"], "Churn", "stay_below", 3, warning=2.5, frequency_days=30, unit_label="%")
-    w.add_kpi_reading(db, nps, TODAY - dt.timedelta(days=20), 35)
-    w.add_kpi_reading(db, churn, TODAY - dt.timedelta(days=3), 2)
+    nps = w.add_kpi(db, org["company"], "NPS", "stay_above", 30, warning=40, frequency_days=7, person=w.SYSTEM)
+    churn = w.add_kpi(db, org["company"], "Churn", "stay_below", 3, warning=2.5, frequency_days=30, unit_label="%",
+                      person=w.SYSTEM)
+    w.add_kpi_reading(db, nps, TODAY - dt.timedelta(days=20), 35, person=w.SYSTEM)
+    w.add_kpi_reading(db, churn, TODAY - dt.timedelta(days=3), 2, person=w.SYSTEM)
     kpis = q.kpis(db, today=TODAY).set_index("kpi_id")
     assert kpis.loc[nps, "health"] == "warning"
     assert bool(kpis.loc[nps, "overdue"]) is True
@@ -282,7 +286,7 @@ def test_an_archived_unit_that_owns_objectives_still_counts_above_it(org):
 
 def test_an_archived_unit_without_objectives_in_the_cycle_gets_no_row(org):
     db = org["db"]
-    empty = w.add_unit(db, "Old team", org["eng"])
+    empty = w.add_unit(db, "Old team", org["eng"], person=w.SYSTEM)
     assert empty in set(q.unit_progress(db, org["cycle"], TODAY)["unit_id"])
     _archive(db, empty)
     assert empty not in set(q.unit_progress(db, org["cycle"], TODAY)["unit_id"])

@@ -303,11 +303,13 @@ def _hostile(db) -> tuple[int, int]:
     """An objective, key result, check-in note and KPI whose texts are markup; returns (cycle, unit)."""
     cycle_id = q.default_cycle_id(db, TODAY)
     root = int(q.units(db)["id"].iloc[0])
-    unit = w.add_unit(db, f"Team {HOSTILE}", parent_id=root)
-    objective = w.add_objective(db, cycle_id, unit, f"Objective {HOSTILE}")
-    kr = w.add_key_result(db, objective, f"KR {HOSTILE} from 1 to 10", "increase", 1, 10, unit_label="<b>u</b>")
+    unit = w.add_unit(db, f"Team {HOSTILE}", parent_id=root, person=w.SYSTEM)
+    objective = w.add_objective(db, cycle_id, unit, f"Objective {HOSTILE}", person=w.SYSTEM)
+    kr = w.add_key_result(db, objective, f"KR {HOSTILE} from 1 to 10", "increase", 1, 10, unit_label="<b>u</b>",
+                          person=w.SYSTEM)
     start = dt.date.fromisoformat(q.cycle(db, cycle_id)["start_date"])
-    w.add_checkin(db, kr, start + dt.timedelta(days=1), 2, 3, note=f"We learned that {HOSTILE} breaks things badly.")
+    w.add_checkin(db, kr, start + dt.timedelta(days=1), 2, 3, note=f"We learned that {HOSTILE} breaks things badly.",
+                  person=w.SYSTEM)
     return cycle_id, unit
 
 
@@ -326,7 +328,7 @@ def test_html_escapes_every_text_from_the_database(own_copy):
 def test_an_empty_scope_still_makes_a_report(own_copy):
     db, _ = own_copy
     root = int(q.units(db)["id"].iloc[0])
-    lonely = w.add_unit(db, "Lonely team", parent_id=root)
+    lonely = w.add_unit(db, "Lonely team", parent_id=root, person=w.SYSTEM)
     rep = report.build(db, q.default_cycle_id(db, TODAY), lonely, TODAY)
     assert rep.objectives.empty and rep.risk_total == 0
     html = report.to_html(rep)

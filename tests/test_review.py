@@ -108,7 +108,7 @@ def test_before_the_close_nothing_is_met_or_missed_only_heading_somewhere(db, or
     # Week 8 of 13: coverage 0 → 40 over five weeks, +8 a week, is heading for 0.8 at the end of
     # March (day 89: 40 + 8 × 7.3 weeks ≈ 98 of 100); latency has no check-in (its progress, 0).
     for day, value in [("2026-01-15", 20), ("2026-01-29", 28), ("2026-02-12", 36), ("2026-02-19", 40)]:
-        writes.add_checkin(db, org.kr_increase, day, value, 7)
+        writes.add_checkin(db, org.kr_increase, day, value, 7, person=writes.SYSTEM)
     week8 = dt.date(2026, 2, 26)
     objs = q.objectives(db, org.cycle, today=week8)
     sheet = review.scoring_sheet(objs, closed=False).set_index("objective_id")
@@ -132,8 +132,8 @@ def test_before_the_close_nothing_is_met_or_missed_only_heading_somewhere(db, or
 
 def test_the_flag_names_the_key_results_flagged_for_review(db, org):
     # Coverage checked in twice at 8/10 while 30+ points behind pace: divergent, flagged.
-    writes.add_checkin(db, org.kr_increase, "2026-02-20", 21, 8)
-    writes.add_checkin(db, org.kr_increase, "2026-02-27", 22, 8)
+    writes.add_checkin(db, org.kr_increase, "2026-02-20", 21, 8, person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_increase, "2026-02-27", 22, 8, person=writes.SYSTEM)
     krs = q.key_results(db, org.cycle, today=DURING)
     assert krs.set_index("kr_id").loc[org.kr_increase, "divergence"] == "overconfident"
     sheet = review.scoring_sheet(q.objectives(db, org.cycle, today=DURING, krs=krs), closed=False, krs=krs)
@@ -191,10 +191,12 @@ def test_scoring_refuses_a_closed_cycle_a_future_planning_cycle_and_an_archived_
     admin = person(db, org.admin)
     refused(db, "cycle", lambda: writes.score_objective(db, org.next_company_obj, 0.0, "", "", person=admin,
                                                         today=AFTER - dt.timedelta(days=20)))
-    writes.archive_objective(db, org.platform_obj)
+    writes.archive_objective(db, org.platform_obj, person=writes.SYSTEM,
+                             version=writes.version_of(db, "objectives", org.platform_obj))
     refused(db, "objective", lambda: writes.score_objective(db, org.platform_obj, 0.1, "", "", person=admin,
                                                             today=DURING))
-    writes.set_cycle_state(db, org.cycle, "closed")
+    writes.set_cycle_state(db, org.cycle, "closed", person=writes.SYSTEM,
+                           version=writes.version_of(db, "cycles", org.cycle))
     refused(db, "cycle", lambda: writes.score_objective(db, org.company_obj, 0.0, "", "", person=admin, today=AFTER))
     refused(db, "objective", lambda: writes.score_objective(db, 99999, 0.0, "", "", person=admin, today=AFTER))
 
@@ -238,16 +240,17 @@ def test_closing_fills_in_proposals_and_makes_the_cycle_read_only(db, org, refus
     admin = person(db, org.admin)
     refused(db, "cycle", lambda: writes.score_objective(db, org.platform_obj, 0.5, "x", "", person=admin, today=AFTER))
     refused(db, "cycle", lambda: writes.close_cycle(db, org.cycle, person=admin, today=AFTER))
-    refused(db, "cycle", lambda: writes.update_objective(db, org.platform_obj, title="New", person=admin))
-    refused(db, "cycle", lambda: writes.add_checkin(db, org.kr_increase, "2026-03-01", 50, 8))
+    refused(db, "cycle", lambda: writes.update_objective(db, org.platform_obj, title="New", person=admin,
+                                                         version=writes.version_of(db, "objectives", org.platform_obj)))
+    refused(db, "cycle", lambda: writes.add_checkin(db, org.kr_increase, "2026-03-01", 50, 8, person=writes.SYSTEM))
 
 
 def test_closing_records_the_score_the_page_shows_rounded_half_up(db, org):
     # Platform: coverage 45 of 100 (0.45) and latency 800 → 440 of 800 → 200 (0.6): progress 0.525.
     # Product: its milestone 0.125 done. Half up, both are 0.53 and 0.13 (half to even gave 0.52, 0.12).
-    writes.add_checkin(db, org.kr_increase, "2026-02-01", 45, 6)
-    writes.add_checkin(db, org.kr_decrease, "2026-02-01", 440, 6)
-    writes.add_checkin(db, org.kr_milestone, "2026-02-01", 0.125, 6)
+    writes.add_checkin(db, org.kr_increase, "2026-02-01", 45, 6, person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_decrease, "2026-02-01", 440, 6, person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_milestone, "2026-02-01", 0.125, 6, person=writes.SYSTEM)
     shown = review.scoring_sheet(q.objectives(db, org.cycle, today=AFTER), closed=False).set_index("objective_id")
     assert shown.loc[org.platform_obj, "progress"] == pytest.approx(0.525)
     assert (shown.loc[org.platform_obj, "proposal"], shown.loc[org.product_obj, "proposal"]) == (0.53, 0.13)
@@ -262,8 +265,8 @@ def test_closing_records_the_score_the_page_shows_rounded_half_up(db, org):
 
 def test_a_lead_scoring_the_proposal_needs_no_reason_at_the_half(db, org):
     # The proposal the write checks against is the page's: 0.53, so 0.58 is within 0.05 of it.
-    writes.add_checkin(db, org.kr_increase, "2026-02-01", 45, 6)
-    writes.add_checkin(db, org.kr_decrease, "2026-02-01", 440, 6)
+    writes.add_checkin(db, org.kr_increase, "2026-02-01", 45, 6, person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_decrease, "2026-02-01", 440, 6, person=writes.SYSTEM)
     result = writes.score_objective(db, org.platform_obj, 0.58, "", "", person=person(db, org.lead), today=DURING)
     assert result["proposal"] == 0.53
 
@@ -273,8 +276,9 @@ def test_closing_again_after_reopening_renews_only_the_proposals(db, org):
     writes.score_objective(db, org.platform_obj, 0.1, "", "", person=person(db, org.lead), today=DURING)
     writes.close_cycle(db, org.cycle, person=admin, today=AFTER)
     assert objective(db, org.company_obj)["score"] == 0.0
-    writes.set_cycle_state(db, org.cycle, "active", person=admin)
-    writes.add_checkin(db, org.kr_stay_above, "2026-03-30", 99.95, 9)  # the uptime bound now holds: progress 1
+    writes.set_cycle_state(db, org.cycle, "active", person=admin, version=writes.version_of(db, "cycles", org.cycle))
+    writes.add_checkin(db, org.kr_stay_above, "2026-03-30", 99.95, 9,
+                       person=writes.SYSTEM)  # the uptime bound now holds: progress 1
     assert writes.close_cycle(db, org.cycle, person=admin, today=AFTER) == {"cycle": "2026 Q1", "scored": 1,
                                                                             "proposed": 2}
     company = objective(db, org.company_obj)
@@ -292,19 +296,19 @@ def test_a_planning_cycle_before_its_end_cannot_be_closed(db, org, refused):
 def add_closed_cycle(db, org, name, start, end, objectives):
     """A cycle with objectives ``(unit, kind, [(kr_type, baseline, target, checkin value or None, confidence)],
     score or None, reason)``, scored then closed through the writes; returns {title: id}."""
-    cycle = writes.add_cycle(db, name, start, end, state="active")
+    cycle = writes.add_cycle(db, name, start, end, state="active", person=writes.SYSTEM)
     ids = {}
     for index, (unit, kind, krs, score, reason) in enumerate(objectives):
         title = f"{name} objective {index}"
-        oid = writes.add_objective(db, cycle, unit, title, kind=kind)
+        oid = writes.add_objective(db, cycle, unit, title, kind=kind, person=writes.SYSTEM)
         for k, (kr_type, baseline, target, value, confidence) in enumerate(krs):
-            kr = writes.add_key_result(db, oid, f"{title} kr {k}", kr_type, baseline, target)
+            kr = writes.add_key_result(db, oid, f"{title} kr {k}", kr_type, baseline, target, person=writes.SYSTEM)
             if value is not None:
-                writes.add_checkin(db, kr, start + dt.timedelta(days=30), value, confidence)
+                writes.add_checkin(db, kr, start + dt.timedelta(days=30), value, confidence, person=writes.SYSTEM)
         if score is not None:
-            writes.score_objective(db, oid, score, reason, "", today=end)
+            writes.score_objective(db, oid, score, reason, "", today=end, person=writes.SYSTEM)
         ids[title] = oid
-    writes.close_cycle(db, cycle, today=end + dt.timedelta(days=1))
+    writes.close_cycle(db, cycle, today=end + dt.timedelta(days=1), person=writes.SYSTEM)
     return cycle, ids
 
 
@@ -401,10 +405,10 @@ def test_reliability_by_hand(db, org, history):
 def test_a_flag_needs_the_most_recent_cycles_in_a_row(db, org, history):
     # The org's own cycle closes next: Platform's committed objective at 0.1 ends its run of
     # 0.9+, and a Mobile objective at 0.8 ends Mobile's run of 0.3 or less.
-    oid = writes.add_objective(db, org.cycle, org.mobile, "Offline mode")
-    kr = writes.add_key_result(db, oid, "Offline sessions from 0 to 10", "increase", 0, 10)
-    writes.add_checkin(db, kr, "2026-02-01", 8, 6)
-    writes.close_cycle(db, org.cycle, today=AFTER)
+    oid = writes.add_objective(db, org.cycle, org.mobile, "Offline mode", person=writes.SYSTEM)
+    kr = writes.add_key_result(db, oid, "Offline sessions from 0 to 10", "increase", 0, 10, person=writes.SYSTEM)
+    writes.add_checkin(db, kr, "2026-02-01", 8, 6, person=writes.SYSTEM)
+    writes.close_cycle(db, org.cycle, today=AFTER, person=writes.SYSTEM)
     h = review.load_history(db)
     assert h.cycles["name"].tolist() == ["2025 Q3", "2025 Q4", "2026 Q1"]
     table = review.by_unit(h).set_index("unit_name")

@@ -6,9 +6,17 @@ from __future__ import annotations
 import pytest
 
 from okrdata import db as okrdb
-from okrdata import writes
+from okrdata import lookups, writes
 from okrdata.db import connect
-from okrdata.schema import MIGRATIONS, SCHEMA_VERSION, TABLES, applied_migrations, migrate, schema_version
+from okrdata.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    TABLES,
+    VERSIONED,
+    applied_migrations,
+    migrate,
+    schema_version,
+)
 
 DESIGN_TABLES = (
     "units",
@@ -47,6 +55,16 @@ FOREIGN_KEYS = {
     "kpi_readings": {("kpi_id", "kpis"), ("author_id", "people")},
     "settings": set(),
     "key_result_changes": {("kr_id", "key_results"), ("changed_by", "people")},
+    "digest_choices": {("person_id", "people")},
+    "webhooks": {("unit_id", "units"), ("created_by", "people")},
+    "deliveries": {
+        ("person_id", "people"),
+        ("unit_id", "units"),
+        ("webhook_id", "webhooks"),
+        ("cycle_id", "cycles"),
+        ("kr_id", "key_results"),
+    },
+    "api_tokens": {("person_id", "people"), ("created_by", "people"), ("revoked_by", "people")},
 }
 
 
@@ -150,16 +168,18 @@ def test_an_older_database_upgrades_in_place_keeping_every_row(tmp_path, snapsho
     assert schema_version(old) == 1
     assert "settings" not in old.table_names()
     # Fill the version-1 file the way the application does.
-    lead = writes.add_person(old, "Lee Lead", "lee@acme.test", role="lead")
-    company = writes.add_unit(old, "Acme", lead_id=lead)
-    team = writes.add_unit(old, "Platform", parent_id=company)
-    cycle = writes.add_cycle(old, "2026 Q1", "2026-01-01", "2026-03-31", state="active")
-    objective = writes.add_objective(old, cycle, team, "Make the API fast")
-    kr = writes.add_key_result(old, objective, "p95 latency from 800 to 200 ms", "decrease", 800, 200)
-    checkin = writes.add_checkin(old, kr, "2026-01-08", 700, 6, author_id=lead)
-    writes.edit_checkin(old, checkin, value=650, confidence=6, changed_by=lead)
-    kpi = writes.add_kpi(old, company, "Uptime", "stay_above", 99.9)
-    writes.add_kpi_reading(old, kpi, "2026-01-05", 99.95)
+    lead = writes.add_person(old, "Lee Lead", "lee@acme.test", role="lead", person=writes.SYSTEM)
+    company = writes.add_unit(old, "Acme", lead_id=lead, person=writes.SYSTEM)
+    team = writes.add_unit(old, "Platform", parent_id=company, person=writes.SYSTEM)
+    cycle = writes.add_cycle(old, "2026 Q1", "2026-01-01", "2026-03-31", state="active", person=writes.SYSTEM)
+    objective = writes.add_objective(old, cycle, team, "Make the API fast", person=writes.SYSTEM)
+    kr = writes.add_key_result(old, objective, "p95 latency from 800 to 200 ms", "decrease", 800, 200,
+                               person=writes.SYSTEM)
+    checkin = writes.add_checkin(old, kr, "2026-01-08", 700, 6, author_id=lead, person=writes.SYSTEM)
+    writes.edit_checkin(old, checkin, value=650, confidence=6, changed_by=lead, person=writes.SYSTEM,
+                        version=writes.version_of(old, "checkins", checkin))
+    kpi = writes.add_kpi(old, company, "Uptime", "stay_above", 99.9, person=writes.SYSTEM)
+    writes.add_kpi_reading(old, kpi, "2026-01-05", 99.95, person=writes.SYSTEM)
     before = snapshot(old)
     old.close()
 
@@ -171,11 +191,14 @@ def test_an_older_database_upgrades_in_place_keeping_every_row(tmp_path, snapsho
     for table, rows in before.items():
         if table == "_migrations":
             assert after[table][: len(rows)] == rows
+        elif table in VERSIONED and table != "checkins":
+            # m005 gave every row of an edited table a version, the first one.
+            assert after[table] == [(*row, 1) for row in rows], f"{table} lost or changed rows in the upgrade"
         else:
             assert after[table] == rows, f"{table} lost or changed rows in the upgrade"
     # and the upgraded file works like a new one
-    writes.set_setting(upgraded, "demo", "0")
-    assert writes.get_setting(upgraded, "demo") == "0"
+    writes.set_setting(upgraded, "demo", "0", person=writes.SYSTEM)
+    assert lookups.get_setting(upgraded, "demo") == "0"
     upgraded.close()
 
 
@@ -216,7 +239,7 @@ def newer_database(path):
     """A database this version wrote, then given one migration more (as a newer version would)."""
     database = connect(path)
     migrate(database)
-    writes.set_setting(database, "demo", "0")
+    writes.set_setting(database, "demo", "0", person=writes.SYSTEM)
     database.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     database.close()
     return path
@@ -252,3 +275,42 @@ def test_migrate_refuses_a_newer_database_opened_any_other_way(tmp_path):
     assert database.execute("SELECT count(*) FROM _migrations").fetchone() == rows
     assert schema_version(database) == SCHEMA_VERSION + 1
     database.close()
+
+
+# --- row versions (m007) -------------------------------------------------------------------------
+
+
+def test_every_edited_table_has_a_version_that_the_database_moves(db):
+    assert "m007_row_versions" in applied_migrations(db)
+    assert set(VERSIONED) == {"cycles", "units", "people", "objectives", "key_results", "kpis", "checkins"}
+    triggers = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    for table in VERSIONED:
+        column = db[table].columns_dict.get("version")
+        assert column is int, f"{table} has no whole-number version"
+        assert f"{table}_version" in triggers
+    assert migrate(db) == []
+
+
+@pytest.mark.parametrize("table, column, value", [
+    ("people", "role", "admin"), ("units", "description", "moved"), ("cycles", "name", "Q9"),
+])
+def test_a_change_moves_the_version_and_a_save_of_the_same_value_does_not(db, table, column, value):
+    person = writes.add_person(db, "Ada", "ada@acme.test", role="lead", person=writes.SYSTEM)
+    ids = {
+        "people": person,
+        "units": writes.add_unit(db, "Acme", person=writes.SYSTEM),
+        "cycles": writes.add_cycle(db, "2026 Q1", "2026-01-01", "2026-03-31", person=writes.SYSTEM),
+    }
+    row_id = ids[table]
+    db.execute(f"UPDATE [{table}] SET [{column}] = ? WHERE id = ?", [value, row_id])
+    assert writes.version_of(db, table, row_id) == 2
+    db.execute(f"UPDATE [{table}] SET [{column}] = ? WHERE id = ?", [value, row_id])
+    assert writes.version_of(db, table, row_id) == 2
+
+
+def test_a_new_password_leaves_the_persons_version_alone(db):
+    from okrdata import auth
+
+    person = writes.add_person(db, "Ada", "ada@acme.test", role="lead", person=writes.SYSTEM)
+    auth.set_password(db, person, "a long enough password")
+    assert writes.version_of(db, "people", person) == 1

@@ -137,15 +137,16 @@ def test_a_word_in_a_check_in_note_finds_its_key_result(db, org):
 
 
 def test_the_snippet_is_the_newest_matching_note(db, org):
-    writes.add_checkin(db, org.kr_increase, "2026-01-22", 30, 7, "Good week, the flaky suite is fixed")
-    writes.add_checkin(db, org.kr_increase, "2026-01-29", 35, 7, "Quiet week")
+    writes.add_checkin(db, org.kr_increase, "2026-01-22", 30, 7, "Good week, the flaky suite is fixed",
+                       person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_increase, "2026-01-29", 35, 7, "Quiet week", person=writes.SYSTEM)
     hits = found(db, "good", org.cycle)
     assert hits.iloc[0]["snippet"] == "Good week, the flaky suite is fixed"
 
 
 def test_a_long_note_is_cut_around_the_match(db, org):
     note = "Lorem ipsum " * 20 + "the needle sits here " + "dolor sit amet " * 20
-    writes.add_checkin(db, org.kr_decrease, "2026-01-20", 700, 6, note)
+    writes.add_checkin(db, org.kr_decrease, "2026-01-20", 700, 6, note, person=writes.SYSTEM)
     snippet = found(db, "needle", org.cycle).iloc[0]["snippet"]
     assert "the needle sits here" in snippet
     assert snippet.startswith("…") and snippet.endswith("…")
@@ -153,12 +154,13 @@ def test_a_long_note_is_cut_around_the_match(db, org):
 
 
 def test_a_deleted_check_in_is_not_searched(db, org):
-    writes.delete_checkin(db, org.checkin)
+    writes.delete_checkin(db, org.checkin, person=writes.SYSTEM, version=writes.version_of(db, "checkins", org.checkin))
     assert found(db, "good", org.cycle).empty
 
 
 def test_a_word_in_the_description(db, org):
-    writes.update_objective(db, org.platform_obj, description="Customers wait for the dashboard to load")
+    writes.update_objective(db, org.platform_obj, description="Customers wait for the dashboard to load", person=writes.SYSTEM,
+                            version=writes.version_of(db, "objectives", org.platform_obj))
     hits = found(db, "dashboard", org.cycle)
     assert ids(hits) == {org.kr_increase, org.kr_decrease}
     assert set(hits["matched_in"]) == {"Why"}
@@ -183,7 +185,7 @@ def test_a_word_in_the_description(db, org):
 def test_special_characters_are_literal(db, org, text, expected):
     writes.add_checkin(
         db, org.kr_milestone, "2026-01-20", 0.5, 6,
-        'Half done: 50% of_modules, "quoted" it\'s back\\slash, Überweisung erledigt',
+        'Half done: 50% of_modules, "quoted" it\'s back\\slash, Überweisung erledigt', person=writes.SYSTEM
     )
     names = {"kr_increase": org.kr_increase, "kr_stay_above": org.kr_stay_above, "kr_special": org.kr_milestone}
     assert ids(found(db, text, org.cycle)) == {names[n] for n in expected}
@@ -214,7 +216,8 @@ def test_unit_filter_takes_the_whole_branch(db, org):
 
 def test_owner_filter_takes_owned_key_results_and_owned_objectives(db, org):
     # Lee leads the platform objective; Ada owns the company objective and now one key result.
-    writes.update_key_result(db, org.kr_milestone, owner_id=org.admin)
+    writes.update_key_result(db, org.kr_milestone, owner_id=org.admin, person=writes.SYSTEM,
+                             version=writes.version_of(db, "key_results", org.kr_milestone))
     assert ids(found(db, "", org.cycle, owner_id=org.lead)) == {org.kr_increase, org.kr_decrease}
     assert ids(found(db, "", org.cycle, owner_id=org.admin)) == {org.kr_stay_above, org.kr_milestone}
     assert found(db, "", org.cycle, owner_id=org.viewer).empty
@@ -229,7 +232,8 @@ def test_status_kind_and_type_filters(db, org):
     for status in set(statuses.values()):
         assert ids(found(db, "", org.cycle, statuses=(status,))) == {k for k, v in statuses.items() if v == status}
     assert ids(found(db, "", org.cycle, kr_types=("decrease", "milestone"))) == {org.kr_decrease, org.kr_milestone}
-    writes.update_objective(db, org.product_obj, kind="aspirational")
+    writes.update_objective(db, org.product_obj, kind="aspirational", person=writes.SYSTEM,
+                            version=writes.version_of(db, "objectives", org.product_obj))
     assert ids(found(db, "", org.cycle, kinds=("aspirational",))) == {org.kr_milestone}
     assert len(found(db, "", org.cycle, kinds=("committed", "aspirational"))) == 4
 
@@ -298,7 +302,8 @@ def test_csv_of_an_objective_without_key_results_and_of_nothing(db, org):
 
 
 def test_csv_keeps_text_as_written(db, org):
-    writes.update_objective(db, org.platform_obj, title='Make the "API", fast; =safe')
+    writes.update_objective(db, org.platform_obj, title='Make the "API", fast; =safe', person=writes.SYSTEM,
+                            version=writes.version_of(db, "objectives", org.platform_obj))
     records = parse(s.export_csv(found(db, "latency", org.cycle)))
     assert records[0]["Objective"] == 'Make the "API", fast; =safe'
 
@@ -321,7 +326,8 @@ def test_objective_of_a_forged_id_is_none(db, org, raw):
 
 
 def test_an_archived_objective_is_gone_unless_asked_for(db, org):
-    writes.update_objective(db, org.platform_obj, state="archived")
+    writes.update_objective(db, org.platform_obj, state="archived", person=writes.SYSTEM,
+                            version=writes.version_of(db, "objectives", org.platform_obj))
     assert s.objective(db, org.platform_obj) is None
     assert s.objective(db, org.platform_obj, include_archived=True)["state"] == "archived"
 
@@ -344,7 +350,8 @@ def test_alignment_down_is_the_tree_below(db, org):
 
 
 def test_alignment_through_a_key_result(db, org):
-    mobile_obj = writes.add_objective(db, org.cycle, org.mobile, "An app people keep", parent_kr_id=org.kr_milestone)
+    mobile_obj = writes.add_objective(db, org.cycle, org.mobile, "An app people keep", parent_kr_id=org.kr_milestone,
+                                      person=writes.SYSTEM)
     assert s.objective(db, mobile_obj)["parent_kr_title"] == "Status page live for every region"
     assert list(s.alignment_up(db, mobile_obj)["objective_id"]) == [org.company_obj, org.product_obj]
     down = s.alignment_down(db, org.company_obj)
@@ -355,7 +362,8 @@ def test_alignment_through_a_key_result(db, org):
 
 
 def test_alignment_down_leaves_out_archived_objectives(db, org):
-    writes.update_objective(db, org.platform_obj, state="archived")
+    writes.update_objective(db, org.platform_obj, state="archived", person=writes.SYSTEM,
+                            version=writes.version_of(db, "objectives", org.platform_obj))
     assert list(s.alignment_down(db, org.company_obj)["objective_id"]) == [org.product_obj]
 
 
@@ -381,8 +389,8 @@ def test_kr_guides():
 
 
 def test_kr_notes_newest_first(db, org):
-    writes.add_checkin(db, org.kr_increase, "2026-01-29", 35, 6, "Later")
-    writes.add_checkin(db, org.kr_increase, "2026-01-22", 30, 7, "Middle")
+    writes.add_checkin(db, org.kr_increase, "2026-01-29", 35, 6, "Later", person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_increase, "2026-01-22", 30, 7, "Middle", person=writes.SYSTEM)
     history = q.checkin_history(db, org.cycle)
     notes = s.kr_notes(history, org.kr_increase)
     assert list(notes["note"]) == ["Later", "Middle", "Good start"]

@@ -44,7 +44,7 @@ def kr_by_title(db, cycle_id: int) -> dict[str, dict]:
 
 
 def test_the_sample_file_imports_into_an_empty_database(empty):
-    report = transfer.import_okrs(empty, transfer.read_table(SAMPLE), today=TODAY)
+    report = transfer.import_okrs(empty, transfer.read_table(SAMPLE), today=TODAY, person=writes.SYSTEM)
     assert report.layout == "okrs"
     assert report.counts == {"cycles": 1, "units": 4, "people": 5, "objectives": 4, "key_results": 9, "checkins": 9}
     cycles = queries.cycles(empty)
@@ -76,8 +76,8 @@ def test_the_sample_file_imports_into_an_empty_database(empty):
 
 
 def test_importing_the_same_file_again_adds_nothing(empty):
-    transfer.import_okrs(empty, transfer.read_table(SAMPLE), today=TODAY)
-    again = transfer.import_okrs(empty, transfer.read_table(SAMPLE), today=TODAY)
+    transfer.import_okrs(empty, transfer.read_table(SAMPLE), today=TODAY, person=writes.SYSTEM)
+    again = transfer.import_okrs(empty, transfer.read_table(SAMPLE), today=TODAY, person=writes.SYSTEM)
     assert sum(again.counts.values()) == 0
     assert any("existed already" in n for n in again.notes)
     assert empty["checkins"].count == 9
@@ -85,7 +85,7 @@ def test_importing_the_same_file_again_adds_nothing(empty):
 
 def test_a_dry_run_says_what_it_would_add_and_writes_nothing(empty, snapshot):
     before = snapshot(empty)
-    report = transfer.import_okrs(empty, transfer.read_table(SAMPLE), today=TODAY, dry_run=True)
+    report = transfer.import_okrs(empty, transfer.read_table(SAMPLE), today=TODAY, dry_run=True, person=writes.SYSTEM)
     assert report.dry_run and report.counts["key_results"] == 9
     assert report.summary().startswith("Would add")
     assert snapshot(empty) == before
@@ -93,7 +93,8 @@ def test_a_dry_run_says_what_it_would_add_and_writes_nothing(empty, snapshot):
 
 def test_progress_is_reported_up_to_the_last_row(empty):
     calls = []
-    transfer.import_okrs(empty, transfer.read_table(SAMPLE), today=TODAY, progress=lambda d, t: calls.append((d, t)))
+    transfer.import_okrs(empty, transfer.read_table(SAMPLE), today=TODAY, progress=lambda d, t: calls.append((d, t)),
+                                                    person=writes.SYSTEM)
     assert calls and calls[-1] == (9, 9)
 
 
@@ -117,7 +118,7 @@ Quarter,Team,Parent,Objective,KR,Type,Baseline,Target,Current,Conf,Owner,As of
 def test_a_file_with_bad_rows_changes_nothing_and_lists_every_problem(db, org, snapshot):
     before = snapshot(db)
     with pytest.raises(transfer.ImportRefused) as info:
-        transfer.import_okrs(db, table(BAD), today=dt.date(2026, 1, 25))
+        transfer.import_okrs(db, table(BAD), today=dt.date(2026, 1, 25), person=writes.SYSTEM)
     found = [(p.row, p.column) for p in info.value.problems]
     assert found == [
         (6, "Target"),  # target equals the baseline
@@ -138,12 +139,13 @@ def test_a_file_with_bad_rows_changes_nothing_and_lists_every_problem(db, org, s
     assert snapshot(db) == before
     assert not db.conn.in_transaction
     # check_import gives the same list without raising.
-    assert [(p.row, p.column) for p in transfer.check_import(db, table(BAD), today=dt.date(2026, 1, 25))] == found
+    assert [(p.row, p.column) for p in transfer.check_import(db, table(BAD), today=dt.date(2026, 1, 25),
+                                                             person=writes.SYSTEM)] == found
 
 
 def test_a_missing_column_is_named(empty):
     with pytest.raises(transfer.ImportRefused) as info:
-        transfer.import_okrs(empty, table("Cycle,Objective,Key result,Target\n2026 Q1,O,K,5\n"))
+        transfer.import_okrs(empty, table("Cycle,Objective,Key result,Target\n2026 Q1,O,K,5\n"), person=writes.SYSTEM)
     assert [(p.row, p.column) for p in info.value.problems] == [(None, "Unit")]
     assert "'Cycle'" in info.value.problems[0].message
 
@@ -153,7 +155,7 @@ def test_a_key_result_named_again_must_keep_its_goal(db, org, snapshot):
     text = ("Cycle,Unit,Objective,Key result,Type,Baseline,Target\n"
             "2026 Q1,Platform,Make the API fast and safe,Test coverage from 0 to 100 %,increase,0,90\n")
     with pytest.raises(transfer.ImportRefused) as info:
-        transfer.import_okrs(db, table(text), today=dt.date(2026, 1, 25))
+        transfer.import_okrs(db, table(text), today=dt.date(2026, 1, 25), person=writes.SYSTEM)
     assert [(p.row, p.column) for p in info.value.problems] == [(2, "Target")]
     assert "already in the database (100)" in info.value.problems[0].message
     assert snapshot(db) == before
@@ -169,7 +171,8 @@ def test_a_lead_may_import_only_into_their_units(db, org, snapshot):
         transfer.import_okrs(db, table(text), person=lead, today=dt.date(2026, 1, 25))
     assert [(p.row, p.column) for p in info.value.problems] == [(3, "Unit")]
     assert snapshot(db) == before
-    report = transfer.import_okrs(db, table(text.rsplit("2026 Q1,Sales", 1)[0]), person=lead, today=dt.date(2026, 1, 25))
+    report = transfer.import_okrs(db, table(text.rsplit("2026 Q1,Sales", 1)[0]),
+                                  person=lead, today=dt.date(2026, 1, 25))
     assert report.counts["key_results"] == 1
 
 
@@ -178,7 +181,7 @@ def test_alignment_to_an_unknown_objective_is_a_problem(empty):
             "2026 Q1,Acme,Grow,,Launch shop,milestone\n"
             "2026 Q1,Shop,Sell online,Grwo,First sale,milestone\n")
     with pytest.raises(transfer.ImportRefused) as info:
-        transfer.import_okrs(empty, table(text), today=TODAY)
+        transfer.import_okrs(empty, table(text), today=TODAY, person=writes.SYSTEM)
     # A second unit without a parent: the file has its company (Acme) already. The column is
     # named as the layout calls it, although the file has none.
     assert [str(p) for p in info.value.problems] == [
@@ -186,9 +189,9 @@ def test_alignment_to_an_unknown_objective_is_a_problem(empty):
     text = text.replace("Cycle,Unit,", "Cycle,Parent unit,Unit,").replace("2026 Q1,Acme", "2026 Q1,,Acme")
     text = text.replace("2026 Q1,Shop", "2026 Q1,Acme,Shop")
     with pytest.raises(transfer.ImportRefused) as info:
-        transfer.import_okrs(empty, table(text), today=TODAY)
+        transfer.import_okrs(empty, table(text), today=TODAY, person=writes.SYSTEM)
     assert [(p.row, p.column) for p in info.value.problems] == [(3, "Aligned to")]
-    fixed = transfer.import_okrs(empty, table(text.replace("Grwo", "grow")), today=TODAY)
+    fixed = transfer.import_okrs(empty, table(text.replace("Grwo", "grow")), today=TODAY, person=writes.SYSTEM)
     assert fixed.counts["objectives"] == 2
     objs = queries.objectives(empty, int(queries.cycles(empty).iloc[0]["id"]), today=TODAY).set_index("title")
     assert objs.loc["Sell online", "parent_title"] == "Grow"
@@ -250,7 +253,7 @@ def test_a_file_with_decimal_commas_reads_its_ambiguous_numbers_with_commas():
     t = transfer.read_table(text.encode(), "semi.csv")  # ";"-separated, as European Excel writes
     db = connect(":memory:")
     migrate(db)
-    transfer.import_okrs(db, t, today=TODAY)
+    transfer.import_okrs(db, t, today=TODAY, person=writes.SYSTEM)
     assert db.execute("SELECT baseline, target FROM key_results").fetchone() == (0.5, 1.25)
 
 
@@ -360,10 +363,11 @@ def test_merged_cells_fill_down_but_a_new_unit_starts_afresh(empty):
         ",Labs,Acme,,Prototype shipped,milestone,,\n"
     )
     with pytest.raises(transfer.ImportRefused) as info:
-        transfer.import_okrs(empty, table(text), today=TODAY)
+        transfer.import_okrs(empty, table(text), today=TODAY, person=writes.SYSTEM)
     # Row 5 is a new unit: it must name its objective rather than inherit Acme's.
     assert [(p.row, p.column) for p in info.value.problems] == [(5, "Objective")]
-    report = transfer.import_okrs(empty, table(text.replace(",Labs,Acme,,", ",Labs,Acme,Explore,")), today=TODAY)
+    report = transfer.import_okrs(empty, table(text.replace(",Labs,Acme,,", ",Labs,Acme,Explore,")), today=TODAY,
+                                  person=writes.SYSTEM)
     assert report.counts["objectives"] == 2 and report.counts["key_results"] == 3
     cycle_id = int(queries.cycles(empty).iloc[0]["id"])
     krs = queries.key_results(empty, cycle_id, today=TODAY)
@@ -399,7 +403,7 @@ def test_an_excel_sheet_with_percent_cells_dates_and_merged_objectives(empty):
     book.save(data)
     t = transfer.read_table(data.getvalue(), "okrs.xlsx")
     assert list(t.index) == [2, 3]
-    transfer.import_okrs(empty, t, today=TODAY)
+    transfer.import_okrs(empty, t, today=TODAY, person=writes.SYSTEM)
     rows = empty.execute("SELECT kr.title, kr.baseline, kr.target, kr.unit_label, c.value, c.checkin_date "
                          "FROM key_results kr JOIN checkins c ON c.kr_id = kr.id ORDER BY kr.id").fetchall()
     assert rows == [("Conversion from 10% to 20%", 10.0, 20.0, "%", 12.5, "2026-11-02"),
@@ -427,12 +431,13 @@ def test_the_export_is_the_import_layout(db, org):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_then_import_into_a_fresh_database_gives_the_same_okrs(db, org, fmt):
-    writes.add_checkin(db, org.kr_decrease, "2026-01-20", 600, 4, "Slow, cache misses")
+    writes.add_checkin(db, org.kr_decrease, "2026-01-20", 600, 4, "Slow, cache misses", person=writes.SYSTEM)
     first = transfer.export_okrs(db, org.cycle)
     data = transfer.to_csv_bytes(first) if fmt == "csv" else transfer.export_okrs_xlsx(db, org.cycle)
     fresh = connect(":memory:")
     migrate(fresh)
-    report = transfer.import_okrs(fresh, transfer.read_table(data, f"okrs.{fmt}"), today=dt.date(2026, 1, 25))
+    report = transfer.import_okrs(fresh, transfer.read_table(data, f"okrs.{fmt}"), today=dt.date(2026, 1, 25),
+                                                             person=writes.SYSTEM)
     assert report.counts["key_results"] == 4
     again = transfer.export_okrs(fresh, int(queries.cycles(fresh).iloc[0]["id"]))
     pd.testing.assert_frame_equal(first.reset_index(drop=True), again.reset_index(drop=True))
@@ -446,17 +451,18 @@ def test_export_then_import_into_a_fresh_database_gives_the_same_okrs(db, org, f
 
 def test_checkin_history_exports_and_imports_in_its_own_layout(db, org):
     for day, value, confidence in (("2026-01-22", 30, 7), ("2026-01-29", 42, 8)):
-        writes.add_checkin(db, org.kr_increase, day, value, confidence, f"week {day}", author_id=org.lead)
+        writes.add_checkin(db, org.kr_increase, day, value, confidence, f"week {day}", author_id=org.lead,
+                           person=writes.SYSTEM)
     history = transfer.export_checkins(db, org.cycle)
     assert list(history.columns) == [c.header for c in transfer.CHECKIN_COLUMNS]
     assert len(history) == 3
     fresh = connect(":memory:")
     migrate(fresh)
     transfer.import_okrs(fresh, transfer.read_table(transfer.export_okrs_csv(db, org.cycle), "o.csv"),
-                         today=dt.date(2026, 1, 25))
+                         today=dt.date(2026, 1, 25), person=writes.SYSTEM)
     t = transfer.read_table(transfer.to_csv_bytes(history), "history.csv")
     assert transfer.detect_layout(t) == "checkins"
-    report = transfer.import_okrs(fresh, t)
+    report = transfer.import_okrs(fresh, t, person=writes.SYSTEM)
     # The latest value came with the OKR layout already; the two earlier check-ins are new.
     assert report.layout == "checkins" and report.counts["checkins"] == 2
     # Identical, but for the author of the latest check-in: the OKR layout has no author column
@@ -467,19 +473,20 @@ def test_checkin_history_exports_and_imports_in_its_own_layout(db, org):
 
 
 def test_a_checkin_for_an_unknown_or_ambiguous_key_result_is_refused(db, org, snapshot):
-    writes.add_key_result(db, org.company_obj, "Test coverage from 0 to 100 %", "increase", 0, 100)
+    writes.add_key_result(db, org.company_obj, "Test coverage from 0 to 100 %", "increase", 0, 100,
+                          person=writes.SYSTEM)
     text = ("Key result,Date,Value,Confidence\n"
             "Test coverage from 0 to 100 %,2026-01-20,30,7\n"
             "No such thing,2026-01-20,1,7\n")
     before = snapshot(db)
     with pytest.raises(transfer.ImportRefused) as info:
-        transfer.import_okrs(db, table(text))
+        transfer.import_okrs(db, table(text), person=writes.SYSTEM)
     assert [(p.row, p.column) for p in info.value.problems] == [(2, "Key result"), (3, "Key result")]
     assert "2 key results" in info.value.problems[0].message
     assert snapshot(db) == before
     # A Unit column says which one is meant.
     fixed = "Unit,Key result,Date,Value,Confidence\nPlatform,Test coverage from 0 to 100 %,2026-01-20,30,7\n"
-    report = transfer.import_okrs(db, table(fixed))
+    report = transfer.import_okrs(db, table(fixed), person=writes.SYSTEM)
     assert report.counts["checkins"] == 1
     assert db.execute("SELECT value FROM checkins WHERE kr_id = ? ORDER BY id DESC", [org.kr_increase]).fetchone() == (30,)
 
@@ -509,7 +516,7 @@ def test_a_full_export_restores_into_an_empty_database_with_every_figure_the_sam
     source = connect(demo_path)
     data = transfer.full_export(source, fmt)
     target = connect(":memory:")
-    counts = transfer.full_import(target, data)
+    counts = transfer.full_import(target, data, person=writes.SYSTEM)
     assert counts["checkins"] == source["checkins"].count and counts["settings"] == source["settings"].count
     on = dt.date.today()
     cycles = queries.cycles(source)
@@ -532,7 +539,7 @@ def test_a_full_export_is_restored_only_into_an_empty_database(demo_path, db, or
     data = transfer.full_export(connect(demo_path), "json")
     before = snapshot(db)
     with pytest.raises(ValidationError) as info:
-        transfer.full_import(db, data)
+        transfer.full_import(db, data, person=writes.SYSTEM)
     assert info.value.field == "database" and "not empty" in info.value.message
     assert snapshot(db) == before
 
@@ -554,39 +561,39 @@ def test_sign_in_bookkeeping_stays_on_its_server(tmp_path):
     migrate(target)
     with pytest.raises(ValidationError):
         auth.sign_in(target, "someone@example.com", "wrong password", client="10.0.0.2")
-    counts = transfer.full_import(target, data)
+    counts = transfer.full_import(target, data, person=writes.SYSTEM)
     assert counts["checkins"] == source["checkins"].count
 
 
 def test_a_damaged_full_export_changes_nothing(empty, snapshot):
     source = connect(":memory:")
     migrate(source)
-    writes.add_unit(source, "Acme")
-    writes.add_cycle(source, "2026 Q1", "2026-01-01", "2026-03-31")
+    writes.add_unit(source, "Acme", person=writes.SYSTEM)
+    writes.add_cycle(source, "2026 Q1", "2026-01-01", "2026-03-31", person=writes.SYSTEM)
     manifest = json.loads(transfer.full_export(source, "json"))
     manifest["tables"]["objectives"]["rows"] = [[1, 99, 1, "Orphan", "", None, "committed", None, None, 1, "active",
-                                                 None, None, None]]
+                                                 None, None, None, 1]]
     before = snapshot(empty)
     with pytest.raises(ValidationError, match="refer to rows"):
-        transfer.full_import(empty, json.dumps(manifest).encode())
+        transfer.full_import(empty, json.dumps(manifest).encode(), person=writes.SYSTEM)
     assert snapshot(empty) == before
     with pytest.raises(ValidationError, match="not a full export"):
-        transfer.full_import(empty, b'{"hello": 1}')
+        transfer.full_import(empty, b'{"hello": 1}', person=writes.SYSTEM)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         zf.writestr("other.txt", "x")
     with pytest.raises(ValidationError, match="full export"):
-        transfer.full_import(empty, buffer.getvalue())
+        transfer.full_import(empty, buffer.getvalue(), person=writes.SYSTEM)
 
 
 def test_import_file_tells_a_full_export_from_a_spreadsheet(demo_path):
     data = transfer.full_export(connect(demo_path), "zip")
     target = connect(":memory:")
-    dry = transfer.import_file(target, data, "backup.zip", dry_run=True)
+    dry = transfer.import_file(target, data, "backup.zip", dry_run=True, person=writes.SYSTEM)
     assert dry.layout == "full" and dry.dry_run and target["units"].count == 0
-    report = transfer.import_file(target, data, "backup.zip")
+    report = transfer.import_file(target, data, "backup.zip", person=writes.SYSTEM)
     assert report.counts["units"] == target["units"].count > 0
-    sample = transfer.import_file(connect(":memory:"), SAMPLE, today=TODAY)
+    sample = transfer.import_file(connect(":memory:"), SAMPLE, today=TODAY, person=writes.SYSTEM)
     assert sample.layout == "okrs"
 
 
@@ -636,23 +643,23 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 def hostile_okrs(db) -> dict[str, int]:
     """An organisation with a formula in every text field the OKR and check-in layouts carry,
     and negative numbers; returns the cycle id."""
-    admin = writes.add_person(db, "Ada Admin", "=ada@evil.example", role="admin")
-    owner = writes.add_person(db, "-Owen", "+owen@evil.example", role="lead")
-    top = writes.add_unit(db, FORMULAS["hyperlink"], lead_id=admin)
-    writes.add_unit(db, "@empty unit", parent_id=top)
-    team = writes.add_unit(db, FORMULAS["plus"], parent_id=top, lead_id=owner)
-    cycle = writes.add_cycle(db, "=1+1", "2026-01-01", "2026-03-31", state="active")
+    admin = writes.add_person(db, "Ada Admin", "=ada@evil.example", role="admin", person=writes.SYSTEM)
+    owner = writes.add_person(db, "-Owen", "+owen@evil.example", role="lead", person=writes.SYSTEM)
+    top = writes.add_unit(db, FORMULAS["hyperlink"], lead_id=admin, person=writes.SYSTEM)
+    writes.add_unit(db, "@empty unit", parent_id=top, person=writes.SYSTEM)
+    team = writes.add_unit(db, FORMULAS["plus"], parent_id=top, lead_id=owner, person=writes.SYSTEM)
+    cycle = writes.add_cycle(db, "=1+1", "2026-01-01", "2026-03-31", state="active", person=writes.SYSTEM)
     parent = writes.add_objective(db, cycle, top, FORMULAS["hyperlink"], description=FORMULAS["minus"],
-                                  owner_id=admin)
+                                  owner_id=admin, person=writes.SYSTEM)
     ids = {"cycle": cycle}
     for i, (name, text) in enumerate(FORMULAS.items()):
         obj = writes.add_objective(db, cycle, team, text, description=FORMULAS["at"], owner_id=owner,
-                                   parent_objective_id=parent)
-        kr = writes.add_key_result(db, obj, f"{text}", "increase", -5, 10 + i, unit_label="=%", owner_id=owner)
-        writes.add_checkin(db, kr, "2026-01-10", -2, 4, FORMULAS["minus"], author_id=admin)
+                                   parent_objective_id=parent, person=writes.SYSTEM)
+        kr = writes.add_key_result(db, obj, f"{text}", "increase", -5, 10 + i, unit_label="=%", owner_id=owner, person=writes.SYSTEM)
+        writes.add_checkin(db, kr, "2026-01-10", -2, 4, FORMULAS["minus"], author_id=admin, person=writes.SYSTEM)
         # The latest check-in's author is the owner's, as the OKR layout (with no author) gives it back.
-        writes.add_checkin(db, kr, "2026-01-20", -1.5, 6, text, author_id=owner)
-    writes.add_key_result(db, parent, FORMULAS["quoted"], "decrease", 10, -5, owner_id=admin)
+        writes.add_checkin(db, kr, "2026-01-20", -1.5, 6, text, author_id=owner, person=writes.SYSTEM)
+    writes.add_key_result(db, parent, FORMULAS["quoted"], "decrease", 10, -5, owner_id=admin, person=writes.SYSTEM)
     return ids
 
 
@@ -692,10 +699,10 @@ def test_export_import_export_is_faithful_for_formulas_in_every_text_field(db, f
     write = transfer.to_csv_bytes if fmt == "csv" else transfer.to_xlsx_bytes
     fresh = connect(":memory:")
     migrate(fresh)
-    report = transfer.import_okrs(fresh, transfer.read_table(write(first), f"okrs.{fmt}"), today=dt.date(2026, 1, 25))
+    report = transfer.import_okrs(fresh, transfer.read_table(write(first), f"okrs.{fmt}"), today=dt.date(2026, 1, 25), person=writes.SYSTEM)
     assert report.counts["objectives"] == len(FORMULAS) + 1
     assert report.counts["key_results"] == len(FORMULAS) + 1
-    transfer.import_okrs(fresh, transfer.read_table(write(history), f"checkins.{fmt}"))
+    transfer.import_okrs(fresh, transfer.read_table(write(history), f"checkins.{fmt}"), person=writes.SYSTEM)
     cycle = int(queries.cycles(fresh).iloc[0]["id"])
     pd.testing.assert_frame_equal(first, transfer.export_okrs(fresh, cycle))
     pd.testing.assert_frame_equal(history, transfer.export_checkins(fresh, cycle))
@@ -708,7 +715,7 @@ def test_the_excel_round_trip_equals_the_csv_one(db):
                       ("xlsx", transfer.export_okrs_xlsx(db, ids["cycle"]))):
         fresh = connect(":memory:")
         migrate(fresh)
-        transfer.import_okrs(fresh, transfer.read_table(data, f"okrs.{fmt}"), today=dt.date(2026, 1, 25))
+        transfer.import_okrs(fresh, transfer.read_table(data, f"okrs.{fmt}"), today=dt.date(2026, 1, 25), person=writes.SYSTEM)
         again[fmt] = transfer.export_okrs(fresh, int(queries.cycles(fresh).iloc[0]["id"]))
     pd.testing.assert_frame_equal(again["csv"], again["xlsx"])
 
@@ -738,6 +745,6 @@ def test_the_full_exports_csv_files_run_no_formula_and_restore_exactly(db, snaps
         cells = [c for name in zf.namelist() if name.endswith(".csv") for c in csv_cells(zf.read(name))]
     assert not [c for c in cells if c and c[0] in ("=", "@", "+") and c != "+5"]
     target = connect(":memory:")
-    transfer.full_import(target, data)
+    transfer.full_import(target, data, person=writes.SYSTEM)
     assert {k: v for k, v in snapshot(target).items() if k != "_migrations"} == {
         k: v for k, v in snapshot(db).items() if k != "_migrations"}

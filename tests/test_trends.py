@@ -44,12 +44,14 @@ LATENCY = 1 / 6  # 700 on the way from 800 to 200
 
 @pytest.fixture
 def hand(db, org):
-    writes.add_checkin(db, org.kr_increase, "2026-01-22", 40, 8, "Doubled")
-    writes.add_checkin(db, org.kr_increase, "2026-02-05", 50, 5, "Slower now")
-    writes.add_checkin(db, org.kr_decrease, "2026-01-10", 700, 6, "First cache")
-    writes.add_checkin(db, org.kr_stay_above, "2026-01-03", 99.95, 9, "Fine")
-    writes.update_key_result(db, org.kr_decrease, weight=3)
-    writes.update_objective(db, org.platform_obj, weight=2)
+    writes.add_checkin(db, org.kr_increase, "2026-01-22", 40, 8, "Doubled", person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_increase, "2026-02-05", 50, 5, "Slower now", person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_decrease, "2026-01-10", 700, 6, "First cache", person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_stay_above, "2026-01-03", 99.95, 9, "Fine", person=writes.SYSTEM)
+    writes.update_key_result(db, org.kr_decrease, weight=3, person=writes.SYSTEM,
+                             version=writes.version_of(db, "key_results", org.kr_decrease))
+    writes.update_objective(db, org.platform_obj, weight=2, person=writes.SYSTEM,
+                            version=writes.version_of(db, "objectives", org.platform_obj))
     return org
 
 
@@ -132,17 +134,17 @@ def test_weekly_status_follows_confidence_and_staleness(db, hand):
 
 
 def test_a_later_checkin_on_the_same_day_wins_and_deleted_ones_do_not_count(db, hand):
-    writes.add_checkin(db, hand.kr_milestone, "2026-01-20", 0.3, 4, "Half the regions")
-    writes.add_checkin(db, hand.kr_milestone, "2026-01-20", 0.6, 8, "Corrected")
-    gone = writes.add_checkin(db, hand.kr_milestone, "2026-02-01", 1.0, 10, "Oops")
-    writes.delete_checkin(db, gone)
+    writes.add_checkin(db, hand.kr_milestone, "2026-01-20", 0.3, 4, "Half the regions", person=writes.SYSTEM)
+    writes.add_checkin(db, hand.kr_milestone, "2026-01-20", 0.6, 8, "Corrected", person=writes.SYSTEM)
+    gone = writes.add_checkin(db, hand.kr_milestone, "2026-02-01", 1.0, 10, "Oops", person=writes.SYSTEM)
+    writes.delete_checkin(db, gone, person=writes.SYSTEM, version=writes.version_of(db, "checkins", gone))
     s = build(db, hand).kr(hand.kr_milestone)
     assert np.allclose(s["progress"], [0, 0, 0.6, 0.6, 0.6, 0.6])
     assert list(s["confidence"].fillna(-1)) == [-1, -1, 8, 8, 8, 8]
 
 
 def test_a_checkin_after_the_as_of_date_is_not_shown_yet(db, hand):
-    writes.add_checkin(db, hand.kr_increase, "2026-03-01", 90, 9, "Later")
+    writes.add_checkin(db, hand.kr_increase, "2026-03-01", 90, 9, "Later", person=writes.SYSTEM)
     s = build(db, hand).kr(hand.kr_increase)
     assert s["value"].iloc[-1] == 50
 
@@ -176,7 +178,7 @@ def test_objective_is_the_weighted_mean_of_its_key_results(db, hand):
 
 
 def test_objective_with_no_key_results_sits_at_zero(db, hand):
-    empty = writes.add_objective(db, hand.cycle, hand.sales, "Open a second market")
+    empty = writes.add_objective(db, hand.cycle, hand.sales, "Open a second market", person=writes.SYSTEM)
     s = build(db, hand).objective(empty)
     assert len(s) == 6 and (s["progress"] == 0).all() and s["confidence"].isna().all()
     assert (s["kr_count"] == 0).all()
@@ -249,7 +251,7 @@ def test_heatmap_of_a_department_and_of_a_team(db, hand):
 
 
 def test_heatmap_rows_with_one_name_are_told_apart(db, hand):
-    again = writes.add_objective(db, hand.cycle, hand.platform, "Make the API fast and safe")
+    again = writes.add_objective(db, hand.cycle, hand.platform, "Make the API fast and safe", person=writes.SYSTEM)
     rows = tr.breakdown_rows(q.units(db), build(db, hand, hand.platform).objectives, hand.platform)
     assert sorted(rows["row"]) == sorted([f"Make the API fast and safe (#{hand.platform_obj})",
                                           f"Make the API fast and safe (#{again})"])
@@ -274,9 +276,9 @@ def test_scope_with_nothing_gives_empty_frames(db, hand):
 
 
 def test_a_cycle_with_no_checkins(db, org):
-    q3 = writes.add_cycle(db, "2026 Q3", "2026-07-01", "2026-09-30", state="active")
-    obj = writes.add_objective(db, q3, org.platform, "Cut cloud costs")
-    writes.add_key_result(db, obj, "Spend from 100 to 80 kEUR", "decrease", 100, 80, "kEUR")
+    q3 = writes.add_cycle(db, "2026 Q3", "2026-07-01", "2026-09-30", state="active", person=writes.SYSTEM)
+    obj = writes.add_objective(db, q3, org.platform, "Cut cloud costs", person=writes.SYSTEM)
+    writes.add_key_result(db, obj, "Spend from 100 to 80 kEUR", "decrease", 100, 80, "kEUR", person=writes.SYSTEM)
     t = tr.trends(db, q3, None, dt.date(2026, 7, 20))
     assert t.checkin_count == 0 and len(t.weeks) == 3
     assert (t.unit()["progress"] == 0).all() and t.unit()["confidence"].isna().all()

@@ -12,8 +12,17 @@ signed-in person (read afresh, so a role taken away counts at once). Then:
   forgotten (so they are filled afresh from the database at the next draw) and the message the
   write returned is shown once.
 
+A form's submission counts once: each button carries the form's *round*, which a save moves on,
+so a second click of a form already saved (a double click, or a click that reached the server
+before the page redrew) writes nothing. A create form keys its inputs by the round too
+(:func:`fresh_id`): after a save the browser draws new, empty inputs instead of keeping what
+was typed for a second click to send again.
+
 Inputs are prefilled with :func:`prefill`, which sets the session state only when the key is
-not there yet: what the person typed wins over the database until they save or reload.
+not there yet: what the person typed wins over the database until they save or reload. An edit
+form keeps the row it was read from (:func:`read_row`, with its version) the same way, and its
+write hands that version to okrdata, which refuses the save if someone changed the row since;
+:func:`feedback` then shows what changed and a button reloading the form from the stored row.
 
 Also here: cached readers over :mod:`okrdata.history` and the edit rights of the signed-in
 person, keyed like :mod:`ui.data` by the database file's stamp; and the read-only tables and
@@ -25,6 +34,8 @@ for a small one.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -32,16 +43,48 @@ import pandas as pd
 import pyarrow as pa
 import sqlite_utils
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from okrdata import auth as core_auth
-from okrdata import history, writes
+from okrdata import history, lookups, writes
 from okrdata import queries as q
 from okrdata.errors import ValidationError
 from ui import auth, badges, data, tables
 
 ERRORS = "okr_form_errors_"
 FLASH = "okr_form_flash_"
+ROUNDS = "okr_form_rounds"
+
+
+class _Lock:
+    """A lock that a weak dictionary can hold (a bare ``threading.Lock`` cannot be referenced weakly)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self.lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+_locks: weakref.WeakValueDictionary[str, _Lock] = weakref.WeakValueDictionary()
+_locks_guard = threading.Lock()
+
+
+def _session_lock() -> _Lock:
+    """This browser session's lock around a form's write (kept while someone holds it)."""
+    ctx = get_script_run_ctx()
+    key = ctx.session_id if ctx is not None else ""
+    with _locks_guard:
+        lock = _locks.get(key)
+        if lock is None:
+            lock = _locks[key] = _Lock()
+        return lock
 FIELD_LABELS = {
+    "version": "Changed meanwhile",
+    "author": "Author",
     "kr_type": "Type",
     "type": "Type",
     "key_result": "Key result",
@@ -92,8 +135,8 @@ def label(field: str) -> str:
 
 def error_text(error: ValidationError) -> str:
     """An error as Markdown naming the thing (``where``, in bold) and the field: ``**KR** · Confidence: …``."""
-    where = f"**{badges.escape(error.where)}** · " if error.where else ""
-    return f"{where}{label(error.field)}: {badges.escape(error.message)}"
+    where = f"**{badges.escape_markdown(error.where)}** · " if error.where else ""
+    return f"{where}{label(error.field)}: {badges.escape_markdown(error.message)}"
 
 
 def show_error(error: ValidationError) -> None:
@@ -135,27 +178,69 @@ def clear() -> None:
         fn.clear()
 
 
-def run_write(form_id: str, write: Write, reset: Iterable[str] = (), reset_prefix: str | None = None) -> bool:
+def _rounds() -> dict[str, int]:
+    # A plain dict kept in the session state: reading and setting it later never yields to
+    # Streamlit, which may stop a callback at any access of st.session_state.
+    rounds = st.session_state.get(ROUNDS)
+    if rounds is None:
+        rounds = st.session_state[ROUNDS] = {}
+    return rounds
+
+
+def form_round(form_id: str) -> int:
+    """How many times this form was saved in this session: its buttons carry it, so that a
+    second click of a submission already saved is told apart (see :func:`run_write`)."""
+    return _rounds().get(form_id, 0)
+
+
+def fresh_id(form_id: str) -> str:
+    """The key of a create form and the prefix of its inputs for this round.
+
+    A new one after each save: a widget with a new key starts from its default in the browser,
+    so the form comes back empty, whatever was typed before.
+    """
+    n = form_round(form_id)
+    return form_id if n == 0 else f"{form_id}-{n}"
+
+
+def run_write(form_id: str, write: Write, reset: Iterable[str] = (), reset_prefix: str | None = None,
+              sent_in: int | None = None) -> bool:
     """Run ``write`` for the signed-in person and keep the outcome for :func:`feedback`; True when saved.
 
-    Refused (nothing written, inputs kept) when nobody is signed in: okrdata skips its
-    permission checks for ``person=None``, so the page must never pass it on.
+    Refused (nothing written, inputs kept) when nobody is signed in. ``sent_in`` is the round
+    the button was drawn in: a click from a round already saved is a second click of the same
+    submission, and writes nothing (the first one's message stays).
+
+    Two clicks of one button can reach the server so close together that their callbacks run at
+    once, on two script threads of the session, and Streamlit may stop a callback at any access
+    of ``st.session_state``. So the round is claimed under the session's lock before writing,
+    in a plain dict, and given back unless the write went through.
     """
-    state = st.session_state
-    state.pop(ERRORS + form_id, None)
-    state.pop(FLASH + form_id, None)
-    person = auth.current_person()
-    if person is None:
-        state[ERRORS + form_id] = [ValidationError("role", "sign in to make changes; nothing was saved.")]
-        return False
-    try:
-        with data.opened() as db:
-            message = write(db, person)
-    except ValidationError as error:
-        state[ERRORS + form_id] = [error]
-        return False
-    except Refused as refused:
-        state[ERRORS + form_id] = refused.errors
+    rounds = _rounds()
+    with _session_lock():
+        current = rounds.get(form_id, 0)
+        if sent_in is not None and sent_in != current:
+            return False
+        rounds[form_id] = current + 1
+        saved, problems = False, []
+        try:
+            st.session_state.pop(ERRORS + form_id, None)
+            st.session_state.pop(FLASH + form_id, None)
+            person = auth.current_person()
+            if person is None:
+                raise ValidationError("role", "sign in to make changes; nothing was saved.")
+            with data.opened() as db:
+                message = write(db, person)
+                saved = True
+        except ValidationError as error:
+            problems = [error]
+        except Refused as refused:
+            problems = refused.errors
+        finally:
+            if not saved:
+                rounds[form_id] = current
+    if not saved:
+        st.session_state[ERRORS + form_id] = problems
         return False
     clear()
     forget(reset, reset_prefix)
@@ -173,12 +258,12 @@ def submit_button(
     key: str | None = None,
     **kwargs: Any,
 ) -> bool:
-    """A form's submit button whose callback runs ``write`` (see :func:`run_write`)."""
+    """A form's submit button whose callback runs ``write`` once per submission (see :func:`run_write`)."""
     return st.form_submit_button(
         label_text,
-        key=key or f"{form_id}__submit",
+        key=key or f"{fresh_id(form_id)}__submit",
         on_click=run_write,
-        args=(form_id, write, tuple(reset), reset_prefix),
+        args=(form_id, write, tuple(reset), reset_prefix, form_round(form_id)),
         **kwargs,
     )
 
@@ -193,23 +278,51 @@ def action_button(
     key: str | None = None,
     **kwargs: Any,
 ) -> bool:
-    """A button outside any form whose callback runs ``write`` (see :func:`run_write`)."""
+    """A button outside any form whose callback runs ``write`` once per click (see :func:`run_write`)."""
     return st.button(
         label_text,
-        key=key or f"{form_id}__button",
+        key=key or f"{fresh_id(form_id)}__button",
         on_click=run_write,
-        args=(form_id, write, tuple(reset), reset_prefix),
+        args=(form_id, write, tuple(reset), reset_prefix, form_round(form_id)),
         **kwargs,
     )
 
 
-def archive_form(section: str, thing_id: int, confirm: str, button: str,
-                 archive: Callable[[sqlite_utils.Database, dict], Any], done: str) -> None:
-    """A small form that archives one thing of a section (``"mg_kr_archive"``): a box to tick
-    (``confirm``), then ``button`` runs ``archive(db, person)``; refused with the box unticked.
+def read_key(form_id: str) -> str:
+    """Where an edit form keeps the row it was read from (see :func:`read_row`); it starts with
+    the form's prefix, so the form's ``reset_prefix`` forgets it with the inputs."""
+    return f"{form_id}_read"
 
-    Once archived, the thing leaves its picker, and the next run draws this form for another
-    one: the ``done`` message of any archive of the section shows there, once.
+
+def read_row(form_id: str, table: str, row_id: int, also: Iterable[str] = ()) -> dict:
+    """The stored row (with its ``version``) the edit form ``form_id`` shows, kept until the
+    form is saved or reloaded; read afresh when absent.
+
+    Its ``version`` goes with the write, and the whole row as ``seen``, so that okrdata refuses
+    a save made on a row someone changed meanwhile and says what changed. Prefill the inputs
+    from it: when it is read afresh, the inputs under the form's prefix (and the prefixes in
+    ``also``, other forms writing the same row) are forgotten, so that they and the version
+    always come from the same read.
+    """
+    key = read_key(form_id)
+    if key not in st.session_state or st.session_state[key].get("id") != int(row_id):
+        for prefix in (f"{form_id}_", *also):
+            forget(prefix=prefix)
+        st.session_state[key] = _stored_row(*_key(), table, int(row_id))
+    return st.session_state[key]
+
+
+def archive_form(section: str, thing_id: int, confirm: str, button: str,
+                 archive: Callable[[sqlite_utils.Database, dict, int], Any], done: str, edit_form: str) -> None:
+    """A small form that archives one thing of a section (``"mg_kr_archive"``): a box to tick
+    (``confirm``), then ``button`` runs ``archive(db, person, version)``; refused with the box
+    unticked.
+
+    ``version`` is that of the row the thing's edit form ``edit_form`` was read from
+    (:func:`read_row`): a refusal because someone changed the thing meanwhile offers to reload
+    that form. Once archived, the thing leaves its picker, and the next run
+    draws this form for another one: the ``done`` message of any archive of the section shows
+    there, once.
     """
     for key in [k for k in st.session_state if str(k).startswith(f"{FLASH}{section}_")]:
         st.success(st.session_state.pop(key), icon=":material/check_circle:")
@@ -220,12 +333,12 @@ def archive_form(section: str, thing_id: int, confirm: str, button: str,
         def write(db: sqlite_utils.Database, who: dict) -> str:
             if not value(f"{form_id}_confirm"):
                 raise ValidationError("confirm", "tick the box to confirm.")
-            archive(db, who)
+            archive(db, who, value(read_key(edit_form), {}).get("version"))
             return done
 
-        submit_button(button, form_id, write, reset_prefix=f"{form_id}_", icon=":material/archive:")
-    for problem in errors(form_id):
-        show_error(problem)
+        submit_button(button, form_id, write, reset=[read_key(edit_form)], reset_prefix=f"{form_id}_",
+                      icon=":material/archive:")
+    feedback(form_id, reload_prefix=f"{edit_form}_")
 
 
 def errors(form_id: str) -> list[ValidationError]:
@@ -233,10 +346,26 @@ def errors(form_id: str) -> list[ValidationError]:
     return list(st.session_state.get(ERRORS + form_id) or [])
 
 
-def feedback(form_id: str) -> None:
-    """Show the outcome of this form's last submission: every error, or the success message once."""
-    for problem in errors(form_id):
+def feedback(form_id: str, reload: Iterable[str] = (), reload_prefix: str | None = None) -> None:
+    """Show the outcome of this form's last submission: every error, or the success message once.
+
+    When the save was refused because someone changed the thing since the form read it (field
+    ``version``) and the form says how to reload (``reload``, ``reload_prefix``), a button
+    reloads it from the stored row: it forgets those inputs, so they are prefilled afresh (what
+    was typed is dropped; the message said what changed).
+    """
+    found = errors(form_id)
+    for problem in found:
         show_error(problem)
+    reload = list(reload)
+    if (reload or reload_prefix) and any(p.field == "version" for p in found):
+        st.button(
+            "Reload as it is now",
+            key=f"{form_id}__reload",
+            on_click=forget,
+            args=([*reload, ERRORS + form_id], reload_prefix),
+            icon=":material/refresh:",
+        )
     flash(form_id)
 
 
@@ -259,7 +388,7 @@ def signed_in_message(person: dict | None, action: str) -> None:
                 icon=":material/lock:")
     else:
         st.info(
-            f"You are signed in as {person['name']} ({person['role']}): you can read everything. Sign in as a "
+            f"You are signed in as {badges.escape_markdown(person['name'])} ({person['role']}): you can read everything. Sign in as a "
             f"lead to {action}, or ask an admin for the rights you need.",
             icon=":material/lock:",
         )
@@ -291,13 +420,19 @@ def _alignment_choices(
     db_file: str, db_stamp: data.Stamp, cycle_id: int, unit_id: int, objective_id: int | None
 ) -> list[dict]:
     with data.opened(db_file) as db:
-        return writes.alignment_choices(db, cycle_id, unit_id, objective_id)
+        return lookups.alignment_choices(db, cycle_id, unit_id, objective_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
+def _stored_row(db_file: str, db_stamp: data.Stamp, table: str, row_id: int) -> dict:
+    with data.opened(db_file) as db:
+        return writes.read_for_edit(db, table, row_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
 def _person_units(db_file: str, db_stamp: data.Stamp) -> dict[int, list[int]]:
     with data.opened(db_file) as db:
-        return writes.person_units_map(db)
+        return lookups.person_units_map(db)
 
 
 # --- cached tables -------------------------------------------------------------------------
@@ -431,7 +566,7 @@ def _kpis_table(db_file: str, db_stamp: data.Stamp, today: dt.date, unit_id: int
 
 
 _CACHED = (
-    _editable, _revisions, _goalposts, _alignment_choices, _person_units, _kr_table, _objective_table,
+    _stored_row, _editable, _revisions, _goalposts, _alignment_choices, _person_units, _kr_table, _objective_table,
     _objective_krs, _kpi_labels, _units_table, _people_table, _people_labels, _kpis_table,
 )
 
@@ -459,12 +594,12 @@ def goalpost_changes(kr_ids: Sequence[int]) -> pd.DataFrame:
 
 
 def alignment_choices(cycle_id: int, unit_id: int, objective_id: int | None = None) -> list[dict]:
-    """What an objective of the unit may align to (:func:`okrdata.writes.alignment_choices`)."""
+    """What an objective of the unit may align to (:func:`okrdata.lookups.alignment_choices`)."""
     return _alignment_choices(*_key(), int(cycle_id), int(unit_id), None if objective_id is None else int(objective_id))
 
 
 def person_units() -> dict[int, list[int]]:
-    """Everyone's extra units to edit (:func:`okrdata.writes.person_units_map`)."""
+    """Everyone's extra units to edit (:func:`okrdata.lookups.person_units_map`)."""
     return _person_units(*_key())
 
 

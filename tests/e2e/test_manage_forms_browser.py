@@ -1,0 +1,90 @@
+"""Manage's create forms in a real browser: after a save the form is empty, and clicking the
+button again (or double-clicking it) creates the thing once.
+
+AppTest cannot show this: it reads the server's values, while the browser keeps what its
+inputs hold unless the server replaces them, and sends that with the next click.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from okrdata.db import connect
+
+from .conftest import wait_for_app
+from .steps import TIMEOUT, no_exception, open_from_sidebar, server_db, shot, sign_in, wait_for_heading
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = "admin@northwindlabs.example"
+
+
+EMPTY = """() => {
+    const box = [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stExpander']")]
+        .find(e => e.innerText.includes("New KPI"));
+    const names = box ? [...box.querySelectorAll("input[aria-label='Name']")] : [];
+    return names.length === 1 && names[0].value === "";
+}"""
+
+
+def wait_until_empty(page) -> None:
+    """Wait until the New KPI form is drawn once (the page's run has replaced the old one) and empty."""
+    page.wait_for_function(EMPTY, timeout=TIMEOUT)
+
+
+def kpis_named(db_file, name: str) -> int:
+    db = connect(db_file)
+    try:
+        return db.execute("SELECT count(*) FROM kpis WHERE name = ?", [name]).fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_a_new_kpi_form_is_empty_after_a_save_and_a_second_click_creates_nothing(server, page, tmp_path):
+    db_file = server_db(server)
+    page.goto(server.url)
+    wait_for_heading(page, "Overview")
+    sign_in(page, ADMIN, "demo")
+    open_from_sidebar(page, "Manage")
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_role("tab", name="KPIs").click()
+    box = main.locator("[data-testid='stExpander']", has_text="New KPI")
+    box.locator("summary").click()
+
+    def form():
+        return box.locator("[data-testid='stForm']")
+
+    def create():
+        return form().locator("[data-testid='stFormSubmitButton'] button", has_text="Create KPI")
+
+    # 1. Create a KPI: saved once, and the form comes back empty.
+    name = "Support tickets answered within a day"
+    form().locator("input[aria-label='Name']").fill(name)
+    form().locator("input[aria-label='Target']").fill("95")
+    create().click()
+    main.locator("[data-testid='stAlert']", has_text=f"KPI {name} created.").wait_for(timeout=TIMEOUT)
+    wait_for_app(page, TIMEOUT)
+    no_exception(page)
+    wait_until_empty(page)
+    assert form().locator("input[aria-label='Name']").input_value() == ""
+    assert form().locator("input[aria-label='Target']").input_value() == ""
+    shot(page, tmp_path, "1-created-and-empty")
+
+    # 2. The same button again: the form holds nothing, so nothing more is created.
+    create().click()
+    main.locator("[data-testid='stAlert']", has_text="Name").wait_for(timeout=TIMEOUT)
+    wait_for_app(page, TIMEOUT)
+    assert kpis_named(db_file, name) == 1
+
+    # 3. A double click on a filled form creates it once.
+    other = "Invoices paid on time"
+    form().locator("input[aria-label='Name']").fill(other)
+    form().locator("input[aria-label='Target']").fill("90")
+    create().dblclick()
+    # (Which of the two runs draws the success message is up to the browser's timing; the
+    # form coming back empty shows the save happened.)
+    wait_until_empty(page)
+    wait_for_app(page, TIMEOUT)
+    no_exception(page)
+    shot(page, tmp_path, "3-double-click")
+    assert kpis_named(db_file, other) == 1
