@@ -28,8 +28,7 @@ def test_a_long_last_note_shows_its_start_and_opens_in_full(demo_db):
         web = int(next(db.execute("SELECT id FROM units WHERE name = 'Web App'"))[0])
         krs = q.key_results(db, q.default_cycle_id(db), web)
         kr = krs.iloc[0]
-        actor = {"person": w.SYSTEM} if hasattr(w, "SYSTEM") else {}  # writes that name their actor
-        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["value"]), 6, note, **actor)
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["value"]), 6, note, person=w.SYSTEM)
     finally:
         db.close()
     at = AppTest.from_file(APP, default_timeout=30)

@@ -307,9 +307,9 @@ def test_a_crowded_wall_trades_key_result_lines_and_tiles_for_fitting_the_screen
         cycle_id = q.default_cycle_id(db)
         root = int(q.units(db).query("depth == 0")["id"].iloc[0])
         for i in range(9):
-            oid = w.add_objective(db, cycle_id, root, f"Crowded objective {i}")
+            oid = w.add_objective(db, cycle_id, root, f"Crowded objective {i}", person=w.SYSTEM)
             for j in range(2):
-                w.add_key_result(db, oid, f"Crowded key result {i}.{j}", "increase", 0, 10)
+                w.add_key_result(db, oid, f"Crowded key result {i}.{j}", "increase", 0, 10, person=w.SYSTEM)
     with_db(demo_db, write)
     f = figures(demo_db, None)
     assert len(f["wall"].cards) == 12 and f["wall"].below
