@@ -1,7 +1,9 @@
 """Wall screen: one unit's OKRs in large type for a TV in the office, redrawn every minute.
 
 Open it as ``/wall?unit=ID&tv=1`` (no ``unit``: the whole company; ``tv=1`` folds the sidebar
-away and leaves out the link box). It is read only and needs no
+away, hides the page's header and the demo notice, and leaves out the link box). It is laid out
+for 1920×1080 without scrolling: :func:`fill_plan` decides how many key result lines a card
+shows and how many tiles fit. It is read only and needs no
 sign-in unless the deployment is private (then it asks, like every page). The headline figures
 come from :func:`okrdata.queries.cycle_summary`, the cards and tiles from
 :func:`okrdata.wall.build` over the cached readers of :mod:`ui.data`. The part below the title is
