@@ -28,7 +28,7 @@ import streamlit as st
 
 from okrdata import attention, checkin_rows, history, wording, writes
 from okrdata.errors import ValidationError
-from ui import auth, badges, data, forms, sidebar, tables
+from ui import auth, badges, data, forms, sidebar, style, tables
 from ui.okr_detail import escape_markdown
 
 scope = sidebar.current()
@@ -121,6 +121,22 @@ def value_key(kr_id: int) -> str:
 
 def conf_key(kr_id: int) -> str:
     return f"ci_conf_{kr_id}"
+
+
+NOTE_PREVIEW = 240  # characters of the last note shown in the form; a longer one opens in full below
+
+
+def last_note(note: str, kr_id: int) -> None:
+    """The last check-in's note beside the form: whole when short, else its start and a box that
+    opens the whole of it (a note of 10,000 characters would make the form pages long)."""
+    if len(note) <= NOTE_PREVIEW:
+        st.caption(f"Last note: {escape_markdown(note)}")
+        return
+    start = note[:NOTE_PREVIEW].rsplit(None, 1)[0] if " " in note[:NOTE_PREVIEW] else note[:NOTE_PREVIEW]
+    st.caption(f"Last note: {escape_markdown(start)} …")
+    with st.expander(f"The whole note ({len(note):,} characters)", icon=":material/notes:"):
+        with st.container(height=320, border=False, key=f"ci_whole_note_{kr_id}"):
+            st.markdown(escape_markdown(note))
 
 
 def note_key(kr_id: int) -> str:
@@ -323,7 +339,7 @@ def checkin_form(team_id: int) -> None:
                     )
                     st.markdown(last_words(r))
                     if _present(r["note"]) and r["note"]:
-                        st.caption(f"Last note: {escape_markdown(r['note'])}")
+                        last_note(str(r["note"]), kr_id)
                     if kr_id in moved:
                         st.caption(f":orange[:material/swap_vert: {escape_markdown(moved[kr_id])}]")
                     if checkin_rows.moved(st.session_state[shown_key(kr_id)], now.get(kr_id)):
@@ -474,21 +490,21 @@ def history_section(labels: dict[int, str], unit_labels: dict[int, str], writabl
         st.caption("No check-ins yet.")
     else:
         newest = checkins.iloc[::-1]
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Date": [badges.day(d) for d in newest["checkin_date"]],
-                    "Value": [badges.number(x, unit_label) for x in newest["value"]],
-                    "Confidence": [wording.confidence(c) for c in newest["confidence"]],
-                    "Note": newest["note"].fillna("").astype(str),
-                    "Author": newest["author_name"].fillna("").astype(str),
-                    "Corrected": ["yes" if int(v) > 1 else "" for v in newest["version"]],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            key=f"{key}_table",
+        past = pd.DataFrame(
+            {
+                "Date": [badges.day(d) for d in newest["checkin_date"]],
+                "Value": [badges.number(x, unit_label) for x in newest["value"]],
+                "Confidence": [wording.confidence(c) for c in newest["confidence"]],
+                "Note": newest["note"].fillna("").astype(str),
+                "Author": newest["author_name"].fillna("").astype(str),
+                "Corrected": ["yes" if int(v) > 1 else "" for v in newest["version"]],
+            }
         )
+        with style.wide(f"{key}_table"):
+            st.dataframe(past, hide_index=True, width="stretch", key=f"{key}_table")
+        tables.phone_list(f"{key}_table", tables.phone_items(
+            past, "Date", ["Value", ("Confidence", "confidence"), ("Corrected", "corrected")], ["Note", "Author"]),
+            what="check-ins")
     revisions = forms.checkin_revisions([int(kr_id)])
     if not revisions.empty:
         st.markdown("**Corrections and withdrawals**")
@@ -574,11 +590,5 @@ else:
         st.stop()
     st.subheader("Last check-ins")
     forms.more_rows_note(len(listed.table), listed.total, "key results")
-    st.dataframe(
-        listed.table,
-        hide_index=True,
-        width="stretch",
-        key="checkin_krs",
-        column_config={"Status": tables.STATUS, "Progress": tables.PROGRESS, "Confidence": tables.CONFIDENCE},
-    )
+    tables.show_key_results_frame(listed.table, "checkin_krs", listed.total)
     history_section(listed.labels, listed.unit_labels, False, "ci_hist_read")

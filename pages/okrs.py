@@ -20,7 +20,7 @@ import streamlit as st
 
 from okrdata import search, transfer
 from okrdata.numbers import STATUSES
-from ui import badges, data, okr_detail, sidebar
+from ui import badges, data, okr_detail, sidebar, style, tables
 from ui.okr_detail import ALL_CYCLES_KEY, KIND_KEY, OWNER_KEY, SEARCH_KEY, STATUS_KEY, TYPE_KEY, escape_markdown
 
 
@@ -185,7 +185,11 @@ if len(shown) > len(listing.display):
         "narrow them with the search, the filters or a unit in the sidebar. The CSV download holds all "
         f"{len(shown):,}."
     )
-picked = okr_detail.show_table(listing, scope)
+with style.wide("okrs_table"):
+    picked = okr_detail.show_table(listing, scope)
+tables.phone_list("okrs_table", tables.phone_items(
+    listing.display, "Key result", ["Status", "Progress", "Pace", "Confidence"], ["Objective", "Unit", "Cycle"], link="Page"),
+    len(shown), what="key results")
 if picked is not None:
     st.query_params.update(picked)
     st.rerun()

@@ -16,8 +16,23 @@ import streamlit as st
 
 from okrdata import report, report_pdf
 from okrdata.kpis import BREACHED, HEALTHY, NO_DATA, WARNING
-from ui import badges, charts, data, forms, kpi_charts, sidebar, tables
+from ui import badges, charts, data, forms, kpi_charts, sidebar, style, tables
 from ui.okr_detail import escape_markdown
+
+# The tables' columns (by name, or name and unit: "Progress (%)"): what it is and how it is
+# going first, whole at 1440 px beside the sidebar; who and what kind after.
+OBJECTIVE_ORDER = ["#", "Objective", "Status", "Progress", "Pace", "Forecast at end", "Score", "Unit", "Owner", "Kind"]
+RISK_ORDER = ["Key result", "Status", "Progress", "Pace", "Why it needs attention", "Objective", "Unit", "Owner"]
+COLUMNS = {
+    "#": st.column_config.NumberColumn(width=40),
+    "Objective": tables.text_column(None),
+    "Key result": tables.text_column(None),
+    "KPI": tables.text_column(None, 200),
+    "Status": tables.STATUS,
+    "Progress": st.column_config.TextColumn(width=90),
+    "Pace": st.column_config.TextColumn(width=80),
+    "Why it needs attention": tables.text_column(None, 270),
+}
 
 scope = sidebar.current()
 st.title("Executive summary")
@@ -126,8 +141,15 @@ else:
         ]
         return tables.arrow(table)
 
-    st.dataframe(data.memo(objectives_table, "summary.objectives", scope.cycle_id, scope.unit_id),
-                 hide_index=True, width="stretch", key="summary_objectives", column_config={"Status": tables.STATUS})
+    shown = data.memo(objectives_table, "summary.objectives", scope.cycle_id, scope.unit_id)
+    with style.wide("summary_objectives"):
+        st.dataframe(shown, hide_index=True, width="stretch", key="summary_objectives",
+                     column_order=tables.order(shown.column_names, OBJECTIVE_ORDER),
+                     column_config=tables.configure(shown.column_names, COLUMNS), row_height=tables.WRAP_ROW_HEIGHT,
+                     height=tables.height(shown.num_rows))
+    tables.phone_list("summary_objectives", tables.phone_items(
+        shown.to_pandas(), "Objective", ["Status", "Progress", "Pace", ("Forecast", "forecast"), ("Score", "score")],
+        ["Unit", "Owner"]), what="objectives")
     st.caption(report.outcome_explanation(summary))
     for note in summary.notes:
         st.caption(note)
@@ -142,7 +164,14 @@ st.caption(report.risk_summary(summary))
 if not summary.risks.empty:
     table = report.risks_table(summary)
     table["Status"] = [badges.cell(s) for s in summary.risks["status"]]
-    st.dataframe(table, hide_index=True, width="stretch", key="summary_risks")
+    with style.wide("summary_risks"):
+        st.dataframe(table, hide_index=True, width="stretch", key="summary_risks",
+                     column_order=tables.order(table.columns, RISK_ORDER),
+                     column_config=tables.configure(table.columns, COLUMNS), row_height=tables.WRAP_ROW_HEIGHT,
+                     height=tables.height(len(table)))
+    tables.phone_list("summary_risks", tables.phone_items(
+        table, "Key result", ["Status", "Progress", "Pace"], ["Why it needs attention", "Objective", "Unit"]),
+        what="key results")
 
 # --- learnings ----------------------------------------------------------------------------
 st.subheader("Learnings", anchor=False)
@@ -177,6 +206,11 @@ if counts["kpis"]:
     cols[4].metric("Overdue", str(counts["overdue"]), help="No reading within the KPI's frequency plus the grace period.",
                    border=True)
 if not summary.kpis.empty:
-    st.dataframe(report.kpis_table(summary), hide_index=True, width="stretch", key="summary_kpis")
+    kpi_table = report.kpis_table(summary)
+    with style.wide("summary_kpis"):
+        st.dataframe(kpi_table, hide_index=True, width="stretch", key="summary_kpis",
+                     column_config=tables.configure(kpi_table.columns, COLUMNS))
+    tables.phone_list("summary_kpis", tables.phone_items(
+        kpi_table, "KPI", ["Health", ("Latest reading", "latest"), ("Target", "target")], ["Unit"]), what="KPIs")
 
 st.caption(f"**How to read this summary.** {report.HOW_TO_READ}")

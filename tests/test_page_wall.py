@@ -284,3 +284,40 @@ def test_a_crowded_wall_says_what_it_left_out(demo_db, monkeypatch):
     at.run()
     assert not at.exception
     assert any("The 2 of 3 units furthest behind pace" in c.value for c in at.caption)
+
+
+# --- a TV: 1920×1080 without scrolling (measured in Chromium by tests/e2e/test_layout_browser.py) --
+
+
+def test_the_tv_link_folds_away_the_header_and_the_demo_notice_and_says_demo_data(demo_db):
+    at = open_wall({"tv": "1"})
+    styles = " ".join(h.proto.body for h in at.get("html"))
+    assert "stExpandSidebarButton" in styles and ".st-key-okr_demo_notice" in styles
+    assert any(c.value.endswith(" · demo data") for c in at.caption)
+    # Someone browsing to the wall keeps the page's header and the notice.
+    browsing = open_wall()
+    assert "stExpandSidebarButton" not in " ".join(h.proto.body for h in browsing.get("html"))
+    assert not any(c.value.endswith(" · demo data") for c in browsing.caption)
+
+
+def test_a_crowded_wall_trades_key_result_lines_and_tiles_for_fitting_the_screen(demo_db):
+    """Twelve company objectives of two key results each: three rows of four cards leave no room
+    for key result lines (each card shows its key results as status icons) nor for tiles."""
+    def write(db):
+        cycle_id = q.default_cycle_id(db)
+        root = int(q.units(db).query("depth == 0")["id"].iloc[0])
+        for i in range(9):
+            oid = w.add_objective(db, cycle_id, root, f"Crowded objective {i}", person=w.SYSTEM)
+            for j in range(2):
+                w.add_key_result(db, oid, f"Crowded key result {i}.{j}", "increase", 0, 10, person=w.SYSTEM)
+    with_db(demo_db, write)
+    f = figures(demo_db, None)
+    assert len(f["wall"].cards) == 12 and f["wall"].below
+    at = open_wall({"tv": "1"})
+    texts = [m.value for m in at.markdown]
+    assert not any("Crowded key result" in t for t in texts)
+    icons = [t for t in texts if t.endswith(" 2 key results")]
+    assert len(icons) == sum(len(c.key_results) == 2 for c in f["wall"].cards) >= 9
+    assert f"{len(f['wall'].below)} units with objectives; pick a unit in the sidebar for a wall of its own." in [
+        c.value for c in at.caption]
+    assert len(progress_bars(at)) == 1 + 12  # the headline and the cards: no tile fits below them

@@ -16,6 +16,10 @@ from okrdata import wording
 from ui import badges
 
 
+LEGEND_COLUMNS = 2
+"""Entries a legend puts side by side before it starts another row."""
+
+
 def spec(chart: alt.TopLevelMixin) -> dict:
     """An Altair chart as the Vega-Lite spec :func:`show_in` draws, ready to cache.
 
@@ -24,6 +28,9 @@ def spec(chart: alt.TopLevelMixin) -> dict:
     serialised to Arrow, which Streamlit would otherwise redo for every data set at each rerun.
     """
     out = chart.to_dict(validate=False)
+    # A legend of four words in one row is wider than a phone's chart and gets cut ("On track"
+    # lost); in two columns it fits any screen.
+    out.setdefault("config", {}).setdefault("legend", {}).setdefault("columns", LEGEND_COLUMNS)
     if "datasets" in out:
         out["datasets"] = {
             name: dataframe_util.convert_anything_to_arrow_bytes(values) for name, values in out["datasets"].items()

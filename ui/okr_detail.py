@@ -230,17 +230,18 @@ def display_frame(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, sco
 
 
 DISPLAY_ORDER = [
-    "Cycle", "Objective", "Key result", "Matched in", "Match", "Status", "Progress", "Pace", "Current", "Target",
-    "Confidence", "Last check-in", "Owner", "Unit", "Kind", "Type", "Page",
+    "Cycle", "Objective", "Key result", "Status", "Progress", "Pace", "Confidence", "Matched in", "Match", "Current",
+    "Target", "Last check-in", "Owner", "Unit", "Kind", "Type", "Page",
 ]
-"""Columns left to right: what it is, how it is going, then who and what kind."""
+"""Columns left to right: what it is and how it is going (whole at 1440 px), then what matched,
+who and what kind."""
 COLUMN_CONFIG = {
-    "Objective": st.column_config.TextColumn("Objective", width="medium"),
-    "Key result": st.column_config.TextColumn("Key result", width="medium"),
-    "Status": tables.STATUS,
+    "Objective": tables.text_column("Objective", 210),
+    "Key result": tables.text_column("Key result"),
+    "Status": tables.KEY_RESULT_COLUMNS["Status"],
     "Progress": tables.PROGRESS,
     "Confidence": tables.CONFIDENCE,
-    "Pace": st.column_config.TextColumn("Pace", help="Progress minus the progress expected by today."),
+    "Pace": tables.KEY_RESULT_COLUMNS["Pace"],
     "Match": st.column_config.TextColumn(
         "Match", width="large", help="The newest matching check-in note, or the objective's why."),
     "Page": st.column_config.LinkColumn(
@@ -258,7 +259,8 @@ def show_table(shown: Listing, scope: Scope) -> dict[str, str] | None:
         table,
         hide_index=True,
         width="stretch",
-        height=min(36 + 35 * max(len(table), 1), 640),
+        height=min(38 + tables.WRAP_ROW_HEIGHT * max(len(table), 1), 720),
+        row_height=tables.WRAP_ROW_HEIGHT,
         key=TABLE_KEY,
         column_config=COLUMN_CONFIG,
         on_select="rerun",
