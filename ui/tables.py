@@ -65,6 +65,9 @@ def key_results_frame(krs: pd.DataFrame, reasons: bool = False) -> pd.DataFrame:
     return frame
 
 
+STATUS_WIDTH = 115
+"""Pixels of a status column: "🔴 Off track" whole on one line; the confidence and date a
+contradicting status rests on wrap onto the lines below."""
 PROGRESS = st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=100.0, format="%.0f%%",
                                            color=badges.NEUTRAL, width=110)
 """Progress cells: the tables hold progress in percent (0–100) so the bar's label reads "42%". The
@@ -72,18 +75,16 @@ bar is one neutral colour for every row, whatever the theme: status is said in i
 words beside a coloured disc, so a bar never looks red on an on-track row."""
 CONFIDENCE = st.column_config.TextColumn("Confidence", help="The last check-in's confidence, 0–10.")
 STATUS = st.column_config.TextColumn(
-    "Status", width=230,
+    "Status", width=STATUS_WIDTH,
     help="From the last confidence: 7–10 on track, 4–6 at risk, 0–3 off track; stale without a recent check-in. "
          "Where it reads against the progress beside it, the confidence and date it rests on: \"On track (8/10 on "
          "3 Dec 2026)\".")
-"""Status cells of key results, wide enough for what a contradicting status rests on (:func:`status_cells`)."""
+"""Status cells of key results; what a contradicting status rests on (:func:`status_cells`) wraps below it."""
 
 WRAP_ROW_HEIGHT = 66
 """Pixels: Streamlit wraps a cell's text only in rows taller than 4rem (64 px); three lines fit."""
 TITLE_WIDTH = 250
 """Pixels of a title column (key result, objective, KPI): two lines hold the longest titles."""
-STATUS_WIDTH = 105
-"""Pixels of a status column: "🔴 Off track" whole."""
 PHONE_ROWS = 25
 """The most rows a phone's list shows: a list is read down, and a phone scrolls one page at a time."""
 
