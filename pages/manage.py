@@ -25,7 +25,7 @@ from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.schema import CYCLE_STATES, KPI_TARGET_TYPES, KR_TYPES, OBJECTIVE_KINDS, ROLES
 from ui import auth, badges, data, forms, sidebar, tables
-from ui.okr_detail import escape_markdown as esc
+from ui.okr_detail import escape_markdown
 
 IMPORT_FORM = "mg_import"
 IMPORT_ROUND = "mg_import_round"  # counts imports: the uploader's key, so each import empties it
@@ -149,7 +149,7 @@ def cycles_tab() -> None:
                 name = forms.text(f"{fid}_name")
                 writes.add_cycle(db, name, forms.value(f"{fid}_start"), forms.value(f"{fid}_end"),
                                  forms.value(f"{fid}_state"), person=who)
-                return f"Cycle {esc(name)} created."
+                return f"Cycle {escape_markdown(name)} created."
 
             forms.submit_button("Create cycle", form_id, write, reset_prefix=f"{fid}_", type="primary")
         forms.feedback(form_id)
@@ -160,7 +160,7 @@ def cycles_tab() -> None:
     form_id, state_id = f"mg_cycle_edit_{picked}", f"mg_cycle_state_{picked}"
     c = forms.read_row(form_id, "cycles", int(picked), also=[f"{state_id}_"])
     if c["state"] == "closed":
-        st.caption(f"{esc(c['name'])} is closed; its name and dates are final. An admin can reopen it below.")
+        st.caption(f"{escape_markdown(c['name'])} is closed; its name and dates are final. An admin can reopen it below.")
     else:
         forms.prefill(f"{form_id}_name", c["name"])
         forms.prefill(f"{form_id}_start", day(c["start_date"]))
@@ -191,7 +191,7 @@ def cycles_tab() -> None:
             state = forms.value(f"{state_id}_state")
             read = forms.value(forms.read_key(form_id))
             writes.set_cycle_state(db, cycle_id, state, person=who, version=read["version"], seen=read)
-            return f"{esc(read['name'])} is now {state}."
+            return f"{escape_markdown(read['name'])} is now {state}."
 
         # The cycle's row as read is the edit form's: a new state moves its version for both.
         forms.submit_button("Change state", state_id, write_state, reset=[forms.read_key(form_id)],
@@ -231,7 +231,7 @@ def units_tab() -> None:
                 writes.add_unit(db, name, parent_id=forms.value(f"{fid}_parent"),
                                 lead_id=forms.value(f"{fid}_lead"),
                                 description=forms.text(f"{fid}_description"), person=who)
-                return f"Unit {esc(name)} created."
+                return f"Unit {escape_markdown(name)} created."
 
             forms.submit_button("Create unit", form_id, write, reset_prefix=f"{fid}_", type="primary")
         forms.feedback(form_id)
@@ -266,10 +266,10 @@ def units_tab() -> None:
     forms.feedback(form_id, reload_prefix=f"{form_id}_")
     if not is_company:
         forms.archive_form(
-            "mg_unit_archive", int(picked), f"Yes, archive {esc(u['name'])}", "Archive unit",
+            "mg_unit_archive", int(picked), f"Yes, archive {escape_markdown(u['name'])}", "Archive unit",
             lambda db, who, version, unit_id=int(picked): writes.archive_unit(db, unit_id, person=who,
                                                                               version=version),
-            f"{esc(u['name'])} archived.", form_id,
+            f"{escape_markdown(u['name'])} archived.", form_id,
         )
 
 
@@ -309,7 +309,7 @@ def people_tab() -> None:
                 name = forms.text(f"{fid}_name")
                 writes.add_person(db, name, forms.text(f"{fid}_email"), forms.value(f"{fid}_role"),
                                   forms.value(f"{fid}_units") or [], password_hash=hashed, person=who)
-                return f"{esc(name)} added."
+                return f"{escape_markdown(name)} added."
 
             forms.submit_button("Add person", form_id, write, reset_prefix=f"{fid}_", type="primary")
         forms.feedback(form_id)
@@ -403,7 +403,7 @@ def objectives_tab() -> None:
         return
     cycle = scope.cycle
     listed = forms.objectives_table(scope.cycle_id, scope.unit_id)
-    st.caption(f"Objectives of {esc(cycle['name'])} for {esc(scope.unit_name)} (change the cycle and unit in the "
+    st.caption(f"Objectives of {escape_markdown(cycle['name'])} for {escape_markdown(scope.unit_name)} (change the cycle and unit in the "
                "sidebar).")
     if not listed.total:
         st.caption("No objectives here yet.")
@@ -414,7 +414,7 @@ def objectives_tab() -> None:
     if not writer:
         return
     if cycle["state"] == "closed":
-        st.caption(f"{esc(cycle['name'])} is closed: its objectives are final.")
+        st.caption(f"{escape_markdown(cycle['name'])} is closed: its objectives are final.")
         return
     if not editable_units:
         no_rights("You lead no unit, so there is no objective you can change.")
@@ -525,7 +525,7 @@ def key_results_tab() -> None:
     cycle = scope.cycle
     listed = forms.objectives_table(scope.cycle_id, scope.unit_id)
     if not listed.total:
-        st.caption(f"No objectives for {esc(scope.unit_name)} in {esc(cycle['name'])} yet; create one in the "
+        st.caption(f"No objectives for {escape_markdown(scope.unit_name)} in {escape_markdown(cycle['name'])} yet; create one in the "
                    "Objectives tab.")
         return
     if editable:
@@ -564,11 +564,11 @@ def key_results_tab() -> None:
     if not writer:
         return
     if cycle["state"] == "closed":
-        st.caption(f"{esc(cycle['name'])} is closed: its key results are final.")
+        st.caption(f"{escape_markdown(cycle['name'])} is closed: its key results are final.")
         return
     o = row_of(data.objective_rows(scope.cycle_id, scope.unit_id), "objective_id", picked_obj)
     if int(o["unit_id"]) not in editable:
-        no_rights(f"You may not change the key results of {esc(o['unit_name'])}.")
+        no_rights(f"You may not change the key results of {escape_markdown(o['unit_name'])}.")
         return
     kpi_labels = {None: "— none —"}
     kpi_labels.update(forms.kpi_labels())
@@ -587,7 +587,7 @@ def key_results_tab() -> None:
                 writes.add_key_result(db, objective_id, c["title"], c["kr_type"], c["baseline"], c["target"],
                                       c["unit_label"], c["weight"], c["owner_id"], c["kpi_id"], c["cadence_days"],
                                       person=who)
-                return f"Key result {esc(c['title'])} created."
+                return f"Key result {escape_markdown(c['title'])} created."
 
             forms.submit_button("Create key result", form_id, write, reset_prefix=f"{fid}_", type="primary")
         forms.feedback(form_id)
@@ -610,7 +610,7 @@ def key_results_tab() -> None:
     forms.prefill(f"{form_id}_reason", "")
     started = writes.cycle_started(cycle)
     if started:
-        st.caption(f":material/info: {esc(cycle['name'])} has started: a change to the type, baseline or target "
+        st.caption(f":material/info: {escape_markdown(cycle['name'])} has started: a change to the type, baseline or target "
                    "needs a reason and shows as moved goalposts.")
     with st.form(form_id):
         kr_fields(form_id, kpi_options, kpi_labels, reason=True)
@@ -667,7 +667,7 @@ def kpi_changes(form_id: str) -> dict:
 def kpis_tab() -> None:
     table = forms.kpis_table(scope.unit_id)
     if not table.num_rows:
-        st.caption(f"No KPIs for {esc(scope.unit_name)} yet.")
+        st.caption(f"No KPIs for {escape_markdown(scope.unit_name)} yet.")
     else:
         st.dataframe(
             table,
@@ -694,7 +694,7 @@ def kpis_tab() -> None:
                 c = kpi_changes(fid)
                 writes.add_kpi(db, forms.value(f"{fid}_unit"), c["name"], c["target_type"], c["target"],
                                c["warning"], c["frequency_days"], c["unit_label"], c["description"], person=who)
-                return f"KPI {esc(c['name'])} created."
+                return f"KPI {escape_markdown(c['name'])} created."
 
             forms.submit_button("Create KPI", form_id, write, reset_prefix=f"{fid}_", type="primary")
         forms.feedback(form_id)
@@ -718,7 +718,7 @@ def kpis_tab() -> None:
                 kpi_id = forms.value(f"{form_id}_kpi")
                 writes.add_kpi_reading(db, kpi_id, forms.value(f"{form_id}_date"), forms.text(f"{fid}_value"),
                                        person=who)
-                return f"Reading of {esc(rows[int(kpi_id)]['name'])} recorded."
+                return f"Reading of {escape_markdown(rows[int(kpi_id)]['name'])} recorded."
 
             forms.submit_button("Record reading", form_id, write, reset=[f"{fid}_value"], type="primary")
         forms.feedback(form_id)
@@ -797,7 +797,7 @@ def carry_tab() -> None:
             result = writes.carry_over(db, from_id, to_id, forms.value(f"{form_id}_objs") or [], person=who)
             n_obj, n_kr, done = len(result["objectives"]), len(result["key_results"]), len(result["done_key_results"])
             message = (f"Carried {n_obj} objective{'s' if n_obj != 1 else ''} with {n_kr} key "
-                       f"result{'s' if n_kr != 1 else ''} into {esc(cycle_rows[to_id]['name'])}.")
+                       f"result{'s' if n_kr != 1 else ''} into {escape_markdown(cycle_rows[to_id]['name'])}.")
             if done:
                 message += f" {done} key result{'s were' if done != 1 else ' was'} reached and stayed behind."
             return message
@@ -869,7 +869,7 @@ def import_section() -> None:
             checked = (check_key, None, [transfer.Problem(None, label_of(error.field), error.message)])
         st.session_state["mg_import_checked"] = checked
     _, report, problems = checked
-    st.caption(f"{esc(upload.name)}: {len(table)} row{'s' if len(table) != 1 else ''}.")
+    st.caption(f"{escape_markdown(upload.name)}: {len(table)} row{'s' if len(table) != 1 else ''}.")
     if problems:
         st.error(
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in this file; nothing can be imported "
@@ -880,7 +880,7 @@ def import_section() -> None:
         return
     st.info(report.summary(), icon=":material/fact_check:")
     for note in report.notes[:20]:
-        st.caption(esc(note))
+        st.caption(escape_markdown(note))
     # The button only raises a flag (its callback survives any rerun); the import then runs in
     # the script, so that its progress bar can show.
     st.button(f"Import {len(table)} rows", key="mg_import_go", type="primary", icon=":material/upload:",
@@ -901,7 +901,7 @@ def run_import(table: pd.DataFrame) -> None:
             done = transfer.import_okrs(db, table, progress=progress, person=who)
     except transfer.ImportRefused as refused:
         bar.empty()
-        st.error(esc(f"{refused.message[:1].upper()}{refused.message[1:]}"), icon=":material/error:")
+        st.error(escape_markdown(f"{refused.message[:1].upper()}{refused.message[1:]}"), icon=":material/error:")
         st.dataframe(transfer.problems_frame(refused.problems), hide_index=True, width="stretch",
                      key="mg_import_refused")
     except ValidationError as error:

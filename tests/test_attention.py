@@ -60,13 +60,13 @@ def test_silence_outranks_an_old_off_track_in_the_queries_the_tiles_and_the_why(
 
     db = connect(":memory:")
     migrate(db)
-    unit = w.add_unit(db, "Acme")
-    cycle = w.add_cycle(db, "2026 Q1", dt.date(2026, 1, 1), dt.date(2026, 3, 31), "active")
-    obj = w.add_objective(db, cycle, unit, "Grow")
-    silent = w.add_key_result(db, obj, "Users from 0 to 100", "increase", 0, 100)
-    fresh = w.add_key_result(db, obj, "Deals from 0 to 10", "increase", 0, 10)
-    w.add_checkin(db, silent, dt.date(2026, 2, 1), 10, 2, "bad")
-    w.add_checkin(db, fresh, dt.date(2026, 2, 24), 1, 2, "bad too")
+    unit = w.add_unit(db, "Acme", person=w.SYSTEM)
+    cycle = w.add_cycle(db, "2026 Q1", dt.date(2026, 1, 1), dt.date(2026, 3, 31), "active", person=w.SYSTEM)
+    obj = w.add_objective(db, cycle, unit, "Grow", person=w.SYSTEM)
+    silent = w.add_key_result(db, obj, "Users from 0 to 100", "increase", 0, 100, person=w.SYSTEM)
+    fresh = w.add_key_result(db, obj, "Deals from 0 to 10", "increase", 0, 10, person=w.SYSTEM)
+    w.add_checkin(db, silent, dt.date(2026, 2, 1), 10, 2, "bad", person=w.SYSTEM)
+    w.add_checkin(db, fresh, dt.date(2026, 2, 24), 1, 2, "bad too", person=w.SYSTEM)
     today = dt.date(2026, 2, 25)  # 24 days after the silent one's last check-in
     krs = q.key_results(db, cycle, today=today).set_index("kr_id")
     assert krs.loc[silent, "status"] == "stale"

@@ -112,13 +112,13 @@ def test_latest_follows_the_key_results_query_and_says_who_changed_what(db, org)
     assert it.changed_at and rows.moved(row, it)
 
     row = drawn_from(db, org, org.kr_increase)
-    writes.edit_checkin(db, newer, value=36, confidence=5, note="", expected_version=1, person=admin)
+    writes.edit_checkin(db, newer, value=36, confidence=5, note="", version=1, person=admin)
     it = rows.latest(db, [org.kr_increase])[org.kr_increase]
     assert (it.checkin_id, it.version, it.confidence, it.action, it.changed_by) == (newer, 2, 5, "edit", org.admin)
     assert rows.moved(row, it)
 
     row = drawn_from(db, org, org.kr_increase)
-    writes.delete_checkin(db, newer, expected_version=2, person=admin)
+    writes.delete_checkin(db, newer, version=2, person=admin)
     it = rows.latest(db, [org.kr_increase])[org.kr_increase]
     assert (it.checkin_id, it.confidence, it.action, it.changed_by) == (org.checkin, 7, "delete", org.admin)
     assert rows.moved(row, it)

@@ -76,17 +76,17 @@ def one_key_result(title: str, baseline: float, target: float) -> tuple:
     """A database with one increase key result in the 90-day cycle: (db, cycle id, key result id)."""
     db = connect(":memory:")
     migrate(db)
-    unit = w.add_unit(db, "Acme")
-    cycle = w.add_cycle(db, "2026 Q1", START, END, "active")
-    obj = w.add_objective(db, cycle, unit, "Grow")
-    return db, cycle, w.add_key_result(db, obj, title, "increase", baseline, target)
+    unit = w.add_unit(db, "Acme", person=w.SYSTEM)
+    cycle = w.add_cycle(db, "2026 Q1", START, END, "active", person=w.SYSTEM)
+    obj = w.add_objective(db, cycle, unit, "Grow", person=w.SYSTEM)
+    return db, cycle, w.add_key_result(db, obj, title, "increase", baseline, target, person=w.SYSTEM)
 
 
 def test_a_key_result_exactly_20_points_behind_twice_is_flagged():
     db, cycle, kr = one_key_result("Users from 0 to 100", 0, 100)
     # Day 45: 30 against 50 expected; day 54: 40 against 60. Both exactly 20 points behind.
-    w.add_checkin(db, kr, on_day(45), 30, 8, "fine")
-    w.add_checkin(db, kr, on_day(54), 40, 8, "fine")
+    w.add_checkin(db, kr, on_day(45), 30, 8, "fine", person=w.SYSTEM)
+    w.add_checkin(db, kr, on_day(54), 40, 8, "fine", person=w.SYSTEM)
     row = q.key_results(db, cycle, today=on_day(54)).iloc[0]
     assert round(row["pace"] * 100) == -20
     assert row["divergence"] == "overconfident"
@@ -167,7 +167,7 @@ def test_a_forecast_of_exactly_0_4_in_the_queries_is_not_trending_off_track():
     # A flat line at 0.2: projected 0.2 at the end, 0.4 of the way; the least-squares sums make
     # it 0.3999999999999986.
     for day in (0, 7, 14):
-        w.add_checkin(db, kr, on_day(day), 0.2, 5, "flat")
+        w.add_checkin(db, kr, on_day(day), 0.2, 5, "flat", person=w.SYSTEM)
     row = q.key_results(db, cycle, today=on_day(14)).iloc[0]
     assert row["forecast_score"] == pytest.approx(0.4) and row["forecast_score"] < 0.4
     assert not bool(row["trending_off_track"])

@@ -286,7 +286,7 @@ def test_an_archived_unit_that_owns_objectives_still_counts_above_it(org):
 
 def test_an_archived_unit_without_objectives_in_the_cycle_gets_no_row(org):
     db = org["db"]
-    empty = w.add_unit(db, "Old team", org["eng"])
+    empty = w.add_unit(db, "Old team", org["eng"], person=w.SYSTEM)
     assert empty in set(q.unit_progress(db, org["cycle"], TODAY)["unit_id"])
     _archive(db, empty)
     assert empty not in set(q.unit_progress(db, org["cycle"], TODAY)["unit_id"])

@@ -108,7 +108,7 @@ def test_before_the_close_nothing_is_met_or_missed_only_heading_somewhere(db, or
     # Week 8 of 13: coverage 0 → 40 over five weeks, +8 a week, is heading for 0.8 at the end of
     # March (day 89: 40 + 8 × 7.3 weeks ≈ 98 of 100); latency has no check-in (its progress, 0).
     for day, value in [("2026-01-15", 20), ("2026-01-29", 28), ("2026-02-12", 36), ("2026-02-19", 40)]:
-        writes.add_checkin(db, org.kr_increase, day, value, 7)
+        writes.add_checkin(db, org.kr_increase, day, value, 7, person=writes.SYSTEM)
     week8 = dt.date(2026, 2, 26)
     objs = q.objectives(db, org.cycle, today=week8)
     sheet = review.scoring_sheet(objs, closed=False).set_index("objective_id")
@@ -132,8 +132,8 @@ def test_before_the_close_nothing_is_met_or_missed_only_heading_somewhere(db, or
 
 def test_the_flag_names_the_key_results_flagged_for_review(db, org):
     # Coverage checked in twice at 8/10 while 30+ points behind pace: divergent, flagged.
-    writes.add_checkin(db, org.kr_increase, "2026-02-20", 21, 8)
-    writes.add_checkin(db, org.kr_increase, "2026-02-27", 22, 8)
+    writes.add_checkin(db, org.kr_increase, "2026-02-20", 21, 8, person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_increase, "2026-02-27", 22, 8, person=writes.SYSTEM)
     krs = q.key_results(db, org.cycle, today=DURING)
     assert krs.set_index("kr_id").loc[org.kr_increase, "divergence"] == "overconfident"
     sheet = review.scoring_sheet(q.objectives(db, org.cycle, today=DURING, krs=krs), closed=False, krs=krs)
@@ -248,9 +248,9 @@ def test_closing_fills_in_proposals_and_makes_the_cycle_read_only(db, org, refus
 def test_closing_records_the_score_the_page_shows_rounded_half_up(db, org):
     # Platform: coverage 45 of 100 (0.45) and latency 800 → 440 of 800 → 200 (0.6): progress 0.525.
     # Product: its milestone 0.125 done. Half up, both are 0.53 and 0.13 (half to even gave 0.52, 0.12).
-    writes.add_checkin(db, org.kr_increase, "2026-02-01", 45, 6)
-    writes.add_checkin(db, org.kr_decrease, "2026-02-01", 440, 6)
-    writes.add_checkin(db, org.kr_milestone, "2026-02-01", 0.125, 6)
+    writes.add_checkin(db, org.kr_increase, "2026-02-01", 45, 6, person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_decrease, "2026-02-01", 440, 6, person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_milestone, "2026-02-01", 0.125, 6, person=writes.SYSTEM)
     shown = review.scoring_sheet(q.objectives(db, org.cycle, today=AFTER), closed=False).set_index("objective_id")
     assert shown.loc[org.platform_obj, "progress"] == pytest.approx(0.525)
     assert (shown.loc[org.platform_obj, "proposal"], shown.loc[org.product_obj, "proposal"]) == (0.53, 0.13)
@@ -265,8 +265,8 @@ def test_closing_records_the_score_the_page_shows_rounded_half_up(db, org):
 
 def test_a_lead_scoring_the_proposal_needs_no_reason_at_the_half(db, org):
     # The proposal the write checks against is the page's: 0.53, so 0.58 is within 0.05 of it.
-    writes.add_checkin(db, org.kr_increase, "2026-02-01", 45, 6)
-    writes.add_checkin(db, org.kr_decrease, "2026-02-01", 440, 6)
+    writes.add_checkin(db, org.kr_increase, "2026-02-01", 45, 6, person=writes.SYSTEM)
+    writes.add_checkin(db, org.kr_decrease, "2026-02-01", 440, 6, person=writes.SYSTEM)
     result = writes.score_objective(db, org.platform_obj, 0.58, "", "", person=person(db, org.lead), today=DURING)
     assert result["proposal"] == 0.53
 

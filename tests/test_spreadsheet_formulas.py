@@ -101,8 +101,10 @@ def test_every_spreadsheet_writer_neutralises_its_cells():
 
 
 def test_the_all_okrs_csv_runs_no_formula(db, org):
-    w.update_objective(db, org.platform_obj, title=HOSTILE)
-    w.update_key_result(db, org.kr_decrease, title="@SUM(1+1)", unit_label="-ms")
+    w.update_objective(db, org.platform_obj, title=HOSTILE, version=w.version_of(db, "objectives", org.platform_obj),
+                       person=w.SYSTEM)
+    w.update_key_result(db, org.kr_decrease, title="@SUM(1+1)", unit_label="-ms",
+                        version=w.version_of(db, "key_results", org.kr_decrease), person=w.SYSTEM)
     text = s.export_csv(s.rows(db, org.cycle))
     assert f"'{HOSTILE}" in cells(text) and "'@SUM(1+1)" in cells(text)
     assert not formulas(text), formulas(text)
@@ -130,7 +132,7 @@ def test_the_review_pages_scores_csv_runs_no_formula(demo_db, deferred):
     def hostile(db):
         cycle = q.default_cycle_id(db)
         unit = int(db.execute("SELECT id FROM units WHERE name = 'Web App'").fetchone()[0])
-        w.add_objective(db, cycle, unit, HOSTILE, description="-1+1")
+        w.add_objective(db, cycle, unit, HOSTILE, description="-1+1", person=w.SYSTEM)
         return int(db.execute("SELECT id FROM people WHERE email LIKE 'admin@%'").fetchone()[0])
 
     admin = with_db(demo_db, hostile)

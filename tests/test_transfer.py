@@ -561,7 +561,7 @@ def test_sign_in_bookkeeping_stays_on_its_server(tmp_path):
     migrate(target)
     with pytest.raises(ValidationError):
         auth.sign_in(target, "someone@example.com", "wrong password", client="10.0.0.2")
-    counts = transfer.full_import(target, data)
+    counts = transfer.full_import(target, data, person=writes.SYSTEM)
     assert counts["checkins"] == source["checkins"].count
 
 
@@ -643,23 +643,23 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 def hostile_okrs(db) -> dict[str, int]:
     """An organisation with a formula in every text field the OKR and check-in layouts carry,
     and negative numbers; returns the cycle id."""
-    admin = writes.add_person(db, "Ada Admin", "=ada@evil.example", role="admin")
-    owner = writes.add_person(db, "-Owen", "+owen@evil.example", role="lead")
-    top = writes.add_unit(db, FORMULAS["hyperlink"], lead_id=admin)
-    writes.add_unit(db, "@empty unit", parent_id=top)
-    team = writes.add_unit(db, FORMULAS["plus"], parent_id=top, lead_id=owner)
-    cycle = writes.add_cycle(db, "=1+1", "2026-01-01", "2026-03-31", state="active")
+    admin = writes.add_person(db, "Ada Admin", "=ada@evil.example", role="admin", person=writes.SYSTEM)
+    owner = writes.add_person(db, "-Owen", "+owen@evil.example", role="lead", person=writes.SYSTEM)
+    top = writes.add_unit(db, FORMULAS["hyperlink"], lead_id=admin, person=writes.SYSTEM)
+    writes.add_unit(db, "@empty unit", parent_id=top, person=writes.SYSTEM)
+    team = writes.add_unit(db, FORMULAS["plus"], parent_id=top, lead_id=owner, person=writes.SYSTEM)
+    cycle = writes.add_cycle(db, "=1+1", "2026-01-01", "2026-03-31", state="active", person=writes.SYSTEM)
     parent = writes.add_objective(db, cycle, top, FORMULAS["hyperlink"], description=FORMULAS["minus"],
-                                  owner_id=admin)
+                                  owner_id=admin, person=writes.SYSTEM)
     ids = {"cycle": cycle}
     for i, (name, text) in enumerate(FORMULAS.items()):
         obj = writes.add_objective(db, cycle, team, text, description=FORMULAS["at"], owner_id=owner,
-                                   parent_objective_id=parent)
-        kr = writes.add_key_result(db, obj, f"{text}", "increase", -5, 10 + i, unit_label="=%", owner_id=owner)
-        writes.add_checkin(db, kr, "2026-01-10", -2, 4, FORMULAS["minus"], author_id=admin)
+                                   parent_objective_id=parent, person=writes.SYSTEM)
+        kr = writes.add_key_result(db, obj, f"{text}", "increase", -5, 10 + i, unit_label="=%", owner_id=owner, person=writes.SYSTEM)
+        writes.add_checkin(db, kr, "2026-01-10", -2, 4, FORMULAS["minus"], author_id=admin, person=writes.SYSTEM)
         # The latest check-in's author is the owner's, as the OKR layout (with no author) gives it back.
-        writes.add_checkin(db, kr, "2026-01-20", -1.5, 6, text, author_id=owner)
-    writes.add_key_result(db, parent, FORMULAS["quoted"], "decrease", 10, -5, owner_id=admin)
+        writes.add_checkin(db, kr, "2026-01-20", -1.5, 6, text, author_id=owner, person=writes.SYSTEM)
+    writes.add_key_result(db, parent, FORMULAS["quoted"], "decrease", 10, -5, owner_id=admin, person=writes.SYSTEM)
     return ids
 
 
@@ -699,10 +699,10 @@ def test_export_import_export_is_faithful_for_formulas_in_every_text_field(db, f
     write = transfer.to_csv_bytes if fmt == "csv" else transfer.to_xlsx_bytes
     fresh = connect(":memory:")
     migrate(fresh)
-    report = transfer.import_okrs(fresh, transfer.read_table(write(first), f"okrs.{fmt}"), today=dt.date(2026, 1, 25))
+    report = transfer.import_okrs(fresh, transfer.read_table(write(first), f"okrs.{fmt}"), today=dt.date(2026, 1, 25), person=writes.SYSTEM)
     assert report.counts["objectives"] == len(FORMULAS) + 1
     assert report.counts["key_results"] == len(FORMULAS) + 1
-    transfer.import_okrs(fresh, transfer.read_table(write(history), f"checkins.{fmt}"))
+    transfer.import_okrs(fresh, transfer.read_table(write(history), f"checkins.{fmt}"), person=writes.SYSTEM)
     cycle = int(queries.cycles(fresh).iloc[0]["id"])
     pd.testing.assert_frame_equal(first, transfer.export_okrs(fresh, cycle))
     pd.testing.assert_frame_equal(history, transfer.export_checkins(fresh, cycle))
@@ -715,7 +715,7 @@ def test_the_excel_round_trip_equals_the_csv_one(db):
                       ("xlsx", transfer.export_okrs_xlsx(db, ids["cycle"]))):
         fresh = connect(":memory:")
         migrate(fresh)
-        transfer.import_okrs(fresh, transfer.read_table(data, f"okrs.{fmt}"), today=dt.date(2026, 1, 25))
+        transfer.import_okrs(fresh, transfer.read_table(data, f"okrs.{fmt}"), today=dt.date(2026, 1, 25), person=writes.SYSTEM)
         again[fmt] = transfer.export_okrs(fresh, int(queries.cycles(fresh).iloc[0]["id"]))
     pd.testing.assert_frame_equal(again["csv"], again["xlsx"])
 
@@ -745,6 +745,6 @@ def test_the_full_exports_csv_files_run_no_formula_and_restore_exactly(db, snaps
         cells = [c for name in zf.namelist() if name.endswith(".csv") for c in csv_cells(zf.read(name))]
     assert not [c for c in cells if c and c[0] in ("=", "@", "+") and c != "+5"]
     target = connect(":memory:")
-    transfer.full_import(target, data)
+    transfer.full_import(target, data, person=writes.SYSTEM)
     assert {k: v for k, v in snapshot(target).items() if k != "_migrations"} == {
         k: v for k, v in snapshot(db).items() if k != "_migrations"}

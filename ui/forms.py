@@ -135,8 +135,8 @@ def label(field: str) -> str:
 
 def error_text(error: ValidationError) -> str:
     """An error as Markdown naming the thing (``where``, in bold) and the field: ``**KR** · Confidence: …``."""
-    where = f"**{badges.escape(error.where)}** · " if error.where else ""
-    return f"{where}{label(error.field)}: {badges.escape(error.message)}"
+    where = f"**{badges.escape_markdown(error.where)}** · " if error.where else ""
+    return f"{where}{label(error.field)}: {badges.escape_markdown(error.message)}"
 
 
 def show_error(error: ValidationError) -> None:
@@ -386,7 +386,7 @@ def signed_in_message(person: dict | None, action: str) -> None:
                 icon=":material/lock:")
     else:
         st.info(
-            f"You are signed in as {person['name']} ({person['role']}): you can read everything. Sign in as a "
+            f"You are signed in as {badges.escape_markdown(person['name'])} ({person['role']}): you can read everything. Sign in as a "
             f"lead to {action}, or ask an admin for the rights you need.",
             icon=":material/lock:",
         )
