@@ -50,6 +50,7 @@ import inspect
 import math
 import pickle
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
@@ -389,6 +390,7 @@ class Reader:
                     for scope, version in _page().seen.items():
                         deps.add(scope, version)
                 token = _building.set(deps)
+                started = time.perf_counter()
                 try:
                     value = None
                     if self.patch is not None and stale is not None:
@@ -398,6 +400,8 @@ class Reader:
                         value = self.fn(*bound.args, **bound.kwargs)
                 finally:
                     _building.reset(token)
+                    if _builds is not None:
+                        _builds.append((self.__qualname__, time.perf_counter() - started, stale is not None))
                 entry = _Entry(value if self.shared else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
                                deps.seen)
                 with self._lock:
@@ -435,6 +439,21 @@ def reader(reads: Sequence[str], *, shared: bool = False, max_entries: int = MAX
         return Reader(fn, reads, shared, max_entries, patch)
 
     return declare
+
+
+_builds: list[tuple[str, float, bool]] | None = None
+
+
+@contextlib.contextmanager
+def builds() -> Iterator[list[tuple[str, float, bool]]]:
+    """Within the block, list every result built: (reader, seconds, whether it replaced an older
+    one); for the speed benchmark and the tests. Nested builds are listed in the time of theirs."""
+    global _builds
+    _builds, seen = [], _builds
+    try:
+        yield _builds
+    finally:
+        _builds = seen
 
 
 def clear() -> None:

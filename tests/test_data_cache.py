@@ -1,0 +1,225 @@
+"""The cached readers (:mod:`ui.data`): a write drops what was built from what it changed, and
+nothing else; every process sees every write at its next read; clear() reaches every cache.
+
+The readers run here outside a Streamlit page (bare mode), on the small organisation of
+``conftest.org`` with a second open cycle, through the database file ``$OKR_DB``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from okrdata import writes
+from okrdata.db import connect, transaction
+from okrdata.schema import migrate
+from okrdata.seed import load_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from ui import data  # noqa: E402
+
+SYSTEM = writes.SYSTEM
+
+
+@pytest.fixture
+def cached(db, org, tmp_path, monkeypatch):
+    """The organisation's file as ``$OKR_DB``, with a key result checked in on in the second cycle,
+    and the readers' caches empty before and after."""
+    monkeypatch.setenv("OKR_DB", str(tmp_path / "okr.db"))
+    kr = writes.add_key_result(db, org.next_company_obj, "Open an office in Lisbon", "increase", 0, 10, "offices",
+                               person=SYSTEM)
+    writes.add_checkin(db, kr, "2026-04-10", 2, 6, "", person=SYSTEM)
+    org.next_kr = kr
+    data.clear()
+    yield org
+    data.clear()
+
+
+def rebuilt(call) -> list[str]:
+    """The readers ``call()`` built (rather than took from the cache), by name."""
+    with data.builds() as built:
+        call()
+    return [name for name, _, _ in built]
+
+
+def warm_everything(org) -> None:
+    data.key_results(org.cycle)
+    data.key_results(org.next_cycle)
+    data.objectives(org.cycle)
+    data.objectives(org.next_cycle)
+    data.units()
+    data.kpis()
+    data.quality_findings(org.cycle)
+
+
+def value_of(org, cycle_id: int, kr_id: int) -> float:
+    krs = data.key_results(cycle_id)
+    return float(krs.loc[krs["kr_id"] == kr_id, "value"].iloc[0])
+
+
+def test_a_checkin_rebuilds_what_shows_its_own_cycle_and_nothing_else(db, cached):
+    org = cached
+    warm_everything(org)
+    assert rebuilt(lambda: warm_everything(org)) == [], "everything was cached"
+
+    writes.add_checkin(db, org.kr_increase, "2026-02-01", 55, 8, "", person=SYSTEM)
+    built = rebuilt(lambda: warm_everything(org))
+    assert sorted(built) == ["key_results", "objectives"], built  # the first cycle's, once each
+    assert value_of(org, org.cycle, org.kr_increase) == 55
+    assert value_of(org, org.next_cycle, org.next_kr) == 2
+
+
+def test_a_checkin_in_the_other_cycle_leaves_the_first_ones_figures(db, cached):
+    org = cached
+    warm_everything(org)
+    writes.add_checkin(db, org.next_kr, "2026-04-20", 4, 7, "", person=SYSTEM)
+    assert sorted(rebuilt(lambda: warm_everything(org))) == ["key_results", "objectives"]
+    assert value_of(org, org.next_cycle, org.next_kr) == 4
+
+
+def test_renaming_a_unit_rebuilds_every_cycle(db, cached):
+    org = cached
+    warm_everything(org)
+    row = writes.read_for_edit(db, "units", org.platform)
+    writes.update_unit(db, org.platform, name="Platform & API", person=SYSTEM, version=row["version"])
+    built = rebuilt(lambda: warm_everything(org))
+    assert sorted(built) == sorted(["key_results"] * 2 + ["objectives"] * 2 + ["units", "kpis", "quality_findings"])
+    krs = data.key_results(org.cycle)
+    assert "Platform & API" in set(krs["unit_name"])
+
+
+def test_a_kpi_reading_rebuilds_the_kpis_only(db, cached):
+    org = cached
+    warm_everything(org)
+    writes.add_kpi_reading(db, org.kpi, "2026-02-02", 99.5, person=SYSTEM)
+    assert rebuilt(lambda: warm_everything(org)) == ["kpis"]
+    assert float(data.kpis()["last_value"].iloc[0]) == 99.5
+
+
+def test_the_coach_does_not_look_again_after_a_checkin_but_does_after_an_edit(db, cached):
+    org = cached
+    warm_everything(org)
+    writes.add_checkin(db, org.kr_increase, "2026-02-01", 55, 8, "", person=SYSTEM)
+    assert "quality_findings" not in rebuilt(lambda: data.quality_findings(org.cycle))
+    writes.add_key_result(db, org.platform_obj, "Publish the SDK", "milestone", person=SYSTEM)
+    assert rebuilt(lambda: data.quality_findings(org.cycle)) == ["quality_findings"]
+
+
+def test_a_write_by_another_process_is_seen_at_the_next_read(db, cached, tmp_path):
+    org = cached
+    assert value_of(org, org.cycle, org.kr_increase) == 20
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from okrdata import writes
+        from okrdata.db import connect
+        db = connect({str(tmp_path / "okr.db")!r})
+        writes.add_checkin(db, {org.kr_increase}, "2026-02-03", 61, 5, "from a cron job", person=writes.SYSTEM)
+        db.close()
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    assert value_of(org, org.cycle, org.kr_increase) == 61
+
+
+def test_a_write_by_a_raw_connection_is_seen_too(db, cached):
+    """The versions are moved by triggers, so a write that bypasses okrdata (sqlite3, an import
+    tool) is seen as well."""
+    org = cached
+    assert value_of(org, org.cycle, org.kr_increase) == 20
+    with transaction(db):
+        db.execute("UPDATE checkins SET value = 33 WHERE id = ?", [org.checkin])
+    assert value_of(org, org.cycle, org.kr_increase) == 33
+
+
+def test_clear_reaches_every_cache(cached):
+    org = cached
+    from ui import alignment_view, forms, kpi_charts, okr_detail  # noqa: F401 - their readers register
+
+    warm_everything(org)
+    forms.people_table()
+    okr_detail.list_rows([org.cycle])
+    assert rebuilt(lambda: (warm_everything(org), forms.people_table(), okr_detail.list_rows([org.cycle]))) == []
+    data.clear()
+    built = rebuilt(lambda: (warm_everything(org), forms.people_table(), okr_detail.list_rows([org.cycle])))
+    assert {"key_results", "people_table", "list_rows", "units", "kpis"} <= set(built)
+
+
+def test_one_build_for_many_sessions_asking_at_once(cached):
+    calls = []
+
+    @data.reader(reads=("org",))
+    def slow(x: int) -> int:
+        calls.append(x)
+        time.sleep(0.3)
+        return x * 2
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(slow(21))) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [42] * 5
+    assert calls == [21]
+
+
+def test_a_copy_per_caller_unless_shared(cached):
+    org = cached
+    first = data.key_results(org.cycle)
+    first.loc[:, "title"] = "scribbled on"
+    assert "scribbled on" not in set(data.key_results(org.cycle)["title"])
+
+
+def test_a_database_without_versions_follows_the_files_stamp(tmp_path, monkeypatch):
+    """A file that could not be migrated (read from an older version) still shows every write."""
+    path = tmp_path / "old.db"
+    db = connect(path)
+    migrate(db, upto=7)
+    db.execute("INSERT INTO settings (key, value) VALUES ('demo', '0')")
+    db.conn.commit()
+    monkeypatch.setenv("OKR_DB", str(path))
+    data.clear()
+    try:
+        assert data.is_demo() is False
+        with transaction(db):
+            db.execute("UPDATE settings SET value = '1' WHERE key = 'demo'")
+        assert data.is_demo() is True
+    finally:
+        db.close()
+        data.clear()
+
+
+def test_review_calibration_is_worked_out_once_while_the_running_cycle_changes(tmp_path, monkeypatch):
+    path = tmp_path / "demo.db"
+    db = connect(path)
+    migrate(db)
+    load_demo(db)
+    monkeypatch.setenv("OKR_DB", str(path))
+    data.clear()
+    try:
+        first = data.calibration(None)
+        assert len(first["cycles"]) >= 1
+        active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
+        kr = int(data.key_results(active)["kr_id"].iloc[0])
+        writes.add_checkin(db, kr, dt.date.today(), 1, 1, "", person=SYSTEM)
+        assert "calibration" not in rebuilt(lambda: data.calibration(None))
+        closed = int(data.cycles().query("state == 'closed'")["id"].iloc[0])
+        obj = int(data.objectives(closed)["objective_id"].iloc[0])
+        with transaction(db):  # a closed cycle's score corrected by hand: worked out again
+            db.execute("UPDATE objectives SET score = 0.1 WHERE id = ?", [obj])
+        assert "calibration" in rebuilt(lambda: data.calibration(None))
+    finally:
+        db.close()
+        data.clear()
