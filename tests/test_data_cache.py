@@ -223,3 +223,84 @@ def test_review_calibration_is_worked_out_once_while_the_running_cycle_changes(t
     finally:
         db.close()
         data.clear()
+
+
+# --- patched, not rebuilt: a cycle's frames after check-ins ------------------------------------
+
+
+@pytest.fixture
+def demo_file(tmp_path, monkeypatch):
+    path = tmp_path / "demo.db"
+    db = connect(path)
+    migrate(db)
+    load_demo(db)
+    monkeypatch.setenv("OKR_DB", str(path))
+    data.clear()
+    yield db
+    db.close()
+    data.clear()
+
+
+def fresh_frames(db, cycle_id: int, unit_id):
+    """What a fresh build of each patched reader gives, straight from okrdata."""
+    from okrdata import queries as q
+
+    today = dt.date.today()
+    krs = q.key_results(db, cycle_id, unit_id, today)
+    objs = q.objectives(db, cycle_id, unit_id, today, krs=krs)
+    frames = {"key_results": krs, "objectives": objs, "checkin_history": q.checkin_history(db, cycle_id, unit_id)}
+    if unit_id is None:
+        frames["unit_progress"] = q.unit_progress(db, cycle_id, today, objs=objs)
+    return frames
+
+
+def cached_frames(cycle_id: int, unit_id):
+    frames = {"key_results": data.key_results(cycle_id, unit_id), "objectives": data.objectives(cycle_id, unit_id),
+              "checkin_history": data.checkin_history(cycle_id, unit_id)}
+    if unit_id is None:
+        frames["unit_progress"] = data.unit_progress(cycle_id)
+    return frames
+
+
+def test_frames_patched_after_checkins_equal_fresh_ones(demo_file):
+    import random
+
+    import pandas as pd
+
+    db = demo_file
+    rng = random.Random(7)
+    active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
+    team = int(data.key_results(active)["unit_id"].iloc[0])
+    scopes = [None, team]
+    for unit in scopes:
+        cached_frames(active, unit)
+    krs = data.key_results(active)
+    numeric = [int(i) for i, t in zip(krs["kr_id"], krs["kr_type"]) if t != "milestone"]
+    how: list[str] = []
+    for step in range(12):
+        kr = rng.choice(numeric)
+        action = step % 3
+        if action == 0 or step < 3:
+            writes.add_checkin(db, kr, dt.date.today(), rng.randint(0, 100), rng.randint(0, 10), f"step {step}",
+                               person=SYSTEM)
+        else:
+            row = db.execute("SELECT id FROM checkins WHERE kr_id = ? AND deleted = 0 ORDER BY id DESC LIMIT 1",
+                             [kr]).fetchone()
+            if row is None:
+                continue
+            seen = writes.read_for_edit(db, "checkins", row[0])
+            if action == 1:
+                writes.edit_checkin(db, row[0], value=rng.randint(0, 100), confidence=rng.randint(0, 10), note="edit",
+                                    person=SYSTEM, version=seen["version"])
+            else:  # withdraw every check-in of it: the key result goes back to none
+                for (checkin_id,) in db.execute("SELECT id FROM checkins WHERE kr_id = ? AND deleted = 0",
+                                                [kr]).fetchall():
+                    seen = writes.read_for_edit(db, "checkins", checkin_id)
+                    writes.delete_checkin(db, checkin_id, person=SYSTEM, version=seen["version"])
+        for unit in scopes:
+            with data.builds() as built:
+                got = cached_frames(active, unit)
+            how += [h for name, _, h in built]
+            for name, expected in fresh_frames(db, active, unit).items():
+                pd.testing.assert_frame_equal(got[name], expected, obj=f"{name} of unit {unit} after step {step}")
+    assert how.count("patched") >= 30, how

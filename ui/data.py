@@ -53,7 +53,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -391,17 +391,19 @@ class Reader:
                         deps.add(scope, version)
                 token = _building.set(deps)
                 started = time.perf_counter()
+                how = "rebuilt" if stale is not None else "new"
                 try:
                     value = None
                     if self.patch is not None and stale is not None:
                         old = stale.value if self.shared else pickle.loads(stale.value)
                         value = self.patch(old, stale.deps, now, *bound.args, **bound.kwargs)
+                        how = "patched" if value is not None else how
                     if value is None:
                         value = self.fn(*bound.args, **bound.kwargs)
                 finally:
                     _building.reset(token)
                     if _builds is not None:
-                        _builds.append((self.__qualname__, time.perf_counter() - started, stale is not None))
+                        _builds.append((self._label(bound), time.perf_counter() - started, how))
                 entry = _Entry(value if self.shared else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
                                deps.seen)
                 with self._lock:
@@ -415,6 +417,11 @@ class Reader:
                 slot[1] -= 1
                 if slot[1] == 0 and self._building.get(key) is slot:
                     del self._building[key]
+
+    def _label(self, bound: inspect.BoundArguments) -> str:
+        if self.fn.__name__ == "_memo":
+            return f"memo {bound.arguments['key'][0]}"
+        return self.__qualname__
 
     def clear(self) -> None:
         """Forget every result of this reader."""
@@ -441,13 +448,14 @@ def reader(reads: Sequence[str], *, shared: bool = False, max_entries: int = MAX
     return declare
 
 
-_builds: list[tuple[str, float, bool]] | None = None
+_builds: list[tuple[str, float, str]] | None = None
 
 
 @contextlib.contextmanager
-def builds() -> Iterator[list[tuple[str, float, bool]]]:
-    """Within the block, list every result built: (reader, seconds, whether it replaced an older
-    one); for the speed benchmark and the tests. Nested builds are listed in the time of theirs."""
+def builds() -> Iterator[list[tuple[str, float, str]]]:
+    """Within the block, list every result built: (reader, seconds, how: ``new``, ``rebuilt``
+    from scratch after a change, or ``patched``); for the speed benchmark and the tests. A build
+    that calls other readers is timed with theirs."""
     global _builds
     _builds, seen = [], _builds
     try:
@@ -461,6 +469,142 @@ def clear() -> None:
     for r in _READERS:
         r.clear()
     st.cache_data.clear()
+
+
+# --- bringing a cycle's frames up to date after check-ins ---------------------------------
+# A check-in changes the figures of its own key result, its objective and the units above it,
+# nothing else. The frames of a whole cycle are therefore patched: the rows of the key results
+# whose check-ins changed (listed by the database, okrdata.db.Watch.changed_key_results) are
+# worked out again and put in place of the old ones, instead of working out thousands of rows.
+# Anything else that moved (the plan of the cycle, the organisation, the day) builds afresh, and
+# so does a change the frames' types could not take as they are.
+
+
+def checkins_changed(stale: Mapping[str, Any], now: Mapping[str, Any], cycle_id: int) -> set[int] | None:
+    """The key results of ``cycle_id`` whose check-ins are all that changed since a result was
+    built at versions ``stale``; None when anything else changed too (or it is not known)."""
+    scope = f"cycle:{int(cycle_id)}"
+    if f"plan:{int(cycle_id)}" not in stale:
+        return None
+    for name, version in stale.items():
+        if name != scope and _version(now, name) != version:
+            return None
+    since = stale.get(scope)
+    return changed_key_results(int(cycle_id), 0 if since is None else since)
+
+
+def _same_types(old: pd.Series, new: pd.Series, kept: pd.Series) -> bool:
+    """Whether ``new`` values can go into ``old``'s column and leave it of the type a fresh build
+    would give it (``kept``: the old values that stay)."""
+    if old.dtype == new.dtype:
+        return True
+    if old.dtype != np.float64:
+        return False
+    if new.dtype == np.int64:  # whole numbers beside a missing one: the fresh column is floating point too
+        return bool(kept.isna().any())
+    # Nothing but missing values (SQL NULLs, of no type) beside numbers that stay: floating point.
+    return new.dtype == object and bool(new.isna().all()) and bool(kept.notna().any())
+
+
+def splice(old: pd.DataFrame, fresh: pd.DataFrame, key: str, gone: Collection[Any] = ()) -> pd.DataFrame | None:
+    """``old`` with the rows whose ``key`` is in ``fresh`` replaced by those of ``fresh``, in
+    place; None when ``fresh`` holds a row ``old`` did not, one of ``gone`` (rows that should
+    be in ``fresh``) is missing from it, or the types would change."""
+    if list(fresh.columns) != list(old.columns) or old.empty:
+        return None
+    where = pd.Index(old[key]).get_indexer(fresh[key])
+    if (where < 0).any() or len(set(where)) != len(where) or not set(gone) <= set(fresh[key]):
+        return None
+    kept = np.ones(len(old), dtype=bool)
+    kept[where] = False
+    columns = {}
+    for column in old.columns:
+        values = old[column]
+        if not _same_types(values, fresh[column], values[kept]):
+            return None
+        array = values.to_numpy(copy=True)
+        array[where] = fresh[column].to_numpy(dtype=array.dtype, na_value=np.nan) if array.dtype == np.float64 else \
+            fresh[column].to_numpy()
+        columns[column] = pd.Series(array, index=old.index, dtype=values.dtype, copy=False)
+    return pd.DataFrame(columns, index=old.index)
+
+
+def _patch_key_results(stale: pd.DataFrame, versions_then: Mapping[str, Any], now: Mapping[str, Any],
+                       cycle_id: int, unit_id: int | None = None) -> pd.DataFrame | None:
+    changed = checkins_changed(versions_then, now, cycle_id)
+    if changed is None or stale.empty:
+        return None
+    mine = stale[stale["kr_id"].isin(changed)]
+    if mine.empty:
+        return stale
+    objectives_touched = sorted({int(i) for i in mine["objective_id"]})
+    with opened() as db:
+        fresh = q.key_results(db, int(cycle_id), unit_id, today(), objective_ids=objectives_touched)
+    return splice(stale, fresh, "kr_id", gone=[int(i) for i in mine["kr_id"]])
+
+
+def _patch_objectives(stale: pd.DataFrame, versions_then: Mapping[str, Any], now: Mapping[str, Any],
+                      cycle_id: int, unit_id: int | None = None) -> pd.DataFrame | None:
+    changed = checkins_changed(versions_then, now, cycle_id)
+    if changed is None or stale.empty:
+        return None
+    krs = key_results(cycle_id, unit_id)
+    touched = sorted({int(i) for i in krs.loc[krs["kr_id"].isin(changed), "objective_id"]})
+    if not touched:
+        return stale
+    with opened() as db:
+        fresh = q.objectives(db, int(cycle_id), unit_id, today(), krs=krs[krs["objective_id"].isin(touched)],
+                             objective_ids=touched)
+    return splice(stale, fresh, "objective_id", gone=touched)
+
+
+def _patch_unit_progress(stale: pd.DataFrame, versions_then: Mapping[str, Any], now: Mapping[str, Any],
+                         cycle_id: int) -> pd.DataFrame | None:
+    changed = checkins_changed(versions_then, now, cycle_id)
+    if changed is None or stale.empty:
+        return None
+    krs, objs = key_results(cycle_id), objectives(cycle_id)
+    touched = set(krs.loc[krs["kr_id"].isin(changed), "objective_id"])
+    parent = {int(u): (None if pd.isna(p) else int(p)) for u, p in zip(stale["unit_id"], stale["parent_id"])}
+    above: set[int] = set()
+    for unit in objs.loc[objs["objective_id"].isin(touched), "unit_id"]:
+        u = int(unit)
+        while u is not None and u not in above:
+            above.add(u)
+            u = parent.get(u)
+    if not above:
+        return stale
+    with opened() as db:
+        fresh = q.unit_progress(db, int(cycle_id), today(), objs=objs, unit_ids=above)
+    return splice(stale, fresh, "unit_id", gone=above & set(parent))
+
+
+def _patch_checkin_history(stale: pd.DataFrame, versions_then: Mapping[str, Any], now: Mapping[str, Any],
+                           cycle_id: int, unit_id: int | None = None,
+                           kr_ids: Sequence[int] | None = None) -> pd.DataFrame | None:
+    changed = checkins_changed(versions_then, now, cycle_id)
+    if changed is None or stale.empty:
+        return None
+    if kr_ids is not None:
+        changed &= {int(i) for i in kr_ids}
+    if not changed:
+        return stale
+    with opened() as db:
+        fresh = q.checkin_history(db, int(cycle_id), unit_id, sorted(changed))
+    keep = stale[~stale["kr_id"].isin(changed)]
+    if fresh.empty:
+        both = keep
+    else:
+        if list(fresh.columns) != list(stale.columns) or not all(
+            _same_types(stale[c], fresh[c], keep[c]) for c in stale.columns
+        ):
+            return None
+        both = pd.concat([keep, fresh], ignore_index=True)
+        if any(both[c].dtype != stale[c].dtype for c in stale.columns):
+            return None
+        order = np.lexsort((both["checkin_id"].to_numpy(), both["checkin_date"].to_numpy(), both["kr_id"].to_numpy()))
+        both = both.iloc[order]
+    return both.reset_index(drop=True) if not both.empty else None
 
 
 # --- the readers ---------------------------------------------------------------------------
@@ -516,7 +660,7 @@ def people() -> pd.DataFrame:
         return q.people(db)
 
 
-@reader(reads=("cycle", "today"))
+@reader(reads=("cycle", "plan", "today"), patch=_patch_key_results)
 def key_results(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
     """A cycle's key results with every figure (:func:`okrdata.queries.key_results`)."""
     with opened() as db:
@@ -531,7 +675,7 @@ def objective_rows(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
         return q.objective_rows(db, int(cycle_id), unit_id)
 
 
-@reader(reads=("cycle", "today"))
+@reader(reads=("cycle", "plan", "today"), patch=_patch_objectives)
 def objectives(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
     """A cycle's objectives with progress, status and score (:func:`okrdata.queries.objectives`)."""
     krs = key_results(cycle_id, unit_id)
@@ -539,7 +683,7 @@ def objectives(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
         return q.objectives(db, int(cycle_id), unit_id, today(), krs=krs)
 
 
-@reader(reads=("cycle", "today"))
+@reader(reads=("cycle", "plan", "today"), patch=_patch_unit_progress)
 def unit_progress(cycle_id: int) -> pd.DataFrame:
     """Every unit's roll-up for a cycle (:func:`okrdata.queries.unit_progress`)."""
     objs = objectives(cycle_id, None)
@@ -569,7 +713,7 @@ def cycle_summary(cycle_id: int, unit_id: int | None = None) -> dict:
         return q.cycle_summary(db, int(cycle_id), unit_id, today(), objs=objs, krs=krs)
 
 
-@reader(reads=("cycle",))
+@reader(reads=("cycle", "plan"), patch=_patch_checkin_history)
 def checkin_history(cycle_id: int, unit_id: int | None = None, kr_ids: Sequence[int] | None = None) -> pd.DataFrame:
     """Check-ins of a cycle, oldest first (:func:`okrdata.queries.checkin_history`)."""
     ids = None if kr_ids is None else tuple(int(i) for i in kr_ids)
