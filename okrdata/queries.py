@@ -262,12 +262,12 @@ def key_results(
 
 def key_result_labels(db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
     """The key results :func:`key_results` lists, in its order, without figures: kr_id, title,
-    unit_name and unit_label, for pickers and counts (no check-in is read)."""
+    unit_name, unit_label and objective_id, for pickers and counts (no check-in is read)."""
     scope_sql, params = _scope(db, unit_id)
     return _frame(
         db,
         f"""
-        SELECT kr.id AS kr_id, kr.title, u.name AS unit_name, kr.unit_label
+        SELECT kr.id AS kr_id, kr.title, u.name AS unit_name, kr.unit_label, kr.objective_id
         FROM key_results kr
         JOIN objectives o ON o.id = kr.objective_id
         JOIN units u ON u.id = o.unit_id
@@ -275,7 +275,7 @@ def key_result_labels(db: sqlite_utils.Database, cycle_id: int, unit_id: int | N
         ORDER BY u.name, o.id, kr.id
         """,
         [cycle_id] + params,
-        columns=["kr_id", "title", "unit_name", "unit_label"],
+        columns=["kr_id", "title", "unit_name", "unit_label", "objective_id"],
     )
 
 

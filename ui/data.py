@@ -507,9 +507,10 @@ def _same_types(old: pd.Series, new: pd.Series, kept: pd.Series) -> bool:
 
 
 def splice(old: pd.DataFrame, fresh: pd.DataFrame, key: str, gone: Collection[Any] = ()) -> pd.DataFrame | None:
-    """``old`` with the rows whose ``key`` is in ``fresh`` replaced by those of ``fresh``, in
-    place; None when ``fresh`` holds a row ``old`` did not, one of ``gone`` (rows that should
-    be in ``fresh``) is missing from it, or the types would change."""
+    """``old`` with the rows whose ``key`` is in ``fresh`` replaced by those of ``fresh``; None
+    when ``fresh`` holds a row ``old`` did not, one of ``gone`` (rows that should be in
+    ``fresh``) is missing from it, or the types would change. Columns whose values did not
+    change are kept as they are, not copied."""
     if list(fresh.columns) != list(old.columns) or old.empty:
         return None
     where = pd.Index(old[key]).get_indexer(fresh[key])
@@ -517,16 +518,20 @@ def splice(old: pd.DataFrame, fresh: pd.DataFrame, key: str, gone: Collection[An
         return None
     kept = np.ones(len(old), dtype=bool)
     kept[where] = False
-    columns = {}
+    out = old.copy(deep=False)
     for column in old.columns:
-        values = old[column]
-        if not _same_types(values, fresh[column], values[kept]):
+        values, new = old[column], fresh[column].reset_index(drop=True)
+        if values.iloc[where].reset_index(drop=True).equals(new):
+            continue
+        if not _same_types(values, new, values[kept]):
             return None
-        array = values.to_numpy(copy=True)
-        array[where] = fresh[column].to_numpy(dtype=array.dtype, na_value=np.nan) if array.dtype == np.float64 else \
-            fresh[column].to_numpy()
-        columns[column] = pd.Series(array, index=old.index, dtype=values.dtype, copy=False)
-    return pd.DataFrame(columns, index=old.index)
+        column_values = values.copy()
+        column_values.iloc[where] = new.to_numpy(dtype=float, na_value=np.nan) if values.dtype == np.float64 \
+            else new.to_numpy()
+        if column_values.dtype != values.dtype:
+            return None
+        out[column] = column_values
+    return out
 
 
 def _patch_key_results(stale: pd.DataFrame, versions_then: Mapping[str, Any], now: Mapping[str, Any],
@@ -665,6 +670,14 @@ def key_results(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
     """A cycle's key results with every figure (:func:`okrdata.queries.key_results`)."""
     with opened() as db:
         return q.key_results(db, int(cycle_id), unit_id, today())
+
+
+@reader(reads=("plan",))
+def key_result_labels(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
+    """A cycle's key results as entered, in the order of :func:`key_results`, without figures
+    (:func:`okrdata.queries.key_result_labels`): for pickers and counts."""
+    with opened() as db:
+        return q.key_result_labels(db, int(cycle_id), unit_id)
 
 
 @reader(reads=("plan",))

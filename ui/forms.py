@@ -469,19 +469,30 @@ def kr_labels(krs: pd.DataFrame) -> tuple[dict[int, str], dict[int, str]]:
     return labels, units
 
 
-@data.reader(reads=("cycle", "today"))
-def _kr_table(cycle_id: int, unit_id: int | None, limit: int) -> KrTable:
+def _head_unchanged(stale: tuple, versions_then, now, cycle_id: int, *_: Any) -> tuple | None:
+    # A check-in on a key result the first rows do not show leaves them as they are.
+    changed = data.checkins_changed(versions_then, now, cycle_id)
+    return stale if changed is not None and not changed & set(stale[0]) else None
+
+
+@data.reader(reads=("cycle", "plan", "today"), patch=_head_unchanged)
+def _kr_head(cycle_id: int, unit_id: int | None, limit: int) -> tuple[list[int], pd.DataFrame]:
     # Figures for the rows shown only: a company's thousands of key results are just listed.
     with data.opened() as db:
         head = q.key_results(db, int(cycle_id), unit_id, data.today(), limit=limit)
-        every = q.key_result_labels(db, int(cycle_id), unit_id)
-    return KrTable(tables.key_results_frame(head), len(every), *kr_labels(every))
+    return [int(i) for i in head["kr_id"]], tables.key_results_frame(head)
+
+
+@data.reader(reads=())
+def _kr_labels(cycle_id: int, unit_id: int | None) -> tuple[int, dict[int, str], dict[int, str]]:
+    every = data.key_result_labels(cycle_id, unit_id)
+    return len(every), *kr_labels(every)
 
 
 def key_results_table(cycle_id: int, unit_id: int | None = None) -> KrTable:
     """A cycle's key results for a unit's branch, as a read-only table of the first
     :data:`ui.tables.ROW_LIMIT`, their total and every one's label for a picker; cached."""
-    return _kr_table(cycle_id, unit_id, tables.ROW_LIMIT)
+    return KrTable(_kr_head(cycle_id, unit_id, tables.ROW_LIMIT)[1], *_kr_labels(cycle_id, unit_id))
 
 
 KPI_TYPE_WORDS = {"stay_above": "Stay above", "stay_below": "Stay below", "increase": "Increase to",
@@ -499,20 +510,34 @@ class ObjectiveTable(NamedTuple):
     """Every objective's label for a picker, "title (unit)", by id, in the same order."""
 
 
-@data.reader(reads=("cycle", "today"))
-def _objective_table(cycle_id: int, unit_id: int | None, limit: int) -> ObjectiveTable:
+def _objectives_head_unchanged(stale: tuple, versions_then, now, cycle_id: int, unit_id: int | None,
+                               *_: Any) -> tuple | None:
+    changed = data.checkins_changed(versions_then, now, cycle_id)
+    if changed is None:
+        return None
+    every = data.key_result_labels(cycle_id, unit_id)
+    touched = set(every.loc[every["kr_id"].isin(changed), "objective_id"])
+    return stale if not touched & set(stale[0]) else None
+
+
+@data.reader(reads=("cycle", "plan", "today"), patch=_objectives_head_unchanged)
+def _objective_head(cycle_id: int, unit_id: int | None, limit: int) -> tuple[list[int], pd.DataFrame]:
     # Figures for the rows shown only; the picker lists every objective as entered.
     with data.opened() as db:
         head = q.objectives(db, int(cycle_id), unit_id, data.today(), limit=limit)
+    return [int(i) for i in head["objective_id"]], tables.objectives_frame(head)
+
+
+@data.reader(reads=())
+def _objective_labels(cycle_id: int, unit_id: int | None) -> tuple[int, dict[int, str]]:
     every = data.objective_rows(cycle_id, unit_id)
-    labels = {int(i): f"{t} ({u})" for i, t, u in zip(every["objective_id"], every["title"], every["unit_name"])}
-    return ObjectiveTable(tables.objectives_frame(head), len(every), labels)
+    return len(every), {int(i): f"{t} ({u})" for i, t, u in zip(every["objective_id"], every["title"], every["unit_name"])}
 
 
 def objectives_table(cycle_id: int, unit_id: int | None = None) -> ObjectiveTable:
     """A cycle's objectives for a unit's branch, as a table of the first :data:`ui.tables.ROW_LIMIT`,
     their total and every one's label for a picker; cached."""
-    return _objective_table(cycle_id, unit_id, tables.ROW_LIMIT)
+    return ObjectiveTable(_objective_head(cycle_id, unit_id, tables.ROW_LIMIT)[1], *_objective_labels(cycle_id, unit_id))
 
 
 @data.reader(reads=("cycle", "today"))
