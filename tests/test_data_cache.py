@@ -304,3 +304,30 @@ def test_frames_patched_after_checkins_equal_fresh_ones(demo_file):
             for name, expected in fresh_frames(db, active, unit).items():
                 pd.testing.assert_frame_equal(got[name], expected, obj=f"{name} of unit {unit} after step {step}")
     assert how.count("patched") >= 30, how
+
+
+def test_trends_patched_after_checkins_equal_fresh_ones(demo_file):
+    import pandas as pd
+
+    from okrdata import queries as q
+    from okrdata import trends as tr
+
+    db = demo_file
+    active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
+    data.trends(active)
+    krs = data.key_results(active)
+    how = []
+    for step, kr in enumerate(krs.loc[krs["kr_type"] != "milestone", "kr_id"].head(4)):
+        writes.add_checkin(db, int(kr), dt.date.today(), 10 + step, step + 2, "", person=SYSTEM)
+        with data.builds() as built:
+            got = data.trends(active)
+        how += [h for name, _, h in built if name == "trends"]
+        today = dt.date.today()
+        fresh_krs = q.key_results(db, active, None, today)
+        expected = tr.build(q.cycle(db, active), fresh_krs, q.objectives(db, active, None, today, krs=fresh_krs),
+                            q.checkin_history(db, active), today)
+        for part in ("krs", "objectives", "kr_weekly", "objective_weekly", "kr_projection", "history"):
+            pd.testing.assert_frame_equal(getattr(got, part), getattr(expected, part), obj=f"{part} after step {step}")
+        pd.testing.assert_frame_equal(got.unit(), expected.unit())
+        assert got.checkin_count == expected.checkin_count
+    assert how == ["patched"] * 4

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -509,13 +510,29 @@ def _same_types(old: pd.Series, new: pd.Series, kept: pd.Series) -> bool:
 def splice(old: pd.DataFrame, fresh: pd.DataFrame, key: str, gone: Collection[Any] = ()) -> pd.DataFrame | None:
     """``old`` with the rows whose ``key`` is in ``fresh`` replaced by those of ``fresh``; None
     when ``fresh`` holds a row ``old`` did not, one of ``gone`` (rows that should be in
-    ``fresh``) is missing from it, or the types would change. Columns whose values did not
-    change are kept as they are, not copied."""
+    ``fresh``) is missing from it, or the types would change."""
     if list(fresh.columns) != list(old.columns) or old.empty:
         return None
     where = pd.Index(old[key]).get_indexer(fresh[key])
     if (where < 0).any() or len(set(where)) != len(where) or not set(gone) <= set(fresh[key]):
         return None
+    return _put(old, fresh, where)
+
+
+def replace_blocks(old: pd.DataFrame, fresh: pd.DataFrame, key: str, ids: Collection[Any]) -> pd.DataFrame | None:
+    """``old`` with its rows whose ``key`` is one of ``ids`` (several rows each, a key result's
+    weeks say) replaced, in order, by the rows of ``fresh``; None when they do not line up."""
+    if list(fresh.columns) != list(old.columns) or old.empty:
+        return None
+    where = np.flatnonzero(old[key].isin(list(ids)).to_numpy())
+    if len(where) != len(fresh) or not np.array_equal(old[key].to_numpy()[where], fresh[key].to_numpy()):
+        return None
+    return _put(old, fresh, where)
+
+
+def _put(old: pd.DataFrame, fresh: pd.DataFrame, where: np.ndarray) -> pd.DataFrame | None:
+    """``old`` with rows ``where`` replaced by ``fresh``'s; columns whose values did not change are
+    kept as they are, not copied. None when the types would change."""
     kept = np.ones(len(old), dtype=bool)
     kept[where] = False
     out = old.copy(deep=False)
@@ -612,6 +629,40 @@ def _patch_checkin_history(stale: pd.DataFrame, versions_then: Mapping[str, Any]
     return both.reset_index(drop=True) if not both.empty else None
 
 
+def _patch_trends(stale: trends_module.Trends, versions_then: Mapping[str, Any], now: Mapping[str, Any],
+                  cycle_id: int, unit_id: int | None = None) -> trends_module.Trends | None:
+    changed = checkins_changed(versions_then, now, cycle_id)
+    if changed is None:
+        return None
+    krs, objs = key_results(cycle_id, unit_id), objectives(cycle_id, unit_id)
+    history = checkin_history(cycle_id, unit_id)
+    mine = changed & {int(i) for i in krs["kr_id"]}
+    if not mine:
+        return stale
+    on = today()
+    kr_weekly = replace_blocks(
+        stale.kr_weekly, trends_module.kr_weeks(krs[krs["kr_id"].isin(mine)], history, stale.cycle, on), "kr_id", mine
+    )
+    if kr_weekly is None:
+        return None
+    touched = set(krs.loc[krs["kr_id"].isin(mine), "objective_id"])
+    objective_weekly = replace_blocks(
+        stale.objective_weekly,
+        trends_module.objective_weeks(kr_weekly[kr_weekly["objective_id"].isin(touched)],
+                                      objs[objs["objective_id"].isin(touched)], stale.cycle, on),
+        "objective_id", touched,
+    )
+    if objective_weekly is None:
+        return None
+    in_scope = set(krs["kr_id"].astype("int64"))
+    return dataclasses.replace(
+        stale, krs=krs, objectives=objs, kr_weekly=kr_weekly, objective_weekly=objective_weekly,
+        kr_projection=trends_module.kr_projection(krs, kr_weekly),
+        history=history[history["kr_id"].isin(in_scope)] if not history.empty else history,
+        checkin_count=int(history["kr_id"].isin(in_scope).sum()) if not history.empty else 0,
+    )
+
+
 # --- the readers ---------------------------------------------------------------------------
 
 
@@ -706,7 +757,7 @@ def unit_progress(cycle_id: int) -> pd.DataFrame:
 
 # Shared, not copied: the weekly frames of a large organisation take longer to copy out of the
 # cache than a page takes to draw.
-@reader(reads=("cycle", "today"), shared=True, max_entries=4)
+@reader(reads=("cycle", "plan", "today"), shared=True, max_entries=4, patch=_patch_trends)
 def trends(cycle_id: int, unit_id: int | None = None):
     """Every weekly figure of a cycle for a unit's branch (:func:`okrdata.trends.build`).
 
