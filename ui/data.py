@@ -499,12 +499,12 @@ def _same_types(old: pd.Series, new: pd.Series, kept: pd.Series) -> bool:
     would give it (``kept``: the old values that stay)."""
     if old.dtype == new.dtype:
         return True
-    if old.dtype != np.float64:
-        return False
-    if new.dtype == np.int64:  # whole numbers beside a missing one: the fresh column is floating point too
-        return bool(kept.isna().any())
-    # Nothing but missing values (SQL NULLs, of no type) beside numbers that stay: floating point.
-    return new.dtype == object and bool(new.isna().all()) and bool(kept.notna().any())
+    if old.dtype == np.float64 and new.dtype == np.int64:
+        return bool(kept.isna().any())  # whole numbers beside a missing one: floating point, fresh too
+    # Nothing but missing values (SQL NULLs, of no type) beside numbers or text that stay: the
+    # column keeps the type of what stays.
+    return (old.dtype == np.float64 or pd.api.types.is_string_dtype(old.dtype) and old.dtype != object) and \
+        new.dtype == object and bool(new.isna().all()) and bool(kept.notna().any())
 
 
 def splice(old: pd.DataFrame, fresh: pd.DataFrame, key: str, gone: Collection[Any] = ()) -> pd.DataFrame | None:
