@@ -110,13 +110,13 @@ def check_in(path: Path, number: int) -> None:
     try:
         today = dt.date.today()
         cycle_id = queries.default_cycle_id(db, today)
-        row = db.execute(
+        rows = db.execute(
             "SELECT kr.id, kr.baseline, kr.target FROM key_results kr JOIN objectives o ON o.id = kr.objective_id "
             "WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 AND kr.kr_type != 'milestone' "
-            "ORDER BY kr.id LIMIT 1 OFFSET ?",
-            [cycle_id, number % 50],
-        ).fetchone()
-        kr_id, baseline, target = row
+            "ORDER BY kr.id LIMIT 50",
+            [cycle_id],
+        ).fetchall()
+        kr_id, baseline, target = rows[number % len(rows)]
         value = (baseline or 0) + ((target or 1) - (baseline or 0)) * (0.3 + 0.01 * (number % 40))
         okr_writes.add_checkin(db, kr_id, today, round(value, 2), 3 + number % 7, f"bench write {number}",
                                person=okr_writes.SYSTEM)
