@@ -217,14 +217,20 @@ def _wait_for_flock(fd: int, timeout: float) -> bool:
         return False
 
 
+def _writable(path: str | os.PathLike) -> bool:
+    # As this process (its effective user), not as whoever started it.
+    effective = os.access in os.supports_effective_ids
+    return os.access(path, os.W_OK, effective_ids=effective)
+
+
 @contextlib.contextmanager
 def writer_lock(path: str | os.PathLike | None, timeout: float | None = None) -> Iterator[None]:
     """Hold the writers' lock of the database at ``path`` for the block; writers queue for it in turn.
 
     Raises :class:`DatabaseBusy` when it cannot be had within ``timeout`` seconds (default
     :data:`BUSY_TIMEOUT_MS`). Re-entrant within a thread; nothing is locked for an in-memory
-    database, nor where the lock file cannot be created (a read-only folder: the write then
-    fails on its own, with SQLite's reason).
+    database, nor for a file that cannot be written or whose lock file cannot be created (a
+    read-only file or folder: the write then fails on its own, with SQLite's reason).
     """
     if not path or str(path) == ":memory:":
         yield
@@ -239,8 +245,11 @@ def writer_lock(path: str | os.PathLike | None, timeout: float | None = None) ->
             held[lock_file] -= 1
         return
     try:
-        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o664)
+        # A file that cannot be written gets no lock file beside it: the write fails on its own.
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o664) if _writable(path) else -1
     except OSError:
+        fd = -1
+    if fd < 0:
         yield
         return
     wait = BUSY_TIMEOUT_MS / 1000 if timeout is None else timeout

@@ -331,3 +331,25 @@ def test_trends_patched_after_checkins_equal_fresh_ones(demo_file):
         pd.testing.assert_frame_equal(got.unit(), expected.unit())
         assert got.checkin_count == expected.checkin_count
     assert how == ["patched"] * 4
+
+
+def test_the_all_okrs_rows_patched_after_a_checkin_equal_fresh_ones(demo_file):
+    import pandas as pd
+
+    from okrdata import search
+    from ui import okr_detail
+
+    db = demo_file
+    active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
+    okr_detail.list_rows([active])
+    krs = data.key_results(active)
+    kr = int(krs.loc[krs["kr_type"] != "milestone", "kr_id"].iloc[2])
+    writes.add_checkin(db, kr, dt.date.today(), 42, 2, "", person=SYSTEM)
+    with data.builds() as built:
+        got = okr_detail.list_rows([active])
+    assert ("list_rows", "patched") in [(name, how) for name, _, how in built]
+    cycles = data.cycles()
+    expected = search.okr_rows(data.key_results(active), data.objectives(active),
+                               {active: str(cycles.loc[cycles["id"] == active, "name"].iloc[0])},
+                               [int(i) for i in data.units()["id"]])
+    pd.testing.assert_frame_equal(got, expected)

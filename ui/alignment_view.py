@@ -8,7 +8,7 @@ The outline is a nest of expanders, one per objective, each holding its progress
 results and the expanders of the objectives aligned to it. They track their state
 (``on_change="rerun"``) so a collapsed objective draws nothing inside: the page stays light
 even for an organisation of hundreds of objectives. What both draw, the tree walked into
-lists, labels, tables and the Graphviz text, is built once per view and database stamp
+lists, labels, tables and the Graphviz text, is built once per view and change of the data
 (:func:`cached_outline`), so a rerun after a click only lays it out.
 """
 

@@ -101,12 +101,33 @@ def alignment(objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         return search.alignment_up(db, int(objective_id)), search.alignment_down(db, int(objective_id))
 
 
-@data.reader(reads=())
-def list_rows(cycle_ids: Sequence[int]) -> pd.DataFrame:
-    """:func:`okrdata.search.okr_rows` of some cycles, from the cached per-cycle readers; cached."""
+def _wanted(cycle_ids: Sequence[int]) -> dict[int, str]:
     cycles = data.cycles()
     names = {int(i): str(name) for i, name in zip(cycles["id"], cycles["name"])}
-    wanted = {int(c): names[int(c)] for c in cycle_ids if int(c) in names}
+    return {int(c): names[int(c)] for c in cycle_ids if int(c) in names}
+
+
+def _rows_after_checkins(stale: pd.DataFrame, versions_then, now, cycle_ids: Sequence[int]) -> pd.DataFrame | None:
+    # A check-in in a one-cycle list: the rows of its objective are made again, the rest stay.
+    if len(cycle_ids) != 1:
+        return None
+    cycle_id = int(cycle_ids[0])
+    changed = data.checkins_changed(versions_then, now, cycle_id)
+    if changed is None:
+        return None
+    krs, objs = data.key_results(cycle_id), data.objectives(cycle_id)
+    touched = set(krs.loc[krs["kr_id"].isin(changed), "objective_id"])
+    if not touched:
+        return stale
+    fresh = search.okr_rows(krs[krs["objective_id"].isin(touched)], objs[objs["objective_id"].isin(touched)],
+                            _wanted(cycle_ids), [int(i) for i in data.units()["id"]])
+    return data.replace_blocks(stale, fresh, "objective_id", touched)
+
+
+@data.reader(reads=(), patch=_rows_after_checkins)
+def list_rows(cycle_ids: Sequence[int]) -> pd.DataFrame:
+    """:func:`okrdata.search.okr_rows` of some cycles, from the cached per-cycle readers; cached."""
+    wanted = _wanted(cycle_ids)
     krs = [data.key_results(c) for c in wanted]
     objs = [data.objectives(c) for c in wanted]
     krs = [k for k in krs if not k.empty]
