@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from okrdata import queries, writes  # noqa: E402
-from okrdata.db import connect  # noqa: E402
-from okrdata.schema import migrate  # noqa: E402
+from okrdata import queries, writes
+from okrdata.db import connect
+from okrdata.schema import migrate
 
 TARGET_MAX = 1.0
 TARGET_P99 = 0.1
@@ -127,10 +127,12 @@ def main(argv: list[str] | None = None) -> int:
             load_demo(db)
             db.close()
         r = run(path, args.processes, args.seconds)
-    ms = lambda x: f"{x * 1000:.0f}"  # noqa: E731
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000:.0f}"
+
     lines = [
-        f"{r['processes']} writer processes x {r['seconds']:g} s: {r['saves']} saves "
-        f"({r['saves'] / r['seconds']:.0f}/s), {len(r['errors'])} errors",
+        (f"{r['processes']} writer processes x {r['seconds']:g} s: {r['saves']} saves "
+         f"({r['saves'] / r['seconds']:.0f}/s), {len(r['errors'])} errors"),
         f"save time: p50 {ms(r['p50'])} ms, p99 {ms(r['p99'])} ms, max {ms(r['max'])} ms",
         f"shares: {', '.join(str(s) for s in r['shares'])} (fewest/most {min(r['shares']) / max(r['shares']):.2f})",
         "| process | saves | p50 ms | p99 ms | max ms |",

@@ -17,8 +17,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
-
 from okrdata import queries, writes
 from okrdata.db import connect
 from okrdata.seed import load_demo
