@@ -15,17 +15,27 @@ busy with a long import) gives a :class:`DatabaseError`: a ValidationError on th
 A process that serves the database for a long time (the app) keeps one idle connection open
 (:func:`hold`); :func:`exclusive` then knows the file is in use, and the commands that swap the
 database (``okr restore``, ``okr init --fresh``) refuse.
+
+Writers queue fairly: :func:`transaction` first takes an exclusive ``flock`` on a lock file
+beside the database (:func:`writer_lock`), so waiting writers are woken by the kernel the moment
+the lock is free, instead of polling SQLite's lock with ever longer sleeps, where a writer that
+just finished can take it again and again while another sleeps for seconds. What changed is
+told by :class:`Watch`: the versions of the data by scope, kept by triggers in the database
+(:func:`okrdata.schema.m009_data_versions`), so every process sees every other's writes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import os
 import sqlite3
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -164,34 +174,212 @@ def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
     return db
 
 
+LOCK_SUFFIX = "-lock"
+"""The writers' lock file sits beside the database: ``data/okr.db-lock``."""
+
+_locks_held = threading.local()
+
+
+def _wait_for_flock(fd: int, timeout: float) -> bool:
+    """Take an exclusive flock on ``fd`` within ``timeout`` seconds; False when it could not be had.
+
+    The kernel wakes a blocked ``flock`` as soon as the lock is free, which polling cannot do;
+    but a blocked ``flock`` has no timeout, so it waits in a thread of its own. Should that
+    thread get the lock after the caller gave up, it lets go of it at once (and closes ``fd``).
+    """
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        pass
+    got, guard = threading.Event(), threading.Lock()
+    state = {"abandoned": False, "held": False}
+
+    def wait() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            got.set()
+            return
+        with guard:
+            if state["abandoned"]:
+                os.close(fd)  # closing lets go of the lock
+                return
+            state["held"] = True
+        got.set()
+
+    threading.Thread(target=wait, name="okr-writer-lock", daemon=True).start()
+    got.wait(timeout)
+    with guard:
+        if state["held"]:
+            return True
+        state["abandoned"] = True
+        return False
+
+
+def _writable(path: str | os.PathLike) -> bool:
+    # As this process (its effective user), not as whoever started it.
+    effective = os.access in os.supports_effective_ids
+    return os.access(path, os.W_OK, effective_ids=effective)
+
+
+@contextlib.contextmanager
+def writer_lock(path: str | os.PathLike | None, timeout: float | None = None) -> Iterator[None]:
+    """Hold the writers' lock of the database at ``path`` for the block; writers queue for it in turn.
+
+    Raises :class:`DatabaseBusy` when it cannot be had within ``timeout`` seconds (default
+    :data:`BUSY_TIMEOUT_MS`). Re-entrant within a thread; nothing is locked for an in-memory
+    database, nor for a file that cannot be written or whose lock file cannot be created (a
+    read-only file or folder: the write then fails on its own, with SQLite's reason).
+    """
+    if not path or str(path) == ":memory:":
+        yield
+        return
+    lock_file = os.path.abspath(str(path)) + LOCK_SUFFIX
+    held: dict[str, int] = _locks_held.__dict__.setdefault("depth", {})
+    if held.get(lock_file):
+        held[lock_file] += 1
+        try:
+            yield
+        finally:
+            held[lock_file] -= 1
+        return
+    try:
+        # A file that cannot be written gets no lock file beside it: the write fails on its own.
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o664) if _writable(path) else -1
+    except OSError:
+        fd = -1
+    if fd < 0:
+        yield
+        return
+    wait = BUSY_TIMEOUT_MS / 1000 if timeout is None else timeout
+    if not _wait_for_flock(fd, wait):
+        raise DatabaseBusy()  # fd is closed by the waiting thread once it gets the lock
+    held[lock_file] = 1
+    try:
+        yield
+    finally:
+        held.pop(lock_file, None)
+        os.close(fd)  # closing lets go of the lock
+
+
 @contextlib.contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """Run a block as one write: all of it is committed, or none of it on any exception.
 
-    The outermost block starts with ``BEGIN IMMEDIATE``, so the write lock is held from the
-    first statement and a concurrent writer waits (up to :data:`BUSY_TIMEOUT_MS`) rather than
-    failing half-way. When the lock cannot be had in that time, or the file cannot be written
-    (read-only, full disk), the block raises a :class:`DatabaseError` and nothing was written.
-    Nested blocks become savepoints.
+    The outermost block first takes the writers' lock (:func:`writer_lock`), then starts with
+    ``BEGIN IMMEDIATE``, so the write lock is held from the first statement and a concurrent
+    writer waits its turn (up to :data:`BUSY_TIMEOUT_MS`) rather than failing half-way. When
+    the lock cannot be had in that time, or the file cannot be written (read-only, full disk),
+    the block raises a :class:`DatabaseError` and nothing was written. Nested blocks become
+    savepoints.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    try:
-        db.conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as error:
-        raise explain(error, _file_of(db)) or error from None
-    try:
-        yield db
-        db.conn.execute("COMMIT")
-    except BaseException as error:
-        with contextlib.suppress(sqlite3.Error):
-            db.conn.rollback()
-        readable = explain(error, _file_of(db)) if isinstance(error, sqlite3.OperationalError) else None
-        if readable is None:
-            raise
-        raise readable from None
+    with writer_lock(_file_of(db)):
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise explain(error, _file_of(db)) or error from None
+        try:
+            yield db
+            db.conn.execute("COMMIT")
+        except BaseException as error:
+            with contextlib.suppress(sqlite3.Error):
+                db.conn.rollback()
+            readable = explain(error, _file_of(db)) if isinstance(error, sqlite3.OperationalError) else None
+            if readable is None:
+                raise
+            raise readable from None
+
+
+class Watch:
+    """What the data of one database file is at now, by scope, for the caches of a long-running process.
+
+    Holds one connection open (so that, like :func:`hold`, :func:`exclusive` sees the file in
+    use). :meth:`versions` asks SQLite's ``PRAGMA data_version``, which moves whenever another
+    connection, in this process or any other, commits to the file, and reads the
+    ``data_versions`` table only then: a few microseconds when nothing changed. A file swapped
+    under it (a new inode) is opened afresh.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = str(path)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._file: tuple[int, int] | None = None
+        self._seen: int | None = None
+        self._versions: dict[str, Any] = {}
+
+    def versions(self) -> dict[str, Any]:
+        """The version of every scope (:data:`okrdata.schema.WATCHED`), plus ``file`` (which file
+        this is). A database without the versions table (one that could not be migrated) has
+        the file's modification stamp under ``*``: every scope then moves with any write."""
+        with self._lock, explained(self.path):
+            info = os.stat(self.path)
+            file = (info.st_dev, info.st_ino)
+            if self._conn is None or file != self._file:
+                self._close()
+                self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                self._file, self._seen = file, None
+            seen = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            if seen != self._seen:
+                try:
+                    rows = self._conn.execute("SELECT scope, version FROM data_versions").fetchall()
+                except sqlite3.OperationalError:  # not migrated (a read-only old file): the file's stamp
+                    return {"*": file_stamp(self.path), "file": file}
+                self._versions, self._seen = {**dict(rows), "file": file}, seen
+            return self._versions
+
+    def changed_key_results(self, cycle_id: int, since: int) -> set[int] | None:
+        """The key results of a cycle whose check-ins changed after version ``since`` (of scope
+        ``cycle:ID``); None when the record of changes does not reach back that far."""
+        with self._lock, explained(self.path):
+            if self._conn is None:
+                return None
+            try:
+                pruned = self._conn.execute("SELECT version FROM data_versions WHERE scope = 'pruned'").fetchone()
+                if pruned is None or pruned[0] > since:
+                    return None
+                rows = self._conn.execute(
+                    "SELECT DISTINCT kr_id FROM data_changes WHERE cycle_id = ? AND version > ?", [cycle_id, since]
+                ).fetchall()
+            except sqlite3.OperationalError:
+                return None
+        return {r[0] for r in rows}
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+        self._conn = None
+
+    def close(self) -> None:
+        """Let go of the file."""
+        with self._lock:
+            self._close()
+
+    def __del__(self) -> None:
+        self._close()
+
+
+def file_stamp(path: str | os.PathLike) -> tuple:
+    """(mtime_ns, size) of the database file and of its ``-wal`` file; None for a missing file.
+
+    An empty ``-wal`` counts as missing: SQLite creates one when a reader opens the file and
+    removes it when the last connection closes, so reads alone never change the stamp.
+    """
+    parts: list[tuple[int, int] | None] = []
+    for name in (str(path), str(path) + "-wal"):
+        try:
+            info = os.stat(name)
+        except FileNotFoundError:
+            parts.append(None)
+        else:
+            parts.append(None if name.endswith("-wal") and info.st_size == 0 else (info.st_mtime_ns, info.st_size))
+    return tuple(parts)
 
 
 def hold(path: str | os.PathLike | None = None) -> sqlite3.Connection:

@@ -9,7 +9,7 @@ than by loading every check-in. The numbers themselves come from :mod:`okrdata.n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -262,12 +262,12 @@ def key_results(
 
 def key_result_labels(db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
     """The key results :func:`key_results` lists, in its order, without figures: kr_id, title,
-    unit_name and unit_label, for pickers and counts (no check-in is read)."""
+    unit_name, unit_label and objective_id, for pickers and counts (no check-in is read)."""
     scope_sql, params = _scope(db, unit_id)
     return _frame(
         db,
         f"""
-        SELECT kr.id AS kr_id, kr.title, u.name AS unit_name, kr.unit_label
+        SELECT kr.id AS kr_id, kr.title, u.name AS unit_name, kr.unit_label, kr.objective_id
         FROM key_results kr
         JOIN objectives o ON o.id = kr.objective_id
         JOIN units u ON u.id = o.unit_id
@@ -275,7 +275,7 @@ def key_result_labels(db: sqlite_utils.Database, cycle_id: int, unit_id: int | N
         ORDER BY u.name, o.id, kr.id
         """,
         [cycle_id] + params,
-        columns=["kr_id", "title", "unit_name", "unit_label"],
+        columns=["kr_id", "title", "unit_name", "unit_label", "objective_id"],
     )
 
 
@@ -393,11 +393,17 @@ OBJECTIVE_ROW_COLUMNS = [
 
 
 def objective_rows(
-    db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None, limit: int | None = None
+    db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None, limit: int | None = None,
+    objective_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The objectives :func:`objectives` lists, in its order, as entered: no figure is computed
-    and no check-in read (for pickers, forms and counts). With ``limit``, the first ``limit``."""
+    and no check-in read (for pickers, forms and counts). With ``limit``, the first ``limit``;
+    with ``objective_ids``, only those."""
     scope_sql, params = _scope(db, unit_id)
+    if objective_ids is not None:
+        wanted = [int(i) for i in objective_ids] or [-1]
+        scope_sql += f" AND o.id IN ({', '.join('?' * len(wanted))})"
+        params = params + wanted
     return _frame(
         db,
         f"""
@@ -424,6 +430,7 @@ def objectives(
     today: dt.date | None = None,
     krs: pd.DataFrame | None = None,
     limit: int | None = None,
+    objective_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The objectives of a cycle (a unit's branch when given) with progress, status, forecast and score.
 
@@ -431,16 +438,17 @@ def objectives(
     result's; ``score`` is the recorded score for a closed cycle (or its final progress rounded
     half up to two decimals when none was recorded) and empty while the cycle runs. Pass ``krs`` (from :func:`key_results`) to
     avoid computing the key results twice. With ``limit``, only the first ``limit`` objectives,
-    from their own key results alone.
+    from their own key results alone; with ``objective_ids``, only those (each row is the same as
+    in the whole list).
     """
     cyc = cycle(db, cycle_id)
     if cyc is None:
         return pd.DataFrame(columns=OBJECTIVE_COLUMNS)
-    df = objective_rows(db, cycle_id, unit_id, limit)
+    df = objective_rows(db, cycle_id, unit_id, limit, objective_ids)
     if df.empty:
         return pd.DataFrame(columns=OBJECTIVE_COLUMNS)
     if krs is None:
-        wanted = None if limit is None else [int(i) for i in df["objective_id"]]
+        wanted = None if limit is None and objective_ids is None else [int(i) for i in df["objective_id"]]
         krs = key_results(db, cycle_id, unit_id, today, objective_ids=wanted)
     expected = n.expected_progress(_day(cyc["start_date"]), _day(cyc["end_date"]), as_of(cyc, today))
     df = df.copy()
@@ -476,6 +484,7 @@ def unit_progress(
     cycle_id: int,
     today: dt.date | None = None,
     objs: pd.DataFrame | None = None,
+    unit_ids: Collection[int] | None = None,
 ) -> pd.DataFrame:
     """Each unit's progress for a cycle: the weighted mean of the objectives of its whole branch.
 
@@ -486,7 +495,8 @@ def unit_progress(
     from the figures, so an objective an archived unit still owns rolls up into every unit
     above it (the company's row is always :func:`cycle_summary`'s figure) and a closed cycle's
     figures never change. An archived unit has a row of its own only while its branch owns
-    objectives in the cycle.
+    objectives in the cycle. With ``unit_ids``, only those units' rows (each the same as in the
+    whole list).
     """
     tree = units(db, include_archived=True)
     archived = {int(row[0]) for row in db.execute("SELECT id FROM units WHERE archived = 1").fetchall()}
@@ -497,16 +507,20 @@ def unit_progress(
     parent = {int(u): (None if pd.isna(p) else int(p)) for u, p in zip(tree["id"], tree["parent_id"])}
     columns = ["unit_id", "name", "parent_id", "depth", "kind", "objective_count", "progress", "expected", "pace", "status"]
     out = tree.rename(columns={"id": "unit_id"})[["unit_id", "name", "parent_id", "depth", "kind"]].copy()
+    if unit_ids is not None:
+        out = out[out["unit_id"].isin([int(u) for u in unit_ids])]
     if objs.empty:
         out["objective_count"], out["progress"], out["status"] = 0, 0.0, n.STALE
     else:
         # Each objective counts once for its own unit and once for every unit above it.
         pairs = []
+        wanted = None if unit_ids is None else {int(u) for u in unit_ids}
         for i, unit in enumerate(objs["unit_id"]):
             seen, u = set(), int(unit)
             while u is not None and u not in seen:
                 seen.add(u)
-                pairs.append((u, i))
+                if wanted is None or u in wanted:
+                    pairs.append((u, i))
                 u = parent.get(u)
         up = pd.DataFrame(pairs, columns=["ancestor", "row"])
         rolled = objs.reset_index(drop=True).iloc[up["row"]].reset_index(drop=True)

@@ -47,10 +47,10 @@ TABLES = (
     "deliveries",
     "api_tokens",
 )
-SERVER_TABLES = ("sign_in_failures", "sign_in_clients")
+SERVER_TABLES = ("sign_in_failures", "sign_in_clients", "data_versions", "data_changes")
 """This server's own bookkeeping (sign-in throttling: failed tries and the addresses people
-signed in from), not the organisation's data: never in a full export, and no reason for a
-database not to count as empty."""
+signed in from; what changed when, for the caches), not the organisation's data: never in a
+full export, and no reason for a database not to count as empty."""
 
 
 def migration(fn: Migration) -> Migration:
@@ -403,6 +403,110 @@ def m008_api_tokens(db: sqlite_utils.Database) -> None:
         """
     )
     db.execute("CREATE INDEX IF NOT EXISTS idx_api_tokens_person ON api_tokens(person_id)")
+# --- what changed, for the caches of every process ----------------------------------------
+
+CHANGES_KEPT = 4000
+"""Check-ins remembered in ``data_changes``: a cache older than that many check-ins is rebuilt whole."""
+
+_CYCLE_OF_KR = "SELECT o.cycle_id FROM key_results k JOIN objectives o ON o.id = k.objective_id WHERE k.id = {kr}"
+_CYCLE_OF_CHECKIN = (
+    "SELECT o.cycle_id FROM checkins c JOIN key_results k ON k.id = c.kr_id "
+    "JOIN objectives o ON o.id = k.objective_id WHERE c.id = {checkin}"
+)
+
+WATCHED: dict[str, Callable[[str], list[str]]] = {
+    # table: row ("NEW" or "OLD") -> SELECTs, each giving the scopes (one column, named s) the row belongs to
+    "units": lambda row: ["SELECT 'org' AS s"],
+    "people": lambda row: ["SELECT 'org' AS s"],
+    "person_units": lambda row: ["SELECT 'org' AS s"],
+    "settings": lambda row: ["SELECT 'org' AS s"],
+    "cycles": lambda row: ["SELECT 'org' AS s"],
+    "kpis": lambda row: ["SELECT 'kpis' AS s"],
+    "kpi_readings": lambda row: ["SELECT 'kpis' AS s"],
+    "objectives": lambda row: [
+        f"SELECT 'cycle:' || {row}.cycle_id AS s",
+        f"SELECT 'plan:' || {row}.cycle_id AS s",
+        # what aligns to it shows its title, in whatever cycle
+        f"SELECT DISTINCT 'cycle:' || cycle_id AS s FROM objectives WHERE parent_objective_id = {row}.id",
+        f"SELECT DISTINCT 'plan:' || cycle_id AS s FROM objectives WHERE parent_objective_id = {row}.id",
+    ],
+    "key_results": lambda row: [
+        f"SELECT 'cycle:' || cycle_id AS s FROM objectives WHERE id = {row}.objective_id",
+        f"SELECT 'plan:' || cycle_id AS s FROM objectives WHERE id = {row}.objective_id",
+        "SELECT 'kpis' AS s",  # a KPI lists the key results linked to it
+        f"SELECT DISTINCT 'cycle:' || cycle_id AS s FROM objectives WHERE parent_kr_id = {row}.id",
+        f"SELECT DISTINCT 'plan:' || cycle_id AS s FROM objectives WHERE parent_kr_id = {row}.id",
+    ],
+    "checkins": lambda row: [
+        "SELECT 'cycle:' || (" + _CYCLE_OF_KR.format(kr=f"{row}.kr_id") + ") AS s",
+    ],
+    "checkin_revisions": lambda row: [],
+    "key_result_changes": lambda row: [],
+}
+"""The tables the dashboard's figures come from, and the scopes a change to a row of each moves.
+
+Scopes: ``org`` (units, people, cycles, settings: everything shows them), ``kpis``,
+``cycle:ID`` (anything of a cycle, check-ins included) and ``plan:ID`` (a cycle's objectives and
+key results as entered, without check-ins). Every change also moves ``all``, the counter that
+numbers changes. A table added later that a cached reader reads gets its entry here and a
+migration calling :func:`_watch`."""
+
+
+def _watch(db: sqlite_utils.Database, table: str) -> None:
+    """Triggers that move the versions of :data:`WATCHED` ``table``'s scopes on every insert,
+    update and delete, whoever writes (the app, a command, an import)."""
+    for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+        selects = [sql for row in rows for sql in WATCHED[table](row)]
+        body = ["UPDATE data_versions SET version = version + 1 WHERE scope = 'all';"]
+        if selects:
+            body.append(
+                "INSERT INTO data_versions (scope, version) "
+                "SELECT s, (SELECT version FROM data_versions WHERE scope = 'all') "
+                f"FROM ({' UNION '.join(selects)}) WHERE s IS NOT NULL "
+                "ON CONFLICT (scope) DO UPDATE SET version = excluded.version;"
+            )
+        if table == "checkins":
+            # Which key result moved, so that a cache of the cycle redoes that row alone.
+            body.extend(
+                "INSERT INTO data_changes (version, cycle_id, kr_id) "
+                f"SELECT (SELECT version FROM data_versions WHERE scope = 'all'), ({_CYCLE_OF_KR.format(kr=row + '.kr_id')}), "
+                f"{row}.kr_id WHERE ({_CYCLE_OF_KR.format(kr=row + '.kr_id')}) IS NOT NULL;"
+                for row in rows
+            )
+        db.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_changes_{event.lower()} AFTER {event} ON [{table}] "
+            f"FOR EACH ROW BEGIN {' '.join(body)} END"
+        )
+
+
+@migration
+def m009_data_versions(db: sqlite_utils.Database) -> None:
+    """Versions of the data by scope, moved by triggers in the writing transaction, so that the
+    caches of every process of the app are dropped exactly when what they were built from changed.
+
+    ``data_versions`` holds one counter per scope (:data:`WATCHED`); ``all`` numbers every
+    change and ``id`` tells this database from another file (a restore, a fresh start).
+    ``data_changes`` lists the key results whose check-ins changed, by the version of the
+    change, so that a cache of a whole cycle redoes those rows alone; it keeps the last
+    :data:`CHANGES_KEPT` (``pruned``: the newest version forgotten).
+    """
+    db.execute("CREATE TABLE IF NOT EXISTS data_versions (scope TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+    db.execute("INSERT OR IGNORE INTO data_versions (scope, version) VALUES ('all', 0), ('pruned', 0)")
+    db.execute("INSERT OR IGNORE INTO data_versions (scope, version) VALUES ('id', abs(random()))")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS data_changes ("
+        "id INTEGER PRIMARY KEY, version INTEGER NOT NULL, cycle_id INTEGER NOT NULL, kr_id INTEGER NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_data_changes_cycle ON data_changes(cycle_id, version)")
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS data_changes_prune AFTER INSERT ON data_changes "
+        f"WHEN NEW.id % 1000 = 0 BEGIN "
+        "UPDATE data_versions SET version = max(version, coalesce("
+        f"(SELECT max(version) FROM data_changes WHERE id <= NEW.id - {CHANGES_KEPT}), 0)) WHERE scope = 'pruned'; "
+        f"DELETE FROM data_changes WHERE id <= NEW.id - {CHANGES_KEPT}; END"
+    )
+    for table in WATCHED:
+        _watch(db, table)
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -462,6 +566,9 @@ def migrate(db: sqlite_utils.Database, upto: int | None = None) -> list[str]:
         if name in done:
             continue
         with transaction(db):
+            # Another process of the app may have run it while this one waited for the lock.
+            if name in applied_migrations(db):
+                continue
             fn(db)
             db.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",

@@ -6,7 +6,7 @@ and key results. Choosing a unit in the sidebar shows its branch: its objectives
 teams', the chain above them up to the company (marked as context) and whatever is aligned
 below. Objectives aligned to nothing are listed apart. The tree is built by
 :mod:`okrdata.alignment` from the cached readers of :mod:`ui.data`, and made ready to draw once
-per view and database stamp (:func:`ui.alignment_view.cached_outline`).
+per view and change of the data (:func:`ui.alignment_view.cached_outline`).
 """
 
 from __future__ import annotations

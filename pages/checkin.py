@@ -173,16 +173,11 @@ def prefill_row(r: dict, offered: str) -> None:
     prefill_together(dict(zip(row_keys(kr_id), (first.value, first.confidence, first.note, first))))
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _latest(db_file: str, db_stamp: data.Stamp, kr_ids: tuple[int, ...]) -> dict[int, checkin_rows.Latest]:
-    with data.opened(db_file) as db:
-        return checkin_rows.latest(db, kr_ids)
-
-
+@data.reader(reads=("all",))
 def latest(kr_ids: list[int]) -> dict[int, checkin_rows.Latest]:
-    """The key results' latest check-ins and who last changed them, cached per database state."""
-    db_file = data.path()
-    return _latest(db_file, data.stamp(db_file), tuple(sorted(kr_ids)))
+    """The key results' latest check-ins and who last changed them, cached per state of the data."""
+    with data.opened() as db:
+        return checkin_rows.latest(db, tuple(sorted(int(i) for i in kr_ids)))
 
 
 def when_words(at: str | None) -> str:

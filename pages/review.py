@@ -74,26 +74,6 @@ signed = wording.signed_score
 """A difference of scores with its sign: ``"+0.05"``, ``"−0.30"`` (:func:`okrdata.wording.signed_score`)."""
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _calibration(db_file: str, db_stamp: data.Stamp, unit_id: int | None, limit: int) -> dict:
-    """The calibration tables of :mod:`okrdata.review` for a unit's branch, keyed by the database stamp."""
-    with data.opened(db_file) as db:
-        history = review.load_history(db, unit_id, limit)
-    per_cycle = review.by_unit_cycle(history)
-    return {
-        "cycles": history.cycles,
-        "units": review.by_unit(history, per_cycle),
-        "unit_cycles": per_cycle,
-        "reliability": review.reliability(history),
-        "brier": review.brier(history),
-    }
-
-
-def calibration(unit_id: int | None) -> dict:
-    db_file = data.path()
-    return _calibration(db_file, data.stamp(db_file), unit_id, review.HISTORY_CYCLES)
-
-
 # --- the page ---------------------------------------------------------------------------------
 
 scope = sidebar.current()
@@ -444,7 +424,7 @@ if not closed:
 # --- calibration across closed cycles ----------------------------------------------------------
 
 st.subheader("Calibration")
-report = calibration(scope.unit_id)
+report = data.calibration(scope.unit_id)
 units_table = report["units"]
 if units_table.empty:
     st.info(

@@ -161,7 +161,7 @@ def _forecast_metric(col, projected: float | None, used: bool) -> None:
 def _charts(key: tuple, series: pd.DataFrame, projected: float | None, conf_title: str,
             unit_label: str | None = None) -> tuple[dict, dict | None, bool]:
     """The progress and confidence specs of a series (None: no confidence to draw) and whether a
-    forecast is drawn; built once per ``key`` and database stamp (:func:`ui.data.memo`)."""
+    forecast is drawn; built once per ``key`` and change of the data (:func:`ui.data.memo`)."""
 
     def build() -> tuple[dict, dict | None, bool]:
         forecast = tr.forecast_line(series, projected, cycle)

@@ -73,11 +73,14 @@ def empty_db(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(autouse=True)
 def clear_streamlit_caches():
-    """Streamlit's caches live as long as the process: start and end every test with none."""
-    st.cache_data.clear()
+    """Streamlit's caches and the readers' (:func:`ui.data.clear`) live as long as the process:
+    start and end every test with none."""
+    from ui import data
+
+    data.clear()
     st.cache_resource.clear()
     yield
-    st.cache_data.clear()
+    data.clear()
     st.cache_resource.clear()
 
 

@@ -8,13 +8,12 @@ The outline is a nest of expanders, one per objective, each holding its progress
 results and the expanders of the objectives aligned to it. They track their state
 (``on_change="rerun"``) so a collapsed objective draws nothing inside: the page stays light
 even for an organisation of hundreds of objectives. What both draw, the tree walked into
-lists, labels, tables and the Graphviz text, is built once per view and database stamp
+lists, labels, tables and the Graphviz text, is built once per view and change of the data
 (:func:`cached_outline`), so a rerun after a click only lays it out.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -245,25 +244,23 @@ def build_outline(tree: pd.DataFrame, krs: pd.DataFrame, unit_id: int | None, li
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _tree(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None) -> pd.DataFrame:
+@data.reader(reads=())
+def _tree(cycle_id: int, unit_id: int | None) -> pd.DataFrame:
     subtree = None if unit_id is None else data.subtree_ids(unit_id)
     return alignment.alignment_tree(data.objectives(cycle_id), data.units(), subtree)
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _outline(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
-             limit: int, max_nodes: int) -> Outline:
-    tree = _tree(db_file, db_stamp, today, cycle_id, unit_id)
+@data.reader(reads=())
+def _outline(cycle_id: int, unit_id: int | None, limit: int, max_nodes: int) -> Outline:
+    tree = _tree(cycle_id, unit_id)
     built = build_outline(tree, data.key_results(cycle_id), unit_id, limit, max_nodes,
                           cycle_objectives=len(data.objectives(cycle_id)))
-    return built._replace(key=(db_file, db_stamp, today, cycle_id, unit_id))
+    return built._replace(key=(cycle_id, unit_id))
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
-def _opened(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
-            objective_id: int) -> tuple[dict, pa.Table]:
-    tree = _tree(db_file, db_stamp, today, cycle_id, unit_id)
+@data.reader(reads=(), max_entries=1024)
+def _opened(cycle_id: int, unit_id: int | None, objective_id: int) -> tuple[dict, pa.Table]:
+    tree = _tree(cycle_id, unit_id)
     krs = data.key_results(cycle_id)
     row = tree[tree["objective_id"] == objective_id].to_dict("records")[0]
     return row, tables.arrow(key_results_frame(krs[krs["objective_id"] == objective_id]))
@@ -278,10 +275,8 @@ def opened(view: Outline, objective_id: int) -> tuple[dict, pa.Table]:
 
 def cached_outline(cycle_id: int, unit_id: int | None) -> Outline:
     """:func:`build_outline` of a cycle for a unit's branch (None: the whole company), from the
-    cached readers of :mod:`ui.data`, and cached like them by the database's stamp."""
-    db_file = data.path()
-    return _outline(db_file, data.stamp(db_file), dt.date.today(), int(cycle_id), unit_id,
-                    MAX_EXPANDERS, alignment.MAX_PICTURE_NODES)
+    cached readers of :mod:`ui.data`, and cached like them (:func:`ui.data.reader`)."""
+    return _outline(int(cycle_id), unit_id, MAX_EXPANDERS, alignment.MAX_PICTURE_NODES)
 
 
 def outline(view: Outline, section: str, *, closed: bool, unit_name: str = "") -> None:

@@ -8,7 +8,7 @@ signed-in person (read afresh, so a role taken away counts at once). Then:
 - a :class:`~okrdata.errors.ValidationError` (or several, :class:`Refused`) is kept for
   :func:`feedback` to show, naming the thing and the field, and the inputs keep what was
   typed, since nothing resets them; okrdata wrote nothing;
-- on success the cached reads are cleared (:func:`clear`), the inputs listed in ``reset`` are
+- on success the inputs listed in ``reset`` are
   forgotten (so they are filled afresh from the database at the next draw) and the message the
   write returned is shown once.
 
@@ -24,16 +24,16 @@ form keeps the row it was read from (:func:`read_row`, with its version) the sam
 write hands that version to okrdata, which refuses the save if someone changed the row since;
 :func:`feedback` then shows what changed and a button reloading the form from the stored row.
 
-Also here: cached readers over :mod:`okrdata.history` and the edit rights of the signed-in
-person, keyed like :mod:`ui.data` by the database file's stamp; and the read-only tables and
-picker labels both pages show, formatted once per stamp and bounded (:data:`ui.tables.ROW_LIMIT` rows for
+Also here: cached readers (:func:`ui.data.reader`, which follow the database's versions, so a
+save shows at the next rerun without clearing anything) over :mod:`okrdata.history` and the
+edit rights of the signed-in person; and the read-only tables and picker labels both pages
+show, formatted once per change and bounded (:data:`ui.tables.ROW_LIMIT` rows for
 lists a unit narrows), so a rerun costs the same for a company of thousands of key results as
 for a small one.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -172,10 +172,9 @@ def forget(keys: Iterable[str] = (), prefix: str | None = None) -> None:
 
 
 def clear() -> None:
-    """Forget every cached read after a write (the pages' and this module's)."""
+    """Forget every cached read (:func:`ui.data.clear`). A write needs none: the caches follow
+    the database's versions of what they were built from."""
     data.clear()
-    for fn in _CACHED:
-        fn.clear()
 
 
 def _rounds() -> dict[str, int]:
@@ -242,7 +241,6 @@ def run_write(form_id: str, write: Write, reset: Iterable[str] = (), reset_prefi
     if not saved:
         st.session_state[ERRORS + form_id] = problems
         return False
-    clear()
     forget(reset, reset_prefix)
     set_flash(form_id, message or "Saved.")
     return True
@@ -308,7 +306,7 @@ def read_row(form_id: str, table: str, row_id: int, also: Iterable[str] = ()) ->
     if key not in st.session_state or st.session_state[key].get("id") != int(row_id):
         for prefix in (f"{form_id}_", *also):
             forget(prefix=prefix)
-        st.session_state[key] = _stored_row(*_key(), table, int(row_id))
+        st.session_state[key] = _stored_row(table, int(row_id))
     return st.session_state[key]
 
 
@@ -394,51 +392,61 @@ def signed_in_message(person: dict | None, action: str) -> None:
         )
 
 
-# --- cached readers -------------------------------------------------------------------------
+# --- cached readers (ui.data.reader) ---------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _editable(db_file: str, db_stamp: data.Stamp, person_id: int) -> frozenset[int]:
-    with data.opened(db_file) as db:
-        return frozenset(core_auth.editable_unit_ids(db, person_id))
+@data.reader(reads=("org",))
+def _editable(person_id: int) -> frozenset[int]:
+    with data.opened() as db:
+        return frozenset(core_auth.editable_unit_ids(db, int(person_id)))
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _revisions(db_file: str, db_stamp: data.Stamp, kr_ids: tuple[int, ...]) -> pd.DataFrame:
-    with data.opened(db_file) as db:
-        return history.checkin_revisions(db, kr_ids)
+def editable_units(person: dict | None) -> set[int]:
+    """The units the person may change (none when signed out or a viewer)."""
+    if person is None:
+        return set()
+    return set(_editable(int(person["id"])))
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _goalposts(db_file: str, db_stamp: data.Stamp, kr_ids: tuple[int, ...]) -> pd.DataFrame:
-    with data.opened(db_file) as db:
-        return history.goalpost_changes(db, kr_ids)
+@data.reader(reads=("all",))
+def checkin_revisions(kr_ids: Sequence[int]) -> pd.DataFrame:
+    """Revisions of the check-ins of some key results (:func:`okrdata.history.checkin_revisions`)."""
+    with data.opened() as db:
+        return history.checkin_revisions(db, tuple(sorted(int(i) for i in kr_ids)))
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _alignment_choices(
-    db_file: str, db_stamp: data.Stamp, cycle_id: int, unit_id: int, objective_id: int | None
-) -> list[dict]:
-    with data.opened(db_file) as db:
-        return lookups.alignment_choices(db, cycle_id, unit_id, objective_id)
+@data.reader(reads=("all",))
+def goalpost_changes(kr_ids: Sequence[int]) -> pd.DataFrame:
+    """Recorded goalpost changes of some key results (:func:`okrdata.history.goalpost_changes`)."""
+    with data.opened() as db:
+        return history.goalpost_changes(db, tuple(sorted(int(i) for i in kr_ids)))
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _stored_row(db_file: str, db_stamp: data.Stamp, table: str, row_id: int) -> dict:
-    with data.opened(db_file) as db:
-        return writes.read_for_edit(db, table, row_id)
+@data.reader(reads=("plan",))
+def alignment_choices(cycle_id: int, unit_id: int, objective_id: int | None = None) -> list[dict]:
+    """What an objective of the unit may align to (:func:`okrdata.lookups.alignment_choices`)."""
+    with data.opened() as db:
+        return lookups.alignment_choices(db, int(cycle_id), int(unit_id),
+                                        None if objective_id is None else int(objective_id))
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _person_units(db_file: str, db_stamp: data.Stamp) -> dict[int, list[int]]:
-    with data.opened(db_file) as db:
+@data.reader(reads=("all",))
+def _stored_row(table: str, row_id: int) -> dict:
+    with data.opened() as db:
+        return writes.read_for_edit(db, table, int(row_id))
+
+
+@data.reader(reads=("org",))
+def person_units() -> dict[int, list[int]]:
+    """Everyone's extra units to edit (:func:`okrdata.lookups.person_units_map`)."""
+    with data.opened() as db:
         return lookups.person_units_map(db)
 
 
 # --- cached tables -------------------------------------------------------------------------
-# What the Check-in and Manage pages show everyone, formatted once per database stamp (and
-# bounded to what a person reads), so that a rerun after a click costs the same for a company of
-# thousands of key results as for a small one.
+# What the Check-in and Manage pages show everyone, formatted once per change of what they show
+# (and bounded to what a person reads), so that a rerun after a click costs the same for a
+# company of thousands of key results as for a small one.
 
 class KrTable(NamedTuple):
     """Key results of a cycle and a unit's branch, ready to show."""
@@ -461,14 +469,30 @@ def kr_labels(krs: pd.DataFrame) -> tuple[dict[int, str], dict[int, str]]:
     return labels, units
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _kr_table(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
-              limit: int) -> KrTable:
+def _head_unchanged(stale: tuple, versions_then, now, cycle_id: int, *_: Any) -> tuple | None:
+    # A check-in on a key result the first rows do not show leaves them as they are.
+    changed = data.checkins_changed(versions_then, now, cycle_id)
+    return stale if changed is not None and not changed & set(stale[0]) else None
+
+
+@data.reader(reads=("cycle", "plan", "today"), patch=_head_unchanged)
+def _kr_head(cycle_id: int, unit_id: int | None, limit: int) -> tuple[list[int], pd.DataFrame]:
     # Figures for the rows shown only: a company's thousands of key results are just listed.
-    with data.opened(db_file) as db:
-        head = q.key_results(db, cycle_id, unit_id, today, limit=limit)
-        every = q.key_result_labels(db, cycle_id, unit_id)
-    return KrTable(tables.key_results_frame(head), len(every), *kr_labels(every))
+    with data.opened() as db:
+        head = q.key_results(db, int(cycle_id), unit_id, data.today(), limit=limit)
+    return [int(i) for i in head["kr_id"]], tables.key_results_frame(head)
+
+
+@data.reader(reads=())
+def _kr_labels(cycle_id: int, unit_id: int | None) -> tuple[int, dict[int, str], dict[int, str]]:
+    every = data.key_result_labels(cycle_id, unit_id)
+    return len(every), *kr_labels(every)
+
+
+def key_results_table(cycle_id: int, unit_id: int | None = None) -> KrTable:
+    """A cycle's key results for a unit's branch, as a read-only table of the first
+    :data:`ui.tables.ROW_LIMIT`, their total and every one's label for a picker; cached."""
+    return KrTable(_kr_head(cycle_id, unit_id, tables.ROW_LIMIT)[1], *_kr_labels(cycle_id, unit_id))
 
 
 KPI_TYPE_WORDS = {"stay_above": "Stay above", "stay_below": "Stay below", "increase": "Increase to",
@@ -486,33 +510,56 @@ class ObjectiveTable(NamedTuple):
     """Every objective's label for a picker, "title (unit)", by id, in the same order."""
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _objective_table(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
-                     limit: int) -> ObjectiveTable:
+def _objectives_head_unchanged(stale: tuple, versions_then, now, cycle_id: int, unit_id: int | None,
+                               *_: Any) -> tuple | None:
+    changed = data.checkins_changed(versions_then, now, cycle_id)
+    if changed is None:
+        return None
+    every = data.key_result_labels(cycle_id, unit_id)
+    touched = set(every.loc[every["kr_id"].isin(changed), "objective_id"])
+    return stale if not touched & set(stale[0]) else None
+
+
+@data.reader(reads=("cycle", "plan", "today"), patch=_objectives_head_unchanged)
+def _objective_head(cycle_id: int, unit_id: int | None, limit: int) -> tuple[list[int], pd.DataFrame]:
     # Figures for the rows shown only; the picker lists every objective as entered.
-    with data.opened(db_file) as db:
-        head = q.objectives(db, cycle_id, unit_id, today, limit=limit)
+    with data.opened() as db:
+        head = q.objectives(db, int(cycle_id), unit_id, data.today(), limit=limit)
+    return [int(i) for i in head["objective_id"]], tables.objectives_frame(head)
+
+
+@data.reader(reads=())
+def _objective_labels(cycle_id: int, unit_id: int | None) -> tuple[int, dict[int, str]]:
     every = data.objective_rows(cycle_id, unit_id)
-    labels = {int(i): f"{t} ({u})" for i, t, u in zip(every["objective_id"], every["title"], every["unit_name"])}
-    return ObjectiveTable(tables.objectives_frame(head), len(every), labels)
+    return len(every), {int(i): f"{t} ({u})" for i, t, u in zip(every["objective_id"], every["title"], every["unit_name"])}
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _objective_krs(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int, unit_id: int | None,
-                   objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with data.opened(db_file) as db:
-        mine = q.key_results(db, cycle_id, unit_id, today, objective_ids=[objective_id])
+def objectives_table(cycle_id: int, unit_id: int | None = None) -> ObjectiveTable:
+    """A cycle's objectives for a unit's branch, as a table of the first :data:`ui.tables.ROW_LIMIT`,
+    their total and every one's label for a picker; cached."""
+    return ObjectiveTable(_objective_head(cycle_id, unit_id, tables.ROW_LIMIT)[1], *_objective_labels(cycle_id, unit_id))
+
+
+@data.reader(reads=("cycle", "today"))
+def objective_key_results(cycle_id: int, unit_id: int | None, objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The key results of one objective (rows of :func:`ui.data.key_results` of the cycle and
+    unit) and their table (:func:`ui.tables.key_results_frame`); cached, so picking an objective
+    does not read the whole cycle again."""
+    with data.opened() as db:
+        mine = q.key_results(db, int(cycle_id), unit_id, data.today(), objective_ids=[int(objective_id)])
     return mine, tables.key_results_frame(mine)
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _kpi_labels(db_file: str, db_stamp: data.Stamp, today: dt.date) -> dict[int, str]:
+@data.reader(reads=())
+def kpi_labels() -> dict[int, str]:
+    """Every KPI's label for a picker, "name (unit)", by id; cached."""
     kpis = data.kpis()
     return {int(i): f"{n} ({u})" for i, n, u in zip(kpis["kpi_id"], kpis["name"], kpis["unit_name"])}
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _units_table(db_file: str, db_stamp: data.Stamp) -> pa.Table:
+@data.reader(reads=())
+def units_table() -> pa.Table:
+    """Every unit (path, kind, lead, description) as Manage shows them, as Arrow; cached."""
     tree = data.units()
     return tables.arrow(pd.DataFrame(
         {
@@ -524,8 +571,10 @@ def _units_table(db_file: str, db_stamp: data.Stamp) -> pa.Table:
     ))
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _people_table(db_file: str, db_stamp: data.Stamp) -> pa.Table:
+@data.reader(reads=())
+def people_table() -> pa.Table:
+    """Everyone (name, e-mail, role, the units they lead and may also edit, archived) as Manage
+    shows them, as Arrow; cached."""
     people, tree, extra = data.people(), data.units(), person_units()
     names = dict(zip(tree["id"].astype(int), tree["name"].astype(str)))
     return tables.arrow(pd.DataFrame(
@@ -542,16 +591,19 @@ def _people_table(db_file: str, db_stamp: data.Stamp) -> pa.Table:
     ))
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _people_labels(db_file: str, db_stamp: data.Stamp) -> tuple[dict[int, str], list[int]]:
+@data.reader(reads=())
+def people_labels() -> tuple[dict[int, str], list[int]]:
+    """Everyone's label for a picker, "Name (e-mail)", by id, and the ids of those not archived; cached."""
     people = data.people()
     labels = {int(i): f"{n} ({e})" for i, n, e in zip(people["id"], people["name"], people["email"])}
     active = [int(i) for i, a in zip(people["id"], people["archived"]) if not a]
     return labels, active
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _kpis_table(db_file: str, db_stamp: data.Stamp, today: dt.date, unit_id: int | None) -> pa.Table:
+@data.reader(reads=())
+def kpis_table(unit_id: int | None = None) -> pa.Table:
+    """The KPIs of a unit's branch (target, latest reading, its date) as Manage shows them, as
+    Arrow; cached."""
     kpis = data.kpis(unit_id)
     return tables.arrow(pd.DataFrame(
         {
@@ -563,90 +615,6 @@ def _kpis_table(db_file: str, db_stamp: data.Stamp, today: dt.date, unit_id: int
             "Read on": [badges.day(d) for d in kpis["last_reading_date"]],
         }
     ))
-
-
-_CACHED = (
-    _stored_row, _editable, _revisions, _goalposts, _alignment_choices, _person_units, _kr_table, _objective_table,
-    _objective_krs, _kpi_labels, _units_table, _people_table, _people_labels, _kpis_table,
-)
-
-
-def _key() -> tuple[str, data.Stamp]:
-    db_file = data.path()
-    return db_file, data.stamp(db_file)
-
-
-def editable_units(person: dict | None) -> set[int]:
-    """The units the person may change (none when signed out or a viewer)."""
-    if person is None:
-        return set()
-    return set(_editable(*_key(), int(person["id"])))
-
-
-def checkin_revisions(kr_ids: Sequence[int]) -> pd.DataFrame:
-    """Revisions of the check-ins of some key results (:func:`okrdata.history.checkin_revisions`)."""
-    return _revisions(*_key(), tuple(sorted(int(i) for i in kr_ids)))
-
-
-def goalpost_changes(kr_ids: Sequence[int]) -> pd.DataFrame:
-    """Recorded goalpost changes of some key results (:func:`okrdata.history.goalpost_changes`)."""
-    return _goalposts(*_key(), tuple(sorted(int(i) for i in kr_ids)))
-
-
-def alignment_choices(cycle_id: int, unit_id: int, objective_id: int | None = None) -> list[dict]:
-    """What an objective of the unit may align to (:func:`okrdata.lookups.alignment_choices`)."""
-    return _alignment_choices(*_key(), int(cycle_id), int(unit_id), None if objective_id is None else int(objective_id))
-
-
-def person_units() -> dict[int, list[int]]:
-    """Everyone's extra units to edit (:func:`okrdata.lookups.person_units_map`)."""
-    return _person_units(*_key())
-
-
-def key_results_table(cycle_id: int, unit_id: int | None = None) -> KrTable:
-    """A cycle's key results for a unit's branch, as a read-only table of the first
-    :data:`ui.tables.ROW_LIMIT`, their total and every one's label for a picker; cached."""
-    return _kr_table(*_key(), dt.date.today(), int(cycle_id), unit_id, tables.ROW_LIMIT)
-
-
-def objectives_table(cycle_id: int, unit_id: int | None = None) -> ObjectiveTable:
-    """A cycle's objectives for a unit's branch, as a table of the first :data:`ui.tables.ROW_LIMIT`,
-    their total and every one's label for a picker; cached."""
-    return _objective_table(*_key(), dt.date.today(), int(cycle_id), unit_id, tables.ROW_LIMIT)
-
-
-def objective_key_results(cycle_id: int, unit_id: int | None, objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The key results of one objective (rows of :func:`ui.data.key_results` of the cycle and
-    unit) and their table (:func:`ui.tables.key_results_frame`); cached, so picking an objective
-    does not read the whole cycle again."""
-    return _objective_krs(*_key(), dt.date.today(), int(cycle_id), unit_id, int(objective_id))
-
-
-def kpi_labels() -> dict[int, str]:
-    """Every KPI's label for a picker, "name (unit)", by id; cached."""
-    return _kpi_labels(*_key(), dt.date.today())
-
-
-def units_table() -> pa.Table:
-    """Every unit (path, kind, lead, description) as Manage shows them, as Arrow; cached."""
-    return _units_table(*_key())
-
-
-def people_table() -> pa.Table:
-    """Everyone (name, e-mail, role, the units they lead and may also edit, archived) as Manage
-    shows them, as Arrow; cached."""
-    return _people_table(*_key())
-
-
-def people_labels() -> tuple[dict[int, str], list[int]]:
-    """Everyone's label for a picker, "Name (e-mail)", by id, and the ids of those not archived; cached."""
-    return _people_labels(*_key())
-
-
-def kpis_table(unit_id: int | None = None) -> pa.Table:
-    """The KPIs of a unit's branch (target, latest reading, its date) as Manage shows them, as
-    Arrow; cached."""
-    return _kpis_table(*_key(), dt.date.today(), unit_id)
 
 
 def more_rows_note(shown: int, total: int, what: str) -> None:

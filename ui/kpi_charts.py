@@ -5,11 +5,11 @@ line, its target as a red dashed rule and the warning band (between the target a
 threshold) shaded amber, so the line's distance to trouble reads at a glance. A health state
 always travels with its words and an icon, never colour alone.
 
-What the page shows is worked out once per scope and database stamp and cached
-(:func:`page_view`, :func:`chart_specs`): the sections, counts, warnings and the table of
-linked pairs, and the charts of the units drawn as finished Vega-Lite specs whose data is
-already in Arrow, the form Streamlit sends it in. A rerun after a click only lays them out,
-however large the organisation. The y axis of a chart writes the KPI's unit on each label.
+What the page shows is worked out once per scope and change of the data and cached
+(:func:`page_view`, :func:`chart_specs`, readers of :func:`ui.data.reader`): the sections, counts and warnings, and every chart
+as a finished Vega-Lite spec whose data is already in Arrow, the form Streamlit sends it in. A
+rerun after a click only lays them out, however large the organisation. The y axis of a chart writes
+the KPI's unit on each label.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from typing import Any, NamedTuple
 
 import altair as alt
 import pandas as pd
-import streamlit as st
 
 from okrdata import kpis as K
 from okrdata import wording
@@ -187,9 +186,10 @@ def _branch_units(unit_id: int | None) -> pd.DataFrame:
     return units
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _page_view(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int | None, unit_id: int | None,
-               listed: int) -> KpiView:
+@data.reader(reads=())
+def page_view(cycle_id: int | None, unit_id: int | None, listed: int) -> KpiView:
+    """The sections, counts and first ``listed`` warnings of a cycle (None: no cycle yet) for a
+    unit's branch (None: the whole company), from the cached readers; cached like them."""
     scope_kpis = data.kpis(unit_id)
     all_kpis = data.kpis(None) if unit_id is not None else scope_kpis
     krs = data.key_results(cycle_id, unit_id) if cycle_id is not None else pd.DataFrame(
@@ -242,11 +242,12 @@ def pair_table(sections: list[K.UnitSection]) -> pd.DataFrame:
     return frame.sort_values("Check", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def page_view(cycle_id: int | None, unit_id: int | None, listed: int) -> KpiView:
-    """The sections, counts and first ``listed`` warnings of a cycle (None: no cycle yet) for a
-    unit's branch (None: the whole company), from the cached readers; cached by the stamp."""
-    db_file = data.path()
-    return _page_view(db_file, data.stamp(db_file), dt.date.today(), cycle_id, unit_id, int(listed))
+@data.reader(reads=(), max_entries=256)
+def _kpi_spec(kpi: Mapping[str, Any], points: pd.DataFrame, since: dt.date, until: dt.date,
+              cycle: Mapping[str, Any] | None) -> dict:
+    # Keyed by what the chart draws, not by the data's versions: a check-in or an edit elsewhere
+    # leaves a KPI's chart as it was, and building a dozen of them takes most of a second.
+    return charts.spec(kpi_chart(kpi, points, since, until, cycle))
 
 
 def drawn(view: KpiView, unit_ids: tuple[int, ...]) -> K.Limited:
@@ -256,13 +257,17 @@ def drawn(view: KpiView, unit_ids: tuple[int, ...]) -> K.Limited:
     return K.limit([s for s in view.sections if s.unit_id in chosen], max_units=len(chosen) or 1)
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_ENTRIES)
-def _chart_specs(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: int | None, unit_id: int | None,
-                 listed: int, months: int, unit_ids: tuple[int, ...]) -> dict[int, dict | None]:
-    view = _page_view(db_file, db_stamp, today, cycle_id, unit_id, listed)
-    sections = drawn(view, unit_ids).sections
+@data.reader(reads=("today",))
+def chart_specs(cycle_id: int | None, unit_id: int | None, listed: int, months: int,
+                unit_ids: tuple[int, ...]) -> dict[int, dict | None]:
+    """The chart of every KPI in the sections of ``unit_ids`` (as :func:`drawn` cuts them), over
+    the last ``months`` (readings thinned by :func:`okrdata.kpis.series`), as :func:`ui.charts.spec`
+    specs by KPI id; None for a KPI without readings in that window. Cached like the readers."""
+    view = page_view(cycle_id, unit_id, listed)
+    sections = drawn(view, tuple(int(u) for u in unit_ids)).sections
     shown = {int(p.kpi["kpi_id"]): p.kpi for s in sections for p in s.pairs}
     shown.update({int(k["kpi_id"]): k for s in sections for k in s.kpis})
+    today = data.today()
     since = K.window_start(today, months)
     readings = data.kpi_readings(sorted(shown), since) if shown else pd.DataFrame(
         columns=["kpi_id", "reading_date", "value"]
@@ -274,21 +279,3 @@ def _chart_specs(db_file: str, db_stamp: data.Stamp, today: dt.date, cycle_id: i
         points = series.get(kid, pd.DataFrame())
         specs[kid] = _kpi_spec(kpi, points, since, today, cycle) if len(points) else None
     return specs
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _kpi_spec(kpi: Mapping[str, Any], points: pd.DataFrame, since: dt.date, until: dt.date,
-              cycle: Mapping[str, Any] | None) -> dict:
-    # Keyed by what the chart draws, not by the database stamp: a check-in or an edit elsewhere
-    # leaves a KPI's chart as it was, and building a dozen of them takes most of a second.
-    return charts.spec(kpi_chart(kpi, points, since, until, cycle))
-
-
-def chart_specs(cycle_id: int | None, unit_id: int | None, listed: int, months: int,
-                unit_ids: tuple[int, ...]) -> dict[int, dict | None]:
-    """The chart of every KPI in the sections of ``unit_ids`` (as :func:`drawn` cuts them), over
-    the last ``months`` (readings thinned by :func:`okrdata.kpis.series`), as :func:`ui.charts.spec`
-    specs by KPI id; None for a KPI without readings in that window. Cached by the stamp."""
-    db_file = data.path()
-    return _chart_specs(db_file, data.stamp(db_file), dt.date.today(), cycle_id, unit_id, int(listed), int(months),
-                        tuple(int(u) for u in unit_ids))

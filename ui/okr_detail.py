@@ -3,8 +3,8 @@
 Every figure comes from :mod:`okrdata.search` and :mod:`okrdata.queries` through cached
 readers: the list is built from :func:`ui.data.key_results` and :func:`ui.data.objectives`,
 and the few queries of its own (the text search, one objective, its alignment chain) are
-cached here the same way :mod:`ui.data` caches, keyed by the database path and its stamp, so a
-write by anyone shows at the next rerun. So are the list's rows (:func:`list_rows`), their
+readers declared here the same way (:func:`ui.data.reader`), so a write by anyone shows at the
+next rerun. So are the list's rows (:func:`list_rows`), their
 owners and counts (:func:`totals`) and, for each set of filters, the rows that pass them with
 the table on screen (:func:`listing`): a rerun after a click reads them back instead of
 rebuilding thousands of rows.
@@ -32,7 +32,6 @@ from ui.sidebar import Scope
 PAGE = "pages/okrs.py"
 URL_PATH = "okrs"
 """The page's address (Streamlit derives it from the file name), for links in table cells."""
-MAX_ENTRIES = 64
 
 SEARCH_KEY = "okrs_search"
 OWNER_KEY = "okrs_owner"
@@ -75,53 +74,60 @@ the one escaping path of the pages, kept here under the name they import."""
 # --- cached readers ----------------------------------------------------------------------
 
 
-def _key() -> tuple[str, tuple]:
-    db_file = data.path()
-    return db_file, data.stamp(db_file)
-
-
-@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
-def _matches(db_file: str, db_stamp: tuple, text: str, cycle_ids: tuple[int, ...] | None,
-             unit_ids: tuple[int, ...] | None) -> pd.DataFrame:
-    with data.opened(db_file) as db:
-        return search.text_matches(db, text, cycle_ids, unit_ids)
-
-
-@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
-def _objective(db_file: str, db_stamp: tuple, objective_id: int) -> dict | None:
-    with data.opened(db_file) as db:
-        return search.objective(db, objective_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
-def _alignment(db_file: str, db_stamp: tuple, objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with data.opened(db_file) as db:
-        return search.alignment_up(db, objective_id), search.alignment_down(db, objective_id)
-
-
+@data.reader(reads=("cycles",))
 def matches(text: str, cycle_ids: Sequence[int] | None, unit_ids: Sequence[int] | None) -> pd.DataFrame:
     """Where the words of ``text`` occur (:func:`okrdata.search.text_matches`), cached."""
-    return _matches(*_key(), text,
-                    None if cycle_ids is None else tuple(int(i) for i in cycle_ids),
-                    None if unit_ids is None else tuple(int(i) for i in unit_ids))
+    with data.opened() as db:
+        return search.text_matches(db, text, None if cycle_ids is None else tuple(int(i) for i in cycle_ids),
+                                   None if unit_ids is None else tuple(int(i) for i in unit_ids))
+
+
+@data.reader(reads=("all",))
+def _objective(objective_id: int) -> dict | None:
+    with data.opened() as db:
+        return search.objective(db, objective_id)
 
 
 def objective(raw: Any) -> dict | None:
     """The objective a query parameter names (:func:`okrdata.search.objective`), or None."""
     objective_id = search.as_id(raw)
-    return None if objective_id is None else _objective(*_key(), objective_id)
+    return None if objective_id is None else _objective(objective_id)
 
 
+@data.reader(reads=("all",))
 def alignment(objective_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(:func:`~okrdata.search.alignment_up`, :func:`~okrdata.search.alignment_down`) of an objective."""
-    return _alignment(*_key(), int(objective_id))
+    with data.opened() as db:
+        return search.alignment_up(db, int(objective_id)), search.alignment_down(db, int(objective_id))
 
 
-@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
-def _rows(db_file: str, db_stamp: tuple, today: dt.date, cycle_ids: tuple[int, ...]) -> pd.DataFrame:
+def _wanted(cycle_ids: Sequence[int]) -> dict[int, str]:
     cycles = data.cycles()
     names = {int(i): str(name) for i, name in zip(cycles["id"], cycles["name"])}
-    wanted = {int(c): names[int(c)] for c in cycle_ids if int(c) in names}
+    return {int(c): names[int(c)] for c in cycle_ids if int(c) in names}
+
+
+def _rows_after_checkins(stale: pd.DataFrame, versions_then, now, cycle_ids: Sequence[int]) -> pd.DataFrame | None:
+    # A check-in in a one-cycle list: the rows of its objective are made again, the rest stay.
+    if len(cycle_ids) != 1:
+        return None
+    cycle_id = int(cycle_ids[0])
+    changed = data.checkins_changed(versions_then, now, cycle_id)
+    if changed is None:
+        return None
+    krs, objs = data.key_results(cycle_id), data.objectives(cycle_id)
+    touched = set(krs.loc[krs["kr_id"].isin(changed), "objective_id"])
+    if not touched:
+        return stale
+    fresh = search.okr_rows(krs[krs["objective_id"].isin(touched)], objs[objs["objective_id"].isin(touched)],
+                            _wanted(cycle_ids), [int(i) for i in data.units()["id"]])
+    return data.replace_blocks(stale, fresh, "objective_id", touched)
+
+
+@data.reader(reads=(), patch=_rows_after_checkins)
+def list_rows(cycle_ids: Sequence[int]) -> pd.DataFrame:
+    """:func:`okrdata.search.okr_rows` of some cycles, from the cached per-cycle readers; cached."""
+    wanted = _wanted(cycle_ids)
     krs = [data.key_results(c) for c in wanted]
     objs = [data.objectives(c) for c in wanted]
     krs = [k for k in krs if not k.empty]
@@ -134,17 +140,18 @@ def _rows(db_file: str, db_stamp: tuple, today: dt.date, cycle_ids: tuple[int, .
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
-def _totals(db_file: str, db_stamp: tuple, today: dt.date, cycle_ids: tuple[int, ...]) -> Totals:
+@data.reader(reads=())
+def totals(cycle_ids: Sequence[int]) -> Totals:
+    """The owners and counts of :func:`list_rows`; cached."""
     # Apart from the rows, so that a rerun reads back a few hundred names, not thousands of rows.
-    rows = _rows(db_file, db_stamp, today, cycle_ids)
+    rows = list_rows(cycle_ids)
     return Totals(search.owners(rows), search.counts(rows))
 
 
-@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
-def _listing(db_file: str, db_stamp: tuple, today: dt.date, cycle_ids: tuple[int, ...], filters: search.Filters,
-             text_cycle_ids: tuple[int, ...] | None, with_cycle: bool, link_unit_id: int | None) -> Listing:
-    rows = _rows(db_file, db_stamp, today, cycle_ids)
+@data.reader(reads=())
+def _listing(cycle_ids: Sequence[int], filters: search.Filters, text_cycle_ids: Sequence[int] | None,
+             with_cycle: bool, link_unit_id: int | None) -> Listing:
+    rows = list_rows(cycle_ids)
     branch = data.subtree_ids(filters.unit_id) if filters.unit_id is not None else None
     found = matches(filters.text, text_cycle_ids, branch) if filters.words else None
     shown = search.select(rows, filters, branch, found)
@@ -152,24 +159,12 @@ def _listing(db_file: str, db_stamp: tuple, today: dt.date, cycle_ids: tuple[int
     return Listing(shown, head, search.counts(shown))
 
 
-def list_rows(cycle_ids: Sequence[int]) -> pd.DataFrame:
-    """:func:`okrdata.search.okr_rows` of some cycles, from the cached per-cycle readers; cached."""
-    return _rows(*_key(), dt.date.today(), tuple(int(c) for c in cycle_ids))
-
-
-def totals(cycle_ids: Sequence[int]) -> Totals:
-    """The owners and counts of :func:`list_rows`; cached."""
-    return _totals(*_key(), dt.date.today(), tuple(int(c) for c in cycle_ids))
-
-
 def listing(cycle_ids: Sequence[int], filters: search.Filters, text_cycle_ids: Sequence[int] | None,
             with_cycle: bool, scope: Scope) -> Listing:
     """The rows of ``cycle_ids`` that pass ``filters`` (:func:`okrdata.search.select`, with the
     text search over ``text_cycle_ids``, None for every cycle) and the first :data:`ui.tables.ROW_LIMIT`
     of them as the table on screen; cached, so a rerun with the same choices costs nothing."""
-    return _listing(*_key(), dt.date.today(), tuple(int(c) for c in cycle_ids), filters,
-                    None if text_cycle_ids is None else tuple(int(c) for c in text_cycle_ids),
-                    bool(with_cycle), scope.unit_id)
+    return _listing(cycle_ids, filters, text_cycle_ids, bool(with_cycle), scope.unit_id)
 
 
 # --- the list ----------------------------------------------------------------------------
