@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from okrdata import queries, quality, schema, wording
+from okrdata import quality, queries, schema, wording
 from okrdata.backup import set_aside
 from okrdata.cli_common import (  # noqa: F401 - the command modules of other branches import these from here
     DB_OPTION,
@@ -25,6 +25,7 @@ from okrdata.cli_common import (  # noqa: F401 - the command modules of other br
 )
 from okrdata.db import connect, db_path
 from okrdata.errors import ValidationError
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="okr-dashboard")
@@ -166,10 +167,12 @@ def lint(db_file: Path | None, cycle: str | None, unit: str | None, strict: bool
 
 
 from okrdata.cli_users import user  # noqa: E402
+
 cli.add_command(user)
 
 
-from okrdata.cli_transfer import import_, export, close, backup, restore  # noqa: E402
+from okrdata.cli_transfer import backup, close, export, import_, restore  # noqa: E402
+
 cli.add_command(import_)
 cli.add_command(export)
 cli.add_command(close)
@@ -177,16 +180,20 @@ cli.add_command(backup)
 cli.add_command(restore)
 
 from okrdata.cli_feeds import checkin, reading  # noqa: E402
+
 cli.add_command(checkin)
 cli.add_command(reading)
 
 from okrdata.cli_tokens import token  # noqa: E402
+
 cli.add_command(token)
 
 from okrdata.cli_report import report_command  # noqa: E402
+
 cli.add_command(report_command)
 
 from okrdata.cli_notify import COMMANDS as NOTIFY_COMMANDS  # noqa: E402
+
 [cli.add_command(command) for command in NOTIFY_COMMANDS]
 
 

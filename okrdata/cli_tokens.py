@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from okrdata import tokens
-from okrdata.writes import SYSTEM
 from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing
+from okrdata.writes import SYSTEM
 
 
 @click.group("token")

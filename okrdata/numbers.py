@@ -17,9 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ON_TRACK, AT_RISK, STALE, OFF_TRACK = "on_track", "at_risk", "stale", "off_track"
 STATUSES = (OFF_TRACK, STALE, AT_RISK, ON_TRACK)
@@ -379,7 +382,7 @@ def status_rank(statuses) -> np.ndarray:
     return np.array([order.get(s, len(STATUSES)) for s in statuses], dtype=int)
 
 
-def grouped_weighted_mean(keys, values, weights) -> "pd.Series":
+def grouped_weighted_mean(keys, values, weights) -> pd.Series:
     """:func:`weighted_mean` of ``values`` within each group of ``keys``, indexed by key."""
     import pandas as pd
 

@@ -572,7 +572,7 @@ def migrate(db: sqlite_utils.Database, upto: int | None = None) -> list[str]:
             fn(db)
             db.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                [name, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")],
+                [name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
             )
             db.execute(f"PRAGMA user_version = {number}")
         ran.append(name)

@@ -36,7 +36,7 @@ days-since, cadence) triple and maps it back; progress uses :func:`okrdata.numbe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -982,6 +982,7 @@ def export_section() -> None:
 TABS = ["Cycles", "Units", "People", "Objectives", "Key results", "KPIs", "Carry over", "Import / export"]
 views = [cycles_tab, units_tab, people_tab, objectives_tab, key_results_tab, kpis_tab, carry_tab, transfer_tab]
 from ui import manage_deliveries  # noqa: E402
+
 TABS.append("Notifications")
 views.append(lambda: manage_deliveries.draw(person))
 for tab, view in zip(st.tabs(TABS), views):

@@ -19,9 +19,9 @@ import pytest
 from okrdata import numbers
 from okrdata.db import connect
 from okrdata.errors import ValidationError
+from okrdata.lookups import get_setting, unit_ancestors
 from okrdata.schema import migrate
 from okrdata.seed import SEED_DIR, cycle_names, is_empty, load_demo, quarter_name, table_counts
-from okrdata.lookups import get_setting, unit_ancestors
 from okrdata.writes import check_kr_goal
 
 TODAY = dt.date.today()

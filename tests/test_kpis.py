@@ -7,9 +7,9 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from app_fixtures import copy_db, demo_template  # noqa: F401
 from hypothesis import given, settings
 from hypothesis import strategies as hs
-from app_fixtures import copy_db, demo_template  # noqa: F401
 
 from okrdata import kpis as K
 from okrdata import queries as q

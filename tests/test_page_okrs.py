@@ -27,11 +27,17 @@ from okrdata.db import connect
 from okrdata.schema import migrate
 from okrdata.synth import synthesize
 from ui import badges
-from ui.tables import ROW_LIMIT as LIST_LIMIT
 from ui.okr_detail import (
-    ALL_CYCLES_KEY, KIND_KEY, OWNER_KEY, SEARCH_KEY, STATUS_KEY, TYPE_KEY, escape_markdown,
+    ALL_CYCLES_KEY,
+    KIND_KEY,
+    OWNER_KEY,
+    SEARCH_KEY,
+    STATUS_KEY,
+    TYPE_KEY,
+    escape_markdown,
 )
 from ui.sidebar import COMPANY, UNIT_KEY
+from ui.tables import ROW_LIMIT as LIST_LIMIT
 
 PAGE = "pages/okrs.py"
 

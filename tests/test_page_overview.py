@@ -16,7 +16,6 @@ from okrdata.db import connect
 from ui import badges
 from ui.sidebar import COMPANY, UNIT_KEY
 
-
 PAGE = "pages/overview.py"
 
 

@@ -4,12 +4,12 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from app_fixtures import demo_template  # noqa: F401
 
 from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.db import connect
 from okrdata.schema import migrate
-from app_fixtures import demo_template  # noqa: F401
 
 TODAY = dt.date(2026, 5, 20)
 START = dt.date(2026, 4, 1)

@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from okrdata import attention, kpis, queries as q, report, report_pdf, wording
+from okrdata import attention, kpis, report, report_pdf, wording
+from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.cli import cli
 from okrdata.db import connect

@@ -17,7 +17,7 @@ from okrdata.cli import cli
 from okrdata.tokens import TokenRefused
 
 TODAY = dt.date(2026, 2, 10)
-NOON = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.timezone.utc)
+NOON = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
 
 
 def version(db, table: str, row_id: int) -> int:

@@ -15,7 +15,6 @@ from streamlit import dataframe_util
 from okrdata import wording
 from ui import badges
 
-
 LEGEND_COLUMNS = 2
 """Entries a legend puts side by side before it starts another row."""
 

@@ -35,7 +35,7 @@ def is_system(person: Any) -> bool:
 
 def now_iso() -> str:
     """The current UTC time as an ISO string, for ``created_at`` columns."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _row(db: sqlite_utils.Database, table: str, row_id: Any, field: str) -> dict:
