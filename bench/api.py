@@ -58,9 +58,21 @@ class Server:
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
         env = {**os.environ, "OKR_DB": str(db_path), "OKR_API_RATE_LIMIT": "1000000"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-             f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.headless=true",
+                f"--server.port={port}",
+                "--server.address=127.0.0.1",
+                "--browser.gatherUsageStats=false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -100,9 +112,12 @@ def setup(path: Path) -> tuple[dict, int]:
         admin = db.execute("SELECT email FROM people WHERE role = 'admin' AND archived = 0 ORDER BY id").fetchone()[0]
         _, token = tokens.create_token(db, admin, name="bench/api.py", person=writes.SYSTEM)
         cycle = queries.default_cycle_id(db)
-        kr = db.execute("SELECT kr.id FROM key_results kr JOIN objectives o ON o.id = kr.objective_id "
-                        "WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 "
-                        "AND kr.kr_type IN ('increase', 'decrease') ORDER BY kr.id LIMIT 1", [cycle]).fetchone()[0]
+        kr = db.execute(
+            "SELECT kr.id FROM key_results kr JOIN objectives o ON o.id = kr.objective_id "
+            "WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 "
+            "AND kr.kr_type IN ('increase', 'decrease') ORDER BY kr.id LIMIT 1",
+            [cycle],
+        ).fetchone()[0]
     finally:
         db.close()
     return {"Authorization": f"Bearer {token}"}, kr
@@ -123,19 +138,25 @@ def read_all(client: httpx.Client) -> tuple[float, list[httpx.Response]]:
 def measure(path: Path, reads: int, checkins: int) -> dict:
     headers, kr = setup(path)
     server = Server(path)
-    out: dict[str, list[float]] = {k: [] for k in ("cold", "warm", "first_app", "first_cpu", "post_wall",
-                                                    "post_app", "post_cpu")}
+    out: dict[str, list[float]] = {
+        k: [] for k in ("cold", "warm", "first_app", "first_cpu", "post_wall", "post_app", "post_cpu")
+    }
     try:
         # A new connection per request, as a script or cron job makes: on a connection kept alive,
         # Streamlit's server (1.67, its own routes too) answers each request after the first ~40 ms
         # late (a Nagle / delayed-ACK stall), which would hide what the API itself costs.
-        with httpx.Client(base_url=f"{server.url}/api/v1", headers=headers, timeout=120,
-                          limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        with httpx.Client(
+            base_url=f"{server.url}/api/v1",
+            headers=headers,
+            timeout=120,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        ) as client:
             read_all(client)  # the first request warms up
             for i in range(max(reads, checkins)):
                 sent = time.perf_counter()
-                response = client.post(f"/key-results/{kr}/checkins", json={"value": i, "confidence": 6,
-                                                                              "note": "bench/api.py"})
+                response = client.post(
+                    f"/key-results/{kr}/checkins", json={"value": i, "confidence": 6, "note": "bench/api.py"}
+                )
                 if response.status_code != 201:
                     raise SystemExit(f"check-in refused: {response.text}")
                 if i < checkins:
@@ -176,25 +197,33 @@ def main() -> None:
     for scale in [1, *options.scales]:
         print(f"x{scale}:", file=sys.stderr)
         results[scale] = measure(build(folder, scale), options.reads, options.checkins)
-    print(f"## HTTP API ({options.reads} full reads, {options.checkins} check-ins per scale; "
-          "median / p95 in ms)\n")
-    print("| scale | key results | read all, after a change | read all, unchanged | first page, server app "
-          "| first page, server cpu | check-in (client) | check-in, server app | check-in, server cpu |")
+    print(f"## HTTP API ({options.reads} full reads, {options.checkins} check-ins per scale; median / p95 in ms)\n")
+    print(
+        "| scale | key results | read all, after a change | read all, unchanged | first page, server app "
+        "| first page, server cpu | check-in (client) | check-in, server app | check-in, server cpu |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for scale, r in results.items():
-        print(f"| x{scale} | {r['key_results']} | {cell(r['cold'])} | {cell(r['warm'])} | {cell(r['first_app'])} "
-              f"| {cell(r['first_cpu'])} | {cell(r['post_wall'])} | {cell(r['post_app'])} | {cell(r['post_cpu'])} |")
+        print(
+            f"| x{scale} | {r['key_results']} | {cell(r['cold'])} | {cell(r['warm'])} | {cell(r['first_app'])} "
+            f"| {cell(r['first_cpu'])} | {cell(r['post_wall'])} | {cell(r['post_app'])} | {cell(r['post_cpu'])} |"
+        )
     top = max(results)
     if top != 1:
         ratio = statistics.median(results[top]["cold"]) / statistics.median(results[1]["cold"])
         post = statistics.median(results[top]["post_cpu"]) / statistics.median(results[1]["post_cpu"])
-        print(f"\nx{top} / demo: read all {ratio:.1f}x (for {results[top]['key_results'] / results[1]['key_results']:.0f}x "
-              f"the key results), check-in {post:.1f}x (cpu).")
+        print(
+            f"\nx{top} / demo: read all {ratio:.1f}x (for {results[top]['key_results'] / results[1]['key_results']:.0f}x "
+            f"the key results), check-in {post:.1f}x (cpu)."
+        )
     for scale, r in results.items():
         median = statistics.median(r["post_app"])
         verdict = "within" if median <= TARGET_CHECKIN_MS else "OVER"
-        print(f"x{scale}: check-in server time {median:.0f} ms median: {verdict} the {TARGET_CHECKIN_MS} ms target "
-              f"(cpu {statistics.median(r['post_cpu']):.0f} ms).")
+        print(
+            f"x{scale}: check-in server time {median:.0f} ms median: {verdict} the {TARGET_CHECKIN_MS} ms target "
+            f"(cpu {statistics.median(r['post_cpu']):.0f} ms)."
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -49,9 +49,12 @@ def build(folder: Path) -> tuple[Path, int, int]:
     migrate(db)
     load_demo(db)
     cycle = queries.default_cycle_id(db)
-    kr = db.execute("SELECT kr.id FROM key_results kr JOIN objectives o ON o.id = kr.objective_id "
-                    "WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 "
-                    "AND kr.kr_type != 'milestone' ORDER BY kr.id LIMIT 1", [cycle]).fetchone()[0]
+    kr = db.execute(
+        "SELECT kr.id FROM key_results kr JOIN objectives o ON o.id = kr.objective_id "
+        "WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 "
+        "AND kr.kr_type != 'milestone' ORDER BY kr.id LIMIT 1",
+        [cycle],
+    ).fetchone()[0]
     kpi = db.execute("SELECT id FROM kpis WHERE archived = 0 ORDER BY id LIMIT 1").fetchone()[0]
     db.close()
     return path, kr, kpi
@@ -120,9 +123,11 @@ def main() -> None:
         print("|---|---:|---:|---:|---:|---|")
         for name, args in runs.items():
             _, heavy = imports(args)
-            print(f"| {name} | {medians[name] * 1000:.0f} ms | {p95(times[name]) * 1000:.0f} ms | "
-                  f"{medians[name] / floor:.1f} | {medians[name] / full:.2f} | "
-                  f"{', '.join(heavy) if heavy else 'none'} |")
+            print(
+                f"| {name} | {medians[name] * 1000:.0f} ms | {p95(times[name]) * 1000:.0f} ms | "
+                f"{medians[name] / floor:.1f} | {medians[name] / full:.2f} | "
+                f"{', '.join(heavy) if heavy else 'none'} |"
+            )
         for name in ("okr checkin", "okr reading"):
             top, _ = imports(runs[name])
             print(f"\n{name}, costliest imports: " + ", ".join(f"{m} {us / 1000:.0f} ms" for us, m in top[:6]))

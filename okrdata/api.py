@@ -81,15 +81,19 @@ log = logging.getLogger("okrdata.api")
 class ApiError(Exception):
     """An answer other than success: its status, a short code, the field concerned and a sentence."""
 
-    def __init__(self, status: int, error: str, problem: str, field: str | None = None,
-                 headers: Mapping[str, str] | None = None):
+    def __init__(
+        self, status: int, error: str, problem: str, field: str | None = None, headers: Mapping[str, str] | None = None
+    ):
         super().__init__(problem)
         self.status, self.error, self.problem, self.field = status, error, problem, field
         self.headers = dict(headers or {})
 
     def response(self) -> JSONResponse:
-        return JSONResponse({"error": self.error, "field": self.field, "problem": self.problem},
-                            status_code=self.status, headers={**self.headers, **NO_SNIFFING})
+        return JSONResponse(
+            {"error": self.error, "field": self.field, "problem": self.problem},
+            status_code=self.status,
+            headers={**self.headers, **NO_SNIFFING},
+        )
 
 
 def refused(error: ValidationError, *, writing: bool) -> ApiError:
@@ -97,12 +101,20 @@ def refused(error: ValidationError, *, writing: bool) -> ApiError:
     missing thing, 403 for a write the person may not make, else 422, each with the field and the
     message the pages would show."""
     if isinstance(error, DatabaseBusy):
-        return ApiError(503, "busy", "the database is busy with other writes; nothing was saved, try again in a "
-                        "moment.", headers={"Retry-After": "1"})
+        return ApiError(
+            503,
+            "busy",
+            "the database is busy with other writes; nothing was saved, try again in a moment.",
+            headers={"Retry-After": "1"},
+        )
     if isinstance(error, DatabaseError):  # the server's file, not the client's input: its detail is for the log
         log.error("API: the database cannot be used: %s", error.message)
-        return ApiError(503, "unavailable", "the database cannot be used right now; the server's log says why.",
-                        headers={"Retry-After": "30"})
+        return ApiError(
+            503,
+            "unavailable",
+            "the database cannot be used right now; the server's log says why.",
+            headers={"Retry-After": "30"},
+        )
     if isinstance(error, reads.NotFound):
         return ApiError(404, "not_found", error.message, error.field)
     if writing and error.field in PERMISSION_FIELDS:
@@ -216,11 +228,13 @@ PAGED = ("limit", "offset")
 
 def _me(db, who, call):
     person = who["person"]
-    return {"data": {
-        "person": person,
-        "token": {"id": who["token_id"], "name": who["token_name"], "expires_on": who["expires_on"]},
-        "editable_unit_ids": sorted(auth.editable_unit_ids(db, person["id"])),
-    }}
+    return {
+        "data": {
+            "person": person,
+            "token": {"id": who["token_id"], "name": who["token_name"], "expires_on": who["expires_on"]},
+            "editable_unit_ids": sorted(auth.editable_unit_ids(db, person["id"])),
+        }
+    }
 
 
 def _cycles(db, who, call):
@@ -274,26 +288,58 @@ def _post_reading(db, who, call):
 ENDPOINTS = (
     Endpoint("GET", "/me", _me, summary="Who the token acts as, and the units it may write"),
     Endpoint("GET", "/cycles", _cycles, PAGED, summary="Every cycle, newest first"),
-    Endpoint("GET", "/cycles/{cycle_id}", _one(reads.cycle, "cycle_id", "unit"), ("unit",),
-             summary="One cycle with its headline figures"),
+    Endpoint(
+        "GET",
+        "/cycles/{cycle_id}",
+        _one(reads.cycle, "cycle_id", "unit"),
+        ("unit",),
+        summary="One cycle with its headline figures",
+    ),
     Endpoint("GET", "/units", _units, ("cycle", "unit", *PAGED), summary="The unit tree with each branch's figures"),
-    Endpoint("GET", "/units/{unit_id}", _one(reads.unit, "unit_id", "cycle"), ("cycle",),
-             summary="One unit with its branch's figures"),
+    Endpoint(
+        "GET",
+        "/units/{unit_id}",
+        _one(reads.unit, "unit_id", "cycle"),
+        ("cycle",),
+        summary="One unit with its branch's figures",
+    ),
     Endpoint("GET", "/objectives", _objectives, ("cycle", "unit", *PAGED), summary="A cycle's objectives"),
-    Endpoint("GET", "/objectives/{objective_id}", _one(reads.objective, "objective_id"),
-             summary="One objective with its key results"),
-    Endpoint("GET", "/key-results", _key_results, ("cycle", "unit", "objective", *PAGED),
-             summary="A cycle's key results with their figures"),
-    Endpoint("GET", "/key-results/{key_result_id}", _one(reads.key_result, "key_result_id"),
-             summary="One key result with its figures"),
-    Endpoint("GET", "/key-results/{key_result_id}/checkins", _listed(reads.checkins, "key_result_id"), PAGED,
-             summary="A key result's check-ins, oldest first"),
-    Endpoint("POST", "/key-results/{key_result_id}/checkins", _post_checkin, writes=True,
-             summary="Record a check-in"),
+    Endpoint(
+        "GET",
+        "/objectives/{objective_id}",
+        _one(reads.objective, "objective_id"),
+        summary="One objective with its key results",
+    ),
+    Endpoint(
+        "GET",
+        "/key-results",
+        _key_results,
+        ("cycle", "unit", "objective", *PAGED),
+        summary="A cycle's key results with their figures",
+    ),
+    Endpoint(
+        "GET",
+        "/key-results/{key_result_id}",
+        _one(reads.key_result, "key_result_id"),
+        summary="One key result with its figures",
+    ),
+    Endpoint(
+        "GET",
+        "/key-results/{key_result_id}/checkins",
+        _listed(reads.checkins, "key_result_id"),
+        PAGED,
+        summary="A key result's check-ins, oldest first",
+    ),
+    Endpoint("POST", "/key-results/{key_result_id}/checkins", _post_checkin, writes=True, summary="Record a check-in"),
     Endpoint("GET", "/kpis", _kpis, ("unit", *PAGED), summary="The KPIs with their latest reading and health"),
     Endpoint("GET", "/kpis/{kpi_id}", _one(reads.kpi, "kpi_id"), summary="One KPI"),
-    Endpoint("GET", "/kpis/{kpi_id}/readings", _listed(reads.readings, "kpi_id", "since"), ("since", *PAGED),
-             summary="A KPI's readings, oldest first"),
+    Endpoint(
+        "GET",
+        "/kpis/{kpi_id}/readings",
+        _listed(reads.readings, "kpi_id", "since"),
+        ("since", *PAGED),
+        summary="A KPI's readings, oldest first",
+    ),
     Endpoint("POST", "/kpis/{kpi_id}/readings", _post_reading, writes=True, summary="Record a KPI reading"),
 )
 
@@ -301,8 +347,13 @@ ENDPOINTS = (
 class Api:
     """The state the routes share: the database file, the rate limiter, whether the schema was checked."""
 
-    def __init__(self, db_file: str | os.PathLike | None = None, *, rate_per_minute: int | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        db_file: str | os.PathLike | None = None,
+        *,
+        rate_per_minute: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.db_file = Path(db_file) if db_file is not None else db_path().absolute()
         self.limiter = RateLimiter(rate_per_minute or rate_from_environment(), clock)
         self._schema_checked = False
@@ -323,8 +374,12 @@ class Api:
         or ``okr init``. Its schema is brought up to date once per process, as the pages do.
         """
         if not self.db_file.exists():
-            raise ApiError(503, "not_ready", "the dashboard has no database yet: open it once, or run okr init.",
-                           headers={"Retry-After": "5"})
+            raise ApiError(
+                503,
+                "not_ready",
+                "the dashboard has no database yet: open it once, or run okr init.",
+                headers={"Retry-After": "5"},
+            )
         db = connect(self.db_file, create=False)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if not self._schema_checked:
@@ -332,8 +387,12 @@ class Api:
                 if not self._schema_checked:
                     if schema.schema_version(db) == 0:
                         db.close()
-                        raise ApiError(503, "not_ready", "the dashboard's database is not set up yet: open it "
-                                       "once, or run okr init.", headers={"Retry-After": "5"})
+                        raise ApiError(
+                            503,
+                            "not_ready",
+                            "the dashboard's database is not set up yet: open it once, or run okr init.",
+                            headers={"Retry-After": "5"},
+                        )
                     schema.migrate(db)
                     self._schema_checked = True
         return db
@@ -358,18 +417,29 @@ class Api:
             try:
                 who = tokens.authenticate(db, token)
             except tokens.TokenRefused as error:
-                raise ApiError(401, "unauthorized", error.message, "token",
-                               {"WWW-Authenticate": 'Bearer realm="okr", error="invalid_token"'}) from None
+                raise ApiError(
+                    401,
+                    "unauthorized",
+                    error.message,
+                    "token",
+                    {"WWW-Authenticate": 'Bearer realm="okr", error="invalid_token"'},
+                ) from None
             wait = self.limiter.take(who["token_id"])
             if wait is not None:
                 seconds = max(1, math.ceil(wait))
-                raise ApiError(429, "rate_limited", f"this token may make {self.limiter.per_minute} requests a "
-                               f"minute; wait {seconds} s and try again.", "token", {"Retry-After": str(seconds)})
+                raise ApiError(
+                    429,
+                    "rate_limited",
+                    f"this token may make {self.limiter.per_minute} requests a minute; wait {seconds} s and try again.",
+                    "token",
+                    {"Retry-After": str(seconds)},
+                )
             unknown = sorted(set(call.query) - set(endpoint.query))
             if unknown:
                 takes = ", ".join(endpoint.query) or "none"
-                raise ValidationError(unknown[0], f"is not a parameter of {endpoint.method} {PREFIX}{endpoint.path} "
-                                                  f"(it takes: {takes}).")
+                raise ValidationError(
+                    unknown[0], f"is not a parameter of {endpoint.method} {PREFIX}{endpoint.path} (it takes: {takes})."
+                )
             if "limit" in endpoint.query:  # refused before the figures are computed, not after
                 reads.paging(call.arg("limit"), call.arg("offset"))
             return (201 if endpoint.writes else 200), endpoint.handler(db, who, call)
@@ -410,7 +480,7 @@ async def _json_body(request: Request) -> Any:
     try:
         return json.loads(bytes(data).decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise ApiError(422, "invalid", "must be JSON, such as {\"value\": 42}.", "body") from None
+        raise ApiError(422, "invalid", 'must be JSON, such as {"value": 42}.', "body") from None
 
 
 def _internal(request: Request, exc: BaseException) -> JSONResponse:
@@ -428,8 +498,9 @@ def _route(api: Api, endpoints: list[Endpoint]) -> Callable:
         try:
             body = await _json_body(request) if endpoint.writes else None
             call = Call(dict(request.path_params), dict(request.query_params), body, api.kept)
-            status, payload, cpu = await to_thread.run_sync(api.serve, endpoint, _bearer(request), call,
-                                                            limiter=api.threads())
+            status, payload, cpu = await to_thread.run_sync(
+                api.serve, endpoint, _bearer(request), call, limiter=api.threads()
+            )
             response = JSONResponse(payload, status_code=status, headers=NO_SNIFFING)
         except ApiError as error:
             response = error.response()
@@ -445,19 +516,26 @@ def _route(api: Api, endpoints: list[Endpoint]) -> Callable:
 
 async def _not_found(request: Request, exc: HTTPException) -> JSONResponse:
     if exc.status_code == 405:
-        return ApiError(405, "method_not_allowed", f"{request.method} is not taken here.", None,
-                        exc.headers).response()
-    return ApiError(exc.status_code, "not_found" if exc.status_code == 404 else "http_error",
-                    f"there is nothing at {request.url.path}; see {PREFIX}/openapi.json." if exc.status_code == 404
-                    else str(exc.detail)).response()
+        return ApiError(405, "method_not_allowed", f"{request.method} is not taken here.", None, exc.headers).response()
+    return ApiError(
+        exc.status_code,
+        "not_found" if exc.status_code == 404 else "http_error",
+        f"there is nothing at {request.url.path}; see {PREFIX}/openapi.json."
+        if exc.status_code == 404
+        else str(exc.detail),
+    ).response()
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     return _internal(request, exc)
 
 
-def make_app(db_file: str | os.PathLike | None = None, *, rate_per_minute: int | None = None,
-             clock: Callable[[], float] = time.monotonic) -> Starlette:
+def make_app(
+    db_file: str | os.PathLike | None = None,
+    *,
+    rate_per_minute: int | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Starlette:
     """The API as a Starlette application, to mount at :data:`PREFIX` (``app.py`` does).
 
     ``db_file`` defaults to ``$OKR_DB`` (else ``data/okr.db``), as the pages'; ``rate_per_minute``

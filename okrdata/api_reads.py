@@ -36,42 +36,109 @@ class NotFound(ValidationError):
 # What each resource shows, in order: the API's name for a field -> the query's column.
 CYCLE_FIELDS = {"id": "id", "name": "name", "start_date": "start_date", "end_date": "end_date", "state": "state"}
 UNIT_FIELDS = {
-    "id": "id", "name": "name", "parent_id": "parent_id", "kind": "kind", "path": "path", "depth": "depth",
-    "lead_id": "lead_id", "lead_name": "lead_name", "description": "description",
-    "objective_count": "objective_count", "progress": "progress", "expected": "expected", "pace": "pace",
+    "id": "id",
+    "name": "name",
+    "parent_id": "parent_id",
+    "kind": "kind",
+    "path": "path",
+    "depth": "depth",
+    "lead_id": "lead_id",
+    "lead_name": "lead_name",
+    "description": "description",
+    "objective_count": "objective_count",
+    "progress": "progress",
+    "expected": "expected",
+    "pace": "pace",
     "status": "status",
 }
 OBJECTIVE_FIELDS = {
-    "id": "objective_id", "cycle_id": "cycle_id", "unit_id": "unit_id", "unit_name": "unit_name", "title": "title",
-    "description": "description", "owner_id": "owner_id", "owner_name": "owner_name", "kind": "kind",
-    "weight": "weight", "parent_objective_id": "parent_objective_id", "parent_key_result_id": "parent_kr_id",
-    "key_result_count": "kr_count", "progress": "progress", "expected": "expected", "pace": "pace",
-    "status": "status", "forecast_score": "forecast_score", "score": "score", "score_reason": "score_reason",
+    "id": "objective_id",
+    "cycle_id": "cycle_id",
+    "unit_id": "unit_id",
+    "unit_name": "unit_name",
+    "title": "title",
+    "description": "description",
+    "owner_id": "owner_id",
+    "owner_name": "owner_name",
+    "kind": "kind",
+    "weight": "weight",
+    "parent_objective_id": "parent_objective_id",
+    "parent_key_result_id": "parent_kr_id",
+    "key_result_count": "kr_count",
+    "progress": "progress",
+    "expected": "expected",
+    "pace": "pace",
+    "status": "status",
+    "forecast_score": "forecast_score",
+    "score": "score",
+    "score_reason": "score_reason",
     "reflection": "reflection",
 }
 KEY_RESULT_FIELDS = {
-    "id": "kr_id", "objective_id": "objective_id", "objective_title": "objective_title", "unit_id": "unit_id",
-    "unit_name": "unit_name", "cycle_id": "cycle_id", "title": "title", "type": "kr_type", "baseline": "baseline",
-    "target": "target", "unit_label": "unit_label", "weight": "weight", "owner_id": "owner_id",
-    "owner_name": "owner_name", "kpi_id": "kpi_id", "cadence_days": "cadence_days", "value": "value",
-    "confidence": "confidence", "last_checkin_id": "checkin_id", "last_checkin_date": "last_checkin_date",
-    "last_note": "note", "checkin_count": "checkin_count", "days_since_checkin": "days_since_checkin",
-    "progress": "progress", "expected": "expected", "pace": "pace", "status": "status",
-    "forecast_value": "forecast_value", "forecast_score": "forecast_score",
-    "trending_off_track": "trending_off_track", "divergence": "divergence",
+    "id": "kr_id",
+    "objective_id": "objective_id",
+    "objective_title": "objective_title",
+    "unit_id": "unit_id",
+    "unit_name": "unit_name",
+    "cycle_id": "cycle_id",
+    "title": "title",
+    "type": "kr_type",
+    "baseline": "baseline",
+    "target": "target",
+    "unit_label": "unit_label",
+    "weight": "weight",
+    "owner_id": "owner_id",
+    "owner_name": "owner_name",
+    "kpi_id": "kpi_id",
+    "cadence_days": "cadence_days",
+    "value": "value",
+    "confidence": "confidence",
+    "last_checkin_id": "checkin_id",
+    "last_checkin_date": "last_checkin_date",
+    "last_note": "note",
+    "checkin_count": "checkin_count",
+    "days_since_checkin": "days_since_checkin",
+    "progress": "progress",
+    "expected": "expected",
+    "pace": "pace",
+    "status": "status",
+    "forecast_value": "forecast_value",
+    "forecast_score": "forecast_score",
+    "trending_off_track": "trending_off_track",
+    "divergence": "divergence",
 }
 KPI_FIELDS = {
-    "id": "kpi_id", "unit_id": "unit_id", "unit_name": "unit_name", "name": "name", "unit_label": "unit_label",
-    "target_type": "target_type", "target": "target", "warning": "warning", "frequency_days": "frequency_days",
-    "description": "description", "last_value": "last_value", "last_reading_date": "last_reading_date",
-    "reading_count": "reading_count", "health": "health", "days_since_reading": "days_since_reading",
-    "overdue": "overdue", "linked_key_result_ids": "linked_krs",
+    "id": "kpi_id",
+    "unit_id": "unit_id",
+    "unit_name": "unit_name",
+    "name": "name",
+    "unit_label": "unit_label",
+    "target_type": "target_type",
+    "target": "target",
+    "warning": "warning",
+    "frequency_days": "frequency_days",
+    "description": "description",
+    "last_value": "last_value",
+    "last_reading_date": "last_reading_date",
+    "reading_count": "reading_count",
+    "health": "health",
+    "days_since_reading": "days_since_reading",
+    "overdue": "overdue",
+    "linked_key_result_ids": "linked_krs",
 }
 READING_FIELDS = {"kpi_id": "kpi_id", "date": "reading_date", "value": "value", "author_id": "author_id"}
 CHECKIN_FIELDS = {
-    "id": "checkin_id", "key_result_id": "kr_id", "date": "checkin_date", "value": "value",
-    "confidence": "confidence", "note": "note", "author_id": "author_id", "author_name": "author_name",
-    "created_at": "created_at", "updated_at": "updated_at", "version": "version",
+    "id": "checkin_id",
+    "key_result_id": "kr_id",
+    "date": "checkin_date",
+    "value": "value",
+    "confidence": "confidence",
+    "note": "note",
+    "author_id": "author_id",
+    "author_name": "author_name",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "version": "version",
 }
 
 
@@ -86,8 +153,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-WHOLE = {"depth", "cadence_days", "frequency_days", "days_since_checkin", "days_since_reading", "version",
-         "confidence"}
+WHOLE = {"depth", "cadence_days", "frequency_days", "days_since_checkin", "days_since_reading", "version", "confidence"}
 """Fields that are whole numbers, though pandas holds them as floats in a column with gaps."""
 
 
@@ -119,7 +185,7 @@ def paging(limit: Any = None, offset: Any = None) -> tuple[int, int]:
 def page(rows: list[dict], limit: Any = None, offset: Any = None, **extra: Any) -> dict:
     """One page of ``rows``: ``{"data", "total", "limit", "offset"}`` (and ``extra``, such as the cycle used)."""
     size, start = paging(limit, offset)
-    return {**extra, "data": rows[start:start + size], "total": len(rows), "limit": size, "offset": start}
+    return {**extra, "data": rows[start : start + size], "total": len(rows), "limit": size, "offset": start}
 
 
 def _whole(field: str, value: Any, default: int, low: int, high: int | None) -> int:
@@ -209,7 +275,9 @@ def cycle(db: sqlite_utils.Database, ref: Any, unit: Any = None, today: dt.date 
     return out
 
 
-def units(db: sqlite_utils.Database, cycle: Any = None, unit: Any = None, today: dt.date | None = None) -> tuple[int | None, list[dict]]:
+def units(
+    db: sqlite_utils.Database, cycle: Any = None, unit: Any = None, today: dt.date | None = None
+) -> tuple[int | None, list[dict]]:
     """The unit tree (not archived) in outline order, each with its branch's figures for the cycle.
 
     Returns the cycle used and the rows; narrowed to a unit's branch when ``unit`` is given.
@@ -222,7 +290,9 @@ def units(db: sqlite_utils.Database, cycle: Any = None, unit: Any = None, today:
         figures = queries.unit_progress(db, used, today)
     merged = tree.merge(
         figures[["unit_id", "objective_count", "progress", "expected", "pace", "status"]],
-        left_on="id", right_on="unit_id", how="left",
+        left_on="id",
+        right_on="unit_id",
+        how="left",
     )
     branch = unit_id(db, unit)
     if branch is not None:
@@ -243,8 +313,9 @@ def unit(db: sqlite_utils.Database, ref: Any, cycle: Any = None, today: dt.date 
 # --- objectives and key results ------------------------------------------------------------
 
 
-def objectives(db: sqlite_utils.Database, cycle: Any = None, unit: Any = None,
-               today: dt.date | None = None) -> tuple[int | None, list[dict]]:
+def objectives(
+    db: sqlite_utils.Database, cycle: Any = None, unit: Any = None, today: dt.date | None = None
+) -> tuple[int | None, list[dict]]:
     """A cycle's objectives (a unit's branch when given) with progress, pace, status, forecast and score."""
     used = cycle_id(db, cycle, today)
     if used is None:
@@ -257,8 +328,10 @@ def _where(db: sqlite_utils.Database, table: str, key: int) -> dict | None:
     if table == "objectives":
         sql = "SELECT o.id, o.cycle_id, o.state = 'active' AS live FROM objectives o WHERE o.id = ?"
     else:
-        sql = ("SELECT kr.id, o.cycle_id, o.id AS objective_id, kr.archived = 0 AND o.state = 'active' AS live "
-               "FROM key_results kr JOIN objectives o ON o.id = kr.objective_id WHERE kr.id = ?")
+        sql = (
+            "SELECT kr.id, o.cycle_id, o.id AS objective_id, kr.archived = 0 AND o.state = 'active' AS live "
+            "FROM key_results kr JOIN objectives o ON o.id = kr.objective_id WHERE kr.id = ?"
+        )
     rows = list(db.query(sql, [key]))
     return rows[0] if rows and rows[0]["live"] else None
 
@@ -275,8 +348,9 @@ def objective(db: sqlite_utils.Database, ref: Any, today: dt.date | None = None)
     return {**records(row, OBJECTIVE_FIELDS)[0], "key_results": records(krs, KEY_RESULT_FIELDS)}
 
 
-def key_results(db: sqlite_utils.Database, cycle: Any = None, unit: Any = None, objective: Any = None,
-                today: dt.date | None = None) -> tuple[int | None, list[dict]]:
+def key_results(
+    db: sqlite_utils.Database, cycle: Any = None, unit: Any = None, objective: Any = None, today: dt.date | None = None
+) -> tuple[int | None, list[dict]]:
     """A cycle's key results (a unit's branch, or one objective's) with every figure the pages show."""
     used = cycle_id(db, cycle, today)
     if used is None:
@@ -287,8 +361,9 @@ def key_results(db: sqlite_utils.Database, cycle: Any = None, unit: Any = None, 
         if key is None:
             raise ValidationError("objective", f"must be an objective's id, not {objective!r}.")
         wanted = [key]
-    return used, records(queries.key_results(db, used, unit_id(db, unit), today, objective_ids=wanted),
-                         KEY_RESULT_FIELDS)
+    return used, records(
+        queries.key_results(db, used, unit_id(db, unit), today, objective_ids=wanted), KEY_RESULT_FIELDS
+    )
 
 
 def _live_key_result(db: sqlite_utils.Database, ref: Any) -> dict:
@@ -361,14 +436,18 @@ def _body(body: Any, allowed: tuple[str, ...], what: str) -> dict:
     return body
 
 
-def add_checkin(db: sqlite_utils.Database, ref: Any, body: Any, *, person: dict,
-                today: dt.date | None = None) -> dict:
+def add_checkin(db: sqlite_utils.Database, ref: Any, body: Any, *, person: dict, today: dt.date | None = None) -> dict:
     """Record a check-in on a key result as ``person``, as the Check-in page does (same checks,
     one transaction); return it, with the key result's new figures."""
     key = _live_key_result(db, ref)["id"]
     fields = _body(body, CHECKIN_BODY, "a check-in")
-    entry = {"kr_id": key, "value": fields.get("value"), "confidence": fields.get("confidence"),
-             "note": fields.get("note") or "", "checkin_date": fields.get("date") or (today or dt.date.today())}
+    entry = {
+        "kr_id": key,
+        "value": fields.get("value"),
+        "confidence": fields.get("confidence"),
+        "note": fields.get("note") or "",
+        "checkin_date": fields.get("date") or (today or dt.date.today()),
+    }
     try:
         (new_id,) = writes.add_checkins(db, [entry], person=person)
     except ValidationError as error:  # the batch names the key result; here it is the URL's
@@ -384,13 +463,19 @@ def add_checkin(db: sqlite_utils.Database, ref: Any, body: Any, *, person: dict,
     return {**dict(zip(CHECKIN_FIELDS, saved)), "key_result": key_result(db, key, today)}
 
 
-def add_reading(db: sqlite_utils.Database, ref: Any, body: Any, *, person: dict,
-                today: dt.date | None = None) -> dict:
+def add_reading(db: sqlite_utils.Database, ref: Any, body: Any, *, person: dict, today: dt.date | None = None) -> dict:
     """Record a KPI reading as ``person``, as the Manage page does; return it, with the KPI's new figures."""
     key, _ = _live_kpi(db, ref)
     fields = _body(body, READING_BODY, "a KPI reading")
     when = fields.get("date") or (today or dt.date.today())
     new_id = writes.add_kpi_reading(db, key, when, fields.get("value"), person=person)
-    row = dict(next(iter(db.query(
-        "SELECT id, kpi_id, reading_date AS date, value, author_id FROM kpi_readings WHERE id = ?", [new_id]))))
+    row = dict(
+        next(
+            iter(
+                db.query(
+                    "SELECT id, kpi_id, reading_date AS date, value, author_id FROM kpi_readings WHERE id = ?", [new_id]
+                )
+            )
+        )
+    )
     return {**row, "kpi": kpi(db, key, today)}

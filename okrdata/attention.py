@@ -35,8 +35,11 @@ def status_basis(row: Mapping, named: bool = True) -> str | None:
     if not _has(confidence):
         return None
     when = row.get("last_checkin_date")
-    return (("confidence " if named else "") + wording.confidence(confidence)
-            + (f" on {wording.day(when)}" if _has(when) else ""))
+    return (
+        ("confidence " if named else "")
+        + wording.confidence(confidence)
+        + (f" on {wording.day(when)}" if _has(when) else "")
+    )
 
 
 def status_reason(row: Mapping) -> str | None:
@@ -85,8 +88,10 @@ def contradiction(row: Mapping) -> str | None:
     if not contradicts(row) or not _has(row.get("confidence")):
         return None
     when = f" on {wording.day(row['last_checkin_date'])}" if _has(row.get("last_checkin_date")) else ""
-    return (f"{wording.status_label(row['status'])} by its last confidence, "
-            f"{wording.confidence(row['confidence'])}{when}, while {_figures(row)}")
+    return (
+        f"{wording.status_label(row['status'])} by its last confidence, "
+        f"{wording.confidence(row['confidence'])}{when}, while {_figures(row)}"
+    )
 
 
 def objective_basis(objective: Mapping, krs: pd.DataFrame) -> str | None:
@@ -112,14 +117,18 @@ def objective_contradiction(objective: Mapping, krs: pd.DataFrame) -> str | None
     active teams from 1,200 to 2,000”, confidence 8/10 on 3 Dec 2026, while 24% done and 38
     points behind pace" (:func:`objective_basis`); None when they agree."""
     basis = objective_basis(objective, krs)
-    return None if basis is None else f"{wording.status_label(objective['status'])} {basis}, while {_figures(objective)}"
+    return (
+        None if basis is None else f"{wording.status_label(objective['status'])} {basis}, while {_figures(objective)}"
+    )
 
 
 def trend_reason(row: Mapping) -> str:
     """A forecast trending off track in words, with the value it projects at the cycle's end:
     "Trending off track: heading for 1,250 users (progress 31%) by the end"."""
     if _has(row.get("forecast_value")):
-        where = wording.forecast(row["forecast_value"], row["forecast_score"], row.get("unit_label"), row.get("kr_type"))
+        where = wording.forecast(
+            row["forecast_value"], row["forecast_score"], row.get("unit_label"), row.get("kr_type")
+        )
         return f"Trending off track: heading for {where} by the end"
     return f"Trending off track (forecast {wording.pct(row.get('forecast_score'))} by the end)"
 
@@ -149,8 +158,10 @@ def goalpost_marks(changes: pd.DataFrame) -> dict[int, str]:
         return marks
     for kr_id, mine in changes.groupby("kr_id", sort=False):
         latest = mine.iloc[0]
-        text = (f"Goalposts moved: {history.describe_goalpost_change(latest['field'], latest['before'], latest['after'])}"
-                f" on {wording.day(latest['changed_at'])}")
+        text = (
+            f"Goalposts moved: {history.describe_goalpost_change(latest['field'], latest['before'], latest['after'])}"
+            f" on {wording.day(latest['changed_at'])}"
+        )
         if len(mine) > 1:
             text += f" (and {wording.plural(len(mine) - 1, 'earlier change')})"
         marks[int(kr_id)] = text
@@ -164,7 +175,9 @@ def with_goalposts(krs: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
     if krs.empty or not marks:
         return krs
     out = krs.copy()
-    out["reasons"] = [list(r) + ([marks[int(k)]] if int(k) in marks else []) for k, r in zip(out["kr_id"], out["reasons"])]
+    out["reasons"] = [
+        list(r) + ([marks[int(k)]] if int(k) in marks else []) for k, r in zip(out["kr_id"], out["reasons"])
+    ]
     return out
 
 
@@ -178,11 +191,7 @@ def needing_attention(krs: pd.DataFrame, limit: int | None = ATTENTION_LIMIT) ->
     """
     if krs.empty:
         return krs.assign(reasons=pd.Series(dtype=object)), 0
-    flagged = (
-        (krs["status"] != n.ON_TRACK)
-        | krs["divergence"].notna()
-        | krs["trending_off_track"].astype(bool)
-    )
+    flagged = (krs["status"] != n.ON_TRACK) | krs["divergence"].notna() | krs["trending_off_track"].astype(bool)
     chosen = krs[flagged].copy()
     total = len(chosen)
     chosen["_rank"] = n.status_rank(chosen["status"])
@@ -237,8 +246,9 @@ def chart_units(progress: pd.DataFrame, branch_root: int | None, limit: int = CH
 UNIT_BAND_COLUMNS = ["band", "band_label", "mix", "score"]
 
 
-def unit_bands(shown: pd.DataFrame, progress: pd.DataFrame, krs: pd.DataFrame, objs: pd.DataFrame,
-               closed: bool) -> pd.DataFrame:
+def unit_bands(
+    shown: pd.DataFrame, progress: pd.DataFrame, krs: pd.DataFrame, objs: pd.DataFrame, closed: bool
+) -> pd.DataFrame:
     """The units of the progress-by-unit chart with what colours each and what its tooltip says.
 
     ``shown`` is a slice of ``progress`` (:func:`okrdata.queries.unit_progress`, e.g.

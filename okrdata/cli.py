@@ -35,16 +35,24 @@ def cli() -> None:
 
 @cli.command()
 @DB_OPTION
-@click.option("--fresh", is_flag=True,
-              help="Keep the existing database under a name of its own (PATH.DATE-TIME.bak) and start empty.")
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Keep the existing database under a name of its own (PATH.DATE-TIME.bak) and start empty.",
+)
 @click.option("--admin-email", default=None, help="Make this person the first admin (added if new).")
 @click.option("--admin-name", default=None, help="The first admin's name (needed with --admin-email for a new person).")
-@click.option("--admin-password-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Read the admin's password from this file's first line ('-' for standard input); "
-                   "else $OKR_ADMIN_PASSWORD, else a prompt.")
+@click.option(
+    "--admin-password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Read the admin's password from this file's first line ('-' for standard input); "
+    "else $OKR_ADMIN_PASSWORD, else a prompt.",
+)
 @friendly_errors
-def init(db_file: Path | None, fresh: bool, admin_email: str | None, admin_name: str | None,
-         admin_password_file: Path | None) -> None:
+def init(
+    db_file: Path | None, fresh: bool, admin_email: str | None, admin_name: str | None, admin_password_file: Path | None
+) -> None:
     """Create the database, or upgrade an existing one in place; optionally make a first admin.
 
     On a database holding the demo, --fresh sets it aside (each time under a new name, never
@@ -71,8 +79,9 @@ def init(db_file: Path | None, fresh: bool, admin_email: str | None, admin_name:
         if existing is None and not (admin_name or "").strip():
             raise ValidationError("--admin-name", "give the first admin's name with --admin-name.")
         name = validate.text("--admin-name", admin_name) if admin_name else existing["name"]
-        password = read_password(admin_password_file, "OKR_ADMIN_PASSWORD", "--admin-password-file",
-                                 f"Password for {admin_email}")
+        password = read_password(
+            admin_password_file, "OKR_ADMIN_PASSWORD", "--admin-password-file", f"Password for {admin_email}"
+        )
         admin = (admin_email, name, password)
     if fresh:
         say_set_aside(set_aside(path))
@@ -107,8 +116,9 @@ def demo(db_file: Path | None, force: bool) -> None:
 
 @cli.command()
 @DB_OPTION
-@click.option("--scale", type=click.IntRange(1, 1000), default=10, show_default=True,
-              help="How many times the demo's size.")
+@click.option(
+    "--scale", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many times the demo's size."
+)
 @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
 @friendly_errors
 def synth(db_file: Path | None, scale: int, force: bool) -> None:
@@ -120,6 +130,7 @@ def synth(db_file: Path | None, scale: int, force: bool) -> None:
     path = _fresh_target(db_file, force)
     db = connect(path)
     with tqdm(total=1, unit="row", unit_scale=True, desc=f"synth x{scale}") as bar:
+
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.n = done

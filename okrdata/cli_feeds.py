@@ -61,17 +61,23 @@ def find_key_result(db, ref: str, day: dt.date) -> dict:
     open cycle holds ``day``. Raises a ValidationError on ``--kr`` otherwise, listing the
     candidates or the nearest titles.
     """
-    rows = [dict(r) for r in db.query(
-        """
+    rows = [
+        dict(r)
+        for r in db.query(
+            """
         SELECT kr.id, kr.title, kr.kr_type, kr.unit_label, kr.archived, o.state AS objective_state,
                u.name AS unit, c.name AS cycle, c.state AS cycle_state, c.start_date, c.end_date,
                kr.archived = 0 AND o.state = 'active' AS live
         FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
         JOIN units u ON u.id = o.unit_id JOIN cycles c ON c.id = o.cycle_id
-        """)]
+        """
+        )
+    ]
     match = _named(rows, ref, "--kr", "key result", "title")
     if len(match) > 1:
-        current = [r for r in match if r["cycle_state"] != "closed" and r["start_date"] <= day.isoformat() <= r["end_date"]]
+        current = [
+            r for r in match if r["cycle_state"] != "closed" and r["start_date"] <= day.isoformat() <= r["end_date"]
+        ]
         match = current if len(current) == 1 else match
     if len(match) > 1:
         listed = "; ".join(f"#{r['id']} ({r['unit']}, {r['cycle']})" for r in match[:5])
@@ -85,12 +91,16 @@ def find_kpi(db, ref: str, unit: str | None = None) -> dict:
     KPIs of different units may share a name ("NPS"); then ``--unit`` (or the id) says which.
     Raises a ValidationError on ``--kpi`` (or ``--unit``) otherwise.
     """
-    rows = [dict(r) for r in db.query(
-        """
+    rows = [
+        dict(r)
+        for r in db.query(
+            """
         SELECT k.id, k.name, k.unit_label, k.archived, k.archived = 0 AS live, u.name AS unit
         FROM kpis k JOIN units u ON u.id = k.unit_id
         ORDER BY u.name, k.id
-        """)]
+        """
+        )
+    ]
     if unit is not None:
         if not any(_same_name(r["unit"], unit) for r in rows):
             raise ValidationError("--unit", f"no unit with KPIs is called {unit.strip()!r}.")
@@ -98,8 +108,9 @@ def find_kpi(db, ref: str, unit: str | None = None) -> dict:
     match = _named(rows, ref, "--kpi", "KPI", "name")
     if len(match) > 1:
         listed = "; ".join(f"#{r['id']} ({r['unit']})" for r in match[:5])
-        raise ValidationError("--kpi", f"{len(match)} KPIs are called {ref.strip()!r}: {listed}. "
-                                       "Give the id, or the unit with --unit.")
+        raise ValidationError(
+            "--kpi", f"{len(match)} KPIs are called {ref.strip()!r}: {listed}. Give the id, or the unit with --unit."
+        )
     return match[0]
 
 
@@ -124,8 +135,16 @@ def _day_and_value(day: str | None, value: str) -> tuple[dt.date, float]:
 
 
 # The writes name fields as the forms do; a script sees the options it passed.
-_OPTION_NAMES = {"value": "--value", "confidence": "--confidence", "note": "--note", "date": "--date",
-                 "author": "--author", "key_result": "--kr", "cycle": "--kr", "kpi": "--kpi"}
+_OPTION_NAMES = {
+    "value": "--value",
+    "confidence": "--confidence",
+    "note": "--note",
+    "date": "--date",
+    "author": "--author",
+    "key_result": "--kr",
+    "cycle": "--kr",
+    "kpi": "--kpi",
+}
 
 
 def _as_options(error: ValidationError) -> ValidationError:
@@ -141,8 +160,9 @@ def _as_options(error: ValidationError) -> ValidationError:
 @click.option("--date", "day", default=None, help="The check-in's date, YYYY-MM-DD (default: today).")
 @click.option("--author", default=None, help="E-mail of the person checking in (default: nobody named).")
 @friendly_errors
-def checkin(db_file: Path | None, kr_ref: str, value: str, confidence: str, note: str, day: str | None,
-            author: str | None) -> None:
+def checkin(
+    db_file: Path | None, kr_ref: str, value: str, confidence: str, note: str, day: str | None, author: str | None
+) -> None:
     """Record one check-in: a key result's new value, a confidence 0-10 and a note.
 
     For scripts and scheduled jobs that feed numbers from other systems, e.g.
@@ -160,13 +180,16 @@ def checkin(db_file: Path | None, kr_ref: str, value: str, confidence: str, note
         author_id = _author_id(db, author)
         if not kr["live"]:
             raise ValidationError("--kr", f"#{kr['id']} {kr['title']!r} is archived; it takes no more check-ins.")
-        checkin_id = writes.add_checkin(db, kr["id"], when, number, level, note, author_id=author_id,
-                                        person=writes.SYSTEM)
+        checkin_id = writes.add_checkin(
+            db, kr["id"], when, number, level, note, author_id=author_id, person=writes.SYSTEM
+        )
     except ValidationError as error:
         raise _as_options(error) from None
-    click.echo(f"Saved check-in #{checkin_id} on #{kr['id']} {kr['title']!r} ({kr['unit']}, {kr['cycle']}): "
-               f"{wording.kr_value(number, kr['unit_label'], kr['kr_type'])}, confidence {wording.confidence(level)}, "
-               f"{wording.day(when)}.")
+    click.echo(
+        f"Saved check-in #{checkin_id} on #{kr['id']} {kr['title']!r} ({kr['unit']}, {kr['cycle']}): "
+        f"{wording.kr_value(number, kr['unit_label'], kr['kr_type'])}, confidence {wording.confidence(level)}, "
+        f"{wording.day(when)}."
+    )
 
 
 @click.command()
@@ -177,8 +200,9 @@ def checkin(db_file: Path | None, kr_ref: str, value: str, confidence: str, note
 @click.option("--unit", default=None, help="The KPI's unit, when KPIs of several units share its name.")
 @click.option("--author", default=None, help="E-mail of the person recording it (default: nobody named).")
 @friendly_errors
-def reading(db_file: Path | None, kpi_ref: str, value: str, day: str | None, unit: str | None,
-            author: str | None) -> None:
+def reading(
+    db_file: Path | None, kpi_ref: str, value: str, day: str | None, unit: str | None, author: str | None
+) -> None:
     """Record one KPI reading: the KPI's value on a day.
 
     For scripts and scheduled jobs that feed numbers from other systems, e.g.
@@ -194,5 +218,7 @@ def reading(db_file: Path | None, kpi_ref: str, value: str, day: str | None, uni
         reading_id = writes.add_kpi_reading(db, kpi["id"], when, number, author_id=author_id, person=writes.SYSTEM)
     except ValidationError as error:
         raise _as_options(error) from None
-    click.echo(f"Saved reading #{reading_id} of #{kpi['id']} {kpi['name']!r} ({kpi['unit']}): "
-               f"{wording.number(number, kpi['unit_label'])}, {wording.day(when)}.")
+    click.echo(
+        f"Saved reading #{reading_id} of #{kpi['id']} {kpi['name']!r} ({kpi['unit']}): "
+        f"{wording.number(number, kpi['unit_label'])}, {wording.day(when)}."
+    )

@@ -26,7 +26,7 @@ def token() -> None:
 @token.command("add")
 @DB_OPTION
 @click.option("--person", "holder", required=True, help="E-mail of the person (or service account) it acts as.")
-@click.option("--name", default="", help="What it is for, to recognise it in the list (\"CI feed\").")
+@click.option("--name", default="", help='What it is for, to recognise it in the list ("CI feed").')
 @click.option("--expires", default=None, help="The last day it works, YYYY-MM-DD (default: until revoked).")
 @friendly_errors
 def add(db_file: Path | None, holder: str, name: str, expires: str | None) -> None:
@@ -57,8 +57,9 @@ def list_(db_file: Path | None) -> None:
         used = r["last_used_at"] or "never used"
         expires = f"until {r['expires_on']}" if r["expires_on"] else "no expiry"
         name = f" {r['name']!r}" if r["name"] else ""
-        click.echo(f"#{r['id']} {r['state']:<7} {r['prefix']}…  {r['email']} ({r['role']}){name}, "
-                   f"{expires}, last used: {used}")
+        click.echo(
+            f"#{r['id']} {r['state']:<7} {r['prefix']}…  {r['email']} ({r['role']}){name}, {expires}, last used: {used}"
+        )
 
 
 @token.command("revoke")

@@ -96,14 +96,19 @@ def _read_files(files: tuple[Path, ...], sheet: str | None) -> tuple[bytes | Non
 @click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @DB_OPTION
 @click.option("--dry-run", is_flag=True, help="Check every row and say what would be added; write nothing.")
-@click.option("--sheet", default=None,
-              help="Read only this sheet of an Excel file (default: every sheet in a layout the import knows).")
-@click.option("--into-closed", is_flag=True,
-              help="Also write into closed cycles (their history, during a migration): each is opened for the "
-                   "import and closed again at its end.")
+@click.option(
+    "--sheet",
+    default=None,
+    help="Read only this sheet of an Excel file (default: every sheet in a layout the import knows).",
+)
+@click.option(
+    "--into-closed",
+    is_flag=True,
+    help="Also write into closed cycles (their history, during a migration): each is opened for the "
+    "import and closed again at its end.",
+)
 @friendly_errors
-def import_(files: tuple[Path, ...], db_file: Path | None, dry_run: bool, sheet: str | None,
-            into_closed: bool) -> None:
+def import_(files: tuple[Path, ...], db_file: Path | None, dry_run: bool, sheet: str | None, into_closed: bool) -> None:
     """Import OKRs from FILE...: spreadsheets (CSV or .xlsx) or a full export (.json or .zip).
 
     A spreadsheet has one row per key result (cycle, unit, objective, key result, type,
@@ -126,11 +131,13 @@ def import_(files: tuple[Path, ...], db_file: Path | None, dry_run: bool, sheet:
     try:
         schema.migrate(db)
         if full is not None:
-            report = transfer.import_file(db, full, files[0].name, progress=progress, dry_run=dry_run,
-                                          person=writes.SYSTEM)
+            report = transfer.import_file(
+                db, full, files[0].name, progress=progress, dry_run=dry_run, person=writes.SYSTEM
+            )
         else:
-            report = transfer.import_tables(db, tables, progress=progress, dry_run=dry_run, person=writes.SYSTEM,
-                                            into_closed=into_closed)
+            report = transfer.import_tables(
+                db, tables, progress=progress, dry_run=dry_run, person=writes.SYSTEM, into_closed=into_closed
+            )
     except BaseException as exc:
         bar.close()
         db.close()
@@ -168,8 +175,16 @@ _LAYOUT_FLAGS = {"history": "--checkins", "kpis": "--kpis", "readings": "--kpi-r
 @click.option("--people", is_flag=True, help="The people (one row per person: name, e-mail, role, units) instead.")
 @click.option("--full", is_flag=True, help="Every table, to restore elsewhere: FILE ends in .json or .zip (CSVs).")
 @friendly_errors
-def export(file: Path, db_file: Path | None, cycle: str | None, history: bool, kpis: bool, readings: bool,
-           people: bool, full: bool) -> None:
+def export(
+    file: Path,
+    db_file: Path | None,
+    cycle: str | None,
+    history: bool,
+    kpis: bool,
+    readings: bool,
+    people: bool,
+    full: bool,
+) -> None:
     """Write the OKRs to FILE (.csv or .xlsx; - for CSV on standard output).
 
     One row per key result with its latest check-in, in the layout `okr import` reads. An
@@ -247,8 +262,10 @@ def close(cycle: str, db_file: Path | None) -> None:
     db = open_existing(db_file)
     cycle_id = resolve_cycle(db, cycle)
     done = writes.close_cycle(db, cycle_id, person=writes.SYSTEM)
-    click.echo(f"Closed {done['cycle']}: {done['scored']} objective{'s' if done['scored'] != 1 else ''} scored by "
-               f"their leads, {done['proposed']} given the proposed score (their final progress).")
+    click.echo(
+        f"Closed {done['cycle']}: {done['scored']} objective{'s' if done['scored'] != 1 else ''} scored by "
+        f"their leads, {done['proposed']} given the proposed score (their final progress)."
+    )
 
 
 @click.command()
@@ -282,8 +299,8 @@ def restore(backup_file: Path, db_file: Path | None) -> None:
     """
     report = restore_database(backup_file, db_file)
     counts = ", ".join(transfer.counted(n, t) for t, n in report.counts.items())
-    click.echo(f"Restored {report.path} from {report.source} (integrity ok, schema version {report.version}): "
-               f"{counts}.")
+    click.echo(
+        f"Restored {report.path} from {report.source} (integrity ok, schema version {report.version}): {counts}."
+    )
     if report.replaced is not None:
         click.echo(f"The database it replaced is kept as {report.replaced} (`okr restore` it to go back).")
-

@@ -28,9 +28,12 @@ def unit_ancestors(db: sqlite_utils.Database, unit_id: int) -> list[int]:
 
 def person_unit_ids(db: sqlite_utils.Database, person_id: int) -> list[int]:
     """The units a person was given to edit (besides those they lead), as :func:`set_person_units` stored them."""
-    return [r[0] for r in db.execute(
-        "SELECT unit_id FROM person_units WHERE person_id = ? ORDER BY unit_id", [int(person_id)]
-    ).fetchall()]
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT unit_id FROM person_units WHERE person_id = ? ORDER BY unit_id", [int(person_id)]
+        ).fetchall()
+    ]
 
 
 def person_units_map(db: sqlite_utils.Database) -> dict[int, list[int]]:
@@ -67,13 +70,15 @@ def alignment_choices(
             below |= frontier
             marks = ", ".join("?" * len(frontier))
             frontier = {
-                r[0] for r in db.execute(
+                r[0]
+                for r in db.execute(
                     f"SELECT id FROM objectives WHERE parent_objective_id IN ({marks})", list(frontier)
                 ).fetchall()
             } - below
     marks = ", ".join("?" * len(allowed))
     objs = [
-        o for o in db.query(
+        o
+        for o in db.query(
             f"SELECT o.id, o.title, o.unit_id, u.name AS unit_name FROM objectives o JOIN units u ON u.id = o.unit_id "
             f"WHERE o.cycle_id = ? AND o.state = 'active' AND o.unit_id IN ({marks}) ORDER BY o.id",
             [int(cycle_id), *allowed],
@@ -83,13 +88,27 @@ def alignment_choices(
     objs.sort(key=lambda o: (order[o["unit_id"]], o["id"]))
     choices = []
     for o in objs:
-        choices.append({"kind": "objective", "objective_id": o["id"], "kr_id": None, "title": o["title"],
-                        "unit_name": o["unit_name"]})
+        choices.append(
+            {
+                "kind": "objective",
+                "objective_id": o["id"],
+                "kr_id": None,
+                "title": o["title"],
+                "unit_name": o["unit_name"],
+            }
+        )
         for kr in db.query(
             "SELECT id, title FROM key_results WHERE objective_id = ? AND archived = 0 ORDER BY id", [o["id"]]
         ):
-            choices.append({"kind": "key_result", "objective_id": o["id"], "kr_id": kr["id"], "title": kr["title"],
-                            "unit_name": o["unit_name"]})
+            choices.append(
+                {
+                    "kind": "key_result",
+                    "objective_id": o["id"],
+                    "kr_id": kr["id"],
+                    "title": kr["title"],
+                    "unit_name": o["unit_name"],
+                }
+            )
     return choices
 
 

@@ -349,7 +349,9 @@ def status_array(confidence, days_since_checkin, cadence_days, grace_days: int =
 def confidence_band_array(confidence) -> np.ndarray:
     """:func:`confidence_band` over an array (NaN: off track; callers mark it stale first)."""
     c = np.atleast_1d(np.asarray(confidence, dtype=float))
-    return np.where(gap(c, CONFIDENT) >= 0, ON_TRACK, np.where(gap(c, HESITANT) >= 0, AT_RISK, OFF_TRACK)).astype(object)
+    return np.where(gap(c, CONFIDENT) >= 0, ON_TRACK, np.where(gap(c, HESITANT) >= 0, AT_RISK, OFF_TRACK)).astype(
+        object
+    )
 
 
 def divergence_array(confidence, pace_values) -> np.ndarray:
@@ -365,8 +367,9 @@ def divergence_array(confidence, pace_values) -> np.ndarray:
 def pace_band_array(pace_values) -> np.ndarray:
     """:func:`pace_band` over an array (NaN: far behind; nothing to be on pace with)."""
     p = np.atleast_1d(np.asarray(pace_values, dtype=float))
-    return np.where(gap(p, PACE_BEHIND) >= 0, ON_PACE,
-                    np.where(gap(p, PACE_FAR_BEHIND) >= 0, BEHIND, FAR_BEHIND)).astype(object)
+    return np.where(
+        gap(p, PACE_BEHIND) >= 0, ON_PACE, np.where(gap(p, PACE_FAR_BEHIND) >= 0, BEHIND, FAR_BEHIND)
+    ).astype(object)
 
 
 def score_colour_array(scores) -> np.ndarray:

@@ -78,7 +78,7 @@ def _number_text(value: Any) -> tuple[str, bool, bool] | None:
     match = re.search(r"[+-]?(\d[\d.,]*|[.,]\d+)", s)
     if not match:
         return s, percent, negative
-    prefix, core, suffix = s[:match.start()], match.group(0), s[match.end():]
+    prefix, core, suffix = s[: match.start()], match.group(0), s[match.end() :]
     if prefix.endswith("-") or prefix.endswith("+"):
         core, prefix = prefix[-1] + core, prefix[:-1]
     if not (_AFFIX.match(prefix) and _AFFIX.match(suffix)):
@@ -140,8 +140,9 @@ def parse_number(value: Any, field: str = "value", decimal: str = ".") -> float 
     if parts is None:
         return None
     if _ABBREVIATED.search(str(value)):
-        raise ValidationError(field, f"{str(value).strip()!r} abbreviates the number; write it in full, "
-                                     "in digits (450000, not 450k).")
+        raise ValidationError(
+            field, f"{str(value).strip()!r} abbreviates the number; write it in full, in digits (450000, not 450k)."
+        )
     core, _percent, negative = parts
     if not _NUMBER_CORE.match(core):
         raise ValidationError(field, f"must be a number, not {str(value).strip()!r}.")
@@ -176,12 +177,31 @@ def has_percent(value: Any) -> bool:
     return isinstance(value, str) and "%" in value
 
 
-_MONTHS = {m.lower(): i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m.lower(): i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 _MONTHS.update({"sept": 9})
-_MONTH_NAMES = {name.lower(): i for i, name in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-     "November", "December"], start=1)}
+_MONTH_NAMES = {
+    name.lower(): i
+    for i, name in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        start=1,
+    )
+}
 
 
 def date_style(values: Iterable[Any]) -> bool | None:
@@ -233,10 +253,12 @@ def parse_date(value: Any, field: str = "date", day_first: bool | None = None) -
         if b > 12 or day_first is False:
             return make(y, a, b)
         raise ValidationError(
-            field, f"{s!r} could be day/month or month/day; write it as YYYY-MM-DD ({y}-{b:02d}-{a:02d} or {y}-{a:02d}-{b:02d})."
+            field,
+            f"{s!r} could be day/month or month/day; write it as YYYY-MM-DD ({y}-{b:02d}-{a:02d} or {y}-{a:02d}-{b:02d}).",
         )
     words = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", s.replace(",", " ").replace("-", " ").replace(".", " ")).split()
     if len(words) == 3:
+
         def month(word: str) -> int | None:
             w = word.lower()
             return _MONTH_NAMES.get(w) or _MONTHS.get(w)
@@ -249,8 +271,13 @@ def parse_date(value: Any, field: str = "date", day_first: bool | None = None) -
 
 
 CONFIDENCE_WORDS = {
-    words("on track"): 8, words("green"): 8, words("at risk"): 5, words("amber"): 5, words("yellow"): 5,
-    words("off track"): 2, words("red"): 2,
+    words("on track"): 8,
+    words("green"): 8,
+    words("at risk"): 5,
+    words("amber"): 5,
+    words("yellow"): 5,
+    words("off track"): 2,
+    words("red"): 2,
 }
 """Traffic-light words read as the middle of their confidence band (7-10, 4-6, 0-3)."""
 

@@ -72,17 +72,61 @@ MIN_NOTE_WORDS = 6
 NOTE_CHARS = 400
 """Notes and reflections longer than this are cut (with an ellipsis) in the report."""
 LEARNING_WORDS = (
-    "learn", "learned", "learnt", "learning", "lesson", "lessons", "insight", "realised", "realized",
-    "turns out", "turned out", "found", "discovered", "surprise", "surprised", "unknown",
-    "blocked", "blocker", "blocking", "obstacle", "risk", "problem", "issue", "issues",
-    "slipped", "delay", "delayed", "stuck", "waiting", "depends", "dependency", "need", "needs",
-    "hiring", "headcount", "underestimated", "missed", "because", "instead", "changed", "change",
-    "works", "worked", "useful", "twice", "half", "lost", "flat",
+    "learn",
+    "learned",
+    "learnt",
+    "learning",
+    "lesson",
+    "lessons",
+    "insight",
+    "realised",
+    "realized",
+    "turns out",
+    "turned out",
+    "found",
+    "discovered",
+    "surprise",
+    "surprised",
+    "unknown",
+    "blocked",
+    "blocker",
+    "blocking",
+    "obstacle",
+    "risk",
+    "problem",
+    "issue",
+    "issues",
+    "slipped",
+    "delay",
+    "delayed",
+    "stuck",
+    "waiting",
+    "depends",
+    "dependency",
+    "need",
+    "needs",
+    "hiring",
+    "headcount",
+    "underestimated",
+    "missed",
+    "because",
+    "instead",
+    "changed",
+    "change",
+    "works",
+    "worked",
+    "useful",
+    "twice",
+    "half",
+    "lost",
+    "flat",
 )
 """Words that mark a note as telling an obstacle or a learning (matched as whole words)."""
 _NEGATIONS = ("no", "not", "nothing", "without")
 _LEARNING_RE = re.compile(
-    r"(?:\b(?P<before>\w+)\s+)?\b(?P<word>" + "|".join(re.escape(w) for w in sorted(LEARNING_WORDS, key=len, reverse=True)) + r")\b",
+    r"(?:\b(?P<before>\w+)\s+)?\b(?P<word>"
+    + "|".join(re.escape(w) for w in sorted(LEARNING_WORDS, key=len, reverse=True))
+    + r")\b",
     re.IGNORECASE,
 )
 
@@ -220,7 +264,15 @@ def goalpost_rows(changes: pd.DataFrame, key_results: pd.DataFrame) -> pd.DataFr
 
 
 LEARNING_COLUMNS = [
-    "objective_id", "objective_title", "unit_name", "kr_id", "kr_title", "checkin_date", "author_name", "note", "kind",
+    "objective_id",
+    "objective_title",
+    "unit_name",
+    "kr_id",
+    "kr_title",
+    "checkin_date",
+    "author_name",
+    "note",
+    "kind",
 ]
 
 
@@ -427,7 +479,11 @@ def headline_figures(report: Report) -> list[tuple[str, str, str]]:
     closed = report.closed
     return [
         ("Progress", pct(h["progress"]), "weighted mean of the objectives in scope"),
-        ("Expected", pct(h["expected"]), "all of the cycle has elapsed" if closed else "the elapsed share of the cycle"),
+        (
+            "Expected",
+            pct(h["expected"]),
+            "all of the cycle has elapsed" if closed else "the elapsed share of the cycle",
+        ),
         ("Pace", wording.pace(h["progress"], h["expected"]), "progress minus expected, in percentage points"),
         (
             "Days left",
@@ -476,7 +532,9 @@ def kr_forecast(report: Report, row: dict) -> str:
     a forecast (fewer than three check-ins) and once the cycle is closed."""
     if report.closed:
         return wording.NO_VALUE
-    return wording.forecast(row.get("forecast_value"), row.get("forecast_score"), row.get("unit_label"), row.get("kr_type"))
+    return wording.forecast(
+        row.get("forecast_value"), row.get("forecast_score"), row.get("unit_label"), row.get("kr_type")
+    )
 
 
 def risk_summary(report: Report) -> str:
@@ -568,8 +626,10 @@ def goalposts_summary(report: Report) -> str:
     if not count:
         return "No key result had its goalposts moved after the cycle started."
     verb = "had its" if count == 1 else "had their"
-    return (f"{wording.plural(count, 'key result')} {verb} goalposts moved after the cycle started "
-            "(type, baseline or target); each change is recorded with who made it and why.")
+    return (
+        f"{wording.plural(count, 'key result')} {verb} goalposts moved after the cycle started "
+        "(type, baseline or target); each change is recorded with who made it and why."
+    )
 
 
 def kpis_table(report: Report) -> pd.DataFrame:
@@ -688,7 +748,9 @@ def status_chart(report: Report, width: int | None = None) -> alt.Chart | None:
             "Key results": [int(counts.get(s, 0)) for s in n.STATUSES],
         }
     )
-    return _count_chart(frame, "Status", "Key results", [STATUS_COLOURS[s] for s in n.STATUSES], "Key results by status", width)
+    return _count_chart(
+        frame, "Status", "Key results", [STATUS_COLOURS[s] for s in n.STATUSES], "Key results by status", width
+    )
 
 
 def kpi_chart(report: Report, width: int | None = None) -> alt.Chart | None:
@@ -701,7 +763,9 @@ def kpi_chart(report: Report, width: int | None = None) -> alt.Chart | None:
     return _count_chart(frame, "Health", "KPIs", [HEALTH_COLOURS[h] for h in states], "KPIs by health", width)
 
 
-def _count_chart(frame: pd.DataFrame, category: str, count: str, colours: list[str], title: str, width: int | None) -> alt.Chart:
+def _count_chart(
+    frame: pd.DataFrame, category: str, count: str, colours: list[str], title: str, width: int | None
+) -> alt.Chart:
     order = list(frame[category])
     y = alt.Y(f"{category}:N", sort=order, title=None)
     base = alt.Chart(frame)
@@ -870,13 +934,11 @@ def _objectives_html(report: Report) -> str:
     for i, o in enumerate(report.objectives.to_dict("records"), start=1):
         owner = f" · {_e(o['owner_name'])}" if not wording.missing(o.get("owner_name")) and o.get("owner_name") else ""
         band = score_band(o["score"]) if report.closed else None
-        outcome = (
-            _chip(objective_outcome(report, o), SCORE_COLOURS[band]) if band else _e(objective_outcome(report, o))
-        )
+        outcome = _chip(objective_outcome(report, o), SCORE_COLOURS[band]) if band else _e(objective_outcome(report, o))
         rows.append(
             [
                 str(i),
-                f"{_e(o['title'])}<div class=\"sub\">{_e(o['unit_name'])}{owner} · {_e(kind_text(o['kind']))}</div>",
+                f'{_e(o["title"])}<div class="sub">{_e(o["unit_name"])}{owner} · {_e(kind_text(o["kind"]))}</div>',
                 status_chip(o["status"]) + _sub(report.status_notes.get(int(o["objective_id"]))),
                 _e(pct(o["progress"])),
                 _e(wording.pace(o["progress"], o["expected"])),
@@ -884,8 +946,14 @@ def _objectives_html(report: Report) -> str:
             ]
         )
     table = _table(
-        [("#", "num"), ("Objective", ""), ("Status", ""), ("Progress (%)", "num"), ("Pace (pts)", "num"),
-         (outcome_heading(report), "num")],
+        [
+            ("#", "num"),
+            ("Objective", ""),
+            ("Status", ""),
+            ("Progress (%)", "num"),
+            ("Pace (pts)", "num"),
+            (outcome_heading(report), "num"),
+        ],
         rows,
     )
     extra = "".join(f'<p class="caption">{_e(t)}</p>' for t in report.notes)
@@ -900,12 +968,16 @@ def _goalposts_html(report: Report) -> str:
     if report.goalposts.empty:
         return ""
     rows = [
-        [f"{_e(g['kr_title'])}<div class=\"sub\">{_e(g['objective_title'])} · {_e(g['unit_name'])}</div>",
-         _e(g["change"]), _e(g["reason"])]
+        [
+            f'{_e(g["kr_title"])}<div class="sub">{_e(g["objective_title"])} · {_e(g["unit_name"])}</div>',
+            _e(g["change"]),
+            _e(g["reason"]),
+        ]
         for g in report.goalposts.to_dict("records")
     ]
-    return (f'<h3>Goalposts moved</h3><p class="caption">{_e(goalposts_summary(report))}</p>'
-            + _table([("Key result", ""), ("Change", ""), ("Why", "")], rows))
+    return f'<h3>Goalposts moved</h3><p class="caption">{_e(goalposts_summary(report))}</p>' + _table(
+        [("Key result", ""), ("Change", ""), ("Why", "")], rows
+    )
 
 
 def _risks_html(report: Report) -> str:
@@ -917,7 +989,7 @@ def _risks_html(report: Report) -> str:
         owner = f" · {_e(r['owner_name'])}" if isinstance(r.get("owner_name"), str) and r["owner_name"] else ""
         rows.append(
             [
-                f"{_e(r['title'])}<div class=\"sub\">{_e(r['objective_title'])} · {_e(r['unit_name'])}{owner}</div>",
+                f'{_e(r["title"])}<div class="sub">{_e(r["objective_title"])} · {_e(r["unit_name"])}{owner}</div>',
                 status_chip(r["status"]),
                 _e(pct(r["progress"])),
                 _e(wording.pace(r["progress"], r["expected"])),
@@ -926,8 +998,14 @@ def _risks_html(report: Report) -> str:
             ]
         )
     return out + _table(
-        [("Key result", ""), ("Status", ""), ("Progress (%)", "num"), ("Pace (pts)", "num"),
-         ("Forecast at end", "num"), ("Why it needs attention", "")],
+        [
+            ("Key result", ""),
+            ("Status", ""),
+            ("Progress (%)", "num"),
+            ("Pace (pts)", "num"),
+            ("Forecast at end", "num"),
+            ("Why it needs attention", ""),
+        ],
         rows,
     )
 
@@ -935,7 +1013,7 @@ def _risks_html(report: Report) -> str:
 def _learnings_html(report: Report) -> str:
     parts = []
     if not report.reflections.empty:
-        parts.append("<h3>Reflections at close</h3><ul class=\"learnings\">")
+        parts.append('<h3>Reflections at close</h3><ul class="learnings">')
         for r in report.reflections.to_dict("records"):
             parts.append(
                 f'<li class="learning"><strong>{_e(r["objective_title"])}</strong> '
@@ -946,9 +1024,7 @@ def _learnings_html(report: Report) -> str:
     if report.learnings.empty:
         parts.append('<p class="caption">No check-in notes in this scope say more than a few words yet.</p>')
         return "".join(parts)
-    parts.append(
-        f'<p class="caption">{_e(LEARNINGS_RULE)}</p><ul class="learnings">'
-    )
+    parts.append(f'<p class="caption">{_e(LEARNINGS_RULE)}</p><ul class="learnings">')
     for r in report.learnings.to_dict("records"):
         tag = "Obstacle or learning" if r["kind"] == "learning" else "Latest note"
         by = f", {_e(r['author_name'])}" if r["author_name"] else ""
@@ -970,12 +1046,14 @@ LEARNINGS_RULE = (
 def _kpis_html(report: Report) -> str:
     out = f'<p class="caption">{_e(kpi_summary(report))}</p>'
     if report.kpis.empty:
-        return out + ('<p class="caption">Every KPI is healthy and up to date.</p>' if report.kpi_counts["kpis"] else "")
+        return out + (
+            '<p class="caption">Every KPI is healthy and up to date.</p>' if report.kpi_counts["kpis"] else ""
+        )
     rows = []
     for k in report.kpis.to_dict("records"):
         rows.append(
             [
-                f"{_e(k['name'])}<div class=\"sub\">{_e(k['unit_name'])}</div>",
+                f'{_e(k["name"])}<div class="sub">{_e(k["unit_name"])}</div>',
                 _chip(health_label(k["health"]), HEALTH_COLOURS.get(k["health"], "#5b6472")),
                 _e(kpi_reading(k)),
                 _e(kpi_target(k)),
@@ -1007,8 +1085,8 @@ def to_html(report: Report) -> str:
     body = f"""
 <header class="cover">
   <p class="eyebrow">Executive summary · {_e(report.scope_note)}</p>
-  <h1>{_e(report.scope)}: {_e(report.cycle['name'])}</h1>
-  <p class="meta">{_e(report.period)} · prepared {_e(day(report.today))} · figures as of {_e(day(report.headline['as_of']))}</p>
+  <h1>{_e(report.scope)}: {_e(report.cycle["name"])}</h1>
+  <p class="meta">{_e(report.period)} · prepared {_e(day(report.today))} · figures as of {_e(day(report.headline["as_of"]))}</p>
   {demo}
 </header>
 <section id="headline">

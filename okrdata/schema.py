@@ -195,9 +195,7 @@ def m002_indexes(db: sqlite_utils.Database) -> None:
 @migration
 def m003_settings(db: sqlite_utils.Database) -> None:
     """A key/value table for facts about the deployment, such as whether it holds demo data."""
-    db.execute(
-        "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-    )
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
 @migration
@@ -260,6 +258,7 @@ def m005_sign_in_throttle(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
 
 DIGEST_CHOICES = ("all", "company", "units", "none")
 WEBHOOK_PROVIDERS = ("slack", "teams", "mattermost", "google_chat")
@@ -336,12 +335,42 @@ VERSIONED: dict[str, tuple[str, ...]] = {
     "cycles": ("name", "start_date", "end_date", "state"),
     "units": ("name", "parent_id", "lead_id", "description", "archived"),
     "people": ("name", "email", "role", "archived"),
-    "objectives": ("cycle_id", "unit_id", "title", "description", "owner_id", "kind", "parent_objective_id",
-                   "parent_kr_id", "weight", "state"),
-    "key_results": ("objective_id", "title", "kr_type", "baseline", "target", "unit_label", "weight", "owner_id",
-                    "kpi_id", "cadence_days", "archived"),
-    "kpis": ("unit_id", "name", "unit_label", "target_type", "target", "warning", "frequency_days", "description",
-             "archived"),
+    "objectives": (
+        "cycle_id",
+        "unit_id",
+        "title",
+        "description",
+        "owner_id",
+        "kind",
+        "parent_objective_id",
+        "parent_kr_id",
+        "weight",
+        "state",
+    ),
+    "key_results": (
+        "objective_id",
+        "title",
+        "kr_type",
+        "baseline",
+        "target",
+        "unit_label",
+        "weight",
+        "owner_id",
+        "kpi_id",
+        "cadence_days",
+        "archived",
+    ),
+    "kpis": (
+        "unit_id",
+        "name",
+        "unit_label",
+        "target_type",
+        "target",
+        "warning",
+        "frequency_days",
+        "description",
+        "archived",
+    ),
     "checkins": ("checkin_date", "value", "confidence", "note", "deleted"),
 }
 """The tables a person edits, each with a ``version`` column, and the columns whose change moves it.
@@ -403,6 +432,8 @@ def m008_api_tokens(db: sqlite_utils.Database) -> None:
         """
     )
     db.execute("CREATE INDEX IF NOT EXISTS idx_api_tokens_person ON api_tokens(person_id)")
+
+
 # --- what changed, for the caches of every process ----------------------------------------
 
 CHANGES_KEPT = 4000

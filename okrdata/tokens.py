@@ -84,7 +84,8 @@ def _holder(db: sqlite_utils.Database, ref: Any) -> dict:
     found = auth.person_by_id(db, int(text)) if text.isdigit() else auth.person_by_email(db, text)
     if found is None:
         raise ValidationError(
-            "person", f"no one has the e-mail {text}; add them first (okr user add, see docs/api.md for a service account)."
+            "person",
+            f"no one has the e-mail {text}; add them first (okr user add, see docs/api.md for a service account).",
         )
     if found["archived"]:
         raise ValidationError("person", f"{found['email']} is archived; a token for them would not work.")
@@ -168,7 +169,9 @@ def revoke_token(db: sqlite_utils.Database, token_id: Any, *, person: Actor) -> 
     try:
         key = int(str(token_id).strip().lstrip("#"))
     except ValueError:
-        raise ValidationError("token", f"give the token's number as okr token list shows it, not {token_id!r}.") from None
+        raise ValidationError(
+            "token", f"give the token's number as okr token list shows it, not {token_id!r}."
+        ) from None
     with transaction(db):
         row = db.execute("SELECT revoked_at FROM api_tokens WHERE id = ?", [key]).fetchone()
         if row is None:

@@ -37,6 +37,7 @@ The API the Manage page and the CLI use:
   :func:`to_xlsx_bytes`, :func:`export_okrs_csv`, :func:`export_okrs_xlsx`
 - :func:`full_export` -> bytes; :func:`full_import`
 """
+
 from __future__ import annotations
 
 import base64
@@ -99,7 +100,6 @@ class Column:
     help: str = ""
 
 
-
 def file_slug(text: str, fallback: str) -> str:
     """``text`` made safe for a download's file name: lower case, every run of other characters
     than letters and digits as one hyphen, at most 80 characters; ``fallback`` when nothing is left
@@ -107,146 +107,406 @@ def file_slug(text: str, fallback: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:80].strip("-") or fallback
 
 
-
-
-
 OKR_COLUMNS: tuple[Column, ...] = (
-    Column("cycle", "Cycle", ("cycle name", "quarter", "period", "okr cycle", "okr period", "timeframe",
-                              "time frame", "okr quarter"), True,
-           "The cycle's name, such as 2026 Q1."),
-    Column("cycle_start", "Cycle start", ("cycle start date", "start", "start date", "starts", "from",
-                                          "begins", "period start", "quarter start", "cycle from"),
-           help="First day of the cycle; needed only for a new cycle not named like 2026 Q1."),
-    Column("cycle_end", "Cycle end", ("cycle end date", "end", "end date", "ends", "to", "until",
-                                      "period end", "quarter end", "cycle to"),
-           help="Last day of the cycle; as for Cycle start."),
+    Column(
+        "cycle",
+        "Cycle",
+        ("cycle name", "quarter", "period", "okr cycle", "okr period", "timeframe", "time frame", "okr quarter"),
+        True,
+        "The cycle's name, such as 2026 Q1.",
+    ),
+    Column(
+        "cycle_start",
+        "Cycle start",
+        (
+            "cycle start date",
+            "start",
+            "start date",
+            "starts",
+            "from",
+            "begins",
+            "period start",
+            "quarter start",
+            "cycle from",
+        ),
+        help="First day of the cycle; needed only for a new cycle not named like 2026 Q1.",
+    ),
+    Column(
+        "cycle_end",
+        "Cycle end",
+        ("cycle end date", "end", "end date", "ends", "to", "until", "period end", "quarter end", "cycle to"),
+        help="Last day of the cycle; as for Cycle start.",
+    ),
     # Not "state" or "status" alone: another tool's column of that name means a key result's state.
-    Column("cycle_state", "Cycle state", ("cycle status", "state of cycle", "cycle phase"),
-           help="planning, active or closed, for a new cycle (default: planning if it starts later, else active)."),
-    Column("unit", "Unit", ("team", "department", "org unit", "organisation unit", "organization unit",
-                            "group", "business unit", "squad", "unit name", "team name", "owning unit"), True,
-           "The unit (company, department or team) whose objective it is."),
-    Column("parent_unit", "Parent unit", ("parent", "parent team", "parent department", "part of",
-                                          "belongs to", "reports to", "parent unit name"),
-           help="The unit above it, to create a unit that does not exist yet."),
-    Column("unit_lead", "Unit lead", ("team lead", "unit owner", "head of unit", "team leader", "department head"),
-           help="E-mail or name of who leads a new unit (and may edit it)."),
-    Column("objective", "Objective", ("objective title", "objective name", "objectives", "o", "goal",
-                                      "okr", "objective statement"), True,
-           "The objective's title. Left blank on following rows: the objective of the row above."),
-    Column("objective_id", "Objective ID", ("objective key", "objective number", "objective no", "o id",
-                                            "objective ref", "okr id"),
-           help="Tells apart objectives of one unit and cycle that share a title: rows with the same ID are one "
-                "objective (the export numbers such objectives 1, 2...)."),
-    Column("objective_description", "Objective description", ("description", "why", "objective why",
-                                                              "rationale", "context", "objective details",
-                                                              "objective notes"),
-           help="Why the objective matters."),
-    Column("kind", "Kind", ("objective kind", "objective type", "commitment", "okr type", "okr kind",
-                            "committed or aspirational", "ambition"),
-           help="committed (default) or aspirational (also: moonshot, stretch)."),
-    Column("objective_owner", "Objective owner", ("objective lead", "o owner", "objective responsible",
-                                                  "objective owner email"),
-           help="E-mail or name; default: the unit's lead."),
-    Column("objective_weight", "Objective weight", ("o weight", "objective weighting"),
-           help="The objective's weight in its unit's progress (default 1)."),
-    Column("aligned_to", "Aligned to", ("aligns to", "alignment", "parent objective", "contributes to",
-                                        "supports", "aligned with", "linked to", "parent okr",
-                                        "aligned to objective"),
-           help="Title of the objective (or key result) of a unit above that this objective serves."),
-    Column("score", "Score", ("objective score", "final score", "grade", "okr score"),
-           help="The objective's score at the end of its cycle, 0.0 to 1.0 (default: proposed from its final "
-                "progress when the cycle closes)."),
-    Column("score_reason", "Score reason", ("reason", "scoring reason", "score comment", "score note"),
-           help="Why the score differs from the final progress (needed when it differs by more than 0.05)."),
-    Column("reflection", "Reflection", ("retrospective", "retro", "lessons learned", "objective reflection",
-                                        "what we learned"),
-           help="What the cycle taught, written at its end."),
-    Column("key_result", "Key result", ("key results", "kr", "krs", "key result title", "kr title",
-                                        "kr name", "key result name", "result", "measurable result"), True,
-           "The key result's title."),
-    Column("type", "Type", ("kr type", "key result type", "measurement type", "direction", "metric type",
-                            "goal type", "target type"),
-           help="increase to, decrease to, stay above, stay below or milestone (inferred when blank)."),
-    Column("baseline", "Baseline", ("base", "baseline value", "starting value", "start value",
-                                    "initial value", "from value", "begin value", "starting point"),
-           help="Where the key result starts."),
-    Column("target", "Target", ("target value", "goal value", "to value", "end value", "target level"),
-           help="Where it must get to (the bound, for stay above/below)."),
-    Column("unit_label", "Unit label", ("label", "unit of measure", "uom", "measure unit", "metric unit",
-                                        "measurement unit", "unit symbol", "kr unit"),
-           help="What the numbers count: %, EUR, users, ms..."),
-    Column("current_value", "Current value", ("current", "value", "actual", "actual value", "latest value",
-                                              "latest", "progress value", "current status value", "now",
-                                              "today", "achieved", "current level"),
-           help="The latest value; becomes a check-in dated As of (default today)."),
-    Column("confidence", "Confidence", ("confidence level", "confidence score", "conf", "confidence 0 10"),
-           help=f"0-10 (also 7/10, or on track / at risk / off track); default {DEFAULT_CONFIDENCE}."),
-    Column("as_of", "As of", ("as of date", "date", "updated", "last updated", "updated on", "check in date",
-                              "checkin date", "measured on", "value date", "last check in"),
-           help="The date of the current value."),
-    Column("note", "Note", ("notes", "comment", "comments", "remark", "remarks", "check in note",
-                            "progress note", "learnings", "update"),
-           help="The check-in's note: progress, obstacles, learnings."),
-    Column("checkin_author", "Checked in by", ("value by", "updated by", "current value by", "reported by",
-                                               "checked in"),
-           help="E-mail or name of who recorded the current value (default: the key result's owner)."),
-    Column("weight", "Weight", ("kr weight", "key result weight", "weighting"),
-           help="The key result's weight in its objective's progress (default 1)."),
-    Column("owner", "Owner", ("kr owner", "key result owner", "responsible", "assignee", "accountable",
-                              "owner email", "dri", "kr owner email"),
-           help="E-mail or name of who owns the key result; a new e-mail adds the person (as a viewer)."),
-    Column("kpi", "KPI", ("measured by", "kpi name", "linked kpi", "kpi link"),
-           help="The name of the KPI the key result is measured by (the KPIs sheet or file defines it)."),
-    Column("cadence_days", "Check-in every (days)", ("cadence", "cadence days", "check in cadence",
-                                                     "check in every", "check in frequency"),
-           help="Days between check-ins (default 7); a key result silent for longer is stale."),
+    Column(
+        "cycle_state",
+        "Cycle state",
+        ("cycle status", "state of cycle", "cycle phase"),
+        help="planning, active or closed, for a new cycle (default: planning if it starts later, else active).",
+    ),
+    Column(
+        "unit",
+        "Unit",
+        (
+            "team",
+            "department",
+            "org unit",
+            "organisation unit",
+            "organization unit",
+            "group",
+            "business unit",
+            "squad",
+            "unit name",
+            "team name",
+            "owning unit",
+        ),
+        True,
+        "The unit (company, department or team) whose objective it is.",
+    ),
+    Column(
+        "parent_unit",
+        "Parent unit",
+        ("parent", "parent team", "parent department", "part of", "belongs to", "reports to", "parent unit name"),
+        help="The unit above it, to create a unit that does not exist yet.",
+    ),
+    Column(
+        "unit_lead",
+        "Unit lead",
+        ("team lead", "unit owner", "head of unit", "team leader", "department head"),
+        help="E-mail or name of who leads a new unit (and may edit it).",
+    ),
+    Column(
+        "objective",
+        "Objective",
+        ("objective title", "objective name", "objectives", "o", "goal", "okr", "objective statement"),
+        True,
+        "The objective's title. Left blank on following rows: the objective of the row above.",
+    ),
+    Column(
+        "objective_id",
+        "Objective ID",
+        ("objective key", "objective number", "objective no", "o id", "objective ref", "okr id"),
+        help="Tells apart objectives of one unit and cycle that share a title: rows with the same ID are one "
+        "objective (the export numbers such objectives 1, 2...).",
+    ),
+    Column(
+        "objective_description",
+        "Objective description",
+        ("description", "why", "objective why", "rationale", "context", "objective details", "objective notes"),
+        help="Why the objective matters.",
+    ),
+    Column(
+        "kind",
+        "Kind",
+        (
+            "objective kind",
+            "objective type",
+            "commitment",
+            "okr type",
+            "okr kind",
+            "committed or aspirational",
+            "ambition",
+        ),
+        help="committed (default) or aspirational (also: moonshot, stretch).",
+    ),
+    Column(
+        "objective_owner",
+        "Objective owner",
+        ("objective lead", "o owner", "objective responsible", "objective owner email"),
+        help="E-mail or name; default: the unit's lead.",
+    ),
+    Column(
+        "objective_weight",
+        "Objective weight",
+        ("o weight", "objective weighting"),
+        help="The objective's weight in its unit's progress (default 1).",
+    ),
+    Column(
+        "aligned_to",
+        "Aligned to",
+        (
+            "aligns to",
+            "alignment",
+            "parent objective",
+            "contributes to",
+            "supports",
+            "aligned with",
+            "linked to",
+            "parent okr",
+            "aligned to objective",
+        ),
+        help="Title of the objective (or key result) of a unit above that this objective serves.",
+    ),
+    Column(
+        "score",
+        "Score",
+        ("objective score", "final score", "grade", "okr score"),
+        help="The objective's score at the end of its cycle, 0.0 to 1.0 (default: proposed from its final "
+        "progress when the cycle closes).",
+    ),
+    Column(
+        "score_reason",
+        "Score reason",
+        ("reason", "scoring reason", "score comment", "score note"),
+        help="Why the score differs from the final progress (needed when it differs by more than 0.05).",
+    ),
+    Column(
+        "reflection",
+        "Reflection",
+        ("retrospective", "retro", "lessons learned", "objective reflection", "what we learned"),
+        help="What the cycle taught, written at its end.",
+    ),
+    Column(
+        "key_result",
+        "Key result",
+        (
+            "key results",
+            "kr",
+            "krs",
+            "key result title",
+            "kr title",
+            "kr name",
+            "key result name",
+            "result",
+            "measurable result",
+        ),
+        True,
+        "The key result's title.",
+    ),
+    Column(
+        "type",
+        "Type",
+        ("kr type", "key result type", "measurement type", "direction", "metric type", "goal type", "target type"),
+        help="increase to, decrease to, stay above, stay below or milestone (inferred when blank).",
+    ),
+    Column(
+        "baseline",
+        "Baseline",
+        (
+            "base",
+            "baseline value",
+            "starting value",
+            "start value",
+            "initial value",
+            "from value",
+            "begin value",
+            "starting point",
+        ),
+        help="Where the key result starts.",
+    ),
+    Column(
+        "target",
+        "Target",
+        ("target value", "goal value", "to value", "end value", "target level"),
+        help="Where it must get to (the bound, for stay above/below).",
+    ),
+    Column(
+        "unit_label",
+        "Unit label",
+        (
+            "label",
+            "unit of measure",
+            "uom",
+            "measure unit",
+            "metric unit",
+            "measurement unit",
+            "unit symbol",
+            "kr unit",
+        ),
+        help="What the numbers count: %, EUR, users, ms...",
+    ),
+    Column(
+        "current_value",
+        "Current value",
+        (
+            "current",
+            "value",
+            "actual",
+            "actual value",
+            "latest value",
+            "latest",
+            "progress value",
+            "current status value",
+            "now",
+            "today",
+            "achieved",
+            "current level",
+        ),
+        help="The latest value; becomes a check-in dated As of (default today).",
+    ),
+    Column(
+        "confidence",
+        "Confidence",
+        ("confidence level", "confidence score", "conf", "confidence 0 10"),
+        help=f"0-10 (also 7/10, or on track / at risk / off track); default {DEFAULT_CONFIDENCE}.",
+    ),
+    Column(
+        "as_of",
+        "As of",
+        (
+            "as of date",
+            "date",
+            "updated",
+            "last updated",
+            "updated on",
+            "check in date",
+            "checkin date",
+            "measured on",
+            "value date",
+            "last check in",
+        ),
+        help="The date of the current value.",
+    ),
+    Column(
+        "note",
+        "Note",
+        ("notes", "comment", "comments", "remark", "remarks", "check in note", "progress note", "learnings", "update"),
+        help="The check-in's note: progress, obstacles, learnings.",
+    ),
+    Column(
+        "checkin_author",
+        "Checked in by",
+        ("value by", "updated by", "current value by", "reported by", "checked in"),
+        help="E-mail or name of who recorded the current value (default: the key result's owner).",
+    ),
+    Column(
+        "weight",
+        "Weight",
+        ("kr weight", "key result weight", "weighting"),
+        help="The key result's weight in its objective's progress (default 1).",
+    ),
+    Column(
+        "owner",
+        "Owner",
+        (
+            "kr owner",
+            "key result owner",
+            "responsible",
+            "assignee",
+            "accountable",
+            "owner email",
+            "dri",
+            "kr owner email",
+        ),
+        help="E-mail or name of who owns the key result; a new e-mail adds the person (as a viewer).",
+    ),
+    Column(
+        "kpi",
+        "KPI",
+        ("measured by", "kpi name", "linked kpi", "kpi link"),
+        help="The name of the KPI the key result is measured by (the KPIs sheet or file defines it).",
+    ),
+    Column(
+        "cadence_days",
+        "Check-in every (days)",
+        ("cadence", "cadence days", "check in cadence", "check in every", "check in frequency"),
+        help="Days between check-ins (default 7); a key result silent for longer is stale.",
+    ),
 )
 
 CHECKIN_COLUMNS: tuple[Column, ...] = (
     Column("cycle", "Cycle", ("cycle name", "quarter", "period", "okr cycle")),
     Column("unit", "Unit", ("team", "department", "org unit", "group", "squad", "unit name", "team name")),
     Column("objective", "Objective", ("objective title", "objective name", "o", "goal")),
-    Column("objective_id", "Objective ID", ("objective key", "objective number", "objective no", "o id",
-                                            "objective ref", "okr id")),
+    Column(
+        "objective_id",
+        "Objective ID",
+        ("objective key", "objective number", "objective no", "o id", "objective ref", "okr id"),
+    ),
     Column("key_result", "Key result", ("key results", "kr", "key result title", "kr title", "kr name"), True),
-    Column("date", "Date", ("check in date", "checkin date", "as of", "as of date", "week", "day",
-                            "reported on", "measured on", "updated on"), True),
+    Column(
+        "date",
+        "Date",
+        (
+            "check in date",
+            "checkin date",
+            "as of",
+            "as of date",
+            "week",
+            "day",
+            "reported on",
+            "measured on",
+            "updated on",
+        ),
+        True,
+    ),
     Column("value", "Value", ("current value", "actual", "actual value", "reading", "measured value"), True),
     Column("confidence", "Confidence", ("confidence level", "confidence score", "conf")),
     Column("note", "Note", ("notes", "comment", "comments", "remark", "remarks", "learnings", "update")),
     Column("author", "Author", ("by", "reported by", "entered by", "who", "author email", "checked in by")),
 )
 
-_UNIT_NAMES = ("team", "department", "org unit", "organisation unit", "organization unit", "group",
-               "business unit", "squad", "unit name", "team name", "owning unit")
+_UNIT_NAMES = (
+    "team",
+    "department",
+    "org unit",
+    "organisation unit",
+    "organization unit",
+    "group",
+    "business unit",
+    "squad",
+    "unit name",
+    "team name",
+    "owning unit",
+)
 _KPI_NAMES = ("kpi name", "indicator", "health metric", "metric name", "kpi title")
 
 PEOPLE_COLUMNS: tuple[Column, ...] = (
-    Column("name", "Name", ("full name", "person", "display name", "person name", "employee"), True,
-           "The person's name as the pages show it."),
-    Column("email", "E-mail", ("email address", "e mail address", "mail", "work email"), True,
-           "Their e-mail address: how the dashboard knows them."),
-    Column("role", "Role", ("access", "permission", "permissions", "rights"),
-           help="viewer (the default), lead or admin."),
-    Column("units", "Units", ("can edit", "edits", "edit units", "units to edit", "teams"),
-           help="The units they may edit besides those they lead, separated by semicolons."),
-    Column("archived", "Archived", ("inactive", "left"),
-           help="yes for someone who has left (kept for the record); blank otherwise."),
+    Column(
+        "name",
+        "Name",
+        ("full name", "person", "display name", "person name", "employee"),
+        True,
+        "The person's name as the pages show it.",
+    ),
+    Column(
+        "email",
+        "E-mail",
+        ("email address", "e mail address", "mail", "work email"),
+        True,
+        "Their e-mail address: how the dashboard knows them.",
+    ),
+    Column(
+        "role", "Role", ("access", "permission", "permissions", "rights"), help="viewer (the default), lead or admin."
+    ),
+    Column(
+        "units",
+        "Units",
+        ("can edit", "edits", "edit units", "units to edit", "teams"),
+        help="The units they may edit besides those they lead, separated by semicolons.",
+    ),
+    Column(
+        "archived",
+        "Archived",
+        ("inactive", "left"),
+        help="yes for someone who has left (kept for the record); blank otherwise.",
+    ),
 )
 
 KPI_COLUMNS: tuple[Column, ...] = (
     Column("unit", "Unit", _UNIT_NAMES, True, "The unit whose health the KPI watches."),
     Column("kpi", "KPI", _KPI_NAMES, True, "The KPI's name."),
     Column("unit_label", "Unit label", ("label", "unit of measure", "uom", "measure unit")),
-    Column("target_type", "Target type", ("type", "direction", "kpi type", "goal type"), True,
-           "stay above, stay below, increase to or decrease to."),
+    Column(
+        "target_type",
+        "Target type",
+        ("type", "direction", "kpi type", "goal type"),
+        True,
+        "stay above, stay below, increase to or decrease to.",
+    ),
     Column("target", "Target", ("target value", "goal", "goal value"), True),
-    Column("warning", "Warning", ("warning threshold", "warn at", "threshold", "warning level"),
-           help="Where it warns before the target is breached."),
-    Column("frequency_days", "Frequency (days)", ("frequency", "frequency days", "update every",
-                                                  "expected frequency", "cadence"),
-           help="Days between readings (default 7)."),
+    Column(
+        "warning",
+        "Warning",
+        ("warning threshold", "warn at", "threshold", "warning level"),
+        help="Where it warns before the target is breached.",
+    ),
+    Column(
+        "frequency_days",
+        "Frequency (days)",
+        ("frequency", "frequency days", "update every", "expected frequency", "cadence"),
+        help="Days between readings (default 7).",
+    ),
     Column("description", "Description", ("why", "about", "notes")),
 )
 
@@ -258,8 +518,13 @@ KPI_READING_COLUMNS: tuple[Column, ...] = (
     Column("author", "Author", ("by", "reported by", "entered by", "who", "author email")),
 )
 
-LAYOUTS = {"okrs": OKR_COLUMNS, "checkins": CHECKIN_COLUMNS, "kpis": KPI_COLUMNS,
-           "kpi_readings": KPI_READING_COLUMNS, "people": PEOPLE_COLUMNS}
+LAYOUTS = {
+    "okrs": OKR_COLUMNS,
+    "checkins": CHECKIN_COLUMNS,
+    "kpis": KPI_COLUMNS,
+    "kpi_readings": KPI_READING_COLUMNS,
+    "people": PEOPLE_COLUMNS,
+}
 LAYOUT_NAMES = {
     "okrs": "the OKR layout (one row per key result)",
     "checkins": "the check-in layout (one row per check-in)",
@@ -282,9 +547,25 @@ _SYNONYMS = {name: _synonym_map(cols) for name, cols in LAYOUTS.items()}
 _HEADERS = {name: {c.key: c.header for c in cols} for name, cols in LAYOUTS.items()}
 # A file with a key result and a date is in the check-in layout, unless it has any of these
 # (named in this order when a report says why a file was read as OKRs).
-_MARKER_ORDER = ("type", "baseline", "target", "unit_label", "aligned_to", "kind", "parent_unit", "weight",
-                 "objective_owner", "cycle_start", "cycle_end", "score", "reflection", "cadence_days",
-                 "objective_description", "objective_weight", "unit_lead")
+_MARKER_ORDER = (
+    "type",
+    "baseline",
+    "target",
+    "unit_label",
+    "aligned_to",
+    "kind",
+    "parent_unit",
+    "weight",
+    "objective_owner",
+    "cycle_start",
+    "cycle_end",
+    "score",
+    "reflection",
+    "cadence_days",
+    "objective_description",
+    "objective_weight",
+    "unit_lead",
+)
 _OKR_MARKERS = set(_MARKER_ORDER)
 
 
@@ -315,9 +596,7 @@ class ImportRefused(ValidationError):
         bad_rows = len({(p.sheet, p.row) for p in problems if p.row is not None})
         where = f" in {bad_rows} row{'s' if bad_rows != 1 else ''}" if bad_rows else ""
         count = len(problems)
-        super().__init__(
-            "file", f"{count} problem{'s' if count != 1 else ''}{where}; nothing was imported."
-        )
+        super().__init__("file", f"{count} problem{'s' if count != 1 else ''}{where}; nothing was imported.")
 
 
 @dataclass
@@ -344,9 +623,13 @@ class ImportReport:
         return f"{verb} {added} from {self.rows} row{'s' if self.rows != 1 else ''}."
 
 
-_NOUNS = {"people": ("person", "people"), "checkins": ("check-in", "check-ins"),
-          "key_results": ("key result", "key results"), "kpis": ("KPI", "KPIs"),
-          "kpi_readings": ("KPI reading", "KPI readings")}
+_NOUNS = {
+    "people": ("person", "people"),
+    "checkins": ("check-in", "check-ins"),
+    "key_results": ("key result", "key results"),
+    "kpis": ("KPI", "KPIs"),
+    "kpi_readings": ("KPI reading", "KPI readings"),
+}
 
 
 def counted(n: int, table: str) -> str:
@@ -361,8 +644,10 @@ def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
     Sheet first when the import read several sheets or files."""
     problems = list(problems)
     if any(p.sheet for p in problems):
-        return pd.DataFrame([{"Sheet": p.sheet, "Row": p.row, "Column": p.column, "Problem": p.message}
-                             for p in problems], columns=["Sheet", "Row", "Column", "Problem"])
+        return pd.DataFrame(
+            [{"Sheet": p.sheet, "Row": p.row, "Column": p.column, "Problem": p.message} for p in problems],
+            columns=["Sheet", "Row", "Column", "Problem"],
+        )
     return pd.DataFrame(
         [{"Row": p.row, "Column": p.column, "Problem": p.message} for p in problems],
         columns=["Row", "Column", "Problem"],
@@ -444,7 +729,9 @@ def file_kind(data: bytes, filename: str = "") -> str:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = zf.namelist()
         except zipfile.BadZipFile:
-            raise ValidationError("file", "is damaged: it looks like a zip or Excel file but cannot be opened.") from None
+            raise ValidationError(
+                "file", "is damaged: it looks like a zip or Excel file but cannot be opened."
+            ) from None
         if "[Content_Types].xml" in names:
             return "xlsx"
         return "zip"
@@ -480,9 +767,11 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
         row = len(rows) + 1
         if "field larger than field limit" in str(exc):
             raise ValidationError(
-                "file", f"row {row}: a cell runs on for more than {csv.field_size_limit() // 1024} KB, most "
-                        "likely because a quotation mark (\") opens a cell there and is never closed; close it "
-                        "or remove it, and import again.") from None
+                "file",
+                f"row {row}: a cell runs on for more than {csv.field_size_limit() // 1024} KB, most "
+                'likely because a quotation mark (") opens a cell there and is never closed; close it '
+                "or remove it, and import again.",
+            ) from None
         raise ValidationError("file", f"row {row}: cannot be read as CSV ({exc}).") from None
     return rows
 
@@ -544,7 +833,7 @@ def _table_from_rows(rows: list[list[Any]]) -> pd.DataFrame | None:
         seen[name] = count + 1
         names.append(name if count == 0 else f"{name} ({count + 1})")
     body, index = [], []
-    for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+    for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         cells = list(row) + [None] * (width - len(row))
         if all(_is_blank(c) for c in cells):
             continue
@@ -552,8 +841,13 @@ def _table_from_rows(rows: list[list[Any]]) -> pd.DataFrame | None:
         index.append(i)
     frame = pd.DataFrame(body, columns=names, index=pd.Index(index, name="row"), dtype=object)
     # Unnamed columns with nothing in them are formatting leftovers.
-    empty = [n for j, n in enumerate(names) if n.startswith("Column ") and _is_blank(header[j] if j < len(header) else None)
-             and all(_is_blank(x) for x in frame[n])]
+    empty = [
+        n
+        for j, n in enumerate(names)
+        if n.startswith("Column ")
+        and _is_blank(header[j] if j < len(header) else None)
+        and all(_is_blank(x) for x in frame[n])
+    ]
     frame = frame.drop(columns=empty)
     frame.attrs["row_numbers"] = True
     frame.attrs["header_row"] = header_at + 1
@@ -569,8 +863,10 @@ def _column_letter(j: int) -> str:
     return letters
 
 
-_NO_HEADER = ("has no header row naming its columns (such as Cycle, Unit, Objective, Key result, Target); "
-              "see docs/import-format.md.")
+_NO_HEADER = (
+    "has no header row naming its columns (such as Cycle, Unit, Objective, Key result, Target); "
+    "see docs/import-format.md."
+)
 
 
 def read_tables(source: Any, filename: str | None = None, sheet: str | None = None) -> list[pd.DataFrame]:
@@ -645,20 +941,99 @@ def sheet_names(source: Any, filename: str | None = None) -> list[str]:
 
 KR_TYPE_WORDS: dict[str, str] = {}
 for _type, _words_list in {
-    "increase": ["increase", "increase to", "increase from to", "grow", "grow to", "raise", "raise to", "up",
-                 "go up", "higher", "higher is better", "more", "maximize", "maximise", "reach", "climb",
-                 "increase target"],
-    "decrease": ["decrease", "decrease to", "decrease from to", "reduce", "reduce to", "lower", "lower to",
-                 "down", "go down", "lower is better", "less", "minimize", "minimise", "cut", "cut to",
-                 "drop", "drop to", "shrink", "decrease target"],
-    "stay_above": ["stay above", "keep above", "stay at or above", "above", "at least", "minimum", "min",
-                   ">=", ">", "no less than", "not below", "floor", "maintain above", "hold above",
-                   "stay over", "keep at least"],
-    "stay_below": ["stay below", "keep below", "stay at or below", "below", "at most", "maximum", "max",
-                   "<=", "<", "no more than", "not above", "ceiling", "cap", "maintain below", "hold below",
-                   "under", "stay under", "keep at most"],
-    "milestone": ["milestone", "done", "binary", "yes no", "boolean", "0 1", "done not done", "deliverable",
-                  "completion", "complete", "project", "percent complete", "percent done"],
+    "increase": [
+        "increase",
+        "increase to",
+        "increase from to",
+        "grow",
+        "grow to",
+        "raise",
+        "raise to",
+        "up",
+        "go up",
+        "higher",
+        "higher is better",
+        "more",
+        "maximize",
+        "maximise",
+        "reach",
+        "climb",
+        "increase target",
+    ],
+    "decrease": [
+        "decrease",
+        "decrease to",
+        "decrease from to",
+        "reduce",
+        "reduce to",
+        "lower",
+        "lower to",
+        "down",
+        "go down",
+        "lower is better",
+        "less",
+        "minimize",
+        "minimise",
+        "cut",
+        "cut to",
+        "drop",
+        "drop to",
+        "shrink",
+        "decrease target",
+    ],
+    "stay_above": [
+        "stay above",
+        "keep above",
+        "stay at or above",
+        "above",
+        "at least",
+        "minimum",
+        "min",
+        ">=",
+        ">",
+        "no less than",
+        "not below",
+        "floor",
+        "maintain above",
+        "hold above",
+        "stay over",
+        "keep at least",
+    ],
+    "stay_below": [
+        "stay below",
+        "keep below",
+        "stay at or below",
+        "below",
+        "at most",
+        "maximum",
+        "max",
+        "<=",
+        "<",
+        "no more than",
+        "not above",
+        "ceiling",
+        "cap",
+        "maintain below",
+        "hold below",
+        "under",
+        "stay under",
+        "keep at most",
+    ],
+    "milestone": [
+        "milestone",
+        "done",
+        "binary",
+        "yes no",
+        "boolean",
+        "0 1",
+        "done not done",
+        "deliverable",
+        "completion",
+        "complete",
+        "project",
+        "percent complete",
+        "percent done",
+    ],
 }.items():
     for _word in _words_list:
         KR_TYPE_WORDS[_words(_word)] = _type
@@ -673,14 +1048,38 @@ KR_TYPE_LABELS = {
 
 KIND_WORDS = {
     **{_words(w): "committed" for w in ("committed", "commit", "commitment", "committed okr", "must")},
-    **{_words(w): "aspirational" for w in ("aspirational", "aspiration", "moonshot", "moon shot", "stretch",
-                                           "stretch goal", "ambitious", "aspirational okr", "roofshot")},
+    **{
+        _words(w): "aspirational"
+        for w in (
+            "aspirational",
+            "aspiration",
+            "moonshot",
+            "moon shot",
+            "stretch",
+            "stretch goal",
+            "ambitious",
+            "aspirational okr",
+            "roofshot",
+        )
+    },
 }
-CYCLE_STATE_WORDS = {"planning": "planning", "planned": "planning", "draft": "planning", "active": "active",
-                     "open": "active", "running": "active", "current": "active", "closed": "closed",
-                     "done": "closed", "finished": "closed", "archived": "closed"}
-MILESTONE_WORDS = {**{w: 1.0 for w in ("done", "yes", "complete", "completed", "true", "finished", "shipped")},
-                   **{w: 0.0 for w in ("no", "not started", "not done", "false", "todo", "to do", "open")}}
+CYCLE_STATE_WORDS = {
+    "planning": "planning",
+    "planned": "planning",
+    "draft": "planning",
+    "active": "active",
+    "open": "active",
+    "running": "active",
+    "current": "active",
+    "closed": "closed",
+    "done": "closed",
+    "finished": "closed",
+    "archived": "closed",
+}
+MILESTONE_WORDS = {
+    **{w: 1.0 for w in ("done", "yes", "complete", "completed", "true", "finished", "shipped")},
+    **{w: 0.0 for w in ("no", "not started", "not done", "false", "todo", "to do", "open")},
+}
 
 
 def parse_kr_type(value: Any) -> str | None:
@@ -702,11 +1101,9 @@ def parse_kind(value: Any) -> str | None:
     try:
         return v.choice("kind", KIND_WORDS.get(_words(value)) or str(value), schema.OBJECTIVE_KINDS)
     except ValidationError:
-        raise ValidationError("kind", f"{str(value).strip()!r} is not a kind; write committed or aspirational "
-                                      "(or moonshot, stretch).") from None
-
-
-
+        raise ValidationError(
+            "kind", f"{str(value).strip()!r} is not a kind; write committed or aspirational (or moonshot, stretch)."
+        ) from None
 
 
 KPI_TYPE_LABELS = {t: KR_TYPE_LABELS[t] for t in schema.KPI_TARGET_TYPES}
@@ -786,7 +1183,8 @@ def quarter_span(name: str) -> tuple[dt.date, dt.date] | None:
     """The dates of a cycle named like a calendar quarter or half (``2026 Q1``, ``Q3/2026``, ``H2 2026``)."""
     s = normalize_header(name)
     m = re.match(r"^(?:(\d{4}) ([qh])([1-4])|([qh])([1-4]) (\d{4}))$", s) or re.match(
-        r"^(?:(\d{4})([qh])([1-4])|([qh])([1-4])(\d{4}))$", s.replace(" ", ""))
+        r"^(?:(\d{4})([qh])([1-4])|([qh])([1-4])(\d{4}))$", s.replace(" ", "")
+    )
     if not m:
         return None
     year = int(m.group(1) or m.group(6))
@@ -832,15 +1230,21 @@ def recognise_layout(found: dict[str, dict[str, list[str]]]) -> tuple[str, str]:
     has_kr = "key_result" in okr or "objective" in okr
     if "kpi" in kpi and not has_kr:
         if "date" in reading or "value" in reading:
-            return "kpi_readings", (f"it has {_listed(first(reading, ('kpi', 'date', 'value')))} columns and no "
-                                    "key result")
+            return "kpi_readings", (
+                f"it has {_listed(first(reading, ('kpi', 'date', 'value')))} columns and no key result"
+            )
         return "kpis", f"it has a {first(kpi, ('kpi',))[0]!r} column and no key result or date"
     if "email" in people and not has_kr and "date" not in checkin:
-        return "people", f"it has {_listed(first(people, ('name', 'email', 'role', 'units')))} columns and no key result"
+        return (
+            "people",
+            f"it has {_listed(first(people, ('name', 'email', 'role', 'units')))} columns and no key result",
+        )
     markers = sorted((key for key in okr if key in _OKR_MARKERS), key=_MARKER_ORDER.index)
     if "date" in checkin and "key_result" in checkin and not markers:
-        return "checkins", (f"it has {_listed(first(checkin, ('key_result', 'date')))} columns and none of "
-                            "Type, Baseline or Target (which the OKR layout has)")
+        return "checkins", (
+            f"it has {_listed(first(checkin, ('key_result', 'date')))} columns and none of "
+            "Type, Baseline or Target (which the OKR layout has)"
+        )
     if markers:
         return "okrs", f"it has {_listed(first(okr, markers[:4]))} columns"
     if "date" not in checkin:
@@ -864,14 +1268,21 @@ def map_columns(columns: Iterable[Any], header_row: int = 1) -> tuple[_Columns, 
     for key, given in found[layout].items():
         headers[key] = given[0]
         if len(given) > 1:
-            problems.append(Problem(header_row, given[1], f"is a second {_HEADERS[layout][key]} column (after {given[0]!r}); keep one."))
+            problems.append(
+                Problem(
+                    header_row, given[1], f"is a second {_HEADERS[layout][key]} column (after {given[0]!r}); keep one."
+                )
+            )
     for col in LAYOUTS[layout]:
         if col.required and col.key not in headers:
-            problems.append(Problem(
-                None, col.header,
-                f"column is missing; the file was read as {LAYOUT_NAMES[layout]} because {why}, and it has "
-                f"{', '.join(repr(n) for n in names) or 'no columns'}. See docs/import-format.md for the layout.",
-            ))
+            problems.append(
+                Problem(
+                    None,
+                    col.header,
+                    f"column is missing; the file was read as {LAYOUT_NAMES[layout]} because {why}, and it has "
+                    f"{', '.join(repr(n) for n in names) or 'no columns'}. See docs/import-format.md for the layout.",
+                )
+            )
     used = {h for h in headers.values()}
     ignored = [n for n in names if n not in used and not re.match(r"^Column [A-Z]+$", n)]
     return _Columns(layout, headers, ignored, why), problems
@@ -897,31 +1308,100 @@ class _Rollback(Exception):
 
 # Which column of a layout a writes field names, per kind of write.
 _FIELD_COLUMNS = {
-    "unit": {"name": "unit", "parent": "parent_unit", "description": "unit", "role": "unit", "unit": "parent_unit",
-             "lead": "unit_lead"},
-    "cycle": {"name": "cycle", "start_date": "cycle_start", "end_date": "cycle_end", "state": "cycle_state",
-              "role": "cycle"},
-    "objective": {"cycle": "cycle", "unit": "unit", "title": "objective", "description": "objective_description",
-                  "owner": "objective_owner", "kind": "kind", "weight": "objective_weight", "role": "objective",
-                  "parent_objective": "aligned_to", "parent_kr": "aligned_to"},
+    "unit": {
+        "name": "unit",
+        "parent": "parent_unit",
+        "description": "unit",
+        "role": "unit",
+        "unit": "parent_unit",
+        "lead": "unit_lead",
+    },
+    "cycle": {
+        "name": "cycle",
+        "start_date": "cycle_start",
+        "end_date": "cycle_end",
+        "state": "cycle_state",
+        "role": "cycle",
+    },
+    "objective": {
+        "cycle": "cycle",
+        "unit": "unit",
+        "title": "objective",
+        "description": "objective_description",
+        "owner": "objective_owner",
+        "kind": "kind",
+        "weight": "objective_weight",
+        "role": "objective",
+        "parent_objective": "aligned_to",
+        "parent_kr": "aligned_to",
+    },
     "close": {"role": "cycle_state", "state": "cycle_state", "cycle": "cycle"},
-    "alignment": {"parent_objective": "aligned_to", "parent_kr": "aligned_to", "unit": "aligned_to",
-                  "cycle": "aligned_to", "objective": "aligned_to"},
-    "key_result": {"objective": "objective", "title": "key_result", "type": "type", "baseline": "baseline",
-                   "target": "target", "unit_label": "unit_label", "weight": "weight", "owner": "owner",
-                   "cycle": "cycle", "unit": "unit", "role": "key_result", "kpi": "kpi",
-                   "cadence_days": "cadence_days"},
-    "checkin": {"key_result": "key_result", "date": "as_of", "value": "current_value", "confidence": "confidence",
-                "note": "note", "author": "checkin_author", "cycle": "cycle", "unit": "unit", "role": "key_result"},
-    "score": {"score": "score", "reason": "score_reason", "reflection": "reflection", "cycle": "score",
-              "objective": "objective", "unit": "objective", "role": "objective"},
-    "history": {"key_result": "key_result", "date": "date", "value": "value", "confidence": "confidence",
-                "note": "note", "author": "author", "cycle": "cycle", "unit": "unit", "role": "key_result",
-                "checkin": "key_result"},
+    "alignment": {
+        "parent_objective": "aligned_to",
+        "parent_kr": "aligned_to",
+        "unit": "aligned_to",
+        "cycle": "aligned_to",
+        "objective": "aligned_to",
+    },
+    "key_result": {
+        "objective": "objective",
+        "title": "key_result",
+        "type": "type",
+        "baseline": "baseline",
+        "target": "target",
+        "unit_label": "unit_label",
+        "weight": "weight",
+        "owner": "owner",
+        "cycle": "cycle",
+        "unit": "unit",
+        "role": "key_result",
+        "kpi": "kpi",
+        "cadence_days": "cadence_days",
+    },
+    "checkin": {
+        "key_result": "key_result",
+        "date": "as_of",
+        "value": "current_value",
+        "confidence": "confidence",
+        "note": "note",
+        "author": "checkin_author",
+        "cycle": "cycle",
+        "unit": "unit",
+        "role": "key_result",
+    },
+    "score": {
+        "score": "score",
+        "reason": "score_reason",
+        "reflection": "reflection",
+        "cycle": "score",
+        "objective": "objective",
+        "unit": "objective",
+        "role": "objective",
+    },
+    "history": {
+        "key_result": "key_result",
+        "date": "date",
+        "value": "value",
+        "confidence": "confidence",
+        "note": "note",
+        "author": "author",
+        "cycle": "cycle",
+        "unit": "unit",
+        "role": "key_result",
+        "checkin": "key_result",
+    },
     "person": {"name": "name", "email": "email", "role": "role", "units": "units", "person": "email"},
-    "kpi": {"unit": "unit", "name": "kpi", "target_type": "target_type", "target": "target", "warning": "warning",
-            "frequency_days": "frequency_days", "unit_label": "unit_label", "description": "description",
-            "role": "unit"},
+    "kpi": {
+        "unit": "unit",
+        "name": "kpi",
+        "target_type": "target_type",
+        "target": "target",
+        "warning": "warning",
+        "frequency_days": "frequency_days",
+        "unit_label": "unit_label",
+        "description": "description",
+        "role": "unit",
+    },
     "reading": {"kpi": "kpi", "date": "date", "value": "value", "author": "author", "role": "kpi"},
 }
 
@@ -941,8 +1421,9 @@ class _Run:
     found, the rows added, what exists (people, cycles' states, KPIs), and the closed cycles
     opened for the import, to close again at its end."""
 
-    def __init__(self, db, today: dt.date, person: writes.Actor, progress: Progress | None, total: int,
-                 into_closed: bool):
+    def __init__(
+        self, db, today: dt.date, person: writes.Actor, progress: Progress | None, total: int, into_closed: bool
+    ):
         self.db = db
         self.today = today
         self.person = person
@@ -989,8 +1470,12 @@ class _Run:
             except ValidationError as error:
                 self.failed_people.add(ref.email)
                 if error.field == "role":
-                    importer.problem(row, key, f"{ref.email} is not in the database yet, and only an admin can "
-                                               "add people; ask one to import this file or to add them first.")
+                    importer.problem(
+                        row,
+                        key,
+                        f"{ref.email} is not in the database yet, and only an admin can "
+                        "add people; ask one to import this file or to add them first.",
+                    )
                 else:
                     importer.problem(row, key, error.message)
                 return None
@@ -1002,8 +1487,9 @@ class _Run:
         if len(ids) > 1:
             importer.problem(row, key, f"{len(ids)} people are called {ref.name!r}; write the e-mail address instead.")
         else:
-            importer.problem(row, key, f"no one is called {ref.name!r}; write their e-mail address "
-                                       "(or Name <e-mail>) to add them.")
+            importer.problem(
+                row, key, f"no one is called {ref.name!r}; write their e-mail address (or Name <e-mail>) to add them."
+            )
         return None
 
     def added_person(self, person_id: int, name: str, email: str) -> None:
@@ -1018,13 +1504,18 @@ class _Run:
         if state != "closed":
             return True
         if not self.into_closed:
-            importer.problem(row, key, f"{name} is closed; its OKRs are read only. To add its history during a "
-                                       "migration, an admin imports the file with `okr import --into-closed`: the "
-                                       "cycle is opened for the import and closed again at its end.")
+            importer.problem(
+                row,
+                key,
+                f"{name} is closed; its OKRs are read only. To add its history during a "
+                "migration, an admin imports the file with `okr import --into-closed`: the "
+                "cycle is opened for the import and closed again at its end.",
+            )
             return False
         try:
-            writes.set_cycle_state(self.db, cycle_id, "active", person=self.person,
-                                   version=writes.version_of(self.db, "cycles", cycle_id))
+            writes.set_cycle_state(
+                self.db, cycle_id, "active", person=self.person, version=writes.version_of(self.db, "cycles", cycle_id)
+            )
         except ValidationError as error:
             importer.problem(row, key, f"{name} is closed, and opening it for the import was refused: {error.message}")
             self.cycle_state[cycle_id] = (name, "refused")
@@ -1035,8 +1526,11 @@ class _Run:
 
     def kpi_for(self, name: str, unit_id: int) -> int | None:
         """The KPI a key result of ``unit_id`` names: by name, the unit's own or the nearest above's."""
-        candidates = [r for r in self.db.query("SELECT id, name, unit_id FROM kpis WHERE archived = 0")
-                      if _key(r["name"]) == _key(name)]
+        candidates = [
+            r
+            for r in self.db.query("SELECT id, name, unit_id FROM kpis WHERE archived = 0")
+            if _key(r["name"]) == _key(name)
+        ]
         if len(candidates) > 1:
             above = [unit_id, *lookups.unit_ancestors(self.db, unit_id)]
             ranked = sorted((above.index(r["unit_id"]), r["id"]) for r in candidates if r["unit_id"] in above)
@@ -1047,20 +1541,28 @@ class _Run:
         """Close the new cycles the file closes and the closed ones opened for the import, with
         :func:`okrdata.writes.close_cycle`: the objectives nobody scored get the proposed score."""
         for cycle_id, (importer, row) in self.to_close.items():
-            result = importer.attempt(row, "close", lambda: writes.close_cycle(
-                self.db, cycle_id, person=self.person, today=self.today), "cycle_state")
+            result = importer.attempt(
+                row,
+                "close",
+                lambda: writes.close_cycle(self.db, cycle_id, person=self.person, today=self.today),
+                "cycle_state",
+            )
             if result:
-                self.notes.append(f"{result['cycle']}: closed at the end of the import, as the file says; "
-                                  f"{wording.plural(result['scored'], 'objective')} scored as given, {result['proposed']} "
-                                  "with the proposed score (the final progress).")
+                self.notes.append(
+                    f"{result['cycle']}: closed at the end of the import, as the file says; "
+                    f"{wording.plural(result['scored'], 'objective')} scored as given, {result['proposed']} "
+                    "with the proposed score (the final progress)."
+                )
         for cycle_id, name in self.reopened.items():
             try:
                 writes.close_cycle(self.db, cycle_id, person=self.person, today=self.today)
             except ValidationError as error:
                 self.problems.append(Problem(None, "", f"{name} could not be closed again: {error.message}"))
                 continue
-            self.notes.append(f"{name}: opened for the import and closed again at its end; the scores nobody "
-                              "reviewed are proposed afresh from its history.")
+            self.notes.append(
+                f"{name}: opened for the import and closed again at its end; the scores nobody "
+                "reviewed are proposed afresh from its history."
+            )
 
 
 class _Importer:
@@ -1136,7 +1638,9 @@ def _rows(table: pd.DataFrame, columns: _Columns) -> list[tuple[int, dict]]:
     numbers = _row_numbers(table)
     for number, record in zip(numbers, table.to_dict("records")):
         cells = {key: record.get(header) for key, header in columns.headers.items()}
-        cells = {k: (None if _is_blank(val) else (val.strip() if isinstance(val, str) else val)) for k, val in cells.items()}
+        cells = {
+            k: (None if _is_blank(val) else (val.strip() if isinstance(val, str) else val)) for k, val in cells.items()
+        }
         if all(val is None for val in cells.values()):
             continue
         out.append((number, cells))
@@ -1181,10 +1685,12 @@ class _OkrImporter(_Importer):
 
     def prepare(self) -> None:
         levels = ("cycle", "unit", "objective", "objective_id")
-        _fill_down(self.rows, levels,
-                   lambda c: not _is_blank(c.get("key_result")) or not _is_blank(c.get("objective")))
-        numeric = [c.get(k) for _, c in self.rows for k in ("baseline", "target", "current_value", "weight",
-                                                               "objective_weight", "score")]
+        _fill_down(self.rows, levels, lambda c: not _is_blank(c.get("key_result")) or not _is_blank(c.get("objective")))
+        numeric = [
+            c.get(k)
+            for _, c in self.rows
+            for k in ("baseline", "target", "current_value", "weight", "objective_weight", "score")
+        ]
         self.decimal = number_style(numeric)
         self.day_first = date_style([c.get(k) for _, c in self.rows for k in ("cycle_start", "cycle_end", "as_of")])
         # Every row takes part in building cycles, units and objectives (so a bad number in one
@@ -1212,16 +1718,37 @@ class _OkrImporter(_Importer):
         self.failed = set()
         num = lambda k: self.cell(row, k, c, lambda x: parse_number(x, k, self.decimal))  # noqa: E731
         day = lambda k: self.cell(row, k, c, lambda x: parse_date(x, k, self.day_first))  # noqa: E731
-        p: dict[str, Any] = {k: (str(c[k]).strip() if c.get(k) is not None else None)
-                             for k in ("cycle", "unit", "parent_unit", "objective", "objective_description",
-                                       "aligned_to", "key_result", "unit_label", "note", "score_reason",
-                                       "reflection", "kpi")}
+        p: dict[str, Any] = {
+            k: (str(c[k]).strip() if c.get(k) is not None else None)
+            for k in (
+                "cycle",
+                "unit",
+                "parent_unit",
+                "objective",
+                "objective_description",
+                "aligned_to",
+                "key_result",
+                "unit_label",
+                "note",
+                "score_reason",
+                "reflection",
+                "kpi",
+            )
+        }
         p["objective_id"] = _text(c.get("objective_id"))
         if isinstance(c.get("cycle"), (int, float)):
             p["cycle"] = f"{c['cycle']:g}"
         p["cycle_start"], p["cycle_end"], p["as_of"] = day("cycle_start"), day("cycle_end"), day("as_of")
-        p["cycle_state"] = self.cell(row, "cycle_state", c, lambda x: None if _is_blank(x) else v.choice(
-            "cycle_state", CYCLE_STATE_WORDS.get(_words(x), str(x)), schema.CYCLE_STATES))
+        p["cycle_state"] = self.cell(
+            row,
+            "cycle_state",
+            c,
+            lambda x: (
+                None
+                if _is_blank(x)
+                else v.choice("cycle_state", CYCLE_STATE_WORDS.get(_words(x), str(x)), schema.CYCLE_STATES)
+            ),
+        )
         p["kind"] = self.cell(row, "kind", c, parse_kind)
         p["objective_owner"] = parse_person(c.get("objective_owner"))
         p["owner"] = parse_person(c.get("owner"))
@@ -1230,8 +1757,14 @@ class _OkrImporter(_Importer):
         p["objective_weight"] = num("objective_weight")
         p["weight"] = num("weight")
         p["score"] = num("score")
-        p["cadence_days"] = self.cell(row, "cadence_days", c, lambda x: None if _is_blank(x) else v.integer(
-            "cadence_days", parse_number(x, "cadence_days"), low=1, high=90))
+        p["cadence_days"] = self.cell(
+            row,
+            "cadence_days",
+            c,
+            lambda x: (
+                None if _is_blank(x) else v.integer("cadence_days", parse_number(x, "cadence_days"), low=1, high=90)
+            ),
+        )
         p["confidence"] = self.cell(row, "confidence", c, parse_confidence)
         p["type"] = self.cell(row, "type", c, parse_kr_type)
         p["baseline"], p["target"] = num("baseline"), num("target")
@@ -1273,8 +1806,12 @@ class _OkrImporter(_Importer):
             return "decrease" if target < baseline else "increase"
         if baseline is None and target is None:
             return "milestone"
-        self.problem(row, "type", "is required when only a target or only a baseline is given "
-                                  "(increase to, decrease to, stay above, stay below or milestone).")
+        self.problem(
+            row,
+            "type",
+            "is required when only a target or only a baseline is given "
+            "(increase to, decrease to, stay above, stay below or milestone).",
+        )
         return None
 
     # cycles --------------------------------------------------------------------------
@@ -1311,14 +1848,16 @@ class _OkrImporter(_Importer):
             end = given.get("cycle_end") or (span[1] if span else None)
             if start is None or end is None:
                 missing = "cycle_start" if start is None else "cycle_end"
-                self.problem(spec["row"], missing, f"is required for the new cycle {spec['name']!r} "
-                                                   "(or name it like 2026 Q1).")
+                self.problem(
+                    spec["row"], missing, f"is required for the new cycle {spec['name']!r} (or name it like 2026 Q1)."
+                )
                 continue
             state = given.get("cycle_state")
             # A cycle to close is filled while active, then closed: a closed cycle takes no writes.
             initial = "active" if state == "closed" else (state or ("planning" if start > self.run.today else "active"))
             new_id = self.attempt(
-                spec["row"], "cycle",
+                spec["row"],
+                "cycle",
                 lambda: writes.add_cycle(self.db, spec["name"], start, end, state=initial, person=self.run.person),
                 "cycle",
             )
@@ -1340,14 +1879,22 @@ class _OkrImporter(_Importer):
             spec = declared.setdefault(_key(p["unit"]), {"name": p["unit"], "row": row, "parent": None, "lead": None})
             if p["unit_lead"] is not None:
                 if spec["lead"] is not None and spec["lead"][0] != p["unit_lead"]:
-                    self.problem(row, "unit_lead", f"{p['unit_lead']} differs from row {spec['lead'][1]} "
-                                                   f"({spec['lead'][0]}) for the unit {p['unit']!r}.")
+                    self.problem(
+                        row,
+                        "unit_lead",
+                        f"{p['unit_lead']} differs from row {spec['lead'][1]} "
+                        f"({spec['lead'][0]}) for the unit {p['unit']!r}.",
+                    )
                 elif spec["lead"] is None:
                     spec["lead"] = (p["unit_lead"], row)
             if p["parent_unit"] is not None:
                 if spec["parent"] is not None and _key(spec["parent"][0]) != _key(p["parent_unit"]):
-                    self.problem(row, "parent_unit", f"{p['parent_unit']!r} differs from row {spec['parent'][1]} "
-                                                     f"({spec['parent'][0]!r}) for the unit {p['unit']!r}.")
+                    self.problem(
+                        row,
+                        "parent_unit",
+                        f"{p['parent_unit']!r} differs from row {spec['parent'][1]} "
+                        f"({spec['parent'][0]!r}) for the unit {p['unit']!r}.",
+                    )
                 elif spec["parent"] is None:
                     spec["parent"] = (p["parent_unit"], row)
         self.unit_failed: set[str] = set()
@@ -1365,8 +1912,10 @@ class _OkrImporter(_Importer):
             parent = self.units.get(_key(spec["parent"][0]))
             existing = self.units[key]
             if parent is not None and existing["parent_id"] != parent["id"]:
-                self.run.notes.append(f"The unit {existing['name']} exists under another parent; "
-                                      f"the file's {spec['parent'][0]!r} (row {spec['parent'][1]}) was not applied.")
+                self.run.notes.append(
+                    f"The unit {existing['name']} exists under another parent; "
+                    f"the file's {spec['parent'][0]!r} (row {spec['parent'][1]}) was not applied."
+                )
 
     def _ensure_unit(self, key: str, declared: dict, chain: tuple[str, ...]) -> int | None:
         if key in self.units:
@@ -1387,13 +1936,18 @@ class _OkrImporter(_Importer):
             parent_id = self._ensure_unit(parent_key, declared, chain + (key,))
             if parent_id is None:
                 if parent_key not in declared:
-                    self.problem(parent_row, "parent_unit",
-                                 f"there is no unit called {parent_name!r}; add a row for it or create it first.")
+                    self.problem(
+                        parent_row,
+                        "parent_unit",
+                        f"there is no unit called {parent_name!r}; add a row for it or create it first.",
+                    )
                 self.unit_failed.add(key)
                 return None
         new_id = self.attempt(
-            spec["row"], "unit",
-            lambda: writes.add_unit(self.db, spec["name"], parent_id=parent_id, person=self.run.person), "unit",
+            spec["row"],
+            "unit",
+            lambda: writes.add_unit(self.db, spec["name"], parent_id=parent_id, person=self.run.person),
+            "unit",
         )
         if new_id is None:
             self.unit_failed.add(key)
@@ -1415,9 +1969,18 @@ class _OkrImporter(_Importer):
             if lead_id is None:
                 continue
             unit_id = self.units[key]["id"]
-            self.attempt(row, "unit", lambda: writes.update_unit(
-                self.db, unit_id, lead_id=lead_id, person=self.run.person,
-                version=writes.version_of(self.db, "units", unit_id)), "unit_lead")
+            self.attempt(
+                row,
+                "unit",
+                lambda: writes.update_unit(
+                    self.db,
+                    unit_id,
+                    lead_id=lead_id,
+                    person=self.run.person,
+                    version=writes.version_of(self.db, "units", unit_id),
+                ),
+                "unit_lead",
+            )
             self.units[key]["lead_id"] = lead_id
 
     # objectives ----------------------------------------------------------------------
@@ -1446,21 +2009,37 @@ class _OkrImporter(_Importer):
             if label is not None:
                 first = labels.setdefault((*place, label), (p["objective"], row))
                 if _key(first[0]) != _key(p["objective"]):
-                    self.problem(row, "objective_id", f"{p['objective_id']!r} names another objective on row "
-                                                      f"{first[1]} ({first[0]!r}); one ID, one objective.")
+                    self.problem(
+                        row,
+                        "objective_id",
+                        f"{p['objective_id']!r} names another objective on row "
+                        f"{first[1]} ({first[0]!r}); one ID, one objective.",
+                    )
                     p["_bad"] = True
                     continue
             group.rows.append(row)
-            for k in ("objective_description", "kind", "objective_owner", "objective_weight", "aligned_to",
-                      "score", "score_reason", "reflection"):
+            for k in (
+                "objective_description",
+                "kind",
+                "objective_owner",
+                "objective_weight",
+                "aligned_to",
+                "score",
+                "score_reason",
+                "reflection",
+            ):
                 if p[k] is None:
                     continue
                 if k in group.attrs:
                     first, first_row = group.attrs[k]
                     same = _key(first) == _key(p[k]) if isinstance(first, str) else first == p[k]
                     if not same:
-                        self.problem(row, k, f"{str(p[k])!r} differs from row {first_row} ({str(first)!r}) "
-                                             f"for the same objective {p['objective']!r}.")
+                        self.problem(
+                            row,
+                            k,
+                            f"{str(p[k])!r} differs from row {first_row} ({str(first)!r}) "
+                            f"for the same objective {p['objective']!r}.",
+                        )
                 else:
                     group.attrs[k] = (p[k], row)
         # A title with an ID on some rows and none on others: which objective is meant?
@@ -1471,9 +2050,14 @@ class _OkrImporter(_Importer):
             if len(twins) > 1:
                 for group in twins:
                     if group.label is None:
-                        self.problem(group.first_row, "objective_id", (
-                            f"is needed here: {len(twins)} objectives of {group.unit} in {group.cycle} are called "
-                            f"{group.title!r} in this file."))
+                        self.problem(
+                            group.first_row,
+                            "objective_id",
+                            (
+                                f"is needed here: {len(twins)} objectives of {group.unit} in {group.cycle} are called "
+                                f"{group.title!r} in this file."
+                            ),
+                        )
 
     def group_of(self, p: dict) -> _ObjectiveGroup | None:
         label = _key(p["objective_id"]) if p["objective_id"] is not None else None
@@ -1482,7 +2066,9 @@ class _OkrImporter(_Importer):
     def load_objectives(self) -> None:
         self.group_objectives()
         existing: dict[tuple[int, int, str], list[dict]] = {}
-        for r in self.db.query("SELECT id, cycle_id, unit_id, title FROM objectives WHERE state = 'active' ORDER BY id"):
+        for r in self.db.query(
+            "SELECT id, cycle_id, unit_id, title FROM objectives WHERE state = 'active' ORDER BY id"
+        ):
             existing.setdefault((r["cycle_id"], r["unit_id"], _key(r["title"])), []).append(dict(r))
         titled: dict[tuple[int, int, str], list[_ObjectiveGroup]] = {}
         for group in self.groups.values():
@@ -1495,9 +2081,14 @@ class _OkrImporter(_Importer):
             found = list(existing.get((cycle_id, unit_id, _title), []))
             if len(groups) == 1 and groups[0].label is None and len(found) > 1:
                 group = groups[0]
-                self.problem(group.first_row, "objective", (
-                    f"{len(found)} objectives of {group.unit} in {group.cycle} are called {group.title!r} already; "
-                    "add an Objective ID column (the export numbers them 1, 2...) to say which."))
+                self.problem(
+                    group.first_row,
+                    "objective",
+                    (
+                        f"{len(found)} objectives of {group.unit} in {group.cycle} are called {group.title!r} already; "
+                        "add an Objective ID column (the export numbers them 1, 2...) to say which."
+                    ),
+                )
                 continue
             # Twins pair up in order: an ID such as "2" is the second of its title, as the export numbers them.
             taken: set[int] = set()
@@ -1513,20 +2104,28 @@ class _OkrImporter(_Importer):
             for group in groups:
                 if group.id is None and group.again:
                     # Two blocks of rows with one new title: two objectives, or one written apart?
-                    self.problem(group.again[0], "objective", (
-                        f"{group.title!r} is named again after other objectives of {group.unit} in {group.cycle} "
-                        f"(first at row {group.first_row}). If it is a second objective with that title, give each "
-                        "an Objective ID to tell them apart (as the export does); if it is the same one, put its "
-                        "rows together."))
+                    self.problem(
+                        group.again[0],
+                        "objective",
+                        (
+                            f"{group.title!r} is named again after other objectives of {group.unit} in {group.cycle} "
+                            f"(first at row {group.first_row}). If it is a second objective with that title, give each "
+                            "an Objective ID to tell them apart (as the export does); if it is the same one, put its "
+                            "rows together."
+                        ),
+                    )
                 elif group.id is None:
                     self.add_objective(group, self.cycles[_key(group.cycle)], self.units[_key(group.unit)])
                 elif group.again:
                     self.run.notes.append(
                         f"Row {group.again[0]} names {group.title!r} of {group.unit} again after other objectives "
                         f"(first at row {group.first_row}): read as that objective, which exists already. To add a "
-                        "second objective with that title, give each an Objective ID.")
+                        "second objective with that title, give each an Objective ID."
+                    )
                 if group.id is not None and group.label is not None:
-                    self.run.objective_ids[(_key(group.cycle), _key(group.unit), _key(group.title), group.label)] = group.id
+                    self.run.objective_ids[(_key(group.cycle), _key(group.unit), _key(group.title), group.label)] = (
+                        group.id
+                    )
 
     def add_objective(self, group: _ObjectiveGroup, cycle: dict, unit: dict) -> None:
         attrs = {k: val for k, (val, _) in group.attrs.items()}
@@ -1538,9 +2137,13 @@ class _OkrImporter(_Importer):
         if not self.run.writable(self, group.first_row, "objective", cycle["id"]):
             return
         new_id = self.attempt(
-            group.first_row, "objective",
+            group.first_row,
+            "objective",
             lambda: writes.add_objective(
-                self.db, cycle["id"], unit["id"], group.title,
+                self.db,
+                cycle["id"],
+                unit["id"],
+                group.title,
                 description=attrs.get("objective_description") or "",
                 owner_id=owner_id,
                 kind=attrs.get("kind") or "committed",
@@ -1567,10 +2170,16 @@ class _OkrImporter(_Importer):
                 continue
             objective_id, kr_id = target
             self.attempt(
-                row, "alignment",
-                lambda: writes.update_objective(self.db, group.id, parent_objective_id=objective_id,
-                                                parent_kr_id=kr_id, person=self.run.person,
-                                                version=writes.version_of(self.db, "objectives", group.id)),
+                row,
+                "alignment",
+                lambda: writes.update_objective(
+                    self.db,
+                    group.id,
+                    parent_objective_id=objective_id,
+                    parent_kr_id=kr_id,
+                    person=self.run.person,
+                    version=writes.version_of(self.db, "objectives", group.id),
+                ),
                 "aligned_to",
             )
 
@@ -1585,17 +2194,26 @@ class _OkrImporter(_Importer):
                 return None
             return min(rows, key=lambda r: rank.get(r["unit_id"], len(rank) + 1))
 
-        objs = [dict(r) for r in self.db.query(
-            "SELECT id, unit_id, title FROM objectives WHERE cycle_id = ? AND state = 'active'", [cycle_id])
-            if _key(r["title"]) == _key(title)]
+        objs = [
+            dict(r)
+            for r in self.db.query(
+                "SELECT id, unit_id, title FROM objectives WHERE cycle_id = ? AND state = 'active'", [cycle_id]
+            )
+            if _key(r["title"]) == _key(title)
+        ]
         found = best(objs)
         if found is not None:
             return found["id"], None
-        krs = [dict(r) for r in self.db.query(
-            "SELECT kr.id AS kr_id, o.id, o.unit_id, kr.title FROM key_results kr "
-            "JOIN objectives o ON o.id = kr.objective_id "
-            "WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0", [cycle_id])
-            if _key(r["title"]) == _key(title)]
+        krs = [
+            dict(r)
+            for r in self.db.query(
+                "SELECT kr.id AS kr_id, o.id, o.unit_id, kr.title FROM key_results kr "
+                "JOIN objectives o ON o.id = kr.objective_id "
+                "WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0",
+                [cycle_id],
+            )
+            if _key(r["title"]) == _key(title)
+        ]
         found = best(krs)
         return (found["id"], found["kr_id"]) if found is not None else None
 
@@ -1614,15 +2232,25 @@ class _OkrImporter(_Importer):
                 continue
             skey = (group.id, _key(p["key_result"]))
             if skey in seen:
-                self.problem(row, "key_result", f"{p['key_result']!r} appears twice in this objective "
-                                                f"(rows {seen[skey]} and {row}).")
+                self.problem(
+                    row,
+                    "key_result",
+                    f"{p['key_result']!r} appears twice in this objective (rows {seen[skey]} and {row}).",
+                )
                 continue
             seen[skey] = row
             # Compared as names are everywhere: spaces collapsed, case folded (a title with a double
             # space or a line break finds itself again).
-            kr = next((dict(r) for r in self.db.query(
-                "SELECT * FROM key_results WHERE objective_id = ? AND archived = 0 ORDER BY id", [group.id])
-                if _key(r["title"]) == skey[1]), None)
+            kr = next(
+                (
+                    dict(r)
+                    for r in self.db.query(
+                        "SELECT * FROM key_results WHERE objective_id = ? AND archived = 0 ORDER BY id", [group.id]
+                    )
+                    if _key(r["title"]) == skey[1]
+                ),
+                None,
+            )
             cycle_id = self.cycles[_key(group.cycle)]["id"]
             if kr is not None:
                 kept += 1
@@ -1641,11 +2269,19 @@ class _OkrImporter(_Importer):
                 if not self.run.writable(self, row, "key_result", cycle_id):
                     continue
                 kr_id = self.attempt(
-                    row, "key_result",
+                    row,
+                    "key_result",
                     lambda: writes.add_key_result(
-                        self.db, group.id, p["key_result"], p["type"], baseline=p["baseline"], target=p["target"],
-                        unit_label=p["unit_label"] or "", weight=p["weight"] if p["weight"] is not None else 1.0,
-                        owner_id=owner_id, kpi_id=kpi_id,
+                        self.db,
+                        group.id,
+                        p["key_result"],
+                        p["type"],
+                        baseline=p["baseline"],
+                        target=p["target"],
+                        unit_label=p["unit_label"] or "",
+                        weight=p["weight"] if p["weight"] is not None else 1.0,
+                        owner_id=owner_id,
+                        kpi_id=kpi_id,
                         cadence_days=p["cadence_days"] if p["cadence_days"] is not None else 7,
                         person=self.run.person,
                     ),
@@ -1657,32 +2293,45 @@ class _OkrImporter(_Importer):
             if p["current_value"] is not None:
                 self.values_to_add.append((row, p, kr_id, owner_id, cycle_id))
         if kept:
-            self.run.notes.append(f"{kept} key result{'s' if kept != 1 else ''} existed already and were kept as they are.")
+            self.run.notes.append(
+                f"{kept} key result{'s' if kept != 1 else ''} existed already and were kept as they are."
+            )
         kept_objectives = sum(1 for g in self.groups.values() if g.id is not None and not g.new)
         if kept_objectives:
-            self.run.notes.append(f"{kept_objectives} objective{'s' if kept_objectives != 1 else ''} existed already "
-                                  "and were kept as they are.")
+            self.run.notes.append(
+                f"{kept_objectives} objective{'s' if kept_objectives != 1 else ''} existed already "
+                "and were kept as they are."
+            )
         if kpi_missing:
             names = ", ".join(f"{name!r} (row {rows[0]})" for name, rows in list(kpi_missing.items())[:5])
             count = sum(len(rows) for rows in kpi_missing.values())
             self.run.notes.append(
                 f"{wording.plural(count, 'key result')} name a KPI the database does not have ({names}); they were added "
-                "without it. Import the KPIs with them (the KPIs sheet of the export) to keep the link.")
+                "without it. Import the KPIs with them (the KPIs sheet of the export) to keep the link."
+            )
 
     def same_goal(self, row: int, p: dict, kr: dict) -> bool:
         """An existing key result named again must agree on type, baseline and target."""
         ok = True
         if p["type"] is not None and p["type"] != kr["kr_type"]:
-            self.problem(row, "type", f"{KR_TYPE_LABELS[p['type']]} differs from the key result already in the "
-                                      f"database ({KR_TYPE_LABELS[kr['kr_type']]}); change it on the Manage page.")
+            self.problem(
+                row,
+                "type",
+                f"{KR_TYPE_LABELS[p['type']]} differs from the key result already in the "
+                f"database ({KR_TYPE_LABELS[kr['kr_type']]}); change it on the Manage page.",
+            )
             ok = False
         for k in ("baseline", "target"):
             given, stored = p[k], kr[k]
             if given is None or (kr["kr_type"] == "milestone"):
                 continue
             if stored is None or not math.isclose(given, stored, rel_tol=1e-9, abs_tol=1e-12):
-                self.problem(row, k, f"{given:g} differs from the key result already in the database "
-                                     f"({'empty' if stored is None else f'{stored:g}'}); change it on the Manage page.")
+                self.problem(
+                    row,
+                    k,
+                    f"{given:g} differs from the key result already in the database "
+                    f"({'empty' if stored is None else f'{stored:g}'}); change it on the Manage page.",
+                )
                 ok = False
         return ok
 
@@ -1716,19 +2365,33 @@ class _OkrImporter(_Importer):
                 default_confidence += 1
             hint = "" if p["as_of"] else " No As of date was given, so today was used; add an As of column."
             added = self.attempt(
-                row, "checkin",
-                lambda: writes.add_checkin(self.db, kr_id, day, p["current_value"], confidence, p["note"] or "",
-                                           author_id=author_id, person=self.run.person),
-                "current_value", hint,
+                row,
+                "checkin",
+                lambda: writes.add_checkin(
+                    self.db,
+                    kr_id,
+                    day,
+                    p["current_value"],
+                    confidence,
+                    p["note"] or "",
+                    author_id=author_id,
+                    person=self.run.person,
+                ),
+                "current_value",
+                hint,
             )
             if added is not None:
                 self.run.counts["checkins"] += 1
         if unchanged:
-            self.run.notes.append(f"{wording.plural(unchanged, 'current value')} matched a check-in already recorded and "
-                                  f"{'was' if unchanged == 1 else 'were'} not added again.")
+            self.run.notes.append(
+                f"{wording.plural(unchanged, 'current value')} matched a check-in already recorded and "
+                f"{'was' if unchanged == 1 else 'were'} not added again."
+            )
         if default_confidence:
-            self.run.notes.append(f"{default_confidence} current value{'s' if default_confidence != 1 else ''} came "
-                                  f"without a confidence; {DEFAULT_CONFIDENCE} (at risk) was recorded.")
+            self.run.notes.append(
+                f"{default_confidence} current value{'s' if default_confidence != 1 else ''} came "
+                f"without a confidence; {DEFAULT_CONFIDENCE} (at risk) was recorded."
+            )
 
     def scores(self) -> None:
         """The scores, reasons and reflections of the new objectives (:func:`okrdata.writes.score_objective`),
@@ -1752,9 +2415,20 @@ class _OkrImporter(_Importer):
                 sheet = review.proposals(self.db, cycle_id, self.run.today)
                 found = sheet[sheet["objective_id"] == group.id]
                 score = float(found["proposal"].iloc[0]) if len(found) else 0.0
-            self.attempt(row, "score", lambda: writes.score_objective(
-                self.db, group.id, score, attrs.get("score_reason") or "", attrs.get("reflection") or "",
-                person=self.run.person, today=self.run.today), "score")
+            self.attempt(
+                row,
+                "score",
+                lambda: writes.score_objective(
+                    self.db,
+                    group.id,
+                    score,
+                    attrs.get("score_reason") or "",
+                    attrs.get("reflection") or "",
+                    person=self.run.person,
+                    today=self.run.today,
+                ),
+                "score",
+            )
 
 
 class _CheckinImporter(_Importer):
@@ -1768,19 +2442,26 @@ class _CheckinImporter(_Importer):
     record is withdrawn (kept, marked deleted, as every withdrawal is)."""
 
     def run_checkins(self) -> None:
-        _fill_down(self.rows, ("cycle", "unit", "objective", "objective_id", "key_result"),
-                   lambda c: not _is_blank(c.get("value")) or not _is_blank(c.get("date")))
+        _fill_down(
+            self.rows,
+            ("cycle", "unit", "objective", "objective_id", "key_result"),
+            lambda c: not _is_blank(c.get("value")) or not _is_blank(c.get("date")),
+        )
         decimal = number_style([c.get("value") for _, c in self.rows])
         day_first = date_style([c.get("date") for _, c in self.rows])
-        krs = [dict(r) for r in self.db.query(
-            """
+        krs = [
+            dict(r)
+            for r in self.db.query(
+                """
             SELECT kr.id, kr.title, kr.kr_type, kr.owner_id, kr.objective_id, o.title AS objective, u.name AS unit,
                    c.id AS cycle_id, c.name AS cycle, c.start_date, c.end_date
             FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
             JOIN units u ON u.id = o.unit_id JOIN cycles c ON c.id = o.cycle_id
             WHERE kr.archived = 0 AND o.state = 'active'
             ORDER BY o.id, kr.id
-            """)]
+            """
+            )
+        ]
         by_title: dict[str, list[dict]] = {}
         for kr in krs:
             by_title.setdefault(_key(kr["title"]), []).append(kr)
@@ -1793,8 +2474,9 @@ class _CheckinImporter(_Importer):
             confidence = self.cell(row, "confidence", c, parse_confidence)
             value = self.cell(row, "value", c, lambda x: parse_number(x, "value", decimal))
             for k, val in (("key_result", c.get("key_result")), ("date", day), ("value", value)):
-                if val is None and not any(p.column == self.columns.header(k) and p.row == row
-                                           for p in self.run.problems[before:]):
+                if val is None and not any(
+                    p.column == self.columns.header(k) and p.row == row for p in self.run.problems[before:]
+                ):
                     self.problem(row, k, "is required.")
             if len(self.run.problems) > before:
                 continue
@@ -1806,20 +2488,35 @@ class _CheckinImporter(_Importer):
             author = parse_person(c.get("author"))
             # Without an Author column the key result's owner wrote it, when an admin (or the
             # system) imports; a lead's import is in the lead's name (see writes.add_checkin).
-            author_id = self.person_id(row, "author", author) if author else (
-                kr["owner_id"] if self.run.names_authors else None)
+            author_id = (
+                self.person_id(row, "author", author)
+                if author
+                else (kr["owner_id"] if self.run.names_authors else None)
+            )
             if author is not None and author_id is None:
                 continue
             if confidence is None:
                 confidence = DEFAULT_CONFIDENCE
                 defaulted += 1
             note = "" if c.get("note") is None else str(c["note"]).strip()
-            entries.append({"row": row, "kr": kr, "day": day.isoformat(), "value": value, "confidence": confidence,
-                            "note": note, "author_id": author_id, "author_given": author is not None})
+            entries.append(
+                {
+                    "row": row,
+                    "kr": kr,
+                    "day": day.isoformat(),
+                    "value": value,
+                    "confidence": confidence,
+                    "note": note,
+                    "author_id": author_id,
+                    "author_given": author is not None,
+                }
+            )
         self.record(entries)
         if defaulted:
-            self.run.notes.append(f"{defaulted} check-in{'s' if defaulted != 1 else ''} came without a confidence; "
-                                  f"{DEFAULT_CONFIDENCE} (at risk) was recorded.")
+            self.run.notes.append(
+                f"{defaulted} check-in{'s' if defaulted != 1 else ''} came without a confidence; "
+                f"{DEFAULT_CONFIDENCE} (at risk) was recorded."
+            )
         self.ignored_columns()
 
     def find_key_result(self, row: int, c: dict, day: dt.date, by_title: dict[str, list[dict]]) -> dict | None:
@@ -1836,22 +2533,32 @@ class _CheckinImporter(_Importer):
             candidates = inside or candidates
         if not candidates:
             scope = ", ".join(f"{k} {c[k]!r}" for k in ("cycle", "unit", "objective") if c.get(k) is not None)
-            self.problem(row, "key_result", f"no key result is called {c['key_result']!r}"
-                                            f"{' (' + scope + ')' if scope else ''}; import the OKRs first.")
+            self.problem(
+                row,
+                "key_result",
+                f"no key result is called {c['key_result']!r}"
+                f"{' (' + scope + ')' if scope else ''}; import the OKRs first.",
+            )
             return None
         if len(candidates) > 1:
             where = "; ".join(f"{kr['cycle']} / {kr['unit']} / {kr['objective']}" for kr in candidates[:4])
-            self.problem(row, "key_result", f"{len(candidates)} key results are called {c['key_result']!r} "
-                                            f"({where}); add Cycle, Unit, Objective (and Objective ID) columns "
-                                            "to say which.")
+            self.problem(
+                row,
+                "key_result",
+                f"{len(candidates)} key results are called {c['key_result']!r} "
+                f"({where}); add Cycle, Unit, Objective (and Objective ID) columns "
+                "to say which.",
+            )
             return None
         return candidates[0]
 
     def by_objective_id(self, candidates: list[dict], label: str) -> list[dict]:
         """The candidates under the objective an Objective ID names: one this import's OKRs
         labelled so, or the n-th of objectives sharing a title (as the export numbers them)."""
-        mapped = {self.run.objective_ids.get((_key(kr["cycle"]), _key(kr["unit"]), _key(kr["objective"]), label))
-                  for kr in candidates} - {None}
+        mapped = {
+            self.run.objective_ids.get((_key(kr["cycle"]), _key(kr["unit"]), _key(kr["objective"]), label))
+            for kr in candidates
+        } - {None}
         if mapped:
             return [kr for kr in candidates if kr["objective_id"] in mapped]
         twins: dict[tuple, list[int]] = {}
@@ -1885,9 +2592,14 @@ class _CheckinImporter(_Importer):
         unchanged = again = added = 0
         # In the file's order, so that check-ins of one date keep it across key results too.
         for (kr_id, day), wanted in days.items():
-            recorded = [dict(r) for r in self.db.query(
-                "SELECT id, value, confidence, note, author_id, version FROM checkins "
-                "WHERE kr_id = ? AND checkin_date = ? AND deleted = 0 ORDER BY id", [kr_id, day])]
+            recorded = [
+                dict(r)
+                for r in self.db.query(
+                    "SELECT id, value, confidence, note, author_id, version FROM checkins "
+                    "WHERE kr_id = ? AND checkin_date = ? AND deleted = 0 ORDER BY id",
+                    [kr_id, day],
+                )
+            ]
             plan = _day_plan(recorded, wanted)
             unchanged += sum(1 for step in plan if step[0] == "keep")
             writing = [step for step in plan if step[0] != "keep"]
@@ -1896,14 +2608,29 @@ class _CheckinImporter(_Importer):
             for action, e, old in writing:
                 if action == "again":
                     before = len(self.run.problems)
-                    self.attempt(e["row"], "history", lambda: writes.delete_checkin(
-                        self.db, old["id"], version=old["version"], person=self.run.person), "value")
+                    self.attempt(
+                        e["row"],
+                        "history",
+                        lambda: writes.delete_checkin(
+                            self.db, old["id"], version=old["version"], person=self.run.person
+                        ),
+                        "value",
+                    )
                     if len(self.run.problems) > before:
                         continue
                 done = self.attempt(
-                    e["row"], "history",
-                    lambda: writes.add_checkin(self.db, kr_id, day, e["value"], e["confidence"], e["note"],
-                                               author_id=e["author_id"], person=self.run.person),
+                    e["row"],
+                    "history",
+                    lambda: writes.add_checkin(
+                        self.db,
+                        kr_id,
+                        day,
+                        e["value"],
+                        e["confidence"],
+                        e["note"],
+                        author_id=e["author_id"],
+                        person=self.run.person,
+                    ),
                     "value",
                 )
                 if done is not None and action == "again":
@@ -1912,17 +2639,23 @@ class _CheckinImporter(_Importer):
                     added += 1
         self.run.counts["checkins"] += added
         if unchanged:
-            self.run.notes.append(f"{wording.plural(unchanged, 'check-in')} matched one already recorded and "
-                                  f"{'was' if unchanged == 1 else 'were'} not added again.")
+            self.run.notes.append(
+                f"{wording.plural(unchanged, 'check-in')} matched one already recorded and "
+                f"{'was' if unchanged == 1 else 'were'} not added again."
+            )
         if again:
             self.run.notes.append(
                 f"{wording.plural(again, 'check-in')} already recorded {'was' if again == 1 else 'were'} recorded again from "
-                "the file, to keep its order within a day or its author; the earlier records are kept as withdrawn.")
+                "the file, to keep its order within a day or its author; the earlier records are kept as withdrawn."
+            )
 
 
 def _same_checkin(old: dict, e: dict) -> bool:
-    return (math.isclose(old["value"], e["value"], rel_tol=1e-12, abs_tol=1e-12)
-            and old["confidence"] == e["confidence"] and (old["note"] or "").strip() == e["note"])
+    return (
+        math.isclose(old["value"], e["value"], rel_tol=1e-12, abs_tol=1e-12)
+        and old["confidence"] == e["confidence"]
+        and (old["note"] or "").strip() == e["note"]
+    )
 
 
 def _day_plan(recorded: list[dict], wanted: list[dict]) -> list[tuple[str, dict, dict | None]]:
@@ -1934,8 +2667,11 @@ def _day_plan(recorded: list[dict], wanted: list[dict]) -> list[tuple[str, dict,
 
     def pair(i: int, e: dict, same_author: bool) -> dict | None:
         for old in recorded:
-            if old["id"] not in used and _same_checkin(old, e) and (
-                    not same_author or not e["author_given"] or old["author_id"] == e["author_id"]):
+            if (
+                old["id"] not in used
+                and _same_checkin(old, e)
+                and (not same_author or not e["author_given"] or old["author_id"] == e["author_id"])
+            ):
                 used.add(old["id"])
                 return old
         return None
@@ -1977,8 +2713,12 @@ class _PeopleImporter(_Importer):
                     if _key(unit) in units:
                         unit_ids.append(units[_key(unit)])
                     else:
-                        self.problem(row, "units", f"there is no unit called {unit.strip()!r}; import the OKRs "
-                                                   "(which make the units) with this file or first.")
+                        self.problem(
+                            row,
+                            "units",
+                            f"there is no unit called {unit.strip()!r}; import the OKRs "
+                            "(which make the units) with this file or first.",
+                        )
             for k, val in (("name", name), ("email", email)):
                 if val is None and k not in self.failed:
                     self.problem(row, k, "is required.")
@@ -1995,8 +2735,12 @@ class _PeopleImporter(_Importer):
                 new_id = writes.add_person(self.db, name, email, role=role, unit_ids=unit_ids, person=self.run.person)
             except ValidationError as error:
                 if error.field == "role" and role == "viewer":
-                    self.problem(row, "email", f"{email} is not in the database yet, and only an admin can add "
-                                               "people; ask one to import this file.")
+                    self.problem(
+                        row,
+                        "email",
+                        f"{email} is not in the database yet, and only an admin can add "
+                        "people; ask one to import this file.",
+                    )
                 else:
                     self.problem(row, _FIELD_COLUMNS["person"].get(error.field, "email"), error.message)
                 continue
@@ -2004,16 +2748,27 @@ class _PeopleImporter(_Importer):
             if archived:
                 self.to_archive.append((row, new_id))
         if kept:
-            self.run.notes.append(f"{wording.plural(kept, 'person', 'people')} existed already and "
-                                  f"{'was' if kept == 1 else 'were'} kept as they are.")
+            self.run.notes.append(
+                f"{wording.plural(kept, 'person', 'people')} existed already and "
+                f"{'was' if kept == 1 else 'were'} kept as they are."
+            )
         self.ignored_columns()
 
     def finish(self) -> None:
         """Archive who has left, once every check-in they wrote is in."""
         for row, person_id in self.to_archive:
-            self.attempt(row, "person", lambda: writes.update_person(
-                self.db, person_id, archived=True, person=self.run.person,
-                version=writes.version_of(self.db, "people", person_id)), "archived")
+            self.attempt(
+                row,
+                "person",
+                lambda: writes.update_person(
+                    self.db,
+                    person_id,
+                    archived=True,
+                    person=self.run.person,
+                    version=writes.version_of(self.db, "people", person_id),
+                ),
+                "archived",
+            )
 
 
 class _KpiImporter(_Importer):
@@ -2031,15 +2786,27 @@ class _KpiImporter(_Importer):
             num = lambda k: self.cell(row, k, c, lambda x: parse_number(x, k, decimal))
             target_type = self.cell(row, "target_type", c, parse_kpi_type)
             target, warning = num("target"), num("warning")
-            frequency = self.cell(row, "frequency_days", c, lambda x: None if _is_blank(x) else v.integer(
-                "frequency_days", parse_number(x, "frequency_days"), low=1, high=366))
+            frequency = self.cell(
+                row,
+                "frequency_days",
+                c,
+                lambda x: (
+                    None
+                    if _is_blank(x)
+                    else v.integer("frequency_days", parse_number(x, "frequency_days"), low=1, high=366)
+                ),
+            )
             name, unit = _text(c.get("kpi")), _text(c.get("unit"))
             for k, val in (("unit", unit), ("kpi", name), ("target_type", target_type), ("target", target)):
                 if val is None and k not in self.failed:
                     self.problem(row, k, "is required.")
             if unit is not None and _key(unit) not in units:
-                self.problem(row, "unit", f"there is no unit called {unit!r}; import the OKRs (which make the units) "
-                                          "with this file or first.")
+                self.problem(
+                    row,
+                    "unit",
+                    f"there is no unit called {unit!r}; import the OKRs (which make the units) "
+                    "with this file or first.",
+                )
             if len(self.run.problems) > before:
                 continue
             key = (units[_key(unit)], _key(name))
@@ -2050,16 +2817,29 @@ class _KpiImporter(_Importer):
             if key in existing:
                 kept += 1
                 continue
-            added = self.attempt(row, "kpi", lambda: writes.add_kpi(
-                self.db, key[0], name, target_type, target, warning=warning,
-                frequency_days=frequency if frequency is not None else 7,
-                unit_label=_text(c.get("unit_label")) or "", description=_text(c.get("description")) or "",
-                person=self.run.person), "kpi")
+            added = self.attempt(
+                row,
+                "kpi",
+                lambda: writes.add_kpi(
+                    self.db,
+                    key[0],
+                    name,
+                    target_type,
+                    target,
+                    warning=warning,
+                    frequency_days=frequency if frequency is not None else 7,
+                    unit_label=_text(c.get("unit_label")) or "",
+                    description=_text(c.get("description")) or "",
+                    person=self.run.person,
+                ),
+                "kpi",
+            )
             if added is not None:
                 self.run.counts["kpis"] += 1
         if kept:
-            self.run.notes.append(f"{wording.plural(kept, 'KPI')} existed already and {'was' if kept == 1 else 'were'} "
-                                  "kept as they are.")
+            self.run.notes.append(
+                f"{wording.plural(kept, 'KPI')} existed already and {'was' if kept == 1 else 'were'} kept as they are."
+            )
         self.ignored_columns()
 
 
@@ -2070,8 +2850,12 @@ class _ReadingImporter(_Importer):
         _fill_down(self.rows, ("unit", "kpi"), lambda c: not _is_blank(c.get("value")) or not _is_blank(c.get("date")))
         decimal = number_style([c.get("value") for _, c in self.rows])
         day_first = date_style([c.get("date") for _, c in self.rows])
-        kpis = [dict(r) for r in self.db.query(
-            "SELECT k.id, k.name, u.name AS unit FROM kpis k JOIN units u ON u.id = k.unit_id ORDER BY k.id")]
+        kpis = [
+            dict(r)
+            for r in self.db.query(
+                "SELECT k.id, k.name, u.name AS unit FROM kpis k JOIN units u ON u.id = k.unit_id ORDER BY k.id"
+            )
+        ]
         recorded: dict[tuple[int, str], list[float]] = {}
         for r in self.db.query("SELECT kpi_id, reading_date, value FROM kpi_readings"):
             recorded.setdefault((r["kpi_id"], r["reading_date"]), []).append(r["value"])
@@ -2087,11 +2871,19 @@ class _ReadingImporter(_Importer):
                     self.problem(row, k, "is required.")
             if len(self.run.problems) > before:
                 continue
-            candidates = [k for k in kpis if _key(k["name"]) == _key(name)
-                          and (c.get("unit") is None or _key(k["unit"]) == _key(c["unit"]))]
+            candidates = [
+                k
+                for k in kpis
+                if _key(k["name"]) == _key(name) and (c.get("unit") is None or _key(k["unit"]) == _key(c["unit"]))
+            ]
             if len(candidates) != 1:
-                self.problem(row, "kpi", f"no KPI is called {name!r}; import the KPIs first." if not candidates else
-                             f"{len(candidates)} KPIs are called {name!r}; add a Unit column to say which.")
+                self.problem(
+                    row,
+                    "kpi",
+                    f"no KPI is called {name!r}; import the KPIs first."
+                    if not candidates
+                    else f"{len(candidates)} KPIs are called {name!r}; add a Unit column to say which.",
+                )
                 continue
             kpi_id = candidates[0]["id"]
             same = recorded.get((kpi_id, day.isoformat()), [])
@@ -2104,18 +2896,31 @@ class _ReadingImporter(_Importer):
             author_id = self.person_id(row, "author", author) if author else None
             if author is not None and author_id is None:
                 continue
-            added = self.attempt(row, "reading", lambda: writes.add_kpi_reading(
-                self.db, kpi_id, day, value, author_id=author_id, person=self.run.person), "value")
+            added = self.attempt(
+                row,
+                "reading",
+                lambda: writes.add_kpi_reading(
+                    self.db, kpi_id, day, value, author_id=author_id, person=self.run.person
+                ),
+                "value",
+            )
             if added is not None:
                 self.run.counts["kpi_readings"] += 1
         if unchanged:
-            self.run.notes.append(f"{wording.plural(unchanged, 'KPI reading')} matched one already recorded and "
-                                  f"{'was' if unchanged == 1 else 'were'} not added again.")
+            self.run.notes.append(
+                f"{wording.plural(unchanged, 'KPI reading')} matched one already recorded and "
+                f"{'was' if unchanged == 1 else 'were'} not added again."
+            )
         self.ignored_columns()
 
 
-_IMPORTERS = {"okrs": _OkrImporter, "checkins": _CheckinImporter, "people": _PeopleImporter, "kpis": _KpiImporter,
-              "kpi_readings": _ReadingImporter}
+_IMPORTERS = {
+    "okrs": _OkrImporter,
+    "checkins": _CheckinImporter,
+    "people": _PeopleImporter,
+    "kpis": _KpiImporter,
+    "kpi_readings": _ReadingImporter,
+}
 
 
 def _where(table: pd.DataFrame) -> str:
@@ -2162,18 +2967,25 @@ def import_tables(
     if problems:
         raise ImportRefused(problems, total_rows)
     run = _Run(db, today, person, progress, total_rows, into_closed)
-    importers = [_IMPORTERS[columns.layout](run, columns, rows, _where(table) if several else None)
-                 for table, columns, rows in prepared]
+    importers = [
+        _IMPORTERS[columns.layout](run, columns, rows, _where(table) if several else None)
+        for table, columns, rows in prepared
+    ]
     of = lambda kind: [i for i in importers if isinstance(i, kind)]
     try:
         with transaction(db):
             for step in (
-                *[i.prepare for i in of(_OkrImporter)], *[i.frame for i in of(_OkrImporter)],
-                *[i.run_people for i in of(_PeopleImporter)], *[i.leads for i in of(_OkrImporter)],
+                *[i.prepare for i in of(_OkrImporter)],
+                *[i.frame for i in of(_OkrImporter)],
+                *[i.run_people for i in of(_PeopleImporter)],
+                *[i.leads for i in of(_OkrImporter)],
                 *[i.run_kpis for i in of(_KpiImporter)],
-                *[i.okrs for i in of(_OkrImporter)], *[i.run_checkins for i in of(_CheckinImporter)],
-                *[i.values for i in of(_OkrImporter)], *[i.run_readings for i in of(_ReadingImporter)],
-                *[i.scores for i in of(_OkrImporter)], *[i.finish for i in of(_PeopleImporter)],
+                *[i.okrs for i in of(_OkrImporter)],
+                *[i.run_checkins for i in of(_CheckinImporter)],
+                *[i.values for i in of(_OkrImporter)],
+                *[i.run_readings for i in of(_ReadingImporter)],
+                *[i.scores for i in of(_OkrImporter)],
+                *[i.finish for i in of(_PeopleImporter)],
                 *[i.ignored_columns for i in of(_OkrImporter)],
             ):
                 step()
@@ -2186,16 +2998,22 @@ def import_tables(
     if run.problems:
         # In the order a reader meets them: by table, by row, then from left to right.
         order = {(_where(t) if several else None): i for i, (t, _, _) in enumerate(prepared)}
-        position = {(_where(t) if several else None): {str(c): i for i, c in enumerate(t.columns)}
-                    for t, _, _ in prepared}
-        ordered = sorted(run.problems, key=lambda p: (order.get(p.sheet, 0), p.row or 0,
-                                                      position.get(p.sheet, {}).get(p.column, 10**6)))
+        position = {
+            (_where(t) if several else None): {str(c): i for i, c in enumerate(t.columns)} for t, _, _ in prepared
+        }
+        ordered = sorted(
+            run.problems,
+            key=lambda p: (order.get(p.sheet, 0), p.row or 0, position.get(p.sheet, {}).get(p.column, 10**6)),
+        )
         raise ImportRefused(ordered, total_rows)
     layouts = list(dict.fromkeys(columns.layout for _, columns, _ in prepared))
     counted_tables = set().union(*(_LAYOUT_COUNTS[layout] for layout in layouts))
     counts = {k: run.counts[k] for k in _COUNTED if k in counted_tables}
-    read = [f"{_where(table)}: read as {LAYOUT_NAMES[columns.layout]}, because {columns.why}; "
-            f"{wording.plural(len(rows), 'row')}." for table, columns, rows in prepared]
+    read = [
+        f"{_where(table)}: read as {LAYOUT_NAMES[columns.layout]}, because {columns.why}; "
+        f"{wording.plural(len(rows), 'row')}."
+        for table, columns, rows in prepared
+    ]
     for table in tables:
         for name in table.attrs.get("skipped", []):
             line = f"Sheet {name!r}: not read; no row of its first 30 names two columns an import knows."
@@ -2229,8 +3047,9 @@ def import_okrs(
     column); ``today`` dates current values that have no As of date; ``into_closed``: see
     :func:`import_tables`.
     """
-    return import_tables(db, [table], progress=progress, dry_run=dry_run, today=today, person=person,
-                         into_closed=into_closed)
+    return import_tables(
+        db, [table], progress=progress, dry_run=dry_run, today=today, person=person, into_closed=into_closed
+    )
 
 
 def check_import(
@@ -2273,8 +3092,15 @@ def import_file(
             return ImportReport("full", sum(counts.values()), counts, [], True)
         counts = full_import(db, data, progress=progress, person=person)
         return ImportReport("full", sum(counts.values()), counts, [], False)
-    return import_tables(db, read_tables(data, name, sheet), progress=progress, dry_run=dry_run, today=today,
-                         person=person, into_closed=into_closed)
+    return import_tables(
+        db,
+        read_tables(data, name, sheet),
+        progress=progress,
+        dry_run=dry_run,
+        today=today,
+        person=person,
+        into_closed=into_closed,
+    )
 
 
 # --- exporting ---------------------------------------------------------------------------
@@ -2313,8 +3139,9 @@ def _objective_labels(db, cycle_id: int) -> dict[int, str]:
     """Objective IDs for the objectives of a cycle that share their title with another of their
     unit: 1, 2... in the order they were made (:func:`_nth` reads them back)."""
     twins: dict[tuple[int, str], list[int]] = {}
-    for r in db.query("SELECT id, unit_id, title FROM objectives WHERE cycle_id = ? AND state = 'active' ORDER BY id",
-                      [cycle_id]):
+    for r in db.query(
+        "SELECT id, unit_id, title FROM objectives WHERE cycle_id = ? AND state = 'active' ORDER BY id", [cycle_id]
+    ):
         twins.setdefault((r["unit_id"], _key(r["title"])), []).append(r["id"])
     return {oid: str(n) for ids in twins.values() if len(ids) > 1 for n, oid in enumerate(ids, start=1)}
 
@@ -2335,9 +3162,14 @@ def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.Da
     kpi_names = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM kpis")}
     tree = queries.units(db)
     unit_rows = {int(r["id"]): r for r in tree.to_dict("records")}
-    parent_name = {uid: (unit_rows[int(r["parent_id"])]["name"]
-                         if not pd.isna(r["parent_id"]) and int(r["parent_id"]) in unit_rows else None)
-                   for uid, r in unit_rows.items()}
+    parent_name = {
+        uid: (
+            unit_rows[int(r["parent_id"])]["name"]
+            if not pd.isna(r["parent_id"]) and int(r["parent_id"]) in unit_rows
+            else None
+        )
+        for uid, r in unit_rows.items()
+    }
     order = {int(uid): i for i, uid in enumerate(tree["id"])}
     lead = {uid: people.get(_plain(r["lead_id"])) for uid, r in unit_rows.items()}
     out: list[dict] = []
@@ -2350,17 +3182,29 @@ def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.Da
         titles = {}
         for r in db.query("SELECT id, title FROM objectives WHERE cycle_id = ?", [cyc["id"]]):
             titles[("o", r["id"])] = r["title"]
-        for r in db.query("SELECT kr.id, kr.title FROM key_results kr JOIN objectives o ON o.id = kr.objective_id "
-                          "WHERE o.cycle_id = ?", [cyc["id"]]):
+        for r in db.query(
+            "SELECT kr.id, kr.title FROM key_results kr JOIN objectives o ON o.id = kr.objective_id "
+            "WHERE o.cycle_id = ?",
+            [cyc["id"]],
+        ):
             titles[("k", r["id"])] = r["title"]
-        scores = {r["id"]: r for r in db.query("SELECT id, score, score_reason, reflection FROM objectives "
-                                               "WHERE cycle_id = ?", [cyc["id"]])}
-        authors = {r["id"]: r["author_id"] for r in db.query(
-            "SELECT c.id, c.author_id FROM checkins c JOIN key_results kr ON kr.id = c.kr_id "
-            "JOIN objectives o ON o.id = kr.objective_id WHERE o.cycle_id = ?", [cyc["id"]])}
+        scores = {
+            r["id"]: r
+            for r in db.query(
+                "SELECT id, score, score_reason, reflection FROM objectives WHERE cycle_id = ?", [cyc["id"]]
+            )
+        }
+        authors = {
+            r["id"]: r["author_id"]
+            for r in db.query(
+                "SELECT c.id, c.author_id FROM checkins c JOIN key_results kr ON kr.id = c.kr_id "
+                "JOIN objectives o ON o.id = kr.objective_id WHERE o.cycle_id = ?",
+                [cyc["id"]],
+            )
+        }
         by_objective = {oid: g for oid, g in krs.groupby("objective_id")} if not krs.empty else {}
         objs = objs.assign(_order=[order.get(int(u), 10**9) for u in objs["unit_id"]]) if not objs.empty else objs
-        for o in (objs.sort_values(["_order", "objective_id"]).to_dict("records") if not objs.empty else []):
+        for o in objs.sort_values(["_order", "objective_id"]).to_dict("records") if not objs.empty else []:
             used_units.add(int(o["unit_id"]))
             if not pd.isna(o["parent_kr_id"]):
                 aligned = titles.get(("k", int(o["parent_kr_id"])))
@@ -2370,13 +3214,22 @@ def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.Da
                 aligned = None
             scored = scores[int(o["objective_id"])]
             base = {
-                "Cycle": cyc["name"], "Cycle start": cyc["start_date"], "Cycle end": cyc["end_date"],
-                "Cycle state": cyc["state"], "Unit": o["unit_name"], "Parent unit": parent_name.get(int(o["unit_id"])),
+                "Cycle": cyc["name"],
+                "Cycle start": cyc["start_date"],
+                "Cycle end": cyc["end_date"],
+                "Cycle state": cyc["state"],
+                "Unit": o["unit_name"],
+                "Parent unit": parent_name.get(int(o["unit_id"])),
                 "Unit lead": lead.get(int(o["unit_id"])),
-                "Objective": o["title"], "Objective ID": labels.get(int(o["objective_id"])),
-                "Objective description": o["description"] or None, "Kind": o["kind"],
-                "Objective owner": people.get(_plain(o["owner_id"])), "Objective weight": _plain(o["weight"]),
-                "Aligned to": aligned, "Score": _plain(scored["score"]), "Score reason": scored["score_reason"] or None,
+                "Objective": o["title"],
+                "Objective ID": labels.get(int(o["objective_id"])),
+                "Objective description": o["description"] or None,
+                "Kind": o["kind"],
+                "Objective owner": people.get(_plain(o["owner_id"])),
+                "Objective weight": _plain(o["weight"]),
+                "Aligned to": aligned,
+                "Score": _plain(scored["score"]),
+                "Score reason": scored["score_reason"] or None,
                 "Reflection": scored["reflection"] or None,
             }
             group = by_objective.get(o["objective_id"])
@@ -2387,21 +3240,27 @@ def export_okrs(db: sqlite_utils.Database, cycle_id: int | None = None) -> pd.Da
                 milestone = k["kr_type"] == "milestone"
                 has_value = _plain(k["value"]) is not None
                 checkin = _plain(k["checkin_id"])
-                body.append({
-                    **base,
-                    "Key result": k["title"], "Type": KR_TYPE_LABELS[k["kr_type"]],
-                    "Baseline": None if milestone else _plain(k["baseline"]),
-                    "Target": None if milestone else _plain(k["target"]),
-                    "Unit label": k["unit_label"] or None,
-                    "Current value": _plain(k["value"]),
-                    "Confidence": _plain(k["confidence"]) if has_value else None,
-                    "As of": k["last_checkin_date"] if has_value else None,
-                    "Note": (k["note"] or None) if has_value else None,
-                    "Checked in by": people.get(authors.get(checkin)) if has_value and checkin is not None else None,
-                    "Weight": _plain(k["weight"]), "Owner": people.get(_plain(k["owner_id"])),
-                    "KPI": kpi_names.get(_plain(k["kpi_id"])),
-                    "Check-in every (days)": _plain(k["cadence_days"]),
-                })
+                body.append(
+                    {
+                        **base,
+                        "Key result": k["title"],
+                        "Type": KR_TYPE_LABELS[k["kr_type"]],
+                        "Baseline": None if milestone else _plain(k["baseline"]),
+                        "Target": None if milestone else _plain(k["target"]),
+                        "Unit label": k["unit_label"] or None,
+                        "Current value": _plain(k["value"]),
+                        "Confidence": _plain(k["confidence"]) if has_value else None,
+                        "As of": k["last_checkin_date"] if has_value else None,
+                        "Note": (k["note"] or None) if has_value else None,
+                        "Checked in by": people.get(authors.get(checkin))
+                        if has_value and checkin is not None
+                        else None,
+                        "Weight": _plain(k["weight"]),
+                        "Owner": people.get(_plain(k["owner_id"])),
+                        "KPI": kpi_names.get(_plain(k["kpi_id"])),
+                        "Check-in every (days)": _plain(k["cadence_days"]),
+                    }
+                )
     for uid, r in unit_rows.items():
         if uid not in used_units:
             out.append({"Unit": r["name"], "Parent unit": parent_name.get(uid), "Unit lead": lead.get(uid)})
@@ -2428,12 +3287,20 @@ def export_checkins(db: sqlite_utils.Database, cycle_id: int | None = None) -> p
             """,
             [cyc["id"]],
         ):
-            rows.append({
-                "Cycle": cyc["name"], "Unit": r["unit"], "Objective": r["objective"],
-                "Objective ID": labels.get(r["objective_id"]), "Key result": r["kr"],
-                "Date": r["checkin_date"], "Value": _plain(r["value"]), "Confidence": r["confidence"],
-                "Note": r["note"] or None, "Author": person_cell(r["author_name"], r["author"]),
-            })
+            rows.append(
+                {
+                    "Cycle": cyc["name"],
+                    "Unit": r["unit"],
+                    "Objective": r["objective"],
+                    "Objective ID": labels.get(r["objective_id"]),
+                    "Key result": r["kr"],
+                    "Date": r["checkin_date"],
+                    "Value": _plain(r["value"]),
+                    "Confidence": r["confidence"],
+                    "Note": r["note"] or None,
+                    "Author": person_cell(r["author_name"], r["author"]),
+                }
+            )
     frame = pd.DataFrame(rows, columns=[c.header for c in CHECKIN_COLUMNS], dtype=object)
     return frame.astype(object).where(frame.notna(), None)
 
@@ -2445,9 +3312,16 @@ def export_people(db: sqlite_utils.Database) -> pd.DataFrame:
     edits: dict[int, list[str]] = {}
     for person_id, unit_ids in lookups.person_units_map(db).items():
         edits[person_id] = [units[u] for u in unit_ids if u in units]
-    rows = [{"Name": r["name"], "E-mail": r["email"], "Role": r["role"], "Units": "; ".join(edits.get(r["id"], [])) or None,
-             "Archived": "yes" if r["archived"] else None}
-            for r in db.query("SELECT id, name, email, role, archived FROM people ORDER BY id")]
+    rows = [
+        {
+            "Name": r["name"],
+            "E-mail": r["email"],
+            "Role": r["role"],
+            "Units": "; ".join(edits.get(r["id"], [])) or None,
+            "Archived": "yes" if r["archived"] else None,
+        }
+        for r in db.query("SELECT id, name, email, role, archived FROM people ORDER BY id")
+    ]
     frame = pd.DataFrame(rows, columns=[c.header for c in PEOPLE_COLUMNS], dtype=object)
     return frame.astype(object).where(frame.notna(), None)
 
@@ -2455,17 +3329,30 @@ def export_people(db: sqlite_utils.Database) -> pd.DataFrame:
 def _kpi_rows(db) -> list[dict]:
     """The KPIs that are not archived, in the order of the unit tree."""
     order = {int(uid): i for i, uid in enumerate(queries.units(db, include_archived=True)["id"])}
-    rows = [dict(r) for r in db.query(
-        "SELECT k.*, u.name AS unit FROM kpis k JOIN units u ON u.id = k.unit_id WHERE k.archived = 0")]
+    rows = [
+        dict(r)
+        for r in db.query(
+            "SELECT k.*, u.name AS unit FROM kpis k JOIN units u ON u.id = k.unit_id WHERE k.archived = 0"
+        )
+    ]
     return sorted(rows, key=lambda r: (order.get(r["unit_id"], 10**9), r["id"]))
 
 
 def export_kpis(db: sqlite_utils.Database) -> pd.DataFrame:
     """The KPIs (not archived) in the KPI layout, target types as words."""
-    rows = [{"Unit": r["unit"], "KPI": r["name"], "Unit label": r["unit_label"] or None,
-             "Target type": KPI_TYPE_LABELS[r["target_type"]], "Target": _plain(r["target"]),
-             "Warning": _plain(r["warning"]), "Frequency (days)": r["frequency_days"],
-             "Description": r["description"] or None} for r in _kpi_rows(db)]
+    rows = [
+        {
+            "Unit": r["unit"],
+            "KPI": r["name"],
+            "Unit label": r["unit_label"] or None,
+            "Target type": KPI_TYPE_LABELS[r["target_type"]],
+            "Target": _plain(r["target"]),
+            "Warning": _plain(r["warning"]),
+            "Frequency (days)": r["frequency_days"],
+            "Description": r["description"] or None,
+        }
+        for r in _kpi_rows(db)
+    ]
     frame = pd.DataFrame(rows, columns=[c.header for c in KPI_COLUMNS], dtype=object)
     return frame.astype(object).where(frame.notna(), None)
 
@@ -2481,11 +3368,19 @@ def export_kpi_readings(db: sqlite_utils.Database, cycle_id: int | None = None) 
     for kpi in _kpi_rows(db):
         for r in db.query(
             "SELECT r.reading_date, r.value, p.name, p.email FROM kpi_readings r LEFT JOIN people p ON p.id = r.author_id "
-            "WHERE r.kpi_id = ? ORDER BY r.reading_date, r.id", [kpi["id"]],
+            "WHERE r.kpi_id = ? ORDER BY r.reading_date, r.id",
+            [kpi["id"]],
         ):
             if span is None or span[0] <= r["reading_date"] <= span[1]:
-                rows.append({"Unit": kpi["unit"], "KPI": kpi["name"], "Date": r["reading_date"],
-                             "Value": _plain(r["value"]), "Author": person_cell(r["name"], r["email"])})
+                rows.append(
+                    {
+                        "Unit": kpi["unit"],
+                        "KPI": kpi["name"],
+                        "Date": r["reading_date"],
+                        "Value": _plain(r["value"]),
+                        "Author": person_cell(r["name"], r["email"]),
+                    }
+                )
     frame = pd.DataFrame(rows, columns=[c.header for c in KPI_READING_COLUMNS], dtype=object)
     return frame.astype(object).where(frame.notna(), None)
 
@@ -2575,8 +3470,11 @@ def export_workbook(db: sqlite_utils.Database, cycle_id: int | None = None) -> d
     check-ins, KPIs and their readings, and people, for every cycle or one (KPIs and people
     are everyone's)."""
     return {
-        "OKRs": export_okrs(db, cycle_id), "Check-ins": export_checkins(db, cycle_id), "KPIs": export_kpis(db),
-        "KPI readings": export_kpi_readings(db, cycle_id), "People": export_people(db),
+        "OKRs": export_okrs(db, cycle_id),
+        "Check-ins": export_checkins(db, cycle_id),
+        "KPIs": export_kpis(db),
+        "KPI readings": export_kpi_readings(db, cycle_id),
+        "People": export_people(db),
     }
 
 
@@ -2609,10 +3507,15 @@ def data_tables(db: sqlite_utils.Database) -> list[str]:
     server's bookkeeping (:data:`okrdata.schema.SERVER_TABLES`) and virtual tables (with their shadow tables), parents before the tables that refer to them."""
     rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY rowid").fetchall()
     virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL")]
-    names = [name for name, _ in rows
-             if not name.startswith("sqlite_") and name != "_migrations" and name not in virtual
-             and name not in schema.SERVER_TABLES
-             and not any(name.startswith(vt + "_") for vt in virtual)]
+    names = [
+        name
+        for name, _ in rows
+        if not name.startswith("sqlite_")
+        and name != "_migrations"
+        and name not in virtual
+        and name not in schema.SERVER_TABLES
+        and not any(name.startswith(vt + "_") for vt in virtual)
+    ]
     deps = {n: {fk.other_table for fk in db[n].foreign_keys if fk.other_table != n} for n in names}
     ordered: list[str] = []
     while len(ordered) < len(names):
@@ -2676,17 +3579,30 @@ def full_export(db: sqlite_utils.Database, fmt: str = "json", progress: Progress
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         head = {k: val for k, val in manifest.items() if k != "tables"}
-        head["tables"] = {name: {"columns": spec["columns"], "types": spec["types"], "file": f"{name}.csv",
-                                 "rows": len(spec["rows"])} for name, spec in manifest["tables"].items()}
+        head["tables"] = {
+            name: {"columns": spec["columns"], "types": spec["types"], "file": f"{name}.csv", "rows": len(spec["rows"])}
+            for name, spec in manifest["tables"].items()
+        }
         zf.writestr("manifest.json", json.dumps(head, ensure_ascii=False, indent=1))
         for name, spec in manifest["tables"].items():
             text = io.StringIO(newline="")
             writer = csv.writer(text, lineterminator="\r\n")
             writer.writerow(spec["columns"])
             for row in spec["rows"]:
-                writer.writerow(["" if x is None else (repr(x) if isinstance(x, float) else
-                                                       json.dumps(x) if isinstance(x, dict) else
-                                                       neutralise_cell(x)) for x in row])
+                writer.writerow(
+                    [
+                        ""
+                        if x is None
+                        else (
+                            repr(x)
+                            if isinstance(x, float)
+                            else json.dumps(x)
+                            if isinstance(x, dict)
+                            else neutralise_cell(x)
+                        )
+                        for x in row
+                    ]
+                )
             zf.writestr(f"{name}.csv", text.getvalue())
     return buffer.getvalue()
 
@@ -2745,8 +3661,9 @@ def _check_full_target(db: sqlite_utils.Database, manifest: dict) -> None:
     known = set(schema.applied_migrations(db))
     newer = [m for m in manifest.get("migrations", []) if m not in known]
     if newer:
-        raise ValidationError("file", f"comes from a newer schema (migrations {', '.join(newer)}); "
-                                      "upgrade the dashboard first.")
+        raise ValidationError(
+            "file", f"comes from a newer schema (migrations {', '.join(newer)}); upgrade the dashboard first."
+        )
     present = set(data_tables(db))
     for name, spec in manifest["tables"].items():
         if name not in present:
@@ -2758,8 +3675,9 @@ def _check_full_target(db: sqlite_utils.Database, manifest: dict) -> None:
     busy = [t for t in present if db.execute(f"SELECT 1 FROM [{t}] LIMIT 1").fetchone()]
     if busy:
         raise ValidationError(
-            "database", f"is not empty ({', '.join(busy[:4])} hold rows); a full export is restored only into "
-                        "an empty database (okr init --db NEW.db, then import into it)."
+            "database",
+            f"is not empty ({', '.join(busy[:4])} hold rows); a full export is restored only into "
+            "an empty database (okr init --db NEW.db, then import into it).",
         )
 
 
@@ -2786,22 +3704,24 @@ def full_import(
             info = {c.name: c for c in db[name].columns}
             nullable = {c: not info[c].notnull for c in spec["columns"]}
             cols = spec["columns"]
-            sql = (f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in cols)}) "
-                   f"VALUES ({', '.join('?' * len(cols))})")
+            sql = f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
             rows = spec["rows"]
             if spec.get("csv"):
                 rows = [[_csv_value(x, info[c].type, nullable[c]) for x, c in zip(row, cols)] for row in rows]
             else:
                 rows = [[_import_value(x) for x in row] for row in rows]
             for start in range(0, len(rows), 500):
-                db.conn.executemany(sql, rows[start:start + 500])
-                done += len(rows[start:start + 500])
+                db.conn.executemany(sql, rows[start : start + 500])
+                done += len(rows[start : start + 500])
                 if progress:
                     progress(done, total)
             counts[name] = len(rows)
         broken = db.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             table, rowid, parent, _ = broken[0]
-            raise ValidationError("file", f"{len(broken)} row(s) refer to rows that are not in it "
-                                          f"(first: {table} row {rowid} -> {parent}); nothing was imported.")
+            raise ValidationError(
+                "file",
+                f"{len(broken)} row(s) refer to rows that are not in it "
+                f"(first: {table} row {rowid} -> {parent}); nothing was imported.",
+            )
     return counts

@@ -247,8 +247,12 @@ def save_checkins(team_id: int, kr_ids: list[int], titles: dict[int, str], unit_
         now = checkin_rows.latest(db, drawn)
         picked = checkin_rows.pick(
             [
-                (st.session_state[shown_key(k)], forms.text(value_key(k)), forms.value(conf_key(k)),
-                 forms.text(note_key(k)))
+                (
+                    st.session_state[shown_key(k)],
+                    forms.text(value_key(k)),
+                    forms.value(conf_key(k)),
+                    forms.text(note_key(k)),
+                )
                 for k in drawn
             ],
             now,
@@ -259,15 +263,25 @@ def save_checkins(team_id: int, kr_ids: list[int], titles: dict[int, str], unit_
             if picked.left_out:
                 # Drawn afresh at the next run, with the KPI reading only if it is still newer.
                 forms.forget([key for k in picked.left_out for key in row_keys(k)])
-                raise forms.Refused([
-                    ValidationError("value", f"{moved_words[k]} The KPI reading offered here was not saved; "
-                                             "nothing was saved.", where=titles[k])
-                    for k in picked.left_out
-                ])
+                raise forms.Refused(
+                    [
+                        ValidationError(
+                            "value",
+                            f"{moved_words[k]} The KPI reading offered here was not saved; nothing was saved.",
+                            where=titles[k],
+                        )
+                        for k in picked.left_out
+                    ]
+                )
             raise ValidationError("value", "enter a value for at least one key result; nothing was saved.")
         entries = [
-            {"kr_id": k, "value": forms.text(value_key(k)), "confidence": forms.value(conf_key(k)),
-             "note": forms.text(note_key(k)), "checkin_date": day}
+            {
+                "kr_id": k,
+                "value": forms.text(value_key(k)),
+                "confidence": forms.value(conf_key(k)),
+                "note": forms.text(note_key(k)),
+                "checkin_date": day,
+            }
             for k in picked.save
         ]
         problems = writes.check_checkins(db, entries, person=who)
@@ -434,13 +448,15 @@ def correction_form(checkin: dict, outcome_id: str) -> None:
     prefix = f"ci_edit_{checkin_id}_"
     form_id = f"ci_edit_{checkin_id}"
     # The version of the values the form shows: saving is refused if it moved since.
-    prefill_together({
-        prefix + "version": int(checkin["version"]),
-        prefix + "date": dt.date.fromisoformat(str(checkin["checkin_date"])[:10]),
-        prefix + "value": number_text(checkin["value"]),
-        prefix + "confidence": int(checkin["confidence"]),
-        prefix + "note": checkin["note"] or "",
-    })
+    prefill_together(
+        {
+            prefix + "version": int(checkin["version"]),
+            prefix + "date": dt.date.fromisoformat(str(checkin["checkin_date"])[:10]),
+            prefix + "value": number_text(checkin["value"]),
+            prefix + "confidence": int(checkin["confidence"]),
+            prefix + "note": checkin["note"] or "",
+        }
+    )
     inputs = [prefix + k for k in ("version", "date", "value", "confidence", "note", "confirm")]
     with st.form(form_id):
         a, b, c = st.columns(3)
@@ -451,11 +467,23 @@ def correction_form(checkin: dict, outcome_id: str) -> None:
         st.checkbox("Withdraw this check-in (it stays in the history)", key=prefix + "confirm")
         x, y = st.columns(2)
         with x:
-            forms.submit_button("Save correction", outcome_id, edit_write(checkin_id, False), reset=inputs,
-                                key=f"{form_id}__save", icon=":material/edit:")
+            forms.submit_button(
+                "Save correction",
+                outcome_id,
+                edit_write(checkin_id, False),
+                reset=inputs,
+                key=f"{form_id}__save",
+                icon=":material/edit:",
+            )
         with y:
-            forms.submit_button("Withdraw", outcome_id, edit_write(checkin_id, True), reset=inputs,
-                                key=f"{form_id}__delete", icon=":material/delete:")
+            forms.submit_button(
+                "Withdraw",
+                outcome_id,
+                edit_write(checkin_id, True),
+                reset=inputs,
+                key=f"{form_id}__delete",
+                icon=":material/delete:",
+            )
     if any(p.field in ("checkin", "version") for p in forms.errors(outcome_id)):
         st.button(
             "Reload the check-in as it is now",
@@ -497,9 +525,13 @@ def history_section(labels: dict[int, str], unit_labels: dict[int, str], writabl
         )
         with style.wide(f"{key}_table"):
             st.dataframe(past, hide_index=True, width="stretch", key=f"{key}_table")
-        tables.phone_list(f"{key}_table", tables.phone_items(
-            past, "Date", ["Value", ("Confidence", "confidence"), ("Corrected", "corrected")], ["Note", "Author"]),
-            what="check-ins")
+        tables.phone_list(
+            f"{key}_table",
+            tables.phone_items(
+                past, "Date", ["Value", ("Confidence", "confidence"), ("Corrected", "corrected")], ["Note", "Author"]
+            ),
+            what="check-ins",
+        )
     revisions = forms.checkin_revisions([int(kr_id)])
     if not revisions.empty:
         st.markdown("**Corrections and withdrawals**")

@@ -29,8 +29,9 @@ SECTION_KEY = "kpi_section"
 MAX_EMPTY_NAMED = 12  # units without key results or KPIs named at the foot; more are counted
 PAIR_ORDER = ["Check", "Key result", "Status", "Progress", "KPI", "Health", "Latest", "Target", "Unit"]
 PAIR_COLUMNS = {
-    "Check": st.column_config.TextColumn("Check", width=85,
-                                         help="The key result looks fine while its KPI is in trouble."),
+    "Check": st.column_config.TextColumn(
+        "Check", width=85, help="The key result looks fine while its KPI is in trouble."
+    ),
     "Key result": tables.text_column("Key result", 240),
     "Status": tables.KEY_RESULT_COLUMNS["Status"],
     "Progress": tables.PROGRESS,
@@ -79,25 +80,34 @@ if counts["kpis"] == 0 and pairs["pairs"] == 0:
 cols = st.columns(6)
 cols[0].metric("KPIs", str(counts["kpis"]), help=f"KPIs of {who} and every unit below it.", border=True)
 cols[1].metric(
-    f"{kpi_charts.HEALTH_ICONS[K.HEALTHY]} Healthy", str(counts[K.HEALTHY]),
-    help="The latest reading keeps the target and stays clear of the warning threshold.", border=True,
+    f"{kpi_charts.HEALTH_ICONS[K.HEALTHY]} Healthy",
+    str(counts[K.HEALTHY]),
+    help="The latest reading keeps the target and stays clear of the warning threshold.",
+    border=True,
 )
 cols[2].metric(
-    f"{kpi_charts.HEALTH_ICONS[K.WARNING]} Warning", str(counts[K.WARNING]),
-    help="The latest reading keeps the target but has crossed the warning threshold.", border=True,
+    f"{kpi_charts.HEALTH_ICONS[K.WARNING]} Warning",
+    str(counts[K.WARNING]),
+    help="The latest reading keeps the target but has crossed the warning threshold.",
+    border=True,
 )
 cols[3].metric(
-    f"{kpi_charts.HEALTH_ICONS[K.BREACHED]} Breached", str(counts[K.BREACHED]),
-    help="The latest reading misses the target.", border=True,
+    f"{kpi_charts.HEALTH_ICONS[K.BREACHED]} Breached",
+    str(counts[K.BREACHED]),
+    help="The latest reading misses the target.",
+    border=True,
 )
 cols[4].metric(
-    ":material/schedule: Overdue", str(counts["overdue"]),
-    help="No reading within the KPI's expected frequency plus 3 days' grace, or never read.", border=True,
+    ":material/schedule: Overdue",
+    str(counts["overdue"]),
+    help="No reading within the KPI's expected frequency plus 3 days' grace, or never read.",
+    border=True,
 )
 cols[5].metric(
-    ":material/link: Linked pairs", str(pairs["pairs"]),
-    help="A KPI with the key results of this cycle it measures, counted once per unit whose key results "
-    "it measures.", border=True,
+    ":material/link: Linked pairs",
+    str(pairs["pairs"]),
+    help="A KPI with the key results of this cycle it measures, counted once per unit whose key results it measures.",
+    border=True,
 )
 notes = []
 if pairs["linked_krs"]:
@@ -113,6 +123,7 @@ if counts[K.NO_DATA]:
 if notes:
     st.caption(" · ".join(notes) + ".")
 
+
 # --- what one key result and one KPI look like --------------------------------------------
 def kr_line(kr: dict) -> str:
     """The key result's latest value against its target, with the unit label, as Markdown."""
@@ -126,8 +137,9 @@ def kr_line(kr: dict) -> str:
         else f"target {badges.number(kr['target'], label, markdown=True)}"
     )
     if blank(kr["value"]):
-        start = (f"baseline {badges.number(kr['baseline'], label, markdown=True)} · "
-                 if not blank(kr["baseline"]) else "")
+        start = (
+            f"baseline {badges.number(kr['baseline'], label, markdown=True)} · " if not blank(kr["baseline"]) else ""
+        )
         return f"No check-in yet · {start}{target}"
     return f"Now **{badges.number(kr['value'], label, markdown=True)}** · {target}"
 
@@ -143,8 +155,7 @@ def show_kr(kr: dict, detail: bool = True) -> None:
             return
         who_owns = f" · {badges.escape(kr['owner_name'])}" if not blank(kr.get("owner_name")) else ""
         last = (
-            f" · last check-in {badges.day(kr['last_checkin_date'])}"
-            if not blank(kr.get("last_checkin_date")) else ""
+            f" · last check-in {badges.day(kr['last_checkin_date'])}" if not blank(kr.get("last_checkin_date")) else ""
         )
         st.caption(f"{badges.escape(kr['objective_title'])}{who_owns}{last}")
 
@@ -161,17 +172,17 @@ def show_kpi(kpi: dict, spec: dict | None, note: str = "") -> None:
     # A KPI: name, health and overdue badges, latest reading against target, and its chart
     # (spec, from ui.kpi_charts.chart_specs; None when no reading falls in the window).
     label = kpi.get("unit_label") or ""
-    st.markdown(
-        f"**{badges.escape(kpi['name'])}** &nbsp; {kpi_charts.health_badge(kpi['health'])}{overdue_badge(kpi)}"
-    )
+    st.markdown(f"**{badges.escape(kpi['name'])}** &nbsp; {kpi_charts.health_badge(kpi['health'])}{overdue_badge(kpi)}")
     warning = (
         f" · warning at {badges.number(kpi['warning'], label, markdown=True)}" if not blank(kpi.get("warning")) else ""
     )
     if blank(kpi["last_value"]):
         latest = "No reading yet"
     else:
-        latest = (f"Latest **{badges.number(kpi['last_value'], label, markdown=True)}** on "
-                  f"{badges.day(kpi['last_reading_date'])}")
+        latest = (
+            f"Latest **{badges.number(kpi['last_value'], label, markdown=True)}** on "
+            f"{badges.day(kpi['last_reading_date'])}"
+        )
     st.markdown(f"{latest} · {kpi_charts.target_text(kpi, markdown=True)}{warning}")
     if note:
         st.caption(note)
@@ -212,23 +223,42 @@ if multi and not view.pair_rows.empty:
     rows = view.pair_rows
     shown_rows = rows.head(tables.ROW_LIMIT)
     if len(rows) > len(shown_rows):
-        st.caption(f"The first {len(shown_rows):,} of {len(rows):,}, those to check first; "
-                   "pick a unit in the sidebar to narrow them.")
+        st.caption(
+            f"The first {len(shown_rows):,} of {len(rows):,}, those to check first; "
+            "pick a unit in the sidebar to narrow them."
+        )
     with style.wide("kpi_pairs"):
-        st.dataframe(shown_rows, hide_index=True, width="stretch", key="kpi_pairs",
-                     column_order=tables.order(shown_rows.columns, PAIR_ORDER), column_config=PAIR_COLUMNS,
-                     row_height=tables.WRAP_ROW_HEIGHT, height=tables.height(len(shown_rows), 6))
-    tables.phone_list("kpi_pairs", tables.phone_items(
-        shown_rows, "Key result", ["Check", "Status", "Progress"],
-        [("KPI", "KPI"), "Health", ("Latest", "latest"), "Target", "Unit"]), len(rows), what="linked pairs")
+        st.dataframe(
+            shown_rows,
+            hide_index=True,
+            width="stretch",
+            key="kpi_pairs",
+            column_order=tables.order(shown_rows.columns, PAIR_ORDER),
+            column_config=PAIR_COLUMNS,
+            row_height=tables.WRAP_ROW_HEIGHT,
+            height=tables.height(len(shown_rows), 6),
+        )
+    tables.phone_list(
+        "kpi_pairs",
+        tables.phone_items(
+            shown_rows,
+            "Key result",
+            ["Check", "Status", "Progress"],
+            [("KPI", "KPI"), "Health", ("Latest", "latest"), "Target", "Unit"],
+        ),
+        len(rows),
+        what="linked pairs",
+    )
 
 # --- per unit -----------------------------------------------------------------------------
 cycle_name = badges.escape_markdown(scope.cycle["name"]) if scope.cycle is not None else "this cycle"
 
 
 def section_label(section: K.UnitSection) -> str:
-    facts = [f"{section.kr_count} key result{'s' if section.kr_count != 1 else ''}",
-             f"{section.kpi_count} KPI{'s' if section.kpi_count != 1 else ''}"]
+    facts = [
+        f"{section.kr_count} key result{'s' if section.kr_count != 1 else ''}",
+        f"{section.kpi_count} KPI{'s' if section.kpi_count != 1 else ''}",
+    ]
     if section.warnings:
         facts.append(f"{len(section.warnings)} to check")
     return f"{section.path} ({', '.join(facts)})"
@@ -290,7 +320,9 @@ for number, section in enumerate(limited.sections):
         with st.container(border=True):
             by_id = {int(kr["kr_id"]): kr for kr in pair.krs}
             for w in pair.warnings:
-                st.markdown(f":orange[:material/warning: **Check this pair.**] {divergence_text(w, by_id[w.kr_id], pair.kpi)}")
+                st.markdown(
+                    f":orange[:material/warning: **Check this pair.**] {divergence_text(w, by_id[w.kr_id], pair.kpi)}"
+                )
             left, right = st.columns(RATIO, gap="large")
             with left:
                 st.caption(":material/link: Key result" + ("s" if len(pair.krs) > 1 else "") + " measured by this KPI")
@@ -318,7 +350,8 @@ for number, section in enumerate(limited.sections):
                         "Measured by a key result of "
                         + ", ".join(sorted({badges.escape(kr["unit_name"]) for kr in elsewhere}))
                         + " (shown there)."
-                        if elsewhere else ""
+                        if elsewhere
+                        else ""
                     )
                     with st.container(border=True):
                         show_kpi(kpi, specs.get(int(kpi["kpi_id"])), note)

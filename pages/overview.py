@@ -20,8 +20,7 @@ st.title("Overview")
 
 if scope.cycle_id is None:
     st.info(
-        "There are no cycles yet. Run `okr demo` to load the demo organisation, "
-        "or create a cycle in Manage.",
+        "There are no cycles yet. Run `okr demo` to load the demo organisation, or create a cycle in Manage.",
         icon=":material/event_busy:",
     )
     st.page_link("pages/manage.py", label="Open Manage", icon=":material/settings:")
@@ -92,9 +91,7 @@ for col, status in zip(st.columns(4), (ON_TRACK, AT_RISK, OFF_TRACK, STALE)):
 objective_counts = summary["objective_status_counts"]
 st.caption(
     "Objectives (each takes its weakest key result's status): "
-    + " · ".join(
-        f"{badges.label(s)} {objective_counts.get(s, 0)}" for s in (ON_TRACK, AT_RISK, OFF_TRACK, STALE)
-    )
+    + " · ".join(f"{badges.label(s)} {objective_counts.get(s, 0)}" for s in (ON_TRACK, AT_RISK, OFF_TRACK, STALE))
 )
 
 # --- progress by unit ---------------------------------------------------------------------
@@ -107,10 +104,15 @@ def unit_chart() -> tuple[dict | None, int]:
     shown_units = attention.chart_units(progress, scope.unit_id)
     if shown_units.empty:
         return None, 0
-    in_branch = progress if scope.unit_id is None else progress[progress["unit_id"].isin(data.subtree_ids(scope.unit_id))]
-    banded = attention.unit_bands(shown_units, progress, data.key_results(scope.cycle_id),
-                                  data.objectives(scope.cycle_id), closed)
-    return charts.spec(charts.unit_progress(banded, closed)), int((in_branch["objective_count"] > 0).sum()) - len(shown_units)
+    in_branch = (
+        progress if scope.unit_id is None else progress[progress["unit_id"].isin(data.subtree_ids(scope.unit_id))]
+    )
+    banded = attention.unit_bands(
+        shown_units, progress, data.key_results(scope.cycle_id), data.objectives(scope.cycle_id), closed
+    )
+    return charts.spec(charts.unit_progress(banded, closed)), int((in_branch["objective_count"] > 0).sum()) - len(
+        shown_units
+    )
 
 
 unit_spec, hidden = data.memo(unit_chart, "overview.units", scope.cycle_id, scope.unit_id)
@@ -120,13 +122,20 @@ else:
     charts.show(unit_spec)
     st.caption(
         "Each bar is a unit's whole branch, coloured by "
-        + ("its score (the weighted mean of its objectives' scores)" if closed else
-           "its pace: on pace down to 10 points behind, behind down to 25, far behind beyond")
+        + (
+            "its score (the weighted mean of its objectives' scores)"
+            if closed
+            else "its pace: on pace down to 10 points behind, behind down to 25, far behind beyond"
+        )
         + "; the black tick marks the progress expected"
         + (" at the end." if closed else " by today.")
         + " Hover a bar for its key results' statuses."
-        + (f" {badges.plural(hidden, 'unit')} further down {'is' if hidden == 1 else 'are'} not drawn: pick a unit in "
-           "the sidebar to see its branch." if hidden > 0 else "")
+        + (
+            f" {badges.plural(hidden, 'unit')} further down {'is' if hidden == 1 else 'are'} not drawn: pick a unit in "
+            "the sidebar to see its branch."
+            if hidden > 0
+            else ""
+        )
     )
 
 # --- key results that need attention ------------------------------------------------------
@@ -134,19 +143,26 @@ st.subheader("Key results that need attention")
 krs_count = summary["kr_count"]
 needing, needing_total = data.memo(
     lambda: attention.needing_attention(data.key_results(scope.cycle_id, scope.unit_id)),
-    "overview.attention", scope.cycle_id, scope.unit_id,
+    "overview.attention",
+    scope.cycle_id,
+    scope.unit_id,
 )
 if krs_count == 0:
     st.caption("No key results in scope yet.")
 elif needing.empty:
-    st.success("Nothing needs attention: every key result is on track, checked in and on course.",
-               icon=":material/check_circle:")
+    st.success(
+        "Nothing needs attention: every key result is on track, checked in and on course.",
+        icon=":material/check_circle:",
+    )
 else:
     st.caption(
         f"{needing_total} of {badges.plural(krs_count, 'key result')}: at risk, off track or stale, "
         "confidence at odds with pace, or a forecast trending off track; moved goalposts are marked."
-        + (f" The {len(needing)} most urgent are listed; filter All OKRs by status for the rest."
-           if needing_total > len(needing) else "")
+        + (
+            f" The {len(needing)} most urgent are listed; filter All OKRs by status for the rest."
+            if needing_total > len(needing)
+            else ""
+        )
     )
     moved = forms.goalpost_changes([int(i) for i in needing["kr_id"]])
     tables.show_key_results(attention.with_goalposts(needing, moved), reasons=True, key="overview_attention")

@@ -113,8 +113,12 @@ st.caption(
     f"Key results: {report.status_line(headline['status_counts'])}."
 )
 
-chart_set = data.memo(lambda: {name: charts.spec(chart) for name, chart in report.charts(summary).items()},
-                      "summary.charts", scope.cycle_id, scope.unit_id)
+chart_set = data.memo(
+    lambda: {name: charts.spec(chart) for name, chart in report.charts(summary).items()},
+    "summary.charts",
+    scope.cycle_id,
+    scope.unit_id,
+)
 if "objectives" in chart_set:
     charts.show(chart_set["objectives"])
 small = [name for name in ("statuses", "kpis") if name in chart_set]
@@ -143,13 +147,26 @@ else:
 
     shown = data.memo(objectives_table, "summary.objectives", scope.cycle_id, scope.unit_id)
     with style.wide("summary_objectives"):
-        st.dataframe(shown, hide_index=True, width="stretch", key="summary_objectives",
-                     column_order=tables.order(shown.column_names, OBJECTIVE_ORDER),
-                     column_config=tables.configure(shown.column_names, COLUMNS), row_height=tables.WRAP_ROW_HEIGHT,
-                     height=tables.height(shown.num_rows))
-    tables.phone_list("summary_objectives", tables.phone_items(
-        shown.to_pandas(), "Objective", ["Status", "Progress", "Pace", ("Forecast", "forecast"), ("Score", "score")],
-        ["Unit", "Owner"]), what="objectives")
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            key="summary_objectives",
+            column_order=tables.order(shown.column_names, OBJECTIVE_ORDER),
+            column_config=tables.configure(shown.column_names, COLUMNS),
+            row_height=tables.WRAP_ROW_HEIGHT,
+            height=tables.height(shown.num_rows),
+        )
+    tables.phone_list(
+        "summary_objectives",
+        tables.phone_items(
+            shown.to_pandas(),
+            "Objective",
+            ["Status", "Progress", "Pace", ("Forecast", "forecast"), ("Score", "score")],
+            ["Unit", "Owner"],
+        ),
+        what="objectives",
+    )
     st.caption(report.outcome_explanation(summary))
     for note in summary.notes:
         st.caption(note)
@@ -165,13 +182,23 @@ if not summary.risks.empty:
     table = report.risks_table(summary)
     table["Status"] = [badges.cell(s) for s in summary.risks["status"]]
     with style.wide("summary_risks"):
-        st.dataframe(table, hide_index=True, width="stretch", key="summary_risks",
-                     column_order=tables.order(table.columns, RISK_ORDER),
-                     column_config=tables.configure(table.columns, COLUMNS), row_height=tables.WRAP_ROW_HEIGHT,
-                     height=tables.height(len(table)))
-    tables.phone_list("summary_risks", tables.phone_items(
-        table, "Key result", ["Status", "Progress", "Pace"], ["Why it needs attention", "Objective", "Unit"]),
-        what="key results")
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            key="summary_risks",
+            column_order=tables.order(table.columns, RISK_ORDER),
+            column_config=tables.configure(table.columns, COLUMNS),
+            row_height=tables.WRAP_ROW_HEIGHT,
+            height=tables.height(len(table)),
+        )
+    tables.phone_list(
+        "summary_risks",
+        tables.phone_items(
+            table, "Key result", ["Status", "Progress", "Pace"], ["Why it needs attention", "Objective", "Unit"]
+        ),
+        what="key results",
+    )
 
 # --- learnings ----------------------------------------------------------------------------
 st.subheader("Learnings", anchor=False)
@@ -203,14 +230,26 @@ if counts["kpis"]:
     cols = st.columns(5)
     for col, state in zip(cols, (HEALTHY, WARNING, BREACHED, NO_DATA)):
         col.metric(kpi_charts.health_label(state), str(counts[state]), border=True)
-    cols[4].metric("Overdue", str(counts["overdue"]), help="No reading within the KPI's frequency plus the grace period.",
-                   border=True)
+    cols[4].metric(
+        "Overdue",
+        str(counts["overdue"]),
+        help="No reading within the KPI's frequency plus the grace period.",
+        border=True,
+    )
 if not summary.kpis.empty:
     kpi_table = report.kpis_table(summary)
     with style.wide("summary_kpis"):
-        st.dataframe(kpi_table, hide_index=True, width="stretch", key="summary_kpis",
-                     column_config=tables.configure(kpi_table.columns, COLUMNS))
-    tables.phone_list("summary_kpis", tables.phone_items(
-        kpi_table, "KPI", ["Health", ("Latest reading", "latest"), ("Target", "target")], ["Unit"]), what="KPIs")
+        st.dataframe(
+            kpi_table,
+            hide_index=True,
+            width="stretch",
+            key="summary_kpis",
+            column_config=tables.configure(kpi_table.columns, COLUMNS),
+        )
+    tables.phone_list(
+        "summary_kpis",
+        tables.phone_items(kpi_table, "KPI", ["Health", ("Latest reading", "latest"), ("Target", "target")], ["Unit"]),
+        what="KPIs",
+    )
 
 st.caption(f"**How to read this summary.** {report.HOW_TO_READ}")

@@ -98,8 +98,9 @@ who = scope.company_name if scope.unit_id is None else scope.unit_name
 st.title(escape_markdown(who), anchor=False)
 
 if scope.cycle_id is None:
-    st.info("There are no cycles yet: create one in Manage, and this screen fills itself.",
-            icon=":material/event_busy:")
+    st.info(
+        "There are no cycles yet: create one in Manage, and this screen fills itself.", icon=":material/event_busy:"
+    )
     st.stop()
 
 default_at_load = st.session_state.get(DEFAULT_AT_LOAD_KEY)
@@ -133,13 +134,17 @@ def _goal(kr: dict) -> str:
 def _kr_line(kr: dict) -> str:
     unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
     now = "no check-in yet" if pd.isna(kr["value"]) else _value(kr["value"], unit_label, kr["kr_type"])
-    return (f"{_status(kr['status'], words=False)} {escape_markdown(kr['title'])} — "
-            f"**{escape_markdown(badges.pct(kr['progress']))}** · {escape_markdown(now)} · "
-            f"{escape_markdown(_goal(kr))}")
+    return (
+        f"{_status(kr['status'], words=False)} {escape_markdown(kr['title'])} — "
+        f"**{escape_markdown(badges.pct(kr['progress']))}** · {escape_markdown(now)} · "
+        f"{escape_markdown(_goal(kr))}"
+    )
 
 
 def _progress_text(progress: float, expected: float, pace: float) -> str:
-    return escape_markdown(f"{badges.pct(progress)} done · {badges.pct(expected)} expected · {badges.pace(progress, expected)}")
+    return escape_markdown(
+        f"{badges.pct(progress)} done · {badges.pct(expected)} expected · {badges.pace(progress, expected)}"
+    )
 
 
 def _below_height(tiles: int, cut_note: bool) -> int:
@@ -164,7 +169,8 @@ def fill_plan(cards: int, tiles: int, cut_note: bool) -> tuple[int, int, int]:
 def _kr_icons(krs: list[dict]) -> str:
     """A card's key results as a row of status icons, for a card with no room for their lines."""
     return " ".join(_status(kr["status"], words=False) for kr in krs) + (
-        " 1 key result" if len(krs) == 1 else f" {len(krs)} key results")
+        " 1 key result" if len(krs) == 1 else f" {len(krs)} key results"
+    )
 
 
 def _card(card: wall.Card, with_unit: bool, lines: int) -> None:
@@ -174,13 +180,15 @@ def _card(card: wall.Card, with_unit: bool, lines: int) -> None:
         facts = [_status(o["status"])]
         if with_unit:
             facts.append(f":material/groups: {escape_markdown(o['unit_name'])}")
-        facts.append(":material/rocket_launch: Aspirational" if o["kind"] == "aspirational"
-                     else ":material/handshake: Committed")
+        facts.append(
+            ":material/rocket_launch: Aspirational" if o["kind"] == "aspirational" else ":material/handshake: Committed"
+        )
         st.markdown(" · ".join(facts))
         with st.container(key=f"wall_title_{oid}"):
             st.markdown(escape_markdown(o["title"]))
-        st.progress(min(max(float(o["progress"]), 0.0), 1.0),
-                    text=_progress_text(o["progress"], o["expected"], o["pace"]))
+        st.progress(
+            min(max(float(o["progress"]), 0.0), 1.0), text=_progress_text(o["progress"], o["expected"], o["pace"])
+        )
         with st.container(key=f"wall_krs_{oid}"):
             krs = card.key_results
             if not krs:
@@ -200,8 +208,10 @@ def _tile(unit: dict) -> None:
     uid = int(unit["unit_id"])
     with st.container(border=True, key=f"wall_tile_{uid}"):
         st.markdown(f"**{escape_markdown(unit['name'])}** · {_status(unit['status'])}")
-        st.progress(min(max(float(unit["progress"]), 0.0), 1.0),
-                    text=_progress_text(unit["progress"], unit["expected"], unit["pace"]))
+        st.progress(
+            min(max(float(unit["progress"]), 0.0), 1.0),
+            text=_progress_text(unit["progress"], unit["expected"], unit["pace"]),
+        )
 
 
 @st.fragment(run_every=REFRESH)
@@ -230,28 +240,38 @@ def draw_wall() -> None:
             f"redraws every {wall.every(REFRESH)}" + (" · demo data" if tv and data.is_demo() else "")
         )
         if summary["objective_count"] == 0:
-            st.info(f"No objectives in {escape_markdown(cycle['name'])} yet for {escape_markdown(who)}.",
-                    icon=":material/inbox:")
+            st.info(
+                f"No objectives in {escape_markdown(cycle['name'])} yet for {escape_markdown(who)}.",
+                icon=":material/inbox:",
+            )
             return
 
         cols = st.container(key="wall_headline").columns(8)
         cols[0].metric("Progress", badges.pct(summary["progress"]), border=True)
         cols[1].metric("Expected", badges.pct(summary["expected"]), border=True)
         # "−25" under "Pace (points)": the unit in the label keeps the figure short enough to read afar.
-        cols[2].metric("Pace (points)", badges.pace(summary["progress"], summary["expected"]).removesuffix(" pts"),
-                       border=True, **badges.pace_delta(summary["progress"], summary["expected"]))
+        cols[2].metric(
+            "Pace (points)",
+            badges.pace(summary["progress"], summary["expected"]).removesuffix(" pts"),
+            border=True,
+            **badges.pace_delta(summary["progress"], summary["expected"]),
+        )
         cols[3].metric("Days left", str(summary["days_left"]), border=True)
         counts = summary["status_counts"]
         for col, status in zip(cols[4:], (ON_TRACK, AT_RISK, OFF_TRACK, STALE)):
             col.metric(f"{badges.icon(status)} {badges.label(status)}", str(counts.get(status, 0)), border=True)
-        st.progress(min(max(float(summary["progress"]), 0.0), 1.0),
-                    text=_progress_text(summary["progress"], summary["expected"], summary["pace"]))
+        st.progress(
+            min(max(float(summary["progress"]), 0.0), 1.0),
+            text=_progress_text(summary["progress"], summary["expected"], summary["pace"]),
+        )
 
         if not shown.own:
             st.caption(f"{escape_markdown(who)} owns no objectives itself: these are its teams'.")
         if shown.card_count > len(shown.cards):
-            st.caption(f"The first {len(shown.cards)} of {shown.card_count} objectives; "
-                       "pick a unit in the sidebar for a wall of its own.")
+            st.caption(
+                f"The first {len(shown.cards)} of {shown.card_count} objectives; "
+                "pick a unit in the sidebar for a wall of its own."
+            )
         per_row, lines, fitting = fill_plan(len(shown.cards), len(shown.below), shown.below_count > len(shown.below))
         if fitting < len(shown.below):  # the furthest behind pace, in outline order, as okrdata.wall keeps them
             kept = sorted(range(len(shown.below)), key=lambda i: shown.below[i]["pace"])[:fitting]
@@ -261,21 +281,26 @@ def draw_wall() -> None:
         cards = st.container(key="wall_cards")
         for start in range(0, len(shown.cards), per_row):
             row = cards.columns(per_row, gap="medium")
-            for col, card in zip(row, shown.cards[start:start + per_row]):
+            for col, card in zip(row, shown.cards[start : start + per_row]):
                 with col:
                     _card(card, with_unit=not shown.own, lines=lines)
 
         if shown.below:
             st.markdown(f"**Below {escape_markdown(who)}**")
             if shown.below_count > len(tiles):
-                st.caption((f"The {len(tiles)} of {shown.below_count} units furthest behind pace; " if tiles else
-                            f"{shown.below_count} units with objectives; ")
-                           + "pick a unit in the sidebar for a wall of its own.")
+                st.caption(
+                    (
+                        f"The {len(tiles)} of {shown.below_count} units furthest behind pace; "
+                        if tiles
+                        else f"{shown.below_count} units with objectives; "
+                    )
+                    + "pick a unit in the sidebar for a wall of its own."
+                )
             per_row = min(max(len(tiles), 1), TILES_PER_ROW)
             below = st.container(key="wall_below")
             for start in range(0, len(tiles), per_row):
                 row = below.columns(per_row, gap="medium")
-                for col, unit in zip(row, tiles[start:start + per_row]):
+                for col, unit in zip(row, tiles[start : start + per_row]):
                     with col:
                         _tile(unit)
 

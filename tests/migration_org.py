@@ -78,99 +78,196 @@ UNITS = {
 # unit -> [(objective, aligned to, [(kr name, type, baseline, target, label)])]
 OKRS = {
     COMPANY: [
-        ("Profitabel wachsen im deutschsprachigen Raum", None, [
-            ("Jahresumsatz", "increase", 8.0, 10.0, "Mio. EUR"),
-            ("Bruttomarge", "stay_above", None, 38, "%")]),
-        ("Kundinnen und Kunden begeistern", None, [
-            ("Net Promoter Score", "increase", 32, 45, "Punkte"),
-            ("Reklamationsquote", "decrease", 4.5, 3.0, "%")]),
+        (
+            "Profitabel wachsen im deutschsprachigen Raum",
+            None,
+            [("Jahresumsatz", "increase", 8.0, 10.0, "Mio. EUR"), ("Bruttomarge", "stay_above", None, 38, "%")],
+        ),
+        (
+            "Kundinnen und Kunden begeistern",
+            None,
+            [("Net Promoter Score", "increase", 32, 45, "Punkte"), ("Reklamationsquote", "decrease", 4.5, 3.0, "%")],
+        ),
     ],
     "Vertrieb & Marketing": [
-        ("Mehr Reichweite im Fachhandel", "Profitabel wachsen im deutschsprachigen Raum", [
-            ("Aktive Fachhändler", "increase", 120, 160, "Händler"),
-            ("Kosten je Lead", "decrease", 48, 35, "EUR")]),
+        (
+            "Mehr Reichweite im Fachhandel",
+            "Profitabel wachsen im deutschsprachigen Raum",
+            [("Aktive Fachhändler", "increase", 120, 160, "Händler"), ("Kosten je Lead", "decrease", 48, 35, "EUR")],
+        ),
     ],
     "Produkt & Technik": [
-        ("Eine Plattform, auf die sich alle verlassen", "Kundinnen und Kunden begeistern", [
-            ("Verfügbarkeit des Shops", "stay_above", None, 99.9, "%"),
-            ("Release-Zyklus", "decrease", 21, 14, "Tage")]),
+        (
+            "Eine Plattform, auf die sich alle verlassen",
+            "Kundinnen und Kunden begeistern",
+            [
+                ("Verfügbarkeit des Shops", "stay_above", None, 99.9, "%"),
+                ("Release-Zyklus", "decrease", 21, 14, "Tage"),
+            ],
+        ),
     ],
     "Betrieb & Service": [
-        ("Schneller liefern, besser helfen", "Kundinnen und Kunden begeistern", [
-            ("Durchschnittliche Lieferzeit", "decrease", 6.0, 4.0, "Tage"),
-            ("Erstlösungsquote", "increase", 55, 70, "%")]),
+        (
+            "Schneller liefern, besser helfen",
+            "Kundinnen und Kunden begeistern",
+            [
+                ("Durchschnittliche Lieferzeit", "decrease", 6.0, 4.0, "Tage"),
+                ("Erstlösungsquote", "increase", 55, 70, "%"),
+            ],
+        ),
     ],
     "Vertrieb Süd": [
-        ("Neue Händler im Süden gewinnen", "Mehr Reichweite im Fachhandel", [
-            ("Händlerverträge", "increase", 4, 12, "Verträge"),
-            ("Angebotsquote", "stay_above", None, 30, "%")]),
-        ("Umsatz je Händler steigern", "Mehr Reichweite im Fachhandel", [
-            ("Umsatz je Händler", "increase", 18, 24, "Tsd. EUR"),
-            ("Händlerschulung in Bayern abgeschlossen", "milestone", None, None, "")]),
+        (
+            "Neue Händler im Süden gewinnen",
+            "Mehr Reichweite im Fachhandel",
+            [("Händlerverträge", "increase", 4, 12, "Verträge"), ("Angebotsquote", "stay_above", None, 30, "%")],
+        ),
+        (
+            "Umsatz je Händler steigern",
+            "Mehr Reichweite im Fachhandel",
+            [
+                ("Umsatz je Händler", "increase", 18, 24, "Tsd. EUR"),
+                ("Händlerschulung in Bayern abgeschlossen", "milestone", None, None, ""),
+            ],
+        ),
     ],
     "Vertrieb Nord": [
-        ("Hamburg und Bremen erschließen", "Mehr Reichweite im Fachhandel", [
-            ("Erstgespräche", "increase", 10, 40, "Gespräche"),
-            ("Abschlussquote", "increase", 12, 20, "%")]),
-        ("Zahlungsausfälle senken", "Profitabel wachsen im deutschsprachigen Raum", [
-            ("Offene Forderungen über 60 Tage", "decrease", 85, 40, "Tsd. EUR"),
-            ("Mahnprozess automatisiert", "milestone", None, None, "")]),
+        (
+            "Hamburg und Bremen erschließen",
+            "Mehr Reichweite im Fachhandel",
+            [("Erstgespräche", "increase", 10, 40, "Gespräche"), ("Abschlussquote", "increase", 12, 20, "%")],
+        ),
+        (
+            "Zahlungsausfälle senken",
+            "Profitabel wachsen im deutschsprachigen Raum",
+            [
+                ("Offene Forderungen über 60 Tage", "decrease", 85, 40, "Tsd. EUR"),
+                ("Mahnprozess automatisiert", "milestone", None, None, ""),
+            ],
+        ),
     ],
     "Marketing & Marke": [
-        ("Die Marke Nordlicht bekannter machen", "Mehr Reichweite im Fachhandel", [
-            ("Gestützte Markenbekanntheit", "increase", 14, 20, "%"),
-            ("Newsletter-Abonnenten", "increase", 8200, 12000, "Abonnenten")]),
-        ("Leads mit Qualität", "Mehr Reichweite im Fachhandel", [
-            ("Anteil qualifizierter Leads", "increase", 22, 35, "%"),
-            ("Kosten je Lead im Mittel", "stay_below", None, 45, "EUR")]),
+        (
+            "Die Marke Nordlicht bekannter machen",
+            "Mehr Reichweite im Fachhandel",
+            [
+                ("Gestützte Markenbekanntheit", "increase", 14, 20, "%"),
+                ("Newsletter-Abonnenten", "increase", 8200, 12000, "Abonnenten"),
+            ],
+        ),
+        (
+            "Leads mit Qualität",
+            "Mehr Reichweite im Fachhandel",
+            [
+                ("Anteil qualifizierter Leads", "increase", 22, 35, "%"),
+                ("Kosten je Lead im Mittel", "stay_below", None, 45, "EUR"),
+            ],
+        ),
     ],
     "Plattform": [
-        ("Shop und Händlerportal stabil betreiben", "Eine Plattform, auf die sich alle verlassen", [
-            ("Verfügbarkeit", "stay_above", None, 99.9, "%"),
-            ("Mittlere Wiederherstellungszeit", "decrease", 95, 45, "min")]),
-        ("Schneller ausliefern", "Eine Plattform, auf die sich alle verlassen", [
-            ("Deployments pro Woche", "increase", 3, 10, "Deployments"),
-            ("Pipeline auf die neuen Build-Server umgezogen", "milestone", None, None, "")]),
+        (
+            "Shop und Händlerportal stabil betreiben",
+            "Eine Plattform, auf die sich alle verlassen",
+            [
+                ("Verfügbarkeit", "stay_above", None, 99.9, "%"),
+                ("Mittlere Wiederherstellungszeit", "decrease", 95, 45, "min"),
+            ],
+        ),
+        (
+            "Schneller ausliefern",
+            "Eine Plattform, auf die sich alle verlassen",
+            [
+                ("Deployments pro Woche", "increase", 3, 10, "Deployments"),
+                ("Pipeline auf die neuen Build-Server umgezogen", "milestone", None, None, ""),
+            ],
+        ),
     ],
     "App-Entwicklung": [
-        ("Die App wird zum täglichen Begleiter", "Kundinnen und Kunden begeistern", [
-            ("Wöchentlich aktive Nutzer", "increase", 5400, 8000, "Nutzer"),
-            ("Bewertung im App Store", "stay_above", None, 4.5, "Sterne")]),
-        ("Weniger Abstürze", "Eine Plattform, auf die sich alle verlassen", [
-            ("Absturzfreie Sitzungen", "increase", 97.2, 99.5, "%"),
-            ("Offline-Modus für Touren veröffentlicht", "milestone", None, None, "")]),
+        (
+            "Die App wird zum täglichen Begleiter",
+            "Kundinnen und Kunden begeistern",
+            [
+                ("Wöchentlich aktive Nutzer", "increase", 5400, 8000, "Nutzer"),
+                ("Bewertung im App Store", "stay_above", None, 4.5, "Sterne"),
+            ],
+        ),
+        (
+            "Weniger Abstürze",
+            "Eine Plattform, auf die sich alle verlassen",
+            [
+                ("Absturzfreie Sitzungen", "increase", 97.2, 99.5, "%"),
+                ("Offline-Modus für Touren veröffentlicht", "milestone", None, None, ""),
+            ],
+        ),
     ],
     "Datenanalyse": [
-        ("Entscheidungen auf Daten stützen", "Profitabel wachsen im deutschsprachigen Raum", [
-            ("Dashboards im wöchentlichen Einsatz", "increase", 3, 12, "Dashboards"),
-            ("Fehlerquote in den Stammdaten", "decrease", 6.0, 2.0, "%")]),
-        ("Absatzprognose verbessern", "Profitabel wachsen im deutschsprachigen Raum", [
-            ("Prognosefehler", "decrease", 18, 10, "%"),
-            ("Prognosemodell für Ersatzteile live", "milestone", None, None, "")]),
+        (
+            "Entscheidungen auf Daten stützen",
+            "Profitabel wachsen im deutschsprachigen Raum",
+            [
+                ("Dashboards im wöchentlichen Einsatz", "increase", 3, 12, "Dashboards"),
+                ("Fehlerquote in den Stammdaten", "decrease", 6.0, 2.0, "%"),
+            ],
+        ),
+        (
+            "Absatzprognose verbessern",
+            "Profitabel wachsen im deutschsprachigen Raum",
+            [
+                ("Prognosefehler", "decrease", 18, 10, "%"),
+                ("Prognosemodell für Ersatzteile live", "milestone", None, None, ""),
+            ],
+        ),
     ],
     "Kundenservice": [
-        ("Kundinnen und Kunden schneller helfen", "Schneller liefern, besser helfen", [
-            ("Erstantwortzeit", "decrease", 26, 8, "Std."),
-            ("Zufriedenheit nach dem Kontakt", "stay_above", None, 4.2, "von 5")]),
-        ("Selbsthilfe ausbauen", "Schneller liefern, besser helfen", [
-            ("Artikel im Hilfe-Center", "increase", 40, 120, "Artikel"),
-            ("Anteil der Self-Service-Lösungen", "increase", 18, 30, "%")]),
+        (
+            "Kundinnen und Kunden schneller helfen",
+            "Schneller liefern, besser helfen",
+            [
+                ("Erstantwortzeit", "decrease", 26, 8, "Std."),
+                ("Zufriedenheit nach dem Kontakt", "stay_above", None, 4.2, "von 5"),
+            ],
+        ),
+        (
+            "Selbsthilfe ausbauen",
+            "Schneller liefern, besser helfen",
+            [
+                ("Artikel im Hilfe-Center", "increase", 40, 120, "Artikel"),
+                ("Anteil der Self-Service-Lösungen", "increase", 18, 30, "%"),
+            ],
+        ),
     ],
     "Logistik & Lager": [
-        ("Pünktlich liefern", "Schneller liefern, besser helfen", [
-            ("Liefertreue", "increase", 88, 96, "%"),
-            ("Retourenquote", "stay_below", None, 6.0, "%")]),
-        ("Lager effizienter nutzen", "Schneller liefern, besser helfen", [
-            ("Kommissionierzeit je Auftrag", "decrease", 14, 9, "min"),
-            ("Neues Regalsystem in Halle 2 eingerichtet", "milestone", None, None, "")]),
+        (
+            "Pünktlich liefern",
+            "Schneller liefern, besser helfen",
+            [("Liefertreue", "increase", 88, 96, "%"), ("Retourenquote", "stay_below", None, 6.0, "%")],
+        ),
+        (
+            "Lager effizienter nutzen",
+            "Schneller liefern, besser helfen",
+            [
+                ("Kommissionierzeit je Auftrag", "decrease", 14, 9, "min"),
+                ("Neues Regalsystem in Halle 2 eingerichtet", "milestone", None, None, ""),
+            ],
+        ),
     ],
     "Qualitätssicherung": [
-        ("Fehler früher finden", "Kundinnen und Kunden begeistern", [
-            ("Fehler je 1.000 Räder", "decrease", 12, 6, "Fehler"),
-            ("Prüfabdeckung der Endkontrolle", "increase", 70, 95, "%")]),
-        ("Lieferantenqualität sichern", "Kundinnen und Kunden begeistern", [
-            ("Abgeschlossene Lieferanten-Audits", "increase", 2, 10, "Audits"),
-            ("Reklamationen an Lieferanten", "stay_below", None, 15, "Fälle")]),
+        (
+            "Fehler früher finden",
+            "Kundinnen und Kunden begeistern",
+            [
+                ("Fehler je 1.000 Räder", "decrease", 12, 6, "Fehler"),
+                ("Prüfabdeckung der Endkontrolle", "increase", 70, 95, "%"),
+            ],
+        ),
+        (
+            "Lieferantenqualität sichern",
+            "Kundinnen und Kunden begeistern",
+            [
+                ("Abgeschlossene Lieferanten-Audits", "increase", 2, 10, "Audits"),
+                ("Reklamationen an Lieferanten", "stay_below", None, 15, "Fälle"),
+            ],
+        ),
     ],
 }
 
@@ -196,13 +293,21 @@ LAST_CHECKIN = dt.date(2026, 11, 27)
 """The last Friday with check-ins: every date of the fixture lies before the day it was written."""
 
 NOTES = [
-    "", "", "Gute Woche, Rückstand aufgeholt.", "Lieferverzögerung beim Zulieferer in Süddeutschland.",
-    "Größere Kampagne läuft an; Wirkung erst nächste Woche messbar.", "Zwei Kolleginnen im Urlaub, etwas langsamer.",
-    "Überraschend starke Nachfrage aus Österreich.", "Messe in Köln: viele Gespräche, wenige Abschlüsse.",
-    "Störung am Dienstag (Datenbank), nach 40 Minuten behoben.", "Plan bleibt; keine Änderungen nötig.",
+    "",
+    "",
+    "Gute Woche, Rückstand aufgeholt.",
+    "Lieferverzögerung beim Zulieferer in Süddeutschland.",
+    "Größere Kampagne läuft an; Wirkung erst nächste Woche messbar.",
+    "Zwei Kolleginnen im Urlaub, etwas langsamer.",
+    "Überraschend starke Nachfrage aus Österreich.",
+    "Messe in Köln: viele Gespräche, wenige Abschlüsse.",
+    "Störung am Dienstag (Datenbank), nach 40 Minuten behoben.",
+    "Plan bleibt; keine Änderungen nötig.",
     "Neue Prüfstrecke in Betrieb genommen.\nErste Ergebnisse sind ermutigend.",
-    "Budget für das nächste Quartal beantragt – Entscheidung steht aus.", "Schätzung nach Rücksprache mit dem Vertrieb.",
-    "Wetterbedingt weniger Auslieferungen (Sturm „Zoë“).", "Über Plan: die Schulung zeigt Wirkung.",
+    "Budget für das nächste Quartal beantragt – Entscheidung steht aus.",
+    "Schätzung nach Rücksprache mit dem Vertrieb.",
+    "Wetterbedingt weniger Auslieferungen (Sturm „Zoë“).",
+    "Über Plan: die Schulung zeigt Wirkung.",
 ]
 
 REFLECTIONS = [
@@ -259,9 +364,9 @@ def _next_goal(kr_type: str, baseline, target):
 def build(seed: int = 2026) -> dict[str, pd.DataFrame]:
     """The organisation as the sheets of a workbook: People, OKRs, Check-ins, KPIs, KPI readings."""
     rng = random.Random(seed)
-    people = pd.DataFrame([
-        {"Name": name, "E-mail": email(name), "Role": role, "Units": units} for name, role, units in PEOPLE
-    ])
+    people = pd.DataFrame(
+        [{"Name": name, "E-mail": email(name), "Role": role, "Units": units} for name, role, units in PEOPLE]
+    )
     okr_rows: list[dict] = []
     checkin_rows: list[dict] = []
     objective_number = 0
@@ -273,21 +378,31 @@ def build(seed: int = 2026) -> dict[str, pd.DataFrame]:
                 objective_number += 1
                 owner_pool = members or [lead]
                 obj = {
-                    "Cycle": cycle_name, "Cycle start": start.isoformat(), "Cycle end": end.isoformat(),
-                    "Cycle state": state, "Unit": unit, "Parent unit": parent, "Unit lead": lead,
-                    "Objective": objective, "Objective ID": f"NL-{objective_number:03d}",
+                    "Cycle": cycle_name,
+                    "Cycle start": start.isoformat(),
+                    "Cycle end": end.isoformat(),
+                    "Cycle state": state,
+                    "Unit": unit,
+                    "Parent unit": parent,
+                    "Unit lead": lead,
+                    "Objective": objective,
+                    "Objective ID": f"NL-{objective_number:03d}",
                     "Objective description": f"Warum: {objective.lower()} – damit {unit} im Jahr 2027 wächst.",
-                    "Kind": "aspirational" if index == 1 and unit in ("Marketing & Marke", "App-Entwicklung")
+                    "Kind": "aspirational"
+                    if index == 1 and unit in ("Marketing & Marke", "App-Entwicklung")
                     else "committed",
                     # Another tool knows its people by name; the People sheet says who they are.
-                    "Objective owner": lead, "Objective weight": 2 if unit == COMPANY and index == 0 else 1,
+                    "Objective owner": lead,
+                    "Objective weight": 2 if unit == COMPANY and index == 0 else 1,
                     "Aligned to": aligned,
                 }
                 if closed:
                     obj["Reflection"] = REFLECTIONS[objective_number % len(REFLECTIONS)]
                     if objective_number % 5 == 0:
                         obj["Score"] = 0.3
-                        obj["Score reason"] = "Bewusst niedriger bewertet: das Ergebnis kam durch Sondereffekte zustande."
+                        obj["Score reason"] = (
+                            "Bewusst niedriger bewertet: das Ergebnis kam durch Sondereffekte zustande."
+                        )
                 for kr_index, (name, kr_type, baseline, target, label) in enumerate(krs):
                     if not closed:
                         baseline, target = _next_goal(kr_type, baseline, target)
@@ -298,42 +413,69 @@ def build(seed: int = 2026) -> dict[str, pd.DataFrame]:
                     kpi = KPIS.get(unit)
                     history = _history(rng, kr_type, baseline, target, fridays, start, end, lead, owner)
                     for entry in history:
-                        checkin_rows.append({"Cycle": cycle_name, "Unit": unit, "Objective": objective,
-                                             "Key result": title, **entry})
+                        checkin_rows.append(
+                            {"Cycle": cycle_name, "Unit": unit, "Objective": objective, "Key result": title, **entry}
+                        )
                     last = history[-1]
-                    okr_rows.append({
-                        **obj, "Key result": title, "Type": {"increase": "increase to", "decrease": "decrease to",
-                                                            "stay_above": "at least", "stay_below": "at most",
-                                                            "milestone": "milestone"}[kr_type],
-                        "Baseline": baseline if kr_type in ("increase", "decrease") else None,
-                        "Target": None if kr_type == "milestone" else target,
-                        "Unit label": label or None,
-                        # The other tool's sheet shows each key result's latest value, without its author.
-                        "Current value": last["Value"], "Confidence": last["Confidence"], "As of": last["Date"],
-                        "Note": last["Note"] or None,
-                        "Weight": 2 if kr_index == 0 and unit == "Plattform" else 1,
-                        "Owner": f"{owner} <{email(owner)}>",
-                        "KPI": kpi[0] if kpi and kpi[5] == name else None,
-                        "Check-in every (days)": 14 if unit == "Datenanalyse" else 7,
-                    })
+                    okr_rows.append(
+                        {
+                            **obj,
+                            "Key result": title,
+                            "Type": {
+                                "increase": "increase to",
+                                "decrease": "decrease to",
+                                "stay_above": "at least",
+                                "stay_below": "at most",
+                                "milestone": "milestone",
+                            }[kr_type],
+                            "Baseline": baseline if kr_type in ("increase", "decrease") else None,
+                            "Target": None if kr_type == "milestone" else target,
+                            "Unit label": label or None,
+                            # The other tool's sheet shows each key result's latest value, without its author.
+                            "Current value": last["Value"],
+                            "Confidence": last["Confidence"],
+                            "As of": last["Date"],
+                            "Note": last["Note"] or None,
+                            "Weight": 2 if kr_index == 0 and unit == "Plattform" else 1,
+                            "Owner": f"{owner} <{email(owner)}>",
+                            "KPI": kpi[0] if kpi and kpi[5] == name else None,
+                            "Check-in every (days)": 14 if unit == "Datenanalyse" else 7,
+                        }
+                    )
     okrs = pd.DataFrame(okr_rows)
     checkins = pd.DataFrame(checkin_rows)
-    kpis = pd.DataFrame([
-        {"Unit": unit, "KPI": name, "Unit label": label, "Target type": target_type, "Target": target,
-         "Warning": warning, "Frequency (days)": 7, "Description": f"Gesundheit von {unit}: {name}."}
-        for unit, (name, target_type, target, warning, label, _kr) in KPIS.items()
-    ])
+    kpis = pd.DataFrame(
+        [
+            {
+                "Unit": unit,
+                "KPI": name,
+                "Unit label": label,
+                "Target type": target_type,
+                "Target": target,
+                "Warning": warning,
+                "Frequency (days)": 7,
+                "Description": f"Gesundheit von {unit}: {name}.",
+            }
+            for unit, (name, target_type, target, warning, label, _kr) in KPIS.items()
+        ]
+    )
     readings = []
     monday = dt.date(2026, 7, 6)
     while monday <= dt.date(2026, 11, 30):
         for unit, (name, target_type, target, warning, label, _kr) in KPIS.items():
             spread = abs(warning - target) * 3 or 1
             value = target + rng.uniform(-spread, spread * 1.5) * (1 if target_type != "stay_below" else -1)
-            readings.append({"Unit": unit, "KPI": name, "Date": monday.isoformat(), "Value": _round(value, target),
-                             "Author": UNITS[unit][1]})
+            readings.append(
+                {
+                    "Unit": unit,
+                    "KPI": name,
+                    "Date": monday.isoformat(),
+                    "Value": _round(value, target),
+                    "Author": UNITS[unit][1],
+                }
+            )
         monday += dt.timedelta(days=7)
-    return {"People": people, "OKRs": okrs, "Check-ins": checkins, "KPIs": kpis,
-            "KPI readings": pd.DataFrame(readings)}
+    return {"People": people, "OKRs": okrs, "Check-ins": checkins, "KPIs": kpis, "KPI readings": pd.DataFrame(readings)}
 
 
 def _history(rng, kr_type, baseline, target, fridays, start, end, lead, owner) -> list[dict]:
@@ -350,8 +492,12 @@ def _history(rng, kr_type, baseline, target, fridays, start, end, lead, owner) -
             progress = max(0.0, min(1.2, achieve * elapsed + rng.uniform(-0.06, 0.06)))
             value = _round(baseline + (target - baseline) * progress, target)
         elif kr_type == "stay_above":
-            value = _round(target * (1 + rng.uniform(-0.012, 0.02)) if target < 99 else
-                           rng.choice([99.85, 99.91, 99.93, 99.95, 99.97, 99.99]), target)
+            value = _round(
+                target * (1 + rng.uniform(-0.012, 0.02))
+                if target < 99
+                else rng.choice([99.85, 99.91, 99.93, 99.95, 99.97, 99.99]),
+                target,
+            )
             progress = 1.0 if value >= target else 0.0
         elif kr_type == "stay_below":
             value = _round(target * (1 + rng.uniform(-0.25, 0.08)), target)
@@ -363,13 +509,27 @@ def _history(rng, kr_type, baseline, target, fridays, start, end, lead, owner) -
         confidence = rng.randint(3, 6) if behind else rng.randint(6, 9)
         author = owner if rng.random() < 0.8 else lead
         note = rng.choice(NOTES)
-        entries.append({"Date": day.isoformat(), "Value": value, "Confidence": confidence, "Note": note or None,
-                        "Author": f"{author} <{email(author)}>"})
+        entries.append(
+            {
+                "Date": day.isoformat(),
+                "Value": value,
+                "Confidence": confidence,
+                "Note": note or None,
+                "Author": f"{author} <{email(author)}>",
+            }
+        )
         if rng.random() < 0.035:
             # A correction later that day: the second check-in of the day is the current one.
             fixed = value if kr_type == "milestone" else _round(value * 1.01 + 0.1, target)
-            entries.append({"Date": day.isoformat(), "Value": fixed, "Confidence": max(0, confidence - 1),
-                            "Note": "Korrektur: Zahl aus dem ERP nachgetragen.", "Author": f"{lead} <{email(lead)}>"})
+            entries.append(
+                {
+                    "Date": day.isoformat(),
+                    "Value": fixed,
+                    "Confidence": max(0, confidence - 1),
+                    "Note": "Korrektur: Zahl aus dem ERP nachgetragen.",
+                    "Author": f"{lead} <{email(lead)}>",
+                }
+            )
     return entries
 
 

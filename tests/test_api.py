@@ -99,7 +99,8 @@ def test_every_route_is_described_and_every_description_is_a_route(path):
     routes = api_routes(api.make_app(path))
     described = {
         (p, method.upper()): tuple(x["name"] for x in op.get("parameters", []) if x["in"] == "query")
-        for p, ops in api_spec.spec()["paths"].items() for method, op in ops.items()
+        for p, ops in api_spec.spec()["paths"].items()
+        for method, op in ops.items()
     }
     assert len(routes) >= 15
     assert set(routes) == set(described)
@@ -151,15 +152,26 @@ def test_every_answer_validates_against_its_description(db, org, client, keys):
     spec = api_spec.spec()
     h = keys["admin"]
     calls = [
-        ("get", "/me", None, "200"), ("get", "/cycles", None, "200"), ("get", f"/cycles/{org.cycle}", None, "200"),
-        ("get", "/units", None, "200"), ("get", f"/units/{org.product}", None, "200"),
-        ("get", "/objectives", None, "200"), ("get", f"/objectives/{org.platform_obj}", None, "200"),
-        ("get", "/key-results", None, "200"), ("get", f"/key-results/{org.kr_increase}", None, "200"),
-        ("get", f"/key-results/{org.kr_increase}/checkins", None, "200"), ("get", "/kpis", None, "200"),
+        ("get", "/me", None, "200"),
+        ("get", "/cycles", None, "200"),
+        ("get", f"/cycles/{org.cycle}", None, "200"),
+        ("get", "/units", None, "200"),
+        ("get", f"/units/{org.product}", None, "200"),
+        ("get", "/objectives", None, "200"),
+        ("get", f"/objectives/{org.platform_obj}", None, "200"),
+        ("get", "/key-results", None, "200"),
+        ("get", f"/key-results/{org.kr_increase}", None, "200"),
+        ("get", f"/key-results/{org.kr_increase}/checkins", None, "200"),
+        ("get", "/kpis", None, "200"),
         ("get", f"/kpis/{org.kpi}", None, "200"),
         ("post", f"/kpis/{org.kpi}/readings", {"value": 99.9, "date": "2026-02-01"}, "201"),
         ("get", f"/kpis/{org.kpi}/readings", None, "200"),
-        ("post", f"/key-results/{org.kr_increase}/checkins", {"value": 5, "confidence": 5, "date": "2026-02-01"}, "201"),
+        (
+            "post",
+            f"/key-results/{org.kr_increase}/checkins",
+            {"value": 5, "confidence": 5, "date": "2026-02-01"},
+            "201",
+        ),
         ("post", f"/key-results/{org.kr_increase}/checkins", {"value": 5, "confidence": 50}, "422"),
         ("get", "/key-results/9999", None, "404"),
     ]
@@ -168,8 +180,9 @@ def test_every_answer_validates_against_its_description(db, org, client, keys):
         assert str(response.status_code) == status, (url, response.text)
         template = next(p for p in spec["paths"] if re.fullmatch(re.sub(r"\{[a-z_]+\}", "[^/]+", p), url))
         schema = spec["paths"][template][method]["responses"][status]["content"]["application/json"]["schema"]
-        jsonschema.validate(response.json(), {**schema, "components": spec["components"]},
-                            cls=jsonschema.Draft202012Validator)
+        jsonschema.validate(
+            response.json(), {**schema, "components": spec["components"]}, cls=jsonschema.Draft202012Validator
+        )
 
 
 def test_the_description_needs_no_token(client):
@@ -183,8 +196,13 @@ def test_the_description_needs_no_token(client):
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": ""}, {"Authorization": "Bearer"}, {"Authorization": "Basic YWRhOmRlbW8="},
-     {"Authorization": "Bearer okr_unknown"}],
+    [
+        {},
+        {"Authorization": ""},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic YWRhOmRlbW8="},
+        {"Authorization": "Bearer okr_unknown"},
+    ],
     ids=["none", "empty", "no-token", "basic", "unknown"],
 )
 def test_a_request_without_a_valid_token_gets_401(client, keys, headers):
@@ -207,7 +225,9 @@ def test_an_expired_token_and_an_archived_persons_token_get_401(db, org, client)
     assert "expired" in error_of(client.get("/me", headers={"Authorization": f"Bearer {old}"}), 401, "token")["problem"]
     _, token = tokens.create_token(db, "vic@acme.test", person=writes.SYSTEM)
     writes.update_person(db, org.viewer, archived=True, person=writes.SYSTEM, version=version(db, "people", org.viewer))
-    assert "archived" in error_of(client.get("/me", headers={"Authorization": f"Bearer {token}"}), 401, "token")["problem"]
+    assert (
+        "archived" in error_of(client.get("/me", headers={"Authorization": f"Bearer {token}"}), 401, "token")["problem"]
+    )
 
 
 def test_head_answers_as_get_without_a_body(client, keys):
@@ -229,11 +249,21 @@ def test_a_service_account_made_as_the_guide_says_writes_its_unit_only(db, org, 
     okr("user", "add", "ci-bot@acme.test", "--name", "CI feed", "--role", "lead", "--unit", "Platform", "--no-password")
     headers = {"Authorization": f"Bearer {okr('token', 'add', '--person', 'ci-bot@acme.test', '--name', 'CI')}"}
     assert auth.authenticate(db, "ci-bot@acme.test", "") is None  # it cannot sign in to the pages
-    mine = client.post(f"/key-results/{org.kr_increase}/checkins", headers=headers,
-                       json={"value": 30, "confidence": 7, "date": "2026-02-01"})
+    mine = client.post(
+        f"/key-results/{org.kr_increase}/checkins",
+        headers=headers,
+        json={"value": 30, "confidence": 7, "date": "2026-02-01"},
+    )
     assert mine.status_code == 201 and mine.json()["data"]["author_name"] == "CI feed"
-    error_of(client.post(f"/key-results/{org.kr_stay_above}/checkins", headers=headers,
-                         json={"value": 99.95, "confidence": 7, "date": "2026-02-01"}), 403, "unit")
+    error_of(
+        client.post(
+            f"/key-results/{org.kr_stay_above}/checkins",
+            headers=headers,
+            json={"value": 99.95, "confidence": 7, "date": "2026-02-01"},
+        ),
+        403,
+        "unit",
+    )
 
 
 def test_me_says_who_the_token_acts_as(client, keys, org):
@@ -246,12 +276,16 @@ def test_me_says_who_the_token_acts_as(client, keys, org):
 
 
 def test_a_checkin_is_saved_as_the_tokens_person_with_the_new_figures(db, org, client, keys):
-    response = client.post(f"/key-results/{org.kr_increase}/checkins", headers=keys["lead"],
-                           json={"value": 45, "confidence": 6, "note": "From CI", "date": "2026-02-01"})
+    response = client.post(
+        f"/key-results/{org.kr_increase}/checkins",
+        headers=keys["lead"],
+        json={"value": 45, "confidence": 6, "note": "From CI", "date": "2026-02-01"},
+    )
     assert response.status_code == 201, response.text
     saved = response.json()["data"]
-    row = db.execute("SELECT id, kr_id, checkin_date, value, confidence, note, author_id FROM checkins "
-                     "ORDER BY id DESC LIMIT 1").fetchone()
+    row = db.execute(
+        "SELECT id, kr_id, checkin_date, value, confidence, note, author_id FROM checkins ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     assert row == (saved["id"], org.kr_increase, "2026-02-01", 45.0, 6, "From CI", org.lead)
     assert saved["author_name"] == "Lee Lead"
     assert saved["key_result"]["value"] == 45.0 and saved["key_result"]["progress"] == pytest.approx(0.45)
@@ -259,7 +293,9 @@ def test_a_checkin_is_saved_as_the_tokens_person_with_the_new_figures(db, org, c
 
 
 def test_a_reading_is_saved_as_the_tokens_person(db, org, client, keys):
-    response = client.post(f"/kpis/{org.kpi}/readings", headers=keys["admin"], json={"value": "99.8", "date": "2026-02-01"})
+    response = client.post(
+        f"/kpis/{org.kpi}/readings", headers=keys["admin"], json={"value": "99.8", "date": "2026-02-01"}
+    )
     assert response.status_code == 201, response.text
     saved = response.json()["data"]
     assert db.execute("SELECT kpi_id, reading_date, value, author_id FROM kpi_readings").fetchall() == [
@@ -270,13 +306,19 @@ def test_a_reading_is_saved_as_the_tokens_person(db, org, client, keys):
 
 def test_a_lead_may_not_write_another_units_key_result_or_kpi(db, org, client, keys, contents):
     before = contents(db)
-    company_kr = client.post(f"/key-results/{org.kr_stay_above}/checkins", headers=keys["lead"],
-                             json={"value": 99.95, "confidence": 8, "date": "2026-02-01"})
+    company_kr = client.post(
+        f"/key-results/{org.kr_stay_above}/checkins",
+        headers=keys["lead"],
+        json={"value": 99.95, "confidence": 8, "date": "2026-02-01"},
+    )
     assert "you may change only the units you lead" in error_of(company_kr, 403, "unit")["problem"]
     company_kpi = client.post(f"/kpis/{org.kpi}/readings", headers=keys["lead"], json={"value": 99.95})
     error_of(company_kpi, 403, "unit")
-    viewer = client.post(f"/key-results/{org.kr_increase}/checkins", headers=keys["viewer"],
-                         json={"value": 50, "confidence": 8, "date": "2026-02-01"})
+    viewer = client.post(
+        f"/key-results/{org.kr_increase}/checkins",
+        headers=keys["viewer"],
+        json={"value": 50, "confidence": 8, "date": "2026-02-01"},
+    )
     assert "role: viewer" in error_of(viewer, 403, "unit")["problem"]
     assert contents(db) == before
 
@@ -306,16 +348,24 @@ def test_a_checkin_dated_after_today_is_refused(db, client, keys, contents):
     """Seen failing: a check-in dated tomorrow within an open cycle was saved (DESIGN: never after today)."""
     import datetime as dt
 
-    cycle = writes.add_cycle(db, "Now", dt.date.today() - dt.timedelta(days=30), dt.date.today() + dt.timedelta(days=60),
-                             state="active", person=writes.SYSTEM)
+    cycle = writes.add_cycle(
+        db,
+        "Now",
+        dt.date.today() - dt.timedelta(days=30),
+        dt.date.today() + dt.timedelta(days=60),
+        state="active",
+        person=writes.SYSTEM,
+    )
     unit = db.execute("SELECT id FROM units WHERE name = 'Platform'").fetchone()[0]
     objective = writes.add_objective(db, cycle, unit, "Be quick", person=writes.SYSTEM)
-    kr = writes.add_key_result(db, objective, "Latency from 900 to 300 ms", "decrease", 900, 300, "ms",
-                               person=writes.SYSTEM)
+    kr = writes.add_key_result(
+        db, objective, "Latency from 900 to 300 ms", "decrease", 900, 300, "ms", person=writes.SYSTEM
+    )
     before = contents(db)
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    response = client.post(f"/key-results/{kr}/checkins", headers=keys["lead"],
-                           json={"value": 500, "confidence": 6, "date": tomorrow})
+    response = client.post(
+        f"/key-results/{kr}/checkins", headers=keys["lead"], json={"value": 500, "confidence": 6, "date": tomorrow}
+    )
     assert "in the future" in error_of(response, 422, "date")["problem"]
     assert contents(db) == before
     today = client.post(f"/key-results/{kr}/checkins", headers=keys["lead"], json={"value": 500, "confidence": 6})
@@ -331,8 +381,11 @@ def test_a_body_that_is_not_json_gets_422_and_a_huge_one_413(db, org, client, ke
 
 def test_a_closed_cycle_takes_no_checkin(db, org, client, keys):
     writes.close_cycle(db, org.cycle, person=writes.SYSTEM)
-    response = client.post(f"/key-results/{org.kr_increase}/checkins", headers=keys["admin"],
-                           json={"value": 50, "confidence": 5, "date": "2026-02-01"})
+    response = client.post(
+        f"/key-results/{org.kr_increase}/checkins",
+        headers=keys["admin"],
+        json={"value": 50, "confidence": 5, "date": "2026-02-01"},
+    )
     assert "closed" in error_of(response, 422, "cycle")["problem"]
 
 
@@ -341,19 +394,36 @@ def test_a_closed_cycle_takes_no_checkin(db, org, client, keys):
 
 @pytest.mark.parametrize(
     ("url", "field"),
-    [("/key-results/9999", "key_result"), ("/key-results/abc", "key_result"), ("/objectives/9999", "objective"),
-     ("/cycles/9999", "cycle"), ("/units/9999", "unit"), ("/kpis/9999", "kpi"), ("/kpis/9999/readings", "kpi"),
-     ("/key-results/9999/checkins", "key_result"), ("/no/such/route", None)],
+    [
+        ("/key-results/9999", "key_result"),
+        ("/key-results/abc", "key_result"),
+        ("/objectives/9999", "objective"),
+        ("/cycles/9999", "cycle"),
+        ("/units/9999", "unit"),
+        ("/kpis/9999", "kpi"),
+        ("/kpis/9999/readings", "kpi"),
+        ("/key-results/9999/checkins", "key_result"),
+        ("/no/such/route", None),
+    ],
 )
 def test_what_does_not_exist_gets_404(client, keys, url, field):
     error_of(client.get(url, headers=keys["admin"]), 404, field)
 
 
 def test_an_archived_key_result_is_not_found_and_takes_no_checkin(db, org, client, keys):
-    writes.archive_key_result(db, org.kr_decrease, person=writes.SYSTEM, version=version(db, "key_results", org.kr_decrease))
+    writes.archive_key_result(
+        db, org.kr_decrease, person=writes.SYSTEM, version=version(db, "key_results", org.kr_decrease)
+    )
     error_of(client.get(f"/key-results/{org.kr_decrease}", headers=keys["admin"]), 404, "key_result")
-    error_of(client.post(f"/key-results/{org.kr_decrease}/checkins", headers=keys["admin"],
-                         json={"value": 500, "confidence": 5, "date": "2026-02-01"}), 404, "key_result")
+    error_of(
+        client.post(
+            f"/key-results/{org.kr_decrease}/checkins",
+            headers=keys["admin"],
+            json={"value": 500, "confidence": 5, "date": "2026-02-01"},
+        ),
+        404,
+        "key_result",
+    )
     assert count(db, "checkins") == 1
 
 
@@ -406,8 +476,16 @@ def test_filters_by_cycle_and_unit_work_as_the_sidebar(org, client, keys):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("cycle=1999 Q9", "cycle"), ("unit=Nowhere", "unit"), ("limit=0", "limit"), ("limit=1001", "limit"),
-     ("offset=-1", "offset"), ("limit=ten", "limit"), ("cylce=1", "cylce"), ("objective=x", "objective")],
+    [
+        ("cycle=1999 Q9", "cycle"),
+        ("unit=Nowhere", "unit"),
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("offset=-1", "offset"),
+        ("limit=ten", "limit"),
+        ("cylce=1", "cylce"),
+        ("objective=x", "objective"),
+    ],
 )
 def test_a_bad_filter_gets_422_naming_it(client, keys, query, field):
     error_of(client.get(f"/key-results?{query}", headers=keys["viewer"]), 422, field)
@@ -435,17 +513,24 @@ def test_a_list_read_page_by_page_shows_every_change_made_in_between(db, org, cl
         return next(r["value"] for r in rows if r["id"] == org.kr_increase)
 
     assert value() == 20.0
-    writes.add_checkin(db, org.kr_increase, "2026-02-01", 30, 7, person=writes.SYSTEM)  # another connection: a page, the CLI
+    writes.add_checkin(
+        db, org.kr_increase, "2026-02-01", 30, 7, person=writes.SYSTEM
+    )  # another connection: a page, the CLI
     assert value() == 30.0
-    client.post(f"/key-results/{org.kr_increase}/checkins", headers=keys["lead"],
-                json={"value": 40, "confidence": 7, "date": "2026-02-02"})
+    client.post(
+        f"/key-results/{org.kr_increase}/checkins",
+        headers=keys["lead"],
+        json={"value": 40, "confidence": 7, "date": "2026-02-02"},
+    )
     assert value() == 40.0
 
 
 def test_checkins_and_readings_of_one_thing(db, org, client, keys):
     h = keys["viewer"]
     checkins = client.get(f"/key-results/{org.kr_increase}/checkins", headers=h).json()["data"]
-    assert [(c["id"], c["value"], c["confidence"], c["author_name"]) for c in checkins] == [(org.checkin, 20.0, 7, "Lee Lead")]
+    assert [(c["id"], c["value"], c["confidence"], c["author_name"]) for c in checkins] == [
+        (org.checkin, 20.0, 7, "Lee Lead")
+    ]
     writes.add_kpi_reading(db, org.kpi, "2026-01-10", 99.95, person=writes.SYSTEM)
     writes.add_kpi_reading(db, org.kpi, "2026-02-10", 99.99, person=writes.SYSTEM)
     since = client.get(f"/kpis/{org.kpi}/readings?since=2026-02-01", headers=h).json()["data"]
@@ -480,8 +565,11 @@ def test_a_busy_database_gets_503_and_the_write_is_not_half_done(db, org, path, 
     blocker = sqlite3.connect(path)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        response = client.post(f"/key-results/{org.kr_increase}/checkins", headers=keys["lead"],
-                               json={"value": 50, "confidence": 5, "date": "2026-02-01"})
+        response = client.post(
+            f"/key-results/{org.kr_increase}/checkins",
+            headers=keys["lead"],
+            json={"value": 50, "confidence": 5, "date": "2026-02-01"},
+        )
     finally:
         blocker.rollback()
         blocker.close()
@@ -524,8 +612,11 @@ def test_concurrent_writes_through_the_api_lose_nothing(db, org, path, keys):
 
     def write(n: int) -> None:
         for i in range(5):
-            r = client.post(f"/key-results/{org.kr_increase}/checkins", headers=keys["lead"],
-                            json={"value": n * 5 + i, "confidence": 5, "date": "2026-02-01"})
+            r = client.post(
+                f"/key-results/{org.kr_increase}/checkins",
+                headers=keys["lead"],
+                json={"value": n * 5 + i, "confidence": 5, "date": "2026-02-01"},
+            )
             if r.status_code != 201:
                 errors.append(r.text)
 
@@ -535,7 +626,9 @@ def test_concurrent_writes_through_the_api_lose_nothing(db, org, path, keys):
     for t in threads:
         t.join()
     assert errors == []
-    assert sorted(v for (v,) in db.execute("SELECT value FROM checkins WHERE checkin_date = '2026-02-01'")) == list(range(40))
+    assert sorted(v for (v,) in db.execute("SELECT value FROM checkins WHERE checkin_date = '2026-02-01'")) == list(
+        range(40)
+    )
 
 
 def test_docs_api_md_lists_every_route():

@@ -78,16 +78,24 @@ def token_for(path: Path, email: str, name: str = "") -> dict:
 def current_kr(path: Path, unit: str) -> int:
     """A live key result of the current cycle owned by ``unit``."""
     today = dt.date.today().isoformat()
-    return rows(path, """
+    return rows(
+        path,
+        """
         SELECT kr.id FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
         JOIN cycles c ON c.id = o.cycle_id JOIN units u ON u.id = o.unit_id
         WHERE u.name = ? AND c.state = 'active' AND c.start_date <= ? AND ? <= c.end_date
-          AND kr.archived = 0 AND o.state = 'active' ORDER BY kr.id LIMIT 1""", (unit, today, today))[0][0]
+          AND kr.archived = 0 AND o.state = 'active' ORDER BY kr.id LIMIT 1""",
+        (unit, today, today),
+    )[0][0]
 
 
 def a_kpi(path: Path, unit: str) -> int:
-    return rows(path, "SELECT k.id FROM kpis k JOIN units u ON u.id = k.unit_id WHERE u.name = ? AND k.archived = 0 "
-                      "ORDER BY k.id LIMIT 1", (unit,))[0][0]
+    return rows(
+        path,
+        "SELECT k.id FROM kpis k JOIN units u ON u.id = k.unit_id WHERE u.name = ? AND k.archived = 0 "
+        "ORDER BY k.id LIMIT 1",
+        (unit,),
+    )[0][0]
 
 
 def json_error(response, status: int) -> dict:
@@ -116,14 +124,26 @@ def test_each_status_code_over_real_http(url, path):
         saved = client.post(f"/key-results/{mine}/checkins", headers=lead, json={"value": 1, "confidence": 7})
         assert saved.status_code == 201 and saved.json()["data"]["key_result"]["id"] == mine
         assert json_error(client.get("/key-results"), 401)["field"] == "token"
-        assert json_error(client.post(f"/key-results/{theirs}/checkins", headers=lead,
-                                      json={"value": 1, "confidence": 7}), 403)["field"] == "unit"
+        assert (
+            json_error(
+                client.post(f"/key-results/{theirs}/checkins", headers=lead, json={"value": 1, "confidence": 7}), 403
+            )["field"]
+            == "unit"
+        )
         assert json_error(client.get("/key-results/999999", headers=lead), 404)["field"] == "key_result"
         assert json_error(client.get("/nothing/here", headers=lead), 404)["error"] == "not_found"
-        assert json_error(client.put(f"/key-results/{mine}/checkins", headers=lead), 405)["error"] == "method_not_allowed"
-        assert json_error(client.post(f"/key-results/{mine}/checkins", headers=lead,
-                                      content=b"[" + b"1," * 40_000 + b"1]"), 413)["field"] == "body"
-        bad = json_error(client.post(f"/key-results/{mine}/checkins", headers=lead, json={"value": 1, "confidence": 12}), 422)
+        assert (
+            json_error(client.put(f"/key-results/{mine}/checkins", headers=lead), 405)["error"] == "method_not_allowed"
+        )
+        assert (
+            json_error(
+                client.post(f"/key-results/{mine}/checkins", headers=lead, content=b"[" + b"1," * 40_000 + b"1]"), 413
+            )["field"]
+            == "body"
+        )
+        bad = json_error(
+            client.post(f"/key-results/{mine}/checkins", headers=lead, json={"value": 1, "confidence": 12}), 422
+        )
         assert bad["field"] == "confidence" and "0 to 10" in bad["problem"]
         burst = token_for(path, LEAD, "burst")
         started, allowed = time.monotonic(), 0
@@ -178,8 +198,11 @@ def test_twenty_concurrent_writers_lose_nothing(url, path):
             for i in range(each):
                 value = n * 100 + i
                 for response in (
-                    client.post(f"/key-results/{kr}/checkins", headers=keys[n],
-                                json={"value": value, "confidence": 6, "note": note}),
+                    client.post(
+                        f"/key-results/{kr}/checkins",
+                        headers=keys[n],
+                        json={"value": value, "confidence": 6, "note": note},
+                    ),
                     client.post(f"/kpis/{kpi}/readings", headers=keys[n], json={"value": value + 0.5}),
                 ):
                     if response.status_code != 201:
@@ -195,8 +218,9 @@ def test_twenty_concurrent_writers_lose_nothing(url, path):
     saved = [int(v) for (v,) in rows(path, "SELECT value FROM checkins WHERE note = ? ORDER BY value", (note,))]
     assert saved == wanted
     lead_id = rows(path, "SELECT id FROM people WHERE email = ?", (LEAD,))[0][0]
-    readings = rows(path, "SELECT value, author_id FROM kpi_readings WHERE kpi_id = ? AND value - CAST(value AS INT) = 0.5",
-                    (kpi,))
+    readings = rows(
+        path, "SELECT value, author_id FROM kpi_readings WHERE kpi_id = ? AND value - CAST(value AS INT) = 0.5", (kpi,)
+    )
     assert sorted(int(v) for v, _ in readings) == wanted and {a for _, a in readings} == {lead_id}
 
 
@@ -236,13 +260,16 @@ def test_the_same_server_runs_the_notification_scheduler(demo_template, tmp_path
 
     path = copy_db(demo_template, tmp_path / "okr.db")
     okr("webhook", "add", receiver.url("web-app"), "--unit", "Web App", "--provider", "slack", "--db", path)
-    kr = rows(path, """
+    kr = rows(
+        path,
+        """
         SELECT kr.id FROM key_results kr JOIN objectives o ON o.id = kr.objective_id JOIN units u ON u.id = o.unit_id
         JOIN cycles c ON c.id = o.cycle_id
         WHERE u.name = 'Web App' AND c.state = 'active' AND kr.archived = 0 AND o.state = 'active'
           AND (SELECT c2.confidence FROM checkins c2 WHERE c2.kr_id = kr.id AND c2.deleted = 0
                ORDER BY c2.checkin_date DESC, c2.id DESC LIMIT 1) >= 4
-        ORDER BY kr.id LIMIT 1""")[0][0]
+        ORDER BY kr.id LIMIT 1""",
+    )[0][0]
     lead = token_for(path, LEAD, "scheduler")
     server = Server(path, env={"OKR_NOTIFY_SCHEDULE": "1", "OKR_BASE_URL": "https://okr.example.test"})
     try:
@@ -251,8 +278,12 @@ def test_the_same_server_runs_the_notification_scheduler(demo_template, tmp_path
         while not rows(path, "SELECT value FROM settings WHERE key = 'notify_events_since'"):  # its first round
             assert time.monotonic() < deadline, f"the scheduler never ran:\n{server.log.read_text()}"
             time.sleep(0.2)
-        response = httpx.post(f"{server.url}/api/v1/key-results/{kr}/checkins", headers=lead,
-                              json={"value": 1, "confidence": 2, "note": "blocked by the API rewrite"}, timeout=30)
+        response = httpx.post(
+            f"{server.url}/api/v1/key-results/{kr}/checkins",
+            headers=lead,
+            json={"value": 1, "confidence": 2, "note": "blocked by the API rewrite"},
+            timeout=30,
+        )
         assert response.status_code == 201, response.text
         deadline = time.monotonic() + 30
         while not [p for p in receiver.at("web-app") if "Off track" in p["text"]]:  # (the digest may go too)

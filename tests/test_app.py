@@ -236,8 +236,9 @@ def test_a_write_by_anyone_shows_at_the_next_rerun(demo_db):
     db = connect(demo_db)
     try:
         objective = int(q.objectives(db, f["default"])["objective_id"].iloc[0])
-        kr = w.add_key_result(db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days",
-                              person=w.SYSTEM)
+        kr = w.add_key_result(
+            db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days", person=w.SYSTEM
+        )
         w.add_checkin(db, kr, dt.date.today(), 6, 8, "Halfway", person=w.SYSTEM)
     finally:
         db.close()

@@ -17,8 +17,20 @@ from okrdata import writes
 from okrdata.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("pandas", "numpy", "altair", "reportlab", "openpyxl", "vl_convert", "streamlit", "pyarrow",
-         "okrdata.queries", "okrdata.transfer", "okrdata.report", "okrdata.cli")
+HEAVY = (
+    "pandas",
+    "numpy",
+    "altair",
+    "reportlab",
+    "openpyxl",
+    "vl_convert",
+    "streamlit",
+    "pyarrow",
+    "okrdata.queries",
+    "okrdata.transfer",
+    "okrdata.report",
+    "okrdata.cli",
+)
 """What a feed command never uses: the charts, the PDF, Excel, Streamlit, the page queries."""
 
 
@@ -43,8 +55,19 @@ def readings(db) -> list[tuple]:
 
 
 def test_reading_by_name_records_one_reading(db, org, path):
-    result = okr("reading", "--db", path, "--kpi", "  uptime ", "--value", "99.97%", "--date", "2026-02-03",
-                 "--author", "lee@acme.test")
+    result = okr(
+        "reading",
+        "--db",
+        path,
+        "--kpi",
+        "  uptime ",
+        "--value",
+        "99.97%",
+        "--date",
+        "2026-02-03",
+        "--author",
+        "lee@acme.test",
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Saved reading #1 of #") and "'Uptime' (Acme): 99.97%, 3 Feb 2026." in result.output
     assert readings(db) == [(org.kpi, "2026-02-03", 99.97, org.lead)]
@@ -114,15 +137,30 @@ print("loaded:", " ".join(heavy) or "none")
 
 def run_entry(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize(
     "args",
     [
-        ("checkin", "--kr", "Test coverage from 0 to 100 %", "--value", "35%", "--confidence", "on track",
-         "--date", "2026-02-03"),
+        (
+            "checkin",
+            "--kr",
+            "Test coverage from 0 to 100 %",
+            "--value",
+            "35%",
+            "--confidence",
+            "on track",
+            "--date",
+            "2026-02-03",
+        ),
         ("reading", "--kpi", "Uptime", "--value", "99.97", "--date", "2026-02-03"),
     ],
     ids=["checkin", "reading"],

@@ -279,9 +279,7 @@ def latest(kr):
 def status(kr):
     """A key result's status today, by the rules of okrdata.numbers."""
     last = latest(kr)
-    return numbers.kr_status(
-        last["confidence"], dt.date.fromisoformat(last["checkin_date"]), TODAY, kr["cadence_days"]
-    )
+    return numbers.kr_status(last["confidence"], dt.date.fromisoformat(last["checkin_date"]), TODAY, kr["cadence_days"])
 
 
 def confidence_and_pace(kr, cycle_row):

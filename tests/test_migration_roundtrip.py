@@ -49,8 +49,17 @@ def source(sheets):
 
 # --- what the figures are ------------------------------------------------------------------------
 
-_IDS = ["kr_id", "objective_id", "unit_id", "cycle_id", "owner_id", "kpi_id", "checkin_id", "parent_objective_id",
-        "parent_kr_id"]
+_IDS = [
+    "kr_id",
+    "objective_id",
+    "unit_id",
+    "cycle_id",
+    "owner_id",
+    "kpi_id",
+    "checkin_id",
+    "parent_objective_id",
+    "parent_kr_id",
+]
 
 
 def figures(db) -> dict:
@@ -66,30 +75,42 @@ def figures(db) -> dict:
             "cycle": {k: cycle[k] for k in ("name", "start_date", "end_date", "state")},
             "summary": summary,
             "key_results": krs.drop(columns=_IDS, errors="ignore")
-            .sort_values(["unit_name", "objective_title", "title"]).reset_index(drop=True),
+            .sort_values(["unit_name", "objective_title", "title"])
+            .reset_index(drop=True),
             "objectives": objs.drop(columns=_IDS, errors="ignore")
-            .sort_values(["unit_name", "title"]).reset_index(drop=True),
+            .sort_values(["unit_name", "title"])
+            .reset_index(drop=True),
             "units": units.drop(columns=["unit_id", "parent_id"]).sort_values("name").reset_index(drop=True),
         }
     out["checkins"] = db.execute(
         "SELECT cy.name, u.name, o.title, kr.title, c.checkin_date, c.value, c.confidence, c.note, p.name, p.email "
         "FROM checkins c JOIN key_results kr ON kr.id = c.kr_id JOIN objectives o ON o.id = kr.objective_id "
         "JOIN units u ON u.id = o.unit_id JOIN cycles cy ON cy.id = o.cycle_id LEFT JOIN people p ON p.id = c.author_id "
-        "WHERE c.deleted = 0 ORDER BY cy.name, u.name, o.title, kr.title, c.checkin_date, c.id").fetchall()
+        "WHERE c.deleted = 0 ORDER BY cy.name, u.name, o.title, kr.title, c.checkin_date, c.id"
+    ).fetchall()
     out["people"] = db.execute("SELECT name, lower(email), role, archived FROM people ORDER BY 2").fetchall()
     out["edits"] = db.execute(
         "SELECT p.email, u.name FROM person_units pu JOIN people p ON p.id = pu.person_id "
-        "JOIN units u ON u.id = pu.unit_id ORDER BY 1, 2").fetchall()
-    out["units"] = db.execute("SELECT u.name, p.name, lead.name, lead.email FROM units u "
-                              "LEFT JOIN units p ON p.id = u.parent_id LEFT JOIN people lead ON lead.id = u.lead_id "
-                              "ORDER BY 1").fetchall()
-    out["kpis"] = queries.kpis(db, today=ON).drop(columns=["kpi_id", "unit_id", "linked_krs"], errors="ignore") \
-        .sort_values(["unit_name", "name"]).reset_index(drop=True)
+        "JOIN units u ON u.id = pu.unit_id ORDER BY 1, 2"
+    ).fetchall()
+    out["units"] = db.execute(
+        "SELECT u.name, p.name, lead.name, lead.email FROM units u "
+        "LEFT JOIN units p ON p.id = u.parent_id LEFT JOIN people lead ON lead.id = u.lead_id "
+        "ORDER BY 1"
+    ).fetchall()
+    out["kpis"] = (
+        queries.kpis(db, today=ON)
+        .drop(columns=["kpi_id", "unit_id", "linked_krs"], errors="ignore")
+        .sort_values(["unit_name", "name"])
+        .reset_index(drop=True)
+    )
     out["readings"] = db.execute(
         "SELECT u.name, k.name, r.reading_date, r.value, p.email FROM kpi_readings r JOIN kpis k ON k.id = r.kpi_id "
-        "JOIN units u ON u.id = k.unit_id LEFT JOIN people p ON p.id = r.author_id ORDER BY 1, 2, 3, r.id").fetchall()
+        "JOIN units u ON u.id = k.unit_id LEFT JOIN people p ON p.id = r.author_id ORDER BY 1, 2, 3, r.id"
+    ).fetchall()
     out["kpi_links"] = db.execute(
-        "SELECT kr.title, k.name FROM key_results kr JOIN kpis k ON k.id = kr.kpi_id ORDER BY 1, 2").fetchall()
+        "SELECT kr.title, k.name FROM key_results kr JOIN kpis k ON k.id = kr.kpi_id ORDER BY 1, 2"
+    ).fetchall()
     return out
 
 
@@ -125,13 +146,17 @@ def test_the_other_tools_organisation_imports_whole(source, sheets):
     # Every unit has its lead, who may edit it.
     assert source.execute("SELECT count(*) FROM units WHERE lead_id IS NULL").fetchone()[0] == 0
     # People by their full names, umlauts and all.
-    assert source.execute("SELECT name FROM people WHERE email = ?", [email("Søren Äbelø")]).fetchone() == ("Søren Äbelø",)
+    assert source.execute("SELECT name FROM people WHERE email = ?", [email("Søren Äbelø")]).fetchone() == (
+        "Søren Äbelø",
+    )
     assert source.execute("SELECT role FROM people WHERE email = ?", [email("Sabine Häußler")]).fetchone() == ("admin",)
     # The closed cycle is closed, with the scores, reasons and reflections of the file; the others proposed.
     assert source.execute("SELECT state FROM cycles ORDER BY start_date").fetchall() == [("closed",), ("active",)]
     closed = pd.read_sql_query(
         "SELECT o.title, u.name AS unit, o.score, o.score_reason, o.reflection FROM objectives o "
-        "JOIN units u ON u.id = o.unit_id JOIN cycles c ON c.id = o.cycle_id WHERE c.name = '2026 Q3'", source.conn)
+        "JOIN units u ON u.id = o.unit_id JOIN cycles c ON c.id = o.cycle_id WHERE c.name = '2026 Q3'",
+        source.conn,
+    )
     assert closed["score"].notna().all() and closed["reflection"].notna().all()
     given = sheets["OKRs"][sheets["OKRs"]["Cycle"].eq("2026 Q3") & sheets["OKRs"]["Score"].notna()]
     assert len(given)
@@ -152,7 +177,11 @@ def test_every_key_result_shows_the_last_checkin_of_its_history(source, sheets):
         last = rows.assign(_n=range(len(rows))).sort_values(["Date", "_n"]).iloc[-1]
         row = shown.loc[(cycle, unit, title)]
         assert (row["value"], row["confidence"], row["last_checkin_date"], row["checkin_count"]) == (
-            last["Value"], last["Confidence"], last["Date"], len(rows)), (cycle, unit, title)
+            last["Value"],
+            last["Confidence"],
+            last["Date"],
+            len(rows),
+        ), (cycle, unit, title)
         assert (row["note"] or None) == (last["Note"] if isinstance(last["Note"], str) else None)
     # Every date lies before the day of the import, as the rules of a check-in want.
     assert max(history["Date"]) == LAST_CHECKIN.isoformat()
@@ -173,6 +202,7 @@ def test_the_imported_organisation_shows_on_the_pages(source, tmp_path, monkeypa
 
 # --- and comes back with the same figures -------------------------------------------------------------
 
+
 def _csv_files(db) -> list[tuple[bytes, str]]:
     """The export as CSV files, one layout each (as `okr export` writes them)."""
     layouts = {
@@ -189,7 +219,9 @@ def _csv_files(db) -> list[tuple[bytes, str]]:
 def test_the_own_export_comes_back_with_every_figure_the_same(source, route):
     target = fresh()
     if route == "xlsx":
-        transfer.import_file(target, transfer.export_okrs_xlsx(source), "export.xlsx", today=IMPORTED_ON, person=writes.SYSTEM)
+        transfer.import_file(
+            target, transfer.export_okrs_xlsx(source), "export.xlsx", today=IMPORTED_ON, person=writes.SYSTEM
+        )
     elif route == "csv files together":
         files = _csv_files(source)
         tables = [t for data, name in reversed(files) for t in transfer.read_tables(data, name)]
@@ -200,8 +232,9 @@ def test_the_own_export_comes_back_with_every_figure_the_same(source, route):
         # as a migration's does: into the closed cycle, on purpose (okr import --into-closed).
         files = {name: data for data, name in _csv_files(source)}
         transfer.import_file(target, files["okrs.csv"], "okrs.csv", today=IMPORTED_ON, person=writes.SYSTEM)
-        transfer.import_file(target, files["checkins.csv"], "checkins.csv", today=IMPORTED_ON, person=writes.SYSTEM,
-                             into_closed=True)
+        transfer.import_file(
+            target, files["checkins.csv"], "checkins.csv", today=IMPORTED_ON, person=writes.SYSTEM, into_closed=True
+        )
     before, after = figures(source), figures(target)
     if route == "csv files one by one":
         # Every figure of every cycle, and every check-in with its author's name.
@@ -209,10 +242,13 @@ def test_the_own_export_comes_back_with_every_figure_the_same(source, route):
     else:
         assert_same(before, after)
     # And once more: importing the same export again adds nothing.
-    before = {t: target[t].count for t in ("people", "units", "objectives", "key_results", "checkins",
-                                           "kpis", "kpi_readings")}
+    before = {
+        t: target[t].count for t in ("people", "units", "objectives", "key_results", "checkins", "kpis", "kpi_readings")
+    }
     if route == "xlsx":
-        again = transfer.import_file(target, transfer.export_okrs_xlsx(source), "export.xlsx", today=IMPORTED_ON, person=writes.SYSTEM)
+        again = transfer.import_file(
+            target, transfer.export_okrs_xlsx(source), "export.xlsx", today=IMPORTED_ON, person=writes.SYSTEM
+        )
         assert sum(again.counts.values()) == 0, again.counts
     assert {t: target[t].count for t in before} == before
     target.close()

@@ -62,8 +62,10 @@ def test_the_digest_lists_status_changes_new_risks_stale_learnings_and_kpis(db, 
     assert "p95 latency from 800 to 200 ms (Platform): Stale → Off track" in changed
     risks = section(text, "New risks")
     # Off track while on pace: the reason says what the status rests on.
-    assert ("p95 latency from 800 to 200 ms (Platform): Off track by its last confidence, 2/10 on 21 Jan 2026, "
-            "while 17% done and 8 points behind pace") in risks
+    assert (
+        "p95 latency from 800 to 200 ms (Platform): Off track by its last confidence, 2/10 on 21 Jan 2026, "
+        "while 17% done and 8 points behind pace"
+    ) in risks
     assert "Test coverage from 0 to 100 % (Platform): At risk (confidence 5/10 on 22 Jan 2026)" in risks
     stale = section(text, "Stale: no check-in for too long")
     assert "Status page live for every region (Product): Never checked in" in stale
@@ -82,9 +84,16 @@ def section(text: str, heading: str) -> str:
 
 
 def test_the_html_part_is_self_contained_and_escapes_what_people_typed(db, week, inbox, notify_settings):
-    writes.add_checkin(db, week.kr_increase, "2026-01-23", 31, 5,
-                       '<script>alert(1)</script> we learned that "quotes" & tags <b>break</b> things',
-                       author_id=week.lead, **ACTOR)
+    writes.add_checkin(
+        db,
+        week.kr_increase,
+        "2026-01-23",
+        31,
+        5,
+        '<script>alert(1)</script> we learned that "quotes" & tags <b>break</b> things',
+        author_id=week.lead,
+        **ACTOR,
+    )
     jobs.send_digest(db, NOW, notify_settings)
     mail = company_mail(inbox, "vic@acme.test")
     html = mail.html
@@ -129,8 +138,12 @@ def test_the_digest_goes_once_a_week_through_one_connection(db, week, inbox, not
 
 
 def test_the_first_week_of_a_cycle_has_nothing_to_compare(db, org, notify_settings):
-    found = digest.build(db, {"id": org.cycle, "name": "2026 Q1", "start_date": "2026-01-01",
-                              "end_date": "2026-03-31", "state": "active"}, org.company, dt.date(2026, 1, 5))
+    found = digest.build(
+        db,
+        {"id": org.cycle, "name": "2026 Q1", "start_date": "2026-01-01", "end_date": "2026-03-31", "state": "active"},
+        org.company,
+        dt.date(2026, 1, 5),
+    )
     assert found.before is None and found.changed == []
     assert "since last week" not in digest.headline_line(found)
     text = digest.email(notify_settings, found, "why")[1]

@@ -193,11 +193,15 @@ def test_the_counts_say_how_key_results_and_pairs_relate(demo_db):
     assert (f.pairs["linked_krs"], f.pairs["pairs"]) == (12, 11)
     at = open_page()
     cycle = q.cycles(connect(demo_db)).set_index("id").loc[f.cycle_id, "name"]
-    assert (f"12 key results of {badges.escape_markdown(cycle)} measured by a KPI, in 11 linked pairs "
-            "(a KPI can measure more than one key result).") in [c.value for c in at.caption]
+    assert (
+        f"12 key results of {badges.escape_markdown(cycle)} measured by a KPI, in 11 linked pairs "
+        "(a KPI can measure more than one key result)."
+    ) in [c.value for c in at.caption]
     intro = at.caption[0].value
-    assert intro.startswith("Key results change something within one cycle; KPIs watch the health of what "
-                            "already runs. Where a key result is measured by a KPI, the two stand side by side")
+    assert intro.startswith(
+        "Key results change something within one cycle; KPIs watch the health of what "
+        "already runs. Where a key result is measured by a KPI, the two stand side by side"
+    )
 
 
 def test_the_charts_write_the_kpis_unit_on_the_y_axis(demo_db):
@@ -210,8 +214,12 @@ def test_the_charts_write_the_kpis_unit_on_the_y_axis(demo_db):
                 assert axis.get("labelExpr", "").startswith("datum.label + ")
                 labelled += 1
     assert labelled > 0
-    exprs = {layer["encoding"]["y"]["axis"].get("labelExpr") for c in at.get("vega_lite_chart")
-             for layer in json.loads(c.proto.spec)["layer"] if "y" in layer["encoding"]}
+    exprs = {
+        layer["encoding"]["y"]["axis"].get("labelExpr")
+        for c in at.get("vega_lite_chart")
+        for layer in json.loads(c.proto.spec)["layer"]
+        if "y" in layer["encoding"]
+    }
     assert 'datum.label + " ms"' in exprs  # p95 API latency: "400 ms", not "400"
 
 
@@ -355,7 +363,9 @@ def test_kpis_without_a_cycle_or_readings_still_show(kpis_only_db):
     assert (shown["KPIs"], shown["Warning"], shown["Overdue"], shown["Linked pairs"]) == ("2", "1", "1", "0")
     assert [h.value for h in at.subheader] == ["Operations"]
     texts = markdown(at)
-    assert "**Churn** &nbsp; :gray-badge[:material/help: No data] :violet-badge[:material/schedule: Never read]" in texts
+    assert (
+        "**Churn** &nbsp; :gray-badge[:material/help: No data] :violet-badge[:material/schedule: Never read]" in texts
+    )
     assert "**Uptime** &nbsp; :orange-badge[:material/warning: Warning]" in texts
     captions = [c.value for c in at.caption]
     assert "No readings in the last 6 months." in captions
@@ -369,7 +379,8 @@ def test_the_page_has_no_stray_strings_that_streamlit_magic_would_draw():
 
     tree = ast.parse((Path(APP).parent / PAGE).read_text())
     stray = [
-        node.lineno for node in tree.body[1:]
+        node.lineno
+        for node in tree.body[1:]
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
     ]
     assert stray == []

@@ -56,8 +56,13 @@ def test_every_sheet_of_the_own_export_is_read_and_the_box_says_so(admin_page):
     assert box.options == ["Every sheet", "OKRs", "Check-ins", "KPIs", "KPI readings", "People"]
     assert box.value is None
     said = captions(at)
-    for sheet, layout in (("OKRs", "okrs"), ("Check-ins", "checkins"), ("KPIs", "kpis"),
-                          ("KPI readings", "kpi_readings"), ("People", "people")):
+    for sheet, layout in (
+        ("OKRs", "okrs"),
+        ("Check-ins", "checkins"),
+        ("KPIs", "kpis"),
+        ("KPI readings", "kpi_readings"),
+        ("People", "people"),
+    ):
         assert any(c.startswith(f"{sheet}: read as {transfer.LAYOUT_NAMES[layout]}") for c in said), said
     # Every check-in of the history sheet is there, and matches what the database holds.
     assert any(f"{checkins} check-ins matched one already recorded" in c for c in said), said
@@ -75,9 +80,11 @@ def test_one_sheet_can_be_chosen(admin_page):
 
 def test_a_runaway_quote_is_a_message_not_an_exception(admin_page):
     at, chosen, _, _ = admin_page
-    text = ("Cycle,Unit,Objective,Key result,Type,Baseline,Target\n"
-            '2026 Q4,Acme,"Grow,Users from 1 to 2,increase,1,2\n'
-            + "".join(f"2026 Q4,Acme,Grow,Users {i} from 1 to 2,increase,1,2\n" for i in range(4000)))
+    text = (
+        "Cycle,Unit,Objective,Key result,Type,Baseline,Target\n"
+        '2026 Q4,Acme,"Grow,Users from 1 to 2,increase,1,2\n'
+        + "".join(f"2026 Q4,Acme,Grow,Users {i} from 1 to 2,increase,1,2\n" for i in range(4000))
+    )
     chosen["file"] = Upload("runaway.csv", text.encode())
     ok(at.run())
     shown = " ".join(e.value for e in at.error)

@@ -129,9 +129,7 @@ def test_overview_lists_the_key_results_needing_attention(demo_db):
         krs = q.key_results(db, f["default"])
     finally:
         db.close()
-    flagged = krs[
-        (krs["status"] != "on_track") | krs["divergence"].notna() | krs["trending_off_track"].astype(bool)
-    ]
+    flagged = krs[(krs["status"] != "on_track") | krs["divergence"].notna() | krs["trending_off_track"].astype(bool)]
     at = ok(start())
     tables = [d for d in at.dataframe if "Key result" in d.value.columns]
     if flagged.empty:

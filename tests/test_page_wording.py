@@ -190,8 +190,10 @@ def test_the_overview_says_what_a_contradicting_status_rests_on(demo_db):
     row = listed[0][listed[0]["Key result"] == kr["title"]].iloc[0]
     basis = f"{int(kr['confidence'])}/10 on {badges.day(kr['last_checkin_date'])}"
     assert row["Status"] == f"🔴 Off track ({basis})"
-    assert f"Off track by its last confidence, {int(kr['confidence'])}/10 on {badges.day(kr['last_checkin_date'])}, " \
-           "while 100% done and " in row["Why"]
+    assert (
+        f"Off track by its last confidence, {int(kr['confidence'])}/10 on {badges.day(kr['last_checkin_date'])}, "
+        "while 100% done and " in row["Why"]
+    )
 
 
 def test_all_okrs_and_the_objective_page_say_what_a_contradicting_status_rests_on(demo_db):
@@ -226,12 +228,21 @@ def test_the_objective_page_shows_each_key_results_projected_end_value(demo_db):
 
 def move_goalposts(path, kr: dict) -> str:
     """Record a target change on ``kr`` today, as the writes do; return its mark."""
-    execute(path, "INSERT INTO key_result_changes (kr_id, field, before, after, changed_by, changed_at, reason) "
-                  "VALUES (?, 'target', ?, ?, NULL, ?, 'Scope doubled')",
-            [int(kr["kr_id"]), float(kr["target"]), float(kr["target"]) * 2,
-             dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
-    return (f"Goalposts moved: target {wording.number(kr['target'])} → {wording.number(float(kr['target']) * 2)} "
-            f"on {wording.day(TODAY)}")
+    execute(
+        path,
+        "INSERT INTO key_result_changes (kr_id, field, before, after, changed_by, changed_at, reason) "
+        "VALUES (?, 'target', ?, ?, NULL, ?, 'Scope doubled')",
+        [
+            int(kr["kr_id"]),
+            float(kr["target"]),
+            float(kr["target"]) * 2,
+            dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        ],
+    )
+    return (
+        f"Goalposts moved: target {wording.number(kr['target'])} → {wording.number(float(kr['target']) * 2)} "
+        f"on {wording.day(TODAY)}"
+    )
 
 
 def test_moved_goalposts_are_marked_on_the_overview_the_objective_page_and_the_summary(demo_db):

@@ -115,7 +115,10 @@ def test_headline_and_objectives_equal_the_queries(demo, scope, which):
     assert rep.closed == (which == "closed")
     if rep.closed:
         assert mine["score"].notna().all()
-        assert all(report.objective_outcome(rep, o).startswith(report.score(o["score"])) for o in rep.objectives.to_dict("records"))
+        assert all(
+            report.objective_outcome(rep, o).startswith(report.score(o["score"]))
+            for o in rep.objectives.to_dict("records")
+        )
     else:
         assert [report.objective_outcome(rep, o) for o in rep.objectives.to_dict("records")] == [
             report.pct(f) for f in rep.objectives["forecast_score"]
@@ -192,8 +195,15 @@ def test_the_report_and_the_pages_say_figures_through_one_module():
 def _history(rows):
     return pd.DataFrame(
         [
-            {"checkin_id": i, "kr_id": kr, "kr_title": f"KR {kr}", "objective_id": obj, "checkin_date": date,
-             "note": note, "author_name": "Ann"}
+            {
+                "checkin_id": i,
+                "kr_id": kr,
+                "kr_title": f"KR {kr}",
+                "objective_id": obj,
+                "checkin_date": date,
+                "note": note,
+                "author_name": "Ann",
+            }
             for i, (obj, kr, date, note) in enumerate(rows, start=1)
         ]
     )
@@ -236,7 +246,9 @@ def test_what_counts_as_an_obstacle_or_learning(note, learning):
 
 
 def test_learnings_are_capped_learnings_first_and_in_objective_order():
-    rows = [(i, i, f"2026-10-{i:02d}", f"Plain progress note number {i} for this objective here.") for i in range(1, 13)]
+    rows = [
+        (i, i, f"2026-10-{i:02d}", f"Plain progress note number {i} for this objective here.") for i in range(1, 13)
+    ]
     rows.append((12, 12, "2026-09-01", "Slipped a week because the data import broke twice."))
     picked = report.pick_learnings(_objs(list(range(12, 0, -1))), _history(rows), limit=5)
     assert len(picked) == 5
@@ -262,7 +274,10 @@ def test_html_is_self_contained_and_print_ready(company_html):
     assert not re.search(r"""\b(?:src|href)\s*=\s*["']?(?!#)""", html), "no attribute loads anything"
     assert re.findall(r"url\(([^)]*)\)", html) and all(u.startswith("#") for u in re.findall(r"url\(([^)]*)\)", html))
     # the only "http" left is the SVG namespace, which loads nothing
-    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+    }
     assert html.count("<svg") == 3
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), "two inline charts share an id"
@@ -272,8 +287,14 @@ def test_html_is_self_contained_and_print_ready(company_html):
 def test_html_carries_the_figures(company, company_html):
     html = company_html
     h = company.headline
-    for text in (company.cycle["name"], company.company, report.pct(h["progress"]), report.pct(h["expected"]),
-                 wording.pace(h["progress"], h["expected"]), report.headline_sentence(company)):
+    for text in (
+        company.cycle["name"],
+        company.company,
+        report.pct(h["progress"]),
+        report.pct(h["expected"]),
+        wording.pace(h["progress"], h["expected"]),
+        report.headline_sentence(company),
+    ):
         assert report._e(text) in html, text
     assert len(company.objectives) and len(company.risks)
     for title in company.objectives["title"]:
@@ -302,11 +323,19 @@ def _hostile(db) -> tuple[int, int]:
     root = int(q.units(db)["id"].iloc[0])
     unit = w.add_unit(db, f"Team {HOSTILE}", parent_id=root, person=w.SYSTEM)
     objective = w.add_objective(db, cycle_id, unit, f"Objective {HOSTILE}", person=w.SYSTEM)
-    kr = w.add_key_result(db, objective, f"KR {HOSTILE} from 1 to 10", "increase", 1, 10, unit_label="<b>u</b>",
-                          person=w.SYSTEM)
+    kr = w.add_key_result(
+        db, objective, f"KR {HOSTILE} from 1 to 10", "increase", 1, 10, unit_label="<b>u</b>", person=w.SYSTEM
+    )
     start = dt.date.fromisoformat(q.cycle(db, cycle_id)["start_date"])
-    w.add_checkin(db, kr, start + dt.timedelta(days=1), 2, 3, note=f"We learned that {HOSTILE} breaks things badly.",
-                  person=w.SYSTEM)
+    w.add_checkin(
+        db,
+        kr,
+        start + dt.timedelta(days=1),
+        2,
+        3,
+        note=f"We learned that {HOSTILE} breaks things badly.",
+        person=w.SYSTEM,
+    )
     return cycle_id, unit
 
 
@@ -317,7 +346,9 @@ def test_html_escapes_every_text_from_the_database(own_copy):
     assert rep.risk_total == 1 and len(rep.learnings) == 1
     html = report.to_html(rep)
     assert "<script" not in html and "<img" not in html and "<b>u</b>" not in html
-    assert "Objective &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;" in html
+    assert (
+        "Objective &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;" in html
+    )
     assert "We learned that &lt;script&gt;" in html
     assert not re.search(r"""\bsrc\s*=""", html.replace("&lt;img src=x", "")), "an attribute came from the data"
 
@@ -349,8 +380,16 @@ def test_pdf_of_the_company_is_a_readable_document(company):
     for i, text in enumerate(texts, start=1):
         assert f"Page {i} of {pages}" in text
     whole = "\n".join(texts)
-    for words in (company.cycle["name"], company.company, "Headline", "Objectives", "Top risks", "Learnings",
-                  "KPI health", report.pct(company.headline["progress"])):
+    for words in (
+        company.cycle["name"],
+        company.company,
+        "Headline",
+        "Objectives",
+        "Top risks",
+        "Learnings",
+        "KPI health",
+        report.pct(company.headline["progress"]),
+    ):
         assert words in whole, words
     reader = PdfReader(io.BytesIO(data))
     assert reader.metadata.title == company.title
@@ -448,7 +487,9 @@ def test_a_large_scope_is_bounded_and_says_so(demo, scope, monkeypatch):
     monkeypatch.setattr(report, "KPIS_LIMIT", 2)
     rep = report.build(demo, scope[0], None, TODAY)
     assert len(rep.objectives) == 5 and rep.objective_total == rep.headline["objective_count"] > 5
-    assert rep.notes == [f"{rep.objective_total - 5} more objectives are not listed: make a summary per unit to see them."]
+    assert rep.notes == [
+        f"{rep.objective_total - 5} more objectives are not listed: make a summary per unit to see them."
+    ]
     assert set(rep.learnings["objective_id"]) <= set(rep.objectives["objective_id"])
     spec = report.objective_chart(rep).to_dict(validate=False)
     rows = next(iter(spec["datasets"].values()))
@@ -471,7 +512,9 @@ def test_a_score_shows_two_decimals_beside_its_band_in_the_page_html_and_pdf(own
     rep = report.build(db, closed_id, None, TODAY)
     row = rep.objectives.set_index("objective_id").loc[first].to_dict()
     assert report.objective_outcome(rep, row) == "0.67 · yellow"
-    assert report.objectives_table(rep)[report.outcome_heading(rep)].str.fullmatch(r"\d\.\d\d · (red|yellow|green)").all()
+    assert (
+        report.objectives_table(rep)[report.outcome_heading(rep)].str.fullmatch(r"\d\.\d\d · (red|yellow|green)").all()
+    )
     html = report.to_html(rep)
     assert "0.67 · yellow" in html and "0.7 · yellow" not in html
     pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report_pdf.to_pdf(rep))).pages)
@@ -500,13 +543,21 @@ def test_moved_goalposts_are_listed_in_the_summary_html_and_pdf(own_copy, scope)
     db, _ = own_copy
     krs = q.key_results(db, scope[0], None, TODAY)
     kr = krs[krs["kr_type"] == "increase"].iloc[0]
-    db["key_result_changes"].insert({
-        "kr_id": int(kr["kr_id"]), "field": "target", "before": float(kr["target"]), "after": float(kr["target"]) * 2,
-        "changed_by": None, "changed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "reason": "Scope doubled",
-    })
+    db["key_result_changes"].insert(
+        {
+            "kr_id": int(kr["kr_id"]),
+            "field": "target",
+            "before": float(kr["target"]),
+            "after": float(kr["target"]) * 2,
+            "changed_by": None,
+            "changed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "reason": "Scope doubled",
+        }
+    )
     rep = report.build(db, scope[0], None, TODAY)
-    change = f"target {wording.number(kr['target'])} → {wording.number(float(kr['target']) * 2)} on {wording.day(TODAY)}"
+    change = (
+        f"target {wording.number(kr['target'])} → {wording.number(float(kr['target']) * 2)} on {wording.day(TODAY)}"
+    )
     assert list(rep.goalposts["kr_title"]) == [kr["title"]]
     assert list(rep.goalposts["change"]) == [change]
     assert report.goalposts_summary(rep).startswith("1 key result had its goalposts moved")

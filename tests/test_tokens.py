@@ -47,7 +47,13 @@ def test_a_token_acts_as_its_person(db, org):
     token_id, token = tokens.create_token(db, org.lead, person=writes.SYSTEM)
     found = tokens.authenticate(db, token, now=NOON)
     assert found["token_id"] == token_id
-    assert found["person"] == {"id": org.lead, "name": "Lee Lead", "email": "lee@acme.test", "role": "lead", "archived": 0}
+    assert found["person"] == {
+        "id": org.lead,
+        "name": "Lee Lead",
+        "email": "lee@acme.test",
+        "role": "lead",
+        "archived": 0,
+    }
 
 
 def test_last_use_is_recorded_at_most_once_a_minute(db, org):
@@ -146,7 +152,8 @@ def test_the_list_shows_state_person_and_never_the_token(db, org):
     tokens.revoke_token(db, gone_id, person=writes.SYSTEM)
     listed = tokens.list_tokens(db)
     assert [(r["email"], r["name"], r["state"]) for r in listed] == [
-        ("lee@acme.test", "CI", "active"), ("vic@acme.test", "BI", "revoked")
+        ("lee@acme.test", "CI", "active"),
+        ("vic@acme.test", "BI", "revoked"),
     ]
     assert all(kept not in str(r) for r in listed)
 
@@ -166,7 +173,9 @@ def path(db, org, tmp_path):
 
 
 def test_okr_token_add_prints_the_token_alone_on_standard_output(db, path):
-    result = okr("token", "add", "--db", path, "--person", "LEE@acme.test", "--name", "CI feed", "--expires", "2099-01-31")
+    result = okr(
+        "token", "add", "--db", path, "--person", "LEE@acme.test", "--name", "CI feed", "--expires", "2099-01-31"
+    )
     assert result.exit_code == 0, result.output
     token = result.stdout.strip()
     assert token.startswith("okr_") and "\n" not in token

@@ -308,8 +308,13 @@ def test_each_rule_is_written_once(rule):
     root = Path(__file__).resolve().parent.parent
     files = [p for folder in ("okrdata", "ui", "pages") for p in (root / folder).rglob("*.py")]
     assert len(files) > 40
-    found = [f"{p.relative_to(root)}:{i}" for p in files if p.name != "wording.py"
-             for i, line in enumerate(p.read_text().splitlines(), 1) if re.search(RULES[rule], line)]
+    found = [
+        f"{p.relative_to(root)}:{i}"
+        for p in files
+        if p.name != "wording.py"
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if re.search(RULES[rule], line)
+    ]
     assert found == []
 
 
@@ -319,10 +324,18 @@ def test_wording_loads_neither_numpy_nor_pandas():
     import sys
     from pathlib import Path
 
-    probe = ("import sys; from okrdata import wording as w; w.number(1, 'days'); w.day('2026-01-02'); "
-             "w.kr_value(0.4, '', 'milestone'); w.confidence(7); "
-             "print([m for m in ('numpy', 'pandas', 'okrdata.numbers') if m in sys.modules])")
+    probe = (
+        "import sys; from okrdata import wording as w; w.number(1, 'days'); w.day('2026-01-02'); "
+        "w.kr_value(0.4, '', 'milestone'); w.confidence(7); "
+        "print([m for m in ('numpy', 'pandas', 'okrdata.numbers') if m in sys.modules])"
+    )
     root = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60,
-                          env={"PYTHONPATH": str(root), "PATH": ""})
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(root), "PATH": ""},
+    )
     assert done.stdout.strip() == "[]", done.stderr

@@ -111,8 +111,10 @@ def _body(r: Mapping, kr_table: pa.Table, closed: bool, kr_titles: Mapping[int, 
         facts.append(f"Score {badges.score(r.get('score'))}")
     st.caption(" · ".join(facts))
     if r.get("role") == alignment.CONTEXT:
-        st.caption(f"Shown for context: {badges.escape(r['unit_name'])} is above {badges.escape(unit_name)}, "
-                   "and this objective is what the branch's objectives serve.")
+        st.caption(
+            f"Shown for context: {badges.escape(r['unit_name'])} is above {badges.escape(unit_name)}, "
+            "and this objective is what the branch's objectives serve."
+        )
     elif _text(r.get("description")):
         st.markdown(f"*Why:* {badges.escape(r['description'])}")
     if kr_table.num_rows == 0:
@@ -196,17 +198,40 @@ def starts_open(r: Mapping, unit_id: int | None, branch_size: int) -> bool:
     return unit_id is not None and int(r["unit_id"]) == unit_id and branch_size <= 10
 
 
-def build_outline(tree: pd.DataFrame, krs: pd.DataFrame, unit_id: int | None, limit: int, max_nodes: int,
-                  cycle_objectives: int | None = None) -> Outline:
+def build_outline(
+    tree: pd.DataFrame,
+    krs: pd.DataFrame,
+    unit_id: int | None,
+    limit: int,
+    max_nodes: int,
+    cycle_objectives: int | None = None,
+) -> Outline:
     """The :class:`Outline` of a view: ``tree`` is its :func:`okrdata.alignment.alignment_tree`,
     ``krs`` the cycle's key results, ``unit_id`` the chosen unit (None: the whole company)."""
     counts = alignment.summary(tree)
     # The few columns the labels, the tables and the outline's shape need, row by row (the whole
     # rows are read back only for the objectives someone opens: :func:`opened`).
-    columns = ["objective_id", "tree_parent_id", "depth", "section", "role", "unit_id", "status", "title",
-               "progress", "expected", "pace", "unit_name", "owner_name", "descendants"]
-    by_id = {int(values[0]): dict(zip(columns, values))
-             for values in zip(*(tree[c].tolist() for c in columns))} if not tree.empty else {}
+    columns = [
+        "objective_id",
+        "tree_parent_id",
+        "depth",
+        "section",
+        "role",
+        "unit_id",
+        "status",
+        "title",
+        "progress",
+        "expected",
+        "pace",
+        "unit_name",
+        "owner_name",
+        "descendants",
+    ]
+    by_id = (
+        {int(values[0]): dict(zip(columns, values)) for values in zip(*(tree[c].tolist() for c in columns))}
+        if not tree.empty
+        else {}
+    )
     roots: dict[str, list[int]] = {alignment.ALIGNED: [], alignment.ORPHAN: []}
     children: dict[int, list[int]] = {}
     for oid, r in by_id.items():
@@ -233,7 +258,8 @@ def build_outline(tree: pd.DataFrame, krs: pd.DataFrame, unit_id: int | None, li
         children=children,
         labels={oid: objective_label(r) for oid, r in by_id.items()},
         start_open=frozenset(
-            oid for oid, r in by_id.items()
+            oid
+            for oid, r in by_id.items()
             if r["section"] == alignment.ALIGNED and starts_open(r, unit_id, counts["objectives"])
         ),
         limit=limit,
@@ -253,8 +279,9 @@ def _tree(cycle_id: int, unit_id: int | None) -> pd.DataFrame:
 @data.reader(reads=())
 def _outline(cycle_id: int, unit_id: int | None, limit: int, max_nodes: int) -> Outline:
     tree = _tree(cycle_id, unit_id)
-    built = build_outline(tree, data.key_results(cycle_id), unit_id, limit, max_nodes,
-                          cycle_objectives=len(data.objectives(cycle_id)))
+    built = build_outline(
+        tree, data.key_results(cycle_id), unit_id, limit, max_nodes, cycle_objectives=len(data.objectives(cycle_id))
+    )
     return built._replace(key=(cycle_id, unit_id))
 
 
@@ -291,9 +318,7 @@ def outline(view: Outline, section: str, *, closed: bool, unit_name: str = "") -
             draw(oid)
         rest = len(ids) - view.limit
         if rest > 0:
-            st.caption(
-                f"And {rest} more, listed in short below; pick their unit in the sidebar to open them."
-            )
+            st.caption(f"And {rest} more, listed in short below; pick their unit in the sidebar to open them.")
             st.dataframe(
                 view.tails[tail_key],
                 hide_index=True,

@@ -77,8 +77,9 @@ def status_scale() -> alt.Scale:
 def pace_scale() -> alt.Scale:
     """The Altair colour scale mapping each pace band's *label* to its colour, furthest behind first."""
     bands = list(n.PACE_BANDS)
-    return alt.Scale(domain=[wording.PACE_BAND_LABELS[b] for b in bands],
-                     range=[wording.PACE_COLOURS[b] for b in bands])
+    return alt.Scale(
+        domain=[wording.PACE_BAND_LABELS[b] for b in bands], range=[wording.PACE_COLOURS[b] for b in bands]
+    )
 
 
 PACE_COLOURS = {n.ON_PACE: "green", n.BEHIND: "orange", n.FAR_BEHIND: "red"}

@@ -97,9 +97,7 @@ def unit_progress(df: pd.DataFrame, closed: bool = False) -> alt.Chart:
         )
     )
     ticks = (
-        alt.Chart(frame)
-        .mark_tick(color="#222222", thickness=2, size=18)
-        .encode(x="Expected:Q", y=y, tooltip=tooltip)
+        alt.Chart(frame).mark_tick(color="#222222", thickness=2, size=18).encode(x="Expected:Q", y=y, tooltip=tooltip)
     )
     # Streamlit fits the whole chart (axis, title, legend: about 100 px) into this height.
     return (bars + ticks).properties(height=110 + 32 * len(frame))
@@ -128,9 +126,5 @@ def checkins(history: pd.DataFrame, title: str) -> alt.Chart:
         )
     )
     bands = pd.DataFrame({"edge": [7, 4], "what": ["on track from 7", "at risk from 4"]})
-    rules = (
-        alt.Chart(bands)
-        .mark_rule(strokeDash=[4, 4], color="#8a8f98")
-        .encode(y="edge:Q", tooltip=["what:N"])
-    )
+    rules = alt.Chart(bands).mark_rule(strokeDash=[4, 4], color="#8a8f98").encode(y="edge:Q", tooltip=["what:N"])
     return (rules + line).properties(title=title, height=260)

@@ -120,30 +120,50 @@ def kpi_chart(
         start = max(since, dt.date.fromisoformat(str(cycle["start_date"])[:10]))
         end = min(until, dt.date.fromisoformat(str(cycle["end_date"])[:10]))
         if start < end:
-            span = pd.DataFrame({"start": [start.isoformat()], "end": [end.isoformat()],
-                                 "what": [f"{cycle['name']}: {badges.date_range(cycle['start_date'], cycle['end_date'])}"]})
+            span = pd.DataFrame(
+                {
+                    "start": [start.isoformat()],
+                    "end": [end.isoformat()],
+                    "what": [f"{cycle['name']}: {badges.date_range(cycle['start_date'], cycle['end_date'])}"],
+                }
+            )
             layers.append(
                 alt.Chart(span)
                 .mark_rect(color="#8a8f98", opacity=0.10)
-                .encode(x=alt.X("start:T", scale=x_scale, axis=x_axis, title=None), x2="end:T",
-                        tooltip=[alt.Tooltip("what:N", title="Cycle")])
+                .encode(
+                    x=alt.X("start:T", scale=x_scale, axis=x_axis, title=None),
+                    x2="end:T",
+                    tooltip=[alt.Tooltip("what:N", title="Cycle")],
+                )
             )
     if warning is not None:
-        band = pd.DataFrame({"low": [min(target, warning)], "high": [max(target, warning)],
-                             "what": [f"Warning band: {badges.number(min(target, warning), label)}"
-                                      f"–{badges.number(max(target, warning), label)}"]})
+        band = pd.DataFrame(
+            {
+                "low": [min(target, warning)],
+                "high": [max(target, warning)],
+                "what": [
+                    f"Warning band: {badges.number(min(target, warning), label)}"
+                    f"–{badges.number(max(target, warning), label)}"
+                ],
+            }
+        )
         layers.append(
             alt.Chart(band)
             .mark_rect(color=BAND_COLOUR, opacity=0.18)
-            .encode(y=alt.Y("low:Q", axis=y_axis, scale=alt.Scale(zero=False)), y2="high:Q",
-                    tooltip=[alt.Tooltip("what:N", title="Zone")])
+            .encode(
+                y=alt.Y("low:Q", axis=y_axis, scale=alt.Scale(zero=False)),
+                y2="high:Q",
+                tooltip=[alt.Tooltip("what:N", title="Zone")],
+            )
         )
     rule = pd.DataFrame({"target": [target], "what": [f"Target: {target_text(kpi)}"]})
     layers.append(
         alt.Chart(rule)
         .mark_rule(color=TARGET_COLOUR, strokeDash=[5, 3], strokeWidth=1.5)
-        .encode(y=alt.Y("target:Q", axis=y_axis, scale=alt.Scale(zero=False)),
-                tooltip=[alt.Tooltip("what:N", title="Target")])
+        .encode(
+            y=alt.Y("target:Q", axis=y_axis, scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("what:N", title="Target")],
+        )
     )
     if len(frame):
         tooltip = [
@@ -192,8 +212,10 @@ def page_view(cycle_id: int | None, unit_id: int | None, listed: int) -> KpiView
     unit's branch (None: the whole company), from the cached readers; cached like them."""
     scope_kpis = data.kpis(unit_id)
     all_kpis = data.kpis(None) if unit_id is not None else scope_kpis
-    krs = data.key_results(cycle_id, unit_id) if cycle_id is not None else pd.DataFrame(
-        columns=["kr_id", "unit_id", "kpi_id"]
+    krs = (
+        data.key_results(cycle_id, unit_id)
+        if cycle_id is not None
+        else pd.DataFrame(columns=["kr_id", "unit_id", "kpi_id"])
     )
     units = _branch_units(unit_id)
     sections = K.sections(units, krs, all_kpis)
@@ -206,8 +228,9 @@ def page_view(cycle_id: int | None, unit_id: int | None, listed: int) -> KpiView
             break
     with_rows = {s.unit_id for s in sections}
     empty = [str(n) for i, n in zip(units["id"], units["name"]) if int(i) not in with_rows]
-    return KpiView(K.summary(scope_kpis), K.pair_counts(sections), sections, warnings[:listed], empty,
-                   pair_table(sections))
+    return KpiView(
+        K.summary(scope_kpis), K.pair_counts(sections), sections, warnings[:listed], empty, pair_table(sections)
+    )
 
 
 CHECK = "⚠️ Check"
@@ -226,25 +249,29 @@ def pair_table(sections: list[K.UnitSection]) -> pd.DataFrame:
             label = kpi.get("unit_label") or ""
             for kr in pair.krs:
                 progress = kr.get("progress")
-                rows.append({
-                    "Check": CHECK if int(kr["kr_id"]) in flagged else "",
-                    "Key result": str(kr["title"]),
-                    "Status": badges.cell(kr["status"]),
-                    "Progress": None if progress is None or pd.isna(progress) else float(progress) * 100,
-                    "KPI": str(kpi["name"]),
-                    "Health": health_label(kpi["health"]),
-                    "Latest": badges.number(kpi.get("last_value"), label),
-                    "Target": target_text(kpi),
-                    "Unit": section.name,
-                })
-    frame = pd.DataFrame(rows, columns=["Check", "Key result", "Status", "Progress", "KPI", "Health", "Latest",
-                                        "Target", "Unit"])
+                rows.append(
+                    {
+                        "Check": CHECK if int(kr["kr_id"]) in flagged else "",
+                        "Key result": str(kr["title"]),
+                        "Status": badges.cell(kr["status"]),
+                        "Progress": None if progress is None or pd.isna(progress) else float(progress) * 100,
+                        "KPI": str(kpi["name"]),
+                        "Health": health_label(kpi["health"]),
+                        "Latest": badges.number(kpi.get("last_value"), label),
+                        "Target": target_text(kpi),
+                        "Unit": section.name,
+                    }
+                )
+    frame = pd.DataFrame(
+        rows, columns=["Check", "Key result", "Status", "Progress", "KPI", "Health", "Latest", "Target", "Unit"]
+    )
     return frame.sort_values("Check", ascending=False, kind="stable").reset_index(drop=True)
 
 
 @data.reader(reads=(), max_entries=256)
-def _kpi_spec(kpi: Mapping[str, Any], points: pd.DataFrame, since: dt.date, until: dt.date,
-              cycle: Mapping[str, Any] | None) -> dict:
+def _kpi_spec(
+    kpi: Mapping[str, Any], points: pd.DataFrame, since: dt.date, until: dt.date, cycle: Mapping[str, Any] | None
+) -> dict:
     # Keyed by what the chart draws, not by the data's versions: a check-in or an edit elsewhere
     # leaves a KPI's chart as it was, and building a dozen of them takes most of a second.
     return charts.spec(kpi_chart(kpi, points, since, until, cycle))
@@ -258,8 +285,9 @@ def drawn(view: KpiView, unit_ids: tuple[int, ...]) -> K.Limited:
 
 
 @data.reader(reads=("today",))
-def chart_specs(cycle_id: int | None, unit_id: int | None, listed: int, months: int,
-                unit_ids: tuple[int, ...]) -> dict[int, dict | None]:
+def chart_specs(
+    cycle_id: int | None, unit_id: int | None, listed: int, months: int, unit_ids: tuple[int, ...]
+) -> dict[int, dict | None]:
     """The chart of every KPI in the sections of ``unit_ids`` (as :func:`drawn` cuts them), over
     the last ``months`` (readings thinned by :func:`okrdata.kpis.series`), as :func:`ui.charts.spec`
     specs by KPI id; None for a KPI without readings in that window. Cached like the readers."""
@@ -269,8 +297,8 @@ def chart_specs(cycle_id: int | None, unit_id: int | None, listed: int, months: 
     shown.update({int(k["kpi_id"]): k for s in sections for k in s.kpis})
     today = data.today()
     since = K.window_start(today, months)
-    readings = data.kpi_readings(sorted(shown), since) if shown else pd.DataFrame(
-        columns=["kpi_id", "reading_date", "value"]
+    readings = (
+        data.kpi_readings(sorted(shown), since) if shown else pd.DataFrame(columns=["kpi_id", "reading_date", "value"])
     )
     series = K.series(readings, set(shown))
     cycle = data.cycle(cycle_id) if cycle_id is not None else None

@@ -78,8 +78,12 @@ the one escaping path of the pages, kept here under the name they import."""
 def matches(text: str, cycle_ids: Sequence[int] | None, unit_ids: Sequence[int] | None) -> pd.DataFrame:
     """Where the words of ``text`` occur (:func:`okrdata.search.text_matches`), cached."""
     with data.opened() as db:
-        return search.text_matches(db, text, None if cycle_ids is None else tuple(int(i) for i in cycle_ids),
-                                   None if unit_ids is None else tuple(int(i) for i in unit_ids))
+        return search.text_matches(
+            db,
+            text,
+            None if cycle_ids is None else tuple(int(i) for i in cycle_ids),
+            None if unit_ids is None else tuple(int(i) for i in unit_ids),
+        )
 
 
 @data.reader(reads=("all",))
@@ -119,8 +123,12 @@ def _rows_after_checkins(stale: pd.DataFrame, versions_then, now, cycle_ids: Seq
     touched = set(krs.loc[krs["kr_id"].isin(changed), "objective_id"])
     if not touched:
         return stale
-    fresh = search.okr_rows(krs[krs["objective_id"].isin(touched)], objs[objs["objective_id"].isin(touched)],
-                            _wanted(cycle_ids), [int(i) for i in data.units()["id"]])
+    fresh = search.okr_rows(
+        krs[krs["objective_id"].isin(touched)],
+        objs[objs["objective_id"].isin(touched)],
+        _wanted(cycle_ids),
+        [int(i) for i in data.units()["id"]],
+    )
     return data.replace_blocks(stale, fresh, "objective_id", touched)
 
 
@@ -149,8 +157,13 @@ def totals(cycle_ids: Sequence[int]) -> Totals:
 
 
 @data.reader(reads=())
-def _listing(cycle_ids: Sequence[int], filters: search.Filters, text_cycle_ids: Sequence[int] | None,
-             with_cycle: bool, link_unit_id: int | None) -> Listing:
+def _listing(
+    cycle_ids: Sequence[int],
+    filters: search.Filters,
+    text_cycle_ids: Sequence[int] | None,
+    with_cycle: bool,
+    link_unit_id: int | None,
+) -> Listing:
     rows = list_rows(cycle_ids)
     branch = data.subtree_ids(filters.unit_id) if filters.unit_id is not None else None
     found = matches(filters.text, text_cycle_ids, branch) if filters.words else None
@@ -159,8 +172,13 @@ def _listing(cycle_ids: Sequence[int], filters: search.Filters, text_cycle_ids: 
     return Listing(shown, head, search.counts(shown))
 
 
-def listing(cycle_ids: Sequence[int], filters: search.Filters, text_cycle_ids: Sequence[int] | None,
-            with_cycle: bool, scope: Scope) -> Listing:
+def listing(
+    cycle_ids: Sequence[int],
+    filters: search.Filters,
+    text_cycle_ids: Sequence[int] | None,
+    with_cycle: bool,
+    scope: Scope,
+) -> Listing:
     """The rows of ``cycle_ids`` that pass ``filters`` (:func:`okrdata.search.select`, with the
     text search over ``text_cycle_ids``, None for every cycle) and the first :data:`ui.tables.ROW_LIMIT`
     of them as the table on screen; cached, so a rerun with the same choices costs nothing."""
@@ -190,33 +208,39 @@ def display_frame(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, sco
     ``scope`` is the sidebar's choice (or its unit id), kept in each row's link."""
     units = shown["unit_label"].fillna("").astype(str)
     lonely = shown["kr_id"].isna()
-    frame = pd.DataFrame({
-        "Cycle": shown["cycle_name"].astype(str),
-        "Objective": shown["objective_title"].astype(str),
-        "Unit": shown["unit_name"].astype(str),
-        "Kind": [wording.kind_label(k) for k in shown["kind"]],
-        "Key result": ["(no key results yet)" if alone else str(t) for t, alone in zip(shown["title"], lonely)],
-        "Type": ["" if pd.isna(t) else wording.kr_type_label(t) for t in shown["kr_type"]],
-        "Owner": [
-            str(o) if not pd.isna(o) else ("" if pd.isna(oo) or not alone else str(oo))
-            for o, oo, alone in zip(shown["owner_name"], shown["objective_owner_name"], lonely)
-        ],
-        "Status": tables.status_cells(shown),
-        "Progress": shown["progress"].astype(float) * 100,
-        "Pace": [badges.pace(p, e) for p, e in zip(shown["progress"], shown["expected"])],
-        "Current": ["" if alone else _value(v, u, t)
-                    for v, u, t, alone in zip(shown["value"], units, shown["kr_type"], lonely)],
-        "Target": ["" if alone else _target(v, u, t)
-                   for v, u, t, alone in zip(shown["target"], units, shown["kr_type"], lonely)],
-        "Confidence": [wording.confidence(c) for c in shown["confidence"]],
-        "Last check-in": ["" if pd.isna(d) else badges.day(d) for d in shown["last_checkin_date"]],
-        "Matched in": shown["matched_in"].fillna("").astype(str),
-        "Match": shown["snippet"].fillna("").astype(str),
-        "Page": [
-            f"{URL_PATH}?" + "&".join(f"{k}={v}" for k, v in link_params(o, c, scope).items())
-            for o, c in zip(shown["objective_id"], shown["cycle_id"])
-        ],
-    })
+    frame = pd.DataFrame(
+        {
+            "Cycle": shown["cycle_name"].astype(str),
+            "Objective": shown["objective_title"].astype(str),
+            "Unit": shown["unit_name"].astype(str),
+            "Kind": [wording.kind_label(k) for k in shown["kind"]],
+            "Key result": ["(no key results yet)" if alone else str(t) for t, alone in zip(shown["title"], lonely)],
+            "Type": ["" if pd.isna(t) else wording.kr_type_label(t) for t in shown["kr_type"]],
+            "Owner": [
+                str(o) if not pd.isna(o) else ("" if pd.isna(oo) or not alone else str(oo))
+                for o, oo, alone in zip(shown["owner_name"], shown["objective_owner_name"], lonely)
+            ],
+            "Status": tables.status_cells(shown),
+            "Progress": shown["progress"].astype(float) * 100,
+            "Pace": [badges.pace(p, e) for p, e in zip(shown["progress"], shown["expected"])],
+            "Current": [
+                "" if alone else _value(v, u, t)
+                for v, u, t, alone in zip(shown["value"], units, shown["kr_type"], lonely)
+            ],
+            "Target": [
+                "" if alone else _target(v, u, t)
+                for v, u, t, alone in zip(shown["target"], units, shown["kr_type"], lonely)
+            ],
+            "Confidence": [wording.confidence(c) for c in shown["confidence"]],
+            "Last check-in": ["" if pd.isna(d) else badges.day(d) for d in shown["last_checkin_date"]],
+            "Matched in": shown["matched_in"].fillna("").astype(str),
+            "Match": shown["snippet"].fillna("").astype(str),
+            "Page": [
+                f"{URL_PATH}?" + "&".join(f"{k}={v}" for k, v in link_params(o, c, scope).items())
+                for o, c in zip(shown["objective_id"], shown["cycle_id"])
+            ],
+        }
+    )
     if not with_cycle:
         frame = frame.drop(columns="Cycle")
     if not with_matches:
@@ -225,8 +249,23 @@ def display_frame(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, sco
 
 
 DISPLAY_ORDER = [
-    "Cycle", "Objective", "Key result", "Status", "Progress", "Pace", "Confidence", "Matched in", "Match", "Current",
-    "Target", "Last check-in", "Owner", "Unit", "Kind", "Type", "Page",
+    "Cycle",
+    "Objective",
+    "Key result",
+    "Status",
+    "Progress",
+    "Pace",
+    "Confidence",
+    "Matched in",
+    "Match",
+    "Current",
+    "Target",
+    "Last check-in",
+    "Owner",
+    "Unit",
+    "Kind",
+    "Type",
+    "Page",
 ]
 """Columns left to right: what it is and how it is going (whole at 1440 px), then what matched,
 who and what kind."""
@@ -238,9 +277,12 @@ COLUMN_CONFIG = {
     "Confidence": tables.CONFIDENCE,
     "Pace": tables.KEY_RESULT_COLUMNS["Pace"],
     "Match": st.column_config.TextColumn(
-        "Match", width="large", help="The newest matching check-in note, or the objective's why."),
+        "Match", width="large", help="The newest matching check-in note, or the objective's why."
+    ),
     "Page": st.column_config.LinkColumn(
-        "Page", display_text="Open ↗", width="small",
+        "Page",
+        display_text="Open ↗",
+        width="small",
         help="The objective's own page, in a new tab: a link to share.",
     ),
 }
@@ -288,54 +330,80 @@ def kr_chart(
     y = alt.Y("Value:Q", axis=y_axis, scale=alt.Scale(zero=False))
     layers = []
     if guides.get("pace"):
-        pace = pd.DataFrame({"Date": [pd.Timestamp(d) for d, _ in guides["pace"]],
-                             "Value": [float(v) for _, v in guides["pace"]],
-                             "Line": "Expected pace (baseline to target)"})
+        pace = pd.DataFrame(
+            {
+                "Date": [pd.Timestamp(d) for d, _ in guides["pace"]],
+                "Value": [float(v) for _, v in guides["pace"]],
+                "Line": "Expected pace (baseline to target)",
+            }
+        )
         layers.append(
-            alt.Chart(pace).mark_line(strokeDash=[5, 4], color="#8a8f98", strokeWidth=1.5)
-            .encode(x=x, y=y, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Date:T", format=wording.CHART_DAY),
-                                       alt.Tooltip("Value:Q", format=",~r")])
+            alt.Chart(pace)
+            .mark_line(strokeDash=[5, 4], color="#8a8f98", strokeWidth=1.5)
+            .encode(
+                x=x,
+                y=y,
+                tooltip=[
+                    alt.Tooltip("Line:N", title="What"),
+                    alt.Tooltip("Date:T", format=wording.CHART_DAY),
+                    alt.Tooltip("Value:Q", format=",~r"),
+                ],
+            )
         )
     if guides.get("target") is not None:
         target = pd.DataFrame({"Value": [float(guides["target"])], "Line": ["Target"]})
         layers.append(
-            alt.Chart(target).mark_rule(color=badges.COLOURS[n.ON_TRACK], strokeDash=[2, 3], strokeWidth=1.5)
+            alt.Chart(target)
+            .mark_rule(color=badges.COLOURS[n.ON_TRACK], strokeDash=[2, 3], strokeWidth=1.5)
             .encode(y=y, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Value:Q", format=",~r")])
         )
     if today is not None and start_d.date() <= today <= end_d.date():
         now = pd.DataFrame({"Date": [pd.Timestamp(today)], "Line": ["Today"]})
         layers.append(
-            alt.Chart(now).mark_rule(color="#c9ccd1", strokeWidth=1)
+            alt.Chart(now)
+            .mark_rule(color="#c9ccd1", strokeWidth=1)
             .encode(x=x, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Date:T", format=wording.CHART_DAY)])
         )
     if not history.empty:
-        points = pd.DataFrame({
-            "Date": pd.to_datetime(history["checkin_date"].astype(str).str[:10]),
-            "Value": history["value"].astype(float),
-            "Confidence": history["confidence"].astype(float),
-            "Author": history["author_name"].fillna("").astype(str),
-            "Note": history["note"].fillna("").astype(str).str.slice(0, 160),
-        }).sort_values("Date")
+        points = pd.DataFrame(
+            {
+                "Date": pd.to_datetime(history["checkin_date"].astype(str).str[:10]),
+                "Value": history["value"].astype(float),
+                "Confidence": history["confidence"].astype(float),
+                "Author": history["author_name"].fillna("").astype(str),
+                "Note": history["note"].fillna("").astype(str).str.slice(0, 160),
+            }
+        ).sort_values("Date")
         colour = badges.COLOURS.get(kr.get("status"), "#1f77b4")
         layers.append(
             alt.Chart(points)
             .mark_line(point=alt.OverlayMarkDef(size=45, filled=True, color=colour), color=colour, strokeWidth=2.5)
-            .encode(x=x, y=y, tooltip=[alt.Tooltip("Date:T", format=wording.CHART_DAY),
-                                       alt.Tooltip("Value:Q", format=".0%" if milestone else ",~r"),
-                                       alt.Tooltip("Confidence:Q", format="d"), "Author:N", "Note:N"])
+            .encode(
+                x=x,
+                y=y,
+                tooltip=[
+                    alt.Tooltip("Date:T", format=wording.CHART_DAY),
+                    alt.Tooltip("Value:Q", format=".0%" if milestone else ",~r"),
+                    alt.Tooltip("Confidence:Q", format="d"),
+                    "Author:N",
+                    "Note:N",
+                ],
+            )
         )
     return alt.layer(*layers).properties(height=230)
 
 
 def _notes_table(notes: pd.DataFrame, kr: dict, key: str) -> None:
     unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
-    table = pd.DataFrame({
-        "Date": [badges.day(d) for d in notes["checkin_date"]],
-        "Value": [_value(v, unit_label, kr["kr_type"]) for v in notes["value"]],
-        "Confidence": [wording.confidence(c) for c in notes["confidence"]],
-        "Note": notes["note"].fillna("").astype(str),
-        "Author": notes["author_name"].fillna("").astype(str),
-    })
+    table = pd.DataFrame(
+        {
+            "Date": [badges.day(d) for d in notes["checkin_date"]],
+            "Value": [_value(v, unit_label, kr["kr_type"]) for v in notes["value"]],
+            "Confidence": [wording.confidence(c) for c in notes["confidence"]],
+            "Note": notes["note"].fillna("").astype(str),
+            "Author": notes["author_name"].fillna("").astype(str),
+        }
+    )
     st.dataframe(
         table,
         hide_index=True,
@@ -373,10 +441,13 @@ def _alignment_section(obj: dict, objs: pd.DataFrame, scope: Scope) -> None:
         st.caption("Nothing: this is a top-level objective." if obj["parent_objective_id"] is None else "—")
     for r in up.to_dict("records"):
         status, progress = _status_of(objs, r["objective_id"])
-        st.page_link(PAGE, label=_label(r["title"], r["unit_name"], progress),
-                     icon=badges.icon(status) if status else ":material/flag:",
-                     query_params=link_params(r["objective_id"], r["cycle_id"], scope),
-                     help=badges.label(status) if status else None)
+        st.page_link(
+            PAGE,
+            label=_label(r["title"], r["unit_name"], progress),
+            icon=badges.icon(status) if status else ":material/flag:",
+            query_params=link_params(r["objective_id"], r["cycle_id"], scope),
+            help=badges.label(status) if status else None,
+        )
     if obj.get("parent_kr_title"):
         st.caption(f"Through the key result “{escape_markdown(obj['parent_kr_title'])}”.")
     st.markdown(f"**Aligned below** ({len(down)})")
@@ -385,11 +456,14 @@ def _alignment_section(obj: dict, objs: pd.DataFrame, scope: Scope) -> None:
     for r in down.to_dict("records"):
         status, progress = _status_of(objs, r["objective_id"])
         indent = "\u2003" * (int(r["depth"]) - 1) + "↳ "
-        st.page_link(PAGE, label=indent + _label(r["title"], r["unit_name"], progress),
-                     icon=badges.icon(status) if status else ":material/flag:",
-                     query_params=link_params(r["objective_id"], r["cycle_id"], scope),
-                     help=(badges.label(status) if status else "")
-                     + (f" · through “{escape_markdown(r['parent_kr_title'])}”" if r.get("parent_kr_title") else ""))
+        st.page_link(
+            PAGE,
+            label=indent + _label(r["title"], r["unit_name"], progress),
+            icon=badges.icon(status) if status else ":material/flag:",
+            query_params=link_params(r["objective_id"], r["cycle_id"], scope),
+            help=(badges.label(status) if status else "")
+            + (f" · through “{escape_markdown(r['parent_kr_title'])}”" if r.get("parent_kr_title") else ""),
+        )
 
 
 def _kr_caption(kr: dict, closed: bool, goalposts: str | None = None) -> str:
@@ -418,7 +492,9 @@ def _kr_caption(kr: dict, closed: bool, goalposts: str | None = None) -> str:
     line = " · ".join(parts)
     contrary = attention.contradiction(kr)
     if contrary:
-        line += f"  \n:material/info: {escape_markdown(contrary)}: the status is the lead's confidence, not the progress."
+        line += (
+            f"  \n:material/info: {escape_markdown(contrary)}: the status is the lead's confidence, not the progress."
+        )
     if goalposts:
         line += f"  \n:orange[:material/swap_vert: {escape_markdown(goalposts)}]"
     return line
@@ -456,26 +532,44 @@ def draw_detail(obj: dict, scope: Scope) -> None:
         f = figures.iloc[0]
         closed = obj["cycle_state"] == "closed"
         cols = st.columns(5)
-        cols[0].metric("Progress", badges.pct(f["progress"]), border=True,
-                       help="Weighted mean progress of its key results.")
-        cols[1].metric("Expected", badges.pct(f["expected"]), border=True,
-                       help="The elapsed fraction of the cycle"
-                       + (" (all of it: the cycle is over)." if closed else " by today."))
-        cols[2].metric("Pace", badges.pace(f["progress"], f["expected"]), border=True,
-                       **badges.pace_delta(f["progress"], f["expected"]),
-                       help="Progress minus expected progress, in percentage points: the difference of the two percentages shown.")
+        cols[0].metric(
+            "Progress", badges.pct(f["progress"]), border=True, help="Weighted mean progress of its key results."
+        )
+        cols[1].metric(
+            "Expected",
+            badges.pct(f["expected"]),
+            border=True,
+            help="The elapsed fraction of the cycle" + (" (all of it: the cycle is over)." if closed else " by today."),
+        )
+        cols[2].metric(
+            "Pace",
+            badges.pace(f["progress"], f["expected"]),
+            border=True,
+            **badges.pace_delta(f["progress"], f["expected"]),
+            help="Progress minus expected progress, in percentage points: the difference of the two percentages shown.",
+        )
         if closed:
-            cols[3].metric("Score", badges.score(f["score"]), border=True,
-                           help="The score at close: the final progress unless a reason was given to adjust it.")
+            cols[3].metric(
+                "Score",
+                badges.score(f["score"]),
+                border=True,
+                help="The score at close: the final progress unless a reason was given to adjust it.",
+            )
         else:
-            cols[3].metric("Forecast", badges.pct(f["forecast_score"]), border=True,
-                           help="The progress its key results' trends point to at the cycle's end (their current "
-                                "progress where there are fewer than three check-ins).")
+            cols[3].metric(
+                "Forecast",
+                badges.pct(f["forecast_score"]),
+                border=True,
+                help="The progress its key results' trends point to at the cycle's end (their current "
+                "progress where there are fewer than three check-ins).",
+            )
         cols[4].metric("Key results", str(len(mine)), border=True)
         contrary = attention.objective_contradiction(f.to_dict(), mine)
         if contrary:
-            st.caption(f":material/info: {escape_markdown(contrary)}: an objective takes its weakest key result's "
-                       "status, and a status is the lead's confidence, not the progress.")
+            st.caption(
+                f":material/info: {escape_markdown(contrary)}: an objective takes its weakest key result's "
+                "status, and a status is the lead's confidence, not the progress."
+            )
 
     left, right = st.columns(2, gap="large")
     with left:
@@ -495,8 +589,10 @@ def draw_detail(obj: dict, scope: Scope) -> None:
 
     st.subheader(f"Key results ({len(mine)})", anchor=False)
     if mine.empty:
-        st.info("This objective has no key results yet: add two or three measurable outcomes in Manage.",
-                icon=":material/inbox:")
+        st.info(
+            "This objective has no key results yet: add two or three measurable outcomes in Manage.",
+            icon=":material/inbox:",
+        )
     today = dt.date.today()
     # Imported here, not at the top: ui.forms imports ui.auth, which imports this module.
     from ui import forms
@@ -510,17 +606,23 @@ def draw_detail(obj: dict, scope: Scope) -> None:
             st.caption(_kr_caption(kr, obj["cycle_state"] == "closed", moved.get(int(kr["kr_id"]))))
             chart_col, notes_col = st.columns(2, gap="medium")
             with chart_col:
-                kr_history = history[history["kr_id"] == kr["kr_id"]] if not history.empty else pd.DataFrame(
-                    columns=["checkin_date", "value", "confidence", "author_name", "note"])
-                charts.show_in(st, kr_chart(kr, kr_history, guides, obj["cycle_start"], obj["cycle_end"], today),
-                                width="stretch")
+                kr_history = (
+                    history[history["kr_id"] == kr["kr_id"]]
+                    if not history.empty
+                    else pd.DataFrame(columns=["checkin_date", "value", "confidence", "author_name", "note"])
+                )
+                charts.show_in(
+                    st, kr_chart(kr, kr_history, guides, obj["cycle_start"], obj["cycle_end"], today), width="stretch"
+                )
             with notes_col:
                 if notes.empty:
                     st.caption("No check-in yet.")
                 else:
                     _notes_table(notes, kr, key=f"okrs_notes_{kr['kr_id']}")
-    st.caption("Charts: the value at each check-in (coloured by status), the target (dotted green), "
-               "the expected pace from baseline to target (dashed grey) and today (light grey).")
+    st.caption(
+        "Charts: the value at each check-in (coloured by status), the target (dotted green), "
+        "the expected pace from baseline to target (dashed grey) and today (light grey)."
+    )
 
     findings = search.objective_findings(data.quality_findings(cycle_id), int(obj["id"]), kr_ids)
     st.subheader("Coaching notes", anchor=False)

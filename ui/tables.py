@@ -38,7 +38,8 @@ def status_cells(rows: pd.DataFrame) -> list[str]:
     against the progress beside it (:func:`okrdata.attention.contradicts`), the confidence and date
     it rests on: ``"🟢 On track (8/10 on 3 Dec 2026)"``."""
     return [
-        badges.cell(r["status"]) + (f" ({attention.status_basis(r, named=False)})" if attention.contradiction(r) else "")
+        badges.cell(r["status"])
+        + (f" ({attention.status_basis(r, named=False)})" if attention.contradiction(r) else "")
         for r in rows.to_dict("records")
     ]
 
@@ -68,17 +69,20 @@ def key_results_frame(krs: pd.DataFrame, reasons: bool = False) -> pd.DataFrame:
 STATUS_WIDTH = 115
 """Pixels of a status column: "🔴 Off track" whole on one line; the confidence and date a
 contradicting status rests on wrap onto the lines below."""
-PROGRESS = st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=100.0, format="%.0f%%",
-                                           color=badges.NEUTRAL, width=110)
+PROGRESS = st.column_config.ProgressColumn(
+    "Progress", min_value=0.0, max_value=100.0, format="%.0f%%", color=badges.NEUTRAL, width=110
+)
 """Progress cells: the tables hold progress in percent (0–100) so the bar's label reads "42%". The
 bar is one neutral colour for every row, whatever the theme: status is said in its own column, in
 words beside a coloured disc, so a bar never looks red on an on-track row."""
 CONFIDENCE = st.column_config.TextColumn("Confidence", help="The last check-in's confidence, 0–10.")
 STATUS = st.column_config.TextColumn(
-    "Status", width=STATUS_WIDTH,
+    "Status",
+    width=STATUS_WIDTH,
     help="From the last confidence: 7–10 on track, 4–6 at risk, 0–3 off track; stale without a recent check-in. "
-         "Where it reads against the progress beside it, the confidence and date it rests on: \"On track (8/10 on "
-         "3 Dec 2026)\".")
+    'Where it reads against the progress beside it, the confidence and date it rests on: "On track (8/10 on '
+    '3 Dec 2026)".',
+)
 """Status cells of key results; what a contradicting status rests on (:func:`status_cells`) wraps below it."""
 
 WRAP_ROW_HEIGHT = 66
@@ -111,8 +115,18 @@ def configure(columns, configs: dict) -> dict:
 
 
 KEY_RESULT_ORDER = [
-    "Status", "Key result", "Objective", "Progress", "Why", "Pace", "Confidence", "Current", "Target",
-    "Last check-in", "Unit", "Owner",
+    "Status",
+    "Key result",
+    "Objective",
+    "Progress",
+    "Why",
+    "Pace",
+    "Confidence",
+    "Current",
+    "Target",
+    "Last check-in",
+    "Unit",
+    "Owner",
 ]
 """Key results' columns left to right: what it is and how it is going first, who last."""
 KEY_RESULT_COLUMNS = {
@@ -169,8 +183,9 @@ def _facts(row: dict, facts: list[Fact]) -> str:
     return " · ".join(out)
 
 
-def phone_items(frame: pd.DataFrame, title: str, facts: list[Fact], under: list[Fact],
-                link: str | None = None) -> list[str]:
+def phone_items(
+    frame: pd.DataFrame, title: str, facts: list[Fact], under: list[Fact], link: str | None = None
+) -> list[str]:
     """Each row of a display table as a Markdown list item for a phone: the ``title`` column in
     bold (a link to the row's ``link`` column, if given), the ``facts`` columns on one line, the
     ``under`` columns in grey below. Text is escaped (:func:`ui.badges.escape_markdown`)."""
@@ -195,8 +210,10 @@ def phone_list(key: str, items: list[str], total: int | None = None, what: str =
             return
         st.markdown("\n".join(items[:PHONE_ROWS]))
         if total > min(len(items), PHONE_ROWS):
-            st.caption(f"The first {min(len(items), PHONE_ROWS)} of {total:,} {what}; a wider screen shows "
-                       f"{'them all' if len(items) >= total else f'the first {len(items):,}'} in a table.")
+            st.caption(
+                f"The first {min(len(items), PHONE_ROWS)} of {total:,} {what}; a wider screen shows "
+                f"{'them all' if len(items) >= total else f'the first {len(items):,}'} in a table."
+            )
 
 
 def show_key_results(krs: pd.DataFrame, reasons: bool = False, key: str | None = None) -> None:
@@ -223,8 +240,7 @@ def show_key_results_frame(frame: pd.DataFrame, key: str, total: int | None = No
 
 def key_result_items(frame: pd.DataFrame) -> list[str]:
     """The phone's list of a :func:`key_results_frame`."""
-    return phone_items(frame, "Key result", ["Status", "Progress", "Pace", "Confidence"],
-                       ["Why", "Objective", "Unit"])
+    return phone_items(frame, "Key result", ["Status", "Progress", "Pace", "Confidence"], ["Why", "Objective", "Unit"])
 
 
 def objectives_frame(objs: pd.DataFrame) -> pd.DataFrame:
@@ -246,8 +262,19 @@ def objectives_frame(objs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-OBJECTIVE_ORDER = ["ID", "Status", "Objective", "Progress", "Pace", "Score", "Key results", "Unit", "Owner", "Kind",
-                   "Aligned to"]
+OBJECTIVE_ORDER = [
+    "ID",
+    "Status",
+    "Objective",
+    "Progress",
+    "Pace",
+    "Score",
+    "Key results",
+    "Unit",
+    "Owner",
+    "Kind",
+    "Aligned to",
+]
 """Objectives' columns left to right."""
 
 
@@ -262,10 +289,17 @@ def show_objectives(objs: pd.DataFrame, key: str | None = None) -> None:
             width="stretch",
             key=key,
             column_order=order(frame.columns, OBJECTIVE_ORDER),
-            column_config={"Progress": PROGRESS, "Status": KEY_RESULT_COLUMNS["Status"],
-                           "Objective": text_column("Objective"), "Aligned to": text_column("Aligned to", 200)},
+            column_config={
+                "Progress": PROGRESS,
+                "Status": KEY_RESULT_COLUMNS["Status"],
+                "Objective": text_column("Objective"),
+                "Aligned to": text_column("Aligned to", 200),
+            },
             row_height=WRAP_ROW_HEIGHT,
             height=height(len(frame)),
         )
-    phone_list(key, phone_items(frame, "Objective", ["Status", "Progress", "Pace", "Score"], ["Unit", "Owner"]),
-               what="objectives")
+    phone_list(
+        key,
+        phone_items(frame, "Objective", ["Status", "Progress", "Pace", "Score"], ["Unit", "Owner"]),
+        what="objectives",
+    )

@@ -70,8 +70,9 @@ def add_checkin(
 def _batch_row(db, index: int, entry: Any, seen: set[int], person: Actor) -> dict:
     """One entry of :func:`add_checkins`, checked and cleaned; errors carry the key result's title."""
     if not isinstance(entry, dict):
-        raise ValidationError("key_result", "each entry must be a mapping with kr_id, value and confidence.",
-                              where=f"entry {index + 1}")
+        raise ValidationError(
+            "key_result", "each entry must be a mapping with kr_id, value and confidence.", where=f"entry {index + 1}"
+        )
     try:
         kr = _row(db, "key_results", entry.get("kr_id"), "key_result")
     except ValidationError as error:
@@ -83,8 +84,14 @@ def _batch_row(db, index: int, entry: Any, seen: set[int], person: Actor) -> dic
         if kr["id"] in seen:
             raise ValidationError("key_result", "appears twice in one check-in; enter it once.")
         _check_unit(db, person, obj["unit_id"])
-        row = _checkin_fields(db, kr, entry.get("checkin_date") or dt.date.today(), entry.get("value"),
-                              entry.get("confidence"), entry.get("note", ""))
+        row = _checkin_fields(
+            db,
+            kr,
+            entry.get("checkin_date") or dt.date.today(),
+            entry.get("value"),
+            entry.get("confidence"),
+            entry.get("note", ""),
+        )
     except ValidationError as error:
         raise ValidationError(error.field, error.message, where=kr["title"]) from None
     seen.add(kr["id"])
@@ -92,9 +99,7 @@ def _batch_row(db, index: int, entry: Any, seen: set[int], person: Actor) -> dic
     return row
 
 
-def check_checkins(
-    db: sqlite_utils.Database, entries: list[dict], *, person: Actor
-) -> list[ValidationError]:
+def check_checkins(db: sqlite_utils.Database, entries: list[dict], *, person: Actor) -> list[ValidationError]:
     """Every problem of a batch of check-ins, one error per entry at most (empty when all are fine).
 
     Each error names the field and, as ``where``, the key result's title. Writes nothing: a form

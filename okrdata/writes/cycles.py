@@ -41,9 +41,11 @@ def add_cycle(
     if db.execute("SELECT 1 FROM cycles WHERE name = ?", [name]).fetchone():
         raise ValidationError("name", f"a cycle called {name!r} exists already.")
     with transaction(db):
-        return db["cycles"].insert(
-            {"name": name, "start_date": start.isoformat(), "end_date": end.isoformat(), "state": state}
-        ).last_pk
+        return (
+            db["cycles"]
+            .insert({"name": name, "start_date": start.isoformat(), "end_date": end.isoformat(), "state": state})
+            .last_pk
+        )
 
 
 def _check_cycles(db: sqlite_utils.Database, person: Actor, what: str) -> None:
@@ -53,7 +55,12 @@ def _check_cycles(db: sqlite_utils.Database, person: Actor, what: str) -> None:
 
 
 def set_cycle_state(
-    db: sqlite_utils.Database, cycle_id: int, state: str, *, person: Actor, version: int,
+    db: sqlite_utils.Database,
+    cycle_id: int,
+    state: str,
+    *,
+    person: Actor,
+    version: int,
     seen: Mapping | None = None,
 ) -> None:
     """Move a cycle to planning, active or closed; only an admin may.
@@ -69,7 +76,12 @@ def set_cycle_state(
 
 
 def update_cycle(
-    db: sqlite_utils.Database, cycle_id: int, *, person: Actor, version: int, seen: Mapping | None = None,
+    db: sqlite_utils.Database,
+    cycle_id: int,
+    *,
+    person: Actor,
+    version: int,
+    seen: Mapping | None = None,
     **changes: Any,
 ) -> None:
     """Rename a cycle or move its dates (``name``, ``start_date``, ``end_date``); only an admin may.
@@ -105,8 +117,9 @@ def update_cycle(
         ).fetchone()[0]
         if count:
             raise ValidationError(
-                field, f"{count} check-in{'s' if count != 1 else ''} of this cycle would fall {words}; "
-                "move or delete them first."
+                field,
+                f"{count} check-in{'s' if count != 1 else ''} of this cycle would fall {words}; "
+                "move or delete them first.",
             )
     with transaction(db):
         _save(db, "cycles", cycle, clean, version, seen)

@@ -92,8 +92,18 @@ def add_key_result(
         return db["key_results"].insert(row).last_pk
 
 
-KR_FIELDS = ("title", "kr_type", "baseline", "target", "unit_label", "weight", "owner_id", "kpi_id",
-             "cadence_days", "archived")
+KR_FIELDS = (
+    "title",
+    "kr_type",
+    "baseline",
+    "target",
+    "unit_label",
+    "weight",
+    "owner_id",
+    "kpi_id",
+    "cadence_days",
+    "archived",
+)
 
 
 GOALPOST_FIELDS = ("kr_type", "baseline", "target")
@@ -143,8 +153,15 @@ def update_key_result(
         clean["title"] = v.text("title", changes["title"])
     merged = {k: changes.get(k, kr[k]) for k in KR_FIELDS}
     fields = _kr_fields(
-        db, merged["kr_type"], merged["baseline"], merged["target"], merged["unit_label"], merged["weight"],
-        merged["owner_id"], merged["kpi_id"], merged["cadence_days"],
+        db,
+        merged["kr_type"],
+        merged["baseline"],
+        merged["target"],
+        merged["unit_label"],
+        merged["weight"],
+        merged["owner_id"],
+        merged["kpi_id"],
+        merged["cadence_days"],
     )
     for key in fields:
         if key in changes or (key in ("baseline", "target") and "kr_type" in changes):
@@ -152,9 +169,12 @@ def update_key_result(
     if "archived" in changes:
         clean["archived"] = int(bool(changes["archived"]))
         if clean["archived"] and not kr["archived"]:
-            aligned = [r[0] for r in db.execute(
-                "SELECT title FROM objectives WHERE parent_kr_id = ? AND state = 'active' ORDER BY id", [kr["id"]]
-            ).fetchall()]
+            aligned = [
+                r[0]
+                for r in db.execute(
+                    "SELECT title FROM objectives WHERE parent_kr_id = ? AND state = 'active' ORDER BY id", [kr["id"]]
+                ).fetchall()
+            ]
             if aligned:
                 raise ValidationError(
                     "archived",
@@ -168,8 +188,9 @@ def update_key_result(
         ).fetchone()[0]
         if outside:
             raise ValidationError(
-                "type", f"{outside} check-in value{'s' if outside != 1 else ''} lie outside 0 to 1, "
-                "which a milestone cannot hold; correct them first."
+                "type",
+                f"{outside} check-in value{'s' if outside != 1 else ''} lie outside 0 to 1, "
+                "which a milestone cannot hold; correct them first.",
             )
     moved = [f for f in GOALPOST_FIELDS if f in clean and clean[f] != kr[f]]
     why = v.text("reason", reason, required=False, max_length=v.MAX_TEXT)

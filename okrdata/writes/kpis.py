@@ -66,12 +66,26 @@ def add_kpi(
         return db["kpis"].insert(row).last_pk
 
 
-KPI_FIELDS = ("unit_id", "name", "target_type", "target", "warning", "frequency_days", "unit_label",
-              "description", "archived")
+KPI_FIELDS = (
+    "unit_id",
+    "name",
+    "target_type",
+    "target",
+    "warning",
+    "frequency_days",
+    "unit_label",
+    "description",
+    "archived",
+)
 
 
 def update_kpi(
-    db: sqlite_utils.Database, kpi_id: int, *, person: Actor, version: int, seen: Mapping | None = None,
+    db: sqlite_utils.Database,
+    kpi_id: int,
+    *,
+    person: Actor,
+    version: int,
+    seen: Mapping | None = None,
     **changes: Any,
 ) -> None:
     """Edit a KPI (any of :data:`KPI_FIELDS`); the target type, target and warning are checked together.
@@ -112,9 +126,7 @@ def update_kpi(
         _save(db, "kpis", kpi, clean, version, seen)
 
 
-def archive_kpi(
-    db: sqlite_utils.Database, kpi_id: int, *, person: Actor, version: int, archived: bool = True
-) -> None:
+def archive_kpi(db: sqlite_utils.Database, kpi_id: int, *, person: Actor, version: int, archived: bool = True) -> None:
     """Archive a KPI (it leaves the pages; its readings and links stay for the record) or restore it."""
     update_kpi(db, kpi_id, person=person, version=version, archived=archived)
 

@@ -90,7 +90,12 @@ def add_objective(
 
 
 def update_objective(
-    db: sqlite_utils.Database, objective_id: int, *, person: Actor, version: int, seen: Mapping | None = None,
+    db: sqlite_utils.Database,
+    objective_id: int,
+    *,
+    person: Actor,
+    version: int,
+    seen: Mapping | None = None,
     **changes: Any,
 ) -> None:
     """Edit an objective of a cycle that is not closed; alignment is re-checked.
@@ -122,7 +127,8 @@ def update_objective(
         clean["state"] = v.choice("state", changes["state"], ("active", "archived"))
         if clean["state"] == "archived" and obj["state"] != "archived":
             children = [
-                r[0] for r in db.execute(
+                r[0]
+                for r in db.execute(
                     "SELECT title FROM objectives WHERE parent_objective_id = ? AND state = 'active' ORDER BY id",
                     [obj["id"]],
                 ).fetchall()

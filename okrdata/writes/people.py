@@ -42,16 +42,21 @@ def add_person(
     if db.execute("SELECT 1 FROM people WHERE email = ?", [email]).fetchone():
         raise ValidationError("email", f"{email} belongs to someone already.")
     with transaction(db):
-        person_id = db["people"].insert(
-            {"name": name, "email": email, "role": role, "password_hash": password_hash}
-        ).last_pk
+        person_id = (
+            db["people"].insert({"name": name, "email": email, "role": role, "password_hash": password_hash}).last_pk
+        )
         for unit_id in unit_ids:
             db["person_units"].insert({"person_id": person_id, "unit_id": int(unit_id)}, ignore=True)
     return person_id
 
 
 def update_person(
-    db: sqlite_utils.Database, person_id: int, *, person: Actor, version: int, seen: Mapping | None = None,
+    db: sqlite_utils.Database,
+    person_id: int,
+    *,
+    person: Actor,
+    version: int,
+    seen: Mapping | None = None,
     **changes: Any,
 ) -> None:
     """Change a person's name, e-mail, role, ``archived`` flag or ``unit_ids`` (the units they
@@ -72,9 +77,7 @@ def update_person(
         clean["name"] = v.text("name", changes["name"])
     if "email" in changes:
         clean["email"] = v.email("email", changes["email"])
-        if db.execute(
-            "SELECT 1 FROM people WHERE email = ? AND id != ?", [clean["email"], target["id"]]
-        ).fetchone():
+        if db.execute("SELECT 1 FROM people WHERE email = ? AND id != ?", [clean["email"], target["id"]]).fetchone():
             raise ValidationError("email", f"{clean['email']} belongs to someone else already.")
     if "role" in changes:
         clean["role"] = v.choice("role", changes["role"], ROLES)
@@ -110,7 +113,11 @@ def _replace_units(db: sqlite_utils.Database, person_id: int, unit_ids: list[int
 
 
 def set_person_units(
-    db: sqlite_utils.Database, person_id: int, unit_ids: list[int] | tuple[int, ...], *, person: Actor,
+    db: sqlite_utils.Database,
+    person_id: int,
+    unit_ids: list[int] | tuple[int, ...],
+    *,
+    person: Actor,
     version: int,
 ) -> None:
     """Replace the units a person may edit (besides those they lead); only an admin may.

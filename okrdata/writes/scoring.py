@@ -89,20 +89,24 @@ def carry_over(
             parent_obj = new_objs.get(obj["parent_objective_id"])
             # A key result parent left behind (it was done) leaves the alignment on its objective.
             parent_kr = new_krs.get(obj["parent_kr_id"]) if parent_obj is not None else None
-            new_id = db["objectives"].insert(
-                {
-                    "cycle_id": target["id"],
-                    "unit_id": obj["unit_id"],
-                    "title": obj["title"],
-                    "description": obj["description"],
-                    "owner_id": obj["owner_id"],
-                    "kind": obj["kind"],
-                    "weight": obj["weight"],
-                    "parent_objective_id": parent_obj,
-                    "parent_kr_id": parent_kr,
-                    "state": "active",
-                }
-            ).last_pk
+            new_id = (
+                db["objectives"]
+                .insert(
+                    {
+                        "cycle_id": target["id"],
+                        "unit_id": obj["unit_id"],
+                        "title": obj["title"],
+                        "description": obj["description"],
+                        "owner_id": obj["owner_id"],
+                        "kind": obj["kind"],
+                        "weight": obj["weight"],
+                        "parent_objective_id": parent_obj,
+                        "parent_kr_id": parent_kr,
+                        "state": "active",
+                    }
+                )
+                .last_pk
+            )
             new_objs[obj["id"]] = new_id
             for kr in db.query(
                 "SELECT * FROM key_results WHERE objective_id = ? AND archived = 0 ORDER BY id", [obj["id"]]
@@ -118,8 +122,15 @@ def carry_over(
                 elif kr["kr_type"] in ("stay_above", "stay_below") and last is not None:
                     baseline = last
                 fields = _kr_fields(
-                    db, kr["kr_type"], baseline, kr["target"], kr["unit_label"], kr["weight"], kr["owner_id"],
-                    kr["kpi_id"], kr["cadence_days"],
+                    db,
+                    kr["kr_type"],
+                    baseline,
+                    kr["target"],
+                    kr["unit_label"],
+                    kr["weight"],
+                    kr["owner_id"],
+                    kr["kpi_id"],
+                    kr["cadence_days"],
                 )
                 fields.update({"objective_id": new_id, "title": kr["title"]})
                 new_krs[kr["id"]] = db["key_results"].insert(fields).last_pk
@@ -182,9 +193,7 @@ def score_objective(
     return {"objective_id": obj["id"], "score": round(value, 4), "proposal": proposal}
 
 
-def close_cycle(
-    db: sqlite_utils.Database, cycle_id: int, *, person: Actor, today: dt.date | None = None
-) -> dict:
+def close_cycle(db: sqlite_utils.Database, cycle_id: int, *, person: Actor, today: dt.date | None = None) -> dict:
     """Close a cycle at its end, all or nothing; only an admin may.
 
     Every active objective no lead scored gets its proposed score (its final progress) with the

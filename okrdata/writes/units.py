@@ -42,18 +42,27 @@ def add_unit(
     if db.execute("SELECT 1 FROM units WHERE name = ?", [name]).fetchone():
         raise ValidationError("name", f"a unit called {name!r} exists already.")
     with transaction(db):
-        return db["units"].insert(
-            {
-                "name": name,
-                "parent_id": parent["id"] if parent else None,
-                "lead_id": lead_id,
-                "description": description,
-            }
-        ).last_pk
+        return (
+            db["units"]
+            .insert(
+                {
+                    "name": name,
+                    "parent_id": parent["id"] if parent else None,
+                    "lead_id": lead_id,
+                    "description": description,
+                }
+            )
+            .last_pk
+        )
 
 
 def update_unit(
-    db: sqlite_utils.Database, unit_id: int, *, person: Actor, version: int, seen: Mapping | None = None,
+    db: sqlite_utils.Database,
+    unit_id: int,
+    *,
+    person: Actor,
+    version: int,
+    seen: Mapping | None = None,
     **changes: Any,
 ) -> None:
     """Change a unit's name, parent, lead, description or ``archived`` flag.
@@ -76,9 +85,7 @@ def update_unit(
     clean: dict[str, Any] = {}
     if "name" in changes:
         clean["name"] = v.text("name", changes["name"])
-        clash = db.execute(
-            "SELECT 1 FROM units WHERE name = ? AND id != ?", [clean["name"], unit["id"]]
-        ).fetchone()
+        clash = db.execute("SELECT 1 FROM units WHERE name = ? AND id != ?", [clean["name"], unit["id"]]).fetchone()
         if clash:
             raise ValidationError("name", f"a unit called {clean['name']!r} exists already.")
     if "description" in changes:
@@ -120,9 +127,12 @@ def update_unit(
         if clean["archived"] and not unit["archived"]:
             if unit["parent_id"] is None:
                 raise ValidationError("archived", "the company unit cannot be archived.")
-            below = [r[0] for r in db.execute(
-                "SELECT name FROM units WHERE parent_id = ? AND archived = 0 ORDER BY name", [unit["id"]]
-            ).fetchall()]
+            below = [
+                r[0]
+                for r in db.execute(
+                    "SELECT name FROM units WHERE parent_id = ? AND archived = 0 ORDER BY name", [unit["id"]]
+                ).fetchall()
+            ]
             if below:
                 raise ValidationError(
                     "archived", f"{', '.join(below)} still sit below {unit['name']}; move or archive them first."

@@ -20,18 +20,39 @@ from okrdata.schema import (
 )
 from okrdata.writes.actors import _row
 
-_NOUNS = {"cycles": "cycle", "units": "unit", "people": "person", "objectives": "objective",
-          "key_results": "key result", "kpis": "KPI", "checkins": "check-in"}
+_NOUNS = {
+    "cycles": "cycle",
+    "units": "unit",
+    "people": "person",
+    "objectives": "objective",
+    "key_results": "key result",
+    "kpis": "KPI",
+    "checkins": "check-in",
+}
 
 
-_FIELDS = {"cycles": "cycle", "units": "unit", "people": "person", "objectives": "objective",
-           "key_results": "key_result", "kpis": "kpi", "checkins": "checkin"}
+_FIELDS = {
+    "cycles": "cycle",
+    "units": "unit",
+    "people": "person",
+    "objectives": "objective",
+    "key_results": "key_result",
+    "kpis": "kpi",
+    "checkins": "checkin",
+}
 
 
-_NAMED_BY = {"owner_id": ("people", "name"), "lead_id": ("people", "name"), "parent_id": ("units", "name"),
-             "unit_id": ("units", "name"), "cycle_id": ("cycles", "name"), "objective_id": ("objectives", "title"),
-             "parent_objective_id": ("objectives", "title"), "parent_kr_id": ("key_results", "title"),
-             "kpi_id": ("kpis", "name")}
+_NAMED_BY = {
+    "owner_id": ("people", "name"),
+    "lead_id": ("people", "name"),
+    "parent_id": ("units", "name"),
+    "unit_id": ("units", "name"),
+    "cycle_id": ("cycles", "name"),
+    "objective_id": ("objectives", "title"),
+    "parent_objective_id": ("objectives", "title"),
+    "parent_kr_id": ("key_results", "title"),
+    "kpi_id": ("kpis", "name"),
+}
 
 
 def version_of(db: sqlite_utils.Database, table: str, row_id: Any) -> int | None:
@@ -68,9 +89,16 @@ def _shown(db: sqlite_utils.Database, column: str, value: Any) -> str:
         found = db.execute(f"SELECT [{name}] FROM [{table}] WHERE id = ?", [value]).fetchone()
         return repr(found[0]) if found else f"#{value}"
     if column == "unit_ids":
-        names = [r[0] for r in db.execute(
-            f"SELECT name FROM units WHERE id IN ({', '.join('?' * len(value))}) ORDER BY name", list(value)
-        ).fetchall()] if value else []
+        names = (
+            [
+                r[0]
+                for r in db.execute(
+                    f"SELECT name FROM units WHERE id IN ({', '.join('?' * len(value))}) ORDER BY name", list(value)
+                ).fetchall()
+            ]
+            if value
+            else []
+        )
         return ", ".join(names) or "none"
     if isinstance(value, float):
         return f"{value:g}"
@@ -88,8 +116,9 @@ def changes_since(db: sqlite_utils.Database, table: str, seen: Mapping) -> list[
         if column not in seen or column not in now:
             continue
         before, after = seen[column], now[column]
-        if before == after or (isinstance(before, (int, float)) and isinstance(after, (int, float))
-                               and float(before) == float(after)):
+        if before == after or (
+            isinstance(before, (int, float)) and isinstance(after, (int, float)) and float(before) == float(after)
+        ):
             continue
         words = column.removesuffix("_ids").removesuffix("_id").replace("_", " ")
         phrases.append(f"{words} is now {_shown(db, column, after)} (was {_shown(db, column, before)})")
@@ -107,8 +136,9 @@ def _stale(db: sqlite_utils.Database, table: str, row_id: int, seen: Mapping | N
     )
 
 
-def _check_version(db: sqlite_utils.Database, table: str, row: Mapping, version: Any,
-                   seen: Mapping | None = None) -> None:
+def _check_version(
+    db: sqlite_utils.Database, table: str, row: Mapping, version: Any, seen: Mapping | None = None
+) -> None:
     """Refuse (field ``version``) an edit of ``row`` read at another version than the stored one."""
     if version is None or isinstance(version, bool):
         raise ValidationError("version", f"is required: the version of the {_NOUNS[table]} your edit was read at.")
@@ -120,8 +150,15 @@ def _check_version(db: sqlite_utils.Database, table: str, row: Mapping, version:
         raise _stale(db, table, row["id"], seen)
 
 
-def _save(db: sqlite_utils.Database, table: str, row: Mapping, clean: Mapping[str, Any], version: Any,
-          seen: Mapping | None = None, bump: bool = False) -> None:
+def _save(
+    db: sqlite_utils.Database,
+    table: str,
+    row: Mapping,
+    clean: Mapping[str, Any],
+    version: Any,
+    seen: Mapping | None = None,
+    bump: bool = False,
+) -> None:
     """Write ``clean`` to ``row`` only if it is still at ``version`` (inside the caller's transaction).
 
     The database moves the version when a value changes; ``bump`` moves it anyway (a change
@@ -131,7 +168,8 @@ def _save(db: sqlite_utils.Database, table: str, row: Mapping, clean: Mapping[st
     if not sets:
         return
     cursor = db.execute(
-        f"UPDATE [{table}] SET {', '.join(sets)} WHERE id = ? AND version = ?", [*clean.values(), row["id"], int(version)]
+        f"UPDATE [{table}] SET {', '.join(sets)} WHERE id = ? AND version = ?",
+        [*clean.values(), row["id"], int(version)],
     )
     if cursor.rowcount == 0:  # someone saved between the check above and this write
         raise _stale(db, table, row["id"], seen)

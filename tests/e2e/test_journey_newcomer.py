@@ -83,4 +83,6 @@ def test_the_overview_shows_the_headline_figures_and_a_chart(server, page):
         ".some(e => e.innerText.trim().endsWith('%'))",
         timeout=60_000,
     )
-    page.wait_for_selector("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg", timeout=60_000)
+    page.wait_for_selector(
+        "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg", timeout=60_000
+    )

@@ -78,7 +78,9 @@ WIDE_TABLES = [
 ]
 
 
-@pytest.mark.parametrize(("path", "n", "columns"), WIDE_TABLES, ids=[f"{p or 'overview'}-{n}" for p, n, _ in WIDE_TABLES])
+@pytest.mark.parametrize(
+    ("path", "n", "columns"), WIDE_TABLES, ids=[f"{p or 'overview'}-{n}" for p, n, _ in WIDE_TABLES]
+)
 def test_the_key_columns_are_on_screen_at_1440(chromium_browser, server, path, n, columns):
     context, page = open_page(chromium_browser, server, path, DESKTOP)
     try:
@@ -90,7 +92,9 @@ def test_the_key_columns_are_on_screen_at_1440(chromium_browser, server, path, n
         last = max(i for i, h in enumerate(drawn) if any(h.startswith(c) for c in columns))
         total = page.evaluate(
             "([grids, n]) => document.querySelectorAll(grids)[n].querySelector(\"[role='grid']\")"
-            ".getAttribute('aria-colcount')", [GRIDS, n])
+            ".getAttribute('aria-colcount')",
+            [GRIDS, n],
+        )
         assert last < len(drawn) - 1 or (total and int(total) == len(drawn)), f"{drawn[last]} is cut at the edge"
     finally:
         context.close()
@@ -102,7 +106,8 @@ PHONE_PAGES = ["", "okrs", "summary", "checkin", "kpis"]
 def not_wider_than_the_screen(page) -> None:
     width = page.evaluate(
         "() => { const b = document.querySelector(\"[data-testid='stMainBlockContainer']\");"
-        " return [b.scrollWidth, b.clientWidth]; }")
+        " return [b.scrollWidth, b.clientWidth]; }"
+    )
     assert width[0] <= width[1], f"the page is {width[0]} px wide on a {width[1]} px screen"
 
 
@@ -122,7 +127,8 @@ def test_a_phone_gets_lists_and_nothing_wider_than_the_screen(chromium_browser, 
         not_wider_than_the_screen(page)
         grids = page.evaluate(
             "() => [...document.querySelectorAll(\"[data-testid='stMain'] [data-testid='stDataFrame']\")]"
-            ".filter(g => g.checkVisibility()).length")
+            ".filter(g => g.checkVisibility()).length"
+        )
         assert grids == 0, f"{grids} tables drawn as grids on a phone"
         lists = page.locator("[data-testid='stMain'] [class*='st-key-okr_phone_'] li")
         assert lists.count() > 0 and lists.first.is_visible()
@@ -151,12 +157,17 @@ def test_the_wall_fits_a_tv_without_the_demo_notice_or_the_sidebar(chromium_brow
         height = main_height(page)
         assert height <= TV["height"], f"the wall is {height} px tall on a {TV['height']} px screen"
         assert not page.get_by_text("You are looking at demo data").is_visible()
-        assert page.locator("[data-testid='stExpandSidebarButton'], [data-testid='stSidebarCollapsedControl']"
-                            ).filter(visible=True).count() == 0
+        assert (
+            page.locator("[data-testid='stExpandSidebarButton'], [data-testid='stSidebarCollapsedControl']")
+            .filter(visible=True)
+            .count()
+            == 0
+        )
         # Every tile and card is on screen, none cut at the bottom.
         bottoms = page.evaluate(
             "() => [...document.querySelectorAll(\"[class*='st-key-wall_tile_'], [class*='st-key-wall_obj_']\")]"
-            ".map(e => e.getBoundingClientRect().bottom)")
+            ".map(e => e.getBoundingClientRect().bottom)"
+        )
         assert bottoms and max(bottoms) <= TV["height"]
     finally:
         context.close()
@@ -207,9 +218,11 @@ def test_screenshots_on_a_phone_and_on_a_tv(chromium_browser, server, tmp_path):
             if to_list:
                 # The list with the heading above it (the page scrolls in its main block, not the window).
                 page.locator("[data-testid='stMain'] [class*='st-key-okr_phone_']").first.evaluate(
-                    "e => e.scrollIntoView({block: 'start', behavior: 'instant'})")
+                    "e => e.scrollIntoView({block: 'start', behavior: 'instant'})"
+                )
                 page.locator("[data-testid='stMain']").evaluate(
-                    "m => m.scrollTo({top: m.scrollTop - 130, behavior: 'instant'})")
+                    "m => m.scrollTo({top: m.scrollTop - 130, behavior: 'instant'})"
+                )
             keep(page.screenshot(), name, tmp_path)
         finally:
             context.close()
