@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from ui import data
+from ui import data  # noqa: E402 - once the repository is on the path
 
 SYSTEM = writes.SYSTEM
 
