@@ -591,6 +591,15 @@ def test_carry_over_copies_objectives_and_key_results_without_checkins(db, org):
     assert db["checkins"].count == 2
 
 
+def test_carry_over_leaves_a_finished_milestone_behind_as_done(db, org):
+    """A milestone checked in at 1.0 is done, like a key result past its target: carrying it
+    would put it in the next cycle at 0%."""
+    writes.add_checkin(db, org.kr_milestone, "2026-03-20", 1.0, 9, person=writes.SYSTEM)
+    result = writes.carry_over(db, org.cycle, org.next_cycle, [org.product_obj], person=writes.SYSTEM)
+    assert result["done_key_results"] == [org.kr_milestone]
+    assert org.kr_milestone not in result["key_results"]
+
+
 def test_carry_over_keeps_an_alignment_to_a_carried_key_result(db, org):
     child = writes.add_objective(
         db, org.cycle, org.mobile, "Mobile shows the status page", parent_kr_id=org.kr_milestone, person=writes.SYSTEM

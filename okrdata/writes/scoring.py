@@ -38,7 +38,8 @@ def carry_over(
     results keeps its title, type, target, unit label, weight, owner, KPI and cadence, and
     starts from where it ended: its baseline becomes its last checked-in value (a milestone
     keeps 0, since a milestone starts undone). Check-ins, scores and reflections stay behind.
-    A key result already at or past its target is done and is not carried. An objective's
+    A key result already at or past its target, or a milestone checked in as finished (1.0), is
+    done and is not carried. An objective's
     alignment is kept when its parent objective (or key result) is carried in the same call,
     and dropped otherwise (the lead re-aligns it in the new cycle).
 
@@ -119,6 +120,9 @@ def carry_over(
                         done.append(kr["id"])
                         continue
                     baseline = last
+                elif kr["kr_type"] == "milestone" and last is not None and last >= 1.0:
+                    done.append(kr["id"])
+                    continue
                 elif kr["kr_type"] in ("stay_above", "stay_below") and last is not None:
                     baseline = last
                 fields = _kr_fields(
