@@ -30,7 +30,7 @@ import streamlit as st
 
 from okrdata import auth as core_auth
 from okrdata import review, transfer, wording, writes
-from ui import auth, badges, charts, data, forms, sidebar, tables
+from ui import auth, badges, charts, data, forms, sidebar, style, tables
 
 SCORE_DOTS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 CLOSE_FORM = "rv_close"
@@ -145,53 +145,82 @@ def score_table(rows: pd.DataFrame) -> pd.DataFrame:
 def show_score_table(rows: pd.DataFrame) -> None:
     """The scoring sheet of the sidebar's cycle and unit (``rows``) as a table (its first
     :data:`ui.tables.ROW_LIMIT` rows, every one in the CSV), with the bands explained."""
-    st.dataframe(
-        data.memo(
-            lambda: tables.arrow(score_table(rows.head(tables.ROW_LIMIT))),
-            "review.score_table",
-            scope.cycle_id,
-            scope.unit_id,
-            closed,
-            ended,
-        ),
-        hide_index=True,
-        width="stretch",
-        key="rv_scores",
-        column_config={
-            "Progress": st.column_config.ProgressColumn(
-                "Final progress" if closed or ended else "Progress so far",
-                min_value=0.0,
-                max_value=100.0,
-                format="%.0f%%",
-                color=badges.NEUTRAL,
-            ),
-            "Proposed": st.column_config.TextColumn(
-                "Proposed",
-                help="The proposed score: the objective's final progress"
-                + (
-                    ", rounded half up."
-                    if closed or ended
-                    else " so far, rounded half up: what closing now would record."
-                ),
-            ),
-            "Against kind": st.column_config.TextColumn(
-                "Against kind",
-                help="Committed objectives are expected at 1.0, aspirational ones around 0.7 "
-                f"(within {review.EXPECTATION_TOLERANCE:g})."
-                + ("" if closed else " Before the close, the forecast is compared."),
-            ),
-            "Forecast": st.column_config.TextColumn(
-                "Forecast",
-                help="Where the objective is heading at the cycle's end, from the trend of its key "
-                "results' check-ins (their progress so far where there are fewer than three).",
-            ),
-            "Flag": st.column_config.TextColumn(
-                "Flag",
-                help="Key results flagged for the review: confident while 20 points or more behind pace, "
-                "or of low confidence while ahead, two check-ins running.",
-            ),
-        },
+    shown = data.memo(
+        lambda: tables.arrow(score_table(rows.head(tables.ROW_LIMIT))),
+        "review.score_table",
+        scope.cycle_id,
+        scope.unit_id,
+        closed,
+        ended,
     )
+    with style.wide("rv_scores"):
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            key="rv_scores",
+            column_order=tables.order(shown.column_names, SCORE_ORDER),
+            row_height=tables.WRAP_ROW_HEIGHT,
+            height=tables.height(shown.num_rows),
+            column_config=score_columns(),
+        )
+    tables.phone_list(
+        "rv_scores",
+        tables.phone_items(
+            shown.to_pandas(),
+            "Objective",
+            ["Score" if closed else "Forecast", "Progress", ("Proposed", "proposed")],
+            ["Unit", "Against kind", "Flag"],
+        ),
+        len(rows),
+        what="objectives",
+    )
+    score_notes(rows)
+
+
+SCORE_ORDER = ["Score", "Forecast", "Objective", "Progress", "Proposed", "Lead's score", "Against kind", "Flag"]
+"""The scoring sheet's columns left to right: the result (or where it is heading), what, how far."""
+
+
+def score_columns() -> dict:
+    """How the scoring sheet's columns read: widths that keep the key ones on screen, and help."""
+    return {
+        "Score": st.column_config.TextColumn("Score", width=130),
+        "Forecast": st.column_config.TextColumn(
+            "Forecast",
+            width=150,
+            help="Where the objective is heading at the cycle's end, from the trend of its key "
+            "results' check-ins (their progress so far where there are fewer than three).",
+        ),
+        "Objective": tables.text_column("Objective"),
+        "Progress": st.column_config.ProgressColumn(
+            "Final progress" if closed or ended else "Progress so far",
+            min_value=0.0,
+            max_value=100.0,
+            format="%.0f%%",
+            color=badges.NEUTRAL,
+        ),
+        "Proposed": st.column_config.TextColumn(
+            "Proposed",
+            help="The proposed score: the objective's final progress"
+            + (", rounded half up." if closed or ended else " so far, rounded half up: what closing now would record."),
+        ),
+        "Against kind": st.column_config.TextColumn(
+            "Against kind",
+            help="Committed objectives are expected at 1.0, aspirational ones around 0.7 "
+            f"(within {review.EXPECTATION_TOLERANCE:g})."
+            + ("" if closed else " Before the close, the forecast is compared."),
+        ),
+        "Flag": st.column_config.TextColumn(
+            "Flag",
+            help="Key results flagged for the review: confident while 20 points or more behind pace, "
+            "or of low confidence while ahead, two check-ins running.",
+        ),
+    }
+
+
+def score_notes(rows: pd.DataFrame) -> None:
+    """What the score bands mean, how many objectives the table shows, and every score as a CSV."""
     bands = (
         "Score bands: 🔴 red, missed, below 0.40 · 🟡 yellow, partly met, 0.40 to 0.69 · 🟢 green, met, from 0.70. "
         if closed
@@ -504,22 +533,33 @@ calibration_table = pd.DataFrame(
 if units_table["flag"].isna().all():
     # A column empty in every row says nothing: no unit is flagged (the caption below says what would be).
     calibration_table = calibration_table.drop(columns="Flag")
-st.dataframe(
-    calibration_table,
-    hide_index=True,
-    width="stretch",
-    key="rv_calibration",
-    column_config={
-        "Flag": st.column_config.TextColumn("Flag", width="medium", help="Explained below the table."),
-        "Average score": st.column_config.NumberColumn("Average score", format="%.2f"),
-        "Met": st.column_config.NumberColumn("Met (score ≥ 0.7)", format="%.0f%%"),
-        "Forecasts": st.column_config.NumberColumn(
-            "Forecasts", help="Key results with a confidence: each one's last confidence is a forecast."
-        ),
-        "Brier score": st.column_config.NumberColumn(
-            "Brier score", format="%.3f", help="0 is perfect foresight; 0.25 is what always saying 5/10 earns."
-        ),
-    },
+with style.wide("rv_calibration"):
+    st.dataframe(
+        calibration_table,
+        hide_index=True,
+        width="stretch",
+        key="rv_calibration",
+        column_config={
+            "Flag": st.column_config.TextColumn("Flag", width="medium", help="Explained below the table."),
+            "Average score": st.column_config.NumberColumn("Average score", format="%.2f"),
+            "Met": st.column_config.NumberColumn("Met (score ≥ 0.7)", format="%.0f%%"),
+            "Forecasts": st.column_config.NumberColumn(
+                "Forecasts", help="Key results with a confidence: each one's last confidence is a forecast."
+            ),
+            "Brier score": st.column_config.NumberColumn(
+                "Brier score", format="%.3f", help="0 is perfect foresight; 0.25 is what always saying 5/10 earns."
+            ),
+        },
+    )
+tables.phone_list(
+    "rv_calibration",
+    tables.phone_items(
+        calibration_table.assign(**{"Average score": calibration_table["Average score"].map(badges.score)}),
+        "Unit",
+        [("Average score", "average score"), ("Brier score", "Brier")],
+        ["Flag"],
+    ),
+    what="units",
 )
 overall = report["brier"]
 st.markdown(

@@ -75,6 +75,7 @@ WIDE_TABLES = [
     ("summary", 0, ["Objective", "Status", "Progress", "Pace"]),  # objectives
     ("summary", 1, ["Key result", "Status", "Progress", "Pace"]),  # top risks
     ("checkin", 0, ["Status", "Key result", "Objective", "Progress"]),  # last check-ins, signed out
+    ("review", 0, ["Forecast", "Objective", "Progress", "Proposed"]),  # the scoring sheet
 ]
 
 
@@ -100,7 +101,7 @@ def test_the_key_columns_are_on_screen_at_1440(chromium_browser, server, path, n
         context.close()
 
 
-PHONE_PAGES = ["", "okrs", "summary", "checkin", "kpis"]
+PHONE_PAGES = ["", "okrs", "summary", "checkin", "kpis", "review"]
 
 
 def not_wider_than_the_screen(page) -> None:
