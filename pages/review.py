@@ -70,8 +70,9 @@ def score_or_blank(x: float) -> str:
     return "" if pd.isna(x) else badges.score(x)
 
 
+# A difference of scores with its sign: "+0.05", "−0.30". (A comment, not a docstring: Streamlit's
+# magic would print a bare string at a page's top level.)
 signed = wording.signed_score
-"""A difference of scores with its sign: ``"+0.05"``, ``"−0.30"`` (:func:`okrdata.wording.signed_score`)."""
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -178,8 +179,8 @@ def show_score_table(rows: pd.DataFrame) -> None:
     score_notes(rows)
 
 
+# The scoring sheet's columns left to right: the result (or where it is heading), what, how far.
 SCORE_ORDER = ["Score", "Forecast", "Objective", "Progress", "Proposed", "Lead's score", "Against kind", "Flag"]
-"""The scoring sheet's columns left to right: the result (or where it is heading), what, how far."""
 
 
 def score_columns() -> dict:

@@ -89,6 +89,19 @@ def test_every_module_imports_on_its_own():
 
 
 @pytest.mark.parametrize("page", navigation.PAGES, ids=lambda p: p.path)
+def test_no_page_prints_a_stray_string(page):
+    """Streamlit's magic writes a bare string at a page's top level onto the page: a docstring
+    under a constant would show up as text. Only the module's own docstring is allowed."""
+    tree = ast.parse((ROOT / page.path).read_text())
+    stray = [
+        node.lineno
+        for node in tree.body[1:]
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    ]
+    assert not stray, f"{page.path}: bare strings at lines {stray} would be printed on the page; use comments"
+
+
+@pytest.mark.parametrize("page", navigation.PAGES, ids=lambda p: p.path)
 def test_every_page_has_a_file_of_apptests(page):
     tests = ROOT / "tests" / f"test_page_{Path(page.path).stem}.py"
     assert tests.exists(), f"{page.path} has no {tests.relative_to(ROOT)}"
