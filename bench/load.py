@@ -39,8 +39,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
 TOUR = [("Alignment", "Alignment"), ("KRs vs KPIs", "KRs vs KPIs"), ("All OKRs", "All OKRs")]
 RENDERED = (
     "(h) => [...document.querySelectorAll(\"[data-testid='stMain'] h1\")].some(e => e.innerText.includes(h))"
@@ -91,10 +99,20 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-             f"--server.port={self.port}", "--server.address=127.0.0.1"],
-            cwd=ROOT, env={**os.environ, "OKR_DB": str(db_path)},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.headless=true",
+                f"--server.port={self.port}",
+                "--server.address=127.0.0.1",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "OKR_DB": str(db_path)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -126,13 +144,26 @@ class Writer(threading.Thread):
         admin = next(iter(db.query("SELECT * FROM people WHERE role = 'admin' LIMIT 1")))
         actor = auth.person_by_email(db, admin["email"])
         cycle = queries.default_cycle_id(db)
-        krs = [r["id"] for r in db.query(
-            "SELECT k.id FROM key_results k JOIN objectives o ON o.id = k.objective_id WHERE o.cycle_id = ?", [cycle])]
+        krs = [
+            r["id"]
+            for r in db.query(
+                "SELECT k.id FROM key_results k JOIN objectives o ON o.id = k.objective_id WHERE o.cycle_id = ?",
+                [cycle],
+            )
+        ]
         rng = random.Random(7)
         while not self.stop.wait(self.every):
             try:
-                writes.add_checkin(db, rng.choice(krs), dt.date.today(), rng.uniform(0, 1), rng.randint(3, 9),
-                                   "load benchmark", author_id=actor["id"], person=actor)
+                writes.add_checkin(
+                    db,
+                    rng.choice(krs),
+                    dt.date.today(),
+                    rng.uniform(0, 1),
+                    rng.randint(3, 9),
+                    "load benchmark",
+                    author_id=actor["id"],
+                    person=actor,
+                )
                 self.saved += 1
             except Exception:  # noqa: BLE001 - a failed save is a figure of the report
                 self.failed += 1
@@ -222,24 +253,36 @@ def main(argv: list[str] | None = None) -> int:
             writer.stop.set()
             writer.join()
             peak = rss_mb(server.proc.pid)
-            rows.append({
-                "size": size, "pages": len(times), "p50": percentile(times, 50), "p95": percentile(times, 95),
-                "errors": errors, "per_session": max(0.0, peak - idle) / size, "wall": wall,
-                "saved": writer.saved, "failed": writer.failed,
-            })
+            rows.append(
+                {
+                    "size": size,
+                    "pages": len(times),
+                    "p50": percentile(times, 50),
+                    "p95": percentile(times, 95),
+                    "errors": errors,
+                    "per_session": max(0.0, peak - idle) / size,
+                    "wall": wall,
+                    "saved": writer.saved,
+                    "failed": writer.failed,
+                }
+            )
             print(f"  {size} sessions: done in {wall:.0f} s", file=sys.stderr)
     finally:
         server.stop()
         shutil.rmtree(scratch, ignore_errors=True)
 
     label = "demo" if args.scale == 1 else f"{args.scale}x"
-    print(f"\nLoad on one process, {label}: sessions arrive within {args.ramp:g} s, "
-          f"a check-in every {args.write_every:g} s; server memory idle {idle:.0f} MB\n")
+    print(
+        f"\nLoad on one process, {label}: sessions arrive within {args.ramp:g} s, "
+        f"a check-in every {args.write_every:g} s; server memory idle {idle:.0f} MB\n"
+    )
     print("| sessions | pages timed | p50 | p95 | errors | memory per session | check-ins saved / failed |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['size']} | {r['pages']} | {r['p50']:.2f} s | {r['p95']:.2f} s | {len(r['errors'])} | "
-              f"{r['per_session']:.1f} MB | {r['saved']} / {r['failed']} |")
+        print(
+            f"| {r['size']} | {r['pages']} | {r['p50']:.2f} s | {r['p95']:.2f} s | {len(r['errors'])} | "
+            f"{r['per_session']:.1f} MB | {r['saved']} / {r['failed']} |"
+        )
     served = [r["size"] for r in rows if r["p95"] < TARGET_P95 and not r["errors"]]
     print(f"\nLargest crowd served with p95 under {TARGET_P95:g} s and no error: {max(served) if served else 'none'}")
     for r in rows:

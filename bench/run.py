@@ -118,8 +118,9 @@ def check_in(path: Path, number: int) -> None:
         ).fetchall()
         kr_id, baseline, target = rows[number % len(rows)]
         value = (baseline or 0) + ((target or 1) - (baseline or 0)) * (0.3 + 0.01 * (number % 40))
-        okr_writes.add_checkin(db, kr_id, today, round(value, 2), 3 + number % 7, f"bench write {number}",
-                               person=okr_writes.SYSTEM)
+        okr_writes.add_checkin(
+            db, kr_id, today, round(value, 2), 3 + number % 7, f"bench write {number}", person=okr_writes.SYSTEM
+        )
     finally:
         db.close()
 
@@ -224,12 +225,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[10, 100], help="synthetic scales beside the demo")
     parser.add_argument("--cold", type=int, default=3, help="cold runs per page and scale")
-    parser.add_argument("--warm", type=int, default=15, help="warm reruns per page and scale (cheap; more make the median steadier)")
+    parser.add_argument(
+        "--warm", type=int, default=15, help="warm reruns per page and scale (cheap; more make the median steadier)"
+    )
     parser.add_argument("--after", type=int, default=3, help="runs after a write (a check-in) per page and scale")
     parser.add_argument("--pages", nargs="+", default=PAGES)
     parser.add_argument("--out", type=Path, help="also write the table (Markdown) to this file")
-    parser.add_argument("--keep", type=Path, help="build the organisations in this folder and keep them "
-                        "(reused by the next run with the same folder) instead of a scratch folder")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build the organisations in this folder and keep them "
+        "(reused by the next run with the same folder) instead of a scratch folder",
+    )
     args = parser.parse_args(argv)
 
     scales = [1] + [s for s in args.scales if s != 1]
@@ -241,20 +248,26 @@ def main(argv: list[str] | None = None) -> int:
         args.keep.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         paths = {scale: build(args.keep or Path(tmp), scale) for scale in scales}
-        time_page(None, {1: paths[1]}, 1, 0)  # warm-up: the first AppTest pays for imports, which no page should be charged
+        time_page(
+            None, {1: paths[1]}, 1, 0
+        )  # warm-up: the first AppTest pays for imports, which no page should be charged
         for page in [None, *args.pages]:
             for scale, r in time_page(page, paths, args.cold, args.warm, 0 if page is None else args.after).items():
                 results.setdefault(scale, {})[page or "floor"] = r
-                print(f"  x{scale} {page or 'floor'}: cold {r['cold'] * 1000:.0f} ms, warm {r['warm'] * 1000:.0f} ms, "
-                      f"after a write {r['after'] * 1000:.0f} ms, max chart points {r['points']}", file=sys.stderr)
+                print(
+                    f"  x{scale} {page or 'floor'}: cold {r['cold'] * 1000:.0f} ms, warm {r['warm'] * 1000:.0f} ms, "
+                    f"after a write {r['after'] * 1000:.0f} ms, max chart points {r['points']}",
+                    file=sys.stderr,
+                )
 
     top = scales[-1]
     with_after = args.after > 0
     lines = [
-        "| page | " + " | ".join(f"x{s} cold ms | x{s} warm ms" + (f" | x{s} after write ms" if with_after else "")
-                                 for s in scales)
+        "| page | "
+        + " | ".join(f"x{s} cold ms | x{s} warm ms" + (f" | x{s} after write ms" if with_after else "") for s in scales)
         + f" | cold x{top}/demo | warm x{top}/demo |"
-        + (f" after write x{top}/demo warm |" if with_after else "") + " max chart points |",
+        + (f" after write x{top}/demo warm |" if with_after else "")
+        + " max chart points |",
         "|---" * ((3 if with_after else 2) * len(scales) + (5 if with_after else 4)) + "|",
     ]
     failures = []
@@ -297,7 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\nAll targets met.")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(table + "\n\n" + ("Targets missed:\n- " + "\n- ".join(failures) if failures else "All targets met.") + "\n")
+        args.out.write_text(
+            table + "\n\n" + ("Targets missed:\n- " + "\n- ".join(failures) if failures else "All targets met.") + "\n"
+        )
     return 1 if failures else 0
 
 

@@ -41,12 +41,15 @@ def key_results(path: Path) -> list[int]:
     db = connect(path)
     try:
         cycle_id = queries.default_cycle_id(db, dt.date.today())
-        return [r[0] for r in db.execute(
-            "SELECT kr.id FROM key_results kr JOIN objectives o ON o.id = kr.objective_id "
-            "WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 AND kr.kr_type != 'milestone' "
-            "ORDER BY kr.id",
-            [cycle_id],
-        ).fetchall()]
+        return [
+            r[0]
+            for r in db.execute(
+                "SELECT kr.id FROM key_results kr JOIN objectives o ON o.id = kr.objective_id "
+                "WHERE o.cycle_id = ? AND o.state = 'active' AND kr.archived = 0 AND kr.kr_type != 'milestone' "
+                "ORDER BY kr.id",
+                [cycle_id],
+            ).fetchall()
+        ]
     finally:
         db.close()
 
@@ -64,8 +67,9 @@ def writer(path: str, number: int, kr_ids: list[int], start, seconds: float, res
             kr_id = kr_ids[(number * 7 + i) % len(kr_ids)]
             began = time.perf_counter()
             try:
-                writes.add_checkin(db, kr_id, dt.date.today(), 10 + (i % 50), i % 11, f"writer {number} #{i}",
-                                   person=writes.SYSTEM)
+                writes.add_checkin(
+                    db, kr_id, dt.date.today(), 10 + (i % 50), i % 11, f"writer {number} #{i}", person=writes.SYSTEM
+                )
             except Exception:  # noqa: BLE001 - every error is reported
                 errors.append(traceback.format_exc(limit=2))
             else:
@@ -88,8 +92,9 @@ def run(path: Path, processes: int, seconds: float) -> dict:
     context = multiprocessing.get_context(method)
     start = context.Barrier(processes + 1)
     results = context.Queue()
-    workers = [context.Process(target=writer, args=(str(path), n, kr_ids, start, seconds, results))
-               for n in range(processes)]
+    workers = [
+        context.Process(target=writer, args=(str(path), n, kr_ids, start, seconds, results)) for n in range(processes)
+    ]
     for w in workers:
         w.start()
     start.wait(timeout=120)
@@ -127,12 +132,15 @@ def main(argv: list[str] | None = None) -> int:
             load_demo(db)
             db.close()
         r = run(path, args.processes, args.seconds)
+
     def ms(seconds: float) -> str:
         return f"{seconds * 1000:.0f}"
 
     lines = [
-        (f"{r['processes']} writer processes x {r['seconds']:g} s: {r['saves']} saves "
-         f"({r['saves'] / r['seconds']:.0f}/s), {len(r['errors'])} errors"),
+        (
+            f"{r['processes']} writer processes x {r['seconds']:g} s: {r['saves']} saves "
+            f"({r['saves'] / r['seconds']:.0f}/s), {len(r['errors'])} errors"
+        ),
         f"save time: p50 {ms(r['p50'])} ms, p99 {ms(r['p99'])} ms, max {ms(r['max'])} ms",
         f"shares: {', '.join(str(s) for s in r['shares'])} (fewest/most {min(r['shares']) / max(r['shares']):.2f})",
         "| process | saves | p50 ms | p99 ms | max ms |",

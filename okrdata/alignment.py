@@ -28,7 +28,8 @@ from typing import Any
 
 import pandas as pd
 
-from okrdata.numbers import STATUS_LABELS
+from okrdata import wording
+from okrdata.wording import STATUS_LABELS
 
 ALIGNED, ORPHAN = "aligned", "orphan"
 """Sections of the tree: under a company objective (or the context above a unit), or apart."""
@@ -49,7 +50,14 @@ TITLE_LINES = 3
 BAR_WIDTH = 120
 
 TREE_COLUMNS = [
-    "depth", "tree_parent_id", "root_id", "section", "role", "unit_depth", "children", "descendants",
+    "depth",
+    "tree_parent_id",
+    "root_id",
+    "section",
+    "role",
+    "unit_depth",
+    "children",
+    "descendants",
     "orphan_reason",
 ]
 """Columns :func:`alignment_tree` adds to the objectives frame."""
@@ -107,7 +115,9 @@ def branch_ids(objs: pd.DataFrame, subtree: Iterable[int] | None = None) -> Bran
     if subtree is None:
         return Branch(frozenset(parents), frozenset(), frozenset())
     units = {int(u) for u in subtree}
-    own = {int(o) for o, u in zip(objs["objective_id"], objs["unit_id"]) if int(u) in units} if not objs.empty else set()
+    own = (
+        {int(o) for o, u in zip(objs["objective_id"], objs["unit_id"]) if int(u) in units} if not objs.empty else set()
+    )
     children: dict[int, list[int]] = {}
     for oid, parent in parents.items():
         if parent is not None:
@@ -183,8 +193,9 @@ def alignment_tree(objs: pd.DataFrame, units: pd.DataFrame, subtree: Iterable[in
     # order, at the end (an organisation of thousands of objectives: no row is copied one by one).
     position = {int(o): i for i, o in enumerate(objs["objective_id"]) if int(o) in view}
     unit_of = {int(o): int(u) for o, u in zip(objs["objective_id"], objs["unit_id"]) if int(o) in position}
-    parent_of = {int(o): as_id(p) for o, p in zip(objs["objective_id"], objs["parent_objective_id"])
-                 if int(o) in position}
+    parent_of = {
+        int(o): as_id(p) for o, p in zip(objs["objective_id"], objs["parent_objective_id"]) if int(o) in position
+    }
     depths, order = _unit_depths(units), _unit_order(units)
     lost = orphans(objs, units)
     reasons = dict(zip(lost["objective_id"].astype(int), lost["orphan_reason"]))
@@ -342,19 +353,6 @@ def dot_string(text: Any) -> str:
     return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _pct(x: Any) -> str:
-    # The same text as ui.badges.pct, which okrdata cannot import.
-    return "—" if x is None or pd.isna(x) else f"{float(x) * 100:.0f}%"
-
-
-def _pace(x: Any) -> str:
-    # The same text as ui.badges.pace.
-    if x is None or pd.isna(x):
-        return "—"
-    points = round(float(x) * 100)
-    return "±0 pts" if points == 0 else f"{'+' if points > 0 else '−'}{abs(points)} pts"
-
-
 NEUTRAL = "#8a8f98"
 DEFAULT_COLOURS = {status: NEUTRAL for status in STATUS_LABELS}
 FONT = "Helvetica,Arial,sans-serif"
@@ -379,13 +377,15 @@ def _label(r: Mapping[str, Any], colour: str, note: str | None) -> str:
         f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><B>{title}</B></TD></TR>',
         f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="#4a4f57">{who}</FONT></TD></TR>',
         '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
-        f'<TD>{_bar(r["progress"], colour)}</TD>'
-        f'<TD ALIGN="LEFT"> <B>{_pct(r["progress"])}</B>  <FONT COLOR="{colour}">●</FONT> {status}'
-        f'<FONT POINT-SIZE="10" COLOR="#4a4f57"> · {html_text(_pace(r["pace"]))}</FONT></TD>'
-        '</TR></TABLE></TD></TR>',
+        f"<TD>{_bar(r['progress'], colour)}</TD>"
+        f'<TD ALIGN="LEFT"> <B>{wording.pct(r["progress"])}</B>  <FONT COLOR="{colour}">●</FONT> {status}'
+        f'<FONT POINT-SIZE="10" COLOR="#4a4f57"> · {html_text(wording.pace(r["progress"], r["expected"]))}</FONT></TD>'
+        "</TR></TABLE></TD></TR>",
     ]
     if note:
-        rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="#4a4f57"><I>{html_text(note)}</I></FONT></TD></TR>')
+        rows.append(
+            f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="#4a4f57"><I>{html_text(note)}</I></FONT></TD></TR>'
+        )
     return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
 
 
@@ -410,7 +410,7 @@ def to_dot(
     lines = [
         "digraph alignment {",
         f'  graph [rankdir=LR, nodesep=0.18, ranksep=0.55, fontname="{FONT}", bgcolor="white", '
-        'pad=0.2, newrank=true, ordering=out];',
+        "pad=0.2, newrank=true, ordering=out];",
         f'  node [shape=box, style="rounded,filled", fillcolor="white", fontname="{FONT}", fontsize=12, '
         'margin="0.12,0.06", penwidth=2];',
         f'  edge [color="#9aa0a6", arrowsize=0.7, dir=back, fontname="{FONT}", fontsize=9, fontcolor="#4a4f57"];',
@@ -441,7 +441,7 @@ def to_dot(
             style.append("dashed")
         attrs.append(f'style="{",".join(style)}"')
         tooltip = (
-            f"{r['title']} — {r['unit_name']}; progress {_pct(r['progress'])}, pace {_pace(r['pace'])}, "
+            f"{r['title']} — {r['unit_name']}; progress {wording.pct(r['progress'])}, pace {wording.pace(r['progress'], r['expected'])}, "
             f"{STATUS_LABELS.get(r['status'], r['status'])}"
         )
         attrs.append(f"tooltip={dot_string(tooltip)}")

@@ -7,9 +7,12 @@ forty key results and one of four thousand.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
+from okrdata import history, wording
 from okrdata import numbers as n
 
 ATTENTION_LIMIT = 50
@@ -17,62 +20,178 @@ ATTENTION_LIMIT = 50
 CHART_UNITS_LIMIT = 30
 """At most this many units get a bar in the progress-by-unit chart."""
 
-DIVERGENCE_WORDS = {
-    "overconfident": "Confident while far behind pace",
-    "underconfident": "Low confidence while ahead of pace",
-}
+DIVERGENCE_WORDS = wording.DIVERGENCE_WORDS
 
 
-def status_reason(row: dict) -> str | None:
+def _has(x) -> bool:
+    return not wording.missing(x)
+
+
+def status_basis(row: Mapping, named: bool = True) -> str | None:
+    """What a key result's status rests on: its last check-in's confidence and date,
+    ``"confidence 8/10 on 3 Dec 2026"`` (``"8/10 on 3 Dec 2026"`` unless ``named``, for a table
+    cell whose column says it; without a date when the row has none); None without a check-in."""
+    confidence = row.get("confidence")
+    if not _has(confidence):
+        return None
+    when = row.get("last_checkin_date")
+    return (
+        ("confidence " if named else "")
+        + wording.confidence(confidence)
+        + (f" on {wording.day(when)}" if _has(when) else "")
+    )
+
+
+def status_reason(row: Mapping) -> str | None:
     """Why a key result has its status, in words; None when it is on track.
 
     Stale names both the silence and what the last confidence said, since a stale key result is
     stale whatever it said: "No check-in for 24 days; last confidence 2/10", or "Never checked
-    in". At risk and off track name their confidence: "Off track (confidence 2/10)".
+    in". At risk and off track name the confidence and date they rest on: "Off track
+    (confidence 2/10 on 3 Dec 2026)".
     """
     status = row["status"]
     confidence = row.get("confidence")
-    has_confidence = confidence is not None and not pd.isna(confidence)
     if status == n.STALE:
         since = row.get("days_since_checkin")
-        if since is None or pd.isna(since):
+        if not _has(since):
             return "Never checked in"
-        silence = f"No check-in for {int(since)} day{'s' if int(since) != 1 else ''}"
-        return f"{silence}; last confidence {int(confidence)}/10" if has_confidence else silence
+        silence = f"No check-in for {wording.days(int(since))}"
+        return f"{silence}; last confidence {wording.confidence(confidence)}" if _has(confidence) else silence
     if status in (n.OFF_TRACK, n.AT_RISK):
-        label = n.STATUS_LABELS[status]
-        return f"{label} (confidence {int(confidence)}/10)" if has_confidence else label
+        basis = status_basis(row)
+        return f"{wording.status_label(status)} ({basis})" if basis else wording.status_label(status)
     return None
 
 
-def attention_reasons(row: dict) -> list[str]:
+def contradicts(row: Mapping) -> bool:
+    """True when a status reads against the progress shown beside it: on track while behind pace
+    (more than 10 points, as shown: :func:`okrdata.wording.pace_band`), or off track while on
+    pace or ahead ("100% · Off track"). A status comes from the last confidence, not from
+    progress, so such a row says what it rests on (:func:`contradiction`). At risk and stale
+    never contradict: at risk is a doubt, stale is silence (its reason says so)."""
+    if not _has(row.get("progress")) or not _has(row.get("expected")):
+        return False
+    band = wording.pace_band(row["progress"], row["expected"])
+    status = row.get("status")
+    return (status == n.ON_TRACK and band != n.ON_PACE) or (status == n.OFF_TRACK and band == n.ON_PACE)
+
+
+def _figures(row: Mapping) -> str:
+    return f"{wording.pct(row['progress'])} done and {wording.pace_sentence(row['progress'], row['expected'])}"
+
+
+def contradiction(row: Mapping) -> str | None:
+    """Why a key result's status reads against its progress (:func:`contradicts`), in words: "On
+    track by its last confidence, 8/10 on 3 Dec 2026, while 24% done and 38 points behind
+    pace"; None when they agree."""
+    if not contradicts(row) or not _has(row.get("confidence")):
+        return None
+    when = f" on {wording.day(row['last_checkin_date'])}" if _has(row.get("last_checkin_date")) else ""
+    return (
+        f"{wording.status_label(row['status'])} by its last confidence, "
+        f"{wording.confidence(row['confidence'])}{when}, while {_figures(row)}"
+    )
+
+
+def objective_basis(objective: Mapping, krs: pd.DataFrame) -> str | None:
+    """What an objective's status rests on when it reads against its progress (:func:`contradicts`):
+    the key result its status comes from (an objective takes its weakest key result's status)
+    with that key result's confidence and date, "by “Weekly active teams from 1,200 to 2,000”,
+    confidence 8/10 on 3 Dec 2026"; None when status and progress agree.
+
+    ``krs`` are key results (rows of :func:`okrdata.queries.key_results`) including the objective's."""
+    if not contradicts(objective) or krs.empty:
+        return None
+    mine = krs[(krs["objective_id"] == objective["objective_id"]) & (krs["status"] == objective["status"])]
+    mine = mine[mine["confidence"].notna()]
+    if mine.empty:
+        return None
+    # The one that sets the status: the least confident, then the oldest check-in.
+    kr = mine.sort_values(["confidence", "last_checkin_date", "kr_id"]).iloc[0]
+    return f"by “{kr['title']}”, {status_basis(kr)}"
+
+
+def objective_contradiction(objective: Mapping, krs: pd.DataFrame) -> str | None:
+    """Why an objective's status reads against its progress, in a sentence: "On track by “Weekly
+    active teams from 1,200 to 2,000”, confidence 8/10 on 3 Dec 2026, while 24% done and 38
+    points behind pace" (:func:`objective_basis`); None when they agree."""
+    basis = objective_basis(objective, krs)
+    return (
+        None if basis is None else f"{wording.status_label(objective['status'])} {basis}, while {_figures(objective)}"
+    )
+
+
+def trend_reason(row: Mapping) -> str:
+    """A forecast trending off track in words, with the value it projects at the cycle's end:
+    "Trending off track: heading for 1,250 users (progress 31%) by the end"."""
+    if _has(row.get("forecast_value")):
+        where = wording.forecast(
+            row["forecast_value"], row["forecast_score"], row.get("unit_label"), row.get("kr_type")
+        )
+        return f"Trending off track: heading for {where} by the end"
+    return f"Trending off track (forecast {wording.pct(row.get('forecast_score'))} by the end)"
+
+
+def attention_reasons(row: Mapping) -> list[str]:
     """Why a key result needs attention, in words; empty when it does not."""
     reasons = []
-    status = status_reason(row)
+    # A status that reads against the progress says so in its own reason, with what it rests on.
+    status = contradiction(row) or status_reason(row)
     if status:
         reasons.append(status)
     divergence = row.get("divergence")
     if isinstance(divergence, str):
         reasons.append(DIVERGENCE_WORDS.get(divergence, divergence))
     if bool(row.get("trending_off_track")):
-        reasons.append(f"Trending off track (forecast score {n.score_text(row['forecast_score'])})")
+        reasons.append(trend_reason(row))
     return reasons
+
+
+def goalpost_marks(changes: pd.DataFrame) -> dict[int, str]:
+    """``{kr_id: mark}`` for the key results whose goalposts moved after their cycle started
+    (``changes`` is :func:`okrdata.history.goalpost_changes`, newest first): the latest change in
+    words with its date, and how many came before: "Goalposts moved: target 100 → 120 on 3 Nov
+    2026 (and 1 earlier change)"."""
+    marks: dict[int, str] = {}
+    if changes is None or changes.empty:
+        return marks
+    for kr_id, mine in changes.groupby("kr_id", sort=False):
+        latest = mine.iloc[0]
+        text = (
+            f"Goalposts moved: {history.describe_goalpost_change(latest['field'], latest['before'], latest['after'])}"
+            f" on {wording.day(latest['changed_at'])}"
+        )
+        if len(mine) > 1:
+            text += f" (and {wording.plural(len(mine) - 1, 'earlier change')})"
+        marks[int(kr_id)] = text
+    return marks
+
+
+def with_goalposts(krs: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """Key results (with a ``reasons`` column, as :func:`needing_attention` returns them) whose
+    reasons end with the goalposts mark (:func:`goalpost_marks`) of those whose goalposts moved."""
+    marks = goalpost_marks(changes)
+    if krs.empty or not marks:
+        return krs
+    out = krs.copy()
+    out["reasons"] = [
+        list(r) + ([marks[int(k)]] if int(k) in marks else []) for k, r in zip(out["kr_id"], out["reasons"])
+    ]
+    return out
 
 
 def needing_attention(krs: pd.DataFrame, limit: int | None = ATTENTION_LIMIT) -> tuple[pd.DataFrame, int]:
     """The key results that need attention, weakest status first, then furthest behind pace.
 
     At risk, off track or stale, divergent (confidence at odds with pace), or trending off track
-    by the forecast. Returns (the first ``limit`` of them with a ``reasons`` column, how many
+    by the forecast. A listed key result whose status reads against its progress says what the
+    status rests on (:func:`contradiction`). Returns (the first ``limit`` of them with a ``reasons`` column, how many
     there are in all).
     """
     if krs.empty:
         return krs.assign(reasons=pd.Series(dtype=object)), 0
-    flagged = (
-        (krs["status"] != n.ON_TRACK)
-        | krs["divergence"].notna()
-        | krs["trending_off_track"].astype(bool)
-    )
+    flagged = (krs["status"] != n.ON_TRACK) | krs["divergence"].notna() | krs["trending_off_track"].astype(bool)
     chosen = krs[flagged].copy()
     total = len(chosen)
     chosen["_rank"] = n.status_rank(chosen["status"])
@@ -122,3 +241,56 @@ def chart_units(progress: pd.DataFrame, branch_root: int | None, limit: int = CH
             break
         chosen = candidate
     return chosen.drop(columns="_level")
+
+
+UNIT_BAND_COLUMNS = ["band", "band_label", "mix", "score"]
+
+
+def unit_bands(
+    shown: pd.DataFrame, progress: pd.DataFrame, krs: pd.DataFrame, objs: pd.DataFrame, closed: bool
+) -> pd.DataFrame:
+    """The units of the progress-by-unit chart with what colours each and what its tooltip says.
+
+    ``shown`` is a slice of ``progress`` (:func:`okrdata.queries.unit_progress`, e.g.
+    :func:`chart_units`), ``krs`` and ``objs`` the cycle's :func:`~okrdata.queries.key_results`
+    and :func:`~okrdata.queries.objectives`. A unit is coloured by its pace as shown
+    (:func:`okrdata.wording.pace_band`: on pace, behind, far behind), not by its weakest key
+    result (DESIGN.md); once the cycle is ``closed``, by the score band of its branch's score
+    (the weighted mean of its objectives' scores). Adds ``band``, ``band_label`` (the legend's
+    words), ``mix`` (the statuses of its branch's key results, "On track 5 · At risk 2 · Off
+    track 1 · Stale 0") and ``score`` (closed cycles; NaN before).
+    """
+    out = shown.copy()
+    if out.empty:
+        return out.assign(**{c: pd.Series(dtype=object) for c in UNIT_BAND_COLUMNS})
+    parent = {int(u): (None if pd.isna(p) else int(p)) for u, p in zip(progress["unit_id"], progress["parent_id"])}
+
+    def up(unit_id) -> list[int]:
+        chain, u = [], int(unit_id)
+        while u is not None and u not in chain:
+            chain.append(u)
+            u = parent.get(u)
+        return chain
+
+    counts: dict[int, dict[str, int]] = {}
+    if not krs.empty:
+        for unit_id, status in zip(krs["unit_id"], krs["status"]):
+            for u in up(unit_id):
+                mix = counts.setdefault(u, {})
+                mix[status] = mix.get(status, 0) + 1
+    out["mix"] = [wording.status_line(counts.get(int(u), {})) for u in out["unit_id"]]
+    if closed and not objs.empty:
+        pairs = [(u, i) for i, unit_id in enumerate(objs["unit_id"]) for u in up(unit_id)]
+        keys = [u for u, _ in pairs]
+        rows = [i for _, i in pairs]
+        scores = pd.to_numeric(objs["score"], errors="coerce").fillna(objs["progress"]).to_numpy(dtype=float)
+        weights = objs["weight"].to_numpy(dtype=float)
+        rolled = n.grouped_weighted_mean(keys, scores[rows], weights[rows])
+        out["score"] = out["unit_id"].map(lambda u: rolled.get(int(u), np.nan)).astype(float)
+        out["band"] = [n.score_colour(s) if not np.isnan(s) else None for s in out["score"]]
+        out["band_label"] = [wording.SCORE_BANDS.get(b, wording.NO_VALUE) for b in out["band"]]
+    else:
+        out["score"] = np.nan
+        out["band"] = [wording.pace_band(p, e) for p, e in zip(out["progress"], out["expected"])]
+        out["band_label"] = [wording.PACE_BAND_LABELS[b] for b in out["band"]]
+    return out

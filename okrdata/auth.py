@@ -201,8 +201,12 @@ def _holdback(db: sqlite_utils.Database, email: str, client: str, now: float) ->
         [email, client, since],
     ).fetchone()
     if count:
-        waits.append((last + _wait(count, FREE_FAILURES_PER_ADDRESS) - now,
-                      "too many failed tries for this e-mail from your address"))
+        waits.append(
+            (
+                last + _wait(count, FREE_FAILURES_PER_ADDRESS) - now,
+                "too many failed tries for this e-mail from your address",
+            )
+        )
     known = db.execute(
         "SELECT 1 FROM sign_in_clients WHERE email = ? AND client = ? AND last_success > ?",
         [email, client, now - KNOWN_ADDRESS_S],
@@ -214,8 +218,9 @@ def _holdback(db: sqlite_utils.Database, email: str, client: str, now: float) ->
             "SELECT count(*), max(at) FROM sign_in_failures WHERE client = ? AND at > ?", [client, since]
         ).fetchone()
         if count:
-            waits.append((last + _wait(count, FREE_FAILURES_FROM_ADDRESS) - now,
-                          "too many failed sign-ins from your address"))
+            waits.append(
+                (last + _wait(count, FREE_FAILURES_FROM_ADDRESS) - now, "too many failed sign-ins from your address")
+            )
         # Addresses, not failures: one address's failures are counted above, and must not
         # make the owner wait at an address of their own.
         count, last = db.execute(
@@ -223,14 +228,20 @@ def _holdback(db: sqlite_utils.Database, email: str, client: str, now: float) ->
             [email, since],
         ).fetchone()
         if count:
-            waits.append((last + _wait(count, FREE_ADDRESSES_PER_EMAIL) - now,
-                          "too many failed tries for this e-mail from other addresses"))
-        recent = [r[0] for r in db.execute(
-            "SELECT at FROM sign_in_failures WHERE at > ? ORDER BY at", [now - 60.0]
-        )]
+            waits.append(
+                (
+                    last + _wait(count, FREE_ADDRESSES_PER_EMAIL) - now,
+                    "too many failed tries for this e-mail from other addresses",
+                )
+            )
+        recent = [r[0] for r in db.execute("SELECT at FROM sign_in_failures WHERE at > ? ORDER BY at", [now - 60.0])]
         if len(recent) >= MAX_FAILURES_PER_MINUTE:
-            waits.append((recent[len(recent) - MAX_FAILURES_PER_MINUTE] + 60.0 - now,
-                          "too many failed sign-ins on this dashboard in the last minute"))
+            waits.append(
+                (
+                    recent[len(recent) - MAX_FAILURES_PER_MINUTE] + 60.0 - now,
+                    "too many failed sign-ins on this dashboard in the last minute",
+                )
+            )
     longest = max(waits, default=None)
     return longest if longest is not None and longest[0] > 0 else None
 
@@ -424,9 +435,7 @@ def set_role(db: sqlite_utils.Database, person_id: int, role: str) -> None:
     role = v.choice("role", role, ROLES)
     with transaction(db):
         if person["role"] == "admin" and role != "admin" and not person["archived"] and admin_count(db) <= 1:
-            raise ValidationError(
-                "role", f"{person['email']} is the last admin; make someone else admin first."
-            )
+            raise ValidationError("role", f"{person['email']} is the last admin; make someone else admin first.")
         db["people"].update(person["id"], {"role": role})
 
 

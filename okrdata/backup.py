@@ -126,8 +126,9 @@ def backup(
     partial = temporary_beside(target)
 
     with explained(src):
-        source_conn = sqlite3.connect(f"file:{urllib.parse.quote(str(src.absolute()))}?mode=rw", uri=True,
-                                      timeout=BUSY_TIMEOUT_MS / 1000)
+        source_conn = sqlite3.connect(
+            f"file:{urllib.parse.quote(str(src.absolute()))}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        )
         try:
             source_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not source_conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
@@ -320,8 +321,10 @@ def _staged_copy(source: Path, target: Path) -> tuple[Path, dict[str, int], int]
                 version = copy.execute("PRAGMA user_version").fetchone()[0]
                 tables = {r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if "_migrations" not in tables or version == 0:
-                    raise ValidationError("BACKUP", f"{source} holds no OKR dashboard data: it is not a backup of "
-                                                    "this dashboard's database.")
+                    raise ValidationError(
+                        "BACKUP",
+                        f"{source} holds no OKR dashboard data: it is not a backup of this dashboard's database.",
+                    )
                 try:
                     refuse_newer(version)
                 except DatabaseError as error:

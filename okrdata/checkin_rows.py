@@ -80,11 +80,7 @@ def shown(kr_id: int, checkin_id: Any, version: Any, confidence: Any, offered: s
 
 def changed(row: Shown, value: str, confidence: Any, note: str) -> bool:
     """True when the person changed anything in the row since it was drawn (texts compared stripped)."""
-    return (
-        (value or "").strip() != row.value
-        or _int(confidence) != row.confidence
-        or (note or "").strip() != row.note
-    )
+    return (value or "").strip() != row.value or _int(confidence) != row.confidence or (note or "").strip() != row.note
 
 
 def moved(row: Shown, now: Latest | None) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from okrdata import queries, quality, schema
+from okrdata import quality, queries, schema, wording
 from okrdata.backup import set_aside
 from okrdata.cli_common import (  # noqa: F401 - the command modules of other branches import these from here
     DB_OPTION,
@@ -26,6 +26,7 @@ from okrdata.cli_common import (  # noqa: F401 - the command modules of other br
 from okrdata.db import connect, db_path
 from okrdata.errors import ValidationError
 
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="okr-dashboard")
 def cli() -> None:
@@ -34,16 +35,24 @@ def cli() -> None:
 
 @cli.command()
 @DB_OPTION
-@click.option("--fresh", is_flag=True,
-              help="Keep the existing database under a name of its own (PATH.DATE-TIME.bak) and start empty.")
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Keep the existing database under a name of its own (PATH.DATE-TIME.bak) and start empty.",
+)
 @click.option("--admin-email", default=None, help="Make this person the first admin (added if new).")
 @click.option("--admin-name", default=None, help="The first admin's name (needed with --admin-email for a new person).")
-@click.option("--admin-password-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Read the admin's password from this file's first line ('-' for standard input); "
-                   "else $OKR_ADMIN_PASSWORD, else a prompt.")
+@click.option(
+    "--admin-password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Read the admin's password from this file's first line ('-' for standard input); "
+    "else $OKR_ADMIN_PASSWORD, else a prompt.",
+)
 @friendly_errors
-def init(db_file: Path | None, fresh: bool, admin_email: str | None, admin_name: str | None,
-         admin_password_file: Path | None) -> None:
+def init(
+    db_file: Path | None, fresh: bool, admin_email: str | None, admin_name: str | None, admin_password_file: Path | None
+) -> None:
     """Create the database, or upgrade an existing one in place; optionally make a first admin.
 
     On a database holding the demo, --fresh sets it aside (each time under a new name, never
@@ -70,8 +79,9 @@ def init(db_file: Path | None, fresh: bool, admin_email: str | None, admin_name:
         if existing is None and not (admin_name or "").strip():
             raise ValidationError("--admin-name", "give the first admin's name with --admin-name.")
         name = validate.text("--admin-name", admin_name) if admin_name else existing["name"]
-        password = read_password(admin_password_file, "OKR_ADMIN_PASSWORD", "--admin-password-file",
-                                 f"Password for {admin_email}")
+        password = read_password(
+            admin_password_file, "OKR_ADMIN_PASSWORD", "--admin-password-file", f"Password for {admin_email}"
+        )
         admin = (admin_email, name, password)
     if fresh:
         say_set_aside(set_aside(path))
@@ -80,7 +90,7 @@ def init(db_file: Path | None, fresh: bool, admin_email: str | None, admin_name:
     if queries.is_demo(db):
         click.echo(f"{path} holds the demo organisation; run `okr init --fresh --db {path}` to start your own.")
     if ran:
-        click.echo(f"{path}: applied {len(ran)} migration(s): {', '.join(ran)}")
+        click.echo(f"{path}: applied {wording.plural(len(ran), 'migration')}: {', '.join(ran)}")
     click.echo(f"{path} is at schema version {schema.schema_version(db)}.")
     if admin is not None:
         make_first_admin(db, *admin)
@@ -106,8 +116,9 @@ def demo(db_file: Path | None, force: bool) -> None:
 
 @cli.command()
 @DB_OPTION
-@click.option("--scale", type=click.IntRange(1, 1000), default=10, show_default=True,
-              help="How many times the demo's size.")
+@click.option(
+    "--scale", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many times the demo's size."
+)
 @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
 @friendly_errors
 def synth(db_file: Path | None, scale: int, force: bool) -> None:
@@ -119,6 +130,7 @@ def synth(db_file: Path | None, scale: int, force: bool) -> None:
     path = _fresh_target(db_file, force)
     db = connect(path)
     with tqdm(total=1, unit="row", unit_scale=True, desc=f"synth x{scale}") as bar:
+
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.n = done
@@ -158,7 +170,7 @@ def lint(db_file: Path | None, cycle: str | None, unit: str | None, strict: bool
     if not found:
         click.echo(f"{name}: no findings. These OKRs follow the rules of thumb.")
         return
-    click.echo(f"{name}: {len(found)} finding(s)")
+    click.echo(f"{name}: {wording.plural(len(found), 'finding')}")
     for f in found:
         click.echo(f"  [{f.severity}] {quality.RULE_TITLES[f.rule]}: {f.advice}")
     if strict and any(f.severity == "warning" for f in found):
@@ -166,20 +178,33 @@ def lint(db_file: Path | None, cycle: str | None, unit: str | None, strict: bool
 
 
 from okrdata.cli_users import user  # noqa: E402
+
 cli.add_command(user)
 
 
-from okrdata.cli_transfer import import_, export, backup, restore, checkin  # noqa: E402
+from okrdata.cli_transfer import backup, close, export, import_, restore  # noqa: E402
+
 cli.add_command(import_)
 cli.add_command(export)
+cli.add_command(close)
 cli.add_command(backup)
 cli.add_command(restore)
+
+from okrdata.cli_feeds import checkin, reading  # noqa: E402
+
 cli.add_command(checkin)
+cli.add_command(reading)
+
+from okrdata.cli_tokens import token  # noqa: E402
+
+cli.add_command(token)
 
 from okrdata.cli_report import report_command  # noqa: E402
+
 cli.add_command(report_command)
 
 from okrdata.cli_notify import COMMANDS as NOTIFY_COMMANDS  # noqa: E402
+
 [cli.add_command(command) for command in NOTIFY_COMMANDS]
 
 

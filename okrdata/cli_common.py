@@ -2,7 +2,9 @@
 existing database, and turning a cycle or unit named on the command line into its id.
 
 The command modules (:mod:`okrdata.cli` and the ``cli_*`` modules) import from here, never
-from each other, so each of them imports on its own.
+from each other, so each of them imports on its own. This module loads nothing heavy (the
+queries, and pandas behind them, only when a cycle or unit is resolved), so that the script
+commands (``okr checkin``, ``okr reading``: :mod:`okrdata.cli_feeds`) start quickly.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from okrdata import queries, schema
+from okrdata import schema
 from okrdata.backup import EMPTY
 from okrdata.db import connect, db_path, explain
 from okrdata.errors import ValidationError
@@ -70,6 +72,8 @@ def has_data(path: Path) -> bool:
 
 def resolve_cycle(db, cycle: str | None) -> int:
     """A cycle id from a name or id given on the command line (default: the current cycle)."""
+    from okrdata import queries
+
     if cycle is None:
         found = queries.default_cycle_id(db, dt.date.today())
         if found is None:
@@ -86,6 +90,8 @@ def resolve_unit(db, unit: str | None) -> int | None:
     """A unit id from a name or id given on the command line (None: the whole organisation)."""
     if unit is None:
         return None
+    from okrdata import queries
+
     table = queries.units(db)
     match = table[(table["name"].str.lower() == unit.strip().lower()) | (table["id"].astype(str) == unit.strip())]
     if match.empty:

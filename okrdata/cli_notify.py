@@ -54,8 +54,10 @@ def _report(batch, dry_run: bool, verbose: bool, what: str) -> None:
         click.echo("In all: " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".")
     pending = [r for r in batch.results if r.status == "pending"]
     if pending:
-        click.echo(f"{len(pending)} will be tried again by `okr notify` (or the app's scheduler) from "
-                   f"{min(r.next_attempt_at for r in pending)}.")
+        click.echo(
+            f"{len(pending)} will be tried again by `okr notify` (or the app's scheduler) from "
+            f"{min(r.next_attempt_at for r in pending)}."
+        )
     if any(r.status == "failed" for r in batch.results):
         click.echo("Some deliveries failed; `okr deliveries --failed` lists them.", err=True)
         raise SystemExit(1)
@@ -82,18 +84,24 @@ def _job_command(name: str, job_name: str, what: str, doc: str) -> click.Command
 
 
 remind = _job_command(
-    "remind", "remind", "reminders",
+    "remind",
+    "remind",
+    "reminders",
     "Send this week's check-in reminders now: one e-mail per lead with key results due (no check-in "
     "within their cadence), one post per unit chat channel. Sent once per ISO week: running it again "
     "sends nothing new.",
 )
 digest = _job_command(
-    "digest", "digest", "digests",
+    "digest",
+    "digest",
+    "digests",
     "Send this week's digest now: to each person by their digest setting (see `okr subscribe`) and to "
     "each unit's chat channels. Sent once per ISO week.",
 )
 notify = _job_command(
-    "notify", "notify", "notifications",
+    "notify",
+    "notify",
+    "notifications",
     "Send whatever is due now: this week's reminders once their time has come ([okr.notify] remind_at, "
     "Monday 09:00 by default), the digest once its time has come (digest_at, Friday 15:00), posts for "
     "key results turned off track and cycles closed, and retries. Run it from cron every few minutes.",
@@ -108,8 +116,12 @@ def webhook() -> None:
 @webhook.command("add")
 @click.argument("url")
 @click.option("--unit", default=None, help="The unit (name or id) whose channel this is (default: the company).")
-@click.option("--provider", type=click.Choice(["slack", "teams", "mattermost", "google_chat"], case_sensitive=False),
-              default=None, help="Found from the address when not given.")
+@click.option(
+    "--provider",
+    type=click.Choice(["slack", "teams", "mattermost", "google_chat"], case_sensitive=False),
+    default=None,
+    help="Found from the address when not given.",
+)
 @click.option("--name", default="", help="A label for the log, such as the channel's name.")
 @DB_OPTION
 @friendly_errors
@@ -135,8 +147,10 @@ def webhook_list(db_file: Path | None) -> None:
     if not hooks:
         click.echo("No webhooks yet. Add one with `okr webhook add URL --unit NAME`.")
     for h in hooks:
-        click.echo(f"{h['id']:>4}  {h['unit_name']}  {webhooks.PROVIDER_NAMES[h['provider']]}  "
-                   f"{h['name'] or '-'}  {webhooks.mask(h['url'])}")
+        click.echo(
+            f"{h['id']:>4}  {h['unit_name']}  {webhooks.PROVIDER_NAMES[h['provider']]}  "
+            f"{h['name'] or '-'}  {webhooks.mask(h['url'])}"
+        )
 
 
 @webhook.command("remove")
@@ -172,13 +186,21 @@ def webhook_test(webhook_id: str, db_file: Path | None) -> None:
 
 @click.command("subscribe")
 @click.argument("email", required=False)
-@click.option("--digest", "choice", type=click.Choice(["all", "company", "units", "none", "default"],
-                                                        case_sensitive=False), default=None,
-              help="all: the company's and their units'; company; units: the units they lead or belong to; "
-                   "none; default: follow the default.")
-@click.option("--default", "default_choice", type=click.Choice(["all", "company", "units", "none"],
-                                                                 case_sensitive=False), default=None,
-              help="Set the choice of everyone who has not made their own.")
+@click.option(
+    "--digest",
+    "choice",
+    type=click.Choice(["all", "company", "units", "none", "default"], case_sensitive=False),
+    default=None,
+    help="all: the company's and their units'; company; units: the units they lead or belong to; "
+    "none; default: follow the default.",
+)
+@click.option(
+    "--default",
+    "default_choice",
+    type=click.Choice(["all", "company", "units", "none"], case_sensitive=False),
+    default=None,
+    help="Set the choice of everyone who has not made their own.",
+)
 @DB_OPTION
 @friendly_errors
 def subscribe(email: str | None, choice: str | None, default_choice: str | None, db_file: Path | None) -> None:
@@ -199,8 +221,11 @@ def subscribe(email: str | None, choice: str | None, default_choice: str | None,
         if choice:
             prefs.set_choice(db, person["id"], choice, person=prefs.SYSTEM)
         now, is_default = prefs.choice_of(db, person["id"])
-        click.echo(f"{person['name']} <{person['email']}>: {prefs.CHOICE_WORDS[now]}"
-                   + (" (the default)" if is_default else "") + ".")
+        click.echo(
+            f"{person['name']} <{person['email']}>: {prefs.CHOICE_WORDS[now]}"
+            + (" (the default)" if is_default else "")
+            + "."
+        )
         return
     if default_choice:
         return
@@ -233,8 +258,10 @@ def deliveries_command(failed: bool, limit: int, retry_id: str | None, db_file: 
         click.echo("No failed deliveries." if failed else "Nothing has been sent yet.")
     for r in rows:
         error = f"  ({r['last_error']})" if r["last_error"] else ""
-        click.echo(f"{r['id']:>6}  {r['created_at'][:16]}  {r['status']:<8} {r['kind']:<12} {r['period']:<10} "
-                   f"{CHANNEL_WORDS[r['channel']]:<6} {r['recipient']}: {r['subject']}{error}")
+        click.echo(
+            f"{r['id']:>6}  {r['created_at'][:16]}  {r['status']:<8} {r['kind']:<12} {r['period']:<10} "
+            f"{CHANNEL_WORDS[r['channel']]:<6} {r['recipient']}: {r['subject']}{error}"
+        )
 
 
 COMMANDS = (remind, digest, notify, webhook, subscribe, deliveries_command)

@@ -57,4 +57,3 @@ def report_command(out: Path, db_file: Path | None, cycle: str | None, unit: str
         data = report.to_html(summary).encode("utf-8")
     write_atomic(out, data, field="OUT")
     click.echo(f"Wrote {out} ({len(data) // 1024 or 1} KB): {summary.title} ({summary.scope_note}).")
-

@@ -1,13 +1,18 @@
-"""``okr import``, ``okr export``, ``okr backup``, ``okr restore`` and ``okr checkin``: data in and out.
+"""``okr import``, ``okr export``, ``okr close``, ``okr backup`` and ``okr restore``: data in and out from the shell.
 
-- ``okr import FILE`` reads a spreadsheet (CSV or .xlsx) in the OKR layout or the check-in
-  layout, or a full export (.json or .zip), checks every row, and writes all of it or nothing.
-- ``okr export FILE`` writes the same layout (by the file's extension), ``--checkins`` the
-  check-in history, ``--full`` every table (.json or .zip) for a restore elsewhere.
+- ``okr import FILE...`` reads spreadsheets (CSV or .xlsx; every sheet of a workbook) in any of
+  the layouts of :mod:`okrdata.transfer` (OKRs, check-ins, KPIs, KPI readings, people), or a
+  full export (.json or .zip), checks every row, and writes all of it or nothing.
+  ``--into-closed`` lets a migration's history into closed cycles.
+- ``okr export FILE`` writes the OKR layout (by the file's extension; an .xlsx holds every
+  layout), ``--checkins``, ``--kpis``, ``--kpi-readings`` or ``--people`` one other layout,
+  ``--full`` every table (.json or .zip) for a restore elsewhere.
+- ``okr close CYCLE`` closes a cycle at its end with the proposed scores, for a migration done
+  from the command line.
 - ``okr backup DEST`` copies the database with SQLite's online backup, safe while the app runs.
 - ``okr restore BACKUP`` checks a backup and puts it back as the database, keeping the one it
   replaces under a name of its own; refused while the app has the database open.
-- ``okr checkin`` records one check-in, for scripts and cron jobs feeding numbers in.
+- ``okr checkin`` (one check-in from a script) lives in :mod:`okrdata.cli_feeds`, which starts lean.
 
 Bad input is one ``Error: field: message`` line (a refused import lists every problem) and a
 non-zero exit status, as everywhere in :mod:`okrdata.cli`, which imports this module at its end
@@ -18,15 +23,12 @@ written goes through :func:`okrdata.files.write_atomic` (whole, or not at all).
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
 import sys
 from pathlib import Path
 
 import click
 
 from okrdata import queries, schema, transfer, writes
-from okrdata import validate as v
 from okrdata.backup import backup as backup_database
 from okrdata.backup import restore as restore_database
 from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_cycle
@@ -60,64 +62,107 @@ def _print_problems(refused: transfer.ImportRefused, name: str) -> None:
         click.echo(f"  ... and {hidden} more.", err=True)
 
 
+def _forget(path: Path) -> None:
+    """Remove a database this command created (and its -wal and -shm files)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def _read_files(files: tuple[Path, ...], sheet: str | None) -> tuple[bytes | None, list]:
+    """The files to import, read and checked before any database is opened: a full export's
+    bytes (alone), or the tables of the spreadsheets. A file that cannot be read is a
+    ValidationError naming it."""
+    full, tables = None, []
+    for file in files:
+        if not file.exists():
+            raise ValidationError("FILE", f"{file} does not exist.")
+        data = file.read_bytes()
+        try:
+            if not data.strip():
+                raise ValidationError("file", "is empty.")
+            if transfer.file_kind(data, file.name) in ("json", "zip"):
+                if len(files) > 1:
+                    raise ValidationError("file", "is a full export: import it on its own, into an empty database.")
+                transfer.read_full_export(data)
+                full = data
+            else:
+                tables += transfer.read_tables(data, file.name, sheet=sheet)
+        except ValidationError as error:
+            raise ValidationError(file.name, error.message) from None
+    return full, tables
+
+
 @click.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @DB_OPTION
 @click.option("--dry-run", is_flag=True, help="Check every row and say what would be added; write nothing.")
-@click.option("--sheet", default=None, help="The Excel sheet to read (default: the first one with a header).")
+@click.option(
+    "--sheet",
+    default=None,
+    help="Read only this sheet of an Excel file (default: every sheet in a layout the import knows).",
+)
+@click.option(
+    "--into-closed",
+    is_flag=True,
+    help="Also write into closed cycles (their history, during a migration): each is opened for the "
+    "import and closed again at its end.",
+)
 @friendly_errors
-def import_(file: Path, db_file: Path | None, dry_run: bool, sheet: str | None) -> None:
-    """Import OKRs from FILE: a spreadsheet (CSV or .xlsx) or a full export (.json or .zip).
+def import_(files: tuple[Path, ...], db_file: Path | None, dry_run: bool, sheet: str | None, into_closed: bool) -> None:
+    """Import OKRs from FILE...: spreadsheets (CSV or .xlsx) or a full export (.json or .zip).
 
-    The spreadsheet has one row per key result (cycle, unit, objective, key result, type,
-    baseline, target, current value, owner...) or one row per check-in; docs/import-format.md
-    describes both. Every row is checked first: a file with any bad row is refused whole, with
-    each problem's row and column, and nothing is written. A full export is restored only into
-    an empty database. A database that does not exist yet is created.
+    A spreadsheet has one row per key result (cycle, unit, objective, key result, type,
+    baseline, target, current value, owner...), per check-in, per KPI, per KPI reading or per
+    person; docs/import-format.md describes each layout. Every sheet of a workbook and every
+    file given is read, and they are imported together, as one: the OKRs with their history,
+    KPIs and people, in any order. Every row is checked first: a file with any bad row is
+    refused whole, with each problem's row and column, and nothing is written. A full export
+    is restored only into an empty database. A database that does not exist yet is created
+    (and removed again when the import is refused).
     """
-    if not file.exists():
-        raise ValidationError("FILE", f"{file} does not exist.")
+    # Everything is read before the database is opened: a file refused for its form leaves no
+    # new database behind.
+    full, tables = _read_files(files, sheet)
+    names = ", ".join(file.name for file in files)
     path = db_path(db_file)
     created = not path.exists()
     db = connect(path)
-    schema.migrate(db)
-    data = file.read_bytes()
-    kind = transfer.file_kind(data, file.name) if data.strip() else "csv"
-    bar, progress = _progress_bar(f"import {file.name}")
+    bar, progress = _progress_bar(f"import {names}")
     try:
-        if kind in ("json", "zip"):
-            report = transfer.import_file(db, data, file.name, progress=progress, dry_run=dry_run,
-                                          person=writes.SYSTEM)
+        schema.migrate(db)
+        if full is not None:
+            report = transfer.import_file(
+                db, full, files[0].name, progress=progress, dry_run=dry_run, person=writes.SYSTEM
+            )
         else:
-            table = transfer.read_table(data, file.name, sheet=sheet)
-            report = transfer.import_okrs(db, table, progress=progress, dry_run=dry_run, person=writes.SYSTEM)
-    except transfer.ImportRefused as refused:
+            report = transfer.import_tables(
+                db, tables, progress=progress, dry_run=dry_run, person=writes.SYSTEM, into_closed=into_closed
+            )
+    except BaseException as exc:
         bar.close()
         db.close()
         if created:
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-        _print_problems(refused, file.name)
-        raise SystemExit(2) from None
-    except ValidationError:
-        bar.close()
-        db.close()
-        if created:
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
+            _forget(path)
+        if isinstance(exc, transfer.ImportRefused):
+            _print_problems(exc, names)
+            raise SystemExit(2) from None
         raise
     bar.close()
     if created and not dry_run:
         click.echo(f"Created {path}.")
-    click.echo(f"{file.name}: {report.summary()}" + (" Nothing was written (--dry-run)." if dry_run else ""))
+    for line in report.read:
+        click.echo(line)
+    click.echo(f"{names}: {report.summary()}" + (" Nothing was written (--dry-run)." if dry_run else ""))
     for note in report.notes:
         click.echo(f"  {note}")
     if not dry_run and report.layout != "full" and queries.is_demo(db):
         click.echo(f"  {path} holds the demo organisation too; start your own with `okr init --fresh`.")
     db.close()
     if created and dry_run:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+        _forget(path)
+
+
+_LAYOUT_FLAGS = {"history": "--checkins", "kpis": "--kpis", "readings": "--kpi-readings", "people": "--people"}
 
 
 @click.command()
@@ -125,24 +170,42 @@ def import_(file: Path, db_file: Path | None, dry_run: bool, sheet: str | None) 
 @DB_OPTION
 @click.option("--cycle", default=None, help="Only this cycle (name or id; default: every cycle).")
 @click.option("--checkins", "history", is_flag=True, help="The check-in history (one row per check-in) instead.")
+@click.option("--kpis", is_flag=True, help="The KPIs (one row per KPI) instead.")
+@click.option("--kpi-readings", "readings", is_flag=True, help="The KPI readings (one row per reading) instead.")
+@click.option("--people", is_flag=True, help="The people (one row per person: name, e-mail, role, units) instead.")
 @click.option("--full", is_flag=True, help="Every table, to restore elsewhere: FILE ends in .json or .zip (CSVs).")
 @friendly_errors
-def export(file: Path, db_file: Path | None, cycle: str | None, history: bool, full: bool) -> None:
+def export(
+    file: Path,
+    db_file: Path | None,
+    cycle: str | None,
+    history: bool,
+    kpis: bool,
+    readings: bool,
+    people: bool,
+    full: bool,
+) -> None:
     """Write the OKRs to FILE (.csv or .xlsx; - for CSV on standard output).
 
     One row per key result with its latest check-in, in the layout `okr import` reads. An
-    .xlsx file carries the check-in history on a second sheet. --full writes the whole
-    database (ids, history, revisions, accounts, settings) as .json or a .zip of CSV files;
-    `okr import` restores it into an empty database.
+    .xlsx file holds every layout, a sheet each: the OKRs, their check-ins, the KPIs, their
+    readings and the people; importing it into an empty database gives all of it back. A CSV
+    file holds one layout: the OKRs, or --checkins, --kpis, --kpi-readings or --people.
+    --full writes the whole database (ids, history, revisions, accounts, settings) as .json or
+    a .zip of CSV files; `okr import` restores it into an empty database.
     """
+    given = {"history": history, "kpis": kpis, "readings": readings, "people": people}
+    chosen = [flag for name, flag in _LAYOUT_FLAGS.items() if given[name]]
+    if len(chosen) > 1:
+        raise ValidationError(chosen[1], f"exports one layout; leave out {' or '.join(chosen[:-1])}.")
     to_stdout = str(file) == "-"
     if not to_stdout and not file.parent.is_dir():
         raise ValidationError("FILE", f"the folder {file.parent} does not exist.")
     db = open_existing(db_file)
     suffix = file.suffix.lower()
     if full:
-        if cycle or history:
-            raise ValidationError("--full", "exports everything; leave out --cycle and --checkins.")
+        if cycle or chosen:
+            raise ValidationError("--full", f"exports everything; leave out {' and '.join(['--cycle'] + chosen)}.")
         if suffix not in (".json", ".zip"):
             raise ValidationError("FILE", f"a full export is .json or .zip, not {suffix or 'no extension'!r}.")
         data = transfer.full_export(db, suffix[1:])
@@ -155,18 +218,54 @@ def export(file: Path, db_file: Path | None, cycle: str | None, history: bool, f
     if not to_stdout and suffix not in (".csv", ".xlsx", ".xlsm"):
         raise ValidationError("FILE", f"must end in .csv or .xlsx, not {suffix or 'nothing'!r}.")
     cycle_id = resolve_cycle(db, cycle) if cycle else None
-    table = transfer.export_checkins(db, cycle_id) if history else transfer.export_okrs(db, cycle_id)
-    what = "check-ins" if history else "rows"
+    if (kpis or people) and cycle_id is not None:
+        raise ValidationError("--cycle", f"KPIs and people belong to no cycle; leave out --cycle with {chosen[0]}.")
+    if history:
+        table, what, sheet = transfer.export_checkins(db, cycle_id), "check-ins", "Check-ins"
+    elif kpis:
+        table, what, sheet = transfer.export_kpis(db), "KPIs", "KPIs"
+    elif readings:
+        table, what, sheet = transfer.export_kpi_readings(db, cycle_id), "KPI readings", "KPI readings"
+    elif people:
+        table, what, sheet = transfer.export_people(db), "people", "People"
+    else:
+        table, what, sheet = transfer.export_okrs(db, cycle_id), "rows", "OKRs"
     if to_stdout:
         click.echo(transfer.to_csv_bytes(table).decode("utf-8-sig"), nl=False)
         return
     if suffix == ".csv":
         write_atomic(file, transfer.to_csv_bytes(table))
-    elif history:
-        write_atomic(file, transfer.to_xlsx_bytes(table, "Check-ins"))
+    elif chosen:
+        write_atomic(file, transfer.to_xlsx_bytes(table, sheet))
     else:
-        write_atomic(file, transfer.to_xlsx_bytes({"OKRs": table, "Check-ins": transfer.export_checkins(db, cycle_id)}))
+        sheets = transfer.export_workbook(db, cycle_id)
+        write_atomic(file, transfer.to_xlsx_bytes(sheets))
+        others = ", ".join(f"{name} ({len(frame)})" for name, frame in sheets.items() if name != "OKRs")
+        click.echo(f"Wrote {len(table)} {what} to {file}, and the sheets {others}.")
+        return
     click.echo(f"Wrote {len(table)} {what} to {file}.")
+
+
+@click.command("close")
+@click.argument("cycle")
+@DB_OPTION
+@friendly_errors
+def close(cycle: str, db_file: Path | None) -> None:
+    """Close CYCLE (its name or id): its OKRs become final and read only.
+
+    Every objective no lead scored gets its proposed score (its final progress), marked as not
+    reviewed, as when an admin closes it on the Review page. Refused for a cycle already
+    closed, or one still in planning before its end. For a migration from the command line: import the OKRs and their
+    history, then close the cycles that are over (or import history into a closed cycle with
+    `okr import --into-closed`).
+    """
+    db = open_existing(db_file)
+    cycle_id = resolve_cycle(db, cycle)
+    done = writes.close_cycle(db, cycle_id, person=writes.SYSTEM)
+    click.echo(
+        f"Closed {done['cycle']}: {done['scored']} objective{'s' if done['scored'] != 1 else ''} scored by "
+        f"their leads, {done['proposed']} given the proposed score (their final progress)."
+    )
 
 
 @click.command()
@@ -200,96 +299,8 @@ def restore(backup_file: Path, db_file: Path | None) -> None:
     """
     report = restore_database(backup_file, db_file)
     counts = ", ".join(transfer.counted(n, t) for t, n in report.counts.items())
-    click.echo(f"Restored {report.path} from {report.source} (integrity ok, schema version {report.version}): "
-               f"{counts}.")
+    click.echo(
+        f"Restored {report.path} from {report.source} (integrity ok, schema version {report.version}): {counts}."
+    )
     if report.replaced is not None:
         click.echo(f"The database it replaced is kept as {report.replaced} (`okr restore` it to go back).")
-
-
-def find_key_result(db, ref: str, day: dt.date) -> dict:
-    """The key result a script names: its id, or its title (any case).
-
-    A title shared by key results of several cycles (one carried over) means the one whose
-    open cycle holds ``day``. Raises a ValidationError on ``--kr`` otherwise, listing the
-    candidates or the nearest titles.
-    """
-    ref = (ref or "").strip()
-    if not ref:
-        raise ValidationError("--kr", "give the key result's id or title.")
-    rows = [dict(r) for r in db.query(
-        """
-        SELECT kr.id, kr.title, kr.kr_type, kr.unit_label, kr.archived, o.state AS objective_state,
-               u.name AS unit, c.name AS cycle, c.state AS cycle_state, c.start_date, c.end_date
-        FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
-        JOIN units u ON u.id = o.unit_id JOIN cycles c ON c.id = o.cycle_id
-        """)]
-    if ref.lstrip("#").isdigit():
-        match = [r for r in rows if r["id"] == int(ref.lstrip("#"))]
-        if not match:
-            raise ValidationError("--kr", f"there is no key result with id {ref.lstrip('#')}.")
-    else:
-        live = [r for r in rows if not r["archived"] and r["objective_state"] == "active"]
-        match = [r for r in live if " ".join(r["title"].split()).casefold() == " ".join(ref.split()).casefold()]
-        if not match:
-            close = difflib.get_close_matches(ref, [r["title"] for r in live], n=3, cutoff=0.5)
-            hint = f" Did you mean {' or '.join(repr(t) for t in close)}?" if close else ""
-            raise ValidationError("--kr", f"no key result is called {ref!r}.{hint}")
-        if len(match) > 1:
-            current = [r for r in match if r["cycle_state"] != "closed" and r["start_date"] <= day.isoformat() <= r["end_date"]]
-            match = current if len(current) == 1 else match
-        if len(match) > 1:
-            listed = "; ".join(f"#{r['id']} ({r['unit']}, {r['cycle']})" for r in match[:5])
-            raise ValidationError("--kr", f"{len(match)} key results are called {ref!r}: {listed}. Give the id.")
-    return match[0]
-
-
-# The writes name fields as the forms do; a script sees the options it passed.
-_OPTION_NAMES = {"value": "--value", "confidence": "--confidence", "note": "--note", "date": "--date",
-                 "author": "--author", "key_result": "--kr", "cycle": "--kr"}
-
-
-@click.command()
-@DB_OPTION
-@click.option("--kr", "kr_ref", required=True, help="The key result: its id, or its exact title.")
-@click.option("--value", required=True, help="The new value (45, 45%, 1,234.5...).")
-@click.option("--confidence", required=True, help="Confidence that it will be reached, 0 to 10.")
-@click.option("--note", default="", help="Progress, obstacles, learnings.")
-@click.option("--date", "day", default=None, help="The check-in's date, YYYY-MM-DD (default: today).")
-@click.option("--author", default=None, help="E-mail of the person checking in (default: nobody named).")
-@friendly_errors
-def checkin(db_file: Path | None, kr_ref: str, value: str, confidence: str, note: str, day: str | None,
-            author: str | None) -> None:
-    """Record one check-in: a key result's new value, a confidence 0-10 and a note.
-
-    For scripts and scheduled jobs that feed numbers from other systems, e.g.
-    okr checkin --kr "Weekly active teams from 1,200 to 2,000" --value 1460 --confidence 7
-    """
-    db = open_existing(db_file)
-    try:
-        when = transfer.parse_date(day, "--date") if day else dt.date.today()
-        kr = find_key_result(db, kr_ref, when)
-        number = transfer.parse_number(value, "--value")
-        if number is None:
-            raise ValidationError("--value", "is required.")
-        if kr["kr_type"] == "milestone" and transfer.has_percent(value):
-            number = number / 100
-        level = transfer.parse_confidence(confidence)
-        if level is None:
-            raise ValidationError("--confidence", "is required (0 to 10).")
-        author_id = None
-        if author:
-            email = v.email("--author", author)
-            found = db.execute("SELECT id FROM people WHERE email = ? COLLATE NOCASE", [email]).fetchone()
-            if found is None:
-                raise ValidationError("--author", f"no one has the e-mail {email}.")
-            author_id = found[0]
-        if kr["archived"] or kr["objective_state"] != "active":
-            raise ValidationError("--kr", f"#{kr['id']} {kr['title']!r} is archived; it takes no more check-ins.")
-        checkin_id = writes.add_checkin(db, kr["id"], when, number, level, note, author_id=author_id,
-                                        person=writes.SYSTEM)
-    except ValidationError as error:
-        field = _OPTION_NAMES.get(error.field, error.field)
-        raise ValidationError(field, error.message) from None
-    label = f" {kr['unit_label']}" if kr["unit_label"] and kr["unit_label"] != "%" else (kr["unit_label"] or "")
-    click.echo(f"Saved check-in #{checkin_id} on #{kr['id']} {kr['title']!r} ({kr['unit']}, {kr['cycle']}): "
-               f"{number:g}{label}, confidence {level}, {when}.")

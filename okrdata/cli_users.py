@@ -69,8 +69,8 @@ def no_admin_hint(db) -> str | None:
         return None
     return (
         "This database has no admin yet. Make one with "
-        "`okr user add you@example.com --name \"Your Name\" --role admin` "
-        "(or `okr init --admin-email you@example.com --admin-name \"Your Name\"`)."
+        '`okr user add you@example.com --name "Your Name" --role admin` '
+        '(or `okr init --admin-email you@example.com --admin-name "Your Name"`).'
     )
 
 
@@ -82,18 +82,40 @@ def user() -> None:
 @user.command("add")
 @click.argument("email")
 @click.option("--name", required=True, help="The person's full name, as the dashboard shows it.")
-@click.option("--role", type=click.Choice(ROLES, case_sensitive=False), default="viewer", show_default=True,
-              help="viewer reads; lead writes for the units they lead and below; admin writes everything.")
-@click.option("--unit", "units", multiple=True, metavar="UNIT",
-              help="A unit (name or id) this person may edit besides those they lead; repeatable.")
-@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Read the password from this file's first line ('-' for standard input).")
-@click.option("--no-password", is_flag=True,
-              help="Add them without a password: they sign in through single sign-on only.")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES, case_sensitive=False),
+    default="viewer",
+    show_default=True,
+    help="viewer reads; lead writes for the units they lead and below; admin writes everything.",
+)
+@click.option(
+    "--unit",
+    "units",
+    multiple=True,
+    metavar="UNIT",
+    help="A unit (name or id) this person may edit besides those they lead; repeatable.",
+)
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Read the password from this file's first line ('-' for standard input).",
+)
+@click.option(
+    "--no-password", is_flag=True, help="Add them without a password: they sign in through single sign-on only."
+)
 @DB_OPTION
 @friendly_errors
-def add(email: str, name: str, role: str, units: tuple[str, ...], password_file: Path | None,
-        no_password: bool, db_file: Path | None) -> None:
+def add(
+    email: str,
+    name: str,
+    role: str,
+    units: tuple[str, ...],
+    password_file: Path | None,
+    no_password: bool,
+    db_file: Path | None,
+) -> None:
     """Add a person who may sign in with EMAIL."""
     if no_password and password_file is not None:
         raise ValidationError("--no-password", "give either --no-password or --password-file, not both.")
@@ -108,16 +130,21 @@ def add(email: str, name: str, role: str, units: tuple[str, ...], password_file:
         password_hash = auth.hash_password(
             read_password(password_file, PASSWORD_ENV, "--password-file", f"Password for {email}")
         )
-    person_id = writes.add_person(db, name, email, role=role, unit_ids=unit_ids, password_hash=password_hash,
-                                  person=writes.SYSTEM)
+    person_id = writes.add_person(
+        db, name, email, role=role, unit_ids=unit_ids, password_hash=password_hash, person=writes.SYSTEM
+    )
     how = "single sign-on only" if no_password else "a password"
     click.echo(f"Added {name} <{email}> as {role.lower()} (id {person_id}), with {how}.")
 
 
 @user.command("passwd")
 @click.argument("email")
-@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Read the new password from this file's first line ('-' for standard input).")
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Read the new password from this file's first line ('-' for standard input).",
+)
 @click.option("--clear", is_flag=True, help="Remove the password: single sign-on only from now on.")
 @DB_OPTION
 @friendly_errors
@@ -183,8 +210,9 @@ def make_first_admin(db, email: str, name: str, password: str) -> int:
     with transaction(db):
         existing = auth.person_by_email(db, email)
         if existing is None:
-            return writes.add_person(db, name, email, role="admin", password_hash=auth.hash_password(password),
-                                     person=writes.SYSTEM)
+            return writes.add_person(
+                db, name, email, role="admin", password_hash=auth.hash_password(password), person=writes.SYSTEM
+            )
         auth.set_role(db, existing["id"], "admin")
         auth.set_password(db, existing["id"], password)
         return existing["id"]

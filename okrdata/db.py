@@ -21,7 +21,7 @@ beside the database (:func:`writer_lock`), so waiting writers are woken by the k
 the lock is free, instead of polling SQLite's lock with ever longer sleeps, where a writer that
 just finished can take it again and again while another sleeps for seconds. What changed is
 told by :class:`Watch`: the versions of the data by scope, kept by triggers in the database
-(:func:`okrdata.schema.m008_data_versions`), so every process sees every other's writes.
+(:func:`okrdata.schema.m009_data_versions`), so every process sees every other's writes.
 """
 
 from __future__ import annotations
@@ -153,8 +153,9 @@ def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
             # mode=rw: SQLite must not create the file should it vanish meanwhile.
             target = f"file:{urllib.parse.quote(str(where.absolute()))}?mode=rw"
         try:
-            conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
-                                   uri=not create and where is not None)
+            conn = sqlite3.connect(
+                target, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, uri=not create and where is not None
+            )
             db = sqlite_utils.Database(conn)
             db.execute("PRAGMA foreign_keys = ON")
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -395,8 +396,10 @@ def hold(path: str | os.PathLike | None = None) -> sqlite3.Connection:
     return conn
 
 
-IN_USE = ("{path} is open in another process (the dashboard, or an okr command); stop it first and run "
-          "this again. Nothing was changed.")
+IN_USE = (
+    "{path} is open in another process (the dashboard, or an okr command); stop it first and run "
+    "this again. Nothing was changed."
+)
 
 
 @contextlib.contextmanager

@@ -21,12 +21,32 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
+from okrdata import wording
+
 REVISION_COLUMNS = [
-    "revision_id", "checkin_id", "kr_id", "kr_title", "action", "changed_by", "changed_by_name", "changed_at",
-    "before", "after", "checkin_deleted", "author_name",
+    "revision_id",
+    "checkin_id",
+    "kr_id",
+    "kr_title",
+    "action",
+    "changed_by",
+    "changed_by_name",
+    "changed_at",
+    "before",
+    "after",
+    "checkin_deleted",
+    "author_name",
 ]
 GOALPOST_COLUMNS = [
-    "change_id", "kr_id", "kr_title", "field", "before", "after", "changed_by", "changed_by_name", "changed_at",
+    "change_id",
+    "kr_id",
+    "kr_title",
+    "field",
+    "before",
+    "after",
+    "changed_by",
+    "changed_by_name",
+    "changed_at",
     "reason",
 ]
 FIELD_WORDS = {
@@ -83,7 +103,7 @@ def _show(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:g}"
+        return wording.number(value)
     if isinstance(value, str):
         return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
     return str(value)
@@ -152,6 +172,7 @@ def with_moved_flag(db: sqlite_utils.Database, krs: pd.DataFrame) -> pd.DataFram
 
 def describe_goalpost_change(field: str, before: Any, after: Any) -> str:
     """A goalpost change in words: ``"target 100 → 120"``, ``"type increase → stay_above"``."""
+
     def plain(value: Any) -> str:
         return str(value).replace("_", " ") if isinstance(value, str) else _show(value)
 

@@ -31,12 +31,14 @@ from typing import Any
 
 import pandas as pd
 
+from okrdata import wording
 from okrdata.numbers import ON_TRACK
 
 HEALTHY, WARNING, BREACHED, NO_DATA = "healthy", "warning", "breached", "no_data"
 HEALTH_STATES = (BREACHED, WARNING, NO_DATA, HEALTHY)
 """KPI health from worst to best, the order KPIs are listed in (as :func:`okrdata.queries.kpi_health` names them)."""
-HEALTH_LABELS = {HEALTHY: "Healthy", WARNING: "Warning", BREACHED: "Breached", NO_DATA: "No data"}
+HEALTH_LABELS = wording.HEALTH_LABELS
+"""Each health state in words (:mod:`okrdata.wording`)."""
 TROUBLE = (WARNING, BREACHED)
 """KPI health that turns a key result doing well into a warning."""
 
@@ -224,8 +226,9 @@ def sections(units: pd.DataFrame, krs: pd.DataFrame, kpis: pd.DataFrame) -> list
     out = []
     for u in units.to_dict("records"):
         uid = int(u["id"])
-        section = UnitSection(uid, str(u["name"]), str(u.get("path", u["name"])), int(u.get("depth", 0)),
-                              str(u.get("kind", "")))
+        section = UnitSection(
+            uid, str(u["name"]), str(u.get("path", u["name"])), int(u.get("depth", 0)), str(u.get("kind", ""))
+        )
         grouped: dict[int, list[dict]] = {}
         for kr in by_unit_krs.get(uid, []):
             kid = None if _missing(kr.get("kpi_id")) else int(kr["kpi_id"])
@@ -295,10 +298,16 @@ def limit(all_sections: Sequence[UnitSection], max_units: int = MAX_UNITS, max_c
             kpis = section.kpis[: max(0, budget - len(pairs))]
             cut = section.kpi_count - len(pairs) - len(kpis)
             # Key results of pairs cut off are still the unit's: list them with the others.
-            spilled = [kr for p in section.pairs[len(pairs):] for kr in p.krs]
+            spilled = [kr for p in section.pairs[len(pairs) :] for kr in p.krs]
             section = UnitSection(
-                section.unit_id, section.name, section.path, section.depth, section.kind, pairs,
-                section.krs + spilled, kpis,
+                section.unit_id,
+                section.name,
+                section.path,
+                section.depth,
+                section.kind,
+                pairs,
+                section.krs + spilled,
+                kpis,
                 {k: v for k, v in section.measured_elsewhere.items() if any(int(x["kpi_id"]) == k for x in kpis)},
                 cut,
             )
@@ -350,8 +359,11 @@ def downsample(readings: pd.DataFrame, max_points: int = MAX_POINTS) -> pd.DataF
     width = max(WEEK_DAYS, math.ceil(span / max_points))
     frame["bucket"] = (frame["date"] - first).dt.days // width
     out = frame.groupby("bucket", sort=True).agg(
-        date=("date", "max"), value=("value", "mean"), readings=("value", "size"),
-        low=("value", "min"), high=("value", "max"),
+        date=("date", "max"),
+        value=("value", "mean"),
+        readings=("value", "size"),
+        low=("value", "min"),
+        high=("value", "max"),
     )
     return out.reset_index(drop=True)[SERIES_COLUMNS]
 

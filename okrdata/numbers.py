@@ -17,19 +17,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 ON_TRACK, AT_RISK, STALE, OFF_TRACK = "on_track", "at_risk", "stale", "off_track"
 STATUSES = (OFF_TRACK, STALE, AT_RISK, ON_TRACK)
-"""Statuses from weakest to strongest; an objective takes its weakest key result's."""
-STATUS_LABELS = {
-    ON_TRACK: "On track",
-    AT_RISK: "At risk",
-    STALE: "Stale",
-    OFF_TRACK: "Off track",
-}
+"""Statuses from weakest to strongest; an objective takes its weakest key result's (their words
+and colours are in :mod:`okrdata.wording`)."""
 
 DEFAULT_CADENCE_DAYS = 7
 GRACE_DAYS = 3
@@ -38,7 +36,8 @@ GRACE_DAYS = 3
 SCORE_YELLOW = 0.4
 SCORE_GREEN = 0.7
 SCORE_DECIMALS = 2
-"""A score is rounded half up to this many decimals, and always shown with them."""
+"""A score is rounded half up to this many decimals, and always shown with them
+(:func:`okrdata.wording.score`)."""
 EXPECTED_SCORE = {"committed": 1.0, "aspirational": 0.7}
 
 FORECAST_MIN_CHECKINS = 3
@@ -56,7 +55,6 @@ HESITANT = 4
 ON_PACE, BEHIND, FAR_BEHIND = "on_pace", "behind", "far_behind"
 PACE_BANDS = (FAR_BEHIND, BEHIND, ON_PACE)
 """How a unit's pace reads, furthest behind first; a unit is coloured by it."""
-PACE_BAND_LABELS = {ON_PACE: "On pace", BEHIND: "Behind", FAR_BEHIND: "Far behind"}
 PACE_BEHIND = -0.10
 """Below this pace (10 points behind) a unit is behind; at it, still on pace."""
 PACE_FAR_BEHIND = -0.25
@@ -226,12 +224,6 @@ def score_colour(score: float) -> str:
     return "green"
 
 
-def score_text(score: float) -> str:
-    """A score as every page, file and command shows it: two decimals beside its band word,
-    ``"0.67 · yellow"``."""
-    return f"{round_score(score):.{SCORE_DECIMALS}f} · {score_colour(score)}"
-
-
 def final_score(progress: float, override: float | None = None) -> float:
     """An objective's score at close: the adjusted score if one was set, else its final progress."""
     return clamp01(progress if override is None else override)
@@ -357,7 +349,9 @@ def status_array(confidence, days_since_checkin, cadence_days, grace_days: int =
 def confidence_band_array(confidence) -> np.ndarray:
     """:func:`confidence_band` over an array (NaN: off track; callers mark it stale first)."""
     c = np.atleast_1d(np.asarray(confidence, dtype=float))
-    return np.where(gap(c, CONFIDENT) >= 0, ON_TRACK, np.where(gap(c, HESITANT) >= 0, AT_RISK, OFF_TRACK)).astype(object)
+    return np.where(gap(c, CONFIDENT) >= 0, ON_TRACK, np.where(gap(c, HESITANT) >= 0, AT_RISK, OFF_TRACK)).astype(
+        object
+    )
 
 
 def divergence_array(confidence, pace_values) -> np.ndarray:
@@ -373,8 +367,9 @@ def divergence_array(confidence, pace_values) -> np.ndarray:
 def pace_band_array(pace_values) -> np.ndarray:
     """:func:`pace_band` over an array (NaN: far behind; nothing to be on pace with)."""
     p = np.atleast_1d(np.asarray(pace_values, dtype=float))
-    return np.where(gap(p, PACE_BEHIND) >= 0, ON_PACE,
-                    np.where(gap(p, PACE_FAR_BEHIND) >= 0, BEHIND, FAR_BEHIND)).astype(object)
+    return np.where(
+        gap(p, PACE_BEHIND) >= 0, ON_PACE, np.where(gap(p, PACE_FAR_BEHIND) >= 0, BEHIND, FAR_BEHIND)
+    ).astype(object)
 
 
 def score_colour_array(scores) -> np.ndarray:
@@ -390,7 +385,7 @@ def status_rank(statuses) -> np.ndarray:
     return np.array([order.get(s, len(STATUSES)) for s in statuses], dtype=int)
 
 
-def grouped_weighted_mean(keys, values, weights) -> "pd.Series":
+def grouped_weighted_mean(keys, values, weights) -> pd.Series:
     """:func:`weighted_mean` of ``values`` within each group of ``keys``, indexed by key."""
     import pandas as pd
 

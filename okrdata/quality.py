@@ -21,10 +21,42 @@ MAX_KRS_PER_OWNER = 5
 MAX_ACTIVE_KRS = 50
 
 ACTIVITY_VERBS = (
-    "launch", "implement", "hold", "write", "migrate", "build", "create", "deliver", "ship",
-    "release", "complete", "finish", "run", "organise", "organize", "set up", "setup", "introduce",
-    "roll out", "rollout", "design", "develop", "deploy", "publish", "hire", "start", "conduct",
-    "prepare", "update", "refactor", "document", "host", "attend", "install", "rewrite", "redesign",
+    "launch",
+    "implement",
+    "hold",
+    "write",
+    "migrate",
+    "build",
+    "create",
+    "deliver",
+    "ship",
+    "release",
+    "complete",
+    "finish",
+    "run",
+    "organise",
+    "organize",
+    "set up",
+    "setup",
+    "introduce",
+    "roll out",
+    "rollout",
+    "design",
+    "develop",
+    "deploy",
+    "publish",
+    "hire",
+    "start",
+    "conduct",
+    "prepare",
+    "update",
+    "refactor",
+    "document",
+    "host",
+    "attend",
+    "install",
+    "rewrite",
+    "redesign",
 )
 # An activity verb opens the title: "Run-rate", "Hire-to-start" and "Start-up" are nouns.
 STARTS_WITH_ACTIVITY = re.compile(
@@ -35,7 +67,8 @@ FROM_TO = re.compile(r"\bfrom\b[^;]*?\d[^;]*?\bto\b[^;]*?\d|\d[^;]*?(?:→|->)[^
 """A change from a number to a number: "from 2% to 4%", "60% → 80%" (from Braintree to Stripe is a move, not a measure)."""
 BOUND = re.compile(
     r"(?:\b(?:above|below|over|under|within|at least|at most|exceeds?|exceeding|reach(?:es|ing)?"
-    r"|(?:more|less|fewer|greater|higher|lower|shorter|longer|faster|slower) than)\b|[≥≤<>]=?)\s*" + _NUMBER
+    r"|(?:more|less|fewer|greater|higher|lower|shorter|longer|faster|slower) than)\b|[≥≤<>]=?)\s*"
+    + _NUMBER
     + r"|\d[\d,.]*\s*\S*\s+or\s+(?:more|higher|above|better|less|lower|below|fewer)\b",
     re.IGNORECASE,
 )
@@ -128,10 +161,12 @@ def too_many_objectives(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Fin
     counts = objectives.groupby(["unit_id", "unit_name"]).size()
     return [
         Finding(
-            "too_many_objectives", "warning",
+            "too_many_objectives",
+            "warning",
             f"{unit_name} has {count} objectives this cycle; focus on {MAX_OBJECTIVES_PER_UNIT} "
             "or fewer, and move the rest to the backlog or the next cycle.",
-            unit_id=int(unit_id), subject=unit_name,
+            unit_id=int(unit_id),
+            subject=unit_name,
         )
         for (unit_id, unit_name), count in counts[counts > MAX_OBJECTIVES_PER_UNIT].items()
     ]
@@ -144,12 +179,22 @@ def kr_count(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
     out = []
     for o, count in zip(objectives[off].itertuples(), counts[off]):
         if count < MIN_KRS:
-            advice = (f"has {count} key result{'s' if count != 1 else ''}; add measurable outcomes until "
-                      f"{MIN_KRS} or 3 of them together prove the objective is met.")
+            advice = (
+                f"has {count} key result{'s' if count != 1 else ''}; add measurable outcomes until "
+                f"{MIN_KRS} or 3 of them together prove the objective is met."
+            )
         else:
             advice = f"has {count} key results; keep the {MAX_KRS} that matter most (2-3 is typical)."
-        out.append(Finding("kr_count", "warning", f"{o.title!r} {advice}",
-                           unit_id=int(o.unit_id), objective_id=int(o.id), subject=o.title))
+        out.append(
+            Finding(
+                "kr_count",
+                "warning",
+                f"{o.title!r} {advice}",
+                unit_id=int(o.unit_id),
+                objective_id=int(o.id),
+                subject=o.title,
+            )
+        )
     return out
 
 
@@ -161,10 +206,14 @@ def activity_krs(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
     candidates = krs[titles.str.match(STARTS_WITH_ACTIVITY)]
     return [
         Finding(
-            "activity_kr", "warning",
+            "activity_kr",
+            "warning",
             f"{k.title!r} reads as an activity, not an outcome; say what it changes, from X to Y or "
             "with a bound such as above 95% (for example the adoption or time it should move).",
-            unit_id=int(k.unit_id), objective_id=int(k.objective_id), kr_id=int(k.id), subject=k.title,
+            unit_id=int(k.unit_id),
+            objective_id=int(k.objective_id),
+            kr_id=int(k.id),
+            subject=k.title,
         )
         for k in candidates.itertuples()
         if reads_as_activity(k.title)
@@ -179,11 +228,17 @@ def missing_goals(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
     out = []
     for k, baseline_missing, target_missing in zip(krs[off].itertuples(), no_baseline[off], no_target[off]):
         missing = [name for name, gone in (("baseline", baseline_missing), ("target", target_missing)) if gone]
-        out.append(Finding(
-            "missing_goal", "warning",
-            f"{k.title!r} has no {' and no '.join(missing)}; without them its progress cannot be measured.",
-            unit_id=int(k.unit_id), objective_id=int(k.objective_id), kr_id=int(k.id), subject=k.title,
-        ))
+        out.append(
+            Finding(
+                "missing_goal",
+                "warning",
+                f"{k.title!r} has no {' and no '.join(missing)}; without them its progress cannot be measured.",
+                unit_id=int(k.unit_id),
+                objective_id=int(k.objective_id),
+                kr_id=int(k.id),
+                subject=k.title,
+            )
+        )
     return out
 
 
@@ -191,10 +246,13 @@ def unaligned(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
     """An objective of a team or department aligned to nothing above it."""
     return [
         Finding(
-            "unaligned", "info",
+            "unaligned",
+            "info",
             f"{o.title!r} ({o.unit_name}) is aligned to nothing; link it to the objective or key result "
             "above it that it serves, so everyone sees the line of sight.",
-            unit_id=int(o.unit_id), objective_id=int(o.id), subject=o.title,
+            unit_id=int(o.unit_id),
+            objective_id=int(o.id),
+            subject=o.title,
         )
         for o in objectives.itertuples()
         if not pd.isna(o.unit_parent_id) and pd.isna(o.parent_objective_id)
@@ -206,7 +264,8 @@ def owner_overload(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]
     counts = krs.dropna(subset=["owner_id"]).groupby(["owner_id", "owner_name"]).size()
     return [
         Finding(
-            "owner_overload", "warning",
+            "owner_overload",
+            "warning",
             f"{owner_name} owns {count} key results; spread ownership so each gets attention "
             f"(at most {MAX_KRS_PER_OWNER} each).",
             subject=owner_name,
@@ -218,12 +277,15 @@ def owner_overload(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]
 def too_many_krs(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
     """An organisation tracking more than about fifty key results in the cycle."""
     if len(krs) > MAX_ACTIVE_KRS:
-        return [Finding(
-            "too_many_krs", "warning",
-            f"The organisation tracks {len(krs)} key results this cycle; past about {MAX_ACTIVE_KRS} "
-            "nobody can follow them. Cut to the ones that matter.",
-            subject="Organisation",
-        )]
+        return [
+            Finding(
+                "too_many_krs",
+                "warning",
+                f"The organisation tracks {len(krs)} key results this cycle; past about {MAX_ACTIVE_KRS} "
+                "nobody can follow them. Cut to the ones that matter.",
+                subject="Organisation",
+            )
+        ]
     return []
 
 
@@ -246,4 +308,6 @@ def findings(db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = Non
 def findings_frame(db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
     """:func:`findings` as a DataFrame with a readable ``rule_title`` column."""
     rows = [asdict(f) | {"rule_title": RULE_TITLES[f.rule]} for f in findings(db, cycle_id, unit_id)]
-    return pd.DataFrame(rows, columns=["rule", "rule_title", "severity", "advice", "unit_id", "objective_id", "kr_id", "subject"])
+    return pd.DataFrame(
+        rows, columns=["rule", "rule_title", "severity", "advice", "unit_id", "objective_id", "kr_id", "subject"]
+    )

@@ -20,21 +20,70 @@ from okrdata import numbers as n
 
 UNIT_COLUMNS = ["id", "name", "parent_id", "lead_id", "lead_name", "description", "depth", "path", "kind"]
 KR_COLUMNS = [
-    "kr_id", "objective_id", "objective_title", "objective_kind", "unit_id", "unit_name", "cycle_id",
-    "title", "kr_type", "baseline", "target", "unit_label", "weight", "owner_id", "owner_name",
-    "kpi_id", "cadence_days", "checkin_id", "value", "confidence", "last_checkin_date", "note",
-    "checkin_version", "checkin_count", "progress", "expected", "pace", "status", "days_since_checkin",
-    "forecast_value", "forecast_score", "trending_off_track", "divergence",
+    "kr_id",
+    "objective_id",
+    "objective_title",
+    "objective_kind",
+    "unit_id",
+    "unit_name",
+    "cycle_id",
+    "title",
+    "kr_type",
+    "baseline",
+    "target",
+    "unit_label",
+    "weight",
+    "owner_id",
+    "owner_name",
+    "kpi_id",
+    "cadence_days",
+    "checkin_id",
+    "value",
+    "confidence",
+    "last_checkin_date",
+    "note",
+    "checkin_version",
+    "checkin_count",
+    "progress",
+    "expected",
+    "pace",
+    "status",
+    "days_since_checkin",
+    "forecast_value",
+    "forecast_score",
+    "trending_off_track",
+    "divergence",
 ]
 OBJECTIVE_COLUMNS = [
-    "objective_id", "cycle_id", "unit_id", "unit_name", "title", "description", "owner_id", "owner_name",
-    "kind", "weight", "parent_objective_id", "parent_kr_id", "parent_title", "score_override",
-    "score_reason", "reflection", "kr_count", "progress", "expected", "pace", "status",
-    "forecast_score", "score",
+    "objective_id",
+    "cycle_id",
+    "unit_id",
+    "unit_name",
+    "title",
+    "description",
+    "owner_id",
+    "owner_name",
+    "kind",
+    "weight",
+    "parent_objective_id",
+    "parent_kr_id",
+    "parent_title",
+    "score_override",
+    "score_reason",
+    "reflection",
+    "kr_count",
+    "progress",
+    "expected",
+    "pace",
+    "status",
+    "forecast_score",
+    "score",
 ]
 
 
-def _frame(db: sqlite_utils.Database, sql: str, params: Sequence | dict = (), columns: list[str] | None = None) -> pd.DataFrame:
+def _frame(
+    db: sqlite_utils.Database, sql: str, params: Sequence | dict = (), columns: list[str] | None = None
+) -> pd.DataFrame:
     cursor = db.execute(sql, list(params) if not isinstance(params, dict) else params)
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
@@ -194,8 +243,22 @@ def checkin_history(
         ORDER BY c.kr_id, c.checkin_date, c.id
         """,
         [cycle_id] + params,
-        columns=["checkin_id", "kr_id", "kr_title", "objective_id", "unit_id", "checkin_date", "value",
-                 "confidence", "note", "author_id", "author_name", "created_at", "updated_at", "version"],
+        columns=[
+            "checkin_id",
+            "kr_id",
+            "kr_title",
+            "objective_id",
+            "unit_id",
+            "checkin_date",
+            "value",
+            "confidence",
+            "note",
+            "author_id",
+            "author_name",
+            "created_at",
+            "updated_at",
+            "version",
+        ],
     )
 
 
@@ -386,14 +449,30 @@ def _num(value: Any) -> float | None:
 
 
 OBJECTIVE_ROW_COLUMNS = [
-    "objective_id", "cycle_id", "unit_id", "unit_name", "title", "description", "owner_id", "owner_name",
-    "kind", "weight", "parent_objective_id", "parent_kr_id", "parent_title", "score_override",
-    "score_reason", "reflection",
+    "objective_id",
+    "cycle_id",
+    "unit_id",
+    "unit_name",
+    "title",
+    "description",
+    "owner_id",
+    "owner_name",
+    "kind",
+    "weight",
+    "parent_objective_id",
+    "parent_kr_id",
+    "parent_title",
+    "score_override",
+    "score_reason",
+    "reflection",
 ]
 
 
 def objective_rows(
-    db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None, limit: int | None = None,
+    db: sqlite_utils.Database,
+    cycle_id: int,
+    unit_id: int | None = None,
+    limit: int | None = None,
     objective_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The objectives :func:`objectives` lists, in its order, as entered: no figure is computed
@@ -470,9 +549,11 @@ def objectives(
     df["pace"] = df["progress"] - expected
     if cyc["state"] == "closed":
         # Unscored at close: the final progress, rounded half up as every score is.
-        df["score"] = df["score_override"].fillna(
-            pd.Series(n.round_score(df["progress"].clip(0.0, 1.0).to_numpy(dtype=float)), index=df.index)
-        ).clip(0.0, 1.0)
+        df["score"] = (
+            df["score_override"]
+            .fillna(pd.Series(n.round_score(df["progress"].clip(0.0, 1.0).to_numpy(dtype=float)), index=df.index))
+            .clip(0.0, 1.0)
+        )
     else:
         # A lead's score before the close is a draft (score_override, shown on Review only).
         df["score"] = np.nan
@@ -505,7 +586,18 @@ def unit_progress(
     cyc = cycle(db, cycle_id)
     expected = n.expected_progress(_day(cyc["start_date"]), _day(cyc["end_date"]), as_of(cyc, today)) if cyc else 0.0
     parent = {int(u): (None if pd.isna(p) else int(p)) for u, p in zip(tree["id"], tree["parent_id"])}
-    columns = ["unit_id", "name", "parent_id", "depth", "kind", "objective_count", "progress", "expected", "pace", "status"]
+    columns = [
+        "unit_id",
+        "name",
+        "parent_id",
+        "depth",
+        "kind",
+        "objective_count",
+        "progress",
+        "expected",
+        "pace",
+        "status",
+    ]
     out = tree.rename(columns={"id": "unit_id"})[["unit_id", "name", "parent_id", "depth", "kind"]].copy()
     if unit_ids is not None:
         out = out[out["unit_id"].isin([int(u) for u in unit_ids])]
@@ -572,18 +664,30 @@ def cycle_summary(
         "objective_count": len(objs),
         "kr_count": len(krs),
         "status_counts": {s: int((krs["status"] == s).sum()) if not krs.empty else 0 for s in n.STATUSES},
-        "objective_status_counts": {
-            s: int((objs["status"] == s).sum()) if not objs.empty else 0 for s in n.STATUSES
-        },
+        "objective_status_counts": {s: int((objs["status"] == s).sum()) if not objs.empty else 0 for s in n.STATUSES},
     }
 
 
 # --- KPIs --------------------------------------------------------------------------------
 
 KPI_COLUMNS = [
-    "kpi_id", "unit_id", "unit_name", "name", "unit_label", "target_type", "target", "warning",
-    "frequency_days", "description", "last_value", "last_reading_date", "reading_count", "health",
-    "days_since_reading", "overdue", "linked_krs",
+    "kpi_id",
+    "unit_id",
+    "unit_name",
+    "name",
+    "unit_label",
+    "target_type",
+    "target",
+    "warning",
+    "frequency_days",
+    "description",
+    "last_value",
+    "last_reading_date",
+    "reading_count",
+    "health",
+    "days_since_reading",
+    "overdue",
+    "linked_krs",
 ]
 
 
@@ -662,9 +766,7 @@ def kpis(db: sqlite_utils.Database, unit_id: int | None = None, today: dt.date |
     return df[KPI_COLUMNS]
 
 
-def kpi_readings(
-    db: sqlite_utils.Database, kpi_ids: Sequence[int], since: dt.date | None = None
-) -> pd.DataFrame:
+def kpi_readings(db: sqlite_utils.Database, kpi_ids: Sequence[int], since: dt.date | None = None) -> pd.DataFrame:
     """Readings of some KPIs, oldest first, optionally from a date on."""
     ids = [int(i) for i in kpi_ids] or [-1]
     params: list = list(ids)
@@ -676,7 +778,7 @@ def kpi_readings(
         db,
         f"""
         SELECT kpi_id, reading_date, value, author_id FROM kpi_readings
-        WHERE kpi_id IN ({', '.join('?' * len(ids))}) {extra}
+        WHERE kpi_id IN ({", ".join("?" * len(ids))}) {extra}
         ORDER BY kpi_id, reading_date, id
         """,
         params,

@@ -40,9 +40,22 @@ import altair as alt
 import pandas as pd
 import sqlite_utils
 
-from okrdata import attention, kpis as kpi_rules, queries
+from okrdata import attention, queries, wording
+from okrdata import kpis as kpi_rules
 from okrdata import numbers as n
+from okrdata.history import goalpost_changes
 from okrdata.transfer import file_slug
+from okrdata.wording import (
+    day,
+    days,
+    health_label,
+    kind_text,
+    pct,
+    score,
+    score_band,
+    status_label,
+    status_line,
+)
 
 TOP_RISKS = 8
 """At most this many key results are listed as risks; the rest are counted."""
@@ -59,107 +72,71 @@ MIN_NOTE_WORDS = 6
 NOTE_CHARS = 400
 """Notes and reflections longer than this are cut (with an ellipsis) in the report."""
 LEARNING_WORDS = (
-    "learn", "learned", "learnt", "learning", "lesson", "lessons", "insight", "realised", "realized",
-    "turns out", "turned out", "found", "discovered", "surprise", "surprised", "unknown",
-    "blocked", "blocker", "blocking", "obstacle", "risk", "problem", "issue", "issues",
-    "slipped", "delay", "delayed", "stuck", "waiting", "depends", "dependency", "need", "needs",
-    "hiring", "headcount", "underestimated", "missed", "because", "instead", "changed", "change",
-    "works", "worked", "useful", "twice", "half", "lost", "flat",
+    "learn",
+    "learned",
+    "learnt",
+    "learning",
+    "lesson",
+    "lessons",
+    "insight",
+    "realised",
+    "realized",
+    "turns out",
+    "turned out",
+    "found",
+    "discovered",
+    "surprise",
+    "surprised",
+    "unknown",
+    "blocked",
+    "blocker",
+    "blocking",
+    "obstacle",
+    "risk",
+    "problem",
+    "issue",
+    "issues",
+    "slipped",
+    "delay",
+    "delayed",
+    "stuck",
+    "waiting",
+    "depends",
+    "dependency",
+    "need",
+    "needs",
+    "hiring",
+    "headcount",
+    "underestimated",
+    "missed",
+    "because",
+    "instead",
+    "changed",
+    "change",
+    "works",
+    "worked",
+    "useful",
+    "twice",
+    "half",
+    "lost",
+    "flat",
 )
 """Words that mark a note as telling an obstacle or a learning (matched as whole words)."""
 _NEGATIONS = ("no", "not", "nothing", "without")
 _LEARNING_RE = re.compile(
-    r"(?:\b(?P<before>\w+)\s+)?\b(?P<word>" + "|".join(re.escape(w) for w in sorted(LEARNING_WORDS, key=len, reverse=True)) + r")\b",
+    r"(?:\b(?P<before>\w+)\s+)?\b(?P<word>"
+    + "|".join(re.escape(w) for w in sorted(LEARNING_WORDS, key=len, reverse=True))
+    + r")\b",
     re.IGNORECASE,
 )
 
-STATUS_COLOURS = {n.ON_TRACK: "#2e7d32", n.AT_RISK: "#e69500", n.OFF_TRACK: "#c62828", n.STALE: "#8a8f98"}
-"""The status palette (the same as :data:`ui.badges.COLOURS`; a test keeps them equal)."""
-HEALTH_COLOURS = {
-    kpi_rules.HEALTHY: "#2e7d32", kpi_rules.WARNING: "#e69500",
-    kpi_rules.BREACHED: "#c62828", kpi_rules.NO_DATA: "#8a8f98",
-}
-SCORE_BANDS = {"green": "Green (0.70 and above)", "yellow": "Yellow (0.40 to 0.69)", "red": "Red (below 0.40)"}
-SCORE_COLOURS = {"green": "#2e7d32", "yellow": "#d4a300", "red": "#c62828"}
-TARGET_WORDS = {"stay_above": "stay above", "stay_below": "stay below", "increase": "increase to", "decrease": "decrease to"}
+STATUS_COLOURS = wording.STATUS_COLOURS
+HEALTH_COLOURS = wording.HEALTH_COLOURS
+SCORE_BANDS = wording.SCORE_BANDS
+SCORE_COLOURS = wording.SCORE_COLOURS
 STATE_WORDS = {"planning": "in planning", "active": "active", "closed": "closed"}
-KIND_WORDS = {"committed": "Committed", "aspirational": "Aspirational"}
 
-MINUS = "\u2212"
-NO_VALUE = "—"
-
-
-# --- formatting (the same rules as ui.badges, which okrdata cannot import) ----------------
-
-
-def _missing(x: Any) -> bool:
-    return x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and math.isnan(x))
-
-
-def pct(x: Any) -> str:
-    """A fraction as a whole percentage: ``0.425`` → ``"43%"``; nothing → ``"—"``."""
-    return NO_VALUE if _missing(x) else f"{float(x) * 100:.0f}%"
-
-
-def pace(x: Any) -> str:
-    """A pace in percentage points: ``"+5 pts"``, ``"−12 pts"`` (a true minus), ``"±0 pts"``."""
-    if _missing(x):
-        return NO_VALUE
-    points = round(float(x) * 100)
-    if points == 0:
-        return "±0 pts"
-    return f"{'+' if points > 0 else MINUS}{abs(points)} pts"
-
-
-def score(x: Any) -> str:
-    """A score with two decimals beside its band word, ``"0.67 · yellow"`` (:func:`okrdata.numbers.score_text`)."""
-    return NO_VALUE if _missing(x) else n.score_text(float(x))
-
-
-def day(x: Any) -> str:
-    """A date as ``"3 Mar 2026"`` (ISO strings accepted)."""
-    if _missing(x) or x == "":
-        return NO_VALUE
-    if isinstance(x, str):
-        x = dt.date.fromisoformat(x[:10])
-    if isinstance(x, dt.datetime):
-        x = x.date()
-    return f"{x.day} {x:%b %Y}"
-
-
-def number(x: Any, unit_label: str | None = "") -> str:
-    """A value with its unit label: ``"1,250 users"``, ``"3.5%"``."""
-    if _missing(x):
-        return NO_VALUE
-    value = float(x)
-    text = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
-    unit_label = unit_label or ""
-    if not unit_label:
-        return text
-    return f"{text}{unit_label}" if unit_label in ("%", "€", "$") else f"{text} {unit_label}"
-
-
-def days(count: Any) -> str:
-    """``"1 day"``, ``"12 days"``."""
-    if _missing(count):
-        return NO_VALUE
-    count = int(count)
-    return f"{count} day" if count == 1 else f"{count} days"
-
-
-def status_label(status: str) -> str:
-    """``"At risk"`` for ``"at_risk"``."""
-    return n.STATUS_LABELS.get(status, str(status).replace("_", " ").capitalize())
-
-
-def health_label(health: str) -> str:
-    """``"Breached"`` for ``"breached"``."""
-    return kpi_rules.HEALTH_LABELS.get(health, str(health).replace("_", " ").capitalize())
-
-
-def score_band(x: Any) -> str | None:
-    """``"green"``, ``"yellow"`` or ``"red"`` for a score (:func:`okrdata.numbers.score_colour`); None without one."""
-    return None if _missing(x) else n.score_colour(float(x))
+# Every figure and word is said by okrdata.wording; these are the few the report adds.
 
 
 def shorten(text: Any, limit: int = NOTE_CHARS) -> str:
@@ -170,7 +147,7 @@ def shorten(text: Any, limit: int = NOTE_CHARS) -> str:
 
 def kpi_target(row: dict) -> str:
     """``"stay above 99.9%"``: a KPI's target in words with its unit label."""
-    return f"{TARGET_WORDS.get(row['target_type'], row['target_type'])} {number(row['target'], row.get('unit_label'))}"
+    return wording.kpi_target(row["target_type"], row["target"], row.get("unit_label"))
 
 
 # --- the content ---------------------------------------------------------------------------
@@ -185,7 +162,10 @@ class Report:
     order), ``risks`` the first :data:`TOP_RISKS` rows of
     :func:`okrdata.attention.needing_attention` (``risk_total`` counts them all), ``kpis`` the
     first :data:`KPIS_LIMIT` KPIs that are not healthy or are overdue (``kpi_trouble_total``
-    counts them all), and ``kpi_counts`` :func:`okrdata.kpis.summary`.
+    counts them all), and ``kpi_counts`` :func:`okrdata.kpis.summary`. ``goalposts`` lists the
+    key results in scope whose goalposts moved after the cycle started (:data:`GOALPOST_COLUMNS`),
+    and ``status_notes`` says, for an objective whose status reads against its progress, what
+    the status rests on (:func:`okrdata.attention.objective_basis`).
     """
 
     company: str
@@ -206,6 +186,8 @@ class Report:
     kpi_trouble_total: int = 0
     demo: bool = False
     notes: list[str] = field(default_factory=list)
+    goalposts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=GOALPOST_COLUMNS))
+    status_notes: dict[int, str] = field(default_factory=dict)
 
     @property
     def closed(self) -> bool:
@@ -256,8 +238,41 @@ def _is_learning(note: str) -> bool:
     return False
 
 
+GOALPOST_COLUMNS = ["kr_id", "kr_title", "objective_title", "unit_name", "change", "changed_on", "reason"]
+
+
+def goalpost_rows(changes: pd.DataFrame, key_results: pd.DataFrame) -> pd.DataFrame:
+    """The key results whose goalposts moved, one row each (its latest change, in words), in
+    ``key_results``' order. ``changes`` is :func:`okrdata.history.goalpost_changes`."""
+    marks = attention.goalpost_marks(changes)
+    if not marks or key_results.empty:
+        return pd.DataFrame(columns=GOALPOST_COLUMNS)
+    latest = changes.drop_duplicates("kr_id").set_index("kr_id")
+    moved = key_results[key_results["kr_id"].astype(int).isin(marks)]
+    return pd.DataFrame(
+        {
+            "kr_id": moved["kr_id"].astype(int),
+            "kr_title": moved["title"].astype(str),
+            "objective_title": moved["objective_title"].astype(str),
+            "unit_name": moved["unit_name"].astype(str),
+            "change": [marks[int(k)].removeprefix("Goalposts moved: ") for k in moved["kr_id"]],
+            "changed_on": [wording.day(latest.loc[k, "changed_at"]) for k in moved["kr_id"]],
+            "reason": [shorten(latest.loc[k, "reason"]) for k in moved["kr_id"]],
+        },
+        columns=GOALPOST_COLUMNS,
+    ).reset_index(drop=True)
+
+
 LEARNING_COLUMNS = [
-    "objective_id", "objective_title", "unit_name", "kr_id", "kr_title", "checkin_date", "author_name", "note", "kind",
+    "objective_id",
+    "objective_title",
+    "unit_name",
+    "kr_id",
+    "kr_title",
+    "checkin_date",
+    "author_name",
+    "note",
+    "kind",
 ]
 
 
@@ -328,16 +343,20 @@ def from_frames(
     unit_name: str,
     today: dt.date,
     demo: bool = False,
+    goalposts: pd.DataFrame | None = None,
 ) -> Report:
     """A :class:`Report` from frames already read (the page passes its cached readers' results).
 
     ``headline`` is :func:`okrdata.queries.cycle_summary`, ``objectives`` and ``key_results``
     the cycle's :func:`~okrdata.queries.objectives` and :func:`~okrdata.queries.key_results`
     for the unit's branch, ``history`` its :func:`~okrdata.queries.checkin_history`, ``kpis``
-    :func:`~okrdata.queries.kpis` of the same branch, ``units`` :func:`~okrdata.queries.units`.
+    :func:`~okrdata.queries.kpis` of the same branch, ``units`` :func:`~okrdata.queries.units`,
+    ``goalposts`` the key results' :func:`~okrdata.history.goalpost_changes` (none when not given).
     """
+    goalposts = pd.DataFrame(columns=["kr_id"]) if goalposts is None else goalposts
     ordered = _outline_order(objectives, units)
     risks, risk_total = attention.needing_attention(key_results, limit=TOP_RISKS)
+    risks = attention.with_goalposts(risks, goalposts)
     shown = ordered.head(OBJECTIVES_LIMIT)
     reflected = shown["reflection"].fillna("").astype(str).str.strip() != ""
     if cycle["state"] != "closed":
@@ -356,9 +375,16 @@ def from_frames(
     trouble = kpis_needing_attention(kpis)
     notes = []
     if len(ordered) > OBJECTIVES_LIMIT:
+        more = len(ordered) - OBJECTIVES_LIMIT
         notes.append(
-            f"{len(ordered) - OBJECTIVES_LIMIT} more objectives are not listed: make a summary per unit to see them."
+            f"{wording.plural(more, 'more objective')} {'is' if more == 1 else 'are'} not listed: "
+            "make a summary per unit to see them."
         )
+    status_notes = {}
+    for o in shown.to_dict("records"):
+        why = attention.objective_basis(o, key_results)
+        if why:
+            status_notes[int(o["objective_id"])] = why
     return Report(
         company=company,
         unit_id=unit_id,
@@ -378,6 +404,8 @@ def from_frames(
         kpi_trouble_total=len(trouble),
         demo=demo,
         notes=notes,
+        goalposts=goalpost_rows(goalposts, key_results),
+        status_notes=status_notes,
     )
 
 
@@ -418,6 +446,7 @@ def build(db: sqlite_utils.Database, cycle_id: int, unit_id: int | None = None, 
         unit_name=unit_name,
         today=today,
         demo=queries.is_demo(db),
+        goalposts=goalpost_changes(db, [int(i) for i in krs["kr_id"]]),
     )
 
 
@@ -430,17 +459,11 @@ def headline_sentence(report: Report) -> str:
     h = report.headline
     if h["objective_count"] == 0:
         return f"{report.scope} has no objectives in {report.cycle['name']}."
-    points = round(h["pace"] * 100)
-    if points == 0:
-        where = "on pace"
-    elif points > 0:
-        where = f"{points} point{'s' if points != 1 else ''} ahead of pace"
-    else:
-        where = f"{-points} point{'s' if points != -1 else ''} behind pace"
+    where = wording.pace_sentence(h["progress"], h["expected"])
     if report.closed:
         return (
             f"The cycle closed on {day(report.cycle['end_date'])} at {pct(h['progress'])} progress "
-            f"against 100% expected: {where}."
+            f"against {pct(h['expected'])} expected: {where}."
         )
     if report.cycle["state"] == "planning" or h["as_of"] < dt.date.fromisoformat(str(report.cycle["start_date"])[:10]):
         return f"The cycle starts on {day(report.cycle['start_date'])}; progress so far is {pct(h['progress'])}."
@@ -450,19 +473,18 @@ def headline_sentence(report: Report) -> str:
     )
 
 
-def status_line(counts: dict) -> str:
-    """``"On track 26 · At risk 15 · Off track 2 · Stale 2"``."""
-    return " · ".join(f"{status_label(s)} {counts.get(s, 0)}" for s in (n.ON_TRACK, n.AT_RISK, n.OFF_TRACK, n.STALE))
-
-
 def headline_figures(report: Report) -> list[tuple[str, str, str]]:
     """The key figures as (label, value, explanation), in the order the report shows them."""
     h = report.headline
     closed = report.closed
     return [
         ("Progress", pct(h["progress"]), "weighted mean of the objectives in scope"),
-        ("Expected", pct(h["expected"]), "all of the cycle has elapsed" if closed else "the elapsed share of the cycle"),
-        ("Pace", pace(h["pace"]), "progress minus expected, in percentage points"),
+        (
+            "Expected",
+            pct(h["expected"]),
+            "all of the cycle has elapsed" if closed else "the elapsed share of the cycle",
+        ),
+        ("Pace", wording.pace(h["progress"], h["expected"]), "progress minus expected, in percentage points"),
         (
             "Days left",
             str(h["days_left"]),
@@ -498,11 +520,21 @@ def outcome_explanation(report: Report) -> str:
     )
 
 
-def kind_text(kind: str) -> str:
-    """``"Committed (expects 1.0)"``, ``"Aspirational (expects 0.7)"``."""
-    expected = n.EXPECTED_SCORE.get(kind)
-    words = KIND_WORDS.get(kind, str(kind).capitalize())
-    return f"{words} (expects {expected:.1f})" if expected is not None else words
+def status_text(report: Report, row: dict) -> str:
+    """An objective's status in words, with what it rests on when it reads against its progress:
+    ``"On track (by “…”, confidence 8/10 on 3 Dec 2026)"``."""
+    note = report.status_notes.get(int(row["objective_id"]))
+    return status_label(row["status"]) + (f" ({note})" if note else "")
+
+
+def kr_forecast(report: Report, row: dict) -> str:
+    """Where a key result's forecast puts it at the cycle's end, ``"1,850 users (progress 85%)"``; "—" without
+    a forecast (fewer than three check-ins) and once the cycle is closed."""
+    if report.closed:
+        return wording.NO_VALUE
+    return wording.forecast(
+        row.get("forecast_value"), row.get("forecast_score"), row.get("unit_label"), row.get("kr_type")
+    )
 
 
 def risk_summary(report: Report) -> str:
@@ -511,7 +543,7 @@ def risk_summary(report: Report) -> str:
         return "No key result needs attention: every one is on track, checked in and on course."
     shown = len(report.risks)
     more = f"; the {shown} most urgent are listed" if report.risk_total > shown else ""
-    return f"{report.risk_total} of {report.kr_total} key results need attention{more}."
+    return f"{report.risk_total} of {wording.plural(report.kr_total, 'key result')} need attention{more}."
 
 
 def kpi_summary(report: Report) -> str:
@@ -520,7 +552,7 @@ def kpi_summary(report: Report) -> str:
     if c["kpis"] == 0:
         return "No KPIs are tracked for this scope."
     return (
-        f"{c['kpis']} KPI{'s' if c['kpis'] != 1 else ''}: {c['healthy']} healthy, {c['warning']} warning, {c['breached']} breached, "
+        f"{wording.plural(c['kpis'], 'KPI')}: {c['healthy']} healthy, {c['warning']} warning, {c['breached']} breached, "
         f"{c['no_data']} without data; {c['overdue']} overdue for a reading. Health is as of the latest reading."
         + (
             f" The {len(report.kpis)} most troubled of {report.kpi_trouble_total} are listed."
@@ -532,9 +564,9 @@ def kpi_summary(report: Report) -> str:
 
 def kpi_reading(row: dict) -> str:
     """``"98.9% on 3 Nov 2026 (overdue)"``: the latest reading and whether a newer one is due."""
-    if _missing(row.get("last_value")):
+    if wording.missing(row.get("last_value")):
         return "no reading yet"
-    text = f"{number(row['last_value'], row.get('unit_label'))} on {day(row['last_reading_date'])}"
+    text = f"{wording.number(row['last_value'], row.get('unit_label'))} on {day(row['last_reading_date'])}"
     return text + (" (overdue)" if bool(row.get("overdue")) else "")
 
 
@@ -548,9 +580,9 @@ def objectives_table(report: Report) -> pd.DataFrame:
             "Unit": [str(o["unit_name"]) for o in rows],
             "Owner": [o["owner_name"] if isinstance(o.get("owner_name"), str) else "" for o in rows],
             "Kind": [kind_text(o["kind"]) for o in rows],
-            "Status": [status_label(o["status"]) for o in rows],
+            "Status": [status_text(report, o) for o in rows],
             "Progress (%)": [pct(o["progress"]) for o in rows],
-            "Pace (pts)": [pace(o["pace"]) for o in rows],
+            "Pace (pts)": [wording.pace(o["progress"], o["expected"]) for o in rows],
             outcome_heading(report): [objective_outcome(report, o) for o in rows],
         }
     )
@@ -567,9 +599,36 @@ def risks_table(report: Report) -> pd.DataFrame:
             "Owner": [k["owner_name"] if isinstance(k.get("owner_name"), str) else "" for k in rows],
             "Status": [status_label(k["status"]) for k in rows],
             "Progress (%)": [pct(k["progress"]) for k in rows],
-            "Pace (pts)": [pace(k["pace"]) for k in rows],
+            "Pace (pts)": [wording.pace(k["progress"], k["expected"]) for k in rows],
+            "Forecast at end": [kr_forecast(report, k) for k in rows],
             "Why it needs attention": [" · ".join(k["reasons"]) for k in rows],
         }
+    )
+
+
+def goalposts_table(report: Report) -> pd.DataFrame:
+    """The key results whose goalposts moved after the cycle started, as a table of text."""
+    g = report.goalposts
+    return pd.DataFrame(
+        {
+            "Key result": g["kr_title"].astype(str),
+            "Objective": g["objective_title"].astype(str),
+            "Unit": g["unit_name"].astype(str),
+            "Change": g["change"].astype(str),
+            "Why": g["reason"].astype(str),
+        }
+    )
+
+
+def goalposts_summary(report: Report) -> str:
+    """``"2 key results had their goalposts moved after the cycle started (type, baseline or target):"``."""
+    count = len(report.goalposts)
+    if not count:
+        return "No key result had its goalposts moved after the cycle started."
+    verb = "had its" if count == 1 else "had their"
+    return (
+        f"{wording.plural(count, 'key result')} {verb} goalposts moved after the cycle started "
+        "(type, baseline or target); each change is recorded with who made it and why."
     )
 
 
@@ -583,15 +642,15 @@ def kpis_table(report: Report) -> pd.DataFrame:
             "Health": [health_label(k["health"]) for k in rows],
             "Latest reading": [kpi_reading(k) for k in rows],
             "Target": [kpi_target(k) for k in rows],
-            "Warning at": [number(k["warning"], k.get("unit_label")) for k in rows],
+            "Warning at": [wording.number(k["warning"], k.get("unit_label")) for k in rows],
         }
     )
 
 
 HOW_TO_READ = (
     "Progress: a key result's way from baseline to target (0–100%); an objective's is the weighted mean "
-    "of its key results. Expected: the elapsed share of the cycle; pace = progress − expected. Status: "
-    "from the last confidence (7–10 on track, 4–6 at risk, 0–3 off track); no check-in within its "
+    "of its key results. Expected: the elapsed share of the cycle; pace = progress − expected, in points "
+    "between the two percentages shown. Status: from the last confidence (7–10 on track, 4–6 at risk, 0–3 off track); no check-in within its "
     "cadence plus 3 days makes a key result stale; an objective takes its weakest key result's status. "
     "Forecast: a line through three or more check-ins, projected to the cycle's end. Score at close: "
     "0.0–1.0; committed objectives are expected at 1.0, aspirational ones around 0.7."
@@ -689,7 +748,9 @@ def status_chart(report: Report, width: int | None = None) -> alt.Chart | None:
             "Key results": [int(counts.get(s, 0)) for s in n.STATUSES],
         }
     )
-    return _count_chart(frame, "Status", "Key results", [STATUS_COLOURS[s] for s in n.STATUSES], "Key results by status", width)
+    return _count_chart(
+        frame, "Status", "Key results", [STATUS_COLOURS[s] for s in n.STATUSES], "Key results by status", width
+    )
 
 
 def kpi_chart(report: Report, width: int | None = None) -> alt.Chart | None:
@@ -702,7 +763,9 @@ def kpi_chart(report: Report, width: int | None = None) -> alt.Chart | None:
     return _count_chart(frame, "Health", "KPIs", [HEALTH_COLOURS[h] for h in states], "KPIs by health", width)
 
 
-def _count_chart(frame: pd.DataFrame, category: str, count: str, colours: list[str], title: str, width: int | None) -> alt.Chart:
+def _count_chart(
+    frame: pd.DataFrame, category: str, count: str, colours: list[str], title: str, width: int | None
+) -> alt.Chart:
     order = list(frame[category])
     y = alt.Y(f"{category}:N", sort=order, title=None)
     base = alt.Chart(frame)
@@ -815,7 +878,7 @@ section { break-inside: auto; }
 
 def _e(text: Any) -> str:
     """Text from the database made inert in HTML: every ``<``, ``>``, ``&`` and quote escaped."""
-    return html.escape("" if _missing(text) else str(text), quote=True)
+    return html.escape("" if wording.missing(text) else str(text), quote=True)
 
 
 def _chip(label: str, colour: str) -> str:
@@ -869,28 +932,52 @@ def _objectives_html(report: Report) -> str:
         return f'<p class="caption">{_e(report.scope)} has no objectives in this cycle.</p>'
     rows = []
     for i, o in enumerate(report.objectives.to_dict("records"), start=1):
-        owner = f" · {_e(o['owner_name'])}" if not _missing(o.get("owner_name")) and o.get("owner_name") else ""
+        owner = f" · {_e(o['owner_name'])}" if not wording.missing(o.get("owner_name")) and o.get("owner_name") else ""
         band = score_band(o["score"]) if report.closed else None
-        outcome = (
-            _chip(objective_outcome(report, o), SCORE_COLOURS[band]) if band else _e(objective_outcome(report, o))
-        )
+        outcome = _chip(objective_outcome(report, o), SCORE_COLOURS[band]) if band else _e(objective_outcome(report, o))
         rows.append(
             [
                 str(i),
-                f"{_e(o['title'])}<div class=\"sub\">{_e(o['unit_name'])}{owner} · {_e(kind_text(o['kind']))}</div>",
-                status_chip(o["status"]),
+                f'{_e(o["title"])}<div class="sub">{_e(o["unit_name"])}{owner} · {_e(kind_text(o["kind"]))}</div>',
+                status_chip(o["status"]) + _sub(report.status_notes.get(int(o["objective_id"]))),
                 _e(pct(o["progress"])),
-                _e(pace(o["pace"])),
+                _e(wording.pace(o["progress"], o["expected"])),
                 outcome,
             ]
         )
     table = _table(
-        [("#", "num"), ("Objective", ""), ("Status", ""), ("Progress (%)", "num"), ("Pace (pts)", "num"),
-         (outcome_heading(report), "num")],
+        [
+            ("#", "num"),
+            ("Objective", ""),
+            ("Status", ""),
+            ("Progress (%)", "num"),
+            ("Pace (pts)", "num"),
+            (outcome_heading(report), "num"),
+        ],
         rows,
     )
     extra = "".join(f'<p class="caption">{_e(t)}</p>' for t in report.notes)
-    return table + f'<p class="caption">{_e(outcome_explanation(report))}</p>' + extra
+    return table + f'<p class="caption">{_e(outcome_explanation(report))}</p>' + extra + _goalposts_html(report)
+
+
+def _sub(text: str | None) -> str:
+    return f'<div class="sub">{_e(text)}</div>' if text else ""
+
+
+def _goalposts_html(report: Report) -> str:
+    if report.goalposts.empty:
+        return ""
+    rows = [
+        [
+            f'{_e(g["kr_title"])}<div class="sub">{_e(g["objective_title"])} · {_e(g["unit_name"])}</div>',
+            _e(g["change"]),
+            _e(g["reason"]),
+        ]
+        for g in report.goalposts.to_dict("records")
+    ]
+    return f'<h3>Goalposts moved</h3><p class="caption">{_e(goalposts_summary(report))}</p>' + _table(
+        [("Key result", ""), ("Change", ""), ("Why", "")], rows
+    )
 
 
 def _risks_html(report: Report) -> str:
@@ -902,15 +989,23 @@ def _risks_html(report: Report) -> str:
         owner = f" · {_e(r['owner_name'])}" if isinstance(r.get("owner_name"), str) and r["owner_name"] else ""
         rows.append(
             [
-                f"{_e(r['title'])}<div class=\"sub\">{_e(r['objective_title'])} · {_e(r['unit_name'])}{owner}</div>",
+                f'{_e(r["title"])}<div class="sub">{_e(r["objective_title"])} · {_e(r["unit_name"])}{owner}</div>',
                 status_chip(r["status"]),
                 _e(pct(r["progress"])),
-                _e(pace(r["pace"])),
+                _e(wording.pace(r["progress"], r["expected"])),
+                _e(kr_forecast(report, r)),
                 _e(" · ".join(r["reasons"])),
             ]
         )
     return out + _table(
-        [("Key result", ""), ("Status", ""), ("Progress (%)", "num"), ("Pace (pts)", "num"), ("Why it needs attention", "")],
+        [
+            ("Key result", ""),
+            ("Status", ""),
+            ("Progress (%)", "num"),
+            ("Pace (pts)", "num"),
+            ("Forecast at end", "num"),
+            ("Why it needs attention", ""),
+        ],
         rows,
     )
 
@@ -918,7 +1013,7 @@ def _risks_html(report: Report) -> str:
 def _learnings_html(report: Report) -> str:
     parts = []
     if not report.reflections.empty:
-        parts.append("<h3>Reflections at close</h3><ul class=\"learnings\">")
+        parts.append('<h3>Reflections at close</h3><ul class="learnings">')
         for r in report.reflections.to_dict("records"):
             parts.append(
                 f'<li class="learning"><strong>{_e(r["objective_title"])}</strong> '
@@ -929,9 +1024,7 @@ def _learnings_html(report: Report) -> str:
     if report.learnings.empty:
         parts.append('<p class="caption">No check-in notes in this scope say more than a few words yet.</p>')
         return "".join(parts)
-    parts.append(
-        f'<p class="caption">{_e(LEARNINGS_RULE)}</p><ul class="learnings">'
-    )
+    parts.append(f'<p class="caption">{_e(LEARNINGS_RULE)}</p><ul class="learnings">')
     for r in report.learnings.to_dict("records"):
         tag = "Obstacle or learning" if r["kind"] == "learning" else "Latest note"
         by = f", {_e(r['author_name'])}" if r["author_name"] else ""
@@ -953,16 +1046,18 @@ LEARNINGS_RULE = (
 def _kpis_html(report: Report) -> str:
     out = f'<p class="caption">{_e(kpi_summary(report))}</p>'
     if report.kpis.empty:
-        return out + ('<p class="caption">Every KPI is healthy and up to date.</p>' if report.kpi_counts["kpis"] else "")
+        return out + (
+            '<p class="caption">Every KPI is healthy and up to date.</p>' if report.kpi_counts["kpis"] else ""
+        )
     rows = []
     for k in report.kpis.to_dict("records"):
         rows.append(
             [
-                f"{_e(k['name'])}<div class=\"sub\">{_e(k['unit_name'])}</div>",
+                f'{_e(k["name"])}<div class="sub">{_e(k["unit_name"])}</div>',
                 _chip(health_label(k["health"]), HEALTH_COLOURS.get(k["health"], "#5b6472")),
                 _e(kpi_reading(k)),
                 _e(kpi_target(k)),
-                _e(number(k["warning"], k.get("unit_label"))),
+                _e(wording.number(k["warning"], k.get("unit_label"))),
             ]
         )
     return out + _table(
@@ -990,8 +1085,8 @@ def to_html(report: Report) -> str:
     body = f"""
 <header class="cover">
   <p class="eyebrow">Executive summary · {_e(report.scope_note)}</p>
-  <h1>{_e(report.scope)}: {_e(report.cycle['name'])}</h1>
-  <p class="meta">{_e(report.period)} · prepared {_e(day(report.today))} · figures as of {_e(day(report.headline['as_of']))}</p>
+  <h1>{_e(report.scope)}: {_e(report.cycle["name"])}</h1>
+  <p class="meta">{_e(report.period)} · prepared {_e(day(report.today))} · figures as of {_e(day(report.headline["as_of"]))}</p>
   {demo}
 </header>
 <section id="headline">

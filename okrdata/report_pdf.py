@@ -43,6 +43,7 @@ from reportlab.platypus import (
 )
 
 from okrdata import report as r
+from okrdata import wording as w
 
 FONT = "ReportSans"
 PAGE = A4
@@ -59,8 +60,12 @@ PDF_CHART_WIDTH = 330
 
 _FONT_CANDIDATES = [
     # (regular, bold, oblique, bold oblique): DejaVu (a superset of Vera) where the system has it.
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-BoldOblique.ttf"),
+    (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-BoldOblique.ttf",
+    ),
 ]
 _FALLBACKS = {"→": "->", "←": "<-", "✓": "v", "✔": "v", "✗": "x", "★": "*", "≥": ">=", "≤": "<="}
 _cmap: set[int] | None = None
@@ -100,7 +105,7 @@ def text(value: Any) -> str:
     """Text from the database, safe for a ReportLab paragraph: characters the font lacks replaced,
     then ``&``, ``<`` and ``>`` escaped, so markup in a title prints as written."""
     register_fonts()
-    raw = "" if r._missing(value) else str(value)
+    raw = "" if w.missing(value) else str(value)
     return _xml_escape("".join(_drawable(ch) for ch in raw))
 
 
@@ -115,9 +120,18 @@ def _styles() -> dict[str, ParagraphStyle]:
         "eyebrow": ParagraphStyle("eyebrow", base, fontSize=8.5, textColor=MUTED, leading=11),
         "title": ParagraphStyle("title", base, fontName=f"{FONT}-Bold", fontSize=22, leading=27, spaceAfter=3),
         "meta": ParagraphStyle("meta", base, textColor=MUTED),
-        "demo": ParagraphStyle("demo", base, fontSize=8.5, backColor=colors.HexColor("#fff6e0"),
-                               borderPadding=(4, 6, 4, 6), spaceBefore=8, textColor=INK),
-        "h2": ParagraphStyle("h2", base, fontName=f"{FONT}-Bold", fontSize=14, leading=18, spaceBefore=14, spaceAfter=5),
+        "demo": ParagraphStyle(
+            "demo",
+            base,
+            fontSize=8.5,
+            backColor=colors.HexColor("#fff6e0"),
+            borderPadding=(4, 6, 4, 6),
+            spaceBefore=8,
+            textColor=INK,
+        ),
+        "h2": ParagraphStyle(
+            "h2", base, fontName=f"{FONT}-Bold", fontSize=14, leading=18, spaceBefore=14, spaceAfter=5
+        ),
         "h3": ParagraphStyle("h3", base, fontName=f"{FONT}-Bold", fontSize=11, leading=14, spaceBefore=8, spaceAfter=3),
         "lede": ParagraphStyle("lede", base, fontSize=11.5, leading=15, spaceAfter=6),
         "caption": ParagraphStyle("caption", base, fontSize=8.5, leading=11, textColor=MUTED, spaceAfter=3),
@@ -175,7 +189,7 @@ def _cover(report: r.Report, s: dict) -> list:
         Paragraph(text(f"EXECUTIVE SUMMARY · {report.scope_note.upper()}"), s["eyebrow"]),
         Paragraph(f"{text(report.scope)}: {text(report.cycle['name'])}", s["title"]),
         Paragraph(
-            text(f"{report.period} · prepared {r.day(report.today)} · figures as of {r.day(report.headline['as_of'])}"),
+            text(f"{report.period} · prepared {w.day(report.today)} · figures as of {w.day(report.headline['as_of'])}"),
             s["meta"],
         ),
     ]
@@ -189,7 +203,11 @@ def _cover(report: r.Report, s: dict) -> list:
 
 def _headline(report: r.Report, s: dict) -> list:
     cells = [
-        [Paragraph(text(label.upper()), s["figlabel"]), Paragraph(text(value), s["figvalue"]), Paragraph(text(note), s["fignote"])]
+        [
+            Paragraph(text(label.upper()), s["figlabel"]),
+            Paragraph(text(value), s["figvalue"]),
+            Paragraph(text(note), s["fignote"]),
+        ]
         for label, value, note in r.headline_figures(report)
     ]
     grid = Table([cells[0:3], cells[3:6]], colWidths=[FRAME_WIDTH / 3] * 3)
@@ -250,34 +268,72 @@ def _objectives(report: r.Report, s: dict) -> list:
     rows = []
     for i, o in enumerate(report.objectives.to_dict("records"), start=1):
         owner = f" · {o['owner_name']}" if isinstance(o.get("owner_name"), str) and o["owner_name"] else ""
-        band = r.score_band(o["score"]) if report.closed else None
+        band = w.score_band(o["score"]) if report.closed else None
         outcome = r.objective_outcome(report, o)
+        note = report.status_notes.get(int(o["objective_id"]))
+        status = Paragraph(
+            _coloured(w.status_label(o["status"]), w.STATUS_COLOURS.get(o["status"], w.MUTED_COLOUR)), s["cell"]
+        )
         rows.append(
             [
                 Paragraph(str(i), s["cellnum"]),
-                [Paragraph(text(o["title"]), s["cell"]),
-                 Paragraph(text(f"{o['unit_name']}{owner} · {r.kind_text(o['kind'])}"), s["sub"])],
-                Paragraph(_coloured(r.status_label(o["status"]), r.STATUS_COLOURS.get(o["status"], "#5b6472")), s["cell"]),
-                Paragraph(text(r.pct(o["progress"])), s["cellnum"]),
-                Paragraph(text(r.pace(o["pace"])), s["cellnum"]),
-                Paragraph(_coloured(outcome, r.SCORE_COLOURS[band]) if band else text(outcome), s["cellnum"]),
+                [
+                    Paragraph(text(o["title"]), s["cell"]),
+                    Paragraph(text(f"{o['unit_name']}{owner} · {w.kind_text(o['kind'])}"), s["sub"]),
+                ],
+                [status, Paragraph(text(note), s["sub"])] if note else status,
+                Paragraph(text(w.pct(o["progress"])), s["cellnum"]),
+                Paragraph(text(w.pace(o["progress"], o["expected"])), s["cellnum"]),
+                Paragraph(_coloured(outcome, w.SCORE_COLOURS[band]) if band else text(outcome), s["cellnum"]),
             ]
         )
     widths = [8 * mm, FRAME_WIDTH - 8 * mm - 24 * mm - 20 * mm - 20 * mm - 26 * mm, 24 * mm, 20 * mm, 20 * mm, 26 * mm]
     table = _table(
-        [("#", True), ("Objective", False), ("Status", False), ("Progress (%)", True), ("Pace (pts)", True),
-         (r.outcome_heading(report), True)],
+        [
+            ("#", True),
+            ("Objective", False),
+            ("Status", False),
+            ("Progress (%)", True),
+            ("Pace (pts)", True),
+            (r.outcome_heading(report), True),
+        ],
         rows,
         widths,
         s,
     )
     parts += [table, Spacer(1, 3), Paragraph(text(r.outcome_explanation(report)), s["caption"])]
     parts += [Paragraph(text(note), s["caption"]) for note in report.notes]
-    return parts
+    return parts + _goalposts(report, s)
+
+
+def _goalposts(report: r.Report, s: dict) -> list:
+    if report.goalposts.empty:
+        return []
+    rows = [
+        [
+            [
+                Paragraph(text(g["kr_title"]), s["cell"]),
+                Paragraph(text(f"{g['objective_title']} · {g['unit_name']}"), s["sub"]),
+            ],
+            Paragraph(text(g["change"]), s["cell"]),
+            Paragraph(text(g["reason"]), s["cell"]),
+        ]
+        for g in report.goalposts.to_dict("records")
+    ]
+    widths = [FRAME_WIDTH - 60 * mm - 50 * mm, 60 * mm, 50 * mm]
+    return [
+        Paragraph("Goalposts moved", s["h3"]),
+        Paragraph(text(r.goalposts_summary(report)), s["caption"]),
+        _table([("Key result", False), ("Change", False), ("Why", False)], rows, widths, s),
+    ]
 
 
 def _risks(report: r.Report, s: dict) -> list:
-    parts: list = [CondPageBreak(60 * mm), Paragraph("Top risks", s["h2"]), Paragraph(text(r.risk_summary(report)), s["caption"])]
+    parts: list = [
+        CondPageBreak(60 * mm),
+        Paragraph("Top risks", s["h2"]),
+        Paragraph(text(r.risk_summary(report)), s["caption"]),
+    ]
     if report.risks.empty:
         return parts
     rows = []
@@ -285,19 +341,37 @@ def _risks(report: r.Report, s: dict) -> list:
         owner = f" · {k['owner_name']}" if isinstance(k.get("owner_name"), str) and k["owner_name"] else ""
         rows.append(
             [
-                [Paragraph(text(k["title"]), s["cell"]),
-                 Paragraph(text(f"{k['objective_title']} · {k['unit_name']}{owner}"), s["sub"])],
-                Paragraph(_coloured(r.status_label(k["status"]), r.STATUS_COLOURS.get(k["status"], "#5b6472")), s["cell"]),
-                Paragraph(text(r.pct(k["progress"])), s["cellnum"]),
-                Paragraph(text(r.pace(k["pace"])), s["cellnum"]),
+                [
+                    Paragraph(text(k["title"]), s["cell"]),
+                    Paragraph(text(f"{k['objective_title']} · {k['unit_name']}{owner}"), s["sub"]),
+                ],
+                Paragraph(
+                    _coloured(w.status_label(k["status"]), w.STATUS_COLOURS.get(k["status"], w.MUTED_COLOUR)), s["cell"]
+                ),
+                Paragraph(text(w.pct(k["progress"])), s["cellnum"]),
+                Paragraph(text(w.pace(k["progress"], k["expected"])), s["cellnum"]),
+                Paragraph(text(r.kr_forecast(report, k)), s["cellnum"]),
                 Paragraph(text(" · ".join(k["reasons"])), s["cell"]),
             ]
         )
-    widths = [FRAME_WIDTH - 24 * mm - 20 * mm - 20 * mm - 50 * mm, 24 * mm, 20 * mm, 20 * mm, 50 * mm]
+    widths = [
+        FRAME_WIDTH - 22 * mm - 18 * mm - 18 * mm - 26 * mm - 50 * mm,
+        22 * mm,
+        18 * mm,
+        18 * mm,
+        26 * mm,
+        50 * mm,
+    ]
     parts.append(
         _table(
-            [("Key result", False), ("Status", False), ("Progress (%)", True), ("Pace (pts)", True),
-             ("Why it needs attention", False)],
+            [
+                ("Key result", False),
+                ("Status", False),
+                ("Progress (%)", True),
+                ("Pace (pts)", True),
+                ("Forecast at end", True),
+                ("Why it needs attention", False),
+            ],
             rows,
             widths,
             s,
@@ -325,8 +399,13 @@ def _learnings(report: r.Report, s: dict) -> list:
     if not report.reflections.empty:
         parts.append(Paragraph("Reflections at close", s["h3"]))
         items = [
-            [Paragraph(f"<b>{text(x['objective_title'])}</b> <font color='#5b6472' size='7.5'>{text(x['unit_name'])}</font>", s["cell"]),
-             Paragraph(text(x["reflection"]), s["cell"])]
+            [
+                Paragraph(
+                    f"<b>{text(x['objective_title'])}</b> <font color='#5b6472' size='7.5'>{text(x['unit_name'])}</font>",
+                    s["cell"],
+                ),
+                Paragraph(text(x["reflection"]), s["cell"]),
+            ]
             for x in report.reflections.to_dict("records")
         ]
         parts.append(_quote_list(items, s, ["#1f5fa8"] * len(items)))
@@ -340,8 +419,10 @@ def _learnings(report: r.Report, s: dict) -> list:
         by = f", {x['author_name']}" if x["author_name"] else ""
         items.append(
             [
-                Paragraph(f"<font color='#5b6472' size='7'>{tag}</font> · <b>{text(x['objective_title'])}</b>", s["cell"]),
-                Paragraph(text(f"{x['kr_title']} · {r.day(x['checkin_date'])}{by}"), s["sub"]),
+                Paragraph(
+                    f"<font color='#5b6472' size='7'>{tag}</font> · <b>{text(x['objective_title'])}</b>", s["cell"]
+                ),
+                Paragraph(text(f"{x['kr_title']} · {w.day(x['checkin_date'])}{by}"), s["sub"]),
                 Paragraph(text(f"“{x['note']}”"), s["cell"]),
             ]
         )
@@ -351,7 +432,11 @@ def _learnings(report: r.Report, s: dict) -> list:
 
 
 def _kpis(report: r.Report, s: dict) -> list:
-    parts: list = [CondPageBreak(50 * mm), Paragraph("KPI health", s["h2"]), Paragraph(text(r.kpi_summary(report)), s["caption"])]
+    parts: list = [
+        CondPageBreak(50 * mm),
+        Paragraph("KPI health", s["h2"]),
+        Paragraph(text(r.kpi_summary(report)), s["caption"]),
+    ]
     if report.kpis.empty:
         if report.kpi_counts["kpis"]:
             parts.append(Paragraph("Every KPI is healthy and up to date.", s["caption"]))
@@ -361,16 +446,22 @@ def _kpis(report: r.Report, s: dict) -> list:
         rows.append(
             [
                 [Paragraph(text(k["name"]), s["cell"]), Paragraph(text(k["unit_name"]), s["sub"])],
-                Paragraph(_coloured(r.health_label(k["health"]), r.HEALTH_COLOURS.get(k["health"], "#5b6472")), s["cell"]),
+                Paragraph(
+                    _coloured(w.health_label(k["health"]), w.HEALTH_COLOURS.get(k["health"], w.MUTED_COLOUR)), s["cell"]
+                ),
                 Paragraph(text(r.kpi_reading(k)), s["cell"]),
                 Paragraph(text(r.kpi_target(k)), s["cell"]),
-                Paragraph(text(r.number(k["warning"], k.get("unit_label"))), s["cellnum"]),
+                Paragraph(text(w.number(k["warning"], k.get("unit_label"))), s["cellnum"]),
             ]
         )
     widths = [FRAME_WIDTH - 24 * mm - 46 * mm - 38 * mm - 24 * mm, 24 * mm, 46 * mm, 38 * mm, 24 * mm]
     parts.append(
-        _table([("KPI", False), ("Health", False), ("Latest reading", False), ("Target", False), ("Warning at", True)],
-               rows, widths, s)
+        _table(
+            [("KPI", False), ("Health", False), ("Latest reading", False), ("Target", False), ("Warning at", True)],
+            rows,
+            widths,
+            s,
+        )
     )
     return parts
 
@@ -435,7 +526,9 @@ def to_pdf(report: r.Report) -> bytes:
 
     # Plain text for drawString (which takes no markup): the unescaped, drawable characters.
     Canvas.header = "".join(_drawable(ch) for ch in f"{report.title} · {report.scope_note}")
-    Canvas.footer = "".join(_drawable(ch) for ch in f"Prepared with the OKR dashboard on {r.day(report.today)} for {report.company}")
+    Canvas.footer = "".join(
+        _drawable(ch) for ch in f"Prepared with the OKR dashboard on {w.day(report.today)} for {report.company}"
+    )
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(

@@ -43,6 +43,7 @@ import sqlite_utils
 
 from okrdata import numbers as n
 from okrdata import queries as q
+from okrdata import wording
 
 REASON_TOLERANCE = 0.05
 """A score further than this from the proposal needs a written reason."""
@@ -75,10 +76,7 @@ FORECAST_LABELS = {"green": "on course", "yellow": "heading for partly met", "re
 AS_EXPECTED, BELOW_EXPECTED, ABOVE_EXPECTED = "as expected", "below expected", "above expected"
 TRACKING = "tracking "
 """Put before :func:`versus_expected`'s words while the cycle runs ("tracking below expected")."""
-FLAG_WORDS = {
-    "overconfident": "confident while far behind pace",
-    "underconfident": "low confidence while ahead of pace",
-}
+FLAG_WORDS = {kind: words[0].lower() + words[1:] for kind, words in wording.DIVERGENCE_WORDS.items()}
 """Why a key result is flagged for the review (its divergence, DESIGN.md)."""
 SANDBAGGING, OVERREACH = "sandbagging", "over-reach"
 FLAG_LABELS = {SANDBAGGING: "Sandbagging?", OVERREACH: "Over-reach?"}
@@ -153,9 +151,26 @@ def has_ended(cycle: dict, today: dt.date | None = None) -> bool:
 
 
 SHEET_COLUMNS = [
-    "objective_id", "unit_id", "unit_name", "title", "kind", "owner_name", "progress", "proposal",
-    "recorded", "score", "forecast", "review", "reason", "reflection", "expected", "gap", "versus", "colour",
-    "band", "flag",
+    "objective_id",
+    "unit_id",
+    "unit_name",
+    "title",
+    "kind",
+    "owner_name",
+    "progress",
+    "proposal",
+    "recorded",
+    "score",
+    "forecast",
+    "review",
+    "reason",
+    "reflection",
+    "expected",
+    "gap",
+    "versus",
+    "colour",
+    "band",
+    "flag",
 ]
 
 
@@ -204,8 +219,10 @@ def scoring_sheet(
         basis, labels, prefix = out["score"], BAND_LABELS, ""
     else:
         heading = pd.to_numeric(objs["forecast_score"], errors="coerce").astype(float) if not ended else None
-        out["forecast"] = out["proposal"] if heading is None else proposed_score(
-            heading.fillna(out["progress"]).to_numpy(dtype=float)
+        out["forecast"] = (
+            out["proposal"]
+            if heading is None
+            else proposed_score(heading.fillna(out["progress"]).to_numpy(dtype=float))
         )
         basis, labels, prefix = out["forecast"], FORECAST_LABELS, TRACKING
     out["gap"] = basis - out["expected"]
@@ -230,7 +247,7 @@ def review_flags(krs: pd.DataFrame) -> dict[int, str]:
     for (objective_id, kind), group in flagged.groupby(["objective_id", "divergence"], sort=True):
         count = len(group)
         out.setdefault(int(objective_id), []).append(
-            f"{count} key result{'s' if count != 1 else ''} {FLAG_WORDS.get(kind, kind)}"
+            f"{wording.plural(count, 'key result')} {FLAG_WORDS.get(kind, kind)}"
         )
     return {o: "; ".join(words) for o, words in out.items()}
 
@@ -361,8 +378,19 @@ def load_history(db: sqlite_utils.Database, unit_id: int | None = None, limit: i
         ORDER BY kr.id
         """,
         params,
-        ["kr_id", "objective_id", "cycle_id", "unit_id", "unit_name", "kr_type", "baseline", "target",
-         "weight", "value", "confidence"],
+        [
+            "kr_id",
+            "objective_id",
+            "cycle_id",
+            "unit_id",
+            "unit_name",
+            "kr_type",
+            "baseline",
+            "target",
+            "weight",
+            "value",
+            "confidence",
+        ],
     )
     for column in ("baseline", "target", "weight", "value", "confidence"):
         krs[column] = pd.to_numeric(krs[column], errors="coerce").astype(float)
@@ -370,7 +398,8 @@ def load_history(db: sqlite_utils.Database, unit_id: int | None = None, limit: i
     krs["progress"] = krs["progress"].astype(float)
     progress = (
         n.grouped_weighted_mean(krs["objective_id"], krs["progress"], krs["weight"])
-        if len(krs) else pd.Series(dtype=float)
+        if len(krs)
+        else pd.Series(dtype=float)
     )
     recorded = pd.to_numeric(objs["recorded"], errors="coerce").astype(float)
     final = proposed_score(objs["objective_id"].map(progress).fillna(0.0).to_numpy(dtype=float))
@@ -378,8 +407,9 @@ def load_history(db: sqlite_utils.Database, unit_id: int | None = None, limit: i
     return History(
         cycles=cycles.reset_index(drop=True),
         objectives=objs[["objective_id", "cycle_id", "unit_id", "unit_name", "kind", "score"]].reset_index(drop=True),
-        key_results=krs[["kr_id", "objective_id", "cycle_id", "unit_id", "unit_name", "confidence", "progress"]]
-        .reset_index(drop=True),
+        key_results=krs[
+            ["kr_id", "objective_id", "cycle_id", "unit_id", "unit_name", "confidence", "progress"]
+        ].reset_index(drop=True),
     )
 
 
@@ -399,8 +429,19 @@ def forecasts(history: History) -> pd.DataFrame:
 
 
 UNIT_CYCLE_COLUMNS = [
-    "unit_id", "unit_name", "cycle_id", "cycle_name", "start_date", "objectives", "avg_score", "met_share",
-    "committed", "committed_min", "committed_max", "forecasts", "brier",
+    "unit_id",
+    "unit_name",
+    "cycle_id",
+    "cycle_name",
+    "start_date",
+    "objectives",
+    "avg_score",
+    "met_share",
+    "committed",
+    "committed_min",
+    "committed_max",
+    "forecasts",
+    "brier",
 ]
 
 
@@ -441,8 +482,17 @@ def by_unit_cycle(history: History) -> pd.DataFrame:
 
 
 UNIT_COLUMNS = [
-    "unit_id", "unit_name", "cycles", "objectives", "avg_score", "met_share", "forecasts", "brier",
-    "flag", "flag_cycles", "flag_note",
+    "unit_id",
+    "unit_name",
+    "cycles",
+    "objectives",
+    "avg_score",
+    "met_share",
+    "forecasts",
+    "brier",
+    "flag",
+    "flag_cycles",
+    "flag_note",
 ]
 
 
@@ -482,9 +532,19 @@ def by_unit(history: History, per_cycle: pd.DataFrame | None = None) -> pd.DataF
     recent = per_cycle[per_cycle["committed"] > 0].sort_values(
         ["unit_id", "start_date", "cycle_id"], ascending=[True, False, False]
     )
-    high = pd.Series(met(recent["committed_min"], SANDBAG_AT), index=recent.index).astype(int).groupby(recent["unit_id"]).cumprod()
+    high = (
+        pd.Series(met(recent["committed_min"], SANDBAG_AT), index=recent.index)
+        .astype(int)
+        .groupby(recent["unit_id"])
+        .cumprod()
+    )
     highest = n.round_score(recent["committed_max"].to_numpy(dtype=float))
-    low = pd.Series(n.gap(highest, OVERREACH_AT) <= 0, index=recent.index).astype(int).groupby(recent["unit_id"]).cumprod()
+    low = (
+        pd.Series(n.gap(highest, OVERREACH_AT) <= 0, index=recent.index)
+        .astype(int)
+        .groupby(recent["unit_id"])
+        .cumprod()
+    )
     high_run = high.groupby(recent["unit_id"]).sum().reindex(table.index, fill_value=0).astype(int)
     low_run = low.groupby(recent["unit_id"]).sum().reindex(table.index, fill_value=0).astype(int)
     sandbag, overreach = high_run >= FLAG_RUN, (low_run >= FLAG_RUN) & (high_run < FLAG_RUN)
@@ -492,9 +552,12 @@ def by_unit(history: History, per_cycle: pd.DataFrame | None = None) -> pd.DataF
     table["flag_cycles"] = np.where(sandbag, high_run, np.where(overreach, low_run, 0)).astype(int)
     table["flag_note"] = [
         f"Every committed objective scored {SANDBAG_AT:g} or more in each of its last {h} closed cycles: "
-        "its goals may be too safe." if s_ else
-        f"Every committed objective scored {OVERREACH_AT:g} or less in each of its last {lo} closed cycles: "
-        "it commits to more than it can deliver." if o else ""
+        "its goals may be too safe."
+        if s_
+        else f"Every committed objective scored {OVERREACH_AT:g} or less in each of its last {lo} closed cycles: "
+        "it commits to more than it can deliver."
+        if o
+        else ""
         for s_, o, h, lo in zip(sandbag, overreach, high_run, low_run)
     ]
     table = table.reset_index().sort_values(["unit_name", "unit_id"], kind="stable")

@@ -45,6 +45,7 @@ TABLES = (
     "digest_choices",
     "webhooks",
     "deliveries",
+    "api_tokens",
 )
 SERVER_TABLES = ("sign_in_failures", "sign_in_clients", "data_versions", "data_changes")
 """This server's own bookkeeping (sign-in throttling: failed tries and the addresses people
@@ -194,9 +195,7 @@ def m002_indexes(db: sqlite_utils.Database) -> None:
 @migration
 def m003_settings(db: sqlite_utils.Database) -> None:
     """A key/value table for facts about the deployment, such as whether it holds demo data."""
-    db.execute(
-        "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-    )
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
 @migration
@@ -224,7 +223,6 @@ def m004_key_result_changes(db: sqlite_utils.Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_key_result_changes_kr ON key_result_changes(kr_id, changed_at)")
-
 
 
 @migration
@@ -260,6 +258,7 @@ def m005_sign_in_throttle(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
 
 DIGEST_CHOICES = ("all", "company", "units", "none")
 WEBHOOK_PROVIDERS = ("slack", "teams", "mattermost", "google_chat")
@@ -336,12 +335,42 @@ VERSIONED: dict[str, tuple[str, ...]] = {
     "cycles": ("name", "start_date", "end_date", "state"),
     "units": ("name", "parent_id", "lead_id", "description", "archived"),
     "people": ("name", "email", "role", "archived"),
-    "objectives": ("cycle_id", "unit_id", "title", "description", "owner_id", "kind", "parent_objective_id",
-                   "parent_kr_id", "weight", "state"),
-    "key_results": ("objective_id", "title", "kr_type", "baseline", "target", "unit_label", "weight", "owner_id",
-                    "kpi_id", "cadence_days", "archived"),
-    "kpis": ("unit_id", "name", "unit_label", "target_type", "target", "warning", "frequency_days", "description",
-             "archived"),
+    "objectives": (
+        "cycle_id",
+        "unit_id",
+        "title",
+        "description",
+        "owner_id",
+        "kind",
+        "parent_objective_id",
+        "parent_kr_id",
+        "weight",
+        "state",
+    ),
+    "key_results": (
+        "objective_id",
+        "title",
+        "kr_type",
+        "baseline",
+        "target",
+        "unit_label",
+        "weight",
+        "owner_id",
+        "kpi_id",
+        "cadence_days",
+        "archived",
+    ),
+    "kpis": (
+        "unit_id",
+        "name",
+        "unit_label",
+        "target_type",
+        "target",
+        "warning",
+        "frequency_days",
+        "description",
+        "archived",
+    ),
     "checkins": ("checkin_date", "value", "confidence", "note", "deleted"),
 }
 """The tables a person edits, each with a ``version`` column, and the columns whose change moves it.
@@ -373,6 +402,36 @@ def m007_row_versions(db: sqlite_utils.Database) -> None:
         if "version" not in db[table].columns_dict:
             db.execute(f"ALTER TABLE [{table}] ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
         db.execute(_version_trigger(table, columns))
+
+
+@migration
+def m008_api_tokens(db: sqlite_utils.Database) -> None:
+    """Bearer tokens for the HTTP API (:mod:`okrdata.tokens`): whose, what for, until when.
+
+    Only a token's SHA-256 digest is kept (``token_hash``, unique: it is the lookup key), with
+    its first characters (``prefix``) so a list can tell tokens apart. ``expires_on`` is the
+    last day it works (NULL: no expiry); ``revoked_at`` once revoked; ``last_used_at`` to the
+    minute. (``IF NOT EXISTS``: a database that ran this migration under an earlier number keeps
+    its rows.)
+    """
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS api_tokens (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            name TEXT NOT NULL DEFAULT '',
+            token_hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES people(id),
+            expires_on TEXT,
+            last_used_at TEXT,
+            revoked_at TEXT,
+            revoked_by INTEGER REFERENCES people(id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_api_tokens_person ON api_tokens(person_id)")
 
 
 # --- what changed, for the caches of every process ----------------------------------------
@@ -452,7 +511,7 @@ def _watch(db: sqlite_utils.Database, table: str) -> None:
 
 
 @migration
-def m008_data_versions(db: sqlite_utils.Database) -> None:
+def m009_data_versions(db: sqlite_utils.Database) -> None:
     """Versions of the data by scope, moved by triggers in the writing transaction, so that the
     caches of every process of the app are dropped exactly when what they were built from changed.
 
@@ -544,7 +603,7 @@ def migrate(db: sqlite_utils.Database, upto: int | None = None) -> list[str]:
             fn(db)
             db.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                [name, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")],
+                [name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
             )
             db.execute(f"PRAGMA user_version = {number}")
         ran.append(name)

@@ -33,19 +33,13 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from okrdata import numbers as n
 from okrdata import queries as q
+from okrdata import wording
 from okrdata.transfer import neutralise_frame
 
-KR_TYPE_LABELS = {
-    "increase": "Increase to",
-    "decrease": "Decrease to",
-    "stay_above": "Stay above",
-    "stay_below": "Stay below",
-    "milestone": "Milestone",
-}
-"""Key result types in words, in the order the filters offer them."""
-KIND_LABELS = {"committed": "Committed", "aspirational": "Aspirational"}
+KR_TYPE_LABELS = wording.KR_TYPE_LABELS
+"""Key result types in words, in the order the filters offer them (:mod:`okrdata.wording`)."""
+KIND_LABELS = wording.KIND_LABELS
 FIELD_LABELS = {
     "objective": "Objective",
     "description": "Why",
@@ -64,11 +58,36 @@ _MAX_DEPTH = 50
 """Alignment chains deeper than this are cut off (a guard against a loop in bad data)."""
 
 ROW_COLUMNS = [
-    "cycle_id", "cycle_name", "objective_id", "objective_title", "objective_description", "unit_id",
-    "unit_name", "objective_owner_id", "objective_owner_name", "kind", "objective_status",
-    "objective_progress", "objective_score", "kr_id", "title", "kr_type", "owner_id", "owner_name",
-    "status", "progress", "expected", "pace", "baseline", "value", "target", "unit_label", "confidence",
-    "last_checkin_date", "matched_in", "snippet",
+    "cycle_id",
+    "cycle_name",
+    "objective_id",
+    "objective_title",
+    "objective_description",
+    "unit_id",
+    "unit_name",
+    "objective_owner_id",
+    "objective_owner_name",
+    "kind",
+    "objective_status",
+    "objective_progress",
+    "objective_score",
+    "kr_id",
+    "title",
+    "kr_type",
+    "owner_id",
+    "owner_name",
+    "status",
+    "progress",
+    "expected",
+    "pace",
+    "baseline",
+    "value",
+    "target",
+    "unit_label",
+    "confidence",
+    "last_checkin_date",
+    "matched_in",
+    "snippet",
 ]
 MATCH_COLUMNS = ["objective_id", "kr_id", "matched_in", "snippet"]
 EXPORT_COLUMNS = {
@@ -96,8 +115,15 @@ EXPORT_COLUMNS = {
 }
 """The CSV's columns (row column → header), in order."""
 CHAIN_COLUMNS = [
-    "objective_id", "title", "unit_id", "unit_name", "cycle_id", "parent_objective_id", "parent_kr_id",
-    "parent_kr_title", "depth",
+    "objective_id",
+    "title",
+    "unit_id",
+    "unit_name",
+    "cycle_id",
+    "parent_objective_id",
+    "parent_kr_id",
+    "parent_kr_title",
+    "depth",
 ]
 
 
@@ -141,8 +167,14 @@ class Filters:
     @property
     def active(self) -> bool:
         """True when anything narrows the list."""
-        return bool(self.words or self.unit_id is not None or self.owner_id is not None
-                    or self.statuses or self.kinds or self.kr_types)
+        return bool(
+            self.words
+            or self.unit_id is not None
+            or self.owner_id is not None
+            or self.statuses
+            or self.kinds
+            or self.kr_types
+        )
 
 
 # --- text search -------------------------------------------------------------------------
@@ -183,7 +215,7 @@ def _ids_sql(column: str, ids: Collection[int] | None) -> tuple[str, list[int]]:
 
 def _chunks(items: Sequence[int], size: int = _CHUNK):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _snippet(text: str, found: Sequence[str]) -> str:
@@ -245,7 +277,7 @@ def text_matches(
                    o.description AS objective_description, kr.title AS kr_title
             FROM objectives o
             LEFT JOIN key_results kr ON kr.objective_id = o.id AND kr.archived = 0
-            WHERE o.state = 'active' {cycle_sql} {unit_sql} AND {' AND '.join(conditions)}
+            WHERE o.state = 'active' {cycle_sql} {unit_sql} AND {" AND ".join(conditions)}
             ORDER BY o.id, kr.id
             """,
             cycle_params + unit_params + params,
@@ -271,12 +303,14 @@ def text_matches(
             snippet = _snippet(r["objective_description"], found_words)
         else:
             snippet = ""
-        out.append({
-            "objective_id": r["objective_id"],
-            "kr_id": r["kr_id"],
-            "matched_in": ", ".join(FIELD_LABELS[w] for w in where),
-            "snippet": snippet,
-        })
+        out.append(
+            {
+                "objective_id": r["objective_id"],
+                "kr_id": r["kr_id"],
+                "matched_in": ", ".join(FIELD_LABELS[w] for w in where),
+                "snippet": snippet,
+            }
+        )
     return pd.DataFrame(out, columns=MATCH_COLUMNS).astype({"kr_id": "Int64"})
 
 
@@ -298,7 +332,7 @@ def _matching_notes(db: sqlite_utils.Database, kr_ids: list[int], found_words: S
         for r in db.query(
             f"""
             SELECT kr_id, note FROM checkins
-            WHERE deleted = 0 AND kr_id IN ({', '.join('?' * len(chunk))}) AND ({' OR '.join(parts)})
+            WHERE deleted = 0 AND kr_id IN ({", ".join("?" * len(chunk))}) AND ({" OR ".join(parts)})
             ORDER BY kr_id, checkin_date DESC, id DESC
             """,
             list(chunk) + params,
@@ -327,19 +361,75 @@ def okr_rows(
     """
     if objs.empty:
         return pd.DataFrame(columns=ROW_COLUMNS).astype({"kr_id": "Int64"})
-    obj = objs.rename(columns={
-        "title": "objective_title", "description": "objective_description", "owner_id": "objective_owner_id",
-        "owner_name": "objective_owner_name", "status": "objective_status", "progress": "objective_progress",
-        "score": "objective_score",
-    })[["objective_id", "cycle_id", "objective_title", "objective_description", "unit_id", "unit_name",
-        "objective_owner_id", "objective_owner_name", "kind", "objective_status", "objective_progress",
-        "objective_score"]]
-    kr = krs[["objective_id", "kr_id", "title", "kr_type", "owner_id", "owner_name", "status", "progress",
-              "expected", "pace", "baseline", "value", "target", "unit_label", "confidence",
-              "last_checkin_date"]] if not krs.empty else pd.DataFrame(columns=[
-                  "objective_id", "kr_id", "title", "kr_type", "owner_id", "owner_name", "status", "progress",
-                  "expected", "pace", "baseline", "value", "target", "unit_label", "confidence",
-                  "last_checkin_date"])
+    obj = objs.rename(
+        columns={
+            "title": "objective_title",
+            "description": "objective_description",
+            "owner_id": "objective_owner_id",
+            "owner_name": "objective_owner_name",
+            "status": "objective_status",
+            "progress": "objective_progress",
+            "score": "objective_score",
+        }
+    )[
+        [
+            "objective_id",
+            "cycle_id",
+            "objective_title",
+            "objective_description",
+            "unit_id",
+            "unit_name",
+            "objective_owner_id",
+            "objective_owner_name",
+            "kind",
+            "objective_status",
+            "objective_progress",
+            "objective_score",
+        ]
+    ]
+    kr = (
+        krs[
+            [
+                "objective_id",
+                "kr_id",
+                "title",
+                "kr_type",
+                "owner_id",
+                "owner_name",
+                "status",
+                "progress",
+                "expected",
+                "pace",
+                "baseline",
+                "value",
+                "target",
+                "unit_label",
+                "confidence",
+                "last_checkin_date",
+            ]
+        ]
+        if not krs.empty
+        else pd.DataFrame(
+            columns=[
+                "objective_id",
+                "kr_id",
+                "title",
+                "kr_type",
+                "owner_id",
+                "owner_name",
+                "status",
+                "progress",
+                "expected",
+                "pace",
+                "baseline",
+                "value",
+                "target",
+                "unit_label",
+                "confidence",
+                "last_checkin_date",
+            ]
+        )
+    )
     rows = obj.merge(kr, on="objective_id", how="left")
     # An objective without key results counts with its own status, progress and pace.
     lonely = rows["kr_id"].isna()
@@ -360,8 +450,16 @@ def okr_rows(
     out = rows[ROW_COLUMNS].reset_index(drop=True)
     for column in ("kr_id", "owner_id", "objective_owner_id", "confidence"):
         out[column] = pd.to_numeric(out[column]).astype("Int64")
-    for column in ("progress", "expected", "pace", "baseline", "value", "target", "objective_progress",
-                   "objective_score"):
+    for column in (
+        "progress",
+        "expected",
+        "pace",
+        "baseline",
+        "value",
+        "target",
+        "objective_progress",
+        "objective_score",
+    ):
         out[column] = pd.to_numeric(out[column]).astype(float)
     return out
 
@@ -428,9 +526,10 @@ def select(
     if filters.words:
         if matches is None or matches.empty:
             return out.iloc[0:0]
-        found = {(int(o), None if pd.isna(k) else int(k)): (m, s)
-                 for o, k, m, s in zip(matches["objective_id"], matches["kr_id"], matches["matched_in"],
-                                       matches["snippet"])}
+        found = {
+            (int(o), None if pd.isna(k) else int(k)): (m, s)
+            for o, k, m, s in zip(matches["objective_id"], matches["kr_id"], matches["matched_in"], matches["snippet"])
+        }
         keys = [(int(o), None if pd.isna(k) else int(k)) for o, k in zip(out["objective_id"], out["kr_id"])]
         hit = [key in found for key in keys]
         out = out[hit].copy()
@@ -466,11 +565,14 @@ def counts(frame: pd.DataFrame) -> dict[str, int]:
 def owners(frame: pd.DataFrame) -> dict[int, str]:
     """Everyone who owns a key result or an objective among the rows, by name: id → name."""
     # Column-wise, then one entry per person: a cycle of thousands of key results has far fewer owners.
-    both = pd.DataFrame({
-        "id": pd.concat([frame["owner_id"], frame["objective_owner_id"]], ignore_index=True),
-        "name": pd.concat([frame["owner_name"].astype(object), frame["objective_owner_name"].astype(object)],
-                          ignore_index=True),
-    })
+    both = pd.DataFrame(
+        {
+            "id": pd.concat([frame["owner_id"], frame["objective_owner_id"]], ignore_index=True),
+            "name": pd.concat(
+                [frame["owner_name"].astype(object), frame["objective_owner_name"].astype(object)], ignore_index=True
+            ),
+        }
+    )
     both = both[both["id"].notna()].drop_duplicates("id", keep="last")
     pairs = {int(i): str(name) for i, name in zip(both["id"], both["name"])}
     return dict(sorted(pairs.items(), key=lambda item: (item[1].lower(), item[0])))
@@ -486,31 +588,36 @@ def export_frame(frame: pd.DataFrame, with_cycle: bool = True, with_matches: boo
 
     ``with_cycle`` keeps the Cycle column; ``with_matches`` keeps "Matched in" and "Match".
     """
-    out = pd.DataFrame({
-        "cycle_name": frame["cycle_name"].astype(str),
-        "objective_id": frame["objective_id"].astype(int),
-        "objective_title": frame["objective_title"].astype(str),
-        "unit_name": frame["unit_name"].astype(str),
-        "objective_owner_name": frame["objective_owner_name"].fillna("").astype(str),
-        "kind": [KIND_LABELS.get(k, str(k)) for k in frame["kind"]],
-        "kr_id": frame["kr_id"].astype("Int64"),
-        "title": frame["title"].fillna("").astype(str),
-        "kr_type": ["" if pd.isna(t) else KR_TYPE_LABELS.get(t, str(t)) for t in frame["kr_type"]],
-        "owner_name": frame["owner_name"].fillna("").astype(str),
-        "status": [n.STATUS_LABELS.get(s, str(s)) for s in frame["status"]],
-        "progress": frame["progress"].astype(float).round(4),
-        "pace": frame["pace"].astype(float).round(4),
-        "baseline": frame["baseline"].astype(float),
-        "value": frame["value"].astype(float),
-        "target": frame["target"].astype(float),
-        "unit_label": frame["unit_label"].fillna("").astype(str),
-        "confidence": frame["confidence"].astype("Int64"),
-        "last_checkin_date": frame["last_checkin_date"].fillna("").astype(str).str[:10],
-        "matched_in": frame["matched_in"].fillna("").astype(str),
-        "snippet": frame["snippet"].fillna("").astype(str),
-    })
-    columns = [c for c in EXPORT_COLUMNS
-               if (with_cycle or c != "cycle_name") and (with_matches or c not in ("matched_in", "snippet"))]
+    out = pd.DataFrame(
+        {
+            "cycle_name": frame["cycle_name"].astype(str),
+            "objective_id": frame["objective_id"].astype(int),
+            "objective_title": frame["objective_title"].astype(str),
+            "unit_name": frame["unit_name"].astype(str),
+            "objective_owner_name": frame["objective_owner_name"].fillna("").astype(str),
+            "kind": [KIND_LABELS.get(k, str(k)) for k in frame["kind"]],
+            "kr_id": frame["kr_id"].astype("Int64"),
+            "title": frame["title"].fillna("").astype(str),
+            "kr_type": ["" if pd.isna(t) else KR_TYPE_LABELS.get(t, str(t)) for t in frame["kr_type"]],
+            "owner_name": frame["owner_name"].fillna("").astype(str),
+            "status": [wording.status_label(s) for s in frame["status"]],
+            "progress": frame["progress"].astype(float).round(4),
+            "pace": frame["pace"].astype(float).round(4),
+            "baseline": frame["baseline"].astype(float),
+            "value": frame["value"].astype(float),
+            "target": frame["target"].astype(float),
+            "unit_label": frame["unit_label"].fillna("").astype(str),
+            "confidence": frame["confidence"].astype("Int64"),
+            "last_checkin_date": frame["last_checkin_date"].fillna("").astype(str).str[:10],
+            "matched_in": frame["matched_in"].fillna("").astype(str),
+            "snippet": frame["snippet"].fillna("").astype(str),
+        }
+    )
+    columns = [
+        c
+        for c in EXPORT_COLUMNS
+        if (with_cycle or c != "cycle_name") and (with_matches or c not in ("matched_in", "snippet"))
+    ]
     return out[columns].rename(columns=EXPORT_COLUMNS).reset_index(drop=True)
 
 
@@ -548,8 +655,9 @@ def objective(db: sqlite_utils.Database, objective_id: Any, include_archived: bo
     oid = as_id(objective_id)
     if oid is None:
         return None
-    found = list(db.query(
-        """
+    found = list(
+        db.query(
+            """
         SELECT o.*, c.name AS cycle_name, c.start_date AS cycle_start, c.end_date AS cycle_end,
                c.state AS cycle_state, u.name AS unit_name, p.name AS owner_name,
                po.title AS parent_title, pk.title AS parent_kr_title
@@ -561,8 +669,9 @@ def objective(db: sqlite_utils.Database, objective_id: Any, include_archived: bo
         LEFT JOIN key_results pk ON pk.id = o.parent_kr_id
         WHERE o.id = ?
         """,
-        [oid],
-    ))
+            [oid],
+        )
+    )
     if not found:
         return None
     row = found[0]

@@ -253,9 +253,7 @@ def plan_checkins(
         if monotone:
             value = max(value, highest)
             highest = value
-        planned.append(
-            PlannedCheckin(label, start + dt.timedelta(days=day), value, 0, typo=typos.get(label))
-        )
+        planned.append(PlannedCheckin(label, start + dt.timedelta(days=day), value, 0, typo=typos.get(label)))
     for checkin, confidence in zip(planned, confidence_path(spec.get("confidence", 7), len(planned))):
         checkin.confidence = confidence
     return planned
@@ -386,8 +384,7 @@ def frequency_days(kpi: dict) -> int:
 def is_empty(db: sqlite_utils.Database) -> bool:
     """True when the database holds no organisation yet (no person, unit, cycle or KPI)."""
     return not any(
-        db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
-        for table in ("people", "units", "cycles", "kpis")
+        db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in ("people", "units", "cycles", "kpis")
     )
 
 
@@ -464,8 +461,13 @@ class _Loader:
         for unit in org["units"]:
             self.unit_leads[unit["name"]] = unit["lead"]
             unit_id = self.units[unit["name"]]
-            writes.update_unit(self.db, unit_id, lead_id=self.person(unit["lead"], unit["name"]), person=writes.SYSTEM,
-                               version=writes.version_of(self.db, "units", unit_id))
+            writes.update_unit(
+                self.db,
+                unit_id,
+                lead_id=self.person(unit["lead"], unit["name"]),
+                person=writes.SYSTEM,
+                version=writes.version_of(self.db, "units", unit_id),
+            )
 
     def load_kpis(self) -> None:
         for kpi in self.data["kpis"]:
@@ -510,8 +512,13 @@ class _Loader:
                 value, weight = self.load_key_result(spec["label"], objective_id, kr, start, end, closed)
                 finals[obj["key"]].append((value, weight))
         if closed:
-            writes.set_cycle_state(self.db, cycle_id, "closed", person=writes.SYSTEM,
-                                   version=writes.version_of(self.db, "cycles", cycle_id))
+            writes.set_cycle_state(
+                self.db,
+                cycle_id,
+                "closed",
+                person=writes.SYSTEM,
+                version=writes.version_of(self.db, "cycles", cycle_id),
+            )
             for obj in spec["objectives"]:
                 progress = numbers.weighted_mean(*zip(*finals[obj["key"]])) if finals[obj["key"]] else 0.0
                 score = obj.get("score")
@@ -553,7 +560,13 @@ class _Loader:
         for checkin in planned:
             first_value = checkin.typo if checkin.typo is not None else checkin.value
             checkin_id = writes.add_checkin(
-                self.db, kr_id, checkin.day, first_value, checkin.confidence, checkin.note, author_id=owner,
+                self.db,
+                kr_id,
+                checkin.day,
+                first_value,
+                checkin.confidence,
+                checkin.note,
+                author_id=owner,
                 person=writes.SYSTEM,
             )
             if checkin.typo is not None:
@@ -579,8 +592,9 @@ class _Loader:
             author = self.person(self.unit_leads[kpi["unit"]], kpi["name"])
             mirror = self.mirrors.get(kpi["name"], {})
             for day, value in kpi_reading_plan(kpi, self.today):
-                writes.add_kpi_reading(self.db, self.kpis[kpi["name"]], day, mirror.get(day, value), author,
-                                       person=writes.SYSTEM)
+                writes.add_kpi_reading(
+                    self.db, self.kpis[kpi["name"]], day, mirror.get(day, value), author, person=writes.SYSTEM
+                )
 
     def stamp_times(self) -> None:
         # Generated rows were all written this second; date them on the day they describe
@@ -591,8 +605,7 @@ class _Loader:
             f"updated_at = {stamp.format(col='checkin_date')}"
         )
         self.db.execute(
-            "UPDATE checkins SET updated_at = date(checkin_date, '+1 day') || 'T09:12:00+00:00' "
-            "WHERE version > 1"
+            "UPDATE checkins SET updated_at = date(checkin_date, '+1 day') || 'T09:12:00+00:00' WHERE version > 1"
         )
         self.db.execute(
             "UPDATE checkin_revisions SET changed_at = "

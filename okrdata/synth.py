@@ -65,13 +65,38 @@ LAST_NAMES = (
     "Rossi Sato Schmidt Silva Tanaka Vogel Wagner Watanabe Williams Wisniewska Yilmaz Zhang"
 ).split()
 DEPARTMENTS = (
-    "Engineering", "Go-to-Market", "Customer Experience", "Product", "Operations", "Finance",
-    "People", "Data", "Security", "Partnerships",
+    "Engineering",
+    "Go-to-Market",
+    "Customer Experience",
+    "Product",
+    "Operations",
+    "Finance",
+    "People",
+    "Data",
+    "Security",
+    "Partnerships",
 )
 TEAMS = (
-    "Platform", "Web App", "Mobile", "Growth", "Sales", "Support", "Onboarding", "Billing",
-    "Integrations", "Search", "Payments", "Analytics", "Infrastructure", "Design", "Content",
-    "Alliances", "Enablement", "Quality", "Identity", "Notifications",
+    "Platform",
+    "Web App",
+    "Mobile",
+    "Growth",
+    "Sales",
+    "Support",
+    "Onboarding",
+    "Billing",
+    "Integrations",
+    "Search",
+    "Payments",
+    "Analytics",
+    "Infrastructure",
+    "Design",
+    "Content",
+    "Alliances",
+    "Enablement",
+    "Quality",
+    "Identity",
+    "Notifications",
 )
 
 # (metric, unit label, low baseline, high baseline, decimals): what key results and KPIs measure.
@@ -108,8 +133,16 @@ BOUND_METRICS = (
     ("error rate", "%", 0.5, 0.15, 2, "stay_below"),
 )
 DELIVERABLES = (
-    "Single sign-on", "New billing engine", "Audit log", "Bulk import", "Public API v2",
-    "Offline mode", "Usage-based pricing", "Self-serve onboarding", "Data export", "EU data residency",
+    "Single sign-on",
+    "New billing engine",
+    "Audit log",
+    "Bulk import",
+    "Public API v2",
+    "Offline mode",
+    "Usage-based pricing",
+    "Self-serve onboarding",
+    "Data export",
+    "EU data residency",
 )
 OBJECTIVE_TITLES = (
     "Delight {who} from the first day",
@@ -290,12 +323,20 @@ class _Plan:
             frequency = 30 if kpi_id % 5 == 0 else 7
             name = f"{metric[0].upper()}{metric[1:]}"
             self.kpis.append(
-                (kpi_id, unit_id, name, label, target_type, target, warning, frequency,
-                 f"Generated KPI of unit {unit_id}.", 0)
+                (
+                    kpi_id,
+                    unit_id,
+                    name,
+                    label,
+                    target_type,
+                    target,
+                    warning,
+                    frequency,
+                    f"Generated KPI of unit {unit_id}.",
+                    0,
+                )
             )
-            self.kpi_plans.append(
-                (kpi_id, start, end, abs(spread) * 0.3, decimals, frequency, self.unit_lead[unit_id])
-            )
+            self.kpi_plans.append((kpi_id, start, end, abs(spread) * 0.3, decimals, frequency, self.unit_lead[unit_id]))
             self.unit_kpis.setdefault(unit_id, []).append((kpi_id, name, label))
 
     def kpi_reading_count(self) -> int:
@@ -345,8 +386,22 @@ class _Plan:
                     reason = rng.choice(SCORE_REASONS_DOWN if delta < 0 else SCORE_REASONS_UP)
                 reflection = rng.choice(REFLECTIONS)
             self.objectives.append(
-                (objective_id, cycle_id, unit_id, title, "", self.unit_lead[unit_id], kind, parent,
-                 None, 1.0, "active", score, reason, reflection)
+                (
+                    objective_id,
+                    cycle_id,
+                    unit_id,
+                    title,
+                    "",
+                    self.unit_lead[unit_id],
+                    kind,
+                    parent,
+                    None,
+                    1.0,
+                    "active",
+                    score,
+                    reason,
+                    reflection,
+                )
             )
             by_unit.setdefault(unit_id, []).append(objective_id)
             return objective_id
@@ -358,9 +413,7 @@ class _Plan:
             for _ in range(rng.choices((2, 3, 4), weights=(65, 30, 5))[0]):
                 roll = rng.random()
                 dept_objectives = by_unit[self.unit_parent[team]]
-                parent = (
-                    rng.choice(dept_objectives) if roll < 0.8 else rng.choice(company) if roll < 0.95 else None
-                )
+                parent = rng.choice(dept_objectives) if roll < 0.8 else rng.choice(company) if roll < 0.95 else None
                 add(team, parent)
 
     def add_key_result(self, objective_id: int, unit_id: int, start: dt.date, end: dt.date, closed: bool) -> float:
@@ -427,8 +480,23 @@ class _Plan:
         if closed:
             days.append(length)
         self.kr_plans.append(
-            (kr_id, kr_type, baseline, target, label, decimals, start, length, days, shape, first, last,
-             noise, confidence, owner)
+            (
+                kr_id,
+                kr_type,
+                baseline,
+                target,
+                label,
+                decimals,
+                start,
+                length,
+                days,
+                shape,
+                first,
+                last,
+                noise,
+                confidence,
+                owner,
+            )
         )
         final = last if closed else first + (last - first) * _shape(shape, horizon / length)
         # The score is proposed from the value the last check-in records, rounded as it is.
@@ -443,8 +511,10 @@ class _Plan:
         rng = random.Random(self.rng.random())
         pool = self.notes
         checkin_id = 0
-        for (kr_id, kr_type, baseline, target, label, decimals, start, length, days, shape, first,
-             last, noise, (c0, c1), owner) in self.kr_plans:
+        for kr_id, kr_type, baseline, target, label, decimals, start, length, days, shape, first, last, noise, (
+            c0,
+            c1,
+        ), owner in self.kr_plans:
             previous = None
             n = len(days)
             # Walk each category's notes from a random point, so a key result repeats none
@@ -528,40 +598,86 @@ def synthesize(
     total = sum(len(rows) for rows in small) + plan.checkin_count() + plan.kpi_reading_count()
     with transaction(db):
         if not is_empty(db):
-            raise ValidationError(
-                "database", "already holds an organisation; synthesize into an empty database."
-            )
+            raise ValidationError("database", "already holds an organisation; synthesize into an empty database.")
         writer = _Writer(db, total, progress)
         writer.insert("people", ["id", "name", "email", "role", "password_hash", "archived"], plan.people)
         writer.insert("units", ["id", "name", "parent_id", "lead_id", "description", "archived"], plan.units)
         writer.insert("person_units", ["person_id", "unit_id"], plan.person_units)
         writer.insert(
             "kpis",
-            ["id", "unit_id", "name", "unit_label", "target_type", "target", "warning", "frequency_days",
-             "description", "archived"],
+            [
+                "id",
+                "unit_id",
+                "name",
+                "unit_label",
+                "target_type",
+                "target",
+                "warning",
+                "frequency_days",
+                "description",
+                "archived",
+            ],
             plan.kpis,
         )
         writer.insert(
-            "kpi_readings", ["id", "kpi_id", "reading_date", "value", "author_id", "created_at"],
+            "kpi_readings",
+            ["id", "kpi_id", "reading_date", "value", "author_id", "created_at"],
             plan.kpi_reading_rows(),
         )
         writer.insert("cycles", ["id", "name", "start_date", "end_date", "state"], plan.cycles)
         writer.insert(
             "objectives",
-            ["id", "cycle_id", "unit_id", "title", "description", "owner_id", "kind", "parent_objective_id",
-             "parent_kr_id", "weight", "state", "score", "score_reason", "reflection"],
+            [
+                "id",
+                "cycle_id",
+                "unit_id",
+                "title",
+                "description",
+                "owner_id",
+                "kind",
+                "parent_objective_id",
+                "parent_kr_id",
+                "weight",
+                "state",
+                "score",
+                "score_reason",
+                "reflection",
+            ],
             plan.objectives,
         )
         writer.insert(
             "key_results",
-            ["id", "objective_id", "title", "kr_type", "baseline", "target", "unit_label", "weight",
-             "owner_id", "kpi_id", "cadence_days", "archived"],
+            [
+                "id",
+                "objective_id",
+                "title",
+                "kr_type",
+                "baseline",
+                "target",
+                "unit_label",
+                "weight",
+                "owner_id",
+                "kpi_id",
+                "cadence_days",
+                "archived",
+            ],
             plan.key_results,
         )
         writer.insert(
             "checkins",
-            ["id", "kr_id", "checkin_date", "value", "confidence", "note", "author_id", "created_at",
-             "updated_at", "version", "deleted"],
+            [
+                "id",
+                "kr_id",
+                "checkin_date",
+                "value",
+                "confidence",
+                "note",
+                "author_id",
+                "created_at",
+                "updated_at",
+                "version",
+                "deleted",
+            ],
             plan.checkin_rows(),
         )
         set_setting(db, "demo", "1", person=SYSTEM)

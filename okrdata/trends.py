@@ -36,7 +36,7 @@ days-since, cadence) triple and maps it back; progress uses :func:`okrdata.numbe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,15 +51,45 @@ WEEK_DAYS = 7
 
 WEEK_COLUMNS = ["week", "week_start", "week_end", "date", "expected"]
 KR_WEEK_COLUMNS = [
-    "kr_id", "objective_id", "unit_id", "weight", "week", "week_start", "week_end", "date", "expected",
-    "checkin_id", "checkin_date", "value", "confidence", "progress", "pace", "status",
+    "kr_id",
+    "objective_id",
+    "unit_id",
+    "weight",
+    "week",
+    "week_start",
+    "week_end",
+    "date",
+    "expected",
+    "checkin_id",
+    "checkin_date",
+    "value",
+    "confidence",
+    "progress",
+    "pace",
+    "status",
 ]
 SERIES_COLUMNS = [
-    "week", "week_start", "week_end", "date", "expected", "progress", "pace", "confidence",
-    "kr_count", "confident_count",
+    "week",
+    "week_start",
+    "week_end",
+    "date",
+    "expected",
+    "progress",
+    "pace",
+    "confidence",
+    "kr_count",
+    "confident_count",
 ]
 HEATMAP_COLUMNS = [
-    "row", "row_order", "row_kind", "row_id", "week", "date", "confidence", "confident_count", "kr_count",
+    "row",
+    "row_order",
+    "row_kind",
+    "row_id",
+    "week",
+    "date",
+    "confidence",
+    "confident_count",
+    "kr_count",
     "progress",
 ]
 
@@ -161,9 +191,7 @@ def _statuses(confidence: pd.Series, since: pd.Series, cadence: pd.Series) -> np
     return np.array(found, dtype=object)[row_of]
 
 
-def kr_weeks(
-    krs: pd.DataFrame, history: pd.DataFrame, cycle: dict, today: dt.date | None = None
-) -> pd.DataFrame:
+def kr_weeks(krs: pd.DataFrame, history: pd.DataFrame, cycle: dict, today: dt.date | None = None) -> pd.DataFrame:
     """Every key result's figures at every week of the cycle so far (long form, key result by key result).
 
     ``krs`` is :func:`okrdata.queries.key_results` (any subset), ``history`` is
@@ -196,7 +224,9 @@ def kr_weeks(
     kinds = krs.set_index(krs["kr_id"].astype("int64"))[["kr_type", "baseline", "target"]]
     kinds = kinds.loc[right["kr_id"].to_numpy()]
     right["progress_at"] = n.progress_array(
-        kinds["kr_type"].to_numpy(dtype=object), kinds["baseline"].to_numpy(), kinds["target"].to_numpy(),
+        kinds["kr_type"].to_numpy(dtype=object),
+        kinds["baseline"].to_numpy(),
+        kinds["target"].to_numpy(),
         right["value"].to_numpy(),
     )
     # Ties on one day: the later check-in (higher id) wins, as in queries.key_results.
@@ -635,4 +665,3 @@ def trends(
     objs = q.objectives(db, cycle_id, unit_id, today, krs=krs)
     history = q.checkin_history(db, cycle_id, unit_id)
     return build(cyc, krs, objs, history, today)
-

@@ -81,8 +81,11 @@ def integer(field: str, value: Any, *, low: int | None = None, high: int | None 
         raise ValidationError(field, f"must be a whole number, not {value!r}.")
     result = int(result)
     if (low is not None and result < low) or (high is not None and result > high):
-        bounds = f"from {low} to {high}" if low is not None and high is not None else (
-            f"at least {low}" if low is not None else f"at most {high}")
+        bounds = (
+            f"from {low} to {high}"
+            if low is not None and high is not None
+            else (f"at least {low}" if low is not None else f"at most {high}")
+        )
         raise ValidationError(field, f"must be {bounds}; got {result}.")
     return result
 

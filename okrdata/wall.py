@@ -113,8 +113,9 @@ def build(
         mine = key_results[key_results["objective_id"].isin(own_rows["objective_id"])]
         for kr in mine.sort_values(["objective_id", "kr_id"]).to_dict("records"):
             by_objective.setdefault(int(kr["objective_id"]), []).append(kr)
-    cards = [Card(objective=o, key_results=by_objective.get(int(o["objective_id"]), []))
-             for o in own_rows.to_dict("records")]
+    cards = [
+        Card(objective=o, key_results=by_objective.get(int(o["objective_id"]), [])) for o in own_rows.to_dict("records")
+    ]
     below: list[dict] = []
     below_count = 0
     if shown is not None and not unit_progress.empty:

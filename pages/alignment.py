@@ -42,8 +42,12 @@ if prepared.cycle_objectives == 0:
         "add each department's and team's, aligned to the objective above them that they serve.",
         icon=":material/inbox:",
     )
-    st.page_link("pages/manage.py", label="Add objectives in Manage", icon=":material/settings:",
-                 query_params=scope.query_params())
+    st.page_link(
+        "pages/manage.py",
+        label="Add objectives in Manage",
+        icon=":material/settings:",
+        query_params=scope.query_params(),
+    )
     st.stop()
 
 counts = prepared.counts
@@ -56,19 +60,35 @@ if counts["objectives"] == 0:
         "that it serves.",
         icon=":material/inbox:",
     )
-    st.page_link("pages/manage.py", label="Add objectives in Manage", icon=":material/settings:",
-                 query_params=scope.query_params())
+    st.page_link(
+        "pages/manage.py",
+        label="Add objectives in Manage",
+        icon=":material/settings:",
+        query_params=scope.query_params(),
+    )
     st.stop()
 
 closed = scope.cycle["state"] == "closed"
 
 cols = st.columns(4)
-cols[0].metric("Objectives", counts["objectives"], border=True,
-               help=f"Objectives of {what_md}" + ("" if scope.unit_id is None else " and of every unit below it") + ".")
-cols[1].metric("Aligned", counts["aligned"], border=True,
-               help="Objectives with a line of sight up to a company objective (company objectives not counted).")
-cols[2].metric("Aligned to nothing", counts["orphans"], border=True,
-               help="Department and team objectives that serve no objective above them.")
+cols[0].metric(
+    "Objectives",
+    counts["objectives"],
+    border=True,
+    help=f"Objectives of {what_md}" + ("" if scope.unit_id is None else " and of every unit below it") + ".",
+)
+cols[1].metric(
+    "Aligned",
+    counts["aligned"],
+    border=True,
+    help="Objectives with a line of sight up to a company objective (company objectives not counted).",
+)
+cols[2].metric(
+    "Aligned to nothing",
+    counts["orphans"],
+    border=True,
+    help="Department and team objectives that serve no objective above them.",
+)
 cols[3].metric("Levels", counts["levels"], border=True, help="The longest chain, in objectives, from the top down.")
 if counts["context"]:
     st.caption(
@@ -85,8 +105,11 @@ with tab_picture:
 with tab_outline:
     if aligned_roots:
         st.caption(
-            ("Company objectives at the top" if scope.unit_id is None
-             else f"The objectives above {what_md} (context) at the top, down to its own")
+            (
+                "Company objectives at the top"
+                if scope.unit_id is None
+                else f"The objectives above {what_md} (context) at the top, down to its own"
+            )
             + "; open one to see its progress, its key results and the objectives aligned to it, at any depth."
         )
         view.outline(prepared, alignment.ALIGNED, closed=closed, unit_name=what)
@@ -105,5 +128,6 @@ if orphan_roots:
         )
     )
     view.outline(prepared, alignment.ORPHAN, closed=closed, unit_name=what)
-    st.page_link("pages/manage.py", label="Align them in Manage", icon=":material/settings:",
-                 query_params=scope.query_params())
+    st.page_link(
+        "pages/manage.py", label="Align them in Manage", icon=":material/settings:", query_params=scope.query_params()
+    )

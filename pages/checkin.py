@@ -26,9 +26,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from okrdata import checkin_rows, history, writes
+from okrdata import attention, checkin_rows, history, wording, writes
 from okrdata.errors import ValidationError
-from ui import auth, badges, data, forms, sidebar, tables
+from ui import auth, badges, data, forms, sidebar, style, tables
 from ui.okr_detail import escape_markdown
 
 scope = sidebar.current()
@@ -65,25 +65,23 @@ def number_text(x) -> str:
 
 def goal_words(kr: dict) -> str:
     """The key result's goal as Markdown (its unit label escaped)."""
-    unit_label = kr["unit_label"] or ""
     if kr["kr_type"] == "milestone":
         return "Milestone: enter the fraction done, 0 to 1"
-    if kr["kr_type"] in ("stay_above", "stay_below"):
-        bound = "above" if kr["kr_type"] == "stay_above" else "below"
-        return f"Stay {bound} {escape_markdown(badges.number(kr['target'], unit_label))}"
-    return (
-        f"From {escape_markdown(badges.number(kr['baseline'], unit_label))} "
-        f"to {escape_markdown(badges.number(kr['target'], unit_label))}"
-    )
+    return escape_markdown(wording.goal(kr["kr_type"], kr["baseline"], kr["target"], kr["unit_label"]))
 
 
 def last_words(kr: dict) -> str:
+    """The last check-in as Markdown: value, confidence and date, and where its forecast heads."""
     if not _present(kr["value"]):
         return "No check-in yet; it sits at its baseline."
-    return (
-        f"Last: **{escape_markdown(badges.number(kr['value'], kr['unit_label'] or ''))}** · "
-        f"confidence {int(kr['confidence'])}/10 · {badges.day(kr['last_checkin_date'])}"
+    line = (
+        f"Last: **{escape_markdown(wording.kr_value(kr['value'], kr['unit_label'], kr['kr_type']))}** · "
+        f"confidence {wording.confidence(kr['confidence'])} · {badges.day(kr['last_checkin_date'])}"
     )
+    if _present(kr.get("forecast_value")):
+        forecast = wording.forecast(kr["forecast_value"], kr["forecast_score"], kr["unit_label"], kr["kr_type"])
+        line += f"  \nTrend: heading for {escape_markdown(forecast)} by {badges.day(cycle_end)}"
+    return line
 
 
 # --- who may write --------------------------------------------------------------------------
@@ -123,6 +121,22 @@ def value_key(kr_id: int) -> str:
 
 def conf_key(kr_id: int) -> str:
     return f"ci_conf_{kr_id}"
+
+
+NOTE_PREVIEW = 240  # characters of the last note shown in the form; a longer one opens in full below
+
+
+def last_note(note: str, kr_id: int) -> None:
+    """The last check-in's note beside the form: whole when short, else its start and a box that
+    opens the whole of it (a note of 10,000 characters would make the form pages long)."""
+    if len(note) <= NOTE_PREVIEW:
+        st.caption(f"Last note: {escape_markdown(note)}")
+        return
+    start = note[:NOTE_PREVIEW].rsplit(None, 1)[0] if " " in note[:NOTE_PREVIEW] else note[:NOTE_PREVIEW]
+    st.caption(f"Last note: {escape_markdown(start)} …")
+    with st.expander(f"The whole note ({len(note):,} characters)", icon=":material/notes:"):
+        with st.container(height=320, border=False, key=f"ci_whole_note_{kr_id}"):
+            st.markdown(escape_markdown(note))
 
 
 def note_key(kr_id: int) -> str:
@@ -167,8 +181,8 @@ def latest(kr_ids: list[int]) -> dict[int, checkin_rows.Latest]:
 
 
 def when_words(at: str | None) -> str:
-    """A stored UTC time as "2026-12-06 14:02 UTC"."""
-    return f"{str(at).replace('T', ' ')[:16]} UTC" if at else "a moment ago"
+    """A stored UTC time as "6 Dec 2026, 14:02 UTC"."""
+    return wording.moment(at) if at else "a moment ago"
 
 
 def move_words(now: checkin_rows.Latest, unit_label: str, who: dict) -> str:
@@ -185,8 +199,37 @@ def move_words(now: checkin_rows.Latest, unit_label: str, who: dict) -> str:
     if now.checkin_id is None:
         state = "it now has no check-in"
     else:
-        state = f"now {badges.number(now.value, unit_label)}, confidence {int(now.confidence)}/10"
+        state = f"now {badges.number(now.value, unit_label)}, confidence {wording.confidence(now.confidence)}"
     return f"{what}{by} at {when_words(now.changed_at)} since you opened the form; {state}."
+
+
+def last_day() -> dt.date:
+    """The latest day a check-in may be dated: today, within the cycle."""
+    return max(cycle_start, min(cycle_end, dt.date.today()))
+
+
+def day_choices(also: dt.date | None = None) -> list[dt.date]:
+    """The days a check-in may be dated, newest first: from :func:`last_day` back to the cycle's
+    start (and ``also``, the date a check-in being corrected has now)."""
+    last = last_day()
+    days = [last - dt.timedelta(days=i) for i in range((last - cycle_start).days + 1)]
+    if also is not None and also not in days:
+        days = sorted([*days, also], reverse=True)
+    return days
+
+
+def day_label(day: dt.date) -> str:
+    """A day in the picker, as every date reads: "5 Dec 2026 (today)"."""
+    today = dt.date.today()
+    return badges.day(day) + {today: " (today)", today - dt.timedelta(days=1): " (yesterday)"}.get(day, "")
+
+
+def day_picker(where, label: str, key: str, choices: list[dt.date], **kwargs) -> None:
+    """A check-in's date, picked from ``choices`` and shown as every other date ("5 Dec 2026"):
+    Streamlit's date input writes dates as 2026/12/05 and knows no other order of words."""
+    if st.session_state.get(key) not in choices:
+        st.session_state[key] = choices[0]
+    where.selectbox(label, options=choices, format_func=day_label, key=key, **kwargs)
 
 
 def title_list(titles: list[str]) -> str:
@@ -204,8 +247,12 @@ def save_checkins(team_id: int, kr_ids: list[int], titles: dict[int, str], unit_
         now = checkin_rows.latest(db, drawn)
         picked = checkin_rows.pick(
             [
-                (st.session_state[shown_key(k)], forms.text(value_key(k)), forms.value(conf_key(k)),
-                 forms.text(note_key(k)))
+                (
+                    st.session_state[shown_key(k)],
+                    forms.text(value_key(k)),
+                    forms.value(conf_key(k)),
+                    forms.text(note_key(k)),
+                )
                 for k in drawn
             ],
             now,
@@ -216,15 +263,25 @@ def save_checkins(team_id: int, kr_ids: list[int], titles: dict[int, str], unit_
             if picked.left_out:
                 # Drawn afresh at the next run, with the KPI reading only if it is still newer.
                 forms.forget([key for k in picked.left_out for key in row_keys(k)])
-                raise forms.Refused([
-                    ValidationError("value", f"{moved_words[k]} The KPI reading offered here was not saved; "
-                                             "nothing was saved.", where=titles[k])
-                    for k in picked.left_out
-                ])
+                raise forms.Refused(
+                    [
+                        ValidationError(
+                            "value",
+                            f"{moved_words[k]} The KPI reading offered here was not saved; nothing was saved.",
+                            where=titles[k],
+                        )
+                        for k in picked.left_out
+                    ]
+                )
             raise ValidationError("value", "enter a value for at least one key result; nothing was saved.")
         entries = [
-            {"kr_id": k, "value": forms.text(value_key(k)), "confidence": forms.value(conf_key(k)),
-             "note": forms.text(note_key(k)), "checkin_date": day}
+            {
+                "kr_id": k,
+                "value": forms.text(value_key(k)),
+                "confidence": forms.value(conf_key(k)),
+                "note": forms.text(note_key(k)),
+                "checkin_date": day,
+            }
             for k in picked.save
         ]
         problems = writes.check_checkins(db, entries, person=who)
@@ -232,7 +289,7 @@ def save_checkins(team_id: int, kr_ids: list[int], titles: dict[int, str], unit_
             raise forms.Refused(problems)
         writes.add_checkins(db, entries, who["id"], person=who)
         count = len(entries)
-        message = [f"Saved {count} check-in{'s' if count != 1 else ''} ({title_list([titles[k] for k in picked.save])})."]
+        message = [f"Saved {badges.plural(count, 'check-in')} ({title_list([titles[k] for k in picked.save])})."]
         for k in picked.moved:
             message.append(escape_markdown(f"{titles[k]}: {moved_words[k]} Both are in its history."))
         for k in picked.left_out:
@@ -251,10 +308,9 @@ def checkin_form(team_id: int) -> None:
     kr_ids = [int(r["kr_id"]) for r in rows]
     titles = {int(r["kr_id"]): str(r["title"]) for r in rows}
     unit_labels = {int(r["kr_id"]): str(r["unit_label"]) if _present(r["unit_label"]) else "" for r in rows}
-    moved = forms.goalpost_changes(kr_ids)
+    moved = attention.goalpost_marks(forms.goalpost_changes(kr_ids))
     problems = {e.where: e for e in forms.errors(FORM)}
-    today = dt.date.today()
-    forms.prefill(f"ci_date_{team_id}", min(max(today, cycle_start), cycle_end))
+    forms.prefill(f"ci_date_{team_id}", last_day())
     offers: dict[int, str] = {}
     for r in rows:
         kr_id = int(r["kr_id"])
@@ -269,11 +325,11 @@ def checkin_form(team_id: int) -> None:
     who = person or {}
 
     with st.form(FORM, border=False):
-        st.date_input(
+        day_picker(
+            st,
             "Check-in date",
-            key=f"ci_date_{team_id}",
-            min_value=cycle_start,
-            max_value=cycle_end,
+            f"ci_date_{team_id}",
+            day_choices(),
             help="The day these values were true; one date for the whole check-in.",
         )
         current_objective = None
@@ -292,15 +348,9 @@ def checkin_form(team_id: int) -> None:
                     )
                     st.markdown(last_words(r))
                     if _present(r["note"]) and r["note"]:
-                        st.caption(f"Last note: {escape_markdown(r['note'])}")
-                    mine = moved[moved["kr_id"] == kr_id] if not moved.empty else moved
-                    if not mine.empty:
-                        change = mine.iloc[0]
-                        st.caption(
-                            f":orange[:material/swap_vert: Goalposts moved] "
-                            f"({escape_markdown(history.describe_goalpost_change(change['field'], change['before'], change['after']))}, "
-                            f"{badges.day(change['changed_at'])})"
-                        )
+                        last_note(str(r["note"]), kr_id)
+                    if kr_id in moved:
+                        st.caption(f":orange[:material/swap_vert: {escape_markdown(moved[kr_id])}]")
                     if checkin_rows.moved(st.session_state[shown_key(kr_id)], now.get(kr_id)):
                         st.caption(
                             f":orange[:material/update:] {escape_markdown(move_words(now[kr_id], unit_labels[kr_id], who))}"
@@ -398,28 +448,42 @@ def correction_form(checkin: dict, outcome_id: str) -> None:
     prefix = f"ci_edit_{checkin_id}_"
     form_id = f"ci_edit_{checkin_id}"
     # The version of the values the form shows: saving is refused if it moved since.
-    prefill_together({
-        prefix + "version": int(checkin["version"]),
-        prefix + "date": dt.date.fromisoformat(str(checkin["checkin_date"])[:10]),
-        prefix + "value": number_text(checkin["value"]),
-        prefix + "confidence": int(checkin["confidence"]),
-        prefix + "note": checkin["note"] or "",
-    })
+    prefill_together(
+        {
+            prefix + "version": int(checkin["version"]),
+            prefix + "date": dt.date.fromisoformat(str(checkin["checkin_date"])[:10]),
+            prefix + "value": number_text(checkin["value"]),
+            prefix + "confidence": int(checkin["confidence"]),
+            prefix + "note": checkin["note"] or "",
+        }
+    )
     inputs = [prefix + k for k in ("version", "date", "value", "confidence", "note", "confirm")]
     with st.form(form_id):
         a, b, c = st.columns(3)
-        a.date_input("Date", key=prefix + "date", min_value=cycle_start, max_value=cycle_end)
+        day_picker(a, "Date", prefix + "date", day_choices(dt.date.fromisoformat(str(checkin["checkin_date"])[:10])))
         b.text_input("Value", key=prefix + "value")
         c.number_input("Confidence (0–10)", key=prefix + "confidence", step=1)
         st.text_area("Note", key=prefix + "note", height=68)
         st.checkbox("Withdraw this check-in (it stays in the history)", key=prefix + "confirm")
         x, y = st.columns(2)
         with x:
-            forms.submit_button("Save correction", outcome_id, edit_write(checkin_id, False), reset=inputs,
-                                key=f"{form_id}__save", icon=":material/edit:")
+            forms.submit_button(
+                "Save correction",
+                outcome_id,
+                edit_write(checkin_id, False),
+                reset=inputs,
+                key=f"{form_id}__save",
+                icon=":material/edit:",
+            )
         with y:
-            forms.submit_button("Withdraw", outcome_id, edit_write(checkin_id, True), reset=inputs,
-                                key=f"{form_id}__delete", icon=":material/delete:")
+            forms.submit_button(
+                "Withdraw",
+                outcome_id,
+                edit_write(checkin_id, True),
+                reset=inputs,
+                key=f"{form_id}__delete",
+                icon=":material/delete:",
+            )
     if any(p.field in ("checkin", "version") for p in forms.errors(outcome_id)):
         st.button(
             "Reload the check-in as it is now",
@@ -449,20 +513,24 @@ def history_section(labels: dict[int, str], unit_labels: dict[int, str], writabl
         st.caption("No check-ins yet.")
     else:
         newest = checkins.iloc[::-1]
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Date": [badges.day(d) for d in newest["checkin_date"]],
-                    "Value": [badges.number(x, unit_label) for x in newest["value"]],
-                    "Confidence": [f"{int(c)}/10" for c in newest["confidence"]],
-                    "Note": newest["note"].fillna("").astype(str),
-                    "Author": newest["author_name"].fillna("").astype(str),
-                    "Corrected": ["yes" if int(v) > 1 else "" for v in newest["version"]],
-                }
+        past = pd.DataFrame(
+            {
+                "Date": [badges.day(d) for d in newest["checkin_date"]],
+                "Value": [badges.number(x, unit_label) for x in newest["value"]],
+                "Confidence": [wording.confidence(c) for c in newest["confidence"]],
+                "Note": newest["note"].fillna("").astype(str),
+                "Author": newest["author_name"].fillna("").astype(str),
+                "Corrected": ["yes" if int(v) > 1 else "" for v in newest["version"]],
+            }
+        )
+        with style.wide(f"{key}_table"):
+            st.dataframe(past, hide_index=True, width="stretch", key=f"{key}_table")
+        tables.phone_list(
+            f"{key}_table",
+            tables.phone_items(
+                past, "Date", ["Value", ("Confidence", "confidence"), ("Corrected", "corrected")], ["Note", "Author"]
             ),
-            hide_index=True,
-            width="stretch",
-            key=f"{key}_table",
+            what="check-ins",
         )
     revisions = forms.checkin_revisions([int(kr_id)])
     if not revisions.empty:
@@ -470,7 +538,7 @@ def history_section(labels: dict[int, str], unit_labels: dict[int, str], writabl
         st.dataframe(
             pd.DataFrame(
                 {
-                    "When": [str(t).replace("T", " ")[:16] for t in revisions["changed_at"]],
+                    "When": [wording.moment(t) for t in revisions["changed_at"]],
                     "Who": revisions["changed_by_name"].fillna("").astype(str),
                     "Check-in of": [badges.day(b.get("checkin_date")) for b in revisions["before"]],
                     "Change": [
@@ -489,7 +557,7 @@ def history_section(labels: dict[int, str], unit_labels: dict[int, str], writabl
         st.dataframe(
             pd.DataFrame(
                 {
-                    "When": [str(t).replace("T", " ")[:16] for t in goalposts["changed_at"]],
+                    "When": [wording.moment(t) for t in goalposts["changed_at"]],
                     "Who": goalposts["changed_by_name"].fillna("").astype(str),
                     "Change": [
                         history.describe_goalpost_change(f, b, a)
@@ -511,7 +579,7 @@ def history_section(labels: dict[int, str], unit_labels: dict[int, str], writabl
                 options=options,
                 format_func=lambda i: (
                     f"{badges.day(by_id[i]['checkin_date'])}: {badges.number(by_id[i]['value'], unit_label)}, "
-                    f"confidence {int(by_id[i]['confidence'])}/10"
+                    f"confidence {wording.confidence(by_id[i]['confidence'])}"
                 ),
                 key=f"{key}_pick",
             )
@@ -549,14 +617,5 @@ else:
         st.stop()
     st.subheader("Last check-ins")
     forms.more_rows_note(len(listed.table), listed.total, "key results")
-    st.dataframe(
-        listed.table,
-        hide_index=True,
-        width="stretch",
-        key="checkin_krs",
-        column_config={
-            "Progress": tables.PROGRESS,
-            "Confidence": st.column_config.NumberColumn("Confidence", format="%d/10"),
-        },
-    )
+    tables.show_key_results_frame(listed.table, "checkin_krs", listed.total)
     history_section(listed.labels, listed.unit_labels, False, "ci_hist_read")

@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import auth as core_auth
-from okrdata import history, transfer, writes
+from okrdata import history, lookups, transfer, writes
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.schema import CYCLE_STATES, KPI_TARGET_TYPES, KR_TYPES, OBJECTIVE_KINDS, ROLES
@@ -128,8 +128,10 @@ def cycles_tab() -> None:
         )
     if not is_admin:
         if writer:
-            no_rights("Cycles are the whole company's: only an admin can add one, rename it, move its dates or "
-                      "change its state.")
+            no_rights(
+                "Cycles are the whole company's: only an admin can add one, rename it, move its dates or "
+                "change its state."
+            )
         return
     with st.expander("New cycle", icon=":material/add:"):
         form_id = "mg_cycle_new"
@@ -147,8 +149,14 @@ def cycles_tab() -> None:
 
             def write(db, who, fid=fid):
                 name = forms.text(f"{fid}_name")
-                writes.add_cycle(db, name, forms.value(f"{fid}_start"), forms.value(f"{fid}_end"),
-                                 forms.value(f"{fid}_state"), person=who)
+                writes.add_cycle(
+                    db,
+                    name,
+                    forms.value(f"{fid}_start"),
+                    forms.value(f"{fid}_end"),
+                    forms.value(f"{fid}_state"),
+                    person=who,
+                )
                 return f"Cycle {escape_markdown(name)} created."
 
             forms.submit_button("Create cycle", form_id, write, reset_prefix=f"{fid}_", type="primary")
@@ -160,7 +168,9 @@ def cycles_tab() -> None:
     form_id, state_id = f"mg_cycle_edit_{picked}", f"mg_cycle_state_{picked}"
     c = forms.read_row(form_id, "cycles", int(picked), also=[f"{state_id}_"])
     if c["state"] == "closed":
-        st.caption(f"{escape_markdown(c['name'])} is closed; its name and dates are final. An admin can reopen it below.")
+        st.caption(
+            f"{escape_markdown(c['name'])} is closed; its name and dates are final. An admin can reopen it below."
+        )
     else:
         forms.prefill(f"{form_id}_name", c["name"])
         forms.prefill(f"{form_id}_start", day(c["start_date"]))
@@ -173,19 +183,31 @@ def cycles_tab() -> None:
 
             def write(db, who, cycle_id=int(picked), form_id=form_id):
                 read = forms.value(forms.read_key(form_id))
-                writes.update_cycle(db, cycle_id, person=who, version=read["version"], seen=read,
-                                    name=forms.text(f"{form_id}_name"), start_date=forms.value(f"{form_id}_start"),
-                                    end_date=forms.value(f"{form_id}_end"))
+                writes.update_cycle(
+                    db,
+                    cycle_id,
+                    person=who,
+                    version=read["version"],
+                    seen=read,
+                    name=forms.text(f"{form_id}_name"),
+                    start_date=forms.value(f"{form_id}_start"),
+                    end_date=forms.value(f"{form_id}_end"),
+                )
                 return "Cycle saved."
 
             forms.submit_button("Save cycle", form_id, write, reset_prefix=f"{form_id}_")
         forms.feedback(form_id, reload_prefix=f"{form_id}_")
     forms.prefill(f"{state_id}_state", c["state"])
     with st.form(state_id):
-        st.radio("State", list(CYCLE_STATES), key=f"{state_id}_state", horizontal=True,
-                 format_func=str.capitalize,
-                 help="Planning while the OKRs are drafted, active while they run, closed when scored. "
-                      "Closing a cycle makes its OKRs final.")
+        st.radio(
+            "State",
+            list(CYCLE_STATES),
+            key=f"{state_id}_state",
+            horizontal=True,
+            format_func=str.capitalize,
+            help="Planning while the OKRs are drafted, active while they run, closed when scored. "
+            "Closing a cycle makes its OKRs final.",
+        )
 
         def write_state(db, who, cycle_id=int(picked), state_id=state_id, form_id=form_id):
             state = forms.value(f"{state_id}_state")
@@ -194,8 +216,9 @@ def cycles_tab() -> None:
             return f"{escape_markdown(read['name'])} is now {state}."
 
         # The cycle's row as read is the edit form's: a new state moves its version for both.
-        forms.submit_button("Change state", state_id, write_state, reset=[forms.read_key(form_id)],
-                            reset_prefix=f"{state_id}_")
+        forms.submit_button(
+            "Change state", state_id, write_state, reset=[forms.read_key(form_id)], reset_prefix=f"{state_id}_"
+        )
     forms.feedback(state_id, reload=[f"{state_id}_state"], reload_prefix=f"{form_id}_")
 
 
@@ -228,9 +251,14 @@ def units_tab() -> None:
 
             def write(db, who, fid=fid):
                 name = forms.text(f"{fid}_name")
-                writes.add_unit(db, name, parent_id=forms.value(f"{fid}_parent"),
-                                lead_id=forms.value(f"{fid}_lead"),
-                                description=forms.text(f"{fid}_description"), person=who)
+                writes.add_unit(
+                    db,
+                    name,
+                    parent_id=forms.value(f"{fid}_parent"),
+                    lead_id=forms.value(f"{fid}_lead"),
+                    description=forms.text(f"{fid}_description"),
+                    person=who,
+                )
                 return f"Unit {escape_markdown(name)} created."
 
             forms.submit_button("Create unit", form_id, write, reset_prefix=f"{fid}_", type="primary")
@@ -248,14 +276,22 @@ def units_tab() -> None:
     with st.form(form_id):
         st.text_input("Name", key=f"{form_id}_name")
         if not is_company:
-            st.selectbox("Parent unit", parent_options, format_func=unit_label, key=f"{form_id}_parent",
-                         help="Move the unit (with everything below it) under another unit.")
+            st.selectbox(
+                "Parent unit",
+                parent_options,
+                format_func=unit_label,
+                key=f"{form_id}_parent",
+                help="Move the unit (with everything below it) under another unit.",
+            )
         st.selectbox("Lead", people_choices(f"{form_id}_lead"), format_func=person_label, key=f"{form_id}_lead")
         st.text_area("Description", key=f"{form_id}_description", height=68)
 
         def write(db, who, unit_id=int(picked), form_id=form_id):
-            changes = {"name": forms.text(f"{form_id}_name"), "lead_id": forms.value(f"{form_id}_lead"),
-                       "description": forms.text(f"{form_id}_description")}
+            changes = {
+                "name": forms.text(f"{form_id}_name"),
+                "lead_id": forms.value(f"{form_id}_lead"),
+                "description": forms.text(f"{form_id}_description"),
+            }
             if not is_company:
                 changes["parent_id"] = forms.value(f"{form_id}_parent")
             read = forms.value(forms.read_key(form_id))
@@ -266,10 +302,13 @@ def units_tab() -> None:
     forms.feedback(form_id, reload_prefix=f"{form_id}_")
     if not is_company:
         forms.archive_form(
-            "mg_unit_archive", int(picked), f"Yes, archive {escape_markdown(u['name'])}", "Archive unit",
-            lambda db, who, version, unit_id=int(picked): writes.archive_unit(db, unit_id, person=who,
-                                                                              version=version),
-            f"{escape_markdown(u['name'])} archived.", form_id,
+            "mg_unit_archive",
+            int(picked),
+            f"Yes, archive {escape_markdown(u['name'])}",
+            "Archive unit",
+            lambda db, who, version, unit_id=int(picked): writes.archive_unit(db, unit_id, person=who, version=version),
+            f"{escape_markdown(u['name'])} archived.",
+            form_id,
         )
 
 
@@ -298,17 +337,31 @@ def people_tab() -> None:
             a.text_input("Name", key=f"{fid}_name")
             b.text_input("E-mail", key=f"{fid}_email")
             st.selectbox("Role", list(ROLES), format_func=str.capitalize, key=f"{fid}_role")
-            st.multiselect("Units they may edit (besides those they lead, and the units below)", list(unit_paths),
-                           format_func=unit_label, key=f"{fid}_units")
-            st.text_input("Password (optional: without one they sign in through single sign-on)",
-                          type="password", key=f"{fid}_password")
+            st.multiselect(
+                "Units they may edit (besides those they lead, and the units below)",
+                list(unit_paths),
+                format_func=unit_label,
+                key=f"{fid}_units",
+            )
+            st.text_input(
+                "Password (optional: without one they sign in through single sign-on)",
+                type="password",
+                key=f"{fid}_password",
+            )
 
             def write(db, who, fid=fid):
                 password = forms.value(f"{fid}_password") or ""
                 hashed = core_auth.hash_password(core_auth.check_password(password)) if password else None
                 name = forms.text(f"{fid}_name")
-                writes.add_person(db, name, forms.text(f"{fid}_email"), forms.value(f"{fid}_role"),
-                                  forms.value(f"{fid}_units") or [], password_hash=hashed, person=who)
+                writes.add_person(
+                    db,
+                    name,
+                    forms.text(f"{fid}_email"),
+                    forms.value(f"{fid}_role"),
+                    forms.value(f"{fid}_units") or [],
+                    password_hash=hashed,
+                    person=who,
+                )
                 return f"{escape_markdown(name)} added."
 
             forms.submit_button("Add person", form_id, write, reset_prefix=f"{fid}_", type="primary")
@@ -327,10 +380,13 @@ def people_tab() -> None:
         a.text_input("Name", key=f"{form_id}_name")
         b.text_input("E-mail", key=f"{form_id}_email")
         st.selectbox("Role", list(ROLES), format_func=str.capitalize, key=f"{form_id}_role")
-        st.multiselect("Units they may edit (besides those they lead, and the units below)", list(unit_paths),
-                       format_func=unit_label, key=f"{form_id}_units")
-        st.text_input("New password (leave empty to keep the current one)", type="password",
-                      key=f"{form_id}_password")
+        st.multiselect(
+            "Units they may edit (besides those they lead, and the units below)",
+            list(unit_paths),
+            format_func=unit_label,
+            key=f"{form_id}_units",
+        )
+        st.text_input("New password (leave empty to keep the current one)", type="password", key=f"{form_id}_password")
         st.checkbox("Archived (cannot sign in, edits nothing)", key=f"{form_id}_archived")
 
         def write(db, who, person_id=int(picked), form_id=form_id):
@@ -339,10 +395,18 @@ def people_tab() -> None:
             # Archived units are not offered in the picker; they stay as they were.
             hidden = [u for u in read["unit_ids"] if u not in unit_paths]
             with transaction(db):  # all of it or none of it
-                writes.update_person(db, person_id, person=who, version=read["version"], seen=read,
-                                     name=forms.text(f"{form_id}_name"), email=forms.text(f"{form_id}_email"),
-                                     role=forms.value(f"{form_id}_role"), archived=forms.value(f"{form_id}_archived"),
-                                     unit_ids=[*(forms.value(f"{form_id}_units") or []), *hidden])
+                writes.update_person(
+                    db,
+                    person_id,
+                    person=who,
+                    version=read["version"],
+                    seen=read,
+                    name=forms.text(f"{form_id}_name"),
+                    email=forms.text(f"{form_id}_email"),
+                    role=forms.value(f"{form_id}_role"),
+                    archived=forms.value(f"{form_id}_archived"),
+                    unit_ids=[*(forms.value(f"{form_id}_units") or []), *hidden],
+                )
                 if password:
                     core_auth.set_password(db, person_id, password)
             return "Person saved."
@@ -377,11 +441,21 @@ def objective_fields(form_id: str, options: list[str], labels: dict[str, str]) -
     st.text_area("Why", key=f"{form_id}_description", height=68)
     a, b, c = st.columns(3)
     a.selectbox("Owner", people_choices(f"{form_id}_owner"), format_func=person_label, key=f"{form_id}_owner")
-    b.selectbox("Kind", list(OBJECTIVE_KINDS), format_func=str.capitalize, key=f"{form_id}_kind",
-                help="Committed OKRs are expected to reach 1.0; aspirational ones about 0.7.")
+    b.selectbox(
+        "Kind",
+        list(OBJECTIVE_KINDS),
+        format_func=str.capitalize,
+        key=f"{form_id}_kind",
+        help="Committed OKRs are expected to reach 1.0; aspirational ones about 0.7.",
+    )
     c.text_input("Weight", key=f"{form_id}_weight", help="Its share in its unit's roll-up (default 1).")
-    st.selectbox("Aligned to", options, format_func=lambda k: labels.get(k, k), key=f"{form_id}_align",
-                  help="An objective or key result of this unit or a unit above it, in the same cycle.")
+    st.selectbox(
+        "Aligned to",
+        options,
+        format_func=lambda k: labels.get(k, k),
+        key=f"{form_id}_align",
+        help="An objective or key result of this unit or a unit above it, in the same cycle.",
+    )
 
 
 def objective_changes(form_id: str) -> dict:
@@ -403,14 +477,21 @@ def objectives_tab() -> None:
         return
     cycle = scope.cycle
     listed = forms.objectives_table(scope.cycle_id, scope.unit_id)
-    st.caption(f"Objectives of {escape_markdown(cycle['name'])} for {escape_markdown(scope.unit_name)} (change the cycle and unit in the "
-               "sidebar).")
+    st.caption(
+        f"Objectives of {escape_markdown(cycle['name'])} for {escape_markdown(scope.unit_name)} (change the cycle and unit in the "
+        "sidebar)."
+    )
     if not listed.total:
         st.caption("No objectives here yet.")
     else:
         forms.more_rows_note(len(listed.table), listed.total, "objectives")
-        st.dataframe(listed.table, hide_index=True, width="stretch", key="mg_objectives_table",
-                     column_config={"Progress": tables.PROGRESS})
+        st.dataframe(
+            listed.table,
+            hide_index=True,
+            width="stretch",
+            key="mg_objectives_table",
+            column_config={"Progress": tables.PROGRESS},
+        )
     if not writer:
         return
     if cycle["state"] == "closed":
@@ -435,13 +516,18 @@ def objectives_tab() -> None:
 
             def write(db, who, cycle_id=int(scope.cycle_id), form_id=form_id, fid=fid):
                 changes = objective_changes(fid)
-                writes.add_objective(db, cycle_id, forms.value(f"{form_id}_unit"), changes.pop("title"),
-                                     person=who, **changes)
+                writes.add_objective(
+                    db, cycle_id, forms.value(f"{form_id}_unit"), changes.pop("title"), person=who, **changes
+                )
                 return "Objective created."
 
-            forms.submit_button("Create objective", form_id, write, type="primary",
-                                reset=[f"{fid}_{k}" for k in ("title", "description", "owner", "kind", "weight",
-                                                              "align")])
+            forms.submit_button(
+                "Create objective",
+                form_id,
+                write,
+                type="primary",
+                reset=[f"{fid}_{k}" for k in ("title", "description", "owner", "kind", "weight", "align")],
+            )
         forms.feedback(form_id)
     objs = data.objective_rows(scope.cycle_id, scope.unit_id)
     mine = objs[objs["unit_id"].isin(editable_units)] if not objs.empty else objs
@@ -450,13 +536,15 @@ def objectives_tab() -> None:
         return
     st.markdown("**Edit an objective**")
     mine_ids = [int(i) for i in mine["objective_id"]]
-    picked = st.selectbox("Objective", mine_ids, format_func=lambda i: listed.labels.get(i, str(i)),
-                          key="mg_obj_pick")
+    picked = st.selectbox("Objective", mine_ids, format_func=lambda i: listed.labels.get(i, str(i)), key="mg_obj_pick")
     form_id = f"mg_obj_edit_{picked}"
     o = forms.read_row(form_id, "objectives", int(picked))
     options, labels = align_options(scope.cycle_id, int(o["unit_id"]), int(picked))
-    current = f"k:{int(o['parent_kr_id'])}" if _present(o["parent_kr_id"]) else (
-        f"o:{int(o['parent_objective_id'])}" if _present(o["parent_objective_id"]) else "")
+    current = (
+        f"k:{int(o['parent_kr_id'])}"
+        if _present(o["parent_kr_id"])
+        else (f"o:{int(o['parent_objective_id'])}" if _present(o["parent_objective_id"]) else "")
+    )
     forms.prefill(f"{form_id}_title", o["title"])
     forms.prefill(f"{form_id}_description", o["description"] or "")
     forms.prefill(f"{form_id}_owner", _int(o["owner_id"]))
@@ -468,18 +556,23 @@ def objectives_tab() -> None:
 
         def write(db, who, objective_id=int(picked), form_id=form_id):
             read = forms.value(forms.read_key(form_id))
-            writes.update_objective(db, objective_id, person=who, version=read["version"], seen=read,
-                                    **objective_changes(form_id))
+            writes.update_objective(
+                db, objective_id, person=who, version=read["version"], seen=read, **objective_changes(form_id)
+            )
             return "Objective saved."
 
         forms.submit_button("Save objective", form_id, write, reset_prefix=f"{form_id}_")
     forms.feedback(form_id, reload_prefix=f"{form_id}_")
     forms.archive_form(
-        "mg_obj_archive", int(picked), "Yes, archive this objective (it leaves every page and roll-up)",
+        "mg_obj_archive",
+        int(picked),
+        "Yes, archive this objective (it leaves every page and roll-up)",
         "Archive objective",
-        lambda db, who, version, objective_id=int(picked): writes.archive_objective(db, objective_id, person=who,
-                                                                                    version=version),
-        "Objective archived.", form_id,
+        lambda db, who, version, objective_id=int(picked): writes.archive_objective(
+            db, objective_id, person=who, version=version
+        ),
+        "Objective archived.",
+        form_id,
     )
 
 
@@ -490,8 +583,12 @@ def kr_fields(form_id: str, kpi_options: list, kpi_labels: dict, reason: bool = 
     st.text_input("Title", key=f"{form_id}_title", help="An outcome, from X to Y; not an activity.")
     a, b, c = st.columns(3)
     a.selectbox("Type", list(KR_TYPES), format_func=lambda t: TYPE_WORDS[t], key=f"{form_id}_type")
-    b.text_input("Baseline", key=f"{form_id}_baseline", help="Where it starts (empty for stay above/below and milestones).")
-    c.text_input("Target", key=f"{form_id}_target", help="Where it should end, or the bound it keeps (empty for milestones).")
+    b.text_input(
+        "Baseline", key=f"{form_id}_baseline", help="Where it starts (empty for stay above/below and milestones)."
+    )
+    c.text_input(
+        "Target", key=f"{form_id}_target", help="Where it should end, or the bound it keeps (empty for milestones)."
+    )
     a, b, c = st.columns(3)
     a.text_input("Unit label", key=f"{form_id}_unit_label", placeholder="%, EUR, users")
     b.text_input("Weight", key=f"{form_id}_weight")
@@ -500,8 +597,12 @@ def kr_fields(form_id: str, kpi_options: list, kpi_labels: dict, reason: bool = 
     a.selectbox("Owner", people_choices(f"{form_id}_owner"), format_func=person_label, key=f"{form_id}_owner")
     b.selectbox("Measured by KPI", kpi_options, format_func=lambda k: kpi_labels.get(k, str(k)), key=f"{form_id}_kpi")
     if reason:
-        st.text_area("Reason for changing the type, baseline or target", key=f"{form_id}_reason", height=68,
-                     help="Required once the cycle has started: the change is recorded and shown as moved goalposts.")
+        st.text_area(
+            "Reason for changing the type, baseline or target",
+            key=f"{form_id}_reason",
+            height=68,
+            help="Required once the cycle has started: the change is recorded and shown as moved goalposts.",
+        )
 
 
 def kr_changes(form_id: str) -> dict:
@@ -525,16 +626,19 @@ def key_results_tab() -> None:
     cycle = scope.cycle
     listed = forms.objectives_table(scope.cycle_id, scope.unit_id)
     if not listed.total:
-        st.caption(f"No objectives for {escape_markdown(scope.unit_name)} in {escape_markdown(cycle['name'])} yet; create one in the "
-                   "Objectives tab.")
+        st.caption(
+            f"No objectives for {escape_markdown(scope.unit_name)} in {escape_markdown(cycle['name'])} yet; create one in the "
+            "Objectives tab."
+        )
         return
     if editable:
         objs = data.objective_rows(scope.cycle_id, scope.unit_id)
         mine = [int(i) for i, u in zip(objs["objective_id"], objs["unit_id"]) if int(u) in editable]
         if mine:
             forms.prefill("mg_kr_obj", mine[0])  # a lead starts on an objective they may change
-    picked_obj = st.selectbox("Objective", list(listed.labels), format_func=lambda i: listed.labels.get(i, str(i)),
-                              key="mg_kr_obj")
+    picked_obj = st.selectbox(
+        "Objective", list(listed.labels), format_func=lambda i: listed.labels.get(i, str(i)), key="mg_kr_obj"
+    )
     krs, frame = forms.objective_key_results(scope.cycle_id, scope.unit_id, int(picked_obj))
     changes = forms.goalpost_changes([int(i) for i in krs["kr_id"]]) if not krs.empty else pd.DataFrame()
     moved = set(int(i) for i in changes["kr_id"]) if not changes.empty else set()
@@ -542,16 +646,19 @@ def key_results_tab() -> None:
         st.caption("This objective has no key results yet.")
     else:
         frame.insert(2, "Goalposts", ["moved" if int(i) in moved else "" for i in krs["kr_id"]])
-        st.dataframe(frame, hide_index=True, width="stretch", key="mg_krs_table",
-                     column_config={"Progress": tables.PROGRESS})
+        st.dataframe(
+            frame, hide_index=True, width="stretch", key="mg_krs_table", column_config={"Progress": tables.PROGRESS}
+        )
     if not changes.empty:
         with st.expander(f"Goalposts moved ({len(changes)})", icon=":material/swap_vert:"):
             st.dataframe(
                 pd.DataFrame(
                     {
                         "Key result": changes["kr_title"],
-                        "Change": [history.describe_goalpost_change(f, b, a)
-                                   for f, b, a in zip(changes["field"], changes["before"], changes["after"])],
+                        "Change": [
+                            history.describe_goalpost_change(f, b, a)
+                            for f, b, a in zip(changes["field"], changes["before"], changes["after"])
+                        ],
                         "Who": changes["changed_by_name"].fillna(""),
                         "When": [str(t).replace("T", " ")[:16] for t in changes["changed_at"]],
                         "Why": changes["reason"],
@@ -584,9 +691,20 @@ def key_results_tab() -> None:
 
             def write(db, who, objective_id=int(picked_obj), fid=fid):
                 c = kr_changes(fid)
-                writes.add_key_result(db, objective_id, c["title"], c["kr_type"], c["baseline"], c["target"],
-                                      c["unit_label"], c["weight"], c["owner_id"], c["kpi_id"], c["cadence_days"],
-                                      person=who)
+                writes.add_key_result(
+                    db,
+                    objective_id,
+                    c["title"],
+                    c["kr_type"],
+                    c["baseline"],
+                    c["target"],
+                    c["unit_label"],
+                    c["weight"],
+                    c["owner_id"],
+                    c["kpi_id"],
+                    c["cadence_days"],
+                    person=who,
+                )
                 return f"Key result {escape_markdown(c['title'])} created."
 
             forms.submit_button("Create key result", form_id, write, reset_prefix=f"{fid}_", type="primary")
@@ -608,17 +726,26 @@ def key_results_tab() -> None:
     forms.prefill(f"{form_id}_owner", _int(k["owner_id"]))
     forms.prefill(f"{form_id}_kpi", _int(k["kpi_id"]) if _int(k["kpi_id"]) in kpi_labels else None)
     forms.prefill(f"{form_id}_reason", "")
-    started = writes.cycle_started(cycle)
+    started = lookups.cycle_started(cycle)
     if started:
-        st.caption(f":material/info: {escape_markdown(cycle['name'])} has started: a change to the type, baseline or target "
-                   "needs a reason and shows as moved goalposts.")
+        st.caption(
+            f":material/info: {escape_markdown(cycle['name'])} has started: a change to the type, baseline or target "
+            "needs a reason and shows as moved goalposts."
+        )
     with st.form(form_id):
         kr_fields(form_id, kpi_options, kpi_labels, reason=True)
 
         def write(db, who, kr_id=int(picked), form_id=form_id):
             read = forms.value(forms.read_key(form_id))
-            moved_fields = writes.update_key_result(db, kr_id, person=who, version=read["version"], seen=read,
-                                                    reason=forms.text(f"{form_id}_reason"), **kr_changes(form_id))
+            moved_fields = writes.update_key_result(
+                db,
+                kr_id,
+                person=who,
+                version=read["version"],
+                seen=read,
+                reason=forms.text(f"{form_id}_reason"),
+                **kr_changes(form_id),
+            )
             if moved_fields:
                 return f"Key result saved; the change of its {' and '.join(f.replace('kr_', '') for f in moved_fields)} is recorded."
             return "Key result saved."
@@ -626,10 +753,13 @@ def key_results_tab() -> None:
         forms.submit_button("Save key result", form_id, write, reset_prefix=f"{form_id}_")
     forms.feedback(form_id, reload_prefix=f"{form_id}_")
     forms.archive_form(
-        "mg_kr_archive", int(picked), "Yes, archive this key result", "Archive key result",
-        lambda db, who, version, kr_id=int(picked): writes.archive_key_result(db, kr_id, person=who,
-                                                                              version=version),
-        "Key result archived.", form_id,
+        "mg_kr_archive",
+        int(picked),
+        "Yes, archive this key result",
+        "Archive key result",
+        lambda db, who, version, kr_id=int(picked): writes.archive_key_result(db, kr_id, person=who, version=version),
+        "Key result archived.",
+        form_id,
     )
 
 
@@ -641,11 +771,13 @@ def kpi_fields(form_id: str, with_unit: bool) -> None:
         st.selectbox("Unit", editable_units, format_func=unit_label, key=f"{form_id}_unit")
     st.text_input("Name", key=f"{form_id}_name")
     a, b, c = st.columns(3)
-    a.selectbox("Target type", list(KPI_TARGET_TYPES), format_func=lambda t: KPI_TYPE_WORDS[t],
-                key=f"{form_id}_target_type")
+    a.selectbox(
+        "Target type", list(KPI_TARGET_TYPES), format_func=lambda t: KPI_TYPE_WORDS[t], key=f"{form_id}_target_type"
+    )
     b.text_input("Target", key=f"{form_id}_target")
-    c.text_input("Warning threshold", key=f"{form_id}_warning",
-                 help="Optional: a line before the target where it turns amber.")
+    c.text_input(
+        "Warning threshold", key=f"{form_id}_warning", help="Optional: a line before the target where it turns amber."
+    )
     a, b = st.columns(2)
     a.text_input("Unit label", key=f"{form_id}_unit_label")
     b.number_input("Expected every (days)", key=f"{form_id}_frequency", step=1)
@@ -692,8 +824,18 @@ def kpis_tab() -> None:
 
             def write(db, who, fid=fid):
                 c = kpi_changes(fid)
-                writes.add_kpi(db, forms.value(f"{fid}_unit"), c["name"], c["target_type"], c["target"],
-                               c["warning"], c["frequency_days"], c["unit_label"], c["description"], person=who)
+                writes.add_kpi(
+                    db,
+                    forms.value(f"{fid}_unit"),
+                    c["name"],
+                    c["target_type"],
+                    c["target"],
+                    c["warning"],
+                    c["frequency_days"],
+                    c["unit_label"],
+                    c["description"],
+                    person=who,
+                )
                 return f"KPI {escape_markdown(c['name'])} created."
 
             forms.submit_button("Create KPI", form_id, write, reset_prefix=f"{fid}_", type="primary")
@@ -708,23 +850,29 @@ def kpis_tab() -> None:
         fid = forms.fresh_id(form_id)  # a new, empty value after each reading; the KPI and date stay
         forms.prefill(f"{form_id}_date", dt.date.today())
         with st.form(fid):
-            st.selectbox("KPI", list(rows), format_func=lambda i: f"{rows[i]['name']} ({rows[i]['unit_name']})",
-                         key=f"{form_id}_kpi")
+            st.selectbox(
+                "KPI",
+                list(rows),
+                format_func=lambda i: f"{rows[i]['name']} ({rows[i]['unit_name']})",
+                key=f"{form_id}_kpi",
+            )
             a, b = st.columns(2)
             a.date_input("Date", key=f"{form_id}_date")
             b.text_input("Value", key=f"{fid}_value")
 
             def write(db, who, form_id=form_id, fid=fid):
                 kpi_id = forms.value(f"{form_id}_kpi")
-                writes.add_kpi_reading(db, kpi_id, forms.value(f"{form_id}_date"), forms.text(f"{fid}_value"),
-                                       person=who)
+                writes.add_kpi_reading(
+                    db, kpi_id, forms.value(f"{form_id}_date"), forms.text(f"{fid}_value"), person=who
+                )
                 return f"Reading of {escape_markdown(rows[int(kpi_id)]['name'])} recorded."
 
             forms.submit_button("Record reading", form_id, write, reset=[f"{fid}_value"], type="primary")
         forms.feedback(form_id)
     st.markdown("**Edit a KPI**")
-    picked = st.selectbox("KPI", list(rows), format_func=lambda i: f"{rows[i]['name']} ({rows[i]['unit_name']})",
-                          key="mg_kpi_pick")
+    picked = st.selectbox(
+        "KPI", list(rows), format_func=lambda i: f"{rows[i]['name']} ({rows[i]['unit_name']})", key="mg_kpi_pick"
+    )
     form_id = f"mg_kpi_edit_{picked}"
     k = forms.read_row(form_id, "kpis", int(picked))
     forms.prefill(f"{form_id}_name", k["name"])
@@ -745,9 +893,13 @@ def kpis_tab() -> None:
         forms.submit_button("Save KPI", form_id, write, reset_prefix=f"{form_id}_")
     forms.feedback(form_id, reload_prefix=f"{form_id}_")
     forms.archive_form(
-        "mg_kpi_archive", int(picked), "Yes, archive this KPI (its readings stay)", "Archive KPI",
+        "mg_kpi_archive",
+        int(picked),
+        "Yes, archive this KPI (its readings stay)",
+        "Archive KPI",
         lambda db, who, version, kpi_id=int(picked): writes.archive_kpi(db, kpi_id, person=who, version=version),
-        "KPI archived.", form_id,
+        "KPI archived.",
+        form_id,
     )
 
 
@@ -769,8 +921,9 @@ def carry_tab() -> None:
         return
     a, b = st.columns(2)
     source = a.selectbox("From the closed cycle", closed, format_func=lambda i: cycle_rows[i]["name"], key="mg_co_from")
-    target = b.selectbox("Into", open_, format_func=lambda i: f"{cycle_rows[i]['name']} ({cycle_rows[i]['state']})",
-                         key="mg_co_to")
+    target = b.selectbox(
+        "Into", open_, format_func=lambda i: f"{cycle_rows[i]['name']} ({cycle_rows[i]['state']})", key="mg_co_to"
+    )
     objs = data.objectives(int(source))
     if objs.empty:
         st.caption("That cycle has no objectives.")
@@ -788,16 +941,20 @@ def carry_tab() -> None:
         st.multiselect(
             "Unfinished objectives to carry over",
             list(rows),
-            format_func=lambda i: f"{rows[i]['title']} ({rows[i]['unit_name']}, score "
-                                  f"{badges.score(rows[i]['score'] if _present(rows[i]['score']) else rows[i]['progress'])})",
+            format_func=lambda i: (
+                f"{rows[i]['title']} ({rows[i]['unit_name']}, score "
+                f"{badges.score(rows[i]['score'] if _present(rows[i]['score']) else rows[i]['progress'])})"
+            ),
             key=f"{form_id}_objs",
         )
 
         def write(db, who, from_id=int(source), to_id=int(target), form_id=form_id):
             result = writes.carry_over(db, from_id, to_id, forms.value(f"{form_id}_objs") or [], person=who)
             n_obj, n_kr, done = len(result["objectives"]), len(result["key_results"]), len(result["done_key_results"])
-            message = (f"Carried {n_obj} objective{'s' if n_obj != 1 else ''} with {n_kr} key "
-                       f"result{'s' if n_kr != 1 else ''} into {escape_markdown(cycle_rows[to_id]['name'])}.")
+            message = (
+                f"Carried {n_obj} objective{'s' if n_obj != 1 else ''} with {n_kr} key "
+                f"result{'s' if n_kr != 1 else ''} into {escape_markdown(cycle_rows[to_id]['name'])}."
+            )
             if done:
                 message += f" {done} key result{'s were' if done != 1 else ' was'} reached and stayed behind."
             return message
@@ -842,26 +999,37 @@ def import_section() -> None:
         return
     forms.flash(IMPORT_FORM)  # "Added …", once, after the rerun that follows an import
     # A new key after each import empties the uploader, so the file just imported is not offered again.
-    upload = st.file_uploader("Spreadsheet to import", type=["csv", "xlsx"],
-                              key=f"mg_import_file_{st.session_state.get(IMPORT_ROUND, 0)}")
+    upload = st.file_uploader(
+        "Spreadsheet to import", type=["csv", "xlsx"], key=f"mg_import_file_{st.session_state.get(IMPORT_ROUND, 0)}"
+    )
     if upload is None:
         return
     raw = upload.getvalue()
+    sheets = transfer.sheet_names(raw, upload.name)
+    sheet = None  # every sheet in a layout the import knows
+    if len(sheets) > 1:
+        sheet = st.selectbox(
+            "Sheets to import",
+            [None, *sheets],
+            format_func=lambda name: name or "Every sheet",
+            key=f"mg_import_sheet_{st.session_state.get(IMPORT_ROUND, 0)}",
+        )
     try:
-        table = transfer.read_table(raw, upload.name)
+        tables = transfer.read_tables(raw, upload.name, sheet=sheet)
     except ValidationError as error:
         forms.show_error(error)
         return
-    if st.session_state.pop("mg_import_requested", None) == upload.file_id:
-        run_import(table)
+    rows = sum(len(t) for t in tables)
+    if st.session_state.pop("mg_import_requested", None) == (upload.file_id, sheet):
+        run_import(tables)
         return
-    # The dry run reads the whole file against the database: once per file and database state.
-    check_key = ("mg_import_check", upload.file_id, data.stamp())
+    # The dry run reads the whole file against the database: once per file, sheet and database state.
+    check_key = ("mg_import_check", upload.file_id, sheet, data.stamp())
     checked = st.session_state.get("mg_import_checked")
     if not checked or checked[0] != check_key:
         try:
             with data.opened() as db:
-                report = transfer.import_okrs(db, table, dry_run=True, person=person)
+                report = transfer.import_tables(db, tables, dry_run=True, person=person)
             checked = (check_key, report, [])
         except transfer.ImportRefused as refused:
             checked = (check_key, None, refused.problems)
@@ -869,7 +1037,7 @@ def import_section() -> None:
             checked = (check_key, None, [transfer.Problem(None, label_of(error.field), error.message)])
         st.session_state["mg_import_checked"] = checked
     _, report, problems = checked
-    st.caption(f"{escape_markdown(upload.name)}: {len(table)} row{'s' if len(table) != 1 else ''}.")
+    st.caption(f"{escape_markdown(upload.name)}: {rows} row{'s' if rows != 1 else ''}.")
     if problems:
         st.error(
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in this file; nothing can be imported "
@@ -879,15 +1047,23 @@ def import_section() -> None:
         st.dataframe(transfer.problems_frame(problems), hide_index=True, width="stretch", key="mg_import_problems")
         return
     st.info(report.summary(), icon=":material/fact_check:")
+    for line in report.read:  # which layout each sheet was read in, and why
+        st.caption(escape_markdown(line))
     for note in report.notes[:20]:
         st.caption(escape_markdown(note))
     # The button only raises a flag (its callback survives any rerun); the import then runs in
     # the script, so that its progress bar can show.
-    st.button(f"Import {len(table)} rows", key="mg_import_go", type="primary", icon=":material/upload:",
-              on_click=st.session_state.__setitem__, args=("mg_import_requested", upload.file_id))
+    st.button(
+        f"Import {rows} rows",
+        key="mg_import_go",
+        type="primary",
+        icon=":material/upload:",
+        on_click=st.session_state.__setitem__,
+        args=("mg_import_requested", (upload.file_id, sheet)),
+    )
 
 
-def run_import(table: pd.DataFrame) -> None:
+def run_import(tables: list[pd.DataFrame]) -> None:
     bar = st.progress(0.0, text="Importing…")
 
     def progress(done: int, total: int) -> None:
@@ -898,12 +1074,13 @@ def run_import(table: pd.DataFrame) -> None:
         if who is None:
             raise ValidationError("role", "sign in to make changes; nothing was imported.")
         with data.opened() as db:
-            done = transfer.import_okrs(db, table, progress=progress, person=who)
+            done = transfer.import_tables(db, tables, progress=progress, person=who)
     except transfer.ImportRefused as refused:
         bar.empty()
         st.error(escape_markdown(f"{refused.message[:1].upper()}{refused.message[1:]}"), icon=":material/error:")
-        st.dataframe(transfer.problems_frame(refused.problems), hide_index=True, width="stretch",
-                     key="mg_import_refused")
+        st.dataframe(
+            transfer.problems_frame(refused.problems), hide_index=True, width="stretch", key="mg_import_refused"
+        )
     except ValidationError as error:
         bar.empty()
         forms.show_error(error)
@@ -928,8 +1105,12 @@ def export_section() -> None:
     # 0 stands for every cycle: a None value would show as "Choose an option", not as its label.
     options = [0] + list(cycle_rows)
     forms.prefill("mg_export_cycle", scope.cycle_id if scope.cycle_id in cycle_rows else 0)
-    chosen = st.selectbox("Cycle", options, key="mg_export_cycle",
-                          format_func=lambda i: cycle_rows[i]["name"] if i in cycle_rows else "All cycles")
+    chosen = st.selectbox(
+        "Cycle",
+        options,
+        key="mg_export_cycle",
+        format_func=lambda i: cycle_rows[i]["name"] if i in cycle_rows else "All cycles",
+    )
     cycle_id = chosen if chosen in cycle_rows else None
     stem = "okrs" if cycle_id is None else f"okrs-{transfer.file_slug(cycle_rows[cycle_id]['name'], 'cycle')}"
 
@@ -949,13 +1130,33 @@ def export_section() -> None:
         return build
 
     a, b, c = st.columns(3)
-    a.download_button("OKRs as CSV", make("csv"), file_name=f"{stem}.csv", mime="text/csv", key="mg_export_csv",
-                      on_click="ignore", icon=":material/download:")
-    b.download_button("OKRs as Excel", make("xlsx"), file_name=f"{stem}.xlsx", key="mg_export_xlsx",
-                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                      on_click="ignore", icon=":material/download:")
-    c.download_button("Check-ins as CSV", make("checkins"), file_name=f"{stem}-checkins.csv".replace("okrs-", ""),
-                      mime="text/csv", key="mg_export_checkins", on_click="ignore", icon=":material/download:")
+    a.download_button(
+        "OKRs as CSV",
+        make("csv"),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key="mg_export_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    b.download_button(
+        "OKRs as Excel",
+        make("xlsx"),
+        file_name=f"{stem}.xlsx",
+        key="mg_export_xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    c.download_button(
+        "Check-ins as CSV",
+        make("checkins"),
+        file_name=f"{stem}-checkins.csv".replace("okrs-", ""),
+        mime="text/csv",
+        key="mg_export_checkins",
+        on_click="ignore",
+        icon=":material/download:",
+    )
     if is_admin:
         st.download_button(
             "Full export (every table, for a backup or a move; includes password hashes)",
@@ -974,6 +1175,7 @@ def export_section() -> None:
 TABS = ["Cycles", "Units", "People", "Objectives", "Key results", "KPIs", "Carry over", "Import / export"]
 views = [cycles_tab, units_tab, people_tab, objectives_tab, key_results_tab, kpis_tab, carry_tab, transfer_tab]
 from ui import manage_deliveries  # noqa: E402
+
 TABS.append("Notifications")
 views.append(lambda: manage_deliveries.draw(person))
 for tab, view in zip(st.tabs(TABS), views):

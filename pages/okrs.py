@@ -20,7 +20,7 @@ import streamlit as st
 
 from okrdata import search, transfer
 from okrdata.numbers import STATUSES
-from ui import badges, data, okr_detail, sidebar
+from ui import badges, data, okr_detail, sidebar, style, tables
 from ui.okr_detail import ALL_CYCLES_KEY, KIND_KEY, OWNER_KEY, SEARCH_KEY, STATUS_KEY, TYPE_KEY, escape_markdown
 
 
@@ -57,8 +57,9 @@ if raw is not None:
     del st.query_params["objective"]
 
 # --- the list -----------------------------------------------------------------------------
-st.caption("Every objective and key result of the organisation, open to everyone. "
-           "Select a row to open its objective's page.")
+st.caption(
+    "Every objective and key result of the organisation, open to everyone. Select a row to open its objective's page."
+)
 
 top = st.columns([4, 2, 2], vertical_alignment="bottom")
 text = top[0].text_input(
@@ -149,8 +150,10 @@ if filters.kr_types:
 
 if shown.empty:
     if total["objectives"] == 0:
-        st.info(f"There are no objectives in {escape_markdown(where)} yet. Add them in Manage, "
-                "or turn on All cycles.", icon=":material/inbox:")
+        st.info(
+            f"There are no objectives in {escape_markdown(where)} yet. Add them in Manage, or turn on All cycles.",
+            icon=":material/inbox:",
+        )
     else:
         has_filter = owner_id is not None or filters.statuses or filters.kinds or filters.kr_types
         advice = [
@@ -165,8 +168,9 @@ if shown.empty:
             other = okr_detail.matches(filters.text, None, branch)
             if not other.empty:
                 n_other = len(other)
-                elsewhere = (f" The words occur in {n_other} key result{'s' if n_other != 1 else ''} "
-                             "of other cycles: turn on All cycles.")
+                elsewhere = (
+                    f" The words occur in {badges.plural(n_other, 'key result')} of other cycles: turn on All cycles."
+                )
         st.info(
             f"No key result in {escape_markdown(where)} matches {'; '.join(narrowed)}. "
             f"To see more, {_either(advice)}.{elsewhere}",
@@ -185,7 +189,20 @@ if len(shown) > len(listing.display):
         "narrow them with the search, the filters or a unit in the sidebar. The CSV download holds all "
         f"{len(shown):,}."
     )
-picked = okr_detail.show_table(listing, scope)
+with style.wide("okrs_table"):
+    picked = okr_detail.show_table(listing, scope)
+tables.phone_list(
+    "okrs_table",
+    tables.phone_items(
+        listing.display,
+        "Key result",
+        ["Status", "Progress", "Pace", "Confidence"],
+        ["Objective", "Unit", "Cycle"],
+        link="Page",
+    ),
+    len(shown),
+    what="key results",
+)
 if picked is not None:
     st.query_params.update(picked)
     st.rerun()
@@ -200,6 +217,5 @@ st.download_button(
     icon=":material/download:",
     on_click="ignore",
     key="okrs_download",
-    help="Every row that matches, with plain numbers (progress and pace as fractions 0–1), "
-    "IDs, owners and baselines.",
+    help="Every row that matches, with plain numbers (progress and pace as fractions 0–1), IDs, owners and baselines.",
 )

@@ -13,15 +13,14 @@ import streamlit as st
 
 from okrdata import attention
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
-from ui import badges, charts, data, sidebar, tables
+from ui import badges, charts, data, forms, sidebar, tables
 
 scope = sidebar.current()
 st.title("Overview")
 
 if scope.cycle_id is None:
     st.info(
-        "There are no cycles yet. Run `okr demo` to load the demo organisation, "
-        "or create a cycle in Manage.",
+        "There are no cycles yet. Run `okr demo` to load the demo organisation, or create a cycle in Manage.",
         icon=":material/event_busy:",
     )
     st.page_link("pages/manage.py", label="Open Manage", icon=":material/settings:")
@@ -59,9 +58,9 @@ cols[1].metric(
 )
 cols[2].metric(
     "Pace",
-    badges.pace(summary["pace"]),
-    **badges.pace_delta(summary["pace"]),
-    help="Progress minus expected progress, in percentage points.",
+    badges.pace(summary["progress"], summary["expected"]),
+    **badges.pace_delta(summary["progress"], summary["expected"]),
+    help="Progress minus expected progress, in percentage points: the difference of the two percentages shown.",
     border=True,
 )
 cols[3].metric(
@@ -92,9 +91,7 @@ for col, status in zip(st.columns(4), (ON_TRACK, AT_RISK, OFF_TRACK, STALE)):
 objective_counts = summary["objective_status_counts"]
 st.caption(
     "Objectives (each takes its weakest key result's status): "
-    + " · ".join(
-        f"{badges.label(s)} {objective_counts.get(s, 0)}" for s in (ON_TRACK, AT_RISK, OFF_TRACK, STALE)
-    )
+    + " · ".join(f"{badges.label(s)} {objective_counts.get(s, 0)}" for s in (ON_TRACK, AT_RISK, OFF_TRACK, STALE))
 )
 
 # --- progress by unit ---------------------------------------------------------------------
@@ -107,8 +104,15 @@ def unit_chart() -> tuple[dict | None, int]:
     shown_units = attention.chart_units(progress, scope.unit_id)
     if shown_units.empty:
         return None, 0
-    in_branch = progress if scope.unit_id is None else progress[progress["unit_id"].isin(data.subtree_ids(scope.unit_id))]
-    return charts.spec(charts.unit_progress(shown_units)), int((in_branch["objective_count"] > 0).sum()) - len(shown_units)
+    in_branch = (
+        progress if scope.unit_id is None else progress[progress["unit_id"].isin(data.subtree_ids(scope.unit_id))]
+    )
+    banded = attention.unit_bands(
+        shown_units, progress, data.key_results(scope.cycle_id), data.objectives(scope.cycle_id), closed
+    )
+    return charts.spec(charts.unit_progress(banded, closed)), int((in_branch["objective_count"] > 0).sum()) - len(
+        shown_units
+    )
 
 
 unit_spec, hidden = data.memo(unit_chart, "overview.units", scope.cycle_id, scope.unit_id)
@@ -117,8 +121,21 @@ if unit_spec is None:
 else:
     charts.show(unit_spec)
     st.caption(
-        "Each bar is a unit's whole branch; the black tick marks the progress expected by today."
-        + (f" {hidden} units further down are not drawn: pick a unit in the sidebar to see its branch." if hidden > 0 else "")
+        "Each bar is a unit's whole branch, coloured by "
+        + (
+            "its score (the weighted mean of its objectives' scores)"
+            if closed
+            else "its pace: on pace down to 10 points behind, behind down to 25, far behind beyond"
+        )
+        + "; the black tick marks the progress expected"
+        + (" at the end." if closed else " by today.")
+        + " Hover a bar for its key results' statuses."
+        + (
+            f" {badges.plural(hidden, 'unit')} further down {'is' if hidden == 1 else 'are'} not drawn: pick a unit in "
+            "the sidebar to see its branch."
+            if hidden > 0
+            else ""
+        )
     )
 
 # --- key results that need attention ------------------------------------------------------
@@ -126,27 +143,35 @@ st.subheader("Key results that need attention")
 krs_count = summary["kr_count"]
 needing, needing_total = data.memo(
     lambda: attention.needing_attention(data.key_results(scope.cycle_id, scope.unit_id)),
-    "overview.attention", scope.cycle_id, scope.unit_id,
+    "overview.attention",
+    scope.cycle_id,
+    scope.unit_id,
 )
 if krs_count == 0:
     st.caption("No key results in scope yet.")
 elif needing.empty:
-    st.success("Nothing needs attention: every key result is on track, checked in and on course.",
-               icon=":material/check_circle:")
+    st.success(
+        "Nothing needs attention: every key result is on track, checked in and on course.",
+        icon=":material/check_circle:",
+    )
 else:
     st.caption(
-        f"{needing_total} of {krs_count} key results: at risk, off track or stale, "
-        "confidence at odds with pace, or a forecast trending off track."
-        + (f" The {len(needing)} most urgent are listed; filter All OKRs by status for the rest."
-           if needing_total > len(needing) else "")
+        f"{needing_total} of {badges.plural(krs_count, 'key result')}: at risk, off track or stale, "
+        "confidence at odds with pace, or a forecast trending off track; moved goalposts are marked."
+        + (
+            f" The {len(needing)} most urgent are listed; filter All OKRs by status for the rest."
+            if needing_total > len(needing)
+            else ""
+        )
     )
-    tables.show_key_results(needing, reasons=True, key="overview_attention")
+    moved = forms.goalpost_changes([int(i) for i in needing["kr_id"]])
+    tables.show_key_results(attention.with_goalposts(needing, moved), reasons=True, key="overview_attention")
 
 # --- the OKR coach ------------------------------------------------------------------------
 notes = data.quality_findings(scope.cycle_id, scope.unit_id)
 if not notes.empty:
     warnings = int((notes["severity"] == "warning").sum())
-    with st.expander(f"Coaching notes: {len(notes)} ({warnings} warnings)", icon=":material/school:"):
+    with st.expander(f"Coaching notes: {len(notes)} ({badges.plural(warnings, 'warning')})", icon=":material/school:"):
         st.caption("Advice on the shape of these OKRs; it never blocks anything.")
         st.dataframe(
             notes[["rule_title", "subject", "advice", "severity"]].rename(

@@ -29,7 +29,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import auth as core_auth
-from okrdata import review, transfer, writes
+from okrdata import review, transfer, wording, writes
 from ui import auth, badges, charts, data, forms, sidebar, tables
 
 SCORE_DOTS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
@@ -70,11 +70,8 @@ def score_or_blank(x: float) -> str:
     return "" if pd.isna(x) else badges.score(x)
 
 
-def signed(x: float) -> str:
-    """A difference of scores with its sign: ``"+0.05"``, ``"−0.30"``."""
-    if round(x, 2) == 0:
-        return "±0.00"
-    return f"{'+' if x > 0 else badges.MINUS}{abs(x):.2f}"
+signed = wording.signed_score
+"""A difference of scores with its sign: ``"+0.05"``, ``"−0.30"`` (:func:`okrdata.wording.signed_score`)."""
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -99,10 +96,16 @@ refusal = review.scoring_refusal(cycle)
 ended = review.has_ended(cycle)
 sheet = data.memo(
     lambda: review.scoring_sheet(
-        data.objectives(scope.cycle_id, scope.unit_id), closed, ended,
+        data.objectives(scope.cycle_id, scope.unit_id),
+        closed,
+        ended,
         None if closed else data.key_results(scope.cycle_id, scope.unit_id),
     ),
-    "review.sheet", scope.cycle_id, scope.unit_id, closed, ended,
+    "review.sheet",
+    scope.cycle_id,
+    scope.unit_id,
+    closed,
+    ended,
 )
 forms.flash(CLOSE_FORM)  # "Closed 2026 Q4 …" shows here, once, after the cycle changed state
 
@@ -121,7 +124,7 @@ def score_table(rows: pd.DataFrame) -> pd.DataFrame:
         "Against kind": [f"{v} ({signed(g)})" for v, g in zip(rows["versus"], rows["gap"])],
         "Objective": rows["title"].astype(str),
         "Unit": rows["unit_name"].astype(str),
-        "Kind": [f"{str(k).capitalize()} · expects {e:.1f}" for k, e in zip(rows["kind"], rows["expected"])],
+        "Kind": [wording.kind_text(k) for k in rows["kind"]],
         "Progress": rows["progress"].astype(float) * 100,
         "Proposed": [badges.score(p) for p in rows["proposal"]],
     }
@@ -129,11 +132,13 @@ def score_table(rows: pd.DataFrame) -> pd.DataFrame:
         table["Lead's score"] = [score_or_blank(r) for r in rows["recorded"]]
         if rows["flag"].astype(bool).any():  # a column empty in every row would say nothing
             table["Flag"] = rows["flag"].astype(str)
-    table.update({
-        "Review": rows["review"].map(review.REVIEW_LABELS),
-        "Reason": rows["reason"].astype(str),
-        "Reflection": rows["reflection"].astype(str),
-    })
+    table.update(
+        {
+            "Review": rows["review"].map(review.REVIEW_LABELS),
+            "Reason": rows["reason"].astype(str),
+            "Reflection": rows["reflection"].astype(str),
+        }
+    )
     return pd.DataFrame(table)
 
 
@@ -141,41 +146,67 @@ def show_score_table(rows: pd.DataFrame) -> None:
     """The scoring sheet of the sidebar's cycle and unit (``rows``) as a table (its first
     :data:`ui.tables.ROW_LIMIT` rows, every one in the CSV), with the bands explained."""
     st.dataframe(
-        data.memo(lambda: tables.arrow(score_table(rows.head(tables.ROW_LIMIT))), "review.score_table", scope.cycle_id,
-                  scope.unit_id, closed, ended),
+        data.memo(
+            lambda: tables.arrow(score_table(rows.head(tables.ROW_LIMIT))),
+            "review.score_table",
+            scope.cycle_id,
+            scope.unit_id,
+            closed,
+            ended,
+        ),
         hide_index=True,
         width="stretch",
         key="rv_scores",
         column_config={
             "Progress": st.column_config.ProgressColumn(
-                "Final progress" if closed or ended else "Progress so far", min_value=0.0, max_value=100.0,
-                format="%.0f%%"),
+                "Final progress" if closed or ended else "Progress so far",
+                min_value=0.0,
+                max_value=100.0,
+                format="%.0f%%",
+                color=badges.NEUTRAL,
+            ),
             "Proposed": st.column_config.TextColumn(
-                "Proposed", help="The proposed score: the objective's final progress"
-                + (", rounded half up." if closed or ended else " so far, rounded half up: what closing now would record.")),
+                "Proposed",
+                help="The proposed score: the objective's final progress"
+                + (
+                    ", rounded half up."
+                    if closed or ended
+                    else " so far, rounded half up: what closing now would record."
+                ),
+            ),
             "Against kind": st.column_config.TextColumn(
-                "Against kind", help="Committed objectives are expected at 1.0, aspirational ones around 0.7 "
+                "Against kind",
+                help="Committed objectives are expected at 1.0, aspirational ones around 0.7 "
                 f"(within {review.EXPECTATION_TOLERANCE:g})."
-                + ("" if closed else " Before the close, the forecast is compared.")
+                + ("" if closed else " Before the close, the forecast is compared."),
             ),
             "Forecast": st.column_config.TextColumn(
-                "Forecast", help="Where the objective is heading at the cycle's end, from the trend of its key "
-                "results' check-ins (their progress so far where there are fewer than three)."),
+                "Forecast",
+                help="Where the objective is heading at the cycle's end, from the trend of its key "
+                "results' check-ins (their progress so far where there are fewer than three).",
+            ),
             "Flag": st.column_config.TextColumn(
-                "Flag", help="Key results flagged for the review: confident while 20 points or more behind pace, "
-                "or of low confidence while ahead, two check-ins running."),
+                "Flag",
+                help="Key results flagged for the review: confident while 20 points or more behind pace, "
+                "or of low confidence while ahead, two check-ins running.",
+            ),
         },
     )
     bands = (
         "Score bands: 🔴 red, missed, below 0.40 · 🟡 yellow, partly met, 0.40 to 0.69 · 🟢 green, met, from 0.70. "
-        if closed else
-        "Until the cycle closes nothing is met or missed: 🔴 heading for a miss below 0.40 · 🟡 heading for "
+        if closed
+        else "Until the cycle closes nothing is met or missed: 🔴 heading for a miss below 0.40 · 🟡 heading for "
         "partly met 0.40 to 0.69 · 🟢 on course from 0.70. "
     )
     st.caption(
-        bands + "Committed objectives are expected at 1.0; aspirational ones around 0.7."
-        + (f" The table shows the first {tables.ROW_LIMIT:,} of {len(rows):,} objectives: pick a unit in the "
-           "sidebar to narrow it, or download them all." if len(rows) > tables.ROW_LIMIT else "")
+        bands
+        + "Committed objectives are expected at 1.0; aspirational ones around 0.7."
+        + (
+            f" The table shows the first {tables.ROW_LIMIT:,} of {len(rows):,} objectives: pick a unit in the "
+            "sidebar to narrow it, or download them all."
+            if len(rows) > tables.ROW_LIMIT
+            else ""
+        )
     )
     st.download_button(
         "Download the scores as CSV",
@@ -226,7 +257,7 @@ def save_score(objective_id: int):
             forms.text(reflection_key(objective_id)),
             person=who,
         )
-        return f"Saved the score {result['score']:.2f} (proposed {result['proposal']:.2f})."
+        return f"Saved the score {wording.score(result['score'])} (proposed {wording.score(result['proposal'])})."
 
     return write
 
@@ -248,7 +279,7 @@ def score_form(row: dict, krs: pd.DataFrame, expand: bool) -> None:
         st.markdown(
             f"Proposed **{badges.score(row['proposal'])}**: the {'final ' if ended else ''}progress of its key "
             f"results{'' if ended else ' so far'}; tracking to **{badges.score(row['forecast'])}** "
-            f"({row['band']}). {str(row['kind']).capitalize()}, so expected at **{row['expected']:.1f}**. "
+            f"({row['band']}). {wording.kind_label(row['kind'])}, so expected at **{row['expected']:.1f}**. "
             f"An adjustment of more than {review.REASON_TOLERANCE:g} needs a reason."
         )
         mine = krs[krs["objective_id"] == oid]
@@ -258,7 +289,7 @@ def score_form(row: dict, krs: pd.DataFrame, expand: bool) -> None:
                     {
                         "Key result": mine["title"].astype(str),
                         "Progress": mine["progress"].astype(float) * 100,
-                        "Last confidence": mine["confidence"],
+                        "Last confidence": [wording.confidence(c) for c in mine["confidence"]],
                         "Status": [badges.cell(s) for s in mine["status"]],
                     }
                 ),
@@ -266,9 +297,7 @@ def score_form(row: dict, krs: pd.DataFrame, expand: bool) -> None:
                 width="stretch",
                 key=f"rv_krs_{oid}",
                 column_config={
-                    "Progress": st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=100.0,
-                                                                format="%.0f%%"),
-                    "Last confidence": st.column_config.NumberColumn("Last confidence", format="%d/10"),
+                    "Progress": tables.PROGRESS,
                 },
             )
         with st.form(form_id(oid), border=False):
@@ -316,19 +345,27 @@ else:
         cols[1].metric("Average score", badges.score(counts["avg_score"]))
         cols[2].metric("Met (score ≥ 0.70)", badges.pct(counts["met_share"]))
     else:
-        cols[1].metric("Average forecast", badges.score(counts["avg_forecast"]),
-                       help="Where the objectives are heading at the cycle's end, on average.")
+        cols[1].metric(
+            "Average forecast",
+            badges.score(counts["avg_forecast"]),
+            help="Where the objectives are heading at the cycle's end, on average.",
+        )
         cols[2].metric("On course (forecast ≥ 0.70)", badges.pct(counts["on_course_share"]))
     if closed:
-        cols[3].metric("Proposed, not reviewed", counts[review.PROPOSED],
-                       help="Objectives no lead scored: they got their final progress when the cycle closed.")
+        cols[3].metric(
+            "Proposed, not reviewed",
+            counts[review.PROPOSED],
+            help="Objectives no lead scored: they got their final progress when the cycle closed.",
+        )
     else:
         cols[3].metric("Scored by a lead", f"{counts[review.SCORED]} of {counts['objectives']}")
     if closed:
         st.caption(f"{cycle_name} is closed: its scores and reflections are final and read only.")
     elif refusal:
-        st.info(f"{badges.escape(refusal)} Meanwhile, what each objective would be proposed today:",
-                icon=":material/event_upcoming:")
+        st.info(
+            f"{badges.escape(refusal)} Meanwhile, what each objective would be proposed today:",
+            icon=":material/event_upcoming:",
+        )
     else:
         st.caption(
             "Until a lead scores an objective, its score is the proposal: its progress so far. The forecast "
@@ -352,8 +389,7 @@ else:
             )
         else:
             st.caption(
-                f"{len(mine)} objective{'s' if len(mine) != 1 else ''} of the units you may change; "
-                "each is saved on its own."
+                f"{wording.plural(len(mine), 'objective')} of the units you may change; each is saved on its own."
             )
             krs = data.key_results(scope.cycle_id, scope.unit_id)
             few = len(mine) <= 3
@@ -378,8 +414,8 @@ def close_write(cycle_id: int):
         st.session_state.pop(CONFIRM_KEY, None)
         proposed = result["proposed"]
         return (
-            f"Closed {badges.escape(result['cycle'])}: its OKRs are now read only. {result['scored']} "
-            f"objective{'s' if result['scored'] != 1 else ''} kept a lead's score; {proposed} got "
+            f"Closed {badges.escape(result['cycle'])}: its OKRs are now read only. "
+            f"{wording.plural(result['scored'], 'objective')} kept a lead's score; {proposed} got "
             f"{'their' if proposed != 1 else 'its'} proposed score, marked as not reviewed."
         )
 
@@ -418,8 +454,13 @@ if not closed:
             )
             yes, no = st.columns(2)
             with yes:
-                forms.action_button(f"Yes, close {cycle_name}", CLOSE_FORM, close_write(scope.cycle_id),
-                                    key="rv_close_yes", type="primary")
+                forms.action_button(
+                    f"Yes, close {cycle_name}",
+                    CLOSE_FORM,
+                    close_write(scope.cycle_id),
+                    key="rv_close_yes",
+                    type="primary",
+                )
             with no:
                 st.button("Cancel", key="rv_close_cancel", on_click=cancel_close)
     for problem in forms.errors(CLOSE_FORM):
@@ -441,7 +482,7 @@ if units_table.empty:
 
 cycle_names = report["cycles"]["name"].astype(str).tolist()
 st.caption(
-    f"Over the last {len(cycle_names)} closed cycle{'s' if len(cycle_names) != 1 else ''} "
+    f"Over the last {wording.plural(len(cycle_names), 'closed cycle')} "
     f"({badges.escape(cycle_names[0])}{' to ' + badges.escape(cycle_names[-1]) if len(cycle_names) > 1 else ''}), "
     "per unit that owns the objectives."
 )
@@ -486,8 +527,7 @@ st.markdown(
     "will reach 0.7: a confidence of 8 is an 80% chance. When the cycle closes, the outcome is 1 if it "
     "did and 0 if not, and the Brier score is the average of (forecast − outcome)². 0 means perfect "
     "foresight; a team that always says 5 out of 10 scores 0.25; above 0.25 the confidence told less "
-    "than a coin toss would."
-    + (f" Across these units it is **{overall:.3f}**." if not math.isnan(overall) else "")
+    "than a coin toss would." + (f" Across these units it is **{overall:.3f}**." if not math.isnan(overall) else "")
 )
 flagged = units_table[units_table["flag"].notna()]
 for r in flagged.to_dict("records"):
@@ -507,7 +547,8 @@ def scores_chart(units_table: pd.DataFrame, per_cycle: pd.DataFrame, cycle_names
     per unit while there is one closed cycle; the 0.7 "met" line drawn in."""
     biggest = (
         units_table.sort_values(["objectives", "unit_name"], ascending=[False, True])["unit_id"]
-        .head(MAX_CHART_UNITS).tolist()
+        .head(MAX_CHART_UNITS)
+        .tolist()
     )
     shown = per_cycle[per_cycle["unit_id"].isin(biggest)].copy()
     shown["avg_score"] = shown["avg_score"].astype(float)
@@ -525,21 +566,29 @@ def scores_chart(units_table: pd.DataFrame, per_cycle: pd.DataFrame, cycle_names
             alt.Tooltip("brier:Q", title="Brier score", format=".3f"),
         ],
     )
-    met_line = alt.Chart(pd.DataFrame({"y": [review.MET], "label": ["met (0.7)"]})).mark_rule(
-        strokeDash=[4, 4], color="#2e7d32"
-    ).encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="Line"))
+    met_line = (
+        alt.Chart(pd.DataFrame({"y": [review.MET], "label": ["met (0.7)"]}))
+        .mark_rule(strokeDash=[4, 4], color="#2e7d32")
+        .encode(y="y:Q", tooltip=alt.Tooltip("label:N", title="Line"))
+    )
     if len(cycle_names) > 1:
         return charts.spec((base.mark_line() + base.mark_point(filled=True, size=60) + met_line).properties(height=300))
     # One closed cycle: no line to draw yet, so a bar per unit, coloured by its band (named in the legend).
     shown["band"] = shown["avg_score"].map(review.band_label)
     bands = list(review.BAND_LABELS.values())
-    bars = alt.Chart(shown).mark_bar().encode(
-        y=alt.Y("unit_name:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=180)),
-        x=alt.X("avg_score:Q", title=f"Average score, {cycle_names[0]}", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("band:N", title="Band", scale=alt.Scale(
-            domain=bands, range=[badges.COLOURS[s] for s in ("on_track", "at_risk", "off_track")]
-        )),
-        tooltip=base.encoding.tooltip,
+    bars = (
+        alt.Chart(shown)
+        .mark_bar()
+        .encode(
+            y=alt.Y("unit_name:N", title=None, sort="-x", axis=alt.Axis(labelOverlap=False, labelLimit=180)),
+            x=alt.X("avg_score:Q", title=f"Average score, {cycle_names[0]}", scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color(
+                "band:N",
+                title="Band",
+                scale=alt.Scale(domain=bands, range=[wording.SCORE_COLOURS[c] for c in review.BAND_LABELS]),
+            ),
+            tooltip=base.encoding.tooltip,
+        )
     )
     met_rule = alt.Chart(pd.DataFrame({"x": [review.MET]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
     return charts.spec((bars + met_rule).properties(height=max(120, 26 * len(shown))))
@@ -548,21 +597,31 @@ def scores_chart(units_table: pd.DataFrame, per_cycle: pd.DataFrame, cycle_names
 def reliability_chart(rel: pd.DataFrame) -> dict:
     """Share of key results that reached 0.7 against their last confidence, with the diagonal of
     perfect calibration."""
-    dots = alt.Chart(rel).mark_circle(color="#1f77b4").encode(
-        x=alt.X("probability:Q", title="Last confidence, as a probability", scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("reached_share:Q", title="Share that reached 0.7", scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%")),
-        size=alt.Size("forecasts:Q", title="Key results"),
-        tooltip=[
-            alt.Tooltip("confidence:Q", title="Last confidence"),
-            alt.Tooltip("forecasts:Q", title="Key results"),
-            alt.Tooltip("reached:Q", title="Reached 0.7"),
-            alt.Tooltip("reached_share:Q", title="Share reached", format=".0%"),
-        ],
+    dots = (
+        alt.Chart(rel)
+        .mark_circle(color="#1f77b4")
+        .encode(
+            x=alt.X("probability:Q", title="Last confidence, as a probability", scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y(
+                "reached_share:Q",
+                title="Share that reached 0.7",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            size=alt.Size("forecasts:Q", title="Key results"),
+            tooltip=[
+                alt.Tooltip("confidence:Q", title="Last confidence"),
+                alt.Tooltip("forecasts:Q", title="Key results"),
+                alt.Tooltip("reached:Q", title="Reached 0.7"),
+                alt.Tooltip("reached_share:Q", title="Share reached", format=".0%"),
+            ],
+        )
     )
-    diagonal = alt.Chart(pd.DataFrame({"probability": [0.0, 1.0], "reached_share": [0.0, 1.0]})).mark_line(
-        strokeDash=[4, 4], color="#8a8f98"
-    ).encode(x="probability:Q", y="reached_share:Q")
+    diagonal = (
+        alt.Chart(pd.DataFrame({"probability": [0.0, 1.0], "reached_share": [0.0, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="#8a8f98")
+        .encode(x="probability:Q", y="reached_share:Q")
+    )
     return charts.spec((diagonal + dots).properties(height=300))
 
 
@@ -571,13 +630,20 @@ with left:
     st.markdown("**Average score by cycle**")
     if len(units_table) > MAX_CHART_UNITS:
         st.caption(f"The {MAX_CHART_UNITS} units with the most objectives; pick a unit in the sidebar to narrow down.")
-    charts.show(data.memo(lambda: scores_chart(units_table, report["unit_cycles"], cycle_names),
-                          "review.scores_chart", scope.unit_id))
+    charts.show(
+        data.memo(
+            lambda: scores_chart(units_table, report["unit_cycles"], cycle_names), "review.scores_chart", scope.unit_id
+        )
+    )
 with right:
     st.markdown("**Confidence against outcome**")
     if report["reliability"].empty:
         st.caption("No key result of these cycles had a check-in with a confidence.")
     else:
-        charts.show(data.memo(lambda: reliability_chart(report["reliability"]), "review.reliability_chart", scope.unit_id))
-        st.caption("Dots on the dashed line mean the confidence was right: of the key results given 7/10, "
-                   "seven in ten reached 0.7.")
+        charts.show(
+            data.memo(lambda: reliability_chart(report["reliability"]), "review.reliability_chart", scope.unit_id)
+        )
+        st.caption(
+            "Dots on the dashed line mean the confidence was right: of the key results given 7/10, "
+            "seven in ten reached 0.7."
+        )

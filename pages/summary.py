@@ -16,8 +16,23 @@ import streamlit as st
 
 from okrdata import report, report_pdf
 from okrdata.kpis import BREACHED, HEALTHY, NO_DATA, WARNING
-from ui import badges, charts, data, kpi_charts, sidebar, tables
+from ui import badges, charts, data, forms, kpi_charts, sidebar, style, tables
 from ui.okr_detail import escape_markdown
+
+# The tables' columns (by name, or name and unit: "Progress (%)"): what it is and how it is
+# going first, whole at 1440 px beside the sidebar; who and what kind after.
+OBJECTIVE_ORDER = ["#", "Objective", "Status", "Progress", "Pace", "Forecast at end", "Score", "Unit", "Owner", "Kind"]
+RISK_ORDER = ["Key result", "Status", "Progress", "Pace", "Why it needs attention", "Objective", "Unit", "Owner"]
+COLUMNS = {
+    "#": st.column_config.NumberColumn(width=40),
+    "Objective": tables.text_column(None),
+    "Key result": tables.text_column(None),
+    "KPI": tables.text_column(None, 200),
+    "Status": tables.STATUS,
+    "Progress": st.column_config.TextColumn(width=90),
+    "Pace": st.column_config.TextColumn(width=80),
+    "Why it needs attention": tables.text_column(None, 270),
+}
 
 scope = sidebar.current()
 st.title("Executive summary")
@@ -34,11 +49,12 @@ headline = data.cycle_summary(scope.cycle_id, scope.unit_id)
 
 
 def build_report() -> report.Report:
+    krs = data.key_results(scope.cycle_id, scope.unit_id)
     return report.from_frames(
         cycle=headline["cycle"],
         headline=headline,
         objectives=data.objectives(scope.cycle_id, scope.unit_id),
-        key_results=data.key_results(scope.cycle_id, scope.unit_id),
+        key_results=krs,
         history=data.checkin_history(scope.cycle_id, scope.unit_id),
         kpis=data.kpis(scope.unit_id),
         units=data.units(include_archived=True),  # archived units' objectives keep their outline place
@@ -47,6 +63,7 @@ def build_report() -> report.Report:
         unit_name=scope.unit_name,
         today=dt.date.today(),
         demo=data.is_demo(),
+        goalposts=forms.goalpost_changes([int(i) for i in krs["kr_id"]]),
     )
 
 
@@ -83,8 +100,8 @@ right.download_button(
 # --- headline -----------------------------------------------------------------------------
 st.header(f"{escape_markdown(summary.scope)}: {escape_markdown(summary.cycle['name'])}", anchor=False)
 st.caption(
-    f"{summary.period} · {escape_markdown(summary.scope_note)} · prepared {report.day(summary.today)} · "
-    f"figures as of {report.day(headline['as_of'])}"
+    f"{summary.period} · {escape_markdown(summary.scope_note)} · prepared {badges.day(summary.today)} · "
+    f"figures as of {badges.day(headline['as_of'])}"
 )
 st.markdown(f"**{escape_markdown(report.headline_sentence(summary))}**")
 figures = report.headline_figures(summary)
@@ -96,8 +113,12 @@ st.caption(
     f"Key results: {report.status_line(headline['status_counts'])}."
 )
 
-chart_set = data.memo(lambda: {name: charts.spec(chart) for name, chart in report.charts(summary).items()},
-                      "summary.charts", scope.cycle_id, scope.unit_id)
+chart_set = data.memo(
+    lambda: {name: charts.spec(chart) for name, chart in report.charts(summary).items()},
+    "summary.charts",
+    scope.cycle_id,
+    scope.unit_id,
+)
 if "objectives" in chart_set:
     charts.show(chart_set["objectives"])
 small = [name for name in ("statuses", "kpis") if name in chart_set]
@@ -118,14 +139,41 @@ else:
 
     def objectives_table():
         table = report.objectives_table(summary)
-        table["Status"] = [badges.cell(s) for s in summary.objectives["status"]]
+        table["Status"] = [
+            badges.cell(s) + (f" ({summary.status_notes[int(o)]})" if int(o) in summary.status_notes else "")
+            for s, o in zip(summary.objectives["status"], summary.objectives["objective_id"])
+        ]
         return tables.arrow(table)
 
-    st.dataframe(data.memo(objectives_table, "summary.objectives", scope.cycle_id, scope.unit_id),
-                 hide_index=True, width="stretch", key="summary_objectives")
+    shown = data.memo(objectives_table, "summary.objectives", scope.cycle_id, scope.unit_id)
+    with style.wide("summary_objectives"):
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            key="summary_objectives",
+            column_order=tables.order(shown.column_names, OBJECTIVE_ORDER),
+            column_config=tables.configure(shown.column_names, COLUMNS),
+            row_height=tables.WRAP_ROW_HEIGHT,
+            height=tables.height(shown.num_rows),
+        )
+    tables.phone_list(
+        "summary_objectives",
+        tables.phone_items(
+            shown.to_pandas(),
+            "Objective",
+            ["Status", "Progress", "Pace", ("Forecast", "forecast"), ("Score", "score")],
+            ["Unit", "Owner"],
+        ),
+        what="objectives",
+    )
     st.caption(report.outcome_explanation(summary))
     for note in summary.notes:
         st.caption(note)
+    if not summary.goalposts.empty:
+        st.markdown("**Goalposts moved**")
+        st.caption(report.goalposts_summary(summary))
+        st.dataframe(report.goalposts_table(summary), hide_index=True, width="stretch", key="summary_goalposts")
 
 # --- risks --------------------------------------------------------------------------------
 st.subheader("Top risks", anchor=False)
@@ -133,7 +181,24 @@ st.caption(report.risk_summary(summary))
 if not summary.risks.empty:
     table = report.risks_table(summary)
     table["Status"] = [badges.cell(s) for s in summary.risks["status"]]
-    st.dataframe(table, hide_index=True, width="stretch", key="summary_risks")
+    with style.wide("summary_risks"):
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            key="summary_risks",
+            column_order=tables.order(table.columns, RISK_ORDER),
+            column_config=tables.configure(table.columns, COLUMNS),
+            row_height=tables.WRAP_ROW_HEIGHT,
+            height=tables.height(len(table)),
+        )
+    tables.phone_list(
+        "summary_risks",
+        tables.phone_items(
+            table, "Key result", ["Status", "Progress", "Pace"], ["Why it needs attention", "Objective", "Unit"]
+        ),
+        what="key results",
+    )
 
 # --- learnings ----------------------------------------------------------------------------
 st.subheader("Learnings", anchor=False)
@@ -155,7 +220,7 @@ else:
             st.markdown(f"{tag} **{escape_markdown(r['objective_title'])}**")
             st.markdown(f"“{escape_markdown(r['note'])}”")
             by = f" · {escape_markdown(r['author_name'])}" if r["author_name"] else ""
-            st.caption(f"{escape_markdown(r['kr_title'])} · {report.day(r['checkin_date'])}{by}")
+            st.caption(f"{escape_markdown(r['kr_title'])} · {badges.day(r['checkin_date'])}{by}")
 
 # --- KPI health ---------------------------------------------------------------------------
 st.subheader("KPI health", anchor=False)
@@ -165,9 +230,26 @@ if counts["kpis"]:
     cols = st.columns(5)
     for col, state in zip(cols, (HEALTHY, WARNING, BREACHED, NO_DATA)):
         col.metric(kpi_charts.health_label(state), str(counts[state]), border=True)
-    cols[4].metric("Overdue", str(counts["overdue"]), help="No reading within the KPI's frequency plus the grace period.",
-                   border=True)
+    cols[4].metric(
+        "Overdue",
+        str(counts["overdue"]),
+        help="No reading within the KPI's frequency plus the grace period.",
+        border=True,
+    )
 if not summary.kpis.empty:
-    st.dataframe(report.kpis_table(summary), hide_index=True, width="stretch", key="summary_kpis")
+    kpi_table = report.kpis_table(summary)
+    with style.wide("summary_kpis"):
+        st.dataframe(
+            kpi_table,
+            hide_index=True,
+            width="stretch",
+            key="summary_kpis",
+            column_config=tables.configure(kpi_table.columns, COLUMNS),
+        )
+    tables.phone_list(
+        "summary_kpis",
+        tables.phone_items(kpi_table, "KPI", ["Health", ("Latest reading", "latest"), ("Target", "target")], ["Unit"]),
+        what="KPIs",
+    )
 
 st.caption(f"**How to read this summary.** {report.HOW_TO_READ}")

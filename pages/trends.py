@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import trends as tr
+from okrdata import wording
 from ui import badges, charts, data, sidebar, tables
 from ui import trend_charts as tc
 
@@ -121,18 +122,6 @@ def _write_url(mode: str, kr_id: int | None = None, objective_id: int | None = N
     state[SAVED_KEY] = saved
 
 
-def _goal(row: dict, label: str) -> str:
-    """A key result's goal in words: "from 9 h to 4 h", "stays at or above 99.9%", "a milestone"."""
-    kind = row["kr_type"]
-    if kind in ("increase", "decrease"):
-        return f"from {badges.number(row['baseline'], label)} to {badges.number(row['target'], label)}"
-    if kind == "stay_above":
-        return f"stays at or above {badges.number(row['target'], label)}"
-    if kind == "stay_below":
-        return f"stays at or below {badges.number(row['target'], label)}"
-    return "a milestone, measured as the fraction done"
-
-
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
@@ -141,11 +130,11 @@ def _link(page: str, label: str, icon: str) -> None:
     st.page_link(page, label=label, icon=icon, query_params=scope.query_params())
 
 
-def _pace_metric(col, value: float) -> None:
+def _pace_metric(col, progress: float, expected: float) -> None:
     col.metric(
         "Pace",
-        badges.pace(value),
-        **badges.pace_delta(value),
+        badges.pace(progress, expected),
+        **badges.pace_delta(progress, expected),
         help="Progress minus the progress expected by now, in percentage points.",
         border=True,
     )
@@ -153,8 +142,12 @@ def _pace_metric(col, value: float) -> None:
 
 def _forecast_metric(col, projected: float | None, used: bool) -> None:
     if trends.over:
-        col.metric("Forecast at the end", badges.NO_VALUE, help="The cycle is over: its final progress is its score.",
-                   border=True)
+        col.metric(
+            "Forecast at the end",
+            badges.NO_VALUE,
+            help="The cycle is over: its final progress is its score.",
+            border=True,
+        )
         return
     col.metric(
         "Forecast at the end",
@@ -169,32 +162,43 @@ def _forecast_metric(col, projected: float | None, used: bool) -> None:
     )
 
 
-def _charts(key: tuple, series: pd.DataFrame, projected: float | None, conf_title: str,
-            unit_label: str | None = None) -> tuple[dict, dict | None, bool]:
+def _charts(
+    key: tuple, series: pd.DataFrame, projected: float | None, conf_title: str, unit_label: str | None = None
+) -> tuple[dict, dict | None, bool]:
     """The progress and confidence specs of a series (None: no confidence to draw) and whether a
     forecast is drawn; built once per ``key`` and change of the data (:func:`ui.data.memo`)."""
 
     def build() -> tuple[dict, dict | None, bool]:
         forecast = tr.forecast_line(series, projected, cycle)
-        progress = charts.spec(tc.progress(series, trends.expected, forecast, cycle, PROGRESS_TITLE,
-                                           unit_label=unit_label))
-        confidence = (charts.spec(tc.confidence(series, cycle, conf_title, unit_label=unit_label))
-                      if series["confidence"].notna().any() else None)
+        progress = charts.spec(
+            tc.progress(series, trends.expected, forecast, cycle, PROGRESS_TITLE, unit_label=unit_label)
+        )
+        confidence = (
+            charts.spec(tc.confidence(series, cycle, conf_title, unit_label=unit_label))
+            if series["confidence"].notna().any()
+            else None
+        )
         return progress, confidence, not forecast.empty
 
     return data.memo(build, "trends.charts", *key)
 
 
-def _aggregate(key: tuple, series: pd.DataFrame, projected: float | None, used: bool, whose: str,
-               conf_title: str) -> None:
+def _aggregate(
+    key: tuple, series: pd.DataFrame, projected: float | None, used: bool, whose: str, conf_title: str
+) -> None:
     """Headline figures and the two charts of an objective or a unit (``whose``: "its", "the")."""
     last = series.iloc[-1]
     cols = st.columns(5)
-    cols[0].metric("Progress", badges.pct(last["progress"]), border=True,
-                   help="Weighted mean of its key results' progress." if whose == "its"
-                   else "Weighted mean of the objectives in scope, each counted once.")
+    cols[0].metric(
+        "Progress",
+        badges.pct(last["progress"]),
+        border=True,
+        help="Weighted mean of its key results' progress."
+        if whose == "its"
+        else "Weighted mean of the objectives in scope, each counted once.",
+    )
     cols[1].metric("Expected", badges.pct(last["expected"]), help="The elapsed fraction of the cycle.", border=True)
-    _pace_metric(cols[2], float(last["pace"]))
+    _pace_metric(cols[2], float(last["progress"]), float(last["expected"]))
     cols[3].metric(
         "Mean confidence",
         badges.NO_VALUE if pd.isna(last["confidence"]) else f"{last['confidence']:.1f}/10",
@@ -209,8 +213,9 @@ def _aggregate(key: tuple, series: pd.DataFrame, projected: float | None, used: 
     if confidence is not None:
         charts.show_in(right, confidence)
     elif trends.checkin_count:
-        right.info(f"None of {whose} key results has a check-in yet: no confidence to draw.",
-                   icon=":material/edit_note:")
+        right.info(
+            f"None of {whose} key results has a check-in yet: no confidence to draw.", icon=":material/edit_note:"
+        )
     st.caption(SERIES_NOTE + " Hover a point for the week's figures.")
 
 
@@ -305,20 +310,23 @@ if mode == "kr":
     st.caption(
         f"{badges.escape(row['objective_title'])} · {badges.escape(row['unit_name'])} · "
         f"owner {'none' if pd.isna(row['owner_name']) else badges.escape(row['owner_name'])} · "
-        f"{badges.escape(_goal(row, label))}"
+        f"{badges.escape(wording.goal(row['kr_type'], row['baseline'], row['target'], label))}"
     )
     projected = trends.kr_projected(chosen_kr)
     cols = st.columns(5)
     at_baseline = pd.isna(last["value"])
     cols[0].metric(
         "Value now",
-        (f"{badges.number(row['baseline'], label, markdown=True)} (baseline)" if at_baseline
-         else badges.number(last["value"], label, markdown=True)),
+        (
+            f"{badges.number(row['baseline'], label, markdown=True)} (baseline)"
+            if at_baseline
+            else badges.number(last["value"], label, markdown=True)
+        ),
         help="The latest check-in's value; before the first one, the baseline.",
         border=True,
     )
     cols[1].metric("Progress", badges.pct(last["progress"]), help="From baseline to target, 0–100%.", border=True)
-    _pace_metric(cols[2], float(last["pace"]))
+    _pace_metric(cols[2], float(last["progress"]), float(last["expected"]))
     cols[3].metric(
         "Confidence",
         badges.NO_VALUE if pd.isna(last["confidence"]) else f"{int(last['confidence'])}/10",
@@ -341,7 +349,8 @@ if mode == "kr":
     if confidence is not None:
         charts.show_in(right, confidence)
     st.caption(
-        SERIES_NOTE + " Hover a point for its check-in's date, value and note."
+        SERIES_NOTE
+        + " Hover a point for its check-in's date, value and note."
         + ("" if forecast_drawn or trends.over else " A forecast appears after three check-ins on different days.")
     )
     history = data.checkin_history(scope.cycle_id, scope.unit_id, kr_ids=[chosen_kr])
@@ -379,13 +388,21 @@ elif mode == "objective":
         "progress is the weighted mean of its key results; confidence their mean."
     )
     if int(row["kr_count"]) == 0:
-        st.info("This objective has no key results yet, so it sits at 0. Add two to five in Manage.",
-                icon=":material/inbox:")
+        st.info(
+            "This objective has no key results yet, so it sits at 0. Add two to five in Manage.",
+            icon=":material/inbox:",
+        )
         _link("pages/manage.py", "Open Manage", ":material/settings:")
     else:
         projected, used = trends.objective_projected(chosen_objective)
-        _aggregate(("objective", scope.cycle_id, scope.unit_id, chosen_objective), trends.objective(chosen_objective),
-                   projected, used, "its", "Mean confidence of its key results")
+        _aggregate(
+            ("objective", scope.cycle_id, scope.unit_id, chosen_objective),
+            trends.objective(chosen_objective),
+            projected,
+            used,
+            "its",
+            "Mean confidence of its key results",
+        )
         st.markdown("**Its key results now** · pick one above, under *Key result*, for its notes")
         tables.show_key_results(krs[krs["objective_id"] == chosen_objective], key="trends_objective_krs")
 
@@ -399,10 +416,12 @@ else:
         "Pick the unit in the sidebar."
     )
     # The roll-up over every objective of a large branch is worth keeping between reruns too.
-    series, (projected, used) = data.memo(lambda: (trends.unit(), trends.unit_projected()),
-                                          "trends.unit", scope.cycle_id, scope.unit_id)
-    _aggregate(("unit", scope.cycle_id, scope.unit_id), series, projected, used, "the",
-               "Mean confidence of the key results")
+    series, (projected, used) = data.memo(
+        lambda: (trends.unit(), trends.unit_projected()), "trends.unit", scope.cycle_id, scope.unit_id
+    )
+    _aggregate(
+        ("unit", scope.cycle_id, scope.unit_id), series, projected, used, "the", "Mean confidence of the key results"
+    )
 
     def heat() -> tuple[dict, str, int, int, bool] | None:
         """The heat map's spec, what its rows are, how many are drawn of how many, and whether
@@ -431,15 +450,22 @@ else:
             own = ", and one for its own objectives" if has_own else ""
             about = f"Each row is a unit below it with its whole branch{own}."
         st.caption(
-            about + " Grey: no key result checked in yet."
-            + (f" Showing the {shown_rows} of {all_rows} rows with the most key results; pick a unit in the "
-               "sidebar to see the rest." if shown_rows < all_rows else "")
+            about
+            + " Grey: no key result checked in yet."
+            + (
+                f" Showing the {shown_rows} of {all_rows} rows with the most key results; pick a unit in the "
+                "sidebar to see the rest."
+                if shown_rows < all_rows
+                else ""
+            )
         )
 
     def mix() -> dict | None:
         frame = tr.status_mix(trends.kr_weekly)
-        return None if frame.empty else charts.spec(
-            tc.status_mix(frame, trends.weeks, "Status of the key results at each week's end")
+        return (
+            None
+            if frame.empty
+            else charts.spec(tc.status_mix(frame, trends.weeks, "Status of the key results at each week's end"))
         )
 
     mix_spec = data.memo(mix, "trends.status_mix", scope.cycle_id, scope.unit_id) if trends.checkin_count else None

@@ -126,27 +126,43 @@ def org(db) -> Org:
     mobile = writes.add_unit(db, "Mobile", parent_id=product, person=writes.SYSTEM)
     cycle = writes.add_cycle(db, "2026 Q1", CYCLE_START, CYCLE_END, state="active", person=writes.SYSTEM)
     next_cycle = writes.add_cycle(db, "2026 Q2", "2026-04-01", "2026-06-30", person=writes.SYSTEM)
-    company_obj = writes.add_objective(db, cycle, company, "Customers trust us with their data", owner_id=admin,
-                                       person=writes.SYSTEM)
+    company_obj = writes.add_objective(
+        db, cycle, company, "Customers trust us with their data", owner_id=admin, person=writes.SYSTEM
+    )
     product_obj = writes.add_objective(
-        db, cycle, product, "Ship a platform customers can rely on", parent_objective_id=company_obj, person=writes.SYSTEM
+        db,
+        cycle,
+        product,
+        "Ship a platform customers can rely on",
+        parent_objective_id=company_obj,
+        person=writes.SYSTEM,
     )
     platform_obj = writes.add_objective(
-        db, cycle, platform, "Make the API fast and safe", owner_id=lead, parent_objective_id=product_obj, person=writes.SYSTEM
+        db,
+        cycle,
+        platform,
+        "Make the API fast and safe",
+        owner_id=lead,
+        parent_objective_id=product_obj,
+        person=writes.SYSTEM,
     )
     next_company_obj = writes.add_objective(db, next_cycle, company, "Grow into a second market", person=writes.SYSTEM)
-    kr_increase = writes.add_key_result(db, platform_obj, "Test coverage from 0 to 100 %", "increase", 0, 100, "%",
-                                        person=writes.SYSTEM)
-    kr_decrease = writes.add_key_result(db, platform_obj, "p95 latency from 800 to 200 ms", "decrease", 800, 200, "ms",
-                                        person=writes.SYSTEM)
-    kr_milestone = writes.add_key_result(db, product_obj, "Status page live for every region", "milestone",
-                                         person=writes.SYSTEM)
+    kr_increase = writes.add_key_result(
+        db, platform_obj, "Test coverage from 0 to 100 %", "increase", 0, 100, "%", person=writes.SYSTEM
+    )
+    kr_decrease = writes.add_key_result(
+        db, platform_obj, "p95 latency from 800 to 200 ms", "decrease", 800, 200, "ms", person=writes.SYSTEM
+    )
+    kr_milestone = writes.add_key_result(
+        db, product_obj, "Status page live for every region", "milestone", person=writes.SYSTEM
+    )
     kpi = writes.add_kpi(db, company, "Uptime", "stay_above", 99.9, warning=99.95, unit_label="%", person=writes.SYSTEM)
     kr_stay_above = writes.add_key_result(
         db, company_obj, "Uptime stays above 99.9 %", "stay_above", None, 99.9, "%", kpi_id=kpi, person=writes.SYSTEM
     )
-    checkin = writes.add_checkin(db, kr_increase, "2026-01-15", 20, 7, "Good start", author_id=lead,
-                                 person=writes.SYSTEM)
+    checkin = writes.add_checkin(
+        db, kr_increase, "2026-01-15", 20, 7, "Good start", author_id=lead, person=writes.SYSTEM
+    )
     return Org(
         company=company,
         product=product,

@@ -19,8 +19,9 @@ def full_disk(tmp_path) -> Path:
     """A real 1 MB tmpfs (fill it with :func:`fill`); skipped where the tests may not mount one."""
     mount = tmp_path / "small"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
-                          check=False, capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=False, capture_output=True
+    )
     if done.returncode != 0:
         pytest.skip("cannot mount a tmpfs here (not root); the simulated full disk covers the case")
     try:

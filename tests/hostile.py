@@ -57,20 +57,30 @@ def add_hostile_okrs(path: str | Path) -> Hostile:
         lead = auth.person_by_email(db, "lead@northwindlabs.example")
         today = dt.date.today()
 
-        up = w.add_objective(db, cycle_id, parent, _title(SCRIPT + " parent"), description=SCRIPT, owner_id=lead["id"],
-                             person=w.SYSTEM)
-        up_kr = w.add_key_result(db, up, _title(IMG + " parent KR"), "increase", 0, 10, owner_id=lead["id"],
-                                 person=w.SYSTEM)
+        up = w.add_objective(
+            db, cycle_id, parent, _title(SCRIPT + " parent"), description=SCRIPT, owner_id=lead["id"], person=w.SYSTEM
+        )
+        up_kr = w.add_key_result(
+            db, up, _title(IMG + " parent KR"), "increase", 0, 10, owner_id=lead["id"], person=w.SYSTEM
+        )
         w.add_checkin(db, up_kr, today, 4, 6, JS_LINK, author_id=lead["id"], person=w.SYSTEM)
 
         objective_ids, kr_ids = {}, {}
         for i, (name, text) in enumerate(TEXTS.items()):
             oid = w.add_objective(
-                db, cycle_id, team, _title(text), description=text, owner_id=lead["id"],
-                parent_kr_id=up_kr if i == 0 else None, parent_objective_id=up if i == 0 else None, person=w.SYSTEM
+                db,
+                cycle_id,
+                team,
+                _title(text),
+                description=text,
+                owner_id=lead["id"],
+                parent_kr_id=up_kr if i == 0 else None,
+                parent_objective_id=up if i == 0 else None,
+                person=w.SYSTEM,
             )
-            kid = w.add_key_result(db, oid, _title(text), "increase", 0, 10, unit_label="users", owner_id=lead["id"],
-                                   person=w.SYSTEM)
+            kid = w.add_key_result(
+                db, oid, _title(text), "increase", 0, 10, unit_label="users", owner_id=lead["id"], person=w.SYSTEM
+            )
             w.add_checkin(db, kid, today - dt.timedelta(days=7), 2, 5, text, author_id=lead["id"], person=w.SYSTEM)
             w.add_checkin(db, kid, today, 3, 6, text, author_id=lead["id"], person=w.SYSTEM)
             objective_ids[name], kr_ids[name] = oid, kid

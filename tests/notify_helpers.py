@@ -79,13 +79,18 @@ class Inbox:
         text = message.get_body(("plain",))
         html = message.get_body(("html",))
         with self.lock:
-            self.messages.append(Mail(
-                envelope_to=list(envelope.rcpt_tos), sender=envelope.mail_from, to=str(message["To"]),
-                subject=str(message["Subject"]),
-                text=text.get_content().replace("\r\n", "\n") if text else "",
-                html=html.get_content().replace("\r\n", "\n") if html else "", raw=message,
-                connection=self.connections,
-            ))
+            self.messages.append(
+                Mail(
+                    envelope_to=list(envelope.rcpt_tos),
+                    sender=envelope.mail_from,
+                    to=str(message["To"]),
+                    subject=str(message["Subject"]),
+                    text=text.get_content().replace("\r\n", "\n") if text else "",
+                    html=html.get_content().replace("\r\n", "\n") if html else "",
+                    raw=message,
+                    connection=self.connections,
+                )
+            )
         return "250 Message accepted"
 
     def to(self, address: str) -> list[Mail]:
@@ -109,8 +114,15 @@ def inbox():
 def notify_settings(inbox) -> Settings:
     return Settings(
         base_url=BASE_URL,
-        smtp=Smtp(host="127.0.0.1", port=inbox.port, security="none", user=None, password=None,
-                  sender="okr@example.test", timeout=5),
+        smtp=Smtp(
+            host="127.0.0.1",
+            port=inbox.port,
+            security="none",
+            user=None,
+            password=None,
+            sender="okr@example.test",
+            timeout=5,
+        ),
     )
 
 
@@ -137,8 +149,13 @@ def receiver():
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
-            state.posts.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
-                                "body": json.loads(raw.decode("utf-8"))})
+            state.posts.append(
+                {
+                    "path": self.path,
+                    "content_type": self.headers.get("Content-Type"),
+                    "body": json.loads(raw.decode("utf-8")),
+                }
+            )
             code = state.status.get(self.path, 200)
             self.send_response(code)
             self.send_header("Content-Type", "text/plain")

@@ -14,7 +14,7 @@ from okrdata import alignment as al
 from okrdata import queries as q
 from okrdata import writes
 from okrdata.db import connect
-from okrdata.numbers import STATUS_LABELS
+from okrdata.wording import STATUS_LABELS
 
 TODAY = pd.Timestamp("2026-02-15").date()
 
@@ -26,8 +26,9 @@ def tree_org(db, org):
     org.mobile_obj = writes.add_objective(
         db, org.cycle, org.mobile, "Crash-free rides", parent_kr_id=org.kr_stay_above, person=writes.SYSTEM
     )
-    writes.add_key_result(db, org.mobile_obj, "Crash-free sessions from 97 to 99.5 %", "increase", 97, 99.5, "%",
-                          person=writes.SYSTEM)
+    writes.add_key_result(
+        db, org.mobile_obj, "Crash-free sessions from 97 to 99.5 %", "increase", 97, 99.5, "%", person=writes.SYSTEM
+    )
     org.sales_obj = writes.add_objective(db, org.cycle, org.sales, 'Sell <more> & "better" deals', person=writes.SYSTEM)
     writes.add_key_result(db, org.sales_obj, "Win rate from 20 to 30 %", "increase", 20, 30, "%", person=writes.SYSTEM)
     return org
@@ -213,15 +214,31 @@ def synthetic_frame(departments: int, teams_each: int, objectives_each: int) -> 
         did = len(units) + 1
         units.append({"id": did, "name": f"D{d}", "parent_id": 1, "depth": 1})
         doid = len(objs) + 1
-        objs.append({"objective_id": doid, "unit_id": did, "unit_name": f"D{d}", "title": f"D{d} goal",
-                     "parent_objective_id": 1})
+        objs.append(
+            {
+                "objective_id": doid,
+                "unit_id": did,
+                "unit_name": f"D{d}",
+                "title": f"D{d} goal",
+                "parent_objective_id": 1,
+            }
+        )
         for t in range(teams_each):
             tid = len(units) + 1
             units.append({"id": tid, "name": f"T{d}.{t}", "parent_id": did, "depth": 2})
             for k in range(objectives_each):
-                objs.append({"objective_id": len(objs) + 1, "unit_id": tid, "unit_name": f"T{d}.{t}",
-                             "title": f"T{d}.{t} goal {k}", "parent_objective_id": doid})
-    frame = pd.DataFrame(objs).assign(owner_name=None, progress=0.5, pace=-0.1, status="at_risk", parent_kr_id=None)
+                objs.append(
+                    {
+                        "objective_id": len(objs) + 1,
+                        "unit_id": tid,
+                        "unit_name": f"T{d}.{t}",
+                        "title": f"T{d}.{t} goal {k}",
+                        "parent_objective_id": doid,
+                    }
+                )
+    frame = pd.DataFrame(objs).assign(
+        owner_name=None, progress=0.5, expected=0.6, pace=-0.1, status="at_risk", parent_kr_id=None
+    )
     return frame, pd.DataFrame(units)
 
 
@@ -265,8 +282,9 @@ def test_dot_has_a_node_per_objective_and_an_edge_per_alignment(db, tree_org):
 
 def test_dot_labels_show_unit_progress_and_status_in_words(db, tree_org):
     o = tree_org
-    dot, tree, objs = dot_for(db, o, colours={"on_track": "#00aa00", "at_risk": "#ffaa00",
-                                              "off_track": "#aa0000", "stale": "#888888"})
+    dot, tree, objs = dot_for(
+        db, o, colours={"on_track": "#00aa00", "at_risk": "#ffaa00", "off_track": "#aa0000", "stale": "#888888"}
+    )
     lines = {int(m.group(1)): m.group(0) for m in re.finditer(r"^  o(\d+) \[label=.*$", dot, flags=re.M)}
     assert len(objs) and lines
     for r in objs.to_dict("records"):

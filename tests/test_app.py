@@ -236,8 +236,9 @@ def test_a_write_by_anyone_shows_at_the_next_rerun(demo_db):
     db = connect(demo_db)
     try:
         objective = int(q.objectives(db, f["default"])["objective_id"].iloc[0])
-        kr = w.add_key_result(db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days",
-                              person=w.SYSTEM)
+        kr = w.add_key_result(
+            db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days", person=w.SYSTEM
+        )
         w.add_checkin(db, kr, dt.date.today(), 6, 8, "Halfway", person=w.SYSTEM)
     finally:
         db.close()
@@ -251,23 +252,13 @@ def test_a_write_by_anyone_shows_at_the_next_rerun(demo_db):
 # --- formatting ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "value, text",
-    [(0.05, "+5 pts"), (-0.12, "\u221212 pts"), (0.0, "±0 pts"), (-0.004, "±0 pts"), (None, "—"), (float("nan"), "—")],
-)
-def test_pace_format(value, text):
-    assert badges.pace(value) == text
+def test_badges_say_figures_through_okrdata_wording():
+    from okrdata import wording
 
-
-def test_other_formats():
-    assert badges.pct(0.425) == "42%" or badges.pct(0.425) == "43%"
-    assert badges.pct(1) == "100%"
-    assert badges.pct(None) == "—"
-    assert badges.day("2026-03-03") == "3 Mar 2026"
-    assert badges.day(dt.date(2026, 12, 31)) == "31 Dec 2026"
-    assert badges.days(1) == "1 day" and badges.days(12) == "12 days"
+    for name in ("pct", "pace", "score", "day", "days", "date_range", "plural", "moment"):
+        assert getattr(badges, name) is getattr(wording, name), name
     assert badges.number(1250, "users") == "1,250 users"
-    assert badges.number(3.5, "%") == "3.5%"
+    assert badges.number(3.5, "*%*", markdown=True) == "3.5 \\*%\\*"  # the unit label is user text
     assert badges.cell("at_risk") == "🟠 At risk"
     assert badges.markdown("off_track") == ":red-badge[:material/error: Off track]"
 

@@ -60,10 +60,6 @@ def db(tmp_path_factory) -> Path:
     return path
 
 
-
-
-
-
 @pytest.mark.parametrize("name", sorted(OUTPUTS))
 def test_a_full_disk_leaves_no_file_under_the_final_name_nor_beside_it(db, full_disk, name):
     fill(full_disk)
@@ -140,4 +136,6 @@ def test_write_table_goes_through_the_same_helper(tmp_path):
         transfer.write_table(frame, tmp_path / "missing" / "x.csv")
     assert info.value.field == "file" and "does not exist" in info.value.message
     written = transfer.write_table(frame, tmp_path / "x.csv")
-    assert written.read_bytes().startswith(b"\xef\xbb\xbfObjective") and [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+    assert written.read_bytes().startswith(b"\xef\xbb\xbfObjective") and [p.name for p in tmp_path.iterdir()] == [
+        "x.csv"
+    ]

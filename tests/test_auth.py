@@ -316,8 +316,9 @@ def test_admin_edits_every_unit(db, org):
 
 def test_lead_of_a_department_edits_its_teams_not_the_sibling_department(db, org):
     dee = writes.add_person(db, "Dee Dept", "dee@acme.test", role="lead", person=writes.SYSTEM)
-    writes.update_unit(db, org.product, lead_id=dee, person=writes.SYSTEM,
-                       version=writes.version_of(db, "units", org.product))
+    writes.update_unit(
+        db, org.product, lead_id=dee, person=writes.SYSTEM, version=writes.version_of(db, "units", org.product)
+    )
     assert auth.editable_unit_ids(db, dee) == {org.product, org.platform, org.mobile}
     person = auth.person_by_id(db, dee)
     assert auth.can_edit_unit(db, person, org.mobile)

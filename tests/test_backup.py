@@ -36,8 +36,11 @@ def test_backups_taken_while_a_writer_saves_are_whole_and_consistent(db, org, tm
         try:
             i = 0
             while not stop.is_set():
-                saved.append(writes.add_checkin(own, org.kr_decrease, "2026-01-20", 500 - i % 100, 6, f"w{i}",
-                                                person=writes.SYSTEM))
+                saved.append(
+                    writes.add_checkin(
+                        own, org.kr_decrease, "2026-01-20", 500 - i % 100, 6, f"w{i}", person=writes.SYSTEM
+                    )
+                )
                 i += 1
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -68,9 +71,8 @@ def test_backups_taken_while_a_writer_saves_are_whole_and_consistent(db, org, tm
             assert copy.execute("PRAGMA foreign_key_check").fetchall() == []
             # One snapshot: the writer's rows form an unbroken run, as many as were saved at some
             # instant between the start and the end of the backup.
-            ids = [r[0] for r in copy.execute(
-                "SELECT id FROM checkins WHERE kr_id = ? ORDER BY id", [org.kr_decrease])]
-            assert ids == saved[:len(ids)]
+            ids = [r[0] for r in copy.execute("SELECT id FROM checkins WHERE kr_id = ? ORDER BY id", [org.kr_decrease])]
+            assert ids == saved[: len(ids)]
             assert low - 1 <= len(ids) <= high + 1
             assert report.counts["checkins"] == copy.execute("SELECT count(*) FROM checkins").fetchone()[0]
             assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)

@@ -49,8 +49,10 @@ COMMANDS = {
 READ_ONLY = ("lint", "export", "export --full", "backup", "user list", "report")
 WRITES = ("import new", "user add", "user role", "checkin")
 NEW_CSV = Path(tempfile.gettempdir()) / f"okr-bad-files-new-{os.getpid()}.csv"
-NEW_ROWS = ("Cycle,Unit,Objective,Key result,Type,Baseline,Target\n"
-            "2026 Q4,Brightwave,Open a second office,Desks taken from 0 to 40,Increase to,0,40\n")
+NEW_ROWS = (
+    "Cycle,Unit,Objective,Key result,Type,Baseline,Target\n"
+    "2026 Q4,Brightwave,Open a second office,Desks taken from 0 to 40,Increase to,0,40\n"
+)
 
 
 def run(name: str, db: Path, out: Path, *extra: str):
@@ -75,7 +77,8 @@ def state(folder: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(folder)): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and not (p.name.endswith(("-wal", "-shm")) and p.stat().st_size == 0)
+        if p.is_file()
+        and not (p.name.endswith(("-wal", "-shm")) and p.stat().st_size == 0)
         and not p.name.endswith("-shm")
     }
 
@@ -110,8 +113,6 @@ def place():
         if p.is_dir():
             p.chmod(0o777)
     shutil.rmtree(folder, ignore_errors=True)
-
-
 
 
 def warm_up(name: str, template: Path, tmp_path: Path) -> None:
@@ -200,8 +201,11 @@ def test_a_database_of_a_newer_version_is_refused_by_every_command(template, pla
     make_newer(db)
     before = state(place)
     result = run(name, db, place / "out")
-    one_line_error(result, f"this database was written by a newer version ({SCHEMA_VERSION + 1} > "
-                           f"{SCHEMA_VERSION}); upgrade the dashboard")
+    one_line_error(
+        result,
+        f"this database was written by a newer version ({SCHEMA_VERSION + 1} > "
+        f"{SCHEMA_VERSION}); upgrade the dashboard",
+    )
     assert state(place) == before
 
 
@@ -267,14 +271,12 @@ def rows(path: Path) -> tuple[int, int]:
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        return (conn.execute("SELECT count(*) FROM checkins").fetchone()[0],
-                conn.execute("SELECT count(*) FROM people").fetchone()[0])
+        return (
+            conn.execute("SELECT count(*) FROM checkins").fetchone()[0],
+            conn.execute("SELECT count(*) FROM people").fetchone()[0],
+        )
     finally:
         conn.close()
-
-
-
-
 
 
 @pytest.mark.parametrize("name", WRITES)
@@ -300,8 +302,9 @@ def test_a_large_import_on_a_simulated_full_disk_is_one_clear_line(template, tmp
     db = good_copy(template, tmp_path)
     big = tmp_path / "big.csv"
     lines = ["Cycle,Unit,Objective,Key result,Type,Baseline,Target"]
-    lines += [f"2026 Q4,Brightwave,Objective {i // 3},Key result {i} from 0 to 100,Increase to,0,100"
-              for i in range(3000)]
+    lines += [
+        f"2026 Q4,Brightwave,Objective {i // 3},Key result {i} from 0 to 100,Increase to,0,100" for i in range(3000)
+    ]
     big.write_text("\n".join(lines) + "\n")
     before = rows(db)
     real_connect = sqlite3.connect

@@ -37,8 +37,7 @@ def hold_write_lock(path: Path, seconds: float | None = None) -> subprocess.Pope
         conn.execute("ROLLBACK")
         """
     )
-    process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "locked"
     return process
 
@@ -97,8 +96,9 @@ def test_okr_checkin_while_an_import_holds_the_lock_is_one_clear_line(tmp_path, 
     before = count()
     holder = hold_write_lock(path)
     try:
-        result = CliRunner().invoke(cli, ["checkin", "--db", str(path), "--kr", KR_TITLE, "--value", "15%",
-                                          "--confidence", "7"])
+        result = CliRunner().invoke(
+            cli, ["checkin", "--db", str(path), "--kr", KR_TITLE, "--value", "15%", "--confidence", "7"]
+        )
     finally:
         release(holder)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output

@@ -23,7 +23,14 @@ OFFERING = rows.shown(2, checkin_id=20, version=1, confidence=7, offered="42")
 def now(row: rows.Shown, checkin_id=None, version=None, confidence=7) -> rows.Latest:
     """The key result as stored now: as drawn unless told otherwise."""
     return rows.Latest(
-        row.kr_id, checkin_id or row.checkin_id, version or row.version, 1.0, confidence, "checkin", 9, "Someone",
+        row.kr_id,
+        checkin_id or row.checkin_id,
+        version or row.version,
+        1.0,
+        confidence,
+        "checkin",
+        9,
+        "Someone",
         "2026-02-01T10:00:00+00:00",
     )
 
@@ -97,8 +104,9 @@ def test_latest_follows_the_key_results_query_and_says_who_changed_what(db, org)
     stored = rows.latest(db, krs["kr_id"])
     assert sorted(stored) == sorted(int(i) for i in krs["kr_id"])
     for kr in krs.to_dict("records"):  # the same check-in as the pages show, none moved
-        assert not rows.moved(rows.shown(kr["kr_id"], kr["checkin_id"], kr["checkin_version"], kr["confidence"]),
-                              stored[kr["kr_id"]])
+        assert not rows.moved(
+            rows.shown(kr["kr_id"], kr["checkin_id"], kr["checkin_version"], kr["confidence"]), stored[kr["kr_id"]]
+        )
     untouched = stored[org.kr_decrease]
     assert (untouched.checkin_id, untouched.action, untouched.changed_at) == (None, None, None)
     assert rows.latest(db, []) == {}

@@ -122,9 +122,16 @@ def test_lint_on_the_demo_names_the_planted_problems(tmp_path):
     run("demo", "--db", path)
     result = run("lint", "--db", path)
     assert result.exit_code == 0
-    for title in ("Too many objectives", "Key result count", "Activity, not outcome", "Not aligned", "Owner overloaded"):
+    for title in (
+        "Too many objectives",
+        "Key result count",
+        "Activity, not outcome",
+        "Not aligned",
+        "Owner overloaded",
+    ):
         assert title in result.output
     assert "Too many key results" not in result.output
+    assert "finding(s)" not in result.output and re.search(r": \d+ findings\n", result.output)
 
 
 def test_lint_strict_fails_on_warnings(tmp_path):

@@ -133,8 +133,19 @@ def test_export_of_one_cycle_to_standard_output_and_of_the_history(tmp_path, sam
 
 
 def test_a_full_export_round_trips_through_the_cli(tmp_path, sample_db):
-    run("checkin", "--db", sample_db, "--kr", "Uptime at least 99.9%", "--value", "99.99", "--confidence", "9",
-        "--date", "2026-11-21")
+    run(
+        "checkin",
+        "--db",
+        sample_db,
+        "--kr",
+        "Uptime at least 99.9%",
+        "--value",
+        "99.99",
+        "--confidence",
+        "9",
+        "--date",
+        "2026-11-21",
+    )
     for suffix in (".json", ".zip"):
         out = tmp_path / f"all{suffix}"
         assert run("export", out, "--db", sample_db, "--full").exit_code == 0
@@ -185,13 +196,31 @@ def test_backup_copies_the_database_and_refuses_to_overwrite(tmp_path, sample_db
 
 
 def test_checkin_by_title_records_one_checkin(sample_db):
-    result = run("checkin", "--db", sample_db, "--kr", "trial-to-paid conversion from 12% to 18%",
-                 "--value", "15.5%", "--confidence", "7", "--note", "From the billing export", "--date", "2026-11-21",
-                 "--author", "carla.diaz@brightwave.example")
+    result = run(
+        "checkin",
+        "--db",
+        sample_db,
+        "--kr",
+        "trial-to-paid conversion from 12% to 18%",
+        "--value",
+        "15.5%",
+        "--confidence",
+        "7",
+        "--note",
+        "From the billing export",
+        "--date",
+        "2026-11-21",
+        "--author",
+        "carla.diaz@brightwave.example",
+    )
     assert result.exit_code == 0, result.output
     assert "Saved check-in" in result.output and "15.5%" in result.output
-    row = rows(sample_db, "SELECT c.value, c.confidence, c.note, c.checkin_date, p.email FROM checkins c "
-                          "JOIN people p ON p.id = c.author_id ORDER BY c.id DESC LIMIT 1")
+    assert "15.5%, confidence 7/10, 21 Nov 2026." in result.output  # every date reads the same
+    row = rows(
+        sample_db,
+        "SELECT c.value, c.confidence, c.note, c.checkin_date, p.email FROM checkins c "
+        "JOIN people p ON p.id = c.author_id ORDER BY c.id DESC LIMIT 1",
+    )
     assert row == [(15.5, 7, "From the billing export", "2026-11-21", "carla.diaz@brightwave.example")]
     db = connect(sample_db)
     cycle_id = int(queries.cycles(db).iloc[0]["id"])
@@ -201,8 +230,9 @@ def test_checkin_by_title_records_one_checkin(sample_db):
 
 def test_checkin_by_id(sample_db):
     kr_id = rows(sample_db, "SELECT id FROM key_results WHERE kr_type = 'milestone'")[0][0]
-    result = run("checkin", "--db", sample_db, "--kr", kr_id, "--value", "80%", "--confidence", "8",
-                 "--date", "2026-11-21")
+    result = run(
+        "checkin", "--db", sample_db, "--kr", kr_id, "--value", "80%", "--confidence", "8", "--date", "2026-11-21"
+    )
     assert result.exit_code == 0, result.output
     assert rows(sample_db, f"SELECT value FROM checkins WHERE kr_id = {kr_id} ORDER BY id DESC LIMIT 1") == [(0.8,)]
 
@@ -217,8 +247,10 @@ def test_checkin_by_id(sample_db):
         ({"--date": "someday"}, "Error: --date: 'someday' is not a date"),
         ({"--author": "ghost@brightwave.example"}, "Error: --author: no one has the e-mail ghost@brightwave.example."),
         ({"--author": "not an email"}, "Error: --author:"),
-        ({"--kr": "Uptime at least 99.8%"}, "Error: --kr: no key result is called 'Uptime at least 99.8%'. "
-                                            "Did you mean 'Uptime at least 99.9%'?"),
+        (
+            {"--kr": "Uptime at least 99.8%"},
+            "Error: --kr: no key result is called 'Uptime at least 99.8%'. Did you mean 'Uptime at least 99.9%'?",
+        ),
         ({"--kr": "9999"}, "Error: --kr: there is no key result with id 9999."),
         ({"--value": None}, "Missing option '--value'"),
     ],
@@ -236,11 +268,127 @@ def test_bad_checkins_name_the_option_exit_non_zero_and_save_nothing(sample_db, 
 
 
 def test_checkin_with_a_title_shared_by_two_key_results_asks_for_the_id(tmp_path, sample_db):
-    text = ("Cycle,Unit,Parent unit,Objective,Key result,Type,Baseline,Target\n"
-            "2026 Q4,Sales,Brightwave,Open the German market,Uptime at least 99.9%,at least,,99.9\n")
+    text = (
+        "Cycle,Unit,Parent unit,Objective,Key result,Type,Baseline,Target\n"
+        "2026 Q4,Sales,Brightwave,Open the German market,Uptime at least 99.9%,at least,,99.9\n"
+    )
     extra = tmp_path / "extra.csv"
     extra.write_text(text)
     assert run("import", extra, "--db", sample_db).exit_code == 0
-    result = run("checkin", "--db", sample_db, "--kr", "Uptime at least 99.9%", "--value", "99.95",
-                 "--confidence", "8", "--date", "2026-11-21")
+    result = run(
+        "checkin",
+        "--db",
+        sample_db,
+        "--kr",
+        "Uptime at least 99.9%",
+        "--value",
+        "99.95",
+        "--confidence",
+        "8",
+        "--date",
+        "2026-11-21",
+    )
     assert result.exit_code == 2 and "2 key results are called" in result.output and "Give the id" in result.output
+
+
+# --- migrations from the command line (issue 10, items 12 and 14) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", "old.xls", ".xls"),
+        (
+            (
+                "Cycle,Unit,Objective,Key result,Type,Baseline,Target\n"
+                '2026 Q4,Acme,"Grow,Users from 1 to 2,increase,1,2\n'
+                + "".join(f"2026 Q4,Acme,Grow,Users {i} from 1 to 2,increase,1,2\n" for i in range(4000))
+            ).encode(),
+            "runaway.csv",
+            "quotation mark",
+        ),
+    ],
+    ids=["xls", "runaway-quote"],
+)
+def test_a_refused_file_is_one_line_and_leaves_no_new_database(tmp_path, content, name, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    for extra in ((), ("--dry-run",)):
+        result = run("import", path, "--db", tmp_path / "new.db", *extra)
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_an_okr_file_and_its_history_import_together_in_one_command(tmp_path, sample_db):
+    run(
+        "checkin",
+        "--db",
+        sample_db,
+        "--kr",
+        "Uptime at least 99.9%",
+        "--value",
+        "99.95",
+        "--confidence",
+        "8",
+        "--date",
+        "2026-11-21",
+    )
+    run(
+        "checkin",
+        "--db",
+        sample_db,
+        "--kr",
+        "Uptime at least 99.9%",
+        "--value",
+        "99.99",
+        "--confidence",
+        "9",
+        "--date",
+        "2026-11-21",
+    )
+    okrs, history = tmp_path / "okrs.csv", tmp_path / "history.csv"
+    assert run("export", okrs, "--db", sample_db).exit_code == 0
+    assert run("export", history, "--db", sample_db, "--checkins").exit_code == 0
+    fresh = tmp_path / "fresh.db"
+    # In any order: the history is read before the current values.
+    result = run("import", history, okrs, "--db", fresh)
+    assert result.exit_code == 0, result.output
+    assert "history.csv: read as the check-in layout" in result.output
+    assert "okrs.csv: read as the OKR layout" in result.output
+    sql = (
+        "SELECT kr.title, c.checkin_date, c.value, c.confidence FROM checkins c JOIN key_results kr ON kr.id = c.kr_id "
+        "WHERE c.deleted = 0 ORDER BY kr.title, c.id"
+    )
+    assert rows(fresh, sql) == rows(sample_db, sql)
+
+
+def test_close_closes_a_cycle_with_the_proposed_scores(tmp_path, sample_db):
+    result = run("close", "2026 q4", "--db", sample_db)
+    assert result.exit_code == 0, result.output
+    assert "Closed 2026 Q4: 0 objectives scored by their leads, 4 given the proposed score" in result.output
+    assert rows(sample_db, "SELECT state FROM cycles") == [("closed",)]
+    assert rows(sample_db, "SELECT count(*) FROM objectives WHERE score IS NULL") == [(0,)]
+    again = run("close", "2026 Q4", "--db", sample_db)
+    assert again.exit_code == 2 and "is closed" in again.output and "Traceback" not in again.output
+    unknown = run("close", "1999 Q1", "--db", sample_db)
+    assert unknown.exit_code == 2 and "no cycle is called '1999 Q1'" in unknown.output
+
+
+def test_history_goes_into_a_closed_cycle_only_with_into_closed(tmp_path, sample_db):
+    conn = sqlite3.connect(sample_db)
+    conn.execute("UPDATE cycles SET start_date = '2025-10-01', end_date = '2025-12-31'")
+    conn.execute("UPDATE checkins SET checkin_date = '2025-11-01'")
+    conn.commit()
+    conn.close()
+    assert run("close", "2026 Q4", "--db", sample_db).exit_code == 0
+    history = tmp_path / "history.csv"
+    history.write_text("Key result,Date,Value,Confidence\nUptime at least 99.9%,2025-12-01,99.97,8\n")
+    before = rows(sample_db, "SELECT count(*) FROM checkins")
+    refused = run("import", history, "--db", sample_db)
+    assert refused.exit_code == 2 and "--into-closed" in refused.output
+    assert rows(sample_db, "SELECT count(*) FROM checkins") == before
+    done = run("import", history, "--db", sample_db, "--into-closed")
+    assert done.exit_code == 0, done.output
+    assert rows(sample_db, "SELECT count(*) FROM checkins") == [(before[0][0] + 1,)]
+    assert rows(sample_db, "SELECT state FROM cycles") == [("closed",)]

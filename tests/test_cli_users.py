@@ -56,8 +56,17 @@ def path(tmp_path):
     target = tmp_path / "okr.db"
     secret = tmp_path / "admin-password"
     secret.write_text(PASSWORD + "\n")
-    result = run("init", "--db", target, "--admin-email", "Boss@Example.com", "--admin-name", "Bo Boss",
-                 "--admin-password-file", secret)
+    result = run(
+        "init",
+        "--db",
+        target,
+        "--admin-email",
+        "Boss@Example.com",
+        "--admin-name",
+        "Bo Boss",
+        "--admin-password-file",
+        secret,
+    )
     assert result.exit_code == 0, result.output
     return target
 
@@ -79,8 +88,9 @@ def test_init_with_admin_email_makes_an_admin_who_can_sign_in(path):
 
 def test_init_prompts_for_the_admin_password_twice(tmp_path):
     target = tmp_path / "okr.db"
-    result = run("init", "--db", target, "--admin-email", "a@example.com", "--admin-name", "A",
-                 input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = run(
+        "init", "--db", target, "--admin-email", "a@example.com", "--admin-name", "A", input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
     assert result.exit_code == 0, result.output
     assert "Repeat for confirmation" in result.output
     assert PASSWORD not in result.output
@@ -89,8 +99,16 @@ def test_init_prompts_for_the_admin_password_twice(tmp_path):
 
 def test_init_takes_the_admin_password_from_the_environment(tmp_path):
     target = tmp_path / "okr.db"
-    result = run("init", "--db", target, "--admin-email", "a@example.com", "--admin-name", "A",
-                 env={"OKR_ADMIN_PASSWORD": PASSWORD})
+    result = run(
+        "init",
+        "--db",
+        target,
+        "--admin-email",
+        "a@example.com",
+        "--admin-name",
+        "A",
+        env={"OKR_ADMIN_PASSWORD": PASSWORD},
+    )
     assert result.exit_code == 0, result.output
     assert signs_in(target, "a@example.com", PASSWORD)["role"] == "admin"
 
@@ -127,8 +145,18 @@ def test_init_refuses_bad_admin_input_before_creating_anything(tmp_path, passwor
 def test_init_refuses_a_short_admin_password_and_keeps_the_old_database(path, tmp_path):
     short = tmp_path / "short"
     short.write_text("demo\n")
-    result = run("init", "--db", path, "--fresh", "--admin-email", "new@example.com", "--admin-name", "N",
-                 "--admin-password-file", short)
+    result = run(
+        "init",
+        "--db",
+        path,
+        "--fresh",
+        "--admin-email",
+        "new@example.com",
+        "--admin-name",
+        "N",
+        "--admin-password-file",
+        short,
+    )
     assert result.exit_code == 2
     assert "Error: --admin-password-file: must be at least 8 characters" in result.output
     assert person(path, "boss@example.com") is not None, "--fresh moved nothing aside"
@@ -145,23 +173,43 @@ def test_init_admin_email_of_an_existing_person_makes_them_admin(path, password_
 
 
 def test_user_add_with_a_password_file(path, password_file):
-    result = run("user", "add", "Lee@Example.com", "--name", "Lee Lead", "--role", "lead",
-                 "--password-file", password_file, "--db", path)
+    result = run(
+        "user",
+        "add",
+        "Lee@Example.com",
+        "--name",
+        "Lee Lead",
+        "--role",
+        "lead",
+        "--password-file",
+        password_file,
+        "--db",
+        path,
+    )
     assert result.exit_code == 0, result.output
     assert "Added Lee Lead <lee@example.com> as lead" in result.output
     assert signs_in(path, "lee@example.com", PASSWORD)["role"] == "lead"
 
 
 def test_user_add_reads_the_password_from_stdin(path):
-    result = run("user", "add", "lee@example.com", "--name", "Lee", "--password-file", "-", "--db", path,
-                 input=PASSWORD + "\n")
+    result = run(
+        "user", "add", "lee@example.com", "--name", "Lee", "--password-file", "-", "--db", path, input=PASSWORD + "\n"
+    )
     assert result.exit_code == 0, result.output
     assert signs_in(path, "lee@example.com", PASSWORD)["role"] == "viewer"
 
 
 def test_user_add_prompts_twice_and_refuses_a_mismatch(path):
-    result = run("user", "add", "lee@example.com", "--name", "Lee", "--db", path,
-                 input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n")
+    result = run(
+        "user",
+        "add",
+        "lee@example.com",
+        "--name",
+        "Lee",
+        "--db",
+        path,
+        input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert "do not match" in result.output.lower()
     assert signs_in(path, "lee@example.com", PASSWORD) is not None
@@ -183,8 +231,20 @@ def test_user_add_with_units_lets_a_lead_edit_them(path):
         sales = writes.add_unit(db, "Sales", parent_id=company, person=writes.SYSTEM)
     finally:
         db.close()
-    result = run("user", "add", "sam@example.com", "--name", "Sam", "--role", "lead", "--unit", "sales",
-                 "--no-password", "--db", path)
+    result = run(
+        "user",
+        "add",
+        "sam@example.com",
+        "--name",
+        "Sam",
+        "--role",
+        "lead",
+        "--unit",
+        "sales",
+        "--no-password",
+        "--db",
+        path,
+    )
     assert result.exit_code == 0, result.output
     db = connect(path)
     try:

@@ -37,8 +37,18 @@ def writer(path: str, number: int, kr_ids: list[int], author: int, start, stop_a
             kr_id = kr_ids[(number + i) % len(kr_ids)]
             day = dt.date(2026, 1, 2) + dt.timedelta(days=i % 80)
             try:
-                acked.append(writes.add_checkin(db, kr_id, day, (i % 90) + 1, i % 11, f"writer {number} #{i}",
-                                                author_id=author, person=writes.SYSTEM))
+                acked.append(
+                    writes.add_checkin(
+                        db,
+                        kr_id,
+                        day,
+                        (i % 90) + 1,
+                        i % 11,
+                        f"writer {number} #{i}",
+                        author_id=author,
+                        person=writes.SYSTEM,
+                    )
+                )
             except Exception:  # noqa: BLE001 - every error counts against the test
                 errors.append(traceback.format_exc(limit=3))
                 if len(errors) > 20:

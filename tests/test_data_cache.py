@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from ui import data
+from ui import data  # noqa: E402 - once the repository is on the path
 
 SYSTEM = writes.SYSTEM
 
@@ -36,8 +36,9 @@ def cached(db, org, tmp_path, monkeypatch):
     """The organisation's file as ``$OKR_DB``, with a key result checked in on in the second cycle,
     and the readers' caches empty before and after."""
     monkeypatch.setenv("OKR_DB", str(tmp_path / "okr.db"))
-    kr = writes.add_key_result(db, org.next_company_obj, "Open an office in Lisbon", "increase", 0, 10, "offices",
-                               person=SYSTEM)
+    kr = writes.add_key_result(
+        db, org.next_company_obj, "Open an office in Lisbon", "increase", 0, 10, "offices", person=SYSTEM
+    )
     writes.add_checkin(db, kr, "2026-04-10", 2, 6, "", person=SYSTEM)
     org.next_kr = kr
     data.clear()
@@ -255,8 +256,11 @@ def fresh_frames(db, cycle_id: int, unit_id):
 
 
 def cached_frames(cycle_id: int, unit_id):
-    frames = {"key_results": data.key_results(cycle_id, unit_id), "objectives": data.objectives(cycle_id, unit_id),
-              "checkin_history": data.checkin_history(cycle_id, unit_id)}
+    frames = {
+        "key_results": data.key_results(cycle_id, unit_id),
+        "objectives": data.objectives(cycle_id, unit_id),
+        "checkin_history": data.checkin_history(cycle_id, unit_id),
+    }
     if unit_id is None:
         frames["unit_progress"] = data.unit_progress(cycle_id)
     return frames
@@ -281,20 +285,30 @@ def test_frames_patched_after_checkins_equal_fresh_ones(demo_file):
         kr = rng.choice(numeric)
         action = step % 3
         if action == 0 or step < 3:
-            writes.add_checkin(db, kr, dt.date.today(), rng.randint(0, 100), rng.randint(0, 10), f"step {step}",
-                               person=SYSTEM)
+            writes.add_checkin(
+                db, kr, dt.date.today(), rng.randint(0, 100), rng.randint(0, 10), f"step {step}", person=SYSTEM
+            )
         else:
-            row = db.execute("SELECT id FROM checkins WHERE kr_id = ? AND deleted = 0 ORDER BY id DESC LIMIT 1",
-                             [kr]).fetchone()
+            row = db.execute(
+                "SELECT id FROM checkins WHERE kr_id = ? AND deleted = 0 ORDER BY id DESC LIMIT 1", [kr]
+            ).fetchone()
             if row is None:
                 continue
             seen = writes.read_for_edit(db, "checkins", row[0])
             if action == 1:
-                writes.edit_checkin(db, row[0], value=rng.randint(0, 100), confidence=rng.randint(0, 10), note="edit",
-                                    person=SYSTEM, version=seen["version"])
+                writes.edit_checkin(
+                    db,
+                    row[0],
+                    value=rng.randint(0, 100),
+                    confidence=rng.randint(0, 10),
+                    note="edit",
+                    person=SYSTEM,
+                    version=seen["version"],
+                )
             else:  # withdraw every check-in of it: the key result goes back to none
-                for (checkin_id,) in db.execute("SELECT id FROM checkins WHERE kr_id = ? AND deleted = 0",
-                                                [kr]).fetchall():
+                for (checkin_id,) in db.execute(
+                    "SELECT id FROM checkins WHERE kr_id = ? AND deleted = 0", [kr]
+                ).fetchall():
                     seen = writes.read_for_edit(db, "checkins", checkin_id)
                     writes.delete_checkin(db, checkin_id, person=SYSTEM, version=seen["version"])
         for unit in scopes:
@@ -324,8 +338,13 @@ def test_trends_patched_after_checkins_equal_fresh_ones(demo_file):
         how += [h for name, _, h in built if name == "trends"]
         today = dt.date.today()
         fresh_krs = q.key_results(db, active, None, today)
-        expected = tr.build(q.cycle(db, active), fresh_krs, q.objectives(db, active, None, today, krs=fresh_krs),
-                            q.checkin_history(db, active), today)
+        expected = tr.build(
+            q.cycle(db, active),
+            fresh_krs,
+            q.objectives(db, active, None, today, krs=fresh_krs),
+            q.checkin_history(db, active),
+            today,
+        )
         for part in ("krs", "objectives", "kr_weekly", "objective_weekly", "kr_projection", "history"):
             pd.testing.assert_frame_equal(getattr(got, part), getattr(expected, part), obj=f"{part} after step {step}")
         pd.testing.assert_frame_equal(got.unit(), expected.unit())
@@ -349,7 +368,10 @@ def test_the_all_okrs_rows_patched_after_a_checkin_equal_fresh_ones(demo_file):
         got = okr_detail.list_rows([active])
     assert ("list_rows", "patched") in [(name, how) for name, _, how in built]
     cycles = data.cycles()
-    expected = search.okr_rows(data.key_results(active), data.objectives(active),
-                               {active: str(cycles.loc[cycles["id"] == active, "name"].iloc[0])},
-                               [int(i) for i in data.units()["id"]])
+    expected = search.okr_rows(
+        data.key_results(active),
+        data.objectives(active),
+        {active: str(cycles.loc[cycles["id"] == active, "name"].iloc[0])},
+        [int(i) for i in data.units()["id"]],
+    )
     pd.testing.assert_frame_equal(got, expected)

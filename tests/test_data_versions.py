@@ -1,4 +1,4 @@
-"""The database's own record of what changed (migration ``m008_data_versions``): every write
+"""The database's own record of what changed (migration ``m009_data_versions``): every write
 moves the versions of exactly the scopes it touched, in its own transaction, whoever writes;
 :class:`okrdata.db.Watch` reads them for a long-running process."""
 
@@ -38,11 +38,16 @@ def test_a_checkin_is_listed_by_key_result(db, org):
 
 def test_editing_and_withdrawing_a_checkin_move_its_cycle(db, org):
     row = writes.read_for_edit(db, "checkins", org.checkin)
-    assert f"cycle:{org.cycle}" in moved(db, lambda: writes.edit_checkin(
-        db, org.checkin, value=25, confidence=6, note="", person=SYSTEM, version=row["version"]))
+    assert f"cycle:{org.cycle}" in moved(
+        db,
+        lambda: writes.edit_checkin(
+            db, org.checkin, value=25, confidence=6, note="", person=SYSTEM, version=row["version"]
+        ),
+    )
     row = writes.read_for_edit(db, "checkins", org.checkin)
-    assert f"cycle:{org.cycle}" in moved(db, lambda: writes.delete_checkin(
-        db, org.checkin, person=SYSTEM, version=row["version"]))
+    assert f"cycle:{org.cycle}" in moved(
+        db, lambda: writes.delete_checkin(db, org.checkin, person=SYSTEM, version=row["version"])
+    )
 
 
 def test_a_new_key_result_moves_its_cycles_plan_and_the_kpis(db, org):
@@ -95,7 +100,9 @@ def test_the_record_of_changes_keeps_the_last_ones(db, org):
         for i in range(CHANGES_KEPT + 1500):
             db.execute(
                 "INSERT INTO checkins (kr_id, checkin_date, value, confidence, created_at, updated_at) "
-                "VALUES (?, '2026-02-01', ?, 5, 'now', 'now')", [org.kr_increase, i])
+                "VALUES (?, '2026-02-01', ?, 5, 'now', 'now')",
+                [org.kr_increase, i],
+            )
     kept = db.execute("SELECT count(*) FROM data_changes").fetchone()[0]
     assert CHANGES_KEPT <= kept < CHANGES_KEPT + 1000
     pruned = versions(db)["pruned"]

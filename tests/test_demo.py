@@ -19,9 +19,10 @@ import pytest
 from okrdata import numbers
 from okrdata.db import connect
 from okrdata.errors import ValidationError
+from okrdata.lookups import get_setting, unit_ancestors
 from okrdata.schema import migrate
 from okrdata.seed import SEED_DIR, cycle_names, is_empty, load_demo, quarter_name, table_counts
-from okrdata.writes import check_kr_goal, get_setting, unit_ancestors
+from okrdata.writes import check_kr_goal
 
 TODAY = dt.date.today()
 
@@ -278,9 +279,7 @@ def latest(kr):
 def status(kr):
     """A key result's status today, by the rules of okrdata.numbers."""
     last = latest(kr)
-    return numbers.kr_status(
-        last["confidence"], dt.date.fromisoformat(last["checkin_date"]), TODAY, kr["cadence_days"]
-    )
+    return numbers.kr_status(last["confidence"], dt.date.fromisoformat(last["checkin_date"]), TODAY, kr["cadence_days"])
 
 
 def confidence_and_pace(kr, cycle_row):

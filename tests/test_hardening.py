@@ -56,8 +56,17 @@ assert PAGES, "ui.navigation.PAGES is empty: the page tests below would check no
 
 # --- what Streamlit renders as Markdown ---------------------------------------------------
 
-PLAIN_ELEMENTS = {"text", "code", "dataframe", "arrow_data_frame", "table", "json", "vega_lite_chart",
-                  "graphviz_chart", "plotly_chart"}
+PLAIN_ELEMENTS = {
+    "text",
+    "code",
+    "dataframe",
+    "arrow_data_frame",
+    "table",
+    "json",
+    "vega_lite_chart",
+    "graphviz_chart",
+    "plotly_chart",
+}
 """Elements that show their text as text (or as a chart): not Markdown."""
 MARKDOWN_FIELDS = {"body", "label", "help", "text"}
 """Proto fields Streamlit renders as Markdown: st.markdown/caption/headings/alerts bodies, widget,
@@ -80,8 +89,11 @@ def markdown_strings(at: AppTest) -> list[tuple[str, str, str]]:
         elif isinstance(value, list):
             for item in value:
                 strings(item, path, kind)
-        elif isinstance(value, str) and path and (path[-1] in MARKDOWN_FIELDS
-                                                  or path[-1] in MARKDOWN_OPTIONS.get(kind, ())):
+        elif (
+            isinstance(value, str)
+            and path
+            and (path[-1] in MARKDOWN_FIELDS or path[-1] in MARKDOWN_OPTIONS.get(kind, ()))
+        ):
             found.append((kind, ".".join(path), value))
 
     def visit(node) -> None:
@@ -102,8 +114,9 @@ def assert_rendered_as_text(at: AppTest, where: str) -> list[tuple[str, str, str
     found = markdown_strings(at)
     live = [(kind, field, text[:200]) for kind, field, text in found if UNESCAPED.search(text)]
     assert not live, (where, live)
-    verbatim = [(kind, field, name) for kind, field, text in found for name, hostile in SHORT_TEXTS.items()
-                if hostile in text]
+    verbatim = [
+        (kind, field, name) for kind, field, text in found for name, hostile in SHORT_TEXTS.items() if hostile in text
+    ]
     assert not verbatim, (where, verbatim)
     return found
 
@@ -234,17 +247,23 @@ def payload_template(demo_template, tmp_path_factory):
         for table, columns in USER_TEXT.items():
             for (row_id,) in db.execute(f"SELECT id FROM [{table}]").fetchall():
                 values = {c: text.format(P=MARKDOWN_PAYLOAD, id=row_id) for c, text in columns.items()}
-                db.execute(f"UPDATE [{table}] SET {', '.join(f'[{c}] = ?' for c in values)} WHERE id = ?",
-                           [*values.values(), row_id])
+                db.execute(
+                    f"UPDATE [{table}] SET {', '.join(f'[{c}] = ?' for c in values)} WHERE id = ?",
+                    [*values.values(), row_id],
+                )
         db.conn.commit()
         kr, objective, team, lead = db.execute(
             "SELECT k.id, o.id, u.id, u.lead_id FROM key_results k JOIN objectives o ON o.id = k.objective_id "
             "JOIN units u ON u.id = o.unit_id JOIN cycles c ON c.id = o.cycle_id "
             "WHERE c.state = 'active' AND k.kpi_id IS NOT NULL AND u.parent_id IS NOT NULL AND u.lead_id IS NOT NULL "
-            "ORDER BY k.id").fetchone()
+            "ORDER BY k.id"
+        ).fetchone()
         ids = {
             "admin": db.execute("SELECT id FROM people WHERE role = 'admin' ORDER BY id").fetchone()[0],
-            "lead": lead, "team": team, "objective": objective, "kr": kr,
+            "lead": lead,
+            "team": team,
+            "objective": objective,
+            "kr": kr,
             "closed": db.execute("SELECT id FROM cycles WHERE state = 'closed'").fetchone()[0],
         }
     finally:
@@ -266,8 +285,13 @@ def assert_no_live_markdown(at: AppTest, where: str) -> int:
     found = markdown_strings(at)
     live = [(kind, field, text[:160]) for kind, field, text in found if LIVE_MARKDOWN.search(text)]
     assert not live, (where, live)
-    escaped_options = [(kind, o) for kind, field in PLAIN_OPTIONS.items() for el in at.get(kind)
-                       for o in MessageToDict(el.proto).get(field, []) if "\\[x\\]" in o]
+    escaped_options = [
+        (kind, o)
+        for kind, field in PLAIN_OPTIONS.items()
+        for el in at.get(kind)
+        for o in MessageToDict(el.proto).get(field, [])
+        if "\\[x\\]" in o
+    ]
     assert not escaped_options, (where, "a selectbox shows its options as written, not escaped", escaped_options[:3])
     return sum("evil" in text for _, _, text in found)
 
@@ -335,8 +359,12 @@ def test_the_executive_summary_file_shows_hostile_texts_as_text(hostile):
     tags = html_tags(html)
     assert not [t for t, _ in tags if t in ("script", "img", "iframe", "object", "embed", "b")]
     assert not [(t, a) for t, attrs in tags for a, _ in attrs if a.lower().startswith("on")], "no event handlers"
-    assert not [(t, v) for t, attrs in tags for a, v in attrs
-                if a.lower() in ("href", "src", "xlink:href", "action") and "javascript:" in (v or "").lower()]
+    assert not [
+        (t, v)
+        for t, attrs in tags
+        for a, v in attrs
+        if a.lower() in ("href", "src", "xlink:href", "action") and "javascript:" in (v or "").lower()
+    ]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, "the hostile title is in the file, as text"
 
 
@@ -474,8 +502,13 @@ BATCH = 600
 
 def start_writer(path: Path, marker: str, wait: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), marker, str(BATCH), wait],
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), marker, str(BATCH), wait],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def wait_for(proc: subprocess.Popen, line: str) -> None:

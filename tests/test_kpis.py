@@ -7,9 +7,9 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from app_fixtures import copy_db, demo_template  # noqa: F401
 from hypothesis import given, settings
 from hypothesis import strategies as hs
-from app_fixtures import copy_db, demo_template  # noqa: F401
 
 from okrdata import kpis as K
 from okrdata import queries as q
@@ -63,7 +63,12 @@ def test_summary_counts_each_health_state_and_the_overdue():
 
 def test_summary_of_no_kpis_is_all_zero():
     assert K.summary(pd.DataFrame(columns=q.KPI_COLUMNS)) == {
-        "kpis": 0, "breached": 0, "warning": 0, "no_data": 0, "healthy": 0, "overdue": 0,
+        "kpis": 0,
+        "breached": 0,
+        "warning": 0,
+        "no_data": 0,
+        "healthy": 0,
+        "overdue": 0,
     }
 
 
@@ -142,13 +147,24 @@ def test_a_kpi_back_to_healthy_clears_the_warning(db, org):
 
 
 def test_a_key_result_pairs_in_its_own_unit_even_with_another_units_kpi(db, org):
-    latency = w.add_kpi(db, org.platform, "p95 latency", "stay_below", 400, warning=350, unit_label="ms",
-                        person=w.SYSTEM)
+    latency = w.add_kpi(
+        db, org.platform, "p95 latency", "stay_below", 400, warning=350, unit_label="ms", person=w.SYSTEM
+    )
     errors = w.add_kpi(db, org.platform, "Error rate", "stay_below", 1, unit_label="%", person=w.SYSTEM)
-    company_kr = w.add_key_result(db, org.company_obj, "Cut p95 latency from 500 to 300 ms", "decrease", 500, 300,
-                                  "ms", kpi_id=latency, person=w.SYSTEM)
-    platform_kr = w.add_key_result(db, org.platform_obj, "Keep uptime above 99.9 %", "stay_above", None, 99.9,
-                                   "%", kpi_id=org.kpi, person=w.SYSTEM)
+    company_kr = w.add_key_result(
+        db,
+        org.company_obj,
+        "Cut p95 latency from 500 to 300 ms",
+        "decrease",
+        500,
+        300,
+        "ms",
+        kpi_id=latency,
+        person=w.SYSTEM,
+    )
+    platform_kr = w.add_key_result(
+        db, org.platform_obj, "Keep uptime above 99.9 %", "stay_above", None, 99.9, "%", kpi_id=org.kpi, person=w.SYSTEM
+    )
     w.add_kpi_reading(db, latency, "2026-02-09", 420, person=w.SYSTEM)  # breached
     w.add_checkin(db, company_kr, "2026-02-09", 420, 8, person=w.SYSTEM)  # 40% there, confident: on track
     s = by_name(K.sections(*frames(db, org)))
@@ -179,8 +195,9 @@ def test_a_unit_with_kpis_but_no_key_results_still_has_a_section(db, org):
 def test_a_branch_shows_only_its_units_but_pairs_with_any_kpi(db, org):
     units, _, all_kpis = frames(db, org)
     branch = q.subtree_ids(db, org.platform)
-    platform_kr = w.add_key_result(db, org.platform_obj, "Keep uptime above 99.9 %", "stay_above", None, 99.9,
-                                   "%", kpi_id=org.kpi, person=w.SYSTEM)
+    platform_kr = w.add_key_result(
+        db, org.platform_obj, "Keep uptime above 99.9 %", "stay_above", None, 99.9, "%", kpi_id=org.kpi, person=w.SYSTEM
+    )
     krs = q.key_results(db, org.cycle, org.platform, TODAY)
     sections = K.sections(units[units["id"].isin(branch)], krs, all_kpis)
     assert [s.name for s in sections] == ["Platform"]
@@ -204,7 +221,11 @@ def section(uid: int, pairs: int = 0, kpis: int = 0, krs: int = 0) -> K.UnitSect
     kpi = lambda i: {"kpi_id": uid * 100 + i, "unit_id": uid, "name": f"K{i}", "health": "healthy"}  # noqa: E731
     kr = lambda i: {"kr_id": uid * 100 + i, "unit_id": uid, "kpi_id": None}  # noqa: E731
     return K.UnitSection(
-        uid, f"U{uid}", f"U{uid}", 1, "team",
+        uid,
+        f"U{uid}",
+        f"U{uid}",
+        1,
+        "team",
         pairs=[K.Pair(kpi(i), [kr(50 + i)]) for i in range(pairs)],
         krs=[kr(i) for i in range(krs)],
         kpis=[kpi(50 + i) for i in range(kpis)],
@@ -366,7 +387,9 @@ def test_demo_every_key_result_shows_once_and_every_kpi_has_a_card(demo, which):
     cycle_id = int(cycles["id"].iloc[0 if which == "current" else 1])
     sections = demo_sections(demo, cycle_id)
     krs = q.key_results(demo, cycle_id)
-    shown = [kr["kr_id"] for s in sections for p in s.pairs for kr in p.krs] + [kr["kr_id"] for s in sections for kr in s.krs]
+    shown = [kr["kr_id"] for s in sections for p in s.pairs for kr in p.krs] + [
+        kr["kr_id"] for s in sections for kr in s.krs
+    ]
     assert sorted(shown) == sorted(krs["kr_id"])
     assert sections and any(s.pairs for s in sections)
     for s in sections:

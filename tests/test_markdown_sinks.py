@@ -21,17 +21,75 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")])
 
-SINKS = {"markdown", "caption", "write", "title", "header", "subheader", "info", "success", "warning", "error",
-         "toast", "metric", "expander", "popover", "tabs", "progress", "button", "form_submit_button",
-         "download_button", "link_button", "page_link", "checkbox", "toggle", "radio", "pills", "segmented_control",
-         "text_input", "text_area", "number_input", "date_input", "time_input", "selectbox", "multiselect",
-         "slider", "select_slider", "file_uploader", "color_picker", "status", "badge", "dialog"}
+SINKS = {
+    "markdown",
+    "caption",
+    "write",
+    "title",
+    "header",
+    "subheader",
+    "info",
+    "success",
+    "warning",
+    "error",
+    "toast",
+    "metric",
+    "expander",
+    "popover",
+    "tabs",
+    "progress",
+    "button",
+    "form_submit_button",
+    "download_button",
+    "link_button",
+    "page_link",
+    "checkbox",
+    "toggle",
+    "radio",
+    "pills",
+    "segmented_control",
+    "text_input",
+    "text_area",
+    "number_input",
+    "date_input",
+    "time_input",
+    "selectbox",
+    "multiselect",
+    "slider",
+    "select_slider",
+    "file_uploader",
+    "color_picker",
+    "status",
+    "badge",
+    "dialog",
+}
 """Calls whose positional text or Markdown keywords Streamlit renders as Markdown (a selectbox's
 options are plain, but its label and help are Markdown)."""
 MARKDOWN_KEYWORDS = {"body", "label", "help", "value", "delta", "text", "captions"}
-USER_KEYS = {"name", "title", "description", "note", "unit_name", "owner_name", "author_name", "cycle_name",
-             "objective_title", "kr_title", "parent_title", "parent_kr_title", "unit_label", "reason",
-             "reflection", "score_reason", "email", "company_name", "path", "subject", "advice", "flag_note"}
+USER_KEYS = {
+    "name",
+    "title",
+    "description",
+    "note",
+    "unit_name",
+    "owner_name",
+    "author_name",
+    "cycle_name",
+    "objective_title",
+    "kr_title",
+    "parent_title",
+    "parent_kr_title",
+    "unit_label",
+    "reason",
+    "reflection",
+    "score_reason",
+    "email",
+    "company_name",
+    "path",
+    "subject",
+    "advice",
+    "flag_note",
+}
 """Keys and attributes that hold text a person typed (``row["title"]``, ``scope.unit_name``)."""
 ESCAPERS = {"escape_markdown", "escape"}
 """Calls that make their argument safe for Markdown."""
@@ -97,10 +155,15 @@ def unescaped_sinks() -> list[str]:
 
 def test_the_scan_reads_the_pages_and_finds_what_it_looks_for():
     assert len(FILES) >= 10, FILES
-    sample = ast.parse('st.caption(f"{row[\'title\']} · {escape_markdown(row[\'name\'])}")')
+    sample = ast.parse("st.caption(f\"{row['title']} · {escape_markdown(row['name'])}\")")
     call = sample.body[0].value
-    assert [f for a in _texts(call) for t in ast.walk(a) if isinstance(t, ast.FormattedValue)
-            for f in _unescaped_user_text(t.value)] == ["['title']"]
+    assert [
+        f
+        for a in _texts(call)
+        for t in ast.walk(a)
+        if isinstance(t, ast.FormattedValue)
+        for f in _unescaped_user_text(t.value)
+    ] == ["['title']"]
 
 
 def test_no_user_text_reaches_markdown_unescaped():

@@ -44,8 +44,13 @@ def test_each_provider_gets_its_own_payload_shape(db, org, receiver):
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     card = attachment["content"]
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
-    assert card["body"][0] == {"type": "TextBlock", "text": "Check-in due for Platform (2026 Q1)", "weight": "Bolder",
-                               "size": "Medium", "wrap": True}
+    assert card["body"][0] == {
+        "type": "TextBlock",
+        "text": "Check-in due for Platform (2026 Q1)",
+        "weight": "Bolder",
+        "size": "Medium",
+        "wrap": True,
+    }
     assert any("p95 latency from 800 to 200 ms" in b["text"] for b in card["body"][1:])
     assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Check in", "url": link}]
 
@@ -60,7 +65,9 @@ def test_each_provider_gets_its_own_payload_shape(db, org, receiver):
 
 
 def test_typed_text_cannot_ping_everyone_or_forge_a_link(db, org, receiver):
-    db.execute("UPDATE key_results SET title = ? WHERE id = ?", ["<!channel> @all <https://evil.test|click>", org.kr_decrease])
+    db.execute(
+        "UPDATE key_results SET title = ? WHERE id = ?", ["<!channel> @all <https://evil.test|click>", org.kr_decrease]
+    )
     db.conn.commit()
     for provider in ("slack", "mattermost", "google_chat"):
         hook(db, receiver, provider, provider, org.platform)
@@ -190,7 +197,9 @@ def test_only_an_admin_adds_or_removes_a_webhook_and_bad_addresses_are_refused(d
     refused(db, "provider", lambda: webhooks.add(db, "https://chat.example.test/x", person=ada))
     refused(db, "unit", lambda: webhooks.add(db, "https://hooks.slack.com/services/T/B/x", person=ada, unit_id=999))
     hook_id = webhooks.add(db, "https://hooks.slack.com/services/T/B/x", person=ada, unit_id=org.platform)
-    refused(db, "url", lambda: webhooks.add(db, "https://hooks.slack.com/services/T/B/x", person=ada, unit_id=org.platform))
+    refused(
+        db, "url", lambda: webhooks.add(db, "https://hooks.slack.com/services/T/B/x", person=ada, unit_id=org.platform)
+    )
     assert webhooks.get(db, hook_id)["provider"] == "slack"
     refused(db, "role", lambda: webhooks.remove(db, hook_id, person=lee))
     webhooks.remove(db, hook_id, person=ada)

@@ -29,8 +29,9 @@ def today_db(tmp_path):
     company = writes.add_unit(db, "Acme", lead_id=admin, **ACTOR)
     team = writes.add_unit(db, "Platform", parent_id=company, lead_id=lead, **ACTOR)
     today = dt.date.today()
-    cycle = writes.add_cycle(db, "Now", today - dt.timedelta(days=30), today + dt.timedelta(days=60), state="active",
-                             **ACTOR)
+    cycle = writes.add_cycle(
+        db, "Now", today - dt.timedelta(days=30), today + dt.timedelta(days=60), state="active", **ACTOR
+    )
     objective = writes.add_objective(db, cycle, team, "Make the API fast", **ACTOR)
     writes.add_key_result(db, objective, "p95 latency from 800 to 200 ms", "decrease", 800, 200, "ms", **ACTOR)
     db.close()
@@ -126,15 +127,17 @@ def test_webhooks_are_added_listed_masked_and_removed(today_db, env):
     assert out.startswith("Added webhook 1: #platform (Slack, Platform).")
     listed = okr(["webhook", "list", "--db", str(today_db)], env)
     assert "Platform  Slack  #platform  https://hooks.slack.com/…cret" in listed and "secretsecret" not in listed
-    company = okr(["webhook", "add", "https://example.test/hooks/abc", "--provider", "mattermost",
-                   "--db", str(today_db)], env)
+    company = okr(
+        ["webhook", "add", "https://example.test/hooks/abc", "--provider", "mattermost", "--db", str(today_db)], env
+    )
     assert "(Mattermost, Acme)" in company
     dry = okr(["remind", "--dry-run", "--db", str(today_db)], env)
     assert "would send: reminder by chat to #platform (Slack, Platform): Check-in due for Platform (Now)" in dry
     assert okr(["webhook", "remove", "1", "--db", str(today_db)], env).startswith("Removed webhook 1")
     assert "Error: url:" in okr(["webhook", "add", "ftp://example.test/x", "--db", str(today_db)], env, code=2)
-    assert "Error: webhook: there is no webhook number 7" in okr(["webhook", "remove", "7", "--db", str(today_db)],
-                                                                 env, code=2)
+    assert "Error: webhook: there is no webhook number 7" in okr(
+        ["webhook", "remove", "7", "--db", str(today_db)], env, code=2
+    )
 
 
 def test_subscribe_shows_and_sets_digest_choices(today_db, env, inbox):
@@ -147,6 +150,7 @@ def test_subscribe_shows_and_sets_digest_choices(today_db, env, inbox):
     assert "ada@acme.test  Ada Admin: company (default)" in listed
     okr(["digest", "--db", str(today_db)], env)
     assert [m.envelope_to for m in inbox.messages] == [["ada@acme.test"]]
-    assert "Error: email: nobody has the e-mail" in okr(["subscribe", "who@acme.test", "--digest", "all",
-                                                         "--db", str(today_db)], env, code=2)
+    assert "Error: email: nobody has the e-mail" in okr(
+        ["subscribe", "who@acme.test", "--digest", "all", "--db", str(today_db)], env, code=2
+    )
     assert "Error: EMAIL:" in okr(["subscribe", "--digest", "all", "--db", str(today_db)], env, code=2)

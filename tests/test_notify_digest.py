@@ -61,8 +61,12 @@ def test_the_digest_lists_status_changes_new_risks_stale_learnings_and_kpis(db, 
     assert "Test coverage from 0 to 100 % (Platform): On track → At risk" in changed
     assert "p95 latency from 800 to 200 ms (Platform): Stale → Off track" in changed
     risks = section(text, "New risks")
-    assert "p95 latency from 800 to 200 ms (Platform): Off track (confidence 2/10)" in risks
-    assert "Test coverage from 0 to 100 % (Platform): At risk (confidence 5/10)" in risks
+    # Off track while on pace: the reason says what the status rests on.
+    assert (
+        "p95 latency from 800 to 200 ms (Platform): Off track by its last confidence, 2/10 on 21 Jan 2026, "
+        "while 17% done and 8 points behind pace"
+    ) in risks
+    assert "Test coverage from 0 to 100 % (Platform): At risk (confidence 5/10 on 22 Jan 2026)" in risks
     stale = section(text, "Stale: no check-in for too long")
     assert "Status page live for every region (Product): Never checked in" in stale
     assert "Uptime stays above 99.9 % (Acme): Never checked in" in stale
@@ -80,9 +84,16 @@ def section(text: str, heading: str) -> str:
 
 
 def test_the_html_part_is_self_contained_and_escapes_what_people_typed(db, week, inbox, notify_settings):
-    writes.add_checkin(db, week.kr_increase, "2026-01-23", 31, 5,
-                       '<script>alert(1)</script> we learned that "quotes" & tags <b>break</b> things',
-                       author_id=week.lead, **ACTOR)
+    writes.add_checkin(
+        db,
+        week.kr_increase,
+        "2026-01-23",
+        31,
+        5,
+        '<script>alert(1)</script> we learned that "quotes" & tags <b>break</b> things',
+        author_id=week.lead,
+        **ACTOR,
+    )
     jobs.send_digest(db, NOW, notify_settings)
     mail = company_mail(inbox, "vic@acme.test")
     html = mail.html
@@ -100,7 +111,7 @@ def test_each_person_gets_the_digests_of_their_choice(db, week, inbox, notify_se
 
     assert inbox.to("vic@acme.test") == []
     assert [m.subject for m in inbox.to("lee@acme.test")] == [
-        "Weekly digest for Platform: 23% progress, −1 pts pace (2026 Q1)"
+        "Weekly digest for Platform: 23% progress, −2 pts pace (2026 Q1)"  # 23% − 25%
     ]
     # Ada follows the default (company and own units): she leads the company, so one digest.
     assert [m.subject for m in inbox.to("ada@acme.test")] == [
@@ -127,8 +138,12 @@ def test_the_digest_goes_once_a_week_through_one_connection(db, week, inbox, not
 
 
 def test_the_first_week_of_a_cycle_has_nothing_to_compare(db, org, notify_settings):
-    found = digest.build(db, {"id": org.cycle, "name": "2026 Q1", "start_date": "2026-01-01",
-                              "end_date": "2026-03-31", "state": "active"}, org.company, dt.date(2026, 1, 5))
+    found = digest.build(
+        db,
+        {"id": org.cycle, "name": "2026 Q1", "start_date": "2026-01-01", "end_date": "2026-03-31", "state": "active"},
+        org.company,
+        dt.date(2026, 1, 5),
+    )
     assert found.before is None and found.changed == []
     assert "since last week" not in digest.headline_line(found)
     text = digest.email(notify_settings, found, "why")[1]

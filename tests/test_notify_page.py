@@ -21,8 +21,12 @@ PAGE = "pages/manage.py"
 
 
 def person_id(path, local: str) -> int:
-    return with_db(path, lambda db: db.execute("SELECT id FROM people WHERE email = ?",
-                                               [f"{local}@northwindlabs.example"]).fetchone()[0])
+    return with_db(
+        path,
+        lambda db: db.execute("SELECT id FROM people WHERE email = ?", [f"{local}@northwindlabs.example"]).fetchone()[
+            0
+        ],
+    )
 
 
 def open_as(path, who: str | None) -> AppTest:
@@ -58,14 +62,24 @@ def test_a_visitor_is_asked_to_sign_in(demo_db):
 def test_an_admin_sees_channels_and_failures_and_sends_one_again(demo_db):
     def seed(db):
         company = db.execute("SELECT id FROM units WHERE parent_id IS NULL").fetchone()[0]
-        hook = webhooks.add(db, "https://hooks.slack.com/services/T1/B1/topsecret", person=prefs.SYSTEM,
-                            unit_id=company, name="#okrs")
-        item = deliveries.Outgoing(key="digest:test", kind="digest", period="2026-W49", channel="webhook",
-                                   recipient="#okrs (Slack, Northwind Labs)", subject="Weekly digest: <b>Northwind</b>",
-                                   payload={"provider": "slack", "body": {"text": "x"}}, webhook_id=hook)
+        hook = webhooks.add(
+            db, "https://hooks.slack.com/services/T1/B1/topsecret", person=prefs.SYSTEM, unit_id=company, name="#okrs"
+        )
+        item = deliveries.Outgoing(
+            key="digest:test",
+            kind="digest",
+            period="2026-W49",
+            channel="webhook",
+            recipient="#okrs (Slack, Northwind Labs)",
+            subject="Weekly digest: <b>Northwind</b>",
+            payload={"provider": "slack", "body": {"text": "x"}},
+            webhook_id=hook,
+        )
         [planned] = deliveries.enqueue(db, [item], deliveries.dt.datetime.now())
-        db.execute("UPDATE deliveries SET status = 'failed', attempts = 5, last_error = ? WHERE id = ?",
-                   ["gave up after 5 tries: hooks.slack.com answered HTTP 500", planned.row_id])
+        db.execute(
+            "UPDATE deliveries SET status = 'failed', attempts = 5, last_error = ? WHERE id = ?",
+            ["gave up after 5 tries: hooks.slack.com answered HTTP 500", planned.row_id],
+        )
         db.conn.commit()
         return planned.row_id
 
@@ -81,8 +95,9 @@ def test_an_admin_sees_channels_and_failures_and_sends_one_again(demo_db):
     at.selectbox(key="nt_retry_id").set_value(row_id)
     ok(at.button(key="nt_retry__submit").click().run())
     assert any(m.startswith("Queued again") for m in messages(at)), messages(at)
-    assert with_db(demo_db, lambda db: db.execute("SELECT status FROM deliveries WHERE id = ?",
-                                                  [row_id]).fetchone()) == ("pending",)
+    assert with_db(
+        demo_db, lambda db: db.execute("SELECT status FROM deliveries WHERE id = ?", [row_id]).fetchone()
+    ) == ("pending",)
 
     at.selectbox(key="nt_digest_default_choice").set_value("company")
     ok(at.button(key="nt_digest_default__submit").click().run())

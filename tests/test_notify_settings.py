@@ -25,9 +25,19 @@ from okrdata.notify.settings import (
 
 @pytest.fixture
 def secrets(tmp_path, monkeypatch):
-    for name in ("OKR_BASE_URL", "OKR_SMTP_HOST", "OKR_SMTP_PORT", "OKR_SMTP_SECURITY", "OKR_SMTP_USER",
-                 "OKR_SMTP_PASSWORD", "OKR_SMTP_FROM", "OKR_REMIND_AT", "OKR_DIGEST_AT", "OKR_NOTIFY_SCHEDULE",
-                 "OKR_NOTIFY_INTERVAL"):
+    for name in (
+        "OKR_BASE_URL",
+        "OKR_SMTP_HOST",
+        "OKR_SMTP_PORT",
+        "OKR_SMTP_SECURITY",
+        "OKR_SMTP_USER",
+        "OKR_SMTP_PASSWORD",
+        "OKR_SMTP_FROM",
+        "OKR_REMIND_AT",
+        "OKR_DIGEST_AT",
+        "OKR_NOTIFY_SCHEDULE",
+        "OKR_NOTIFY_INTERVAL",
+    ):
         monkeypatch.delenv(name, raising=False)
     path = tmp_path / "secrets.toml"
     monkeypatch.setenv("OKR_SECRETS", str(path))
@@ -72,14 +82,16 @@ def test_the_later_secrets_file_wins_key_by_key(tmp_path, monkeypatch):
     (home / ".streamlit").mkdir(parents=True)
     (project / ".streamlit").mkdir(parents=True)
     (home / ".streamlit" / "secrets.toml").write_text('[okr.smtp]\nhost = "home"\nport = 1\n')
-    (project / ".streamlit" / "secrets.toml").write_text('[okr.smtp]\nport = 2\n')
+    (project / ".streamlit" / "secrets.toml").write_text("[okr.smtp]\nport = 2\n")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(project)
     assert config.section("okr", "smtp") == {"host": "home", "port": 2}
 
 
-@pytest.mark.parametrize("text, at", [("monday 09:00", At(0, dt.time(9))), ("Fri 15:30", At(4, dt.time(15, 30))),
-                                      ("sunday 7", At(6, dt.time(7)))])
+@pytest.mark.parametrize(
+    "text, at",
+    [("monday 09:00", At(0, dt.time(9))), ("Fri 15:30", At(4, dt.time(15, 30))), ("sunday 7", At(6, dt.time(7)))],
+)
 def test_weekly_times_read_as_people_write_them(text, at):
     assert parse_at("remind_at", text) == at
 
@@ -113,8 +125,12 @@ def test_links_point_at_the_pages_of_the_app():
 
 
 def test_the_scheduler_sends_each_reminder_once_however_many_rounds_it_runs(db, org, inbox, notify_settings, tmp_path):
-    rounds = schedule.Scheduler(tmp_path / "okr.db", interval_s=0.02, clock=lambda: dt.datetime(2026, 1, 20, 9, 30),
-                                load_settings=lambda: notify_settings)
+    rounds = schedule.Scheduler(
+        tmp_path / "okr.db",
+        interval_s=0.02,
+        clock=lambda: dt.datetime(2026, 1, 20, 9, 30),
+        load_settings=lambda: notify_settings,
+    )
     rounds.start()
     try:
         deadline = time.monotonic() + 20
@@ -127,8 +143,12 @@ def test_the_scheduler_sends_each_reminder_once_however_many_rounds_it_runs(db, 
 
 
 def test_a_poke_wakes_the_scheduler_at_once(db, org, notify_settings, tmp_path):
-    rounds = schedule.Scheduler(tmp_path / "okr.db", interval_s=60, clock=lambda: dt.datetime(2026, 1, 20, 9, 30),
-                                load_settings=lambda: notify_settings).start()
+    rounds = schedule.Scheduler(
+        tmp_path / "okr.db",
+        interval_s=60,
+        clock=lambda: dt.datetime(2026, 1, 20, 9, 30),
+        load_settings=lambda: notify_settings,
+    ).start()
     try:
         deadline = time.monotonic() + 10
         while rounds.runs < 1 and time.monotonic() < deadline:
@@ -144,8 +164,12 @@ def test_a_poke_wakes_the_scheduler_at_once(db, org, notify_settings, tmp_path):
 @pytest.mark.parametrize("write", ["check-in", "correction", "close"])
 def test_a_check_in_or_a_closing_cycle_wakes_the_scheduler_at_once(db, org, notify_settings, tmp_path, write):
     """A key result turning off track or a cycle closing is posted now, not at the next round."""
-    rounds = schedule.Scheduler(tmp_path / "okr.db", interval_s=3600, clock=lambda: dt.datetime(2026, 1, 20, 9, 30),
-                                load_settings=lambda: notify_settings).start()
+    rounds = schedule.Scheduler(
+        tmp_path / "okr.db",
+        interval_s=3600,
+        clock=lambda: dt.datetime(2026, 1, 20, 9, 30),
+        load_settings=lambda: notify_settings,
+    ).start()
     try:
         deadline = time.monotonic() + 10
         while rounds.runs < 1 and time.monotonic() < deadline:
@@ -209,7 +233,6 @@ def test_notifications_never_import_streamlit():
     import subprocess
     import sys
 
-    code = ("import sys, okrdata.notify.jobs, okrdata.notify.schedule, okrdata.cli; "
-            "print('streamlit' in sys.modules)")
+    code = "import sys, okrdata.notify.jobs, okrdata.notify.schedule, okrdata.cli; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -10,7 +10,9 @@ from okrdata import numbers as n
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 maybe = st.one_of(st.none(), finite)
-kr_row = st.tuples(st.sampled_from(["increase", "decrease", "stay_above", "stay_below", "milestone"]), finite, finite, maybe)
+kr_row = st.tuples(
+    st.sampled_from(["increase", "decrease", "stay_above", "stay_below", "milestone"]), finite, finite, maybe
+)
 
 
 @given(st.lists(kr_row, min_size=1, max_size=30))
@@ -21,14 +23,23 @@ def test_progress_array_matches_kr_progress(rows):
         assert math.isclose(got, n.kr_progress(t, b, g, v), abs_tol=1e-12)
 
 
-@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 10)), st.one_of(st.none(), st.integers(0, 60)),
-                          st.integers(1, 30)), min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 10)), st.one_of(st.none(), st.integers(0, 60)), st.integers(1, 30)
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_status_array_matches_kr_status(rows):
     import datetime as dt
 
     today = dt.date(2026, 5, 1)
     conf, days, cadence = zip(*rows)
-    arr = n.status_array([np.nan if c is None else c for c in conf], [np.nan if d is None else d for d in days], cadence)
+    arr = n.status_array(
+        [np.nan if c is None else c for c in conf], [np.nan if d is None else d for d in days], cadence
+    )
     for got, (c, d, k) in zip(arr, rows):
         last = None if d is None else today - dt.timedelta(days=d)
         assert got == n.kr_status(c, last, today, k)
@@ -41,7 +52,11 @@ def test_divergence_array_matches_divergence_kind(rows):
         assert got == n.divergence_kind(c, p)
 
 
-@given(st.lists(st.tuples(st.integers(0, 4), st.floats(0, 1), st.sampled_from([0.0, 0.5, 1.0, 3.0])), min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 4), st.floats(0, 1), st.sampled_from([0.0, 0.5, 1.0, 3.0])), min_size=1, max_size=40
+    )
+)
 def test_grouped_weighted_mean_matches_weighted_mean(rows):
     keys, values, weights = zip(*rows)
     got = n.grouped_weighted_mean(keys, values, weights)

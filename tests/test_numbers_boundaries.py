@@ -97,8 +97,16 @@ def test_a_key_result_exactly_20_points_behind_twice_is_flagged():
 
 @pytest.mark.parametrize(
     "confidence, band",
-    [(7, ON_TRACK), (7 - 1e-12, ON_TRACK), (6.999999999999999, ON_TRACK), (6.9, AT_RISK),
-     (4, AT_RISK), (3.9999999999999996, AT_RISK), (3, OFF_TRACK), (0, OFF_TRACK)],
+    [
+        (7, ON_TRACK),
+        (7 - 1e-12, ON_TRACK),
+        (6.999999999999999, ON_TRACK),
+        (6.9, AT_RISK),
+        (4, AT_RISK),
+        (3.9999999999999996, AT_RISK),
+        (3, OFF_TRACK),
+        (0, OFF_TRACK),
+    ],
 )
 def test_confidence_bands_hold_at_their_boundaries(confidence, band):
     assert n.confidence_band(confidence) == band
@@ -156,8 +164,9 @@ def test_trending_off_track_holds_at_its_boundary():
     # A forecast of exactly 0.4 (computed as 0.39999999999999997) is yellow, not trending off track.
     points = [(on_day(0), 0.0), (on_day(7), 0.2), (on_day(14), 0.4)]
     result = n.forecast(points, on_day(14), "increase", 0.0, 1.0)
-    noisy = n.Forecast(projected_value=0.6, projected_score=n.kr_progress("increase", 0.0, 1.5, 0.6),
-                       slope_per_week=0.0)
+    noisy = n.Forecast(
+        projected_value=0.6, projected_score=n.kr_progress("increase", 0.0, 1.5, 0.6), slope_per_week=0.0
+    )
     assert result.trending_off_track is False
     assert noisy.trending_off_track is False
 
@@ -179,9 +188,23 @@ def test_a_forecast_of_exactly_0_4_in_the_queries_is_not_trending_off_track():
 @pytest.mark.parametrize(
     "progress, score",
     [
-        (0.525, 0.53), (0.125, 0.13), (0.005, 0.01), (0.675, 0.68), (0.285, 0.29), (0.015, 0.02),
-        (0.045, 0.05), (0.995, 1.0), (0.994999, 0.99), (0.524, 0.52), (0.5249999999999999, 0.53),
-        (0.0, 0.0), (1.0, 1.0), (0.7, 0.7), (0.6999999999999996, 0.7), (0.666, 0.67), (0.335, 0.34),
+        (0.525, 0.53),
+        (0.125, 0.13),
+        (0.005, 0.01),
+        (0.675, 0.68),
+        (0.285, 0.29),
+        (0.015, 0.02),
+        (0.045, 0.05),
+        (0.995, 1.0),
+        (0.994999, 0.99),
+        (0.524, 0.52),
+        (0.5249999999999999, 0.53),
+        (0.0, 0.0),
+        (1.0, 1.0),
+        (0.7, 0.7),
+        (0.6999999999999996, 0.7),
+        (0.666, 0.67),
+        (0.335, 0.34),
     ],
 )
 def test_scores_round_half_up_to_two_decimals(progress, score):
@@ -199,8 +222,18 @@ def test_round_score_is_decimal_half_up_of_the_written_number(millionths):
 
 @pytest.mark.parametrize(
     "score, text",
-    [(0.67, "0.67 · yellow"), (0.7, "0.70 · green"), (0.695, "0.70 · green"), (0.39, "0.39 · red"),
-     (0.4, "0.40 · yellow"), (1.0, "1.00 · green"), (0.525, "0.53 · yellow"), (0.0, "0.00 · red")],
+    [
+        (0.67, "0.67 · yellow"),
+        (0.7, "0.70 · green"),
+        (0.695, "0.70 · green"),
+        (0.39, "0.39 · red"),
+        (0.4, "0.40 · yellow"),
+        (1.0, "1.00 · green"),
+        (0.525, "0.53 · yellow"),
+        (0.0, "0.00 · red"),
+    ],
 )
 def test_a_score_is_shown_with_two_decimals_beside_its_band(score, text):
-    assert n.score_text(score) == text
+    from okrdata import wording
+
+    assert wording.score(score) == text

@@ -46,7 +46,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.sync.client import connect as ws_connect  # noqa: E402
 
-from ui.okr_detail import escape_markdown
+from ui.okr_detail import escape_markdown  # noqa: E402
 
 pytestmark = [
     pytest.mark.e2e,  # slow (a streamlit server per module): `-m "not e2e"` leaves these out
@@ -73,8 +73,10 @@ USERS = [
     oidc_provider_mock.User(
         sub="stranger", claims={"email": "stranger@elsewhere.example", "email_verified": True, "name": "Stranger"}
     ),
-    *(oidc_provider_mock.User(sub=sub, claims={"email": LEAD_EMAIL, "name": "Leo", **claim})
-      for sub, claim in NOT_VERIFIED.items()),
+    *(
+        oidc_provider_mock.User(sub=sub, claims={"email": LEAD_EMAIL, "name": "Leo", **claim})
+        for sub, claim in NOT_VERIFIED.items()
+    ),
 ]
 
 
@@ -130,12 +132,28 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
     log = open(home / "streamlit.log", "w")
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-            "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none", "--global.developmentMode", "false",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            "--global.developmentMode",
+            "false",
         ],
-        cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=home,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60
@@ -169,8 +187,9 @@ def app_url(provider, demo_template, tmp_path_factory):
 @pytest.fixture(scope="module")
 def trusting_app_url(provider, demo_template, tmp_path_factory):
     """The app of an admin who says the provider sends no ``email_verified``; yields its URL."""
-    yield from serve_app(provider, demo_template, tmp_path_factory.mktemp("sso-app-trusting"),
-                         okr="sso_trust_unverified_email = true")
+    yield from serve_app(
+        provider, demo_template, tmp_path_factory.mktemp("sso-app-trusting"), okr="sso_trust_unverified_email = true"
+    )
 
 
 class AppSession:
@@ -207,7 +226,9 @@ class AppSession:
     def __exit__(self, *exc) -> None:
         self._connection.__exit__(*exc)
 
-    def run(self, trigger: str | None = None, timeout: float = 60, texts: dict[str, str] | None = None) -> ForwardMsg | None:
+    def run(
+        self, trigger: str | None = None, timeout: float = 60, texts: dict[str, str] | None = None
+    ) -> ForwardMsg | None:
         """Rerun the script (pressing the button with widget id ``trigger``, with the text inputs
         of ids ``texts`` filled in); collect what it draws.
 
@@ -255,15 +276,20 @@ class AppSession:
 
     def text_input(self, label: str) -> str:
         """The widget id of the text input labelled ``label``."""
-        ids = [el.text_input.id for el in self.elements
-               if el.WhichOneof("type") == "text_input" and el.text_input.label == label]
+        ids = [
+            el.text_input.id
+            for el in self.elements
+            if el.WhichOneof("type") == "text_input" and el.text_input.label == label
+        ]
         assert len(ids) == 1, ids
         return ids[0]
 
     def sign_in_with_password(self, email: str, password: str) -> list[str]:
         """Fill the sidebar's sign-in form and send it, as a person would; what the page then says."""
-        self.run(trigger=self.button("Sign in"),
-                 texts={self.text_input("E-mail"): email, self.text_input("Password"): password})
+        self.run(
+            trigger=self.button("Sign in"),
+            texts={self.text_input("E-mail"): email, self.text_input("Password"): password},
+        )
         return self.texts()
 
     def button(self, label: str) -> str:
@@ -378,7 +404,9 @@ def test_single_sign_on_in_a_real_browser(app_url, provider):
         pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium); the HTTP tests above cover the flow")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         try:
             page = browser.new_page()
             page.goto(app_url)

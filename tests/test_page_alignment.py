@@ -81,7 +81,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def label_figures(r) -> str:
-    return f"· {badges.pct(r['progress'])} ({badges.escape(badges.pace(r['pace']))}) ·"
+    return f"· {badges.pct(r['progress'])} ({badges.escape(badges.pace(r['progress'], r['expected']))}) ·"
 
 
 # --- the whole company ----------------------------------------------------------------------------
@@ -135,7 +135,7 @@ def test_open_objectives_show_their_key_results_with_okrdatas_figures(demo_db):
         df = table.value
         assert list(df["Key result"]) == list(mine["title"])
         assert [round(x, 6) for x in df["Progress"]] == [round(x * 100, 6) for x in mine["progress"]]
-        assert list(df["Pace"]) == [badges.pace(p) for p in mine["pace"]]
+        assert list(df["Pace"]) == [badges.pace(p, e) for p, e in zip(mine["progress"], mine["expected"])]
         assert list(df["Latest"]) == [view.latest(k) for k in mine.to_dict("records")]
         assert list(df["Status"]) == [badges.cell(s) for s in mine["status"]]
     # The progress bars of the open objectives say their percentage.

@@ -65,7 +65,11 @@ def write_script():
 
 
 def start(script=None, secrets: dict | None = None, user: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60) if script is None else AppTest.from_function(script, default_timeout=30)
+    at = (
+        AppTest.from_file(APP, default_timeout=60)
+        if script is None
+        else AppTest.from_function(script, default_timeout=30)
+    )
     at.secrets.update(secrets or {"okr": {}})  # never a developer's own secrets.toml
     if user is not None:
         at.user = user
@@ -217,8 +221,15 @@ def test_single_sign_on_with_an_unknown_email_is_nobody_and_says_whom_to_ask(dem
 
 @pytest.mark.parametrize(
     "claim",
-    [{}, {"email_verified": False}, {"email_verified": "false"}, {"email_verified": 0}, {"email_verified": None},
-     {"email_verified": "true"}, {"email_verified": 1}],
+    [
+        {},
+        {"email_verified": False},
+        {"email_verified": "false"},
+        {"email_verified": 0},
+        {"email_verified": None},
+        {"email_verified": "true"},
+        {"email_verified": 1},
+    ],
     ids=["absent", "false", "text false", "zero", "null", "text true", "one"],
 )
 def test_single_sign_on_signs_in_only_an_email_verified_as_exactly_true(demo_db, claim):
@@ -243,8 +254,11 @@ def test_an_admin_can_say_the_provider_does_not_send_email_verified(demo_db, mon
 
 
 def test_the_trust_setting_is_off_unless_it_says_true(demo_db):
-    at = start(sidebar_script, secrets={"okr": {"sso_trust_unverified_email": "no"}},
-               user={"is_logged_in": True, "email": LEAD})
+    at = start(
+        sidebar_script,
+        secrets={"okr": {"sso_trust_unverified_email": "no"}},
+        user={"is_logged_in": True, "email": LEAD},
+    )
     assert page_sees(at) == "nobody"
 
 
@@ -277,8 +291,13 @@ def test_signing_out_of_single_sign_on_logs_out(demo_db):
 def test_sso_only_shows_the_provider_button_and_no_password_form(demo_db):
     secrets = {
         "okr": {"sign_in": "sso", "sso_label": "Sign in with Northwind SSO"},
-        "auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
-                 "client_id": "okr", "client_secret": "s", "server_metadata_url": "https://idp.example/.well-known/openid-configuration"},
+        "auth": {
+            "redirect_uri": "http://localhost:8501/oauth2callback",
+            "cookie_secret": "x" * 32,
+            "client_id": "okr",
+            "client_secret": "s",
+            "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+        },
     }
     at = start(sidebar_script, secrets=secrets)
     assert len(at.text_input) == 0
@@ -288,8 +307,15 @@ def test_sso_only_shows_the_provider_button_and_no_password_form(demo_db):
 def test_both_methods_when_auth_is_configured_with_named_providers(demo_db):
     secrets = {
         "okr": {},
-        "auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
-                 "okta": {"client_id": "a", "client_secret": "b", "server_metadata_url": "https://o.example/.well-known/openid-configuration"}},
+        "auth": {
+            "redirect_uri": "http://localhost:8501/oauth2callback",
+            "cookie_secret": "x" * 32,
+            "okta": {
+                "client_id": "a",
+                "client_secret": "b",
+                "server_metadata_url": "https://o.example/.well-known/openid-configuration",
+            },
+        },
     }
     at = start(sidebar_script, secrets=secrets)
     assert [t.label for t in at.sidebar.text_input] == ["E-mail", "Password"]
@@ -354,4 +380,3 @@ def test_a_role_change_shows_at_the_next_rerun(demo_db):
         db.close()
     ok(at.run())
     assert signed_in_line(at) == [f"Signed in as **{escape_markdown(LEAD_NAME)}** · admin"]
-

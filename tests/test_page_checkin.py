@@ -107,7 +107,9 @@ def test_a_lead_saves_a_checkin_and_the_overview_and_trends_show_it(demo):
 
     at = open_as(demo, "lead")
     team = at.selectbox(key="ci_team")
-    assert team.value == demo.web and list(team.options) == ["Product & Engineering / Web App"]  # only the lead's own team
+    assert team.value == demo.web and list(team.options) == [
+        "Product & Engineering / Web App"
+    ]  # only the lead's own team
     kr_boxes = [t for t in at.text_input if t.key.startswith("ci_value_")]
     assert sorted(t.key for t in kr_boxes) == sorted(f"ci_value_{int(i)}" for i in krs["kr_id"])
     skip_offered(at, krs["kr_id"])
@@ -126,7 +128,11 @@ def test_a_lead_saves_a_checkin_and_the_overview_and_trends_show_it(demo):
     finally:
         db.close()
     assert (saved["kr_id"], saved["value"], saved["confidence"], saved["note"], saved["author_id"]) == (
-        kr_id, target, 9, "Shipped the new setup flow", demo.people["lead"],
+        kr_id,
+        target,
+        9,
+        "Shipped the new setup flow",
+        demo.people["lead"],
     )
     assert saved["checkin_date"] == dt.date.today().isoformat()
     assert badges.pct(after["progress"]) != badges.pct(before["progress"])
@@ -215,8 +221,9 @@ def test_a_lead_cannot_see_or_write_another_team(demo):
     # Rights are checked when saving, in okrdata: an admin gives Web App another lead meanwhile.
     db = demo.db()
     try:
-        w.update_unit(db, demo.web, lead_id=demo.people["admin"], person=w.SYSTEM,
-                      version=w.version_of(db, "units", demo.web))
+        w.update_unit(
+            db, demo.web, lead_id=demo.people["admin"], person=w.SYSTEM, version=w.version_of(db, "units", demo.web)
+        )
     finally:
         db.close()
     kr_id = int(demo.web_krs["kr_id"].iloc[0])
@@ -297,8 +304,9 @@ def test_a_conflicting_edit_is_refused(demo):
     # Someone else corrects the same check-in meanwhile (another session, the CLI).
     db = demo.db()
     try:
-        w.edit_checkin(db, cid, value=1234, confidence=3, note="Theirs",
-                       version=int(checkin["version"]), person=w.SYSTEM)
+        w.edit_checkin(
+            db, cid, value=1234, confidence=3, note="Theirs", version=int(checkin["version"]), person=w.SYSTEM
+        )
     finally:
         db.close()
     at.text_input(key=f"ci_edit_{cid}_value").input("99")
@@ -322,10 +330,22 @@ def test_a_conflicting_edit_is_refused(demo):
 
 def cron_checkin(demo, kr_id: int, value, confidence: int, author: str = "admin") -> None:
     """A check-in recorded from outside the page, as a cron job does: ``okr checkin``."""
-    result = CliRunner().invoke(cli, [
-        "checkin", "--db", str(demo.path), "--kr", str(kr_id), "--value", str(value),
-        "--confidence", str(confidence), "--author", f"{author}@northwindlabs.example",
-    ])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "checkin",
+            "--db",
+            str(demo.path),
+            "--kr",
+            str(kr_id),
+            "--value",
+            str(value),
+            "--confidence",
+            str(confidence),
+            "--author",
+            f"{author}@northwindlabs.example",
+        ],
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -346,10 +366,13 @@ def latest(demo, kr_id) -> dict:
     """The key result's latest check-in as stored."""
     db = demo.db()
     try:
-        return next(db.query(
-            "SELECT id, value, confidence, author_id FROM checkins WHERE kr_id = ? AND deleted = 0 "
-            "ORDER BY checkin_date DESC, id DESC LIMIT 1", [kr_id]
-        ))
+        return next(
+            db.query(
+                "SELECT id, value, confidence, author_id FROM checkins WHERE kr_id = ? AND deleted = 0 "
+                "ORDER BY checkin_date DESC, id DESC LIMIT 1",
+                [kr_id],
+            )
+        )
     finally:
         db.close()
 
@@ -405,7 +428,10 @@ def test_a_key_result_that_moves_while_the_form_is_open_is_shown_as_moved_not_re
     ok(at.run())
     notes = [c.value for c in at.caption if "since you opened the form" in c.value]
     assert len(notes) == 1, [c.value for c in at.caption]
-    assert "by Ada Admin" in notes[0] and escape_markdown(f"now 61 days, confidence {theirs_checkin['confidence']}/10") in notes[0]
+    assert (
+        "by Ada Admin" in notes[0]
+        and escape_markdown(f"now 61 days, confidence {theirs_checkin['confidence']}/10") in notes[0]
+    )
     assert at.number_input(key=f"ci_conf_{theirs_id}").value == shown_confidence
 
     at = save_one(demo, at, mine_id, "70")
@@ -467,8 +493,11 @@ def test_an_offered_kpi_reading_is_not_saved_once_its_key_result_moved(demo):
     assert not errors(at), errors(at)
     lines = at.success[0].value.split("  \n")
     assert lines[0] == f"Saved 1 check-in ({escape_markdown(mine['title'])})."
-    assert lines[1].startswith(escape_markdown(f"Not saved: the KPI reading offered for {offered['title']}. "
-                                               "A new check-in was recorded by Ada Admin"))
+    assert lines[1].startswith(
+        escape_markdown(
+            f"Not saved: the KPI reading offered for {offered['title']}. A new check-in was recorded by Ada Admin"
+        )
+    )
     assert demo.count() == before + 1
     assert latest(demo, offered_id) == theirs
 
@@ -519,8 +548,11 @@ LIVE = re.compile(r"(?<!\\)\]\(")
 
 def markdown_texts(at) -> list[str]:
     """Every text the page hands to Markdown: headings, text, captions, messages, input labels and help."""
-    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "success", "info",
-                                  "warning", "error") for e in getattr(at, kind)]
+    texts = [
+        e.value
+        for kind in ("title", "header", "subheader", "markdown", "caption", "success", "info", "warning", "error")
+        for e in getattr(at, kind)
+    ]
     for kind in ("text_input", "number_input", "text_area", "date_input", "selectbox", "button", "checkbox"):
         for widget in getattr(at, kind):
             texts += [widget.proto.label, widget.proto.help]
@@ -612,8 +644,10 @@ def test_a_long_list_of_last_checkins_draws_the_first_rows_says_so_and_stays_fre
     assert list(frames[0]["Key result"]) == list(krs["title"][:10])
     notes = [c.value for c in at.caption if "The table shows the first" in c.value]
     assert notes == [
-        (f":material/filter_list: The table shows the first 10 of {len(krs)} key results: pick a unit in the "
-         "sidebar to see its own.")
+        (
+            f":material/filter_list: The table shows the first 10 of {len(krs)} key results: pick a unit in the "
+            "sidebar to see its own."
+        )
     ]
     # The history still offers every key result, not only those in the table.
     assert len(at.selectbox(key="ci_hist_read").options) == len(krs)
@@ -629,5 +663,76 @@ def test_a_long_list_of_last_checkins_draws_the_first_rows_says_so_and_stays_fre
         db.close()
     ok(at.run())
     table = next(d.value for d in at.dataframe if "Last check-in" in d.value.columns)
-    assert table["Confidence"].iloc[row] == 9
+    assert table["Confidence"].iloc[row] == "9/10"
     assert table["Last check-in"].iloc[row] == badges.day(dt.date.today())
+
+
+# --- how dates, trends and moved goalposts read ------------------------------------------------------
+
+
+def test_the_check_in_date_reads_like_every_other_date(demo):
+    at = open_as(demo, "lead")
+    assert not at.date_input, "Streamlit's date input writes 2026/12/05"
+    picker = at.selectbox(key=f"ci_date_{demo.web}")
+    today = dt.date.today()
+    assert picker.value == today
+    assert picker.options[0] == f"{badges.day(today)} (today)"
+    assert picker.options[1] == f"{badges.day(today - dt.timedelta(days=1))} (yesterday)"
+    assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}( \((to|yester)day\))?", o) for o in picker.options)
+
+
+def test_a_correction_picks_its_date_the_same_way_and_saves_it(demo):
+    kr_id = int(unlinked_krs(demo)[0]["kr_id"])
+    at = open_as(demo, "lead")
+    at.selectbox(key=f"ci_hist_{demo.web}").set_value(kr_id)
+    ok(at.run())
+    pick = at.selectbox(key=f"ci_hist_{demo.web}_pick")
+    checkin_id = int(pick.value)
+    day = at.selectbox(key=f"ci_edit_{checkin_id}_date")
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}( \((to|yester)day\))?", day.format_func(day.value))
+    earlier = dt.date.today() - dt.timedelta(days=2)
+    day.set_value(earlier)
+    ok(at.button(key=f"ci_edit_{checkin_id}__save").click().run())
+    db = demo.db()
+    try:
+        assert db["checkins"].get(checkin_id)["checkin_date"] == earlier.isoformat()
+    finally:
+        db.close()
+
+
+def test_the_last_check_in_says_where_its_trend_heads(demo):
+    with_trend = demo.web_krs[demo.web_krs["forecast_value"].notna()]
+    assert not with_trend.empty
+    at = open_as(demo, "lead")
+    texts = [m.value for m in at.markdown]
+    for kr in with_trend.to_dict("records"):
+        from okrdata import wording
+
+        heading = wording.forecast(kr["forecast_value"], kr["forecast_score"], kr["unit_label"], kr["kr_type"])
+        assert any(f"Trend: heading for {escape_markdown(heading)} by " in t for t in texts), heading
+
+
+def test_a_moved_goalpost_shows_its_change_and_date(demo):
+    kr = demo.web_krs[demo.web_krs["kr_type"] == "increase"].iloc[0]
+    db = demo.db()
+    try:  # as okrdata.writes.update_key_result records a change after the cycle started
+        db["key_result_changes"].insert(
+            {
+                "kr_id": int(kr["kr_id"]),
+                "field": "target",
+                "before": float(kr["target"]),
+                "after": float(kr["target"]) * 2,
+                "changed_by": demo.people["admin"],
+                "changed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "reason": "Scope doubled",
+            }
+        )
+        db.conn.commit()
+    finally:
+        db.close()
+    at = open_as(demo, "lead")
+    new = badges.number(float(kr["target"]) * 2)
+    old = badges.number(float(kr["target"]))
+    captions = [c.value for c in at.caption]
+    mark = escape_markdown(f"Goalposts moved: target {old} → {new} on {badges.day(dt.date.today())}")
+    assert any(mark in c for c in captions), captions

@@ -66,8 +66,9 @@ def test_every_page_refuses_a_database_of_a_newer_version(demo_db, page):
     before = demo_db.read_bytes()
     errors = shown(visit(page))
     assert len(errors) == 1, errors
-    assert (f"this database was written by a newer version ({SCHEMA_VERSION + 1} > {SCHEMA_VERSION}); "
-            "upgrade the dashboard") in errors[0]
+    assert (
+        f"this database was written by a newer version ({SCHEMA_VERSION + 1} > {SCHEMA_VERSION}); upgrade the dashboard"
+    ) in errors[0]
     assert demo_db.read_bytes() == before
 
 
@@ -128,8 +129,7 @@ def hold_write_lock(path) -> subprocess.Popen:
         conn.execute("ROLLBACK")
         """
     )
-    process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "locked"
     return process
 

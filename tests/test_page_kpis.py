@@ -24,6 +24,8 @@ from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
 
 PAGE = "pages/kpis.py"
 WINDOW_KEY = "kpi_window_months"
+SECTION_KEY = "kpi_section"
+MAX_DRAWN = 3
 
 
 def open_page(params: dict | None = None) -> AppTest:
@@ -79,7 +81,11 @@ class Facts:
             db.close()
         self.summary = K.summary(self.scope_kpis)
         self.pairs = K.pair_counts(self.sections)
-        self.limited = K.limit(self.sections)
+        # More than MAX_DRAWN units: a picker, opened on the first unit with a pair to check.
+        self.multi = len(self.sections) > MAX_DRAWN
+        first = next((s for s in self.sections if s.warnings), self.sections[0] if self.sections else None)
+        self.drawn = [first] if self.multi else self.sections
+        self.limited = K.limit(self.drawn)
 
     def unit(self, name: str) -> int:
         return int(self.units[self.units["name"] == name]["id"].iloc[0])
@@ -111,8 +117,9 @@ def test_the_page_shows_okrdatas_figures_for_company_department_team_and_both_cy
             assert shown["Breached"] == str(f.summary["breached"])
             assert shown["Overdue"] == str(f.summary["overdue"])
             assert shown["Linked pairs"] == str(f.pairs["pairs"])
-            # One section header per unit with key results or KPIs, in outline order.
-            assert [h.value for h in at.subheader] == [badges.escape(s.name) for s in f.limited.sections]
+            # The table of linked pairs (a branch of many units), then a header per unit drawn.
+            table = ["Linked pairs"] if f.multi and f.pairs["pairs"] else []
+            assert [h.value for h in at.subheader] == table + [badges.escape(s.name) for s in f.limited.sections]
             charts = at.get("vega_lite_chart")
             cards = sum(s.kpi_count for s in f.limited.sections)
             assert len(charts) == cards > 0, (cycle_id, unit)
@@ -123,14 +130,25 @@ def test_the_page_shows_okrdatas_figures_for_company_department_team_and_both_cy
     assert checked == 6
 
 
+def every_unit(at: AppTest) -> tuple[list[str], list[str]]:
+    """The Markdown and captions of every unit the picker offers, one after another."""
+    names, captions = markdown(at), [c.value for c in at.caption]
+    for option in at.selectbox(key=SECTION_KEY).options:
+        at.selectbox(key=SECTION_KEY).select(option)
+        ok(at.run())
+        names += markdown(at)
+        captions += [c.value for c in at.caption]
+    return names, captions
+
+
 def test_the_company_shows_every_kpi_flags_the_overdue_one_and_pairs_across_units(demo_db):
     f = Facts(demo_db, None, None)
     assert f.summary["kpis"] == 11
     at = open_page()
-    names = markdown(at)
+    assert at.selectbox(key=SECTION_KEY).value == f.drawn[0].unit_id
+    names, captions = every_unit(at)
     for name in f.scope_kpis["name"]:
         assert any(m.startswith(f"**{badges.escape(name)}**") for m in names), name
-    captions = [c.value for c in at.caption]
     assert "KPI of Platform" in captions  # the company's latency key result beside Platform's KPI
     assert "Measured by a key result of Northwind Labs (shown there)." in captions
     # The overdue KPI: a label with how many days late.
@@ -138,11 +156,71 @@ def test_the_company_shows_every_kpi_flags_the_overdue_one_and_pairs_across_unit
     assert list(overdue["name"]) == ["Qualified pipeline"]
     late = K.days_late(overdue["days_since_reading"].iloc[0], overdue["frequency_days"].iloc[0])
     assert late > 0
-    flagged = [m for m in names if "Overdue" in m]
+    flagged = {m for m in names if "Overdue" in m}
     assert len(flagged) == 1
-    assert flagged[0].startswith("**Qualified pipeline**")
-    assert f":violet-badge[:material/schedule: Overdue · {badges.days(late)} late]" in flagged[0]
+    assert next(iter(flagged)).startswith("**Qualified pipeline**")
+    assert f":violet-badge[:material/schedule: Overdue · {badges.days(late)} late]" in next(iter(flagged))
     assert metrics(at)["Overdue"] == "1"
+
+
+def test_the_company_is_a_few_screens_every_pair_in_a_table_and_one_unit_at_a_time(demo_db):
+    """The demo company's 11 units would draw 11 KPI charts one under another (10,391 px): the
+    pairs are one table, and the picker draws one unit, opened on the first with a pair to check."""
+    f = Facts(demo_db, None, None)
+    assert f.multi and len(f.sections) == 11
+    at = open_page()
+    tables = [d for d in at.dataframe if d.value.columns[0] == "Check"]
+    assert len(tables) == 1
+    rows = tables[0].value
+    assert len(rows) == f.pairs["linked_krs"] == 12
+    assert (rows["Check"] != "").sum() == f.pairs["warnings"] > 0
+    assert list(rows["Check"][: f.pairs["warnings"]]) == ["⚠️ Check"] * f.pairs["warnings"]  # those to check first
+    picker = at.selectbox(key=SECTION_KEY)
+    assert picker.options == [
+        f"{s.path} ({s.kr_count} key result{'s' if s.kr_count != 1 else ''}, {s.kpi_count} KPI"
+        f"{'s' if s.kpi_count != 1 else ''}{f', {len(s.warnings)} to check' if s.warnings else ''})"
+        for s in f.sections
+    ]
+    assert len(at.get("vega_lite_chart")) == f.drawn[0].kpi_count
+    platform = f.unit("Platform")
+    picker.set_value(platform)
+    ok(at.run())
+    assert [h.value for h in at.subheader] == ["Linked pairs", "Platform"]
+
+
+def test_the_counts_say_how_key_results_and_pairs_relate(demo_db):
+    f = Facts(demo_db, None, None)
+    assert (f.pairs["linked_krs"], f.pairs["pairs"]) == (12, 11)
+    at = open_page()
+    cycle = q.cycles(connect(demo_db)).set_index("id").loc[f.cycle_id, "name"]
+    assert (
+        f"12 key results of {badges.escape_markdown(cycle)} measured by a KPI, in 11 linked pairs "
+        "(a KPI can measure more than one key result)."
+    ) in [c.value for c in at.caption]
+    intro = at.caption[0].value
+    assert intro.startswith(
+        "Key results change something within one cycle; KPIs watch the health of what "
+        "already runs. Where a key result is measured by a KPI, the two stand side by side"
+    )
+
+
+def test_the_charts_write_the_kpis_unit_on_the_y_axis(demo_db):
+    at = open_page()
+    labelled = 0
+    for chart in at.get("vega_lite_chart"):
+        for layer in json.loads(chart.proto.spec)["layer"]:
+            axis = layer["encoding"].get("y", {}).get("axis")
+            if axis:
+                assert axis.get("labelExpr", "").startswith("datum.label + ")
+                labelled += 1
+    assert labelled > 0
+    exprs = {
+        layer["encoding"]["y"]["axis"].get("labelExpr")
+        for c in at.get("vega_lite_chart")
+        for layer in json.loads(c.proto.spec)["layer"]
+        if "y" in layer["encoding"]
+    }
+    assert 'datum.label + " ms"' in exprs  # p95 API latency: "400 ms", not "400"
 
 
 def test_the_linked_pair_and_its_warning_appear(demo_db):
@@ -238,24 +316,22 @@ def large_db(tmp_path, monkeypatch):
     return path
 
 
-def test_a_large_branch_shows_the_first_units_and_the_picker_narrows_it(large_db):
+def test_a_large_branch_offers_every_unit_and_draws_one(large_db):
     f = Facts(large_db, None, None)
-    assert f.limited.truncated and f.limited.hidden_units > 0
+    assert len(f.sections) > K.MAX_UNITS
     at = open_page()
-    notes = [i.value for i in at.info if i.value.startswith("Showing the first")]
-    assert notes == [
-        f"Showing the first {len(f.limited.sections)} of {len(f.sections)} units with key results or KPIs"
-        f" ({f.limited.hidden_kpis} more KPIs not shown), to keep the page fast. "
-        "Pick a unit in the sidebar to narrow it down."
-    ]
-    assert len(at.subheader) == len(f.limited.sections) <= K.MAX_UNITS
+    assert not [i for i in at.info if i.value.startswith("Showing the first")]
+    picker = at.selectbox(key=SECTION_KEY)
+    assert len(picker.options) == len(f.sections)
     charts = at.get("vega_lite_chart")
     assert 0 < len(charts) <= K.MAX_CHARTS
-    assert metrics(at)["KPIs"] == str(f.summary["kpis"])  # the counts still cover the whole branch
-    hidden = f.sections[len(f.limited.sections)]
-    choose(at, unit=hidden.unit_id)
-    assert not [i for i in at.info if i.value.startswith("Showing the first")]
-    assert badges.escape(hidden.name) in [h.value for h in at.subheader]
+    assert metrics(at)["KPIs"] == str(f.summary["kpis"])  # the counts cover the whole branch
+    last = f.sections[-1]
+    picker.set_value(last.unit_id)
+    ok(at.run())
+    assert [h.value for h in at.subheader][-1] == badges.escape(last.name)
+    choose(at, unit=last.unit_id)  # a unit in the sidebar: its branch alone, without the picker
+    assert SECTION_KEY not in [s.key for s in at.selectbox]
 
 
 @pytest.fixture
@@ -287,7 +363,9 @@ def test_kpis_without_a_cycle_or_readings_still_show(kpis_only_db):
     assert (shown["KPIs"], shown["Warning"], shown["Overdue"], shown["Linked pairs"]) == ("2", "1", "1", "0")
     assert [h.value for h in at.subheader] == ["Operations"]
     texts = markdown(at)
-    assert "**Churn** &nbsp; :gray-badge[:material/help: No data] :violet-badge[:material/schedule: Never read]" in texts
+    assert (
+        "**Churn** &nbsp; :gray-badge[:material/help: No data] :violet-badge[:material/schedule: Never read]" in texts
+    )
     assert "**Uptime** &nbsp; :orange-badge[:material/warning: Warning]" in texts
     captions = [c.value for c in at.caption]
     assert "No readings in the last 6 months." in captions
@@ -301,7 +379,8 @@ def test_the_page_has_no_stray_strings_that_streamlit_magic_would_draw():
 
     tree = ast.parse((Path(APP).parent / PAGE).read_text())
     stray = [
-        node.lineno for node in tree.body[1:]
+        node.lineno
+        for node in tree.body[1:]
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
     ]
     assert stray == []

@@ -12,7 +12,7 @@ import pytest
 from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
-from okrdata import history, writes
+from okrdata import history, lookups, writes
 from okrdata import queries as q
 from okrdata.db import connect
 from ui.auth import PERSON_KEY
@@ -134,7 +134,7 @@ def test_a_lead_works_on_their_team_only(demo):
     unit_box = at.selectbox(key="mg_obj_new_unit")
     assert list(unit_box.options) == ["Product & Engineering / Web App"]
     with demo.open() as db:
-        choices = writes.alignment_choices(db, demo.cycle, demo.web)
+        choices = lookups.alignment_choices(db, demo.cycle, demo.web)
     parent = next(c for c in choices if c["kind"] == "objective" and c["unit_name"] != "Web App")
     align = at.selectbox(key="mg_obj_new_align")
     assert len(align.options) == len(choices) + 1  # and "aligned to nothing"
@@ -151,8 +151,11 @@ def test_a_lead_works_on_their_team_only(demo):
 
     # Cycles are the whole company's: a lead gets no form to add, rename, move or close one
     # (okrdata refuses it anyway, see tests/test_writes_actors.py).
-    cycle_widgets = [w for w in (*at.text_input, *at.date_input, *at.radio, *at.selectbox, *at.button)
-                     if w.key and w.key.startswith("mg_cycle")]
+    cycle_widgets = [
+        w
+        for w in (*at.text_input, *at.date_input, *at.radio, *at.selectbox, *at.button)
+        if w.key and w.key.startswith("mg_cycle")
+    ]
     assert cycle_widgets == []
     assert any("only an admin can add one, rename it" in c.value for c in at.caption)
 
@@ -234,7 +237,10 @@ def test_an_import_with_a_bad_row_changes_nothing_and_a_good_one_is_imported(dem
     assert any(s.startswith("Added 1 key result") for s in successes(at)), successes(at)
     with demo.open() as db:
         assert db["key_results"].count == count + 1
-        assert db.execute("SELECT count(*) FROM key_results WHERE title = 'Grow saved plans from 0 to 10'").fetchone()[0] == 1
+        assert (
+            db.execute("SELECT count(*) FROM key_results WHERE title = 'Grow saved plans from 0 to 10'").fetchone()[0]
+            == 1
+        )
 
 
 def test_a_long_list_of_objectives_draws_the_first_rows_and_the_picker_offers_them_all(demo, monkeypatch):
@@ -298,9 +304,13 @@ def test_a_stale_save_is_refused_with_what_changed_and_reload_shows_the_stored_r
     with demo.open() as db:
         before = writes.read_for_edit(db, "objectives", objective)
         # Someone else, in another session, renames it after this form was read.
-        writes.update_objective(db, objective, person=dict(next(db.query(
-            "SELECT * FROM people WHERE id = ?", [demo.people["admin"]]))), version=before["version"],
-            title="Renamed in another session")
+        writes.update_objective(
+            db,
+            objective,
+            person=dict(next(db.query("SELECT * FROM people WHERE id = ?", [demo.people["admin"]]))),
+            version=before["version"],
+            title="Renamed in another session",
+        )
     at.text_area(key=f"{form}_description").input("Why, as this session saw it")
     ok(at.button(key=f"{form}__submit").click().run())
     assert len(errors(at)) == 1, errors(at)
@@ -383,8 +393,10 @@ def test_a_create_form_is_empty_after_a_save_and_the_browser_cannot_send_it_twic
     [create] = [b for b in at.button if b.key and b.key.startswith("mg_kr_new") and b.key.endswith("__submit")]
     ok(create.click().run())
     with demo.open() as db:
-        assert db.execute("SELECT count(*) FROM key_results WHERE objective_id = ?",
-                          [objective]).fetchone()[0] == count + 1
+        assert (
+            db.execute("SELECT count(*) FROM key_results WHERE objective_id = ?", [objective]).fetchone()[0]
+            == count + 1
+        )
         assert db.execute("SELECT count(*) FROM key_results WHERE title = ?", [typed["_title"]]).fetchone()[0] == 1
 
 

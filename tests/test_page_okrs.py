@@ -27,11 +27,17 @@ from okrdata.db import connect
 from okrdata.schema import migrate
 from okrdata.synth import synthesize
 from ui import badges
-from ui.tables import ROW_LIMIT as LIST_LIMIT
 from ui.okr_detail import (
-    ALL_CYCLES_KEY, KIND_KEY, OWNER_KEY, SEARCH_KEY, STATUS_KEY, TYPE_KEY, escape_markdown,
+    ALL_CYCLES_KEY,
+    KIND_KEY,
+    OWNER_KEY,
+    SEARCH_KEY,
+    STATUS_KEY,
+    TYPE_KEY,
+    escape_markdown,
 )
 from ui.sidebar import COMPANY, UNIT_KEY
+from ui.tables import ROW_LIMIT as LIST_LIMIT
 
 PAGE = "pages/okrs.py"
 
@@ -91,7 +97,8 @@ def test_search_for_a_word_only_in_a_check_in_note_finds_its_key_result(demo_db)
     def premise(db):
         cycle_id = q.default_cycle_id(db)
         texts = " ".join(
-            list(q.objectives(db, cycle_id)["title"]) + list(q.objectives(db, cycle_id)["description"])
+            list(q.objectives(db, cycle_id)["title"])
+            + list(q.objectives(db, cycle_id)["description"])
             + list(q.key_results(db, cycle_id)["title"])
         ).lower()
         history = q.checkin_history(db, cycle_id)
@@ -148,7 +155,9 @@ def test_an_empty_result_says_what_to_change_and_all_cycles_widens(demo_db):
         closed = int(cycles[cycles["state"] == "closed"]["id"].iloc[0])
         current = q.default_cycle_id(db)
         return next(
-            word for title in q.key_results(db, closed)["title"] for word in title.split()
+            word
+            for title in q.key_results(db, closed)["title"]
+            for word in title.split()
             if len(word) > 6 and s.search(db, current, s.Filters(text=word)).empty
         )
 
@@ -269,7 +278,8 @@ def test_a_long_list_draws_the_first_rows_says_so_and_the_csv_holds_them_all(lar
     shown = table(at)
     assert len(shown) == LIST_LIMIT
     assert list(shown["Key result"]) == [
-        "(no key results yet)" if pd.isna(k) else t for k, t in zip(rows["kr_id"][:LIST_LIMIT], rows["title"][:LIST_LIMIT])
+        "(no key results yet)" if pd.isna(k) else t
+        for k, t in zip(rows["kr_id"][:LIST_LIMIT], rows["title"][:LIST_LIMIT])
     ]
     notes = [c.value for c in at.caption if "The table shows the first" in c.value]
     assert notes == [
@@ -295,8 +305,9 @@ def test_filters_survive_a_visit_to_an_objective(demo_db):
     at.text_input(key=SEARCH_KEY).input("postmortem")
     ok(at.run())
     shown = table(at)
-    at.query_params["objective"] = str(with_db(demo_db, lambda db: q.objectives(db, q.default_cycle_id(db)))
-                                      ["objective_id"].iloc[0])
+    at.query_params["objective"] = str(
+        with_db(demo_db, lambda db: q.objectives(db, q.default_cycle_id(db)))["objective_id"].iloc[0]
+    )
     ok(at.run())
     assert not [d for d in at.dataframe if "Objective" in d.value.columns]
     del at.query_params["objective"]
@@ -310,6 +321,7 @@ def test_filters_survive_a_visit_to_an_objective(demo_db):
 
 def detail_facts(path):
     """An aligned objective of the current cycle with check-ins on each key result, and its data."""
+
     def pick(db):
         cycle_id = q.default_cycle_id(db)
         objs = q.objectives(db, cycle_id)
@@ -359,7 +371,7 @@ def test_objective_link_shows_its_page(demo_db):
     for table_, kr_id in zip(notes, sorted(f["krs"]["kr_id"])):
         mine = f["history"][f["history"]["kr_id"] == kr_id].sort_values(["checkin_date", "checkin_id"], ascending=False)
         assert list(table_["Note"]) == list(mine["note"].fillna(""))
-        assert list(table_["Confidence"]) == list(mine["confidence"])
+        assert list(table_["Confidence"]) == [f"{int(c)}/10" for c in mine["confidence"]]
     # Alignment: links up to the company objective and down to those aligned to it, and back to the list.
     targets = [{k: v[-1] for k, v in parse_qs(link.proto.query_string).items()} for link in at.get("page_link")]
     assert len(targets) == 1 + len(f["up"]) + len(f["down"])
@@ -370,7 +382,8 @@ def test_objective_link_shows_its_page(demo_db):
     # The figures are okrdata's.
     shown = {m.label: m.value for m in at.metric}
     assert shown["Progress"] == badges.pct(obj["progress"])
-    assert shown["Pace"] == badges.pace(obj["pace"])
+    assert shown["Pace"] == badges.pace(obj["progress"], obj["expected"])
+    assert shown["Forecast"] == badges.pct(obj["forecast_score"])  # a percentage among percentages
     assert shown["Key results"] == str(len(f["krs"]))
     assert any(badges.markdown(obj["status"]) in m.value for m in at.markdown)
 
@@ -438,8 +451,9 @@ def test_titles_and_notes_render_as_text(demo_db):
         root = int(q.units(db)["id"].iloc[0])
         oid = w.add_objective(db, cycle_id, root, title, description="*why* <i>it</i> matters", person=w.SYSTEM)
         kr = w.add_key_result(db, oid, "Grow _this_ from 1 to 2", "increase", 1, 2, "`x`", person=w.SYSTEM)
-        w.add_checkin(db, kr, q.cycle(db, cycle_id)["start_date"], 1.5, 6, "A **note** with <script>x</script>",
-                      person=w.SYSTEM)
+        w.add_checkin(
+            db, kr, q.cycle(db, cycle_id)["start_date"], 1.5, 6, "A **note** with <script>x</script>", person=w.SYSTEM
+        )
         return oid
 
     oid = with_db(demo_db, add)
@@ -449,8 +463,9 @@ def test_titles_and_notes_render_as_text(demo_db):
     assert not re.search(r"(?<!\\)[*_\[\]()<>$&`#:~|!]", escape_markdown(title))
     assert [t.value for t in at.text] == ["*why* <i>it</i> matters"]
     # The coach's note about it (one key result only), beside it, with the title escaped.
-    findings = with_db(demo_db, lambda db: s.objective_findings(
-        quality.findings_frame(db, q.default_cycle_id(db)), oid))
+    findings = with_db(
+        demo_db, lambda db: s.objective_findings(quality.findings_frame(db, q.default_cycle_id(db)), oid)
+    )
     assert "kr_count" in set(findings["rule"])
     callouts = [x.value for x in [*at.warning, *at.info] if x.icon == ":material/school:"]
     assert len(callouts) == len(findings)
@@ -468,11 +483,13 @@ def test_titles_and_notes_render_as_text(demo_db):
 def test_the_cached_list_shows_a_write_by_anyone_at_the_next_rerun(demo_db):
     at = open_page()
     before = len(table(at))
+
     # Someone else (another session, the command line) adds a key result; no cache is cleared.
     def add(db):
         objective = int(q.objectives(db, q.default_cycle_id(db))["objective_id"].iloc[0])
-        return w.add_key_result(db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days",
-                                person=w.SYSTEM)
+        return w.add_key_result(
+            db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days", person=w.SYSTEM
+        )
 
     with_db(demo_db, add)
     ok(at.run())

@@ -16,7 +16,6 @@ from okrdata.db import connect
 from ui import badges
 from ui.sidebar import COMPANY, UNIT_KEY
 
-
 PAGE = "pages/overview.py"
 
 
@@ -69,7 +68,7 @@ def test_overview_metrics_equal_cycle_summary(demo_db, which):
         checked += 1
         assert shown["Progress"] == badges.pct(expected["progress"])
         assert shown["Expected"] == badges.pct(expected["expected"])
-        assert shown["Pace"] == badges.pace(expected["pace"])
+        assert shown["Pace"] == badges.pace(expected["progress"], expected["expected"])
         assert shown["Days left"] == str(expected["days_left"])
         assert shown["Objectives"] == str(expected["objective_count"])
         assert shown["Key results"] == str(expected["kr_count"])
@@ -130,9 +129,7 @@ def test_overview_lists_the_key_results_needing_attention(demo_db):
         krs = q.key_results(db, f["default"])
     finally:
         db.close()
-    flagged = krs[
-        (krs["status"] != "on_track") | krs["divergence"].notna() | krs["trending_off_track"].astype(bool)
-    ]
+    flagged = krs[(krs["status"] != "on_track") | krs["divergence"].notna() | krs["trending_off_track"].astype(bool)]
     at = ok(start())
     tables = [d for d in at.dataframe if "Key result" in d.value.columns]
     if flagged.empty:

@@ -348,8 +348,11 @@ def test_seven_closed_cycles_show_their_flags(synth_template, tmp_path, monkeypa
 
 @pytest.mark.parametrize(
     "params",
-    [{"cycle": "abc", "unit": "<script>alert(1)</script>"}, {"cycle": "1' OR 1=1 --", "unit": "-1"},
-     {"cycle": "999999", "unit": "1e9", "objective": "../../etc"}],
+    [
+        {"cycle": "abc", "unit": "<script>alert(1)</script>"},
+        {"cycle": "1' OR 1=1 --", "unit": "-1"},
+        {"cycle": "999999", "unit": "1e9", "objective": "../../etc"},
+    ],
 )
 def test_forged_params_do_not_crash(demo, params):
     # As an admin, who sees every part of the page (forms and the close button included).

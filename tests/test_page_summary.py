@@ -96,7 +96,9 @@ def test_page_shows_the_reports_figures_and_downloads_its_bytes(demo_db, downloa
     assert list(objectives["Objective"]) == list(want.objectives["title"])
     assert report.outcome_heading(want) in objectives.columns
     assert ("Score (0–1)" in objectives.columns) == (which == "closed")
-    assert all(any(lbl in cell for lbl in ("On track", "At risk", "Off track", "Stale")) for cell in objectives["Status"])
+    assert all(
+        any(lbl in cell for lbl in ("On track", "At risk", "Off track", "Stale")) for cell in objectives["Status"]
+    )
     risks = tables[1].value
     assert list(risks["Key result"]) == list(want.risks["title"])
 
@@ -126,7 +128,9 @@ def test_closed_cycle_shows_reflections_and_scores(demo_db, downloads):
     texts = [m.value for m in at.markdown]
     assert "**Reflections at close**" in texts
     objectives = at.dataframe[0].value
-    assert list(objectives["Score (0–1)"]) == [report.objective_outcome(want, o) for o in want.objectives.to_dict("records")]
+    assert list(objectives["Score (0–1)"]) == [
+        report.objective_outcome(want, o) for o in want.objectives.to_dict("records")
+    ]
 
 
 def test_switching_unit_changes_the_report(demo_db, downloads):
@@ -173,4 +177,3 @@ def test_unit_without_objectives_says_so_and_still_downloads(demo_db, downloads)
     assert len(at.get("download_button")) == 2
     html = next(call for name, (call, _) in downloads.items() if name.endswith(".html"))()
     assert b"Lonely team has no objectives" in html
-

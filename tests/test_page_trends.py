@@ -125,7 +125,7 @@ def test_unit_mode_draws_four_charts_from_okrdatas_figures(demo_db):
     shown_metrics = metrics(at)
     assert shown_metrics["Progress"] == badges.pct(series["progress"].iloc[-1])
     assert shown_metrics["Expected"] == badges.pct(series["expected"].iloc[-1])
-    assert shown_metrics["Pace"] == badges.pace(series["pace"].iloc[-1])
+    assert shown_metrics["Pace"] == badges.pace(series["progress"].iloc[-1], series["expected"].iloc[-1])
     assert shown_metrics["Mean confidence"] == f"{series['confidence'].iloc[-1]:.1f}/10"
     assert shown_metrics["Forecast at the end"] == badges.pct(projected)
     assert at.query_params.get("kr") is None and at.query_params.get("objective") is None
@@ -336,8 +336,9 @@ def test_key_result_without_checkins_says_what_to_do(demo_db):
     db = connect(demo_db)
     try:
         objective = int(t.objectives["objective_id"].iloc[0])
-        kr = w.add_key_result(db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days",
-                              person=w.SYSTEM)
+        kr = w.add_key_result(
+            db, objective, "Cut onboarding time from 10 to 5 days", "decrease", 10, 5, "days", person=w.SYSTEM
+        )
     finally:
         db.close()
     at = open_page({"kr": str(kr)})
@@ -354,8 +355,9 @@ def test_cycle_without_checkins_says_what_to_do(demo_db):
     db = connect(demo_db)
     try:
         today = dt.date.today()
-        cycle = w.add_cycle(db, "Sprint", today - dt.timedelta(days=20), today + dt.timedelta(days=70), state="active",
-                            person=w.SYSTEM)
+        cycle = w.add_cycle(
+            db, "Sprint", today - dt.timedelta(days=20), today + dt.timedelta(days=70), state="active", person=w.SYSTEM
+        )
         root = int(q.units(db)["id"].iloc[0])
         objective = w.add_objective(db, cycle, root, "Be known for fast support", person=w.SYSTEM)
         w.add_key_result(db, objective, "First reply from 8 to 2 hours", "decrease", 8, 2, "h", person=w.SYSTEM)

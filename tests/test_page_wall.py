@@ -36,6 +36,7 @@ def open_wall(query_params: dict | None = None) -> AppTest:
 
 def figures(path, unit_id):
     """What okrdata says the wall of ``unit_id`` (None: company) must show."""
+
     def read(db):
         cycle_id = q.default_cycle_id(db)
         objs = q.objectives(db, cycle_id, unit_id)
@@ -44,6 +45,7 @@ def figures(path, unit_id):
             "summary": q.cycle_summary(db, cycle_id, unit_id),
             "wall": wall.build(objs, krs, q.unit_progress(db, cycle_id), q.units(db), unit_id),
         }
+
     return with_db(path, read)
 
 
@@ -53,7 +55,9 @@ def progress_bars(at: AppTest) -> list[tuple[int, str]]:
 
 def bar(progress, expected, pace) -> tuple[int, str]:
     """A progress bar as st.progress sends it: percent (truncated) and the escaped text."""
-    text = escape_markdown(f"{badges.pct(progress)} done · {badges.pct(expected)} expected · {badges.pace(pace)}")
+    text = escape_markdown(
+        f"{badges.pct(progress)} done · {badges.pct(expected)} expected · {badges.pace(progress, expected)}"
+    )
     return int(min(max(float(progress), 0.0), 1.0) * 100), text
 
 
@@ -81,7 +85,7 @@ def test_the_wall_shows_okrdatas_figures(demo_db, which):
     assert len(metrics) == 8, metrics
     assert metrics["Progress"] == badges.pct(s["progress"])
     assert metrics["Expected"] == badges.pct(s["expected"])
-    assert metrics["Pace (points)"] == badges.pace(s["pace"]).removesuffix(" pts")
+    assert metrics["Pace (points)"] == badges.pace(s["progress"], s["expected"]).removesuffix(" pts")
     assert metrics["Days left"] == str(s["days_left"])
     for status in (ON_TRACK, AT_RISK, OFF_TRACK, STALE):
         assert metrics[f"{badges.icon(status)} {badges.label(status)}"] == str(s["status_counts"][status])
@@ -100,8 +104,11 @@ def test_the_wall_shows_okrdatas_figures(demo_db, which):
         assert any(badges.label(o["status"]) in t and badges.icon(o["status"]) in t for t in texts)
         assert len(card.key_results) == o["kr_count"] > 0
         for kr in card.key_results:
-            lines = [t for t in texts if t.startswith(f":{badges.BADGE_COLOURS[kr['status']]}[")
-                     and escape_markdown(kr["title"]) in t]
+            lines = [
+                t
+                for t in texts
+                if t.startswith(f":{badges.BADGE_COLOURS[kr['status']]}[") and escape_markdown(kr["title"]) in t
+            ]
             assert len(lines) == 1, kr["title"]
             assert f"**{escape_markdown(badges.pct(kr['progress']))}**" in lines[0]
     for unit in shown.below:
@@ -137,8 +144,17 @@ def test_a_unit_with_no_objectives_of_its_own_shows_its_branchs(demo_db):
 
 
 def test_an_empty_cycle_says_so(demo_db):
-    with_db(demo_db, lambda db: w.add_cycle(db, "2027 Q1", dt.date.today() - dt.timedelta(days=1),
-                                            dt.date.today() + dt.timedelta(days=80), state="active", person=w.SYSTEM))
+    with_db(
+        demo_db,
+        lambda db: w.add_cycle(
+            db,
+            "2027 Q1",
+            dt.date.today() - dt.timedelta(days=1),
+            dt.date.today() + dt.timedelta(days=80),
+            state="active",
+            person=w.SYSTEM,
+        ),
+    )
     new = with_db(demo_db, lambda db: int(q.cycles(db)["id"].iloc[0]))
     at = open_wall({"cycle": str(new)})
     assert not at.metric
@@ -156,6 +172,7 @@ def test_a_check_in_saved_elsewhere_shows_at_the_next_redraw(demo_db):
         krs = q.key_results(db, cycle_id, team)
         kr = krs[krs["kr_type"] == "increase"].iloc[0]
         w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "done", person=w.SYSTEM)
+
     with_db(demo_db, write)
     ok(at.run())
     after = {m.label: m.value for m in at.metric}
@@ -240,11 +257,11 @@ def test_the_wall_offers_its_link(demo_db):
 @pytest.mark.parametrize(
     "shown, then, now, expected",
     [
-        (2, 2, 2, 2),      # nothing moved
-        (2, 2, 3, 3),      # the quarter turned: follow it
-        (1, 2, 3, 1),      # opened on another cycle on purpose: stay
-        (2, None, 2, 2),   # first drawing
-        (2, 2, None, 2),   # every cycle gone: keep what is shown (the sidebar will say)
+        (2, 2, 2, 2),  # nothing moved
+        (2, 2, 3, 3),  # the quarter turned: follow it
+        (1, 2, 3, 1),  # opened on another cycle on purpose: stay
+        (2, None, 2, 2),  # first drawing
+        (2, 2, None, 2),  # every cycle gone: keep what is shown (the sidebar will say)
     ],
 )
 def test_a_wall_left_on_follows_the_default_cycle(shown, then, now, expected):
@@ -252,21 +269,39 @@ def test_a_wall_left_on_follows_the_default_cycle(shown, then, now, expected):
 
 
 def test_build_copes_with_no_objectives_and_no_units():
-    empty = wall.build(pd.DataFrame(columns=q.OBJECTIVE_COLUMNS), pd.DataFrame(columns=q.KR_COLUMNS),
-                       pd.DataFrame(), pd.DataFrame(columns=q.UNIT_COLUMNS), None)
+    empty = wall.build(
+        pd.DataFrame(columns=q.OBJECTIVE_COLUMNS),
+        pd.DataFrame(columns=q.KR_COLUMNS),
+        pd.DataFrame(),
+        pd.DataFrame(columns=q.UNIT_COLUMNS),
+        None,
+    )
     assert empty == wall.Wall(unit_id=None, own=True, cards=[], below=[], card_count=0, below_count=0)
 
 
 def test_a_wall_keeps_to_what_a_tv_can_show():
     """A company with 20 departments and 15 objectives of its own: 12 cards (the first entered)
     and 12 tiles (the departments furthest behind pace, in outline order), with the totals."""
-    units = pd.DataFrame({"id": range(1, 22), "name": [f"U{i}" for i in range(1, 22)],
-                          "parent_id": [None] + [1] * 20, "depth": [0] + [1] * 20})
-    progress = pd.DataFrame({
-        "unit_id": range(1, 22), "name": units["name"], "parent_id": units["parent_id"],
-        "objective_count": [35] + [1] * 20, "progress": 0.5, "expected": 0.5,
-        "pace": [0.0] + [0.01 * i for i in range(20)], "status": ON_TRACK,
-    })
+    units = pd.DataFrame(
+        {
+            "id": range(1, 22),
+            "name": [f"U{i}" for i in range(1, 22)],
+            "parent_id": [None] + [1] * 20,
+            "depth": [0] + [1] * 20,
+        }
+    )
+    progress = pd.DataFrame(
+        {
+            "unit_id": range(1, 22),
+            "name": units["name"],
+            "parent_id": units["parent_id"],
+            "objective_count": [35] + [1] * 20,
+            "progress": 0.5,
+            "expected": 0.5,
+            "pace": [0.0] + [0.01 * i for i in range(20)],
+            "status": ON_TRACK,
+        }
+    )
     objs = pd.DataFrame({"objective_id": range(100, 115), "unit_id": 1, "title": "x"})
     krs = pd.DataFrame({"kr_id": range(500, 530), "objective_id": [100 + i // 2 for i in range(30)]})
     shown = wall.build(objs, krs, progress, units, None)
@@ -284,3 +319,43 @@ def test_a_crowded_wall_says_what_it_left_out(demo_db, monkeypatch):
     at.run()
     assert not at.exception
     assert any("The 2 of 3 units furthest behind pace" in c.value for c in at.caption)
+
+
+# --- a TV: 1920×1080 without scrolling (measured in Chromium by tests/e2e/test_layout_browser.py) --
+
+
+def test_the_tv_link_folds_away_the_header_and_the_demo_notice_and_says_demo_data(demo_db):
+    at = open_wall({"tv": "1"})
+    styles = " ".join(h.proto.body for h in at.get("html"))
+    assert "stExpandSidebarButton" in styles and ".st-key-okr_demo_notice" in styles
+    assert any(c.value.endswith(" · demo data") for c in at.caption)
+    # Someone browsing to the wall keeps the page's header and the notice.
+    browsing = open_wall()
+    assert "stExpandSidebarButton" not in " ".join(h.proto.body for h in browsing.get("html"))
+    assert not any(c.value.endswith(" · demo data") for c in browsing.caption)
+
+
+def test_a_crowded_wall_trades_key_result_lines_and_tiles_for_fitting_the_screen(demo_db):
+    """Twelve company objectives of two key results each: three rows of four cards leave no room
+    for key result lines (each card shows its key results as status icons) nor for tiles."""
+
+    def write(db):
+        cycle_id = q.default_cycle_id(db)
+        root = int(q.units(db).query("depth == 0")["id"].iloc[0])
+        for i in range(9):
+            oid = w.add_objective(db, cycle_id, root, f"Crowded objective {i}", person=w.SYSTEM)
+            for j in range(2):
+                w.add_key_result(db, oid, f"Crowded key result {i}.{j}", "increase", 0, 10, person=w.SYSTEM)
+
+    with_db(demo_db, write)
+    f = figures(demo_db, None)
+    assert len(f["wall"].cards) == 12 and f["wall"].below
+    at = open_wall({"tv": "1"})
+    texts = [m.value for m in at.markdown]
+    assert not any("Crowded key result" in t for t in texts)
+    icons = [t for t in texts if t.endswith(" 2 key results")]
+    assert len(icons) == sum(len(c.key_results) == 2 for c in f["wall"].cards) >= 9
+    assert f"{len(f['wall'].below)} units with objectives; pick a unit in the sidebar for a wall of its own." in [
+        c.value for c in at.caption
+    ]
+    assert len(progress_bars(at)) == 1 + 12  # the headline and the cards: no tile fits below them

@@ -37,8 +37,10 @@ def start_together(path: Path, code: str, processes: int) -> list[subprocess.Com
         time.sleep(max(0.0, {at!r} - time.time()))
         """
     ) + textwrap.dedent(code)
-    running = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True) for _ in range(processes)]
+    running = [
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
     return [subprocess.CompletedProcess(p.args, p.wait(timeout=120), *p.communicate()) for p in running]
 
 
@@ -55,8 +57,10 @@ def test_processes_starting_together_on_a_new_file_load_the_demo_once(tmp_path):
         load_demo(fresh)
         for table in ("units", "people", "cycles", "objectives", "key_results"):
             assert db[table].count == fresh[table].count, table
-        assert db.execute("SELECT count(*) FROM _migrations").fetchone()[0] == fresh.execute(
-            "SELECT count(*) FROM _migrations").fetchone()[0]
+        assert (
+            db.execute("SELECT count(*) FROM _migrations").fetchone()[0]
+            == fresh.execute("SELECT count(*) FROM _migrations").fetchone()[0]
+        )
     finally:
         db.close()
 
@@ -73,8 +77,7 @@ def render(port: int) -> dict[str, str]:
 
     async def run() -> dict[str, str]:
         metrics: dict[str, str] = {}
-        async with ws_connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
-                              max_size=None) as ws:
+        async with ws_connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None) as ws:
             request = BackMsg()
             request.rerun_script.query_string = ""
             await ws.send(request.SerializeToString())
@@ -113,8 +116,9 @@ def test_a_write_shows_in_every_process_at_its_next_rerun(tmp_path):
             cycle = queries.default_cycle_id(db, dt.date.today())
             krs = queries.key_results(db, cycle)
             kr = krs[(krs["status"] == "on_track") & (krs["kr_type"] != "milestone")].iloc[0]
-            writes.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["value"]), 1, "blocked",
-                               person=writes.SYSTEM)
+            writes.add_checkin(
+                db, int(kr["kr_id"]), dt.date.today(), float(kr["value"]), 1, "blocked", person=writes.SYSTEM
+            )
         finally:
             db.close()
 

@@ -37,8 +37,9 @@ def test_well_formed_okrs_have_no_findings(org):
 
 def test_more_than_three_objectives_for_a_unit(org):
     for i in range(3):
-        o = w.add_objective(org["db"], org["cycle"], org["team"], f"Extra {i}", parent_objective_id=org["top"],
-                            person=w.SYSTEM)
+        o = w.add_objective(
+            org["db"], org["cycle"], org["team"], f"Extra {i}", parent_objective_id=org["top"], person=w.SYSTEM
+        )
         w.add_key_result(org["db"], o, "a from 1 to 2", "increase", 1, 2, person=w.SYSTEM)
         w.add_key_result(org["db"], o, "b from 1 to 2", "increase", 1, 2, person=w.SYSTEM)
     found = [f for f in quality.findings(org["db"], org["cycle"]) if f.rule == "too_many_objectives"]
@@ -49,8 +50,9 @@ def test_more_than_three_objectives_for_a_unit(org):
 
 @pytest.mark.parametrize("count, flagged", [(0, True), (1, True), (2, False), (5, False), (6, True)])
 def test_key_result_count_per_objective(org, count, flagged):
-    o = w.add_objective(org["db"], org["cycle"], org["team"], "Counted", parent_objective_id=org["top"],
-                        person=w.SYSTEM)
+    o = w.add_objective(
+        org["db"], org["cycle"], org["team"], "Counted", parent_objective_id=org["top"], person=w.SYSTEM
+    )
     for i in range(count):
         w.add_key_result(org["db"], o, f"kr {i} from 0 to 1", "increase", 0, 1, person=w.SYSTEM)
     found = [f for f in quality.findings(org["db"], org["cycle"]) if f.rule == "kr_count"]
@@ -176,7 +178,10 @@ def test_the_tables_hold_at_least_thirty_phrasings_each_way():
 
 def test_the_coach_flags_the_activities_only(org):
     db = org["db"]
-    ids = {title: w.add_key_result(db, org["sub"], title, "milestone", person=w.SYSTEM) for title in ACTIVITIES[:5] + OUTCOMES[:5]}
+    ids = {
+        title: w.add_key_result(db, org["sub"], title, "milestone", person=w.SYSTEM)
+        for title in ACTIVITIES[:5] + OUTCOMES[:5]
+    }
     flagged = {f.kr_id for f in quality.findings(db, org["cycle"]) if f.rule == "activity_kr"}
     assert {ids[t] for t in ACTIVITIES[:5]} <= flagged
     assert not {ids[t] for t in OUTCOMES[:5]} & flagged
@@ -199,8 +204,9 @@ def test_team_objective_aligned_to_nothing(org):
 
 def test_one_owner_with_too_many_key_results(org):
     for i in range(4):
-        w.add_key_result(org["db"], org["top"], f"Metric {i} from 0 to 10", "increase", 0, 10, owner_id=org["lead"],
-                         person=w.SYSTEM)
+        w.add_key_result(
+            org["db"], org["top"], f"Metric {i} from 0 to 10", "increase", 0, 10, owner_id=org["lead"], person=w.SYSTEM
+        )
     found = [f for f in quality.findings(org["db"], org["cycle"]) if f.rule == "owner_overload"]
     assert len(found) == 1 and "Lee Lead owns 6" in found[0].advice
 

@@ -4,12 +4,12 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from app_fixtures import demo_template  # noqa: F401
 
 from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.db import connect
 from okrdata.schema import migrate
-from app_fixtures import demo_template  # noqa: F401
 
 TODAY = dt.date(2026, 5, 20)
 START = dt.date(2026, 4, 1)
@@ -29,11 +29,13 @@ def org():
     grow = w.add_objective(db, cycle, company, "Grow the business", weight=2, person=w.SYSTEM)
     fast = w.add_objective(db, cycle, web, "Make the site fast", parent_objective_id=grow, person=w.SYSTEM)
     sell = w.add_objective(db, cycle, sales, "Sell more", parent_objective_id=grow, person=w.SYSTEM)
-    users = w.add_key_result(db, grow, "Users from 100 to 300", "increase", 100, 300, "users", owner_id=ann,
-                             person=w.SYSTEM)
+    users = w.add_key_result(
+        db, grow, "Users from 100 to 300", "increase", 100, 300, "users", owner_id=ann, person=w.SYSTEM
+    )
     uptime = w.add_key_result(db, grow, "Uptime stays above 99.9", "stay_above", None, 99.9, "%", person=w.SYSTEM)
-    latency = w.add_key_result(db, fast, "p95 from 800 to 400 ms", "decrease", 800, 400, "ms", weight=3,
-                               person=w.SYSTEM)
+    latency = w.add_key_result(
+        db, fast, "p95 from 800 to 400 ms", "decrease", 800, 400, "ms", weight=3, person=w.SYSTEM
+    )
     sso = w.add_key_result(db, fast, "Single sign-on available", "milestone", person=w.SYSTEM)
     deals = w.add_key_result(db, sell, "Deals from 10 to 20", "increase", 10, 20, person=w.SYSTEM)
     # users: three weekly check-ins, the last one 6 days ago
@@ -43,8 +45,22 @@ def org():
     w.add_checkin(db, latency, dt.date(2026, 5, 18), 500, 5, person=w.SYSTEM)  # progress 300/400 = 0.75
     w.add_checkin(db, sso, dt.date(2026, 5, 1), 0.5, 6, person=w.SYSTEM)  # 19 days ago: stale
     # deals: no check-in at all
-    return dict(db=db, cycle=cycle, company=company, eng=eng, web=web, sales=sales,
-                grow=grow, fast=fast, sell=sell, users=users, uptime=uptime, latency=latency, sso=sso, deals=deals)
+    return dict(
+        db=db,
+        cycle=cycle,
+        company=company,
+        eng=eng,
+        web=web,
+        sales=sales,
+        grow=grow,
+        fast=fast,
+        sell=sell,
+        users=users,
+        uptime=uptime,
+        latency=latency,
+        sso=sso,
+        deals=deals,
+    )
 
 
 def kr_row(org, kr_id):
@@ -76,8 +92,9 @@ def test_silence_is_stale_and_no_checkin_sits_at_baseline(org):
 def test_deleted_checkin_is_not_the_latest(org):
     db = org["db"]
     last = q.checkin_history(db, org["cycle"], kr_ids=[org["users"]]).iloc[-1]
-    w.delete_checkin(db, int(last["checkin_id"]), person=w.SYSTEM,
-                     version=w.version_of(db, "checkins", int(last["checkin_id"])))
+    w.delete_checkin(
+        db, int(last["checkin_id"]), person=w.SYSTEM, version=w.version_of(db, "checkins", int(last["checkin_id"]))
+    )
     assert kr_row(org, org["users"])["value"] == 170
 
 
@@ -160,8 +177,9 @@ def test_default_cycle_prefers_the_active_one_running_today(org):
 def test_kpi_health_and_overdue(org):
     db = org["db"]
     nps = w.add_kpi(db, org["company"], "NPS", "stay_above", 30, warning=40, frequency_days=7, person=w.SYSTEM)
-    churn = w.add_kpi(db, org["company"], "Churn", "stay_below", 3, warning=2.5, frequency_days=30, unit_label="%",
-                      person=w.SYSTEM)
+    churn = w.add_kpi(
+        db, org["company"], "Churn", "stay_below", 3, warning=2.5, frequency_days=30, unit_label="%", person=w.SYSTEM
+    )
     w.add_kpi_reading(db, nps, TODAY - dt.timedelta(days=20), 35, person=w.SYSTEM)
     w.add_kpi_reading(db, churn, TODAY - dt.timedelta(days=3), 2, person=w.SYSTEM)
     kpis = q.kpis(db, today=TODAY).set_index("kpi_id")
@@ -188,10 +206,14 @@ def test_kpi_health_bands(target_type, target, warning, value, expected):
 
 
 def test_latest_checkin_query_uses_the_index(org):
-    plan = org["db"].execute(
-        "EXPLAIN QUERY PLAN SELECT c2.id FROM checkins c2 WHERE c2.kr_id = 1 AND c2.deleted = 0 "
-        "ORDER BY c2.checkin_date DESC, c2.id DESC LIMIT 1"
-    ).fetchall()
+    plan = (
+        org["db"]
+        .execute(
+            "EXPLAIN QUERY PLAN SELECT c2.id FROM checkins c2 WHERE c2.kr_id = 1 AND c2.deleted = 0 "
+            "ORDER BY c2.checkin_date DESC, c2.id DESC LIMIT 1"
+        )
+        .fetchall()
+    )
     detail = " ".join(row[-1] for row in plan)
     assert "idx_checkins_kr_date" in detail
     assert "TEMP B-TREE" not in detail
@@ -207,7 +229,9 @@ def test_the_first_key_results_are_the_head_of_them_all_with_the_same_figures(de
     db = connect(demo_template)
     try:
         cycle_id = q.default_cycle_id(db)
-        unit_id = None if unit_name is None else db.execute("SELECT id FROM units WHERE name = ?", [unit_name]).fetchone()[0]
+        unit_id = (
+            None if unit_name is None else db.execute("SELECT id FROM units WHERE name = ?", [unit_name]).fetchone()[0]
+        )
         every = q.key_results(db, cycle_id, unit_id)
         labels = q.key_result_labels(db, cycle_id, unit_id)
         for limit in (0, 1, 7, len(every), len(every) + 5):
@@ -234,14 +258,20 @@ def test_the_first_objectives_and_one_objectives_key_results_have_the_same_figur
         every = q.objectives(db, cycle_id)
         krs = q.key_results(db, cycle_id)
         for limit in (1, 5, len(every)):
-            assert_frame_equal(same(q.objectives(db, cycle_id, limit=limit)),
-                               same(every.head(limit).reset_index(drop=True)), check_dtype=False)
+            assert_frame_equal(
+                same(q.objectives(db, cycle_id, limit=limit)),
+                same(every.head(limit).reset_index(drop=True)),
+                check_dtype=False,
+            )
         rows = q.objective_rows(db, cycle_id)
         assert list(rows["objective_id"]) == list(every["objective_id"])
         assert list(rows["title"]) == list(every["title"])
         one = int(every["objective_id"].iloc[3])
-        assert_frame_equal(same(q.key_results(db, cycle_id, objective_ids=[one])),
-                           same(krs[krs["objective_id"] == one].reset_index(drop=True)), check_dtype=False)
+        assert_frame_equal(
+            same(q.key_results(db, cycle_id, objective_ids=[one])),
+            same(krs[krs["objective_id"] == one].reset_index(drop=True)),
+            check_dtype=False,
+        )
         assert q.key_results(db, cycle_id, objective_ids=[]).empty
     finally:
         db.close()

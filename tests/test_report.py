@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from okrdata import attention, kpis, queries as q, report, report_pdf
+from okrdata import attention, kpis, report, report_pdf, wording
+from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.cli import cli
 from okrdata.db import connect
@@ -114,7 +115,10 @@ def test_headline_and_objectives_equal_the_queries(demo, scope, which):
     assert rep.closed == (which == "closed")
     if rep.closed:
         assert mine["score"].notna().all()
-        assert all(report.objective_outcome(rep, o).startswith(report.score(o["score"])) for o in rep.objectives.to_dict("records"))
+        assert all(
+            report.objective_outcome(rep, o).startswith(report.score(o["score"]))
+            for o in rep.objectives.to_dict("records")
+        )
     else:
         assert [report.objective_outcome(rep, o) for o in rep.objectives.to_dict("records")] == [
             report.pct(f) for f in rep.objectives["forecast_score"]
@@ -167,7 +171,7 @@ def test_headline_figures_are_the_summary_formatted(company, closed):
     assert figures == {
         "Progress": report.pct(h["progress"]),
         "Expected": report.pct(h["expected"]),
-        "Pace": report.pace(h["pace"]),
+        "Pace": wording.pace(h["progress"], h["expected"]),
         "Days left": str(h["days_left"]),
         "Objectives": str(h["objective_count"]),
         "Key results": str(h["kr_count"]),
@@ -176,17 +180,13 @@ def test_headline_figures_are_the_summary_formatted(company, closed):
     assert "closed on" in report.headline_sentence(closed)
 
 
-def test_formatters_match_the_pages():
+def test_the_report_and_the_pages_say_figures_through_one_module():
     from ui import badges
 
-    for x in (0, 0.004, 0.425, 0.999, 1, -0.12, 0.126, None, float("nan")):
-        assert report.pct(x) == badges.pct(x)
-        assert report.pace(x) == badges.pace(x)
-        assert report.score(x) == badges.score(x)
-    for value, label in ((1250, "users"), (3.5, "%"), (0.25, ""), (412000, "EUR"), (None, "x")):
-        assert report.number(value, label) == badges.number(value, label)
-    assert report.day("2026-03-03") == badges.day("2026-03-03") == "3 Mar 2026"
-    assert report.STATUS_COLOURS == badges.COLOURS
+    for name in ("pct", "pace", "score", "day", "days", "date_range"):
+        assert getattr(badges, name) is getattr(wording, name)
+    assert report.pct is wording.pct and report.score is wording.score and report.day is wording.day
+    assert report.STATUS_COLOURS is badges.COLOURS is wording.STATUS_COLOURS
 
 
 # --- learnings: the rule -------------------------------------------------------------------
@@ -195,8 +195,15 @@ def test_formatters_match_the_pages():
 def _history(rows):
     return pd.DataFrame(
         [
-            {"checkin_id": i, "kr_id": kr, "kr_title": f"KR {kr}", "objective_id": obj, "checkin_date": date,
-             "note": note, "author_name": "Ann"}
+            {
+                "checkin_id": i,
+                "kr_id": kr,
+                "kr_title": f"KR {kr}",
+                "objective_id": obj,
+                "checkin_date": date,
+                "note": note,
+                "author_name": "Ann",
+            }
             for i, (obj, kr, date, note) in enumerate(rows, start=1)
         ]
     )
@@ -239,7 +246,9 @@ def test_what_counts_as_an_obstacle_or_learning(note, learning):
 
 
 def test_learnings_are_capped_learnings_first_and_in_objective_order():
-    rows = [(i, i, f"2026-10-{i:02d}", f"Plain progress note number {i} for this objective here.") for i in range(1, 13)]
+    rows = [
+        (i, i, f"2026-10-{i:02d}", f"Plain progress note number {i} for this objective here.") for i in range(1, 13)
+    ]
     rows.append((12, 12, "2026-09-01", "Slipped a week because the data import broke twice."))
     picked = report.pick_learnings(_objs(list(range(12, 0, -1))), _history(rows), limit=5)
     assert len(picked) == 5
@@ -265,7 +274,10 @@ def test_html_is_self_contained_and_print_ready(company_html):
     assert not re.search(r"""\b(?:src|href)\s*=\s*["']?(?!#)""", html), "no attribute loads anything"
     assert re.findall(r"url\(([^)]*)\)", html) and all(u.startswith("#") for u in re.findall(r"url\(([^)]*)\)", html))
     # the only "http" left is the SVG namespace, which loads nothing
-    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+    }
     assert html.count("<svg") == 3
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), "two inline charts share an id"
@@ -275,8 +287,14 @@ def test_html_is_self_contained_and_print_ready(company_html):
 def test_html_carries_the_figures(company, company_html):
     html = company_html
     h = company.headline
-    for text in (company.cycle["name"], company.company, report.pct(h["progress"]), report.pct(h["expected"]),
-                 report.pace(h["pace"]), report.headline_sentence(company)):
+    for text in (
+        company.cycle["name"],
+        company.company,
+        report.pct(h["progress"]),
+        report.pct(h["expected"]),
+        wording.pace(h["progress"], h["expected"]),
+        report.headline_sentence(company),
+    ):
         assert report._e(text) in html, text
     assert len(company.objectives) and len(company.risks)
     for title in company.objectives["title"]:
@@ -305,11 +323,19 @@ def _hostile(db) -> tuple[int, int]:
     root = int(q.units(db)["id"].iloc[0])
     unit = w.add_unit(db, f"Team {HOSTILE}", parent_id=root, person=w.SYSTEM)
     objective = w.add_objective(db, cycle_id, unit, f"Objective {HOSTILE}", person=w.SYSTEM)
-    kr = w.add_key_result(db, objective, f"KR {HOSTILE} from 1 to 10", "increase", 1, 10, unit_label="<b>u</b>",
-                          person=w.SYSTEM)
+    kr = w.add_key_result(
+        db, objective, f"KR {HOSTILE} from 1 to 10", "increase", 1, 10, unit_label="<b>u</b>", person=w.SYSTEM
+    )
     start = dt.date.fromisoformat(q.cycle(db, cycle_id)["start_date"])
-    w.add_checkin(db, kr, start + dt.timedelta(days=1), 2, 3, note=f"We learned that {HOSTILE} breaks things badly.",
-                  person=w.SYSTEM)
+    w.add_checkin(
+        db,
+        kr,
+        start + dt.timedelta(days=1),
+        2,
+        3,
+        note=f"We learned that {HOSTILE} breaks things badly.",
+        person=w.SYSTEM,
+    )
     return cycle_id, unit
 
 
@@ -320,7 +346,9 @@ def test_html_escapes_every_text_from_the_database(own_copy):
     assert rep.risk_total == 1 and len(rep.learnings) == 1
     html = report.to_html(rep)
     assert "<script" not in html and "<img" not in html and "<b>u</b>" not in html
-    assert "Objective &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;" in html
+    assert (
+        "Objective &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;" in html
+    )
     assert "We learned that &lt;script&gt;" in html
     assert not re.search(r"""\bsrc\s*=""", html.replace("&lt;img src=x", "")), "an attribute came from the data"
 
@@ -352,8 +380,16 @@ def test_pdf_of_the_company_is_a_readable_document(company):
     for i, text in enumerate(texts, start=1):
         assert f"Page {i} of {pages}" in text
     whole = "\n".join(texts)
-    for words in (company.cycle["name"], company.company, "Headline", "Objectives", "Top risks", "Learnings",
-                  "KPI health", report.pct(company.headline["progress"])):
+    for words in (
+        company.cycle["name"],
+        company.company,
+        "Headline",
+        "Objectives",
+        "Top risks",
+        "Learnings",
+        "KPI health",
+        report.pct(company.headline["progress"]),
+    ):
         assert words in whole, words
     reader = PdfReader(io.BytesIO(data))
     assert reader.metadata.title == company.title
@@ -451,7 +487,9 @@ def test_a_large_scope_is_bounded_and_says_so(demo, scope, monkeypatch):
     monkeypatch.setattr(report, "KPIS_LIMIT", 2)
     rep = report.build(demo, scope[0], None, TODAY)
     assert len(rep.objectives) == 5 and rep.objective_total == rep.headline["objective_count"] > 5
-    assert rep.notes == [f"{rep.objective_total - 5} more objectives are not listed: make a summary per unit to see them."]
+    assert rep.notes == [
+        f"{rep.objective_total - 5} more objectives are not listed: make a summary per unit to see them."
+    ]
     assert set(rep.learnings["objective_id"]) <= set(rep.objectives["objective_id"])
     spec = report.objective_chart(rep).to_dict(validate=False)
     rows = next(iter(spec["datasets"].values()))
@@ -474,8 +512,89 @@ def test_a_score_shows_two_decimals_beside_its_band_in_the_page_html_and_pdf(own
     rep = report.build(db, closed_id, None, TODAY)
     row = rep.objectives.set_index("objective_id").loc[first].to_dict()
     assert report.objective_outcome(rep, row) == "0.67 · yellow"
-    assert report.objectives_table(rep)[report.outcome_heading(rep)].str.fullmatch(r"\d\.\d\d · (red|yellow|green)").all()
+    assert (
+        report.objectives_table(rep)[report.outcome_heading(rep)].str.fullmatch(r"\d\.\d\d · (red|yellow|green)").all()
+    )
     html = report.to_html(rep)
     assert "0.67 · yellow" in html and "0.7 · yellow" not in html
     pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report_pdf.to_pdf(rep))).pages)
     assert "0.67 · yellow" in " ".join(pdf.split())  # the narrow column wraps the line
+
+
+# --- the forecast's projected value, moved goalposts, statuses that read against progress ----------
+
+
+def test_risks_show_where_their_forecast_heads(company):
+    risks = report.risks_table(company)
+    with_forecast = [k for k in company.risks.to_dict("records") if not pd.isna(k["forecast_value"])]
+    assert with_forecast, "the demo has risks with three check-ins or more"
+    for k in with_forecast:
+        projected = wording.forecast(k["forecast_value"], k["forecast_score"], k["unit_label"], k["kr_type"])
+        assert projected in list(risks["Forecast at end"])
+        assert report._e(projected) in report.to_html(company)
+    assert set(risks.loc[[pd.isna(v) for v in company.risks["forecast_value"]], "Forecast at end"]) <= {"—"}
+
+
+def _pdf_words(rep) -> str:
+    return " ".join(" ".join(_pdf_text(report_pdf.to_pdf(rep))[1]).split())
+
+
+def test_moved_goalposts_are_listed_in_the_summary_html_and_pdf(own_copy, scope):
+    db, _ = own_copy
+    krs = q.key_results(db, scope[0], None, TODAY)
+    kr = krs[krs["kr_type"] == "increase"].iloc[0]
+    db["key_result_changes"].insert(
+        {
+            "kr_id": int(kr["kr_id"]),
+            "field": "target",
+            "before": float(kr["target"]),
+            "after": float(kr["target"]) * 2,
+            "changed_by": None,
+            "changed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "reason": "Scope doubled",
+        }
+    )
+    rep = report.build(db, scope[0], None, TODAY)
+    change = (
+        f"target {wording.number(kr['target'])} → {wording.number(float(kr['target']) * 2)} on {wording.day(TODAY)}"
+    )
+    assert list(rep.goalposts["kr_title"]) == [kr["title"]]
+    assert list(rep.goalposts["change"]) == [change]
+    assert report.goalposts_summary(rep).startswith("1 key result had its goalposts moved")
+    html = report.to_html(rep)
+    assert "Goalposts moved" in html and report._e(change) in html and "Scope doubled" in html
+    words = _pdf_words(rep)
+    assert "Goalposts moved" in words and "Scope doubled" in words
+    if kr["kr_id"] in set(rep.risks["kr_id"]):
+        assert any(f"Goalposts moved: {change}" in " · ".join(r) for r in rep.risks["reasons"])
+
+
+def test_an_objective_whose_status_reads_against_its_progress_says_what_it_rests_on(own_copy, scope):
+    db, _ = own_copy
+    objs = q.objectives(db, scope[0], None, TODAY)
+    krs = q.key_results(db, scope[0], None, TODAY)
+    # Every key result of one objective made done, and one of them off track: "100% · Off track".
+    objective_id = int(objs["objective_id"].iloc[0])
+    mine = krs[krs["objective_id"] == objective_id]
+    for i, kr in enumerate(mine.to_dict("records")):
+        db.execute("UPDATE key_results SET kr_type = 'milestone', baseline = 0, target = 1 WHERE id = ?", [kr["kr_id"]])
+        w.add_checkin(db, int(kr["kr_id"]), TODAY, 1.0, 2 if i == 0 else 9, "Done", person=w.SYSTEM)
+    rep = report.build(db, scope[0], None, TODAY)
+    row = rep.objectives[rep.objectives["objective_id"] == objective_id].iloc[0]
+    assert (row["progress"], row["status"]) == (1.0, "off_track")
+    note = rep.status_notes[objective_id]
+    assert note.startswith("by “") and f"confidence 2/10 on {wording.day(TODAY)}" in note
+    table = report.objectives_table(rep)
+    assert f"Off track ({note})" in list(table["Status"])
+    assert report._e(note) in report.to_html(rep)
+    assert "confidence 2/10" in _pdf_words(rep)
+
+
+def test_the_headline_pace_adds_up_with_the_percentages_beside_it(company, closed):
+    for rep in (company, closed):
+        h = rep.headline
+        shown = {label: value for label, value, _ in report.headline_figures(rep)}
+        progress, expected = (int(shown[k].rstrip("%")) for k in ("Progress", "Expected"))
+        points = progress - expected
+        assert shown["Pace"] == wording.points(points)
+        assert wording.pace_sentence(h["progress"], h["expected"]) in report.headline_sentence(rep)

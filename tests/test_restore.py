@@ -136,8 +136,7 @@ def holder(path: Path) -> subprocess.Popen:
         sys.stdin.read()
         """
     )
-    process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "open"
     return process
 
@@ -169,7 +168,7 @@ def newer(path: Path) -> Path:
 def damaged(path: Path) -> Path:
     data = bytearray(path.read_bytes())
     for offset in range(4096 * 3, len(data), 4096):  # every page after the third: garbage
-        data[offset + 8: offset + 200] = b"\xa5" * 192
+        data[offset + 8 : offset + 200] = b"\xa5" * 192
     path.write_bytes(bytes(data))
     return path
 

@@ -44,8 +44,7 @@ def test_the_proposed_score_is_the_final_progress_to_two_decimals(progress, prop
 
 @pytest.mark.parametrize(
     "score, proposal, needed",
-    [(0.1, 0.1, False), (0.15, 0.1, False), (0.05, 0.1, False), (0.16, 0.1, True), (0.04, 0.1, True),
-     (1.0, 0.0, True)],
+    [(0.1, 0.1, False), (0.15, 0.1, False), (0.05, 0.1, False), (0.16, 0.1, True), (0.04, 0.1, True), (1.0, 0.0, True)],
 )
 def test_a_reason_is_needed_beyond_five_hundredths_of_the_proposal(score, proposal, needed):
     assert review.needs_reason(score, proposal) is needed
@@ -69,8 +68,10 @@ def test_scores_are_read_against_their_kind(kind, score, words):
     assert review.versus_expected(kind, score) == words
 
 
-@pytest.mark.parametrize("score, label", [(0.0, "Missed"), (0.39, "Missed"), (0.4, "Partly met"), (0.69, "Partly met"),
-                                          (0.7, "Met"), (1.0, "Met")])
+@pytest.mark.parametrize(
+    "score, label",
+    [(0.0, "Missed"), (0.39, "Missed"), (0.4, "Partly met"), (0.69, "Partly met"), (0.7, "Met"), (1.0, "Met")],
+)
 def test_bands_have_words(score, label):
     assert review.band_label(score) == label
 
@@ -99,9 +100,16 @@ def test_the_sheet_proposes_final_progress(db, org):
     assert row["versus"] == "tracking below expected" and row["colour"] == "red"
     assert row["band"] == "heading for a miss"
     counts = review.sheet_counts(sheet)
-    assert counts == {"objectives": 3, "scored": 0, "proposed": 0, "not_scored": 3,
-                      "avg_score": pytest.approx(0.1 / 3), "met_share": 0.0,
-                      "avg_forecast": pytest.approx(0.1 / 3), "on_course_share": 0.0}
+    assert counts == {
+        "objectives": 3,
+        "scored": 0,
+        "proposed": 0,
+        "not_scored": 3,
+        "avg_score": pytest.approx(0.1 / 3),
+        "met_share": 0.0,
+        "avg_forecast": pytest.approx(0.1 / 3),
+        "on_course_share": 0.0,
+    }
 
 
 def test_before_the_close_nothing_is_met_or_missed_only_heading_somewhere(db, org):
@@ -156,11 +164,13 @@ def test_a_lead_scores_within_the_tolerance_without_a_reason(db, org):
 
 def test_an_adjustment_needs_a_reason(db, org, refused):
     lead = person(db, org.lead)
-    error = refused(db, "reason", lambda: writes.score_objective(db, org.platform_obj, 0.5, "  ", "", person=lead,
-                                                                 today=DURING))
+    error = refused(
+        db, "reason", lambda: writes.score_objective(db, org.platform_obj, 0.5, "  ", "", person=lead, today=DURING)
+    )
     assert "0.10" in error.message and error.where == "Make the API fast and safe"
-    writes.score_objective(db, org.platform_obj, 0.5, "Latency work landed after the last check-in.", "",
-                           person=lead, today=DURING)
+    writes.score_objective(
+        db, org.platform_obj, 0.5, "Latency work landed after the last check-in.", "", person=lead, today=DURING
+    )
     row = objective(db, org.platform_obj)
     assert (row["score"], row["score_reason"]) == (0.5, "Latency work landed after the last check-in.")
 
@@ -173,13 +183,18 @@ def test_a_score_outside_zero_to_one_is_refused(db, org, refused, bad):
 
 def test_a_lead_cannot_score_another_units_objective(db, org, refused):
     lead = person(db, org.lead)
-    error = refused(db, "unit", lambda: writes.score_objective(db, org.product_obj, 0.0, "", "", person=lead,
-                                                               today=DURING))
+    error = refused(
+        db, "unit", lambda: writes.score_objective(db, org.product_obj, 0.0, "", "", person=lead, today=DURING)
+    )
     assert "Product" in error.message
-    refused(db, "unit", lambda: writes.score_objective(db, org.platform_obj, 0.1, "", "",
-                                                       person=person(db, org.viewer), today=DURING))
-    refused(db, "unit", lambda: writes.score_objective(db, org.platform_obj, 0.1, "", "", person={"id": None},
-                                                       today=DURING))
+    refused(
+        db,
+        "unit",
+        lambda: writes.score_objective(db, org.platform_obj, 0.1, "", "", person=person(db, org.viewer), today=DURING),
+    )
+    refused(
+        db, "unit", lambda: writes.score_objective(db, org.platform_obj, 0.1, "", "", person={"id": None}, today=DURING)
+    )
 
 
 def test_an_admin_scores_any_unit(db, org):
@@ -189,22 +204,33 @@ def test_an_admin_scores_any_unit(db, org):
 
 def test_scoring_refuses_a_closed_cycle_a_future_planning_cycle_and_an_archived_objective(db, org, refused):
     admin = person(db, org.admin)
-    refused(db, "cycle", lambda: writes.score_objective(db, org.next_company_obj, 0.0, "", "", person=admin,
-                                                        today=AFTER - dt.timedelta(days=20)))
-    writes.archive_objective(db, org.platform_obj, person=writes.SYSTEM,
-                             version=writes.version_of(db, "objectives", org.platform_obj))
-    refused(db, "objective", lambda: writes.score_objective(db, org.platform_obj, 0.1, "", "", person=admin,
-                                                            today=DURING))
-    writes.set_cycle_state(db, org.cycle, "closed", person=writes.SYSTEM,
-                           version=writes.version_of(db, "cycles", org.cycle))
+    refused(
+        db,
+        "cycle",
+        lambda: writes.score_objective(
+            db, org.next_company_obj, 0.0, "", "", person=admin, today=AFTER - dt.timedelta(days=20)
+        ),
+    )
+    writes.archive_objective(
+        db, org.platform_obj, person=writes.SYSTEM, version=writes.version_of(db, "objectives", org.platform_obj)
+    )
+    refused(
+        db, "objective", lambda: writes.score_objective(db, org.platform_obj, 0.1, "", "", person=admin, today=DURING)
+    )
+    writes.set_cycle_state(
+        db, org.cycle, "closed", person=writes.SYSTEM, version=writes.version_of(db, "cycles", org.cycle)
+    )
     refused(db, "cycle", lambda: writes.score_objective(db, org.company_obj, 0.0, "", "", person=admin, today=AFTER))
     refused(db, "objective", lambda: writes.score_objective(db, 99999, 0.0, "", "", person=admin, today=AFTER))
 
 
 def test_text_is_checked(db, org, refused):
     lead = person(db, org.lead)
-    refused(db, "reflection", lambda: writes.score_objective(db, org.platform_obj, 0.1, "", "x" * 10_001,
-                                                             person=lead, today=DURING))
+    refused(
+        db,
+        "reflection",
+        lambda: writes.score_objective(db, org.platform_obj, 0.1, "", "x" * 10_001, person=lead, today=DURING),
+    )
     # The reason that marks an unreviewed score is not a lead's reason.
     writes.score_objective(db, org.platform_obj, 0.1, review.PROPOSED_AT_CLOSE, "", person=lead, today=DURING)
     assert objective(db, org.platform_obj)["score_reason"] is None
@@ -221,8 +247,9 @@ def test_only_an_admin_closes_a_cycle(db, org, refused):
 
 def test_closing_fills_in_proposals_and_makes_the_cycle_read_only(db, org, refused):
     lead = person(db, org.lead)
-    writes.score_objective(db, org.platform_obj, 0.4, "Half of latency done off the books.", "Measure weekly.",
-                           person=lead, today=DURING)
+    writes.score_objective(
+        db, org.platform_obj, 0.4, "Half of latency done off the books.", "Measure weekly.", person=lead, today=DURING
+    )
     result = writes.close_cycle(db, org.cycle, person=person(db, org.admin), today=AFTER)
     assert result == {"cycle": "2026 Q1", "scored": 1, "proposed": 2}
     assert db["cycles"].get(org.cycle)["state"] == "closed"
@@ -240,8 +267,17 @@ def test_closing_fills_in_proposals_and_makes_the_cycle_read_only(db, org, refus
     admin = person(db, org.admin)
     refused(db, "cycle", lambda: writes.score_objective(db, org.platform_obj, 0.5, "x", "", person=admin, today=AFTER))
     refused(db, "cycle", lambda: writes.close_cycle(db, org.cycle, person=admin, today=AFTER))
-    refused(db, "cycle", lambda: writes.update_objective(db, org.platform_obj, title="New", person=admin,
-                                                         version=writes.version_of(db, "objectives", org.platform_obj)))
+    refused(
+        db,
+        "cycle",
+        lambda: writes.update_objective(
+            db,
+            org.platform_obj,
+            title="New",
+            person=admin,
+            version=writes.version_of(db, "objectives", org.platform_obj),
+        ),
+    )
     refused(db, "cycle", lambda: writes.add_checkin(db, org.kr_increase, "2026-03-01", 50, 8, person=writes.SYSTEM))
 
 
@@ -277,10 +313,14 @@ def test_closing_again_after_reopening_renews_only_the_proposals(db, org):
     writes.close_cycle(db, org.cycle, person=admin, today=AFTER)
     assert objective(db, org.company_obj)["score"] == 0.0
     writes.set_cycle_state(db, org.cycle, "active", person=admin, version=writes.version_of(db, "cycles", org.cycle))
-    writes.add_checkin(db, org.kr_stay_above, "2026-03-30", 99.95, 9,
-                       person=writes.SYSTEM)  # the uptime bound now holds: progress 1
-    assert writes.close_cycle(db, org.cycle, person=admin, today=AFTER) == {"cycle": "2026 Q1", "scored": 1,
-                                                                            "proposed": 2}
+    writes.add_checkin(
+        db, org.kr_stay_above, "2026-03-30", 99.95, 9, person=writes.SYSTEM
+    )  # the uptime bound now holds: progress 1
+    assert writes.close_cycle(db, org.cycle, person=admin, today=AFTER) == {
+        "cycle": "2026 Q1",
+        "scored": 1,
+        "proposed": 2,
+    }
     company = objective(db, org.company_obj)
     assert (company["score"], company["score_reason"]) == (1.0, review.PROPOSED_AT_CLOSE)
     assert objective(db, org.platform_obj)["score"] == 0.1
@@ -323,16 +363,36 @@ def history(db, org):
              aspirational B2 never checked in (0), scored 0.3 with a reason; Mobile committed
              B3 at 0.1 (confidence 2), left to close (0.1).
     """
-    q3, _ = add_closed_cycle(db, org, "2025 Q3", dt.date(2025, 7, 1), dt.date(2025, 9, 30), [
-        (org.platform, "committed", [("increase", 0, 10, 10, 8), ("milestone", None, None, 1.0, 9)], 0.95, ""),
-        (org.mobile, "committed", [("increase", 0, 100, 20, 9)], None, ""),
-        (org.mobile, "aspirational", [("increase", 0, 10, 7, 5)], 0.7, ""),
-    ])
-    q4, _ = add_closed_cycle(db, org, "2025 Q4", dt.date(2025, 10, 1), dt.date(2025, 12, 31), [
-        (org.platform, "committed", [("decrease", 100, 0, 5, 10)], 0.95, ""),
-        (org.platform, "aspirational", [("increase", 0, 10, None, None)], 0.3, "Explored, then dropped on purpose."),
-        (org.mobile, "committed", [("increase", 0, 10, 1, 2)], None, ""),
-    ])
+    q3, _ = add_closed_cycle(
+        db,
+        org,
+        "2025 Q3",
+        dt.date(2025, 7, 1),
+        dt.date(2025, 9, 30),
+        [
+            (org.platform, "committed", [("increase", 0, 10, 10, 8), ("milestone", None, None, 1.0, 9)], 0.95, ""),
+            (org.mobile, "committed", [("increase", 0, 100, 20, 9)], None, ""),
+            (org.mobile, "aspirational", [("increase", 0, 10, 7, 5)], 0.7, ""),
+        ],
+    )
+    q4, _ = add_closed_cycle(
+        db,
+        org,
+        "2025 Q4",
+        dt.date(2025, 10, 1),
+        dt.date(2025, 12, 31),
+        [
+            (org.platform, "committed", [("decrease", 100, 0, 5, 10)], 0.95, ""),
+            (
+                org.platform,
+                "aspirational",
+                [("increase", 0, 10, None, None)],
+                0.3,
+                "Explored, then dropped on purpose.",
+            ),
+            (org.mobile, "committed", [("increase", 0, 10, 1, 2)], None, ""),
+        ],
+    )
     return {"q3": q3, "q4": q4}
 
 
@@ -375,7 +435,10 @@ def test_per_unit_and_cycle_figures_by_hand(db, org, history):
     table = review.by_unit_cycle(review.load_history(db))
     rows = {(r["unit_name"], r["cycle_name"]): r for r in table.to_dict("records")}
     assert list(rows) == [
-        ("Mobile", "2025 Q3"), ("Mobile", "2025 Q4"), ("Platform", "2025 Q3"), ("Platform", "2025 Q4"),
+        ("Mobile", "2025 Q3"),
+        ("Mobile", "2025 Q4"),
+        ("Platform", "2025 Q3"),
+        ("Platform", "2025 Q4"),
     ]
     expected = {
         ("Platform", "2025 Q3"): (1, 0.95, 1.0, 1, 0.95, 0.95, 2, 0.025),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from okrdata import db as okrdb
-from okrdata import writes
+from okrdata import lookups, writes
 from okrdata.db import connect
 from okrdata.schema import (
     MIGRATIONS,
@@ -64,6 +64,7 @@ FOREIGN_KEYS = {
         ("cycle_id", "cycles"),
         ("kr_id", "key_results"),
     },
+    "api_tokens": {("person_id", "people"), ("created_by", "people"), ("revoked_by", "people")},
 }
 
 
@@ -172,11 +173,19 @@ def test_an_older_database_upgrades_in_place_keeping_every_row(tmp_path, snapsho
     team = writes.add_unit(old, "Platform", parent_id=company, person=writes.SYSTEM)
     cycle = writes.add_cycle(old, "2026 Q1", "2026-01-01", "2026-03-31", state="active", person=writes.SYSTEM)
     objective = writes.add_objective(old, cycle, team, "Make the API fast", person=writes.SYSTEM)
-    kr = writes.add_key_result(old, objective, "p95 latency from 800 to 200 ms", "decrease", 800, 200,
-                               person=writes.SYSTEM)
+    kr = writes.add_key_result(
+        old, objective, "p95 latency from 800 to 200 ms", "decrease", 800, 200, person=writes.SYSTEM
+    )
     checkin = writes.add_checkin(old, kr, "2026-01-08", 700, 6, author_id=lead, person=writes.SYSTEM)
-    writes.edit_checkin(old, checkin, value=650, confidence=6, changed_by=lead, person=writes.SYSTEM,
-                        version=writes.version_of(old, "checkins", checkin))
+    writes.edit_checkin(
+        old,
+        checkin,
+        value=650,
+        confidence=6,
+        changed_by=lead,
+        person=writes.SYSTEM,
+        version=writes.version_of(old, "checkins", checkin),
+    )
     kpi = writes.add_kpi(old, company, "Uptime", "stay_above", 99.9, person=writes.SYSTEM)
     writes.add_kpi_reading(old, kpi, "2026-01-05", 99.95, person=writes.SYSTEM)
     before = snapshot(old)
@@ -197,7 +206,7 @@ def test_an_older_database_upgrades_in_place_keeping_every_row(tmp_path, snapsho
             assert after[table] == rows, f"{table} lost or changed rows in the upgrade"
     # and the upgraded file works like a new one
     writes.set_setting(upgraded, "demo", "0", person=writes.SYSTEM)
-    assert writes.get_setting(upgraded, "demo") == "0"
+    assert lookups.get_setting(upgraded, "demo") == "0"
     upgraded.close()
 
 
@@ -290,9 +299,14 @@ def test_every_edited_table_has_a_version_that_the_database_moves(db):
     assert migrate(db) == []
 
 
-@pytest.mark.parametrize("table, column, value", [
-    ("people", "role", "admin"), ("units", "description", "moved"), ("cycles", "name", "Q9"),
-])
+@pytest.mark.parametrize(
+    "table, column, value",
+    [
+        ("people", "role", "admin"),
+        ("units", "description", "moved"),
+        ("cycles", "name", "Q9"),
+    ],
+)
 def test_a_change_moves_the_version_and_a_save_of_the_same_value_does_not(db, table, column, value):
     person = writes.add_person(db, "Ada", "ada@acme.test", role="lead", person=writes.SYSTEM)
     ids = {

@@ -137,8 +137,9 @@ def test_a_word_in_a_check_in_note_finds_its_key_result(db, org):
 
 
 def test_the_snippet_is_the_newest_matching_note(db, org):
-    writes.add_checkin(db, org.kr_increase, "2026-01-22", 30, 7, "Good week, the flaky suite is fixed",
-                       person=writes.SYSTEM)
+    writes.add_checkin(
+        db, org.kr_increase, "2026-01-22", 30, 7, "Good week, the flaky suite is fixed", person=writes.SYSTEM
+    )
     writes.add_checkin(db, org.kr_increase, "2026-01-29", 35, 7, "Quiet week", person=writes.SYSTEM)
     hits = found(db, "good", org.cycle)
     assert hits.iloc[0]["snippet"] == "Good week, the flaky suite is fixed"
@@ -159,8 +160,13 @@ def test_a_deleted_check_in_is_not_searched(db, org):
 
 
 def test_a_word_in_the_description(db, org):
-    writes.update_objective(db, org.platform_obj, description="Customers wait for the dashboard to load", person=writes.SYSTEM,
-                            version=writes.version_of(db, "objectives", org.platform_obj))
+    writes.update_objective(
+        db,
+        org.platform_obj,
+        description="Customers wait for the dashboard to load",
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "objectives", org.platform_obj),
+    )
     hits = found(db, "dashboard", org.cycle)
     assert ids(hits) == {org.kr_increase, org.kr_decrease}
     assert set(hits["matched_in"]) == {"Why"}
@@ -184,8 +190,13 @@ def test_a_word_in_the_description(db, org):
 )
 def test_special_characters_are_literal(db, org, text, expected):
     writes.add_checkin(
-        db, org.kr_milestone, "2026-01-20", 0.5, 6,
-        'Half done: 50% of_modules, "quoted" it\'s back\\slash, Überweisung erledigt', person=writes.SYSTEM
+        db,
+        org.kr_milestone,
+        "2026-01-20",
+        0.5,
+        6,
+        'Half done: 50% of_modules, "quoted" it\'s back\\slash, Überweisung erledigt',
+        person=writes.SYSTEM,
     )
     names = {"kr_increase": org.kr_increase, "kr_stay_above": org.kr_stay_above, "kr_special": org.kr_milestone}
     assert ids(found(db, text, org.cycle)) == {names[n] for n in expected}
@@ -216,8 +227,13 @@ def test_unit_filter_takes_the_whole_branch(db, org):
 
 def test_owner_filter_takes_owned_key_results_and_owned_objectives(db, org):
     # Lee leads the platform objective; Ada owns the company objective and now one key result.
-    writes.update_key_result(db, org.kr_milestone, owner_id=org.admin, person=writes.SYSTEM,
-                             version=writes.version_of(db, "key_results", org.kr_milestone))
+    writes.update_key_result(
+        db,
+        org.kr_milestone,
+        owner_id=org.admin,
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "key_results", org.kr_milestone),
+    )
     assert ids(found(db, "", org.cycle, owner_id=org.lead)) == {org.kr_increase, org.kr_decrease}
     assert ids(found(db, "", org.cycle, owner_id=org.admin)) == {org.kr_stay_above, org.kr_milestone}
     assert found(db, "", org.cycle, owner_id=org.viewer).empty
@@ -232,8 +248,13 @@ def test_status_kind_and_type_filters(db, org):
     for status in set(statuses.values()):
         assert ids(found(db, "", org.cycle, statuses=(status,))) == {k for k, v in statuses.items() if v == status}
     assert ids(found(db, "", org.cycle, kr_types=("decrease", "milestone"))) == {org.kr_decrease, org.kr_milestone}
-    writes.update_objective(db, org.product_obj, kind="aspirational", person=writes.SYSTEM,
-                            version=writes.version_of(db, "objectives", org.product_obj))
+    writes.update_objective(
+        db,
+        org.product_obj,
+        kind="aspirational",
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "objectives", org.product_obj),
+    )
     assert ids(found(db, "", org.cycle, kinds=("aspirational",))) == {org.kr_milestone}
     assert len(found(db, "", org.cycle, kinds=("committed", "aspirational"))) == 4
 
@@ -263,19 +284,48 @@ def test_csv_holds_exactly_the_rows_with_readable_headers_and_plain_numbers(db, 
     text = s.export_csv(shown)
     records = parse(text)
     assert list(records[0]) == [
-        "Cycle", "Objective ID", "Objective", "Unit", "Objective owner", "Kind", "Key result ID", "Key result",
-        "Type", "Key result owner", "Status", "Progress", "Pace", "Baseline", "Current", "Target", "Unit label",
-        "Confidence", "Last check-in",
+        "Cycle",
+        "Objective ID",
+        "Objective",
+        "Unit",
+        "Objective owner",
+        "Kind",
+        "Key result ID",
+        "Key result",
+        "Type",
+        "Key result owner",
+        "Status",
+        "Progress",
+        "Pace",
+        "Baseline",
+        "Current",
+        "Target",
+        "Unit label",
+        "Confidence",
+        "Last check-in",
     ]
     assert [int(r["Key result ID"]) for r in records] == [int(k) for k in shown["kr_id"]]
     increase = next(r for r in records if int(r["Key result ID"]) == org.kr_increase)
     assert increase == {
-        "Cycle": "2026 Q1", "Objective ID": str(org.platform_obj), "Objective": "Make the API fast and safe",
-        "Unit": "Platform", "Objective owner": "Lee Lead", "Kind": "Committed",
-        "Key result ID": str(org.kr_increase), "Key result": "Test coverage from 0 to 100 %", "Type": "Increase to",
-        "Key result owner": "", "Status": increase["Status"], "Progress": "0.2",
-        "Pace": increase["Pace"], "Baseline": "0.0", "Current": "20.0", "Target": "100.0", "Unit label": "%",
-        "Confidence": "7", "Last check-in": "2026-01-15",
+        "Cycle": "2026 Q1",
+        "Objective ID": str(org.platform_obj),
+        "Objective": "Make the API fast and safe",
+        "Unit": "Platform",
+        "Objective owner": "Lee Lead",
+        "Kind": "Committed",
+        "Key result ID": str(org.kr_increase),
+        "Key result": "Test coverage from 0 to 100 %",
+        "Type": "Increase to",
+        "Key result owner": "",
+        "Status": increase["Status"],
+        "Progress": "0.2",
+        "Pace": increase["Pace"],
+        "Baseline": "0.0",
+        "Current": "20.0",
+        "Target": "100.0",
+        "Unit label": "%",
+        "Confidence": "7",
+        "Last check-in": "2026-01-15",
     }
     assert increase["Status"] in ("On track", "Stale")
     assert float(increase["Pace"]) == pytest.approx(round(shown.set_index("kr_id").at[org.kr_increase, "pace"], 4))
@@ -302,8 +352,13 @@ def test_csv_of_an_objective_without_key_results_and_of_nothing(db, org):
 
 
 def test_csv_keeps_text_as_written(db, org):
-    writes.update_objective(db, org.platform_obj, title='Make the "API", fast; =safe', person=writes.SYSTEM,
-                            version=writes.version_of(db, "objectives", org.platform_obj))
+    writes.update_objective(
+        db,
+        org.platform_obj,
+        title='Make the "API", fast; =safe',
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "objectives", org.platform_obj),
+    )
     records = parse(s.export_csv(found(db, "latency", org.cycle)))
     assert records[0]["Objective"] == 'Make the "API", fast; =safe'
 
@@ -326,8 +381,13 @@ def test_objective_of_a_forged_id_is_none(db, org, raw):
 
 
 def test_an_archived_objective_is_gone_unless_asked_for(db, org):
-    writes.update_objective(db, org.platform_obj, state="archived", person=writes.SYSTEM,
-                            version=writes.version_of(db, "objectives", org.platform_obj))
+    writes.update_objective(
+        db,
+        org.platform_obj,
+        state="archived",
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "objectives", org.platform_obj),
+    )
     assert s.objective(db, org.platform_obj) is None
     assert s.objective(db, org.platform_obj, include_archived=True)["state"] == "archived"
 
@@ -350,8 +410,9 @@ def test_alignment_down_is_the_tree_below(db, org):
 
 
 def test_alignment_through_a_key_result(db, org):
-    mobile_obj = writes.add_objective(db, org.cycle, org.mobile, "An app people keep", parent_kr_id=org.kr_milestone,
-                                      person=writes.SYSTEM)
+    mobile_obj = writes.add_objective(
+        db, org.cycle, org.mobile, "An app people keep", parent_kr_id=org.kr_milestone, person=writes.SYSTEM
+    )
     assert s.objective(db, mobile_obj)["parent_kr_title"] == "Status page live for every region"
     assert list(s.alignment_up(db, mobile_obj)["objective_id"]) == [org.company_obj, org.product_obj]
     down = s.alignment_down(db, org.company_obj)
@@ -362,8 +423,13 @@ def test_alignment_through_a_key_result(db, org):
 
 
 def test_alignment_down_leaves_out_archived_objectives(db, org):
-    writes.update_objective(db, org.platform_obj, state="archived", person=writes.SYSTEM,
-                            version=writes.version_of(db, "objectives", org.platform_obj))
+    writes.update_objective(
+        db,
+        org.platform_obj,
+        state="archived",
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "objectives", org.platform_obj),
+    )
     assert list(s.alignment_down(db, org.company_obj)["objective_id"]) == [org.product_obj]
 
 
@@ -382,7 +448,9 @@ def test_kr_guides():
     start, end = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
     assert s.kr_guides("increase", 0, 100, start, end) == {"target": 100.0, "pace": [(start, 0.0), (end, 100.0)]}
     assert s.kr_guides("decrease", 800, 200, "2026-01-01", "2026-03-31") == {
-        "target": 200.0, "pace": [(start, 800.0), (end, 200.0)]}
+        "target": 200.0,
+        "pace": [(start, 800.0), (end, 200.0)],
+    }
     assert s.kr_guides("stay_above", None, 99.9, start, end) == {"target": 99.9, "pace": None}
     assert s.kr_guides("milestone", None, None, start, end) == {"target": 1.0, "pace": [(start, 0.0), (end, 1.0)]}
     assert s.kr_guides("increase", None, 100, start, end) == {"target": 100.0, "pace": None}

@@ -53,8 +53,14 @@ def s_number(text: str) -> bool:
 
 # --- every writer goes through the one function ------------------------------------------------
 
-WRITER_MODULES = ("csv.writer", "csv.DictWriter", "openpyxl.Workbook", "pd.ExcelWriter", "pandas.ExcelWriter",
-                  "xlsxwriter.Workbook")
+WRITER_MODULES = (
+    "csv.writer",
+    "csv.DictWriter",
+    "openpyxl.Workbook",
+    "pd.ExcelWriter",
+    "pandas.ExcelWriter",
+    "xlsxwriter.Workbook",
+)
 """Calls that write a spreadsheet cell by cell: allowed in okrdata/transfer.py only, whose
 writers neutralise every cell."""
 FRAME_WRITERS = ("to_csv", "to_excel")
@@ -71,8 +77,12 @@ def _dotted(node: ast.AST) -> str:
 
 def spreadsheet_writers() -> list[tuple[str, int, str, bool]]:
     """(file, line, call, allowed) for every spreadsheet-writing call in okrdata, ui, pages and app.py."""
-    files = [ROOT / "app.py", *sorted((ROOT / "okrdata").glob("*.py")), *sorted((ROOT / "ui").glob("*.py")),
-             *sorted((ROOT / "pages").glob("*.py"))]
+    files = [
+        ROOT / "app.py",
+        *sorted((ROOT / "okrdata").glob("*.py")),
+        *sorted((ROOT / "ui").glob("*.py")),
+        *sorted((ROOT / "pages").glob("*.py")),
+    ]
     found = []
     for path in files:
         rel = path.relative_to(ROOT).as_posix()
@@ -93,18 +103,27 @@ def test_every_spreadsheet_writer_neutralises_its_cells():
     writers = spreadsheet_writers()
     assert len(writers) >= 3, "the scan found no writer: it is looking in the wrong place"
     bad = [f"{f}:{line} {call}" for f, line, call, allowed in writers if not allowed]
-    assert not bad, ("write spreadsheets with okrdata.transfer.to_csv_bytes / to_xlsx_bytes, or pass the frame "
-                     f"through transfer.neutralise_frame before pandas writes it: {bad}")
+    assert not bad, (
+        "write spreadsheets with okrdata.transfer.to_csv_bytes / to_xlsx_bytes, or pass the frame "
+        f"through transfer.neutralise_frame before pandas writes it: {bad}"
+    )
 
 
 # --- the All OKRs page's CSV -------------------------------------------------------------------
 
 
 def test_the_all_okrs_csv_runs_no_formula(db, org):
-    w.update_objective(db, org.platform_obj, title=HOSTILE, version=w.version_of(db, "objectives", org.platform_obj),
-                       person=w.SYSTEM)
-    w.update_key_result(db, org.kr_decrease, title="@SUM(1+1)", unit_label="-ms",
-                        version=w.version_of(db, "key_results", org.kr_decrease), person=w.SYSTEM)
+    w.update_objective(
+        db, org.platform_obj, title=HOSTILE, version=w.version_of(db, "objectives", org.platform_obj), person=w.SYSTEM
+    )
+    w.update_key_result(
+        db,
+        org.kr_decrease,
+        title="@SUM(1+1)",
+        unit_label="-ms",
+        version=w.version_of(db, "key_results", org.kr_decrease),
+        person=w.SYSTEM,
+    )
     text = s.export_csv(s.rows(db, org.cycle))
     assert f"'{HOSTILE}" in cells(text) and "'@SUM(1+1)" in cells(text)
     assert not formulas(text), formulas(text)

@@ -19,7 +19,6 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 
-
 def streamlit_requirement() -> Requirement:
     project = tomllib.loads((Path(ROOT) / "pyproject.toml").read_text())["project"]
     found = [Requirement(d) for d in project["dependencies"] if Requirement(d).name == "streamlit"]

@@ -14,11 +14,12 @@ import pytest
 
 from okrdata.db import connect
 from okrdata.errors import ValidationError
-from okrdata.schema import migrate
+from okrdata.lookups import get_setting, unit_ancestors
 from okrdata.review import needs_reason, proposals
+from okrdata.schema import migrate
 from okrdata.seed import load_demo, table_counts
 from okrdata.synth import synthesize
-from okrdata.writes import check_kr_goal, get_setting, unit_ancestors
+from okrdata.writes import check_kr_goal
 
 TODAY = dt.date.today()
 

@@ -37,8 +37,14 @@ from okrdata.seed import load_demo
 
 TODAY = dt.date(2026, 2, 10)
 DAYS = 89  # 2026-01-01 → 2026-03-31
-WEEK_DATES = [dt.date(2026, 1, 7), dt.date(2026, 1, 14), dt.date(2026, 1, 21), dt.date(2026, 1, 28),
-              dt.date(2026, 2, 4), dt.date(2026, 2, 10)]
+WEEK_DATES = [
+    dt.date(2026, 1, 7),
+    dt.date(2026, 1, 14),
+    dt.date(2026, 1, 21),
+    dt.date(2026, 1, 28),
+    dt.date(2026, 2, 4),
+    dt.date(2026, 2, 10),
+]
 LATENCY = 1 / 6  # 700 on the way from 800 to 200
 
 
@@ -48,10 +54,20 @@ def hand(db, org):
     writes.add_checkin(db, org.kr_increase, "2026-02-05", 50, 5, "Slower now", person=writes.SYSTEM)
     writes.add_checkin(db, org.kr_decrease, "2026-01-10", 700, 6, "First cache", person=writes.SYSTEM)
     writes.add_checkin(db, org.kr_stay_above, "2026-01-03", 99.95, 9, "Fine", person=writes.SYSTEM)
-    writes.update_key_result(db, org.kr_decrease, weight=3, person=writes.SYSTEM,
-                             version=writes.version_of(db, "key_results", org.kr_decrease))
-    writes.update_objective(db, org.platform_obj, weight=2, person=writes.SYSTEM,
-                            version=writes.version_of(db, "objectives", org.platform_obj))
+    writes.update_key_result(
+        db,
+        org.kr_decrease,
+        weight=3,
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "key_results", org.kr_decrease),
+    )
+    writes.update_objective(
+        db,
+        org.platform_obj,
+        weight=2,
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "objectives", org.platform_obj),
+    )
     return org
 
 
@@ -105,7 +121,13 @@ def test_key_result_carries_its_latest_checkin_forward(db, hand):
     assert list(s["value"].fillna(-1)) == [-1, -1, 20, 40, 40, 50]
     assert list(s["confidence"].fillna(-1)) == [-1, -1, 7, 8, 8, 5]
     assert [None if pd.isna(d) else d.date().isoformat() for d in s["checkin_date"]] == [
-        None, None, "2026-01-15", "2026-01-22", "2026-01-22", "2026-02-05"]
+        None,
+        None,
+        "2026-01-15",
+        "2026-01-22",
+        "2026-01-22",
+        "2026-02-05",
+    ]
     assert list(s["note"].fillna("")) == ["", "", "Good start", "Doubled", "Doubled", "Slower now"]
     assert np.allclose(s["progress"], [0, 0, 0.2, 0.4, 0.4, 0.5])
     assert np.allclose(s["pace"], s["progress"] - s["expected"])
@@ -153,7 +175,10 @@ def test_key_result_forecast_end_point(db, hand):
     t = build(db, hand)
     fc = n.forecast(
         [(dt.date(2026, 1, 15), 20), (dt.date(2026, 1, 22), 40), (dt.date(2026, 2, 5), 50)],
-        dt.date(2026, 3, 31), "increase", 0, 100,
+        dt.date(2026, 3, 31),
+        "increase",
+        0,
+        100,
     )
     assert fc.projected_value == pytest.approx(123.78, abs=0.01)
     assert t.kr_projected(hand.kr_increase) == fc.projected_score == 1.0
@@ -228,7 +253,9 @@ def test_heatmap_rows_are_child_units_plus_own_objectives(db, hand):
     t = build(db, hand)
     rows = tr.breakdown_rows(q.units(db), t.objectives, None)
     assert dict(zip(rows["objective_id"], rows["row"])) == {
-        hand.company_obj: "Acme (own objectives)", hand.product_obj: "Product", hand.platform_obj: "Product",
+        hand.company_obj: "Acme (own objectives)",
+        hand.product_obj: "Product",
+        hand.platform_obj: "Product",
     }
     cells = tr.heatmap(t.objective_weekly, t.kr_weekly, rows)
     assert list(dict.fromkeys(cells["row"])) == ["Acme (own objectives)", "Product"]
@@ -253,8 +280,9 @@ def test_heatmap_of_a_department_and_of_a_team(db, hand):
 def test_heatmap_rows_with_one_name_are_told_apart(db, hand):
     again = writes.add_objective(db, hand.cycle, hand.platform, "Make the API fast and safe", person=writes.SYSTEM)
     rows = tr.breakdown_rows(q.units(db), build(db, hand, hand.platform).objectives, hand.platform)
-    assert sorted(rows["row"]) == sorted([f"Make the API fast and safe (#{hand.platform_obj})",
-                                          f"Make the API fast and safe (#{again})"])
+    assert sorted(rows["row"]) == sorted(
+        [f"Make the API fast and safe (#{hand.platform_obj})", f"Make the API fast and safe (#{again})"]
+    )
 
 
 def test_heatmap_keeps_within_a_cell_budget(db, hand):
@@ -348,9 +376,16 @@ def big_cycle(kr_count: int = 4_000, weeks: int = 13):
     ids = np.arange(1, kr_count + 1)
     krs = pd.DataFrame(
         {
-            "kr_id": ids, "objective_id": (ids - 1) // 3 + 1, "unit_id": (ids - 1) // 30 + 1, "weight": 1.0,
-            "kr_type": "increase", "baseline": 0.0, "target": 100.0, "cadence_days": 7,
-            "forecast_score": rng.random(kr_count), "progress": 0.0,
+            "kr_id": ids,
+            "objective_id": (ids - 1) // 3 + 1,
+            "unit_id": (ids - 1) // 30 + 1,
+            "weight": 1.0,
+            "kr_type": "increase",
+            "baseline": 0.0,
+            "target": 100.0,
+            "cadence_days": 7,
+            "forecast_score": rng.random(kr_count),
+            "progress": 0.0,
         }
     )
     objs = pd.DataFrame({"objective_id": np.unique(krs["objective_id"]), "weight": 1.0})
@@ -385,17 +420,26 @@ def test_four_thousand_key_results_over_thirteen_weeks_take_under_a_second():
 
 # --- the vectorised progress rule ------------------------------------------------------------------
 
-CASES = [
-    ("increase", 0, 100, v) for v in (None, -5, 0, 20, 99.5, 100, 140)
-] + [
-    ("decrease", 800, 200, v) for v in (None, 900, 800, 700, 200, 150)
-] + [
-    ("increase", None, 100, 50), ("increase", 10, 10, 50), ("decrease", 5, None, 1),
-    ("stay_above", None, 99.9, 99.95), ("stay_above", None, 99.9, 99.9), ("stay_above", None, 99.9, 99.0),
-    ("stay_above", None, None, 5), ("stay_below", 0, 2, 1.5), ("stay_below", 0, 2, 2.5), ("stay_below", 0, 2, None),
-    ("milestone", None, None, 0.4), ("milestone", None, None, 1.7), ("milestone", None, None, -1),
-    ("milestone", 0, 1, None),
-]
+CASES = (
+    [("increase", 0, 100, v) for v in (None, -5, 0, 20, 99.5, 100, 140)]
+    + [("decrease", 800, 200, v) for v in (None, 900, 800, 700, 200, 150)]
+    + [
+        ("increase", None, 100, 50),
+        ("increase", 10, 10, 50),
+        ("decrease", 5, None, 1),
+        ("stay_above", None, 99.9, 99.95),
+        ("stay_above", None, 99.9, 99.9),
+        ("stay_above", None, 99.9, 99.0),
+        ("stay_above", None, None, 5),
+        ("stay_below", 0, 2, 1.5),
+        ("stay_below", 0, 2, 2.5),
+        ("stay_below", 0, 2, None),
+        ("milestone", None, None, 0.4),
+        ("milestone", None, None, 1.7),
+        ("milestone", None, None, -1),
+        ("milestone", 0, 1, None),
+    ]
+)
 
 
 def test_progress_array_is_the_rule_of_numbers_kr_progress():
@@ -409,6 +453,7 @@ def test_progress_array_refuses_an_unknown_type():
     with pytest.raises(ValueError, match="unknown key result type"):
         n.progress_array(["grow"], [0], [1], [0.5])
 
+
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 
 
@@ -417,9 +462,12 @@ finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
     st.lists(
         st.tuples(
             st.sampled_from(["increase", "decrease", "stay_above", "stay_below", "milestone"]),
-            st.one_of(st.none(), finite), st.one_of(st.none(), finite), st.one_of(st.none(), finite),
+            st.one_of(st.none(), finite),
+            st.one_of(st.none(), finite),
+            st.one_of(st.none(), finite),
         ),
-        min_size=1, max_size=30,
+        min_size=1,
+        max_size=30,
     )
 )
 def test_progress_array_matches_kr_progress_on_any_input(cases):

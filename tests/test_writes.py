@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from okrdata import writes
+from okrdata import lookups, writes
 from okrdata.db import connect, transaction
 from okrdata.errors import ValidationError
 
@@ -50,8 +50,13 @@ def revisions(db, checkin_id):
     ],
 )
 def test_key_result_goal_that_makes_no_sense_is_refused(db, org, refused, kr_type, baseline, target, field):
-    refused(db, field, lambda: writes.add_key_result(db, org.platform_obj, "Some result", kr_type, baseline, target,
-                                                     person=writes.SYSTEM))
+    refused(
+        db,
+        field,
+        lambda: writes.add_key_result(
+            db, org.platform_obj, "Some result", kr_type, baseline, target, person=writes.SYSTEM
+        ),
+    )
 
 
 @pytest.mark.parametrize(
@@ -76,23 +81,33 @@ def test_a_sensible_key_result_is_stored(db, org, kr_type, baseline, target, sto
 
 @pytest.mark.parametrize("title", ["", "   ", None, "x" * 301])
 def test_a_key_result_needs_a_title_of_sensible_length(db, org, refused, title):
-    refused(db, "title", lambda: writes.add_key_result(db, org.platform_obj, title, "increase", 0, 1,
-                                                       person=writes.SYSTEM))
+    refused(
+        db, "title", lambda: writes.add_key_result(db, org.platform_obj, title, "increase", 0, 1, person=writes.SYSTEM)
+    )
 
 
 @pytest.mark.parametrize("weight", [-1, "-0.5", "heavy"])
 def test_a_negative_or_non_numeric_weight_is_refused(db, org, refused, weight):
-    refused(db, "weight", lambda: writes.add_key_result(db, org.platform_obj, "R", "increase", 0, 1, weight=weight,
-                                                        person=writes.SYSTEM))
-    refused(db, "weight", lambda: writes.add_objective(db, org.cycle, org.platform, "O", weight=weight,
-                                                       person=writes.SYSTEM))
+    refused(
+        db,
+        "weight",
+        lambda: writes.add_key_result(db, org.platform_obj, "R", "increase", 0, 1, weight=weight, person=writes.SYSTEM),
+    )
+    refused(
+        db,
+        "weight",
+        lambda: writes.add_objective(db, org.cycle, org.platform, "O", weight=weight, person=writes.SYSTEM),
+    )
 
 
 @pytest.mark.parametrize("cadence", [0, -7, 91, 1.5])
 def test_a_cadence_outside_1_to_90_days_is_refused(db, org, refused, cadence):
     refused(
-        db, "cadence_days", lambda: writes.add_key_result(db, org.platform_obj, "R", "increase", 0, 1, cadence_days=cadence,
-                                                          person=writes.SYSTEM)
+        db,
+        "cadence_days",
+        lambda: writes.add_key_result(
+            db, org.platform_obj, "R", "increase", 0, 1, cadence_days=cadence, person=writes.SYSTEM
+        ),
     )
 
 
@@ -104,20 +119,47 @@ def test_a_cadence_outside_1_to_90_days_is_refused(db, org, refused, cadence):
     "field, call",
     [
         ("value", lambda db, org, x: writes.add_checkin(db, org.kr_increase, "2026-01-20", x, 5, person=writes.SYSTEM)),
-        ("confidence", lambda db, org, x: writes.add_checkin(db, org.kr_increase, "2026-01-20", 30, x,
-                                                             person=writes.SYSTEM)),
-        ("baseline", lambda db, org, x: writes.add_key_result(db, org.platform_obj, "R", "increase", x, 10,
-                                                              person=writes.SYSTEM)),
-        ("target", lambda db, org, x: writes.add_key_result(db, org.platform_obj, "R", "increase", 0, x,
-                                                            person=writes.SYSTEM)),
-        ("target", lambda db, org, x: writes.add_key_result(db, org.platform_obj, "R", "stay_above", None, x,
-                                                            person=writes.SYSTEM)),
-        ("weight", lambda db, org, x: writes.add_key_result(db, org.platform_obj, "R", "increase", 0, 1, weight=x,
-                                                            person=writes.SYSTEM)),
-        ("weight", lambda db, org, x: writes.add_objective(db, org.cycle, org.platform, "O", weight=x,
-                                                           person=writes.SYSTEM)),
-        ("value", lambda db, org, x: writes.edit_checkin(db, org.checkin, value=x, confidence=5, person=writes.SYSTEM,
-                                                         version=writes.version_of(db, "checkins", org.checkin))),
+        (
+            "confidence",
+            lambda db, org, x: writes.add_checkin(db, org.kr_increase, "2026-01-20", 30, x, person=writes.SYSTEM),
+        ),
+        (
+            "baseline",
+            lambda db, org, x: writes.add_key_result(
+                db, org.platform_obj, "R", "increase", x, 10, person=writes.SYSTEM
+            ),
+        ),
+        (
+            "target",
+            lambda db, org, x: writes.add_key_result(db, org.platform_obj, "R", "increase", 0, x, person=writes.SYSTEM),
+        ),
+        (
+            "target",
+            lambda db, org, x: writes.add_key_result(
+                db, org.platform_obj, "R", "stay_above", None, x, person=writes.SYSTEM
+            ),
+        ),
+        (
+            "weight",
+            lambda db, org, x: writes.add_key_result(
+                db, org.platform_obj, "R", "increase", 0, 1, weight=x, person=writes.SYSTEM
+            ),
+        ),
+        (
+            "weight",
+            lambda db, org, x: writes.add_objective(db, org.cycle, org.platform, "O", weight=x, person=writes.SYSTEM),
+        ),
+        (
+            "value",
+            lambda db, org, x: writes.edit_checkin(
+                db,
+                org.checkin,
+                value=x,
+                confidence=5,
+                person=writes.SYSTEM,
+                version=writes.version_of(db, "checkins", org.checkin),
+            ),
+        ),
         ("target", lambda db, org, x: writes.add_kpi(db, org.company, "Uptime", "stay_above", x, person=writes.SYSTEM)),
         ("value", lambda db, org, x: writes.add_kpi_reading(db, org.kpi, "2026-01-05", x, person=writes.SYSTEM)),
     ],
@@ -143,8 +185,11 @@ def test_nan_and_infinite_numbers_are_refused(db, org, refused, field, call, bad
 
 @pytest.mark.parametrize("confidence", [-1, 11, 5.5, "high", "", None, True, "7/10"])
 def test_a_confidence_outside_0_to_10_is_refused(db, org, refused, confidence):
-    refused(db, "confidence", lambda: writes.add_checkin(db, org.kr_increase, "2026-01-20", 30, confidence,
-                                                         person=writes.SYSTEM))
+    refused(
+        db,
+        "confidence",
+        lambda: writes.add_checkin(db, org.kr_increase, "2026-01-20", 30, confidence, person=writes.SYSTEM),
+    )
 
 
 @pytest.mark.parametrize("confidence, stored", [(0, 0), (10, 10), ("7", 7), (6.0, 6), (" 3 ", 3)])
@@ -167,9 +212,7 @@ def test_a_checkin_without_a_readable_date_is_refused(db, org, refused, day):
     refused(db, "date", lambda: writes.add_checkin(db, org.kr_increase, day, 30, 5, person=writes.SYSTEM))
 
 
-@pytest.mark.parametrize(
-    "day", ["2026-01-01", "2026-03-31", dt.date(2026, 2, 1), dt.datetime(2026, 2, 1, 9, 30)]
-)
+@pytest.mark.parametrize("day", ["2026-01-01", "2026-03-31", dt.date(2026, 2, 1), dt.datetime(2026, 2, 1, 9, 30)])
 def test_a_checkin_on_the_first_or_last_day_of_its_cycle_is_accepted(db, org, day):
     checkin_id = writes.add_checkin(db, org.kr_increase, day, 30, 5, person=writes.SYSTEM)
     assert checkin_row(db, checkin_id)["checkin_date"] == str(day)[:10]
@@ -187,7 +230,14 @@ def test_a_checkin_needs_a_number(db, org, refused, value):
 
 def test_a_checkin_is_stored(db, org):
     checkin_id = writes.add_checkin(
-        db, org.kr_decrease, "2026-01-22", "640", 6, "  Caching helped; DB still slow  ", author_id=org.lead, person=writes.SYSTEM
+        db,
+        org.kr_decrease,
+        "2026-01-22",
+        "640",
+        6,
+        "  Caching helped; DB still slow  ",
+        author_id=org.lead,
+        person=writes.SYSTEM,
     )
     row = checkin_row(db, checkin_id)
     assert row["kr_id"] == org.kr_decrease
@@ -207,8 +257,9 @@ def test_a_checkin_is_stored(db, org):
 
 @pytest.fixture
 def closed(db, org):
-    writes.set_cycle_state(db, org.cycle, "closed", person=writes.SYSTEM,
-                           version=writes.version_of(db, "cycles", org.cycle))
+    writes.set_cycle_state(
+        db, org.cycle, "closed", person=writes.SYSTEM, version=writes.version_of(db, "cycles", org.cycle)
+    )
     return org
 
 
@@ -216,15 +267,28 @@ def closed(db, org):
     "call",
     [
         lambda db, org: writes.add_checkin(db, org.kr_increase, "2026-03-01", 50, 5, person=writes.SYSTEM),
-        lambda db, org: writes.add_key_result(db, org.platform_obj, "Late result", "increase", 0, 1,
-                                              person=writes.SYSTEM),
+        lambda db, org: writes.add_key_result(
+            db, org.platform_obj, "Late result", "increase", 0, 1, person=writes.SYSTEM
+        ),
         lambda db, org: writes.add_objective(db, org.cycle, org.platform, "Late objective", person=writes.SYSTEM),
-        lambda db, org: writes.edit_checkin(db, org.checkin, value=99, confidence=10, person=writes.SYSTEM,
-                                            version=writes.version_of(db, "checkins", org.checkin)),
-        lambda db, org: writes.delete_checkin(db, org.checkin, person=writes.SYSTEM,
-                                              version=writes.version_of(db, "checkins", org.checkin)),
-        lambda db, org: writes.update_objective(db, org.platform_obj, title="Rewritten history", person=writes.SYSTEM,
-                                                version=writes.version_of(db, "objectives", org.platform_obj)),
+        lambda db, org: writes.edit_checkin(
+            db,
+            org.checkin,
+            value=99,
+            confidence=10,
+            person=writes.SYSTEM,
+            version=writes.version_of(db, "checkins", org.checkin),
+        ),
+        lambda db, org: writes.delete_checkin(
+            db, org.checkin, person=writes.SYSTEM, version=writes.version_of(db, "checkins", org.checkin)
+        ),
+        lambda db, org: writes.update_objective(
+            db,
+            org.platform_obj,
+            title="Rewritten history",
+            person=writes.SYSTEM,
+            version=writes.version_of(db, "objectives", org.platform_obj),
+        ),
     ],
     ids=["add-checkin", "add-key-result", "add-objective", "edit-checkin", "delete-checkin", "update-objective"],
 )
@@ -239,8 +303,9 @@ def test_an_objective_aligned_to_an_objective_of_another_cycle_is_refused(db, or
     refused(
         db,
         "parent_objective",
-        lambda: writes.add_objective(db, org.cycle, org.platform, "T", parent_objective_id=org.next_company_obj,
-                                     person=writes.SYSTEM),
+        lambda: writes.add_objective(
+            db, org.cycle, org.platform, "T", parent_objective_id=org.next_company_obj, person=writes.SYSTEM
+        ),
     )
 
 
@@ -269,8 +334,9 @@ def test_an_objective_aligned_to_a_key_result_of_a_unit_not_above_it_names_paren
     refused(
         db,
         "parent_kr",
-        lambda: writes.add_objective(db, org.cycle, org.mobile, "T", parent_kr_id=org.kr_increase,
-                                     person=writes.SYSTEM),
+        lambda: writes.add_objective(
+            db, org.cycle, org.mobile, "T", parent_kr_id=org.kr_increase, person=writes.SYSTEM
+        ),
     )
 
 
@@ -279,21 +345,29 @@ def test_an_objective_aligned_to_a_key_result_of_another_objective_than_given_is
         db,
         "parent_kr",
         lambda: writes.add_objective(
-            db, org.cycle, org.platform, "T", parent_objective_id=org.company_obj, parent_kr_id=org.kr_milestone, person=writes.SYSTEM
+            db,
+            org.cycle,
+            org.platform,
+            "T",
+            parent_objective_id=org.company_obj,
+            parent_kr_id=org.kr_milestone,
+            person=writes.SYSTEM,
         ),
     )
 
 
 @pytest.mark.parametrize("parent", ["company_obj", "product_obj", "platform_obj"])
 def test_an_objective_may_align_to_its_own_unit_or_any_unit_above(db, org, parent):
-    objective_id = writes.add_objective(db, org.cycle, org.platform, "T", parent_objective_id=getattr(org, parent),
-                                        person=writes.SYSTEM)
+    objective_id = writes.add_objective(
+        db, org.cycle, org.platform, "T", parent_objective_id=getattr(org, parent), person=writes.SYSTEM
+    )
     assert db["objectives"].get(objective_id)["parent_objective_id"] == getattr(org, parent)
 
 
 def test_aligning_to_a_key_result_records_its_objective_too(db, org):
-    objective_id = writes.add_objective(db, org.cycle, org.mobile, "T", parent_kr_id=org.kr_milestone,
-                                        person=writes.SYSTEM)
+    objective_id = writes.add_objective(
+        db, org.cycle, org.mobile, "T", parent_kr_id=org.kr_milestone, person=writes.SYSTEM
+    )
     row = db["objectives"].get(objective_id)
     assert (row["parent_objective_id"], row["parent_kr_id"]) == (org.product_obj, org.kr_milestone)
 
@@ -302,55 +376,107 @@ def test_an_objective_cannot_align_to_itself(db, org, refused):
     refused(
         db,
         "parent_objective",
-        lambda: writes.update_objective(db, org.platform_obj, parent_objective_id=org.platform_obj, person=writes.SYSTEM,
-                                        version=writes.version_of(db, "objectives", org.platform_obj)),
+        lambda: writes.update_objective(
+            db,
+            org.platform_obj,
+            parent_objective_id=org.platform_obj,
+            person=writes.SYSTEM,
+            version=writes.version_of(db, "objectives", org.platform_obj),
+        ),
     )
 
 
 def test_alignment_cannot_loop(db, org, refused):
     first = writes.add_objective(db, org.cycle, org.platform, "First", person=writes.SYSTEM)
-    second = writes.add_objective(db, org.cycle, org.platform, "Second", parent_objective_id=first,
-                                  person=writes.SYSTEM)
-    refused(db, "parent_objective", lambda: writes.update_objective(db, first, parent_objective_id=second, person=writes.SYSTEM,
-                                                                    version=writes.version_of(db, "objectives", first)))
+    second = writes.add_objective(
+        db, org.cycle, org.platform, "Second", parent_objective_id=first, person=writes.SYSTEM
+    )
+    refused(
+        db,
+        "parent_objective",
+        lambda: writes.update_objective(
+            db,
+            first,
+            parent_objective_id=second,
+            person=writes.SYSTEM,
+            version=writes.version_of(db, "objectives", first),
+        ),
+    )
 
 
 def test_moving_an_objective_to_another_unit_rechecks_its_alignment(db, org, refused):
     # Platform's objective aligns to Product's; moved to Sales, Product is no longer above it.
-    refused(db, "parent_objective", lambda: writes.update_objective(db, org.platform_obj, unit_id=org.sales, person=writes.SYSTEM,
-                                                                    version=writes.version_of(db, "objectives", org.platform_obj)))
+    refused(
+        db,
+        "parent_objective",
+        lambda: writes.update_objective(
+            db,
+            org.platform_obj,
+            unit_id=org.sales,
+            person=writes.SYSTEM,
+            version=writes.version_of(db, "objectives", org.platform_obj),
+        ),
+    )
 
 
 def test_moving_an_objective_below_the_objectives_aligned_to_it_is_refused(db, org, refused):
     # Platform's objective aligns to Product's. Moving Product's objective to the Mobile team
     # would leave Platform aligned to a sibling team: the state add_objective refuses.
-    refused(db, "unit", lambda: writes.update_objective(db, org.product_obj, unit_id=org.mobile, person=writes.SYSTEM,
-                                                        version=writes.version_of(db, "objectives", org.product_obj)))
+    refused(
+        db,
+        "unit",
+        lambda: writes.update_objective(
+            db,
+            org.product_obj,
+            unit_id=org.mobile,
+            person=writes.SYSTEM,
+            version=writes.version_of(db, "objectives", org.product_obj),
+        ),
+    )
 
 
 def test_clearing_both_parents_unaligns_an_objective(db, org):
-    objective = writes.add_objective(db, org.cycle, org.mobile, "T", parent_kr_id=org.kr_milestone,
-                                     person=writes.SYSTEM)
-    writes.update_objective(db, objective, parent_objective_id=None, parent_kr_id=None, person=writes.SYSTEM,
-                            version=writes.version_of(db, "objectives", objective))
+    objective = writes.add_objective(
+        db, org.cycle, org.mobile, "T", parent_kr_id=org.kr_milestone, person=writes.SYSTEM
+    )
+    writes.update_objective(
+        db,
+        objective,
+        parent_objective_id=None,
+        parent_kr_id=None,
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "objectives", objective),
+    )
     row = db["objectives"].get(objective)
     assert (row["parent_objective_id"], row["parent_kr_id"]) == (None, None)
 
 
 def test_an_objective_aligned_to_a_key_result_can_be_realigned_to_another_objective(db, org):
-    objective = writes.add_objective(db, org.cycle, org.mobile, "T", parent_kr_id=org.kr_milestone,
-                                     person=writes.SYSTEM)
-    writes.update_objective(db, objective, parent_objective_id=org.company_obj, person=writes.SYSTEM,
-                            version=writes.version_of(db, "objectives", objective))
+    objective = writes.add_objective(
+        db, org.cycle, org.mobile, "T", parent_kr_id=org.kr_milestone, person=writes.SYSTEM
+    )
+    writes.update_objective(
+        db,
+        objective,
+        parent_objective_id=org.company_obj,
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "objectives", objective),
+    )
     row = db["objectives"].get(objective)
     assert (row["parent_objective_id"], row["parent_kr_id"]) == (org.company_obj, None)
 
 
 def test_clearing_the_parent_objective_unaligns_an_objective_aligned_to_a_key_result(db, org):
-    objective = writes.add_objective(db, org.cycle, org.mobile, "T", parent_kr_id=org.kr_milestone,
-                                     person=writes.SYSTEM)
-    writes.update_objective(db, objective, parent_objective_id=None, person=writes.SYSTEM,
-                            version=writes.version_of(db, "objectives", objective))
+    objective = writes.add_objective(
+        db, org.cycle, org.mobile, "T", parent_kr_id=org.kr_milestone, person=writes.SYSTEM
+    )
+    writes.update_objective(
+        db,
+        objective,
+        parent_objective_id=None,
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "objectives", objective),
+    )
     row = db["objectives"].get(objective)
     assert (row["parent_objective_id"], row["parent_kr_id"]) == (None, None)
 
@@ -378,10 +504,18 @@ def test_a_cycle_name_is_unique(db, org, refused):
 
 @pytest.mark.parametrize("state", ["open", "done", ""])
 def test_a_cycle_state_is_planning_active_or_closed(db, org, refused, state):
-    refused(db, "state", lambda: writes.add_cycle(db, "2026 Q3", "2026-07-01", "2026-09-30", state=state,
-                                                  person=writes.SYSTEM))
-    refused(db, "state", lambda: writes.set_cycle_state(db, org.cycle, state, person=writes.SYSTEM,
-                                                        version=writes.version_of(db, "cycles", org.cycle)))
+    refused(
+        db,
+        "state",
+        lambda: writes.add_cycle(db, "2026 Q3", "2026-07-01", "2026-09-30", state=state, person=writes.SYSTEM),
+    )
+    refused(
+        db,
+        "state",
+        lambda: writes.set_cycle_state(
+            db, org.cycle, state, person=writes.SYSTEM, version=writes.version_of(db, "cycles", org.cycle)
+        ),
+    )
 
 
 # --- units ------------------------------------------------------------------------------------
@@ -397,27 +531,47 @@ def test_a_cycle_state_is_planning_active_or_closed(db, org, refused, state):
     ],
 )
 def test_a_unit_cannot_become_its_own_ancestor(db, org, refused, unit, new_parent):
-    refused(db, "parent", lambda: writes.update_unit(db, getattr(org, unit), parent_id=getattr(org, new_parent), person=writes.SYSTEM,
-                                                     version=writes.version_of(db, "units", getattr(org, unit))))
+    refused(
+        db,
+        "parent",
+        lambda: writes.update_unit(
+            db,
+            getattr(org, unit),
+            parent_id=getattr(org, new_parent),
+            person=writes.SYSTEM,
+            version=writes.version_of(db, "units", getattr(org, unit)),
+        ),
+    )
 
 
 def test_a_unit_can_move_under_another_unit(db, org):
-    writes.update_unit(db, org.mobile, parent_id=org.sales, person=writes.SYSTEM,
-                       version=writes.version_of(db, "units", org.mobile))
+    writes.update_unit(
+        db, org.mobile, parent_id=org.sales, person=writes.SYSTEM, version=writes.version_of(db, "units", org.mobile)
+    )
     assert db["units"].get(org.mobile)["parent_id"] == org.sales
-    assert writes.unit_ancestors(db, org.mobile) == [org.sales, org.company]
+    assert lookups.unit_ancestors(db, org.mobile) == [org.sales, org.company]
 
 
 def test_there_is_one_company(db, org, refused):
     refused(db, "parent", lambda: writes.add_unit(db, "Other company", person=writes.SYSTEM))
-    refused(db, "parent", lambda: writes.update_unit(db, org.sales, parent_id=None, person=writes.SYSTEM,
-                                                     version=writes.version_of(db, "units", org.sales)))
+    refused(
+        db,
+        "parent",
+        lambda: writes.update_unit(
+            db, org.sales, parent_id=None, person=writes.SYSTEM, version=writes.version_of(db, "units", org.sales)
+        ),
+    )
 
 
 def test_a_unit_name_is_unique(db, org, refused):
     refused(db, "name", lambda: writes.add_unit(db, "Platform", parent_id=org.sales, person=writes.SYSTEM))
-    refused(db, "name", lambda: writes.update_unit(db, org.mobile, name="Platform", person=writes.SYSTEM,
-                                                   version=writes.version_of(db, "units", org.mobile)))
+    refused(
+        db,
+        "name",
+        lambda: writes.update_unit(
+            db, org.mobile, name="Platform", person=writes.SYSTEM, version=writes.version_of(db, "units", org.mobile)
+        ),
+    )
 
 
 # --- people -----------------------------------------------------------------------------------
@@ -452,37 +606,87 @@ def test_a_person_is_stored_with_the_units_they_may_edit(db, org):
     [
         ("key_result", lambda db, org: writes.add_checkin(db, 9999, "2026-01-20", 1, 5, person=writes.SYSTEM)),
         ("key_result", lambda db, org: writes.add_checkin(db, "abc", "2026-01-20", 1, 5, person=writes.SYSTEM)),
-        ("author", lambda db, org: writes.add_checkin(db, org.kr_increase, "2026-01-20", 1, 5, author_id=9999,
-                                                      person=writes.SYSTEM)),
+        (
+            "author",
+            lambda db, org: writes.add_checkin(
+                db, org.kr_increase, "2026-01-20", 1, 5, author_id=9999, person=writes.SYSTEM
+            ),
+        ),
         ("objective", lambda db, org: writes.add_key_result(db, 9999, "R", "increase", 0, 1, person=writes.SYSTEM)),
-        ("owner", lambda db, org: writes.add_key_result(db, org.platform_obj, "R", "increase", 0, 1, owner_id=9999,
-                                                        person=writes.SYSTEM)),
-        ("kpi", lambda db, org: writes.add_key_result(db, org.platform_obj, "R", "increase", 0, 1, kpi_id=9999,
-                                                      person=writes.SYSTEM)),
+        (
+            "owner",
+            lambda db, org: writes.add_key_result(
+                db, org.platform_obj, "R", "increase", 0, 1, owner_id=9999, person=writes.SYSTEM
+            ),
+        ),
+        (
+            "kpi",
+            lambda db, org: writes.add_key_result(
+                db, org.platform_obj, "R", "increase", 0, 1, kpi_id=9999, person=writes.SYSTEM
+            ),
+        ),
         ("cycle", lambda db, org: writes.add_objective(db, 9999, org.platform, "O", person=writes.SYSTEM)),
         ("unit", lambda db, org: writes.add_objective(db, org.cycle, 9999, "O", person=writes.SYSTEM)),
-        ("owner", lambda db, org: writes.add_objective(db, org.cycle, org.platform, "O", owner_id=9999,
-                                                       person=writes.SYSTEM)),
-        ("parent_objective", lambda db, org: writes.add_objective(db, org.cycle, org.platform, "O", parent_objective_id=9999,
-                                                                  person=writes.SYSTEM)),
-        ("parent_kr", lambda db, org: writes.add_objective(db, org.cycle, org.platform, "O", parent_kr_id=9999,
-                                                           person=writes.SYSTEM)),
-        ("objective", lambda db, org: writes.update_objective(db, 9999, title="O", person=writes.SYSTEM,
-                                                              version=writes.version_of(db, "objectives", 9999))),
-        ("checkin", lambda db, org: writes.edit_checkin(db, 9999, value=1, confidence=5, person=writes.SYSTEM,
-                                                        version=writes.version_of(db, "checkins", 9999))),
-        ("checkin", lambda db, org: writes.delete_checkin(db, 9999, person=writes.SYSTEM,
-                                                          version=writes.version_of(db, "checkins", 9999))),
+        (
+            "owner",
+            lambda db, org: writes.add_objective(db, org.cycle, org.platform, "O", owner_id=9999, person=writes.SYSTEM),
+        ),
+        (
+            "parent_objective",
+            lambda db, org: writes.add_objective(
+                db, org.cycle, org.platform, "O", parent_objective_id=9999, person=writes.SYSTEM
+            ),
+        ),
+        (
+            "parent_kr",
+            lambda db, org: writes.add_objective(
+                db, org.cycle, org.platform, "O", parent_kr_id=9999, person=writes.SYSTEM
+            ),
+        ),
+        (
+            "objective",
+            lambda db, org: writes.update_objective(
+                db, 9999, title="O", person=writes.SYSTEM, version=writes.version_of(db, "objectives", 9999)
+            ),
+        ),
+        (
+            "checkin",
+            lambda db, org: writes.edit_checkin(
+                db, 9999, value=1, confidence=5, person=writes.SYSTEM, version=writes.version_of(db, "checkins", 9999)
+            ),
+        ),
+        (
+            "checkin",
+            lambda db, org: writes.delete_checkin(
+                db, 9999, person=writes.SYSTEM, version=writes.version_of(db, "checkins", 9999)
+            ),
+        ),
         ("parent", lambda db, org: writes.add_unit(db, "Ops", parent_id=9999, person=writes.SYSTEM)),
         ("lead", lambda db, org: writes.add_unit(db, "Ops", parent_id=org.company, lead_id=9999, person=writes.SYSTEM)),
-        ("unit", lambda db, org: writes.update_unit(db, 9999, name="Ops", person=writes.SYSTEM,
-                                                    version=writes.version_of(db, "units", 9999))),
-        ("parent", lambda db, org: writes.update_unit(db, org.mobile, parent_id=9999, person=writes.SYSTEM,
-                                                      version=writes.version_of(db, "units", org.mobile))),
-        ("lead", lambda db, org: writes.update_unit(db, org.mobile, lead_id=9999, person=writes.SYSTEM,
-                                                    version=writes.version_of(db, "units", org.mobile))),
-        ("cycle", lambda db, org: writes.set_cycle_state(db, 9999, "closed", person=writes.SYSTEM,
-                                                         version=writes.version_of(db, "cycles", 9999))),
+        (
+            "unit",
+            lambda db, org: writes.update_unit(
+                db, 9999, name="Ops", person=writes.SYSTEM, version=writes.version_of(db, "units", 9999)
+            ),
+        ),
+        (
+            "parent",
+            lambda db, org: writes.update_unit(
+                db, org.mobile, parent_id=9999, person=writes.SYSTEM, version=writes.version_of(db, "units", org.mobile)
+            ),
+        ),
+        (
+            "lead",
+            lambda db, org: writes.update_unit(
+                db, org.mobile, lead_id=9999, person=writes.SYSTEM, version=writes.version_of(db, "units", org.mobile)
+            ),
+        ),
+        (
+            "cycle",
+            lambda db, org: writes.set_cycle_state(
+                db, 9999, "closed", person=writes.SYSTEM, version=writes.version_of(db, "cycles", 9999)
+            ),
+        ),
         ("units", lambda db, org: writes.add_person(db, "Mo", "mo@acme.test", unit_ids=[9999], person=writes.SYSTEM)),
         ("unit", lambda db, org: writes.add_kpi(db, 9999, "Uptime", "stay_above", 99.9, person=writes.SYSTEM)),
         ("kpi", lambda db, org: writes.add_kpi_reading(db, 9999, "2026-01-05", 1, person=writes.SYSTEM)),
@@ -498,7 +702,14 @@ def test_unknown_ids_are_refused(db, org, refused, field, call):
 def test_edit_checkin_keeps_a_revision_and_bumps_the_version(db, org):
     before = checkin_row(db, org.checkin)
     writes.edit_checkin(
-        db, org.checkin, value=25, confidence=6, note="Counted one suite twice", changed_by=org.admin, version=1, person=writes.SYSTEM
+        db,
+        org.checkin,
+        value=25,
+        confidence=6,
+        note="Counted one suite twice",
+        changed_by=org.admin,
+        version=1,
+        person=writes.SYSTEM,
     )
     after = checkin_row(db, org.checkin)
     assert (after["value"], after["confidence"], after["note"]) == (25.0, 6, "Counted one suite twice")
@@ -524,10 +735,23 @@ def test_edit_checkin_keeps_a_revision_and_bumps_the_version(db, org):
 
 
 def test_every_edit_keeps_its_own_revision(db, org):
-    writes.edit_checkin(db, org.checkin, value=21, confidence=7, person=writes.SYSTEM,
-                        version=writes.version_of(db, "checkins", org.checkin))
-    writes.edit_checkin(db, org.checkin, value=22, confidence=7, checkin_date="2026-01-16", person=writes.SYSTEM,
-                        version=writes.version_of(db, "checkins", org.checkin))
+    writes.edit_checkin(
+        db,
+        org.checkin,
+        value=21,
+        confidence=7,
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "checkins", org.checkin),
+    )
+    writes.edit_checkin(
+        db,
+        org.checkin,
+        value=22,
+        confidence=7,
+        checkin_date="2026-01-16",
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "checkins", org.checkin),
+    )
     assert checkin_row(db, org.checkin)["version"] == 3
     history = [json.loads(r["before"])["value"] for r in revisions(db, org.checkin)]
     assert history == [20.0, 21.0]
@@ -538,8 +762,11 @@ def test_a_stale_expected_version_is_refused_and_nothing_changes(db, org, refuse
     # Two people open the same check-in (version 1); the first saves, the second must not
     # silently overwrite the first's change.
     writes.edit_checkin(db, org.checkin, value=25, confidence=6, version=1, person=writes.SYSTEM)
-    refused(db, "version", lambda: writes.edit_checkin(db, org.checkin, value=30, confidence=8, version=1,
-                                                       person=writes.SYSTEM))
+    refused(
+        db,
+        "version",
+        lambda: writes.edit_checkin(db, org.checkin, value=30, confidence=8, version=1, person=writes.SYSTEM),
+    )
     refused(db, "version", lambda: writes.delete_checkin(db, org.checkin, version=1, person=writes.SYSTEM))
     assert checkin_row(db, org.checkin)["value"] == 25.0
 
@@ -553,8 +780,13 @@ def test_a_stale_expected_version_is_refused_and_nothing_changes(db, org, refuse
     ],
 )
 def test_an_invalid_edit_is_refused_without_a_revision(db, org, refused, changes, field):
-    refused(db, field, lambda: writes.edit_checkin(db, org.checkin, **changes, person=writes.SYSTEM,
-                                                   version=writes.version_of(db, "checkins", org.checkin)))
+    refused(
+        db,
+        field,
+        lambda: writes.edit_checkin(
+            db, org.checkin, **changes, person=writes.SYSTEM, version=writes.version_of(db, "checkins", org.checkin)
+        ),
+    )
 
 
 def test_delete_checkin_marks_it_deleted_and_keeps_a_revision(db, org):
@@ -572,10 +804,25 @@ def test_delete_checkin_marks_it_deleted_and_keeps_a_revision(db, org):
 
 def test_a_deleted_checkin_cannot_be_edited_or_deleted_again(db, org, refused):
     writes.delete_checkin(db, org.checkin, person=writes.SYSTEM, version=writes.version_of(db, "checkins", org.checkin))
-    refused(db, "checkin", lambda: writes.edit_checkin(db, org.checkin, value=1, confidence=1, person=writes.SYSTEM,
-                                                       version=writes.version_of(db, "checkins", org.checkin)))
-    refused(db, "checkin", lambda: writes.delete_checkin(db, org.checkin, person=writes.SYSTEM,
-                                                         version=writes.version_of(db, "checkins", org.checkin)))
+    refused(
+        db,
+        "checkin",
+        lambda: writes.edit_checkin(
+            db,
+            org.checkin,
+            value=1,
+            confidence=1,
+            person=writes.SYSTEM,
+            version=writes.version_of(db, "checkins", org.checkin),
+        ),
+    )
+    refused(
+        db,
+        "checkin",
+        lambda: writes.delete_checkin(
+            db, org.checkin, person=writes.SYSTEM, version=writes.version_of(db, "checkins", org.checkin)
+        ),
+    )
 
 
 # --- a write happens whole or not at all --------------------------------------------------------
@@ -590,8 +837,9 @@ def test_a_failure_in_the_middle_of_a_transaction_leaves_nothing_written(db, org
     with pytest.raises(Boom):
         with transaction(db):
             objective = writes.add_objective(db, org.cycle, org.mobile, "Ship the new app", person=writes.SYSTEM)
-            writes.add_key_result(db, objective, "Crash-free sessions from 97 to 99.5 %", "increase", 97, 99.5,
-                                  person=writes.SYSTEM)
+            writes.add_key_result(
+                db, objective, "Crash-free sessions from 97 to 99.5 %", "increase", 97, 99.5, person=writes.SYSTEM
+            )
             writes.add_checkin(db, org.kr_increase, "2026-01-22", 30, 7, person=writes.SYSTEM)
             db["settings"].insert({"key": "half", "value": "way"})
             raise Boom()

@@ -87,22 +87,27 @@ def test_check_checkins_lists_every_problem_at_once(db, org, snapshot):
     before = snapshot(db)
     problems = writes.check_checkins(
         db,
-        [entry(org.kr_increase, "abc"), entry(org.kr_decrease, 600, 11), entry(org.kr_stay_above, 99.95)], person=writes.SYSTEM
+        [entry(org.kr_increase, "abc"), entry(org.kr_decrease, 600, 11), entry(org.kr_stay_above, 99.95)],
+        person=writes.SYSTEM,
     )
     assert [(p.where, p.field) for p in problems] == [(TITLE_INCREASE, "value"), (TITLE_DECREASE, "confidence")]
     assert snapshot(db) == before
 
 
 def test_an_unknown_key_result_is_named_by_its_place_in_the_batch(db, org, refused):
-    error = refused(db, "key_result", lambda: writes.add_checkins(db, [entry(org.kr_increase, 1), entry(99999, 1)],
-                                                                  person=writes.SYSTEM))
+    error = refused(
+        db,
+        "key_result",
+        lambda: writes.add_checkins(db, [entry(org.kr_increase, 1), entry(99999, 1)], person=writes.SYSTEM),
+    )
     assert error.where == "entry 2"
 
 
 def test_a_key_result_appears_once_per_batch(db, org, refused):
     error = refused(
-        db, "key_result", lambda: writes.add_checkins(db, [entry(org.kr_increase, 1), entry(org.kr_increase, 2)],
-                                                      person=writes.SYSTEM)
+        db,
+        "key_result",
+        lambda: writes.add_checkins(db, [entry(org.kr_increase, 1), entry(org.kr_increase, 2)], person=writes.SYSTEM),
     )
     assert error.where == TITLE_INCREASE
 
@@ -112,16 +117,19 @@ def test_an_empty_batch_is_refused(db, org, refused):
 
 
 def test_an_archived_key_result_takes_no_checkins(db, org, refused):
-    writes.archive_key_result(db, org.kr_decrease, person=writes.SYSTEM,
-                              version=writes.version_of(db, "key_results", org.kr_decrease))
-    error = refused(db, "key_result", lambda: writes.add_checkins(db, [entry(org.kr_decrease, 600)],
-                                                                  person=writes.SYSTEM))
+    writes.archive_key_result(
+        db, org.kr_decrease, person=writes.SYSTEM, version=writes.version_of(db, "key_results", org.kr_decrease)
+    )
+    error = refused(
+        db, "key_result", lambda: writes.add_checkins(db, [entry(org.kr_decrease, 600)], person=writes.SYSTEM)
+    )
     assert error.where == TITLE_DECREASE
 
 
 def test_a_batch_for_a_closed_cycle_is_refused(db, org, refused):
-    writes.set_cycle_state(db, org.cycle, "closed", person=writes.SYSTEM,
-                           version=writes.version_of(db, "cycles", org.cycle))
+    writes.set_cycle_state(
+        db, org.cycle, "closed", person=writes.SYSTEM, version=writes.version_of(db, "cycles", org.cycle)
+    )
     error = refused(db, "cycle", lambda: writes.add_checkins(db, [entry(org.kr_decrease, 600)], person=writes.SYSTEM))
     assert error.where == TITLE_DECREASE
 
@@ -140,13 +148,15 @@ def test_a_lead_cannot_check_in_for_another_team(db, org, refused):
     error = refused(db, "unit", lambda: writes.add_checkins(db, rows, org.lead, person=who(db, org.lead)))
     assert error.where == "Status page live for every region"
     assert "Product" in error.message
-    refused(db, "unit", lambda: writes.add_checkin(db, org.kr_milestone, "2026-02-02", 0.5, 5,
-                                                   person=who(db, org.lead)))
+    refused(
+        db, "unit", lambda: writes.add_checkin(db, org.kr_milestone, "2026-02-02", 0.5, 5, person=who(db, org.lead))
+    )
 
 
 def test_a_viewer_cannot_check_in(db, org, refused):
-    error = refused(db, "unit", lambda: writes.add_checkins(db, [entry(org.kr_increase, 30)],
-                                                            person=who(db, org.viewer)))
+    error = refused(
+        db, "unit", lambda: writes.add_checkins(db, [entry(org.kr_increase, 30)], person=who(db, org.viewer))
+    )
     assert "viewer" in error.message
 
 
@@ -168,12 +178,30 @@ def test_an_admin_checks_in_anywhere(db, org):
 def test_a_lead_cannot_correct_or_withdraw_another_teams_checkin(db, org, refused):
     other = writes.add_checkin(db, org.kr_milestone, "2026-02-02", 0.25, 6, person=writes.SYSTEM)
     lead = who(db, org.lead)
-    refused(db, "unit", lambda: writes.edit_checkin(db, other, value=0.5, confidence=6, person=lead,
-                                                    version=writes.version_of(db, "checkins", other)))
-    refused(db, "unit", lambda: writes.delete_checkin(db, other, person=lead,
-                                                      version=writes.version_of(db, "checkins", other)))
-    refused(db, "unit", lambda: writes.edit_checkin(db, org.checkin, value=1, confidence=1, person=who(db, org.viewer),
-                                                    version=writes.version_of(db, "checkins", org.checkin)))
+    refused(
+        db,
+        "unit",
+        lambda: writes.edit_checkin(
+            db, other, value=0.5, confidence=6, person=lead, version=writes.version_of(db, "checkins", other)
+        ),
+    )
+    refused(
+        db,
+        "unit",
+        lambda: writes.delete_checkin(db, other, person=lead, version=writes.version_of(db, "checkins", other)),
+    )
+    refused(
+        db,
+        "unit",
+        lambda: writes.edit_checkin(
+            db,
+            org.checkin,
+            value=1,
+            confidence=1,
+            person=who(db, org.viewer),
+            version=writes.version_of(db, "checkins", org.checkin),
+        ),
+    )
     writes.edit_checkin(db, org.checkin, value=22, confidence=7, person=lead, version=1)
     [revision] = history.checkin_revisions(db, [org.kr_increase]).to_dict("records")
     assert revision["changed_by"] == org.lead  # changed_by defaults to the person
@@ -183,10 +211,23 @@ def test_a_lead_cannot_correct_or_withdraw_another_teams_checkin(db, org, refuse
 
 
 def test_revisions_come_back_newest_first_with_before_and_after(db, org):
-    writes.edit_checkin(db, org.checkin, value=25, confidence=6, note="Recounted", changed_by=org.admin, person=writes.SYSTEM,
-                        version=writes.version_of(db, "checkins", org.checkin))
-    writes.delete_checkin(db, org.checkin, changed_by=org.lead, person=writes.SYSTEM,
-                          version=writes.version_of(db, "checkins", org.checkin))
+    writes.edit_checkin(
+        db,
+        org.checkin,
+        value=25,
+        confidence=6,
+        note="Recounted",
+        changed_by=org.admin,
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "checkins", org.checkin),
+    )
+    writes.delete_checkin(
+        db,
+        org.checkin,
+        changed_by=org.lead,
+        person=writes.SYSTEM,
+        version=writes.version_of(db, "checkins", org.checkin),
+    )
     revisions = history.checkin_revisions(db, [org.kr_increase])
     assert list(revisions["action"]) == ["delete", "edit"]
     assert list(revisions["changed_by_name"]) == ["Lee Lead", "Ada Admin"]

@@ -14,6 +14,7 @@ import pytest
 
 from okrdata import auth, writes
 from okrdata.db import connect
+from okrdata.writes import versions
 
 IN_CYCLE = dt.date(2026, 2, 1)
 
@@ -27,10 +28,12 @@ def who(db, person_id):
 CASES = {
     "objectives": (
         lambda o: o.platform_obj,
-        lambda db, o, p, v, seen: writes.update_objective(db, o.platform_obj, person=p, version=v, seen=seen,
-                                                          title="Make the API fast, safe and cheap"),
-        lambda db, o, p, v, seen: writes.update_objective(db, o.platform_obj, person=p, version=v, seen=seen,
-                                                          description="Latency is what customers feel"),
+        lambda db, o, p, v, seen: writes.update_objective(
+            db, o.platform_obj, person=p, version=v, seen=seen, title="Make the API fast, safe and cheap"
+        ),
+        lambda db, o, p, v, seen: writes.update_objective(
+            db, o.platform_obj, person=p, version=v, seen=seen, description="Latency is what customers feel"
+        ),
         ("title", "Make the API fast, safe and cheap"),
     ),
     "people": (
@@ -42,39 +45,47 @@ CASES = {
     "units": (
         lambda o: o.mobile,
         lambda db, o, p, v, seen: writes.update_unit(db, o.mobile, person=p, version=v, seen=seen, name="Apps"),
-        lambda db, o, p, v, seen: writes.update_unit(db, o.mobile, person=p, version=v, seen=seen,
-                                                     description="iOS and Android"),
+        lambda db, o, p, v, seen: writes.update_unit(
+            db, o.mobile, person=p, version=v, seen=seen, description="iOS and Android"
+        ),
         ("name", "Apps"),
     ),
     "cycles": (
         lambda o: o.next_cycle,
-        lambda db, o, p, v, seen: writes.update_cycle(db, o.next_cycle, person=p, version=v, seen=seen,
-                                                      name="2026 Q2 (spring)"),
-        lambda db, o, p, v, seen: writes.update_cycle(db, o.next_cycle, person=p, version=v, seen=seen,
-                                                      end_date="2026-07-15"),
+        lambda db, o, p, v, seen: writes.update_cycle(
+            db, o.next_cycle, person=p, version=v, seen=seen, name="2026 Q2 (spring)"
+        ),
+        lambda db, o, p, v, seen: writes.update_cycle(
+            db, o.next_cycle, person=p, version=v, seen=seen, end_date="2026-07-15"
+        ),
         ("name", "2026 Q2 (spring)"),
     ),
     "key_results": (
         lambda o: o.kr_decrease,
-        lambda db, o, p, v, seen: writes.update_key_result(db, o.kr_decrease, person=p, version=v, seen=seen,
-                                                           title="p95 latency from 800 to 150 ms"),
-        lambda db, o, p, v, seen: writes.update_key_result(db, o.kr_decrease, person=p, version=v, seen=seen,
-                                                           unit_label="milliseconds"),
+        lambda db, o, p, v, seen: writes.update_key_result(
+            db, o.kr_decrease, person=p, version=v, seen=seen, title="p95 latency from 800 to 150 ms"
+        ),
+        lambda db, o, p, v, seen: writes.update_key_result(
+            db, o.kr_decrease, person=p, version=v, seen=seen, unit_label="milliseconds"
+        ),
         ("title", "p95 latency from 800 to 150 ms"),
     ),
     "kpis": (
         lambda o: o.kpi,
         lambda db, o, p, v, seen: writes.update_kpi(db, o.kpi, person=p, version=v, seen=seen, name="Availability"),
-        lambda db, o, p, v, seen: writes.update_kpi(db, o.kpi, person=p, version=v, seen=seen,
-                                                    description="Measured by the status page"),
+        lambda db, o, p, v, seen: writes.update_kpi(
+            db, o.kpi, person=p, version=v, seen=seen, description="Measured by the status page"
+        ),
         ("name", "Availability"),
     ),
     "checkins": (
         lambda o: o.checkin,
-        lambda db, o, p, v, seen: writes.edit_checkin(db, o.checkin, person=p, version=v, seen=seen, value=25,
-                                                      confidence=7, note="Good start"),
-        lambda db, o, p, v, seen: writes.edit_checkin(db, o.checkin, person=p, version=v, seen=seen, value=20,
-                                                      confidence=7, note="Good start, two suites missing"),
+        lambda db, o, p, v, seen: writes.edit_checkin(
+            db, o.checkin, person=p, version=v, seen=seen, value=25, confidence=7, note="Good start"
+        ),
+        lambda db, o, p, v, seen: writes.edit_checkin(
+            db, o.checkin, person=p, version=v, seen=seen, value=20, confidence=7, note="Good start, two suites missing"
+        ),
         ("value", "25"),
     ),
 }
@@ -130,8 +141,14 @@ def test_an_edit_without_a_version_is_refused(db, org, refused, table):
 def test_a_save_that_changes_nothing_keeps_the_version(db, org):
     # Saving a form unchanged must not make everyone else's open form stale.
     read = writes.read_for_edit(db, "objectives", org.platform_obj)
-    writes.update_objective(db, org.platform_obj, person=who(db, org.admin), version=read["version"],
-                            title=read["title"], description=read["description"])
+    writes.update_objective(
+        db,
+        org.platform_obj,
+        person=who(db, org.admin),
+        version=read["version"],
+        title=read["title"],
+        description=read["description"],
+    )
     assert writes.version_of(db, "objectives", org.platform_obj) == read["version"]
 
 
@@ -141,8 +158,11 @@ def test_a_change_made_outside_the_write_functions_moves_the_version_too(db, org
     version = writes.version_of(db, "people", org.lead)
     auth.set_role(db, org.lead, "viewer")
     assert writes.version_of(db, "people", org.lead) == version + 1
-    refused(db, "version", lambda: writes.update_person(db, org.lead, person=who(db, org.admin), version=version,
-                                                        name="Lee L."))
+    refused(
+        db,
+        "version",
+        lambda: writes.update_person(db, org.lead, person=who(db, org.admin), version=version, name="Lee L."),
+    )
     assert db["people"].get(org.lead)["role"] == "viewer"
 
 
@@ -151,8 +171,9 @@ def test_the_units_a_person_may_edit_are_part_of_their_version(db, org, refused)
     version = writes.version_of(db, "people", org.lead)
     writes.set_person_units(db, org.lead, [org.sales], person=admin, version=version)
     assert writes.read_for_edit(db, "people", org.lead)["unit_ids"] == [org.sales]
-    refused(db, "version", lambda: writes.update_person(db, org.lead, person=admin, version=version,
-                                                        unit_ids=[org.mobile]))
+    refused(
+        db, "version", lambda: writes.update_person(db, org.lead, person=admin, version=version, unit_ids=[org.mobile])
+    )
     refused(db, "version", lambda: writes.set_person_units(db, org.lead, [], person=admin, version=version))
     assert writes.read_for_edit(db, "people", org.lead)["unit_ids"] == [org.sales]
 
@@ -160,22 +181,29 @@ def test_the_units_a_person_may_edit_are_part_of_their_version(db, org, refused)
 def test_a_persons_fields_and_units_are_saved_in_one_edit(db, org):
     admin = who(db, org.admin)
     read = writes.read_for_edit(db, "people", org.lead)
-    writes.update_person(db, org.lead, person=admin, version=read["version"], name="Lee Lead-Smith",
-                         unit_ids=[org.mobile, org.sales])
+    writes.update_person(
+        db, org.lead, person=admin, version=read["version"], name="Lee Lead-Smith", unit_ids=[org.mobile, org.sales]
+    )
     after = writes.read_for_edit(db, "people", org.lead)
     assert (after["name"], after["unit_ids"]) == ("Lee Lead-Smith", sorted([org.mobile, org.sales]))
     assert after["version"] == read["version"] + 1
 
 
 ARCHIVES = {
-    "archive_objective": ("objectives", lambda db, o, p, v: writes.archive_objective(db, o.platform_obj, person=p,
-                                                                                   version=v)),
-    "archive_key_result": ("key_results", lambda db, o, p, v: writes.archive_key_result(db, o.kr_decrease, person=p,
-                                                                                       version=v)),
+    "archive_objective": (
+        "objectives",
+        lambda db, o, p, v: writes.archive_objective(db, o.platform_obj, person=p, version=v),
+    ),
+    "archive_key_result": (
+        "key_results",
+        lambda db, o, p, v: writes.archive_key_result(db, o.kr_decrease, person=p, version=v),
+    ),
     "archive_kpi": ("kpis", lambda db, o, p, v: writes.archive_kpi(db, o.kpi, person=p, version=v)),
     "archive_unit": ("units", lambda db, o, p, v: writes.archive_unit(db, o.mobile, person=p, version=v)),
-    "set_cycle_state": ("cycles", lambda db, o, p, v: writes.set_cycle_state(db, o.next_cycle, "active", person=p,
-                                                                             version=v)),
+    "set_cycle_state": (
+        "cycles",
+        lambda db, o, p, v: writes.set_cycle_state(db, o.next_cycle, "active", person=p, version=v),
+    ),
     "delete_checkin": ("checkins", lambda db, o, p, v: writes.delete_checkin(db, o.checkin, person=p, version=v)),
 }
 
@@ -183,8 +211,14 @@ ARCHIVES = {
 @pytest.mark.parametrize("name", sorted(ARCHIVES))
 def test_archiving_and_state_changes_carry_the_version_too(db, org, refused, name):
     table, call = ARCHIVES[name]
-    row_id = {"objectives": org.platform_obj, "key_results": org.kr_decrease, "kpis": org.kpi,
-              "units": org.mobile, "cycles": org.next_cycle, "checkins": org.checkin}[table]
+    row_id = {
+        "objectives": org.platform_obj,
+        "key_results": org.kr_decrease,
+        "kpis": org.kpi,
+        "units": org.mobile,
+        "cycles": org.next_cycle,
+        "checkins": org.checkin,
+    }[table]
     admin = who(db, org.admin)
     version = writes.version_of(db, table, row_id)
     _touch(db, admin, table, row_id)  # someone else saved a change after it was read
@@ -215,7 +249,10 @@ def test_the_write_itself_checks_the_version_so_two_saves_at_once_cannot_both_pa
     admin = who(db, org.admin)
     version = writes.version_of(db, "objectives", org.platform_obj)
     writes.update_objective(db, org.platform_obj, person=admin, version=version, title="A's title")
-    monkeypatch.setattr(writes, "_check_version", lambda *args, **kwargs: None)
-    refused(db, "version", lambda: writes.update_objective(db, org.platform_obj, person=admin, version=version,
-                                                           description="B's why"))
+    monkeypatch.setattr(versions, "_check_version", lambda *args, **kwargs: None)
+    refused(
+        db,
+        "version",
+        lambda: writes.update_objective(db, org.platform_obj, person=admin, version=version, description="B's why"),
+    )
     assert db["objectives"].get(org.platform_obj)["title"] == "A's title"

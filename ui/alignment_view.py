@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from okrdata import alignment
+from okrdata import alignment, wording
 from ui import badges, data, tables
 
 KEY_PREFIX = "alignment_obj_"
@@ -43,7 +43,7 @@ def objective_label(r: Mapping) -> str:
     context = ":gray-badge[Context] " if r.get("role") == alignment.CONTEXT else ""
     return (
         f"{context}{badges.markdown(r['status'])} **{badges.escape(r['title'])}** · "
-        f"{badges.pct(r['progress'])} ({badges.escape(badges.pace(r['pace']))}) · "
+        f"{badges.pct(r['progress'])} ({badges.escape(badges.pace(r['progress'], r['expected']))}) · "
         f"{badges.escape(r['unit_name'])} · {badges.escape(owner)}"
     )
 
@@ -79,8 +79,8 @@ def key_results_frame(krs: pd.DataFrame) -> pd.DataFrame:
             "Latest": [latest(k) for k in records],
             "Target": [target(k) for k in records],
             "Progress": [float(k["progress"]) * 100 for k in records],
-            "Pace": [badges.pace(k["pace"]) for k in records],
-            "Confidence": [k["confidence"] for k in records],
+            "Pace": [badges.pace(k["progress"], k["expected"]) for k in records],
+            "Confidence": [wording.confidence(k["confidence"]) for k in records],
             "Owner": [_text(k["owner_name"]) for k in records],
         },
         columns=["Status", "Key result", "Latest", "Target", "Progress", "Pace", "Confidence", "Owner"],
@@ -93,7 +93,7 @@ def _body(r: Mapping, kr_table: pa.Table, closed: bool, kr_titles: Mapping[int, 
     progress = float(r["progress"])
     st.progress(
         min(1.0, max(0.0, progress)),
-        text=f"**{badges.pct(progress)}** done · pace {badges.pace(r['pace'])} "
+        text=f"**{badges.pct(progress)}** done · pace {badges.pace(r['progress'], r['expected'])} "
         f"(expected {badges.pct(r['expected'])} {'at the end' if closed else 'by today'})",
     )
     facts = [
@@ -111,8 +111,10 @@ def _body(r: Mapping, kr_table: pa.Table, closed: bool, kr_titles: Mapping[int, 
         facts.append(f"Score {badges.score(r.get('score'))}")
     st.caption(" · ".join(facts))
     if r.get("role") == alignment.CONTEXT:
-        st.caption(f"Shown for context: {badges.escape(r['unit_name'])} is above {badges.escape(unit_name)}, "
-                   "and this objective is what the branch's objectives serve.")
+        st.caption(
+            f"Shown for context: {badges.escape(r['unit_name'])} is above {badges.escape(unit_name)}, "
+            "and this objective is what the branch's objectives serve."
+        )
     elif _text(r.get("description")):
         st.markdown(f"*Why:* {badges.escape(r['description'])}")
     if kr_table.num_rows == 0:
@@ -125,7 +127,7 @@ def _body(r: Mapping, kr_table: pa.Table, closed: bool, kr_titles: Mapping[int, 
             height="content",
             column_config={
                 "Progress": tables.PROGRESS,
-                "Confidence": st.column_config.NumberColumn("Confidence", format="%d/10"),
+                "Confidence": tables.CONFIDENCE,
             },
         )
 
@@ -145,7 +147,7 @@ def objectives_frame(rows: list[Mapping]) -> pd.DataFrame:
             "Status": [badges.cell(r["status"]) for r in rows],
             "Objective": [str(r["title"]) for r in rows],
             "Progress": [float(r["progress"]) * 100 for r in rows],
-            "Pace": [badges.pace(r["pace"]) for r in rows],
+            "Pace": [badges.pace(r["progress"], r["expected"]) for r in rows],
             "Unit": [str(r["unit_name"]) for r in rows],
             "Owner": [_text(r.get("owner_name")) for r in rows],
             "Aligned below": [int(r["descendants"]) for r in rows],
@@ -196,17 +198,40 @@ def starts_open(r: Mapping, unit_id: int | None, branch_size: int) -> bool:
     return unit_id is not None and int(r["unit_id"]) == unit_id and branch_size <= 10
 
 
-def build_outline(tree: pd.DataFrame, krs: pd.DataFrame, unit_id: int | None, limit: int, max_nodes: int,
-                  cycle_objectives: int | None = None) -> Outline:
+def build_outline(
+    tree: pd.DataFrame,
+    krs: pd.DataFrame,
+    unit_id: int | None,
+    limit: int,
+    max_nodes: int,
+    cycle_objectives: int | None = None,
+) -> Outline:
     """The :class:`Outline` of a view: ``tree`` is its :func:`okrdata.alignment.alignment_tree`,
     ``krs`` the cycle's key results, ``unit_id`` the chosen unit (None: the whole company)."""
     counts = alignment.summary(tree)
     # The few columns the labels, the tables and the outline's shape need, row by row (the whole
     # rows are read back only for the objectives someone opens: :func:`opened`).
-    columns = ["objective_id", "tree_parent_id", "depth", "section", "role", "unit_id", "status", "title",
-               "progress", "pace", "unit_name", "owner_name", "descendants"]
-    by_id = {int(values[0]): dict(zip(columns, values))
-             for values in zip(*(tree[c].tolist() for c in columns))} if not tree.empty else {}
+    columns = [
+        "objective_id",
+        "tree_parent_id",
+        "depth",
+        "section",
+        "role",
+        "unit_id",
+        "status",
+        "title",
+        "progress",
+        "expected",
+        "pace",
+        "unit_name",
+        "owner_name",
+        "descendants",
+    ]
+    by_id = (
+        {int(values[0]): dict(zip(columns, values)) for values in zip(*(tree[c].tolist() for c in columns))}
+        if not tree.empty
+        else {}
+    )
     roots: dict[str, list[int]] = {alignment.ALIGNED: [], alignment.ORPHAN: []}
     children: dict[int, list[int]] = {}
     for oid, r in by_id.items():
@@ -233,7 +258,8 @@ def build_outline(tree: pd.DataFrame, krs: pd.DataFrame, unit_id: int | None, li
         children=children,
         labels={oid: objective_label(r) for oid, r in by_id.items()},
         start_open=frozenset(
-            oid for oid, r in by_id.items()
+            oid
+            for oid, r in by_id.items()
             if r["section"] == alignment.ALIGNED and starts_open(r, unit_id, counts["objectives"])
         ),
         limit=limit,
@@ -253,8 +279,9 @@ def _tree(cycle_id: int, unit_id: int | None) -> pd.DataFrame:
 @data.reader(reads=())
 def _outline(cycle_id: int, unit_id: int | None, limit: int, max_nodes: int) -> Outline:
     tree = _tree(cycle_id, unit_id)
-    built = build_outline(tree, data.key_results(cycle_id), unit_id, limit, max_nodes,
-                          cycle_objectives=len(data.objectives(cycle_id)))
+    built = build_outline(
+        tree, data.key_results(cycle_id), unit_id, limit, max_nodes, cycle_objectives=len(data.objectives(cycle_id))
+    )
     return built._replace(key=(cycle_id, unit_id))
 
 
@@ -291,9 +318,7 @@ def outline(view: Outline, section: str, *, closed: bool, unit_name: str = "") -
             draw(oid)
         rest = len(ids) - view.limit
         if rest > 0:
-            st.caption(
-                f"And {rest} more, listed in short below; pick their unit in the sidebar to open them."
-            )
+            st.caption(f"And {rest} more, listed in short below; pick their unit in the sidebar to open them.")
             st.dataframe(
                 view.tails[tail_key],
                 hide_index=True,

@@ -50,10 +50,7 @@ from ui.okr_detail import escape_markdown
 PERSON_KEY = "okr_person_id"
 """``st.session_state`` key of the locally signed-in person's id."""
 ERROR_KEY = "okr_sign_in_error_"
-NO_ADMIN_NOTE = (
-    "There is no admin yet: make one with "
-    "`okr user add you@example.com --name \"Your Name\" --role admin`."
-)
+NO_ADMIN_NOTE = 'There is no admin yet: make one with `okr user add you@example.com --name "Your Name" --role admin`.'
 FIELD_LABELS = {"email": "E-mail", "password": "Password"}
 METHODS = ("local", "sso", "both")
 DEMO_ACCOUNTS_NOTE = (
@@ -272,8 +269,13 @@ def sign_in_form(where: str = "main") -> None:
             st.caption(NO_ADMIN_NOTE)
     for provider in config.sso_providers:
         label = config.sso_label if provider is None else f"Sign in with {provider.replace('-', ' ').title()}"
-        st.button(label, key=f"okr_sso_{where}_{provider or 'default'}", icon=":material/login:",
-                  on_click=st.login, args=(provider,))
+        st.button(
+            label,
+            key=f"okr_sso_{where}_{provider or 'default'}",
+            icon=":material/login:",
+            on_click=st.login,
+            args=(provider,),
+        )
     if config.sso_missing:
         st.caption("Single sign-on is switched on but `.streamlit/secrets.toml` has no `[auth]` provider.")
 

@@ -1,7 +1,8 @@
 """Altair chart builders shared by the pages; every figure they draw comes from okrdata.
 
-Colours come from :mod:`ui.badges`, and the legend and tooltips always name the status in
-words, so a chart reads without telling red from green.
+Colours and words come from :mod:`ui.badges` and :mod:`okrdata.wording`, and the legend and
+tooltips always name the status or band in words, so a chart reads without telling red from
+green.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ import pandas as pd
 import streamlit as st
 from streamlit import dataframe_util
 
+from okrdata import wording
 from ui import badges
+
+LEGEND_COLUMNS = 2
+"""Entries a legend puts side by side before it starts another row."""
 
 
 def spec(chart: alt.TopLevelMixin) -> dict:
@@ -22,6 +27,9 @@ def spec(chart: alt.TopLevelMixin) -> dict:
     serialised to Arrow, which Streamlit would otherwise redo for every data set at each rerun.
     """
     out = chart.to_dict(validate=False)
+    # A legend of four words in one row is wider than a phone's chart and gets cut ("On track"
+    # lost); in two columns it fits any screen.
+    out.setdefault("config", {}).setdefault("legend", {}).setdefault("columns", LEGEND_COLUMNS)
     if "datasets" in out:
         out["datasets"] = {
             name: dataframe_util.convert_anything_to_arrow_bytes(values) for name, values in out["datasets"].items()
@@ -40,29 +48,42 @@ def show(chart: alt.TopLevelMixin | dict, **kwargs) -> None:
     show_in(st, chart, **kwargs)
 
 
-def unit_progress(df: pd.DataFrame) -> alt.Chart:
-    """Progress by unit: a bar per unit coloured by status, with a tick at the expected progress.
+def unit_progress(df: pd.DataFrame, closed: bool = False) -> alt.Chart:
+    """Progress by unit: a bar per unit coloured by its pace band (on pace, behind, far behind;
+    once the cycle is ``closed``, by its score band), with a tick at the expected progress and
+    the statuses of its key results in the tooltip.
 
-    ``df`` is (a slice of) :func:`okrdata.queries.unit_progress`, in outline order.
+    ``df`` is (a slice of) :func:`okrdata.queries.unit_progress` in outline order, with the
+    columns of :func:`okrdata.attention.unit_bands`.
     """
     frame = pd.DataFrame(
         {
             "Unit": df["name"].astype(str),
             "Progress": df["progress"].astype(float),
             "Expected": df["expected"].astype(float),
-            "Status": [badges.label(s) for s in df["status"]],
-            "Pace": [badges.pace(p) for p in df["pace"]],
+            "Pace": [badges.pace(p, e) for p, e in zip(df["progress"], df["expected"])],
+            "Band": df["band_label"].astype(str),
+            "Key results": df["mix"].astype(str),
             "Objectives": df["objective_count"].astype(int),
         }
     )
+    if closed:
+        frame["Score"] = [wording.score(s) for s in df["score"]]
+        scale = alt.Scale(domain=list(wording.SCORE_BANDS.values()), range=list(wording.SCORE_COLOURS.values()))
+        legend_title = "Score"
+    else:
+        scale = badges.pace_scale()
+        legend_title = "Pace"
     order = list(frame["Unit"])
     y = alt.Y("Unit:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
     tooltip = [
         alt.Tooltip("Unit:N"),
         alt.Tooltip("Progress:Q", format=".0%"),
-        alt.Tooltip("Expected:Q", format=".0%", title="Expected by today"),
+        alt.Tooltip("Expected:Q", format=".0%", title="Expected by today" if not closed else "Expected"),
         alt.Tooltip("Pace:N"),
-        alt.Tooltip("Status:N"),
+        alt.Tooltip("Band:N", title=legend_title),
+        *([alt.Tooltip("Score:N")] if closed else []),
+        alt.Tooltip("Key results:N"),
         alt.Tooltip("Objectives:Q"),
     ]
     bars = (
@@ -71,14 +92,12 @@ def unit_progress(df: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("Progress:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="Progress"),
             y=y,
-            color=alt.Color("Status:N", scale=badges.status_scale(), legend=alt.Legend(orient="bottom", title=None)),
+            color=alt.Color("Band:N", scale=scale, legend=alt.Legend(orient="bottom", title=legend_title)),
             tooltip=tooltip,
         )
     )
     ticks = (
-        alt.Chart(frame)
-        .mark_tick(color="#222222", thickness=2, size=18)
-        .encode(x="Expected:Q", y=y, tooltip=tooltip)
+        alt.Chart(frame).mark_tick(color="#222222", thickness=2, size=18).encode(x="Expected:Q", y=y, tooltip=tooltip)
     )
     # Streamlit fits the whole chart (axis, title, legend: about 100 px) into this height.
     return (bars + ticks).properties(height=110 + 32 * len(frame))
@@ -107,9 +126,5 @@ def checkins(history: pd.DataFrame, title: str) -> alt.Chart:
         )
     )
     bands = pd.DataFrame({"edge": [7, 4], "what": ["on track from 7", "at risk from 4"]})
-    rules = (
-        alt.Chart(bands)
-        .mark_rule(strokeDash=[4, 4], color="#8a8f98")
-        .encode(y="edge:Q", tooltip=["what:N"])
-    )
+    rules = alt.Chart(bands).mark_rule(strokeDash=[4, 4], color="#8a8f98").encode(y="edge:Q", tooltip=["what:N"])
     return (rules + line).properties(title=title, height=260)

@@ -317,8 +317,15 @@ _ORG_SCOPES = ("org", "id", "file")
 class Reader:
     """One cached reader (see the module's docstring); made by :func:`reader`."""
 
-    def __init__(self, fn: Callable[..., Any], reads: Sequence[str], shared: bool, max_entries: int,
-                 patch: Callable[..., Any] | None = None, after_page: bool = False):
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        reads: Sequence[str],
+        shared: bool,
+        max_entries: int,
+        patch: Callable[..., Any] | None = None,
+        after_page: bool = False,
+    ):
         unknown = set(reads) - {"org", "kpis", "cycle", "plan", "cycles", "all", "today"}
         if unknown:
             raise ValueError(f"{fn.__qualname__} reads {sorted(unknown)}: not a scope")
@@ -405,8 +412,9 @@ class Reader:
                     _building.reset(token)
                     if _builds is not None:
                         _builds.append((self._label(bound), time.perf_counter() - started, how))
-                entry = _Entry(value if self.shared else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
-                               deps.seen)
+                entry = _Entry(
+                    value if self.shared else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), deps.seen
+                )
                 with self._lock:
                     self._entries[key] = entry
                     self._entries.move_to_end(key)
@@ -434,8 +442,13 @@ def _valid(deps: Mapping[str, Any], now: Mapping[str, Any]) -> bool:
     return all(version is not _CONFLICT and _version(now, scope) == version for scope, version in deps.items())
 
 
-def reader(reads: Sequence[str], *, shared: bool = False, max_entries: int = MAX_ENTRIES,
-           patch: Callable[..., Any] | None = None) -> Callable[[Callable[..., Any]], Reader]:
+def reader(
+    reads: Sequence[str],
+    *,
+    shared: bool = False,
+    max_entries: int = MAX_ENTRIES,
+    patch: Callable[..., Any] | None = None,
+) -> Callable[[Callable[..., Any]], Reader]:
     """Declare a cached reader over the function (see the module's docstring).
 
     ``reads``: the scopes the function reads itself. ``shared``: hand every caller the same
@@ -503,8 +516,12 @@ def _same_types(old: pd.Series, new: pd.Series, kept: pd.Series) -> bool:
         return bool(kept.isna().any())  # whole numbers beside a missing one: floating point, fresh too
     # Nothing but missing values (SQL NULLs, of no type) beside numbers or text that stay: the
     # column keeps the type of what stays.
-    return (old.dtype == np.float64 or pd.api.types.is_string_dtype(old.dtype) and old.dtype != object) and \
-        new.dtype == object and bool(new.isna().all()) and bool(kept.notna().any())
+    return (
+        (old.dtype == np.float64 or pd.api.types.is_string_dtype(old.dtype) and old.dtype != object)
+        and new.dtype == object
+        and bool(new.isna().all())
+        and bool(kept.notna().any())
+    )
 
 
 def splice(old: pd.DataFrame, fresh: pd.DataFrame, key: str, gone: Collection[Any] = ()) -> pd.DataFrame | None:
@@ -543,16 +560,22 @@ def _put(old: pd.DataFrame, fresh: pd.DataFrame, where: np.ndarray) -> pd.DataFr
         if not _same_types(values, new, values[kept]):
             return None
         column_values = values.copy()
-        column_values.iloc[where] = new.to_numpy(dtype=float, na_value=np.nan) if values.dtype == np.float64 \
-            else new.to_numpy()
+        column_values.iloc[where] = (
+            new.to_numpy(dtype=float, na_value=np.nan) if values.dtype == np.float64 else new.to_numpy()
+        )
         if column_values.dtype != values.dtype:
             return None
         out[column] = column_values
     return out
 
 
-def _patch_key_results(stale: pd.DataFrame, versions_then: Mapping[str, Any], now: Mapping[str, Any],
-                       cycle_id: int, unit_id: int | None = None) -> pd.DataFrame | None:
+def _patch_key_results(
+    stale: pd.DataFrame,
+    versions_then: Mapping[str, Any],
+    now: Mapping[str, Any],
+    cycle_id: int,
+    unit_id: int | None = None,
+) -> pd.DataFrame | None:
     changed = checkins_changed(versions_then, now, cycle_id)
     if changed is None or stale.empty:
         return None
@@ -565,8 +588,13 @@ def _patch_key_results(stale: pd.DataFrame, versions_then: Mapping[str, Any], no
     return splice(stale, fresh, "kr_id", gone=[int(i) for i in mine["kr_id"]])
 
 
-def _patch_objectives(stale: pd.DataFrame, versions_then: Mapping[str, Any], now: Mapping[str, Any],
-                      cycle_id: int, unit_id: int | None = None) -> pd.DataFrame | None:
+def _patch_objectives(
+    stale: pd.DataFrame,
+    versions_then: Mapping[str, Any],
+    now: Mapping[str, Any],
+    cycle_id: int,
+    unit_id: int | None = None,
+) -> pd.DataFrame | None:
     changed = checkins_changed(versions_then, now, cycle_id)
     if changed is None or stale.empty:
         return None
@@ -575,13 +603,15 @@ def _patch_objectives(stale: pd.DataFrame, versions_then: Mapping[str, Any], now
     if not touched:
         return stale
     with opened() as db:
-        fresh = q.objectives(db, int(cycle_id), unit_id, today(), krs=krs[krs["objective_id"].isin(touched)],
-                             objective_ids=touched)
+        fresh = q.objectives(
+            db, int(cycle_id), unit_id, today(), krs=krs[krs["objective_id"].isin(touched)], objective_ids=touched
+        )
     return splice(stale, fresh, "objective_id", gone=touched)
 
 
-def _patch_unit_progress(stale: pd.DataFrame, versions_then: Mapping[str, Any], now: Mapping[str, Any],
-                         cycle_id: int) -> pd.DataFrame | None:
+def _patch_unit_progress(
+    stale: pd.DataFrame, versions_then: Mapping[str, Any], now: Mapping[str, Any], cycle_id: int
+) -> pd.DataFrame | None:
     changed = checkins_changed(versions_then, now, cycle_id)
     if changed is None or stale.empty:
         return None
@@ -601,9 +631,14 @@ def _patch_unit_progress(stale: pd.DataFrame, versions_then: Mapping[str, Any], 
     return splice(stale, fresh, "unit_id", gone=above & set(parent))
 
 
-def _patch_checkin_history(stale: pd.DataFrame, versions_then: Mapping[str, Any], now: Mapping[str, Any],
-                           cycle_id: int, unit_id: int | None = None,
-                           kr_ids: Sequence[int] | None = None) -> pd.DataFrame | None:
+def _patch_checkin_history(
+    stale: pd.DataFrame,
+    versions_then: Mapping[str, Any],
+    now: Mapping[str, Any],
+    cycle_id: int,
+    unit_id: int | None = None,
+    kr_ids: Sequence[int] | None = None,
+) -> pd.DataFrame | None:
     changed = checkins_changed(versions_then, now, cycle_id)
     if changed is None or stale.empty:
         return None
@@ -629,8 +664,13 @@ def _patch_checkin_history(stale: pd.DataFrame, versions_then: Mapping[str, Any]
     return both.reset_index(drop=True) if not both.empty else None
 
 
-def _patch_trends(stale: trends_module.Trends, versions_then: Mapping[str, Any], now: Mapping[str, Any],
-                  cycle_id: int, unit_id: int | None = None) -> trends_module.Trends | None:
+def _patch_trends(
+    stale: trends_module.Trends,
+    versions_then: Mapping[str, Any],
+    now: Mapping[str, Any],
+    cycle_id: int,
+    unit_id: int | None = None,
+) -> trends_module.Trends | None:
     changed = checkins_changed(versions_then, now, cycle_id)
     if changed is None:
         return None
@@ -648,15 +688,24 @@ def _patch_trends(stale: trends_module.Trends, versions_then: Mapping[str, Any],
     touched = set(krs.loc[krs["kr_id"].isin(mine), "objective_id"])
     objective_weekly = replace_blocks(
         stale.objective_weekly,
-        trends_module.objective_weeks(kr_weekly[kr_weekly["objective_id"].isin(touched)],
-                                      objs[objs["objective_id"].isin(touched)], stale.cycle, on),
-        "objective_id", touched,
+        trends_module.objective_weeks(
+            kr_weekly[kr_weekly["objective_id"].isin(touched)],
+            objs[objs["objective_id"].isin(touched)],
+            stale.cycle,
+            on,
+        ),
+        "objective_id",
+        touched,
     )
     if objective_weekly is None:
         return None
     in_scope = set(krs["kr_id"].astype("int64"))
     return dataclasses.replace(
-        stale, krs=krs, objectives=objs, kr_weekly=kr_weekly, objective_weekly=objective_weekly,
+        stale,
+        krs=krs,
+        objectives=objs,
+        kr_weekly=kr_weekly,
+        objective_weekly=objective_weekly,
         kr_projection=trends_module.kr_projection(krs, kr_weekly),
         history=history[history["kr_id"].isin(in_scope)] if not history.empty else history,
         checkin_count=int(history["kr_id"].isin(in_scope).sum()) if not history.empty else 0,

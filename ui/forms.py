@@ -46,7 +46,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from okrdata import auth as core_auth
-from okrdata import history, writes
+from okrdata import history, lookups, writes
 from okrdata import queries as q
 from okrdata.errors import ValidationError
 from ui import auth, badges, data, tables
@@ -82,6 +82,8 @@ def _session_lock() -> _Lock:
         if lock is None:
             lock = _locks[key] = _Lock()
         return lock
+
+
 FIELD_LABELS = {
     "version": "Changed meanwhile",
     "author": "Author",
@@ -202,8 +204,9 @@ def fresh_id(form_id: str) -> str:
     return form_id if n == 0 else f"{form_id}-{n}"
 
 
-def run_write(form_id: str, write: Write, reset: Iterable[str] = (), reset_prefix: str | None = None,
-              sent_in: int | None = None) -> bool:
+def run_write(
+    form_id: str, write: Write, reset: Iterable[str] = (), reset_prefix: str | None = None, sent_in: int | None = None
+) -> bool:
     """Run ``write`` for the signed-in person and keep the outcome for :func:`feedback`; True when saved.
 
     Refused (nothing written, inputs kept) when nobody is signed in. ``sent_in`` is the round
@@ -310,8 +313,15 @@ def read_row(form_id: str, table: str, row_id: int, also: Iterable[str] = ()) ->
     return st.session_state[key]
 
 
-def archive_form(section: str, thing_id: int, confirm: str, button: str,
-                 archive: Callable[[sqlite_utils.Database, dict, int], Any], done: str, edit_form: str) -> None:
+def archive_form(
+    section: str,
+    thing_id: int,
+    confirm: str,
+    button: str,
+    archive: Callable[[sqlite_utils.Database, dict, int], Any],
+    done: str,
+    edit_form: str,
+) -> None:
     """A small form that archives one thing of a section (``"mg_kr_archive"``): a box to tick
     (``confirm``), then ``button`` runs ``archive(db, person, version)``; refused with the box
     unticked.
@@ -334,8 +344,9 @@ def archive_form(section: str, thing_id: int, confirm: str, button: str,
             archive(db, who, value(read_key(edit_form), {}).get("version"))
             return done
 
-        submit_button(button, form_id, write, reset=[read_key(edit_form)], reset_prefix=f"{form_id}_",
-                      icon=":material/archive:")
+        submit_button(
+            button, form_id, write, reset=[read_key(edit_form)], reset_prefix=f"{form_id}_", icon=":material/archive:"
+        )
     feedback(form_id, reload_prefix=f"{edit_form}_")
 
 
@@ -382,8 +393,9 @@ def flash(form_id: str) -> None:
 def signed_in_message(person: dict | None, action: str) -> None:
     """Why this visitor sees no form: signed out, or a viewer."""
     if person is None:
-        st.info(f"Sign in as a lead to {action} (the sign-in is in the sidebar). Anyone can read.",
-                icon=":material/lock:")
+        st.info(
+            f"Sign in as a lead to {action} (the sign-in is in the sidebar). Anyone can read.", icon=":material/lock:"
+        )
     else:
         st.info(
             f"You are signed in as {badges.escape_markdown(person['name'])} ({person['role']}): you can read everything. Sign in as a "
@@ -424,10 +436,11 @@ def goalpost_changes(kr_ids: Sequence[int]) -> pd.DataFrame:
 
 @data.reader(reads=("plan",))
 def alignment_choices(cycle_id: int, unit_id: int, objective_id: int | None = None) -> list[dict]:
-    """What an objective of the unit may align to (:func:`okrdata.writes.alignment_choices`)."""
+    """What an objective of the unit may align to (:func:`okrdata.lookups.alignment_choices`)."""
     with data.opened() as db:
-        return writes.alignment_choices(db, int(cycle_id), int(unit_id),
-                                        None if objective_id is None else int(objective_id))
+        return lookups.alignment_choices(
+            db, int(cycle_id), int(unit_id), None if objective_id is None else int(objective_id)
+        )
 
 
 @data.reader(reads=("all",))
@@ -438,15 +451,16 @@ def _stored_row(table: str, row_id: int) -> dict:
 
 @data.reader(reads=("org",))
 def person_units() -> dict[int, list[int]]:
-    """Everyone's extra units to edit (:func:`okrdata.writes.person_units_map`)."""
+    """Everyone's extra units to edit (:func:`okrdata.lookups.person_units_map`)."""
     with data.opened() as db:
-        return writes.person_units_map(db)
+        return lookups.person_units_map(db)
 
 
 # --- cached tables -------------------------------------------------------------------------
 # What the Check-in and Manage pages show everyone, formatted once per change of what they show
 # (and bounded to what a person reads), so that a rerun after a click costs the same for a
 # company of thousands of key results as for a small one.
+
 
 class KrTable(NamedTuple):
     """Key results of a cycle and a unit's branch, ready to show."""
@@ -495,8 +509,12 @@ def key_results_table(cycle_id: int, unit_id: int | None = None) -> KrTable:
     return KrTable(_kr_head(cycle_id, unit_id, tables.ROW_LIMIT)[1], *_kr_labels(cycle_id, unit_id))
 
 
-KPI_TYPE_WORDS = {"stay_above": "Stay above", "stay_below": "Stay below", "increase": "Increase to",
-                  "decrease": "Decrease to"}
+KPI_TYPE_WORDS = {
+    "stay_above": "Stay above",
+    "stay_below": "Stay below",
+    "increase": "Increase to",
+    "decrease": "Decrease to",
+}
 
 
 class ObjectiveTable(NamedTuple):
@@ -510,8 +528,9 @@ class ObjectiveTable(NamedTuple):
     """Every objective's label for a picker, "title (unit)", by id, in the same order."""
 
 
-def _objectives_head_unchanged(stale: tuple, versions_then, now, cycle_id: int, unit_id: int | None,
-                               *_: Any) -> tuple | None:
+def _objectives_head_unchanged(
+    stale: tuple, versions_then, now, cycle_id: int, unit_id: int | None, *_: Any
+) -> tuple | None:
     changed = data.checkins_changed(versions_then, now, cycle_id)
     if changed is None:
         return None
@@ -531,13 +550,17 @@ def _objective_head(cycle_id: int, unit_id: int | None, limit: int) -> tuple[lis
 @data.reader(reads=())
 def _objective_labels(cycle_id: int, unit_id: int | None) -> tuple[int, dict[int, str]]:
     every = data.objective_rows(cycle_id, unit_id)
-    return len(every), {int(i): f"{t} ({u})" for i, t, u in zip(every["objective_id"], every["title"], every["unit_name"])}
+    return len(every), {
+        int(i): f"{t} ({u})" for i, t, u in zip(every["objective_id"], every["title"], every["unit_name"])
+    }
 
 
 def objectives_table(cycle_id: int, unit_id: int | None = None) -> ObjectiveTable:
     """A cycle's objectives for a unit's branch, as a table of the first :data:`ui.tables.ROW_LIMIT`,
     their total and every one's label for a picker; cached."""
-    return ObjectiveTable(_objective_head(cycle_id, unit_id, tables.ROW_LIMIT)[1], *_objective_labels(cycle_id, unit_id))
+    return ObjectiveTable(
+        _objective_head(cycle_id, unit_id, tables.ROW_LIMIT)[1], *_objective_labels(cycle_id, unit_id)
+    )
 
 
 @data.reader(reads=("cycle", "today"))
@@ -561,14 +584,16 @@ def kpi_labels() -> dict[int, str]:
 def units_table() -> pa.Table:
     """Every unit (path, kind, lead, description) as Manage shows them, as Arrow; cached."""
     tree = data.units()
-    return tables.arrow(pd.DataFrame(
-        {
-            "Unit": tree["path"],
-            "Kind": tree["kind"].str.capitalize(),
-            "Lead": tree["lead_name"].fillna(""),
-            "Description": tree["description"].fillna(""),
-        }
-    ))
+    return tables.arrow(
+        pd.DataFrame(
+            {
+                "Unit": tree["path"],
+                "Kind": tree["kind"].str.capitalize(),
+                "Lead": tree["lead_name"].fillna(""),
+                "Description": tree["description"].fillna(""),
+            }
+        )
+    )
 
 
 @data.reader(reads=())
@@ -577,18 +602,18 @@ def people_table() -> pa.Table:
     shows them, as Arrow; cached."""
     people, tree, extra = data.people(), data.units(), person_units()
     names = dict(zip(tree["id"].astype(int), tree["name"].astype(str)))
-    return tables.arrow(pd.DataFrame(
-        {
-            "Name": people["name"],
-            "Email": people["email"],
-            "Role": people["role"].str.capitalize(),
-            "Leads": people["leads"].fillna(""),
-            "Also edits": [
-                ", ".join(names[u] for u in extra.get(int(i), []) if u in names) for i in people["id"]
-            ],
-            "Archived": ["yes" if a else "" for a in people["archived"]],
-        }
-    ))
+    return tables.arrow(
+        pd.DataFrame(
+            {
+                "Name": people["name"],
+                "Email": people["email"],
+                "Role": people["role"].str.capitalize(),
+                "Leads": people["leads"].fillna(""),
+                "Also edits": [", ".join(names[u] for u in extra.get(int(i), []) if u in names) for i in people["id"]],
+                "Archived": ["yes" if a else "" for a in people["archived"]],
+            }
+        )
+    )
 
 
 @data.reader(reads=())
@@ -605,16 +630,20 @@ def kpis_table(unit_id: int | None = None) -> pa.Table:
     """The KPIs of a unit's branch (target, latest reading, its date) as Manage shows them, as
     Arrow; cached."""
     kpis = data.kpis(unit_id)
-    return tables.arrow(pd.DataFrame(
-        {
-            "KPI": kpis["name"],
-            "Unit": kpis["unit_name"],
-            "Target": [f"{KPI_TYPE_WORDS.get(t, t)} {badges.number(v, u or '')}"
-                       for t, v, u in zip(kpis["target_type"], kpis["target"], kpis["unit_label"])],
-            "Latest": [badges.number(v, u or "") for v, u in zip(kpis["last_value"], kpis["unit_label"])],
-            "Read on": [badges.day(d) for d in kpis["last_reading_date"]],
-        }
-    ))
+    return tables.arrow(
+        pd.DataFrame(
+            {
+                "KPI": kpis["name"],
+                "Unit": kpis["unit_name"],
+                "Target": [
+                    f"{KPI_TYPE_WORDS.get(t, t)} {badges.number(v, u or '')}"
+                    for t, v, u in zip(kpis["target_type"], kpis["target"], kpis["unit_label"])
+                ],
+                "Latest": [badges.number(v, u or "") for v, u in zip(kpis["last_value"], kpis["unit_label"])],
+                "Read on": [badges.day(d) for d in kpis["last_reading_date"]],
+            }
+        )
+    )
 
 
 def more_rows_note(shown: int, total: int, what: str) -> None:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, data, sidebar
+from ui import auth, data, sidebar, style
 
 DEMO_NOTICE = "You are looking at demo data — run `okr init --fresh` to start your own."
 ADOPT_KEY = "okr_adopt_attempts"
+DEMO_NOTICE_KEY = "okr_demo_notice"
 
 
 def draw() -> sidebar.Scope:
@@ -28,8 +29,11 @@ def draw() -> sidebar.Scope:
     auth.gate()  # a private deployment shows nothing, not even the pickers, before sign-in
     scope = sidebar.scope_pickers()
     st.session_state[ADOPT_KEY] = 0
+    style.install()
     if data.is_demo():
-        st.info(DEMO_NOTICE, icon=":material/science:")
+        # In a keyed container, so a page can fold it away (the wall on a TV says it otherwise).
+        with st.container(key=DEMO_NOTICE_KEY):
+            st.info(DEMO_NOTICE, icon=":material/science:")
     auth.sign_in_sidebar()
     return scope
 

@@ -8,12 +8,14 @@ always travels with its words and an icon, never colour alone.
 What the page shows is worked out once per scope and change of the data and cached
 (:func:`page_view`, :func:`chart_specs`, readers of :func:`ui.data.reader`): the sections, counts and warnings, and every chart
 as a finished Vega-Lite spec whose data is already in Arrow, the form Streamlit sends it in. A
-rerun after a click only lays them out, however large the organisation.
+rerun after a click only lays them out, however large the organisation. The y axis of a chart writes
+the KPI's unit on each label.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -21,6 +23,7 @@ import altair as alt
 import pandas as pd
 
 from okrdata import kpis as K
+from okrdata import wording
 from okrdata.kpis import BREACHED, HEALTH_LABELS, HEALTHY, NO_DATA, WARNING
 from ui import badges, charts, data
 
@@ -69,6 +72,16 @@ def _axis_format(values: pd.Series) -> str:
     return "~s" if biggest >= 10_000 else ",~f"
 
 
+def _with_unit(label: str) -> str | None:
+    """A Vega expression writing each y-axis label with the KPI's unit, as :func:`ui.badges.number`
+    writes values (``"1.6%"``, ``"600 ms"``); None without a unit. The unit is user text: it goes
+    into the expression as a JSON string literal, never as code."""
+    if not label:
+        return None
+    suffix = label if label in ("%", "€", "$") else f" {label}"
+    return f"datum.label + {json.dumps(suffix)}"
+
+
 def kpi_chart(
     kpi: Mapping[str, Any],
     points: pd.DataFrame,
@@ -98,7 +111,7 @@ def kpi_chart(
         }
     )
     every = pd.concat([frame["Value"], pd.Series([target] + ([warning] if warning is not None else []))])
-    y_axis = alt.Axis(format=_axis_format(every), tickCount=4, title=None)
+    y_axis = alt.Axis(format=_axis_format(every), tickCount=4, title=None, labelExpr=_with_unit(label))
     x_scale = alt.Scale(domain=[since.isoformat(), until.isoformat()])
     x_axis = alt.Axis(format="%b", tickCount="month", labelOverlap=True, grid=False)
     x = alt.X("Date:T", title=None, scale=x_scale, axis=x_axis)
@@ -107,34 +120,54 @@ def kpi_chart(
         start = max(since, dt.date.fromisoformat(str(cycle["start_date"])[:10]))
         end = min(until, dt.date.fromisoformat(str(cycle["end_date"])[:10]))
         if start < end:
-            span = pd.DataFrame({"start": [start.isoformat()], "end": [end.isoformat()],
-                                 "what": [f"{cycle['name']}: {badges.date_range(cycle['start_date'], cycle['end_date'])}"]})
+            span = pd.DataFrame(
+                {
+                    "start": [start.isoformat()],
+                    "end": [end.isoformat()],
+                    "what": [f"{cycle['name']}: {badges.date_range(cycle['start_date'], cycle['end_date'])}"],
+                }
+            )
             layers.append(
                 alt.Chart(span)
                 .mark_rect(color="#8a8f98", opacity=0.10)
-                .encode(x=alt.X("start:T", scale=x_scale, axis=x_axis, title=None), x2="end:T",
-                        tooltip=[alt.Tooltip("what:N", title="Cycle")])
+                .encode(
+                    x=alt.X("start:T", scale=x_scale, axis=x_axis, title=None),
+                    x2="end:T",
+                    tooltip=[alt.Tooltip("what:N", title="Cycle")],
+                )
             )
     if warning is not None:
-        band = pd.DataFrame({"low": [min(target, warning)], "high": [max(target, warning)],
-                             "what": [f"Warning band: {badges.number(min(target, warning), label)}"
-                                      f"–{badges.number(max(target, warning), label)}"]})
+        band = pd.DataFrame(
+            {
+                "low": [min(target, warning)],
+                "high": [max(target, warning)],
+                "what": [
+                    f"Warning band: {badges.number(min(target, warning), label)}"
+                    f"–{badges.number(max(target, warning), label)}"
+                ],
+            }
+        )
         layers.append(
             alt.Chart(band)
             .mark_rect(color=BAND_COLOUR, opacity=0.18)
-            .encode(y=alt.Y("low:Q", axis=y_axis, scale=alt.Scale(zero=False)), y2="high:Q",
-                    tooltip=[alt.Tooltip("what:N", title="Zone")])
+            .encode(
+                y=alt.Y("low:Q", axis=y_axis, scale=alt.Scale(zero=False)),
+                y2="high:Q",
+                tooltip=[alt.Tooltip("what:N", title="Zone")],
+            )
         )
     rule = pd.DataFrame({"target": [target], "what": [f"Target: {target_text(kpi)}"]})
     layers.append(
         alt.Chart(rule)
         .mark_rule(color=TARGET_COLOUR, strokeDash=[5, 3], strokeWidth=1.5)
-        .encode(y=alt.Y("target:Q", axis=y_axis, scale=alt.Scale(zero=False)),
-                tooltip=[alt.Tooltip("what:N", title="Target")])
+        .encode(
+            y=alt.Y("target:Q", axis=y_axis, scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("what:N", title="Target")],
+        )
     )
     if len(frame):
         tooltip = [
-            alt.Tooltip("Date:T", format="%d %b %Y"),
+            alt.Tooltip("Date:T", format=wording.CHART_DAY),
             alt.Tooltip("Shown:N", title=str(kpi["name"])),
             alt.Tooltip("Readings:Q", title="Readings averaged"),
         ]
@@ -156,14 +189,14 @@ class KpiView(NamedTuple):
     """:func:`okrdata.kpis.summary` of the branch's KPIs."""
     pairs: dict[str, int]
     """:func:`okrdata.kpis.pair_counts` over every section."""
-    limited: K.Limited
-    """The sections drawn (:func:`okrdata.kpis.limit`)."""
-    section_count: int
-    """How many sections there are in all."""
+    sections: list[K.UnitSection]
+    """Every unit of the branch with key results or KPIs (:func:`okrdata.kpis.sections`)."""
     warnings: list[tuple[str, K.Divergence, dict, dict]]
     """The first warnings, in section order: (unit name, the warning, its key result, its KPI)."""
     empty_units: list[str]
-    """Names of the branch's units with neither key results nor KPIs (when nothing was cut)."""
+    """Names of the branch's units with neither key results nor KPIs."""
+    pair_rows: pd.DataFrame
+    """Every key result measured by a KPI, beside it, as a display table (:func:`pair_table`)."""
 
 
 def _branch_units(unit_id: int | None) -> pd.DataFrame:
@@ -179,12 +212,13 @@ def page_view(cycle_id: int | None, unit_id: int | None, listed: int) -> KpiView
     unit's branch (None: the whole company), from the cached readers; cached like them."""
     scope_kpis = data.kpis(unit_id)
     all_kpis = data.kpis(None) if unit_id is not None else scope_kpis
-    krs = data.key_results(cycle_id, unit_id) if cycle_id is not None else pd.DataFrame(
-        columns=["kr_id", "unit_id", "kpi_id"]
+    krs = (
+        data.key_results(cycle_id, unit_id)
+        if cycle_id is not None
+        else pd.DataFrame(columns=["kr_id", "unit_id", "kpi_id"])
     )
     units = _branch_units(unit_id)
     sections = K.sections(units, krs, all_kpis)
-    limited = K.limit(sections)
     warnings = []
     for section in sections:
         for pair in section.pairs:
@@ -193,30 +227,78 @@ def page_view(cycle_id: int | None, unit_id: int | None, listed: int) -> KpiView
         if len(warnings) >= listed:
             break
     with_rows = {s.unit_id for s in sections}
-    empty = [] if limited.truncated else [str(n) for i, n in zip(units["id"], units["name"]) if int(i) not in with_rows]
-    return KpiView(K.summary(scope_kpis), K.pair_counts(sections), limited, len(sections), warnings[:listed], empty)
+    empty = [str(n) for i, n in zip(units["id"], units["name"]) if int(i) not in with_rows]
+    return KpiView(
+        K.summary(scope_kpis), K.pair_counts(sections), sections, warnings[:listed], empty, pair_table(sections)
+    )
+
+
+CHECK = "⚠️ Check"
+"""The mark of a linked pair whose key result looks fine while its KPI is in trouble."""
+
+
+def pair_table(sections: list[K.UnitSection]) -> pd.DataFrame:
+    """Every linked pair as one row per key result beside its KPI, those to check first, then in
+    the sections' order: check mark, key result, status, progress (percent), KPI, health, latest
+    reading, target and unit."""
+    rows = []
+    for section in sections:
+        for pair in section.pairs:
+            flagged = {w.kr_id for w in pair.warnings}
+            kpi = pair.kpi
+            label = kpi.get("unit_label") or ""
+            for kr in pair.krs:
+                progress = kr.get("progress")
+                rows.append(
+                    {
+                        "Check": CHECK if int(kr["kr_id"]) in flagged else "",
+                        "Key result": str(kr["title"]),
+                        "Status": badges.cell(kr["status"]),
+                        "Progress": None if progress is None or pd.isna(progress) else float(progress) * 100,
+                        "KPI": str(kpi["name"]),
+                        "Health": health_label(kpi["health"]),
+                        "Latest": badges.number(kpi.get("last_value"), label),
+                        "Target": target_text(kpi),
+                        "Unit": section.name,
+                    }
+                )
+    frame = pd.DataFrame(
+        rows, columns=["Check", "Key result", "Status", "Progress", "KPI", "Health", "Latest", "Target", "Unit"]
+    )
+    return frame.sort_values("Check", ascending=False, kind="stable").reset_index(drop=True)
 
 
 @data.reader(reads=(), max_entries=256)
-def _kpi_spec(kpi: Mapping[str, Any], points: pd.DataFrame, since: dt.date, until: dt.date,
-              cycle: Mapping[str, Any] | None) -> dict:
+def _kpi_spec(
+    kpi: Mapping[str, Any], points: pd.DataFrame, since: dt.date, until: dt.date, cycle: Mapping[str, Any] | None
+) -> dict:
     # Keyed by what the chart draws, not by the data's versions: a check-in or an edit elsewhere
     # leaves a KPI's chart as it was, and building a dozen of them takes most of a second.
     return charts.spec(kpi_chart(kpi, points, since, until, cycle))
 
 
+def drawn(view: KpiView, unit_ids: tuple[int, ...]) -> K.Limited:
+    """The sections of ``view`` for these units, cut to :data:`okrdata.kpis.MAX_CHARTS` charts
+    (:func:`okrdata.kpis.limit`)."""
+    chosen = set(unit_ids)
+    return K.limit([s for s in view.sections if s.unit_id in chosen], max_units=len(chosen) or 1)
+
+
 @data.reader(reads=("today",))
-def chart_specs(cycle_id: int | None, unit_id: int | None, listed: int, months: int) -> dict[int, dict | None]:
-    """The chart of every KPI :func:`page_view` draws, over the last ``months`` (readings thinned
-    by :func:`okrdata.kpis.series`), as :func:`ui.charts.spec` specs by KPI id; None for a KPI without
-    readings in that window. Cached like the readers."""
+def chart_specs(
+    cycle_id: int | None, unit_id: int | None, listed: int, months: int, unit_ids: tuple[int, ...]
+) -> dict[int, dict | None]:
+    """The chart of every KPI in the sections of ``unit_ids`` (as :func:`drawn` cuts them), over
+    the last ``months`` (readings thinned by :func:`okrdata.kpis.series`), as :func:`ui.charts.spec`
+    specs by KPI id; None for a KPI without readings in that window. Cached like the readers."""
     view = page_view(cycle_id, unit_id, listed)
-    shown = {int(p.kpi["kpi_id"]): p.kpi for s in view.limited.sections for p in s.pairs}
-    shown.update({int(k["kpi_id"]): k for s in view.limited.sections for k in s.kpis})
+    sections = drawn(view, tuple(int(u) for u in unit_ids)).sections
+    shown = {int(p.kpi["kpi_id"]): p.kpi for s in sections for p in s.pairs}
+    shown.update({int(k["kpi_id"]): k for s in sections for k in s.kpis})
     today = data.today()
     since = K.window_start(today, months)
-    readings = data.kpi_readings(sorted(shown), since) if shown else pd.DataFrame(
-        columns=["kpi_id", "reading_date", "value"]
+    readings = (
+        data.kpi_readings(sorted(shown), since) if shown else pd.DataFrame(columns=["kpi_id", "reading_date", "value"])
     )
     series = K.series(readings, set(shown))
     cycle = data.cycle(cycle_id) if cycle_id is not None else None

@@ -34,8 +34,13 @@ DEFAULT_LABELS = {
     "none": "No digest",
 }
 STATUS_WORDS = {"sent": "Sent", "pending": "Waiting to retry", "sending": "Sending", "failed": "Failed"}
-KIND_WORDS = {"reminder": "Reminder", "digest": "Digest", "off_track": "Off track", "cycle_closed": "Cycle closed",
-              "test": "Test"}
+KIND_WORDS = {
+    "reminder": "Reminder",
+    "digest": "Digest",
+    "off_track": "Off track",
+    "cycle_closed": "Cycle closed",
+    "test": "Test",
+}
 
 
 def _read(build, *key):
@@ -59,9 +64,13 @@ def _mine(person: dict) -> None:
     key = f"{FORM_MINE}_choice"
     forms.prefill(key, "default" if is_default else choice)
     with st.form(FORM_MINE):
-        st.selectbox("Your weekly digest by e-mail", options, format_func=label, key=key,
-                     help="Progress and pace, status changes, new risks, stale key results, learnings and KPIs, "
-                          "every week.")
+        st.selectbox(
+            "Your weekly digest by e-mail",
+            options,
+            format_func=label,
+            key=key,
+            help="Progress and pace, status changes, new risks, stale key results, learnings and KPIs, every week.",
+        )
 
         def write(db, who):
             prefs.set_choice(db, who["id"], forms.value(key), person=who)
@@ -75,8 +84,12 @@ def _default() -> None:
     key = f"{FORM_DEFAULT}_choice"
     forms.prefill(key, _read(prefs.default_choice, "default"))
     with st.form(FORM_DEFAULT):
-        st.selectbox("Default digest for everyone who has not chosen", list(prefs.CHOICES),
-                     format_func=DEFAULT_LABELS.get, key=key)
+        st.selectbox(
+            "Default digest for everyone who has not chosen",
+            list(prefs.CHOICES),
+            format_func=DEFAULT_LABELS.get,
+            key=key,
+        )
 
         def write(db, who):
             prefs.set_default(db, forms.value(key), person=who)
@@ -92,13 +105,15 @@ def _channels() -> None:
         st.caption("No chat channels yet. Add one with `okr webhook add URL --unit NAME` (see the README).")
         return
     st.dataframe(
-        pd.DataFrame({
-            "#": [h["id"] for h in hooks],
-            "Unit": [h["unit_name"] for h in hooks],
-            "Chat": [webhooks.PROVIDER_NAMES[h["provider"]] for h in hooks],
-            "Name": [h["name"] for h in hooks],
-            "Address": [webhooks.mask(h["url"]) for h in hooks],
-        }),
+        pd.DataFrame(
+            {
+                "#": [h["id"] for h in hooks],
+                "Unit": [h["unit_name"] for h in hooks],
+                "Chat": [webhooks.PROVIDER_NAMES[h["provider"]] for h in hooks],
+                "Name": [h["name"] for h in hooks],
+                "Address": [webhooks.mask(h["url"]) for h in hooks],
+            }
+        ),
         hide_index=True,
     )
 
@@ -111,20 +126,29 @@ def _log() -> None:
     c.metric("Failed in 7 days", week["failed"])
     failed = _read(lambda db: deliveries.failures(db, 50), "failed")
     if failed:
-        st.error(f"{len(failed)} deliver{'y' if len(failed) == 1 else 'ies'} failed and {'was' if len(failed) == 1 else 'were'} "
-                 "not sent. The reason is beside each; send one again once the cause is fixed.",
-                 icon=":material/error:")
+        st.error(
+            f"{len(failed)} deliver{'y' if len(failed) == 1 else 'ies'} failed and {'was' if len(failed) == 1 else 'were'} "
+            "not sent. The reason is beside each; send one again once the cause is fixed.",
+            icon=":material/error:",
+        )
         st.dataframe(_table(failed, with_error=True), hide_index=True)
         key = f"{FORM_RETRY}_id"
         with st.form(FORM_RETRY):
-            st.selectbox("Send again", [r["id"] for r in failed], key=key,
-                         format_func=lambda i: next(f"#{r['id']} · {r['recipient']} · {r['subject']}"
-                                                    for r in failed if r["id"] == i))
+            st.selectbox(
+                "Send again",
+                [r["id"] for r in failed],
+                key=key,
+                format_func=lambda i: next(
+                    f"#{r['id']} · {r['recipient']} · {r['subject']}" for r in failed if r["id"] == i
+                ),
+            )
 
             def write(db, who):
                 row = deliveries.retry(db, forms.value(key), person=who)
-                return (f"Queued again: it goes out at the next round of `okr notify` or the app's scheduler "
-                        f"({badges.escape(row['recipient'])}).")
+                return (
+                    f"Queued again: it goes out at the next round of `okr notify` or the app's scheduler "
+                    f"({badges.escape(row['recipient'])})."
+                )
 
             forms.submit_button("Send again", FORM_RETRY, write, reset=[key], icon=":material/replay:")
     forms.feedback(FORM_RETRY)  # also once the last failure is queued again and its form is gone
@@ -137,16 +161,18 @@ def _log() -> None:
 
 
 def _table(rows: list[dict], with_error: bool) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "#": [r["id"] for r in rows],
-        "When": [str(r["created_at"])[:16].replace("T", " ") + " UTC" for r in rows],
-        "What": [KIND_WORDS.get(r["kind"], r["kind"]) for r in rows],
-        "Week or day": [r["period"] for r in rows],
-        "To": [r["recipient"] for r in rows],
-        "Subject": [r["subject"] for r in rows],
-        "Result": [STATUS_WORDS.get(r["status"], r["status"]) for r in rows],
-        "Tries": [r["attempts"] for r in rows],
-    })
+    frame = pd.DataFrame(
+        {
+            "#": [r["id"] for r in rows],
+            "When": [str(r["created_at"])[:16].replace("T", " ") + " UTC" for r in rows],
+            "What": [KIND_WORDS.get(r["kind"], r["kind"]) for r in rows],
+            "Week or day": [r["period"] for r in rows],
+            "To": [r["recipient"] for r in rows],
+            "Subject": [r["subject"] for r in rows],
+            "Result": [STATUS_WORDS.get(r["status"], r["status"]) for r in rows],
+            "Tries": [r["attempts"] for r in rows],
+        }
+    )
     if with_error:
         frame["Why"] = [r["last_error"] or "" for r in rows]
     return frame

@@ -23,7 +23,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from okrdata import attention, search
+from okrdata import attention, search, wording
 from okrdata import numbers as n
 from okrdata.queries import KR_COLUMNS
 from ui import badges, charts, data, tables
@@ -78,8 +78,12 @@ the one escaping path of the pages, kept here under the name they import."""
 def matches(text: str, cycle_ids: Sequence[int] | None, unit_ids: Sequence[int] | None) -> pd.DataFrame:
     """Where the words of ``text`` occur (:func:`okrdata.search.text_matches`), cached."""
     with data.opened() as db:
-        return search.text_matches(db, text, None if cycle_ids is None else tuple(int(i) for i in cycle_ids),
-                                   None if unit_ids is None else tuple(int(i) for i in unit_ids))
+        return search.text_matches(
+            db,
+            text,
+            None if cycle_ids is None else tuple(int(i) for i in cycle_ids),
+            None if unit_ids is None else tuple(int(i) for i in unit_ids),
+        )
 
 
 @data.reader(reads=("all",))
@@ -119,8 +123,12 @@ def _rows_after_checkins(stale: pd.DataFrame, versions_then, now, cycle_ids: Seq
     touched = set(krs.loc[krs["kr_id"].isin(changed), "objective_id"])
     if not touched:
         return stale
-    fresh = search.okr_rows(krs[krs["objective_id"].isin(touched)], objs[objs["objective_id"].isin(touched)],
-                            _wanted(cycle_ids), [int(i) for i in data.units()["id"]])
+    fresh = search.okr_rows(
+        krs[krs["objective_id"].isin(touched)],
+        objs[objs["objective_id"].isin(touched)],
+        _wanted(cycle_ids),
+        [int(i) for i in data.units()["id"]],
+    )
     return data.replace_blocks(stale, fresh, "objective_id", touched)
 
 
@@ -149,8 +157,13 @@ def totals(cycle_ids: Sequence[int]) -> Totals:
 
 
 @data.reader(reads=())
-def _listing(cycle_ids: Sequence[int], filters: search.Filters, text_cycle_ids: Sequence[int] | None,
-             with_cycle: bool, link_unit_id: int | None) -> Listing:
+def _listing(
+    cycle_ids: Sequence[int],
+    filters: search.Filters,
+    text_cycle_ids: Sequence[int] | None,
+    with_cycle: bool,
+    link_unit_id: int | None,
+) -> Listing:
     rows = list_rows(cycle_ids)
     branch = data.subtree_ids(filters.unit_id) if filters.unit_id is not None else None
     found = matches(filters.text, text_cycle_ids, branch) if filters.words else None
@@ -159,8 +172,13 @@ def _listing(cycle_ids: Sequence[int], filters: search.Filters, text_cycle_ids: 
     return Listing(shown, head, search.counts(shown))
 
 
-def listing(cycle_ids: Sequence[int], filters: search.Filters, text_cycle_ids: Sequence[int] | None,
-            with_cycle: bool, scope: Scope) -> Listing:
+def listing(
+    cycle_ids: Sequence[int],
+    filters: search.Filters,
+    text_cycle_ids: Sequence[int] | None,
+    with_cycle: bool,
+    scope: Scope,
+) -> Listing:
     """The rows of ``cycle_ids`` that pass ``filters`` (:func:`okrdata.search.select`, with the
     text search over ``text_cycle_ids``, None for every cycle) and the first :data:`ui.tables.ROW_LIMIT`
     of them as the table on screen; cached, so a rerun with the same choices costs nothing."""
@@ -180,19 +198,8 @@ def link_params(objective_id: int, cycle_id: int, scope: Scope | int | None) -> 
     return params
 
 
-def _value(value: Any, unit_label: str, kr_type: Any) -> str:
-    if kr_type == "milestone":
-        return badges.pct(value)
-    return badges.number(value, unit_label)
-
-
-def _target(target: Any, unit_label: str, kr_type: Any) -> str:
-    if kr_type == "milestone":
-        return badges.pct(1.0 if target is None or pd.isna(target) else target)
-    text = badges.number(target, unit_label)
-    if text == badges.NO_VALUE:
-        return text
-    return {"stay_above": "≥ ", "stay_below": "≤ "}.get(kr_type, "") + text
+_value = wording.kr_value
+_target = wording.kr_target
 
 
 def display_frame(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, scope: Scope | int | None) -> pd.DataFrame:
@@ -201,33 +208,39 @@ def display_frame(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, sco
     ``scope`` is the sidebar's choice (or its unit id), kept in each row's link."""
     units = shown["unit_label"].fillna("").astype(str)
     lonely = shown["kr_id"].isna()
-    frame = pd.DataFrame({
-        "Cycle": shown["cycle_name"].astype(str),
-        "Objective": shown["objective_title"].astype(str),
-        "Unit": shown["unit_name"].astype(str),
-        "Kind": [search.KIND_LABELS.get(k, str(k)) for k in shown["kind"]],
-        "Key result": ["(no key results yet)" if alone else str(t) for t, alone in zip(shown["title"], lonely)],
-        "Type": ["" if pd.isna(t) else search.KR_TYPE_LABELS.get(t, str(t)) for t in shown["kr_type"]],
-        "Owner": [
-            str(o) if not pd.isna(o) else ("" if pd.isna(oo) or not alone else str(oo))
-            for o, oo, alone in zip(shown["owner_name"], shown["objective_owner_name"], lonely)
-        ],
-        "Status": [badges.cell(s) for s in shown["status"]],
-        "Progress": shown["progress"].astype(float) * 100,
-        "Pace": [badges.pace(p) for p in shown["pace"]],
-        "Current": ["" if alone else _value(v, u, t)
-                    for v, u, t, alone in zip(shown["value"], units, shown["kr_type"], lonely)],
-        "Target": ["" if alone else _target(v, u, t)
-                   for v, u, t, alone in zip(shown["target"], units, shown["kr_type"], lonely)],
-        "Confidence": shown["confidence"].astype("Int64"),
-        "Last check-in": ["" if pd.isna(d) else badges.day(d) for d in shown["last_checkin_date"]],
-        "Matched in": shown["matched_in"].fillna("").astype(str),
-        "Match": shown["snippet"].fillna("").astype(str),
-        "Page": [
-            f"{URL_PATH}?" + "&".join(f"{k}={v}" for k, v in link_params(o, c, scope).items())
-            for o, c in zip(shown["objective_id"], shown["cycle_id"])
-        ],
-    })
+    frame = pd.DataFrame(
+        {
+            "Cycle": shown["cycle_name"].astype(str),
+            "Objective": shown["objective_title"].astype(str),
+            "Unit": shown["unit_name"].astype(str),
+            "Kind": [wording.kind_label(k) for k in shown["kind"]],
+            "Key result": ["(no key results yet)" if alone else str(t) for t, alone in zip(shown["title"], lonely)],
+            "Type": ["" if pd.isna(t) else wording.kr_type_label(t) for t in shown["kr_type"]],
+            "Owner": [
+                str(o) if not pd.isna(o) else ("" if pd.isna(oo) or not alone else str(oo))
+                for o, oo, alone in zip(shown["owner_name"], shown["objective_owner_name"], lonely)
+            ],
+            "Status": tables.status_cells(shown),
+            "Progress": shown["progress"].astype(float) * 100,
+            "Pace": [badges.pace(p, e) for p, e in zip(shown["progress"], shown["expected"])],
+            "Current": [
+                "" if alone else _value(v, u, t)
+                for v, u, t, alone in zip(shown["value"], units, shown["kr_type"], lonely)
+            ],
+            "Target": [
+                "" if alone else _target(v, u, t)
+                for v, u, t, alone in zip(shown["target"], units, shown["kr_type"], lonely)
+            ],
+            "Confidence": [wording.confidence(c) for c in shown["confidence"]],
+            "Last check-in": ["" if pd.isna(d) else badges.day(d) for d in shown["last_checkin_date"]],
+            "Matched in": shown["matched_in"].fillna("").astype(str),
+            "Match": shown["snippet"].fillna("").astype(str),
+            "Page": [
+                f"{URL_PATH}?" + "&".join(f"{k}={v}" for k, v in link_params(o, c, scope).items())
+                for o, c in zip(shown["objective_id"], shown["cycle_id"])
+            ],
+        }
+    )
     if not with_cycle:
         frame = frame.drop(columns="Cycle")
     if not with_matches:
@@ -236,21 +249,40 @@ def display_frame(shown: pd.DataFrame, with_cycle: bool, with_matches: bool, sco
 
 
 DISPLAY_ORDER = [
-    "Cycle", "Objective", "Key result", "Matched in", "Match", "Status", "Progress", "Pace", "Current", "Target",
-    "Confidence", "Last check-in", "Owner", "Unit", "Kind", "Type", "Page",
+    "Cycle",
+    "Objective",
+    "Key result",
+    "Status",
+    "Progress",
+    "Pace",
+    "Confidence",
+    "Matched in",
+    "Match",
+    "Current",
+    "Target",
+    "Last check-in",
+    "Owner",
+    "Unit",
+    "Kind",
+    "Type",
+    "Page",
 ]
-"""Columns left to right: what it is, how it is going, then who and what kind."""
+"""Columns left to right: what it is and how it is going (whole at 1440 px), then what matched,
+who and what kind."""
 COLUMN_CONFIG = {
-    "Objective": st.column_config.TextColumn("Objective", width="medium"),
-    "Key result": st.column_config.TextColumn("Key result", width="medium"),
+    "Objective": tables.text_column("Objective", 210),
+    "Key result": tables.text_column("Key result"),
+    "Status": tables.KEY_RESULT_COLUMNS["Status"],
     "Progress": tables.PROGRESS,
-    "Confidence": st.column_config.NumberColumn(
-        "Confidence", format="%d/10", help="The last check-in's confidence, 0–10."),
-    "Pace": st.column_config.TextColumn("Pace", help="Progress minus the progress expected by today."),
+    "Confidence": tables.CONFIDENCE,
+    "Pace": tables.KEY_RESULT_COLUMNS["Pace"],
     "Match": st.column_config.TextColumn(
-        "Match", width="large", help="The newest matching check-in note, or the objective's why."),
+        "Match", width="large", help="The newest matching check-in note, or the objective's why."
+    ),
     "Page": st.column_config.LinkColumn(
-        "Page", display_text="Open ↗", width="small",
+        "Page",
+        display_text="Open ↗",
+        width="small",
         help="The objective's own page, in a new tab: a link to share.",
     ),
 }
@@ -264,7 +296,8 @@ def show_table(shown: Listing, scope: Scope) -> dict[str, str] | None:
         table,
         hide_index=True,
         width="stretch",
-        height=min(36 + 35 * max(len(table), 1), 640),
+        height=min(38 + tables.WRAP_ROW_HEIGHT * max(len(table), 1), 720),
+        row_height=tables.WRAP_ROW_HEIGHT,
         key=TABLE_KEY,
         column_config=COLUMN_CONFIG,
         on_select="rerun",
@@ -292,59 +325,85 @@ def kr_chart(
     unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
     start_d, end_d = pd.Timestamp(str(start)[:10]), pd.Timestamp(str(end)[:10])
     domain = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in (start_d, end_d)]
-    x = alt.X("Date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%d %b", tickCount=6))
+    x = alt.X("Date:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%-d %b", tickCount=6))
     y_axis = alt.Axis(format="%" if milestone else ",~r", title="Done" if milestone else (unit_label or "Value"))
     y = alt.Y("Value:Q", axis=y_axis, scale=alt.Scale(zero=False))
     layers = []
     if guides.get("pace"):
-        pace = pd.DataFrame({"Date": [pd.Timestamp(d) for d, _ in guides["pace"]],
-                             "Value": [float(v) for _, v in guides["pace"]],
-                             "Line": "Expected pace (baseline to target)"})
+        pace = pd.DataFrame(
+            {
+                "Date": [pd.Timestamp(d) for d, _ in guides["pace"]],
+                "Value": [float(v) for _, v in guides["pace"]],
+                "Line": "Expected pace (baseline to target)",
+            }
+        )
         layers.append(
-            alt.Chart(pace).mark_line(strokeDash=[5, 4], color="#8a8f98", strokeWidth=1.5)
-            .encode(x=x, y=y, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Date:T", format="%d %b %Y"),
-                                       alt.Tooltip("Value:Q", format=",~r")])
+            alt.Chart(pace)
+            .mark_line(strokeDash=[5, 4], color="#8a8f98", strokeWidth=1.5)
+            .encode(
+                x=x,
+                y=y,
+                tooltip=[
+                    alt.Tooltip("Line:N", title="What"),
+                    alt.Tooltip("Date:T", format=wording.CHART_DAY),
+                    alt.Tooltip("Value:Q", format=",~r"),
+                ],
+            )
         )
     if guides.get("target") is not None:
         target = pd.DataFrame({"Value": [float(guides["target"])], "Line": ["Target"]})
         layers.append(
-            alt.Chart(target).mark_rule(color=badges.COLOURS[n.ON_TRACK], strokeDash=[2, 3], strokeWidth=1.5)
+            alt.Chart(target)
+            .mark_rule(color=badges.COLOURS[n.ON_TRACK], strokeDash=[2, 3], strokeWidth=1.5)
             .encode(y=y, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Value:Q", format=",~r")])
         )
     if today is not None and start_d.date() <= today <= end_d.date():
         now = pd.DataFrame({"Date": [pd.Timestamp(today)], "Line": ["Today"]})
         layers.append(
-            alt.Chart(now).mark_rule(color="#c9ccd1", strokeWidth=1)
-            .encode(x=x, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Date:T", format="%d %b %Y")])
+            alt.Chart(now)
+            .mark_rule(color="#c9ccd1", strokeWidth=1)
+            .encode(x=x, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Date:T", format=wording.CHART_DAY)])
         )
     if not history.empty:
-        points = pd.DataFrame({
-            "Date": pd.to_datetime(history["checkin_date"].astype(str).str[:10]),
-            "Value": history["value"].astype(float),
-            "Confidence": history["confidence"].astype(float),
-            "Author": history["author_name"].fillna("").astype(str),
-            "Note": history["note"].fillna("").astype(str).str.slice(0, 160),
-        }).sort_values("Date")
+        points = pd.DataFrame(
+            {
+                "Date": pd.to_datetime(history["checkin_date"].astype(str).str[:10]),
+                "Value": history["value"].astype(float),
+                "Confidence": history["confidence"].astype(float),
+                "Author": history["author_name"].fillna("").astype(str),
+                "Note": history["note"].fillna("").astype(str).str.slice(0, 160),
+            }
+        ).sort_values("Date")
         colour = badges.COLOURS.get(kr.get("status"), "#1f77b4")
         layers.append(
             alt.Chart(points)
             .mark_line(point=alt.OverlayMarkDef(size=45, filled=True, color=colour), color=colour, strokeWidth=2.5)
-            .encode(x=x, y=y, tooltip=[alt.Tooltip("Date:T", format="%d %b %Y"),
-                                       alt.Tooltip("Value:Q", format=".0%" if milestone else ",~r"),
-                                       alt.Tooltip("Confidence:Q", format="d"), "Author:N", "Note:N"])
+            .encode(
+                x=x,
+                y=y,
+                tooltip=[
+                    alt.Tooltip("Date:T", format=wording.CHART_DAY),
+                    alt.Tooltip("Value:Q", format=".0%" if milestone else ",~r"),
+                    alt.Tooltip("Confidence:Q", format="d"),
+                    "Author:N",
+                    "Note:N",
+                ],
+            )
         )
     return alt.layer(*layers).properties(height=230)
 
 
 def _notes_table(notes: pd.DataFrame, kr: dict, key: str) -> None:
     unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
-    table = pd.DataFrame({
-        "Date": [badges.day(d) for d in notes["checkin_date"]],
-        "Value": [_value(v, unit_label, kr["kr_type"]) for v in notes["value"]],
-        "Confidence": notes["confidence"].astype("Int64"),
-        "Note": notes["note"].fillna("").astype(str),
-        "Author": notes["author_name"].fillna("").astype(str),
-    })
+    table = pd.DataFrame(
+        {
+            "Date": [badges.day(d) for d in notes["checkin_date"]],
+            "Value": [_value(v, unit_label, kr["kr_type"]) for v in notes["value"]],
+            "Confidence": [wording.confidence(c) for c in notes["confidence"]],
+            "Note": notes["note"].fillna("").astype(str),
+            "Author": notes["author_name"].fillna("").astype(str),
+        }
+    )
     st.dataframe(
         table,
         hide_index=True,
@@ -354,8 +413,7 @@ def _notes_table(notes: pd.DataFrame, kr: dict, key: str) -> None:
         column_config={
             "Date": st.column_config.TextColumn("Date", width=95),
             "Value": st.column_config.TextColumn("Value", width=80),
-            "Confidence": st.column_config.NumberColumn("Conf.", format="%d/10", width=55,
-                                                        help="Confidence 0–10 at the check-in."),
+            "Confidence": st.column_config.TextColumn("Conf.", width=55, help="Confidence 0–10 at the check-in."),
             "Note": st.column_config.TextColumn("Note", width="large", help="Hover a cell to read a long note."),
             "Author": st.column_config.TextColumn("Author", width="medium"),
         },
@@ -383,10 +441,13 @@ def _alignment_section(obj: dict, objs: pd.DataFrame, scope: Scope) -> None:
         st.caption("Nothing: this is a top-level objective." if obj["parent_objective_id"] is None else "—")
     for r in up.to_dict("records"):
         status, progress = _status_of(objs, r["objective_id"])
-        st.page_link(PAGE, label=_label(r["title"], r["unit_name"], progress),
-                     icon=badges.icon(status) if status else ":material/flag:",
-                     query_params=link_params(r["objective_id"], r["cycle_id"], scope),
-                     help=badges.label(status) if status else None)
+        st.page_link(
+            PAGE,
+            label=_label(r["title"], r["unit_name"], progress),
+            icon=badges.icon(status) if status else ":material/flag:",
+            query_params=link_params(r["objective_id"], r["cycle_id"], scope),
+            help=badges.label(status) if status else None,
+        )
     if obj.get("parent_kr_title"):
         st.caption(f"Through the key result “{escape_markdown(obj['parent_kr_title'])}”.")
     st.markdown(f"**Aligned below** ({len(down)})")
@@ -395,41 +456,48 @@ def _alignment_section(obj: dict, objs: pd.DataFrame, scope: Scope) -> None:
     for r in down.to_dict("records"):
         status, progress = _status_of(objs, r["objective_id"])
         indent = "\u2003" * (int(r["depth"]) - 1) + "↳ "
-        st.page_link(PAGE, label=indent + _label(r["title"], r["unit_name"], progress),
-                     icon=badges.icon(status) if status else ":material/flag:",
-                     query_params=link_params(r["objective_id"], r["cycle_id"], scope),
-                     help=(badges.label(status) if status else "")
-                     + (f" · through “{escape_markdown(r['parent_kr_title'])}”" if r.get("parent_kr_title") else ""))
+        st.page_link(
+            PAGE,
+            label=indent + _label(r["title"], r["unit_name"], progress),
+            icon=badges.icon(status) if status else ":material/flag:",
+            query_params=link_params(r["objective_id"], r["cycle_id"], scope),
+            help=(badges.label(status) if status else "")
+            + (f" · through “{escape_markdown(r['parent_kr_title'])}”" if r.get("parent_kr_title") else ""),
+        )
 
 
-def _kr_caption(kr: dict) -> str:
-    """One line about a key result: its type and goal, where it stands, confidence and owner."""
+def _kr_caption(kr: dict, closed: bool, goalposts: str | None = None) -> str:
+    """One line about a key result: its goal, where it stands, where its forecast heads, the
+    confidence and date its status rests on, its owner, and whether its goalposts moved."""
     unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
-    if kr["kr_type"] in ("increase", "decrease"):
-        goal = (f"{'Increase' if kr['kr_type'] == 'increase' else 'Decrease'} from "
-                f"{badges.number(kr['baseline'], unit_label)} to {badges.number(kr['target'], unit_label)}")
-    elif kr["kr_type"] == "milestone":
-        goal = "Milestone, 0 to 100% done"
-    else:
-        goal = (f"{'Stay above' if kr['kr_type'] == 'stay_above' else 'Stay below'} "
-                f"{badges.number(kr['target'], unit_label)}")
     now = _value(kr["value"], unit_label, kr["kr_type"]) if not pd.isna(kr["value"]) else "no check-in yet"
     parts = [
-        escape_markdown(goal),
+        escape_markdown(wording.goal(kr["kr_type"], kr["baseline"], kr["target"], unit_label)),
         f"now **{escape_markdown(now)}**",
-        escape_markdown(f"progress {badges.pct(kr['progress'])} ({badges.pace(kr['pace'])})"),
+        escape_markdown(f"progress {badges.pct(kr['progress'])} ({badges.pace(kr['progress'], kr['expected'])})"),
     ]
+    if not closed and not pd.isna(kr.get("forecast_value")):
+        forecast = wording.forecast(kr["forecast_value"], kr["forecast_score"], unit_label, kr["kr_type"])
+        parts.append(escape_markdown(f"heading for {forecast} by the end"))
     if kr["status"] == n.STALE:
         # Stale whatever the last confidence said: the line names the silence and that confidence.
         reason = attention.status_reason(kr)
         parts.append(escape_markdown(reason[0].lower() + reason[1:]))
     elif not pd.isna(kr["confidence"]):
-        parts.append(f"confidence {int(kr['confidence'])}/10")
+        parts.append(f"confidence {wording.confidence(kr['confidence'])}")
     if not pd.isna(kr["last_checkin_date"]):
         parts.append(f"last check-in {badges.day(kr['last_checkin_date'])}")
     if not pd.isna(kr["owner_name"]) and kr["owner_name"]:
         parts.append(f"owner {escape_markdown(kr['owner_name'])}")
-    return " · ".join(parts)
+    line = " · ".join(parts)
+    contrary = attention.contradiction(kr)
+    if contrary:
+        line += (
+            f"  \n:material/info: {escape_markdown(contrary)}: the status is the lead's confidence, not the progress."
+        )
+    if goalposts:
+        line += f"  \n:orange[:material/swap_vert: {escape_markdown(goalposts)}]"
+    return line
 
 
 def draw_detail(obj: dict, scope: Scope) -> None:
@@ -451,7 +519,7 @@ def draw_detail(obj: dict, scope: Scope) -> None:
         f":material/groups: {escape_markdown(obj['unit_name'])}",
         f":material/person: {escape_markdown(obj['owner_name'] or 'no owner')}",
         f":material/{'rocket_launch' if obj['kind'] == 'aspirational' else 'handshake'}: "
-        f"{search.KIND_LABELS.get(obj['kind'], escape_markdown(obj['kind']))}",
+        f"{escape_markdown(wording.kind_label(obj['kind']))}",
         f"weight {badges.number(obj['weight'])}",
         f":material/date_range: {escape_markdown(obj['cycle_name'])} "
         f"({badges.date_range(obj['cycle_start'], obj['cycle_end'])}, {obj['cycle_state']})",
@@ -464,21 +532,44 @@ def draw_detail(obj: dict, scope: Scope) -> None:
         f = figures.iloc[0]
         closed = obj["cycle_state"] == "closed"
         cols = st.columns(5)
-        cols[0].metric("Progress", badges.pct(f["progress"]), border=True,
-                       help="Weighted mean progress of its key results.")
-        cols[1].metric("Expected", badges.pct(f["expected"]), border=True,
-                       help="The elapsed fraction of the cycle"
-                       + (" (all of it: the cycle is over)." if closed else " by today."))
-        cols[2].metric("Pace", badges.pace(f["pace"]), border=True,
-                       **badges.pace_delta(f["pace"]),
-                       help="Progress minus expected progress, in percentage points.")
+        cols[0].metric(
+            "Progress", badges.pct(f["progress"]), border=True, help="Weighted mean progress of its key results."
+        )
+        cols[1].metric(
+            "Expected",
+            badges.pct(f["expected"]),
+            border=True,
+            help="The elapsed fraction of the cycle" + (" (all of it: the cycle is over)." if closed else " by today."),
+        )
+        cols[2].metric(
+            "Pace",
+            badges.pace(f["progress"], f["expected"]),
+            border=True,
+            **badges.pace_delta(f["progress"], f["expected"]),
+            help="Progress minus expected progress, in percentage points: the difference of the two percentages shown.",
+        )
         if closed:
-            cols[3].metric("Score", badges.score(f["score"]), border=True,
-                           help="The score at close: the final progress unless a reason was given to adjust it.")
+            cols[3].metric(
+                "Score",
+                badges.score(f["score"]),
+                border=True,
+                help="The score at close: the final progress unless a reason was given to adjust it.",
+            )
         else:
-            cols[3].metric("Forecast", badges.score(f["forecast_score"]), border=True,
-                           help="The score its key results' trends point to at the cycle's end.")
+            cols[3].metric(
+                "Forecast",
+                badges.pct(f["forecast_score"]),
+                border=True,
+                help="The progress its key results' trends point to at the cycle's end (their current "
+                "progress where there are fewer than three check-ins).",
+            )
         cols[4].metric("Key results", str(len(mine)), border=True)
+        contrary = attention.objective_contradiction(f.to_dict(), mine)
+        if contrary:
+            st.caption(
+                f":material/info: {escape_markdown(contrary)}: an objective takes its weakest key result's "
+                "status, and a status is the lead's confidence, not the progress."
+            )
 
     left, right = st.columns(2, gap="large")
     with left:
@@ -498,28 +589,40 @@ def draw_detail(obj: dict, scope: Scope) -> None:
 
     st.subheader(f"Key results ({len(mine)})", anchor=False)
     if mine.empty:
-        st.info("This objective has no key results yet: add two or three measurable outcomes in Manage.",
-                icon=":material/inbox:")
+        st.info(
+            "This objective has no key results yet: add two or three measurable outcomes in Manage.",
+            icon=":material/inbox:",
+        )
     today = dt.date.today()
+    # Imported here, not at the top: ui.forms imports ui.auth, which imports this module.
+    from ui import forms
+
+    moved = attention.goalpost_marks(forms.goalpost_changes(kr_ids)) if kr_ids else {}
     for kr in mine.to_dict("records"):
         guides = search.kr_guides(kr["kr_type"], kr["baseline"], kr["target"], obj["cycle_start"], obj["cycle_end"])
         notes = search.kr_notes(history, kr["kr_id"]) if not history.empty else search.kr_notes(pd.DataFrame(), 0)
         with st.container(border=True):
             st.markdown(f"{badges.markdown(kr['status'])} **{escape_markdown(kr['title'])}**")
-            st.caption(_kr_caption(kr))
+            st.caption(_kr_caption(kr, obj["cycle_state"] == "closed", moved.get(int(kr["kr_id"]))))
             chart_col, notes_col = st.columns(2, gap="medium")
             with chart_col:
-                kr_history = history[history["kr_id"] == kr["kr_id"]] if not history.empty else pd.DataFrame(
-                    columns=["checkin_date", "value", "confidence", "author_name", "note"])
-                charts.show_in(st, kr_chart(kr, kr_history, guides, obj["cycle_start"], obj["cycle_end"], today),
-                                width="stretch")
+                kr_history = (
+                    history[history["kr_id"] == kr["kr_id"]]
+                    if not history.empty
+                    else pd.DataFrame(columns=["checkin_date", "value", "confidence", "author_name", "note"])
+                )
+                charts.show_in(
+                    st, kr_chart(kr, kr_history, guides, obj["cycle_start"], obj["cycle_end"], today), width="stretch"
+                )
             with notes_col:
                 if notes.empty:
                     st.caption("No check-in yet.")
                 else:
                     _notes_table(notes, kr, key=f"okrs_notes_{kr['kr_id']}")
-    st.caption("Charts: the value at each check-in (coloured by status), the target (dotted green), "
-               "the expected pace from baseline to target (dashed grey) and today (light grey).")
+    st.caption(
+        "Charts: the value at each check-in (coloured by status), the target (dotted green), "
+        "the expected pace from baseline to target (dashed grey) and today (light grey)."
+    )
 
     findings = search.objective_findings(data.quality_findings(cycle_id), int(obj["id"]), kr_ids)
     st.subheader("Coaching notes", anchor=False)

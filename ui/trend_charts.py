@@ -130,14 +130,12 @@ def progress_frame(series: pd.DataFrame, unit_label: str | None = None) -> pd.Da
             "Week": _week_labels(series),
             "Progress": [badges.pct(p) for p in series["progress"]],
             "Expected": [badges.pct(p) for p in series["expected"]],
-            "Pace": [badges.pace(p) for p in series["pace"]],
+            "Pace": [badges.pace(p, e) for p, e in zip(series["progress"], series["expected"])],
             "Confidence": [_conf(c, single) for c in series["confidence"]],
         }
     )
     if single:
-        frame["Check-in"] = [
-            "none yet (at baseline)" if _missing(d) else badges.day(d) for d in series["checkin_date"]
-        ]
+        frame["Check-in"] = ["none yet (at baseline)" if _missing(d) else badges.day(d) for d in series["checkin_date"]]
         frame["Value"] = [badges.number(v, unit_label) for v in series["value"]]
         frame["Note"] = [_note(x) for x in series["note"]]
     else:
@@ -168,10 +166,7 @@ def progress(
         ("Forecast", forecast["date"], forecast["progress"]),
     ]
     lines = pd.concat(
-        [
-            pd.DataFrame({"date": pd.to_datetime(d), "progress": v.astype(float), "Line": name})
-            for name, d, v in parts
-        ],
+        [pd.DataFrame({"date": pd.to_datetime(d), "progress": v.astype(float), "Line": name}) for name, d, v in parts],
         ignore_index=True,
     )
     lines["Shown"] = [badges.pct(p) for p in lines["progress"]]

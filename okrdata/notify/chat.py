@@ -88,7 +88,11 @@ def payload(provider: str, message: ChatMessage) -> dict[str, Any]:
         }
     if provider == "mattermost":
         link = f"\n[{_mattermost(message.link_label)}]({url})" if url else ""
-        return {"text": _cut(f"#### {_mattermost(message.title)}\n" + "\n".join(_mattermost(x) for x in message.lines) + link)}
+        return {
+            "text": _cut(
+                f"#### {_mattermost(message.title)}\n" + "\n".join(_mattermost(x) for x in message.lines) + link
+            )
+        }
     if provider == "google_chat":
         link = f"\n<{url}|{_google(message.link_label)}>" if url else ""
         return {"text": _cut(f"*{_google(message.title)}*\n" + "\n".join(_google(x) for x in message.lines) + link)}
@@ -97,8 +101,15 @@ def payload(provider: str, message: ChatMessage) -> dict[str, Any]:
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "type": "AdaptiveCard",
             "version": "1.4",
-            "body": [{"type": "TextBlock", "text": _one_line(message.title), "weight": "Bolder", "size": "Medium",
-                      "wrap": True}]
+            "body": [
+                {
+                    "type": "TextBlock",
+                    "text": _one_line(message.title),
+                    "weight": "Bolder",
+                    "size": "Medium",
+                    "wrap": True,
+                }
+            ]
             + [{"type": "TextBlock", "text": _one_line(x), "wrap": True, "spacing": "Small"} for x in message.lines],
         }
         if url:

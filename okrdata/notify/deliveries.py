@@ -49,8 +49,22 @@ LOG_LIMIT = 200
 ERROR_CHARS = 500
 
 LOG_COLUMNS = [
-    "id", "kind", "period", "channel", "recipient", "subject", "status", "attempts", "last_error",
-    "created_at", "updated_at", "sent_at", "next_attempt_at", "unit_id", "person_id", "webhook_id",
+    "id",
+    "kind",
+    "period",
+    "channel",
+    "recipient",
+    "subject",
+    "status",
+    "attempts",
+    "last_error",
+    "created_at",
+    "updated_at",
+    "sent_at",
+    "next_attempt_at",
+    "unit_id",
+    "person_id",
+    "webhook_id",
 ]
 
 
@@ -146,7 +160,7 @@ def known(db: sqlite_utils.Database, keys: Iterable[str]) -> dict[str, tuple[int
     keys = list(dict.fromkeys(keys))
     found: dict[str, tuple[int, str]] = {}
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
+        chunk = keys[start : start + 500]
         rows = db.execute(
             f"SELECT dedupe_key, id, status FROM deliveries WHERE dedupe_key IN ({', '.join('?' * len(chunk))})",
             chunk,
@@ -178,8 +192,23 @@ def enqueue(db: sqlite_utils.Database, items: Sequence[Outgoing], now: dt.dateti
                      webhook_id, cycle_id, kr_id, status, attempts, next_attempt_at, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
                 """,
-                [o.key, o.kind, o.period, o.channel, o.recipient, o.subject, json.dumps(o.payload),
-                 o.person_id, o.unit_id, o.webhook_id, o.cycle_id, o.kr_id, stamp, stamp, stamp],
+                [
+                    o.key,
+                    o.kind,
+                    o.period,
+                    o.channel,
+                    o.recipient,
+                    o.subject,
+                    json.dumps(o.payload),
+                    o.person_id,
+                    o.unit_id,
+                    o.webhook_id,
+                    o.cycle_id,
+                    o.kr_id,
+                    stamp,
+                    stamp,
+                    stamp,
+                ],
             )
             if cursor.rowcount == 1:
                 planned.append(Planned(o, "new", cursor.lastrowid))
@@ -272,9 +301,10 @@ def deliver_due(
         wanted = [int(i) for i in ids] or [-1]
         where.append(f"id IN ({', '.join('?' * len(wanted))})")
         params += wanted
-    due = [r[0] for r in db.execute(
-        f"SELECT id FROM deliveries WHERE {' AND '.join(where)} ORDER BY id", params
-    ).fetchall()]
+    due = [
+        r[0]
+        for r in db.execute(f"SELECT id FROM deliveries WHERE {' AND '.join(where)} ORDER BY id", params).fetchall()
+    ]
     worker = worker_id()
     results = []
     try:
@@ -319,9 +349,11 @@ def failures(db: sqlite_utils.Database, limit: int = LOG_LIMIT) -> list[dict]:
 
 def summary(db: sqlite_utils.Database, since: dt.datetime) -> dict[str, int]:
     """Rows per status created since a moment (every status present)."""
-    counts = dict(db.execute(
-        "SELECT status, count(*) FROM deliveries WHERE created_at >= ? GROUP BY status", [iso(since)]
-    ).fetchall())
+    counts = dict(
+        db.execute(
+            "SELECT status, count(*) FROM deliveries WHERE created_at >= ? GROUP BY status", [iso(since)]
+        ).fetchall()
+    )
     return {s: int(counts.get(s, 0)) for s in ("sent", "pending", "sending", "failed")}
 
 
@@ -343,7 +375,9 @@ def retry(db: sqlite_utils.Database, row_id: Any, *, person: dict | None, now: d
     if not rows:
         raise ValidationError("delivery", f"there is no delivery number {key}.")
     if rows[0]["status"] != "failed":
-        raise ValidationError("delivery", f"number {key} is {rows[0]['status']}, not failed: only a failed one is sent again.")
+        raise ValidationError(
+            "delivery", f"number {key} is {rows[0]['status']}, not failed: only a failed one is sent again."
+        )
     stamp = iso(now or dt.datetime.now(dt.UTC))
     with transaction(db):
         db.execute(
@@ -352,4 +386,3 @@ def retry(db: sqlite_utils.Database, row_id: Any, *, person: dict | None, now: d
             [stamp, stamp, key],
         )
     return rows[0]
-

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 import sqlite_utils
 
-from okrdata import attention, queries, trends
+from okrdata import attention, queries, report, trends
 from okrdata import kpis as kpi_rules
 from okrdata import numbers as n
-from okrdata import report as words
+from okrdata import wording as words
 from okrdata.notify import chat, deliveries, mail, prefs, webhooks
 from okrdata.notify.deliveries import Outgoing
 from okrdata.notify.reminders import running_cycles
@@ -90,7 +90,7 @@ def _week_ago_health(db: sqlite_utils.Database, kpis: pd.DataFrame, day: dt.date
         f"""
         SELECT k.id, (SELECT r.value FROM kpi_readings r WHERE r.kpi_id = k.id AND r.reading_date <= ?
                       ORDER BY r.reading_date DESC, r.id DESC LIMIT 1)
-        FROM kpis k WHERE k.id IN ({', '.join('?' * len(ids))})
+        FROM kpis k WHERE k.id IN ({", ".join("?" * len(ids))})
         """,
         [day.isoformat()] + ids,
     ).fetchall()
@@ -98,9 +98,10 @@ def _week_ago_health(db: sqlite_utils.Database, kpis: pd.DataFrame, day: dt.date
     out = {}
     for k in kpis.to_dict("records"):
         value = then.get(int(k["kpi_id"]))
-        warning = None if words._missing(k["warning"]) else float(k["warning"])
-        out[int(k["kpi_id"])] = queries.kpi_health(k["target_type"], float(k["target"]), warning,
-                                                   None if value is None else float(value))
+        warning = None if words.missing(k["warning"]) else float(k["warning"])
+        out[int(k["kpi_id"])] = queries.kpi_health(
+            k["target_type"], float(k["target"]), warning, None if value is None else float(value)
+        )
     return out
 
 
@@ -164,12 +165,21 @@ def build(db: sqlite_utils.Database, cycle: dict, unit_id: int, today: dt.date, 
         series = trends.rollup(frames.objective_weekly, frames.kr_weekly, objs["objective_id"])
         if not series.empty:
             end = series.iloc[-1]
-            digest.before = {"progress": float(end["progress"]), "expected": float(end["expected"]),
-                             "pace": float(end["pace"]), "as_of": week_ago}
+            digest.before = {
+                "progress": float(end["progress"]),
+                "expected": float(end["expected"]),
+                "pace": float(end["pace"]),
+                "as_of": week_ago,
+            }
     for row in krs.to_dict("records"):
         now, then = row["status"], frames.status_then.get(int(row["kr_id"]))
-        item = {"kr_id": int(row["kr_id"]), "title": row["title"], "unit_name": row["unit_name"],
-                "before": then, "after": now}
+        item = {
+            "kr_id": int(row["kr_id"]),
+            "title": row["title"],
+            "unit_name": row["unit_name"],
+            "before": then,
+            "after": now,
+        }
         if then is not None and then != now:
             digest.changed.append(item)
         if now in RISKY and (then not in RISKY or (now == n.OFF_TRACK and then == n.AT_RISK)):
@@ -177,7 +187,7 @@ def build(db: sqlite_utils.Database, cycle: dict, unit_id: int, today: dt.date, 
         if now == n.STALE:
             digest.stale.append({**item, "reasons": attention.attention_reasons(row)})
     recent = history[history["checkin_date"].astype(str) > week_ago.isoformat()] if not history.empty else history
-    digest.learnings = words.pick_learnings(objs, recent, limit=LEARNINGS)
+    digest.learnings = report.pick_learnings(objs, recent, limit=LEARNINGS)
     rank = {h: i for i, h in enumerate(kpi_rules.HEALTH_STATES)}
     for k in kpis.to_dict("records"):
         then = frames.health_then.get(int(k["kpi_id"]), kpi_rules.NO_DATA)
@@ -190,7 +200,7 @@ def build(db: sqlite_utils.Database, cycle: dict, unit_id: int, today: dt.date, 
 
 
 def _change(x: float | None) -> str:
-    return "" if x is None else f" ({words.pace(x)} since last week)"
+    return "" if x is None else f" ({words.points(words.whole_percent(x))} since last week)"
 
 
 def figures(d: Digest) -> list[tuple[str, str, str]]:
@@ -199,7 +209,7 @@ def figures(d: Digest) -> list[tuple[str, str, str]]:
     return [
         ("Progress", words.pct(h["progress"]), _change(d.progress_change).strip(" ()")),
         ("Expected by today", words.pct(h["expected"]), ""),
-        ("Pace", words.pace(h["pace"]), _change(d.pace_change).strip(" ()")),
+        ("Pace", words.pace(h["progress"], h["expected"]), _change(d.pace_change).strip(" ()")),
         ("Days left", str(h["days_left"]), f"until {words.day(d.cycle['end_date'])}"),
     ]
 
@@ -207,8 +217,10 @@ def figures(d: Digest) -> list[tuple[str, str, str]]:
 def headline_line(d: Digest) -> str:
     """``"Progress 43% (+5 pts since last week) · expected 50% · pace −7 pts (+2 pts since last week) · 40 days left"``."""
     h = d.headline
-    return (f"Progress {words.pct(h['progress'])}{_change(d.progress_change)} · expected {words.pct(h['expected'])} · "
-            f"pace {words.pace(h['pace'])}{_change(d.pace_change)} · {words.days(h['days_left'])} left")
+    return (
+        f"Progress {words.pct(h['progress'])}{_change(d.progress_change)} · expected {words.pct(h['expected'])} · "
+        f"pace {words.pace(h['progress'], h['expected'])}{_change(d.pace_change)} · {words.days(h['days_left'])} left"
+    )
 
 
 def _status_change(item: dict) -> str:
@@ -216,41 +228,68 @@ def _status_change(item: dict) -> str:
 
 
 def _kpi_line(k: dict) -> str:
-    return (f"{words.health_label(k['health'])}, was {words.health_label(k['before']).lower()}: "
-            f"{words.kpi_reading(k)}; target {words.kpi_target(k)}")
+    return (
+        f"{words.health_label(k['health'])}, was {words.health_label(k['before']).lower()}: "
+        f"{report.kpi_reading(k)}; target {report.kpi_target(k)}"
+    )
 
 
 def sections(d: Digest) -> list[tuple[str, list[tuple[str, str]], str]]:
     """The digest's lists as (heading, [(what, detail)], what to say when empty or cut)."""
+
     def cut(items: list, limit: int = LIST_LIMIT) -> str:
         return f"…and {len(items) - limit} more." if len(items) > limit else ""
 
     learnings = d.learnings.to_dict("records") if not d.learnings.empty else []
     return [
-        ("Changed status this week",
-         [(f"{c['title']} ({c['unit_name']})", _status_change(c)) for c in d.changed[:LIST_LIMIT]],
-         cut(d.changed) or ("" if d.changed else ("No key result changed status." if d.before
-                                                   else "The cycle's first week: nothing to compare yet."))),
-        ("New risks",
-         [(f"{r['title']} ({r['unit_name']})", " · ".join(r["reasons"])) for r in d.new_risks[:LIST_LIMIT]],
-         cut(d.new_risks) or ("" if d.new_risks else "No new risk.")),
-        ("Stale: no check-in for too long",
-         [(f"{s['title']} ({s['unit_name']})", " · ".join(s["reasons"])) for s in d.stale[:LIST_LIMIT]],
-         cut(d.stale) or ("" if d.stale else "Every key result has a recent check-in.")),
-        ("Learnings from this week's notes",
-         [(str(r["objective_title"]), (f"“{r['note']}” ({r['kr_title']}, {r['author_name'] or 'unknown'}, "
-                                       f"{words.day(r['checkin_date'])})")) for r in learnings],
-         "" if learnings else "No check-in note this week said more than a few words."),
-        ("KPIs that entered warning or breach",
-         [(f"{k['name']} ({k['unit_name']})", _kpi_line(k)) for k in d.kpis[:LIST_LIMIT]],
-         cut(d.kpis) or ("" if d.kpis else "No KPI entered warning or breach.")),
+        (
+            "Changed status this week",
+            [(f"{c['title']} ({c['unit_name']})", _status_change(c)) for c in d.changed[:LIST_LIMIT]],
+            cut(d.changed)
+            or (
+                ""
+                if d.changed
+                else (
+                    "No key result changed status." if d.before else "The cycle's first week: nothing to compare yet."
+                )
+            ),
+        ),
+        (
+            "New risks",
+            [(f"{r['title']} ({r['unit_name']})", " · ".join(r["reasons"])) for r in d.new_risks[:LIST_LIMIT]],
+            cut(d.new_risks) or ("" if d.new_risks else "No new risk."),
+        ),
+        (
+            "Stale: no check-in for too long",
+            [(f"{s['title']} ({s['unit_name']})", " · ".join(s["reasons"])) for s in d.stale[:LIST_LIMIT]],
+            cut(d.stale) or ("" if d.stale else "Every key result has a recent check-in."),
+        ),
+        (
+            "Learnings from this week's notes",
+            [
+                (
+                    str(r["objective_title"]),
+                    (
+                        f"“{r['note']}” ({r['kr_title']}, {r['author_name'] or 'unknown'}, "
+                        f"{words.day(r['checkin_date'])})"
+                    ),
+                )
+                for r in learnings
+            ],
+            "" if learnings else "No check-in note this week said more than a few words.",
+        ),
+        (
+            "KPIs that entered warning or breach",
+            [(f"{k['name']} ({k['unit_name']})", _kpi_line(k)) for k in d.kpis[:LIST_LIMIT]],
+            cut(d.kpis) or ("" if d.kpis else "No KPI entered warning or breach."),
+        ),
     ]
 
 
 def subject(d: Digest) -> str:
     """``"Weekly digest for Web App: 43% progress, −7 pts pace (2026 Q1)"``."""
     h = d.headline
-    return f"Weekly digest for {d.scope}: {words.pct(h['progress'])} progress, {words.pace(h['pace'])} pace ({d.cycle['name']})"
+    return f"Weekly digest for {d.scope}: {words.pct(h['progress'])} progress, {words.pace(h['progress'], h['expected'])} pace ({d.cycle['name']})"
 
 
 def email(settings: Settings, d: Digest, why: str) -> tuple[str, str, str]:
@@ -273,8 +312,10 @@ def _body(settings: Settings, d: Digest) -> tuple[str, str, str, str]:
         f'<span style="{mail.STYLE["figure"]}">{escape(value)}</span><br>{escape(note)}</td>'
         for label, value, note in figures(d)
     )
-    html = [f'<table role="presentation" style="border-collapse:collapse;width:100%;margin:6px 0;"><tr>{cells}</tr></table>',
-            f'<p style="{mail.STYLE["muted"]}">Key results: {escape(words.status_line(h["status_counts"]))}</p>']
+    html = [
+        f'<table role="presentation" style="border-collapse:collapse;width:100%;margin:6px 0;"><tr>{cells}</tr></table>',
+        f'<p style="{mail.STYLE["muted"]}">Key results: {escape(words.status_line(h["status_counts"]))}</p>',
+    ]
     for heading, items, note in sections(d):
         text.append(heading)
         text += [f"  - {what}: {detail}" for what, detail in items]
@@ -286,9 +327,11 @@ def _body(settings: Settings, d: Digest) -> tuple[str, str, str, str]:
             f'<span style="{mail.STYLE["muted"]}">{escape(detail)}</span></li>'
             for what, detail in items
         )
-        html.append(f'<h2 style="{mail.STYLE["h2"]}">{escape(heading)}</h2>'
-                    + (f'<ul style="{mail.STYLE["ul"]}">{lis}</ul>' if lis else "")
-                    + (f'<p style="{mail.STYLE["muted"]}">{escape(note)}</p>' if note else ""))
+        html.append(
+            f'<h2 style="{mail.STYLE["h2"]}">{escape(heading)}</h2>'
+            + (f'<ul style="{mail.STYLE["ul"]}">{lis}</ul>' if lis else "")
+            + (f'<p style="{mail.STYLE["muted"]}">{escape(note)}</p>' if note else "")
+        )
     text.append(f"Open the dashboard: {link}")
     html.append(mail.button(link, "Open the dashboard"))
     return title, eyebrow, "\n".join(text), "".join(html)
@@ -296,12 +339,16 @@ def _body(settings: Settings, d: Digest) -> tuple[str, str, str, str]:
 
 def chat_message(settings: Settings, d: Digest) -> chat.ChatMessage:
     """The digest in a few lines for a chat channel."""
-    counts = (f"{len(d.changed)} key result{'s' if len(d.changed) != 1 else ''} changed status · "
-              f"{len(d.new_risks)} new risk{'s' if len(d.new_risks) != 1 else ''} · {len(d.stale)} stale")
+    counts = (
+        f"{words.plural(len(d.changed), 'key result')} changed status · "
+        f"{words.plural(len(d.new_risks), 'new risk')} · {len(d.stale)} stale"
+    )
     lines = [headline_line(d), counts]
     lines += [f"New risk: {r['title']} ({' · '.join(r['reasons'])})" for r in d.new_risks[:CHAT_LIMIT]]
-    lines += [f"KPI {k['name']}: {words.health_label(k['health']).lower()}, was {words.health_label(k['before']).lower()}"
-              for k in d.kpis[:CHAT_LIMIT]]
+    lines += [
+        f"KPI {k['name']}: {words.health_label(k['health']).lower()}, was {words.health_label(k['before']).lower()}"
+        for k in d.kpis[:CHAT_LIMIT]
+    ]
     return chat.ChatMessage(
         title=f"Weekly digest: {d.scope} ({d.cycle['name']})",
         lines=lines,
@@ -313,8 +360,10 @@ def chat_message(settings: Settings, d: Digest) -> chat.ChatMessage:
 def why_text(choice: str, is_default: bool) -> str:
     """The footer: why this person gets the digest and how to change it."""
     whose = "the default for everyone" if is_default else "your choice"
-    return (f"You get this because your digest setting is “{prefs.CHOICE_WORDS[choice]}” ({whose}). "
-            "Change it on the Manage page, Notifications tab, or ask an admin.")
+    return (
+        f"You get this because your digest setting is “{prefs.CHOICE_WORDS[choice]}” ({whose}). "
+        "Change it on the Manage page, Notifications tab, or ask an admin."
+    )
 
 
 def scopes_for(choice: str, root_id: int, units: list[int]) -> list[int]:
@@ -352,8 +401,10 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> tup
                     wanted.append((key, cycle, unit_id, person))
         for unit_id, unit_hooks in sorted(hooks.items()):
             if unit_id not in archived:
-                wanted += [(f"digest:webhook:{hook['id']}:unit:{unit_id}:cycle:{cycle['id']}:{week}", cycle, unit_id,
-                            hook) for hook in unit_hooks]
+                wanted += [
+                    (f"digest:webhook:{hook['id']}:unit:{unit_id}:cycle:{cycle['id']}:{week}", cycle, unit_id, hook)
+                    for hook in unit_hooks
+                ]
     logged = deliveries.known(db, [w[0] for w in wanted])
     built: dict[tuple[int, int], Digest] = {}
     read: dict[int, Frames] = {}
@@ -370,16 +421,36 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> tup
             continue
         if key.startswith("digest:email:"):
             title, text, html = email(settings, d, why_text(who["digest"], who["is_default"]))
-            out.append(Outgoing(
-                key=key, kind="digest", period=week, channel="email", recipient=who["email"], subject=title,
-                payload={"to": who["email"], "subject": title, "text": text, "html": html},
-                person_id=who["id"], unit_id=unit_id, cycle_id=cycle["id"], preview=text,
-            ))
+            out.append(
+                Outgoing(
+                    key=key,
+                    kind="digest",
+                    period=week,
+                    channel="email",
+                    recipient=who["email"],
+                    subject=title,
+                    payload={"to": who["email"], "subject": title, "text": text, "html": html},
+                    person_id=who["id"],
+                    unit_id=unit_id,
+                    cycle_id=cycle["id"],
+                    preview=text,
+                )
+            )
         else:
             message = chat_message(settings, d)
-            out.append(Outgoing(
-                key=key, kind="digest", period=week, channel="webhook", recipient=webhooks.label(who),
-                subject=message.title, payload={"provider": who["provider"], "body": chat.payload(who["provider"], message)},
-                unit_id=unit_id, webhook_id=who["id"], cycle_id=cycle["id"], preview=message.plain(),
-            ))
+            out.append(
+                Outgoing(
+                    key=key,
+                    kind="digest",
+                    period=week,
+                    channel="webhook",
+                    recipient=webhooks.label(who),
+                    subject=message.title,
+                    payload={"provider": who["provider"], "body": chat.payload(who["provider"], message)},
+                    unit_id=unit_id,
+                    webhook_id=who["id"],
+                    cycle_id=cycle["id"],
+                    preview=message.plain(),
+                )
+            )
     return out, len(logged)

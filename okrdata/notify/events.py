@@ -26,8 +26,8 @@ import json
 import sqlite_utils
 
 from okrdata import numbers as n
-from okrdata import queries
-from okrdata import report as words
+from okrdata import queries, report
+from okrdata import wording as words
 from okrdata.notify import chat, webhooks
 from okrdata.notify.deliveries import Outgoing, iso
 from okrdata.notify.settings import Settings, page_link
@@ -52,8 +52,9 @@ def _put(db: sqlite_utils.Database, key: str, value: str) -> None:
 
 def turned_off_track(db: sqlite_utils.Database, since: str) -> list[dict]:
     """Check-ins saved since ``since`` (UTC ISO) that turned their key result off track."""
-    rows = list(db.query(
-        """
+    rows = list(
+        db.query(
+            """
         SELECT c.id AS checkin_id, c.kr_id, c.checkin_date, c.value, c.confidence, c.note, c.updated_at,
                kr.title, kr.unit_label, o.id AS objective_id, o.title AS objective_title, o.unit_id, o.cycle_id,
                u.name AS unit_name, cy.name AS cycle_name, p.name AS author_name,
@@ -73,10 +74,12 @@ def turned_off_track(db: sqlite_utils.Database, since: str) -> list[dict]:
                       ORDER BY c2.checkin_date DESC, c2.id DESC LIMIT 1)
         ORDER BY c.updated_at, c.id
         """,
-        {"since": since},
-    ))
+            {"since": since},
+        )
+    )
     return [
-        r for r in rows
+        r
+        for r in rows
         if n.confidence_band(r["confidence"]) == n.OFF_TRACK
         and (r["previous_confidence"] is None or n.confidence_band(r["previous_confidence"]) != n.OFF_TRACK)
     ]
@@ -84,16 +87,19 @@ def turned_off_track(db: sqlite_utils.Database, since: str) -> list[dict]:
 
 def off_track_message(settings: Settings, event: dict) -> chat.ChatMessage:
     """The post for a key result that turned off track."""
-    was = ("its first check-in" if event["previous_confidence"] is None
-           else f"was {int(event['previous_confidence'])}/10")
+    was = (
+        "its first check-in"
+        if event["previous_confidence"] is None
+        else f"was {words.confidence(event['previous_confidence'])}"
+    )
     lines = [
         f"{event['unit_name']} · {event['objective_title']} · {event['cycle_name']}",
-        f"Confidence {int(event['confidence'])}/10 on {words.day(event['checkin_date'])} ({was}); "
+        f"Confidence {words.confidence(event['confidence'])} on {words.day(event['checkin_date'])} ({was}); "
         f"value {words.number(event['value'], event['unit_label'])}"
         + (f", by {event['author_name']}" if event["author_name"] else ""),
     ]
     if (event["note"] or "").strip():
-        lines.append(f"“{words.shorten(event['note'], 300)}”")
+        lines.append(f"“{report.shorten(event['note'], 300)}”")
     return chat.ChatMessage(
         title=f"Off track: {event['title']}",
         lines=lines,
@@ -112,7 +118,7 @@ def closed_message(db: sqlite_utils.Database, settings: Settings, cycle: dict) -
         if band:
             bands[band] += 1
     lines = [
-        f"Final progress {words.pct(summary['progress'])} across {len(objs)} objective{'s' if len(objs) != 1 else ''}.",
+        f"Final progress {words.pct(summary['progress'])} across {words.plural(len(objs), 'objective')}.",
         f"Scores: {bands['green']} green (0.7 and above), {bands['yellow']} yellow, {bands['red']} red.",
     ]
     return chat.ChatMessage(
@@ -141,24 +147,42 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> tup
     for event in turned_off_track(db, since):
         message = off_track_message(settings, event)
         for hook in webhooks.nearest(db, event["unit_id"], hooks):
-            out.append(Outgoing(
-                key=f"off_track:webhook:{hook['id']}:checkin:{event['checkin_id']}", kind="off_track",
-                period=str(event["checkin_date"]), channel="webhook", recipient=webhooks.label(hook),
-                subject=message.title, payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
-                unit_id=event["unit_id"], webhook_id=hook["id"], cycle_id=event["cycle_id"], kr_id=event["kr_id"],
-                preview=message.plain(),
-            ))
+            out.append(
+                Outgoing(
+                    key=f"off_track:webhook:{hook['id']}:checkin:{event['checkin_id']}",
+                    kind="off_track",
+                    period=str(event["checkin_date"]),
+                    channel="webhook",
+                    recipient=webhooks.label(hook),
+                    subject=message.title,
+                    payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
+                    unit_id=event["unit_id"],
+                    webhook_id=hook["id"],
+                    cycle_id=event["cycle_id"],
+                    kr_id=event["kr_id"],
+                    preview=message.plain(),
+                )
+            )
     newly = [c for c in closed_now if int(c["id"]) not in seen]
     root = db.execute("SELECT id FROM units WHERE parent_id IS NULL").fetchone()
     for cycle in newly:
         message = closed_message(db, settings, cycle)
         for hook in hooks.get(int(root[0]), []) if root else []:
-            out.append(Outgoing(
-                key=f"cycle_closed:webhook:{hook['id']}:cycle:{cycle['id']}", kind="cycle_closed",
-                period=str(cycle["end_date"]), channel="webhook", recipient=webhooks.label(hook),
-                subject=message.title, payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
-                unit_id=int(root[0]), webhook_id=hook["id"], cycle_id=cycle["id"], preview=message.plain(),
-            ))
+            out.append(
+                Outgoing(
+                    key=f"cycle_closed:webhook:{hook['id']}:cycle:{cycle['id']}",
+                    kind="cycle_closed",
+                    period=str(cycle["end_date"]),
+                    channel="webhook",
+                    recipient=webhooks.label(hook),
+                    subject=message.title,
+                    payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
+                    unit_id=int(root[0]),
+                    webhook_id=hook["id"],
+                    cycle_id=cycle["id"],
+                    preview=message.plain(),
+                )
+            )
     # The list follows the cycles closed now; the log's key keeps a cycle from being announced twice.
     remembered = {CLOSED_KEY: json.dumps(closed_ids)} if set(closed_ids) != seen else {}
     return out, remembered

@@ -28,7 +28,9 @@ from okrdata.notify.deliveries import Batch, DeliveryError, Outgoing
 from okrdata.notify.prefs import check_admin_or_system
 from okrdata.notify.settings import Settings
 
-NO_EMAIL = "E-mail is not set up ([okr.smtp] host in secrets.toml, or OKR_SMTP_HOST): no e-mail is sent, only chat posts."
+NO_EMAIL = (
+    "E-mail is not set up ([okr.smtp] host in secrets.toml, or OKR_SMTP_HOST): no e-mail is sent, only chat posts."
+)
 EVENT_KINDS = ("off_track", "cycle_closed")
 
 
@@ -84,23 +86,31 @@ def _queue(
     return batch
 
 
-def _deliver(db: sqlite_utils.Database, settings: Settings, now: dt.datetime, batch: Batch,
-             kinds: Sequence[str] | None, dry_run: bool) -> Batch:
+def _deliver(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    now: dt.datetime,
+    batch: Batch,
+    kinds: Sequence[str] | None,
+    dry_run: bool,
+) -> Batch:
     if not dry_run:
         batch.results = deliveries.deliver_due(db, Transport(db, settings), now, kinds=kinds)
     return batch
 
 
-def remind(db: sqlite_utils.Database, now: dt.datetime | None = None, settings: Settings | None = None,
-           dry_run: bool = False) -> Batch:
+def remind(
+    db: sqlite_utils.Database, now: dt.datetime | None = None, settings: Settings | None = None, dry_run: bool = False
+) -> Batch:
     """This week's check-in reminders, now."""
     now, settings = _now(now), settings or notify_settings.load()
     batch = _queue(db, reminders.plan(db, settings, now), settings, now, dry_run)
     return _deliver(db, settings, now, batch, ("reminder",), dry_run)
 
 
-def send_digest(db: sqlite_utils.Database, now: dt.datetime | None = None, settings: Settings | None = None,
-                dry_run: bool = False) -> Batch:
+def send_digest(
+    db: sqlite_utils.Database, now: dt.datetime | None = None, settings: Settings | None = None, dry_run: bool = False
+) -> Batch:
     """This week's digests, now."""
     now, settings = _now(now), settings or notify_settings.load()
     items, logged = digest.plan(db, settings, now)
@@ -114,8 +124,9 @@ def _logged_note(batch: Batch, logged: int) -> None:
         batch.notes.append(f"{logged} of this week's digests are in the delivery log already (`okr deliveries`).")
 
 
-def post_events(db: sqlite_utils.Database, now: dt.datetime | None = None, settings: Settings | None = None,
-                dry_run: bool = False) -> Batch:
+def post_events(
+    db: sqlite_utils.Database, now: dt.datetime | None = None, settings: Settings | None = None, dry_run: bool = False
+) -> Batch:
     """The posts for key results turned off track and cycles closed since the last look."""
     now, settings = _now(now), settings or notify_settings.load()
     items, remembered = events.plan(db, settings, now)
@@ -123,8 +134,9 @@ def post_events(db: sqlite_utils.Database, now: dt.datetime | None = None, setti
     return _deliver(db, settings, now, batch, EVENT_KINDS, dry_run)
 
 
-def run_due(db: sqlite_utils.Database, now: dt.datetime | None = None, settings: Settings | None = None,
-            dry_run: bool = False) -> Batch:
+def run_due(
+    db: sqlite_utils.Database, now: dt.datetime | None = None, settings: Settings | None = None, dry_run: bool = False
+) -> Batch:
     """Everything due now: this week's reminders and digest once their time has come, the
     immediate posts, and every retry that is due. Safe to run as often as you like."""
     now, settings = _now(now), settings or notify_settings.load()
@@ -142,8 +154,14 @@ def run_due(db: sqlite_utils.Database, now: dt.datetime | None = None, settings:
     return _deliver(db, settings, now, batch, None, dry_run)
 
 
-def test_post(db: sqlite_utils.Database, webhook_id: Any, *, person: dict | None, now: dt.datetime | None = None,
-              settings: Settings | None = None) -> deliveries.Result:
+def test_post(
+    db: sqlite_utils.Database,
+    webhook_id: Any,
+    *,
+    person: dict | None,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
+) -> deliveries.Result:
     """Post a short test message to a webhook at once (recorded in the log like any post)."""
     check_admin_or_system(db, person)
     now, settings = _now(now), settings or notify_settings.load()
@@ -155,10 +173,16 @@ def test_post(db: sqlite_utils.Database, webhook_id: Any, *, person: dict | None
         link_url=notify_settings.page_link(settings, "overview"),
     )
     item = Outgoing(
-        key=f"test:webhook:{hook['id']}:{uuid.uuid4().hex}", kind="test", period=now.date().isoformat(),
-        channel="webhook", recipient=webhooks.label(hook), subject=message.title,
+        key=f"test:webhook:{hook['id']}:{uuid.uuid4().hex}",
+        kind="test",
+        period=now.date().isoformat(),
+        channel="webhook",
+        recipient=webhooks.label(hook),
+        subject=message.title,
         payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
-        unit_id=hook["unit_id"], webhook_id=hook["id"], preview=message.plain(),
+        unit_id=hook["unit_id"],
+        webhook_id=hook["id"],
+        preview=message.plain(),
     )
     planned = deliveries.enqueue(db, [item], now)
     results = deliveries.deliver_due(db, Transport(db, settings), now, ids=[planned[0].row_id])

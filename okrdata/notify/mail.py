@@ -40,7 +40,7 @@ STYLE = {
     "cell": f"padding:6px 10px;border:1px solid {RULE};color:{MUTED};font-size:12px;vertical-align:top;",
     "figure": f"color:{INK};font-size:20px;font-weight:bold;",
     "button": f"display:inline-block;background:{LINK};color:#ffffff;text-decoration:none;padding:9px 16px;"
-              "border-radius:5px;font-weight:bold;",
+    "border-radius:5px;font-weight:bold;",
     "a": f"color:{LINK};",
     "footer": f"margin-top:24px;border-top:1px solid {RULE};padding-top:8px;color:{MUTED};font-size:12px;",
 }
@@ -162,13 +162,17 @@ def _errors(smtp: Smtp):
         refused = "; ".join(f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in exc.recipients.items())
         raise DeliveryError(f"the mail server refused the address ({refused})", False) from None
     except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(f"the mail server refused the sign-in of {smtp.user}: {exc.smtp_code} {_text(exc.smtp_error)}",
-                            False) from None
+        raise DeliveryError(
+            f"the mail server refused the sign-in of {smtp.user}: {exc.smtp_code} {_text(exc.smtp_error)}", False
+        ) from None
     except smtplib.SMTPResponseException as exc:
-        raise DeliveryError(f"the mail server answered {exc.smtp_code} {_text(exc.smtp_error)}",
-                            not 500 <= exc.smtp_code < 600) from None
+        raise DeliveryError(
+            f"the mail server answered {exc.smtp_code} {_text(exc.smtp_error)}", not 500 <= exc.smtp_code < 600
+        ) from None
     except smtplib.SMTPNotSupportedError as exc:
-        raise DeliveryError(f"the mail server does not support this: {exc} (check [okr.smtp] security)", False) from None
+        raise DeliveryError(
+            f"the mail server does not support this: {exc} (check [okr.smtp] security)", False
+        ) from None
     except (smtplib.SMTPException, ssl.SSLError, TimeoutError, OSError) as exc:
         raise DeliveryError(f"could not reach the mail server {smtp.host}:{smtp.port}: {exc}", True) from None
 

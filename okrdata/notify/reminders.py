@@ -24,7 +24,7 @@ import sqlite_utils
 
 from okrdata import auth, queries
 from okrdata import numbers as n
-from okrdata import report as words
+from okrdata import wording as words
 from okrdata.notify import chat, mail, webhooks
 from okrdata.notify.deliveries import Outgoing
 from okrdata.notify.settings import Settings, iso_week, page_link
@@ -33,8 +33,17 @@ from okrdata.report import _e as escape
 CHAT_LIMIT = 10
 """At most this many key results are named in a chat post; the rest are counted."""
 DUE_COLUMNS = [
-    "kr_id", "title", "unit_id", "unit_name", "cycle_id", "cycle_name", "objective_title",
-    "last_checkin_date", "days_since_checkin", "cadence_days", "status",
+    "kr_id",
+    "title",
+    "unit_id",
+    "unit_name",
+    "cycle_id",
+    "cycle_name",
+    "objective_title",
+    "last_checkin_date",
+    "days_since_checkin",
+    "cadence_days",
+    "status",
 ]
 
 
@@ -45,10 +54,12 @@ def is_due(last_checkin: dt.date | None, as_of: dt.date, cadence_days: int) -> b
 
 def running_cycles(db: sqlite_utils.Database, today: dt.date) -> list[dict]:
     """The active cycles running on a day (its start to its end)."""
-    return list(db.query(
-        "SELECT * FROM cycles WHERE state = 'active' AND start_date <= :d AND end_date >= :d ORDER BY start_date, id",
-        {"d": today.isoformat()},
-    ))
+    return list(
+        db.query(
+            "SELECT * FROM cycles WHERE state = 'active' AND start_date <= :d AND end_date >= :d ORDER BY start_date, id",
+            {"d": today.isoformat()},
+        )
+    )
 
 
 def due_key_results(db: sqlite_utils.Database, today: dt.date) -> pd.DataFrame:
@@ -70,11 +81,13 @@ def due_key_results(db: sqlite_utils.Database, today: dt.date) -> pd.DataFrame:
 
 def reason(row: dict) -> str:
     """Why a key result is due: ``"last check-in 15 Jan 2026, 25 days ago (every 7 days); stale"``."""
-    if words._missing(row["last_checkin_date"]):
+    if words.missing(row["last_checkin_date"]):
         text = "no check-in yet"
     else:
-        text = (f"last check-in {words.day(row['last_checkin_date'])}, {words.days(row['days_since_checkin'])} ago "
-                f"(every {words.days(row['cadence_days'])})")
+        text = (
+            f"last check-in {words.day(row['last_checkin_date'])}, {words.days(row['days_since_checkin'])} ago "
+            f"(every {words.days(row['cadence_days'])})"
+        )
     return text + ("; stale" if row["status"] == n.STALE else "")
 
 
@@ -93,8 +106,11 @@ def _groups(due: pd.DataFrame) -> list[Group]:
     out = []
     for (unit_id, cycle_id), frame in due.groupby(["unit_id", "cycle_id"], sort=False):
         first = frame.iloc[0]
-        out.append(Group(int(unit_id), str(first["unit_name"]), int(cycle_id), str(first["cycle_name"]),
-                         frame.to_dict("records")))
+        out.append(
+            Group(
+                int(unit_id), str(first["unit_name"]), int(cycle_id), str(first["cycle_name"]), frame.to_dict("records")
+            )
+        )
     return sorted(out, key=lambda g: (g.unit_name.lower(), g.cycle_id))
 
 
@@ -106,7 +122,7 @@ def _names(groups: Sequence[Group]) -> str:
 
 
 def _count(k: int) -> str:
-    return f"{k} key result{'s' if k != 1 else ''}"
+    return words.plural(k, "key result")
 
 
 INTRO = (
@@ -121,8 +137,10 @@ def email(settings: Settings, lead: dict, groups: Sequence[Group]) -> tuple[str,
     total = sum(len(g.rows) for g in groups)
     subject = f"Check-in due: {_count(total)} of {_names(groups)}"
     text = [f"Hello {lead['name']},", "", INTRO, ""]
-    html = [f'<p style="{mail.STYLE["p"]}">Hello {escape(lead["name"])},</p>',
-            f'<p style="{mail.STYLE["p"]}">{escape(INTRO)}</p>']
+    html = [
+        f'<p style="{mail.STYLE["p"]}">Hello {escape(lead["name"])},</p>',
+        f'<p style="{mail.STYLE["p"]}">{escape(INTRO)}</p>',
+    ]
     for g in groups:
         link = page_link(settings, "checkin", cycle=g.cycle_id, unit=g.unit_id)
         text += [f"{g.unit_name} · {g.cycle_name}", f"Check in: {link}"]
@@ -143,8 +161,10 @@ def email(settings: Settings, lead: dict, groups: Sequence[Group]) -> tuple[str,
 
 def chat_message(settings: Settings, group: Group, lead_name: str | None) -> chat.ChatMessage:
     """A unit's reminder for its chat channel."""
-    lines = [f"{_count(len(group.rows))} had no check-in within their cadence"
-             + (f" (lead: {lead_name})." if lead_name else ".")]
+    lines = [
+        f"{_count(len(group.rows))} had no check-in within their cadence"
+        + (f" (lead: {lead_name})." if lead_name else ".")
+    ]
     lines += [f"• {r['title']}: {reason(r)}" for r in group.rows[:CHAT_LIMIT]]
     if len(group.rows) > CHAT_LIMIT:
         lines.append(f"…and {len(group.rows) - CHAT_LIMIT} more.")
@@ -180,12 +200,21 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> lis
     for lead_id, mine in sorted(by_lead.items()):
         lead = leads[lead_id]["person"]
         subject, text, html = email(settings, lead, mine)
-        out.append(Outgoing(
-            key=f"reminder:email:person:{lead_id}:{week}", kind="reminder", period=week, channel="email",
-            recipient=lead["email"], subject=subject,
-            payload={"to": lead["email"], "subject": subject, "text": text, "html": html},
-            person_id=lead_id, unit_id=mine[0].unit_id, cycle_id=mine[0].cycle_id, preview=text,
-        ))
+        out.append(
+            Outgoing(
+                key=f"reminder:email:person:{lead_id}:{week}",
+                kind="reminder",
+                period=week,
+                channel="email",
+                recipient=lead["email"],
+                subject=subject,
+                payload={"to": lead["email"], "subject": subject, "text": text, "html": html},
+                person_id=lead_id,
+                unit_id=mine[0].unit_id,
+                cycle_id=mine[0].cycle_id,
+                preview=text,
+            )
+        )
     hooks = webhooks.by_unit(db)
     for g in groups:
         _, lead_id, archived = units[g.unit_id]
@@ -194,10 +223,19 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> lis
         lead = leads.get(lead_id, {}).get("person") if lead_id is not None else None
         message = chat_message(settings, g, lead["name"] if lead else None)
         for hook in hooks.get(g.unit_id, []):
-            out.append(Outgoing(
-                key=f"reminder:webhook:{hook['id']}:unit:{g.unit_id}:cycle:{g.cycle_id}:{week}", kind="reminder",
-                period=week, channel="webhook", recipient=webhooks.label(hook), subject=message.title,
-                payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
-                unit_id=g.unit_id, webhook_id=hook["id"], cycle_id=g.cycle_id, preview=message.plain(),
-            ))
+            out.append(
+                Outgoing(
+                    key=f"reminder:webhook:{hook['id']}:unit:{g.unit_id}:cycle:{g.cycle_id}:{week}",
+                    kind="reminder",
+                    period=week,
+                    channel="webhook",
+                    recipient=webhooks.label(hook),
+                    subject=message.title,
+                    payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
+                    unit_id=g.unit_id,
+                    webhook_id=hook["id"],
+                    cycle_id=g.cycle_id,
+                    preview=message.plain(),
+                )
+            )
     return out

@@ -67,8 +67,12 @@ class Scheduler:
             batch = jobs.run_due(db, self.clock(), settings)
             failed = [r for r in batch.results if r.status != "sent"]
             if failed:
-                log.warning("notifications: %d of %d deliveries did not go: %s", len(failed), len(batch.results),
-                            "; ".join(f"{r.recipient}: {r.error}" for r in failed[:5]))
+                log.warning(
+                    "notifications: %d of %d deliveries did not go: %s",
+                    len(failed),
+                    len(batch.results),
+                    "; ".join(f"{r.recipient}: {r.error}" for r in failed[:5]),
+                )
             self.last_error = None
         except ValidationError as exc:
             self.last_error = str(exc)

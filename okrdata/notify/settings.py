@@ -83,10 +83,11 @@ class Settings:
 def parse_at(field: str, value: str) -> At:
     """``"monday 09:00"`` (or ``"mon 9:00"``, ``"Friday 15"``) as an :class:`At`."""
     match = re.fullmatch(r"\s*([A-Za-z]+)\s+(\d{1,2})(?::(\d{2}))?\s*", str(value))
-    day = match and next((i for i, d in enumerate(WEEKDAYS) if len(match.group(1)) >= 3
-                          and d.startswith(match.group(1).lower())), None)
+    day = match and next(
+        (i for i, d in enumerate(WEEKDAYS) if len(match.group(1)) >= 3 and d.startswith(match.group(1).lower())), None
+    )
     if not match or day is None:
-        raise ValidationError(field, f"must be a weekday and a time such as \"monday 09:00\", not {value!r}.")
+        raise ValidationError(field, f'must be a weekday and a time such as "monday 09:00", not {value!r}.')
     hour, minute = int(match.group(2)), int(match.group(3) or 0)
     if hour > 23 or minute > 59:
         raise ValidationError(field, f"has no such time of day: {value!r}.")
@@ -121,8 +122,14 @@ def _smtp(table: dict) -> Smtp | None:
     sender = config.setting("OKR_SMTP_FROM", table, "from") or (user if user and "@" in str(user) else None)
     if not sender or "@" not in str(sender):
         raise ValidationError("smtp from", "give the sender's address as [okr.smtp] from or OKR_SMTP_FROM.")
-    return Smtp(str(host).strip(), port, security, str(user) if user else None,
-                str(password) if password else None, str(sender).strip())
+    return Smtp(
+        str(host).strip(),
+        port,
+        security,
+        str(user) if user else None,
+        str(password) if password else None,
+        str(sender).strip(),
+    )
 
 
 def load() -> Settings:

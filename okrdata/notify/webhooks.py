@@ -28,7 +28,12 @@ from okrdata.notify.prefs import check_admin_or_system, is_system
 from okrdata.schema import WEBHOOK_PROVIDERS
 
 PROVIDERS = WEBHOOK_PROVIDERS
-PROVIDER_NAMES = {"slack": "Slack", "teams": "Microsoft Teams", "mattermost": "Mattermost", "google_chat": "Google Chat"}
+PROVIDER_NAMES = {
+    "slack": "Slack",
+    "teams": "Microsoft Teams",
+    "mattermost": "Mattermost",
+    "google_chat": "Google Chat",
+}
 MAX_URL = 2000
 COLUMNS = ["id", "unit_id", "unit_name", "provider", "url", "name", "created_at"]
 
@@ -116,25 +121,27 @@ def add(
     if provider is None or str(provider).strip() == "":
         found = detect_provider(clean)
         if found is None:
-            raise ValidationError(
-                "provider", f"cannot tell from the address; give one of {', '.join(PROVIDERS)}."
-            )
+            raise ValidationError("provider", f"cannot tell from the address; give one of {', '.join(PROVIDERS)}.")
     else:
         found = v.choice("provider", provider, PROVIDERS)
     label = v.text("name", name, required=False, max_length=100)
     if db.execute("SELECT 1 FROM webhooks WHERE unit_id = ? AND url = ?", [unit["id"], clean]).fetchone():
         raise ValidationError("url", f"{unit['name']} has this webhook already.")
     with transaction(db):
-        return db["webhooks"].insert(
-            {
-                "unit_id": unit["id"],
-                "provider": found,
-                "url": clean,
-                "name": label,
-                "created_by": None if is_system(person) else person["id"],
-                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            }
-        ).last_pk
+        return (
+            db["webhooks"]
+            .insert(
+                {
+                    "unit_id": unit["id"],
+                    "provider": found,
+                    "url": clean,
+                    "name": label,
+                    "created_by": None if is_system(person) else person["id"],
+                    "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                }
+            )
+            .last_pk
+        )
 
 
 def remove(db: sqlite_utils.Database, webhook_id: Any, *, person: dict | None) -> dict:

@@ -67,7 +67,13 @@ def check(page, where: str, dialogs: list[str]) -> int:
     assert dialogs == [], (where, dialogs)
     found = page.evaluate(INJECTED)
     assert {k: v for k, v in found.items() if k != "shownAsText"} == {
-        "scripts": 0, "images": 0, "handlers": 0, "jsLinks": 0, "bold": 0, "markdown": 0}, (where, found)
+        "scripts": 0,
+        "images": 0,
+        "handlers": 0,
+        "jsLinks": 0,
+        "bold": 0,
+        "markdown": 0,
+    }, (where, found)
     widths = page.evaluate(WIDTHS)
     assert widths["page"] <= widths["window"] + 5, (where, widths)
     assert widths["main"] <= widths["mainVisible"] + 5, (where, widths)

@@ -32,7 +32,8 @@ def server(tmp_path_factory):
     """The dashboard on a fresh database with one admin and nothing else (``okr init``)."""
     db_path = tmp_path_factory.mktemp("e2e-admin") / "okr.db"
     result = CliRunner().invoke(
-        cli, ["init", "--db", str(db_path), "--admin-email", ADMIN, "--admin-name", "Olu Owner"],
+        cli,
+        ["init", "--db", str(db_path), "--admin-email", ADMIN, "--admin-name", "Olu Owner"],
         env={"OKR_ADMIN_PASSWORD": PASSWORD},
     )
     assert result.exit_code == 0, result.output

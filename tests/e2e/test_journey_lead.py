@@ -75,9 +75,14 @@ def test_a_lead_checks_in_and_sees_it_on_the_overview_and_trends(server, page, t
     shot(page, tmp_path, "4-checkin-saved")
 
     # Stored as typed, by the lead.
-    saved = read(db_file, lambda db: db.execute(
-        "SELECT c.value, c.confidence, c.note, p.email FROM checkins c JOIN people p ON p.id = c.author_id "
-        "WHERE c.kr_id = ? AND c.deleted = 0 ORDER BY c.id DESC LIMIT 1", [kr_id]).fetchone())
+    saved = read(
+        db_file,
+        lambda db: db.execute(
+            "SELECT c.value, c.confidence, c.note, p.email FROM checkins c JOIN people p ON p.id = c.author_id "
+            "WHERE c.kr_id = ? AND c.deleted = 0 ORDER BY c.id DESC LIMIT 1",
+            [kr_id],
+        ).fetchone(),
+    )
     assert saved == (target, 9, NOTE, LEAD)
     after = read(db_file, lambda db: q.cycle_summary(db, cycle_id))
     now = read(db_file, lambda db: q.key_results(db, cycle_id, team))
@@ -147,9 +152,14 @@ def test_a_checkin_from_another_browser_never_blocks_the_leads_save(server, chro
         admin_main.locator("[data-testid='stFormSubmitButton'] button", has_text="Save check-ins").click()
         admin_main.locator("[data-testid='stAlert']", has_text="Saved 1 check-in").wait_for(timeout=TIMEOUT)
         no_exception(admin)
-        theirs_now = read(db_file, lambda db: db.execute(
-            "SELECT id, value, confidence FROM checkins WHERE kr_id = ? AND deleted = 0 "
-            "ORDER BY checkin_date DESC, id DESC LIMIT 1", [theirs_id]).fetchone())
+        theirs_now = read(
+            db_file,
+            lambda db: db.execute(
+                "SELECT id, value, confidence FROM checkins WHERE kr_id = ? AND deleted = 0 "
+                "ORDER BY checkin_date DESC, id DESC LIMIT 1",
+                [theirs_id],
+            ).fetchone(),
+        )
         assert theirs_now[1:] == (61, their_confidence)
         count = read(db_file, lambda db: db["checkins"].count)
 
@@ -171,9 +181,17 @@ def test_a_checkin_from_another_browser_never_blocks_the_leads_save(server, chro
         assert "required" not in lead_main.inner_text()
         shot(lead, tmp_path, "8-lead-saved")
         assert read(db_file, lambda db: db["checkins"].count) == count + 1
-        assert read(db_file, lambda db: db.execute(
-            "SELECT id, value, confidence FROM checkins WHERE kr_id = ? AND deleted = 0 "
-            "ORDER BY checkin_date DESC, id DESC LIMIT 1", [theirs_id]).fetchone()) == theirs_now
+        assert (
+            read(
+                db_file,
+                lambda db: db.execute(
+                    "SELECT id, value, confidence FROM checkins WHERE kr_id = ? AND deleted = 0 "
+                    "ORDER BY checkin_date DESC, id DESC LIMIT 1",
+                    [theirs_id],
+                ).fetchone(),
+            )
+            == theirs_now
+        )
     finally:
         for context in contexts:
             context.close()

@@ -39,7 +39,17 @@ def slug(title: str) -> str:
     return title.lower().replace(" ", "-")
 
 
-def test_a_newcomer_walks_every_page(server, page, tmp_path):
+def test_a_newcomer_walks_every_page(server, chromium_browser, tmp_path):
+    from .test_layout_browser import DESKTOP, compact_png
+
+    context = chromium_browser.new_context(viewport=DESKTOP)  # the README's screenshots: 1440×900
+    try:
+        walk(context.new_page(), server, tmp_path, compact_png)
+    finally:
+        context.close()
+
+
+def walk(page, server, tmp_path, compact_png) -> None:
     from ui import navigation
 
     assert sorted(link for link, _ in PAGES) == sorted(p.title for p in navigation.PAGES), "every page of the menu"
@@ -57,11 +67,12 @@ def test_a_newcomer_walks_every_page(server, page, tmp_path):
         main = page.locator("[data-testid='stMain']")
         assert page.locator("[data-testid='stException']").count() == 0, f"{link}: {main.inner_text()[:500]}"
         assert "Traceback" not in main.inner_text()
+        page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=60_000)
         png = page.screenshot(full_page=True)
         assert not_blank(png), f"{link} looks blank"
         target = SCREENSHOTS if os.environ.get("OKR_UPDATE_SCREENSHOTS") else tmp_path
         target.mkdir(parents=True, exist_ok=True)
-        (Path(target) / f"{slug(link)}.png").write_bytes(png)
+        (Path(target) / f"{slug(link)}.png").write_bytes(compact_png(png))
 
 
 def test_the_overview_shows_the_headline_figures_and_a_chart(server, page):
@@ -72,4 +83,6 @@ def test_the_overview_shows_the_headline_figures_and_a_chart(server, page):
         ".some(e => e.innerText.trim().endsWith('%'))",
         timeout=60_000,
     )
-    page.wait_for_selector("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg", timeout=60_000)
+    page.wait_for_selector(
+        "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg", timeout=60_000
+    )

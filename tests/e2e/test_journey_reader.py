@@ -117,6 +117,7 @@ def test_a_reader_watches_a_team_wall_redraw_after_a_check_in(server, page, tmp_
         krs = q.key_results(db, cycle_id, team)
         kr = krs[krs["kr_type"].isin(["increase", "decrease"]) & (krs["progress"] < 1)].iloc[0]
         w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 10, "Done.", person=w.SYSTEM)
+
     read(db_file, check_in)
     after = read(db_file, lambda db: q.cycle_summary(db, cycle_id, team))
     assert badges.pct(after["progress"]) != badges.pct(before["progress"])
