@@ -245,3 +245,26 @@ def test_a_revision_in_words_names_only_what_changed():
     assert history.describe_revision("delete", before, None) == (
         "withdrew the check-in (date '2026-01-15', value 20, confidence 7)"
     )
+
+
+def test_a_checkin_dated_after_today_is_refused_by_every_path(db, org, refused):
+    """DESIGN: a check-in is dated within its cycle and never after today; a future date would
+    count as the current value and keep the key result from going stale until then."""
+    import datetime as dt
+
+    today = dt.date.today()
+    cycle = writes.add_cycle(
+        db, "Now", today - dt.timedelta(days=30), today + dt.timedelta(days=60), state="active", person=writes.SYSTEM
+    )
+    obj = writes.add_objective(db, cycle, org.platform, "Ship it", person=writes.SYSTEM)
+    kr = writes.add_key_result(db, obj, "Users from 0 to 100", "increase", 0, 100, person=writes.SYSTEM)
+    tomorrow = today + dt.timedelta(days=1)
+    refused(db, "date", lambda: writes.add_checkin(db, kr, tomorrow, 50, 7, person=writes.SYSTEM))
+    refused(
+        db,
+        "date",
+        lambda: writes.add_checkins(
+            db, [{"kr_id": kr, "value": 50, "confidence": 7, "checkin_date": tomorrow}], person=writes.SYSTEM
+        ),
+    )
+    assert writes.add_checkin(db, kr, today, 50, 7, person=writes.SYSTEM)
