@@ -8,7 +8,7 @@ so a company of any size stays a few screens long. In a unit, KPIs show a small 
 readings over the chosen window with the target and the warning band, their health and
 whether a reading is overdue. The pairing, the warnings, the counts and the thinned chart
 series come from :mod:`okrdata.kpis`; the rows from :mod:`okrdata.queries` through
-:mod:`ui.data`. All of it, charts included, is worked out once per scope and database stamp
+:mod:`ui.data`. All of it, charts included, is worked out once per scope and change of the data
 (:mod:`ui.kpi_charts`), so a rerun after a click only lays it out.
 """
 
@@ -62,7 +62,7 @@ sidebar.scope_caption(scope)
 who = badges.escape_markdown(scope.company_name if scope.unit_id is None else scope.unit_name)
 manage_params = scope.query_params()
 
-# --- the rows (worked out once per scope and database stamp: ui.kpi_charts.page_view) -------
+# --- the rows (worked out once per scope and change of the data: ui.kpi_charts.page_view) --
 view = kpi_charts.page_view(scope.cycle_id, scope.unit_id, MAX_LISTED)
 counts, pairs = view.counts, view.pairs
 

@@ -426,8 +426,7 @@ else:
     def heat() -> tuple[dict, str, int, int, bool] | None:
         """The heat map's spec, what its rows are, how many are drawn of how many, and whether
         one row is the unit's own objectives; None when there is nothing to draw."""
-        # Every unit, archived ones too: archiving hides a unit from pickers, never from the figures.
-        rows = tr.breakdown_rows(data.units(include_archived=True), objs, scope.unit_id)
+        rows = data.trend_breakdown(scope.cycle_id, scope.unit_id)
         cells = tr.heatmap(
             trends.objective_weekly, trends.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=HEATMAP_ROWS
         )

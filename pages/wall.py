@@ -8,8 +8,8 @@ sign-in unless the deployment is private (then it asks, like every page). The he
 come from :func:`okrdata.queries.cycle_summary`, the cards and tiles from
 :func:`okrdata.wall.build` over the cached readers of :mod:`ui.data`. The part below the title is
 a fragment that Streamlit reruns every minute (``$OKR_WALL_REFRESH`` seconds, see
-:func:`okrdata.wall.refresh_seconds`), and the readers are keyed by the database's stamp, so a
-check-in saved anywhere shows at the next redraw.
+:func:`okrdata.wall.refresh_seconds`), and the readers follow the database's versions of the data, so
+a check-in saved anywhere shows at the next redraw.
 
 Text from the database goes through :func:`ui.okr_detail.escape_markdown`: it shows as written.
 """

@@ -375,3 +375,16 @@ def test_the_all_okrs_rows_patched_after_a_checkin_equal_fresh_ones(demo_file):
         [int(i) for i in data.units()["id"]],
     )
     pd.testing.assert_frame_equal(got, expected)
+
+
+def test_the_heat_maps_rows_follow_the_plan_and_equal_those_of_the_objectives(demo_file):
+    from okrdata import trends as tr
+
+    db = demo_file
+    active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
+    for unit in (None, int(data.units()["id"].iloc[1])):
+        expected = tr.breakdown_rows(data.units(include_archived=True), data.objectives(active, unit), unit)
+        assert data.trend_breakdown(active, unit).equals(expected)
+    kr = int(data.key_results(active).query("kr_type != 'milestone'")["kr_id"].iloc[0])
+    writes.add_checkin(db, kr, dt.date.today(), 5, 5, "", person=SYSTEM)
+    assert rebuilt(lambda: data.trend_breakdown(active, None)) == []

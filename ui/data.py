@@ -817,6 +817,14 @@ def trends(cycle_id: int, unit_id: int | None = None):
     return trends_module.build(cycle(int(cycle_id)), krs, objs, history, today())
 
 
+@reader(reads=())
+def trend_breakdown(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
+    """The rows of the weekly heat map of a unit's branch (:func:`okrdata.trends.breakdown_rows`):
+    its child units, or a team's objectives. They follow the plan, so a check-in leaves them."""
+    # Every unit, archived ones too: archiving hides a unit from pickers, never from the figures.
+    return trends_module.breakdown_rows(units(include_archived=True), objective_rows(cycle_id, unit_id), unit_id)
+
+
 @reader(reads=("cycle", "today"))
 def cycle_summary(cycle_id: int, unit_id: int | None = None) -> dict:
     """The headline figures of a cycle for a unit's branch (:func:`okrdata.queries.cycle_summary`)."""

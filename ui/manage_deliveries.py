@@ -2,7 +2,7 @@
 the chat channels and the delivery log, failures first.
 
 Everything comes from :mod:`okrdata.notify` (choices, webhooks, the log) through
-:func:`ui.data.memo`, keyed by the database's stamp; every change goes through
+:func:`ui.data.memo`, which reads these tables straight from the file and so follows its stamp; every change goes through
 :func:`ui.forms.submit_button`, so okrdata checks who may make it. Webhook addresses are secrets
 and show shortened.
 """
