@@ -20,6 +20,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from okrdata import queries as q  # noqa: E402
 from okrdata.db import connect  # noqa: E402
 from okrdata.schema import migrate  # noqa: E402
 from okrdata.seed import load_demo  # noqa: E402
@@ -97,3 +98,30 @@ def with_db(path, fn):
         return fn(db)
     finally:
         db.close()
+
+
+def facts(path):
+    """Cycles, units and figures straight from okrdata, to compare the screen with."""
+    db = connect(path)
+    try:
+        return {
+            "cycles": [int(i) for i in q.cycles(db)["id"]],
+            "default": q.default_cycle_id(db),
+            "units": q.units(db),
+        }
+    finally:
+        db.close()
+
+
+def summary(path, cycle_id, unit_id=None):
+    """:func:`okrdata.queries.cycle_summary` straight from the file."""
+    db = connect(path)
+    try:
+        return q.cycle_summary(db, cycle_id, unit_id)
+    finally:
+        db.close()
+
+
+def metrics(at) -> dict[str, str]:
+    """The page's metrics, label to value, as the screen shows them."""
+    return {m.label: m.value for m in at.metric}

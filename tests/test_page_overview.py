@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, facts, metrics, ok, summary  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
@@ -23,30 +23,6 @@ def start(query_params: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params.update(query_params or {})
     return at.switch_page(PAGE).run()
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def facts(path):
-    db = connect(path)
-    try:
-        return {
-            "cycles": [int(i) for i in q.cycles(db)["id"]],
-            "default": q.default_cycle_id(db),
-            "units": q.units(db),
-        }
-    finally:
-        db.close()
-
-
-def summary(path, cycle_id, unit_id=None):
-    db = connect(path)
-    try:
-        return q.cycle_summary(db, cycle_id, unit_id)
-    finally:
-        db.close()
 
 
 @pytest.mark.parametrize("which", ["default", "closed"])
