@@ -18,6 +18,7 @@ def test_the_collection_after_each_run_leaves_out_what_the_server_loaded(tmp_pat
         "import gc, sys\n"
         "import app\n"
         "assert 'ui.charts' in sys.modules and 'pandas' in sys.modules and 'altair' in sys.modules\n"
+        "assert 'okrdata.wall' in sys.modules and 'okrdata.report' in sys.modules  # what only pages import\n"
         "print(gc.get_freeze_count(), len(gc.get_objects()))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OKR_DB": str(tmp_path / "okr.db")}
