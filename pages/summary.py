@@ -160,7 +160,7 @@ else:
     tables.phone_list(
         "summary_objectives",
         tables.phone_items(
-            shown.to_pandas(),
+            shown,
             "Objective",
             ["Status", "Progress", "Pace", ("Forecast", "forecast"), ("Score", "score")],
             ["Unit", "Owner"],

@@ -159,7 +159,7 @@ def score_sheet(rows: pd.DataFrame, scope: Scope, ended: bool) -> None:
     tables.phone_list(
         "rv_scores",
         tables.phone_items(
-            shown.to_pandas(),
+            shown,
             "Objective",
             ["Score" if closed else "Forecast", "Progress", ("Proposed", "proposed")],
             ["Unit", "Against kind", "Flag"],
