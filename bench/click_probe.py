@@ -19,9 +19,16 @@ its size. Each click is split into four spans on one clock (the system's):
 Also per click: how many messages and bytes the run sent, its deltas by element type, and how
 long the page's main thread was blocked by long tasks (over 50 ms) in each span.
 
+``--replay`` gives each page's floor: the messages one run of the page sent are recorded, and a
+fifth server (``replay:demo``, ``replay:scaled``) sends them again from a script that computes
+nothing. What the dashboard costs above its replay is its own Python; what the replay costs
+above the bare app is Streamlit's and the browser's for that content (so many elements, such
+tables and charts). ``--before`` clicks another checkout's dashboard in the same run.
+
     python bench/click_probe.py --keep /tmp/okr-bench                # demo and 10x, 3 clicks a page
     python bench/click_probe.py --scale 100 --repeat 5 --pages Overview Check-in
     python bench/click_probe.py --apps bare frame demo --detail       # the frame alone, message kinds
+    python bench/click_probe.py --replay --before /tmp/old-checkout   # each page's floor; an older checkout too
 
 Times are wall-clock on a shared machine: compare the apps within one run (they are clicked in
 turn, so a slow spell costs each), not figures across runs.
@@ -33,6 +40,7 @@ import argparse
 import base64
 import collections
 import os
+import pickle
 import shutil
 import statistics
 import subprocess
@@ -89,6 +97,66 @@ else:  # served as the dashboard is: an st.App, the process settled as app.py do
         process.settle()
     app = st.App(__file__)
 """
+# The messages a dashboard page's run sent, sent again by a script that computes nothing: what
+# Streamlit and the browser cost for that page's content alone, the floor for the page.
+REPLAY_APP = """import pickle
+import sys
+
+sys.path.insert(0, {root!r})
+
+import streamlit as st
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ui import navigation
+
+with open({recording!r}, "rb") as f:
+    RECORDED = pickle.load(f)
+
+
+def page(title):
+    def draw():
+        ctx = get_script_run_ctx()
+        for raw in RECORDED.get(title, []):
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            ctx.enqueue(msg)
+
+    draw.__name__ = title.lower().replace(" ", "_").replace("-", "_")
+    return draw
+
+
+sections = {{}}
+for p in navigation.PAGES:
+    url = p.path.split("/")[-1].removesuffix(".py")
+    sections.setdefault(p.group, []).append(
+        st.Page(page(p.title), title=p.title, icon=p.icon, default=p.default, url_path=None if p.default else url)
+    )
+st.navigation(sections).run()
+"""
+REPLAYED = ("delta", "page_config_changed", "logo")
+"""The kinds of message a replay sends again (the rest are Streamlit's own, sent at every run)."""
+
+
+def replayable(payloads: list[bytes], full: dict[str, bytes]) -> list[bytes]:
+    """The messages of a run a replay sends: its deltas and page settings, a reference to a
+    message the browser had cached replaced by that message (``full``, by hash)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    out = []
+    for raw in payloads:
+        msg = ForwardMsg()
+        msg.ParseFromString(raw)
+        what = msg.WhichOneof("type")
+        if what == "ref_hash":
+            raw = full[msg.ref_hash]
+            msg.ParseFromString(raw)
+            what = msg.WhichOneof("type")
+        if what in REPLAYED:
+            out.append(raw)
+    return out
+
+
 # The bare app served as the dashboard is (an ``st.App``, run by uvicorn rather than tornado).
 ASGI_APP = BARE_APP.replace("st.navigation(", "def main():\n    st.navigation(").replace(
     ".run()\n", ".run()\n\n\nif __name__ == '__main__':\n    main()\nelse:\n    app = st.App(__file__)\n"
@@ -133,6 +201,8 @@ class Wire:
     offset: float | None = None  # system seconds minus the protocol's monotonic seconds
     received: list[tuple[float, bytes]] = field(default_factory=list)
     sent: list[float] = field(default_factory=list)
+    cached: dict[str, bytes] = field(default_factory=dict)
+    """Messages the browser may cache (10 KB or more, Streamlit's ``global.minCachedMessageSize``), by hash."""
 
     def attach(self, page) -> None:
         cdp = page.context.new_cdp_session(page)
@@ -142,7 +212,15 @@ class Wire:
 
         def received(e):
             if e["response"].get("opcode") == 2:
-                self.received.append((e["timestamp"], base64.b64decode(e["response"]["payloadData"])))
+                raw = base64.b64decode(e["response"]["payloadData"])
+                self.received.append((e["timestamp"], raw))
+                if len(raw) >= 10_000:
+                    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+                    msg = ForwardMsg()
+                    msg.ParseFromString(raw)
+                    if msg.hash:
+                        self.cached[msg.hash] = raw
 
         cdp.on("Network.webSocketWillSendHandshakeRequest", handshake)
         cdp.on("Network.webSocketFrameReceived", received)
@@ -165,6 +243,8 @@ class Click:
     kilobytes: float
     deltas: collections.Counter
     blocked: dict[str, float]
+    largest: list[tuple[int, str]]
+    payloads: list[bytes] = field(default_factory=list, repr=False)
 
 
 def kinds(payloads: list[bytes]) -> collections.Counter:
@@ -188,6 +268,15 @@ def kinds(payloads: list[bytes]) -> collections.Counter:
         else:
             counts[str(what)] += 1
     return counts
+
+
+def largest(payloads: list[bytes], count: int = 4) -> list[tuple[int, str]]:
+    """The ``count`` largest messages of a run: (bytes, kind), a cached one's reference named so."""
+    sized = []
+    for raw in payloads:
+        kind = kinds([raw]).most_common(1)[0][0]
+        sized.append((len(raw), kind))
+    return sorted(sized, reverse=True)[:count]
 
 
 def finished(raw: bytes) -> bool:
@@ -251,6 +340,8 @@ class Tab:
             sum(len(r) for r in until_last) / 1024,
             kinds(until_last),
             blocked,
+            largest(until_last),
+            until_last,
         )
 
     def close(self) -> None:
@@ -285,6 +376,7 @@ def report(clicks: list[Click], detail: bool) -> None:
             seen[(c.app, c.page)] = c
         for (app, page), c in seen.items():
             print(f"  {app} {page}: " + ", ".join(f"{k} {n}" for k, n in c.deltas.most_common()))
+            print("      largest: " + ", ".join(f"{kind} {size / 1024:.0f} KB" for size, kind in c.largest))
 
 
 class App:
@@ -334,6 +426,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", nargs="+", help="dashboard pages to click (default: all)")
     parser.add_argument("--after-write", action="store_true", help="also click right after a check-in")
     parser.add_argument("--detail", action="store_true", help="print each page's messages by kind")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="also click replay:NAME, each dashboard page's recorded messages sent by a script that computes nothing",
+    )
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--keep", type=Path, help="a folder to keep built databases in and reuse")
     args = parser.parse_args(argv)
@@ -373,6 +470,21 @@ def main(argv: list[str] | None = None) -> int:
                 name: Tab(browser, name, server.url, "First" if name.startswith("bare") else "Overview", timeout_ms)
                 for name, server in servers.items()
             }
+            if args.replay:
+                for name in [n for n in tabs if n in ("demo", "scaled")]:
+                    tab, recorded = tabs[name], {}
+                    for title in dict.fromkeys(["Overview", *titles]):  # the replay opens on the Overview
+                        tab.click("Alignment" if title == "Overview" else "Overview")
+                        recorded[title] = replayable(tab.click(title).payloads, tab.wire.cached)
+                    recording = scratch / f"replay-{name}.pickle"
+                    recording.write_bytes(pickle.dumps(recorded))
+                    replay_dir = bare_folder(
+                        scratch / f"replay-{name}", REPLAY_APP.format(root=str(ROOT), recording=str(recording))
+                    )
+                    servers["replay:" + name] = App(replay_dir / "app.py", scratch / "unused.db")
+                    tabs["replay:" + name] = Tab(
+                        browser, "replay:" + name, servers["replay:" + name].url, "Overview", timeout_ms
+                    )
             bare_next = ["Second"]
 
             def bare_click() -> None:
