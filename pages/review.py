@@ -63,7 +63,7 @@ if sheet.empty:
         icon=":material/inbox:",
     )
 else:
-    review_view.headline(sheet, closed)
+    review_view.headline(sheet, scope, ended)
     if closed:
         st.caption(f"{cycle_name} is closed: its scores and reflections are final and read only.")
     elif refusal:
@@ -112,7 +112,7 @@ st.caption(
     f"({badges.escape(cycle_names[0])}{' to ' + badges.escape(cycle_names[-1]) if len(cycle_names) > 1 else ''}), "
     "per unit that owns the objectives."
 )
-review_view.calibration_table(units_table)
+review_view.calibration_table(units_table, scope.unit_id)
 overall = report["brier"]
 st.markdown(
     "**How to read the Brier score.** Each key result's last confidence is read as a forecast that it "

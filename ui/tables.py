@@ -254,16 +254,18 @@ def show_key_results(krs: pd.DataFrame, reasons: bool = False, key: str | None =
     show_key_results_frame(key_results_frame(krs, reasons), key or "key_results")
 
 
-def show_key_results_frame(frame: pd.DataFrame, key: str, total: int | None = None) -> None:
-    """Draw a :func:`key_results_frame` as a table on a wide screen and as a list on a phone
-    (``total``: how many key results there are, when ``frame`` holds the first of them)."""
+def show_key_results_frame(frame: pd.DataFrame | pa.Table, key: str, total: int | None = None) -> None:
+    """Draw a :func:`key_results_frame` (or its :func:`arrow`) as a table on a wide screen and as
+    a list on a phone (``total``: how many key results there are, when ``frame`` holds the first
+    of them)."""
+    columns = frame.column_names if isinstance(frame, pa.Table) else frame.columns
     with style.wide(key):
         st.dataframe(
             frame,
             hide_index=True,
             width="stretch",
             key=key,
-            column_order=order(frame.columns, KEY_RESULT_ORDER),
+            column_order=order(columns, KEY_RESULT_ORDER),
             column_config=KEY_RESULT_COLUMNS,
             row_height=WRAP_ROW_HEIGHT,
             height=height(len(frame)),
@@ -271,7 +273,7 @@ def show_key_results_frame(frame: pd.DataFrame, key: str, total: int | None = No
     phone_list(key, key_result_items(frame), total, what="key results")
 
 
-def key_result_items(frame: pd.DataFrame) -> PhoneItems:
+def key_result_items(frame: pd.DataFrame | pa.Table) -> PhoneItems:
     """The phone's list of a :func:`key_results_frame`."""
     return phone_items(frame, "Key result", ["Status", "Progress", "Pace", "Confidence"], ["Why", "Objective", "Unit"])
 
