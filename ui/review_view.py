@@ -255,15 +255,9 @@ def calibration_frame(units_table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def calibration_table(units_table: pd.DataFrame, unit_id: int | None) -> None:
-    """The calibration of the sidebar's unit (``units_table``, :func:`ui.data.calibration`) as a
-    table, a list on a phone; both worked out once per change of the data."""
-
-    def build() -> tuple[pd.DataFrame, pd.DataFrame]:
-        table = calibration_frame(units_table)
-        return table, table.assign(**{"Average score": table["Average score"].map(badges.score)})
-
-    table, listed = data.memo(build, "review.calibration_table", unit_id)
+def calibration_table(table: pd.DataFrame, listed: pd.DataFrame) -> None:
+    """The calibration table (:func:`calibration_frame`) on a wide screen; on a phone a list of
+    ``listed``, the same rows with their average score in words."""
     with style.wide("rv_calibration"):
         st.dataframe(
             table,
