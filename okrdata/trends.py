@@ -20,9 +20,8 @@ value and status :func:`okrdata.numbers.kr_status` on that day. Then, week by we
   (as :func:`okrdata.queries.key_results` computes it), rolled up the same way, a key result
   with no forecast counting with its progress now.
 
-For a unit's breakdown, :func:`heatmap` gives each child unit (or, for a team, each objective)
-its mean confidence and progress week by week, and :func:`status_mix` counts key results per
-status each week.
+A unit's breakdown (the heat map of its child units, the key results per status) is
+:mod:`okrdata.trends_breakdown`, built on these frames.
 
 Everything works from the frames of *one* cycle (:func:`okrdata.queries.key_results`,
 :func:`~okrdata.queries.objectives`, :func:`~okrdata.queries.checkin_history`), so the cost is
@@ -79,18 +78,6 @@ SERIES_COLUMNS = [
     "confidence",
     "kr_count",
     "confident_count",
-]
-HEATMAP_COLUMNS = [
-    "row",
-    "row_order",
-    "row_kind",
-    "row_id",
-    "week",
-    "date",
-    "confidence",
-    "confident_count",
-    "kr_count",
-    "progress",
 ]
 
 
@@ -266,7 +253,7 @@ def kr_weeks(krs: pd.DataFrame, history: pd.DataFrame, cycle: dict, today: dt.da
 # --- roll-ups -------------------------------------------------------------------------------
 
 
-def _weighted(frame: pd.DataFrame, keys: list[str], value: str, weight: str) -> pd.Series:
+def weighted(frame: pd.DataFrame, keys: list[str], value: str, weight: str) -> pd.Series:
     """:func:`okrdata.numbers.weighted_mean` of ``value`` by ``weight`` within each group, vectorised.
 
     As there: weight-0 items do not count, and a group with no weight at all takes the plain mean.
@@ -299,7 +286,7 @@ def objective_weeks(
         g = kr_weekly.groupby(keys, sort=True)
         agg = pd.DataFrame(
             {
-                "progress": _weighted(kr_weekly, keys, "progress", "weight"),
+                "progress": weighted(kr_weekly, keys, "progress", "weight"),
                 "confidence": g["confidence"].mean(),
                 "kr_count": g["kr_id"].size(),
                 "confident_count": g["confidence"].count(),
@@ -334,7 +321,7 @@ def rollup(
     keys = ["week"]
     g = objw.groupby(keys, sort=True)
     out = g[["week_start", "week_end", "date", "expected"]].first()
-    out["progress"] = _weighted(objw, keys, "progress", "weight")
+    out["progress"] = weighted(objw, keys, "progress", "weight")
     out["pace"] = out["progress"] - out["expected"]
     if krw.empty:
         out["confidence"] = np.nan
@@ -416,7 +403,7 @@ def projected_score(
         mine = kr_proj[kr_proj["objective_id"].astype("int64").isin(set(chosen["objective_id"].astype("int64")))]
         used = bool(mine["has_forecast"].any())
         if not mine.empty:
-            per_obj = _weighted(mine, ["objective_id"], "projected", "weight").to_dict()
+            per_obj = weighted(mine, ["objective_id"], "projected", "weight").to_dict()
     values = [float(per_obj.get(int(o), 0.0)) for o in chosen["objective_id"]]
     return n.weighted_mean(values, list(chosen["weight"].astype(float))), used
 
@@ -434,131 +421,6 @@ def forecast_line(series: pd.DataFrame, projected: float | None, cycle: dict) ->
     if last["date"] >= end:
         return pd.DataFrame(columns=["date", "progress"])
     return pd.DataFrame({"date": [last["date"], end], "progress": [float(last["progress"]), float(projected)]})
-
-
-# --- a unit's breakdown ------------------------------------------------------------------------
-
-
-def breakdown_rows(tree: pd.DataFrame, objs: pd.DataFrame, unit_id: int | None) -> pd.DataFrame:
-    """Which heat-map row each objective of a unit's branch falls in.
-
-    The rows are the chosen unit's child units (each covering its whole branch), in outline
-    order, plus one for the objectives the unit owns itself, if any; a unit with no units below
-    it (a team) is broken down by its objectives instead. ``unit_id`` None is the company.
-    Columns: objective_id, row, row_order, row_kind (``unit``, ``own`` or ``objective``), row_id.
-    """
-    columns = ["objective_id", "row", "row_order", "row_kind", "row_id"]
-    if objs.empty or tree.empty:
-        return pd.DataFrame(columns=columns)
-    if unit_id is None:
-        roots = tree[tree["parent_id"].isna()]
-        if roots.empty:
-            return pd.DataFrame(columns=columns)
-        unit_id = int(roots["id"].iloc[0])
-    unit_id = int(unit_id)
-    parent = {int(i): (None if pd.isna(p) else int(p)) for i, p in zip(tree["id"], tree["parent_id"])}
-    names = {int(i): str(nm) for i, nm in zip(tree["id"], tree["name"])}
-    order = {int(i): k for k, i in enumerate(tree["id"])}
-    children = [u for u in tree["id"].astype(int) if parent.get(u) == unit_id]
-
-    def row_of(u: int) -> int | None:
-        # Walk up to the child of the chosen unit; 50 steps as the schema's tree queries allow.
-        for _ in range(50):
-            p = parent.get(u)
-            if p is None:
-                return None
-            if p == unit_id:
-                return u
-            u = p
-        return None
-
-    rows = []
-    if children:
-        for r in objs[["objective_id", "unit_id"]].to_dict("records"):
-            uid = int(r["unit_id"])
-            if uid == unit_id:
-                rows.append((r["objective_id"], f"{names[unit_id]} (own objectives)", -1, "own", unit_id))
-                continue
-            top = row_of(uid)
-            if top is not None:
-                rows.append((r["objective_id"], names[top], order.get(top, 0), "unit", top))
-    else:
-        for k, r in enumerate(objs[["objective_id", "title"]].to_dict("records")):
-            title = str(r["title"])
-            label = title if len(title) <= 60 else title[:59] + "…"
-            rows.append((r["objective_id"], label, k, "objective", int(r["objective_id"])))
-    out = pd.DataFrame(rows, columns=columns)
-    out["objective_id"] = out["objective_id"].astype("int64")
-    # Two rows with one label (namesakes under one parent, objectives with one title) would
-    # share a line of the chart: tell them apart by id.
-    ids_per_label = out.groupby("row")["row_id"].nunique()
-    twins = out["row"].isin(ids_per_label[ids_per_label > 1].index)
-    out.loc[twins, "row"] = [f"{r} (#{i})" for r, i in zip(out.loc[twins, "row"], out.loc[twins, "row_id"])]
-    return out
-
-
-def heatmap(
-    obj_weekly: pd.DataFrame,
-    kr_weekly: pd.DataFrame,
-    rows: pd.DataFrame,
-    max_cells: int | None = None,
-    max_rows: int | None = None,
-) -> pd.DataFrame:
-    """Unit × week confidence: for each breakdown row (:func:`breakdown_rows`) and week, the mean
-    latest confidence of the row's key results (empty where none has one yet), how many have
-    one, and the row's progress (weighted mean of its objectives).
-
-    ``max_cells`` and ``max_rows`` keep the rows with the most key results (ties: outline order)
-    so that rows × weeks, and the rows, stay within them. Columns :data:`HEATMAP_COLUMNS`, rows
-    in ``row_order``.
-    """
-    if rows.empty or obj_weekly.empty:
-        return pd.DataFrame(columns=HEATMAP_COLUMNS)
-    key = ["row_order", "row", "row_kind", "row_id"]
-    objw = obj_weekly.merge(rows, on="objective_id", how="inner")
-    if objw.empty:
-        return pd.DataFrame(columns=HEATMAP_COLUMNS)
-    g = objw.groupby(key + ["week"], sort=True)
-    out = g[["date"]].first()
-    out["progress"] = _weighted(objw, key + ["week"], "progress", "weight")
-    if kr_weekly.empty:
-        out["confidence"], out["confident_count"], out["kr_count"] = np.nan, 0, 0
-    else:
-        krw = kr_weekly.merge(rows, on="objective_id", how="inner")
-        kg = krw.groupby(key + ["week"], sort=True)
-        out["confidence"] = kg["confidence"].mean().astype(float)
-        out["confident_count"] = kg["confidence"].count()
-        out["kr_count"] = kg["kr_id"].size()
-        out["confident_count"] = out["confident_count"].fillna(0).astype(int)
-        out["kr_count"] = out["kr_count"].fillna(0).astype(int)
-    out = out.reset_index()
-    if max_cells is not None or max_rows is not None:
-        n_weeks = max(1, out["week"].nunique())
-        keep = min(
-            max(1, max_cells // n_weeks) if max_cells is not None else len(out),
-            max_rows if max_rows is not None else len(out),
-        )
-        sizes = out.groupby("row_order")["kr_count"].max().sort_values(ascending=False, kind="stable")
-        if len(sizes) > keep:
-            out = out[out["row_order"].isin(set(sizes.index[:keep]))]
-    return out.sort_values(["row_order", "week"], kind="stable").reset_index(drop=True)[HEATMAP_COLUMNS]
-
-
-def status_mix(kr_weekly: pd.DataFrame) -> pd.DataFrame:
-    """How many key results were in each status on each week's day.
-
-    Statuses as :func:`okrdata.numbers.kr_status` gives them (never checked in counts as stale).
-    Columns week, date, status, count: every status of :data:`okrdata.numbers.STATUSES` every week.
-    """
-    if kr_weekly.empty:
-        return pd.DataFrame(columns=["week", "date", "status", "count"])
-    counts = kr_weekly.groupby(["week", "status"]).size()
-    wk = kr_weekly.groupby("week")["date"].first()
-    index = pd.MultiIndex.from_product([wk.index, list(n.STATUSES)], names=["week", "status"])
-    out = counts.reindex(index, fill_value=0).rename("count").reset_index()
-    out["date"] = out["week"].map(wk)
-    out["count"] = out["count"].astype(int)
-    return out[["week", "date", "status", "count"]]
 
 
 # --- everything for one cycle ------------------------------------------------------------------

@@ -146,7 +146,7 @@ def test_a_write_by_a_raw_connection_is_seen_too(db, cached):
 
 def test_clear_reaches_every_cache(cached):
     org = cached
-    from ui import alignment_view, forms, kpi_charts, okr_detail  # noqa: F401 - their readers register
+    from ui import alignment_view, forms, kpi_data, okr_detail, trend_data  # noqa: F401 - their readers register
 
     warm_everything(org)
     forms.people_table()
@@ -325,16 +325,17 @@ def test_trends_patched_after_checkins_equal_fresh_ones(demo_file):
 
     from okrdata import queries as q
     from okrdata import trends as tr
+    from ui import trend_data
 
     db = demo_file
     active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
-    data.trends(active)
+    trend_data.trends(active)
     krs = data.key_results(active)
     how = []
     for step, kr in enumerate(krs.loc[krs["kr_type"] != "milestone", "kr_id"].head(4)):
         writes.add_checkin(db, int(kr), dt.date.today(), 10 + step, step + 2, "", person=SYSTEM)
         with data.builds() as built:
-            got = data.trends(active)
+            got = trend_data.trends(active)
         how += [h for name, _, h in built if name == "trends"]
         today = dt.date.today()
         fresh_krs = q.key_results(db, active, None, today)
@@ -378,13 +379,14 @@ def test_the_all_okrs_rows_patched_after_a_checkin_equal_fresh_ones(demo_file):
 
 
 def test_the_heat_maps_rows_follow_the_plan_and_equal_those_of_the_objectives(demo_file):
-    from okrdata import trends as tr
+    from okrdata import trends_breakdown as tb
+    from ui import trend_data
 
     db = demo_file
     active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
     for unit in (None, int(data.units()["id"].iloc[1])):
-        expected = tr.breakdown_rows(data.units(include_archived=True), data.objectives(active, unit), unit)
-        assert data.trend_breakdown(active, unit).equals(expected)
+        expected = tb.breakdown_rows(data.units(include_archived=True), data.objectives(active, unit), unit)
+        assert trend_data.breakdown(active, unit).equals(expected)
     kr = int(data.key_results(active).query("kr_type != 'milestone'")["kr_id"].iloc[0])
     writes.add_checkin(db, kr, dt.date.today(), 5, 5, "", person=SYSTEM)
-    assert rebuilt(lambda: data.trend_breakdown(active, None)) == []
+    assert rebuilt(lambda: trend_data.breakdown(active, None)) == []

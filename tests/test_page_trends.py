@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
 from okrdata import trends as tr
+from okrdata import trends_breakdown as tb
 from okrdata import writes as w
 from okrdata.db import connect
 from ui import badges
@@ -107,16 +108,16 @@ def test_unit_mode_draws_four_charts_from_okrdatas_figures(demo_db):
     # the heat map and the status mix
     db = connect(demo_db)
     try:
-        rows = tr.breakdown_rows(q.units(db), t.objectives, None)
+        rows = tb.breakdown_rows(q.units(db), t.objectives, None)
     finally:
         db.close()
-    cells = tr.heatmap(t.objective_weekly, t.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=40)
+    cells = tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=40)
     heat = frame_with(drawn[2][1], "Row", "confidence")
     assert len(heat) == len(cells)
     assert list(heat["Mean confidence"]) == [badges.NO_VALUE if pd.isna(c) else f"{c:.1f}" for c in cells["confidence"]]
     mix = frame_with(drawn[3][1], "Status", "Key results")
     last_week = mix[mix["week"] == series["week"].iloc[-1]]
-    expected_mix = tr.status_mix(t.kr_weekly)
+    expected_mix = tb.status_mix(t.kr_weekly)
     expected_mix = expected_mix[expected_mix["week"] == series["week"].iloc[-1]]
     assert dict(zip(last_week["Status"], last_week["Key results"])) == {
         badges.label(s): c for s, c in zip(expected_mix["status"], expected_mix["count"])

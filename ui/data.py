@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -65,7 +64,6 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from okrdata import quality, review
 from okrdata import queries as q
-from okrdata import trends as trends_module
 from okrdata.db import (
     DatabaseError,
     Watch,
@@ -664,54 +662,6 @@ def _patch_checkin_history(
     return both.reset_index(drop=True) if not both.empty else None
 
 
-def _patch_trends(
-    stale: trends_module.Trends,
-    versions_then: Mapping[str, Any],
-    now: Mapping[str, Any],
-    cycle_id: int,
-    unit_id: int | None = None,
-) -> trends_module.Trends | None:
-    changed = checkins_changed(versions_then, now, cycle_id)
-    if changed is None:
-        return None
-    krs, objs = key_results(cycle_id, unit_id), objectives(cycle_id, unit_id)
-    history = checkin_history(cycle_id, unit_id)
-    mine = changed & {int(i) for i in krs["kr_id"]}
-    if not mine:
-        return stale
-    on = today()
-    kr_weekly = replace_blocks(
-        stale.kr_weekly, trends_module.kr_weeks(krs[krs["kr_id"].isin(mine)], history, stale.cycle, on), "kr_id", mine
-    )
-    if kr_weekly is None:
-        return None
-    touched = set(krs.loc[krs["kr_id"].isin(mine), "objective_id"])
-    objective_weekly = replace_blocks(
-        stale.objective_weekly,
-        trends_module.objective_weeks(
-            kr_weekly[kr_weekly["objective_id"].isin(touched)],
-            objs[objs["objective_id"].isin(touched)],
-            stale.cycle,
-            on,
-        ),
-        "objective_id",
-        touched,
-    )
-    if objective_weekly is None:
-        return None
-    in_scope = set(krs["kr_id"].astype("int64"))
-    return dataclasses.replace(
-        stale,
-        krs=krs,
-        objectives=objs,
-        kr_weekly=kr_weekly,
-        objective_weekly=objective_weekly,
-        kr_projection=trends_module.kr_projection(krs, kr_weekly),
-        history=history[history["kr_id"].isin(in_scope)] if not history.empty else history,
-        checkin_count=int(history["kr_id"].isin(in_scope).sum()) if not history.empty else 0,
-    )
-
-
 # --- the readers ---------------------------------------------------------------------------
 
 
@@ -802,27 +752,6 @@ def unit_progress(cycle_id: int) -> pd.DataFrame:
     objs = objectives(cycle_id, None)
     with opened() as db:
         return q.unit_progress(db, int(cycle_id), today(), objs=objs)
-
-
-# Shared, not copied: the weekly frames of a large organisation take longer to copy out of the
-# cache than a page takes to draw.
-@reader(reads=("cycle", "plan", "today"), shared=True, max_entries=4, patch=_patch_trends)
-def trends(cycle_id: int, unit_id: int | None = None):
-    """Every weekly figure of a cycle for a unit's branch (:func:`okrdata.trends.build`).
-
-    Shared by every session without a copy: read it, never change it."""
-    krs = key_results(cycle_id, unit_id)
-    objs = objectives(cycle_id, unit_id)
-    history = checkin_history(cycle_id, unit_id)
-    return trends_module.build(cycle(int(cycle_id)), krs, objs, history, today())
-
-
-@reader(reads=())
-def trend_breakdown(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
-    """The rows of the weekly heat map of a unit's branch (:func:`okrdata.trends.breakdown_rows`):
-    its child units, or a team's objectives. They follow the plan, so a check-in leaves them."""
-    # Every unit, archived ones too: archiving hides a unit from pickers, never from the figures.
-    return trends_module.breakdown_rows(units(include_archived=True), objective_rows(cycle_id, unit_id), unit_id)
 
 
 @reader(reads=("cycle", "today"))

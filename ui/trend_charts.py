@@ -4,7 +4,8 @@
   forecast drawn dashed from the last week to the cycle's end;
 - :func:`confidence`: confidence 0–10 week by week over the on track / at risk / off track bands;
 - :func:`heatmap`: unit (or objective) × week, coloured by mean confidence;
-- :func:`status_mix`: key results per status, week by week.
+- :func:`status_mix`: key results per status, week by week;
+- :func:`series_specs`: the progress and confidence charts of one series as finished specs.
 
 The frames handed to Vega-Lite are small and already aggregated in okrdata (a point per week,
 a cell per row and week), so no chart sends more than :data:`MAX_POINTS` data values. The
@@ -22,8 +23,9 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from okrdata import trends as tr
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STATUSES, confidence_band
-from ui import badges
+from ui import badges, charts
 
 MAX_POINTS = 5_000
 """No chart may send more data values than this to the browser."""
@@ -38,6 +40,7 @@ HEAT_RANGE = [badges.COLOURS[OFF_TRACK], badges.COLOURS[AT_RISK], "#9ccc65", bad
 NOTE_LENGTH = 200
 """Notes longer than this are cut in tooltips (the check-in table shows them whole)."""
 CHECKED_IN = "Key results checked in"
+PROGRESS_TITLE = "Progress against the expected pace"
 
 BANDS = pd.DataFrame(
     {
@@ -379,6 +382,30 @@ def status_mix(frame: pd.DataFrame, weeks: pd.DataFrame, title: str) -> alt.Char
         )
         .properties(title=title, height=HEIGHT)
     )
+
+
+# --- the charts of one series ----------------------------------------------------------------
+
+
+def series_specs(
+    series: pd.DataFrame,
+    expected: pd.DataFrame,
+    projected: float | None,
+    cycle: dict,
+    confidence_title: str,
+    unit_label: str | None = None,
+) -> tuple[dict, dict | None, bool]:
+    """The :func:`progress` and :func:`confidence` charts of a weekly series as specs
+    (:func:`ui.charts.spec`; None when there is no confidence to draw), and whether a forecast
+    is drawn (``projected``: the score at the cycle's end, None for no forecast)."""
+    forecast = tr.forecast_line(series, projected, cycle)
+    progress_spec = charts.spec(progress(series, expected, forecast, cycle, PROGRESS_TITLE, unit_label=unit_label))
+    confidence_spec = (
+        charts.spec(confidence(series, cycle, confidence_title, unit_label=unit_label))
+        if series["confidence"].notna().any()
+        else None
+    )
+    return progress_spec, confidence_spec, not forecast.empty
 
 
 # --- checks ----------------------------------------------------------------------------------
