@@ -35,8 +35,8 @@ days-since, cadence) triple and maps it back; progress uses :func:`okrdata.numbe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -67,6 +67,22 @@ KR_WEEK_COLUMNS = [
     "pace",
     "status",
 ]
+KR_PLAN_COLUMNS = [
+    "kr_id",
+    "objective_id",
+    "unit_id",
+    "unit_name",
+    "title",
+    "kr_type",
+    "baseline",
+    "target",
+    "unit_label",
+    "weight",
+    "cadence_days",
+]
+"""What the weekly figures need of a key result, as entered: a check-in changes none of it."""
+OBJECTIVE_PLAN_COLUMNS = ["objective_id", "unit_id", "unit_name", "title", "kind", "weight"]
+"""What the roll-ups need of an objective, as entered."""
 SERIES_COLUMNS = [
     "week",
     "week_start",
@@ -337,14 +353,27 @@ def rollup(
     return out.reset_index()[SERIES_COLUMNS]
 
 
-def kr_series(kr_weekly: pd.DataFrame, kr_id: int, history: pd.DataFrame | None = None) -> pd.DataFrame:
+def checkin_notes(history: pd.DataFrame) -> dict[int, dict[int, Any]]:
+    """Each key result's check-ins, as ``{kr_id: {checkin_id: note}}``, from
+    :func:`okrdata.queries.checkin_history`: what a key result's series shows beside its figures."""
+    out: dict[int, dict[int, Any]] = {}
+    if history.empty:
+        return out
+    for kr_id, checkin_id, note in zip(
+        history["kr_id"].to_numpy(dtype="int64"), history["checkin_id"].to_numpy(dtype="int64"), history["note"]
+    ):
+        out.setdefault(int(kr_id), {})[int(checkin_id)] = note if isinstance(note, str) else None
+    return out
+
+
+def kr_series(kr_weekly: pd.DataFrame, kr_id: int, notes: Mapping[int, Any] | None = None) -> pd.DataFrame:
     """One key result's weekly rows (:func:`kr_weeks`), oldest first, with the carried check-in's
-    ``note`` (from ``history``, :func:`okrdata.queries.checkin_history`) when given."""
+    ``note`` (``notes``: its check-ins' notes by id, from :func:`checkin_notes`) when given."""
     if kr_weekly.empty:
         return pd.DataFrame(columns=KR_WEEK_COLUMNS + ["note"])
     out = kr_weekly[kr_weekly["kr_id"] == int(kr_id)].reset_index(drop=True)
-    notes = {} if history is None or history.empty else dict(zip(history["checkin_id"].astype(float), history["note"]))
-    out["note"] = [None if pd.isna(c) else notes.get(float(c)) for c in out["checkin_id"]]
+    notes = notes or {}
+    out["note"] = [None if pd.isna(c) else notes.get(int(c)) for c in out["checkin_id"]]
     return out
 
 
@@ -435,9 +464,11 @@ class Trends:
     weeks: pd.DataFrame
     """:func:`weeks`."""
     krs: pd.DataFrame
-    """The key results in scope (:func:`okrdata.queries.key_results`)."""
+    """The key results in scope, as entered (:data:`KR_PLAN_COLUMNS` of
+    :func:`okrdata.queries.key_results`): their figures are in the weekly frames."""
     objectives: pd.DataFrame
-    """The objectives in scope (:func:`okrdata.queries.objectives`)."""
+    """The objectives in scope, as entered (:data:`OBJECTIVE_PLAN_COLUMNS` of
+    :func:`okrdata.queries.objectives`)."""
     kr_weekly: pd.DataFrame
     """:func:`kr_weeks`."""
     objective_weekly: pd.DataFrame
@@ -446,8 +477,8 @@ class Trends:
     """:func:`kr_projection`."""
     checkin_count: int
     """Check-ins of the key results in scope."""
-    history: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """The check-ins of the key results in scope (:func:`okrdata.queries.checkin_history`)."""
+    notes: dict[int, dict[int, Any]] = field(default_factory=dict)
+    """The notes of the check-ins of the key results in scope (:func:`checkin_notes`)."""
     expected: pd.DataFrame = field(default_factory=pd.DataFrame)
     """:func:`expected_line`."""
 
@@ -458,7 +489,7 @@ class Trends:
 
     def kr(self, kr_id: int) -> pd.DataFrame:
         """One key result's weekly rows, with the carried check-in's note."""
-        return kr_series(self.kr_weekly, kr_id, self.history)
+        return kr_series(self.kr_weekly, kr_id, self.notes.get(int(kr_id)))
 
     def objective(self, objective_id: int) -> pd.DataFrame:
         """One objective's weekly series."""
@@ -505,14 +536,49 @@ def build(
         cycle=cycle,
         as_of=q.as_of(cycle, today),
         weeks=weeks(cycle, today),
-        krs=krs,
-        objectives=objs,
+        krs=krs.reindex(columns=KR_PLAN_COLUMNS).reset_index(drop=True),
+        objectives=objs.reindex(columns=OBJECTIVE_PLAN_COLUMNS).reset_index(drop=True),
         kr_weekly=krw,
         objective_weekly=objw,
         kr_projection=kr_projection(krs, krw),
         checkin_count=len(mine),
-        history=mine,
+        notes=checkin_notes(mine),
         expected=expected_line(cycle),
+    )
+
+
+def patch(
+    stale: Trends,
+    figures: pd.DataFrame,
+    kr_weekly: pd.DataFrame,
+    objective_weekly: pd.DataFrame,
+    checkins: pd.DataFrame,
+    changed: Iterable[int],
+) -> Trends:
+    """``stale`` once the check-ins of the key results ``changed`` (all in scope) moved, and
+    nothing else: the same as :func:`build` from the new frames, for the work of those key
+    results alone.
+
+    ``figures`` are the changed key results' rows of :func:`okrdata.queries.key_results` now
+    (their forecast); ``kr_weekly`` and ``objective_weekly`` are the stale weekly frames with
+    the rows of the changed key results and of their objectives worked out again
+    (:func:`kr_weeks`, :func:`objective_weeks`); ``checkins`` are all the check-ins of the
+    changed key results (:func:`okrdata.queries.checkin_history`).
+    """
+    changed = {int(i) for i in changed}
+    fresh = kr_projection(figures, kr_weekly[kr_weekly["kr_id"].isin(changed)])
+    projection = stale.kr_projection.copy()
+    projection.loc[fresh.index] = fresh
+    notes = {kr_id: kept for kr_id, kept in stale.notes.items() if kr_id not in changed}
+    notes.update(checkin_notes(checkins))
+    count = stale.checkin_count - sum(len(stale.notes.get(i, ())) for i in changed) + len(checkins)
+    return replace(
+        stale,
+        kr_weekly=kr_weekly,
+        objective_weekly=objective_weekly,
+        kr_projection=projection.astype(stale.kr_projection.dtypes.to_dict()),
+        checkin_count=count,
+        notes=notes,
     )
 
 

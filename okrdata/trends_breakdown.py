@@ -12,6 +12,7 @@ weighted mean of its objectives, its confidence the mean over its key results th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -139,6 +140,38 @@ def heatmap(
         if len(sizes) > keep:
             out = out[out["row_order"].isin(set(sizes.index[:keep]))]
     return out.sort_values(["row_order", "week"], kind="stable").reset_index(drop=True)[HEATMAP_COLUMNS]
+
+
+def patch_heatmap(
+    stale: pd.DataFrame,
+    obj_weekly: pd.DataFrame,
+    kr_weekly: pd.DataFrame,
+    rows: pd.DataFrame,
+    objective_ids: Iterable[int],
+) -> pd.DataFrame | None:
+    """``stale`` (:func:`heatmap` of ``rows``, with any limits) once the figures of the
+    objectives ``objective_ids`` moved and nothing else: the cells of the rows holding them are
+    worked out again from the new weekly frames, the others kept. The same as :func:`heatmap`
+    with the same limits, since which rows it keeps depends on their key results, not on their
+    figures. None when the cells do not line up (then work it out afresh)."""
+    touched = set(rows.loc[rows["objective_id"].isin(list(objective_ids)), "row_order"])
+    touched &= set(stale["row_order"])
+    if not touched:
+        return stale
+    mine = rows[rows["row_order"].isin(touched)]
+    ids = list(mine["objective_id"])
+    fresh = heatmap(
+        obj_weekly[obj_weekly["objective_id"].isin(ids)],
+        kr_weekly[kr_weekly["objective_id"].isin(ids)] if not kr_weekly.empty else kr_weekly,
+        mine,
+    )
+    keep = stale[~stale["row_order"].isin(touched)]
+    if len(keep) + len(fresh) != len(stale) or list(fresh.columns) != list(stale.columns):
+        return None
+    out = pd.concat([keep, fresh], ignore_index=True).sort_values(["row_order", "week"], kind="stable")
+    if any(out[c].dtype != stale[c].dtype for c in stale.columns):
+        return None
+    return out.reset_index(drop=True)
 
 
 def status_mix(kr_weekly: pd.DataFrame) -> pd.DataFrame:

@@ -160,7 +160,7 @@ if scope.cycle is not None and scope.cycle["state"] == "closed":
         f"{badges.escape_markdown(scope.cycle['name'])} is closed: key results show their final figures, KPIs their latest readings."
     )
 limited = kpi_data.drawn(view, drawn_ids)
-specs = kpi_data.chart_specs(scope.cycle_id, scope.unit_id, MAX_LISTED, months, drawn_ids)
+specs = kpi_data.chart_specs(kpi_data.kpi_ids(limited), months, scope.cycle_id)
 
 for number, section in enumerate(limited.sections):
     if number:

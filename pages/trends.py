@@ -41,8 +41,9 @@ sidebar.scope_caption(scope)
 cycle = scope.cycle
 who = badges.escape_markdown(scope.company_name if scope.unit_id is None else scope.unit_name)
 cycle_name = badges.escape_markdown(cycle["name"])
-krs = data.key_results(scope.cycle_id, scope.unit_id)
-objs = data.objectives(scope.cycle_id, scope.unit_id)
+# The plan (what a check-in leaves as it is) for the pickers; the figures come with each mode.
+krs = data.key_result_labels(scope.cycle_id, scope.unit_id)
+objs = data.objective_rows(scope.cycle_id, scope.unit_id)
 kr_ids = [int(i) for i in krs["kr_id"]] if not krs.empty else []
 objective_ids = [int(i) for i in objs["objective_id"]] if not objs.empty else []
 for text in link.choose(kr_ids, objective_ids, f"{cycle_name} for {who}"):
@@ -98,6 +99,7 @@ if mode == "kr":
         help="Type to search the key results of the cycle and unit in the sidebar.",
     )
     link.write_url("kr", kr_id=chosen_kr)
+    krs = data.key_results(scope.cycle_id, scope.unit_id)
     row = krs[krs["kr_id"] == chosen_kr].iloc[0]
     label = "" if pd.isna(row["unit_label"]) else str(row["unit_label"])
     view = td.kr_view(scope.cycle_id, scope.unit_id, chosen_kr, label)
@@ -130,6 +132,7 @@ elif mode == "objective":
         help="Type to search the objectives of the cycle and unit in the sidebar.",
     )
     link.write_url("objective", objective_id=chosen_objective)
+    krs, objs = data.key_results(scope.cycle_id, scope.unit_id), data.objectives(scope.cycle_id, scope.unit_id)
     row = objs[objs["objective_id"] == chosen_objective].iloc[0]
     st.subheader(badges.escape(row["title"]))
     st.caption(

@@ -331,9 +331,27 @@ def test_trends_patched_after_checkins_equal_fresh_ones(demo_file):
     active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
     trend_data.trends(active)
     krs = data.key_results(active)
+    picked = [int(kr) for kr in krs.loc[krs["kr_type"] != "milestone", "kr_id"].head(4)]
+
+    def add(step: int, kr: int) -> None:
+        writes.add_checkin(db, kr, dt.date.today(), 10 + step, step + 2, "" if step % 2 else "noted", person=SYSTEM)
+
+    def edit(step: int, kr: int) -> None:  # its latest check-in gets another value and note
+        (checkin_id,) = db.execute("SELECT max(id) FROM checkins WHERE kr_id = ? AND deleted = 0", [kr]).fetchone()
+        seen = writes.read_for_edit(db, "checkins", checkin_id)
+        writes.edit_checkin(
+            db, checkin_id, value=1, confidence=1, note="edited", person=SYSTEM, version=seen["version"]
+        )
+
+    def withdraw(step: int, kr: int) -> None:  # every check-in of it: the key result goes back to none
+        for (checkin_id,) in db.execute("SELECT id FROM checkins WHERE kr_id = ? AND deleted = 0", [kr]).fetchall():
+            seen = writes.read_for_edit(db, "checkins", checkin_id)
+            writes.delete_checkin(db, checkin_id, person=SYSTEM, version=seen["version"])
+
     how = []
-    for step, kr in enumerate(krs.loc[krs["kr_type"] != "milestone", "kr_id"].head(4)):
-        writes.add_checkin(db, int(kr), dt.date.today(), 10 + step, step + 2, "", person=SYSTEM)
+    steps = [add, add, add, add, edit, withdraw]
+    for step, (change, kr) in enumerate(zip(steps, picked + picked[:2])):
+        change(step, kr)
         with data.builds() as built:
             got = trend_data.trends(active)
         how += [h for name, _, h in built if name == "trends"]
@@ -346,11 +364,13 @@ def test_trends_patched_after_checkins_equal_fresh_ones(demo_file):
             q.checkin_history(db, active),
             today,
         )
-        for part in ("krs", "objectives", "kr_weekly", "objective_weekly", "kr_projection", "history"):
+        for part in ("krs", "objectives", "kr_weekly", "objective_weekly", "kr_projection"):
             pd.testing.assert_frame_equal(getattr(got, part), getattr(expected, part), obj=f"{part} after step {step}")
         pd.testing.assert_frame_equal(got.unit(), expected.unit())
+        pd.testing.assert_frame_equal(got.kr(kr), expected.kr(kr))
         assert got.checkin_count == expected.checkin_count
-    assert how == ["patched"] * 4
+        assert got.notes == expected.notes
+    assert how == ["patched"] * len(steps)
 
 
 def test_the_all_okrs_rows_patched_after_a_checkin_equal_fresh_ones(demo_file):
@@ -390,3 +410,36 @@ def test_the_heat_maps_rows_follow_the_plan_and_equal_those_of_the_objectives(de
     kr = int(data.key_results(active).query("kr_type != 'milestone'")["kr_id"].iloc[0])
     writes.add_checkin(db, kr, dt.date.today(), 5, 5, "", person=SYSTEM)
     assert rebuilt(lambda: trend_data.breakdown(active, None)) == []
+
+
+def test_the_kpi_page_patched_after_checkins_equals_a_fresh_one(demo_file):
+    import pandas as pd
+
+    from ui import kpi_data
+
+    db = demo_file
+    active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
+    krs = data.key_results(active)
+    linked = krs[krs["kpi_id"].notna() & (krs["kr_type"] != "milestone")]
+    unlinked = krs[krs["kpi_id"].isna() & (krs["kr_type"] != "milestone")]
+    assert len(linked) >= 2 and len(unlinked) >= 1
+    picked = [int(linked["kr_id"].iloc[0]), int(unlinked["kr_id"].iloc[0]), int(linked["kr_id"].iloc[1])]
+    units = [None, int(linked["unit_id"].iloc[0])]
+    first = [kpi_data.page_view(active, unit, 8) for unit in units][0]
+    how = []
+    for step, kr in enumerate(picked):
+        # Far past the target with top confidence: a linked pair may turn into one to check.
+        target = float(krs.loc[krs["kr_id"] == kr, "target"].iloc[0])
+        writes.add_checkin(db, kr, dt.date.today(), target * 2 + step, 10, "", person=SYSTEM)
+        for unit in units:
+            with data.builds() as built:
+                got = kpi_data.page_view(active, unit, 8)
+            how += [h for name, _, h in built if name == "page_view"]
+            want = kpi_data.page_view.fn(active, unit, 8)
+            assert got.counts == want.counts and got.pairs == want.pairs and got.empty_units == want.empty_units
+            for part in ("sections", "warnings", "section_rows"):
+                assert repr(getattr(got, part)) == repr(getattr(want, part)), f"{part} of unit {unit} after step {step}"
+            pd.testing.assert_frame_equal(got.pair_rows, want.pair_rows)
+    assert how == ["patched"] * (len(picked) * len(units))
+    now = kpi_data.page_view(active, None, 8)
+    assert not now.pair_rows.equals(first.pair_rows), "the linked pairs show the check-ins"

@@ -220,8 +220,13 @@ def test_objective_deep_link(demo_db):
 
 
 def test_key_result_deep_link_draws_values_confidences_and_notes(demo_db):
-    _, t = figures(demo_db)
-    checked = t.krs[t.krs["checkin_count"] >= 3]
+    cycle_id, t = figures(demo_db)
+    db = connect(demo_db)
+    try:
+        krs = q.key_results(db, cycle_id)
+    finally:
+        db.close()
+    checked = krs[krs["checkin_count"] >= 3]
     kr = checked.iloc[0]
     kr_id = int(kr["kr_id"])
     at = open_page({"kr": str(kr_id)})

@@ -295,6 +295,22 @@ def test_heatmap_keeps_within_a_cell_budget(db, hand):
     assert tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_rows=5)["row"].nunique() == 2
 
 
+def test_a_heatmap_patched_after_a_checkin_is_the_one_worked_out_afresh(db, hand):
+    before = build(db, hand)
+    rows = tb.breakdown_rows(q.units(db), before.objectives, None)
+    for step, limits in enumerate(({}, {"max_rows": 1})):
+        stale = tb.heatmap(before.objective_weekly, before.kr_weekly, rows, **limits)
+        writes.add_checkin(db, hand.kr_decrease, "2026-02-09", 500 - 100 * step, 2 + step, "", person=writes.SYSTEM)
+        after = build(db, hand)
+        fresh = tb.heatmap(after.objective_weekly, after.kr_weekly, rows, **limits)
+        assert not fresh.equals(stale), "the check-in moved a figure of the heat map"
+        patched = tb.patch_heatmap(stale, after.objective_weekly, after.kr_weekly, rows, [hand.platform_obj])
+        pd.testing.assert_frame_equal(patched, fresh)
+        before = after
+    untouched = tb.patch_heatmap(fresh, after.objective_weekly, after.kr_weekly, rows, [hand.company_obj])
+    assert untouched is fresh, "a row not drawn (or not changed) leaves the cells as they are"
+
+
 def test_what_a_heatmaps_rows_are_and_how_many_it_draws(db, hand):
     t = build(db, hand)
     rows = tb.breakdown_rows(q.units(db), t.objectives, None)
@@ -349,18 +365,22 @@ def test_demo_last_week_equals_the_queries(demo, which):
         if t.objectives.empty:
             assert t.unit().empty
             continue
-        summary = q.cycle_summary(demo, cycle_id, unit_id, krs=t.krs, objs=t.objectives)
+        figures = q.key_results(demo, cycle_id, unit_id)
+        objectives = q.objectives(demo, cycle_id, unit_id, krs=figures)
+        assert list(t.krs["kr_id"]) == list(figures["kr_id"])
+        assert list(t.objectives["objective_id"]) == list(objectives["objective_id"])
+        summary = q.cycle_summary(demo, cycle_id, unit_id, krs=figures, objs=objectives)
         series = t.unit()
         assert close(series["progress"].iloc[-1], summary["progress"]), unit_id
         assert close(series["expected"].iloc[-1], summary["expected"])
         last = t.kr_weekly[t.kr_weekly["week"] == series["week"].iloc[-1]].set_index("kr_id")
-        krs = t.krs.set_index("kr_id")
+        krs = figures.set_index("kr_id")
         assert np.allclose(last.loc[krs.index, "progress"], krs["progress"])
         assert list(last.loc[krs.index, "status"]) == list(krs["status"])
         with_conf = krs["confidence"].dropna()
         if len(with_conf):
             assert close(series["confidence"].iloc[-1], with_conf.astype(float).mean())
-        for r in t.objectives.to_dict("records"):
+        for r in objectives.to_dict("records"):
             assert close(t.objective(r["objective_id"])["progress"].iloc[-1], r["progress"])
             projected, _ = t.objective_projected(r["objective_id"])
             if r["forecast_score"] is not None and not pd.isna(r["forecast_score"]):

@@ -10,15 +10,15 @@ nothing themselves (``reads=()``): they follow :func:`trends` and the plan.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import pandas as pd
 
+from okrdata import queries as q
 from okrdata import trends as tr
 from okrdata import trends_breakdown as tb
-from ui import charts, data
+from ui import data
 from ui import trend_charts as tc
 
 
@@ -29,26 +29,30 @@ def _patch_trends(
     cycle_id: int,
     unit_id: int | None = None,
 ) -> tr.Trends | None:
+    # Only the rows of the key results whose check-ins changed are worked out again, from their
+    # own check-ins and figures: the cycle's whole frames are neither read nor copied.
     changed = data.checkins_changed(versions_then, now, cycle_id)
     if changed is None:
         return None
-    krs, objs = data.key_results(cycle_id, unit_id), data.objectives(cycle_id, unit_id)
-    history = data.checkin_history(cycle_id, unit_id)
+    krs = stale.krs
     mine = changed & {int(i) for i in krs["kr_id"]}
     if not mine:
         return stale
+    touched = sorted({int(i) for i in krs.loc[krs["kr_id"].isin(mine), "objective_id"]})
     on = data.today()
+    with data.opened() as db:
+        checkins = q.checkin_history(db, int(cycle_id), unit_id, sorted(mine))
+        figures = q.key_results(db, int(cycle_id), unit_id, on, objective_ids=touched)
     kr_weekly = data.replace_blocks(
-        stale.kr_weekly, tr.kr_weeks(krs[krs["kr_id"].isin(mine)], history, stale.cycle, on), "kr_id", mine
+        stale.kr_weekly, tr.kr_weeks(krs[krs["kr_id"].isin(mine)], checkins, stale.cycle, on), "kr_id", mine
     )
     if kr_weekly is None:
         return None
-    touched = set(krs.loc[krs["kr_id"].isin(mine), "objective_id"])
     objective_weekly = data.replace_blocks(
         stale.objective_weekly,
         tr.objective_weeks(
             kr_weekly[kr_weekly["objective_id"].isin(touched)],
-            objs[objs["objective_id"].isin(touched)],
+            stale.objectives[stale.objectives["objective_id"].isin(touched)],
             stale.cycle,
             on,
         ),
@@ -57,17 +61,7 @@ def _patch_trends(
     )
     if objective_weekly is None:
         return None
-    in_scope = set(krs["kr_id"].astype("int64"))
-    return dataclasses.replace(
-        stale,
-        krs=krs,
-        objectives=objs,
-        kr_weekly=kr_weekly,
-        objective_weekly=objective_weekly,
-        kr_projection=tr.kr_projection(krs, kr_weekly),
-        history=history[history["kr_id"].isin(in_scope)] if not history.empty else history,
-        checkin_count=int(history["kr_id"].isin(in_scope).sum()) if not history.empty else 0,
-    )
+    return tr.patch(stale, figures[figures["kr_id"].isin(mine)], kr_weekly, objective_weekly, checkins, mine)
 
 
 # Shared, not copied: the weekly frames of a large organisation take longer to copy out of the
@@ -145,24 +139,46 @@ def kr_view(cycle_id: int, unit_id: int | None, kr_id: int, unit_label: str) -> 
 
 
 class HeatMap(NamedTuple):
-    """The heat map of a unit's branch: its spec and what its rows are."""
+    """The heat map of a unit's branch: its spec, what its rows are, and its cells."""
 
     spec: dict
     rows: tb.Shown
+    cells: pd.DataFrame
+    """:func:`okrdata.trends_breakdown.heatmap`."""
 
 
-@data.reader(reads=())
-def heat_map(cycle_id: int, unit_id: int | None = None) -> HeatMap | None:
-    """The confidence of each row of the branch (:func:`breakdown`) week by week, at most
-    :data:`okrdata.trends_breakdown.MAX_ROWS` rows and 4,500 cells; None with nothing to draw."""
-    t = trends(cycle_id, unit_id)
-    rows = breakdown(cycle_id, unit_id)
-    cells = tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=tb.MAX_ROWS)
+def _heat_map(t: tr.Trends, rows: pd.DataFrame, cells: pd.DataFrame) -> HeatMap | None:
     if cells.empty:
         return None
     shown = tb.shown(rows, cells)
     title = f"Mean confidence of each {shown.kind}'s key results"
-    return HeatMap(charts.spec(tc.heatmap(cells, t.weeks, title, row_title=shown.kind.title())), shown)
+    return HeatMap(tc.heatmap_spec(cells, t.weeks, title, row_title=shown.kind.title()), shown, cells)
+
+
+def _patch_heat_map(
+    stale: HeatMap | None,
+    versions_then: Mapping[str, Any],
+    now: Mapping[str, Any],
+    cycle_id: int,
+    unit_id: int | None = None,
+) -> HeatMap | None:
+    # A check-in moves the row of its objective; the others, and which rows are drawn, stay.
+    changed = data.checkins_changed(versions_then, now, cycle_id)
+    if changed is None or stale is None:
+        return None
+    t, rows = trends(cycle_id, unit_id), breakdown(cycle_id, unit_id)
+    touched = set(t.krs.loc[t.krs["kr_id"].isin(changed), "objective_id"])
+    cells = tb.patch_heatmap(stale.cells, t.objective_weekly, t.kr_weekly, rows, touched)
+    return None if cells is None else _heat_map(t, rows, cells)
+
+
+@data.reader(reads=(), patch=_patch_heat_map)
+def heat_map(cycle_id: int, unit_id: int | None = None) -> HeatMap | None:
+    """The confidence of each row of the branch (:func:`breakdown`) week by week, at most
+    :data:`okrdata.trends_breakdown.MAX_ROWS` rows and 4,500 cells; None with nothing to draw."""
+    t, rows = trends(cycle_id, unit_id), breakdown(cycle_id, unit_id)
+    max_cells = tc.MAX_POINTS - 500
+    return _heat_map(t, rows, tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_cells, tb.MAX_ROWS))
 
 
 @data.reader(reads=())
@@ -170,8 +186,4 @@ def status_mix(cycle_id: int, unit_id: int | None = None) -> dict | None:
     """The key results of the branch by status at each week's end, as a spec; None with none."""
     t = trends(cycle_id, unit_id)
     frame = tb.status_mix(t.kr_weekly)
-    return (
-        None
-        if frame.empty
-        else charts.spec(tc.status_mix(frame, t.weeks, "Status of the key results at each week's end"))
-    )
+    return None if frame.empty else tc.status_mix_spec(frame, t.weeks, "Status of the key results at each week's end")
