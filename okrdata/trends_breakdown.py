@@ -12,7 +12,6 @@ weighted mean of its objectives, its confidence the mean over its key results th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -95,6 +94,13 @@ def breakdown_rows(tree: pd.DataFrame, objs: pd.DataFrame, unit_id: int | None) 
     return out
 
 
+def _in_rows(weekly: pd.DataFrame, row_of: pd.Series) -> pd.DataFrame:
+    """The weekly rows of the objectives that fall in a heat-map row, with that row's ``row_order``."""
+    order = weekly["objective_id"].map(row_of)
+    kept = order.notna().to_numpy()
+    return weekly[kept].assign(row_order=order[kept].astype("int64"))
+
+
 def heatmap(
     obj_weekly: pd.DataFrame,
     kr_weekly: pd.DataFrame,
@@ -112,23 +118,28 @@ def heatmap(
     """
     if rows.empty or obj_weekly.empty:
         return pd.DataFrame(columns=HEATMAP_COLUMNS)
-    key = ["row_order", "row", "row_kind", "row_id"]
-    objw = obj_weekly.merge(rows, on="objective_id", how="inner")
+    # Each objective falls in one row, told by its row_order: group by that number and the week,
+    # then name the rows (grouping by their four columns costs several times more).
+    keys = ["row_order", "week"]
+    row_of = pd.Series(rows["row_order"].to_numpy(dtype="int64"), index=rows["objective_id"].to_numpy(dtype="int64"))
+    objw = _in_rows(obj_weekly, row_of)
     if objw.empty:
         return pd.DataFrame(columns=HEATMAP_COLUMNS)
-    g = objw.groupby(key + ["week"], sort=True)
+    g = objw.groupby(keys, sort=True)
     out = g[["date"]].first()
-    out["progress"] = tr.weighted(objw, key + ["week"], "progress", "weight")
-    if kr_weekly.empty:
+    out["progress"] = tr.weighted(objw, keys, "progress", "weight")
+    krw = _in_rows(kr_weekly, row_of) if not kr_weekly.empty else kr_weekly
+    if krw.empty:
         out["confidence"], out["confident_count"], out["kr_count"] = np.nan, 0, 0
     else:
-        krw = kr_weekly.merge(rows, on="objective_id", how="inner")
-        kg = krw.groupby(key + ["week"], sort=True)
+        kg = krw.groupby(keys, sort=True)
         out["confidence"] = kg["confidence"].mean().astype(float)
         out["confident_count"] = kg["confidence"].count()
         out["kr_count"] = kg["kr_id"].size()
         out["confident_count"] = out["confident_count"].fillna(0).astype(int)
         out["kr_count"] = out["kr_count"].fillna(0).astype(int)
+    names = rows.drop_duplicates("row_order").set_index("row_order")[["row", "row_kind", "row_id"]]
+    out = out.join(names, on="row_order")
     out = out.reset_index()
     if max_cells is not None or max_rows is not None:
         n_weeks = max(1, out["week"].nunique())
@@ -140,38 +151,6 @@ def heatmap(
         if len(sizes) > keep:
             out = out[out["row_order"].isin(set(sizes.index[:keep]))]
     return out.sort_values(["row_order", "week"], kind="stable").reset_index(drop=True)[HEATMAP_COLUMNS]
-
-
-def patch_heatmap(
-    stale: pd.DataFrame,
-    obj_weekly: pd.DataFrame,
-    kr_weekly: pd.DataFrame,
-    rows: pd.DataFrame,
-    objective_ids: Iterable[int],
-) -> pd.DataFrame | None:
-    """``stale`` (:func:`heatmap` of ``rows``, with any limits) once the figures of the
-    objectives ``objective_ids`` moved and nothing else: the cells of the rows holding them are
-    worked out again from the new weekly frames, the others kept. The same as :func:`heatmap`
-    with the same limits, since which rows it keeps depends on their key results, not on their
-    figures. None when the cells do not line up (then work it out afresh)."""
-    touched = set(rows.loc[rows["objective_id"].isin(list(objective_ids)), "row_order"])
-    touched &= set(stale["row_order"])
-    if not touched:
-        return stale
-    mine = rows[rows["row_order"].isin(touched)]
-    ids = list(mine["objective_id"])
-    fresh = heatmap(
-        obj_weekly[obj_weekly["objective_id"].isin(ids)],
-        kr_weekly[kr_weekly["objective_id"].isin(ids)] if not kr_weekly.empty else kr_weekly,
-        mine,
-    )
-    keep = stale[~stale["row_order"].isin(touched)]
-    if len(keep) + len(fresh) != len(stale) or list(fresh.columns) != list(stale.columns):
-        return None
-    out = pd.concat([keep, fresh], ignore_index=True).sort_values(["row_order", "week"], kind="stable")
-    if any(out[c].dtype != stale[c].dtype for c in stale.columns):
-        return None
-    return out.reset_index(drop=True)
 
 
 def status_mix(kr_weekly: pd.DataFrame) -> pd.DataFrame:

@@ -118,7 +118,7 @@ if pairs["warnings"]:
 multi = len(view.sections) > MAX_DRAWN
 if multi and not view.pair_rows.empty:
     st.subheader("Linked pairs", anchor=False)
-    kpi_cards.pairs_table(view.pair_rows)
+    kpi_cards.pairs_table(view.pair_rows, kpi_data.pair_list(scope.cycle_id, scope.unit_id, MAX_LISTED))
 
 # --- per unit -----------------------------------------------------------------------------
 cycle_name = badges.escape_markdown(scope.cycle["name"]) if scope.cycle is not None else "this cycle"

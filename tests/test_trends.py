@@ -295,22 +295,6 @@ def test_heatmap_keeps_within_a_cell_budget(db, hand):
     assert tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_rows=5)["row"].nunique() == 2
 
 
-def test_a_heatmap_patched_after_a_checkin_is_the_one_worked_out_afresh(db, hand):
-    before = build(db, hand)
-    rows = tb.breakdown_rows(q.units(db), before.objectives, None)
-    for step, limits in enumerate(({}, {"max_rows": 1})):
-        stale = tb.heatmap(before.objective_weekly, before.kr_weekly, rows, **limits)
-        writes.add_checkin(db, hand.kr_decrease, "2026-02-09", 500 - 100 * step, 2 + step, "", person=writes.SYSTEM)
-        after = build(db, hand)
-        fresh = tb.heatmap(after.objective_weekly, after.kr_weekly, rows, **limits)
-        assert not fresh.equals(stale), "the check-in moved a figure of the heat map"
-        patched = tb.patch_heatmap(stale, after.objective_weekly, after.kr_weekly, rows, [hand.platform_obj])
-        pd.testing.assert_frame_equal(patched, fresh)
-        before = after
-    untouched = tb.patch_heatmap(fresh, after.objective_weekly, after.kr_weekly, rows, [hand.company_obj])
-    assert untouched is fresh, "a row not drawn (or not changed) leaves the cells as they are"
-
-
 def test_what_a_heatmaps_rows_are_and_how_many_it_draws(db, hand):
     t = build(db, hand)
     rows = tb.breakdown_rows(q.units(db), t.objectives, None)

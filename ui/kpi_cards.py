@@ -132,9 +132,10 @@ def section_label(section: K.UnitSection) -> str:
     return f"{section.path} ({', '.join(facts)})"
 
 
-def pairs_table(rows: pd.DataFrame) -> None:
+def pairs_table(rows: pd.DataFrame, items: list[str]) -> None:
     """Every linked pair in one table (:func:`ui.kpi_data.pair_table`), its first
-    :data:`ui.tables.ROW_LIMIT` rows; a list on a phone."""
+    :data:`ui.tables.ROW_LIMIT` rows; on a phone, a list of them (``items``:
+    :func:`ui.kpi_data.pair_list`)."""
     shown_rows = rows.head(tables.ROW_LIMIT)
     if len(rows) > len(shown_rows):
         st.caption(
@@ -152,17 +153,7 @@ def pairs_table(rows: pd.DataFrame) -> None:
             row_height=tables.WRAP_ROW_HEIGHT,
             height=tables.height(len(shown_rows), 6),
         )
-    tables.phone_list(
-        "kpi_pairs",
-        tables.phone_items(
-            shown_rows,
-            "Key result",
-            ["Check", "Status", "Progress"],
-            [("KPI", "KPI"), "Health", ("Latest", "latest"), "Target", "Unit"],
-        ),
-        len(rows),
-        what="linked pairs",
-    )
+    tables.phone_list("kpi_pairs", items, len(rows), what="linked pairs")
 
 
 def show_section(section: K.UnitSection, specs: dict[int, dict | None], months: int, cycle_name: str | None) -> None:

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from okrdata import kpis as K
-from ui import badges, charts, data
+from ui import badges, charts, data, tables
 from ui.kpi_charts import health_label, kpi_chart, target_text
 
 
@@ -159,6 +159,19 @@ def section_pairs(section: K.UnitSection) -> list[dict]:
 def _pair_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=PAIR_COLUMNS)
     return frame.sort_values("Check", ascending=False, kind="stable").reset_index(drop=True)
+
+
+@data.reader(reads=())
+def pair_list(cycle_id: int | None, unit_id: int | None, listed: int) -> list[str]:
+    """The first :data:`ui.tables.ROW_LIMIT` rows of the view's ``pair_rows`` as a phone's list
+    items (:func:`ui.tables.phone_items`), worked out once per change of the view."""
+    rows = page_view(cycle_id, unit_id, listed).pair_rows.head(tables.ROW_LIMIT)
+    return tables.phone_items(
+        rows,
+        "Key result",
+        ["Check", "Status", "Progress"],
+        [("KPI", "KPI"), "Health", ("Latest", "latest"), "Target", "Unit"],
+    )
 
 
 def pair_table(sections: list[K.UnitSection]) -> pd.DataFrame:

@@ -139,46 +139,23 @@ def kr_view(cycle_id: int, unit_id: int | None, kr_id: int, unit_label: str) -> 
 
 
 class HeatMap(NamedTuple):
-    """The heat map of a unit's branch: its spec, what its rows are, and its cells."""
+    """The heat map of a unit's branch: its spec and what its rows are."""
 
     spec: dict
     rows: tb.Shown
-    cells: pd.DataFrame
-    """:func:`okrdata.trends_breakdown.heatmap`."""
 
 
-def _heat_map(t: tr.Trends, rows: pd.DataFrame, cells: pd.DataFrame) -> HeatMap | None:
-    if cells.empty:
-        return None
-    shown = tb.shown(rows, cells)
-    title = f"Mean confidence of each {shown.kind}'s key results"
-    return HeatMap(tc.heatmap_spec(cells, t.weeks, title, row_title=shown.kind.title()), shown, cells)
-
-
-def _patch_heat_map(
-    stale: HeatMap | None,
-    versions_then: Mapping[str, Any],
-    now: Mapping[str, Any],
-    cycle_id: int,
-    unit_id: int | None = None,
-) -> HeatMap | None:
-    # A check-in moves the row of its objective; the others, and which rows are drawn, stay.
-    changed = data.checkins_changed(versions_then, now, cycle_id)
-    if changed is None or stale is None:
-        return None
-    t, rows = trends(cycle_id, unit_id), breakdown(cycle_id, unit_id)
-    touched = set(t.krs.loc[t.krs["kr_id"].isin(changed), "objective_id"])
-    cells = tb.patch_heatmap(stale.cells, t.objective_weekly, t.kr_weekly, rows, touched)
-    return None if cells is None else _heat_map(t, rows, cells)
-
-
-@data.reader(reads=(), patch=_patch_heat_map)
+@data.reader(reads=())
 def heat_map(cycle_id: int, unit_id: int | None = None) -> HeatMap | None:
     """The confidence of each row of the branch (:func:`breakdown`) week by week, at most
     :data:`okrdata.trends_breakdown.MAX_ROWS` rows and 4,500 cells; None with nothing to draw."""
     t, rows = trends(cycle_id, unit_id), breakdown(cycle_id, unit_id)
-    max_cells = tc.MAX_POINTS - 500
-    return _heat_map(t, rows, tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_cells, tb.MAX_ROWS))
+    cells = tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=tb.MAX_ROWS)
+    if cells.empty:
+        return None
+    shown = tb.shown(rows, cells)
+    title = f"Mean confidence of each {shown.kind}'s key results"
+    return HeatMap(tc.heatmap_spec(cells, t.weeks, title, row_title=shown.kind.title()), shown)
 
 
 @data.reader(reads=())
