@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from okrdata import kpis as K
 from okrdata import queries as q
+from okrdata import writes as w
 from okrdata.db import connect
 from okrdata.schema import migrate
 from okrdata.synth import synthesize
@@ -242,6 +243,37 @@ def test_the_linked_pair_and_its_warning_appear(demo_db):
     assert any(m.startswith(f"**{kr}**") for m in texts)
     assert f"**{kpi}** &nbsp; :orange-badge[:material/warning: Warning]" in texts
     assert ":material/link: Key results measured by this KPI" in [c.value for c in at.caption]
+
+
+def test_after_a_checkin_the_pairs_show_the_key_results_new_figures(demo_db):
+    at = open_page()
+    before = Facts(demo_db, None, None)
+    # Every key result measured by a KPI in trouble, checked in past its target: each pair turns
+    # into one to check, in the counts, the table of pairs and the warnings at the top.
+    troubled = {int(k["kpi_id"]) for k in before.scope_kpis.to_dict("records") if k["health"] in K.TROUBLE}
+    db = connect(demo_db)
+    try:
+        krs = q.key_results(db, before.cycle_id)
+        linked = krs[krs["kpi_id"].isin(troubled) & krs["kr_type"].isin(["increase", "decrease"])]
+        assert len(linked) >= 1
+        for kr in linked.to_dict("records"):
+            beyond = kr["target"] + (kr["target"] - kr["baseline"])
+            w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), beyond, 9, "", person=w.SYSTEM)
+    finally:
+        db.close()
+    ok(at.run())
+    after = Facts(demo_db, None, None)
+    assert after.pairs["warnings"] > before.pairs["warnings"]
+    assert metrics(at)["Linked pairs"] == str(after.pairs["pairs"])
+    words = "key result looks" if after.pairs["warnings"] == 1 else "key results look"
+    assert any(
+        m.startswith(f":orange[:material/warning: **{after.pairs['warnings']} {words} fine") for m in markdown(at)
+    )
+    (table,) = [d.value for d in at.dataframe if "Check" in d.value.columns]
+    assert (table["Check"] != "").sum() == after.pairs["warnings"]
+    progress = dict(zip(table["Key result"], table["Progress"]))
+    for kr in linked.to_dict("records"):
+        assert progress[str(kr["title"])] == 100.0
 
 
 def test_the_time_window_sets_the_charts_span(demo_db):

@@ -175,6 +175,47 @@ def test_an_archived_team_keeps_its_row_in_the_heat_map(demo_db):
     assert team_name in set(heat["Row"])
 
 
+def test_after_a_checkin_the_unit_shows_the_new_figures(demo_db):
+    at = open_page()
+    cycle_id, before = figures(demo_db)
+    db = connect(demo_db)
+    try:
+        krs = q.key_results(db, cycle_id)
+        kr = krs[(krs["kr_type"].isin(["increase", "decrease"])) & (krs["progress"] < 0.5) & (krs["weight"] > 0)].iloc[
+            0
+        ]
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 10, "Done early", person=w.SYSTEM)
+    finally:
+        db.close()
+    ok(at.run())
+    _, t = figures(demo_db)
+    series = t.unit()
+    assert series["progress"].iloc[-1] != before.unit()["progress"].iloc[-1], "the check-in moved the unit"
+    shown = metrics(at)
+    assert shown["Progress"] == badges.pct(series["progress"].iloc[-1])
+    assert shown["Mean confidence"] == f"{series['confidence'].iloc[-1]:.1f}/10"
+    assert shown["Forecast at the end"] == badges.pct(t.unit_projected()[0])
+    drawn = charts(at)
+    assert close(frame_with(drawn[0][1], "progress", "Week")["progress"].iloc[-1], series["progress"].iloc[-1])
+    db = connect(demo_db)
+    try:
+        rows = tb.breakdown_rows(q.units(db, include_archived=True), t.objectives, None)
+    finally:
+        db.close()
+    cells = tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=40)
+    heat = frame_with(drawn[2][1], "Row", "confidence")
+    assert list(heat["Mean confidence"]) == [badges.NO_VALUE if pd.isna(c) else f"{c:.1f}" for c in cells["confidence"]]
+    # The same key result, opened after the check-in: its value, confidence and note.
+    at.segmented_control(key=MODE).set_value("kr")
+    ok(at.run())
+    at.selectbox(key=KR).set_value(int(kr["kr_id"]))
+    ok(at.run())
+    label = "" if pd.isna(kr["unit_label"]) else str(kr["unit_label"])
+    assert metrics(at)["Value now"] == badges.number(float(kr["target"]), label)
+    assert metrics(at)["Confidence"] == "10/10"
+    assert frame_with(charts(at)[0][1], "progress", "Week")["Note"].iloc[-1] == "Done early"
+
+
 # --- an objective ------------------------------------------------------------------------------
 
 
