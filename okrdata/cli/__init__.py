@@ -19,8 +19,8 @@ into an empty one.
   (``report``), :mod:`~okrdata.cli.notify` (``remind``, ``digest``, ``notify``, ``webhook``,
   ``subscribe``, ``deliveries``).
 
-The command modules import from :mod:`~okrdata.cli.common`, never from each other, so each
-imports on its own. This package itself imports only the lean entry: ``cli`` is loaded when it
+The command modules import what they share from :mod:`~okrdata.cli.common`, never from the
+group that imports them, so each imports on its own. This package itself imports only the lean entry: ``cli`` is loaded when it
 is first asked for (``from okrdata.cli import cli``), since the group imports every command,
 with pandas behind them, and ``okr checkin`` must start without them.
 """
