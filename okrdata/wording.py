@@ -27,7 +27,7 @@ What lives here:
 Nothing here reads the database or computes a figure: the numbers come from
 :mod:`okrdata.numbers` and the queries; this module only says them. It loads neither numpy nor
 pandas (:mod:`okrdata.numbers` is imported by the few functions that need its rules), so the feed
-commands (:mod:`okrdata.cli_feeds`), which start lean, say their figures through it too.
+commands (:mod:`okrdata.cli.feeds`), which start lean, say their figures through it too.
 """
 
 from __future__ import annotations

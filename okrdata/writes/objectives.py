@@ -150,7 +150,7 @@ def update_objective(
         db, cycle, unit, parent_objective_id, parent_kr_id, obj["id"]
     )
     if unit["id"] != obj["unit_id"]:
-        from okrdata.queries import subtree_ids  # here, not at the top: queries loads pandas (see cli_feeds)
+        from okrdata.queries import subtree_ids  # here, not at the top: queries loads pandas (see okrdata.cli.feeds)
 
         branch = set(subtree_ids(db, unit["id"]))
         for child in db.query(

@@ -5,8 +5,6 @@ EMAIL ROLE`` and ``okr user list``. A password is read, in this order, from ``--
 (its first line; ``-`` reads standard input), from ``$OKR_PASSWORD``, or else prompted for
 twice without echo, so it never shows in the shell history or the process list. Bad input is
 one ``Error: field: message`` line and exit status 2, as in :mod:`okrdata.cli`.
-
-Imported by ``okrdata.cli`` at its end, after the helpers used here are defined.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ import click
 
 from okrdata import auth, writes
 from okrdata import validate as v
-from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_unit
+from okrdata.cli.common import DB_OPTION, friendly_errors, open_existing, resolve_unit
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.schema import ROLES

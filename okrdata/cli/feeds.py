@@ -9,7 +9,7 @@ with one ``Error: --option: message`` line and exit status 2, saving nothing.
 
 They are called many times a day by other programs, so they start lean: this module imports
 click, the database layer, the writes and the value parsers, and nothing that draws, prints a
-PDF or runs Streamlit; :mod:`okrdata.entry` starts them without loading the other commands (and
+PDF or runs Streamlit; :mod:`okrdata.cli.entry` starts them without loading the other commands (and
 without the pandas that sqlite-utils would load). ``bench/cli_startup.py`` measures it.
 """
 
@@ -23,7 +23,7 @@ import click
 
 from okrdata import parsing, wording, writes
 from okrdata import validate as v
-from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing
+from okrdata.cli.common import DB_OPTION, friendly_errors, open_existing
 from okrdata.errors import ValidationError
 
 

@@ -1,10 +1,10 @@
 """What every ``okr`` command shares: the ``--db`` option, the one error handler, opening an
 existing database, and turning a cycle or unit named on the command line into its id.
 
-The command modules (:mod:`okrdata.cli` and the ``cli_*`` modules) import from here, never
-from each other, so each of them imports on its own. This module loads nothing heavy (the
-queries, and pandas behind them, only when a cycle or unit is resolved), so that the script
-commands (``okr checkin``, ``okr reading``: :mod:`okrdata.cli_feeds`) start quickly.
+The command modules of :mod:`okrdata.cli` import from here, never from
+:mod:`okrdata.cli.group` (which imports them), so each of them imports on its own. This module
+loads nothing heavy (the queries, and pandas behind them, only when a cycle or unit is
+resolved), so that the script commands (``okr checkin``, ``okr reading``: :mod:`okrdata.cli.feeds`) start quickly.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 The same document the Executive summary page downloads (:mod:`okrdata.report`,
 :mod:`okrdata.report_pdf`), chosen by the file's extension, for the current cycle (or
-``--cycle``) and the whole company (or ``--unit``'s branch). :mod:`okrdata.cli` imports this
-module at its end and registers the command. The file is written whole or not at all
+``--cycle``) and the whole company (or ``--unit``'s branch). :mod:`okrdata.cli.group` registers
+the command. The file is written whole or not at all
 (:func:`okrdata.files.write_atomic`).
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from okrdata import report
-from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_cycle, resolve_unit
+from okrdata.cli.common import DB_OPTION, friendly_errors, open_existing, resolve_cycle, resolve_unit
 from okrdata.errors import ValidationError
 from okrdata.files import write_atomic
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from okrdata import tokens
-from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing
+from okrdata.cli.common import DB_OPTION, friendly_errors, open_existing
 from okrdata.writes import SYSTEM
 
 

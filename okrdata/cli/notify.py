@@ -5,7 +5,7 @@ message (what, to whom, and whether it was sent, is already in the log, or would
 ``--dry-run``), then a count; it exits with status 1 when a delivery failed for good, so cron
 mails the failure to its owner. The settings (mail server, the dashboard's address) come from
 ``.streamlit/secrets.toml`` in the folder the command runs from, or ``$OKR_SECRETS``, and the
-environment. :mod:`okrdata.cli` registers :data:`COMMANDS` at its end.
+environment. :mod:`okrdata.cli.group` registers :data:`COMMANDS`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_unit
+from okrdata.cli.common import DB_OPTION, friendly_errors, open_existing, resolve_unit
 from okrdata.errors import ValidationError
 
 CHANNEL_WORDS = {"email": "e-mail", "webhook": "chat"}

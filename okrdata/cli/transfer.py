@@ -12,11 +12,10 @@
 - ``okr backup DEST`` copies the database with SQLite's online backup, safe while the app runs.
 - ``okr restore BACKUP`` checks a backup and puts it back as the database, keeping the one it
   replaces under a name of its own; refused while the app has the database open.
-- ``okr checkin`` (one check-in from a script) lives in :mod:`okrdata.cli_feeds`, which starts lean.
+- ``okr checkin`` (one check-in from a script) lives in :mod:`okrdata.cli.feeds`, which starts lean.
 
 Bad input is one ``Error: field: message`` line (a refused import lists every problem) and a
-non-zero exit status, as everywhere in :mod:`okrdata.cli`, which imports this module at its end
-(after the helpers used here are defined): import the commands through ``okrdata.cli``. The
+non-zero exit status, as everywhere in :mod:`okrdata.cli`; :mod:`okrdata.cli.group` registers these commands. The
 functions behind them live in :mod:`okrdata.transfer` and :mod:`okrdata.backup`; every file
 written goes through :func:`okrdata.files.write_atomic` (whole, or not at all).
 """
@@ -31,7 +30,7 @@ import click
 from okrdata import queries, schema, transfer, writes
 from okrdata.backup import backup as backup_database
 from okrdata.backup import restore as restore_database
-from okrdata.cli_common import DB_OPTION, friendly_errors, open_existing, resolve_cycle
+from okrdata.cli.common import DB_OPTION, friendly_errors, open_existing, resolve_cycle
 from okrdata.db import connect, db_path
 from okrdata.errors import ValidationError
 from okrdata.files import write_atomic

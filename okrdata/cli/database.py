@@ -1,10 +1,9 @@
-"""The ``okr`` command line, for admins and scripts.
+"""``okr init``, ``okr demo`` and ``okr synth``: create the database, upgrade it, fill it.
 
-Every command takes ``--db PATH`` (default: ``$OKR_DB``, else ``data/okr.db``) and turns
-invalid input, and a database file it cannot use (not SQLite, a newer version's, read-only, on
-a full disk, busy), into a one-line error and a non-zero exit status, never a traceback.
-Commands that only read (``lint``, ``export``, ``user list``, ``report``) open the database
-with :func:`open_existing`, which never creates a file nor writes a schema into an empty one.
+``okr init`` creates the database or brings an existing one's schema up to date in place, and
+may make the first admin; ``okr demo`` fills a new one with the demo organisation and ``okr
+synth`` with an organisation many times its size. ``--fresh`` and ``--force`` set the old
+database aside under a name of its own (:func:`okrdata.backup.set_aside`), never delete it.
 """
 
 from __future__ import annotations
@@ -13,27 +12,14 @@ from pathlib import Path
 
 import click
 
-from okrdata import quality, queries, schema, wording
+from okrdata import queries, schema, wording
 from okrdata.backup import set_aside
-from okrdata.cli_common import (  # noqa: F401 - the command modules of other branches import these from here
-    DB_OPTION,
-    friendly_errors,
-    has_data,
-    open_existing,
-    resolve_cycle,
-    resolve_unit,
-)
+from okrdata.cli.common import DB_OPTION, friendly_errors, has_data
 from okrdata.db import connect, db_path
 from okrdata.errors import ValidationError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="okr-dashboard")
-def cli() -> None:
-    """OKR dashboard administration: create, fill, check and upgrade the database."""
-
-
-@cli.command()
+@click.command()
 @DB_OPTION
 @click.option(
     "--fresh",
@@ -59,7 +45,7 @@ def init(
     overwriting an earlier one) and starts your own, empty one.
     """
     from okrdata import auth, validate
-    from okrdata.cli_users import make_first_admin, no_admin_hint, read_password
+    from okrdata.cli.users import make_first_admin, no_admin_hint, read_password
 
     path = db_path(db_file)
     admin = None
@@ -100,7 +86,7 @@ def init(
         click.echo(hint)
 
 
-@cli.command()
+@click.command()
 @DB_OPTION
 @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
 @friendly_errors
@@ -114,7 +100,7 @@ def demo(db_file: Path | None, force: bool) -> None:
     click.echo(f"Loaded the demo organisation into {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
-@cli.command()
+@click.command()
 @DB_OPTION
 @click.option(
     "--scale", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many times the demo's size."
@@ -153,60 +139,3 @@ def _fresh_target(db_file: Path | None, force: bool) -> Path:
     elif has_data(path):
         raise ValidationError("--db", f"{path} holds data already; pass --force to replace it (it is kept aside).")
     return path
-
-
-@cli.command()
-@DB_OPTION
-@click.option("--cycle", default=None, help="Cycle name or id (default: the current cycle).")
-@click.option("--unit", default=None, help="Only this unit's branch (name or id).")
-@click.option("--strict", is_flag=True, help="Exit with status 1 when there is any warning.")
-@friendly_errors
-def lint(db_file: Path | None, cycle: str | None, unit: str | None, strict: bool) -> None:
-    """Run the OKR coach's quality checks on a cycle and print the findings."""
-    db = open_existing(db_file)
-    cycle_id = resolve_cycle(db, cycle)
-    found = quality.findings(db, cycle_id, resolve_unit(db, unit))
-    name = queries.cycle(db, cycle_id)["name"]
-    if not found:
-        click.echo(f"{name}: no findings. These OKRs follow the rules of thumb.")
-        return
-    click.echo(f"{name}: {wording.plural(len(found), 'finding')}")
-    for f in found:
-        click.echo(f"  [{f.severity}] {quality.RULE_TITLES[f.rule]}: {f.advice}")
-    if strict and any(f.severity == "warning" for f in found):
-        raise SystemExit(1)
-
-
-from okrdata.cli_users import user  # noqa: E402
-
-cli.add_command(user)
-
-
-from okrdata.cli_transfer import backup, close, export, import_, restore  # noqa: E402
-
-cli.add_command(import_)
-cli.add_command(export)
-cli.add_command(close)
-cli.add_command(backup)
-cli.add_command(restore)
-
-from okrdata.cli_feeds import checkin, reading  # noqa: E402
-
-cli.add_command(checkin)
-cli.add_command(reading)
-
-from okrdata.cli_tokens import token  # noqa: E402
-
-cli.add_command(token)
-
-from okrdata.cli_report import report_command  # noqa: E402
-
-cli.add_command(report_command)
-
-from okrdata.cli_notify import COMMANDS as NOTIFY_COMMANDS  # noqa: E402
-
-[cli.add_command(command) for command in NOTIFY_COMMANDS]
-
-
-if __name__ == "__main__":
-    cli()

@@ -1,10 +1,10 @@
 """The ``okr`` command's entry point: the script commands start lean, the others load the full CLI.
 
 ``okr checkin`` and ``okr reading`` are run by cron jobs and pipelines, often many times in a
-row, so they skip :mod:`okrdata.cli` (which imports every command, with pandas, Altair and the
-PDF maker behind them) and load only :mod:`okrdata.cli_feeds`. Everything else (``okr
---help`` too) goes through :mod:`okrdata.cli`, where the same two commands are registered, so
-``okr --help`` lists them and the tests can drive them through the one group.
+row, so they skip :mod:`okrdata.cli.group` (which imports every command, with pandas, Altair
+and the PDF maker behind them) and load only :mod:`okrdata.cli.feeds`. Everything else (``okr
+--help`` too) goes through :mod:`okrdata.cli.group`, where the same two commands are registered,
+so ``okr --help`` lists them and the tests can drive them through the one group.
 
 sqlite-utils imports pandas and numpy whenever they are installed, only to map their types to
 column types when it creates a column (~0.3 s); these commands create none, so they import it
@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-LEAN_COMMANDS = {"checkin": "okrdata.cli_feeds:checkin", "reading": "okrdata.cli_feeds:reading"}
+LEAN_COMMANDS = {"checkin": "okrdata.cli.feeds:checkin", "reading": "okrdata.cli.feeds:reading"}
 HIDDEN_FROM_SQLITE_UTILS = ("pandas", "numpy")
 
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     target = LEAN_COMMANDS.get(args[0]) if args else None
     if target is None:
-        from okrdata.cli import cli
+        from okrdata.cli.group import cli
 
         cli.main(args=args, prog_name="okr")
         return
