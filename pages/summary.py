@@ -14,7 +14,7 @@ import datetime as dt
 
 import streamlit as st
 
-from okrdata import report, report_pdf
+from okrdata import report, wording
 from okrdata.kpis import BREACHED, HEALTHY, NO_DATA, WARNING
 from ui import badges, charts, data, forms, kpi_charts, sidebar, style, tables
 from ui.okr_detail import escape_markdown
@@ -88,7 +88,7 @@ left.download_button(
 )
 right.download_button(
     "Download PDF",
-    data=lambda: report_pdf.to_pdf(summary),
+    data=lambda: report.to_pdf(summary),
     file_name=summary.file_name("pdf"),
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
@@ -109,8 +109,8 @@ for row in (figures[:3], figures[3:]):
     for col, (label, value, note) in zip(st.columns(3), row):
         col.metric(label, value, help=note, border=True)
 st.caption(
-    f"Objectives: {report.status_line(headline['objective_status_counts'])}. "
-    f"Key results: {report.status_line(headline['status_counts'])}."
+    f"Objectives: {wording.status_line(headline['objective_status_counts'])}. "
+    f"Key results: {wording.status_line(headline['status_counts'])}."
 )
 
 chart_set = data.memo(

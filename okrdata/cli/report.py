@@ -50,7 +50,7 @@ def report_command(out: Path, db_file: Path | None, cycle: str | None, unit: str
     finally:
         db.close()
     if kind == "pdf":
-        from okrdata.report_pdf import to_pdf
+        from okrdata.report.pdf import to_pdf
 
         data = to_pdf(summary)
     else:
