@@ -1,7 +1,7 @@
 """``okr report OUT.html|OUT.pdf``: the executive summary of a cycle, as a file, from the shell.
 
 The same document the Executive summary page downloads (:mod:`okrdata.report`,
-:mod:`okrdata.report_pdf`), chosen by the file's extension, for the current cycle (or
+:mod:`okrdata.report.pdf`), chosen by the file's extension, for the current cycle (or
 ``--cycle``) and the whole company (or ``--unit``'s branch). :mod:`okrdata.cli.group` registers
 the command. The file is written whole or not at all
 (:func:`okrdata.files.write_atomic`).
