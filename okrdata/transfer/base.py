@@ -6,13 +6,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from okrdata import lookups, wording, writes
 from okrdata.errors import ValidationError
+from okrdata.parsing import date_style, number_style, parse_date, parse_number
 from okrdata.parsing import is_blank as _is_blank
 from okrdata.transfer.columns import _Columns
+from okrdata.transfer.layouts import DEFAULT_CONFIDENCE
 from okrdata.transfer.results import ImportRefused, Problem, Progress
 from okrdata.transfer.values import PersonRef, _key, name_from_email
 
@@ -312,8 +314,74 @@ class _Importer:
             self.failed.add(key)
             return None
 
+    def number(self, row: int, key: str, raw: dict, decimal: str) -> float | None:
+        """A number cell, read with the file's decimal mark (:func:`okrdata.parsing.number_style`)."""
+        return self.cell(row, key, raw, lambda x: parse_number(x, key, decimal))
+
+    def date(self, row: int, key: str, raw: dict, day_first: bool | None) -> dt.date | None:
+        """A date cell, read in the file's order of day and month (:func:`okrdata.parsing.date_style`)."""
+        return self.cell(row, key, raw, lambda x: parse_date(x, key, day_first))
+
+    def dated_values(self, levels: tuple[str, ...]) -> tuple[str, bool | None]:
+        """For a layout of one dated value per row (check-ins, KPI readings): fill down ``levels``
+        on the rows that give a value or a date, and say the file's decimal mark and date order."""
+        _fill_down(self.rows, levels, lambda c: not _is_blank(c.get("value")) or not _is_blank(c.get("date")))
+        return number_style([c.get("value") for _, c in self.rows]), date_style([c.get("date") for _, c in self.rows])
+
+    def required(self, row: int, before: int, cells: Iterable[tuple[str, Any]]) -> None:
+        """A problem for each ``(key, value)`` left blank, unless the row has one on that cell
+        already (recorded since ``before``: it was given but could not be read)."""
+        for k, val in cells:
+            if val is None and not any(
+                p.column == self.columns.header(k) and p.row == row for p in self.run.problems[before:]
+            ):
+                self.problem(row, k, "is required.")
+
+    def edit(
+        self, row: int, kind: str, key: str, update: Callable[..., Any], table: str, row_id: int, **changes: Any
+    ) -> Any:
+        """Edit a row through ``update`` (a function of :mod:`okrdata.writes`) at the version it
+        has now, as :meth:`attempt` runs a write."""
+        return self.attempt(
+            row,
+            kind,
+            lambda: update(
+                self.db,
+                row_id,
+                **changes,
+                person=self.run.person,
+                version=writes.version_of(self.db, table, row_id),
+            ),
+            key,
+        )
+
     def person_id(self, row: int, key: str, ref: PersonRef | None) -> int | None:
         return self.run.person_id(self, row, key, ref)
+
+    # notes ---------------------------------------------------------------------------
+
+    def note_kept(self, count: int, noun: str, plural_noun: str | None = None) -> None:
+        """Say how many rows named something that exists already, which the import left as it is."""
+        if count:
+            self.run.notes.append(
+                f"{wording.plural(count, noun, plural_noun)} existed already and "
+                f"{'was' if count == 1 else 'were'} kept as they are."
+            )
+
+    def note_recorded(self, count: int, noun: str, matched: str = "one") -> None:
+        """Say how many rows repeat a check-in or reading recorded already, not added again."""
+        if count:
+            self.run.notes.append(
+                f"{wording.plural(count, noun)} matched {matched} already recorded and "
+                f"{'was' if count == 1 else 'were'} not added again."
+            )
+
+    def note_default_confidence(self, count: int, noun: str) -> None:
+        """Say how many values came without a confidence, and which was recorded."""
+        if count:
+            self.run.notes.append(
+                f"{wording.plural(count, noun)} came without a confidence; {DEFAULT_CONFIDENCE} (at risk) was recorded."
+            )
 
     def ignored_columns(self) -> None:
         if self.columns.ignored:

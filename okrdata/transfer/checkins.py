@@ -6,9 +6,8 @@ import datetime as dt
 import math
 
 from okrdata import wording, writes
-from okrdata.parsing import date_style, has_percent, number_style, parse_confidence, parse_date, parse_number
-from okrdata.parsing import is_blank as _is_blank
-from okrdata.transfer.base import _fill_down, _Importer, _nth, _text
+from okrdata.parsing import has_percent, parse_confidence
+from okrdata.transfer.base import _Importer, _nth, _text
 from okrdata.transfer.layouts import DEFAULT_CONFIDENCE
 from okrdata.transfer.values import _key, parse_person
 
@@ -24,13 +23,7 @@ class _CheckinImporter(_Importer):
     record is withdrawn (kept, marked deleted, as every withdrawal is)."""
 
     def run_checkins(self) -> None:
-        _fill_down(
-            self.rows,
-            ("cycle", "unit", "objective", "objective_id", "key_result"),
-            lambda c: not _is_blank(c.get("value")) or not _is_blank(c.get("date")),
-        )
-        decimal = number_style([c.get("value") for _, c in self.rows])
-        day_first = date_style([c.get("date") for _, c in self.rows])
+        decimal, day_first = self.dated_values(("cycle", "unit", "objective", "objective_id", "key_result"))
         krs = [
             dict(r)
             for r in self.db.query(
@@ -52,14 +45,10 @@ class _CheckinImporter(_Importer):
         for row, c in self.rows:
             self.run.tick()
             before = len(self.run.problems)
-            day = self.cell(row, "date", c, lambda x: parse_date(x, "date", day_first))
+            day = self.date(row, "date", c, day_first)
             confidence = self.cell(row, "confidence", c, parse_confidence)
-            value = self.cell(row, "value", c, lambda x: parse_number(x, "value", decimal))
-            for k, val in (("key_result", c.get("key_result")), ("date", day), ("value", value)):
-                if val is None and not any(
-                    p.column == self.columns.header(k) and p.row == row for p in self.run.problems[before:]
-                ):
-                    self.problem(row, k, "is required.")
+            value = self.number(row, "value", c, decimal)
+            self.required(row, before, (("key_result", c.get("key_result")), ("date", day), ("value", value)))
             if len(self.run.problems) > before:
                 continue
             kr = self.find_key_result(row, c, day, by_title)
@@ -94,11 +83,7 @@ class _CheckinImporter(_Importer):
                 }
             )
         self.record(entries)
-        if defaulted:
-            self.run.notes.append(
-                f"{defaulted} check-in{'s' if defaulted != 1 else ''} came without a confidence; "
-                f"{DEFAULT_CONFIDENCE} (at risk) was recorded."
-            )
+        self.note_default_confidence(defaulted, "check-in")
         self.ignored_columns()
 
     def find_key_result(self, row: int, c: dict, day: dt.date, by_title: dict[str, list[dict]]) -> dict | None:
@@ -220,11 +205,7 @@ class _CheckinImporter(_Importer):
                 elif done is not None:
                     added += 1
         self.run.counts["checkins"] += added
-        if unchanged:
-            self.run.notes.append(
-                f"{wording.plural(unchanged, 'check-in')} matched one already recorded and "
-                f"{'was' if unchanged == 1 else 'were'} not added again."
-            )
+        self.note_recorded(unchanged, "check-in")
         if again:
             self.run.notes.append(
                 f"{wording.plural(again, 'check-in')} already recorded {'was' if again == 1 else 'were'} recorded again from "

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import math
 
-from okrdata import validate as v
-from okrdata import wording, writes
-from okrdata.parsing import date_style, number_style, parse_date, parse_number
-from okrdata.parsing import is_blank as _is_blank
-from okrdata.transfer.base import _fill_down, _Importer, _text
-from okrdata.transfer.values import _key, parse_kpi_type, parse_person
+from okrdata import writes
+from okrdata.parsing import number_style
+from okrdata.transfer.base import _Importer, _text
+from okrdata.transfer.values import _key, parse_days, parse_kpi_type, parse_person
 
 
 class _KpiImporter(_Importer):
@@ -24,23 +22,14 @@ class _KpiImporter(_Importer):
         for row, c in self.rows:
             self.run.tick()
             before = len(self.run.problems)
-            num = lambda k: self.cell(row, k, c, lambda x: parse_number(x, k, decimal))
+            num = lambda k: self.number(row, k, c, decimal)
             target_type = self.cell(row, "target_type", c, parse_kpi_type)
             target, warning = num("target"), num("warning")
-            frequency = self.cell(
-                row,
-                "frequency_days",
-                c,
-                lambda x: (
-                    None
-                    if _is_blank(x)
-                    else v.integer("frequency_days", parse_number(x, "frequency_days"), low=1, high=366)
-                ),
-            )
+            frequency = self.cell(row, "frequency_days", c, lambda x: parse_days(x, "frequency_days", 366))
             name, unit = _text(c.get("kpi")), _text(c.get("unit"))
-            for k, val in (("unit", unit), ("kpi", name), ("target_type", target_type), ("target", target)):
-                if val is None and k not in self.failed:
-                    self.problem(row, k, "is required.")
+            self.required(
+                row, before, (("unit", unit), ("kpi", name), ("target_type", target_type), ("target", target))
+            )
             if unit is not None and _key(unit) not in units:
                 self.problem(
                     row,
@@ -77,10 +66,7 @@ class _KpiImporter(_Importer):
             )
             if added is not None:
                 self.run.counts["kpis"] += 1
-        if kept:
-            self.run.notes.append(
-                f"{wording.plural(kept, 'KPI')} existed already and {'was' if kept == 1 else 'were'} kept as they are."
-            )
+        self.note_kept(kept, "KPI")
         self.ignored_columns()
 
 
@@ -88,9 +74,7 @@ class _ReadingImporter(_Importer):
     """The KPI reading layout: one reading per row, for KPIs that exist."""
 
     def run_readings(self) -> None:
-        _fill_down(self.rows, ("unit", "kpi"), lambda c: not _is_blank(c.get("value")) or not _is_blank(c.get("date")))
-        decimal = number_style([c.get("value") for _, c in self.rows])
-        day_first = date_style([c.get("date") for _, c in self.rows])
+        decimal, day_first = self.dated_values(("unit", "kpi"))
         kpis = [
             dict(r)
             for r in self.db.query(
@@ -104,12 +88,10 @@ class _ReadingImporter(_Importer):
         for row, c in self.rows:
             self.run.tick()
             before = len(self.run.problems)
-            day = self.cell(row, "date", c, lambda x: parse_date(x, "date", day_first))
-            value = self.cell(row, "value", c, lambda x: parse_number(x, "value", decimal))
+            day = self.date(row, "date", c, day_first)
+            value = self.number(row, "value", c, decimal)
             name = _text(c.get("kpi"))
-            for k, val in (("kpi", name), ("date", day), ("value", value)):
-                if val is None and k not in self.failed:
-                    self.problem(row, k, "is required.")
+            self.required(row, before, (("kpi", name), ("date", day), ("value", value)))
             if len(self.run.problems) > before:
                 continue
             candidates = [
@@ -147,9 +129,5 @@ class _ReadingImporter(_Importer):
             )
             if added is not None:
                 self.run.counts["kpi_readings"] += 1
-        if unchanged:
-            self.run.notes.append(
-                f"{wording.plural(unchanged, 'KPI reading')} matched one already recorded and "
-                f"{'was' if unchanged == 1 else 'were'} not added again."
-            )
+        self.note_recorded(unchanged, "KPI reading")
         self.ignored_columns()

@@ -35,6 +35,20 @@ class Column:
     help: str = ""
 
 
+_UNIT_NAMES = (
+    "team",
+    "department",
+    "org unit",
+    "organisation unit",
+    "organization unit",
+    "group",
+    "business unit",
+    "squad",
+    "unit name",
+    "team name",
+    "owning unit",
+)
+
 OKR_COLUMNS: tuple[Column, ...] = (
     Column(
         "cycle",
@@ -75,19 +89,7 @@ OKR_COLUMNS: tuple[Column, ...] = (
     Column(
         "unit",
         "Unit",
-        (
-            "team",
-            "department",
-            "org unit",
-            "organisation unit",
-            "organization unit",
-            "group",
-            "business unit",
-            "squad",
-            "unit name",
-            "team name",
-            "owning unit",
-        ),
+        _UNIT_NAMES,
         True,
         "The unit (company, department or team) whose objective it is.",
     ),
@@ -364,19 +366,6 @@ CHECKIN_COLUMNS: tuple[Column, ...] = (
     Column("author", "Author", ("by", "reported by", "entered by", "who", "author email", "checked in by")),
 )
 
-_UNIT_NAMES = (
-    "team",
-    "department",
-    "org unit",
-    "organisation unit",
-    "organization unit",
-    "group",
-    "business unit",
-    "squad",
-    "unit name",
-    "team name",
-    "owning unit",
-)
 _KPI_NAMES = ("kpi name", "indicator", "health metric", "metric name", "kpi title")
 
 PEOPLE_COLUMNS: tuple[Column, ...] = (

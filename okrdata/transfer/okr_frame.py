@@ -167,16 +167,5 @@ class _OkrFrame(_Importer):
             if lead_id is None:
                 continue
             unit_id = self.units[key]["id"]
-            self.attempt(
-                row,
-                "unit",
-                lambda: writes.update_unit(
-                    self.db,
-                    unit_id,
-                    lead_id=lead_id,
-                    person=self.run.person,
-                    version=writes.version_of(self.db, "units", unit_id),
-                ),
-                "unit_lead",
-            )
+            self.edit(row, "unit", "unit_lead", writes.update_unit, "units", unit_id, lead_id=lead_id)
             self.units[key]["lead_id"] = lead_id

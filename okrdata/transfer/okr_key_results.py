@@ -90,16 +90,8 @@ class _OkrKeyResults(_Importer):
                 self.run.counts["key_results"] += 1
             if p["current_value"] is not None:
                 self.values_to_add.append((row, p, kr_id, owner_id, cycle_id))
-        if kept:
-            self.run.notes.append(
-                f"{kept} key result{'s' if kept != 1 else ''} existed already and were kept as they are."
-            )
-        kept_objectives = sum(1 for g in self.groups.values() if g.id is not None and not g.new)
-        if kept_objectives:
-            self.run.notes.append(
-                f"{kept_objectives} objective{'s' if kept_objectives != 1 else ''} existed already "
-                "and were kept as they are."
-            )
+        self.note_kept(kept, "key result")
+        self.note_kept(sum(1 for g in self.groups.values() if g.id is not None and not g.new), "objective")
         if kpi_missing:
             names = ", ".join(f"{name!r} (row {rows[0]})" for name, rows in list(kpi_missing.items())[:5])
             count = sum(len(rows) for rows in kpi_missing.values())
@@ -180,16 +172,8 @@ class _OkrKeyResults(_Importer):
             )
             if added is not None:
                 self.run.counts["checkins"] += 1
-        if unchanged:
-            self.run.notes.append(
-                f"{wording.plural(unchanged, 'current value')} matched a check-in already recorded and "
-                f"{'was' if unchanged == 1 else 'were'} not added again."
-            )
-        if default_confidence:
-            self.run.notes.append(
-                f"{default_confidence} current value{'s' if default_confidence != 1 else ''} came "
-                f"without a confidence; {DEFAULT_CONFIDENCE} (at risk) was recorded."
-            )
+        self.note_recorded(unchanged, "current value", "a check-in")
+        self.note_default_confidence(default_confidence, "current value")
 
     def scores(self) -> None:
         """The scores, reasons and reflections of the new objectives (:func:`okrdata.writes.score_objective`),

@@ -215,18 +215,15 @@ class _OkrObjectives(_Importer):
                 self.problem(row, "aligned_to", f"no objective or key result of {cycle['name']} is called {title!r}.")
                 continue
             objective_id, kr_id = target
-            self.attempt(
+            self.edit(
                 row,
                 "alignment",
-                lambda: writes.update_objective(
-                    self.db,
-                    group.id,
-                    parent_objective_id=objective_id,
-                    parent_kr_id=kr_id,
-                    person=self.run.person,
-                    version=writes.version_of(self.db, "objectives", group.id),
-                ),
                 "aligned_to",
+                writes.update_objective,
+                "objectives",
+                group.id,
+                parent_objective_id=objective_id,
+                parent_kr_id=kr_id,
             )
 
     def find_parent(self, cycle_id: int, unit_id: int, title: str, self_id: int) -> tuple[int, int | None] | None:

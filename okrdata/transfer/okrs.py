@@ -9,14 +9,22 @@ from typing import Any
 
 from okrdata import schema
 from okrdata import validate as v
-from okrdata.parsing import date_style, has_percent, number_style, parse_confidence, parse_date, parse_number
+from okrdata.parsing import date_style, has_percent, number_style, parse_confidence
 from okrdata.parsing import is_blank as _is_blank
 from okrdata.parsing import words as _words
 from okrdata.transfer.base import _fill_down, _text
 from okrdata.transfer.okr_frame import _OkrFrame
 from okrdata.transfer.okr_key_results import _OkrKeyResults
 from okrdata.transfer.okr_objectives import _OkrObjectives
-from okrdata.transfer.values import CYCLE_STATE_WORDS, MILESTONE_WORDS, _key, parse_kind, parse_kr_type, parse_person
+from okrdata.transfer.values import (
+    CYCLE_STATE_WORDS,
+    MILESTONE_WORDS,
+    _key,
+    parse_days,
+    parse_kind,
+    parse_kr_type,
+    parse_person,
+)
 
 
 class _OkrImporter(_OkrFrame, _OkrObjectives, _OkrKeyResults):
@@ -57,8 +65,8 @@ class _OkrImporter(_OkrFrame, _OkrObjectives, _OkrKeyResults):
         cells that could not be read (left as None)."""
         before = len(self.run.problems)
         self.failed = set()
-        num = lambda k: self.cell(row, k, c, lambda x: parse_number(x, k, self.decimal))  # noqa: E731
-        day = lambda k: self.cell(row, k, c, lambda x: parse_date(x, k, self.day_first))  # noqa: E731
+        num = lambda k: self.number(row, k, c, self.decimal)  # noqa: E731
+        day = lambda k: self.date(row, k, c, self.day_first)  # noqa: E731
         p: dict[str, Any] = {
             k: (str(c[k]).strip() if c.get(k) is not None else None)
             for k in (
@@ -98,14 +106,7 @@ class _OkrImporter(_OkrFrame, _OkrObjectives, _OkrKeyResults):
         p["objective_weight"] = num("objective_weight")
         p["weight"] = num("weight")
         p["score"] = num("score")
-        p["cadence_days"] = self.cell(
-            row,
-            "cadence_days",
-            c,
-            lambda x: (
-                None if _is_blank(x) else v.integer("cadence_days", parse_number(x, "cadence_days"), low=1, high=90)
-            ),
-        )
+        p["cadence_days"] = self.cell(row, "cadence_days", c, lambda x: parse_days(x, "cadence_days", 90))
         p["confidence"] = self.cell(row, "confidence", c, parse_confidence)
         p["type"] = self.cell(row, "type", c, parse_kr_type)
         p["baseline"], p["target"] = num("baseline"), num("target")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from okrdata import validate as v
-from okrdata import wording, writes
+from okrdata import writes
 from okrdata.errors import ValidationError
 from okrdata.parsing import is_blank as _is_blank
 from okrdata.transfer.base import _FIELD_COLUMNS, _Importer, _text
@@ -39,9 +39,7 @@ class _PeopleImporter(_Importer):
                             f"there is no unit called {unit.strip()!r}; import the OKRs "
                             "(which make the units) with this file or first.",
                         )
-            for k, val in (("name", name), ("email", email)):
-                if val is None and k not in self.failed:
-                    self.problem(row, k, "is required.")
+            self.required(row, before, (("name", name), ("email", email)))
             if len(self.run.problems) > before:
                 continue
             if email.casefold() in seen:
@@ -67,25 +65,10 @@ class _PeopleImporter(_Importer):
             self.run.added_person(new_id, name, email)
             if archived:
                 self.to_archive.append((row, new_id))
-        if kept:
-            self.run.notes.append(
-                f"{wording.plural(kept, 'person', 'people')} existed already and "
-                f"{'was' if kept == 1 else 'were'} kept as they are."
-            )
+        self.note_kept(kept, "person", "people")
         self.ignored_columns()
 
     def finish(self) -> None:
         """Archive who has left, once every check-in they wrote is in."""
         for row, person_id in self.to_archive:
-            self.attempt(
-                row,
-                "person",
-                lambda: writes.update_person(
-                    self.db,
-                    person_id,
-                    archived=True,
-                    person=self.run.person,
-                    version=writes.version_of(self.db, "people", person_id),
-                ),
-                "archived",
-            )
+            self.edit(row, "person", "archived", writes.update_person, "people", person_id, archived=True)

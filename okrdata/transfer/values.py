@@ -14,7 +14,7 @@ from okrdata import schema
 from okrdata import validate as v
 from okrdata.errors import ValidationError
 from okrdata.parsing import is_blank as _is_blank
-from okrdata.parsing import normalize_header
+from okrdata.parsing import normalize_header, parse_number
 from okrdata.parsing import words as _words
 
 KR_TYPE_WORDS: dict[str, str] = {}
@@ -214,6 +214,11 @@ def parse_role(value: Any) -> str | None:
     if found is None:
         raise ValidationError("role", f"{str(value).strip()!r} is not a role; write viewer, lead or admin.")
     return found
+
+
+def parse_days(value: Any, field: str, high: int) -> int | None:
+    """A whole number of days from 1 to ``high`` (how often to check in, or to read a KPI); None when blank."""
+    return None if _is_blank(value) else v.integer(field, parse_number(value, field), low=1, high=high)
 
 
 def parse_yes(value: Any, field: str) -> bool:
