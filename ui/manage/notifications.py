@@ -14,9 +14,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from okrdata import auth as core_auth
 from okrdata.notify import deliveries, prefs, webhooks
 from ui import badges, data, forms
+from ui.manage.context import ManageContext
 
 FORM_MINE = "nt_digest_mine"
 FORM_DEFAULT = "nt_digest_default"
@@ -178,18 +178,18 @@ def _table(rows: list[dict], with_error: bool) -> pd.DataFrame:
     return frame
 
 
-def draw(person: dict | None) -> None:
+def draw(ctx: ManageContext) -> None:
     """The tab: the signed-in person's digest choice; for admins the default, channels and log."""
     st.write(
         "Leads get a check-in reminder once a week when a key result of theirs is due; everyone gets the weekly "
         "digest they choose; teams' chat channels get their reminders, digests and an immediate post when a key "
         "result turns off track. Each goes out once."
     )
-    if person is None:
+    if ctx.person is None:
         st.info("Sign in to choose your weekly digest.", icon=":material/lock:")
         return
-    _mine(person)
-    if not core_auth.is_admin(person):
+    _mine(ctx.person)
+    if not ctx.is_admin:
         return
     st.subheader("For everyone")
     _default()
