@@ -2,15 +2,18 @@
 export; notifications.
 
 One tab per thing, each drawn by a module of :mod:`ui.manage` from one
-:class:`~ui.manage.context.ManageContext` built here for this run. Everyone sees the tables; the
-forms show to a signed-in lead (for the units they lead and those below them) or admin
-(everything, and the only one who manages people and cycles). Every form writes through
-:mod:`okrdata.writes`, which checks the input and the person's rights again (see :mod:`ui.forms`
-for how errors keep what was typed). An edit form carries the version of the row it was read
-from: a save made after someone else changed the thing is refused with what changed and a
-button to reload the form. A create form is empty again after a save, and a second click of the
-same submission creates nothing. Editing a key result's type, baseline or target once its cycle
-started asks for a reason and is recorded: the key result then shows that its goalposts moved.
+:class:`~ui.manage.context.ManageContext` built here for this run. Everyone sees the tables and
+the exports, and chooses their own digest. The forms show to a signed-in lead, for the units
+they lead and those below them (units, objectives, key results, KPIs, carrying over, import), or
+to an admin: everything, and only an admin manages cycles and people, makes the full export and
+sees the delivery log. Each tab checks these as it draws, and okrdata again at every write.
+
+Every form writes through :mod:`okrdata.writes` (see :mod:`ui.forms` for how errors keep what
+was typed). An edit form carries the version of the row it was read from: a save made after
+someone else changed the thing is refused with what changed and a button to reload the form. A
+create form is empty again after a save, and a second click of the same submission creates
+nothing. Editing a key result's type, baseline or target once its cycle started asks for a
+reason and is recorded: the key result then shows that its goalposts moved.
 """
 
 from __future__ import annotations
@@ -42,12 +45,6 @@ ctx = ManageContext.build(scope)
 if not ctx.writer:
     forms.signed_in_message(ctx.person, "make changes")
 
-# Who changes what (each tab checks it again as it draws, and okrdata at every write):
-# Cycles, People          an admin; a lead is told why not
-# Units, Objectives,      a lead (the units they lead and those below) or an admin
-#   Key results, KPIs,
-#   Carry over, Import
-# Export, Notifications   everyone (the full export and the delivery log: an admin)
 TABS = {
     "Cycles": cycles.draw,
     "Units": units.draw,
