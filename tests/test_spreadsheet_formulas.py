@@ -80,7 +80,7 @@ def spreadsheet_writers() -> list[tuple[str, int, str, bool]]:
     files = [
         ROOT / "app.py",
         *sorted((ROOT / "okrdata").rglob("*.py")),
-        *sorted((ROOT / "ui").glob("*.py")),
+        *sorted((ROOT / "ui").rglob("*.py")),
         *sorted((ROOT / "pages").glob("*.py")),
     ]
     found = []
