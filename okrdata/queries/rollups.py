@@ -34,7 +34,6 @@ OBJECTIVE_ROW_COLUMNS = [
     "reflection",
 ]
 
-
 OBJECTIVE_COLUMNS = OBJECTIVE_ROW_COLUMNS + [
     "kr_count",
     "progress",

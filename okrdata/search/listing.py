@@ -23,9 +23,7 @@ from okrdata.search.text import text_matches, words
 KR_TYPE_LABELS = wording.KR_TYPE_LABELS
 """Key result types in words, in the order the filters offer them (:mod:`okrdata.wording`)."""
 
-
 KIND_LABELS = wording.KIND_LABELS
-
 
 _OBJECTIVE_COLUMNS = [
     "objective_id",

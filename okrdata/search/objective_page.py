@@ -14,7 +14,6 @@ import sqlite_utils
 _MAX_DEPTH = 50
 """Alignment chains deeper than this are cut off (a guard against a loop in bad data)."""
 
-
 CHAIN_COLUMNS = [
     "objective_id",
     "title",

@@ -23,20 +23,14 @@ FIELD_LABELS = {
 }
 """Where a search word was found, in words, in the order ``matched_in`` lists them."""
 
-
 MAX_WORDS = 12
 """Search words beyond this many are ignored (each adds a condition to the query)."""
 
-
 MAX_WORD_LENGTH = 100
-
-
 SNIPPET_BEFORE, SNIPPET_AFTER = 40, 100
-
 
 _CHUNK = 500
 """Ids per ``IN (...)`` list, well below SQLite's limit on bound parameters."""
-
 
 MATCH_COLUMNS = ["objective_id", "kr_id", "matched_in", "snippet"]
 
