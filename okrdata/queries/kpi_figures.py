@@ -13,11 +13,6 @@ from okrdata import numbers as n
 from okrdata.queries.frames import _day, _frame
 from okrdata.queries.organisation import subtree_ids
 
-
-def _num(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
-
-
 KPI_COLUMNS = [
     "kpi_id",
     "unit_id",
@@ -37,6 +32,10 @@ KPI_COLUMNS = [
     "overdue",
     "linked_krs",
 ]
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def kpi_health(target_type: str, target: float, warning: float | None, value: float | None) -> str:
