@@ -1,183 +1,45 @@
-"""A generated organisation of any size, for benchmarks and for trying the pages under load.
-
-``synthesize(db, scale)`` builds a company about ``scale`` times the demo's size (people,
-units, objectives and key results per cycle, KPIs) with two years of history: eight
-quarterly cycles, the first seven closed and scored, the last one active and eight weeks in,
-weekly check-ins throughout and two years of KPI readings.
-
-At scale 100 that is about half a million rows, which the validated per-row writes of
-``okrdata.writes`` would take many minutes to write. So this module builds rows that are
-valid by construction (the same rules: confidences 0-10, milestones 0..1, targets apart from
-baselines, alignment only to the same cycle and to units above) and bulk-inserts them with
-sqlite-utils ``insert_all`` inside one transaction. It is deterministic: the same ``scale``,
-``today`` and ``seed`` give the same database.
-"""
+"""The generated organisation before it is written: people, units, KPIs, eight cycles of
+objectives and key results as rows valid by construction (the rules of :mod:`okrdata.writes`),
+and the check-ins and KPI readings generated on the fly from each one's planned trajectory.
+Deterministic: the same scale, day and seed give the same rows."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
-from typing import Any
-
-import sqlite_utils
+from collections.abc import Iterator
 
 from okrdata import numbers
-from okrdata.db import transaction
-from okrdata.errors import ValidationError
-from okrdata.schema import migrate
-from okrdata.seed import (
-    WEEK,
-    cycle_names,
-    format_amount,
-    format_value,
-    is_empty,
-    read_seed,
-    table_counts,
+from okrdata.seed import WEEK, cycle_names, format_amount, format_value, read_seed
+from okrdata.synth.vocabulary import (
+    BOUND_METRICS,
+    DELIVERABLES,
+    DEPARTMENTS,
+    DOWN_METRICS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    OBJECTIVE_TITLES,
+    REFLECTIONS,
+    SCORE_REASONS_DOWN,
+    SCORE_REASONS_UP,
+    TEAMS,
+    UP_METRICS,
+    WHAT,
+    WHO,
 )
-from okrdata.writes import SYSTEM, set_setting
-
-Progress = Callable[[int, int], Any]
 
 CYCLES = 8
 CYCLE_DAYS = 90
 CYCLE_STEP = 91
 CURRENT_DAYS_IN = 56
 KPI_HISTORY_DAYS = 728
-BATCH = 5_000
+
 
 # Per unit of scale, mirroring the demo: 3 departments, 7 teams, 56 people, ~11 KPIs.
 DEPARTMENTS_PER_SCALE = 3
 TEAMS_PER_SCALE = 7
 PEOPLE_PER_SCALE = 56
 
-FIRST_NAMES = (
-    "Ada Alex Amara Anna Arjun Ben Chen Chloé Daniel Diego Elena Emma Fatima Felix Freya Grace "
-    "Hannah Henrik Ines Isabel Jakub Jonas Julia Kenji Kofi Laura Leila Lena Leo Lucas Lucie Maria "
-    "Marco Mateo Mei Nadia Noah Ole Oliver Pavel Priya Rafael Ravi Ruth Samuel Sara Sofía Tariq "
-    "Tom Tomasz Yuki Zoe Aylin Ahmed Katarzyna Ibrahim Nora Mikko Aisha"
-).split()
-LAST_NAMES = (
-    "Adeyemi Ahmadi Alvarez Aziz Becker Bello Berg Carter Costa Dahl Demir Dubois Duarte Fischer "
-    "Ferreira Gomez Grant Haddad Hansen Hassan Horak Johansson Kim Korhonen Lindqvist MacLeod "
-    "Martin Menon Mensah Moreau Nilsson Novak Nowak Nwosu Okafor Papadopoulos Patel Petrova Raman "
-    "Rossi Sato Schmidt Silva Tanaka Vogel Wagner Watanabe Williams Wisniewska Yilmaz Zhang"
-).split()
-DEPARTMENTS = (
-    "Engineering",
-    "Go-to-Market",
-    "Customer Experience",
-    "Product",
-    "Operations",
-    "Finance",
-    "People",
-    "Data",
-    "Security",
-    "Partnerships",
-)
-TEAMS = (
-    "Platform",
-    "Web App",
-    "Mobile",
-    "Growth",
-    "Sales",
-    "Support",
-    "Onboarding",
-    "Billing",
-    "Integrations",
-    "Search",
-    "Payments",
-    "Analytics",
-    "Infrastructure",
-    "Design",
-    "Content",
-    "Alliances",
-    "Enablement",
-    "Quality",
-    "Identity",
-    "Notifications",
-)
-
-# (metric, unit label, low baseline, high baseline, decimals): what key results and KPIs measure.
-UP_METRICS = (
-    ("weekly active users", "users", 800, 5000, 0),
-    ("trial-to-paid conversion", "%", 5, 15, 1),
-    ("activation within 14 days", "%", 25, 55, 1),
-    ("monthly recurring revenue", "EUR", 100_000, 900_000, -3),
-    ("self-service resolution", "%", 15, 40, 1),
-    ("NPS", "NPS", 5, 35, 0),
-    ("qualified pipeline", "EUR", 400_000, 2_500_000, -3),
-    ("weekly signups", "signups", 100, 600, 0),
-    ("cache hit rate", "%", 30, 70, 1),
-    ("test coverage of core services", "%", 40, 75, 0),
-    ("accounts live within 14 days", "%", 30, 60, 0),
-    ("newsletter subscribers", "subscribers", 1_000, 9_000, 0),
-)
-DOWN_METRICS = (
-    ("p95 API latency", "ms", 300, 1200, 0),
-    ("median first response time", "h", 6, 20, 1),
-    ("median lead time for changes", "days", 3, 9, 1),
-    ("tickets per 100 accounts", "tickets", 10, 25, 1),
-    ("monthly churn", "%", 1.5, 4, 2),
-    ("page load time", "ms", 1500, 4000, 0),
-    ("days from demo to signature", "days", 40, 90, 0),
-    ("open P1 bugs", "bugs", 10, 60, 0),
-)
-BOUND_METRICS = (
-    ("uptime", "%", 99.9, 0.05, 2, "stay_above"),
-    ("CSAT", "%", 90, 2.0, 1, "stay_above"),
-    ("crash-free sessions", "%", 99.5, 0.2, 2, "stay_above"),
-    ("change failure rate", "%", 15, 3.0, 1, "stay_below"),
-    ("support backlog", "tickets", 120, 15, 0, "stay_below"),
-    ("error rate", "%", 0.5, 0.15, 2, "stay_below"),
-)
-DELIVERABLES = (
-    "Single sign-on",
-    "New billing engine",
-    "Audit log",
-    "Bulk import",
-    "Public API v2",
-    "Offline mode",
-    "Usage-based pricing",
-    "Self-serve onboarding",
-    "Data export",
-    "EU data residency",
-)
-OBJECTIVE_TITLES = (
-    "Delight {who} from the first day",
-    "Make {what} fast everywhere",
-    "Grow where we already win",
-    "Customers succeed without needing us",
-    "A platform customers can run their operations on",
-    "Turn more trials into paying customers",
-    "Ship smaller changes, more often",
-    "Be the obvious choice for {who}",
-    "Answer fast, fix for good",
-    "Scale {what} without scaling headcount",
-    "Earn trust in every security review",
-    "Make {what} effortless",
-)
-WHO = ("mid-sized teams", "new admins", "dispatchers", "enterprise buyers", "drivers", "partners")
-WHAT = ("onboarding", "the dashboard", "billing", "search", "reporting", "the mobile app", "support")
-REFLECTIONS = (
-    "Met the committed part; the stretch depended on another team's release that slipped.",
-    "We started the main work three weeks late. Next cycle the first month is planning-free.",
-    "Strong quarter. The weekly check-ins caught a stall in week five early enough to fix it.",
-    "Missed. We spread ourselves over too many key results; next cycle we take two, not four.",
-    "The number moved, but mostly through one large account. We will measure cohorts next time.",
-    "Good progress, and we learned the metric lags by a month; targets next cycle account for it.",
-    "Landed where a moonshot should. The part we did not reach goes into next cycle's plan.",
-    "Stalled mid-quarter on a dependency; escalating earlier would have saved three weeks.",
-)
-SCORE_REASONS_DOWN = (
-    "Scored lower: the target was reached through a one-off deal we do not expect to repeat.",
-    "Scored lower: the metric definition changed mid-cycle, so the final number flatters us.",
-)
-SCORE_REASONS_UP = (
-    "Scored higher: the last release shipped after the final check-in and the effect is visible.",
-    "Scored higher: the key result we missed was dropped by agreement in week six.",
-)
 SHAPES = ("steady", "steady", "early", "late", "stalling")
 
 
@@ -201,30 +63,6 @@ def _recorded(kr_type: str, value: float, decimals: int) -> float:
 def _title_value(value: float, label: str, decimals: int) -> str:
     """A number in a generated title; scores like NPS read better without their label."""
     return f"{value:,.{max(0, decimals)}f}" if label == "NPS" else format_value(value, label, decimals)
-
-
-def _batches(rows: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(rows)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
-class _Writer:
-    """Bulk-inserts rows in batches and reports progress as rows are written."""
-
-    def __init__(self, db: sqlite_utils.Database, total: int, progress: Progress | None):
-        self.db = db
-        self.total = total
-        self.done = 0
-        self.progress = progress
-
-    def insert(self, table: str, columns: list[str], rows: Iterable[tuple]) -> None:
-        for batch in _batches(rows, BATCH):
-            # List mode (column names first, then tuples) skips building a dict per row.
-            self.db[table].insert_all([columns, *batch], batch_size=BATCH)
-            self.done += len(batch)
-            if self.progress is not None:
-                self.progress(self.done, self.total)
 
 
 class _Plan:
@@ -571,115 +409,3 @@ class _Plan:
                 value = round(value, max(0, decimals))
                 reading_id += 1
                 yield (reading_id, kpi_id, day.isoformat(), value, author, f"{day.isoformat()}T08:00:00+00:00")
-
-
-def synthesize(
-    db: sqlite_utils.Database,
-    scale: int,
-    today: dt.date | None = None,
-    progress: Progress | None = None,
-    seed: int = 20240501,
-) -> dict[str, int]:
-    """Fill an empty database with a generated organisation ``scale`` times the demo's size.
-
-    Eight quarterly cycles (seven closed with scores and reflections, the last active and eight
-    weeks in before ``today``), weekly check-ins across all of them and two years of KPI
-    readings. ``progress(done, total)`` is called after each batch of rows written. Returns
-    the row counts of the main tables. Refused with ``ValidationError`` when the database
-    already holds an organisation; the settings ``demo`` = ``"1"`` and ``synthetic`` = the
-    scale mark the result as not real.
-    """
-    if not isinstance(scale, int) or isinstance(scale, bool) or not 1 <= scale <= 1000:
-        raise ValidationError("scale", f"must be a whole number from 1 to 1000; got {scale!r}.")
-    today = today or dt.date.today()
-    migrate(db)
-    plan = _Plan(scale, today, seed)
-    small = [plan.people, plan.units, plan.person_units, plan.kpis, plan.cycles, plan.objectives, plan.key_results]
-    total = sum(len(rows) for rows in small) + plan.checkin_count() + plan.kpi_reading_count()
-    with transaction(db):
-        if not is_empty(db):
-            raise ValidationError("database", "already holds an organisation; synthesize into an empty database.")
-        writer = _Writer(db, total, progress)
-        writer.insert("people", ["id", "name", "email", "role", "password_hash", "archived"], plan.people)
-        writer.insert("units", ["id", "name", "parent_id", "lead_id", "description", "archived"], plan.units)
-        writer.insert("person_units", ["person_id", "unit_id"], plan.person_units)
-        writer.insert(
-            "kpis",
-            [
-                "id",
-                "unit_id",
-                "name",
-                "unit_label",
-                "target_type",
-                "target",
-                "warning",
-                "frequency_days",
-                "description",
-                "archived",
-            ],
-            plan.kpis,
-        )
-        writer.insert(
-            "kpi_readings",
-            ["id", "kpi_id", "reading_date", "value", "author_id", "created_at"],
-            plan.kpi_reading_rows(),
-        )
-        writer.insert("cycles", ["id", "name", "start_date", "end_date", "state"], plan.cycles)
-        writer.insert(
-            "objectives",
-            [
-                "id",
-                "cycle_id",
-                "unit_id",
-                "title",
-                "description",
-                "owner_id",
-                "kind",
-                "parent_objective_id",
-                "parent_kr_id",
-                "weight",
-                "state",
-                "score",
-                "score_reason",
-                "reflection",
-            ],
-            plan.objectives,
-        )
-        writer.insert(
-            "key_results",
-            [
-                "id",
-                "objective_id",
-                "title",
-                "kr_type",
-                "baseline",
-                "target",
-                "unit_label",
-                "weight",
-                "owner_id",
-                "kpi_id",
-                "cadence_days",
-                "archived",
-            ],
-            plan.key_results,
-        )
-        writer.insert(
-            "checkins",
-            [
-                "id",
-                "kr_id",
-                "checkin_date",
-                "value",
-                "confidence",
-                "note",
-                "author_id",
-                "created_at",
-                "updated_at",
-                "version",
-                "deleted",
-            ],
-            plan.checkin_rows(),
-        )
-        set_setting(db, "demo", "1", person=SYSTEM)
-        set_setting(db, "synthetic", str(scale), person=SYSTEM)
-    return table_counts(db)
