@@ -215,7 +215,7 @@ if summary.learnings.empty:
 else:
     st.caption(report.LEARNINGS_RULE)
     for r in summary.learnings.to_dict("records"):
-        tag = ":blue-badge[Obstacle or learning]" if r["kind"] == "learning" else ":gray-badge[Latest note]"
+        tag = f":{'blue' if r['kind'] == 'learning' else 'gray'}-badge[{report.learning_tag(r)}]"
         with st.container(border=True):
             st.markdown(f"{tag} **{escape_markdown(r['objective_title'])}**")
             st.markdown(f"“{escape_markdown(r['note'])}”")

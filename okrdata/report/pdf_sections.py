@@ -30,17 +30,22 @@ from okrdata.report.pdf_style import (
 )
 from okrdata.report.plots import chart_png, charts
 from okrdata.report.words import (
+    GOALPOST_HEADINGS,
+    KPI_HEADINGS,
+    RISK_HEADINGS,
+    context,
     goalposts_summary,
+    goalposts_table,
     headline_figures,
     headline_sentence,
-    kpi_reading,
     kpi_summary,
-    kpi_target,
-    kr_forecast,
+    kpis_table,
+    learning_tag,
     objective_outcome,
     outcome_explanation,
     outcome_heading,
     risk_summary,
+    risks_table,
 )
 
 
@@ -170,50 +175,44 @@ def _goalposts(report: Report, s: dict) -> list:
     if report.goalposts.empty:
         return []
     rows = [
-        [
-            [
-                Paragraph(text(g["kr_title"]), s["cell"]),
-                Paragraph(text(f"{g['objective_title']} · {g['unit_name']}"), s["sub"]),
-            ],
-            Paragraph(text(g["change"]), s["cell"]),
-            Paragraph(text(g["reason"]), s["cell"]),
-        ]
-        for g in report.goalposts.to_dict("records")
+        [_titled(g["Key result"], context(g), s), *_cells(g, GOALPOST_HEADINGS[1:], s)]
+        for g in goalposts_table(report).to_dict("records")
     ]
     widths = [FRAME_WIDTH - 60 * mm - 50 * mm, 60 * mm, 50 * mm]
     return [
         Paragraph("Goalposts moved", s["h3"]),
         Paragraph(text(goalposts_summary(report)), s["caption"]),
-        _table([("Key result", False), ("Change", False), ("Why", False)], rows, widths, s),
+        _table(list(GOALPOST_HEADINGS), rows, widths, s),
     ]
+
+
+def _section(heading: str, caption: str, room: float, s: dict) -> list:
+    """A section's heading and caption, on a new page unless ``room`` is left on this one."""
+    return [CondPageBreak(room), Paragraph(heading, s["h2"]), Paragraph(text(caption), s["caption"])]
+
+
+def _titled(title: str, under: str, s: dict) -> list:
+    """A title cell with what it belongs to in grey under it."""
+    return [Paragraph(text(title), s["cell"]), Paragraph(text(under), s["sub"])]
+
+
+def _cells(row: dict, headings: tuple[tuple[str, bool], ...], s: dict) -> list:
+    """The cells of ``row`` (a row of a table of text) under ``headings``; figures set right."""
+    return [Paragraph(text(row[h]), s["cellnum"] if figure else s["cell"]) for h, figure in headings]
 
 
 def _risks(report: Report, s: dict) -> list:
-    parts: list = [
-        CondPageBreak(60 * mm),
-        Paragraph("Top risks", s["h2"]),
-        Paragraph(text(risk_summary(report)), s["caption"]),
-    ]
+    parts = _section("Top risks", risk_summary(report), 60 * mm, s)
     if report.risks.empty:
         return parts
-    rows = []
-    for k in report.risks.to_dict("records"):
-        owner = f" · {k['owner_name']}" if isinstance(k.get("owner_name"), str) and k["owner_name"] else ""
-        rows.append(
-            [
-                [
-                    Paragraph(text(k["title"]), s["cell"]),
-                    Paragraph(text(f"{k['objective_title']} · {k['unit_name']}{owner}"), s["sub"]),
-                ],
-                Paragraph(
-                    _coloured(w.status_label(k["status"]), w.STATUS_COLOURS.get(k["status"], w.MUTED_COLOUR)), s["cell"]
-                ),
-                Paragraph(text(w.pct(k["progress"])), s["cellnum"]),
-                Paragraph(text(w.pace(k["progress"], k["expected"])), s["cellnum"]),
-                Paragraph(text(kr_forecast(report, k)), s["cellnum"]),
-                Paragraph(text(" · ".join(k["reasons"])), s["cell"]),
-            ]
-        )
+    rows = [
+        [
+            _titled(t["Key result"], context(t), s),
+            Paragraph(_coloured(t["Status"], w.STATUS_COLOURS.get(status, w.MUTED_COLOUR)), s["cell"]),
+            *_cells(t, RISK_HEADINGS[2:], s),
+        ]
+        for status, t in zip(report.risks["status"], risks_table(report).to_dict("records"))
+    ]
     widths = [
         FRAME_WIDTH - 22 * mm - 18 * mm - 18 * mm - 26 * mm - 50 * mm,
         22 * mm,
@@ -222,21 +221,7 @@ def _risks(report: Report, s: dict) -> list:
         26 * mm,
         50 * mm,
     ]
-    parts.append(
-        _table(
-            [
-                ("Key result", False),
-                ("Status", False),
-                ("Progress (%)", True),
-                ("Pace (pts)", True),
-                ("Forecast at end", True),
-                ("Why it needs attention", False),
-            ],
-            rows,
-            widths,
-            s,
-        )
-    )
+    parts.append(_table(list(RISK_HEADINGS), rows, widths, s))
     return parts
 
 
@@ -275,7 +260,7 @@ def _learnings(report: Report, s: dict) -> list:
     parts.append(Paragraph(text(LEARNINGS_RULE), s["caption"]))
     items, bars = [], []
     for x in report.learnings.to_dict("records"):
-        tag = "OBSTACLE OR LEARNING" if x["kind"] == "learning" else "LATEST NOTE"
+        tag = learning_tag(x).upper()
         by = f", {x['author_name']}" if x["author_name"] else ""
         items.append(
             [
@@ -292,35 +277,19 @@ def _learnings(report: Report, s: dict) -> list:
 
 
 def _kpis(report: Report, s: dict) -> list:
-    parts: list = [
-        CondPageBreak(50 * mm),
-        Paragraph("KPI health", s["h2"]),
-        Paragraph(text(kpi_summary(report)), s["caption"]),
-    ]
+    parts = _section("KPI health", kpi_summary(report), 50 * mm, s)
     if report.kpis.empty:
         if report.kpi_counts["kpis"]:
             parts.append(Paragraph("Every KPI is healthy and up to date.", s["caption"]))
         return parts
-    rows = []
-    for k in report.kpis.to_dict("records"):
-        rows.append(
-            [
-                [Paragraph(text(k["name"]), s["cell"]), Paragraph(text(k["unit_name"]), s["sub"])],
-                Paragraph(
-                    _coloured(w.health_label(k["health"]), w.HEALTH_COLOURS.get(k["health"], w.MUTED_COLOUR)), s["cell"]
-                ),
-                Paragraph(text(kpi_reading(k)), s["cell"]),
-                Paragraph(text(kpi_target(k)), s["cell"]),
-                Paragraph(text(w.number(k["warning"], k.get("unit_label"))), s["cellnum"]),
-            ]
-        )
+    rows = [
+        [
+            _titled(t["KPI"], t["Unit"], s),
+            Paragraph(_coloured(t["Health"], w.HEALTH_COLOURS.get(health, w.MUTED_COLOUR)), s["cell"]),
+            *_cells(t, KPI_HEADINGS[2:], s),
+        ]
+        for health, t in zip(report.kpis["health"], kpis_table(report).to_dict("records"))
+    ]
     widths = [FRAME_WIDTH - 24 * mm - 46 * mm - 38 * mm - 24 * mm, 24 * mm, 46 * mm, 38 * mm, 24 * mm]
-    parts.append(
-        _table(
-            [("KPI", False), ("Health", False), ("Latest reading", False), ("Target", False), ("Warning at", True)],
-            rows,
-            widths,
-            s,
-        )
-    )
+    parts.append(_table(list(KPI_HEADINGS), rows, widths, s))
     return parts
