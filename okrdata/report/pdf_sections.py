@@ -16,6 +16,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.platypus import CondPageBreak, Image, Paragraph, Spacer, Table, TableStyle
 
 from okrdata import wording as w
+from okrdata.report import words
 from okrdata.report.learnings import LEARNINGS_RULE
 from okrdata.report.model import Report
 from okrdata.report.pdf_style import (
@@ -29,24 +30,6 @@ from okrdata.report.pdf_style import (
     text,
 )
 from okrdata.report.plots import chart_png, charts
-from okrdata.report.words import (
-    GOALPOST_HEADINGS,
-    KPI_HEADINGS,
-    RISK_HEADINGS,
-    context,
-    goalposts_summary,
-    goalposts_table,
-    headline_figures,
-    headline_sentence,
-    kpi_summary,
-    kpis_table,
-    learning_tag,
-    objective_outcome,
-    outcome_explanation,
-    outcome_heading,
-    risk_summary,
-    risks_table,
-)
 
 
 def _cover(report: Report, s: dict) -> list:
@@ -73,7 +56,7 @@ def _headline(report: Report, s: dict) -> list:
             Paragraph(text(value), s["figvalue"]),
             Paragraph(text(note), s["fignote"]),
         ]
-        for label, value, note in headline_figures(report)
+        for label, value, note in words.headline_figures(report)
     ]
     grid = Table([cells[0:3], cells[3:6]], colWidths=[FRAME_WIDTH / 3] * 3)
     grid.setStyle(
@@ -88,7 +71,12 @@ def _headline(report: Report, s: dict) -> list:
             ]
         )
     )
-    return [Paragraph("Headline", s["h2"]), Paragraph(text(headline_sentence(report)), s["lede"]), grid, Spacer(1, 8)]
+    return [
+        Paragraph("Headline", s["h2"]),
+        Paragraph(text(words.headline_sentence(report)), s["lede"]),
+        grid,
+        Spacer(1, 8),
+    ]
 
 
 class _FitImage(Image):
@@ -134,7 +122,7 @@ def _objectives(report: Report, s: dict) -> list:
     for i, o in enumerate(report.objectives.to_dict("records"), start=1):
         owner = f" · {o['owner_name']}" if isinstance(o.get("owner_name"), str) and o["owner_name"] else ""
         band = w.score_band(o["score"]) if report.closed else None
-        outcome = objective_outcome(report, o)
+        outcome = words.objective_outcome(report, o)
         note = report.status_notes.get(int(o["objective_id"]))
         status = Paragraph(
             _coloured(w.status_label(o["status"]), w.STATUS_COLOURS.get(o["status"], w.MUTED_COLOUR)), s["cell"]
@@ -160,13 +148,13 @@ def _objectives(report: Report, s: dict) -> list:
             ("Status", False),
             ("Progress (%)", True),
             ("Pace (pts)", True),
-            (outcome_heading(report), True),
+            (words.outcome_heading(report), True),
         ],
         rows,
         widths,
         s,
     )
-    parts += [table, Spacer(1, 3), Paragraph(text(outcome_explanation(report)), s["caption"])]
+    parts += [table, Spacer(1, 3), Paragraph(text(words.outcome_explanation(report)), s["caption"])]
     parts += [Paragraph(text(note), s["caption"]) for note in report.notes]
     return parts + _goalposts(report, s)
 
@@ -175,14 +163,14 @@ def _goalposts(report: Report, s: dict) -> list:
     if report.goalposts.empty:
         return []
     rows = [
-        [_titled(g["Key result"], context(g), s), *_cells(g, GOALPOST_HEADINGS[1:], s)]
-        for g in goalposts_table(report).to_dict("records")
+        [_titled(g["Key result"], words.context(g), s), *_cells(g, words.GOALPOST_HEADINGS[1:], s)]
+        for g in words.goalposts_table(report).to_dict("records")
     ]
     widths = [FRAME_WIDTH - 60 * mm - 50 * mm, 60 * mm, 50 * mm]
     return [
         Paragraph("Goalposts moved", s["h3"]),
-        Paragraph(text(goalposts_summary(report)), s["caption"]),
-        _table(list(GOALPOST_HEADINGS), rows, widths, s),
+        Paragraph(text(words.goalposts_summary(report)), s["caption"]),
+        _table(list(words.GOALPOST_HEADINGS), rows, widths, s),
     ]
 
 
@@ -202,16 +190,16 @@ def _cells(row: dict, headings: tuple[tuple[str, bool], ...], s: dict) -> list:
 
 
 def _risks(report: Report, s: dict) -> list:
-    parts = _section("Top risks", risk_summary(report), 60 * mm, s)
+    parts = _section("Top risks", words.risk_summary(report), 60 * mm, s)
     if report.risks.empty:
         return parts
     rows = [
         [
-            _titled(t["Key result"], context(t), s),
+            _titled(t["Key result"], words.context(t), s),
             Paragraph(_coloured(t["Status"], w.STATUS_COLOURS.get(status, w.MUTED_COLOUR)), s["cell"]),
-            *_cells(t, RISK_HEADINGS[2:], s),
+            *_cells(t, words.RISK_HEADINGS[2:], s),
         ]
-        for status, t in zip(report.risks["status"], risks_table(report).to_dict("records"))
+        for status, t in zip(report.risks["status"], words.risks_table(report).to_dict("records"))
     ]
     widths = [
         FRAME_WIDTH - 22 * mm - 18 * mm - 18 * mm - 26 * mm - 50 * mm,
@@ -221,7 +209,7 @@ def _risks(report: Report, s: dict) -> list:
         26 * mm,
         50 * mm,
     ]
-    parts.append(_table(list(RISK_HEADINGS), rows, widths, s))
+    parts.append(_table(list(words.RISK_HEADINGS), rows, widths, s))
     return parts
 
 
@@ -260,7 +248,7 @@ def _learnings(report: Report, s: dict) -> list:
     parts.append(Paragraph(text(LEARNINGS_RULE), s["caption"]))
     items, bars = [], []
     for x in report.learnings.to_dict("records"):
-        tag = learning_tag(x).upper()
+        tag = words.learning_tag(x).upper()
         by = f", {x['author_name']}" if x["author_name"] else ""
         items.append(
             [
@@ -277,7 +265,7 @@ def _learnings(report: Report, s: dict) -> list:
 
 
 def _kpis(report: Report, s: dict) -> list:
-    parts = _section("KPI health", kpi_summary(report), 50 * mm, s)
+    parts = _section("KPI health", words.kpi_summary(report), 50 * mm, s)
     if report.kpis.empty:
         if report.kpi_counts["kpis"]:
             parts.append(Paragraph("Every KPI is healthy and up to date.", s["caption"]))
@@ -286,10 +274,10 @@ def _kpis(report: Report, s: dict) -> list:
         [
             _titled(t["KPI"], t["Unit"], s),
             Paragraph(_coloured(t["Health"], w.HEALTH_COLOURS.get(health, w.MUTED_COLOUR)), s["cell"]),
-            *_cells(t, KPI_HEADINGS[2:], s),
+            *_cells(t, words.KPI_HEADINGS[2:], s),
         ]
-        for health, t in zip(report.kpis["health"], kpis_table(report).to_dict("records"))
+        for health, t in zip(report.kpis["health"], words.kpis_table(report).to_dict("records"))
     ]
     widths = [FRAME_WIDTH - 24 * mm - 46 * mm - 38 * mm - 24 * mm, 24 * mm, 46 * mm, 38 * mm, 24 * mm]
-    parts.append(_table(list(KPI_HEADINGS), rows, widths, s))
+    parts.append(_table(list(words.KPI_HEADINGS), rows, widths, s))
     return parts
