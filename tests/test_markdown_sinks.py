@@ -62,6 +62,7 @@ SINKS = {
     "status",
     "badge",
     "dialog",
+    "stop",  # ui.empty.stop: its message is shown by st.info
 }
 """Calls whose positional text or Markdown keywords Streamlit renders as Markdown (a selectbox's
 options are plain, but its label and help are Markdown)."""

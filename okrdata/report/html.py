@@ -18,25 +18,29 @@ from okrdata.report.learnings import LEARNINGS_RULE
 from okrdata.report.model import Report
 from okrdata.report.plots import chart_svg, charts
 from okrdata.report.words import (
+    GOALPOST_HEADINGS,
     HOW_TO_READ,
+    KPI_HEADINGS,
+    RISK_HEADINGS,
+    context,
     goalposts_summary,
+    goalposts_table,
     headline_figures,
     headline_sentence,
-    kpi_reading,
     kpi_summary,
-    kpi_target,
-    kr_forecast,
+    kpis_table,
+    learning_tag,
     objective_outcome,
     outcome_explanation,
     outcome_heading,
     risk_summary,
+    risks_table,
 )
 from okrdata.wording import (
     HEALTH_COLOURS,
     SCORE_COLOURS,
     STATUS_COLOURS,
     day,
-    health_label,
     kind_text,
     pct,
     score_band,
@@ -144,6 +148,11 @@ def _svg(chart: alt.TopLevelMixin | None, name: str, caption: str = "", css_clas
     return f"<figure{attr}>{svg}{cap}</figure>"
 
 
+def _headings(columns: tuple[tuple[str, bool], ...]) -> list[tuple[str, str]]:
+    """:func:`_table`'s headings from (heading, whether the column holds a figure) pairs."""
+    return [(heading, "num" if figure else "") for heading, figure in columns]
+
+
 def _table(headings: list[tuple[str, str]], rows: list[list[str]]) -> str:
     """An HTML table; ``headings`` are (text, css class); row cells are HTML already escaped."""
     head = "".join(f'<th class="{cls}">{_e(text)}</th>' for text, cls in headings)
@@ -195,15 +204,11 @@ def _goalposts_html(report: Report) -> str:
     if report.goalposts.empty:
         return ""
     rows = [
-        [
-            f'{_e(g["kr_title"])}<div class="sub">{_e(g["objective_title"])} · {_e(g["unit_name"])}</div>',
-            _e(g["change"]),
-            _e(g["reason"]),
-        ]
-        for g in report.goalposts.to_dict("records")
+        [_e(g["Key result"]) + _sub(context(g)), _e(g["Change"]), _e(g["Why"])]
+        for g in goalposts_table(report).to_dict("records")
     ]
     return f'<h3>Goalposts moved</h3><p class="caption">{_e(goalposts_summary(report))}</p>' + _table(
-        [("Key result", ""), ("Change", ""), ("Why", "")], rows
+        _headings(GOALPOST_HEADINGS), rows
     )
 
 
@@ -211,30 +216,11 @@ def _risks_html(report: Report) -> str:
     out = f'<p class="caption">{_e(risk_summary(report))}</p>'
     if report.risks.empty:
         return out
-    rows = []
-    for r in report.risks.to_dict("records"):
-        owner = f" · {_e(r['owner_name'])}" if isinstance(r.get("owner_name"), str) and r["owner_name"] else ""
-        rows.append(
-            [
-                f'{_e(r["title"])}<div class="sub">{_e(r["objective_title"])} · {_e(r["unit_name"])}{owner}</div>',
-                status_chip(r["status"]),
-                _e(pct(r["progress"])),
-                _e(wording.pace(r["progress"], r["expected"])),
-                _e(kr_forecast(report, r)),
-                _e(" · ".join(r["reasons"])),
-            ]
-        )
-    return out + _table(
-        [
-            ("Key result", ""),
-            ("Status", ""),
-            ("Progress (%)", "num"),
-            ("Pace (pts)", "num"),
-            ("Forecast at end", "num"),
-            ("Why it needs attention", ""),
-        ],
-        rows,
-    )
+    rows = [
+        [_e(t["Key result"]) + _sub(context(t)), status_chip(status), *(_e(t[h]) for h, _ in RISK_HEADINGS[2:])]
+        for status, t in zip(report.risks["status"], risks_table(report).to_dict("records"))
+    ]
+    return out + _table(_headings(RISK_HEADINGS), rows)
 
 
 def _learnings_html(report: Report) -> str:
@@ -253,7 +239,7 @@ def _learnings_html(report: Report) -> str:
         return "".join(parts)
     parts.append(f'<p class="caption">{_e(LEARNINGS_RULE)}</p><ul class="learnings">')
     for r in report.learnings.to_dict("records"):
-        tag = "Obstacle or learning" if r["kind"] == "learning" else "Latest note"
+        tag = learning_tag(r)
         by = f", {_e(r['author_name'])}" if r["author_name"] else ""
         parts.append(
             f'<li class="{_e(r["kind"])}"><span class="tag">{tag}</span> · <strong>{_e(r["objective_title"])}</strong>'
@@ -270,20 +256,15 @@ def _kpis_html(report: Report) -> str:
         return out + (
             '<p class="caption">Every KPI is healthy and up to date.</p>' if report.kpi_counts["kpis"] else ""
         )
-    rows = []
-    for k in report.kpis.to_dict("records"):
-        rows.append(
-            [
-                f'{_e(k["name"])}<div class="sub">{_e(k["unit_name"])}</div>',
-                _chip(health_label(k["health"]), HEALTH_COLOURS.get(k["health"], "#5b6472")),
-                _e(kpi_reading(k)),
-                _e(kpi_target(k)),
-                _e(wording.number(k["warning"], k.get("unit_label"))),
-            ]
-        )
-    return out + _table(
-        [("KPI", ""), ("Health", ""), ("Latest reading", ""), ("Target", ""), ("Warning at", "num")], rows
-    )
+    rows = [
+        [
+            _e(t["KPI"]) + _sub(t["Unit"]),
+            _chip(t["Health"], HEALTH_COLOURS.get(health, "#5b6472")),
+            *(_e(t[h]) for h, _ in KPI_HEADINGS[2:]),
+        ]
+        for health, t in zip(report.kpis["health"], kpis_table(report).to_dict("records"))
+    ]
+    return out + _table(_headings(KPI_HEADINGS), rows)
 
 
 def to_html(report: Report) -> str:

@@ -16,6 +16,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.platypus import CondPageBreak, Image, Paragraph, Spacer, Table, TableStyle
 
 from okrdata import wording as w
+from okrdata.report import words
 from okrdata.report.learnings import LEARNINGS_RULE
 from okrdata.report.model import Report
 from okrdata.report.pdf_style import (
@@ -29,19 +30,6 @@ from okrdata.report.pdf_style import (
     text,
 )
 from okrdata.report.plots import chart_png, charts
-from okrdata.report.words import (
-    goalposts_summary,
-    headline_figures,
-    headline_sentence,
-    kpi_reading,
-    kpi_summary,
-    kpi_target,
-    kr_forecast,
-    objective_outcome,
-    outcome_explanation,
-    outcome_heading,
-    risk_summary,
-)
 
 
 def _cover(report: Report, s: dict) -> list:
@@ -68,7 +56,7 @@ def _headline(report: Report, s: dict) -> list:
             Paragraph(text(value), s["figvalue"]),
             Paragraph(text(note), s["fignote"]),
         ]
-        for label, value, note in headline_figures(report)
+        for label, value, note in words.headline_figures(report)
     ]
     grid = Table([cells[0:3], cells[3:6]], colWidths=[FRAME_WIDTH / 3] * 3)
     grid.setStyle(
@@ -83,7 +71,12 @@ def _headline(report: Report, s: dict) -> list:
             ]
         )
     )
-    return [Paragraph("Headline", s["h2"]), Paragraph(text(headline_sentence(report)), s["lede"]), grid, Spacer(1, 8)]
+    return [
+        Paragraph("Headline", s["h2"]),
+        Paragraph(text(words.headline_sentence(report)), s["lede"]),
+        grid,
+        Spacer(1, 8),
+    ]
 
 
 class _FitImage(Image):
@@ -129,7 +122,7 @@ def _objectives(report: Report, s: dict) -> list:
     for i, o in enumerate(report.objectives.to_dict("records"), start=1):
         owner = f" · {o['owner_name']}" if isinstance(o.get("owner_name"), str) and o["owner_name"] else ""
         band = w.score_band(o["score"]) if report.closed else None
-        outcome = objective_outcome(report, o)
+        outcome = words.objective_outcome(report, o)
         note = report.status_notes.get(int(o["objective_id"]))
         status = Paragraph(
             _coloured(w.status_label(o["status"]), w.STATUS_COLOURS.get(o["status"], w.MUTED_COLOUR)), s["cell"]
@@ -155,13 +148,13 @@ def _objectives(report: Report, s: dict) -> list:
             ("Status", False),
             ("Progress (%)", True),
             ("Pace (pts)", True),
-            (outcome_heading(report), True),
+            (words.outcome_heading(report), True),
         ],
         rows,
         widths,
         s,
     )
-    parts += [table, Spacer(1, 3), Paragraph(text(outcome_explanation(report)), s["caption"])]
+    parts += [table, Spacer(1, 3), Paragraph(text(words.outcome_explanation(report)), s["caption"])]
     parts += [Paragraph(text(note), s["caption"]) for note in report.notes]
     return parts + _goalposts(report, s)
 
@@ -170,50 +163,44 @@ def _goalposts(report: Report, s: dict) -> list:
     if report.goalposts.empty:
         return []
     rows = [
-        [
-            [
-                Paragraph(text(g["kr_title"]), s["cell"]),
-                Paragraph(text(f"{g['objective_title']} · {g['unit_name']}"), s["sub"]),
-            ],
-            Paragraph(text(g["change"]), s["cell"]),
-            Paragraph(text(g["reason"]), s["cell"]),
-        ]
-        for g in report.goalposts.to_dict("records")
+        [_titled(g["Key result"], words.context(g), s), *_cells(g, words.GOALPOST_HEADINGS[1:], s)]
+        for g in words.goalposts_table(report).to_dict("records")
     ]
     widths = [FRAME_WIDTH - 60 * mm - 50 * mm, 60 * mm, 50 * mm]
     return [
         Paragraph("Goalposts moved", s["h3"]),
-        Paragraph(text(goalposts_summary(report)), s["caption"]),
-        _table([("Key result", False), ("Change", False), ("Why", False)], rows, widths, s),
+        Paragraph(text(words.goalposts_summary(report)), s["caption"]),
+        _table(list(words.GOALPOST_HEADINGS), rows, widths, s),
     ]
+
+
+def _section(heading: str, caption: str, room: float, s: dict) -> list:
+    """A section's heading and caption, on a new page unless ``room`` is left on this one."""
+    return [CondPageBreak(room), Paragraph(heading, s["h2"]), Paragraph(text(caption), s["caption"])]
+
+
+def _titled(title: str, under: str, s: dict) -> list:
+    """A title cell with what it belongs to in grey under it."""
+    return [Paragraph(text(title), s["cell"]), Paragraph(text(under), s["sub"])]
+
+
+def _cells(row: dict, headings: tuple[tuple[str, bool], ...], s: dict) -> list:
+    """The cells of ``row`` (a row of a table of text) under ``headings``; figures set right."""
+    return [Paragraph(text(row[h]), s["cellnum"] if figure else s["cell"]) for h, figure in headings]
 
 
 def _risks(report: Report, s: dict) -> list:
-    parts: list = [
-        CondPageBreak(60 * mm),
-        Paragraph("Top risks", s["h2"]),
-        Paragraph(text(risk_summary(report)), s["caption"]),
-    ]
+    parts = _section("Top risks", words.risk_summary(report), 60 * mm, s)
     if report.risks.empty:
         return parts
-    rows = []
-    for k in report.risks.to_dict("records"):
-        owner = f" · {k['owner_name']}" if isinstance(k.get("owner_name"), str) and k["owner_name"] else ""
-        rows.append(
-            [
-                [
-                    Paragraph(text(k["title"]), s["cell"]),
-                    Paragraph(text(f"{k['objective_title']} · {k['unit_name']}{owner}"), s["sub"]),
-                ],
-                Paragraph(
-                    _coloured(w.status_label(k["status"]), w.STATUS_COLOURS.get(k["status"], w.MUTED_COLOUR)), s["cell"]
-                ),
-                Paragraph(text(w.pct(k["progress"])), s["cellnum"]),
-                Paragraph(text(w.pace(k["progress"], k["expected"])), s["cellnum"]),
-                Paragraph(text(kr_forecast(report, k)), s["cellnum"]),
-                Paragraph(text(" · ".join(k["reasons"])), s["cell"]),
-            ]
-        )
+    rows = [
+        [
+            _titled(t["Key result"], words.context(t), s),
+            Paragraph(_coloured(t["Status"], w.STATUS_COLOURS.get(status, w.MUTED_COLOUR)), s["cell"]),
+            *_cells(t, words.RISK_HEADINGS[2:], s),
+        ]
+        for status, t in zip(report.risks["status"], words.risks_table(report).to_dict("records"))
+    ]
     widths = [
         FRAME_WIDTH - 22 * mm - 18 * mm - 18 * mm - 26 * mm - 50 * mm,
         22 * mm,
@@ -222,21 +209,7 @@ def _risks(report: Report, s: dict) -> list:
         26 * mm,
         50 * mm,
     ]
-    parts.append(
-        _table(
-            [
-                ("Key result", False),
-                ("Status", False),
-                ("Progress (%)", True),
-                ("Pace (pts)", True),
-                ("Forecast at end", True),
-                ("Why it needs attention", False),
-            ],
-            rows,
-            widths,
-            s,
-        )
-    )
+    parts.append(_table(list(words.RISK_HEADINGS), rows, widths, s))
     return parts
 
 
@@ -275,7 +248,7 @@ def _learnings(report: Report, s: dict) -> list:
     parts.append(Paragraph(text(LEARNINGS_RULE), s["caption"]))
     items, bars = [], []
     for x in report.learnings.to_dict("records"):
-        tag = "OBSTACLE OR LEARNING" if x["kind"] == "learning" else "LATEST NOTE"
+        tag = words.learning_tag(x).upper()
         by = f", {x['author_name']}" if x["author_name"] else ""
         items.append(
             [
@@ -292,35 +265,19 @@ def _learnings(report: Report, s: dict) -> list:
 
 
 def _kpis(report: Report, s: dict) -> list:
-    parts: list = [
-        CondPageBreak(50 * mm),
-        Paragraph("KPI health", s["h2"]),
-        Paragraph(text(kpi_summary(report)), s["caption"]),
-    ]
+    parts = _section("KPI health", words.kpi_summary(report), 50 * mm, s)
     if report.kpis.empty:
         if report.kpi_counts["kpis"]:
             parts.append(Paragraph("Every KPI is healthy and up to date.", s["caption"]))
         return parts
-    rows = []
-    for k in report.kpis.to_dict("records"):
-        rows.append(
-            [
-                [Paragraph(text(k["name"]), s["cell"]), Paragraph(text(k["unit_name"]), s["sub"])],
-                Paragraph(
-                    _coloured(w.health_label(k["health"]), w.HEALTH_COLOURS.get(k["health"], w.MUTED_COLOUR)), s["cell"]
-                ),
-                Paragraph(text(kpi_reading(k)), s["cell"]),
-                Paragraph(text(kpi_target(k)), s["cell"]),
-                Paragraph(text(w.number(k["warning"], k.get("unit_label"))), s["cellnum"]),
-            ]
-        )
+    rows = [
+        [
+            _titled(t["KPI"], t["Unit"], s),
+            Paragraph(_coloured(t["Health"], w.HEALTH_COLOURS.get(health, w.MUTED_COLOUR)), s["cell"]),
+            *_cells(t, words.KPI_HEADINGS[2:], s),
+        ]
+        for health, t in zip(report.kpis["health"], words.kpis_table(report).to_dict("records"))
+    ]
     widths = [FRAME_WIDTH - 24 * mm - 46 * mm - 38 * mm - 24 * mm, 24 * mm, 46 * mm, 38 * mm, 24 * mm]
-    parts.append(
-        _table(
-            [("KPI", False), ("Health", False), ("Latest reading", False), ("Target", False), ("Warning at", True)],
-            rows,
-            widths,
-            s,
-        )
-    )
+    parts.append(_table(list(words.KPI_HEADINGS), rows, widths, s))
     return parts

@@ -183,6 +183,31 @@ def risks_table(report: Report) -> pd.DataFrame:
     )
 
 
+RISK_HEADINGS = (
+    ("Key result", False),
+    ("Status", False),
+    ("Progress (%)", True),
+    ("Pace (pts)", True),
+    ("Forecast at end", True),
+    ("Why it needs attention", False),
+)
+"""The top risks' columns in the files, each with whether it holds a figure (set right): those
+of :func:`risks_table`, with the objective, unit and owner under the key result (:func:`context`)."""
+GOALPOST_HEADINGS = (("Key result", False), ("Change", False), ("Why", False))
+"""The moved goalposts' columns in the files: :func:`goalposts_table`'s, with the objective and
+unit under the key result."""
+KPI_HEADINGS = (("KPI", False), ("Health", False), ("Latest reading", False), ("Target", False), ("Warning at", True))
+"""The KPIs' columns in the files: :func:`kpis_table`'s, with the unit under the KPI."""
+
+
+def context(row: dict) -> str:
+    """What a listed key result belongs to, written under its title in the files, from a row of
+    :func:`risks_table` or :func:`goalposts_table`: ``"Objective · Unit"``, then the owner's name
+    where the row names one."""
+    owner = row.get("Owner")
+    return f"{row['Objective']} · {row['Unit']}" + (f" · {owner}" if owner else "")
+
+
 def goalposts_table(report: Report) -> pd.DataFrame:
     """The key results whose goalposts moved after the cycle started, as a table of text."""
     g = report.goalposts
@@ -195,6 +220,12 @@ def goalposts_table(report: Report) -> pd.DataFrame:
             "Why": g["reason"].astype(str),
         }
     )
+
+
+def learning_tag(row: dict) -> str:
+    """What a quoted check-in note (a row of ``Report.learnings``) is: ``"Obstacle or learning"``
+    or ``"Latest note"``."""
+    return "Obstacle or learning" if row["kind"] == "learning" else "Latest note"
 
 
 def goalposts_summary(report: Report) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from okrdata import validate as v
+from okrdata import wording
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.lookups import unit_ancestors
@@ -136,7 +137,7 @@ def update_objective(
             if children:
                 raise ValidationError(
                     "state",
-                    f"{len(children)} objective{'s' if len(children) != 1 else ''} still align to it "
+                    f"{wording.plural(len(children), 'objective')} still align to it "
                     f"({', '.join(repr(t) for t in children[:3])}{', ...' if len(children) > 3 else ''}); "
                     "re-align them first.",
                 )
