@@ -78,6 +78,17 @@ HEALTH_LABELS = {"healthy": "Healthy", "warning": "Warning", "breached": "Breach
 """KPI health (:data:`okrdata.kpis.HEALTH_STATES`) in words."""
 HEALTH_COLOURS = {"healthy": "#2e7d32", "warning": "#e69500", "breached": "#c62828", "no_data": "#8a8f98"}
 
+DELIVERY_STATUS_WORDS = {"sent": "Sent", "pending": "Waiting to retry", "sending": "Sending", "failed": "Failed"}
+"""A notification delivery's state (``deliveries.status``) in words, for the log admins read."""
+DELIVERY_KIND_WORDS = {
+    "reminder": "Reminder",
+    "digest": "Digest",
+    "off_track": "Off track",
+    "cycle_closed": "Cycle closed",
+    "test": "Test",
+}
+"""What a delivery was (``deliveries.kind``) in words."""
+
 KR_TYPE_LABELS = {
     "increase": "Increase to",
     "decrease": "Decrease to",

@@ -14,6 +14,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from okrdata import wording
 from okrdata.notify import deliveries, prefs, webhooks
 from ui import badges, data, forms
 from ui.manage.context import ManageContext
@@ -32,14 +33,6 @@ DEFAULT_LABELS = {
     "company": "The company's digest only",
     "units": "Their units' digests only (those they lead or belong to)",
     "none": "No digest",
-}
-STATUS_WORDS = {"sent": "Sent", "pending": "Waiting to retry", "sending": "Sending", "failed": "Failed"}
-KIND_WORDS = {
-    "reminder": "Reminder",
-    "digest": "Digest",
-    "off_track": "Off track",
-    "cycle_closed": "Cycle closed",
-    "test": "Test",
 }
 
 
@@ -165,11 +158,11 @@ def _table(rows: list[dict], with_error: bool) -> pd.DataFrame:
         {
             "#": [r["id"] for r in rows],
             "When": [str(r["created_at"])[:16].replace("T", " ") + " UTC" for r in rows],
-            "What": [KIND_WORDS.get(r["kind"], r["kind"]) for r in rows],
+            "What": [wording.DELIVERY_KIND_WORDS.get(r["kind"], r["kind"]) for r in rows],
             "Week or day": [r["period"] for r in rows],
             "To": [r["recipient"] for r in rows],
             "Subject": [r["subject"] for r in rows],
-            "Result": [STATUS_WORDS.get(r["status"], r["status"]) for r in rows],
+            "Result": [wording.DELIVERY_STATUS_WORDS.get(r["status"], r["status"]) for r in rows],
             "Tries": [r["attempts"] for r in rows],
         }
     )
