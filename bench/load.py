@@ -26,6 +26,7 @@ import os
 import random
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -37,6 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import build  # noqa: E402  (the same built organisations as the page benchmark)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -57,26 +61,16 @@ RENDERED = (
 TARGET_P95 = 2.0
 
 
-def build(folder: Path, scale: int) -> Path:
-    """The demo (scale 1) or a synthetic organisation; one already in ``folder`` is reused."""
-    from okrdata.db import connect
-    from okrdata.schema import migrate
-
-    path = folder / f"okr-x{scale}.db"
-    if path.exists():
-        return path
-    db = connect(path)
-    migrate(db)
-    if scale == 1:
-        from okrdata.seed import load_demo
-
-        load_demo(db)
-    else:
-        from okrdata.synth import synthesize
-
-        synthesize(db, scale)
-    db.close()
-    return path
+def snapshot(src: Path, dst: Path) -> Path:
+    """A consistent copy of a SQLite file, its write-ahead log included (a plain file copy
+    would leave out what is still in the log)."""
+    source, target = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return dst
 
 
 def free_port() -> int:
@@ -95,7 +89,9 @@ def rss_mb(pid: int) -> float:
 
 
 class Server:
-    def __init__(self, db_path: Path):
+    """``streamlit run`` of the dashboard (or of ``script``) on ``db_path``, on a free port."""
+
+    def __init__(self, db_path: Path, script: Path = ROOT / "app.py", cwd: Path = ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -104,12 +100,12 @@ class Server:
                 "-m",
                 "streamlit",
                 "run",
-                str(ROOT / "app.py"),
+                str(script),
                 "--server.headless=true",
                 f"--server.port={self.port}",
                 "--server.address=127.0.0.1",
             ],
-            cwd=ROOT,
+            cwd=cwd,
             env={**os.environ, "OKR_DB": str(db_path)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -236,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     template = build(folder, args.scale)
     scratch = Path(tempfile.mkdtemp(prefix="okr-load-run-"))
     db_path = scratch / "okr.db"
-    shutil.copy(template, db_path)
+    snapshot(template, db_path)
 
     server = Server(db_path)
     rows = []

@@ -11,15 +11,22 @@ A key result whose latest check-in is not the one its row was drawn from has *mo
 (:func:`moved`): the page says so beside it, with who changed it and when (:func:`latest`),
 and never refuses a submission because of it. Which rows a submission saves is
 :func:`decide`'s rule, in one place.
+
+Also here, what a row offers and when a check-in may be dated: the text a value box takes a
+number back as (:func:`value_text`), the KPI reading offered in a row (:func:`offer`), and the
+days of the date picker (:func:`day_choices`, :func:`day_label`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 import sqlite_utils
+
+from okrdata import wording
 
 SAVE = "save"
 """The person filled the row in (or kept the KPI reading it offered): it is part of the check-in."""
@@ -133,6 +140,45 @@ def pick(rows: Iterable[tuple[Shown, str, Any, str]], now: dict[int, Latest]) ->
         elif verdict == LEFT_OUT:
             left_out.append(row.kr_id)
     return Picked(save, moved_saved, left_out)
+
+
+def value_text(x: Any) -> str:
+    """A number as the text a value box takes back (no thousands separators); nothing → ``""``."""
+    if wording.missing(x):
+        return ""
+    x = float(x)
+    return str(int(x)) if x.is_integer() else repr(x)  # repr: exact, so an unchanged value reads back equal
+
+
+def offer(kpi_value: Any, kpi_read_on: Any, last_checkin_date: Any) -> str:
+    """What a row's value box offers from the KPI measuring its key result: the KPI's latest
+    reading (``kpi_value``, read on ``kpi_read_on``) when it is newer than the key result's last
+    check-in (or there is none), as :func:`value_text`; else ``""``."""
+    if wording.missing(kpi_value):
+        return ""
+    newer = wording.missing(last_checkin_date) or str(kpi_read_on) > str(last_checkin_date)
+    return value_text(kpi_value) if newer else ""
+
+
+def last_day(start: dt.date, end: dt.date, today: dt.date) -> dt.date:
+    """The latest day a check-in of a cycle running from ``start`` to ``end`` may be dated:
+    today, within the cycle."""
+    return max(start, min(end, today))
+
+
+def day_choices(start: dt.date, end: dt.date, today: dt.date, also: dt.date | None = None) -> list[dt.date]:
+    """The days a check-in may be dated, newest first: from :func:`last_day` back to the cycle's
+    ``start`` (and ``also``, the date a check-in being corrected has now)."""
+    last = last_day(start, end, today)
+    days = [last - dt.timedelta(days=i) for i in range((last - start).days + 1)]
+    if also is not None and also not in days:
+        days = sorted([*days, also], reverse=True)
+    return days
+
+
+def day_label(day: dt.date, today: dt.date) -> str:
+    """A day in the date picker, as every date reads: ``"5 Dec 2026 (today)"``, ``"(yesterday)"``."""
+    return wording.day(day) + {today: " (today)", today - dt.timedelta(days=1): " (yesterday)"}.get(day, "")
 
 
 def latest(db: sqlite_utils.Database, kr_ids: Sequence[int]) -> dict[int, Latest]:

@@ -272,6 +272,12 @@ def sheet_counts(sheet: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def unscored(sheet: pd.DataFrame) -> int:
+    """How many objectives of a scoring sheet have no lead's score: those closing the cycle
+    would give their proposed score."""
+    return int((sheet["review"] != SCORED).sum())
+
+
 def proposals(
     db: sqlite_utils.Database, cycle_id: int, today: dt.date | None = None, unit_id: int | None = None
 ) -> pd.DataFrame:
@@ -562,6 +568,13 @@ def by_unit(history: History, per_cycle: pd.DataFrame | None = None) -> pd.DataF
     ]
     table = table.reset_index().sort_values(["unit_name", "unit_id"], kind="stable")
     return table[UNIT_COLUMNS].reset_index(drop=True)
+
+
+def largest_units(units: pd.DataFrame, limit: int) -> list[int]:
+    """The ids of the ``limit`` units of :func:`by_unit` with the most objectives (ties by
+    name): those a chart of scores by cycle has room for."""
+    ranked = units.sort_values(["objectives", "unit_name"], ascending=[False, True])
+    return [int(i) for i in ranked["unit_id"].head(limit)]
 
 
 def reliability(history: History) -> pd.DataFrame:

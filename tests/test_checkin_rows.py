@@ -7,6 +7,8 @@ The ``org`` fixture (tests/conftest.py): Platform's "p95 coverage" key result ha
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from okrdata import auth, writes
@@ -134,3 +136,56 @@ def test_latest_follows_the_key_results_query_and_says_who_changed_what(db, org)
     row = drawn_from(db, org, org.kr_increase)
     writes.add_checkin(db, org.kr_increase, "2026-01-02", 5, 6, "", person=admin)
     assert not rows.moved(row, rows.latest(db, [org.kr_increase])[org.kr_increase])
+
+
+# --- what a row offers and the days a check-in may be dated ------------------------------------
+
+START, END = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
+
+
+@pytest.mark.parametrize(
+    "x, text",
+    [(None, ""), (float("nan"), ""), (42.0, "42"), (7, "7"), (0.1, "0.1"), (1 / 3, repr(1 / 3)), (-2.5, "-2.5")],
+)
+def test_a_value_reads_back_as_the_text_a_value_box_takes(x, text):
+    assert rows.value_text(x) == text
+    if text:
+        assert float(text) == float(x)  # exact: an unchanged value reads back equal
+
+
+def test_a_kpi_reading_is_offered_only_when_newer_than_the_last_check_in():
+    assert rows.offer(42.0, "2026-02-10", "2026-02-01") == "42"
+    assert rows.offer(42.0, "2026-02-10", None) == "42"  # no check-in yet
+    assert rows.offer(42.0, "2026-02-10", float("nan")) == "42"
+    assert rows.offer(42.0, "2026-02-01", "2026-02-01") == ""  # the same day: the check-in stands
+    assert rows.offer(42.0, "2026-01-20", "2026-02-01") == ""
+    assert rows.offer(None, "2026-02-10", "2026-02-01") == ""  # a KPI with no reading
+    assert rows.offer(float("nan"), None, None) == ""
+
+
+@pytest.mark.parametrize(
+    "today, last",
+    [(dt.date(2026, 2, 10), dt.date(2026, 2, 10)), (dt.date(2026, 5, 1), END), (dt.date(2025, 12, 1), START)],
+)
+def test_the_latest_day_a_check_in_may_have_is_today_within_the_cycle(today, last):
+    assert rows.last_day(START, END, today) == last
+
+
+def test_the_days_offered_run_from_the_latest_back_to_the_cycles_start():
+    days = rows.day_choices(START, END, dt.date(2026, 1, 4))
+    assert days == [dt.date(2026, 1, d) for d in (4, 3, 2, 1)]
+    assert rows.day_choices(START, END, dt.date(2025, 12, 1)) == [START]
+    # A check-in being corrected keeps its date in the list, in order, even outside it.
+    assert rows.day_choices(START, END, dt.date(2026, 1, 2), also=dt.date(2026, 1, 9)) == [
+        dt.date(2026, 1, 9),
+        dt.date(2026, 1, 2),
+        START,
+    ]
+    assert rows.day_choices(START, END, dt.date(2026, 1, 2), also=START) == [dt.date(2026, 1, 2), START]
+
+
+def test_a_day_in_the_picker_says_today_and_yesterday():
+    today = dt.date(2026, 12, 5)
+    assert rows.day_label(today, today) == "5 Dec 2026 (today)"
+    assert rows.day_label(dt.date(2026, 12, 4), today) == "4 Dec 2026 (yesterday)"
+    assert rows.day_label(dt.date(2026, 12, 3), today) == "3 Dec 2026"

@@ -19,7 +19,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")])
+FILES = sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py")])
 
 SINKS = {
     "markdown",
@@ -62,6 +62,7 @@ SINKS = {
     "status",
     "badge",
     "dialog",
+    "stop",  # ui.empty.stop: its message is shown by st.info
 }
 """Calls whose positional text or Markdown keywords Streamlit renders as Markdown (a selectbox's
 options are plain, but its label and help are Markdown)."""

@@ -233,6 +233,8 @@ def test_notifications_never_import_streamlit():
     import subprocess
     import sys
 
-    code = "import sys, okrdata.notify.jobs, okrdata.notify.schedule, okrdata.cli; print('streamlit' in sys.modules)"
+    code = (
+        "import sys, okrdata.notify.jobs, okrdata.notify.schedule, okrdata.cli.group; print('streamlit' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -18,7 +18,7 @@ from okrdata import queries as q
 from okrdata import report
 from okrdata import writes as w
 from okrdata.db import connect
-from okrdata.report_pdf import to_pdf
+from okrdata.report.pdf import to_pdf
 from ui.okr_detail import escape_markdown
 from ui.sidebar import CYCLE_KEY, UNIT_KEY
 

@@ -8,7 +8,9 @@ KPIs); a test that changes it works on its own copy.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
+import pkgutil
 import re
 
 import pandas as pd
@@ -16,11 +18,12 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from okrdata import attention, kpis, report, report_pdf, wording
+from okrdata import attention, kpis, report, wording
 from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.cli import cli
 from okrdata.db import connect
+from okrdata.report.pdf_style import text as pdf_text
 from okrdata.schema import migrate
 from okrdata.seed import load_demo
 
@@ -116,12 +119,12 @@ def test_headline_and_objectives_equal_the_queries(demo, scope, which):
     if rep.closed:
         assert mine["score"].notna().all()
         assert all(
-            report.objective_outcome(rep, o).startswith(report.score(o["score"]))
+            report.objective_outcome(rep, o).startswith(wording.score(o["score"]))
             for o in rep.objectives.to_dict("records")
         )
     else:
         assert [report.objective_outcome(rep, o) for o in rep.objectives.to_dict("records")] == [
-            report.pct(f) for f in rep.objectives["forecast_score"]
+            wording.pct(f) for f in rep.objectives["forecast_score"]
         ]
 
 
@@ -169,14 +172,14 @@ def test_headline_figures_are_the_summary_formatted(company, closed):
     h = company.headline
     figures = {label: value for label, value, _ in report.headline_figures(company)}
     assert figures == {
-        "Progress": report.pct(h["progress"]),
-        "Expected": report.pct(h["expected"]),
+        "Progress": wording.pct(h["progress"]),
+        "Expected": wording.pct(h["expected"]),
         "Pace": wording.pace(h["progress"], h["expected"]),
         "Days left": str(h["days_left"]),
         "Objectives": str(h["objective_count"]),
         "Key results": str(h["kr_count"]),
     }
-    assert report.pct(h["progress"]) in report.headline_sentence(company)
+    assert wording.pct(h["progress"]) in report.headline_sentence(company)
     assert "closed on" in report.headline_sentence(closed)
 
 
@@ -185,8 +188,16 @@ def test_the_report_and_the_pages_say_figures_through_one_module():
 
     for name in ("pct", "pace", "score", "day", "days", "date_range"):
         assert getattr(badges, name) is getattr(wording, name)
-    assert report.pct is wording.pct and report.score is wording.score and report.day is wording.day
-    assert report.STATUS_COLOURS is badges.COLOURS is wording.STATUS_COLOURS
+    assert badges.COLOURS is wording.STATUS_COLOURS
+    # Each module of the report that names a figure's formatter or colours holds wording's own.
+    shared = ("pct", "score", "score_band", "day", "days", "status_line", "status_label", "health_label")
+    shared += ("STATUS_COLOURS", "HEALTH_COLOURS", "SCORE_COLOURS", "SCORE_BANDS")
+    modules = [importlib.import_module(f"okrdata.report.{m.name}") for m in pkgutil.iter_modules(report.__path__)]
+    assert len(modules) >= 6
+    for name in shared:
+        holders = [m for m in modules if hasattr(m, name)]
+        assert holders, name
+        assert all(getattr(m, name) is getattr(wording, name) for m in holders), name
 
 
 # --- learnings: the rule -------------------------------------------------------------------
@@ -290,8 +301,8 @@ def test_html_carries_the_figures(company, company_html):
     for text in (
         company.cycle["name"],
         company.company,
-        report.pct(h["progress"]),
-        report.pct(h["expected"]),
+        wording.pct(h["progress"]),
+        wording.pct(h["expected"]),
         wording.pace(h["progress"], h["expected"]),
         report.headline_sentence(company),
     ):
@@ -361,7 +372,7 @@ def test_an_empty_scope_still_makes_a_report(own_copy):
     assert rep.objectives.empty and rep.risk_total == 0
     html = report.to_html(rep)
     assert "Lonely team has no objectives" in html and "<svg" not in html
-    assert PdfReader(io.BytesIO(report_pdf.to_pdf(rep))).pages
+    assert PdfReader(io.BytesIO(report.to_pdf(rep))).pages
 
 
 # --- the PDF -------------------------------------------------------------------------------
@@ -373,7 +384,7 @@ def _pdf_text(data: bytes) -> tuple[int, list[str]]:
 
 
 def test_pdf_of_the_company_is_a_readable_document(company):
-    data = report_pdf.to_pdf(company)
+    data = report.to_pdf(company)
     assert data.startswith(b"%PDF-")
     pages, texts = _pdf_text(data)
     assert 3 <= pages <= 8, pages
@@ -388,7 +399,7 @@ def test_pdf_of_the_company_is_a_readable_document(company):
         "Top risks",
         "Learnings",
         "KPI health",
-        report.pct(company.headline["progress"]),
+        wording.pct(company.headline["progress"]),
     ):
         assert words in whole, words
     reader = PdfReader(io.BytesIO(data))
@@ -397,7 +408,7 @@ def test_pdf_of_the_company_is_a_readable_document(company):
 
 
 def test_pdf_of_a_team_is_short_and_has_its_objectives(team):
-    pages, texts = _pdf_text(report_pdf.to_pdf(team))
+    pages, texts = _pdf_text(report.to_pdf(team))
     assert pages <= 3
     whole = " ".join(" ".join(texts).split())
     assert "Web App: " + team.cycle["name"] in whole
@@ -408,18 +419,18 @@ def test_pdf_of_a_team_is_short_and_has_its_objectives(team):
 def test_pdf_prints_markup_as_text(own_copy):
     db, _ = own_copy
     cycle_id, unit = _hostile(db)
-    pages, texts = _pdf_text(report_pdf.to_pdf(report.build(db, cycle_id, unit, TODAY)))
+    pages, texts = _pdf_text(report.to_pdf(report.build(db, cycle_id, unit, TODAY)))
     whole = " ".join(" ".join(texts).split())
     assert "<script>alert('x')</script>" in whole
 
 
 def test_pdf_text_escapes_markup_and_replaces_what_the_font_cannot_draw():
-    assert report_pdf.text("<b>bold</b> & co") == "&lt;b&gt;bold&lt;/b&gt; &amp; co"
-    assert report_pdf.text("Zürich − 5 €") == "Zürich − 5 €"  # in every font the report uses
+    assert pdf_text("<b>bold</b> & co") == "&lt;b&gt;bold&lt;/b&gt; &amp; co"
+    assert pdf_text("Zürich − 5 €") == "Zürich − 5 €"  # in every font the report uses
     # DejaVu draws Ł and ź; Vera (the fallback) has Ł but not ź, which becomes its base letter.
-    assert report_pdf.text("Łódź") in ("Łódź", "Łódz")
-    assert report_pdf.text("漢字") == "??"  # no CJK in either font
-    assert report_pdf.text(None) == ""
+    assert pdf_text("Łódź") in ("Łódź", "Łódz")
+    assert pdf_text("漢字") == "??"  # no CJK in either font
+    assert pdf_text(None) == ""
 
 
 # --- okr report ----------------------------------------------------------------------------
@@ -482,9 +493,9 @@ def test_okr_report_needs_an_existing_database(tmp_path):
 
 
 def test_a_large_scope_is_bounded_and_says_so(demo, scope, monkeypatch):
-    monkeypatch.setattr(report, "OBJECTIVES_LIMIT", 5)
-    monkeypatch.setattr(report, "CHART_OBJECTIVES", 3)
-    monkeypatch.setattr(report, "KPIS_LIMIT", 2)
+    monkeypatch.setattr(report.model, "OBJECTIVES_LIMIT", 5)
+    monkeypatch.setattr(report.plots, "CHART_OBJECTIVES", 3)
+    monkeypatch.setattr(report.model, "KPIS_LIMIT", 2)
     rep = report.build(demo, scope[0], None, TODAY)
     assert len(rep.objectives) == 5 and rep.objective_total == rep.headline["objective_count"] > 5
     assert rep.notes == [
@@ -517,7 +528,7 @@ def test_a_score_shows_two_decimals_beside_its_band_in_the_page_html_and_pdf(own
     )
     html = report.to_html(rep)
     assert "0.67 · yellow" in html and "0.7 · yellow" not in html
-    pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report_pdf.to_pdf(rep))).pages)
+    pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report.to_pdf(rep))).pages)
     assert "0.67 · yellow" in " ".join(pdf.split())  # the narrow column wraps the line
 
 
@@ -536,7 +547,7 @@ def test_risks_show_where_their_forecast_heads(company):
 
 
 def _pdf_words(rep) -> str:
-    return " ".join(" ".join(_pdf_text(report_pdf.to_pdf(rep))[1]).split())
+    return " ".join(" ".join(_pdf_text(report.to_pdf(rep))[1]).split())
 
 
 def test_moved_goalposts_are_listed_in_the_summary_html_and_pdf(own_copy, scope):

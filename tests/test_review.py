@@ -571,3 +571,19 @@ def test_seven_closed_cycles_flags_agree_with_a_slow_reference(synth):
     assert got == expected
     assert got, "the generated organisation has at least one persistent pattern to flag"
     assert table["avg_score"].to_dict() == pytest.approx(objs.groupby("unit_id")["score"].mean().to_dict())
+
+
+def test_unscored_counts_the_objectives_closing_would_fill_in():
+    sheet = pd.DataFrame({"review": [review.SCORED, review.NOT_SCORED, review.PROPOSED, review.NOT_SCORED]})
+    assert review.unscored(sheet) == 3
+    assert review.unscored(sheet[sheet["review"] == review.SCORED]) == 0
+    assert review.unscored(pd.DataFrame(columns=review.SHEET_COLUMNS)) == 0
+
+
+def test_the_chart_shows_the_units_with_the_most_objectives_ties_by_name():
+    units = pd.DataFrame(
+        {"unit_id": [1, 2, 3, 4], "unit_name": ["Web", "Apps", "Data", "Core"], "objectives": [3, 5, 3, 1]}
+    )
+    assert review.largest_units(units, 3) == [2, 3, 1]  # 5, then the two with 3 by name: Data, Web
+    assert review.largest_units(units, 10) == [2, 3, 1, 4]
+    assert review.largest_units(units.iloc[:0], 3) == []

@@ -61,7 +61,7 @@ WRITER_MODULES = (
     "pandas.ExcelWriter",
     "xlsxwriter.Workbook",
 )
-"""Calls that write a spreadsheet cell by cell: allowed in okrdata/transfer.py only, whose
+"""Calls that write a spreadsheet cell by cell: allowed in the package okrdata/transfer only, whose
 writers neutralise every cell."""
 FRAME_WRITERS = ("to_csv", "to_excel")
 """pandas' writers: allowed on a frame passed through ``neutralise_frame`` only."""
@@ -79,8 +79,8 @@ def spreadsheet_writers() -> list[tuple[str, int, str, bool]]:
     """(file, line, call, allowed) for every spreadsheet-writing call in okrdata, ui, pages and app.py."""
     files = [
         ROOT / "app.py",
-        *sorted((ROOT / "okrdata").glob("*.py")),
-        *sorted((ROOT / "ui").glob("*.py")),
+        *sorted((ROOT / "okrdata").rglob("*.py")),
+        *sorted((ROOT / "ui").rglob("*.py")),
         *sorted((ROOT / "pages").glob("*.py")),
     ]
     found = []
@@ -91,7 +91,7 @@ def spreadsheet_writers() -> list[tuple[str, int, str, bool]]:
                 continue
             name = _dotted(node.func)
             if name in WRITER_MODULES:
-                found.append((rel, node.lineno, name, rel == "okrdata/transfer.py"))
+                found.append((rel, node.lineno, name, rel.startswith("okrdata/transfer/")))
             elif isinstance(node.func, ast.Attribute) and node.func.attr in FRAME_WRITERS:
                 receiver = node.func.value
                 safe = isinstance(receiver, ast.Call) and _dotted(receiver.func).split(".")[-1] == "neutralise_frame"

@@ -165,6 +165,31 @@ def test_a_missing_column_is_named(empty):
     assert "'Cycle'" in info.value.problems[0].message
 
 
+@pytest.mark.parametrize(
+    "text, column, unreadable",
+    [
+        ("Name,E-mail\nAnn,not-an-address\nBob,\n", "E-mail", "not-an-address"),
+        ("Unit,KPI,Target type,Target\nAcme,Churn,sideways,5\nAcme,NPS,,40\n", "Target type", "sideways"),
+        ("KPI,Date,Value\nUptime,someday,99.9\nUptime,,99.95\n", "Date", "someday"),
+        (
+            "Key result,Date,Value\nTest coverage from 0 to 100 %,someday,5\nTest coverage from 0 to 100 %,,6\n",
+            "Date",
+            "someday",
+        ),
+    ],
+    ids=["people", "kpis", "kpi readings", "checkins"],
+)
+def test_a_required_cell_left_blank_is_named_after_another_row_could_not_be_read(
+    db, org, refused, text, column, unreadable
+):
+    # A cell that could not be read on one row once hid the same cell left blank on a later row:
+    # the import went on without it and failed with a traceback.
+    error = refused(db, "file", lambda: transfer.import_okrs(db, table(text), person=writes.SYSTEM))
+    assert [(p.row, p.column) for p in error.problems] == [(2, column), (3, column)]
+    assert unreadable in error.problems[0].message
+    assert error.problems[1].message == "is required."
+
+
 def test_a_key_result_named_again_must_keep_its_goal(db, org, snapshot):
     before = snapshot(db)
     text = (

@@ -567,16 +567,26 @@ def _put(old: pd.DataFrame, fresh: pd.DataFrame, where: np.ndarray) -> pd.DataFr
     return out
 
 
+def after_checkins(patch: Callable[..., Any]) -> Callable[..., Any]:
+    """A reader's ``patch`` (:func:`reader`) made from ``patch(stale, changed, cycle_id, *args)``,
+    which brings ``stale`` up to date after check-ins on the key results ``changed`` (ids) of
+    its cycle. Whenever anything else changed too, or ``stale`` is an empty frame, the result
+    is built afresh instead (the wrapper returns None without calling ``patch``)."""
+
+    @functools.wraps(patch)
+    def patched(stale: Any, versions_then: Mapping[str, Any], now: Mapping[str, Any], cycle_id: int, *args, **kwargs):
+        changed = checkins_changed(versions_then, now, cycle_id)
+        if changed is None or (isinstance(stale, pd.DataFrame) and stale.empty):
+            return None
+        return patch(stale, changed, cycle_id, *args, **kwargs)
+
+    return patched
+
+
+@after_checkins
 def _patch_key_results(
-    stale: pd.DataFrame,
-    versions_then: Mapping[str, Any],
-    now: Mapping[str, Any],
-    cycle_id: int,
-    unit_id: int | None = None,
+    stale: pd.DataFrame, changed: set[int], cycle_id: int, unit_id: int | None = None
 ) -> pd.DataFrame | None:
-    changed = checkins_changed(versions_then, now, cycle_id)
-    if changed is None or stale.empty:
-        return None
     mine = stale[stale["kr_id"].isin(changed)]
     if mine.empty:
         return stale
@@ -586,16 +596,10 @@ def _patch_key_results(
     return splice(stale, fresh, "kr_id", gone=[int(i) for i in mine["kr_id"]])
 
 
+@after_checkins
 def _patch_objectives(
-    stale: pd.DataFrame,
-    versions_then: Mapping[str, Any],
-    now: Mapping[str, Any],
-    cycle_id: int,
-    unit_id: int | None = None,
+    stale: pd.DataFrame, changed: set[int], cycle_id: int, unit_id: int | None = None
 ) -> pd.DataFrame | None:
-    changed = checkins_changed(versions_then, now, cycle_id)
-    if changed is None or stale.empty:
-        return None
     krs = key_results(cycle_id, unit_id)
     touched = sorted({int(i) for i in krs.loc[krs["kr_id"].isin(changed), "objective_id"]})
     if not touched:
@@ -607,12 +611,8 @@ def _patch_objectives(
     return splice(stale, fresh, "objective_id", gone=touched)
 
 
-def _patch_unit_progress(
-    stale: pd.DataFrame, versions_then: Mapping[str, Any], now: Mapping[str, Any], cycle_id: int
-) -> pd.DataFrame | None:
-    changed = checkins_changed(versions_then, now, cycle_id)
-    if changed is None or stale.empty:
-        return None
+@after_checkins
+def _patch_unit_progress(stale: pd.DataFrame, changed: set[int], cycle_id: int) -> pd.DataFrame | None:
     krs, objs = key_results(cycle_id), objectives(cycle_id)
     touched = set(krs.loc[krs["kr_id"].isin(changed), "objective_id"])
     parent = {int(u): (None if pd.isna(p) else int(p)) for u, p in zip(stale["unit_id"], stale["parent_id"])}
@@ -629,17 +629,14 @@ def _patch_unit_progress(
     return splice(stale, fresh, "unit_id", gone=above & set(parent))
 
 
+@after_checkins
 def _patch_checkin_history(
     stale: pd.DataFrame,
-    versions_then: Mapping[str, Any],
-    now: Mapping[str, Any],
+    changed: set[int],
     cycle_id: int,
     unit_id: int | None = None,
     kr_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame | None:
-    changed = checkins_changed(versions_then, now, cycle_id)
-    if changed is None or stale.empty:
-        return None
     if kr_ids is not None:
         changed &= {int(i) for i in kr_ids}
     if not changed:

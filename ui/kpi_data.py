@@ -65,18 +65,18 @@ def _view(
 
 
 def _patch_page_view(
-    stale: KpiView,
-    versions_then: Mapping[str, Any],
-    now: Mapping[str, Any],
-    cycle_id: int | None,
-    unit_id: int | None,
-    listed: int,
+    stale: KpiView, versions_then: Mapping[str, Any], now: Mapping[str, Any], cycle_id: int | None, *args: Any
+) -> KpiView | None:
+    # No cycle yet: nothing a check-in could change, so anything that moved builds afresh.
+    return None if cycle_id is None else _patch_sections(stale, versions_then, now, cycle_id, *args)
+
+
+@data.after_checkins
+def _patch_sections(
+    stale: KpiView, changed: set[int], cycle_id: int, unit_id: int | None, listed: int
 ) -> KpiView | None:
     # A check-in moves its key result's figures: only the sections that show that key result
     # (its unit's, and the unit's whose KPI it is measured by) are worked out again.
-    changed = None if cycle_id is None else data.checkins_changed(versions_then, now, cycle_id)
-    if changed is None:
-        return None
     krs = data.key_results(cycle_id, unit_id)
     moved = krs[krs["kr_id"].isin(changed)]
     if moved.empty:

@@ -216,6 +216,33 @@ def phone_list(key: str, items: list[str], total: int | None = None, what: str =
             )
 
 
+def show_table(
+    key: str,
+    frame: pd.DataFrame | pa.Table,
+    first: list[str],
+    config: dict,
+    items: list[str],
+    total: int | None = None,
+    what: str = "rows",
+) -> None:
+    """Draw ``frame`` as a table on a wide screen, its columns named in ``first`` leading
+    (:func:`order`) and set up by ``config``, rows tall enough to wrap titles; and as the list
+    ``items`` on a phone (:func:`phone_list`, with ``total`` and ``what``)."""
+    names, rows = (frame.column_names, frame.num_rows) if isinstance(frame, pa.Table) else (frame.columns, len(frame))
+    with style.wide(key):
+        st.dataframe(
+            frame,
+            hide_index=True,
+            width="stretch",
+            key=key,
+            column_order=order(names, first),
+            column_config=config,
+            row_height=WRAP_ROW_HEIGHT,
+            height=height(rows),
+        )
+    phone_list(key, items, total, what=what)
+
+
 def show_key_results(krs: pd.DataFrame, reasons: bool = False, key: str | None = None) -> None:
     """Draw key results as a table (a list on a phone)."""
     show_key_results_frame(key_results_frame(krs, reasons), key or "key_results")
@@ -224,18 +251,7 @@ def show_key_results(krs: pd.DataFrame, reasons: bool = False, key: str | None =
 def show_key_results_frame(frame: pd.DataFrame, key: str, total: int | None = None) -> None:
     """Draw a :func:`key_results_frame` as a table on a wide screen and as a list on a phone
     (``total``: how many key results there are, when ``frame`` holds the first of them)."""
-    with style.wide(key):
-        st.dataframe(
-            frame,
-            hide_index=True,
-            width="stretch",
-            key=key,
-            column_order=order(frame.columns, KEY_RESULT_ORDER),
-            column_config=KEY_RESULT_COLUMNS,
-            row_height=WRAP_ROW_HEIGHT,
-            height=height(len(frame)),
-        )
-    phone_list(key, key_result_items(frame), total, what="key results")
+    show_table(key, frame, KEY_RESULT_ORDER, KEY_RESULT_COLUMNS, key_result_items(frame), total, "key results")
 
 
 def key_result_items(frame: pd.DataFrame) -> list[str]:
@@ -282,24 +298,16 @@ def show_objectives(objs: pd.DataFrame, key: str | None = None) -> None:
     """Draw objectives as a table (a list on a phone)."""
     frame = objectives_frame(objs)
     key = key or "objectives"
-    with style.wide(key):
-        st.dataframe(
-            frame,
-            hide_index=True,
-            width="stretch",
-            key=key,
-            column_order=order(frame.columns, OBJECTIVE_ORDER),
-            column_config={
-                "Progress": PROGRESS,
-                "Status": KEY_RESULT_COLUMNS["Status"],
-                "Objective": text_column("Objective"),
-                "Aligned to": text_column("Aligned to", 200),
-            },
-            row_height=WRAP_ROW_HEIGHT,
-            height=height(len(frame)),
-        )
-    phone_list(
+    show_table(
         key,
+        frame,
+        OBJECTIVE_ORDER,
+        {
+            "Progress": PROGRESS,
+            "Status": KEY_RESULT_COLUMNS["Status"],
+            "Objective": text_column("Objective"),
+            "Aligned to": text_column("Aligned to", 200),
+        },
         phone_items(frame, "Objective", ["Status", "Progress", "Pace", "Score"], ["Unit", "Owner"]),
         what="objectives",
     )

@@ -10,8 +10,7 @@ nothing themselves (``reads=()``): they follow :func:`trends` and the plan.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -22,18 +21,10 @@ from ui import data
 from ui import trend_charts as tc
 
 
-def _patch_trends(
-    stale: tr.Trends,
-    versions_then: Mapping[str, Any],
-    now: Mapping[str, Any],
-    cycle_id: int,
-    unit_id: int | None = None,
-) -> tr.Trends | None:
+@data.after_checkins
+def _patch_trends(stale: tr.Trends, changed: set[int], cycle_id: int, unit_id: int | None = None) -> tr.Trends | None:
     # Only the rows of the key results whose check-ins changed are worked out again, from their
     # own check-ins and figures: the cycle's whole frames are neither read nor copied.
-    changed = data.checkins_changed(versions_then, now, cycle_id)
-    if changed is None:
-        return None
     krs = stale.krs
     mine = changed & {int(i) for i in krs["kr_id"]}
     if not mine:

@@ -1,0 +1,30 @@
+"""Cached readers of the Review page: a cycle's scoring sheet, and what closing the cycle would fill in.
+
+Each is declared with :func:`ui.data.reader` and derives from the readers of :mod:`ui.data`
+(objectives, key results), so it is kept until the versions of what those read move. The
+calibration over past cycles is :func:`ui.data.calibration`; every figure is
+:mod:`okrdata.review`'s.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from okrdata import review
+from ui import data
+
+
+@data.reader(reads=())
+def scoring_sheet(cycle_id: int, unit_id: int | None, closed: bool, ended: bool) -> pd.DataFrame:
+    """The objectives of a cycle and a unit's branch as the page scores them
+    (:func:`okrdata.review.scoring_sheet`): final scores once ``closed``, else forecasts, with
+    the key results flagged for the review."""
+    krs = None if closed else data.key_results(cycle_id, unit_id)
+    return review.scoring_sheet(data.objectives(cycle_id, unit_id), closed, ended, krs)
+
+
+@data.reader(reads=())
+def unscored(cycle_id: int) -> int:
+    """How many objectives of the whole company have no lead's score in an open cycle: those
+    closing it would give their proposed score (:func:`okrdata.review.unscored`)."""
+    return review.unscored(review.scoring_sheet(data.objectives(cycle_id), closed=False))
