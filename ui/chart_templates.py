@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, NamedTuple
 
@@ -118,10 +119,9 @@ def spec(shape: Hashable, frames: Mapping[str, pd.DataFrame], build: Callable[[]
     if template is None:
         return charts.spec(build())
     names = {frame: _name(v) for frame, v in values.items()}
-    text = template.text
-    for frame, old in template.names.items():
-        text = text.replace(old, names[frame])
-    out = json.loads(text)
+    # All at once, so that a new name equal to another frame's old one is not renamed again.
+    renamed = {old: names[frame] for frame, old in template.names.items()}
+    out = json.loads(re.sub("|".join(map(re.escape, renamed)), lambda m: renamed[m.group(0)], template.text))
     out["datasets"] = {}
     for frame in template.names:
         if names[frame] not in out["datasets"]:
