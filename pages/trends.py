@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import wording
-from ui import badges, charts, data, sidebar, tables
+from ui import badges, charts, data, empty, sidebar, tables
 from ui import trend_data as td
 from ui import trend_link as link
 from ui import trend_panels as panel
@@ -29,14 +29,7 @@ st.write(
     "How confidence and progress moved week by week, for a whole unit, one objective or one key "
     "result, with the expected pace and the forecast to the cycle's end drawn in."
 )
-if scope.cycle_id is None:
-    st.info(
-        "There are no cycles yet. Run `okr demo` to load the demo organisation, or create a cycle in Manage.",
-        icon=":material/event_busy:",
-    )
-    st.page_link("pages/manage.py", label="Open Manage", icon=":material/settings:")
-    st.stop()
-sidebar.scope_caption(scope)
+empty.need_cycle(scope)
 
 cycle = scope.cycle
 who = badges.escape_markdown(scope.company_name if scope.unit_id is None else scope.unit_name)
