@@ -359,3 +359,15 @@ def test_a_crowded_wall_trades_key_result_lines_and_tiles_for_fitting_the_screen
         c.value for c in at.caption
     ]
     assert len(progress_bars(at)) == 1 + 12  # the headline and the cards: no tile fits below them
+
+
+@pytest.mark.parametrize(
+    "cards, tiles, cut_note, plan",
+    [
+        (1, 0, False, (2, 7, 0)),  # one card: all the height below the headline for its key results
+        (3, 4, False, (3, 4, 4)),  # one row of cards, one row of tiles, four lines a card
+        (9, 8, False, (4, 0, 0)),  # three rows of cards fill the screen: icons only, no tiles
+    ],
+)
+def test_the_wall_plan_fits_cards_lines_and_tiles_on_one_tv_screen(cards, tiles, cut_note, plan):
+    assert wall.fill_plan(cards, tiles, cut_note) == plan
