@@ -3,11 +3,14 @@ the helpers every page test uses to open a page and to sign someone in.
 
 The demo organisation comes from :func:`okrdata.seed.load_demo`: a company with departments
 and teams, a closed cycle and an active one, check-ins and KPIs. The database is built once
-per test session and copied (with SQLite's backup API, so the copy is consistent) into each
-test's own temporary folder. ``large_db`` does the same with a generated organisation twice the
-demo's size (:func:`okrdata.synth.synthesize`), for the pages' limits on long lists.
+per test session (``demo_template`` in ``conftest.py``) and copied (with SQLite's backup API, so
+the copy is consistent) into each test's own temporary folder. ``large_db`` does the same with
+a generated organisation twice the demo's size (``large_template``), for the pages' limits on
+long lists.
 
-A module imports the fixtures it uses by name (``from app_fixtures import demo_db, demo_template``).
+A module imports the fixtures it uses by name (``from app_fixtures import demo_db``). The
+session-wide templates live in ``conftest.py`` and are never imported: a fixture imported into a
+module is a fixture of that module, and a session-scoped one would be built again for each.
 """
 
 from __future__ import annotations
@@ -22,34 +25,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
-from db_copies import copy_db  # noqa: E402
+from db_copies import build_demo, copy_db  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from okrdata import queries as q  # noqa: E402
 from okrdata.db import connect  # noqa: E402
-from okrdata.schema import migrate  # noqa: E402
-from okrdata.seed import load_demo  # noqa: E402
-from okrdata.synth import synthesize  # noqa: E402
 from ui.auth import PERSON_KEY  # noqa: E402
 
 APP = str(ROOT / "app.py")
-
-
-def build_demo(path: Path) -> Path:
-    """Create a database at ``path`` holding the demo organisation (:func:`okrdata.seed.load_demo`)."""
-    db = connect(path)
-    try:
-        migrate(db)
-        load_demo(db)
-    finally:
-        db.close()
-    return path
-
-
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory) -> Path:
-    """One demo database per test session, never opened by the app itself."""
-    return build_demo(tmp_path_factory.mktemp("demo-template") / "okr.db")
 
 
 @pytest.fixture
@@ -57,19 +40,6 @@ def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
     """This test's own copy of the demo database, set as ``$OKR_DB``."""
     path = copy_db(demo_template, tmp_path / "okr.db")
     monkeypatch.setenv("OKR_DB", str(path))
-    return path
-
-
-@pytest.fixture(scope="session")
-def large_template(tmp_path_factory) -> Path:
-    """One generated organisation twice the demo's size per test session, never opened by the app."""
-    path = tmp_path_factory.mktemp("large-template") / "large.db"
-    db = connect(path)
-    try:
-        migrate(db)
-        synthesize(db, 2)
-    finally:
-        db.close()
     return path
 
 

@@ -5,10 +5,13 @@
 - ``org``: a small organisation built only through :mod:`okrdata.writes`, so every row in it
   passed the same validation a user's input does.
 - ``snapshot``: every row of every table, to prove that a refused write changed nothing.
+- ``demo_template``, ``large_template``: the demo organisation and one twice its size, for
+  ``app_fixtures.demo_db``/``large_db`` and for modules that read the demo without writing.
 
-The migrated schema and the small organisation are each built once per session and copied into
-each test's own file (:func:`db_copies.copy_db`): a test gets the same rows and ids as if it had
-built them, and changes only its own copy.
+Every database here is built once per session and copied into each test's own file
+(:func:`db_copies.copy_db`): a test gets the same rows and ids as if it had built them, and
+changes only its own copy. The session-wide fixtures live here and nowhere else: a fixture
+imported into a test module belongs to that module, and would be built again for each.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from db_copies import copy_db
+from db_copies import build_demo, build_large, copy_db
 
 from okrdata import writes
 from okrdata.db import connect
@@ -34,6 +37,18 @@ def schema_template(tmp_path_factory):
     migrate(database)
     database.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """One demo database per test session, never opened by the app itself nor written."""
+    return build_demo(tmp_path_factory.mktemp("demo-template") / "okr.db")
+
+
+@pytest.fixture(scope="session")
+def large_template(tmp_path_factory):
+    """One generated organisation twice the demo's size per test session, never written."""
+    return build_large(tmp_path_factory.mktemp("large-template") / "large.db")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import re
 
 import pandas as pd
 import pytest
-from app_fixtures import demo_template  # noqa: F401  (session-wide demo database)
 
 from okrdata import alignment as al
 from okrdata import queries as q
@@ -350,7 +349,7 @@ def test_wrap_cuts_long_titles():
 
 
 @pytest.fixture
-def demo(demo_template):  # noqa: F811
+def demo(demo_template):
     db = connect(demo_template)
     yield db
     db.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, empty_db, facts, metrics, ok, summary  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, empty_db, facts, metrics, ok, summary  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from db_copies import copy_db
 
 from okrdata import writes
 from okrdata.db import connect, transaction
@@ -230,11 +231,10 @@ def test_review_calibration_is_worked_out_once_while_the_running_cycle_changes(t
 
 
 @pytest.fixture
-def demo_file(tmp_path, monkeypatch):
-    path = tmp_path / "demo.db"
+def demo_file(demo_template, tmp_path, monkeypatch):
+    """This test's own copy of the demo (conftest's ``demo_template``), set as ``$OKR_DB``."""
+    path = copy_db(demo_template, tmp_path / "demo.db")
     db = connect(path)
-    migrate(db)
-    load_demo(db)
     monkeypatch.setenv("OKR_DB", str(path))
     data.clear()
     yield db

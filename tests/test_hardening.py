@@ -36,7 +36,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from app_fixtures import APP, ROOT, clear_streamlit_caches, copy_db, demo_db, demo_template  # noqa: F401
+from app_fixtures import APP, ROOT, clear_streamlit_caches, copy_db, demo_db  # noqa: F401
 from google.protobuf.json_format import MessageToDict
 from hostile import LONG, SHORT_TEXTS, add_hostile_okrs
 from streamlit.testing.v1 import AppTest

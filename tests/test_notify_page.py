@@ -7,7 +7,6 @@ from __future__ import annotations
 from app_fixtures import (  # noqa: F401
     clear_streamlit_caches,
     demo_db,
-    demo_template,
     ok,
     open_page,
     with_db,

@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
-from app_fixtures import ROOT, copy_db, demo_template  # noqa: F401
+from app_fixtures import ROOT, copy_db  # noqa: F401
 
 httpx = pytest.importorskip("httpx")
 with warnings.catch_warnings():  # Authlib's notices about its own modules, at import

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app_fixtures import clear_streamlit_caches, demo_db, demo_template, open_page  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, open_page  # noqa: F401
 
 from okrdata import queries as q
 from okrdata import writes as w

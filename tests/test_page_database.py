@@ -13,7 +13,7 @@ import sys
 import textwrap
 
 import pytest
-from app_fixtures import clear_streamlit_caches, copy_db, demo_db, demo_template, open_page  # noqa: F401
+from app_fixtures import clear_streamlit_caches, copy_db, demo_db, open_page  # noqa: F401
 from click.testing import CliRunner
 from disk_fixtures import fill, full_disk, unprivileged  # noqa: F401
 from streamlit.testing.v1 import AppTest

@@ -15,10 +15,8 @@ from app_fixtures import (  # noqa: F401
     APP,
     clear_streamlit_caches,
     demo_db,
-    demo_template,
     empty_db,
     large_db,
-    large_template,
     ok,
 )
 from app_fixtures import open_page as open_app

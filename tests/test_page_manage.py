@@ -10,7 +10,7 @@ import re
 
 import app_fixtures
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok, open_page  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, ok, open_page  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import history, lookups, writes

@@ -7,7 +7,7 @@ import re
 
 import pytest
 import streamlit as st
-from app_fixtures import clear_streamlit_caches, demo_db, demo_template, ok, open_page  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, ok, open_page  # noqa: F401
 
 from okrdata import transfer
 from okrdata.db import connect

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 import pandas as pd
 import pyarrow as pa
 import pytest
-from app_fixtures import clear_streamlit_caches, demo_db, demo_template, large_db, large_template, ok, with_db  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, large_db, ok, with_db  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from app_fixtures import clear_streamlit_caches, demo_db, demo_template, facts, metrics, ok, summary  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, facts, metrics, ok, summary  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 

@@ -13,7 +13,7 @@ import json
 import app_fixtures
 import pyarrow as pa
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, copy_db, demo_db, demo_template, ok, open_page  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, copy_db, demo_db, ok, open_page  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q

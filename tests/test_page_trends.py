@@ -12,7 +12,7 @@ import json
 
 import pandas as pd
 import pytest
-from app_fixtures import clear_streamlit_caches, demo_db, demo_template, metrics, ok  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, metrics, ok  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest

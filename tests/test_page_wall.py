@@ -13,7 +13,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 import streamlit
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok, with_db  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, ok, with_db  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 

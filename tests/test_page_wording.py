@@ -12,7 +12,7 @@ import json
 import pandas as pd
 import pyarrow as pa
 import pytest
-from app_fixtures import clear_streamlit_caches, demo_db, demo_template, ok, open_page  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, ok, open_page  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import attention, wording

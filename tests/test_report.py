@@ -16,6 +16,7 @@ import re
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from db_copies import copy_db
 from pypdf import PdfReader
 
 from okrdata import attention, kpis, report, wording
@@ -24,21 +25,15 @@ from okrdata import writes as w
 from okrdata.cli import cli
 from okrdata.db import connect
 from okrdata.report.pdf_style import text as pdf_text
-from okrdata.schema import migrate
-from okrdata.seed import load_demo
 
 TODAY = dt.date.today()
 HOSTILE = "<script>alert('x')</script> & <img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("report") / "demo.db"
-    db = connect(path)
-    migrate(db)
-    load_demo(db)
-    db.close()
-    return path
+def demo_file(demo_template, tmp_path_factory):
+    """This module's copy of the demo (conftest's ``demo_template``)."""
+    return copy_db(demo_template, tmp_path_factory.mktemp("report") / "demo.db")
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from app_fixtures import (  # noqa: F401
     APP,
     clear_streamlit_caches,
     demo_db,
-    demo_template,
     ok,
     with_db,
 )

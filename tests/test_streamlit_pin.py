@@ -13,7 +13,7 @@ import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
-from app_fixtures import APP, ROOT, demo_db, demo_template  # noqa: F401
+from app_fixtures import APP, ROOT, demo_db  # noqa: F401
 from packaging.requirements import Requirement
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from db_copies import copy_db
 
 from okrdata import queries, transfer, writes
 from okrdata.db import connect
@@ -613,12 +614,9 @@ def test_a_checkin_for_an_unknown_or_ambiguous_key_result_is_refused(db, org, sn
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    database = connect(path)
-    load_demo(database)
-    database.close()
-    return path
+def demo_path(demo_template, tmp_path_factory):
+    """This module's copy of the demo (conftest's ``demo_template``)."""
+    return copy_db(demo_template, tmp_path_factory.mktemp("demo") / "demo.db")
 
 
 def figures(db, cycle_id: int, on: dt.date) -> dict:

@@ -24,6 +24,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from db_copies import copy_db
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,8 +33,6 @@ from okrdata import queries as q
 from okrdata import trends as tr
 from okrdata import writes
 from okrdata.db import connect
-from okrdata.schema import migrate
-from okrdata.seed import load_demo
 
 TODAY = dt.date(2026, 2, 10)
 DAYS = 89  # 2026-01-01 → 2026-03-31
@@ -316,10 +315,9 @@ def test_a_cycle_with_no_checkins(db, org):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    database = connect(tmp_path_factory.mktemp("trends-demo") / "okr.db")
-    migrate(database)
-    load_demo(database)
+def demo(demo_template, tmp_path_factory):
+    """This module's copy of the demo (conftest's ``demo_template``)."""
+    database = connect(copy_db(demo_template, tmp_path_factory.mktemp("trends-demo") / "okr.db"))
     yield database
     database.close()
 
