@@ -355,6 +355,7 @@ def demo(demo_template):
     db.close()
 
 
+@pytest.mark.slow
 def test_demo_tree_covers_the_cycle_once_with_one_orphan(demo):
     cycle = q.default_cycle_id(demo)
     objs, units = q.objectives(demo, cycle), q.units(demo)
@@ -373,6 +374,7 @@ def test_demo_tree_covers_the_cycle_once_with_one_orphan(demo):
     assert pic.left_out == 0 and len(pic.rows) <= al.MAX_PICTURE_NODES
 
 
+@pytest.mark.slow
 def test_demo_every_unit_branch_matches_the_queries_scope(demo):
     cycle = q.default_cycle_id(demo)
     objs, units = q.objectives(demo, cycle), q.units(demo)

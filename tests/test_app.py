@@ -21,6 +21,8 @@ from ui import badges, navigation
 from ui.frame import DEMO_NOTICE
 from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 WALL = "pages/wall.py"  # titled with the unit's name, not its own: tests/test_page_wall.py
 PAGES = [p.path for p in navigation.PAGES if p.path != WALL]
 assert PAGES, "ui.navigation.PAGES lists no page: the page tests below would check nothing"

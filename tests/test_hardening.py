@@ -50,6 +50,8 @@ from ui import badges, navigation
 from ui.auth import PERSON_KEY
 from ui.okr_detail import escape_markdown
 
+pytestmark = pytest.mark.slow  # every page run with hostile texts and forged links; writers killed mid-write
+
 PAGES = [p.path for p in navigation.PAGES]
 """Every page of the navigation (:data:`ui.navigation.PAGES`), so that a page added later is covered."""
 assert PAGES, "ui.navigation.PAGES is empty: the page tests below would check nothing"

@@ -4,6 +4,7 @@ failures, and can send a failed delivery again."""
 
 from __future__ import annotations
 
+import pytest
 from app_fixtures import (  # noqa: F401
     clear_streamlit_caches,
     demo_db,
@@ -14,6 +15,8 @@ from app_fixtures import (  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata.notify import deliveries, prefs, webhooks
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the Manage page
 
 PAGE = "pages/manage.py"
 

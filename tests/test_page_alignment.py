@@ -22,6 +22,8 @@ from ui import alignment_view as view
 from ui import badges
 from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/alignment.py"
 ORPHAN = "A help centre customers actually use"
 

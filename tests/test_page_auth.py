@@ -21,6 +21,8 @@ from okrdata.schema import migrate
 from ui import auth
 from ui.okr_detail import escape_markdown
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 LEAD = "lead@northwindlabs.example"
 LEAD_NAME = "Leo Lead (demo lead)"
 ADMIN_NAME = "Ada Admin (demo admin)"

@@ -23,6 +23,8 @@ from ui import badges, tables
 from ui.okr_detail import escape_markdown
 from ui.sidebar import UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/checkin.py"
 
 

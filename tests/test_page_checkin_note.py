@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from app_fixtures import clear_streamlit_caches, demo_db, open_page  # noqa: F401
 
 from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.db import connect
 from ui.okr_detail import escape_markdown
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 PAGE = "pages/checkin.py"
 

@@ -23,6 +23,8 @@ from okrdata.cli import cli
 from okrdata.schema import SCHEMA_VERSION
 from ui import navigation
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGES = [p.path for p in navigation.PAGES]
 SAVE = "ci_form__submit"
 

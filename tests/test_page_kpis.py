@@ -29,6 +29,8 @@ from okrdata.schema import migrate
 from ui import badges
 from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/kpis.py"
 WINDOW_KEY = "kpi_window_months"
 SECTION_KEY = "kpi_section"

@@ -18,6 +18,8 @@ from okrdata import queries as q
 from ui.auth import PERSON_KEY
 from ui.sidebar import UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/manage.py"
 
 

@@ -12,6 +12,8 @@ from app_fixtures import clear_streamlit_caches, demo_db, ok, open_page  # noqa:
 from okrdata import transfer
 from okrdata.db import connect
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/manage.py"
 
 

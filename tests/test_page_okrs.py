@@ -37,6 +37,8 @@ from ui.okr_detail import (
 from ui.sidebar import COMPANY, UNIT_KEY
 from ui.tables import ROW_LIMIT as LIST_LIMIT
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/okrs.py"
 
 

@@ -17,6 +17,8 @@ from okrdata.db import connect
 from ui import badges
 from ui.sidebar import COMPANY, UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/overview.py"
 
 

@@ -24,6 +24,8 @@ from okrdata.synth import synthesize
 from ui import badges
 from ui.sidebar import CYCLE_KEY, UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/review.py"
 
 

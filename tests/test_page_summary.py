@@ -23,6 +23,8 @@ from okrdata.report.pdf import to_pdf
 from ui.okr_detail import escape_markdown
 from ui.sidebar import CYCLE_KEY, UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/summary.py"
 
 

@@ -25,6 +25,8 @@ from ui import badges
 from ui import trend_charts as tc
 from ui.sidebar import UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/trends.py"
 MODE, KR, OBJECTIVE = "trends_mode", "trends_kr", "trends_objective"
 

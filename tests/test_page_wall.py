@@ -26,6 +26,8 @@ from ui import badges
 from ui.okr_detail import escape_markdown
 from ui.sidebar import COMPANY, UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/wall.py"
 
 

@@ -23,6 +23,8 @@ from ui import badges
 from ui.navigation import PAGES
 from ui.okr_detail import escape_markdown
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 TODAY = dt.date.today()
 
 

@@ -543,6 +543,7 @@ def synth(tmp_path_factory):
     database.close()
 
 
+@pytest.mark.slow
 def test_seven_closed_cycles_flags_agree_with_a_slow_reference(synth):
     cycles = q.cycles(synth)
     closed = cycles[cycles["state"] == "closed"].sort_values("start_date")

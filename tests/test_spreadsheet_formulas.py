@@ -98,6 +98,7 @@ def spreadsheet_writers() -> list[tuple[str, int, str, bool]]:
     return found
 
 
+@pytest.mark.slow
 def test_every_spreadsheet_writer_neutralises_its_cells():
     writers = spreadsheet_writers()
     assert len(writers) >= 3, "the scan found no writer: it is looking in the wrong place"
@@ -146,6 +147,7 @@ def deferred(monkeypatch) -> dict:
     return seen
 
 
+@pytest.mark.slow
 def test_the_review_pages_scores_csv_runs_no_formula(demo_db, deferred):
     def hostile(db):
         cycle = q.default_cycle_id(db)

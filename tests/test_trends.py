@@ -267,6 +267,7 @@ def test_heatmap_rows_are_child_units_plus_own_objectives(db, hand):
     assert list(own["confidence"]) == [9.0] * 6
 
 
+@pytest.mark.slow
 def test_heatmap_of_a_department_and_of_a_team(db, hand):
     t = build(db, hand, hand.product)
     rows = tr.breakdown_rows(q.units(db), t.objectives, hand.product)
@@ -322,6 +323,7 @@ def demo(demo_template, tmp_path_factory):
     database.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["active", "closed"])
 def test_demo_last_week_equals_the_queries(demo, which):
     cycles = q.cycles(demo)
