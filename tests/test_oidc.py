@@ -214,6 +214,9 @@ class AppSession:
             additional_headers=headers,
             origin=url,
             max_size=None,
+            # After a run that sent the browser elsewhere the server never answers the closing
+            # handshake: without this each tab waited websockets' default 10 s to give up.
+            close_timeout=0.5,
         )
         self.ws = None
         self.page_hash = ""
