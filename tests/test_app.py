@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, empty_db, facts, metrics, ok, summary  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, empty_db, facts, metrics, ok, summary  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
@@ -20,6 +20,8 @@ from okrdata.schema import migrate
 from ui import badges, navigation
 from ui.frame import DEMO_NOTICE
 from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 WALL = "pages/wall.py"  # titled with the unit's name, not its own: tests/test_page_wall.py
 PAGES = [p.path for p in navigation.PAGES if p.path != WALL]

@@ -175,6 +175,7 @@ def test_feed_commands_save_without_loading_charts_pdf_streamlit_or_pandas(db, o
     assert after == before + 1
 
 
+@pytest.mark.slow
 def test_the_entry_point_runs_every_other_command_through_the_full_cli(tmp_path):
     done = run_entry("--help", cwd=tmp_path)
     assert done.returncode == 0

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from db_copies import copy_db
 
 from okrdata import writes
 from okrdata.db import connect, transaction
@@ -116,6 +117,7 @@ def test_the_coach_does_not_look_again_after_a_checkin_but_does_after_an_edit(db
     assert rebuilt(lambda: data.quality_findings(org.cycle)) == ["quality_findings"]
 
 
+@pytest.mark.slow
 def test_a_write_by_another_process_is_seen_at_the_next_read(db, cached, tmp_path):
     org = cached
     assert value_of(org, org.cycle, org.kr_increase) == 20
@@ -202,6 +204,7 @@ def test_a_database_without_versions_follows_the_files_stamp(tmp_path, monkeypat
         data.clear()
 
 
+@pytest.mark.slow
 def test_review_calibration_is_worked_out_once_while_the_running_cycle_changes(tmp_path, monkeypatch):
     path = tmp_path / "demo.db"
     db = connect(path)
@@ -230,11 +233,10 @@ def test_review_calibration_is_worked_out_once_while_the_running_cycle_changes(t
 
 
 @pytest.fixture
-def demo_file(tmp_path, monkeypatch):
-    path = tmp_path / "demo.db"
+def demo_file(demo_template, tmp_path, monkeypatch):
+    """This test's own copy of the demo (conftest's ``demo_template``), set as ``$OKR_DB``."""
+    path = copy_db(demo_template, tmp_path / "demo.db")
     db = connect(path)
-    migrate(db)
-    load_demo(db)
     monkeypatch.setenv("OKR_DB", str(path))
     data.clear()
     yield db
@@ -266,6 +268,7 @@ def cached_frames(cycle_id: int, unit_id):
     return frames
 
 
+@pytest.mark.slow
 def test_frames_patched_after_checkins_equal_fresh_ones(demo_file):
     import random
 
@@ -320,6 +323,7 @@ def test_frames_patched_after_checkins_equal_fresh_ones(demo_file):
     assert how.count("patched") >= 30, how
 
 
+@pytest.mark.slow
 def test_trends_patched_after_checkins_equal_fresh_ones(demo_file):
     import pandas as pd
 

@@ -11,6 +11,8 @@ from okrdata.db import connect
 from okrdata.schema import migrate
 from ui.empty import NO_CYCLES
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs a page
+
 LINKED = {
     "pages/overview.py": True,
     "pages/alignment.py": True,

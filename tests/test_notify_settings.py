@@ -229,6 +229,7 @@ def test_the_app_lifespan_runs_the_scheduler_while_the_app_serves(secrets, monke
     assert "okr-notify" not in [t.name for t in threading.enumerate()]
 
 
+@pytest.mark.slow
 def test_notifications_never_import_streamlit():
     import subprocess
     import sys

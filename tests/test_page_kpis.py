@@ -11,7 +11,15 @@ import json
 
 import pyarrow as pa
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, empty_db, ok  # noqa: F401
+from app_fixtures import (  # noqa: F401
+    APP,
+    clear_streamlit_caches,
+    demo_db,
+    empty_db,
+    large_db,
+    ok,
+)
+from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 
 from okrdata import kpis as K
@@ -19,9 +27,10 @@ from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.db import connect
 from okrdata.schema import migrate
-from okrdata.synth import synthesize
 from ui import badges
 from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 PAGE = "pages/kpis.py"
 WINDOW_KEY = "kpi_window_months"
@@ -31,10 +40,7 @@ MAX_DRAWN = 3
 
 def open_page(params: dict | None = None) -> AppTest:
     """The KRs vs KPIs page opened directly, as a link with ``params`` would open it."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(params or {})
-    at.switch_page(PAGE)
-    return ok(at.run())
+    return open_app(PAGE, params)
 
 
 def choose(at: AppTest, cycle_id: int | None = None, unit: int | None = None) -> AppTest:
@@ -332,20 +338,6 @@ def test_a_team_without_kpis_in_a_department_with_some_gets_a_hint(demo_db):
     at = open_page({"unit": str(gtm)})
     assert [h.value for h in at.subheader] == [badges.escape(n) for n in ("Go-to-Market", "Growth", "Sales")]
     assert "No KPIs for Sales yet: add them in Manage." in [c.value for c in at.caption]
-
-
-@pytest.fixture
-def large_db(tmp_path, monkeypatch):
-    """A generated organisation twice the demo's size: more units than one page shows."""
-    path = tmp_path / "large.db"
-    db = connect(path)
-    try:
-        migrate(db)
-        synthesize(db, 2)
-    finally:
-        db.close()
-    monkeypatch.setenv("OKR_DB", str(path))
-    return path
 
 
 def test_a_large_branch_offers_every_unit_and_draws_one(large_db):

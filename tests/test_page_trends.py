@@ -12,7 +12,8 @@ import json
 
 import pandas as pd
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, metrics, ok  # noqa: F401
+from app_fixtures import open_page as open_app
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
@@ -25,15 +26,15 @@ from ui import badges
 from ui import trend_charts as tc
 from ui.sidebar import UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/trends.py"
 MODE, KR, OBJECTIVE = "trends_mode", "trends_kr", "trends_objective"
 
 
 def open_page(params: dict | None = None) -> AppTest:
     """The app opened straight on the trends page, with ``params`` in the URL."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(params or {})
-    return ok(at.switch_page(PAGE).run())
+    return open_app(PAGE, params)
 
 
 def figures(path, cycle_id=None, unit_id=None) -> tuple[int, tr.Trends]:
@@ -67,10 +68,6 @@ def frame_with(frames: list[pd.DataFrame], *columns: str, without: str | None = 
 
 def points(spec: dict, frames: list[pd.DataFrame]) -> int:
     return sum(len(f) for f in frames) + tc.data_points(spec)
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def close(a, b) -> bool:

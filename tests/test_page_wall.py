@@ -13,7 +13,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 import streamlit
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok, with_db  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, ok, with_db  # noqa: F401
+from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
@@ -25,13 +26,13 @@ from ui import badges
 from ui.okr_detail import escape_markdown
 from ui.sidebar import COMPANY, UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/wall.py"
 
 
 def open_wall(query_params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(query_params or {})
-    return ok(at.switch_page(PAGE).run())
+    return open_app(PAGE, query_params)
 
 
 def figures(path, unit_id):

@@ -16,6 +16,7 @@ import re
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from db_copies import copy_db
 from pypdf import PdfReader
 
 from okrdata import attention, kpis, report, wording
@@ -24,21 +25,15 @@ from okrdata import writes as w
 from okrdata.cli import cli
 from okrdata.db import connect
 from okrdata.report.pdf_style import text as pdf_text
-from okrdata.schema import migrate
-from okrdata.seed import load_demo
 
 TODAY = dt.date.today()
 HOSTILE = "<script>alert('x')</script> & <img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("report") / "demo.db"
-    db = connect(path)
-    migrate(db)
-    load_demo(db)
-    db.close()
-    return path
+def demo_file(demo_template, tmp_path_factory):
+    """This module's copy of the demo (conftest's ``demo_template``)."""
+    return copy_db(demo_template, tmp_path_factory.mktemp("report") / "demo.db")
 
 
 @pytest.fixture(scope="module")
@@ -323,6 +318,7 @@ def test_html_of_a_closed_cycle_has_scores_and_reflections(closed):
     assert report._e(closed.reflections["reflection"].iloc[0]) in html
 
 
+@pytest.mark.slow
 def test_html_is_the_same_each_time(team):
     # (the PDF's sameness is pinned by the page test, which compares a download with to_pdf)
     assert report.to_html(team) == report.to_html(team)
@@ -383,6 +379,7 @@ def _pdf_text(data: bytes) -> tuple[int, list[str]]:
     return len(reader.pages), [p.extract_text() for p in reader.pages]
 
 
+@pytest.mark.slow
 def test_pdf_of_the_company_is_a_readable_document(company):
     data = report.to_pdf(company)
     assert data.startswith(b"%PDF-")
@@ -442,6 +439,7 @@ def run(*args):
     return result
 
 
+@pytest.mark.slow
 def test_okr_report_writes_html_and_pdf(demo_file, scope, tmp_path):
     html = tmp_path / "summary.html"
     result = run("report", html, "--db", demo_file)
@@ -478,6 +476,7 @@ def test_okr_report_refuses_bad_input(demo_file, tmp_path, args, field):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_okr_report_keeps_an_existing_file_unless_forced(demo_file, tmp_path):
     out = tmp_path / "summary.html"
     out.write_text("mine")
@@ -513,6 +512,7 @@ def test_a_large_scope_is_bounded_and_says_so(demo, scope, monkeypatch):
 # --- scores: two decimals beside their band ------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_score_shows_two_decimals_beside_its_band_in_the_page_html_and_pdf(own_copy, scope):
     # 0.67 is yellow: with one decimal it read "0.7 · yellow", a green number beside a yellow word.
     db, _ = own_copy
@@ -535,6 +535,7 @@ def test_a_score_shows_two_decimals_beside_its_band_in_the_page_html_and_pdf(own
 # --- the forecast's projected value, moved goalposts, statuses that read against progress ----------
 
 
+@pytest.mark.slow
 def test_risks_show_where_their_forecast_heads(company):
     risks = report.risks_table(company)
     with_forecast = [k for k in company.risks.to_dict("records") if not pd.isna(k["forecast_value"])]
@@ -550,6 +551,7 @@ def _pdf_words(rep) -> str:
     return " ".join(" ".join(_pdf_text(report.to_pdf(rep))[1]).split())
 
 
+@pytest.mark.slow
 def test_moved_goalposts_are_listed_in_the_summary_html_and_pdf(own_copy, scope):
     db, _ = own_copy
     krs = q.key_results(db, scope[0], None, TODAY)
@@ -580,6 +582,7 @@ def test_moved_goalposts_are_listed_in_the_summary_html_and_pdf(own_copy, scope)
         assert any(f"Goalposts moved: {change}" in " · ".join(r) for r in rep.risks["reasons"])
 
 
+@pytest.mark.slow
 def test_an_objective_whose_status_reads_against_its_progress_says_what_it_rests_on(own_copy, scope):
     db, _ = own_copy
     objs = q.objectives(db, scope[0], None, TODAY)

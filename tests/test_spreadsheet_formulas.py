@@ -16,7 +16,6 @@ from app_fixtures import (  # noqa: F401
     APP,
     clear_streamlit_caches,
     demo_db,
-    demo_template,
     ok,
     with_db,
 )
@@ -99,6 +98,7 @@ def spreadsheet_writers() -> list[tuple[str, int, str, bool]]:
     return found
 
 
+@pytest.mark.slow
 def test_every_spreadsheet_writer_neutralises_its_cells():
     writers = spreadsheet_writers()
     assert len(writers) >= 3, "the scan found no writer: it is looking in the wrong place"
@@ -147,6 +147,7 @@ def deferred(monkeypatch) -> dict:
     return seen
 
 
+@pytest.mark.slow
 def test_the_review_pages_scores_csv_runs_no_formula(demo_db, deferred):
     def hostile(db):
         cycle = q.default_cycle_id(db)

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from db_copies import copy_db
 
 from okrdata import queries, transfer, writes
 from okrdata.db import connect
@@ -613,12 +614,9 @@ def test_a_checkin_for_an_unknown_or_ambiguous_key_result_is_refused(db, org, sn
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    database = connect(path)
-    load_demo(database)
-    database.close()
-    return path
+def demo_path(demo_template, tmp_path_factory):
+    """This module's copy of the demo (conftest's ``demo_template``)."""
+    return copy_db(demo_template, tmp_path_factory.mktemp("demo") / "demo.db")
 
 
 def figures(db, cycle_id: int, on: dt.date) -> dict:
@@ -633,6 +631,7 @@ def figures(db, cycle_id: int, on: dt.date) -> dict:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["json", "zip"])
 def test_a_full_export_restores_into_an_empty_database_with_every_figure_the_same(demo_path, fmt, snapshot):
     source = connect(demo_path)
@@ -669,6 +668,7 @@ def test_a_full_export_is_restored_only_into_an_empty_database(demo_path, db, or
     assert snapshot(db) == before
 
 
+@pytest.mark.slow
 def test_sign_in_bookkeeping_stays_on_its_server(tmp_path):
     """Failed tries and the addresses people signed in from are this server's, not the
     organisation's data: a full export leaves them out, and a new database where someone
@@ -854,6 +854,7 @@ def test_export_import_export_is_faithful_for_formulas_in_every_text_field(db, f
     pd.testing.assert_frame_equal(history, transfer.export_checkins(fresh, cycle))
 
 
+@pytest.mark.slow
 def test_the_excel_round_trip_equals_the_csv_one(db):
     ids = hostile_okrs(db)
     again = {}

@@ -24,6 +24,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from db_copies import copy_db
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,8 +34,6 @@ from okrdata import trends as tr
 from okrdata import trends_breakdown as tb
 from okrdata import writes
 from okrdata.db import connect
-from okrdata.schema import migrate
-from okrdata.seed import load_demo
 
 TODAY = dt.date(2026, 2, 10)
 DAYS = 89  # 2026-01-01 → 2026-03-31
@@ -269,6 +268,7 @@ def test_heatmap_rows_are_child_units_plus_own_objectives(db, hand):
     assert list(own["confidence"]) == [9.0] * 6
 
 
+@pytest.mark.slow
 def test_heatmap_of_a_department_and_of_a_team(db, hand):
     t = build(db, hand, hand.product)
     rows = tb.breakdown_rows(q.units(db), t.objectives, hand.product)
@@ -328,14 +328,14 @@ def test_a_cycle_with_no_checkins(db, org):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    database = connect(tmp_path_factory.mktemp("trends-demo") / "okr.db")
-    migrate(database)
-    load_demo(database)
+def demo(demo_template, tmp_path_factory):
+    """This module's copy of the demo (conftest's ``demo_template``)."""
+    database = connect(copy_db(demo_template, tmp_path_factory.mktemp("trends-demo") / "okr.db"))
     yield database
     database.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["active", "closed"])
 def test_demo_last_week_equals_the_queries(demo, which):
     cycles = q.cycles(demo)
