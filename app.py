@@ -40,5 +40,7 @@ else:
 
     from okrdata import api
     from okrdata.notify import schedule
+    from ui import process
 
     app = st.App(__file__, routes=[Mount(api.PREFIX, app=api.make_app())], lifespan=schedule.lifespan)
+    process.settle()  # the collections after each run skip what is loaded by now

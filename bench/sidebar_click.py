@@ -53,6 +53,16 @@ st.navigation([st.Page(first, title="First", default=True), st.Page(second, titl
 TARGET = 2.0
 
 
+def bare_folder(folder: Path, script: str) -> Path:
+    """A folder with ``script`` as its ``app.py`` and the dashboard's ``.streamlit/config.toml``,
+    so that a bare app runs with the same settings (no file watcher, no usage statistics, the
+    same toolbar) and differs from the dashboard only by what its script draws."""
+    (folder / ".streamlit").mkdir(parents=True)
+    (folder / "app.py").write_text(script)
+    shutil.copy(ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
+    return folder
+
+
 def pages() -> list[str]:
     """The dashboard's page titles in menu order (its sidebar entries and headings)."""
     from ui.navigation import PAGES
@@ -142,9 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="okr-click-"))
     folder.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="okr-click-run-"))
-    bare_dir = scratch / "bare"
-    bare_dir.mkdir()
-    (bare_dir / "app.py").write_text(BARE_APP)
+    bare_dir = bare_folder(scratch / "bare", BARE_APP)
     titles = pages()
     assert titles, "no dashboard pages to click"
 

@@ -154,8 +154,18 @@ else:
             else ""
         )
     )
-    moved = forms.goalpost_changes([int(i) for i in needing["kr_id"]])
-    tables.show_key_results(attention.with_goalposts(needing, moved), reasons=True, key="overview_attention")
+    listed = data.memo(
+        lambda: tables.arrow(
+            tables.key_results_frame(
+                attention.with_goalposts(needing, forms.goalpost_changes([int(i) for i in needing["kr_id"]])),
+                reasons=True,
+            )
+        ),
+        "overview.attention_table",
+        scope.cycle_id,
+        scope.unit_id,
+    )
+    tables.show_key_results_frame(listed, "overview_attention")
 
 # --- the OKR coach ------------------------------------------------------------------------
 notes = data.quality_findings(scope.cycle_id, scope.unit_id)

@@ -60,7 +60,7 @@ if sheet.empty:
         icon=":material/inbox:",
     )
 else:
-    review_view.headline(sheet, closed)
+    review_view.headline(sheet, scope, ended)
     if closed:
         st.caption(f"{cycle_name} is closed: its scores and reflections are final and read only.")
     elif refusal:
@@ -109,7 +109,8 @@ st.caption(
     f"({badges.escape(cycle_names[0])}{' to ' + badges.escape(cycle_names[-1]) if len(cycle_names) > 1 else ''}), "
     "per unit that owns the objectives."
 )
-review_view.calibration_table(units_table)
+view = review_data.calibration_view(scope.unit_id)
+review_view.calibration_table(view["table"], view["listed"])
 overall = report["brier"]
 st.markdown(
     "**How to read the Brier score.** Each key result's last confidence is read as a forecast that it "
@@ -138,25 +139,13 @@ with left:
             f"The {review_charts.MAX_CHART_UNITS} units with the most objectives; pick a unit in the sidebar to "
             "narrow down."
         )
-    charts.show(
-        data.memo(
-            lambda: review_charts.scores_chart(units_table, report["unit_cycles"], cycle_names),
-            "review.scores_chart",
-            scope.unit_id,
-        )
-    )
+    charts.show(view["scores_chart"])
 with right:
     st.markdown("**Confidence against outcome**")
-    if report["reliability"].empty:
+    if view["reliability_chart"] is None:
         st.caption("No key result of these cycles had a check-in with a confidence.")
     else:
-        charts.show(
-            data.memo(
-                lambda: review_charts.reliability_chart(report["reliability"]),
-                "review.reliability_chart",
-                scope.unit_id,
-            )
-        )
+        charts.show(view["reliability_chart"])
         st.caption(
             "Dots on the dashed line mean the confidence was right: of the key results given 7/10, "
             "seven in ten reached 0.7."

@@ -145,7 +145,7 @@ else:
         OBJECTIVE_ORDER,
         tables.configure(shown.column_names, COLUMNS),
         tables.phone_items(
-            shown.to_pandas(),
+            shown,
             "Objective",
             ["Status", "Progress", "Pace", ("Forecast", "forecast"), ("Score", "score")],
             ["Unit", "Owner"],

@@ -64,11 +64,17 @@ def draw_wall() -> None:
 
     summary = data.cycle_summary(scope.cycle_id, scope.unit_id)
     cycle = summary["cycle"]
-    shown = wall.build(
-        data.objectives(scope.cycle_id, scope.unit_id),
-        data.key_results(scope.cycle_id, scope.unit_id),
-        data.unit_progress(scope.cycle_id),
-        data.units(),
+    # Worked out once per change of the data, not at each redraw: it reads the cycle's whole frames.
+    shown = data.memo(
+        lambda: wall.build(
+            data.objectives(scope.cycle_id, scope.unit_id),
+            data.key_results(scope.cycle_id, scope.unit_id),
+            data.unit_progress(scope.cycle_id),
+            data.units(),
+            scope.unit_id,
+        ),
+        "wall.build",
+        scope.cycle_id,
         scope.unit_id,
     )
     with st.container(key="okr_wall"):

@@ -13,3 +13,10 @@ def test_the_shipped_config_hides_developer_tools_and_sends_no_statistics():
     assert config["client"]["toolbarMode"] == "viewer"
     assert config["client"]["showErrorDetails"] == "none"
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_the_browser_keeps_large_elements_while_a_reader_moves_between_pages():
+    # A table or a long list of options (10 KB or more) the browser still has is sent as a
+    # reference; Streamlit's default keeps them two reruns, fewer than a tour of the menu.
+    config = tomllib.loads(CONFIG.read_text())
+    assert config["global"]["maxCachedMessageAge"] >= 10

@@ -308,6 +308,23 @@ def test_the_calibration_figures_are_okrdatas(demo):
     assert set(expected["unit_name"]) == {"Product & Engineering", "Platform", "Web App", "Mobile"}
 
 
+def test_a_checkin_in_the_running_cycle_leaves_the_calibration_as_it_was_drawn(demo):
+    # Calibration covers closed cycles only: a lead checking in on the running cycle must not make
+    # the next reader of the page wait for its table and charts to be worked out again.
+    from okrdata import writes
+    from ui import data
+
+    at = open_as(None)
+    with demo.db() as db:
+        kr = int(q.key_results(db, demo.active, None, dt.date.today())["kr_id"].iloc[0])
+        writes.add_checkin(db, kr, dt.date.today(), 1, 5, "", person=writes.SYSTEM)
+    with data.builds() as built:
+        ok(at.run())
+    names = [name for name, _, _ in built]
+    assert "scoring_sheet" in names  # the running cycle's scores are worked out again
+    assert [n for n in names if "calibration" in n or "chart" in n] == []
+
+
 @pytest.fixture(scope="module")
 def synth_template(tmp_path_factory):
     path = tmp_path_factory.mktemp("review-synth") / "okr.db"

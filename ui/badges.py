@@ -109,11 +109,12 @@ def number(x: Any, unit_label: Any = "", *, markdown: bool = False) -> str:
 
 
 _MD_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
+_MD_ESCAPES = str.maketrans({ch: "\\" + ch for ch in _MD_SPECIAL})
 
 
 def escape(text: Any) -> str:
     """User text made safe to put inside Markdown (titles, names): special characters escaped."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+    return str(text).translate(_MD_ESCAPES)
 
 
 def escape_markdown(text: Any) -> str:

@@ -36,10 +36,14 @@ def score_or_blank(x: float) -> str:
     return "" if pd.isna(x) else badges.score(x)
 
 
-def headline(sheet: pd.DataFrame, closed: bool) -> None:
-    """Four metrics over the scoring sheet: objectives, the average score and share met (before
-    the close: the average forecast and share on course), and how many a lead scored."""
-    counts = review.sheet_counts(sheet)
+def headline(sheet: pd.DataFrame, scope: Scope, ended: bool) -> None:
+    """Four metrics over the scoring sheet of the sidebar's cycle and unit: objectives, the
+    average score and share met (before the close: the average forecast and share on course),
+    and how many a lead scored."""
+    closed = scope.cycle["state"] == "closed"
+    counts = data.memo(
+        lambda: review.sheet_counts(sheet), "review.sheet_counts", scope.cycle_id, scope.unit_id, closed, ended
+    )
     cols = st.columns(4)
     cols[0].metric("Objectives", counts["objectives"])
     if closed:
@@ -151,7 +155,7 @@ def score_sheet(rows: pd.DataFrame, scope: Scope, ended: bool) -> None:
         SCORE_ORDER,
         score_columns(closed, ended),
         tables.phone_items(
-            shown.to_pandas(),
+            shown,
             "Objective",
             ["Score" if closed else "Forecast", "Progress", ("Proposed", "proposed")],
             ["Unit", "Against kind", "Flag"],
@@ -218,9 +222,10 @@ def reflections(rows: pd.DataFrame) -> None:
                 st.markdown(badges.escape(r["reflection"]))
 
 
-def calibration_table(units_table: pd.DataFrame) -> None:
-    """Per unit over the closed cycles (:func:`okrdata.review.by_unit`): its flag, cycles,
-    objectives, average score, share met, forecasts and Brier score; a list on a phone."""
+def calibration_frame(units_table: pd.DataFrame) -> pd.DataFrame:
+    """Per unit over the closed cycles (:func:`okrdata.review.by_unit`), as the calibration table
+    shows it: its flag (no column when no unit is flagged), cycles, objectives, average score,
+    share met, forecasts and Brier score."""
     table = pd.DataFrame(
         {
             "Unit": units_table["unit_name"].astype(str),
@@ -239,6 +244,12 @@ def calibration_table(units_table: pd.DataFrame) -> None:
     if units_table["flag"].isna().all():
         # A column empty in every row says nothing: no unit is flagged (the caption below says what would be).
         table = table.drop(columns="Flag")
+    return table
+
+
+def calibration_table(table: pd.DataFrame, listed: pd.DataFrame) -> None:
+    """The calibration table (:func:`calibration_frame`) on a wide screen; on a phone a list of
+    ``listed``, the same rows with their average score in words."""
     with style.wide("rv_calibration"):
         st.dataframe(
             table,
@@ -260,7 +271,7 @@ def calibration_table(units_table: pd.DataFrame) -> None:
     tables.phone_list(
         "rv_calibration",
         tables.phone_items(
-            table.assign(**{"Average score": table["Average score"].map(badges.score)}),
+            listed,
             "Unit",
             [("Average score", "average score"), ("Brier score", "Brier")],
             ["Flag"],

@@ -13,6 +13,8 @@ them whole at 1440 px beside the sidebar; titles wrap onto a second line (rows t
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Sequence
+from typing import overload
 
 import pandas as pd
 import pyarrow as pa
@@ -183,23 +185,54 @@ def _facts(row: dict, facts: list[Fact]) -> str:
     return " · ".join(out)
 
 
+class PhoneItems(Sequence[str]):
+    """The phone's list of a display table (:func:`phone_items`): one Markdown item per row, each
+    made only when asked for. A phone shows the first :data:`PHONE_ROWS` of a table that may hold
+    hundreds of rows, and the page draws that list at every rerun on every screen."""
+
+    def __init__(self, table: pd.DataFrame | pa.Table, item: Callable[[dict], str]):
+        self._table = table
+        self._item = item
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def _rows(self, positions: list[int]) -> list[dict]:
+        if isinstance(self._table, pa.Table):
+            return self._table.take(positions).to_pandas().to_dict("records")
+        return self._table.iloc[positions].to_dict("records")
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self._item(row) for row in self._rows(list(range(*index.indices(len(self)))))]
+        return self._item(self._rows([range(len(self))[index]])[0])
+
+
 def phone_items(
-    frame: pd.DataFrame, title: str, facts: list[Fact], under: list[Fact], link: str | None = None
-) -> list[str]:
-    """Each row of a display table as a Markdown list item for a phone: the ``title`` column in
-    bold (a link to the row's ``link`` column, if given), the ``facts`` columns on one line, the
-    ``under`` columns in grey below. Text is escaped (:func:`ui.badges.escape_markdown`)."""
-    items = []
-    for row in frame.to_dict("records"):
+    frame: pd.DataFrame | pa.Table, title: str, facts: list[Fact], under: list[Fact], link: str | None = None
+) -> PhoneItems:
+    """Each row of a display table (pandas, or Arrow as :func:`arrow` makes it) as a Markdown list
+    item for a phone: the ``title`` column in bold (a link to the row's ``link`` column, if
+    given), the ``facts`` columns on one line, the ``under`` columns in grey below. Text is
+    escaped (:func:`ui.badges.escape_markdown`)."""
+
+    def item(row: dict) -> str:
         name = badges.escape_markdown(_cell(title, row.get(title))) or badges.NO_VALUE
         head = f"[**{name}**]({row[link]})" if link and row.get(link) else f"**{name}**"
         line, below = _facts(row, facts), _facts(row, under)
         parts = [head] + ([line] if line else []) + ([f":gray[{below}]"] if below else [])
-        items.append("- " + "  \n  ".join(parts))
-    return items
+        return "- " + "  \n  ".join(parts)
+
+    return PhoneItems(frame, item)
 
 
-def phone_list(key: str, items: list[str], total: int | None = None, what: str = "rows") -> None:
+def phone_list(key: str, items: Sequence[str], total: int | None = None, what: str = "rows") -> None:
     """The list a phone shows instead of a table (hidden on wider screens, see :mod:`ui.style`):
     the first :data:`PHONE_ROWS` ``items`` of :func:`phone_items`, and how many there are in all
     (``total``, default the items')."""
@@ -221,7 +254,7 @@ def show_table(
     frame: pd.DataFrame | pa.Table,
     first: list[str],
     config: dict,
-    items: list[str],
+    items: Sequence[str],
     total: int | None = None,
     what: str = "rows",
 ) -> None:
@@ -248,13 +281,14 @@ def show_key_results(krs: pd.DataFrame, reasons: bool = False, key: str | None =
     show_key_results_frame(key_results_frame(krs, reasons), key or "key_results")
 
 
-def show_key_results_frame(frame: pd.DataFrame, key: str, total: int | None = None) -> None:
-    """Draw a :func:`key_results_frame` as a table on a wide screen and as a list on a phone
-    (``total``: how many key results there are, when ``frame`` holds the first of them)."""
+def show_key_results_frame(frame: pd.DataFrame | pa.Table, key: str, total: int | None = None) -> None:
+    """Draw a :func:`key_results_frame` (or its :func:`arrow`) as a table on a wide screen and as
+    a list on a phone (``total``: how many key results there are, when ``frame`` holds the first
+    of them)."""
     show_table(key, frame, KEY_RESULT_ORDER, KEY_RESULT_COLUMNS, key_result_items(frame), total, "key results")
 
 
-def key_result_items(frame: pd.DataFrame) -> list[str]:
+def key_result_items(frame: pd.DataFrame | pa.Table) -> PhoneItems:
     """The phone's list of a :func:`key_results_frame`."""
     return phone_items(frame, "Key result", ["Status", "Progress", "Pace", "Confidence"], ["Why", "Objective", "Unit"])
 
