@@ -214,6 +214,24 @@ class PhoneItems(Sequence[str]):
         return self._item(self._rows([range(len(self))[index]])[0])
 
 
+class _PhoneItem:
+    """One row of a display table as a phone's Markdown list item (see :func:`phone_items`).
+
+    A class rather than a closure, so that a cached reader may keep a :class:`PhoneItems`
+    (readers that copy their value per session pickle it)."""
+
+    def __init__(self, title: str, facts: list[Fact], under: list[Fact], link: str | None):
+        self.title, self.facts, self.under, self.link = title, facts, under, link
+
+    def __call__(self, row: dict) -> str:
+        title, link = self.title, self.link
+        name = badges.escape_markdown(_cell(title, row.get(title))) or badges.NO_VALUE
+        head = f"[**{name}**]({row[link]})" if link and row.get(link) else f"**{name}**"
+        line, below = _facts(row, self.facts), _facts(row, self.under)
+        parts = [head] + ([line] if line else []) + ([f":gray[{below}]"] if below else [])
+        return "- " + "  \n  ".join(parts)
+
+
 def phone_items(
     frame: pd.DataFrame | pa.Table, title: str, facts: list[Fact], under: list[Fact], link: str | None = None
 ) -> PhoneItems:
@@ -222,14 +240,7 @@ def phone_items(
     given), the ``facts`` columns on one line, the ``under`` columns in grey below. Text is
     escaped (:func:`ui.badges.escape_markdown`)."""
 
-    def item(row: dict) -> str:
-        name = badges.escape_markdown(_cell(title, row.get(title))) or badges.NO_VALUE
-        head = f"[**{name}**]({row[link]})" if link and row.get(link) else f"**{name}**"
-        line, below = _facts(row, facts), _facts(row, under)
-        parts = [head] + ([line] if line else []) + ([f":gray[{below}]"] if below else [])
-        return "- " + "  \n  ".join(parts)
-
-    return PhoneItems(frame, item)
+    return PhoneItems(frame, _PhoneItem(title, facts, under, link))
 
 
 def phone_list(key: str, items: Sequence[str], total: int | None = None, what: str = "rows") -> None:
