@@ -30,7 +30,7 @@ TITLES = {p.path: p.title for p in navigation.PAGES}
 
 
 def start(query_params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(query_params or {})
     return at.run()
 

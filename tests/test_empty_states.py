@@ -29,7 +29,7 @@ def test_a_page_without_a_cycle_says_how_to_start(empty_db, page):
     db = connect(empty_db)
     migrate(db)  # a schema and no data, as `okr init` leaves it
     db.close()
-    at = ok(AppTest.from_file(APP, default_timeout=30).run())
+    at = ok(AppTest.from_file(APP, default_timeout=60).run())
     ok(at.switch_page(page).run())
     assert NO_CYCLES in [i.value for i in at.info]
     links = [e.proto.label for e in at.get("page_link") if e.proto.page == "manage"]

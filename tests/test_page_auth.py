@@ -70,7 +70,7 @@ def start(script=None, secrets: dict | None = None, user: dict | None = None) ->
     at = (
         AppTest.from_file(APP, default_timeout=60)
         if script is None
-        else AppTest.from_function(script, default_timeout=30)
+        else AppTest.from_function(script, default_timeout=60)
     )
     at.secrets.update(secrets or {"okr": {}})  # never a developer's own secrets.toml
     if user is not None:

@@ -402,7 +402,7 @@ def test_two_clicks_of_one_submission_save_once(demo):
         forms.run_write("double", write, (), None, sent_in)
         forms.flash("double")
 
-    at = AppTest.from_function(script, default_timeout=30)
+    at = AppTest.from_function(script, default_timeout=60)
     at.session_state[PERSON_KEY] = demo.people["admin"]
     ok(at.run())
     assert at.session_state["saved"] == 1

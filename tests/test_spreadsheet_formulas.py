@@ -156,7 +156,7 @@ def test_the_review_pages_scores_csv_runs_no_formula(demo_db, deferred):
         return int(db.execute("SELECT id FROM people WHERE email LIKE 'admin@%'").fetchone()[0])
 
     admin = with_db(demo_db, hostile)
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=60)
     at.session_state[PERSON_KEY] = admin
     ok(at.switch_page("pages/review.py").run())
     buttons = [b for b in at.get("download_button") if b.proto.label == "Download the scores as CSV"]

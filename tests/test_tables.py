@@ -30,7 +30,7 @@ tables.phone_list("long", tables.phone_items(source, "Key result", ["Status", "P
 
 
 def phone(as_arrow: bool) -> AppTest:
-    at = AppTest.from_string(LONG_TABLE.replace("AS_ARROW", str(as_arrow)), default_timeout=30).run()
+    at = AppTest.from_string(LONG_TABLE.replace("AS_ARROW", str(as_arrow)), default_timeout=60).run()
     assert not at.exception
     return at
 
