@@ -1,11 +1,11 @@
 """Start-up benchmark of the feed commands: ``okr checkin`` and ``okr reading``, as a cron job runs them.
 
 Each run is a fresh Python process that records one check-in (or one reading) on a copy of the
-demo, the way the installed ``okr`` script starts (``from okrdata.entry import main``). Beside
+demo, the way the installed ``okr`` script starts (``from okrdata.cli import main``). Beside
 them, measured in the same run and in turn with them:
 
 - ``python -c pass``, the floor: an interpreter that does nothing;
-- ``okr checkin`` through the full command group (``okrdata.cli``, every command imported: the
+- ``okr checkin`` through the full command group (``okrdata.cli.group``, every command imported: the
   way it started before the feed commands got their lean start), for the ratio.
 
 It prints the median and 95th percentile per command, the ratios to the floor and to the full
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 HEAVY = ("pandas", "numpy", "pyarrow", "altair", "vl_convert", "reportlab", "openpyxl", "streamlit")
-LEAN = "import sys; from okrdata.entry import main; sys.argv[0] = 'okr'; main()"
+LEAN = "import sys; from okrdata.cli import main; sys.argv[0] = 'okr'; main()"
 FULL = "import sys; from okrdata.cli import cli; sys.argv[0] = 'okr'; cli()"
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 import sqlite_utils
 
 from okrdata.queries import subtree_ids
+from okrdata.wording import plural
 
 MAX_OBJECTIVES_PER_UNIT = 3
 MIN_KRS, MAX_KRS = 2, 5
@@ -104,6 +106,24 @@ class Finding:
     kr_id: int | None = None
     subject: str = ""
 
+    @classmethod
+    def on_objective(cls, rule: str, severity: str, advice: str, o: Any) -> Finding:
+        """A finding about the objective ``o`` (a row of the cycle's objectives, as a named tuple)."""
+        return cls(rule, severity, advice, unit_id=int(o.unit_id), objective_id=int(o.id), subject=o.title)
+
+    @classmethod
+    def on_key_result(cls, rule: str, severity: str, advice: str, k: Any) -> Finding:
+        """A finding about the key result ``k`` (a row of the cycle's key results, as a named tuple)."""
+        return cls(
+            rule,
+            severity,
+            advice,
+            unit_id=int(k.unit_id),
+            objective_id=int(k.objective_id),
+            kr_id=int(k.id),
+            subject=k.title,
+        )
+
 
 def reads_as_activity(title: str) -> bool:
     """True when a key result's title reads as an activity rather than an outcome (DESIGN.md).
@@ -180,21 +200,12 @@ def kr_count(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
     for o, count in zip(objectives[off].itertuples(), counts[off]):
         if count < MIN_KRS:
             advice = (
-                f"has {count} key result{'s' if count != 1 else ''}; add measurable outcomes until "
+                f"has {plural(count, 'key result')}; add measurable outcomes until "
                 f"{MIN_KRS} or 3 of them together prove the objective is met."
             )
         else:
             advice = f"has {count} key results; keep the {MAX_KRS} that matter most (2-3 is typical)."
-        out.append(
-            Finding(
-                "kr_count",
-                "warning",
-                f"{o.title!r} {advice}",
-                unit_id=int(o.unit_id),
-                objective_id=int(o.id),
-                subject=o.title,
-            )
-        )
+        out.append(Finding.on_objective("kr_count", "warning", f"{o.title!r} {advice}", o))
     return out
 
 
@@ -205,15 +216,12 @@ def activity_krs(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
     # The vectorised match narrows the rows; reads_as_activity stays the one definition.
     candidates = krs[titles.str.match(STARTS_WITH_ACTIVITY)]
     return [
-        Finding(
+        Finding.on_key_result(
             "activity_kr",
             "warning",
             f"{k.title!r} reads as an activity, not an outcome; say what it changes, from X to Y or "
             "with a bound such as above 95% (for example the adoption or time it should move).",
-            unit_id=int(k.unit_id),
-            objective_id=int(k.objective_id),
-            kr_id=int(k.id),
-            subject=k.title,
+            k,
         )
         for k in candidates.itertuples()
         if reads_as_activity(k.title)
@@ -229,14 +237,11 @@ def missing_goals(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
     for k, baseline_missing, target_missing in zip(krs[off].itertuples(), no_baseline[off], no_target[off]):
         missing = [name for name, gone in (("baseline", baseline_missing), ("target", target_missing)) if gone]
         out.append(
-            Finding(
+            Finding.on_key_result(
                 "missing_goal",
                 "warning",
                 f"{k.title!r} has no {' and no '.join(missing)}; without them its progress cannot be measured.",
-                unit_id=int(k.unit_id),
-                objective_id=int(k.objective_id),
-                kr_id=int(k.id),
-                subject=k.title,
+                k,
             )
         )
     return out
@@ -245,14 +250,12 @@ def missing_goals(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
 def unaligned(objectives: pd.DataFrame, krs: pd.DataFrame) -> list[Finding]:
     """An objective of a team or department aligned to nothing above it."""
     return [
-        Finding(
+        Finding.on_objective(
             "unaligned",
             "info",
             f"{o.title!r} ({o.unit_name}) is aligned to nothing; link it to the objective or key result "
             "above it that it serves, so everyone sees the line of sight.",
-            unit_id=int(o.unit_id),
-            objective_id=int(o.id),
-            subject=o.title,
+            o,
         )
         for o in objectives.itertuples()
         if not pd.isna(o.unit_parent_id) and pd.isna(o.parent_objective_id)

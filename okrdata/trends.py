@@ -20,9 +20,8 @@ value and status :func:`okrdata.numbers.kr_status` on that day. Then, week by we
   (as :func:`okrdata.queries.key_results` computes it), rolled up the same way, a key result
   with no forecast counting with its progress now.
 
-For a unit's breakdown, :func:`heatmap` gives each child unit (or, for a team, each objective)
-its mean confidence and progress week by week, and :func:`status_mix` counts key results per
-status each week.
+A unit's breakdown (the heat map of its child units, the key results per status) is
+:mod:`okrdata.trends_breakdown`, built on these frames.
 
 Everything works from the frames of *one* cycle (:func:`okrdata.queries.key_results`,
 :func:`~okrdata.queries.objectives`, :func:`~okrdata.queries.checkin_history`), so the cost is
@@ -36,8 +35,8 @@ days-since, cadence) triple and maps it back; progress uses :func:`okrdata.numbe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -68,6 +67,22 @@ KR_WEEK_COLUMNS = [
     "pace",
     "status",
 ]
+KR_PLAN_COLUMNS = [
+    "kr_id",
+    "objective_id",
+    "unit_id",
+    "unit_name",
+    "title",
+    "kr_type",
+    "baseline",
+    "target",
+    "unit_label",
+    "weight",
+    "cadence_days",
+]
+"""What the weekly figures need of a key result, as entered: a check-in changes none of it."""
+OBJECTIVE_PLAN_COLUMNS = ["objective_id", "unit_id", "unit_name", "title", "kind", "weight"]
+"""What the roll-ups need of an objective, as entered."""
 SERIES_COLUMNS = [
     "week",
     "week_start",
@@ -79,18 +94,6 @@ SERIES_COLUMNS = [
     "confidence",
     "kr_count",
     "confident_count",
-]
-HEATMAP_COLUMNS = [
-    "row",
-    "row_order",
-    "row_kind",
-    "row_id",
-    "week",
-    "date",
-    "confidence",
-    "confident_count",
-    "kr_count",
-    "progress",
 ]
 
 
@@ -266,7 +269,7 @@ def kr_weeks(krs: pd.DataFrame, history: pd.DataFrame, cycle: dict, today: dt.da
 # --- roll-ups -------------------------------------------------------------------------------
 
 
-def _weighted(frame: pd.DataFrame, keys: list[str], value: str, weight: str) -> pd.Series:
+def weighted(frame: pd.DataFrame, keys: list[str], value: str, weight: str) -> pd.Series:
     """:func:`okrdata.numbers.weighted_mean` of ``value`` by ``weight`` within each group, vectorised.
 
     As there: weight-0 items do not count, and a group with no weight at all takes the plain mean.
@@ -299,7 +302,7 @@ def objective_weeks(
         g = kr_weekly.groupby(keys, sort=True)
         agg = pd.DataFrame(
             {
-                "progress": _weighted(kr_weekly, keys, "progress", "weight"),
+                "progress": weighted(kr_weekly, keys, "progress", "weight"),
                 "confidence": g["confidence"].mean(),
                 "kr_count": g["kr_id"].size(),
                 "confident_count": g["confidence"].count(),
@@ -334,7 +337,7 @@ def rollup(
     keys = ["week"]
     g = objw.groupby(keys, sort=True)
     out = g[["week_start", "week_end", "date", "expected"]].first()
-    out["progress"] = _weighted(objw, keys, "progress", "weight")
+    out["progress"] = weighted(objw, keys, "progress", "weight")
     out["pace"] = out["progress"] - out["expected"]
     if krw.empty:
         out["confidence"] = np.nan
@@ -350,14 +353,27 @@ def rollup(
     return out.reset_index()[SERIES_COLUMNS]
 
 
-def kr_series(kr_weekly: pd.DataFrame, kr_id: int, history: pd.DataFrame | None = None) -> pd.DataFrame:
+def checkin_notes(history: pd.DataFrame) -> dict[int, dict[int, Any]]:
+    """Each key result's check-ins, as ``{kr_id: {checkin_id: note}}``, from
+    :func:`okrdata.queries.checkin_history`: what a key result's series shows beside its figures."""
+    out: dict[int, dict[int, Any]] = {}
+    if history.empty:
+        return out
+    for kr_id, checkin_id, note in zip(
+        history["kr_id"].to_numpy(dtype="int64"), history["checkin_id"].to_numpy(dtype="int64"), history["note"]
+    ):
+        out.setdefault(int(kr_id), {})[int(checkin_id)] = note if isinstance(note, str) else None
+    return out
+
+
+def kr_series(kr_weekly: pd.DataFrame, kr_id: int, notes: Mapping[int, Any] | None = None) -> pd.DataFrame:
     """One key result's weekly rows (:func:`kr_weeks`), oldest first, with the carried check-in's
-    ``note`` (from ``history``, :func:`okrdata.queries.checkin_history`) when given."""
+    ``note`` (``notes``: its check-ins' notes by id, from :func:`checkin_notes`) when given."""
     if kr_weekly.empty:
         return pd.DataFrame(columns=KR_WEEK_COLUMNS + ["note"])
     out = kr_weekly[kr_weekly["kr_id"] == int(kr_id)].reset_index(drop=True)
-    notes = {} if history is None or history.empty else dict(zip(history["checkin_id"].astype(float), history["note"]))
-    out["note"] = [None if pd.isna(c) else notes.get(float(c)) for c in out["checkin_id"]]
+    notes = notes or {}
+    out["note"] = [None if pd.isna(c) else notes.get(int(c)) for c in out["checkin_id"]]
     return out
 
 
@@ -416,7 +432,7 @@ def projected_score(
         mine = kr_proj[kr_proj["objective_id"].astype("int64").isin(set(chosen["objective_id"].astype("int64")))]
         used = bool(mine["has_forecast"].any())
         if not mine.empty:
-            per_obj = _weighted(mine, ["objective_id"], "projected", "weight").to_dict()
+            per_obj = weighted(mine, ["objective_id"], "projected", "weight").to_dict()
     values = [float(per_obj.get(int(o), 0.0)) for o in chosen["objective_id"]]
     return n.weighted_mean(values, list(chosen["weight"].astype(float))), used
 
@@ -436,131 +452,6 @@ def forecast_line(series: pd.DataFrame, projected: float | None, cycle: dict) ->
     return pd.DataFrame({"date": [last["date"], end], "progress": [float(last["progress"]), float(projected)]})
 
 
-# --- a unit's breakdown ------------------------------------------------------------------------
-
-
-def breakdown_rows(tree: pd.DataFrame, objs: pd.DataFrame, unit_id: int | None) -> pd.DataFrame:
-    """Which heat-map row each objective of a unit's branch falls in.
-
-    The rows are the chosen unit's child units (each covering its whole branch), in outline
-    order, plus one for the objectives the unit owns itself, if any; a unit with no units below
-    it (a team) is broken down by its objectives instead. ``unit_id`` None is the company.
-    Columns: objective_id, row, row_order, row_kind (``unit``, ``own`` or ``objective``), row_id.
-    """
-    columns = ["objective_id", "row", "row_order", "row_kind", "row_id"]
-    if objs.empty or tree.empty:
-        return pd.DataFrame(columns=columns)
-    if unit_id is None:
-        roots = tree[tree["parent_id"].isna()]
-        if roots.empty:
-            return pd.DataFrame(columns=columns)
-        unit_id = int(roots["id"].iloc[0])
-    unit_id = int(unit_id)
-    parent = {int(i): (None if pd.isna(p) else int(p)) for i, p in zip(tree["id"], tree["parent_id"])}
-    names = {int(i): str(nm) for i, nm in zip(tree["id"], tree["name"])}
-    order = {int(i): k for k, i in enumerate(tree["id"])}
-    children = [u for u in tree["id"].astype(int) if parent.get(u) == unit_id]
-
-    def row_of(u: int) -> int | None:
-        # Walk up to the child of the chosen unit; 50 steps as the schema's tree queries allow.
-        for _ in range(50):
-            p = parent.get(u)
-            if p is None:
-                return None
-            if p == unit_id:
-                return u
-            u = p
-        return None
-
-    rows = []
-    if children:
-        for r in objs[["objective_id", "unit_id"]].to_dict("records"):
-            uid = int(r["unit_id"])
-            if uid == unit_id:
-                rows.append((r["objective_id"], f"{names[unit_id]} (own objectives)", -1, "own", unit_id))
-                continue
-            top = row_of(uid)
-            if top is not None:
-                rows.append((r["objective_id"], names[top], order.get(top, 0), "unit", top))
-    else:
-        for k, r in enumerate(objs[["objective_id", "title"]].to_dict("records")):
-            title = str(r["title"])
-            label = title if len(title) <= 60 else title[:59] + "…"
-            rows.append((r["objective_id"], label, k, "objective", int(r["objective_id"])))
-    out = pd.DataFrame(rows, columns=columns)
-    out["objective_id"] = out["objective_id"].astype("int64")
-    # Two rows with one label (namesakes under one parent, objectives with one title) would
-    # share a line of the chart: tell them apart by id.
-    ids_per_label = out.groupby("row")["row_id"].nunique()
-    twins = out["row"].isin(ids_per_label[ids_per_label > 1].index)
-    out.loc[twins, "row"] = [f"{r} (#{i})" for r, i in zip(out.loc[twins, "row"], out.loc[twins, "row_id"])]
-    return out
-
-
-def heatmap(
-    obj_weekly: pd.DataFrame,
-    kr_weekly: pd.DataFrame,
-    rows: pd.DataFrame,
-    max_cells: int | None = None,
-    max_rows: int | None = None,
-) -> pd.DataFrame:
-    """Unit × week confidence: for each breakdown row (:func:`breakdown_rows`) and week, the mean
-    latest confidence of the row's key results (empty where none has one yet), how many have
-    one, and the row's progress (weighted mean of its objectives).
-
-    ``max_cells`` and ``max_rows`` keep the rows with the most key results (ties: outline order)
-    so that rows × weeks, and the rows, stay within them. Columns :data:`HEATMAP_COLUMNS`, rows
-    in ``row_order``.
-    """
-    if rows.empty or obj_weekly.empty:
-        return pd.DataFrame(columns=HEATMAP_COLUMNS)
-    key = ["row_order", "row", "row_kind", "row_id"]
-    objw = obj_weekly.merge(rows, on="objective_id", how="inner")
-    if objw.empty:
-        return pd.DataFrame(columns=HEATMAP_COLUMNS)
-    g = objw.groupby(key + ["week"], sort=True)
-    out = g[["date"]].first()
-    out["progress"] = _weighted(objw, key + ["week"], "progress", "weight")
-    if kr_weekly.empty:
-        out["confidence"], out["confident_count"], out["kr_count"] = np.nan, 0, 0
-    else:
-        krw = kr_weekly.merge(rows, on="objective_id", how="inner")
-        kg = krw.groupby(key + ["week"], sort=True)
-        out["confidence"] = kg["confidence"].mean().astype(float)
-        out["confident_count"] = kg["confidence"].count()
-        out["kr_count"] = kg["kr_id"].size()
-        out["confident_count"] = out["confident_count"].fillna(0).astype(int)
-        out["kr_count"] = out["kr_count"].fillna(0).astype(int)
-    out = out.reset_index()
-    if max_cells is not None or max_rows is not None:
-        n_weeks = max(1, out["week"].nunique())
-        keep = min(
-            max(1, max_cells // n_weeks) if max_cells is not None else len(out),
-            max_rows if max_rows is not None else len(out),
-        )
-        sizes = out.groupby("row_order")["kr_count"].max().sort_values(ascending=False, kind="stable")
-        if len(sizes) > keep:
-            out = out[out["row_order"].isin(set(sizes.index[:keep]))]
-    return out.sort_values(["row_order", "week"], kind="stable").reset_index(drop=True)[HEATMAP_COLUMNS]
-
-
-def status_mix(kr_weekly: pd.DataFrame) -> pd.DataFrame:
-    """How many key results were in each status on each week's day.
-
-    Statuses as :func:`okrdata.numbers.kr_status` gives them (never checked in counts as stale).
-    Columns week, date, status, count: every status of :data:`okrdata.numbers.STATUSES` every week.
-    """
-    if kr_weekly.empty:
-        return pd.DataFrame(columns=["week", "date", "status", "count"])
-    counts = kr_weekly.groupby(["week", "status"]).size()
-    wk = kr_weekly.groupby("week")["date"].first()
-    index = pd.MultiIndex.from_product([wk.index, list(n.STATUSES)], names=["week", "status"])
-    out = counts.reindex(index, fill_value=0).rename("count").reset_index()
-    out["date"] = out["week"].map(wk)
-    out["count"] = out["count"].astype(int)
-    return out[["week", "date", "status", "count"]]
-
-
 # --- everything for one cycle ------------------------------------------------------------------
 
 
@@ -573,9 +464,11 @@ class Trends:
     weeks: pd.DataFrame
     """:func:`weeks`."""
     krs: pd.DataFrame
-    """The key results in scope (:func:`okrdata.queries.key_results`)."""
+    """The key results in scope, as entered (:data:`KR_PLAN_COLUMNS` of
+    :func:`okrdata.queries.key_results`): their figures are in the weekly frames."""
     objectives: pd.DataFrame
-    """The objectives in scope (:func:`okrdata.queries.objectives`)."""
+    """The objectives in scope, as entered (:data:`OBJECTIVE_PLAN_COLUMNS` of
+    :func:`okrdata.queries.objectives`)."""
     kr_weekly: pd.DataFrame
     """:func:`kr_weeks`."""
     objective_weekly: pd.DataFrame
@@ -584,8 +477,8 @@ class Trends:
     """:func:`kr_projection`."""
     checkin_count: int
     """Check-ins of the key results in scope."""
-    history: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """The check-ins of the key results in scope (:func:`okrdata.queries.checkin_history`)."""
+    notes: dict[int, dict[int, Any]] = field(default_factory=dict)
+    """The notes of the check-ins of the key results in scope (:func:`checkin_notes`)."""
     expected: pd.DataFrame = field(default_factory=pd.DataFrame)
     """:func:`expected_line`."""
 
@@ -596,7 +489,7 @@ class Trends:
 
     def kr(self, kr_id: int) -> pd.DataFrame:
         """One key result's weekly rows, with the carried check-in's note."""
-        return kr_series(self.kr_weekly, kr_id, self.history)
+        return kr_series(self.kr_weekly, kr_id, self.notes.get(int(kr_id)))
 
     def objective(self, objective_id: int) -> pd.DataFrame:
         """One objective's weekly series."""
@@ -643,14 +536,49 @@ def build(
         cycle=cycle,
         as_of=q.as_of(cycle, today),
         weeks=weeks(cycle, today),
-        krs=krs,
-        objectives=objs,
+        krs=krs.reindex(columns=KR_PLAN_COLUMNS).reset_index(drop=True),
+        objectives=objs.reindex(columns=OBJECTIVE_PLAN_COLUMNS).reset_index(drop=True),
         kr_weekly=krw,
         objective_weekly=objw,
         kr_projection=kr_projection(krs, krw),
         checkin_count=len(mine),
-        history=mine,
+        notes=checkin_notes(mine),
         expected=expected_line(cycle),
+    )
+
+
+def patch(
+    stale: Trends,
+    figures: pd.DataFrame,
+    kr_weekly: pd.DataFrame,
+    objective_weekly: pd.DataFrame,
+    checkins: pd.DataFrame,
+    changed: Iterable[int],
+) -> Trends:
+    """``stale`` once the check-ins of the key results ``changed`` (all in scope) moved, and
+    nothing else: the same as :func:`build` from the new frames, for the work of those key
+    results alone.
+
+    ``figures`` are the changed key results' rows of :func:`okrdata.queries.key_results` now
+    (their forecast); ``kr_weekly`` and ``objective_weekly`` are the stale weekly frames with
+    the rows of the changed key results and of their objectives worked out again
+    (:func:`kr_weeks`, :func:`objective_weeks`); ``checkins`` are all the check-ins of the
+    changed key results (:func:`okrdata.queries.checkin_history`).
+    """
+    changed = {int(i) for i in changed}
+    fresh = kr_projection(figures, kr_weekly[kr_weekly["kr_id"].isin(changed)])
+    projection = stale.kr_projection.copy()
+    projection.loc[fresh.index] = fresh
+    notes = {kr_id: kept for kr_id, kept in stale.notes.items() if kr_id not in changed}
+    notes.update(checkin_notes(checkins))
+    count = stale.checkin_count - sum(len(stale.notes.get(i, ())) for i in changed) + len(checkins)
+    return replace(
+        stale,
+        kr_weekly=kr_weekly,
+        objective_weekly=objective_weekly,
+        kr_projection=projection.astype(stale.kr_projection.dtypes.to_dict()),
+        checkin_count=count,
+        notes=notes,
     )
 
 

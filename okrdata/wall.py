@@ -139,3 +139,30 @@ def cycle_to_show(shown: int | None, default_then: int | None, default_now: int 
     if default_now is not None and shown == default_then and default_now != default_then:
         return default_now
     return shown
+
+
+SCREEN_HEIGHT = 1080  # pixels of the TV the wall is laid out for (1920×1080)
+HEADLINE_HEIGHT = 420  # title, caption, figures and the headline bar, with the page's margins
+TILE_ROW_HEIGHT = 120  # one row of unit tiles, with the gap below it
+CARD_HEIGHT = 200  # a card without key results: facts, a title of two lines, its bar
+KR_LINE_HEIGHT = 62  # a key result of two lines and the gap below it
+TILES_PER_ROW = 4
+
+
+def _below_height(tiles: int, cut_note: bool) -> int:
+    return 0 if not tiles else 50 + (40 if cut_note else 0) + TILE_ROW_HEIGHT * -(-tiles // TILES_PER_ROW)
+
+
+def fill_plan(cards: int, tiles: int, cut_note: bool) -> tuple[int, int, int]:
+    """How a wall of ``cards`` cards and ``tiles`` tiles fits :data:`SCREEN_HEIGHT`: cards per row
+    (three rows at most, four a row past six cards), key result lines per card (as many as the
+    height left holds; 0: a card shows its key results' status icons on one line) and how many
+    tiles fit below the cards (whole rows; all of them unless the cards leave too little room)."""
+    per_row = 2 if cards in (1, 2, 4) else (3 if cards <= 6 else 4)
+    rows = -(-cards // per_row)
+    free = SCREEN_HEIGHT - HEADLINE_HEIGHT - rows * CARD_HEIGHT
+    while tiles and _below_height(tiles, cut_note) > free:
+        tiles = max(0, (-(-tiles // TILES_PER_ROW) - 1) * TILES_PER_ROW)
+        cut_note = True
+    room = (free - _below_height(tiles, cut_note)) / max(rows, 1)
+    return per_row, max(0, int(room // KR_LINE_HEIGHT)), tiles

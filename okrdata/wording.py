@@ -27,7 +27,7 @@ What lives here:
 Nothing here reads the database or computes a figure: the numbers come from
 :mod:`okrdata.numbers` and the queries; this module only says them. It loads neither numpy nor
 pandas (:mod:`okrdata.numbers` is imported by the few functions that need its rules), so the feed
-commands (:mod:`okrdata.cli_feeds`), which start lean, say their figures through it too.
+commands (:mod:`okrdata.cli.feeds`), which start lean, say their figures through it too.
 """
 
 from __future__ import annotations
@@ -77,6 +77,17 @@ SCORE_BANDS = {"green": "Green (0.70 and above)", "yellow": "Yellow (0.40 to 0.6
 HEALTH_LABELS = {"healthy": "Healthy", "warning": "Warning", "breached": "Breached", "no_data": "No data"}
 """KPI health (:data:`okrdata.kpis.HEALTH_STATES`) in words."""
 HEALTH_COLOURS = {"healthy": "#2e7d32", "warning": "#e69500", "breached": "#c62828", "no_data": "#8a8f98"}
+
+DELIVERY_STATUS_WORDS = {"sent": "Sent", "pending": "Waiting to retry", "sending": "Sending", "failed": "Failed"}
+"""A notification delivery's state (``deliveries.status``) in words, for the log admins read."""
+DELIVERY_KIND_WORDS = {
+    "reminder": "Reminder",
+    "digest": "Digest",
+    "off_track": "Off track",
+    "cycle_closed": "Cycle closed",
+    "test": "Test",
+}
+"""What a delivery was (``deliveries.kind``) in words."""
 
 KR_TYPE_LABELS = {
     "increase": "Increase to",

@@ -15,7 +15,7 @@ import streamlit as st
 
 from okrdata import alignment
 from ui import alignment_view as view
-from ui import sidebar
+from ui import badges, empty, sidebar
 from ui.okr_detail import escape_markdown
 
 scope = sidebar.current()
@@ -25,48 +25,29 @@ st.write(
     "status, under the objective it serves, so anyone can follow how a team's work adds up to the "
     "company's goals."
 )
-if scope.cycle_id is None:
-    st.info(
-        "There are no cycles yet. Run `okr demo` to load the demo organisation, or create a cycle in Manage.",
-        icon=":material/event_busy:",
-    )
-    st.page_link("pages/manage.py", label="Open Manage", icon=":material/settings:")
-    st.stop()
-sidebar.scope_caption(scope)
+empty.need_cycle(scope)
 
 cycle_name = escape_markdown(scope.cycle["name"])
 prepared = view.cached_outline(scope.cycle_id, scope.unit_id)
 if prepared.cycle_objectives == 0:
-    st.info(
+    empty.stop(
         f"No objectives in {cycle_name} yet. Start with the company's two or three objectives, then "
         "add each department's and team's, aligned to the objective above them that they serve.",
-        icon=":material/inbox:",
-    )
-    st.page_link(
-        "pages/manage.py",
-        label="Add objectives in Manage",
-        icon=":material/settings:",
+        link="Add objectives in Manage",
         query_params=scope.query_params(),
     )
-    st.stop()
 
 counts = prepared.counts
 what = scope.company_name if scope.unit_id is None else scope.unit_name
 what_md = escape_markdown(what)
 if counts["objectives"] == 0:
-    st.info(
+    empty.stop(
         f"{what_md} has no objectives in {cycle_name}, nor has any unit below it. Pick another unit or "
         "cycle in the sidebar, or add its objectives in Manage, each aligned to the objective above it "
         "that it serves.",
-        icon=":material/inbox:",
-    )
-    st.page_link(
-        "pages/manage.py",
-        label="Add objectives in Manage",
-        icon=":material/settings:",
+        link="Add objectives in Manage",
         query_params=scope.query_params(),
     )
-    st.stop()
 
 closed = scope.cycle["state"] == "closed"
 
@@ -92,7 +73,7 @@ cols[2].metric(
 cols[3].metric("Levels", counts["levels"], border=True, help="The longest chain, in objectives, from the top down.")
 if counts["context"]:
     st.caption(
-        f"Also shown, marked *Context*: {counts['context']} objective{'s' if counts['context'] != 1 else ''} "
+        f"Also shown, marked *Context*: {badges.plural(counts['context'], 'objective')} "
         f"of the units above {what_md} that its objectives serve."
     )
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import auth, checkin_data, checkin_form, checkin_history, data, forms, sidebar, tables
+from ui import auth, checkin_data, checkin_form, checkin_history, data, empty, forms, sidebar, tables
 from ui.okr_detail import escape_markdown
 
 scope = sidebar.current()
@@ -35,10 +35,7 @@ st.write(
     "Each week a team lead records every key result's new value, a confidence from 0 to 10 "
     "and what was learned, with the last check-in in view."
 )
-if scope.cycle_id is None:
-    st.info("There are no cycles yet. Run `okr demo` or create a cycle in Manage.", icon=":material/event_busy:")
-    st.stop()
-sidebar.scope_caption(scope)
+empty.need_cycle(scope)
 
 person = auth.current_person()
 cycle = scope.cycle

@@ -20,7 +20,7 @@ import streamlit as st
 
 from okrdata import search, transfer
 from okrdata.numbers import STATUSES
-from ui import badges, data, okr_detail, sidebar, style, tables
+from ui import badges, data, empty, okr_detail, sidebar, style, tables
 from ui.okr_detail import ALL_CYCLES_KEY, KIND_KEY, OWNER_KEY, SEARCH_KEY, STATUS_KEY, TYPE_KEY, escape_markdown
 
 
@@ -37,9 +37,7 @@ scope = sidebar.current()
 st.query_params.update()
 st.title("All OKRs")
 if scope.cycle_id is None:
-    st.info("There are no cycles yet. Run `okr demo` or create a cycle in Manage.", icon=":material/event_busy:")
-    st.page_link("pages/manage.py", label="Open Manage", icon=":material/settings:")
-    st.stop()
+    empty.stop(empty.NO_CYCLES, icon=":material/event_busy:")
 
 # --- one objective, deep-linked as ?objective=ID ------------------------------------------
 raw = st.query_params.get("objective")

@@ -13,31 +13,21 @@ import streamlit as st
 
 from okrdata import attention
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
-from ui import badges, charts, data, forms, sidebar, tables
+from ui import badges, charts, data, empty, forms, sidebar, tables
 
 scope = sidebar.current()
 st.title("Overview")
 
-if scope.cycle_id is None:
-    st.info(
-        "There are no cycles yet. Run `okr demo` to load the demo organisation, or create a cycle in Manage.",
-        icon=":material/event_busy:",
-    )
-    st.page_link("pages/manage.py", label="Open Manage", icon=":material/settings:")
-    st.stop()
-
-sidebar.scope_caption(scope)
+empty.need_cycle(scope)
 summary = data.cycle_summary(scope.cycle_id, scope.unit_id)
 who = badges.escape_markdown(scope.company_name if scope.unit_id is None else scope.unit_name)
 
 if summary["objective_count"] == 0:
-    st.info(
+    empty.stop(
         f"{who} has no objectives in {badges.escape_markdown(scope.cycle['name'])}, nor has any unit below it. "
         "Pick another unit or cycle in the sidebar, or add objectives in Manage.",
-        icon=":material/inbox:",
+        query_params=scope.query_params(),
     )
-    st.page_link("pages/manage.py", label="Open Manage", icon=":material/settings:", query_params=scope.query_params())
-    st.stop()
 
 # --- headline figures ---------------------------------------------------------------------
 closed = summary["cycle"]["state"] == "closed"

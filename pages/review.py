@@ -29,7 +29,7 @@ import math
 import streamlit as st
 
 from okrdata import review, wording
-from ui import auth, badges, charts, data, forms, review_charts, review_data, review_forms, review_view, sidebar
+from ui import auth, badges, charts, data, empty, forms, review_charts, review_data, review_forms, review_view, sidebar
 
 scope = sidebar.current()
 st.title("Review")
@@ -38,10 +38,7 @@ st.write(
     "learned and what carries over; an admin then closes the cycle. Past cycles show how well "
     "each unit plans and forecasts."
 )
-if scope.cycle_id is None:
-    st.info("There are no cycles yet. Run `okr demo` or create a cycle in Manage.", icon=":material/event_busy:")
-    st.stop()
-sidebar.scope_caption(scope)
+empty.need_cycle(scope)
 
 person = auth.current_person()
 cycle = scope.cycle

@@ -14,9 +14,9 @@ import datetime as dt
 
 import streamlit as st
 
-from okrdata import report, report_pdf
+from okrdata import report, wording
 from okrdata.kpis import BREACHED, HEALTHY, NO_DATA, WARNING
-from ui import badges, charts, data, forms, kpi_charts, sidebar, style, tables
+from ui import badges, charts, data, empty, forms, kpi_charts, sidebar, style, tables
 from ui.okr_detail import escape_markdown
 
 # The tables' columns (by name, or name and unit: "Progress (%)"): what it is and how it is
@@ -37,14 +37,7 @@ COLUMNS = {
 scope = sidebar.current()
 st.title("Executive summary")
 
-if scope.cycle_id is None:
-    st.info(
-        "There are no cycles yet. Run `okr demo` to load the demo organisation, or create a cycle in Manage.",
-        icon=":material/event_busy:",
-    )
-    st.stop()
-
-sidebar.scope_caption(scope)
+empty.need_cycle(scope, link=False)
 headline = data.cycle_summary(scope.cycle_id, scope.unit_id)
 
 
@@ -88,7 +81,7 @@ left.download_button(
 )
 right.download_button(
     "Download PDF",
-    data=lambda: report_pdf.to_pdf(summary),
+    data=lambda: report.to_pdf(summary),
     file_name=summary.file_name("pdf"),
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
@@ -109,8 +102,8 @@ for row in (figures[:3], figures[3:]):
     for col, (label, value, note) in zip(st.columns(3), row):
         col.metric(label, value, help=note, border=True)
 st.caption(
-    f"Objectives: {report.status_line(headline['objective_status_counts'])}. "
-    f"Key results: {report.status_line(headline['status_counts'])}."
+    f"Objectives: {wording.status_line(headline['objective_status_counts'])}. "
+    f"Key results: {wording.status_line(headline['status_counts'])}."
 )
 
 chart_set = data.memo(
@@ -146,19 +139,11 @@ else:
         return tables.arrow(table)
 
     shown = data.memo(objectives_table, "summary.objectives", scope.cycle_id, scope.unit_id)
-    with style.wide("summary_objectives"):
-        st.dataframe(
-            shown,
-            hide_index=True,
-            width="stretch",
-            key="summary_objectives",
-            column_order=tables.order(shown.column_names, OBJECTIVE_ORDER),
-            column_config=tables.configure(shown.column_names, COLUMNS),
-            row_height=tables.WRAP_ROW_HEIGHT,
-            height=tables.height(shown.num_rows),
-        )
-    tables.phone_list(
+    tables.show_table(
         "summary_objectives",
+        shown,
+        OBJECTIVE_ORDER,
+        tables.configure(shown.column_names, COLUMNS),
         tables.phone_items(
             shown,
             "Objective",
@@ -181,19 +166,11 @@ st.caption(report.risk_summary(summary))
 if not summary.risks.empty:
     table = report.risks_table(summary)
     table["Status"] = [badges.cell(s) for s in summary.risks["status"]]
-    with style.wide("summary_risks"):
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            key="summary_risks",
-            column_order=tables.order(table.columns, RISK_ORDER),
-            column_config=tables.configure(table.columns, COLUMNS),
-            row_height=tables.WRAP_ROW_HEIGHT,
-            height=tables.height(len(table)),
-        )
-    tables.phone_list(
+    tables.show_table(
         "summary_risks",
+        table,
+        RISK_ORDER,
+        tables.configure(table.columns, COLUMNS),
         tables.phone_items(
             table, "Key result", ["Status", "Progress", "Pace"], ["Why it needs attention", "Objective", "Unit"]
         ),
@@ -215,7 +192,7 @@ if summary.learnings.empty:
 else:
     st.caption(report.LEARNINGS_RULE)
     for r in summary.learnings.to_dict("records"):
-        tag = ":blue-badge[Obstacle or learning]" if r["kind"] == "learning" else ":gray-badge[Latest note]"
+        tag = f":{'blue' if r['kind'] == 'learning' else 'gray'}-badge[{report.learning_tag(r)}]"
         with st.container(border=True):
             st.markdown(f"{tag} **{escape_markdown(r['objective_title'])}**")
             st.markdown(f"“{escape_markdown(r['note'])}”")

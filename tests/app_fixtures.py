@@ -1,14 +1,20 @@
-"""Shared fixtures for the Streamlit AppTests: a demo database file per test, clean caches.
+"""Shared fixtures for the Streamlit AppTests: a demo database file per test, clean caches, and
+the helpers every page test uses to open a page and to sign someone in.
 
 The demo organisation comes from :func:`okrdata.seed.load_demo`: a company with departments
 and teams, a closed cycle and an active one, check-ins and KPIs. The database is built once
-per test session and copied (with SQLite's backup API, so the copy is consistent) into each
-test's own temporary folder.
+per test session (``demo_template`` in ``conftest.py``) and copied (with SQLite's backup API, so
+the copy is consistent) into each test's own temporary folder. ``large_db`` does the same with
+a generated organisation twice the demo's size (``large_template``), for the pages' limits on
+long lists.
+
+A module imports the fixtures it uses by name (``from app_fixtures import demo_db``). The
+session-wide templates live in ``conftest.py`` and are never imported: a fixture imported into a
+module is a fixture of that module, and a session-scoped one would be built again for each.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -19,47 +25,29 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
+from db_copies import build_demo, copy_db  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from okrdata import queries as q  # noqa: E402
 from okrdata.db import connect  # noqa: E402
-from okrdata.schema import migrate  # noqa: E402
-from okrdata.seed import load_demo  # noqa: E402
+from ui.auth import PERSON_KEY  # noqa: E402
 
 APP = str(ROOT / "app.py")
-
-
-def build_demo(path: Path) -> Path:
-    """Create a database at ``path`` holding the demo organisation (:func:`okrdata.seed.load_demo`)."""
-    db = connect(path)
-    try:
-        migrate(db)
-        load_demo(db)
-    finally:
-        db.close()
-    return path
-
-
-def copy_db(src: Path, dst: Path) -> Path:
-    """A consistent copy of a SQLite file (WAL included) through the backup API."""
-    source, target = sqlite3.connect(src), sqlite3.connect(dst)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    return dst
-
-
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory) -> Path:
-    """One demo database per test session, never opened by the app itself."""
-    return build_demo(tmp_path_factory.mktemp("demo-template") / "okr.db")
 
 
 @pytest.fixture
 def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
     """This test's own copy of the demo database, set as ``$OKR_DB``."""
     path = copy_db(demo_template, tmp_path / "okr.db")
+    monkeypatch.setenv("OKR_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def large_db(large_template, tmp_path, monkeypatch) -> Path:
+    """This test's own copy of the large organisation, set as ``$OKR_DB``: more units, objectives
+    and key results than a page draws at once."""
+    path = copy_db(large_template, tmp_path / "large.db")
     monkeypatch.setenv("OKR_DB", str(path))
     return path
 
@@ -89,6 +77,46 @@ def ok(at):
     """The AppTest, after checking its last run raised nothing (the exceptions are the message)."""
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def sign_in(at: AppTest, person_id: int) -> AppTest:
+    """``at`` signed in as the person ``person_id``, as the sign-in form leaves the session."""
+    at.session_state[PERSON_KEY] = person_id
+    return at
+
+
+def open_page(page: str, params: dict | None = None, person: int | None = None, *, check: bool = True) -> AppTest:
+    """The app opened straight on ``page`` (a path in ``ui.navigation.PAGES``), as a link with the
+    query ``params`` opens it, signed in as ``person`` (an id) when given. With ``check`` the run
+    must have raised nothing (:func:`ok`); without, the caller looks at what it raised."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if person is not None:
+        sign_in(at, person)
+    at.query_params.update(params or {})
+    # Straight to the page: the app's frame (pickers, sign-in) runs around it as in a browser.
+    at.switch_page(page).run()
+    return ok(at) if check else at
+
+
+class Demo:
+    """Ids of a demo database, read through okrdata, to sign in and choose with.
+
+    ``people``: person ids by the part of their e-mail before the @ (``"admin"``, ``"lead"``,
+    ...); ``units``: unit ids by name, ``web`` the Web App team's; ``cycle``: the default cycle.
+    A page's test module extends it with what its own tests look up.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        with self.db() as db:
+            self.people = {r[1].split("@")[0]: r[0] for r in db.execute("SELECT id, email FROM people")}
+            self.units = {r[1]: r[0] for r in db.execute("SELECT id, name FROM units")}
+            self.cycle = q.default_cycle_id(db)
+        self.web = self.units["Web App"]
+
+    def db(self):
+        """A connection to the file, closed at the end of its ``with`` block."""
+        return connect(self.path)
 
 
 def with_db(path, fn):

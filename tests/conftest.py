@@ -5,15 +5,23 @@
 - ``org``: a small organisation built only through :mod:`okrdata.writes`, so every row in it
   passed the same validation a user's input does.
 - ``snapshot``: every row of every table, to prove that a refused write changed nothing.
+- ``demo_template``, ``large_template``: the demo organisation and one twice its size, for
+  ``app_fixtures.demo_db``/``large_db`` and for modules that read the demo without writing.
+
+Every database here is built once per session and copied into each test's own file
+(:func:`db_copies.copy_db`): a test gets the same rows and ids as if it had built them, and
+changes only its own copy. The session-wide fixtures live here and nowhere else: a fixture
+imported into a test module belongs to that module, and would be built again for each.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
+from db_copies import build_demo, build_large, copy_db
 
 from okrdata import writes
 from okrdata.db import connect
@@ -21,11 +29,37 @@ from okrdata.errors import ValidationError
 from okrdata.schema import TABLES, migrate
 
 
-@pytest.fixture
-def db(tmp_path):
-    """A fresh database file, migrated to the latest schema."""
-    database = connect(tmp_path / "okr.db")
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory):
+    """One database file migrated to the latest schema per session, never written afterwards."""
+    path = tmp_path_factory.mktemp("schema-template") / "okr.db"
+    database = connect(path)
     migrate(database)
+    database.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """One demo database per test session, never opened by the app itself nor written."""
+    return build_demo(tmp_path_factory.mktemp("demo-template") / "okr.db")
+
+
+@pytest.fixture(scope="session")
+def large_template(tmp_path_factory):
+    """One generated organisation twice the demo's size per test session, never written."""
+    return build_large(tmp_path_factory.mktemp("large-template") / "large.db")
+
+
+@pytest.fixture
+def db(request, tmp_path):
+    """A fresh database file, migrated to the latest schema; holding the small organisation
+    already when the test asks for ``org`` too (see :func:`org`)."""
+    with_org = "org" in request.fixturenames
+    template = request.getfixturevalue("org_template")[0] if with_org else request.getfixturevalue("schema_template")
+    database = connect(copy_db(template, tmp_path / "okr.db"))
+    migrate(database)
+    database.holds_org = with_org
     yield database
     database.close()
 
@@ -76,7 +110,7 @@ CYCLE_START = dt.date(2026, 1, 1)
 CYCLE_END = dt.date(2026, 3, 31)
 
 
-@dataclass
+@dataclasses.dataclass
 class Org:
     """Ids of a small organisation.
 
@@ -114,8 +148,26 @@ class Org:
     """One check-in on ``kr_increase``: 2026-01-15, value 20, confidence 7."""
 
 
+@pytest.fixture(scope="session")
+def org_template(tmp_path_factory) -> tuple:
+    """``(path, ids)``: the small organisation built once per session, never written afterwards."""
+    path = tmp_path_factory.mktemp("org-template") / "okr.db"
+    database = connect(path)
+    migrate(database)
+    ids = build_org(database)
+    database.close()
+    return path, ids
+
+
 @pytest.fixture
-def org(db) -> Org:
+def org(db, org_template) -> Org:
+    """The small organisation in ``db``: already there when ``db`` is the file above (a copy of
+    ``org_template``), built into it when a module brings its own ``db`` (one in memory)."""
+    return dataclasses.replace(org_template[1]) if getattr(db, "holds_org", False) else build_org(db)
+
+
+def build_org(db) -> Org:
+    """Write the small organisation (:class:`Org`) into ``db`` through okrdata's writes."""
     admin = writes.add_person(db, "Ada Admin", "ada@acme.test", role="admin", person=writes.SYSTEM)
     lead = writes.add_person(db, "Lee Lead", "lee@acme.test", role="lead", person=writes.SYSTEM)
     viewer = writes.add_person(db, "Vic Viewer", "vic@acme.test", person=writes.SYSTEM)

@@ -8,7 +8,6 @@ import re
 
 import pandas as pd
 import pytest
-from app_fixtures import demo_template  # noqa: F401  (session-wide demo database)
 
 from okrdata import alignment as al
 from okrdata import queries as q
@@ -350,12 +349,13 @@ def test_wrap_cuts_long_titles():
 
 
 @pytest.fixture
-def demo(demo_template):  # noqa: F811
+def demo(demo_template):
     db = connect(demo_template)
     yield db
     db.close()
 
 
+@pytest.mark.slow
 def test_demo_tree_covers_the_cycle_once_with_one_orphan(demo):
     cycle = q.default_cycle_id(demo)
     objs, units = q.objectives(demo, cycle), q.units(demo)
@@ -374,6 +374,7 @@ def test_demo_tree_covers_the_cycle_once_with_one_orphan(demo):
     assert pic.left_out == 0 and len(pic.rows) <= al.MAX_PICTURE_NODES
 
 
+@pytest.mark.slow
 def test_demo_every_unit_branch_matches_the_queries_scope(demo):
     cycle = q.default_cycle_id(demo)
     objs, units = q.objectives(demo, cycle), q.units(demo)

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-from app_fixtures import copy_db, demo_template  # noqa: F401 (a fixture)
 from click.testing import CliRunner
+from db_copies import copy_db
 from notify_helpers import receiver  # noqa: F401 (a fixture)
 
 from okrdata.cli import cli
@@ -47,7 +47,7 @@ def rows(path: Path, sql: str, params=()) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def served(demo_template, tmp_path_factory):  # noqa: F811 (the fixture imported above)
+def served(demo_template, tmp_path_factory):
     """The dashboard, started as the README says, on its own copy of the demo; yields (URL, db path)."""
     from e2e.conftest import Server
 
@@ -253,7 +253,7 @@ def test_a_token_revoked_mid_run_is_refused_from_the_next_call(url, path):
     assert after and set(after) == {401}
 
 
-def test_the_same_server_runs_the_notification_scheduler(demo_template, tmp_path, receiver):  # noqa: F811 (fixtures)
+def test_the_same_server_runs_the_notification_scheduler(demo_template, tmp_path, receiver):  # noqa: F811 (receiver)
     """app.py gives st.App the scheduler's lifespan: switched on, a check-in posted through the API
     that turns a key result off track reaches the unit's chat channel within seconds."""
     from e2e.conftest import Server

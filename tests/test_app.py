@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, empty_db, facts, metrics, ok, summary  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, empty_db, facts, metrics, ok, summary  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
@@ -21,6 +21,8 @@ from ui import badges, navigation
 from ui.frame import DEMO_NOTICE
 from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 WALL = "pages/wall.py"  # titled with the unit's name, not its own: tests/test_page_wall.py
 PAGES = [p.path for p in navigation.PAGES if p.path != WALL]
 assert PAGES, "ui.navigation.PAGES lists no page: the page tests below would check nothing"
@@ -28,7 +30,7 @@ TITLES = {p.path: p.title for p in navigation.PAGES}
 
 
 def start(query_params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(query_params or {})
     return at.run()
 

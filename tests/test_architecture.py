@@ -66,6 +66,7 @@ def test_pages_and_ui_hold_no_sql(path):
     assert not queries, f"{path.relative_to(ROOT)} holds SQL; move it to okrdata: {queries}"
 
 
+@pytest.mark.slow
 def test_every_module_imports_on_its_own():
     """Each module is imported in a fresh interpreter state, so a circle that only works in
     one import order fails here."""

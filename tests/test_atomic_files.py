@@ -60,6 +60,7 @@ def db(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(OUTPUTS))
 def test_a_full_disk_leaves_no_file_under_the_final_name_nor_beside_it(db, full_disk, name):
     fill(full_disk)

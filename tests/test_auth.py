@@ -262,6 +262,7 @@ def test_failures_older_than_an_hour_are_forgotten_and_removed(db, org):
     assert failure_rows(db) == [("made.up0@acme.test", GUESSER, later)]
 
 
+@pytest.mark.slow
 def test_failures_recorded_by_another_process_count_here(db, org, tmp_path):
     """The app may run as several processes (or restart): the failures live in the database."""
     with_password(db, org.lead)

@@ -24,6 +24,7 @@ def fill(db, kr_id: int, rows: int) -> None:
     db.conn.commit()
 
 
+@pytest.mark.slow
 def test_backups_taken_while_a_writer_saves_are_whole_and_consistent(db, org, tmp_path):
     fill(db, org.kr_increase, 20_000)  # a few MB, so each backup takes a moment
     path = tmp_path / "okr.db"

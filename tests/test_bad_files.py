@@ -164,6 +164,7 @@ def test_commands_that_need_data_never_write_a_schema_into_an_empty_file(place, 
     conn.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["init", "demo", "import"])
 def test_commands_that_create_a_database_fill_an_empty_file(place, name):
     db = place / "okr.db"

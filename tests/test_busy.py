@@ -17,6 +17,8 @@ from okrdata import db as okrdb
 from okrdata.cli import cli
 from okrdata.db import connect, transaction
 
+pytestmark = pytest.mark.slow  # a second process holding the write lock
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "seed" / "import-example.csv"
 KR_TITLE = "trial-to-paid conversion from 12% to 18%"

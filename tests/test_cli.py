@@ -50,6 +50,7 @@ def test_init_upgrades_an_older_database_keeping_its_rows(tmp_path):
     assert schema.schema_version(db) == schema.SCHEMA_VERSION
 
 
+@pytest.mark.slow
 def test_demo_fills_a_new_database_and_refuses_to_overwrite(tmp_path):
     path = tmp_path / "demo.db"
     assert run("demo", "--db", path).exit_code == 0
@@ -81,6 +82,7 @@ def set_aside(output: str, folder: Path) -> Path:
     return moved
 
 
+@pytest.mark.slow
 def test_init_fresh_moves_the_demo_aside(tmp_path):
     path = tmp_path / "okr.db"
     run("demo", "--db", path)
@@ -91,6 +93,7 @@ def test_init_fresh_moves_the_demo_aside(tmp_path):
     assert connect(path)["units"].count == 0
 
 
+@pytest.mark.slow
 def test_init_fresh_twice_never_overwrites_the_first_backup(tmp_path):
     # The first --fresh sets the real data aside; a second one must not replace it with the
     # empty database (it used to: both went to okr.db.bak).
@@ -105,6 +108,7 @@ def test_init_fresh_twice_never_overwrites_the_first_backup(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if ".bak" in p.name) == sorted([first.name, second.name])
 
 
+@pytest.mark.slow
 def test_demo_force_sets_the_old_database_aside_too(tmp_path):
     path = tmp_path / "okr.db"
     run("init", "--db", path)
@@ -117,6 +121,7 @@ def test_demo_force_sets_the_old_database_aside_too(tmp_path):
     assert sqlite3.connect(kept).execute("SELECT name FROM units").fetchall() == [("Our own company",)]
 
 
+@pytest.mark.slow
 def test_lint_on_the_demo_names_the_planted_problems(tmp_path):
     path = tmp_path / "demo.db"
     run("demo", "--db", path)
@@ -134,6 +139,7 @@ def test_lint_on_the_demo_names_the_planted_problems(tmp_path):
     assert "finding(s)" not in result.output and re.search(r": \d+ findings\n", result.output)
 
 
+@pytest.mark.slow
 def test_lint_strict_fails_on_warnings(tmp_path):
     path = tmp_path / "demo.db"
     run("demo", "--db", path)
@@ -161,6 +167,7 @@ def test_bad_arguments_are_clear_errors(tmp_path, args, message):
     assert sqlite3.connect(demo).execute("SELECT count(*) FROM checkins").fetchone() == before
 
 
+@pytest.mark.slow
 def test_synth_generates_a_larger_organisation(tmp_path):
     demo, big = tmp_path / "demo.db", tmp_path / "big.db"
     run("demo", "--db", demo)

@@ -29,7 +29,7 @@ HEAVY = (
     "okrdata.queries",
     "okrdata.transfer",
     "okrdata.report",
-    "okrdata.cli",
+    "okrdata.cli.group",
 )
 """What a feed command never uses: the charts, the PDF, Excel, Streamlit, the page queries."""
 
@@ -125,7 +125,7 @@ def test_an_archived_kpi_takes_no_reading(db, org, path):
 
 PROBE = """
 import sys
-from okrdata.entry import main
+from okrdata.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit as done:
@@ -175,6 +175,7 @@ def test_feed_commands_save_without_loading_charts_pdf_streamlit_or_pandas(db, o
     assert after == before + 1
 
 
+@pytest.mark.slow
 def test_the_entry_point_runs_every_other_command_through_the_full_cli(tmp_path):
     done = run_entry("--help", cwd=tmp_path)
     assert done.returncode == 0

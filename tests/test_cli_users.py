@@ -358,6 +358,7 @@ def test_user_list(path):
     assert "no admin" not in result.output
 
 
+@pytest.mark.slow
 def test_user_list_on_the_demo_shows_the_demo_accounts(tmp_path):
     target = tmp_path / "demo.db"
     assert run("demo", "--db", target).exit_code == 0

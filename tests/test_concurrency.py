@@ -17,8 +17,12 @@ import os
 import time
 import traceback
 
+import pytest
+
 from okrdata import queries, writes
 from okrdata.db import connect
+
+pytestmark = pytest.mark.slow  # writer processes saving for seconds on end
 
 WRITERS = 4
 DURATION = float(os.environ.get("OKR_CONCURRENCY_SECONDS", "8"))

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from db_copies import copy_db
 
 from okrdata import writes
 from okrdata.db import connect, transaction
@@ -116,6 +117,7 @@ def test_the_coach_does_not_look_again_after_a_checkin_but_does_after_an_edit(db
     assert rebuilt(lambda: data.quality_findings(org.cycle)) == ["quality_findings"]
 
 
+@pytest.mark.slow
 def test_a_write_by_another_process_is_seen_at_the_next_read(db, cached, tmp_path):
     org = cached
     assert value_of(org, org.cycle, org.kr_increase) == 20
@@ -146,7 +148,7 @@ def test_a_write_by_a_raw_connection_is_seen_too(db, cached):
 
 def test_clear_reaches_every_cache(cached):
     org = cached
-    from ui import alignment_view, forms, kpi_charts, okr_detail  # noqa: F401 - their readers register
+    from ui import alignment_view, forms, kpi_data, okr_detail, trend_data  # noqa: F401 - their readers register
 
     warm_everything(org)
     forms.people_table()
@@ -202,6 +204,7 @@ def test_a_database_without_versions_follows_the_files_stamp(tmp_path, monkeypat
         data.clear()
 
 
+@pytest.mark.slow
 def test_review_calibration_is_worked_out_once_while_the_running_cycle_changes(tmp_path, monkeypatch):
     path = tmp_path / "demo.db"
     db = connect(path)
@@ -230,11 +233,10 @@ def test_review_calibration_is_worked_out_once_while_the_running_cycle_changes(t
 
 
 @pytest.fixture
-def demo_file(tmp_path, monkeypatch):
-    path = tmp_path / "demo.db"
+def demo_file(demo_template, tmp_path, monkeypatch):
+    """This test's own copy of the demo (conftest's ``demo_template``), set as ``$OKR_DB``."""
+    path = copy_db(demo_template, tmp_path / "demo.db")
     db = connect(path)
-    migrate(db)
-    load_demo(db)
     monkeypatch.setenv("OKR_DB", str(path))
     data.clear()
     yield db
@@ -266,6 +268,7 @@ def cached_frames(cycle_id: int, unit_id):
     return frames
 
 
+@pytest.mark.slow
 def test_frames_patched_after_checkins_equal_fresh_ones(demo_file):
     import random
 
@@ -320,21 +323,41 @@ def test_frames_patched_after_checkins_equal_fresh_ones(demo_file):
     assert how.count("patched") >= 30, how
 
 
+@pytest.mark.slow
 def test_trends_patched_after_checkins_equal_fresh_ones(demo_file):
     import pandas as pd
 
     from okrdata import queries as q
     from okrdata import trends as tr
+    from ui import trend_data
 
     db = demo_file
     active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
-    data.trends(active)
+    trend_data.trends(active)
     krs = data.key_results(active)
+    picked = [int(kr) for kr in krs.loc[krs["kr_type"] != "milestone", "kr_id"].head(4)]
+
+    def add(step: int, kr: int) -> None:
+        writes.add_checkin(db, kr, dt.date.today(), 10 + step, step + 2, "" if step % 2 else "noted", person=SYSTEM)
+
+    def edit(step: int, kr: int) -> None:  # its latest check-in gets another value and note
+        (checkin_id,) = db.execute("SELECT max(id) FROM checkins WHERE kr_id = ? AND deleted = 0", [kr]).fetchone()
+        seen = writes.read_for_edit(db, "checkins", checkin_id)
+        writes.edit_checkin(
+            db, checkin_id, value=1, confidence=1, note="edited", person=SYSTEM, version=seen["version"]
+        )
+
+    def withdraw(step: int, kr: int) -> None:  # every check-in of it: the key result goes back to none
+        for (checkin_id,) in db.execute("SELECT id FROM checkins WHERE kr_id = ? AND deleted = 0", [kr]).fetchall():
+            seen = writes.read_for_edit(db, "checkins", checkin_id)
+            writes.delete_checkin(db, checkin_id, person=SYSTEM, version=seen["version"])
+
     how = []
-    for step, kr in enumerate(krs.loc[krs["kr_type"] != "milestone", "kr_id"].head(4)):
-        writes.add_checkin(db, int(kr), dt.date.today(), 10 + step, step + 2, "", person=SYSTEM)
+    steps = [add, add, add, add, edit, withdraw]
+    for step, (change, kr) in enumerate(zip(steps, picked + picked[:2])):
+        change(step, kr)
         with data.builds() as built:
-            got = data.trends(active)
+            got = trend_data.trends(active)
         how += [h for name, _, h in built if name == "trends"]
         today = dt.date.today()
         fresh_krs = q.key_results(db, active, None, today)
@@ -345,11 +368,13 @@ def test_trends_patched_after_checkins_equal_fresh_ones(demo_file):
             q.checkin_history(db, active),
             today,
         )
-        for part in ("krs", "objectives", "kr_weekly", "objective_weekly", "kr_projection", "history"):
+        for part in ("krs", "objectives", "kr_weekly", "objective_weekly", "kr_projection"):
             pd.testing.assert_frame_equal(getattr(got, part), getattr(expected, part), obj=f"{part} after step {step}")
         pd.testing.assert_frame_equal(got.unit(), expected.unit())
+        pd.testing.assert_frame_equal(got.kr(kr), expected.kr(kr))
         assert got.checkin_count == expected.checkin_count
-    assert how == ["patched"] * 4
+        assert got.notes == expected.notes
+    assert how == ["patched"] * len(steps)
 
 
 def test_the_all_okrs_rows_patched_after_a_checkin_equal_fresh_ones(demo_file):
@@ -378,13 +403,47 @@ def test_the_all_okrs_rows_patched_after_a_checkin_equal_fresh_ones(demo_file):
 
 
 def test_the_heat_maps_rows_follow_the_plan_and_equal_those_of_the_objectives(demo_file):
-    from okrdata import trends as tr
+    from okrdata import trends_breakdown as tb
+    from ui import trend_data
 
     db = demo_file
     active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
     for unit in (None, int(data.units()["id"].iloc[1])):
-        expected = tr.breakdown_rows(data.units(include_archived=True), data.objectives(active, unit), unit)
-        assert data.trend_breakdown(active, unit).equals(expected)
+        expected = tb.breakdown_rows(data.units(include_archived=True), data.objectives(active, unit), unit)
+        assert trend_data.breakdown(active, unit).equals(expected)
     kr = int(data.key_results(active).query("kr_type != 'milestone'")["kr_id"].iloc[0])
     writes.add_checkin(db, kr, dt.date.today(), 5, 5, "", person=SYSTEM)
-    assert rebuilt(lambda: data.trend_breakdown(active, None)) == []
+    assert rebuilt(lambda: trend_data.breakdown(active, None)) == []
+
+
+def test_the_kpi_page_patched_after_checkins_equals_a_fresh_one(demo_file):
+    import pandas as pd
+
+    from ui import kpi_data
+
+    db = demo_file
+    active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
+    krs = data.key_results(active)
+    linked = krs[krs["kpi_id"].notna() & (krs["kr_type"] != "milestone")]
+    unlinked = krs[krs["kpi_id"].isna() & (krs["kr_type"] != "milestone")]
+    assert len(linked) >= 2 and len(unlinked) >= 1
+    picked = [int(linked["kr_id"].iloc[0]), int(unlinked["kr_id"].iloc[0]), int(linked["kr_id"].iloc[1])]
+    units = [None, int(linked["unit_id"].iloc[0])]
+    first = [kpi_data.page_view(active, unit, 8) for unit in units][0]
+    how = []
+    for step, kr in enumerate(picked):
+        # Far past the target with top confidence: a linked pair may turn into one to check.
+        target = float(krs.loc[krs["kr_id"] == kr, "target"].iloc[0])
+        writes.add_checkin(db, kr, dt.date.today(), target * 2 + step, 10, "", person=SYSTEM)
+        for unit in units:
+            with data.builds() as built:
+                got = kpi_data.page_view(active, unit, 8)
+            how += [h for name, _, h in built if name == "page_view"]
+            want = kpi_data.page_view.fn(active, unit, 8)
+            assert got.counts == want.counts and got.pairs == want.pairs and got.empty_units == want.empty_units
+            for part in ("sections", "warnings", "section_rows"):
+                assert repr(getattr(got, part)) == repr(getattr(want, part)), f"{part} of unit {unit} after step {step}"
+            pd.testing.assert_frame_equal(got.pair_rows, want.pair_rows)
+    assert how == ["patched"] * (len(picked) * len(units))
+    now = kpi_data.page_view(active, None, 8)
+    assert not now.pair_rows.equals(first.pair_rows), "the linked pairs show the check-ins"

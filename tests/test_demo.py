@@ -160,6 +160,7 @@ def test_cycle_names_never_clash():
     assert cycle_names([first, second]) == ["2026 Q2", "2026 Q3"]
 
 
+@pytest.mark.slow
 def test_loading_is_relative_to_today(tmp_path):
     year_ago = TODAY - dt.timedelta(days=365)
     then, now = connect(tmp_path / "then.db"), connect(tmp_path / "now.db")
@@ -460,6 +461,7 @@ def test_deterministic(tmp_path, demo):
     assert rows(again, sql) == rows(demo, sql)
 
 
+@pytest.mark.slow
 def test_migrates_a_blank_file(tmp_path):
     blank = connect(tmp_path / "blank.db")
     counts = load_demo(blank, TODAY)

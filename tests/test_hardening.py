@@ -36,7 +36,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from app_fixtures import APP, ROOT, clear_streamlit_caches, copy_db, demo_db, demo_template  # noqa: F401
+from app_fixtures import APP, ROOT, clear_streamlit_caches, copy_db, demo_db  # noqa: F401
 from google.protobuf.json_format import MessageToDict
 from hostile import LONG, SHORT_TEXTS, add_hostile_okrs
 from streamlit.testing.v1 import AppTest
@@ -49,6 +49,8 @@ from okrdata.schema import migrate
 from ui import badges, navigation
 from ui.auth import PERSON_KEY
 from ui.okr_detail import escape_markdown
+
+pytestmark = pytest.mark.slow  # every page run with hostile texts and forged links; writers killed mid-write
 
 PAGES = [p.path for p in navigation.PAGES]
 """Every page of the navigation (:data:`ui.navigation.PAGES`), so that a page added later is covered."""

@@ -103,6 +103,7 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     unit=_TEXT,
@@ -210,6 +211,7 @@ def demo():
     database.close()
 
 
+@pytest.mark.slow
 def test_the_own_excel_export_comes_back_whole(demo):
     data = transfer.export_okrs_xlsx(demo)
     book = openpyxl.load_workbook(io.BytesIO(data))
@@ -244,6 +246,7 @@ def test_the_own_excel_export_comes_back_whole(demo):
         pd.testing.assert_frame_equal(a, b, obj=sheet)
 
 
+@pytest.mark.slow
 def test_one_sheet_of_a_workbook_can_be_chosen(demo):
     data = transfer.export_okrs_xlsx(demo)
     tables = transfer.read_tables(data, "okrs.xlsx", sheet="KPIs")

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from app_fixtures import copy_db, demo_template  # noqa: F401
+from db_copies import copy_db
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 

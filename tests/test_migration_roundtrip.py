@@ -21,6 +21,8 @@ from okrdata import queries, transfer, writes
 from okrdata.db import connect
 from okrdata.schema import migrate
 
+pytestmark = pytest.mark.slow  # a whole organisation imported, shown in AppTest and exported three ways
+
 ON = dt.date(2026, 11, 30)
 """The day the figures are compared on: after the last check-in, inside the active cycle."""
 IMPORTED_ON = dt.date(2026, 12, 1)

@@ -95,6 +95,7 @@ def test_reminders_and_digests_go_to_the_units_own_channel_only(db, org, receive
     assert len(receiver.posts) == 4
 
 
+@pytest.mark.slow
 def test_a_failing_receiver_is_retried_with_backoff_then_recorded_as_failed(db, org, receiver):
     receiver.status["/down"] = 503
     hook(db, receiver, "down", "slack", org.platform)

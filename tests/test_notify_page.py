@@ -4,18 +4,19 @@ failures, and can send a failed delivery again."""
 
 from __future__ import annotations
 
+import pytest
 from app_fixtures import (  # noqa: F401
-    APP,
     clear_streamlit_caches,
     demo_db,
-    demo_template,
     ok,
+    open_page,
     with_db,
 )
 from streamlit.testing.v1 import AppTest
 
 from okrdata.notify import deliveries, prefs, webhooks
-from ui.auth import PERSON_KEY
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the Manage page
 
 PAGE = "pages/manage.py"
 
@@ -30,10 +31,7 @@ def person_id(path, local: str) -> int:
 
 
 def open_as(path, who: str | None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    if who is not None:
-        at.session_state[PERSON_KEY] = person_id(path, who)
-    return ok(at.switch_page(PAGE).run())
+    return open_page(PAGE, person=None if who is None else person_id(path, who))
 
 
 def messages(at) -> list[str]:

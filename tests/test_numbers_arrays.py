@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -52,6 +53,7 @@ def test_divergence_array_matches_divergence_kind(rows):
         assert got == n.divergence_kind(c, p)
 
 
+@pytest.mark.slow
 @given(
     st.lists(
         st.tuples(st.integers(0, 4), st.floats(0, 1), st.sampled_from([0.0, 0.5, 1.0, 3.0])), min_size=1, max_size=40
@@ -83,6 +85,7 @@ def test_score_colour_array_and_round_score_match_the_scalar_rules(scores):
         assert rounded == n.round_score(s)
 
 
+@pytest.mark.slow
 @given(st.lists(st.floats(0, 10, allow_nan=False), min_size=1, max_size=30))
 def test_confidence_band_array_matches_confidence_band(confidences):
     for got, c in zip(n.confidence_band_array(confidences), confidences):

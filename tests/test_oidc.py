@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
-from app_fixtures import ROOT, copy_db, demo_template  # noqa: F401
+from app_fixtures import ROOT, copy_db  # noqa: F401
 
 httpx = pytest.importorskip("httpx")
 with warnings.catch_warnings():  # Authlib's notices about its own modules, at import
@@ -214,6 +214,9 @@ class AppSession:
             additional_headers=headers,
             origin=url,
             max_size=None,
+            # After a run that sent the browser elsewhere the server never answers the closing
+            # handshake: without this each tab waited websockets' default 10 s to give up.
+            close_timeout=0.5,
         )
         self.ws = None
         self.page_hash = ""

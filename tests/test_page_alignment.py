@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, metrics, ok  # noqa: F401
+from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 
 from okrdata import alignment as al
@@ -21,24 +22,20 @@ from ui import alignment_view as view
 from ui import badges
 from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/alignment.py"
 ORPHAN = "A help centre customers actually use"
 
 
 def open_page(params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(params or {})
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_app(PAGE, params)
     assert [t.value for t in at.title] == ["Alignment"]
     return at
 
 
 def rerun(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return ok(at.run())
 
 
 def facts(path, unit: int | None = None, cycle: int | None = None):
@@ -74,10 +71,6 @@ def graph_nodes(at: AppTest) -> list[int]:
     charts = at.get("graphviz_chart")
     assert len(charts) == 1
     return [int(i) for i in re.findall(r"^  o(\d+) \[label=", charts[0].proto.spec, flags=re.M)]
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def label_figures(r) -> str:

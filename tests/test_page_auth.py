@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, ok  # noqa: F401
 from argon2 import PasswordHasher, profiles
 from streamlit.testing.v1 import AppTest
 
@@ -20,6 +20,8 @@ from okrdata.db import connect
 from okrdata.schema import migrate
 from ui import auth
 from ui.okr_detail import escape_markdown
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 LEAD = "lead@northwindlabs.example"
 LEAD_NAME = "Leo Lead (demo lead)"
@@ -68,7 +70,7 @@ def start(script=None, secrets: dict | None = None, user: dict | None = None) ->
     at = (
         AppTest.from_file(APP, default_timeout=60)
         if script is None
-        else AppTest.from_function(script, default_timeout=30)
+        else AppTest.from_function(script, default_timeout=60)
     )
     at.secrets.update(secrets or {"okr": {}})  # never a developer's own secrets.toml
     if user is not None:

@@ -10,19 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import app_fixtures
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, ok, open_page  # noqa: F401
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.cli import cli
-from okrdata.db import connect
 from ui import badges, tables
-from ui.auth import PERSON_KEY
 from ui.okr_detail import escape_markdown
 from ui.sidebar import UNIT_KEY
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 PAGE = "pages/checkin.py"
 
@@ -35,24 +36,14 @@ def save_button(at):
     return found[0]
 
 
-class Demo:
-    """Ids and figures of the demo, read through okrdata."""
+class Demo(app_fixtures.Demo):
+    """Ids and figures of the demo, read through okrdata: the Web App team's key results, the KPIs."""
 
     def __init__(self, path):
-        self.path = path
-        db = connect(path)
-        try:
-            self.people = {r[1].split("@")[0]: r[0] for r in db.execute("SELECT id, email FROM people")}
-            self.units = {r[1]: r[0] for r in db.execute("SELECT id, name FROM units")}
-            self.cycle = q.default_cycle_id(db)
-            self.web_krs = q.key_results(db, self.cycle, self.units["Web App"])
+        super().__init__(path)
+        with self.db() as db:
+            self.web_krs = q.key_results(db, self.cycle, self.web)
             self.kpis = q.kpis(db)
-        finally:
-            db.close()
-        self.web = self.units["Web App"]
-
-    def db(self):
-        return connect(self.path)
 
     def count(self, table="checkins") -> int:
         db = self.db()
@@ -68,11 +59,7 @@ def demo(demo_db) -> Demo:
 
 
 def open_as(demo: Demo, who: str | None, page: str = PAGE) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    if who is not None:
-        at.session_state[PERSON_KEY] = demo.people[who]
-    # Straight to the page: the app's frame (pickers, sign-in) runs around it as in a browser.
-    return ok(at.switch_page(page).run())
+    return open_page(page, person=None if who is None else demo.people[who])
 
 
 def value_box(at, kr_id):

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
-from streamlit.testing.v1 import AppTest
+import pytest
+from app_fixtures import clear_streamlit_caches, demo_db, open_page  # noqa: F401
 
 from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.db import connect
-from ui.auth import PERSON_KEY
 from ui.okr_detail import escape_markdown
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 PAGE = "pages/checkin.py"
 
@@ -31,9 +32,7 @@ def test_a_long_last_note_shows_its_start_and_opens_in_full(demo_db):
         w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["value"]), 6, note, person=w.SYSTEM)
     finally:
         db.close()
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state[PERSON_KEY] = lead
-    ok(at.switch_page(PAGE).run())
+    at = open_page(PAGE, person=lead)
     lasts = [c.value for c in at.caption if c.value.startswith("Last note: ")]
     mine = [c for c in lasts if c.startswith(f"Last note: {escape_markdown(words[:40])}")]
     assert len(mine) == 1

@@ -13,7 +13,7 @@ import sys
 import textwrap
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, copy_db, demo_db, demo_template  # noqa: F401
+from app_fixtures import clear_streamlit_caches, copy_db, demo_db, open_page  # noqa: F401
 from click.testing import CliRunner
 from disk_fixtures import fill, full_disk, unprivileged  # noqa: F401
 from streamlit.testing.v1 import AppTest
@@ -22,17 +22,15 @@ from okrdata import db as okrdb
 from okrdata.cli import cli
 from okrdata.schema import SCHEMA_VERSION
 from ui import navigation
-from ui.auth import PERSON_KEY
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 PAGES = [p.path for p in navigation.PAGES]
 SAVE = "ci_form__submit"
 
 
 def visit(page: str, who: int | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    if who is not None:
-        at.session_state[PERSON_KEY] = who
-    return at.switch_page(page).run()
+    return open_page(page, person=who, check=False)
 
 
 def shown(at: AppTest) -> list[str]:

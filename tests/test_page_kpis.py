@@ -11,16 +11,26 @@ import json
 
 import pyarrow as pa
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, empty_db, ok  # noqa: F401
+from app_fixtures import (  # noqa: F401
+    APP,
+    clear_streamlit_caches,
+    demo_db,
+    empty_db,
+    large_db,
+    ok,
+)
+from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 
 from okrdata import kpis as K
 from okrdata import queries as q
+from okrdata import writes as w
 from okrdata.db import connect
 from okrdata.schema import migrate
-from okrdata.synth import synthesize
 from ui import badges
 from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 PAGE = "pages/kpis.py"
 WINDOW_KEY = "kpi_window_months"
@@ -30,10 +40,7 @@ MAX_DRAWN = 3
 
 def open_page(params: dict | None = None) -> AppTest:
     """The KRs vs KPIs page opened directly, as a link with ``params`` would open it."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(params or {})
-    at.switch_page(PAGE)
-    return ok(at.run())
+    return open_app(PAGE, params)
 
 
 def choose(at: AppTest, cycle_id: int | None = None, unit: int | None = None) -> AppTest:
@@ -244,6 +251,37 @@ def test_the_linked_pair_and_its_warning_appear(demo_db):
     assert ":material/link: Key results measured by this KPI" in [c.value for c in at.caption]
 
 
+def test_after_a_checkin_the_pairs_show_the_key_results_new_figures(demo_db):
+    at = open_page()
+    before = Facts(demo_db, None, None)
+    # Every key result measured by a KPI in trouble, checked in past its target: each pair turns
+    # into one to check, in the counts, the table of pairs and the warnings at the top.
+    troubled = {int(k["kpi_id"]) for k in before.scope_kpis.to_dict("records") if k["health"] in K.TROUBLE}
+    db = connect(demo_db)
+    try:
+        krs = q.key_results(db, before.cycle_id)
+        linked = krs[krs["kpi_id"].isin(troubled) & krs["kr_type"].isin(["increase", "decrease"])]
+        assert len(linked) >= 1
+        for kr in linked.to_dict("records"):
+            beyond = kr["target"] + (kr["target"] - kr["baseline"])
+            w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), beyond, 9, "", person=w.SYSTEM)
+    finally:
+        db.close()
+    ok(at.run())
+    after = Facts(demo_db, None, None)
+    assert after.pairs["warnings"] > before.pairs["warnings"]
+    assert metrics(at)["Linked pairs"] == str(after.pairs["pairs"])
+    words = "key result looks" if after.pairs["warnings"] == 1 else "key results look"
+    assert any(
+        m.startswith(f":orange[:material/warning: **{after.pairs['warnings']} {words} fine") for m in markdown(at)
+    )
+    (table,) = [d.value for d in at.dataframe if "Check" in d.value.columns]
+    assert (table["Check"] != "").sum() == after.pairs["warnings"]
+    progress = dict(zip(table["Key result"], table["Progress"]))
+    for kr in linked.to_dict("records"):
+        assert progress[str(kr["title"])] == 100.0
+
+
 def test_the_time_window_sets_the_charts_span(demo_db):
     at = open_page()
     assert at.segmented_control(key=WINDOW_KEY).value == K.DEFAULT_WINDOW_MONTHS
@@ -300,20 +338,6 @@ def test_a_team_without_kpis_in_a_department_with_some_gets_a_hint(demo_db):
     at = open_page({"unit": str(gtm)})
     assert [h.value for h in at.subheader] == [badges.escape(n) for n in ("Go-to-Market", "Growth", "Sales")]
     assert "No KPIs for Sales yet: add them in Manage." in [c.value for c in at.caption]
-
-
-@pytest.fixture
-def large_db(tmp_path, monkeypatch):
-    """A generated organisation twice the demo's size: more units than one page shows."""
-    path = tmp_path / "large.db"
-    db = connect(path)
-    try:
-        migrate(db)
-        synthesize(db, 2)
-    finally:
-        db.close()
-    monkeypatch.setenv("OKR_DB", str(path))
-    return path
 
 
 def test_a_large_branch_offers_every_unit_and_draws_one(large_db):

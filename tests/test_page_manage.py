@@ -8,41 +8,32 @@ from __future__ import annotations
 
 import re
 
+import app_fixtures
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, ok, open_page  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import history, lookups, writes
 from okrdata import queries as q
-from okrdata.db import connect
 from ui.auth import PERSON_KEY
 from ui.sidebar import UNIT_KEY
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 PAGE = "pages/manage.py"
 
 
-class Demo:
+class Demo(app_fixtures.Demo):
+    """Ids of the demo and its cycles, read through okrdata."""
+
     def __init__(self, path):
-        self.path = path
-        with self.open() as db:
-            self.people = {r[1].split("@")[0]: r[0] for r in db.execute("SELECT id, email FROM people")}
-            self.units = {r[1]: r[0] for r in db.execute("SELECT id, name FROM units")}
-            self.cycle = q.default_cycle_id(db)
+        super().__init__(path)
+        with self.db() as db:
             self.cycles = q.cycles(db)
-        self.web = self.units["Web App"]
-
-    class _Conn:
-        def __init__(self, path):
-            self.db = connect(path)
-
-        def __enter__(self):
-            return self.db
-
-        def __exit__(self, *exc):
-            self.db.close()
 
     def open(self):
-        return Demo._Conn(self.path)
+        """A connection, closed at the end of its ``with`` block."""
+        return self.db()
 
 
 @pytest.fixture
@@ -51,13 +42,8 @@ def demo(demo_db) -> Demo:
 
 
 def open_as(demo: Demo, who: str | None, unit: int | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    if who is not None:
-        at.session_state[PERSON_KEY] = demo.people[who]
-    if unit is not None:
-        at.query_params["unit"] = str(unit)
-    # Straight to the page: the app's frame (pickers, sign-in) runs around it as in a browser.
-    return ok(at.switch_page(PAGE).run())
+    params = None if unit is None else {"unit": str(unit)}
+    return open_page(PAGE, params, None if who is None else demo.people[who])
 
 
 def errors(at) -> list[str]:
@@ -416,7 +402,7 @@ def test_two_clicks_of_one_submission_save_once(demo):
         forms.run_write("double", write, (), None, sent_in)
         forms.flash("double")
 
-    at = AppTest.from_function(script, default_timeout=30)
+    at = AppTest.from_function(script, default_timeout=60)
     at.session_state[PERSON_KEY] = demo.people["admin"]
     ok(at.run())
     assert at.session_state["saved"] == 1

@@ -7,12 +7,12 @@ import re
 
 import pytest
 import streamlit as st
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
-from streamlit.testing.v1 import AppTest
+from app_fixtures import clear_streamlit_caches, demo_db, ok, open_page  # noqa: F401
 
 from okrdata import transfer
 from okrdata.db import connect
-from ui.auth import PERSON_KEY
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 PAGE = "pages/manage.py"
 
@@ -38,9 +38,7 @@ def admin_page(demo_db, monkeypatch):
         checkins = db.execute("SELECT count(*) FROM checkins WHERE deleted = 0").fetchone()[0]
     finally:
         db.close()
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[PERSON_KEY] = admin
-    at = ok(at.switch_page(PAGE).run())
+    at = open_page(PAGE, person=admin)
     return at, chosen, workbook, checkins
 
 

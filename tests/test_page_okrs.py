@@ -14,7 +14,8 @@ from urllib.parse import parse_qs
 import pandas as pd
 import pyarrow as pa
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok, with_db  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, large_db, ok, with_db  # noqa: F401
+from app_fixtures import open_page as open_app
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -23,9 +24,6 @@ from okrdata import quality
 from okrdata import queries as q
 from okrdata import search as s
 from okrdata import writes as w
-from okrdata.db import connect
-from okrdata.schema import migrate
-from okrdata.synth import synthesize
 from ui import badges
 from ui.okr_detail import (
     ALL_CYCLES_KEY,
@@ -39,14 +37,14 @@ from ui.okr_detail import (
 from ui.sidebar import COMPANY, UNIT_KEY
 from ui.tables import ROW_LIMIT as LIST_LIMIT
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/okrs.py"
 
 
 def open_page(query_params: dict | None = None) -> AppTest:
     """The app opened straight on the All OKRs page (the address ``/okrs?...``)."""
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(query_params or {})
-    return ok(at.switch_page(PAGE).run())
+    return open_app(PAGE, query_params)
 
 
 def table(at: AppTest):
@@ -253,20 +251,6 @@ def test_the_download_is_okrdatas_csv_of_the_rows_shown(demo_db, downloads):
     assert downloads[-1][0] == expected.encode("utf-8")
     header = expected.splitlines()[0]
     assert header.startswith("Objective ID,Objective,Unit") and "Matched in" in header
-
-
-@pytest.fixture
-def large_db(tmp_path, monkeypatch):
-    """A generated organisation twice the demo's size: all its cycles hold more rows than the list draws."""
-    path = tmp_path / "large.db"
-    db = connect(path)
-    try:
-        migrate(db)
-        synthesize(db, 2)
-    finally:
-        db.close()
-    monkeypatch.setenv("OKR_DB", str(path))
-    return path
 
 
 def test_a_long_list_draws_the_first_rows_says_so_and_the_csv_holds_them_all(large_db, downloads):

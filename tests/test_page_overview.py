@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, facts, metrics, ok, summary  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, facts, metrics, ok, summary  # noqa: F401
+from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
@@ -16,13 +17,13 @@ from okrdata.db import connect
 from ui import badges
 from ui.sidebar import COMPANY, UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/overview.py"
 
 
 def start(query_params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(query_params or {})
-    return at.switch_page(PAGE).run()
+    return open_app(PAGE, query_params, check=False)
 
 
 @pytest.mark.parametrize("which", ["default", "closed"])

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import app_fixtures
 import pyarrow as pa
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, copy_db, demo_db, demo_template, ok  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, copy_db, demo_db, ok, open_page  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
@@ -21,28 +22,23 @@ from okrdata.db import connect
 from okrdata.schema import migrate
 from okrdata.synth import synthesize
 from ui import badges
-from ui.auth import PERSON_KEY
 from ui.sidebar import CYCLE_KEY, UNIT_KEY
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 PAGE = "pages/review.py"
 
 
-class Demo:
-    """Ids of the demo, read through okrdata."""
+class Demo(app_fixtures.Demo):
+    """Ids of the demo, read through okrdata: its active and closed cycles, Web App's objectives."""
 
     def __init__(self, path):
-        self.path = path
+        super().__init__(path)
         with self.db() as db:
-            self.people = {r[1].split("@")[0]: r[0] for r in db.execute("SELECT id, email FROM people")}
-            self.units = {r[1]: r[0] for r in db.execute("SELECT id, name FROM units")}
             cycles = q.cycles(db)
             self.active = int(cycles[cycles["state"] == "active"]["id"].iloc[0])
             self.closed = int(cycles[cycles["state"] == "closed"]["id"].iloc[0])
-            self.web_objs = q.objectives(db, self.active, self.units["Web App"])
-
-    def db(self):
-        """A connection, closed at the end of its ``with`` block."""
-        return connect(self.path)
+            self.web_objs = q.objectives(db, self.active, self.web)
 
     def objective(self, objective_id) -> dict:
         with self.db() as db:
@@ -59,11 +55,7 @@ def demo(demo_db) -> Demo:
 
 
 def open_as(who_id: int | None, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    if who_id is not None:
-        at.session_state[PERSON_KEY] = who_id
-    at.query_params.update(params or {})
-    return ok(at.switch_page(PAGE).run())
+    return open_page(PAGE, params, who_id)
 
 
 TABLE_COLUMNS = {"rv_scores": "Against kind", "rv_calibration": "Brier score"}

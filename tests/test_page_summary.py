@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, metrics, ok  # noqa: F401
+from app_fixtures import open_page as open_app
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -18,9 +19,11 @@ from okrdata import queries as q
 from okrdata import report
 from okrdata import writes as w
 from okrdata.db import connect
-from okrdata.report_pdf import to_pdf
+from okrdata.report.pdf import to_pdf
 from ui.okr_detail import escape_markdown
 from ui.sidebar import CYCLE_KEY, UNIT_KEY
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 PAGE = "pages/summary.py"
 
@@ -40,10 +43,7 @@ def downloads(monkeypatch) -> dict:
 
 
 def open_page(params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(params or {})
-    at.switch_page(PAGE)
-    return ok(at.run())
+    return open_app(PAGE, params)
 
 
 def expected(path, cycle_id, unit_id=None) -> report.Report:
@@ -66,10 +66,6 @@ def ids(path) -> tuple[int, int, int]:
     closed = int(cycles[cycles["state"] == "closed"]["id"].iloc[0])
     team = int(units[units["name"] == "Web App"]["id"].iloc[0])
     return active, closed, team
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 @pytest.mark.parametrize("which", ["company", "team", "closed"])

@@ -12,17 +12,21 @@ import json
 
 import pandas as pd
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, metrics, ok  # noqa: F401
+from app_fixtures import open_page as open_app
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
 from okrdata import trends as tr
+from okrdata import trends_breakdown as tb
 from okrdata import writes as w
 from okrdata.db import connect
 from ui import badges
 from ui import trend_charts as tc
 from ui.sidebar import UNIT_KEY
+
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 
 PAGE = "pages/trends.py"
 MODE, KR, OBJECTIVE = "trends_mode", "trends_kr", "trends_objective"
@@ -30,9 +34,7 @@ MODE, KR, OBJECTIVE = "trends_mode", "trends_kr", "trends_objective"
 
 def open_page(params: dict | None = None) -> AppTest:
     """The app opened straight on the trends page, with ``params`` in the URL."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(params or {})
-    return ok(at.switch_page(PAGE).run())
+    return open_app(PAGE, params)
 
 
 def figures(path, cycle_id=None, unit_id=None) -> tuple[int, tr.Trends]:
@@ -66,10 +68,6 @@ def frame_with(frames: list[pd.DataFrame], *columns: str, without: str | None = 
 
 def points(spec: dict, frames: list[pd.DataFrame]) -> int:
     return sum(len(f) for f in frames) + tc.data_points(spec)
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def close(a, b) -> bool:
@@ -107,16 +105,16 @@ def test_unit_mode_draws_four_charts_from_okrdatas_figures(demo_db):
     # the heat map and the status mix
     db = connect(demo_db)
     try:
-        rows = tr.breakdown_rows(q.units(db), t.objectives, None)
+        rows = tb.breakdown_rows(q.units(db), t.objectives, None)
     finally:
         db.close()
-    cells = tr.heatmap(t.objective_weekly, t.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=40)
+    cells = tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=40)
     heat = frame_with(drawn[2][1], "Row", "confidence")
     assert len(heat) == len(cells)
     assert list(heat["Mean confidence"]) == [badges.NO_VALUE if pd.isna(c) else f"{c:.1f}" for c in cells["confidence"]]
     mix = frame_with(drawn[3][1], "Status", "Key results")
     last_week = mix[mix["week"] == series["week"].iloc[-1]]
-    expected_mix = tr.status_mix(t.kr_weekly)
+    expected_mix = tb.status_mix(t.kr_weekly)
     expected_mix = expected_mix[expected_mix["week"] == series["week"].iloc[-1]]
     assert dict(zip(last_week["Status"], last_week["Key results"])) == {
         badges.label(s): c for s, c in zip(expected_mix["status"], expected_mix["count"])
@@ -174,6 +172,47 @@ def test_an_archived_team_keeps_its_row_in_the_heat_map(demo_db):
     assert team_name in set(heat["Row"])
 
 
+def test_after_a_checkin_the_unit_shows_the_new_figures(demo_db):
+    at = open_page()
+    cycle_id, before = figures(demo_db)
+    db = connect(demo_db)
+    try:
+        krs = q.key_results(db, cycle_id)
+        kr = krs[(krs["kr_type"].isin(["increase", "decrease"])) & (krs["progress"] < 0.5) & (krs["weight"] > 0)].iloc[
+            0
+        ]
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 10, "Done early", person=w.SYSTEM)
+    finally:
+        db.close()
+    ok(at.run())
+    _, t = figures(demo_db)
+    series = t.unit()
+    assert series["progress"].iloc[-1] != before.unit()["progress"].iloc[-1], "the check-in moved the unit"
+    shown = metrics(at)
+    assert shown["Progress"] == badges.pct(series["progress"].iloc[-1])
+    assert shown["Mean confidence"] == f"{series['confidence'].iloc[-1]:.1f}/10"
+    assert shown["Forecast at the end"] == badges.pct(t.unit_projected()[0])
+    drawn = charts(at)
+    assert close(frame_with(drawn[0][1], "progress", "Week")["progress"].iloc[-1], series["progress"].iloc[-1])
+    db = connect(demo_db)
+    try:
+        rows = tb.breakdown_rows(q.units(db, include_archived=True), t.objectives, None)
+    finally:
+        db.close()
+    cells = tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_cells=tc.MAX_POINTS - 500, max_rows=40)
+    heat = frame_with(drawn[2][1], "Row", "confidence")
+    assert list(heat["Mean confidence"]) == [badges.NO_VALUE if pd.isna(c) else f"{c:.1f}" for c in cells["confidence"]]
+    # The same key result, opened after the check-in: its value, confidence and note.
+    at.segmented_control(key=MODE).set_value("kr")
+    ok(at.run())
+    at.selectbox(key=KR).set_value(int(kr["kr_id"]))
+    ok(at.run())
+    label = "" if pd.isna(kr["unit_label"]) else str(kr["unit_label"])
+    assert metrics(at)["Value now"] == badges.number(float(kr["target"]), label)
+    assert metrics(at)["Confidence"] == "10/10"
+    assert frame_with(charts(at)[0][1], "progress", "Week")["Note"].iloc[-1] == "Done early"
+
+
 # --- an objective ------------------------------------------------------------------------------
 
 
@@ -219,8 +258,13 @@ def test_objective_deep_link(demo_db):
 
 
 def test_key_result_deep_link_draws_values_confidences_and_notes(demo_db):
-    _, t = figures(demo_db)
-    checked = t.krs[t.krs["checkin_count"] >= 3]
+    cycle_id, t = figures(demo_db)
+    db = connect(demo_db)
+    try:
+        krs = q.key_results(db, cycle_id)
+    finally:
+        db.close()
+    checked = krs[krs["checkin_count"] >= 3]
     kr = checked.iloc[0]
     kr_id = int(kr["kr_id"])
     at = open_page({"kr": str(kr_id)})

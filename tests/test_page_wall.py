@@ -13,7 +13,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 import streamlit
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok, with_db  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, ok, with_db  # noqa: F401
+from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
@@ -25,13 +26,13 @@ from ui import badges
 from ui.okr_detail import escape_markdown
 from ui.sidebar import COMPANY, UNIT_KEY
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 PAGE = "pages/wall.py"
 
 
 def open_wall(query_params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(query_params or {})
-    return ok(at.switch_page(PAGE).run())
+    return open_app(PAGE, query_params)
 
 
 def figures(path, unit_id):
@@ -359,3 +360,15 @@ def test_a_crowded_wall_trades_key_result_lines_and_tiles_for_fitting_the_screen
         c.value for c in at.caption
     ]
     assert len(progress_bars(at)) == 1 + 12  # the headline and the cards: no tile fits below them
+
+
+@pytest.mark.parametrize(
+    "cards, tiles, cut_note, plan",
+    [
+        (1, 0, False, (2, 7, 0)),  # one card: all the height below the headline for its key results
+        (3, 4, False, (3, 4, 4)),  # one row of cards, one row of tiles, four lines a card
+        (9, 8, False, (4, 0, 0)),  # three rows of cards fill the screen: icons only, no tiles
+    ],
+)
+def test_the_wall_plan_fits_cards_lines_and_tiles_on_one_tv_screen(cards, tiles, cut_note, plan):
+    assert wall.fill_plan(cards, tiles, cut_note) == plan

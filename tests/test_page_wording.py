@@ -12,7 +12,7 @@ import json
 import pandas as pd
 import pyarrow as pa
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, demo_template, ok  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, ok, open_page  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import attention, wording
@@ -20,19 +20,12 @@ from okrdata import numbers as n
 from okrdata import queries as q
 from okrdata.db import connect
 from ui import badges
-from ui.auth import PERSON_KEY
 from ui.navigation import PAGES
 from ui.okr_detail import escape_markdown
 
+pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
+
 TODAY = dt.date.today()
-
-
-def open_page(page: str, query_params: dict | None = None, person: int | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if person is not None:
-        at.session_state[PERSON_KEY] = person
-    at.query_params.update(query_params or {})
-    return ok(at.switch_page(page).run())
 
 
 def facts(path) -> dict:

@@ -17,10 +17,14 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from okrdata import queries, writes
 from okrdata.db import connect
 from okrdata.seed import load_demo
 from tests.e2e.conftest import Server
+
+pytestmark = pytest.mark.slow  # real `streamlit run` servers on one file
 
 ROOT = Path(__file__).resolve().parent.parent
 

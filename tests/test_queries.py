@@ -4,7 +4,6 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from app_fixtures import demo_template  # noqa: F401
 
 from okrdata import queries as q
 from okrdata import writes as w

@@ -8,34 +8,32 @@ KPIs); a test that changes it works on its own copy.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
+import pkgutil
 import re
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from db_copies import copy_db
 from pypdf import PdfReader
 
-from okrdata import attention, kpis, report, report_pdf, wording
+from okrdata import attention, kpis, report, wording
 from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.cli import cli
 from okrdata.db import connect
-from okrdata.schema import migrate
-from okrdata.seed import load_demo
+from okrdata.report.pdf_style import text as pdf_text
 
 TODAY = dt.date.today()
 HOSTILE = "<script>alert('x')</script> & <img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("report") / "demo.db"
-    db = connect(path)
-    migrate(db)
-    load_demo(db)
-    db.close()
-    return path
+def demo_file(demo_template, tmp_path_factory):
+    """This module's copy of the demo (conftest's ``demo_template``)."""
+    return copy_db(demo_template, tmp_path_factory.mktemp("report") / "demo.db")
 
 
 @pytest.fixture(scope="module")
@@ -116,12 +114,12 @@ def test_headline_and_objectives_equal_the_queries(demo, scope, which):
     if rep.closed:
         assert mine["score"].notna().all()
         assert all(
-            report.objective_outcome(rep, o).startswith(report.score(o["score"]))
+            report.objective_outcome(rep, o).startswith(wording.score(o["score"]))
             for o in rep.objectives.to_dict("records")
         )
     else:
         assert [report.objective_outcome(rep, o) for o in rep.objectives.to_dict("records")] == [
-            report.pct(f) for f in rep.objectives["forecast_score"]
+            wording.pct(f) for f in rep.objectives["forecast_score"]
         ]
 
 
@@ -169,14 +167,14 @@ def test_headline_figures_are_the_summary_formatted(company, closed):
     h = company.headline
     figures = {label: value for label, value, _ in report.headline_figures(company)}
     assert figures == {
-        "Progress": report.pct(h["progress"]),
-        "Expected": report.pct(h["expected"]),
+        "Progress": wording.pct(h["progress"]),
+        "Expected": wording.pct(h["expected"]),
         "Pace": wording.pace(h["progress"], h["expected"]),
         "Days left": str(h["days_left"]),
         "Objectives": str(h["objective_count"]),
         "Key results": str(h["kr_count"]),
     }
-    assert report.pct(h["progress"]) in report.headline_sentence(company)
+    assert wording.pct(h["progress"]) in report.headline_sentence(company)
     assert "closed on" in report.headline_sentence(closed)
 
 
@@ -185,8 +183,16 @@ def test_the_report_and_the_pages_say_figures_through_one_module():
 
     for name in ("pct", "pace", "score", "day", "days", "date_range"):
         assert getattr(badges, name) is getattr(wording, name)
-    assert report.pct is wording.pct and report.score is wording.score and report.day is wording.day
-    assert report.STATUS_COLOURS is badges.COLOURS is wording.STATUS_COLOURS
+    assert badges.COLOURS is wording.STATUS_COLOURS
+    # Each module of the report that names a figure's formatter or colours holds wording's own.
+    shared = ("pct", "score", "score_band", "day", "days", "status_line", "status_label", "health_label")
+    shared += ("STATUS_COLOURS", "HEALTH_COLOURS", "SCORE_COLOURS", "SCORE_BANDS")
+    modules = [importlib.import_module(f"okrdata.report.{m.name}") for m in pkgutil.iter_modules(report.__path__)]
+    assert len(modules) >= 6
+    for name in shared:
+        holders = [m for m in modules if hasattr(m, name)]
+        assert holders, name
+        assert all(getattr(m, name) is getattr(wording, name) for m in holders), name
 
 
 # --- learnings: the rule -------------------------------------------------------------------
@@ -290,8 +296,8 @@ def test_html_carries_the_figures(company, company_html):
     for text in (
         company.cycle["name"],
         company.company,
-        report.pct(h["progress"]),
-        report.pct(h["expected"]),
+        wording.pct(h["progress"]),
+        wording.pct(h["expected"]),
         wording.pace(h["progress"], h["expected"]),
         report.headline_sentence(company),
     ):
@@ -312,6 +318,7 @@ def test_html_of_a_closed_cycle_has_scores_and_reflections(closed):
     assert report._e(closed.reflections["reflection"].iloc[0]) in html
 
 
+@pytest.mark.slow
 def test_html_is_the_same_each_time(team):
     # (the PDF's sameness is pinned by the page test, which compares a download with to_pdf)
     assert report.to_html(team) == report.to_html(team)
@@ -361,7 +368,7 @@ def test_an_empty_scope_still_makes_a_report(own_copy):
     assert rep.objectives.empty and rep.risk_total == 0
     html = report.to_html(rep)
     assert "Lonely team has no objectives" in html and "<svg" not in html
-    assert PdfReader(io.BytesIO(report_pdf.to_pdf(rep))).pages
+    assert PdfReader(io.BytesIO(report.to_pdf(rep))).pages
 
 
 # --- the PDF -------------------------------------------------------------------------------
@@ -372,8 +379,9 @@ def _pdf_text(data: bytes) -> tuple[int, list[str]]:
     return len(reader.pages), [p.extract_text() for p in reader.pages]
 
 
+@pytest.mark.slow
 def test_pdf_of_the_company_is_a_readable_document(company):
-    data = report_pdf.to_pdf(company)
+    data = report.to_pdf(company)
     assert data.startswith(b"%PDF-")
     pages, texts = _pdf_text(data)
     assert 3 <= pages <= 8, pages
@@ -388,7 +396,7 @@ def test_pdf_of_the_company_is_a_readable_document(company):
         "Top risks",
         "Learnings",
         "KPI health",
-        report.pct(company.headline["progress"]),
+        wording.pct(company.headline["progress"]),
     ):
         assert words in whole, words
     reader = PdfReader(io.BytesIO(data))
@@ -397,7 +405,7 @@ def test_pdf_of_the_company_is_a_readable_document(company):
 
 
 def test_pdf_of_a_team_is_short_and_has_its_objectives(team):
-    pages, texts = _pdf_text(report_pdf.to_pdf(team))
+    pages, texts = _pdf_text(report.to_pdf(team))
     assert pages <= 3
     whole = " ".join(" ".join(texts).split())
     assert "Web App: " + team.cycle["name"] in whole
@@ -408,18 +416,18 @@ def test_pdf_of_a_team_is_short_and_has_its_objectives(team):
 def test_pdf_prints_markup_as_text(own_copy):
     db, _ = own_copy
     cycle_id, unit = _hostile(db)
-    pages, texts = _pdf_text(report_pdf.to_pdf(report.build(db, cycle_id, unit, TODAY)))
+    pages, texts = _pdf_text(report.to_pdf(report.build(db, cycle_id, unit, TODAY)))
     whole = " ".join(" ".join(texts).split())
     assert "<script>alert('x')</script>" in whole
 
 
 def test_pdf_text_escapes_markup_and_replaces_what_the_font_cannot_draw():
-    assert report_pdf.text("<b>bold</b> & co") == "&lt;b&gt;bold&lt;/b&gt; &amp; co"
-    assert report_pdf.text("Zürich − 5 €") == "Zürich − 5 €"  # in every font the report uses
+    assert pdf_text("<b>bold</b> & co") == "&lt;b&gt;bold&lt;/b&gt; &amp; co"
+    assert pdf_text("Zürich − 5 €") == "Zürich − 5 €"  # in every font the report uses
     # DejaVu draws Ł and ź; Vera (the fallback) has Ł but not ź, which becomes its base letter.
-    assert report_pdf.text("Łódź") in ("Łódź", "Łódz")
-    assert report_pdf.text("漢字") == "??"  # no CJK in either font
-    assert report_pdf.text(None) == ""
+    assert pdf_text("Łódź") in ("Łódź", "Łódz")
+    assert pdf_text("漢字") == "??"  # no CJK in either font
+    assert pdf_text(None) == ""
 
 
 # --- okr report ----------------------------------------------------------------------------
@@ -431,6 +439,7 @@ def run(*args):
     return result
 
 
+@pytest.mark.slow
 def test_okr_report_writes_html_and_pdf(demo_file, scope, tmp_path):
     html = tmp_path / "summary.html"
     result = run("report", html, "--db", demo_file)
@@ -467,6 +476,7 @@ def test_okr_report_refuses_bad_input(demo_file, tmp_path, args, field):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_okr_report_keeps_an_existing_file_unless_forced(demo_file, tmp_path):
     out = tmp_path / "summary.html"
     out.write_text("mine")
@@ -482,9 +492,9 @@ def test_okr_report_needs_an_existing_database(tmp_path):
 
 
 def test_a_large_scope_is_bounded_and_says_so(demo, scope, monkeypatch):
-    monkeypatch.setattr(report, "OBJECTIVES_LIMIT", 5)
-    monkeypatch.setattr(report, "CHART_OBJECTIVES", 3)
-    monkeypatch.setattr(report, "KPIS_LIMIT", 2)
+    monkeypatch.setattr(report.model, "OBJECTIVES_LIMIT", 5)
+    monkeypatch.setattr(report.plots, "CHART_OBJECTIVES", 3)
+    monkeypatch.setattr(report.model, "KPIS_LIMIT", 2)
     rep = report.build(demo, scope[0], None, TODAY)
     assert len(rep.objectives) == 5 and rep.objective_total == rep.headline["objective_count"] > 5
     assert rep.notes == [
@@ -502,6 +512,7 @@ def test_a_large_scope_is_bounded_and_says_so(demo, scope, monkeypatch):
 # --- scores: two decimals beside their band ------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_score_shows_two_decimals_beside_its_band_in_the_page_html_and_pdf(own_copy, scope):
     # 0.67 is yellow: with one decimal it read "0.7 · yellow", a green number beside a yellow word.
     db, _ = own_copy
@@ -517,13 +528,14 @@ def test_a_score_shows_two_decimals_beside_its_band_in_the_page_html_and_pdf(own
     )
     html = report.to_html(rep)
     assert "0.67 · yellow" in html and "0.7 · yellow" not in html
-    pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report_pdf.to_pdf(rep))).pages)
+    pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report.to_pdf(rep))).pages)
     assert "0.67 · yellow" in " ".join(pdf.split())  # the narrow column wraps the line
 
 
 # --- the forecast's projected value, moved goalposts, statuses that read against progress ----------
 
 
+@pytest.mark.slow
 def test_risks_show_where_their_forecast_heads(company):
     risks = report.risks_table(company)
     with_forecast = [k for k in company.risks.to_dict("records") if not pd.isna(k["forecast_value"])]
@@ -536,9 +548,10 @@ def test_risks_show_where_their_forecast_heads(company):
 
 
 def _pdf_words(rep) -> str:
-    return " ".join(" ".join(_pdf_text(report_pdf.to_pdf(rep))[1]).split())
+    return " ".join(" ".join(_pdf_text(report.to_pdf(rep))[1]).split())
 
 
+@pytest.mark.slow
 def test_moved_goalposts_are_listed_in_the_summary_html_and_pdf(own_copy, scope):
     db, _ = own_copy
     krs = q.key_results(db, scope[0], None, TODAY)
@@ -569,6 +582,7 @@ def test_moved_goalposts_are_listed_in_the_summary_html_and_pdf(own_copy, scope)
         assert any(f"Goalposts moved: {change}" in " · ".join(r) for r in rep.risks["reasons"])
 
 
+@pytest.mark.slow
 def test_an_objective_whose_status_reads_against_its_progress_says_what_it_rests_on(own_copy, scope):
     db, _ = own_copy
     objs = q.objectives(db, scope[0], None, TODAY)

@@ -16,6 +16,8 @@ from click.testing import CliRunner
 from okrdata.cli import cli
 from okrdata.schema import SCHEMA_VERSION
 
+pytestmark = pytest.mark.slow  # second processes holding the database open
+
 
 def run(*args):
     result = CliRunner().invoke(cli, [str(a) for a in args])

@@ -12,11 +12,11 @@ import math
 
 import pandas as pd
 import pytest
+from db_copies import copy_db
 
 from okrdata import auth, review, writes
 from okrdata import numbers as n
 from okrdata import queries as q
-from okrdata.seed import load_demo
 from okrdata.synth import synthesize
 
 # The org's cycle 2026 Q1 runs 1 Jan to 31 Mar 2026; "today" inside it and after it.
@@ -492,13 +492,11 @@ def test_no_history_gives_empty_tables(db, org):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(demo_template, tmp_path_factory):
+    """This module's copy of the demo (conftest's ``demo_template``)."""
     from okrdata.db import connect
-    from okrdata.schema import migrate
 
-    database = connect(tmp_path_factory.mktemp("review-demo") / "okr.db")
-    migrate(database)
-    load_demo(database)
+    database = connect(copy_db(demo_template, tmp_path_factory.mktemp("review-demo") / "okr.db"))
     yield database
     database.close()
 
@@ -545,6 +543,7 @@ def synth(tmp_path_factory):
     database.close()
 
 
+@pytest.mark.slow
 def test_seven_closed_cycles_flags_agree_with_a_slow_reference(synth):
     cycles = q.cycles(synth)
     closed = cycles[cycles["state"] == "closed"].sort_values("start_date")

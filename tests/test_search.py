@@ -13,11 +13,11 @@ import io
 
 import pandas as pd
 import pytest
+from db_copies import copy_db
 
 from okrdata import quality, writes
 from okrdata import queries as q
 from okrdata import search as s
-from okrdata.seed import load_demo
 
 TODAY = dt.date(2026, 2, 15)
 
@@ -477,13 +477,11 @@ def test_as_id(raw, value):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(demo_template, tmp_path_factory):
+    """This module's copy of the demo (conftest's ``demo_template``)."""
     from okrdata.db import connect
-    from okrdata.schema import migrate
 
-    database = connect(tmp_path_factory.mktemp("search-demo") / "okr.db")
-    migrate(database)
-    load_demo(database)
+    database = connect(copy_db(demo_template, tmp_path_factory.mktemp("search-demo") / "okr.db"))
     yield database
     database.close()
 

@@ -13,7 +13,8 @@ import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
-from app_fixtures import APP, ROOT, demo_db, demo_template  # noqa: F401
+import pytest
+from app_fixtures import APP, ROOT, demo_db  # noqa: F401
 from packaging.requirements import Requirement
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -39,10 +40,11 @@ def test_the_private_switch_the_frame_uses_still_exists():
     assert hasattr(PagesManager, "uses_pages_directory")
 
 
+@pytest.mark.slow
 def test_running_app_py_turns_the_legacy_path_off(demo_db):
     # AppTest forgets the switch before each run, as a fresh server process starts without it:
     # with a pages/ folder beside app.py, Streamlit would take the legacy path.
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page("pages/kpis.py").run()
     assert not at.exception, at.exception
     assert PagesManager.uses_pages_directory is False

@@ -145,6 +145,7 @@ def test_two_years_of_kpi_readings(small):
     assert span >= 700
 
 
+@pytest.mark.slow
 def test_rows_grow_linearly_with_scale(tmp_path):
     one, three = connect(tmp_path / "one.db"), connect(tmp_path / "three.db")
     a = synthesize(one, 1, today=TODAY)
@@ -175,6 +176,7 @@ def test_progress_is_reported_up_to_the_total(db):
     assert dones[-1] == totals.pop() == sum(counts[t] for t in written) + memberships
 
 
+@pytest.mark.slow
 def test_refuses_a_database_that_holds_data(db):
     load_demo(db, TODAY)
     before = table_counts(db)

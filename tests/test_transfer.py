@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from db_copies import copy_db
 
 from okrdata import queries, transfer, writes
 from okrdata.db import connect
@@ -163,6 +164,31 @@ def test_a_missing_column_is_named(empty):
         transfer.import_okrs(empty, table("Cycle,Objective,Key result,Target\n2026 Q1,O,K,5\n"), person=writes.SYSTEM)
     assert [(p.row, p.column) for p in info.value.problems] == [(None, "Unit")]
     assert "'Cycle'" in info.value.problems[0].message
+
+
+@pytest.mark.parametrize(
+    "text, column, unreadable",
+    [
+        ("Name,E-mail\nAnn,not-an-address\nBob,\n", "E-mail", "not-an-address"),
+        ("Unit,KPI,Target type,Target\nAcme,Churn,sideways,5\nAcme,NPS,,40\n", "Target type", "sideways"),
+        ("KPI,Date,Value\nUptime,someday,99.9\nUptime,,99.95\n", "Date", "someday"),
+        (
+            "Key result,Date,Value\nTest coverage from 0 to 100 %,someday,5\nTest coverage from 0 to 100 %,,6\n",
+            "Date",
+            "someday",
+        ),
+    ],
+    ids=["people", "kpis", "kpi readings", "checkins"],
+)
+def test_a_required_cell_left_blank_is_named_after_another_row_could_not_be_read(
+    db, org, refused, text, column, unreadable
+):
+    # A cell that could not be read on one row once hid the same cell left blank on a later row:
+    # the import went on without it and failed with a traceback.
+    error = refused(db, "file", lambda: transfer.import_okrs(db, table(text), person=writes.SYSTEM))
+    assert [(p.row, p.column) for p in error.problems] == [(2, column), (3, column)]
+    assert unreadable in error.problems[0].message
+    assert error.problems[1].message == "is required."
 
 
 def test_a_key_result_named_again_must_keep_its_goal(db, org, snapshot):
@@ -588,12 +614,9 @@ def test_a_checkin_for_an_unknown_or_ambiguous_key_result_is_refused(db, org, sn
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    database = connect(path)
-    load_demo(database)
-    database.close()
-    return path
+def demo_path(demo_template, tmp_path_factory):
+    """This module's copy of the demo (conftest's ``demo_template``)."""
+    return copy_db(demo_template, tmp_path_factory.mktemp("demo") / "demo.db")
 
 
 def figures(db, cycle_id: int, on: dt.date) -> dict:
@@ -608,6 +631,7 @@ def figures(db, cycle_id: int, on: dt.date) -> dict:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["json", "zip"])
 def test_a_full_export_restores_into_an_empty_database_with_every_figure_the_same(demo_path, fmt, snapshot):
     source = connect(demo_path)
@@ -644,6 +668,7 @@ def test_a_full_export_is_restored_only_into_an_empty_database(demo_path, db, or
     assert snapshot(db) == before
 
 
+@pytest.mark.slow
 def test_sign_in_bookkeeping_stays_on_its_server(tmp_path):
     """Failed tries and the addresses people signed in from are this server's, not the
     organisation's data: a full export leaves them out, and a new database where someone
@@ -829,6 +854,7 @@ def test_export_import_export_is_faithful_for_formulas_in_every_text_field(db, f
     pd.testing.assert_frame_equal(history, transfer.export_checkins(fresh, cycle))
 
 
+@pytest.mark.slow
 def test_the_excel_round_trip_equals_the_csv_one(db):
     ids = hostile_okrs(db)
     again = {}

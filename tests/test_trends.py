@@ -24,16 +24,16 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from db_copies import copy_db
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from okrdata import numbers as n
 from okrdata import queries as q
 from okrdata import trends as tr
+from okrdata import trends_breakdown as tb
 from okrdata import writes
 from okrdata.db import connect
-from okrdata.schema import migrate
-from okrdata.seed import load_demo
 
 TODAY = dt.date(2026, 2, 10)
 DAYS = 89  # 2026-01-01 → 2026-03-31
@@ -149,7 +149,7 @@ def test_weekly_status_follows_confidence_and_staleness(db, hand):
     assert list(t.kr(hand.kr_increase)["status"]) == [n.STALE, n.STALE, n.ON_TRACK, n.ON_TRACK, n.STALE, n.AT_RISK]
     # Uptime checked in on Jan 3 only: on track until 7 + 3 days have passed (Jan 13), stale after.
     assert list(t.kr(hand.kr_stay_above)["status"]) == [n.ON_TRACK] + [n.STALE] * 5
-    mix = tr.status_mix(t.kr_weekly)
+    mix = tb.status_mix(t.kr_weekly)
     last = mix[mix["week"] == 6].set_index("status")["count"]
     assert last.to_dict() == {n.OFF_TRACK: 0, n.STALE: 3, n.AT_RISK: 1, n.ON_TRACK: 0}
     assert (mix.groupby("week")["count"].sum() == 4).all()
@@ -251,13 +251,13 @@ def test_objective_and_unit_forecasts_use_progress_where_no_forecast(db, hand):
 
 def test_heatmap_rows_are_child_units_plus_own_objectives(db, hand):
     t = build(db, hand)
-    rows = tr.breakdown_rows(q.units(db), t.objectives, None)
+    rows = tb.breakdown_rows(q.units(db), t.objectives, None)
     assert dict(zip(rows["objective_id"], rows["row"])) == {
         hand.company_obj: "Acme (own objectives)",
         hand.product_obj: "Product",
         hand.platform_obj: "Product",
     }
-    cells = tr.heatmap(t.objective_weekly, t.kr_weekly, rows)
+    cells = tb.heatmap(t.objective_weekly, t.kr_weekly, rows)
     assert list(dict.fromkeys(cells["row"])) == ["Acme (own objectives)", "Product"]
     product = cells[cells["row"] == "Product"].set_index("week")
     assert close(product.loc[6, "confidence"], (5 + 6) / 2)  # milestone has none
@@ -268,18 +268,19 @@ def test_heatmap_rows_are_child_units_plus_own_objectives(db, hand):
     assert list(own["confidence"]) == [9.0] * 6
 
 
+@pytest.mark.slow
 def test_heatmap_of_a_department_and_of_a_team(db, hand):
     t = build(db, hand, hand.product)
-    rows = tr.breakdown_rows(q.units(db), t.objectives, hand.product)
+    rows = tb.breakdown_rows(q.units(db), t.objectives, hand.product)
     assert set(rows["row"]) == {"Product (own objectives)", "Platform"}
     team = build(db, hand, hand.platform)
-    rows = tr.breakdown_rows(q.units(db), team.objectives, hand.platform)
+    rows = tb.breakdown_rows(q.units(db), team.objectives, hand.platform)
     assert list(rows["row_kind"]) == ["objective"] and list(rows["row_id"]) == [hand.platform_obj]
 
 
 def test_heatmap_rows_with_one_name_are_told_apart(db, hand):
     again = writes.add_objective(db, hand.cycle, hand.platform, "Make the API fast and safe", person=writes.SYSTEM)
-    rows = tr.breakdown_rows(q.units(db), build(db, hand, hand.platform).objectives, hand.platform)
+    rows = tb.breakdown_rows(q.units(db), build(db, hand, hand.platform).objectives, hand.platform)
     assert sorted(rows["row"]) == sorted(
         [f"Make the API fast and safe (#{hand.platform_obj})", f"Make the API fast and safe (#{again})"]
     )
@@ -287,18 +288,29 @@ def test_heatmap_rows_with_one_name_are_told_apart(db, hand):
 
 def test_heatmap_keeps_within_a_cell_budget(db, hand):
     t = build(db, hand)
-    rows = tr.breakdown_rows(q.units(db), t.objectives, None)
-    cells = tr.heatmap(t.objective_weekly, t.kr_weekly, rows, max_cells=6)
+    rows = tb.breakdown_rows(q.units(db), t.objectives, None)
+    cells = tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_cells=6)
     assert list(cells["row"].unique()) == ["Product"], "the row with the most key results stays"
-    assert list(tr.heatmap(t.objective_weekly, t.kr_weekly, rows, max_rows=1)["row"].unique()) == ["Product"]
-    assert tr.heatmap(t.objective_weekly, t.kr_weekly, rows, max_rows=5)["row"].nunique() == 2
+    assert list(tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_rows=1)["row"].unique()) == ["Product"]
+    assert tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_rows=5)["row"].nunique() == 2
+
+
+def test_what_a_heatmaps_rows_are_and_how_many_it_draws(db, hand):
+    t = build(db, hand)
+    rows = tb.breakdown_rows(q.units(db), t.objectives, None)
+    drawn = tb.heatmap(t.objective_weekly, t.kr_weekly, rows, max_rows=1)
+    assert tb.shown(rows, drawn) == tb.Shown(kind="unit", shown=1, total=2, has_own=True)
+    team = build(db, hand, hand.platform)
+    rows = tb.breakdown_rows(q.units(db), team.objectives, hand.platform)
+    drawn = tb.heatmap(team.objective_weekly, team.kr_weekly, rows)
+    assert tb.shown(rows, drawn) == tb.Shown(kind="objective", shown=1, total=1, has_own=False)
 
 
 def test_scope_with_nothing_gives_empty_frames(db, hand):
     t = build(db, hand, hand.mobile)
     assert t.krs.empty and t.kr_weekly.empty and t.objective_weekly.empty and t.checkin_count == 0
     assert t.unit().empty
-    assert tr.status_mix(t.kr_weekly).empty
+    assert tb.status_mix(t.kr_weekly).empty
     assert t.unit_projected() == (None, False)
     assert tr.trends(db, 999999) is None
 
@@ -316,14 +328,14 @@ def test_a_cycle_with_no_checkins(db, org):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    database = connect(tmp_path_factory.mktemp("trends-demo") / "okr.db")
-    migrate(database)
-    load_demo(database)
+def demo(demo_template, tmp_path_factory):
+    """This module's copy of the demo (conftest's ``demo_template``)."""
+    database = connect(copy_db(demo_template, tmp_path_factory.mktemp("trends-demo") / "okr.db"))
     yield database
     database.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["active", "closed"])
 def test_demo_last_week_equals_the_queries(demo, which):
     cycles = q.cycles(demo)
@@ -337,18 +349,22 @@ def test_demo_last_week_equals_the_queries(demo, which):
         if t.objectives.empty:
             assert t.unit().empty
             continue
-        summary = q.cycle_summary(demo, cycle_id, unit_id, krs=t.krs, objs=t.objectives)
+        figures = q.key_results(demo, cycle_id, unit_id)
+        objectives = q.objectives(demo, cycle_id, unit_id, krs=figures)
+        assert list(t.krs["kr_id"]) == list(figures["kr_id"])
+        assert list(t.objectives["objective_id"]) == list(objectives["objective_id"])
+        summary = q.cycle_summary(demo, cycle_id, unit_id, krs=figures, objs=objectives)
         series = t.unit()
         assert close(series["progress"].iloc[-1], summary["progress"]), unit_id
         assert close(series["expected"].iloc[-1], summary["expected"])
         last = t.kr_weekly[t.kr_weekly["week"] == series["week"].iloc[-1]].set_index("kr_id")
-        krs = t.krs.set_index("kr_id")
+        krs = figures.set_index("kr_id")
         assert np.allclose(last.loc[krs.index, "progress"], krs["progress"])
         assert list(last.loc[krs.index, "status"]) == list(krs["status"])
         with_conf = krs["confidence"].dropna()
         if len(with_conf):
             assert close(series["confidence"].iloc[-1], with_conf.astype(float).mean())
-        for r in t.objectives.to_dict("records"):
+        for r in objectives.to_dict("records"):
             assert close(t.objective(r["objective_id"])["progress"].iloc[-1], r["progress"])
             projected, _ = t.objective_projected(r["objective_id"])
             if r["forecast_score"] is not None and not pd.isna(r["forecast_score"]):
@@ -412,7 +428,7 @@ def test_four_thousand_key_results_over_thirteen_weeks_take_under_a_second():
         t = tr.build(cycle, krs, objs, history, today=dt.date(2026, 6, 1))
         t.unit()
         t.unit_projected()
-        tr.status_mix(t.kr_weekly)
+        tb.status_mix(t.kr_weekly)
         timings.append(time.perf_counter() - began)
     assert len(t.kr_weekly) == 4_000 * 13
     assert min(timings) < 1.0, timings

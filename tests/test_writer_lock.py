@@ -16,6 +16,8 @@ import pytest
 from okrdata import db as okrdb
 from okrdata.db import DatabaseBusy, connect, transaction, writer_lock
 
+pytestmark = pytest.mark.slow  # processes and threads queueing for the lock
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

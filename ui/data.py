@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -65,7 +64,6 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from okrdata import quality, review
 from okrdata import queries as q
-from okrdata import trends as trends_module
 from okrdata.db import (
     DatabaseError,
     Watch,
@@ -569,16 +567,26 @@ def _put(old: pd.DataFrame, fresh: pd.DataFrame, where: np.ndarray) -> pd.DataFr
     return out
 
 
+def after_checkins(patch: Callable[..., Any]) -> Callable[..., Any]:
+    """A reader's ``patch`` (:func:`reader`) made from ``patch(stale, changed, cycle_id, *args)``,
+    which brings ``stale`` up to date after check-ins on the key results ``changed`` (ids) of
+    its cycle. Whenever anything else changed too, or ``stale`` is an empty frame, the result
+    is built afresh instead (the wrapper returns None without calling ``patch``)."""
+
+    @functools.wraps(patch)
+    def patched(stale: Any, versions_then: Mapping[str, Any], now: Mapping[str, Any], cycle_id: int, *args, **kwargs):
+        changed = checkins_changed(versions_then, now, cycle_id)
+        if changed is None or (isinstance(stale, pd.DataFrame) and stale.empty):
+            return None
+        return patch(stale, changed, cycle_id, *args, **kwargs)
+
+    return patched
+
+
+@after_checkins
 def _patch_key_results(
-    stale: pd.DataFrame,
-    versions_then: Mapping[str, Any],
-    now: Mapping[str, Any],
-    cycle_id: int,
-    unit_id: int | None = None,
+    stale: pd.DataFrame, changed: set[int], cycle_id: int, unit_id: int | None = None
 ) -> pd.DataFrame | None:
-    changed = checkins_changed(versions_then, now, cycle_id)
-    if changed is None or stale.empty:
-        return None
     mine = stale[stale["kr_id"].isin(changed)]
     if mine.empty:
         return stale
@@ -588,16 +596,10 @@ def _patch_key_results(
     return splice(stale, fresh, "kr_id", gone=[int(i) for i in mine["kr_id"]])
 
 
+@after_checkins
 def _patch_objectives(
-    stale: pd.DataFrame,
-    versions_then: Mapping[str, Any],
-    now: Mapping[str, Any],
-    cycle_id: int,
-    unit_id: int | None = None,
+    stale: pd.DataFrame, changed: set[int], cycle_id: int, unit_id: int | None = None
 ) -> pd.DataFrame | None:
-    changed = checkins_changed(versions_then, now, cycle_id)
-    if changed is None or stale.empty:
-        return None
     krs = key_results(cycle_id, unit_id)
     touched = sorted({int(i) for i in krs.loc[krs["kr_id"].isin(changed), "objective_id"]})
     if not touched:
@@ -609,12 +611,8 @@ def _patch_objectives(
     return splice(stale, fresh, "objective_id", gone=touched)
 
 
-def _patch_unit_progress(
-    stale: pd.DataFrame, versions_then: Mapping[str, Any], now: Mapping[str, Any], cycle_id: int
-) -> pd.DataFrame | None:
-    changed = checkins_changed(versions_then, now, cycle_id)
-    if changed is None or stale.empty:
-        return None
+@after_checkins
+def _patch_unit_progress(stale: pd.DataFrame, changed: set[int], cycle_id: int) -> pd.DataFrame | None:
     krs, objs = key_results(cycle_id), objectives(cycle_id)
     touched = set(krs.loc[krs["kr_id"].isin(changed), "objective_id"])
     parent = {int(u): (None if pd.isna(p) else int(p)) for u, p in zip(stale["unit_id"], stale["parent_id"])}
@@ -631,17 +629,14 @@ def _patch_unit_progress(
     return splice(stale, fresh, "unit_id", gone=above & set(parent))
 
 
+@after_checkins
 def _patch_checkin_history(
     stale: pd.DataFrame,
-    versions_then: Mapping[str, Any],
-    now: Mapping[str, Any],
+    changed: set[int],
     cycle_id: int,
     unit_id: int | None = None,
     kr_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame | None:
-    changed = checkins_changed(versions_then, now, cycle_id)
-    if changed is None or stale.empty:
-        return None
     if kr_ids is not None:
         changed &= {int(i) for i in kr_ids}
     if not changed:
@@ -662,54 +657,6 @@ def _patch_checkin_history(
         order = np.lexsort((both["checkin_id"].to_numpy(), both["checkin_date"].to_numpy(), both["kr_id"].to_numpy()))
         both = both.iloc[order]
     return both.reset_index(drop=True) if not both.empty else None
-
-
-def _patch_trends(
-    stale: trends_module.Trends,
-    versions_then: Mapping[str, Any],
-    now: Mapping[str, Any],
-    cycle_id: int,
-    unit_id: int | None = None,
-) -> trends_module.Trends | None:
-    changed = checkins_changed(versions_then, now, cycle_id)
-    if changed is None:
-        return None
-    krs, objs = key_results(cycle_id, unit_id), objectives(cycle_id, unit_id)
-    history = checkin_history(cycle_id, unit_id)
-    mine = changed & {int(i) for i in krs["kr_id"]}
-    if not mine:
-        return stale
-    on = today()
-    kr_weekly = replace_blocks(
-        stale.kr_weekly, trends_module.kr_weeks(krs[krs["kr_id"].isin(mine)], history, stale.cycle, on), "kr_id", mine
-    )
-    if kr_weekly is None:
-        return None
-    touched = set(krs.loc[krs["kr_id"].isin(mine), "objective_id"])
-    objective_weekly = replace_blocks(
-        stale.objective_weekly,
-        trends_module.objective_weeks(
-            kr_weekly[kr_weekly["objective_id"].isin(touched)],
-            objs[objs["objective_id"].isin(touched)],
-            stale.cycle,
-            on,
-        ),
-        "objective_id",
-        touched,
-    )
-    if objective_weekly is None:
-        return None
-    in_scope = set(krs["kr_id"].astype("int64"))
-    return dataclasses.replace(
-        stale,
-        krs=krs,
-        objectives=objs,
-        kr_weekly=kr_weekly,
-        objective_weekly=objective_weekly,
-        kr_projection=trends_module.kr_projection(krs, kr_weekly),
-        history=history[history["kr_id"].isin(in_scope)] if not history.empty else history,
-        checkin_count=int(history["kr_id"].isin(in_scope).sum()) if not history.empty else 0,
-    )
 
 
 # --- the readers ---------------------------------------------------------------------------
@@ -802,27 +749,6 @@ def unit_progress(cycle_id: int) -> pd.DataFrame:
     objs = objectives(cycle_id, None)
     with opened() as db:
         return q.unit_progress(db, int(cycle_id), today(), objs=objs)
-
-
-# Shared, not copied: the weekly frames of a large organisation take longer to copy out of the
-# cache than a page takes to draw.
-@reader(reads=("cycle", "plan", "today"), shared=True, max_entries=4, patch=_patch_trends)
-def trends(cycle_id: int, unit_id: int | None = None):
-    """Every weekly figure of a cycle for a unit's branch (:func:`okrdata.trends.build`).
-
-    Shared by every session without a copy: read it, never change it."""
-    krs = key_results(cycle_id, unit_id)
-    objs = objectives(cycle_id, unit_id)
-    history = checkin_history(cycle_id, unit_id)
-    return trends_module.build(cycle(int(cycle_id)), krs, objs, history, today())
-
-
-@reader(reads=())
-def trend_breakdown(cycle_id: int, unit_id: int | None = None) -> pd.DataFrame:
-    """The rows of the weekly heat map of a unit's branch (:func:`okrdata.trends.breakdown_rows`):
-    its child units, or a team's objectives. They follow the plan, so a check-in leaves them."""
-    # Every unit, archived ones too: archiving hides a unit from pickers, never from the figures.
-    return trends_module.breakdown_rows(units(include_archived=True), objective_rows(cycle_id, unit_id), unit_id)
 
 
 @reader(reads=("cycle", "today"))

@@ -46,9 +46,10 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from okrdata import auth as core_auth
-from okrdata import history, lookups, writes
+from okrdata import history, lookups, wording, writes
 from okrdata import queries as q
 from okrdata.errors import ValidationError
+from okrdata.schema import KPI_TARGET_TYPES
 from ui import auth, badges, data, tables
 
 ERRORS = "okr_form_errors_"
@@ -249,7 +250,9 @@ def run_write(
     return True
 
 
-def submit_button(
+def write_button(
+    button: Callable[..., bool],
+    key_suffix: str,
     label_text: str,
     form_id: str,
     write: Write,
@@ -259,34 +262,26 @@ def submit_button(
     key: str | None = None,
     **kwargs: Any,
 ) -> bool:
-    """A form's submit button whose callback runs ``write`` once per submission (see :func:`run_write`)."""
-    return st.form_submit_button(
+    """``button`` (``st.form_submit_button`` or ``st.button``) whose callback runs ``write`` once
+    per click (see :func:`run_write`); ``kwargs`` go to the button. Unless ``key`` is given, its
+    key is new after each save (:func:`fresh_id`) and ends in ``__`` and ``key_suffix``."""
+    return button(
         label_text,
-        key=key or f"{fresh_id(form_id)}__submit",
+        key=key or f"{fresh_id(form_id)}__{key_suffix}",
         on_click=run_write,
         args=(form_id, write, tuple(reset), reset_prefix, form_round(form_id)),
         **kwargs,
     )
 
 
-def action_button(
-    label_text: str,
-    form_id: str,
-    write: Write,
-    *,
-    reset: Iterable[str] = (),
-    reset_prefix: str | None = None,
-    key: str | None = None,
-    **kwargs: Any,
-) -> bool:
-    """A button outside any form whose callback runs ``write`` once per click (see :func:`run_write`)."""
-    return st.button(
-        label_text,
-        key=key or f"{fresh_id(form_id)}__button",
-        on_click=run_write,
-        args=(form_id, write, tuple(reset), reset_prefix, form_round(form_id)),
-        **kwargs,
-    )
+def submit_button(label_text: str, form_id: str, write: Write, **options: Any) -> bool:
+    """A form's submit button whose callback runs ``write`` once per submission (options: :func:`write_button`)."""
+    return write_button(st.form_submit_button, "submit", label_text, form_id, write, **options)
+
+
+def action_button(label_text: str, form_id: str, write: Write, **options: Any) -> bool:
+    """A button outside any form whose callback runs ``write`` once per click (options: :func:`write_button`)."""
+    return write_button(st.button, "button", label_text, form_id, write, **options)
 
 
 def read_key(form_id: str) -> str:
@@ -483,10 +478,10 @@ def kr_labels(krs: pd.DataFrame) -> tuple[dict[int, str], dict[int, str]]:
     return labels, units
 
 
-def _head_unchanged(stale: tuple, versions_then, now, cycle_id: int, *_: Any) -> tuple | None:
+@data.after_checkins
+def _head_unchanged(stale: tuple, changed: set[int], cycle_id: int, *_: Any) -> tuple | None:
     # A check-in on a key result the first rows do not show leaves them as they are.
-    changed = data.checkins_changed(versions_then, now, cycle_id)
-    return stale if changed is not None and not changed & set(stale[0]) else None
+    return stale if not changed & set(stale[0]) else None
 
 
 @data.reader(reads=("cycle", "plan", "today"), patch=_head_unchanged)
@@ -509,12 +504,8 @@ def key_results_table(cycle_id: int, unit_id: int | None = None) -> KrTable:
     return KrTable(_kr_head(cycle_id, unit_id, tables.ROW_LIMIT)[1], *_kr_labels(cycle_id, unit_id))
 
 
-KPI_TYPE_WORDS = {
-    "stay_above": "Stay above",
-    "stay_below": "Stay below",
-    "increase": "Increase to",
-    "decrease": "Decrease to",
-}
+KPI_TYPE_WORDS = {t: wording.KR_TYPE_LABELS[t] for t in KPI_TARGET_TYPES}
+"""A KPI's target type in words, as a key result's type of the same name reads: ``"Stay above"``."""
 
 
 class ObjectiveTable(NamedTuple):
@@ -528,12 +519,10 @@ class ObjectiveTable(NamedTuple):
     """Every objective's label for a picker, "title (unit)", by id, in the same order."""
 
 
+@data.after_checkins
 def _objectives_head_unchanged(
-    stale: tuple, versions_then, now, cycle_id: int, unit_id: int | None, *_: Any
+    stale: tuple, changed: set[int], cycle_id: int, unit_id: int | None, *_: Any
 ) -> tuple | None:
-    changed = data.checkins_changed(versions_then, now, cycle_id)
-    if changed is None:
-        return None
     every = data.key_result_labels(cycle_id, unit_id)
     touched = set(every.loc[every["kr_id"].isin(changed), "objective_id"])
     return stale if not touched & set(stale[0]) else None

@@ -149,19 +149,11 @@ def score_sheet(rows: pd.DataFrame, scope: Scope, ended: bool) -> None:
         closed,
         ended,
     )
-    with style.wide("rv_scores"):
-        st.dataframe(
-            shown,
-            hide_index=True,
-            width="stretch",
-            key="rv_scores",
-            column_order=tables.order(shown.column_names, SCORE_ORDER),
-            row_height=tables.WRAP_ROW_HEIGHT,
-            height=tables.height(shown.num_rows),
-            column_config=score_columns(closed, ended),
-        )
-    tables.phone_list(
+    tables.show_table(
         "rv_scores",
+        shown,
+        SCORE_ORDER,
+        score_columns(closed, ended),
         tables.phone_items(
             shown,
             "Objective",

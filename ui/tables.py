@@ -214,6 +214,24 @@ class PhoneItems(Sequence[str]):
         return self._item(self._rows([range(len(self))[index]])[0])
 
 
+class _PhoneItem:
+    """One row of a display table as a phone's Markdown list item (see :func:`phone_items`).
+
+    A class rather than a closure, so that a cached reader may keep a :class:`PhoneItems`
+    (readers that copy their value per session pickle it)."""
+
+    def __init__(self, title: str, facts: list[Fact], under: list[Fact], link: str | None):
+        self.title, self.facts, self.under, self.link = title, facts, under, link
+
+    def __call__(self, row: dict) -> str:
+        title, link = self.title, self.link
+        name = badges.escape_markdown(_cell(title, row.get(title))) or badges.NO_VALUE
+        head = f"[**{name}**]({row[link]})" if link and row.get(link) else f"**{name}**"
+        line, below = _facts(row, self.facts), _facts(row, self.under)
+        parts = [head] + ([line] if line else []) + ([f":gray[{below}]"] if below else [])
+        return "- " + "  \n  ".join(parts)
+
+
 def phone_items(
     frame: pd.DataFrame | pa.Table, title: str, facts: list[Fact], under: list[Fact], link: str | None = None
 ) -> PhoneItems:
@@ -222,14 +240,7 @@ def phone_items(
     given), the ``facts`` columns on one line, the ``under`` columns in grey below. Text is
     escaped (:func:`ui.badges.escape_markdown`)."""
 
-    def item(row: dict) -> str:
-        name = badges.escape_markdown(_cell(title, row.get(title))) or badges.NO_VALUE
-        head = f"[**{name}**]({row[link]})" if link and row.get(link) else f"**{name}**"
-        line, below = _facts(row, facts), _facts(row, under)
-        parts = [head] + ([line] if line else []) + ([f":gray[{below}]"] if below else [])
-        return "- " + "  \n  ".join(parts)
-
-    return PhoneItems(frame, item)
+    return PhoneItems(frame, _PhoneItem(title, facts, under, link))
 
 
 def phone_list(key: str, items: Sequence[str], total: int | None = None, what: str = "rows") -> None:
@@ -249,6 +260,33 @@ def phone_list(key: str, items: Sequence[str], total: int | None = None, what: s
             )
 
 
+def show_table(
+    key: str,
+    frame: pd.DataFrame | pa.Table,
+    first: list[str],
+    config: dict,
+    items: Sequence[str],
+    total: int | None = None,
+    what: str = "rows",
+) -> None:
+    """Draw ``frame`` as a table on a wide screen, its columns named in ``first`` leading
+    (:func:`order`) and set up by ``config``, rows tall enough to wrap titles; and as the list
+    ``items`` on a phone (:func:`phone_list`, with ``total`` and ``what``)."""
+    names, rows = (frame.column_names, frame.num_rows) if isinstance(frame, pa.Table) else (frame.columns, len(frame))
+    with style.wide(key):
+        st.dataframe(
+            frame,
+            hide_index=True,
+            width="stretch",
+            key=key,
+            column_order=order(names, first),
+            column_config=config,
+            row_height=WRAP_ROW_HEIGHT,
+            height=height(rows),
+        )
+    phone_list(key, items, total, what=what)
+
+
 def show_key_results(krs: pd.DataFrame, reasons: bool = False, key: str | None = None) -> None:
     """Draw key results as a table (a list on a phone)."""
     show_key_results_frame(key_results_frame(krs, reasons), key or "key_results")
@@ -258,19 +296,7 @@ def show_key_results_frame(frame: pd.DataFrame | pa.Table, key: str, total: int 
     """Draw a :func:`key_results_frame` (or its :func:`arrow`) as a table on a wide screen and as
     a list on a phone (``total``: how many key results there are, when ``frame`` holds the first
     of them)."""
-    columns = frame.column_names if isinstance(frame, pa.Table) else frame.columns
-    with style.wide(key):
-        st.dataframe(
-            frame,
-            hide_index=True,
-            width="stretch",
-            key=key,
-            column_order=order(columns, KEY_RESULT_ORDER),
-            column_config=KEY_RESULT_COLUMNS,
-            row_height=WRAP_ROW_HEIGHT,
-            height=height(len(frame)),
-        )
-    phone_list(key, key_result_items(frame), total, what="key results")
+    show_table(key, frame, KEY_RESULT_ORDER, KEY_RESULT_COLUMNS, key_result_items(frame), total, "key results")
 
 
 def key_result_items(frame: pd.DataFrame | pa.Table) -> PhoneItems:
@@ -317,24 +343,16 @@ def show_objectives(objs: pd.DataFrame, key: str | None = None) -> None:
     """Draw objectives as a table (a list on a phone)."""
     frame = objectives_frame(objs)
     key = key or "objectives"
-    with style.wide(key):
-        st.dataframe(
-            frame,
-            hide_index=True,
-            width="stretch",
-            key=key,
-            column_order=order(frame.columns, OBJECTIVE_ORDER),
-            column_config={
-                "Progress": PROGRESS,
-                "Status": KEY_RESULT_COLUMNS["Status"],
-                "Objective": text_column("Objective"),
-                "Aligned to": text_column("Aligned to", 200),
-            },
-            row_height=WRAP_ROW_HEIGHT,
-            height=height(len(frame)),
-        )
-    phone_list(
+    show_table(
         key,
+        frame,
+        OBJECTIVE_ORDER,
+        {
+            "Progress": PROGRESS,
+            "Status": KEY_RESULT_COLUMNS["Status"],
+            "Objective": text_column("Objective"),
+            "Aligned to": text_column("Aligned to", 200),
+        },
         phone_items(frame, "Objective", ["Status", "Progress", "Pace", "Score"], ["Unit", "Owner"]),
         what="objectives",
     )

@@ -4,7 +4,12 @@
   forecast drawn dashed from the last week to the cycle's end;
 - :func:`confidence`: confidence 0–10 week by week over the on track / at risk / off track bands;
 - :func:`heatmap`: unit (or objective) × week, coloured by mean confidence;
-- :func:`status_mix`: key results per status, week by week.
+- :func:`status_mix`: key results per status, week by week;
+- :func:`series_specs`: the progress and confidence charts of one series as finished specs.
+
+Each chart is built from named frames (``progress_frames``, ...); its ``*_spec`` function
+names its shape, so that after a change of the data the spec is the chart of that shape
+refilled with the new frames (:mod:`ui.chart_templates`) instead of built again with Altair.
 
 The frames handed to Vega-Lite are small and already aggregated in okrdata (a point per week,
 a cell per row and week), so no chart sends more than :data:`MAX_POINTS` data values. The
@@ -22,8 +27,10 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from okrdata import trends as tr
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STATUSES, confidence_band
 from ui import badges
+from ui import chart_templates as templates
 
 MAX_POINTS = 5_000
 """No chart may send more data values than this to the browser."""
@@ -35,9 +42,12 @@ HEIGHT = 340
 HEAT_DOMAIN = [0, 4, 7, 10]
 HEAT_RANGE = [badges.COLOURS[OFF_TRACK], badges.COLOURS[AT_RISK], "#9ccc65", badges.COLOURS[ON_TRACK]]
 """Confidence colours keyed to the bands: red at 0, amber at 4 (at risk), light green at 7 (on track)."""
+TEXT_CELLS = 400
+"""A heat map of this many cells or fewer writes the figure in each."""
 NOTE_LENGTH = 200
 """Notes longer than this are cut in tooltips (the check-in table shows them whole)."""
 CHECKED_IN = "Key results checked in"
+PROGRESS_TITLE = "Progress against the expected pace"
 
 BANDS = pd.DataFrame(
     {
@@ -103,6 +113,11 @@ def _date_scale(cycle: dict) -> alt.Scale:
     )
 
 
+def _span(cycle: dict) -> tuple[str, str]:
+    """The cycle's first and last days, which the x axis spans: part of a chart's shape."""
+    return str(cycle["start_date"])[:10], str(cycle["end_date"])[:10]
+
+
 def _x(cycle: dict) -> alt.X:
     return alt.X(
         "date:T",
@@ -143,6 +158,78 @@ def progress_frame(series: pd.DataFrame, unit_label: str | None = None) -> pd.Da
     return frame
 
 
+def progress_frames(
+    series: pd.DataFrame, expected: pd.DataFrame, forecast: pd.DataFrame, unit_label: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """The data of :func:`progress`: ``lines`` (progress, expected pace and forecast, a row per
+    point), ``points`` (:func:`progress_frame`) and, when there is a forecast, ``tip`` (its end)."""
+    points = progress_frame(series, unit_label)
+    parts = [
+        ("Progress", points["date"], points["progress"]),
+        ("Expected pace", expected["date"], expected["expected"]),
+        ("Forecast", forecast["date"], forecast["progress"]),
+    ]
+    lines = pd.concat(
+        [pd.DataFrame({"date": pd.to_datetime(d), "progress": v.astype(float), "Line": name}) for name, d, v in parts],
+        ignore_index=True,
+    )
+    lines["Shown"] = [badges.pct(p) for p in lines["progress"]]
+    frames = {"lines": lines, "points": points}
+    if not forecast.empty:
+        end = forecast.iloc[[-1]]
+        frames["tip"] = pd.DataFrame(
+            {
+                "date": pd.to_datetime(end["date"]),
+                "progress": end["progress"].astype(float),
+                "Forecast": [badges.pct(p) for p in end["progress"]],
+            }
+        )
+    return frames
+
+
+def _progress_chart(frames: dict[str, pd.DataFrame], cycle: dict, title: str, single: bool) -> alt.LayerChart:
+    # The legend lists the forecast only when there is one to draw.
+    domain = ["Progress", "Expected pace"] + (["Forecast"] if "tip" in frames else [])
+    colours = [PROGRESS_COLOUR, EXPECTED_COLOUR, PROGRESS_COLOUR][: len(domain)]
+    dashes = [[1, 0], [2, 3], [7, 4]][: len(domain)]
+    legend = alt.Legend(title=None, orient="bottom")
+    x = _x(cycle)
+    y = alt.Y("progress:Q", title="Progress (% of target)", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
+    line_layer = (
+        alt.Chart(frames["lines"])
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color("Line:N", scale=alt.Scale(domain=domain, range=colours), legend=legend),
+            strokeDash=alt.StrokeDash("Line:N", scale=alt.Scale(domain=domain, range=dashes), legend=legend),
+            detail="Line:N",
+            tooltip=[
+                alt.Tooltip("Line:N", title="Line"),
+                alt.Tooltip("date:T", title="Date", format="%-d %b %Y"),
+                alt.Tooltip("Shown:N", title="Progress"),
+            ],
+        )
+    )
+    if single:
+        tooltip = ["Week:N", "Check-in:N", "Value:N", "Progress:N", "Expected:N", "Pace:N", "Confidence:N", "Note:N"]
+    else:
+        tooltip = ["Week:N", "Progress:N", "Expected:N", "Pace:N", "Confidence:N", f"{CHECKED_IN}:N"]
+    dots = (
+        alt.Chart(frames["points"])
+        .mark_point(filled=True, size=70, color=PROGRESS_COLOUR)
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
+    layers = [line_layer, dots]
+    if "tip" in frames:
+        layers.append(
+            alt.Chart(frames["tip"])
+            .mark_point(shape="diamond", size=110, filled=True, color=PROGRESS_COLOUR, opacity=0.7)
+            .encode(x=x, y=y, tooltip=[alt.Tooltip("Forecast:N", title="Forecast at the cycle's end")])
+        )
+    return alt.layer(*layers).properties(title=title, height=HEIGHT)
+
+
 def progress(
     series: pd.DataFrame,
     expected: pd.DataFrame,
@@ -159,61 +246,24 @@ def progress(
     (may be empty). ``unit_label`` marks a single key result, whose tooltips carry the
     check-in's date, value and note.
     """
-    points = progress_frame(series, unit_label)
-    parts = [
-        ("Progress", points["date"], points["progress"]),
-        ("Expected pace", expected["date"], expected["expected"]),
-        ("Forecast", forecast["date"], forecast["progress"]),
-    ]
-    lines = pd.concat(
-        [pd.DataFrame({"date": pd.to_datetime(d), "progress": v.astype(float), "Line": name}) for name, d, v in parts],
-        ignore_index=True,
-    )
-    lines["Shown"] = [badges.pct(p) for p in lines["progress"]]
-    # The legend lists the forecast only when there is one to draw.
-    domain = ["Progress", "Expected pace"] + (["Forecast"] if not forecast.empty else [])
-    colours = [PROGRESS_COLOUR, EXPECTED_COLOUR, PROGRESS_COLOUR][: len(domain)]
-    dashes = [[1, 0], [2, 3], [7, 4]][: len(domain)]
-    legend = alt.Legend(title=None, orient="bottom")
-    x = _x(cycle)
-    y = alt.Y("progress:Q", title="Progress (% of target)", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
-    line_layer = (
-        alt.Chart(lines)
-        .mark_line(strokeWidth=2.5)
-        .encode(
-            x=x,
-            y=y,
-            color=alt.Color("Line:N", scale=alt.Scale(domain=domain, range=colours), legend=legend),
-            strokeDash=alt.StrokeDash("Line:N", scale=alt.Scale(domain=domain, range=dashes), legend=legend),
-            detail="Line:N",
-            tooltip=[
-                alt.Tooltip("Line:N", title="Line"),
-                alt.Tooltip("date:T", title="Date", format="%-d %b %Y"),
-                alt.Tooltip("Shown:N", title="Progress"),
-            ],
-        )
-    )
-    if unit_label is not None:
-        tooltip = ["Week:N", "Check-in:N", "Value:N", "Progress:N", "Expected:N", "Pace:N", "Confidence:N", "Note:N"]
-    else:
-        tooltip = ["Week:N", "Progress:N", "Expected:N", "Pace:N", "Confidence:N", f"{CHECKED_IN}:N"]
-    dots = alt.Chart(points).mark_point(filled=True, size=70, color=PROGRESS_COLOUR).encode(x=x, y=y, tooltip=tooltip)
-    layers = [line_layer, dots]
-    if not forecast.empty:
-        end = forecast.iloc[[-1]]
-        tip = pd.DataFrame(
-            {
-                "date": pd.to_datetime(end["date"]),
-                "progress": end["progress"].astype(float),
-                "Forecast": [badges.pct(p) for p in end["progress"]],
-            }
-        )
-        layers.append(
-            alt.Chart(tip)
-            .mark_point(shape="diamond", size=110, filled=True, color=PROGRESS_COLOUR, opacity=0.7)
-            .encode(x=x, y=y, tooltip=[alt.Tooltip("Forecast:N", title="Forecast at the cycle's end")])
-        )
-    return alt.layer(*layers).properties(title=title, height=HEIGHT)
+    frames = progress_frames(series, expected, forecast, unit_label)
+    return _progress_chart(frames, cycle, title, unit_label is not None)
+
+
+def progress_spec(
+    series: pd.DataFrame,
+    expected: pd.DataFrame,
+    forecast: pd.DataFrame,
+    cycle: dict,
+    title: str,
+    unit_label: str | None = None,
+) -> dict:
+    """:func:`progress` as a spec (:func:`ui.charts.spec`), refilled from the chart of its shape
+    when there is one (:mod:`ui.chart_templates`)."""
+    frames = progress_frames(series, expected, forecast, unit_label)
+    single = unit_label is not None
+    shape = ("trends.progress", _span(cycle), title, single, "tip" in frames)
+    return templates.spec(shape, frames, lambda: _progress_chart(frames, cycle, title, single))
 
 
 # --- confidence ------------------------------------------------------------------------------
@@ -242,20 +292,22 @@ def confidence_frame(series: pd.DataFrame, unit_label: str | None = None) -> pd.
     return frame
 
 
-def confidence(series: pd.DataFrame, cycle: dict, title: str, unit_label: str | None = None) -> alt.LayerChart:
-    """Confidence (0–10) week by week over the bands: on track from 7, at risk from 4, off track below.
+def confidence_frames(series: pd.DataFrame, cycle: dict, unit_label: str | None = None) -> dict[str, pd.DataFrame]:
+    """The data of :func:`confidence`: the ``bands``, the ``rules`` at their edges and the
+    ``points`` (:func:`confidence_frame`)."""
+    return {
+        "bands": BANDS.assign(date=pd.Timestamp(str(cycle["start_date"])[:10])),
+        "rules": pd.DataFrame({"edge": [7.0, 4.0]}),
+        "points": confidence_frame(series, unit_label),
+    }
 
-    For a single key result (``unit_label`` given) the tooltips carry the check-in's date, value
-    and note; for an objective or a unit the mean confidence and how many key results have one.
-    """
-    single = unit_label is not None
-    points = confidence_frame(series, unit_label)
+
+def _confidence_chart(frames: dict[str, pd.DataFrame], cycle: dict, title: str, single: bool) -> alt.LayerChart:
     x = _x(cycle)
     axis_title = "Confidence (0–10)" if single else "Mean confidence (0–10)"
     no_colour_scale = alt.Color("colour:N", scale=None, legend=None)
-    bands = BANDS.assign(date=pd.Timestamp(str(cycle["start_date"])[:10]))
     shade = (
-        alt.Chart(bands)
+        alt.Chart(frames["bands"])
         .mark_rect(opacity=0.10)
         .encode(
             y=alt.Y("low:Q", scale=alt.Scale(domain=[0, 10]), title=axis_title, axis=alt.Axis(values=[0, 4, 7, 10])),
@@ -265,19 +317,19 @@ def confidence(series: pd.DataFrame, cycle: dict, title: str, unit_label: str | 
         )
     )
     labels = (
-        alt.Chart(bands)
+        alt.Chart(frames["bands"])
         .mark_text(align="left", baseline="middle", dx=6, fontSize=11, fontWeight="bold", opacity=0.8)
         .encode(x=x, y=alt.Y("middle:Q", title=axis_title), text="Band:N", color=no_colour_scale)
     )
     rules = (
-        alt.Chart(pd.DataFrame({"edge": [7.0, 4.0]}))
+        alt.Chart(frames["rules"])
         .mark_rule(strokeDash=[4, 4], color="#6b7079")
         .encode(y=alt.Y("edge:Q", title=axis_title))
     )
     tooltip = ["Week:N", "Confidence:N", "Status:N"]
     tooltip += ["Check-in:N", "Value:N", "Note:N"] if single else [f"{CHECKED_IN}:N", "Progress:N"]
     line = (
-        alt.Chart(points)
+        alt.Chart(frames["points"])
         .mark_line(
             color=CONFIDENCE_COLOUR,
             strokeWidth=2.5,
@@ -286,6 +338,23 @@ def confidence(series: pd.DataFrame, cycle: dict, title: str, unit_label: str | 
         .encode(x=x, y=alt.Y("confidence:Q", title=axis_title), tooltip=tooltip)
     )
     return alt.layer(shade, rules, labels, line).properties(title=title, height=HEIGHT)
+
+
+def confidence(series: pd.DataFrame, cycle: dict, title: str, unit_label: str | None = None) -> alt.LayerChart:
+    """Confidence (0–10) week by week over the bands: on track from 7, at risk from 4, off track below.
+
+    For a single key result (``unit_label`` given) the tooltips carry the check-in's date, value
+    and note; for an objective or a unit the mean confidence and how many key results have one.
+    """
+    return _confidence_chart(confidence_frames(series, cycle, unit_label), cycle, title, unit_label is not None)
+
+
+def confidence_spec(series: pd.DataFrame, cycle: dict, title: str, unit_label: str | None = None) -> dict:
+    """:func:`confidence` as a spec, refilled from the chart of its shape when there is one."""
+    frames = confidence_frames(series, cycle, unit_label)
+    single = unit_label is not None
+    shape = ("trends.confidence", _span(cycle), title, single)
+    return templates.spec(shape, frames, lambda: _confidence_chart(frames, cycle, title, single))
 
 
 # --- the unit × week heat map ----------------------------------------------------------------
@@ -309,13 +378,14 @@ def heatmap_frame(frame: pd.DataFrame, weeks: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def heatmap(frame: pd.DataFrame, weeks: pd.DataFrame, title: str, row_title: str = "Unit") -> alt.LayerChart:
-    """Rows × weeks coloured by mean confidence (red 0, amber 4, green from 7; grey where no key
-    result has one yet), the figure written in each cell when there is room, every figure in
-    the tooltips, and a colour legend."""
-    cells = heatmap_frame(frame, weeks)
+def _heat_order(cells: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The rows, top down, and the weeks of the heat map's cells (:func:`heatmap_frame`)."""
     rows = list(dict.fromkeys(cells.sort_values(["order", "week"])["Row"]))
-    week_order = [f"W{int(w)}" for w in sorted(cells["week"].unique())]
+    return rows, [f"W{int(w)}" for w in sorted(cells["week"].unique())]
+
+
+def _heatmap_chart(cells: pd.DataFrame, title: str, row_title: str) -> alt.LayerChart:
+    rows, week_order = _heat_order(cells)
     x = alt.X("W:O", sort=week_order, title="Week of the cycle", axis=alt.Axis(labelAngle=0, orient="top"))
     # No axis title: the rows name themselves, and a rotated title would sit on long labels.
     y = alt.Y("Row:N", sort=rows, title=None, axis=alt.Axis(labelLimit=320))
@@ -339,7 +409,7 @@ def heatmap(frame: pd.DataFrame, weeks: pd.DataFrame, title: str, row_title: str
         .transform_filter("isValid(datum.confidence)")
     )
     layers = [empty, coloured]
-    if len(cells) <= 400:
+    if len(cells) <= TEXT_CELLS:
         layers.append(
             alt.Chart()
             .mark_text(fontSize=11)
@@ -349,14 +419,29 @@ def heatmap(frame: pd.DataFrame, weeks: pd.DataFrame, title: str, row_title: str
     return alt.layer(*layers, data=cells).properties(title=title, height=alt.Step(30))
 
 
+def heatmap(frame: pd.DataFrame, weeks: pd.DataFrame, title: str, row_title: str = "Unit") -> alt.LayerChart:
+    """Rows × weeks coloured by mean confidence (red 0, amber 4, green from 7; grey where no key
+    result has one yet), the figure written in each cell when there is room, every figure in
+    the tooltips, and a colour legend."""
+    return _heatmap_chart(heatmap_frame(frame, weeks), title, row_title)
+
+
+def heatmap_spec(frame: pd.DataFrame, weeks: pd.DataFrame, title: str, row_title: str = "Unit") -> dict:
+    """:func:`heatmap` as a spec, refilled from the chart of its shape when there is one."""
+    cells = heatmap_frame(frame, weeks)
+    rows, week_order = _heat_order(cells)
+    shape = ("trends.heatmap", title, row_title, tuple(rows), tuple(week_order), len(cells) <= TEXT_CELLS)
+    return templates.spec(shape, {"cells": cells}, lambda: _heatmap_chart(cells, title, row_title))
+
+
 # --- status mix ------------------------------------------------------------------------------
 
 
-def status_mix(frame: pd.DataFrame, weeks: pd.DataFrame, title: str) -> alt.Chart:
-    """Key results per status, week by week, as stacked bars (``frame`` is :func:`okrdata.trends.status_mix`)."""
+def status_mix_frame(frame: pd.DataFrame, weeks: pd.DataFrame) -> pd.DataFrame:
+    """The bars of :func:`status_mix`, with their tooltip text."""
     labels = dict(zip(weeks["week"].astype(int), _week_labels(weeks)))
     order = {s: i for i, s in enumerate(reversed(STATUSES))}
-    cells = pd.DataFrame(
+    return pd.DataFrame(
         {
             "W": [f"W{int(w)}" for w in frame["week"]],
             "week": frame["week"].astype(int),
@@ -366,12 +451,18 @@ def status_mix(frame: pd.DataFrame, weeks: pd.DataFrame, title: str) -> alt.Char
             "Key results": frame["count"].astype(int),
         }
     )
-    week_order = [f"W{int(w)}" for w in sorted(cells["week"].unique())]
+
+
+def _week_order(cells: pd.DataFrame) -> list[str]:
+    return [f"W{int(w)}" for w in sorted(cells["week"].unique())]
+
+
+def _status_mix_chart(cells: pd.DataFrame, title: str) -> alt.Chart:
     return (
         alt.Chart(cells)
         .mark_bar()
         .encode(
-            x=alt.X("W:O", sort=week_order, title="Week of the cycle", axis=alt.Axis(labelAngle=0)),
+            x=alt.X("W:O", sort=_week_order(cells), title="Week of the cycle", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("Key results:Q", stack="zero", title="Key results (count)"),
             color=alt.Color("Status:N", scale=badges.status_scale(), legend=alt.Legend(title=None, orient="bottom")),
             order=alt.Order("order:Q"),
@@ -379,6 +470,40 @@ def status_mix(frame: pd.DataFrame, weeks: pd.DataFrame, title: str) -> alt.Char
         )
         .properties(title=title, height=HEIGHT)
     )
+
+
+def status_mix(frame: pd.DataFrame, weeks: pd.DataFrame, title: str) -> alt.Chart:
+    """Key results per status, week by week, as stacked bars (``frame`` is
+    :func:`okrdata.trends_breakdown.status_mix`)."""
+    return _status_mix_chart(status_mix_frame(frame, weeks), title)
+
+
+def status_mix_spec(frame: pd.DataFrame, weeks: pd.DataFrame, title: str) -> dict:
+    """:func:`status_mix` as a spec, refilled from the chart of its shape when there is one."""
+    cells = status_mix_frame(frame, weeks)
+    shape = ("trends.status_mix", title, tuple(_week_order(cells)))
+    return templates.spec(shape, {"cells": cells}, lambda: _status_mix_chart(cells, title))
+
+
+# --- the charts of one series ----------------------------------------------------------------
+
+
+def series_specs(
+    series: pd.DataFrame,
+    expected: pd.DataFrame,
+    projected: float | None,
+    cycle: dict,
+    confidence_title: str,
+    unit_label: str | None = None,
+) -> tuple[dict, dict | None, bool]:
+    """The :func:`progress` and :func:`confidence` charts of a weekly series as specs
+    (:func:`ui.charts.spec`; None when there is no confidence to draw), and whether a forecast
+    is drawn (``projected``: the score at the cycle's end, None for no forecast)."""
+    forecast = tr.forecast_line(series, projected, cycle)
+    progress = progress_spec(series, expected, forecast, cycle, PROGRESS_TITLE, unit_label=unit_label)
+    has_confidence = series["confidence"].notna().any()
+    confidence = confidence_spec(series, cycle, confidence_title, unit_label=unit_label) if has_confidence else None
+    return progress, confidence, not forecast.empty
 
 
 # --- checks ----------------------------------------------------------------------------------

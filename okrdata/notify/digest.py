@@ -422,35 +422,29 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> tup
         if key.startswith("digest:email:"):
             title, text, html = email(settings, d, why_text(who["digest"], who["is_default"]))
             out.append(
-                Outgoing(
+                mail.outgoing(
+                    who["email"],
+                    title,
+                    text,
+                    html,
                     key=key,
                     kind="digest",
                     period=week,
-                    channel="email",
-                    recipient=who["email"],
-                    subject=title,
-                    payload={"to": who["email"], "subject": title, "text": text, "html": html},
                     person_id=who["id"],
                     unit_id=unit_id,
                     cycle_id=cycle["id"],
-                    preview=text,
                 )
             )
         else:
-            message = chat_message(settings, d)
             out.append(
-                Outgoing(
+                webhooks.outgoing(
+                    who,
+                    chat_message(settings, d),
                     key=key,
                     kind="digest",
                     period=week,
-                    channel="webhook",
-                    recipient=webhooks.label(who),
-                    subject=message.title,
-                    payload={"provider": who["provider"], "body": chat.payload(who["provider"], message)},
                     unit_id=unit_id,
-                    webhook_id=who["id"],
                     cycle_id=cycle["id"],
-                    preview=message.plain(),
                 )
             )
     return out, len(logged)

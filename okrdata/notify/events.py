@@ -148,19 +148,15 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> tup
         message = off_track_message(settings, event)
         for hook in webhooks.nearest(db, event["unit_id"], hooks):
             out.append(
-                Outgoing(
+                webhooks.outgoing(
+                    hook,
+                    message,
                     key=f"off_track:webhook:{hook['id']}:checkin:{event['checkin_id']}",
                     kind="off_track",
                     period=str(event["checkin_date"]),
-                    channel="webhook",
-                    recipient=webhooks.label(hook),
-                    subject=message.title,
-                    payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
                     unit_id=event["unit_id"],
-                    webhook_id=hook["id"],
                     cycle_id=event["cycle_id"],
                     kr_id=event["kr_id"],
-                    preview=message.plain(),
                 )
             )
     newly = [c for c in closed_now if int(c["id"]) not in seen]
@@ -169,18 +165,14 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> tup
         message = closed_message(db, settings, cycle)
         for hook in hooks.get(int(root[0]), []) if root else []:
             out.append(
-                Outgoing(
+                webhooks.outgoing(
+                    hook,
+                    message,
                     key=f"cycle_closed:webhook:{hook['id']}:cycle:{cycle['id']}",
                     kind="cycle_closed",
                     period=str(cycle["end_date"]),
-                    channel="webhook",
-                    recipient=webhooks.label(hook),
-                    subject=message.title,
-                    payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
                     unit_id=int(root[0]),
-                    webhook_id=hook["id"],
                     cycle_id=cycle["id"],
-                    preview=message.plain(),
                 )
             )
     # The list follows the cycles closed now; the log's key keeps a cycle from being announced twice.

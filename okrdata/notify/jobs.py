@@ -172,17 +172,13 @@ def test_post(
         link_label="Open the dashboard",
         link_url=notify_settings.page_link(settings, "overview"),
     )
-    item = Outgoing(
+    item = webhooks.outgoing(
+        hook,
+        message,
         key=f"test:webhook:{hook['id']}:{uuid.uuid4().hex}",
         kind="test",
         period=now.date().isoformat(),
-        channel="webhook",
-        recipient=webhooks.label(hook),
-        subject=message.title,
-        payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
         unit_id=hook["unit_id"],
-        webhook_id=hook["id"],
-        preview=message.plain(),
     )
     planned = deliveries.enqueue(db, [item], now)
     results = deliveries.deliver_due(db, Transport(db, settings), now, ids=[planned[0].row_id])

@@ -20,8 +20,9 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
+from typing import Any
 
-from okrdata.notify.deliveries import DeliveryError
+from okrdata.notify.deliveries import DeliveryError, Outgoing
 from okrdata.notify.settings import Smtp
 from okrdata.report import _e as escape
 
@@ -65,6 +66,25 @@ def page(title: str, eyebrow: str, body_html: str, footer: str) -> str:
 def button(url: str, label: str) -> str:
     """A link drawn as a button."""
     return f'<p style="{STYLE["p"]}"><a href="{escape(url)}" style="{STYLE["button"]}">{escape(label)}</a></p>'
+
+
+def outgoing(
+    to: str, subject: str, text: str, html: str, *, key: str, kind: str, period: str, **about: Any
+) -> Outgoing:
+    """An e-mail to ``to`` for the log (:func:`okrdata.notify.deliveries.enqueue`), with its plain
+    ``text`` and ``html`` parts. ``key`` makes it go once; ``about`` names the ``person_id``,
+    ``unit_id`` and ``cycle_id`` it is for."""
+    return Outgoing(
+        key=key,
+        kind=kind,
+        period=period,
+        channel="email",
+        recipient=to,
+        subject=subject,
+        payload={"to": to, "subject": subject, "text": text, "html": html},
+        preview=text,
+        **about,
+    )
 
 
 def build(smtp: Smtp, to: str, subject: str, text: str, html: str) -> EmailMessage:

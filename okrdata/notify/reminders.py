@@ -201,18 +201,17 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> lis
         lead = leads[lead_id]["person"]
         subject, text, html = email(settings, lead, mine)
         out.append(
-            Outgoing(
+            mail.outgoing(
+                lead["email"],
+                subject,
+                text,
+                html,
                 key=f"reminder:email:person:{lead_id}:{week}",
                 kind="reminder",
                 period=week,
-                channel="email",
-                recipient=lead["email"],
-                subject=subject,
-                payload={"to": lead["email"], "subject": subject, "text": text, "html": html},
                 person_id=lead_id,
                 unit_id=mine[0].unit_id,
                 cycle_id=mine[0].cycle_id,
-                preview=text,
             )
         )
     hooks = webhooks.by_unit(db)
@@ -224,18 +223,14 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: dt.datetime) -> lis
         message = chat_message(settings, g, lead["name"] if lead else None)
         for hook in hooks.get(g.unit_id, []):
             out.append(
-                Outgoing(
+                webhooks.outgoing(
+                    hook,
+                    message,
                     key=f"reminder:webhook:{hook['id']}:unit:{g.unit_id}:cycle:{g.cycle_id}:{week}",
                     kind="reminder",
                     period=week,
-                    channel="webhook",
-                    recipient=webhooks.label(hook),
-                    subject=message.title,
-                    payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
                     unit_id=g.unit_id,
-                    webhook_id=hook["id"],
                     cycle_id=g.cycle_id,
-                    preview=message.plain(),
                 )
             )
     return out

@@ -24,6 +24,8 @@ import sqlite_utils
 from okrdata import validate as v
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
+from okrdata.notify import chat
+from okrdata.notify.deliveries import Outgoing
 from okrdata.notify.prefs import check_admin_or_system, is_system
 from okrdata.schema import WEBHOOK_PROVIDERS
 
@@ -181,6 +183,24 @@ def label(hook: dict) -> str:
     provider = PROVIDER_NAMES.get(hook["provider"], hook["provider"])
     named = f"{hook['name']} " if hook.get("name") else ""
     return f"{named}({provider}, {hook['unit_name']})"
+
+
+def outgoing(hook: dict, message: chat.ChatMessage, *, key: str, kind: str, period: str, **about: Any) -> Outgoing:
+    """``message`` as a post to ``hook`` for the log (:func:`okrdata.notify.deliveries.enqueue`),
+    shaped for its provider. ``key`` makes it go once; ``about`` names the ``unit_id`` (and the
+    ``cycle_id`` or ``kr_id``) it is about."""
+    return Outgoing(
+        key=key,
+        kind=kind,
+        period=period,
+        channel="webhook",
+        recipient=label(hook),
+        subject=message.title,
+        payload={"provider": hook["provider"], "body": chat.payload(hook["provider"], message)},
+        webhook_id=hook["id"],
+        preview=message.plain(),
+        **about,
+    )
 
 
 def by_unit(db: sqlite_utils.Database) -> dict[int, list[dict]]:

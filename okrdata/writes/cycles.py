@@ -9,13 +9,14 @@ from typing import Any
 import sqlite_utils
 
 from okrdata import validate as v
+from okrdata import wording
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.schema import (
     CYCLE_STATES,
 )
 from okrdata.writes.actors import Actor, _row, acts_as_admin
-from okrdata.writes.versions import _check_version, _save
+from okrdata.writes.versions import _check_changes, _check_version, _save
 
 
 def add_cycle(
@@ -90,9 +91,7 @@ def update_cycle(
     cycle inside them. ``version`` is the cycle's version when the edit was read; ``seen`` the
     row as read (see :func:`read_for_edit`).
     """
-    unknown = set(changes) - {"name", "start_date", "end_date"}
-    if unknown:
-        raise TypeError(f"update_cycle() got unexpected changes: {', '.join(sorted(unknown))}")
+    _check_changes("update_cycle", changes, ("name", "start_date", "end_date"))
     _check_cycles(db, person, "change")
     cycle = _open_cycle(db, cycle_id)
     _check_version(db, "cycles", cycle, version, seen)
@@ -118,8 +117,7 @@ def update_cycle(
         if count:
             raise ValidationError(
                 field,
-                f"{count} check-in{'s' if count != 1 else ''} of this cycle would fall {words}; "
-                "move or delete them first.",
+                f"{wording.plural(count, 'check-in')} of this cycle would fall {words}; move or delete them first.",
             )
     with transaction(db):
         _save(db, "cycles", cycle, clean, version, seen)

@@ -10,15 +10,17 @@ from typing import Any
 import sqlite_utils
 
 from okrdata import validate as v
+from okrdata import wording
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.lookups import cycle_started
 from okrdata.schema import (
     KR_TYPES,
+    VERSIONED,
 )
 from okrdata.writes.actors import Actor, _check_unit, _optional_row, _row, now_iso
 from okrdata.writes.cycles import _open_cycle
-from okrdata.writes.versions import _check_version, _save
+from okrdata.writes.versions import _check_changes, _check_version, _save
 
 
 def check_kr_goal(kr_type: str, baseline: float | None, target: float | None) -> None:
@@ -92,18 +94,9 @@ def add_key_result(
         return db["key_results"].insert(row).last_pk
 
 
-KR_FIELDS = (
-    "title",
-    "kr_type",
-    "baseline",
-    "target",
-    "unit_label",
-    "weight",
-    "owner_id",
-    "kpi_id",
-    "cadence_days",
-    "archived",
-)
+KR_FIELDS = tuple(c for c in VERSIONED["key_results"] if c != "objective_id")
+"""What an edit may change of a key result (besides moving it to another objective): exactly the
+columns whose change moves its version, so that no edit can slip past :func:`_check_version`."""
 
 
 GOALPOST_FIELDS = ("kr_type", "baseline", "target")
@@ -134,9 +127,7 @@ def update_key_result(
     ``key_result_changes`` (who, when, before, after, why), so the key result shows that its
     goal moved (:func:`okrdata.history.goalpost_changes`).
     """
-    unknown = set(changes) - set(KR_FIELDS) - {"objective_id"}
-    if unknown:
-        raise TypeError(f"update_key_result() got unexpected changes: {', '.join(sorted(unknown))}")
+    _check_changes("update_key_result", changes, (*KR_FIELDS, "objective_id"))
     kr = _row(db, "key_results", kr_id, "key_result")
     obj = _row(db, "objectives", kr["objective_id"], "objective")
     cycle = _open_cycle(db, obj["cycle_id"])
@@ -178,7 +169,7 @@ def update_key_result(
             if aligned:
                 raise ValidationError(
                     "archived",
-                    f"{len(aligned)} objective{'s' if len(aligned) != 1 else ''} align to this key result "
+                    f"{wording.plural(len(aligned), 'objective')} align to this key result "
                     f"({', '.join(repr(t) for t in aligned[:3])}); re-align them first.",
                 )
     new_type = clean.get("kr_type", kr["kr_type"])
@@ -189,7 +180,7 @@ def update_key_result(
         if outside:
             raise ValidationError(
                 "type",
-                f"{outside} check-in value{'s' if outside != 1 else ''} lie outside 0 to 1, "
+                f"{wording.plural(outside, 'check-in value')} lie outside 0 to 1, "
                 "which a milestone cannot hold; correct them first.",
             )
     moved = [f for f in GOALPOST_FIELDS if f in clean and clean[f] != kr[f]]

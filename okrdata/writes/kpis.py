@@ -13,9 +13,10 @@ from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.schema import (
     KPI_TARGET_TYPES,
+    VERSIONED,
 )
 from okrdata.writes.actors import Actor, _author, _check_unit, _row, now_iso
-from okrdata.writes.versions import _check_version, _save
+from okrdata.writes.versions import _check_changes, _check_version, _save
 
 
 def _kpi_fields(target_type: Any, target: Any, warning: Any) -> dict:
@@ -66,17 +67,9 @@ def add_kpi(
         return db["kpis"].insert(row).last_pk
 
 
-KPI_FIELDS = (
-    "unit_id",
-    "name",
-    "target_type",
-    "target",
-    "warning",
-    "frequency_days",
-    "unit_label",
-    "description",
-    "archived",
-)
+KPI_FIELDS = VERSIONED["kpis"]
+"""What an edit may change of a KPI: exactly the columns whose change moves its version, so that
+no edit can slip past :func:`_check_version`."""
 
 
 def update_kpi(
@@ -94,9 +87,7 @@ def update_kpi(
     is the KPI's version when the edit was read; ``seen`` the row as read (see
     :func:`read_for_edit`).
     """
-    unknown = set(changes) - set(KPI_FIELDS)
-    if unknown:
-        raise TypeError(f"update_kpi() got unexpected changes: {', '.join(sorted(unknown))}")
+    _check_changes("update_kpi", changes, KPI_FIELDS)
     kpi = _row(db, "kpis", kpi_id, "kpi")
     _check_unit(db, person, kpi["unit_id"])
     _check_version(db, "kpis", kpi, version, seen)

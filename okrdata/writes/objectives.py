@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from okrdata import validate as v
+from okrdata import wording
 from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.lookups import unit_ancestors
@@ -136,7 +137,7 @@ def update_objective(
             if children:
                 raise ValidationError(
                     "state",
-                    f"{len(children)} objective{'s' if len(children) != 1 else ''} still align to it "
+                    f"{wording.plural(len(children), 'objective')} still align to it "
                     f"({', '.join(repr(t) for t in children[:3])}{', ...' if len(children) > 3 else ''}); "
                     "re-align them first.",
                 )
@@ -150,7 +151,7 @@ def update_objective(
         db, cycle, unit, parent_objective_id, parent_kr_id, obj["id"]
     )
     if unit["id"] != obj["unit_id"]:
-        from okrdata.queries import subtree_ids  # here, not at the top: queries loads pandas (see cli_feeds)
+        from okrdata.queries import subtree_ids  # here, not at the top: queries loads pandas (see okrdata.cli.feeds)
 
         branch = set(subtree_ids(db, unit["id"]))
         for child in db.query(

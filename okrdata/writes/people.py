@@ -16,7 +16,7 @@ from okrdata.schema import (
     ROLES,
 )
 from okrdata.writes.actors import Actor, _check_admin, _row
-from okrdata.writes.versions import _check_version, _save
+from okrdata.writes.versions import _check_changes, _check_version, _save
 
 
 def add_person(
@@ -66,9 +66,7 @@ def update_person(
     :func:`read_for_edit`). The last admin can neither lose the role nor be archived, since
     nobody could then manage people any more.
     """
-    unknown = set(changes) - {"name", "email", "role", "archived", "unit_ids"}
-    if unknown:
-        raise TypeError(f"update_person() got unexpected changes: {', '.join(sorted(unknown))}")
+    _check_changes("update_person", changes, ("name", "email", "role", "archived", "unit_ids"))
     _check_admin(db, person)
     target = _row(db, "people", person_id, "person")
     _check_version(db, "people", target, version, seen)

@@ -13,7 +13,7 @@ from okrdata.db import transaction
 from okrdata.errors import ValidationError
 from okrdata.lookups import unit_ancestors
 from okrdata.writes.actors import Actor, _check_admin, _check_unit, _optional_row, _row
-from okrdata.writes.versions import _check_version, _save
+from okrdata.writes.versions import _check_changes, _check_version, _save
 
 
 def add_unit(
@@ -76,9 +76,7 @@ def update_unit(
     the right to edit it. A unit with active units below it cannot be archived, nor can the
     company.
     """
-    unknown = set(changes) - {"name", "description", "lead_id", "parent_id", "archived"}
-    if unknown:
-        raise TypeError(f"update_unit() got unexpected changes: {', '.join(sorted(unknown))}")
+    _check_changes("update_unit", changes, ("name", "description", "lead_id", "parent_id", "archived"))
     unit = _row(db, "units", unit_id, "unit")
     _check_unit(db, person, unit["id"])
     _check_version(db, "units", unit, version, seen)

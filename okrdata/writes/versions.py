@@ -8,7 +8,7 @@ so two saves at the same instant cannot both pass it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlite_utils
@@ -134,6 +134,13 @@ def _stale(db: sqlite_utils.Database, table: str, row_id: int, seen: Mapping | N
         f"this {noun} was changed by someone else since you opened it{what}. Nothing was saved: reload it to see "
         "it as it is now, then make your change again.",
     )
+
+
+def _check_changes(edit: str, changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    """Refuse with a TypeError (a caller's mistake, not a person's) changes ``edit`` knows nothing of."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise TypeError(f"{edit}() got unexpected changes: {', '.join(sorted(unknown))}")
 
 
 def _check_version(

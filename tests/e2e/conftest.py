@@ -116,16 +116,15 @@ def chromium_browser():
 
 
 @pytest.fixture(scope="session")
-def e2e_demo_template(tmp_path_factory) -> Path:
-    from app_fixtures import build_demo
-
-    return build_demo(tmp_path_factory.mktemp("e2e-demo") / "okr.db")
+def e2e_demo_template(demo_template) -> Path:
+    """The session's demo database (``tests/conftest.py``), which each server copies."""
+    return demo_template
 
 
 @pytest.fixture(scope="module")
 def server(e2e_demo_template, tmp_path_factory):
     """A running dashboard on its own copy of the demo database (one per test module)."""
-    from app_fixtures import copy_db
+    from db_copies import copy_db
 
     folder = tmp_path_factory.mktemp("e2e-server")
     db_path = copy_db(e2e_demo_template, folder / "okr.db")
