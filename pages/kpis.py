@@ -167,7 +167,7 @@ for number, section in enumerate(limited.sections):
         st.divider()
     kpi_cards.show_section(section, specs, months, cycle_name if scope.cycle is not None else None)
 
-empty = [badges.escape(name) for name in view.empty_units]
+empty = [badges.escape_markdown(name) for name in view.empty_units]
 if empty:
     st.divider()
     more = f" and {len(empty) - MAX_EMPTY_NAMED:,} more" if len(empty) > MAX_EMPTY_NAMED else ""

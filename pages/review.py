@@ -42,7 +42,7 @@ empty.need_cycle(scope)
 
 person = auth.current_person()
 cycle = scope.cycle
-cycle_name = badges.escape(cycle["name"])
+cycle_name = badges.escape_markdown(cycle["name"])
 closed = cycle["state"] == "closed"
 refusal = review.scoring_refusal(cycle)
 ended = review.has_ended(cycle)
@@ -55,7 +55,7 @@ forms.flash(review_forms.CLOSE_FORM)  # "Closed 2026 Q4 …" shows here, once, a
 st.subheader(f"Scores · {cycle_name}")
 if sheet.empty:
     st.info(
-        f"{cycle_name} has no objectives for {badges.escape(scope.unit_name)}. Pick another unit or cycle "
+        f"{cycle_name} has no objectives for {badges.escape_markdown(scope.unit_name)}. Pick another unit or cycle "
         "in the sidebar, or add objectives in Manage.",
         icon=":material/inbox:",
     )
@@ -65,7 +65,7 @@ else:
         st.caption(f"{cycle_name} is closed: its scores and reflections are final and read only.")
     elif refusal:
         st.info(
-            f"{badges.escape(refusal)} Meanwhile, what each objective would be proposed today:",
+            f"{badges.escape_markdown(refusal)} Meanwhile, what each objective would be proposed today:",
             icon=":material/event_upcoming:",
         )
     else:
@@ -97,7 +97,7 @@ report = data.calibration(scope.unit_id)
 units_table = report["units"]
 if units_table.empty:
     st.info(
-        f"No closed cycle with objectives for {badges.escape(scope.unit_name)} yet: calibration starts once "
+        f"No closed cycle with objectives for {badges.escape_markdown(scope.unit_name)} yet: calibration starts once "
         "a cycle is scored and closed.",
         icon=":material/insights:",
     )
@@ -106,7 +106,7 @@ if units_table.empty:
 cycle_names = report["cycles"]["name"].astype(str).tolist()
 st.caption(
     f"Over the last {wording.plural(len(cycle_names), 'closed cycle')} "
-    f"({badges.escape(cycle_names[0])}{' to ' + badges.escape(cycle_names[-1]) if len(cycle_names) > 1 else ''}), "
+    f"({badges.escape_markdown(cycle_names[0])}{' to ' + badges.escape_markdown(cycle_names[-1]) if len(cycle_names) > 1 else ''}), "
     "per unit that owns the objectives."
 )
 view = review_data.calibration_view(scope.unit_id)
@@ -122,7 +122,7 @@ st.markdown(
 flagged = units_table[units_table["flag"].notna()]
 for r in flagged.to_dict("records"):
     st.markdown(
-        f"⚠️ **{badges.escape(r['unit_name'])}: {review.FLAG_LABELS[r['flag']]}** {badges.escape(r['flag_note'])}"
+        f"⚠️ **{badges.escape_markdown(r['unit_name'])}: {review.FLAG_LABELS[r['flag']]}** {badges.escape_markdown(r['flag_note'])}"
     )
 if flagged.empty:
     st.caption(
