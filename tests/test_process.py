@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a second Python process imports the whole app
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
