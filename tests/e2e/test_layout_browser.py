@@ -62,7 +62,11 @@ HEADERS = """([grids, n]) => {
 
 def drawn_headers(page, n: int) -> list[str]:
     """The header cells the page's ``n``-th table draws on screen, left to right."""
-    page.wait_for_selector(f"{GRIDS} [role='columnheader']", state="attached", timeout=TIMEOUT)
+    # Wait for that very table: on a loaded machine the first grid can be drawn seconds before the
+    # next one, and waiting for any header let the check read a table not there yet.
+    page.wait_for_function(
+        f"args => {{ const h = ({HEADERS})(args); return h && h.length > 0; }}", arg=[GRIDS, n], timeout=TIMEOUT
+    )
     headers = page.evaluate(HEADERS, [GRIDS, n])
     assert headers, f"no table number {n} on the page"
     return headers
