@@ -5,8 +5,9 @@ the label, help and value of metrics, the label and help of every widget and but
 tab and popover labels, progress texts, and the options of radios, pills and segmented
 controls. An f-string handed to one of those that interpolates a field known to hold user text
 (a name, title, description, note, unit label, e-mail...) must pass it through
-``escape_markdown`` (:mod:`ui.okr_detail`, built on :func:`ui.badges.escape`), ``badges.escape``
-or ``badges.number(..., markdown=True)``.
+``escape_markdown`` (:func:`ui.badges.escape_markdown`, imported by pages from :mod:`ui.okr_detail`;
+``tests/test_architecture.py`` checks it is the only escaper there) or
+``badges.number(..., markdown=True)``.
 
 This scan catches the paths the page tests do not reach (an empty state, a rare message); the
 AppTest in ``tests/test_hardening.py`` checks what every page really renders with Markdown in
@@ -94,8 +95,8 @@ USER_KEYS = {
     "flag_note",
 }
 """Keys and attributes that hold text a person typed (``row["title"]``, ``scope.unit_name``)."""
-ESCAPERS = {"escape_markdown", "escape"}
-"""Calls that make their argument safe for Markdown."""
+ESCAPERS = {"escape_markdown"}
+"""The call that makes its argument safe for Markdown."""
 LABELLED = {"number": 2, "target_text": 1}
 """Formatters that append a unit label (user text) when given one: ``badges.number(x, label)``
 and ``kpi_charts.target_text(kpi)`` escape it with ``markdown=True``."""

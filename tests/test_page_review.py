@@ -349,7 +349,9 @@ def test_seven_closed_cycles_show_their_flags(synth_template, tmp_path, monkeypa
     for r in flagged.to_dict("records"):
         label = review.FLAG_LABELS[r["flag"]]
         assert shown.loc[r["unit_name"], "Flag"] == f"⚠️ {label} ({r['flag_cycles']} cycles)"
-        assert f"⚠️ **{badges.escape(r['unit_name'])}: {label}** {badges.escape(r['flag_note'])}" in notes
+        assert (
+            f"⚠️ **{badges.escape_markdown(r['unit_name'])}: {label}** {badges.escape_markdown(r['flag_note'])}" in notes
+        )
 
 
 # --- hostile input ------------------------------------------------------------------------------
@@ -378,5 +380,5 @@ def test_text_from_the_database_is_shown_as_text(demo):
         db["objectives"].update(oid, {"title": hostile})
     at = open_as(demo.people["lead"])
     labels = [e.label for e in at.expander]
-    assert badges.escape(hostile) in " ".join(labels)
+    assert badges.escape_markdown(hostile) in " ".join(labels)
     assert hostile in table(at, "rv_scores")["Objective"].tolist()
