@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from ui.badges import escape_markdown
+
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py")])
 
@@ -168,6 +170,23 @@ def test_the_scan_reads_the_pages_and_finds_what_it_looks_for():
         if isinstance(t, ast.FormattedValue)
         for f in _unescaped_user_text(t.value)
     ] == ["['title']"]
+
+
+def test_escape_markdown_shows_a_name_as_typed_on_one_line():
+    name = "R&amp;D *bold* [link](http://x) <b>x</b> $x$ :red[x]\n  next line"
+    assert escape_markdown(name) == (r"R\&amp;D \*bold\* \[link\]\(http\://x\) \<b\>x\</b\> \$x\$ \:red\[x\] next line")
+    assert escape_markdown(None) == "" and escape_markdown(12.5) == r"12\.5"
+
+
+def test_escape_markdown_with_lines_keeps_the_lines_and_paragraphs_a_person_typed():
+    """Each line escaped as a name is, joined by a hard line break; blank lines make one paragraph
+    break; indentation goes, so no line becomes a code block."""
+    note = "We learnt *two* things:\r\n- churn is seasonal\n      - pricing is not\n\n \n\n    Next: ask R&amp;D\n"
+    assert escape_markdown(note, lines=True) == (
+        r"We learnt \*two\* things\:" + "  \n" + r"\- churn is seasonal" + "  \n" + r"\- pricing is not"
+        "\n\n" + r"Next\: ask R\&amp;D"
+    )
+    assert escape_markdown("one line", lines=True) == escape_markdown("one line") == "one line"
 
 
 @pytest.mark.slow

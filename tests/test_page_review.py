@@ -205,6 +205,21 @@ def test_a_closed_cycle_is_read_only_with_its_reasons_and_reflections(demo):
     assert "Reflections" in texts(at.subheader)
 
 
+def test_a_reflection_keeps_its_lines_and_shows_its_text_as_typed(demo):
+    """A reflection is read as paragraphs: a line break the lead typed stays one, and ``R&amp;D``
+    or ``*two*`` show as written."""
+    reflection = "We learnt *two* things:\n- churn is seasonal\n\nNext: ask R&amp;D"
+    reason = "Moved by <b>x</b>\nand :red[x]"
+    with connect(demo.path) as db:
+        oid = int(q.objectives(db, demo.closed)["objective_id"].iloc[0])
+        db["objectives"].update(oid, {"reflection": reflection, "score_reason": reason})
+    at = open_as(demo.people["admin"], {"cycle": str(demo.closed)})
+    bodies = texts(at.markdown)
+    assert r"We learnt \*two\* things\:  " + "\n" + r"\- churn is seasonal" + "\n\n" + r"Next\: ask R\&amp;D" in bodies
+    assert badges.escape_markdown(reflection, lines=True) in bodies
+    assert f"*Why the score differs from the proposal:* {badges.escape_markdown(reason, lines=True)}" in bodies
+
+
 def test_a_cycle_still_in_planning_shows_proposals_and_no_forms(demo):
     with connect(demo.path) as db:
         from okrdata import writes
