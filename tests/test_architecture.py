@@ -3,7 +3,8 @@
 - the core (``okrdata``) never imports Streamlit;
 - pages and ``ui`` hold no SQL: every query lives in ``okrdata``;
 - pages and ``ui`` escape user text one way, :func:`ui.badges.escape_markdown`: no other escaping
-  function is defined, imported or called there, and no local ``.replace("*", "\\*")``;
+  function is defined, imported or called there, and no local ``.replace("*", "\\*")``; the
+  core escapes each markup it writes (HTML, the PDF's, Graphviz's) in one module;
 - every module imports on its own (no import circles);
 - every page in ``ui.navigation.PAGES`` has a file of AppTests;
 - every ``okr`` command is described in the README.
@@ -84,6 +85,13 @@ def _dotted(node: ast.AST) -> str:
     return ""
 
 
+def _another_escaper(ref: str, home: bool) -> bool:
+    last = ref.rsplit(".", 1)[-1]
+    if not ref or last == THE_ESCAPER or (home and ref.startswith("_")):
+        return False
+    return "escape" in last.lower() and tuple(ref.rsplit(".", 1)) not in NOT_TEXT_ESCAPES
+
+
 def other_escapers(path: Path) -> list[str]:
     """Where ``path`` defines, imports or calls an escaping of text other than :data:`THE_ESCAPER`,
     or escapes a Markdown character by hand (``.replace("*", "\\*")``, ``str.translate``)."""
@@ -110,15 +118,13 @@ def other_escapers(path: Path) -> list[str]:
                 if "escape" in name.lower() or "escape" in value.lower():
                     found.append(f"{line}: binds {name}")
         elif isinstance(node, ast.Call):
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                ref = _dotted(arg)
+                if _another_escaper(ref, home):
+                    found.append(f"{line}: passes {ref}")  # wording.number(x, label, badges.escape)
             name = _dotted(node.func)
             last = name.rsplit(".", 1)[-1]
-            private = home and name.startswith("_")  # the one escaper's own parts
-            if (
-                "escape" in last.lower()
-                and last != THE_ESCAPER
-                and not private
-                and tuple(name.rsplit(".", 1)) not in NOT_TEXT_ESCAPES
-            ):
+            if _another_escaper(name, home):
                 found.append(f"{line}: calls {name}()")
             elif last in ("translate", "maketrans") and not home:
                 found.append(f"{line}: calls {name}(): a hand-made escaping table")
@@ -127,6 +133,11 @@ def other_escapers(path: Path) -> list[str]:
                 if isinstance(old, str) and isinstance(new, str) and old and new.startswith("\\"):
                     if old[0] in MARKDOWN_SPECIALS or new == "\\" + old:
                         found.append(f"{line}: escapes {old!r} by hand")
+            elif last == "sub" and any(
+                isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value.startswith("\\\\")
+                for a in node.args[:2]
+            ):
+                found.append(f"{line}: escapes by hand with {name}()")  # re.sub(r"([*_])", r"\\\1", text)
     return sorted(found, key=lambda f: int(f.split(":")[0]))
 
 
@@ -139,6 +150,8 @@ def test_the_escaping_check_finds_each_way_round_the_one_escaper(tmp_path):
         "def escape_title(t):\n    return t.replace('*', '\\\\*')\n"
         "badges.escape(x)\nhtml.escape(x)\nescape_markdown(x)\nbadges.escape_markdown(x)\nre.escape(x)\n"
         "x.translate(TABLE)\nesc = badges.escape\nshow = escape_markdown\n"
+        "wording.number(1, label, badges.escape)\nwording.number(1, label, escape_markdown)\n"
+        "'|'.join(map(re.escape, words))\nre.sub(r'([*_])', r'\\\\\\1', t)\nre.sub(r'\\s+', ' ', t)\n"
     )
     assert sorted(f.split(": ", 1)[1] for f in other_escapers(sample)) == sorted(
         [
@@ -149,6 +162,8 @@ def test_the_escaping_check_finds_each_way_round_the_one_escaper(tmp_path):
             "calls html.escape()",
             "calls x.translate(): a hand-made escaping table",
             "binds esc",
+            "passes badges.escape",
+            "escapes by hand with re.sub()",
         ]
     )
 
@@ -160,6 +175,24 @@ def test_pages_and_ui_escape_user_text_one_way(path):
     starts showing a name differently from the next one."""
     found = other_escapers(path)
     assert not found, f"{path.relative_to(ROOT)}: use ui.badges.escape_markdown, nothing else:\n" + "\n".join(found)
+
+
+MARKUP_ESCAPERS = {
+    "okrdata/report/html.py": "HTML: the summary's file and every e-mail (report.html._e)",
+    "okrdata/report/pdf_style.py": "ReportLab's paragraph markup in the PDF (pdf_style.text)",
+    "okrdata/alignment.py": "Graphviz's HTML-like labels of the alignment graph (alignment.html_text)",
+}
+"""The one module that escapes each markup the core writes; the chat posts escape each provider's
+syntax in ``okrdata/notify/chat.py`` with no library."""
+
+
+def test_the_core_escapes_each_markup_in_one_place():
+    importers = {
+        path.relative_to(ROOT).as_posix()
+        for path in CORE
+        if imported_modules(path) & {"html", "xml.sax.saxutils", "markupsafe"}
+    }
+    assert importers == set(MARKUP_ESCAPERS), "escape HTML with okrdata.report._e, the e-mails' and the summary's"
 
 
 @pytest.mark.slow
