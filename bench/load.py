@@ -50,6 +50,7 @@ import asyncio
 import datetime as dt
 import os
 import random
+import re
 import resource
 import shutil
 import socket
@@ -64,6 +65,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -89,6 +91,7 @@ RENDERED = (
     " && document.querySelector(\"[data-testid='stApp']\")?.getAttribute('data-test-script-state') === 'notRunning'"
 )
 TARGET_P95 = 2.0
+ASSET_RELS = {"modulepreload", "preload", "stylesheet", "icon", "shortcut icon"}
 SERVER_CPU, CLIENT_CPU = 0, 1  # with --pin
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -210,17 +213,43 @@ class Writer(threading.Thread):
         db.close()
 
 
+def descendants(root: int) -> list[int]:
+    """The processes started by ``root``, and theirs (the browsers and their helpers)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
+
+
 class Sampler(threading.Thread):
-    """Peak resident memory of the server process while a crowd is on it."""
+    """While a crowd is on: the server's peak resident memory, and the processor time of the
+    processes this one started (the browsers), read before they exit."""
 
     def __init__(self, pid: int | None):
         super().__init__(daemon=True)
         self.pid, self.stop = pid, threading.Event()
         self.peak = rss_mb(pid) if pid else float("nan")
+        self.spawned: dict[int, float] = {}
 
     def run(self) -> None:
-        while self.pid and not self.stop.wait(0.25):
-            self.peak = max(self.peak, rss_mb(self.pid))
+        while not self.stop.wait(0.5):
+            if self.pid:
+                self.peak = max(self.peak, rss_mb(self.pid))
+            server = {self.pid, *descendants(self.pid)} if self.pid else set()
+            for child in set(descendants(os.getpid())) - server:
+                try:
+                    self.spawned[child] = cpu_seconds(child)
+                except (OSError, IndexError, ValueError):
+                    pass
 
 
 class Crowd:
@@ -233,6 +262,21 @@ class Crowd:
         self.left -= 1
         if self.left == 0:
             self.done.set()
+
+
+def shown_value(element) -> dict[str, str]:
+    """The value a browser reports back for a picker or text box the page showed (its id: the
+    value shown), as it does with every rerun; nothing for other elements."""
+    kind = element.WhichOneof("type")
+    if kind == "selectbox":
+        box = element.selectbox
+        if box.set_value:
+            return {box.id: box.raw_value}
+        return {box.id: box.options[box.default]} if 0 <= box.default < len(box.options) else {}
+    if kind == "text_input":
+        field = element.text_input
+        return {field.id: field.value if field.set_value else field.default}
+    return {}
 
 
 class StreamlitReader:
@@ -255,15 +299,19 @@ class StreamlitReader:
         self.url = url
         self.pages: dict[str, str] = {}
         self.held: set[str] = set()
+        self.widgets: dict[str, str] = {}
         self.ws = None
+        self.sent = 0.0
+        self.server: list[float] = []  # seconds from each rerun request to its script_finished
 
-    async def get(self, path: str) -> None:
-        """An HTTP GET the browser makes before it opens the websocket (the page, health, host config)."""
+    async def get(self, path: str) -> bytes:
+        """An HTTP GET a browser makes (the page, its static files, health, host config); the body."""
         context = ssl.create_default_context() if self.secure else None
         reader, writer = await asyncio.open_connection(self.host, self.port, ssl=context)
         try:
             writer.write(
-                f"GET {self.base}{path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nConnection: close\r\n\r\n".encode()
+                f"GET {self.base}{path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                "Accept-Encoding: gzip, deflate, br, zstd\r\nConnection: close\r\n\r\n".encode()
             )
             await writer.drain()
             answer = await reader.read()
@@ -272,6 +320,23 @@ class StreamlitReader:
         status = answer.split(b" ", 2)[1] if answer.startswith(b"HTTP/") else b"?"
         if status != b"200":
             raise ConnectionError(f"GET {path} answered {status.decode()}")
+        return answer.partition(b"\r\n\r\n")[2]
+
+    async def assets(self, html: bytes) -> None:
+        """The static files the page's HTML names, six at a time as a browser fetches them."""
+        files = []
+        for tag in re.findall(r"<(?:script|link)\b[^>]*>", html.decode(errors="replace")):
+            rel = re.search(r'rel="([^"]*)"', tag)
+            link = re.search(r'(?:src|href)="\./([^"]+)"', tag)
+            if link and (tag.startswith("<script") or (rel and rel[1] in ASSET_RELS)):
+                files.append("/" + link[1])
+        slots = asyncio.Semaphore(6)
+
+        async def fetch(path: str) -> None:
+            async with slots:
+                await self.get(path)
+
+        await asyncio.gather(*(fetch(f) for f in files))
 
     def rerun(self, title: str | None) -> bytes:
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -279,6 +344,8 @@ class StreamlitReader:
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string = ""
+        for widget_id, value in self.widgets.items():
+            state.widget_states.widgets.add(id=widget_id, string_value=value)
         if title is not None:
             state.page_script_hash = self.pages[title]
         state.cached_message_hashes.extend(sorted(self.held))
@@ -287,11 +354,15 @@ class StreamlitReader:
         context.url, context.is_embedded, context.color_scheme = self.url, False, "light"
         return msg.SerializeToString()
 
-    async def open(self, timeout: float) -> list[str]:
-        """Load the Overview as a browser opening the link does; the problems seen."""
+    async def open(self, timeout: float, assets: bool = True) -> list[str]:
+        """Load the Overview as a browser opening the link does (with an empty cache unless not
+        ``assets``); the problems seen."""
         from websockets.asyncio.client import connect
 
-        for path in ("/", "/_stcore/health", "/_stcore/host-config"):
+        html = await self.get("/")
+        if assets:
+            await self.assets(html)
+        for path in ("/_stcore/health", "/_stcore/host-config"):
             await self.get(path)
         scheme = "wss" if self.secure else "ws"
         self.ws = await connect(
@@ -300,18 +371,20 @@ class StreamlitReader:
             max_size=None,
             open_timeout=timeout,
         )
+        self.sent = time.perf_counter()
         await self.ws.send(self.rerun(None))
         return await self.until_finished(FIRST, timeout)
 
     async def visit(self, title: str, timeout: float) -> list[str]:
         """Go to the page titled ``title`` as a sidebar click does; the problems seen."""
+        self.sent = time.perf_counter()
         await self.ws.send(self.rerun(title))
         return await self.until_finished(title, timeout)
 
     async def until_finished(self, heading: str, timeout: float) -> list[str]:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-        problems, seen = [], False
+        problems, seen, widgets = [], False, {}
         deadline = time.monotonic() + timeout
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), max(0.0, deadline - time.monotonic()))
@@ -329,10 +402,13 @@ class StreamlitReader:
                     problems.append(f"{heading}: exception shown")
                 elif element.WhichOneof("type") == "heading" and heading in element.heading.body:
                     seen = True
+                widgets.update(shown_value(element))
             elif kind == "script_finished":
                 if msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     return [*problems, f"{heading}: script did not compile"]
                 if msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                    self.server.append(time.perf_counter() - self.sent)
+                    self.widgets = widgets
                     return problems if seen else [*problems, f"{heading}: heading not shown"]
 
     async def close(self) -> None:
@@ -340,12 +416,51 @@ class StreamlitReader:
             await self.ws.close()
 
 
+class ServerPart:
+    """A browser tab's Streamlit frames, as the tab sends and receives them: the seconds from
+    each ``rerun_script`` request to its ``script_finished``, the part a server answers for."""
+
+    def __init__(self, page):
+        self.sent: float | None = None
+        self.server: list[float] = []
+        page.on("websocket", self.watch)
+
+    def watch(self, ws) -> None:
+        if ws.url.endswith("/_stcore/stream"):
+            ws.on("framesent", self.on_sent)
+            ws.on("framereceived", self.on_received)
+
+    def on_sent(self, payload) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        if isinstance(payload, bytes) and BackMsg.FromString(payload).WhichOneof("type") == "rerun_script":
+            self.sent = time.perf_counter()
+
+    def on_received(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if not isinstance(payload, bytes) or self.sent is None:
+            return
+        msg = ForwardMsg.FromString(payload)
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+            self.server.append(time.perf_counter() - self.sent)
+            self.sent = None
+
+
 def problem(exc: BaseException) -> str:
     text = str(exc).splitlines()[0][:120] if str(exc) else ""
     return f"{type(exc).__name__}: {text}".rstrip(": ")
 
 
-async def protocol_session(url: str, delay: float, timeout: float, crowd: Crowd) -> tuple[list[float], list[str]]:
+class Visits(NamedTuple):
+    """What readers met: each page's time to shown, each request's time to script_finished, the errors."""
+
+    times: list[float]
+    server: list[float]
+    errors: list[str]
+
+
+async def protocol_session(url: str, delay: float, timeout: float, crowd: Crowd, assets: bool = True) -> Visits:
     """One reader speaking Streamlit's protocol: the Overview, then :data:`TOUR`; the page times."""
     await asyncio.sleep(delay)
     times, errors = [], []
@@ -353,7 +468,7 @@ async def protocol_session(url: str, delay: float, timeout: float, crowd: Crowd)
     try:
         try:
             started = time.perf_counter()
-            errors += await reader.open(timeout)
+            errors += await reader.open(timeout, assets)
             times.append(time.perf_counter() - started)
             for link, _heading in TOUR:
                 started = time.perf_counter()
@@ -365,18 +480,17 @@ async def protocol_session(url: str, delay: float, timeout: float, crowd: Crowd)
         await crowd.done.wait()
     finally:
         await reader.close()
-    return times, errors
+    return Visits(times, reader.server, errors)
 
 
-async def chromium_session(
-    browser, url: str, delay: float, timeout: float, crowd: Crowd
-) -> tuple[list[float], list[str]]:
+async def chromium_session(browser, url: str, delay: float, timeout: float, crowd: Crowd) -> Visits:
     """One reader in Chromium: open the Overview, then click through :data:`TOUR`; the page times."""
     await asyncio.sleep(delay)
     times, errors = [], []
     timeout_ms = timeout * 1000
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
     page = await context.new_page()
+    frames = ServerPart(page)
     try:
         try:
             started = time.perf_counter()
@@ -396,16 +510,16 @@ async def chromium_session(
         await crowd.done.wait()
     finally:
         await context.close()
-    return times, errors
+    return Visits(times, frames.server, errors)
 
 
-async def run_crowd(url: str, size: int, ramp: float, timeout: float, client: str) -> tuple[list[float], list[str]]:
-    """``size`` sessions arriving within ``ramp`` seconds; every page time and every error."""
+async def run_crowd(url: str, size: int, ramp: float, timeout: float, client: str, assets: bool = True) -> Visits:
+    """``size`` sessions arriving within ``ramp`` seconds; what they met, all together."""
     rng = random.Random(size)
     delays = [rng.uniform(0, ramp) for _ in range(size)]
     crowd = Crowd(size)
     if client == "protocol":
-        results = await asyncio.gather(*(protocol_session(url, d, timeout, crowd) for d in delays))
+        results = await asyncio.gather(*(protocol_session(url, d, timeout, crowd, assets) for d in delays))
     else:
         from playwright.async_api import async_playwright
 
@@ -415,7 +529,7 @@ async def run_crowd(url: str, size: int, ramp: float, timeout: float, client: st
                 results = await asyncio.gather(*(chromium_session(browser, url, d, timeout, crowd) for d in delays))
             finally:
                 await browser.close()
-    return [t for times, _ in results for t in times], [e for _, errors in results for e in errors]
+    return Visits(*(sum((list(r[i]) for r in results), []) for i in range(3)))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -426,22 +540,24 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def client_cpu() -> float:
-    """Processor time of this process and of its finished children (the browsers)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+def own_cpu() -> float:
+    """Processor time of this process (the sessions, the writer), all its threads."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
 
 
 def measure(url: str, size: int, args, pid: int | None, db_path: Path | None, idle: float) -> dict:
     """One crowd on the server, with the writer checking in; the row of the report."""
-    writer = Writer(db_path, args.write_every) if db_path else None
+    writer = Writer(db_path, args.write_every) if db_path and args.write_every > 0 else None
     sampler = Sampler(pid)
     if writer:
         writer.start()
     sampler.start()
-    cpu_before, client_before = (cpu_seconds(pid) if pid else float("nan")), client_cpu()
+    cpu_before, client_before = (cpu_seconds(pid) if pid else float("nan")), own_cpu()
     started = time.perf_counter()
-    times, errors = asyncio.run(run_crowd(url, size, args.ramp, args.timeout, args.client))
+    times, server, errors = asyncio.run(
+        run_crowd(url, size, args.ramp, args.timeout, args.client, not args.cached_assets)
+    )
     wall = time.perf_counter() - started
     server_cpu = (cpu_seconds(pid) if pid else float("nan")) - cpu_before
     load = os.getloadavg()[0]
@@ -456,12 +572,14 @@ def measure(url: str, size: int, args, pid: int | None, db_path: Path | None, id
         "pages": len(times),
         "p50": percentile(times, 50),
         "p95": percentile(times, 95),
+        "server_p50": percentile(server, 50),
+        "server_p95": percentile(server, 95),
         "errors": errors,
         "wall": wall,
         "rate": len(times) / wall,
         "cores": server_cpu / wall,
         "cpu_page": server_cpu / len(times) if times else float("nan"),
-        "client_cpu": client_cpu() - client_before,
+        "client_cpu": own_cpu() - client_before + sum(sampler.spawned.values()),
         "peak": sampler.peak,
         "per_session": max(0.0, sampler.peak - idle) / size if pid else float("nan"),
         "saved": writer.saved if writer else None,
@@ -478,17 +596,19 @@ def report(rows: list[dict], args, idle: float, where: str) -> None:
     pinned = f"; server on processor {SERVER_CPU}, sessions on {CLIENT_CPU}" if args.pin else ""
     print(
         f"\nLoad on one process, {where}, {args.client} sessions arriving within {args.ramp:g} s, "
-        f"a check-in every {args.write_every:g} s{pinned}; server memory idle {figure(idle, ' MB', 0)}\n"
+        f"{f'a check-in every {args.write_every:g} s' if args.write_every > 0 else 'no writer'}{pinned}; server memory idle {figure(idle, ' MB', 0)}\n"
     )
     print(
-        "| sessions | pages | p50 | p95 | errors | pages/s | server CPU (cores) | CPU per page "
+        "| sessions | pages | p50 | p95 | request to script_finished p50 / p95 | errors | pages/s "
+        "| server CPU (cores) | CPU per page "
         "| peak memory | per session | check-ins saved / failed (slowest) | client CPU | load avg |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         saves = "no writer" if r["saved"] is None else f"{r['saved']} / {r['failed']} ({r['slowest'] * 1000:.0f} ms)"
         print(
-            f"| {r['size']} | {r['pages']} | {r['p50']:.2f} s | {r['p95']:.2f} s | {len(r['errors'])} "
+            f"| {r['size']} | {r['pages']} | {r['p50']:.2f} s | {r['p95']:.2f} s "
+            f"| {r['server_p50']:.2f} / {r['server_p95']:.2f} s | {len(r['errors'])} "
             f"| {r['rate']:.1f} | {figure(r['cores'], '')} | {figure(r['cpu_page'] * 1000, ' ms', 0)} "
             f"| {figure(r['peak'], ' MB', 0)} | {figure(r['per_session'], ' MB', 1)} | {saves} "
             f"| {r['client_cpu']:.0f} s | {r['load']:.1f} |"
@@ -509,9 +629,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--crowds", type=int, nargs="+", default=[10, 25, 50])
     parser.add_argument("--until-break", action="store_true", help="then double the crowd until p95 passes 2 s")
     parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which a crowd arrives")
-    parser.add_argument("--write-every", type=float, default=3.0, help="seconds between the writer's check-ins")
+    parser.add_argument(
+        "--write-every", type=float, default=3.0, help="seconds between the writer's check-ins (0: none)"
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a page counts as failed")
     parser.add_argument("--pin", action="store_true", help="server on processor 0, sessions on processor 1")
+    parser.add_argument(
+        "--cached-assets", action="store_true", help="protocol sessions skip the static files, as a returning browser"
+    )
     parser.add_argument("--keep", type=Path, help="a folder to keep built databases in and reuse")
     args = parser.parse_args(argv)
     if args.client == "chromium" and not Path(CHROMIUM).exists():
@@ -534,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     try:
         # One visit first, so the process's one-time work (imports, schema check) is not charged to a crowd.
-        asyncio.run(run_crowd(url, 1, 0, args.timeout, args.client))
+        asyncio.run(run_crowd(url, 1, 0, args.timeout, args.client, not args.cached_assets))
         idle = rss_mb(pid) if pid else float("nan")
         sizes = list(args.crowds)
         while sizes:
