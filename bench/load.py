@@ -122,10 +122,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def cpu_seconds(pid: int) -> float:
-    """Processor time a process has used so far, user and system, all its threads."""
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """Processor time a process has used so far, user and system: all its threads, or the one
+    ``thread`` (its main thread has the process's id)."""
+    stat = Path(f"/proc/{pid}/stat") if thread is None else Path(f"/proc/{pid}/task/{thread}/stat")
     # The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
@@ -553,13 +555,16 @@ def measure(url: str, size: int, args, pid: int | None, db_path: Path | None, id
     if writer:
         writer.start()
     sampler.start()
-    cpu_before, client_before = (cpu_seconds(pid) if pid else float("nan")), own_cpu()
+    nothing = float("nan")
+    cpu_before, client_before = (cpu_seconds(pid) if pid else nothing), own_cpu()
+    loop_before = cpu_seconds(pid, pid) if pid else nothing
     started = time.perf_counter()
     times, server, errors = asyncio.run(
         run_crowd(url, size, args.ramp, args.timeout, args.client, not args.cached_assets)
     )
     wall = time.perf_counter() - started
-    server_cpu = (cpu_seconds(pid) if pid else float("nan")) - cpu_before
+    server_cpu = (cpu_seconds(pid) if pid else nothing) - cpu_before
+    loop_cpu = (cpu_seconds(pid, pid) if pid else nothing) - loop_before
     load = os.getloadavg()[0]
     sampler.stop.set()
     sampler.join()
@@ -578,7 +583,8 @@ def measure(url: str, size: int, args, pid: int | None, db_path: Path | None, id
         "wall": wall,
         "rate": len(times) / wall,
         "cores": server_cpu / wall,
-        "cpu_page": server_cpu / len(times) if times else float("nan"),
+        "cpu_page": server_cpu / len(times) if times else nothing,
+        "loop_share": loop_cpu / server_cpu if server_cpu else nothing,
         "client_cpu": own_cpu() - client_before + sum(sampler.spawned.values()),
         "peak": sampler.peak,
         "per_session": max(0.0, sampler.peak - idle) / size if pid else float("nan"),
@@ -600,16 +606,17 @@ def report(rows: list[dict], args, idle: float, where: str) -> None:
     )
     print(
         "| sessions | pages | p50 | p95 | request to script_finished p50 / p95 | errors | pages/s "
-        "| server CPU (cores) | CPU per page "
+        "| server CPU (cores) | of which event loop | CPU per page "
         "| peak memory | per session | check-ins saved / failed (slowest) | client CPU | load avg |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         saves = "no writer" if r["saved"] is None else f"{r['saved']} / {r['failed']} ({r['slowest'] * 1000:.0f} ms)"
         print(
             f"| {r['size']} | {r['pages']} | {r['p50']:.2f} s | {r['p95']:.2f} s "
             f"| {r['server_p50']:.2f} / {r['server_p95']:.2f} s | {len(r['errors'])} "
-            f"| {r['rate']:.1f} | {figure(r['cores'], '')} | {figure(r['cpu_page'] * 1000, ' ms', 0)} "
+            f"| {r['rate']:.1f} | {figure(r['cores'], '')} | {figure(r['loop_share'] * 100, ' %', 0)} "
+            f"| {figure(r['cpu_page'] * 1000, ' ms', 0)} "
             f"| {figure(r['peak'], ' MB', 0)} | {figure(r['per_session'], ' MB', 1)} | {saves} "
             f"| {r['client_cpu']:.0f} s | {r['load']:.1f} |"
         )
