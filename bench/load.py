@@ -455,11 +455,13 @@ def problem(exc: BaseException) -> str:
 
 
 class Visits(NamedTuple):
-    """What readers met: each page's time to shown, each request's time to script_finished, the errors."""
+    """What readers met: each page's time to shown, each request's time to script_finished, the
+    errors, and the time to the first page alone (the Overview, with the files a page needs)."""
 
     times: list[float]
     server: list[float]
     errors: list[str]
+    opened: list[float]
 
 
 async def protocol_session(url: str, delay: float, timeout: float, crowd: Crowd, assets: bool = True) -> Visits:
@@ -482,7 +484,7 @@ async def protocol_session(url: str, delay: float, timeout: float, crowd: Crowd,
         await crowd.done.wait()
     finally:
         await reader.close()
-    return Visits(times, reader.server, errors)
+    return Visits(times, reader.server, errors, times[:1])
 
 
 async def chromium_session(browser, url: str, delay: float, timeout: float, crowd: Crowd) -> Visits:
@@ -491,6 +493,7 @@ async def chromium_session(browser, url: str, delay: float, timeout: float, crow
     times, errors = [], []
     timeout_ms = timeout * 1000
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(timeout_ms)  # page.goto and click too, not Playwright's 30 s
     page = await context.new_page()
     frames = ServerPart(page)
     try:
@@ -512,7 +515,7 @@ async def chromium_session(browser, url: str, delay: float, timeout: float, crow
         await crowd.done.wait()
     finally:
         await context.close()
-    return Visits(times, frames.server, errors)
+    return Visits(times, frames.server, errors, times[:1])
 
 
 async def run_crowd(url: str, size: int, ramp: float, timeout: float, client: str, assets: bool = True) -> Visits:
@@ -531,7 +534,7 @@ async def run_crowd(url: str, size: int, ramp: float, timeout: float, client: st
                 results = await asyncio.gather(*(chromium_session(browser, url, d, timeout, crowd) for d in delays))
             finally:
                 await browser.close()
-    return Visits(*(sum((list(r[i]) for r in results), []) for i in range(3)))
+    return Visits(*(sum((list(r[i]) for r in results), []) for i in range(4)))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -559,7 +562,7 @@ def measure(url: str, size: int, args, pid: int | None, db_path: Path | None, id
     cpu_before, client_before = (cpu_seconds(pid) if pid else nothing), own_cpu()
     loop_before = cpu_seconds(pid, pid) if pid else nothing
     started = time.perf_counter()
-    times, server, errors = asyncio.run(
+    times, server, errors, opened = asyncio.run(
         run_crowd(url, size, args.ramp, args.timeout, args.client, not args.cached_assets)
     )
     wall = time.perf_counter() - started
@@ -577,6 +580,8 @@ def measure(url: str, size: int, args, pid: int | None, db_path: Path | None, id
         "pages": len(times),
         "p50": percentile(times, 50),
         "p95": percentile(times, 95),
+        "opened_p95": percentile(opened, 95),
+        "clicks_p95": percentile([t for t in times if t not in opened], 95),
         "server_p50": percentile(server, 50),
         "server_p95": percentile(server, 95),
         "errors": errors,
@@ -605,15 +610,17 @@ def report(rows: list[dict], args, idle: float, where: str) -> None:
         f"{f'a check-in every {args.write_every:g} s' if args.write_every > 0 else 'no writer'}{pinned}; server memory idle {figure(idle, ' MB', 0)}\n"
     )
     print(
-        "| sessions | pages | p50 | p95 | request to script_finished p50 / p95 | errors | pages/s "
+        "| sessions | pages | p50 | p95 | p95 Overview / clicks | request to script_finished p50 / p95 "
+        "| errors | pages/s "
         "| server CPU (cores) | of which event loop | CPU per page "
         "| peak memory | per session | check-ins saved / failed (slowest) | client CPU | load avg |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         saves = "no writer" if r["saved"] is None else f"{r['saved']} / {r['failed']} ({r['slowest'] * 1000:.0f} ms)"
         print(
             f"| {r['size']} | {r['pages']} | {r['p50']:.2f} s | {r['p95']:.2f} s "
+            f"| {r['opened_p95']:.2f} / {r['clicks_p95']:.2f} s "
             f"| {r['server_p50']:.2f} / {r['server_p95']:.2f} s | {len(r['errors'])} "
             f"| {r['rate']:.1f} | {figure(r['cores'], '')} | {figure(r['loop_share'] * 100, ' %', 0)} "
             f"| {figure(r['cpu_page'] * 1000, ' ms', 0)} "
