@@ -1,9 +1,10 @@
 """What the server does once, before any session: load what the pages use and take it out of
 the garbage collector's walks.
 
-Streamlit collects garbage after every script run (``runner.postScriptGC``), holding the
-interpreter while it walks every object in the process; the script's last message waits
-behind it. With pandas, NumPy and Altair loaded that walk covers some 125,000 objects, a few
+Streamlit collects garbage after every script run (``runner.postScriptGC``, which the
+dashboard's ``.streamlit/config.toml`` switches off, but a deployment may not use that file),
+and Python's own collection walks the oldest objects now and then; either holds the
+interpreter while it walks, and the script's last message waits behind it. With pandas, NumPy and Altair loaded that walk covers some 125,000 objects, a few
 hundred milliseconds of every click on a busy machine where a bare Streamlit app walks a third
 as many. :func:`settle` imports every module of ``ui`` (and so everything the pages import)
 and freezes the objects alive then: modules, classes and functions, which live as long as the
