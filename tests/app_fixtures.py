@@ -153,3 +153,20 @@ def summary(path, cycle_id, unit_id=None):
 def metrics(at) -> dict[str, str]:
     """The page's metrics, label to value, as the screen shows them."""
     return {m.label: m.value for m in at.metric}
+
+
+def screen(at) -> list[bytes]:
+    """Everything the page's last run drew in the main area, element by element, in order (each
+    element's message as bytes): two runs showing the same figures give equal lists. (The
+    sidebar is left out: its pickers' messages say whether they were set on the first run.)"""
+    return [node.proto.SerializeToString(deterministic=True) for node in at.main if getattr(node, "proto", None)]
+
+
+def cold_screen(page: str, params: dict | None = None, person: int | None = None) -> list[bytes]:
+    """:func:`screen` of ``page`` opened in a new session with every cache forgotten (a cold
+    run), as :func:`open_page` opens it."""
+    from ui import data
+
+    data.clear()
+    st.cache_resource.clear()
+    return screen(open_page(page, params, person))
