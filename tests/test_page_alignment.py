@@ -333,7 +333,9 @@ def test_after_a_checkin_the_page_shows_the_new_figures_as_a_cold_run_does(demo_
     after = facts(demo_db, unit=unit)["tree"].set_index("objective_id")
     assert after.loc[oid, "progress"] != tree.set_index("objective_id").loc[oid, "progress"]
     assert label_figures(after.loc[oid]) in expanders(at)[oid].label
-    assert re.search(rf"^  o{oid} \[label=.*{re.escape(badges.pct(after.loc[oid, 'progress']))}", graph_nodes_spec(at), re.M)
+    assert re.search(
+        rf"^  o{oid} \[label=.*{re.escape(badges.pct(after.loc[oid, 'progress']))}", graph_nodes_spec(at), re.M
+    )
     # Worked out from the changed key result, not the whole cycle again, and the same as cold.
     drawn = screen(at)
     assert drawn != before and drawn == cold_screen(PAGE, params)
@@ -342,3 +344,31 @@ def test_after_a_checkin_the_page_shows_the_new_figures_as_a_cold_run_does(demo_
 
 def graph_nodes_spec(at: AppTest) -> str:
     return at.get("graphviz_chart")[0].proto.spec
+
+
+def test_after_a_checkin_a_capped_view_shows_the_new_figures_in_its_tables_and_picture(demo_db, monkeypatch):
+    monkeypatch.setattr(al, "MAX_PICTURE_NODES", 5)
+    monkeypatch.setattr(view, "MAX_EXPANDERS", 1)
+    f = facts(demo_db)
+    tree = f["tree"]
+    at = open_page()
+    # The second company objective: listed in the roots' table, and drawn in the picture.
+    oid = [int(i) for i in tree.loc[(tree["depth"] == 0) & (tree["section"] == al.ALIGNED), "objective_id"]][1]
+    assert oid in graph_nodes(at)
+    krs = f["krs"][(f["krs"]["objective_id"] == oid) & (f["krs"]["kr_type"] != "milestone")]
+    kr = krs[krs["progress"] < 0.9].iloc[0]
+    db = connect(demo_db)
+    try:
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done", person=w.SYSTEM)
+    finally:
+        db.close()
+    with data.builds() as built:
+        rerun(at)
+    after = facts(demo_db)["tree"].set_index("objective_id")
+    title = str(after.loc[oid, "title"])
+    tails = [t.value for t in at.dataframe if "Aligned below" in t.value.columns and title in set(t.value["Objective"])]
+    assert len(tails) == 1
+    shown = tails[0].set_index("Objective")
+    assert round(shown.loc[title, "Progress"], 6) == round(float(after.loc[oid, "progress"]) * 100, 6)
+    assert {what for name, _, what in built if name.endswith("_outline")} == {"patched"}
+    assert screen(at) == cold_screen(PAGE)
