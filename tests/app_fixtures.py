@@ -157,9 +157,19 @@ def metrics(at) -> dict[str, str]:
 
 def screen(at) -> list[bytes]:
     """Everything the page's last run drew in the main area, element by element, in order (each
-    element's message as bytes): two runs showing the same figures give equal lists. (The
-    sidebar is left out: its pickers' messages say whether they were set on the first run.)"""
-    return [node.proto.SerializeToString(deterministic=True) for node in at.main if getattr(node, "proto", None)]
+    element's message as bytes): two runs showing the same figures give equal lists. Left out:
+    the sidebar (its pickers' messages say whether they were set on the first run) and the
+    session's own name for a download made when clicked."""
+    out = []
+    for node in at.main:
+        proto = getattr(node, "proto", None)
+        if proto is None:
+            continue
+        if getattr(proto, "deferred_file_id", ""):
+            proto = type(proto).FromString(proto.SerializeToString())
+            proto.ClearField("deferred_file_id")
+        out.append(proto.SerializeToString(deterministic=True))
+    return out
 
 
 def cold_screen(page: str, params: dict | None = None, person: int | None = None) -> list[bytes]:
