@@ -545,6 +545,17 @@ def replace_blocks(old: pd.DataFrame, fresh: pd.DataFrame, key: str, ids: Collec
     return _put(old, fresh, where)
 
 
+def replace_rows(old: pd.DataFrame, fresh: pd.DataFrame, positions: Sequence[int]) -> pd.DataFrame | None:
+    """``old`` with its rows at ``positions`` replaced, in order, by the rows of ``fresh``; None
+    when they do not line up or the types would change."""
+    where = np.asarray(positions, dtype=np.int64)
+    if list(fresh.columns) != list(old.columns) or len(where) != len(fresh) or old.empty:
+        return None
+    if len(where) and (where.min() < 0 or where.max() >= len(old) or len(set(where.tolist())) != len(where)):
+        return None
+    return _put(old, fresh, where)
+
+
 def _put(old: pd.DataFrame, fresh: pd.DataFrame, where: np.ndarray) -> pd.DataFrame | None:
     """``old`` with rows ``where`` replaced by ``fresh``'s; columns whose values did not change are
     kept as they are, not copied. None when the types would change."""
