@@ -310,7 +310,9 @@ def _tree_after_checkins(
     return data.splice(stale, fresh, "objective_id", gone=touched)
 
 
-@data.reader(reads=(), patch=_tree_after_checkins)
+# The view's readers hand every session the same objects (no copy to make at each rerun or
+# to store after a patch): they are read, never changed.
+@data.reader(reads=(), shared=True, patch=_tree_after_checkins)
 def _tree(cycle_id: int, unit_id: int | None) -> pd.DataFrame:
     subtree = None if unit_id is None else data.subtree_ids(unit_id)
     return alignment.alignment_tree(data.objectives(cycle_id), data.units(), subtree)
@@ -345,7 +347,7 @@ def _outline_after_checkins(
     )
 
 
-@data.reader(reads=(), patch=_outline_after_checkins)
+@data.reader(reads=(), shared=True, patch=_outline_after_checkins)
 def _outline(cycle_id: int, unit_id: int | None, limit: int, max_nodes: int) -> Outline:
     tree = _tree(cycle_id, unit_id)
     built = build_outline(
@@ -362,7 +364,7 @@ def _opened_after_checkins(
     return None if _touched(cycle_id, changed, {int(objective_id)}) else stale
 
 
-@data.reader(reads=(), max_entries=1024, patch=_opened_after_checkins)
+@data.reader(reads=(), shared=True, max_entries=1024, patch=_opened_after_checkins)
 def _opened(cycle_id: int, unit_id: int | None, objective_id: int) -> tuple[dict, pa.Table]:
     tree = _tree(cycle_id, unit_id)
     krs = data.key_results(cycle_id)

@@ -167,7 +167,9 @@ def _totals_after_checkins(stale: Totals, versions_then, now, cycle_ids: Sequenc
     return stale
 
 
-@data.reader(reads=(), patch=_totals_after_checkins)
+# Shared by every session, not copied (read, never changed): the rows of a large cycle are
+# costly to copy at each rerun.
+@data.reader(reads=(), shared=True, patch=_totals_after_checkins)
 def totals(cycle_ids: Sequence[int]) -> Totals:
     """The owners and counts of :func:`list_rows`; cached."""
     # Apart from the rows, so that a rerun reads back a few hundred names, not thousands of rows.
@@ -211,7 +213,7 @@ def _listing_after_checkins(
     return Listing(shown, display, search.counts(shown))
 
 
-@data.reader(reads=(), patch=_listing_after_checkins)
+@data.reader(reads=(), shared=True, patch=_listing_after_checkins)
 def _listing(
     cycle_ids: Sequence[int],
     filters: search.Filters,

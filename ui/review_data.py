@@ -57,11 +57,11 @@ def _table_after_checkins(
     return data.replace_rows(stale, review_view.score_table(head.iloc[where], closed, flags), where)
 
 
-@data.reader(reads=(), patch=_table_after_checkins)
+@data.reader(reads=(), shared=True, patch=_table_after_checkins)
 def score_table(cycle_id: int, unit_id: int | None, closed: bool, ended: bool) -> pd.DataFrame:
     """The first :data:`ui.tables.ROW_LIMIT` rows of :func:`scoring_sheet` as the page's table
     (:func:`ui.review_view.score_table`); after a check-in, the changed objectives' rows are made
-    again and the others kept."""
+    again and the others kept. Shared by every session: read it, never change it."""
     return review_view.score_table(scoring_sheet(cycle_id, unit_id, closed, ended).head(tables.ROW_LIMIT), closed)
 
 
