@@ -108,7 +108,8 @@ if pairs["warnings"]:
             f"{'its KPI is' if pairs['warnings'] == 1 else 'their KPIs are'} in trouble**]"
         )
         lines = [
-            f"- {badges.escape(name)}: {kpi_cards.divergence_text(w, kr, kpi)}" for name, w, kr, kpi in view.warnings
+            f"- {badges.escape_markdown(name)}: {kpi_cards.divergence_text(w, kr, kpi)}"
+            for name, w, kr, kpi in view.warnings
         ]
         st.markdown("\n".join(lines[:MAX_LISTED]))
         if pairs["warnings"] > MAX_LISTED:
@@ -152,7 +153,7 @@ with control:
 months = months if months in K.WINDOW_MONTHS else K.DEFAULT_WINDOW_MONTHS
 st.caption(
     f"In the charts: :red[- - -] target · :orange[■] warning band · :gray[■] "
-    f"{badges.escape(scope.cycle['name']) if scope.cycle else 'the cycle'} · :blue[—] readings "
+    f"{badges.escape_markdown(scope.cycle['name']) if scope.cycle else 'the cycle'} · :blue[—] readings "
     f"(weekly means when there are more than {K.MAX_POINTS})"
 )
 if scope.cycle is not None and scope.cycle["state"] == "closed":

@@ -202,7 +202,7 @@ if not summary.reflections.empty:
     for r in summary.reflections.to_dict("records"):
         st.markdown(
             f"**{escape_markdown(r['objective_title'])}** · {escape_markdown(r['unit_name'])}  \n"
-            f"{escape_markdown(r['reflection'])}"
+            f"{escape_markdown(r['reflection'], lines=True)}"
         )
     st.markdown("**From the check-in notes**")
 if summary.learnings.empty:
@@ -213,7 +213,7 @@ else:
         tag = f":{'blue' if r['kind'] == 'learning' else 'gray'}-badge[{report.learning_tag(r)}]"
         with st.container(border=True):
             st.markdown(f"{tag} **{escape_markdown(r['objective_title'])}**")
-            st.markdown(f"“{escape_markdown(r['note'])}”")
+            st.markdown(f"“{escape_markdown(r['note'], lines=True)}”")
             by = f" · {escape_markdown(r['author_name'])}" if r["author_name"] else ""
             st.caption(f"{escape_markdown(r['kr_title'])} · {badges.day(r['checkin_date'])}{by}")
 

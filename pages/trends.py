@@ -96,11 +96,11 @@ if mode == "kr":
     row = krs[krs["kr_id"] == chosen_kr].iloc[0]
     label = "" if pd.isna(row["unit_label"]) else str(row["unit_label"])
     view = td.kr_view(scope.cycle_id, scope.unit_id, chosen_kr, label)
-    st.subheader(badges.escape(row["title"]))
+    st.subheader(badges.escape_markdown(row["title"]))
     st.caption(
-        f"{badges.escape(row['objective_title'])} · {badges.escape(row['unit_name'])} · "
-        f"owner {'none' if pd.isna(row['owner_name']) else badges.escape(row['owner_name'])} · "
-        f"{badges.escape(wording.goal(row['kr_type'], row['baseline'], row['target'], label))}"
+        f"{badges.escape_markdown(row['objective_title'])} · {badges.escape_markdown(row['unit_name'])} · "
+        f"owner {'none' if pd.isna(row['owner_name']) else badges.escape_markdown(row['owner_name'])} · "
+        f"{badges.escape_markdown(wording.goal(row['kr_type'], row['baseline'], row['target'], label))}"
     )
     panel.kr_metrics(view, trends, row, label)
     if int(row["checkin_count"]) == 0:
@@ -127,9 +127,9 @@ elif mode == "objective":
     link.write_url("objective", objective_id=chosen_objective)
     krs, objs = data.key_results(scope.cycle_id, scope.unit_id), data.objectives(scope.cycle_id, scope.unit_id)
     row = objs[objs["objective_id"] == chosen_objective].iloc[0]
-    st.subheader(badges.escape(row["title"]))
+    st.subheader(badges.escape_markdown(row["title"]))
     st.caption(
-        f"{badges.escape(row['unit_name'])} · {row['kind']} · {badges.plural(row['kr_count'], 'key result')} · "
+        f"{badges.escape_markdown(row['unit_name'])} · {row['kind']} · {badges.plural(row['kr_count'], 'key result')} · "
         "progress is the weighted mean of its key results; confidence their mean."
     )
     if int(row["kr_count"]) == 0:

@@ -11,9 +11,10 @@ or a writer killed mid-write leaves the database consistent and complete.
    ``e2e/test_hardening_browser.py`` checks what a browser makes of it.)
    Then **Markdown in every user text**: every column a person types (names of people, units,
    cycles and KPIs, titles, descriptions, unit labels, notes, reasons, reflections, e-mails) holds
-   a link and an image to another host and bold text; every page of the navigation is run and no
-   Markdown string may carry them live (a select box's options, which are plain text, must show
-   them unescaped).
+   a link and an image to another host, bold and italic text, an entity (``&amp;``), HTML, maths
+   and a coloured span, and every name and title a line break; every page of the navigation is
+   run and no Markdown string may carry them live or break a name over two lines (a select box's
+   options, which are plain text, must show them unescaped).
 2. **Forged links**: every page of the navigation runs with forged ``cycle``, ``unit``,
    ``objective`` and ``kr`` parameters (words, negative and huge numbers, non-ASCII digits,
    10,000-character values, repeated parameters, hostile text) with no exception.
@@ -173,7 +174,7 @@ def test_every_page_shows_hostile_texts_as_text(hostile):
         assert escape_markdown(text) in bodies, text
     run(at, "pages/checkin.py", {"unit": str(hostile.team_id)})
     bodies = [m.value for m in at.markdown]
-    assert any(badges.escape(SHORT_TEXTS["script"]) in b for b in bodies)
+    assert any(escape_markdown(SHORT_TEXTS["script"]) in b for b in bodies)
 
 
 def test_each_objectives_own_page_and_its_trends_show_hostile_texts_as_text(hostile):
@@ -200,10 +201,10 @@ def objective_page_and_trends(at: AppTest, hostile, name: str) -> None:
         params["unit"] = str(hostile.team_id)
     run(at, "pages/trends.py", params)
     assert_rendered_as_text(at, f"trends objective {name}")
-    assert badges.escape(title) in [s.value for s in at.subheader]
+    assert escape_markdown(title) in [s.value for s in at.subheader]
     run(at, "pages/trends.py", {**params, "kr": str(kr_id)})
     assert_rendered_as_text(at, f"trends key result {name}")
-    assert badges.escape(kr_title) in [s.value for s in at.subheader]
+    assert escape_markdown(kr_title) in [s.value for s in at.subheader]
 
 
 def test_the_long_word_reaches_the_pages_whole(hostile):
@@ -223,17 +224,33 @@ def test_the_long_word_reaches_the_pages_whole(hostile):
 
 # --- 1b. Markdown in every field a user writes ---------------------------------------------
 
-MARKDOWN_PAYLOAD = "[x](https://evil.example) ![i](https://evil.example/i.png) **b**"
-"""A link and an image from another host, and bold: live if any user text reaches Markdown unescaped."""
-LIVE_MARKDOWN = re.compile(r"\[x\]\(|!\[i\]|https?://evil|\*\*b\*\*")
-"""The payload's link, image, bare address or bold, not escaped: what :func:`escape_markdown` never leaves."""
+MARKDOWN_PAYLOAD = (
+    "[x](https://evil.example) ![i](https://evil.example/i.png) **b** "
+    "R&amp;D *it* [link](http://x) <b>x</b> $x$ :red[x]"
+)
+"""A link and an image from another host, bold and italic, an entity, HTML, maths and a coloured
+span: live if any user text reaches Markdown unescaped (``R&amp;D`` would read ``R&D``)."""
+NAME_BREAK = "\nnext line"
+"""A line break in every name and title: a name is shown on one line."""
+LIVE_MARKDOWN = re.compile(
+    r"\[x\]\(|!\[i\]|https?://evil|\*\*b\*\*"
+    r"|(?<!\\)&amp;|(?<!\\)\*it|(?<!\\)\[link|(?<!\\)<b>|(?<!\\)\$x|(?<!\\):red\\?\[x"
+    r"|\n\s*next line"
+)
+"""The payload's link, image, bare address, bold, italic, entity, tag, maths or colour not escaped,
+or a name broken over two lines: what :func:`escape_markdown` never leaves."""
 USER_TEXT = {
-    "people": {"name": "{P} person {id}", "email": "p{id}.[x](https://evil.example)@evil.example"},
-    "units": {"name": "{P} unit {id}", "description": "{P}"},
-    "cycles": {"name": "{P} cycle {id}"},
-    "kpis": {"name": "{P} kpi {id}", "unit_label": "{P}", "description": "{P}"},
-    "objectives": {"title": "{P} objective {id}", "description": "{P}", "score_reason": "{P}", "reflection": "{P}"},
-    "key_results": {"title": "{P} kr {id}", "unit_label": "{P}"},
+    "people": {"name": "{P} person {id}{B}", "email": "p{id}.[x](https://evil.example)@evil.example"},
+    "units": {"name": "{P} unit {id}{B}", "description": "{P}"},
+    "cycles": {"name": "{P} cycle {id}{B}"},
+    "kpis": {"name": "{P} kpi {id}{B}", "unit_label": "{P}", "description": "{P}"},
+    "objectives": {
+        "title": "{P} objective {id}{B}",
+        "description": "{P}",
+        "score_reason": "{P}",
+        "reflection": "{P}",
+    },
+    "key_results": {"title": "{P} kr {id}{B}", "unit_label": "{P}"},
     "checkins": {"note": "{P} note {id}"},
     "key_result_changes": {"reason": "{P}"},
 }
@@ -248,7 +265,7 @@ def payload_template(demo_template, tmp_path_factory):
     try:
         for table, columns in USER_TEXT.items():
             for (row_id,) in db.execute(f"SELECT id FROM [{table}]").fetchall():
-                values = {c: text.format(P=MARKDOWN_PAYLOAD, id=row_id) for c, text in columns.items()}
+                values = {c: text.format(P=MARKDOWN_PAYLOAD, B=NAME_BREAK, id=row_id) for c, text in columns.items()}
                 db.execute(
                     f"UPDATE [{table}] SET {', '.join(f'[{c}] = ?' for c in values)} WHERE id = ?",
                     [*values.values(), row_id],
@@ -280,9 +297,9 @@ def payload(payload_template, tmp_path, monkeypatch):
     return ids
 
 
-def assert_no_live_markdown(at: AppTest, where: str) -> int:
+def assert_no_live_markdown(at: AppTest, where: str) -> list[str]:
     """No exception; no Markdown string carries the payload live; no plain option shows it escaped.
-    Returns how many Markdown strings carried the payload (escaped)."""
+    Returns the Markdown strings that carried the payload (escaped)."""
     assert not at.exception, (where, [e.value for e in at.exception])
     found = markdown_strings(at)
     live = [(kind, field, text[:160]) for kind, field, text in found if LIVE_MARKDOWN.search(text)]
@@ -295,7 +312,7 @@ def assert_no_live_markdown(at: AppTest, where: str) -> int:
         if "\\[x\\]" in o
     ]
     assert not escaped_options, (where, "a selectbox shows its options as written, not escaped", escaped_options[:3])
-    return sum("evil" in text for _, _, text in found)
+    return [text for _, _, text in found if "evil" in text]
 
 
 TEAM_VIEWS = ("pages/alignment.py", "pages/wall.py", "pages/summary.py")
@@ -321,16 +338,23 @@ def payload_runs(ids: dict) -> list[tuple[str, str, dict]]:
 def test_markdown_in_every_user_text_renders_as_text_on_every_page(payload):
     """Names of people, units, cycles and KPIs, titles, descriptions, unit labels, notes, reasons and
     reflections all hold a live link, an image and bold: no page lets one through."""
-    carried = {}
-    sessions = {}
+    carried, sessions, failures = {}, {}, []
     for who, page, params in payload_runs(payload):
         if who not in sessions:
             sessions[who] = AppTest.from_file(APP, default_timeout=60)
             sessions[who].session_state[PERSON_KEY] = payload[who]
         at = run(sessions[who], page, params)
-        carried[(who, page, str(params))] = assert_no_live_markdown(at, f"{who} {page} {params}")
-    # Not vacuous: every page showed user text (escaped), in Markdown.
+        try:
+            carried[(who, page, str(params))] = assert_no_live_markdown(at, f"{who} {page} {params}")
+        except AssertionError as failed:
+            failures.append(str(failed)[:2000])  # every page's failure, not the first one's alone
+    assert not failures, "\n".join(failures)
+    # Not vacuous: every page showed user text (escaped), in Markdown, and some page showed the
+    # name of each kind of thing, escaped whole, on one line.
     assert all(carried.values()), [k for k, n in carried.items() if not n]
+    shown = [text for texts in carried.values() for text in texts]
+    for kind in ("person", "unit", "cycle", "kpi", "objective", "kr"):
+        assert any(escape_markdown(f"{MARKDOWN_PAYLOAD} {kind} ") in text for text in shown), kind
 
 
 def html_tags(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:

@@ -5,8 +5,9 @@ the label, help and value of metrics, the label and help of every widget and but
 tab and popover labels, progress texts, and the options of radios, pills and segmented
 controls. An f-string handed to one of those that interpolates a field known to hold user text
 (a name, title, description, note, unit label, e-mail...) must pass it through
-``escape_markdown`` (:mod:`ui.okr_detail`, built on :func:`ui.badges.escape`), ``badges.escape``
-or ``badges.number(..., markdown=True)``.
+``escape_markdown`` (:func:`ui.badges.escape_markdown`, imported by pages from :mod:`ui.okr_detail`;
+``tests/test_architecture.py`` checks it is the only escaper there) or
+``badges.number(..., markdown=True)``.
 
 This scan catches the paths the page tests do not reach (an empty state, a rare message); the
 AppTest in ``tests/test_hardening.py`` checks what every page really renders with Markdown in
@@ -19,6 +20,8 @@ import ast
 from pathlib import Path
 
 import pytest
+
+from ui.badges import escape_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py")])
@@ -94,8 +97,8 @@ USER_KEYS = {
     "flag_note",
 }
 """Keys and attributes that hold text a person typed (``row["title"]``, ``scope.unit_name``)."""
-ESCAPERS = {"escape_markdown", "escape"}
-"""Calls that make their argument safe for Markdown."""
+ESCAPERS = {"escape_markdown"}
+"""The call that makes its argument safe for Markdown."""
 LABELLED = {"number": 2, "target_text": 1}
 """Formatters that append a unit label (user text) when given one: ``badges.number(x, label)``
 and ``kpi_charts.target_text(kpi)`` escape it with ``markdown=True``."""
@@ -167,6 +170,23 @@ def test_the_scan_reads_the_pages_and_finds_what_it_looks_for():
         if isinstance(t, ast.FormattedValue)
         for f in _unescaped_user_text(t.value)
     ] == ["['title']"]
+
+
+def test_escape_markdown_shows_a_name_as_typed_on_one_line():
+    name = "R&amp;D *bold* [link](http://x) <b>x</b> $x$ :red[x]\n  next line"
+    assert escape_markdown(name) == (r"R\&amp;D \*bold\* \[link\]\(http\://x\) \<b\>x\</b\> \$x\$ \:red\[x\] next line")
+    assert escape_markdown(None) == "" and escape_markdown(12.5) == r"12\.5"
+
+
+def test_escape_markdown_with_lines_keeps_the_lines_and_paragraphs_a_person_typed():
+    """Each line escaped as a name is, joined by a hard line break; blank lines make one paragraph
+    break; indentation goes, so no line becomes a code block."""
+    note = "We learnt *two* things:\r\n- churn is seasonal\n      - pricing is not\n\n \n\n    Next: ask R&amp;D\n"
+    assert escape_markdown(note, lines=True) == (
+        r"We learnt \*two\* things\:" + "  \n" + r"\- churn is seasonal" + "  \n" + r"\- pricing is not"
+        "\n\n" + r"Next\: ask R\&amp;D"
+    )
+    assert escape_markdown("one line", lines=True) == escape_markdown("one line") == "one line"
 
 
 @pytest.mark.slow

@@ -75,7 +75,7 @@ def graph_nodes(at: AppTest) -> list[int]:
 
 
 def label_figures(r) -> str:
-    return f"· {badges.pct(r['progress'])} ({badges.escape(badges.pace(r['progress'], r['expected']))}) ·"
+    return f"· {badges.pct(r['progress'])} ({badges.escape_markdown(badges.pace(r['progress'], r['expected']))}) ·"
 
 
 # --- the whole company ----------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def test_company_view_shows_the_picture_and_outline_with_okrdatas_figures(demo_d
     for oid, e in shown.items():
         r = rows.loc[oid]
         assert label_figures(r) in e.label
-        assert badges.escape(r["unit_name"]) in e.label
+        assert badges.escape_markdown(r["unit_name"]) in e.label
 
 
 def test_open_objectives_show_their_key_results_with_okrdatas_figures(demo_db):
@@ -162,7 +162,7 @@ def test_orphans_are_listed_apart_with_advice(demo_db):
     shown = expanders(at)
     assert int(orphan["objective_id"]) in shown
     label = shown[int(orphan["objective_id"])].label
-    assert badges.escape(ORPHAN) in label and label_figures(orphan) in label
+    assert badges.escape_markdown(ORPHAN) in label and label_figures(orphan) in label
     assert any("align it to that objective" in m.value for m in at.markdown)
     # The orphan is outside the outline tab, below it.
     outline_tab = at.get("tab")[1]

@@ -176,8 +176,8 @@ def test_bad_values_are_refused_naming_the_key_result_and_field_and_nothing_is_s
 
     shown = errors(at)
     assert len(shown) == 3, shown
-    assert any(badges.escape(titles[first]) in e and "Value" in e and "abc" in e for e in shown)
-    assert any(badges.escape(titles[second]) in e and "Confidence" in e and "0 to 10" in e for e in shown)
+    assert any(badges.escape_markdown(titles[first]) in e and "Value" in e and "abc" in e for e in shown)
+    assert any(badges.escape_markdown(titles[second]) in e and "Confidence" in e and "0 to 10" in e for e in shown)
     assert any(e.startswith("Nothing was saved") for e in shown)
     assert not at.success
     assert demo.count() == before

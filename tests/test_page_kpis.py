@@ -126,7 +126,9 @@ def test_the_page_shows_okrdatas_figures_for_company_department_team_and_both_cy
             assert shown["Linked pairs"] == str(f.pairs["pairs"])
             # The table of linked pairs (a branch of many units), then a header per unit drawn.
             table = ["Linked pairs"] if f.multi and f.pairs["pairs"] else []
-            assert [h.value for h in at.subheader] == table + [badges.escape(s.name) for s in f.limited.sections]
+            assert [h.value for h in at.subheader] == table + [
+                badges.escape_markdown(s.name) for s in f.limited.sections
+            ]
             charts = at.get("vega_lite_chart")
             cards = sum(s.kpi_count for s in f.limited.sections)
             assert len(charts) == cards > 0, (cycle_id, unit)
@@ -155,7 +157,7 @@ def test_the_company_shows_every_kpi_flags_the_overdue_one_and_pairs_across_unit
     assert at.selectbox(key=SECTION_KEY).value == f.drawn[0].unit_id
     names, captions = every_unit(at)
     for name in f.scope_kpis["name"]:
-        assert any(m.startswith(f"**{badges.escape(name)}**") for m in names), name
+        assert any(m.startswith(f"**{badges.escape_markdown(name)}**") for m in names), name
     assert "KPI of Platform" in captions  # the company's latency key result beside Platform's KPI
     assert "Measured by a key result of Northwind Labs (shown there)." in captions
     # The overdue KPI: a label with how many days late.
@@ -235,8 +237,8 @@ def test_the_linked_pair_and_its_warning_appear(demo_db):
     at = open_page({"unit": str(growth)})
     f = Facts(demo_db, None, growth)
     assert f.pairs["warnings"] == 1
-    kr = badges.escape("Grow weekly trial signups from 240 to 400")
-    kpi = badges.escape("Trial-to-paid conversion")
+    kr = badges.escape_markdown("Grow weekly trial signups from 240 to 400")
+    kpi = badges.escape_markdown("Trial-to-paid conversion")
     texts = markdown(at)
     warnings = [m for m in texts if m.startswith(":orange[:material/warning: **Check this pair.**]")]
     assert len(warnings) == 1
@@ -336,7 +338,7 @@ def test_a_unit_without_kpis_says_to_add_them_in_manage(demo_db):
 def test_a_team_without_kpis_in_a_department_with_some_gets_a_hint(demo_db):
     gtm = unit_id(demo_db, "Go-to-Market")
     at = open_page({"unit": str(gtm)})
-    assert [h.value for h in at.subheader] == [badges.escape(n) for n in ("Go-to-Market", "Growth", "Sales")]
+    assert [h.value for h in at.subheader] == [badges.escape_markdown(n) for n in ("Go-to-Market", "Growth", "Sales")]
     assert "No KPIs for Sales yet: add them in Manage." in [c.value for c in at.caption]
 
 
@@ -353,7 +355,7 @@ def test_a_large_branch_offers_every_unit_and_draws_one(large_db):
     last = f.sections[-1]
     picker.set_value(last.unit_id)
     ok(at.run())
-    assert [h.value for h in at.subheader][-1] == badges.escape(last.name)
+    assert [h.value for h in at.subheader][-1] == badges.escape_markdown(last.name)
     choose(at, unit=last.unit_id)  # a unit in the sidebar: its branch alone, without the picker
     assert SECTION_KEY not in [s.key for s in at.selectbox]
 

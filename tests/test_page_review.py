@@ -205,6 +205,21 @@ def test_a_closed_cycle_is_read_only_with_its_reasons_and_reflections(demo):
     assert "Reflections" in texts(at.subheader)
 
 
+def test_a_reflection_keeps_its_lines_and_shows_its_text_as_typed(demo):
+    """A reflection is read as paragraphs: a line break the lead typed stays one, and ``R&amp;D``
+    or ``*two*`` show as written."""
+    reflection = "We learnt *two* things:\n- churn is seasonal\n\nNext: ask R&amp;D"
+    reason = "Moved by <b>x</b>\nand :red[x]"
+    with connect(demo.path) as db:
+        oid = int(q.objectives(db, demo.closed)["objective_id"].iloc[0])
+        db["objectives"].update(oid, {"reflection": reflection, "score_reason": reason})
+    at = open_as(demo.people["admin"], {"cycle": str(demo.closed)})
+    bodies = texts(at.markdown)
+    assert r"We learnt \*two\* things\:  " + "\n" + r"\- churn is seasonal" + "\n\n" + r"Next\: ask R\&amp;D" in bodies
+    assert badges.escape_markdown(reflection, lines=True) in bodies
+    assert f"*Why the score differs from the proposal:* {badges.escape_markdown(reason, lines=True)}" in bodies
+
+
 def test_a_cycle_still_in_planning_shows_proposals_and_no_forms(demo):
     with connect(demo.path) as db:
         from okrdata import writes
@@ -377,7 +392,9 @@ def test_seven_closed_cycles_show_their_flags(synth_template, tmp_path, monkeypa
     for r in flagged.to_dict("records"):
         label = review.FLAG_LABELS[r["flag"]]
         assert shown.loc[r["unit_name"], "Flag"] == f"⚠️ {label} ({r['flag_cycles']} cycles)"
-        assert f"⚠️ **{badges.escape(r['unit_name'])}: {label}** {badges.escape(r['flag_note'])}" in notes
+        assert (
+            f"⚠️ **{badges.escape_markdown(r['unit_name'])}: {label}** {badges.escape_markdown(r['flag_note'])}" in notes
+        )
 
 
 # --- hostile input ------------------------------------------------------------------------------
@@ -406,5 +423,5 @@ def test_text_from_the_database_is_shown_as_text(demo):
         db["objectives"].update(oid, {"title": hostile})
     at = open_as(demo.people["lead"])
     labels = [e.label for e in at.expander]
-    assert badges.escape(hostile) in " ".join(labels)
+    assert badges.escape_markdown(hostile) in " ".join(labels)
     assert hostile in table(at, "rv_scores")["Objective"].tolist()

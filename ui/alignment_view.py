@@ -42,9 +42,9 @@ def objective_label(r: Mapping) -> str:
     owner = _text(r.get("owner_name")) or "no owner"
     context = ":gray-badge[Context] " if r.get("role") == alignment.CONTEXT else ""
     return (
-        f"{context}{badges.markdown(r['status'])} **{badges.escape(r['title'])}** · "
-        f"{badges.pct(r['progress'])} ({badges.escape(badges.pace(r['progress'], r['expected']))}) · "
-        f"{badges.escape(r['unit_name'])} · {badges.escape(owner)}"
+        f"{context}{badges.markdown(r['status'])} **{badges.escape_markdown(r['title'])}** · "
+        f"{badges.pct(r['progress'])} ({badges.escape_markdown(badges.pace(r['progress'], r['expected']))}) · "
+        f"{badges.escape_markdown(r['unit_name'])} · {badges.escape_markdown(owner)}"
     )
 
 
@@ -97,26 +97,28 @@ def _body(r: Mapping, kr_table: pa.Table, closed: bool, kr_titles: Mapping[int, 
         f"(expected {badges.pct(r['expected'])} {'at the end' if closed else 'by today'})",
     )
     facts = [
-        f"Owner: {badges.escape(_text(r.get('owner_name')) or 'nobody yet')}",
-        f"Unit: {badges.escape(r['unit_name'])}",
-        f"{badges.escape(_text(r.get('kind')).capitalize() or 'Committed')}",
+        f"Owner: {badges.escape_markdown(_text(r.get('owner_name')) or 'nobody yet')}",
+        f"Unit: {badges.escape_markdown(r['unit_name'])}",
+        f"{badges.escape_markdown(_text(r.get('kind')).capitalize() or 'Committed')}",
     ]
     parent_kr = alignment.as_id(r.get("parent_kr_id"))
     if r.get("orphan_reason") == alignment.INACTIVE_PARENT:
-        facts.append(f"Was aligned to *{badges.escape(_text(r.get('parent_title')))}*, which is no longer active")
+        facts.append(
+            f"Was aligned to *{badges.escape_markdown(_text(r.get('parent_title')))}*, which is no longer active"
+        )
     elif _text(r.get("parent_title")):
-        via = f" through the key result *{badges.escape(kr_titles.get(parent_kr, ''))}*" if parent_kr else ""
-        facts.append(f"Aligns to *{badges.escape(r['parent_title'])}*{via}")
+        via = f" through the key result *{badges.escape_markdown(kr_titles.get(parent_kr, ''))}*" if parent_kr else ""
+        facts.append(f"Aligns to *{badges.escape_markdown(r['parent_title'])}*{via}")
     if closed:
         facts.append(f"Score {badges.score(r.get('score'))}")
     st.caption(" · ".join(facts))
     if r.get("role") == alignment.CONTEXT:
         st.caption(
-            f"Shown for context: {badges.escape(r['unit_name'])} is above {badges.escape(unit_name)}, "
+            f"Shown for context: {badges.escape_markdown(r['unit_name'])} is above {badges.escape_markdown(unit_name)}, "
             "and this objective is what the branch's objectives serve."
         )
     elif _text(r.get("description")):
-        st.markdown(f"*Why:* {badges.escape(r['description'])}")
+        st.markdown(f"*Why:* {badges.escape_markdown(r['description'], lines=True)}")
     if kr_table.num_rows == 0:
         st.caption("No key results yet: add two to five measurable outcomes in Manage.")
     else:
@@ -434,7 +436,7 @@ def picture(view: Outline, what: str) -> None:
                 "each cut box says how many objectives it hides)"
             )
         st.info(
-            f"{badges.escape(what)} has {view.size} objectives, too many to draw legibly, so this shows {shown}. "
+            f"{badges.escape_markdown(what)} has {view.size} objectives, too many to draw legibly, so this shows {shown}. "
             "Pick a department or team in the sidebar to draw its whole branch; the outline lists everything.",
             icon=":material/account_tree:",
         )

@@ -12,6 +12,7 @@ the label. User text reaches Markdown only through :func:`escape_markdown`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import altair as alt
@@ -108,22 +109,27 @@ def number(x: Any, unit_label: Any = "", *, markdown: bool = False) -> str:
     return wording.number(x, unit_label, escape_markdown if markdown else None)
 
 
-_MD_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
+_MD_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:&"
 _MD_ESCAPES = str.maketrans({ch: "\\" + ch for ch in _MD_SPECIAL})
 
 
-def escape(text: Any) -> str:
-    """User text made safe to put inside Markdown (titles, names): special characters escaped."""
-    return str(text).translate(_MD_ESCAPES)
+def _escaped_line(line: str) -> str:
+    return " ".join(line.split()).translate(_MD_ESCAPES)
 
 
-def escape_markdown(text: Any) -> str:
+def escape_markdown(text: Any, *, lines: bool = False) -> str:
     """User text made safe for ``st.markdown`` and Markdown labels: it renders as written.
 
-    :func:`escape` escapes Markdown's and Streamlit's special characters (``*``, ``_``, ``[``,
-    ``:``, ``$``, ``<``…); on top of that ``&`` is escaped (so ``&amp;`` is not read as an
-    entity) and line breaks become spaces (so a title stays one line). Pages import it as
-    :func:`ui.okr_detail.escape_markdown`.
+    The one escaping path of the pages and ``ui`` (``tests/test_architecture.py`` holds them to
+    it). Markdown's and Streamlit's special characters are escaped (``*``, ``_``, ``[``, ``:``,
+    ``$``, ``<``…) and so is ``&`` (so ``R&amp;D`` is not read as an entity and shows as typed).
+    Line breaks become spaces, so a name or title stays one line; with ``lines`` (a note, a
+    reflection or a why shown as paragraphs) each line break the person typed is kept as a line
+    break and a blank line as a new paragraph. Either way runs of spaces are one space, so no
+    indented line turns into a code block. Pages import it as :func:`ui.okr_detail.escape_markdown`.
     """
-    flat = " ".join(str("" if text is None else text).split())
-    return escape(flat).replace("&", "\\&")
+    raw = str("" if text is None else text)
+    if not lines:
+        return _escaped_line(raw)
+    paragraphs = re.split(r"\n\s*\n", "\n".join(raw.splitlines()).strip())
+    return "\n\n".join("  \n".join(_escaped_line(line) for line in p.splitlines() if line.strip()) for p in paragraphs)

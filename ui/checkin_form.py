@@ -142,7 +142,7 @@ def last_note(note: str, kr_id: int) -> None:
     st.caption(f"Last note: {escape_markdown(start)} …")
     with st.expander(f"The whole note ({len(note):,} characters)", icon=":material/notes:"):
         with st.container(height=320, border=False, key=f"ci_whole_note_{kr_id}"):
-            st.markdown(escape_markdown(note))
+            st.markdown(escape_markdown(note, lines=True))
 
 
 def when_words(at: str | None) -> str:

@@ -183,7 +183,10 @@ def ensure_database() -> str:
 
 def show_problem(error: DatabaseError) -> None:
     """Say on the page why the database cannot be used (instead of an exception)."""
-    st.error("The dashboard cannot use its database: " + badges.escape(error.message), icon=":material/database_off:")
+    st.error(
+        "The dashboard cannot use its database: " + badges.escape_markdown(error.message),
+        icon=":material/database_off:",
+    )
 
 
 # --- the mechanism -------------------------------------------------------------------------

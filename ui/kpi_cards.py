@@ -63,16 +63,16 @@ def show_kr(kr: dict, detail: bool = True) -> None:
     """A key result: title and status, a progress bar with value against target; with
     ``detail``, its objective, owner and last check-in under it."""
     with st.container(gap="small"):
-        st.markdown(f"**{badges.escape(kr['title'])}** &nbsp; {badges.markdown(kr['status'])}")
+        st.markdown(f"**{badges.escape_markdown(kr['title'])}** &nbsp; {badges.markdown(kr['status'])}")
         progress = float(kr["progress"]) if not blank(kr["progress"]) else 0.0
         st.progress(min(1.0, max(0.0, progress)), text=f"{badges.pct(progress)} · {kr_line(kr)}")
         if not detail:
             return
-        who_owns = f" · {badges.escape(kr['owner_name'])}" if not blank(kr.get("owner_name")) else ""
+        who_owns = f" · {badges.escape_markdown(kr['owner_name'])}" if not blank(kr.get("owner_name")) else ""
         last = (
             f" · last check-in {badges.day(kr['last_checkin_date'])}" if not blank(kr.get("last_checkin_date")) else ""
         )
-        st.caption(f"{badges.escape(kr['objective_title'])}{who_owns}{last}")
+        st.caption(f"{badges.escape_markdown(kr['objective_title'])}{who_owns}{last}")
 
 
 def overdue_badge(kpi: dict) -> str:
@@ -89,7 +89,9 @@ def show_kpi(kpi: dict, spec: dict | None, months: int, note: str = "") -> None:
     over the last ``months`` (``spec``, from :func:`ui.kpi_data.chart_specs`; None when no
     reading falls in the window)."""
     label = kpi.get("unit_label") or ""
-    st.markdown(f"**{badges.escape(kpi['name'])}** &nbsp; {kpi_charts.health_badge(kpi['health'])}{overdue_badge(kpi)}")
+    st.markdown(
+        f"**{badges.escape_markdown(kpi['name'])}** &nbsp; {kpi_charts.health_badge(kpi['health'])}{overdue_badge(kpi)}"
+    )
     warning = (
         f" · warning at {badges.number(kpi['warning'], label, markdown=True)}" if not blank(kpi.get("warning")) else ""
     )
@@ -115,8 +117,8 @@ def divergence_text(w: K.Divergence, kr: dict, kpi: dict) -> str:
     state = "has reached its target" if w.kr_state == K.WON else "is on track"
     health = "is breached" if w.kpi_health == K.BREACHED else "is in its warning band"
     return (
-        f"**{badges.escape(kr['title'])}** {state}, but the KPI it is measured by, "
-        f"**{badges.escape(kpi['name'])}**, {health} at {badges.number(kpi['last_value'], label, markdown=True)} "
+        f"**{badges.escape_markdown(kr['title'])}** {state}, but the KPI it is measured by, "
+        f"**{badges.escape_markdown(kpi['name'])}**, {health} at {badges.number(kpi['last_value'], label, markdown=True)} "
         f"({kpi_charts.target_text(kpi, markdown=True)})."
     )
 
@@ -162,8 +164,8 @@ def show_section(section: K.UnitSection, specs: dict[int, dict | None], months: 
     ``specs``: the KPIs' charts by id (:func:`ui.kpi_data.chart_specs`); ``cycle_name``: the
     cycle's name as Markdown, None when there is no cycle yet."""
     in_cycle = cycle_name or "this cycle"
-    st.subheader(badges.escape(section.name), anchor=f"unit-{section.unit_id}")
-    facts = [badges.escape(section.path)]
+    st.subheader(badges.escape_markdown(section.name), anchor=f"unit-{section.unit_id}")
+    facts = [badges.escape_markdown(section.path)]
     if cycle_name is not None:
         facts.append(f"{section.kr_count} key result{'s' if section.kr_count != 1 else ''} in {in_cycle}")
     facts.append(f"{section.kpi_count} KPI{'s' if section.kpi_count != 1 else ''}")
@@ -184,7 +186,7 @@ def show_section(section: K.UnitSection, specs: dict[int, dict | None], months: 
                 for kr in pair.krs:
                     show_kr(kr)
             with right:
-                note = f"KPI of {badges.escape(pair.kpi['unit_name'])}" if pair.kpi_elsewhere else ""
+                note = f"KPI of {badges.escape_markdown(pair.kpi['unit_name'])}" if pair.kpi_elsewhere else ""
                 show_kpi(pair.kpi, specs.get(int(pair.kpi["kpi_id"])), months, note)
 
     if section.krs or section.kpis or not section.pairs:
@@ -205,7 +207,7 @@ def show_section(section: K.UnitSection, specs: dict[int, dict | None], months: 
                     elsewhere = section.measured_elsewhere.get(int(kpi["kpi_id"]), [])
                     note = (
                         "Measured by a key result of "
-                        + ", ".join(sorted({badges.escape(kr["unit_name"]) for kr in elsewhere}))
+                        + ", ".join(sorted({badges.escape_markdown(kr["unit_name"]) for kr in elsewhere}))
                         + " (shown there)."
                         if elsewhere
                         else ""
@@ -215,4 +217,4 @@ def show_section(section: K.UnitSection, specs: dict[int, dict | None], months: 
                 if section.hidden_kpis:
                     st.caption(f"{section.hidden_kpis} more KPIs not shown; pick this unit in the sidebar.")
             elif not section.pairs:
-                st.caption(f"No KPIs for {badges.escape(section.name)} yet: add them in Manage.")
+                st.caption(f"No KPIs for {badges.escape_markdown(section.name)} yet: add them in Manage.")

@@ -86,7 +86,7 @@ def score_form(row: dict, krs: pd.DataFrame, ended: bool, expand: bool) -> None:
     forms.prefill(reflection_key(oid), row["reflection"])
     problems = forms.errors(form_id(oid))
     label = (
-        f"{SCORE_DOTS[row['colour']]} {badges.escape(row['title'])} · {badges.escape(row['unit_name'])} · "
+        f"{SCORE_DOTS[row['colour']]} {badges.escape_markdown(row['title'])} · {badges.escape_markdown(row['unit_name'])} · "
         f"{review.REVIEW_LABELS[row['review']]}"
     )
     with st.expander(label, expanded=bool(problems) or expand):
@@ -161,7 +161,7 @@ def close_write(cycle_id: int):
         st.session_state.pop(CONFIRM_KEY, None)
         proposed = result["proposed"]
         return (
-            f"Closed {badges.escape(result['cycle'])}: its OKRs are now read only. "
+            f"Closed {badges.escape_markdown(result['cycle'])}: its OKRs are now read only. "
             f"{wording.plural(result['scored'], 'objective')} kept a lead's score; {proposed} got "
             f"{'their' if proposed != 1 else 'its'} proposed score, marked as not reviewed."
         )
@@ -172,7 +172,7 @@ def close_write(cycle_id: int):
 def close_cycle(scope: Scope, person: dict | None, refusal: str | None, ended: bool) -> None:
     """An open cycle's Close button for an admin, with a confirmation saying what closing does
     (for anyone else, who closes it and when); a refused close shows its reason here."""
-    cycle_name = badges.escape(scope.cycle["name"])
+    cycle_name = badges.escape_markdown(scope.cycle["name"])
     if refusal:
         st.caption(f"{cycle_name} can be closed at its end, once it is active or past its end date.")
     elif not core_auth.is_admin(person):

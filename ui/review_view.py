@@ -212,14 +212,16 @@ def reflections(rows: pd.DataFrame) -> None:
     for r in written.to_dict("records"):
         with st.container(border=True):
             st.markdown(
-                f"**{badges.escape(r['title'])}** · {badges.escape(r['unit_name'])} · "
+                f"**{badges.escape_markdown(r['title'])}** · {badges.escape_markdown(r['unit_name'])} · "
                 f"{SCORE_DOTS[r['colour']]} {badges.score(r['score'])} · {r['band']} · "
                 f"{review.REVIEW_LABELS[r['review']]}"
             )
             if r["reason"]:
-                st.markdown(f"*Why the score differs from the proposal:* {badges.escape(r['reason'])}")
+                st.markdown(
+                    f"*Why the score differs from the proposal:* {badges.escape_markdown(r['reason'], lines=True)}"
+                )
             if r["reflection"]:
-                st.markdown(badges.escape(r["reflection"]))
+                st.markdown(badges.escape_markdown(r["reflection"], lines=True))
 
 
 def calibration_frame(units_table: pd.DataFrame) -> pd.DataFrame:

@@ -92,7 +92,7 @@ def _from_url(
             cycle_id = wanted
         else:
             warnings.append(
-                f"The link asks for cycle “{badges.escape(raw_cycle[:40])}”, which does not exist; "
+                f"The link asks for cycle “{badges.escape_markdown(raw_cycle[:40])}”, which does not exist; "
                 f"showing {badges.escape_markdown(cycle_names.get(default_cycle, 'the current cycle'))} instead."
             )
     unit = COMPANY
@@ -104,7 +104,7 @@ def _from_url(
             unit = wanted
         else:
             warnings.append(
-                f"The link asks for unit “{badges.escape(raw_unit[:40])}”, which does not exist; "
+                f"The link asks for unit “{badges.escape_markdown(raw_unit[:40])}”, which does not exist; "
                 "showing the whole company instead."
             )
     return cycle_id, unit, warnings

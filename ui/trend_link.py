@@ -30,7 +30,7 @@ MODE_LABELS = {
 
 
 def _forged(what: str, raw: str, where: str, fallback: bool) -> str:
-    return f"The link asks for {what} “{badges.escape(raw[:40])}”, which does not exist in {where}; " + (
+    return f"The link asks for {what} “{badges.escape_markdown(raw[:40])}”, which does not exist in {where}; " + (
         f"showing the first {what} instead." if fallback else "showing the unit instead."
     )
 

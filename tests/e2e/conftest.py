@@ -148,10 +148,11 @@ def page(chromium_browser):
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
     """Wait until Streamlit has finished running the script (never sleep)."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
+    # The heading first: before the first run starts the app also says "notRunning", so waiting
+    # for that state first could return while the page was still being drawn.
+    page.wait_for_selector("[data-testid='stMain'] [data-testid='stHeading']", timeout=timeout)
     page.wait_for_function(
         "() => { const app = document.querySelector(\"[data-testid='stApp']\");"
         " return app && app.getAttribute('data-test-script-state') === 'notRunning'; }",
         timeout=timeout,
     )
-    page.wait_for_selector("[data-testid='stMain'] [data-testid='stHeading']", timeout=timeout)

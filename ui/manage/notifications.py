@@ -140,7 +140,7 @@ def _log() -> None:
                 row = deliveries.retry(db, forms.value(key), person=who)
                 return (
                     f"Queued again: it goes out at the next round of `okr notify` or the app's scheduler "
-                    f"({badges.escape(row['recipient'])})."
+                    f"({badges.escape_markdown(row['recipient'])})."
                 )
 
             forms.submit_button("Send again", FORM_RETRY, write, reset=[key], icon=":material/replay:")
