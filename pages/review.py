@@ -73,7 +73,7 @@ else:
             "Until a lead scores an objective, its score is the proposal: its progress so far. The forecast "
             "says where it is heading; once the cycle closes the scores are final."
         )
-    review_view.score_sheet(sheet, scope, ended)
+    review_view.score_sheet(sheet, review_data.score_table(scope.cycle_id, scope.unit_id, closed, ended), scope, ended)
 
     if closed:
         st.subheader("Reflections")

@@ -16,7 +16,8 @@ import streamlit as st
 
 from okrdata import report, wording
 from okrdata.kpis import BREACHED, HEALTHY, NO_DATA, WARNING
-from ui import badges, charts, data, empty, forms, kpi_charts, sidebar, style, tables
+from okrdata.report import plots
+from ui import badges, chart_templates, charts, data, empty, forms, kpi_charts, sidebar, style, tables
 from ui.okr_detail import escape_markdown
 
 # The tables' columns (by name, or name and unit: "Progress (%)"): what it is and how it is
@@ -106,12 +107,29 @@ st.caption(
     f"Key results: {wording.status_line(headline['status_counts'])}."
 )
 
-chart_set = data.memo(
-    lambda: {name: charts.spec(chart) for name, chart in report.charts(summary).items()},
-    "summary.charts",
-    scope.cycle_id,
-    scope.unit_id,
-)
+
+def chart_specs() -> dict[str, dict]:
+    # Each chart is its shape's spec (built once with Altair) refilled with the report's figures:
+    # a check-in moves the bars, not the chart's structure. The shape: what the spec holds
+    # besides the data (the bars' labels, in order, on the axis; the count axis's ticks).
+    made = {
+        "objectives": (plots.objective_frame(summary), plots.objective_chart, "Objective"),
+        "statuses": (plots.status_frame(summary), plots.status_chart, "Key results"),
+        "kpis": (plots.kpi_frame(summary), plots.kpi_chart, "KPIs"),
+    }
+    out = {}
+    for name, (frame, chart, column) in made.items():
+        if frame is None:
+            continue
+        if name == "objectives":
+            shape = (summary.closed, plots.chart_note(summary), *frame[column])
+        else:
+            shape = tuple(plots.count_ticks(frame[column]))
+        out[name] = chart_templates.spec(("summary", name, *shape), {"frame": frame}, lambda c=chart: c(summary))
+    return out
+
+
+chart_set = data.memo(chart_specs, "summary.charts", scope.cycle_id, scope.unit_id)
 if "objectives" in chart_set:
     charts.show(chart_set["objectives"])
 small = [name for name in ("statuses", "kpis") if name in chart_set]

@@ -153,3 +153,44 @@ def summary(path, cycle_id, unit_id=None):
 def metrics(at) -> dict[str, str]:
     """The page's metrics, label to value, as the screen shows them."""
     return {m.label: m.value for m in at.metric}
+
+
+def screen(at) -> list[bytes]:
+    """Everything the page's last run drew in the main area, element by element, in order (each
+    element's message as bytes): two runs showing the same figures give equal lists. Left out:
+    the sidebar, the value a widget's message carries (a first run sends its default, a rerun
+    what the session holds) and the session's own name for a download made when clicked."""
+    out = []
+    for node in at.main:
+        proto = getattr(node, "proto", None)
+        if proto is None:
+            continue
+        names = {f.name for f in proto.DESCRIPTOR.fields}
+        unsaid = names & (
+            {"set_value", "raw_value", "raw_values", "default", "value"} if "set_value" in names else set()
+        )
+        unsaid |= names & {"deferred_file_id"}
+        if unsaid:
+            proto = type(proto).FromString(proto.SerializeToString())
+            for field in unsaid:
+                proto.ClearField(field)
+        out.append(proto.SerializeToString(deterministic=True))
+    return out
+
+
+def cold_screen(
+    page: str, params: dict | None = None, person: int | None = None, state: dict | None = None
+) -> list[bytes]:
+    """:func:`screen` of ``page`` opened in a new session with every cache forgotten (a cold
+    run), as :func:`open_page` opens it, with the widgets' values ``state`` (key → value) set."""
+    from ui import data
+
+    data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    if person is not None:
+        sign_in(at, person)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.query_params.update(params or {})
+    return screen(ok(at.switch_page(page).run()))

@@ -7,10 +7,11 @@ Each test gets its own copy of the demo database (``$OKR_DB``); see :mod:`app_fi
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
-from app_fixtures import clear_streamlit_caches, demo_db, metrics, ok  # noqa: F401
+from app_fixtures import clear_streamlit_caches, cold_screen, demo_db, metrics, ok, screen  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 
@@ -19,7 +20,7 @@ from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.db import connect
 from ui import alignment_view as view
-from ui import badges
+from ui import badges, data
 from ui.sidebar import COMPANY, CYCLE_KEY, UNIT_KEY
 
 pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
@@ -307,3 +308,67 @@ def test_the_cached_tree_shows_a_write_by_anyone_at_the_next_rerun(demo_db):
     assert metrics(at)["Objectives"] == str(before["objectives"] + 1)
     assert metrics(at)["Aligned to nothing"] == str(before["orphans"] + 1)
     assert oid in expanders(at)
+
+
+@pytest.mark.parametrize("team", [None, "Web App"])
+def test_after_a_checkin_the_page_shows_the_new_figures_as_a_cold_run_does(demo_db, team):
+    unit = None if team is None else unit_id(demo_db, team)
+    params = {} if unit is None else {"unit": str(unit)}
+    at = open_page(params)
+    f = facts(demo_db, unit=unit)
+    tree = f["tree"]
+    # A key result of an objective the view shows open, moved to its target.
+    shown_open = [oid for oid, e in expanders(at).items() if e.proto.expanded]
+    krs = f["krs"][f["krs"]["objective_id"].isin(shown_open) & (f["krs"]["kr_type"] != "milestone")]
+    kr = krs[krs["progress"] < 0.9].iloc[0]
+    oid = int(kr["objective_id"])
+    before = screen(at)
+    db = connect(demo_db)
+    try:
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done", person=w.SYSTEM)
+    finally:
+        db.close()
+    with data.builds() as built:
+        rerun(at)
+    after = facts(demo_db, unit=unit)["tree"].set_index("objective_id")
+    assert after.loc[oid, "progress"] != tree.set_index("objective_id").loc[oid, "progress"]
+    assert label_figures(after.loc[oid]) in expanders(at)[oid].label
+    assert re.search(
+        rf"^  o{oid} \[label=.*{re.escape(badges.pct(after.loc[oid, 'progress']))}", graph_nodes_spec(at), re.M
+    )
+    # Worked out from the changed key result, not the whole cycle again, and the same as cold.
+    drawn = screen(at)
+    assert drawn != before and drawn == cold_screen(PAGE, params)
+    assert {what for name, _, what in built if name.endswith("_outline")} == {"patched"}
+
+
+def graph_nodes_spec(at: AppTest) -> str:
+    return at.get("graphviz_chart")[0].proto.spec
+
+
+def test_after_a_checkin_a_capped_view_shows_the_new_figures_in_its_tables_and_picture(demo_db, monkeypatch):
+    monkeypatch.setattr(al, "MAX_PICTURE_NODES", 5)
+    monkeypatch.setattr(view, "MAX_EXPANDERS", 1)
+    f = facts(demo_db)
+    tree = f["tree"]
+    at = open_page()
+    # The second company objective: listed in the roots' table, and drawn in the picture.
+    oid = [int(i) for i in tree.loc[(tree["depth"] == 0) & (tree["section"] == al.ALIGNED), "objective_id"]][1]
+    assert oid in graph_nodes(at)
+    krs = f["krs"][(f["krs"]["objective_id"] == oid) & (f["krs"]["kr_type"] != "milestone")]
+    kr = krs[krs["progress"] < 0.9].iloc[0]
+    db = connect(demo_db)
+    try:
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done", person=w.SYSTEM)
+    finally:
+        db.close()
+    with data.builds() as built:
+        rerun(at)
+    after = facts(demo_db)["tree"].set_index("objective_id")
+    title = str(after.loc[oid, "title"])
+    tails = [t.value for t in at.dataframe if "Aligned below" in t.value.columns and title in set(t.value["Objective"])]
+    assert len(tails) == 1
+    shown = tails[0].set_index("Objective")
+    assert round(shown.loc[title, "Progress"], 6) == round(float(after.loc[oid, "progress"]) * 100, 6)
+    assert {what for name, _, what in built if name.endswith("_outline")} == {"patched"}
+    assert screen(at) == cold_screen(PAGE)

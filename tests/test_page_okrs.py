@@ -7,6 +7,7 @@ Each test gets its own copy of the demo database; see :mod:`app_fixtures`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from urllib.parse import parse_qs
@@ -14,7 +15,7 @@ from urllib.parse import parse_qs
 import pandas as pd
 import pyarrow as pa
 import pytest
-from app_fixtures import clear_streamlit_caches, demo_db, large_db, ok, with_db  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, cold_screen, demo_db, large_db, ok, screen, with_db  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
@@ -24,7 +25,7 @@ from okrdata import quality
 from okrdata import queries as q
 from okrdata import search as s
 from okrdata import writes as w
-from ui import badges
+from ui import badges, data
 from ui.okr_detail import (
     ALL_CYCLES_KEY,
     KIND_KEY,
@@ -480,3 +481,45 @@ def test_the_cached_list_shows_a_write_by_anyone_at_the_next_rerun(demo_db):
     assert len(table(at)) == before + 1
     assert "Cut onboarding time from 10 to 5 days" in set(table(at)["Key result"])
     assert f"**{before + 1} of {before + 1}** key results shown" in count_line(at)
+
+
+@pytest.mark.parametrize(
+    "params, state",
+    [({}, {}), ({"unit": "team"}, {}), ({}, {STATUS_KEY: ["on_track", "at_risk"]})],
+    ids=["company", "team", "statuses"],
+)
+def test_after_a_checkin_the_list_shows_the_new_figures_as_a_cold_run_does(demo_db, params, state):
+    def web_app(db):
+        return int(q.units(db).set_index("name").loc["Web App", "id"])
+
+    if params:
+        params = {"unit": str(with_db(demo_db, web_app))}
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.query_params.update(params)
+    ok(at.switch_page(PAGE).run())
+    before = screen(at)
+
+    def check_in(db):
+        cycle = q.default_cycle_id(db)
+        krs = q.key_results(db, cycle, int(params["unit"]) if params else None)
+        kr = krs[krs["kr_type"] != "milestone"].sort_values("progress").iloc[0]
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done", person=w.SYSTEM)
+        return kr
+
+    kr = with_db(demo_db, check_in)
+    with data.builds() as built:
+        ok(at.run())
+    shown = table(at)
+    rows = with_db(demo_db, lambda db: s.rows(db, q.default_cycle_id(db)))
+    row = rows[rows["kr_id"] == kr["kr_id"]].iloc[0]
+    mine = shown[shown["Key result"] == kr["title"]]
+    if not state or row["status"] in state[STATUS_KEY]:
+        assert round(float(mine["Progress"].iloc[0]), 6) == round(float(row["progress"]) * 100, 6)
+    else:
+        assert mine.empty
+    # The changed key result's rows are made again, not the whole list; as a cold run shows it.
+    assert {how for name, _, how in built if name in ("totals", "_listing")} == {"patched"}
+    drawn = screen(at)
+    assert drawn != before and drawn == cold_screen(PAGE, params, state=state)

@@ -13,7 +13,7 @@ import json
 import app_fixtures
 import pyarrow as pa
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, copy_db, demo_db, ok, open_page  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, cold_screen, copy_db, demo_db, ok, open_page, screen  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
@@ -338,6 +338,34 @@ def test_a_checkin_in_the_running_cycle_leaves_the_calibration_as_it_was_drawn(d
     names = [name for name, _, _ in built]
     assert "scoring_sheet" in names  # the running cycle's scores are worked out again
     assert [n for n in names if "calibration" in n or "chart" in n] == []
+
+
+@pytest.mark.parametrize("team", [False, True])
+def test_after_a_checkin_the_scores_show_the_new_figures_as_a_cold_run_does(demo, team):
+    from okrdata import writes
+    from ui import data
+
+    params = {"unit": str(demo.web)} if team else {}
+    at = open_as(None, params)
+    before = screen(at)
+    unit = demo.web if team else None
+    with demo.db() as db:
+        krs = q.key_results(db, demo.active, unit, dt.date.today())
+        kr = krs[krs["kr_type"] != "milestone"].sort_values("progress").iloc[0]
+        writes.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "", person=writes.SYSTEM)
+        sheet = review.scoring_sheet(
+            q.objectives(db, demo.active, unit), False, False, q.key_results(db, demo.active, unit)
+        )
+    with data.builds() as built:
+        ok(at.run())
+    row = sheet.set_index("objective_id").loc[int(kr["objective_id"])]
+    shown = table(at, "rv_scores").set_index("Objective")
+    assert round(shown.loc[row["title"], "Progress"], 6) == round(row["progress"] * 100, 6)
+    assert shown.loc[row["title"], "Proposed"] == badges.score(row["proposal"])
+    # The rows of the changed objective are worked out again, not the whole sheet; as a cold run.
+    assert {how for name, _, how in built if name in ("scoring_sheet", "score_table")} == {"patched"}
+    drawn = screen(at)
+    assert drawn != before and drawn == cold_screen(PAGE, params)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from app_fixtures import clear_streamlit_caches, demo_db, metrics, ok  # noqa: F401
+from app_fixtures import clear_streamlit_caches, cold_screen, demo_db, metrics, ok, screen  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
@@ -19,6 +19,7 @@ from okrdata import queries as q
 from okrdata import report
 from okrdata import writes as w
 from okrdata.db import connect
+from okrdata.report import plots
 from okrdata.report.pdf import to_pdf
 from ui.okr_detail import escape_markdown
 from ui.sidebar import CYCLE_KEY, UNIT_KEY
@@ -173,3 +174,45 @@ def test_unit_without_objectives_says_so_and_still_downloads(demo_db, downloads)
     assert len(at.get("download_button")) == 2
     html = next(call for name, (call, _) in downloads.items() if name.endswith(".html"))()
     assert b"Lonely team has no objectives" in html
+
+
+@pytest.mark.parametrize("which", ["company", "team"])
+def test_after_a_checkin_the_page_shows_the_new_figures_as_a_cold_run_does(demo_db, monkeypatch, which):
+    active, _, team = ids(demo_db)
+    unit_id = team if which == "team" else None
+    params = {"unit": str(unit_id)} if unit_id else {}
+    at = open_page(params)
+    before = screen(at)
+    first = expected(demo_db, active, unit_id)
+    db = connect(demo_db)
+    try:
+        krs = q.key_results(db, active, unit_id)
+        kr = krs[krs["kr_type"] != "milestone"].sort_values("progress").iloc[0]  # the furthest behind, to its target
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done", person=w.SYSTEM)
+    finally:
+        db.close()
+    drawn_by_altair: list[str] = []
+
+    def counted(name: str):
+        chart = getattr(plots, name)
+        return lambda *args, **kwargs: drawn_by_altair.append(name) or chart(*args, **kwargs)
+
+    for name in ("objective_chart", "status_chart", "kpi_chart"):
+        monkeypatch.setattr(plots, name, counted(name))
+    ok(at.run())
+    want = expected(demo_db, active, unit_id)
+    shown = metrics(at)
+    assert [shown[label] for label, _, _ in report.headline_figures(want)] != [
+        v for _, v, _ in report.headline_figures(first)
+    ] or list(want.risks["kr_id"]) != list(first.risks["kr_id"]), "the check-in moved the figures"
+    for label, value, _ in report.headline_figures(want):
+        assert shown[label] == value, label
+    assert list(at.dataframe[0].value["Progress (%)"]) == list(report.objectives_table(want)["Progress (%)"])
+    assert report.risk_summary(want) in [c.value for c in at.caption]
+    # The charts are refilled, not built again with Altair (a count chart whose axis changed is).
+    ticks_moved = plots.count_ticks(plots.status_frame(first)["Key results"]) != plots.count_ticks(
+        plots.status_frame(want)["Key results"]
+    )
+    assert drawn_by_altair == (["status_chart"] if ticks_moved else [])
+    drawn = screen(at)
+    assert drawn != before and drawn == cold_screen(PAGE, params)

@@ -200,6 +200,34 @@ def starts_open(r: Mapping, unit_id: int | None, branch_size: int) -> bool:
     return unit_id is not None and int(r["unit_id"]) == unit_id and branch_size <= 10
 
 
+_ROW_COLUMNS = [
+    "objective_id",
+    "tree_parent_id",
+    "depth",
+    "section",
+    "role",
+    "unit_id",
+    "status",
+    "title",
+    "progress",
+    "expected",
+    "pace",
+    "unit_name",
+    "owner_name",
+    "descendants",
+]
+"""The columns the labels, the tables and the outline's shape need, row by row."""
+
+
+def _rows(tree: pd.DataFrame) -> dict[int, dict]:
+    """The :data:`_ROW_COLUMNS` of each row of ``tree``, by objective id."""
+    if tree.empty:
+        return {}
+    return {
+        int(values[0]): dict(zip(_ROW_COLUMNS, values)) for values in zip(*(tree[c].tolist() for c in _ROW_COLUMNS))
+    }
+
+
 def build_outline(
     tree: pd.DataFrame,
     krs: pd.DataFrame,
@@ -213,27 +241,7 @@ def build_outline(
     counts = alignment.summary(tree)
     # The few columns the labels, the tables and the outline's shape need, row by row (the whole
     # rows are read back only for the objectives someone opens: :func:`opened`).
-    columns = [
-        "objective_id",
-        "tree_parent_id",
-        "depth",
-        "section",
-        "role",
-        "unit_id",
-        "status",
-        "title",
-        "progress",
-        "expected",
-        "pace",
-        "unit_name",
-        "owner_name",
-        "descendants",
-    ]
-    by_id = (
-        {int(values[0]): dict(zip(columns, values)) for values in zip(*(tree[c].tolist() for c in columns))}
-        if not tree.empty
-        else {}
-    )
+    by_id = _rows(tree)
     roots: dict[str, list[int]] = {alignment.ALIGNED: [], alignment.ORPHAN: []}
     children: dict[int, list[int]] = {}
     for oid, r in by_id.items():
@@ -272,13 +280,76 @@ def build_outline(
     )
 
 
-@data.reader(reads=())
+# --- bringing a view up to date after check-ins ---------------------------------------
+# A check-in moves the figures of its key result's objective and nothing of the tree's shape
+# (which objective aligns to which, sections, roles, depths): the view's rows, labels, tables
+# and picture are patched for the objectives whose key results changed, instead of walking and
+# formatting the whole cycle again (:func:`ui.data.after_checkins`).
+
+
+def _touched(cycle_id: int, changed: set[int], shown) -> set[int]:
+    """The objectives among ``shown`` (ids) whose key results ``changed``."""
+    krs = data.key_results(cycle_id)
+    return {int(i) for i in krs.loc[krs["kr_id"].isin(changed), "objective_id"]} & set(shown)
+
+
+@data.after_checkins
+def _tree_after_checkins(
+    stale: pd.DataFrame, changed: set[int], cycle_id: int, unit_id: int | None
+) -> pd.DataFrame | None:
+    objs = data.objectives(cycle_id)
+    touched = _touched(cycle_id, changed, stale["objective_id"].astype(int))
+    if not touched:
+        return stale
+    old = stale[stale["objective_id"].isin(touched)].reset_index(drop=True)
+    mine = objs[objs["objective_id"].isin(touched)]
+    where = pd.Index(mine["objective_id"]).get_indexer(old["objective_id"])
+    if (where < 0).any():
+        return None
+    fresh = old.copy()
+    for column in objs.columns:
+        fresh[column] = mine[column].iloc[where].reset_index(drop=True)
+    return data.splice(stale, fresh, "objective_id", gone=touched)
+
+
+# The view's readers hand every session the same objects (no copy to make at each rerun or
+# to store after a patch): they are read, never changed.
+@data.reader(reads=(), shared=True, patch=_tree_after_checkins)
 def _tree(cycle_id: int, unit_id: int | None) -> pd.DataFrame:
     subtree = None if unit_id is None else data.subtree_ids(unit_id)
     return alignment.alignment_tree(data.objectives(cycle_id), data.units(), subtree)
 
 
-@data.reader(reads=())
+@data.after_checkins
+def _outline_after_checkins(
+    stale: Outline, changed: set[int], cycle_id: int, unit_id: int | None, limit: int, max_nodes: int
+) -> Outline | None:
+    tree = _tree(cycle_id, unit_id)
+    data.objectives(cycle_id)
+    touched = _touched(cycle_id, changed, stale.labels)
+    if not touched:
+        return stale
+    rows = _rows(tree[tree["objective_id"].isin(touched)])
+    tails = dict(stale.tails)
+    for key, ids in [*stale.roots.items(), *stale.children.items()]:
+        if len(ids) > limit and touched & set(ids[limit:]):
+            tail = _rows(tree.set_index("objective_id", drop=False).loc[ids[limit:]])
+            tails[key] = tables.arrow(objectives_frame([tail[o] for o in ids[limit:]]))
+    pic, dot = stale.picture, stale.dot
+    if not pic.rows.empty and touched & {int(i) for i in pic.rows["objective_id"]}:
+        pic = alignment.picture(tree, max_nodes)
+        dot = (
+            alignment.to_dot(pic.rows, colours=badges.COLOURS, kr_titles=stale.kr_titles) if not pic.rows.empty else ""
+        )
+    return stale._replace(
+        labels={**stale.labels, **{oid: objective_label(r) for oid, r in rows.items()}},
+        tails=tails,
+        picture=pic,
+        dot=dot,
+    )
+
+
+@data.reader(reads=(), shared=True, patch=_outline_after_checkins)
 def _outline(cycle_id: int, unit_id: int | None, limit: int, max_nodes: int) -> Outline:
     tree = _tree(cycle_id, unit_id)
     built = build_outline(
@@ -287,7 +358,15 @@ def _outline(cycle_id: int, unit_id: int | None, limit: int, max_nodes: int) -> 
     return built._replace(key=(cycle_id, unit_id))
 
 
-@data.reader(reads=(), max_entries=1024)
+@data.after_checkins
+def _opened_after_checkins(
+    stale: tuple[dict, pa.Table], changed: set[int], cycle_id: int, unit_id: int | None, objective_id: int
+) -> tuple[dict, pa.Table] | None:
+    _tree(cycle_id, unit_id)
+    return None if _touched(cycle_id, changed, {int(objective_id)}) else stale
+
+
+@data.reader(reads=(), shared=True, max_entries=1024, patch=_opened_after_checkins)
 def _opened(cycle_id: int, unit_id: int | None, objective_id: int) -> tuple[dict, pa.Table]:
     tree = _tree(cycle_id, unit_id)
     krs = data.key_results(cycle_id)

@@ -548,6 +548,17 @@ def replace_blocks(old: pd.DataFrame, fresh: pd.DataFrame, key: str, ids: Collec
     return _put(old, fresh, where)
 
 
+def replace_rows(old: pd.DataFrame, fresh: pd.DataFrame, positions: Sequence[int]) -> pd.DataFrame | None:
+    """``old`` with its rows at ``positions`` replaced, in order, by the rows of ``fresh``; None
+    when they do not line up or the types would change."""
+    where = np.asarray(positions, dtype=np.int64)
+    if list(fresh.columns) != list(old.columns) or len(where) != len(fresh) or old.empty:
+        return None
+    if len(where) and (where.min() < 0 or where.max() >= len(old) or len(set(where.tolist())) != len(where)):
+        return None
+    return _put(old, fresh, where)
+
+
 def _put(old: pd.DataFrame, fresh: pd.DataFrame, where: np.ndarray) -> pd.DataFrame | None:
     """``old`` with rows ``where`` replaced by ``fresh``'s; columns whose values did not change are
     kept as they are, not copied. None when the types would change."""
@@ -646,20 +657,35 @@ def _patch_checkin_history(
         return stale
     with opened() as db:
         fresh = q.checkin_history(db, int(cycle_id), unit_id, sorted(changed))
-    keep = stale[~stale["kr_id"].isin(changed)]
-    if fresh.empty:
-        both = keep
-    else:
-        if list(fresh.columns) != list(stale.columns) or not all(
-            _same_types(stale[c], fresh[c], keep[c]) for c in stale.columns
+    if not fresh.empty and list(fresh.columns) != list(stale.columns):
+        return None
+    # The rows come by key result (then date, then id), so each changed key result's check-ins
+    # are one block: cut out and put back in its place, the rest of the frame kept as it is.
+    ids = stale["kr_id"].to_numpy()
+    if len(ids) > 1 and not bool((ids[1:] >= ids[:-1]).all()):
+        return None
+    pieces, start = [], 0
+    fresh_ids = fresh["kr_id"].to_numpy()
+    for kr in sorted(changed):
+        pieces.append(stale.iloc[start : int(np.searchsorted(ids, kr, "left"))])
+        pieces.append(
+            fresh.iloc[int(np.searchsorted(fresh_ids, kr, "left")) : int(np.searchsorted(fresh_ids, kr, "right"))]
+        )
+        start = int(np.searchsorted(ids, kr, "right"))
+    pieces.append(stale.iloc[start:])
+    pieces = [piece for piece in pieces if not piece.empty]
+    if not pieces:
+        return None
+    if not fresh.empty:
+        keep = functools.cache(lambda: stale[~stale["kr_id"].isin(changed)])
+        if not all(
+            stale[c].dtype == fresh[c].dtype or _same_types(stale[c], fresh[c], keep()[c]) for c in stale.columns
         ):
             return None
-        both = pd.concat([keep, fresh], ignore_index=True)
-        if any(both[c].dtype != stale[c].dtype for c in stale.columns):
-            return None
-        order = np.lexsort((both["checkin_id"].to_numpy(), both["checkin_date"].to_numpy(), both["kr_id"].to_numpy()))
-        both = both.iloc[order]
-    return both.reset_index(drop=True) if not both.empty else None
+    both = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+    if any(both[c].dtype != stale[c].dtype for c in stale.columns):
+        return None
+    return both
 
 
 # --- the readers ---------------------------------------------------------------------------

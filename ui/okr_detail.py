@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -148,7 +149,27 @@ def list_rows(cycle_ids: Sequence[int]) -> pd.DataFrame:
     )
 
 
-@data.reader(reads=())
+def _only_checkins(versions_then, now, cycle_ids: Sequence[int]) -> set[int] | None:
+    """The key results whose check-ins are all that changed in the cycles ``cycle_ids`` since a
+    result was built at ``versions_then`` (:func:`ui.data.checkins_changed`); None otherwise."""
+    for cycle_id in cycle_ids:
+        changed = data.checkins_changed(versions_then, now, int(cycle_id))
+        if changed is not None:
+            return changed
+    return None
+
+
+def _totals_after_checkins(stale: Totals, versions_then, now, cycle_ids: Sequence[int]) -> Totals | None:
+    # Owners and counts are the plan's: check-ins leave them as they are.
+    if _only_checkins(versions_then, now, cycle_ids) is None:
+        return None
+    list_rows(cycle_ids)  # what they are read from, as a build reads it
+    return stale
+
+
+# Shared by every session, not copied (read, never changed): the rows of a large cycle are
+# costly to copy at each rerun.
+@data.reader(reads=(), shared=True, patch=_totals_after_checkins)
 def totals(cycle_ids: Sequence[int]) -> Totals:
     """The owners and counts of :func:`list_rows`; cached."""
     # Apart from the rows, so that a rerun reads back a few hundred names, not thousands of rows.
@@ -156,7 +177,43 @@ def totals(cycle_ids: Sequence[int]) -> Totals:
     return Totals(search.owners(rows), search.counts(rows))
 
 
-@data.reader(reads=())
+def _listing_after_checkins(
+    stale: Listing,
+    versions_then,
+    now,
+    cycle_ids: Sequence[int],
+    filters: search.Filters,
+    text_cycle_ids: Sequence[int] | None,
+    with_cycle: bool,
+    link_unit_id: int | None,
+) -> Listing | None:
+    # The rows are selected again (a status filter may take a changed row in or out), but while
+    # the table's rows are the same ones, only the changed objectives' are formatted again.
+    changed = _only_checkins(versions_then, now, cycle_ids)
+    if changed is None or filters.words:  # a new note may match the words: searched again
+        return None
+    rows = list_rows(cycle_ids)
+    branch = data.subtree_ids(filters.unit_id) if filters.unit_id is not None else None
+    shown = search.select(rows, filters, branch, None)
+    head, old = shown.head(tables.ROW_LIMIT), stale.rows.head(tables.ROW_LIMIT)
+    display = None
+    if len(head) == len(old) and all(
+        np.array_equal(head[c].to_numpy(dtype=float), old[c].to_numpy(dtype=float), equal_nan=True)
+        for c in ("objective_id", "kr_id", "cycle_id")
+    ):
+        touched = set(head.loc[head["kr_id"].isin(changed), "objective_id"])
+        where = np.flatnonzero(head["objective_id"].isin(touched).to_numpy())
+        display = (
+            data.replace_rows(stale.display, display_frame(head.iloc[where], with_cycle, False, link_unit_id), where)
+            if len(where)
+            else stale.display
+        )
+    if display is None:
+        display = display_frame(head, with_cycle, False, link_unit_id)
+    return Listing(shown, display, search.counts(shown))
+
+
+@data.reader(reads=(), shared=True, patch=_listing_after_checkins)
 def _listing(
     cycle_ids: Sequence[int],
     filters: search.Filters,

@@ -64,11 +64,12 @@ def headline(sheet: pd.DataFrame, scope: Scope, ended: bool) -> None:
         cols[3].metric("Scored by a lead", f"{counts[review.SCORED]} of {counts['objectives']}")
 
 
-def score_table(rows: pd.DataFrame, closed: bool) -> pd.DataFrame:
+def score_table(rows: pd.DataFrame, closed: bool, flags: bool | None = None) -> pd.DataFrame:
     """The scoring sheet as a display table. Closed: the score with its band and result, against
     kind, reasons, reflections. Before the close: where each objective is heading (its forecast,
-    in forecast words), the key results flagged for the review, the score proposed from the
-    progress so far and a lead's score, if any."""
+    in forecast words), the key results flagged for the review (``flags``: whether the column is
+    there; None: when any row has a flag), the score proposed from the progress so far and a
+    lead's score, if any."""
     if closed:
         lead = {"Score": [score_cell(s, c, b) for s, c, b in zip(rows["score"], rows["colour"], rows["band"])]}
     else:
@@ -84,7 +85,7 @@ def score_table(rows: pd.DataFrame, closed: bool) -> pd.DataFrame:
     }
     if not closed:
         table["Lead's score"] = [score_or_blank(r) for r in rows["recorded"]]
-        if rows["flag"].astype(bool).any():  # a column empty in every row would say nothing
+        if has_flags(rows) if flags is None else flags:  # a column empty in every row would say nothing
             table["Flag"] = rows["flag"].astype(str)
     table.update(
         {
@@ -94,6 +95,11 @@ def score_table(rows: pd.DataFrame, closed: bool) -> pd.DataFrame:
         }
     )
     return pd.DataFrame(table)
+
+
+def has_flags(rows: pd.DataFrame) -> bool:
+    """Whether any row of the scoring sheet has a key result flagged for the review."""
+    return bool(rows["flag"].astype(bool).any())
 
 
 # The scoring sheet's columns left to right: the result (or where it is heading), what, how far.
@@ -137,18 +143,12 @@ def score_columns(closed: bool, ended: bool) -> dict:
     }
 
 
-def score_sheet(rows: pd.DataFrame, scope: Scope, ended: bool) -> None:
-    """The scoring sheet of the sidebar's cycle and unit (``rows``) as a table (its first
-    :data:`ui.tables.ROW_LIMIT` rows, every one in the CSV), with the bands explained."""
+def score_sheet(rows: pd.DataFrame, table: pd.DataFrame, scope: Scope, ended: bool) -> None:
+    """The scoring sheet of the sidebar's cycle and unit (``rows``) as a table (``table``: its
+    first :data:`ui.tables.ROW_LIMIT` rows as :func:`score_table`, every one in the CSV), with
+    the bands explained."""
     closed = scope.cycle["state"] == "closed"
-    shown = data.memo(
-        lambda: tables.arrow(score_table(rows.head(tables.ROW_LIMIT), closed)),
-        "review.score_table",
-        scope.cycle_id,
-        scope.unit_id,
-        closed,
-        ended,
-    )
+    shown = tables.arrow(table)
     tables.show_table(
         "rv_scores",
         shown,

@@ -199,8 +199,10 @@ def from_frames(
             "make a summary per unit to see them."
         )
     status_notes = {}
+    # Each objective's basis reads its own key results: those of the objectives listed, not all.
+    listed = key_results[key_results["objective_id"].isin(shown["objective_id"])] if not shown.empty else key_results
     for o in shown.to_dict("records"):
-        why = attention.objective_basis(o, key_results)
+        why = attention.objective_basis(o, listed)
         if why:
             status_notes[int(o["objective_id"])] = why
     return Report(

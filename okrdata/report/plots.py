@@ -35,14 +35,9 @@ def _short_title(text: Any, limit: int = 48) -> str:
     return shorten(text, limit)
 
 
-def objective_chart(report: Report, width: int | None = None, step: int = 20) -> alt.Chart | None:
-    """Progress by objective (active cycle: bars by status, a tick at the expected progress) or
-    score by objective (closed cycle: bars by score band, a tick at the kind's expected score).
-
-    The first :data:`CHART_OBJECTIVES` objectives of the report; None when there are none.
-    ``width`` is the plot's width in pixels for the files (None: the container's, on screen),
-    ``step`` the height of one bar's band in pixels.
-    """
+def objective_frame(report: Report) -> pd.DataFrame | None:
+    """What :func:`objective_chart` draws, one row per bar: ``Objective`` (its label), ``Value``,
+    ``Band`` and ``Target``; None when there are no objectives."""
     objs = report.objectives.head(CHART_OBJECTIVES)
     if objs.empty:
         return None
@@ -52,7 +47,7 @@ def objective_chart(report: Report, width: int | None = None, step: int = 20) ->
         labels.append(f"{i + 1}. {_short_title(title, 56)}")
     if report.closed:
         values = objs["score"].astype(float)
-        frame = pd.DataFrame(
+        return pd.DataFrame(
             {
                 "Objective": labels,
                 "Value": values,
@@ -60,6 +55,29 @@ def objective_chart(report: Report, width: int | None = None, step: int = 20) ->
                 "Target": [n.EXPECTED_SCORE.get(k, 1.0) for k in objs["kind"]],
             }
         )
+    return pd.DataFrame(
+        {
+            "Objective": labels,
+            "Value": objs["progress"].astype(float),
+            "Band": [status_label(s) for s in objs["status"]],
+            "Target": objs["expected"].astype(float),
+        }
+    )
+
+
+def objective_chart(report: Report, width: int | None = None, step: int = 20) -> alt.Chart | None:
+    """Progress by objective (active cycle: bars by status, a tick at the expected progress) or
+    score by objective (closed cycle: bars by score band, a tick at the kind's expected score).
+
+    The first :data:`CHART_OBJECTIVES` objectives of the report; None when there are none.
+    ``width`` is the plot's width in pixels for the files (None: the container's, on screen),
+    ``step`` the height of one bar's band in pixels.
+    """
+    frame = objective_frame(report)
+    if frame is None:
+        return None
+    labels = list(frame["Objective"])
+    if report.closed:
         colour = alt.Color(
             "Band:N",
             scale=alt.Scale(domain=list(SCORE_BANDS.values()), range=list(SCORE_COLOURS.values())),
@@ -74,14 +92,6 @@ def objective_chart(report: Report, width: int | None = None, step: int = 20) ->
         title = "Score by objective"
         subtitle = "Tick: the score the objective's kind expects (committed 1.0, aspirational 0.7)"
     else:
-        frame = pd.DataFrame(
-            {
-                "Objective": labels,
-                "Value": objs["progress"].astype(float),
-                "Band": [status_label(s) for s in objs["status"]],
-                "Target": objs["expected"].astype(float),
-            }
-        )
         order = [status_label(s) for s in n.STATUSES]
         colour = alt.Color(
             "Band:N",
@@ -108,30 +118,53 @@ def objective_chart(report: Report, width: int | None = None, step: int = 20) ->
     return (bars + ticks).properties(**props)
 
 
-def status_chart(report: Report, width: int | None = None) -> alt.Chart | None:
-    """Key results per status (bars with their counts written on), from the headline figures."""
+def status_frame(report: Report) -> pd.DataFrame | None:
+    """What :func:`status_chart` draws: key results (``Key results``) per ``Status``; None without any."""
     counts = report.headline["status_counts"]
     if sum(counts.values()) == 0:
         return None
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "Status": [status_label(s) for s in n.STATUSES],
             "Key results": [int(counts.get(s, 0)) for s in n.STATUSES],
         }
     )
+
+
+def status_chart(report: Report, width: int | None = None) -> alt.Chart | None:
+    """Key results per status (bars with their counts written on), from the headline figures."""
+    frame = status_frame(report)
+    if frame is None:
+        return None
     return _count_chart(
         frame, "Status", "Key results", [STATUS_COLOURS[s] for s in n.STATUSES], "Key results by status", width
     )
 
 
-def kpi_chart(report: Report, width: int | None = None) -> alt.Chart | None:
-    """KPIs per health state, from :func:`okrdata.kpis.summary`."""
+def kpi_frame(report: Report) -> pd.DataFrame | None:
+    """What :func:`kpi_chart` draws: ``KPIs`` per ``Health`` state; None without KPIs."""
     c = report.kpi_counts
     if c["kpis"] == 0:
         return None
     states = list(kpi_rules.HEALTH_STATES)
-    frame = pd.DataFrame({"Health": [health_label(h) for h in states], "KPIs": [int(c[h]) for h in states]})
+    return pd.DataFrame({"Health": [health_label(h) for h in states], "KPIs": [int(c[h]) for h in states]})
+
+
+def kpi_chart(report: Report, width: int | None = None) -> alt.Chart | None:
+    """KPIs per health state, from :func:`okrdata.kpis.summary`."""
+    frame = kpi_frame(report)
+    if frame is None:
+        return None
+    states = list(kpi_rules.HEALTH_STATES)
     return _count_chart(frame, "Health", "KPIs", [HEALTH_COLOURS[h] for h in states], "KPIs by health", width)
+
+
+def count_ticks(counts: pd.Series) -> list[int]:
+    """The axis ticks of a chart of ``counts``: whole numbers only (Vega would put 0.5 between 0
+    and 1 and print it as "1"), about five, the last at or past the largest count."""
+    top = max(1, int(counts.max()))
+    step = max(1, math.ceil(top / 5))
+    return list(range(0, top + step, step))
 
 
 def _count_chart(
@@ -140,10 +173,7 @@ def _count_chart(
     order = list(frame[category])
     y = alt.Y(f"{category}:N", sort=order, title=None)
     base = alt.Chart(frame)
-    # Whole-number ticks only: Vega would put 0.5 between 0 and 1 and print it as "1".
-    top = max(1, int(frame[count].max()))
-    step = max(1, math.ceil(top / 5))
-    ticks = list(range(0, top + step, step))
+    ticks = count_ticks(frame[count])
     bars = base.mark_bar(cornerRadiusEnd=2).encode(
         x=alt.X(
             f"{count}:Q",
