@@ -119,7 +119,9 @@ def test_each_unit_rolls_up_its_whole_branch(tree):
         assert row["progress"] == pytest.approx(value), name
         assert row["expected"] == pytest.approx(EXPECTED)
         assert row["pace"] == pytest.approx(value - EXPECTED), name
-    assert by_id.loc[u["acme"], "progress"] == pytest.approx(q.cycle_summary(tree["db"], tree["cycle"], today=TODAY)["progress"])
+    assert by_id.loc[u["acme"], "progress"] == pytest.approx(
+        q.cycle_summary(tree["db"], tree["cycle"], today=TODAY)["progress"]
+    )
     # In outline order, with the tree's own columns.
     assert list(progress["unit_id"]) == [i for i in q.units(tree["db"], include_archived=True)["id"] if i != u["old"]]
     assert by_id.loc[u["sre"], "depth"] == 3 and by_id.loc[u["sre"], "kind"] == "team"
