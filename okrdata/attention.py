@@ -244,6 +244,7 @@ def chart_units(progress: pd.DataFrame, branch_root: int | None, limit: int = CH
 
 
 UNIT_BAND_COLUMNS = ["band", "band_label", "mix", "score"]
+STATUS_LINE_ORDER = (n.ON_TRACK, n.AT_RISK, n.OFF_TRACK, n.STALE)
 
 
 def unit_bands(
@@ -263,30 +264,32 @@ def unit_bands(
     out = shown.copy()
     if out.empty:
         return out.assign(**{c: pd.Series(dtype=object) for c in UNIT_BAND_COLUMNS})
-    parent = {int(u): (None if pd.isna(p) else int(p)) for u, p in zip(progress["unit_id"], progress["parent_id"])}
+    shown_ids = out["unit_id"].to_numpy(dtype=np.int64)
 
-    def up(unit_id) -> list[int]:
-        chain, u = [], int(unit_id)
-        while u is not None and u not in chain:
-            chain.append(u)
-            u = parent.get(u)
-        return chain
+    def up(owners) -> tuple[np.ndarray, np.ndarray]:
+        # Each row's unit and the units above it, as far as ``progress`` knows them.
+        return n.branch_pairs(progress["unit_id"], progress["parent_id"], owners)
 
-    counts: dict[int, dict[str, int]] = {}
+    drawn = pd.Index(shown_ids).unique()
+    mixes = np.zeros((len(drawn), len(STATUS_LINE_ORDER)), dtype=np.int64)
     if not krs.empty:
-        for unit_id, status in zip(krs["unit_id"], krs["status"]):
-            for u in up(unit_id):
-                mix = counts.setdefault(u, {})
-                mix[status] = mix.get(status, 0) + 1
-    out["mix"] = [wording.status_line(counts.get(int(u), {})) for u in out["unit_id"]]
+        rows, units = up(krs["unit_id"])
+        at = drawn.get_indexer(units)  # -1: a unit not drawn (a chart shows a few dozen of a thousand)
+        statuses = krs["status"].to_numpy(dtype=object)[rows]
+        for column, status in enumerate(STATUS_LINE_ORDER):
+            mixes[:, column] = np.bincount(at[(statuses == status) & (at >= 0)], minlength=len(drawn))
+    out["mix"] = [
+        wording.status_line(dict(zip(STATUS_LINE_ORDER, counts.tolist())))
+        for counts in mixes[drawn.get_indexer(shown_ids)]
+    ]
     if closed and not objs.empty:
-        pairs = [(u, i) for i, unit_id in enumerate(objs["unit_id"]) for u in up(unit_id)]
-        keys = [u for u, _ in pairs]
-        rows = [i for _, i in pairs]
+        # Every unit's sums, not only the drawn ones': pandas sums a group a hair differently
+        # in a smaller frame, and a unit's score must not depend on which bars are drawn.
+        rows, keys = up(objs["unit_id"])
         scores = pd.to_numeric(objs["score"], errors="coerce").fillna(objs["progress"]).to_numpy(dtype=float)
         weights = objs["weight"].to_numpy(dtype=float)
         rolled = n.grouped_weighted_mean(keys, scores[rows], weights[rows])
-        out["score"] = out["unit_id"].map(lambda u: rolled.get(int(u), np.nan)).astype(float)
+        out["score"] = out["unit_id"].map(rolled).astype(float)
         out["band"] = [n.score_colour(s) if not np.isnan(s) else None for s in out["score"]]
         out["band_label"] = [wording.SCORE_BANDS.get(b, wording.NO_VALUE) for b in out["band"]]
     else:

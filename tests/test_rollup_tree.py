@@ -199,3 +199,14 @@ def test_a_slice_of_the_bars_is_banded_as_in_the_whole_chart(tree):
     assert len(shown) > 1
     part = attention.unit_bands(shown, progress, krs, objs, False)
     pd.testing.assert_frame_equal(part, whole.loc[shown.index])
+
+
+def test_branch_pairs_walk_each_row_up_its_own_chain():
+    # 1 at the top; 2 and 4 below it; 3 below 2; 5 its own parent; 9 not in the tree.
+    rows, units = n.branch_pairs([1, 2, 3, 4, 5], [None, 1, 2, 1, 5], [3, 1, 4, 5, 9, 3])
+    assert list(zip(rows.tolist(), units.tolist())) == [
+        (0, 3), (0, 2), (0, 1), (1, 1), (2, 4), (2, 1), (3, 5), (4, 9), (5, 3), (5, 2), (5, 1)
+    ]  # fmt: skip
+    rows, units = n.branch_pairs([1, 2, 3], [3, 1, 2], [2])  # a tree that loops stops before coming round
+    assert units.tolist() == [2, 1, 3]
+    assert n.branch_pairs([1], [None], [])[0].size == 0
