@@ -192,12 +192,17 @@ def needing_attention(krs: pd.DataFrame, limit: int | None = ATTENTION_LIMIT) ->
     if krs.empty:
         return krs.assign(reasons=pd.Series(dtype=object)), 0
     flagged = (krs["status"] != n.ON_TRACK) | krs["divergence"].notna() | krs["trending_off_track"].astype(bool)
-    chosen = krs[flagged].copy()
-    total = len(chosen)
-    chosen["_rank"] = n.status_rank(chosen["status"])
-    chosen = chosen.sort_values(["_rank", "pace", "kr_id"]).drop(columns="_rank")
-    if limit is not None:
-        chosen = chosen.head(limit)
+    at = np.flatnonzero(flagged.to_numpy(dtype=bool))
+    total = len(at)
+    # Ordered by position first and only the rows listed copied: thousands flagged, fifty shown.
+    order = np.lexsort(
+        (
+            krs["kr_id"].to_numpy()[at],
+            krs["pace"].to_numpy(dtype=float)[at],
+            n.status_rank(krs["status"].to_numpy(dtype=object)[at]),
+        )
+    )
+    chosen = krs.iloc[at[order] if limit is None else at[order][:limit]].copy()
     chosen["reasons"] = [attention_reasons(r) for r in chosen.to_dict("records")]
     return chosen.reset_index(drop=True), total
 

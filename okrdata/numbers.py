@@ -381,8 +381,11 @@ def score_colour_array(scores) -> np.ndarray:
 
 def status_rank(statuses) -> np.ndarray:
     """Position of each status in :data:`STATUSES` (0 = weakest), for taking the weakest of many."""
-    order = {s: i for i, s in enumerate(STATUSES)}
-    return np.array([order.get(s, len(STATUSES)) for s in statuses], dtype=int)
+    given = np.asarray(statuses, dtype=object)
+    ranks = np.full(given.shape, len(STATUSES), dtype=int)
+    for rank, status in reversed(list(enumerate(STATUSES))):
+        ranks[given == status] = rank
+    return ranks
 
 
 def grouped_weighted_mean(keys, values, weights) -> pd.Series:

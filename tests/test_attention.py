@@ -97,6 +97,24 @@ def test_the_list_is_bounded_but_counts_everything():
     assert shown["kr_id"].iloc[0] == 119  # furthest behind first
 
 
+def test_equal_pace_lists_by_key_result_and_an_unknown_pace_comes_last_in_its_status():
+    krs = pd.DataFrame(
+        [
+            kr(9, "at_risk", pace=-0.2, confidence=5),
+            kr(4, "at_risk", pace=float("nan"), confidence=5),
+            kr(7, "at_risk", pace=-0.2, confidence=5),
+            kr(8, "on_track", pace=0.1),
+            kr(3, "off_track", pace=0.2, confidence=1),
+            kr(5, "at_risk", pace=-0.3, confidence=6),
+        ],
+        index=[10, 20, 30, 40, 50, 60],  # a filtered frame keeps its labels; the list does not
+    )
+    shown, total = attention.needing_attention(krs, limit=None)
+    assert total == 5 and list(shown["kr_id"]) == [3, 5, 7, 9, 4]
+    assert list(shown.index) == [0, 1, 2, 3, 4]
+    assert list(attention.needing_attention(krs, limit=2)[0]["kr_id"]) == [3, 5]
+
+
 def units(rows):
     return pd.DataFrame(rows, columns=["unit_id", "name", "parent_id", "objective_count", "pace"])
 
