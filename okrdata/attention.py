@@ -101,15 +101,24 @@ def objective_basis(objective: Mapping, krs: pd.DataFrame) -> str | None:
     confidence 8/10 on 3 Dec 2026"; None when status and progress agree.
 
     ``krs`` are key results (rows of :func:`okrdata.queries.key_results`) including the objective's."""
-    if not contradicts(objective) or krs.empty:
-        return None
-    mine = krs[(krs["objective_id"] == objective["objective_id"]) & (krs["status"] == objective["status"])]
-    mine = mine[mine["confidence"].notna()]
-    if mine.empty:
-        return None
+    return objective_bases([objective], krs).get(int(objective["objective_id"]))
+
+
+def objective_bases(objectives: pd.DataFrame | list[Mapping], krs: pd.DataFrame) -> dict[int, str]:
+    """:func:`objective_basis` of many objectives at once, looked up in ``krs`` once: objective id
+    → what its status rests on, for those whose status reads against their progress, in
+    ``objectives``' order."""
+    rows = objectives.to_dict("records") if isinstance(objectives, pd.DataFrame) else list(objectives)
+    status_of = {int(o["objective_id"]): o["status"] for o in rows if contradicts(o)}
+    if not status_of or krs.empty:
+        return {}
+    mine = krs[krs["objective_id"].isin(list(status_of))]
+    same = mine["status"].to_numpy(dtype=object) == mine["objective_id"].map(status_of).to_numpy(dtype=object)
+    mine = mine[same & mine["confidence"].notna().to_numpy()]
     # The one that sets the status: the least confident, then the oldest check-in.
-    kr = mine.sort_values(["confidence", "last_checkin_date", "kr_id"]).iloc[0]
-    return f"by “{kr['title']}”, {status_basis(kr)}"
+    chosen = mine.sort_values(["confidence", "last_checkin_date", "kr_id"]).drop_duplicates("objective_id")
+    found = {int(kr["objective_id"]): f"by “{kr['title']}”, {status_basis(kr)}" for kr in chosen.to_dict("records")}
+    return {o: found[o] for o in status_of if o in found}
 
 
 def objective_contradiction(objective: Mapping, krs: pd.DataFrame) -> str | None:

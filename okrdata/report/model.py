@@ -198,11 +198,7 @@ def from_frames(
             f"{wording.plural(more, 'more objective')} {'is' if more == 1 else 'are'} not listed: "
             "make a summary per unit to see them."
         )
-    status_notes = {}
-    for o in shown.to_dict("records"):
-        why = attention.objective_basis(o, key_results)
-        if why:
-            status_notes[int(o["objective_id"])] = why
+    status_notes = attention.objective_bases(shown, key_results)
     return Report(
         company=company,
         unit_id=unit_id,
