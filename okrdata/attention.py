@@ -226,23 +226,16 @@ def chart_units(progress: pd.DataFrame, branch_root: int | None, limit: int = CH
     """
     if progress.empty:
         return progress
-    parent = dict(zip(progress["unit_id"], progress["parent_id"]))
     if branch_root is None:
         roots = progress.loc[progress["parent_id"].isna(), "unit_id"]
         branch_root = int(roots.iloc[0]) if len(roots) else int(progress["unit_id"].iloc[0])
-
-    def depth_below(unit_id) -> int | None:
-        steps, u = 0, unit_id
-        while u is not None and not pd.isna(u):
-            if u == branch_root:
-                return steps
-            u = parent.get(u)
-            steps += 1
-            if steps > 64:
-                break
-        return None
-
-    levels = np.array([depth_below(u) if depth_below(u) is not None else -1 for u in progress["unit_id"]])
+    # Each unit's level below the root: where the root comes in the chain of units above it
+    # (-1: not in the branch; a chain is followed at most 64 steps up).
+    rows, above = n.branch_pairs(progress["unit_id"], progress["parent_id"], progress["unit_id"])
+    steps = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+    found = (above == int(branch_root)) & (steps <= 64)
+    levels = np.full(len(progress), -1)
+    levels[rows[found]] = steps[found]
     frame = progress.assign(_level=levels)
     frame = frame[(frame["_level"] >= 0) & (frame["objective_count"] > 0)]
     chosen = frame.iloc[0:0]
