@@ -392,11 +392,11 @@ def grouped_weighted_mean(keys, values, weights) -> pd.Series:
     """:func:`weighted_mean` of ``values`` within each group of ``keys``, indexed by key."""
     import pandas as pd
 
-    frame = pd.DataFrame({"k": keys, "v": np.asarray(values, float), "w": np.asarray(weights, float)})
-    frame["vw"] = frame["v"] * frame["w"]
+    v, w = np.asarray(values, float), np.asarray(weights, float)
+    frame = pd.DataFrame({"k": keys, "vw": v * w, "w": w, "v": v})
     # Plain sums rather than named aggregations: the same sums, without milliseconds of set-up per call.
     groups = frame.groupby("k", sort=False)
-    sums = groups[["vw", "w", "v"]].sum()
+    sums = groups.sum()
     count = groups.size()
     with np.errstate(divide="ignore", invalid="ignore"):
         return pd.Series(np.where(sums["w"] > 0, sums["vw"] / sums["w"], sums["v"] / count), index=sums.index)
