@@ -334,6 +334,9 @@ def _floats(values) -> np.ndarray:
     """Floats from any sequence; None and anything not a number become NaN."""
     import pandas as pd
 
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiu":  # numbers already: no cell to read one by one
+        return np.asarray(values, dtype=float)
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
 
 
