@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from okrdata import wording
@@ -72,6 +73,17 @@ def as_id(x: Any) -> int | None:
     return int(x)
 
 
+def _ids(values: Any) -> list[int | None]:
+    """:func:`as_id` of every cell of a column, without a Python call per cell for the columns
+    SQLite gives (whole numbers, or floating point with NaN for none)."""
+    column = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
+        return column.tolist()
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+        return [None if v != v else int(v) for v in column.tolist()]  # v != v: NaN
+    return [as_id(v) for v in column]
+
+
 def _unit_depths(units: pd.DataFrame) -> dict[int, int]:
     return {int(i): int(d) for i, d in zip(units["id"], units["depth"])} if not units.empty else {}
 
@@ -84,7 +96,7 @@ def _parents(objs: pd.DataFrame) -> dict[int, int | None]:
     """Each objective's parent objective id (None when it aligns to nothing)."""
     if objs.empty:
         return {}
-    return {int(o): as_id(p) for o, p in zip(objs["objective_id"], objs["parent_objective_id"])}
+    return dict(zip(_ids(objs["objective_id"]), _ids(objs["parent_objective_id"])))
 
 
 @dataclass(frozen=True)
@@ -153,9 +165,8 @@ def orphans(objs: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     depths = _unit_depths(units)
     active = set(_parents(objs))
     reasons = []
-    for uid, parent in zip(objs["unit_id"], objs["parent_objective_id"]):
-        parent = as_id(parent)
-        if depths.get(int(uid), 1) == 0:
+    for uid, parent in zip(_ids(objs["unit_id"]), _ids(objs["parent_objective_id"])):
+        if depths.get(uid, 1) == 0:
             reasons.append(None)  # a company objective
         elif parent is None:
             reasons.append(NO_PARENT)
@@ -191,11 +202,10 @@ def alignment_tree(objs: pd.DataFrame, units: pd.DataFrame, subtree: Iterable[in
     view = branch.all
     # The walk needs three columns only; the rows themselves are taken whole, in the walk's
     # order, at the end (an organisation of thousands of objectives: no row is copied one by one).
-    position = {int(o): i for i, o in enumerate(objs["objective_id"]) if int(o) in view}
-    unit_of = {int(o): int(u) for o, u in zip(objs["objective_id"], objs["unit_id"]) if int(o) in position}
-    parent_of = {
-        int(o): as_id(p) for o, p in zip(objs["objective_id"], objs["parent_objective_id"]) if int(o) in position
-    }
+    objective_ids = _ids(objs["objective_id"])
+    position = {o: i for i, o in enumerate(objective_ids) if o in view}
+    unit_of = {o: u for o, u in zip(objective_ids, _ids(objs["unit_id"])) if o in position}
+    parent_of = {o: p for o, p in zip(objective_ids, _ids(objs["parent_objective_id"])) if o in position}
     depths, order = _unit_depths(units), _unit_order(units)
     lost = orphans(objs, units)
     reasons = dict(zip(lost["objective_id"].astype(int), lost["orphan_reason"]))

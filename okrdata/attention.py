@@ -101,15 +101,24 @@ def objective_basis(objective: Mapping, krs: pd.DataFrame) -> str | None:
     confidence 8/10 on 3 Dec 2026"; None when status and progress agree.
 
     ``krs`` are key results (rows of :func:`okrdata.queries.key_results`) including the objective's."""
-    if not contradicts(objective) or krs.empty:
-        return None
-    mine = krs[(krs["objective_id"] == objective["objective_id"]) & (krs["status"] == objective["status"])]
-    mine = mine[mine["confidence"].notna()]
-    if mine.empty:
-        return None
+    return objective_bases([objective], krs).get(int(objective["objective_id"]))
+
+
+def objective_bases(objectives: pd.DataFrame | list[Mapping], krs: pd.DataFrame) -> dict[int, str]:
+    """:func:`objective_basis` of many objectives at once, looked up in ``krs`` once: objective id
+    → what its status rests on, for those whose status reads against their progress, in
+    ``objectives``' order."""
+    rows = objectives.to_dict("records") if isinstance(objectives, pd.DataFrame) else list(objectives)
+    status_of = {int(o["objective_id"]): o["status"] for o in rows if contradicts(o)}
+    if not status_of or krs.empty:
+        return {}
+    mine = krs[krs["objective_id"].isin(list(status_of))]
+    same = mine["status"].to_numpy(dtype=object) == mine["objective_id"].map(status_of).to_numpy(dtype=object)
+    mine = mine[same & mine["confidence"].notna().to_numpy()]
     # The one that sets the status: the least confident, then the oldest check-in.
-    kr = mine.sort_values(["confidence", "last_checkin_date", "kr_id"]).iloc[0]
-    return f"by “{kr['title']}”, {status_basis(kr)}"
+    chosen = mine.sort_values(["confidence", "last_checkin_date", "kr_id"]).drop_duplicates("objective_id")
+    found = {int(kr["objective_id"]): f"by “{kr['title']}”, {status_basis(kr)}" for kr in chosen.to_dict("records")}
+    return {o: found[o] for o in status_of if o in found}
 
 
 def objective_contradiction(objective: Mapping, krs: pd.DataFrame) -> str | None:
@@ -192,12 +201,17 @@ def needing_attention(krs: pd.DataFrame, limit: int | None = ATTENTION_LIMIT) ->
     if krs.empty:
         return krs.assign(reasons=pd.Series(dtype=object)), 0
     flagged = (krs["status"] != n.ON_TRACK) | krs["divergence"].notna() | krs["trending_off_track"].astype(bool)
-    chosen = krs[flagged].copy()
-    total = len(chosen)
-    chosen["_rank"] = n.status_rank(chosen["status"])
-    chosen = chosen.sort_values(["_rank", "pace", "kr_id"]).drop(columns="_rank")
-    if limit is not None:
-        chosen = chosen.head(limit)
+    at = np.flatnonzero(flagged.to_numpy(dtype=bool))
+    total = len(at)
+    # Ordered by position first and only the rows listed copied: thousands flagged, fifty shown.
+    order = np.lexsort(
+        (
+            krs["kr_id"].to_numpy()[at],
+            krs["pace"].to_numpy(dtype=float)[at],
+            n.status_rank(krs["status"].to_numpy(dtype=object)[at]),
+        )
+    )
+    chosen = krs.iloc[at[order] if limit is None else at[order][:limit]].copy()
     chosen["reasons"] = [attention_reasons(r) for r in chosen.to_dict("records")]
     return chosen.reset_index(drop=True), total
 
@@ -212,23 +226,16 @@ def chart_units(progress: pd.DataFrame, branch_root: int | None, limit: int = CH
     """
     if progress.empty:
         return progress
-    parent = dict(zip(progress["unit_id"], progress["parent_id"]))
     if branch_root is None:
         roots = progress.loc[progress["parent_id"].isna(), "unit_id"]
         branch_root = int(roots.iloc[0]) if len(roots) else int(progress["unit_id"].iloc[0])
-
-    def depth_below(unit_id) -> int | None:
-        steps, u = 0, unit_id
-        while u is not None and not pd.isna(u):
-            if u == branch_root:
-                return steps
-            u = parent.get(u)
-            steps += 1
-            if steps > 64:
-                break
-        return None
-
-    levels = np.array([depth_below(u) if depth_below(u) is not None else -1 for u in progress["unit_id"]])
+    # Each unit's level below the root: where the root comes in the chain of units above it
+    # (-1: not in the branch; a chain is followed at most 64 steps up).
+    rows, above = n.branch_pairs(progress["unit_id"], progress["parent_id"], progress["unit_id"])
+    steps = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+    found = (above == int(branch_root)) & (steps <= 64)
+    levels = np.full(len(progress), -1)
+    levels[rows[found]] = steps[found]
     frame = progress.assign(_level=levels)
     frame = frame[(frame["_level"] >= 0) & (frame["objective_count"] > 0)]
     chosen = frame.iloc[0:0]
@@ -244,6 +251,7 @@ def chart_units(progress: pd.DataFrame, branch_root: int | None, limit: int = CH
 
 
 UNIT_BAND_COLUMNS = ["band", "band_label", "mix", "score"]
+STATUS_LINE_ORDER = (n.ON_TRACK, n.AT_RISK, n.OFF_TRACK, n.STALE)
 
 
 def unit_bands(
@@ -263,30 +271,32 @@ def unit_bands(
     out = shown.copy()
     if out.empty:
         return out.assign(**{c: pd.Series(dtype=object) for c in UNIT_BAND_COLUMNS})
-    parent = {int(u): (None if pd.isna(p) else int(p)) for u, p in zip(progress["unit_id"], progress["parent_id"])}
+    shown_ids = out["unit_id"].to_numpy(dtype=np.int64)
 
-    def up(unit_id) -> list[int]:
-        chain, u = [], int(unit_id)
-        while u is not None and u not in chain:
-            chain.append(u)
-            u = parent.get(u)
-        return chain
+    def up(owners) -> tuple[np.ndarray, np.ndarray]:
+        # Each row's unit and the units above it, as far as ``progress`` knows them.
+        return n.branch_pairs(progress["unit_id"], progress["parent_id"], owners)
 
-    counts: dict[int, dict[str, int]] = {}
+    drawn = pd.Index(shown_ids).unique()
+    mixes = np.zeros((len(drawn), len(STATUS_LINE_ORDER)), dtype=np.int64)
     if not krs.empty:
-        for unit_id, status in zip(krs["unit_id"], krs["status"]):
-            for u in up(unit_id):
-                mix = counts.setdefault(u, {})
-                mix[status] = mix.get(status, 0) + 1
-    out["mix"] = [wording.status_line(counts.get(int(u), {})) for u in out["unit_id"]]
+        rows, units = up(krs["unit_id"])
+        at = drawn.get_indexer(units)  # -1: a unit not drawn (a chart shows a few dozen of a thousand)
+        statuses = krs["status"].to_numpy(dtype=object)[rows]
+        for column, status in enumerate(STATUS_LINE_ORDER):
+            mixes[:, column] = np.bincount(at[(statuses == status) & (at >= 0)], minlength=len(drawn))
+    out["mix"] = [
+        wording.status_line(dict(zip(STATUS_LINE_ORDER, counts.tolist())))
+        for counts in mixes[drawn.get_indexer(shown_ids)]
+    ]
     if closed and not objs.empty:
-        pairs = [(u, i) for i, unit_id in enumerate(objs["unit_id"]) for u in up(unit_id)]
-        keys = [u for u, _ in pairs]
-        rows = [i for _, i in pairs]
+        # Every unit's sums, not only the drawn ones': pandas sums a group a hair differently
+        # in a smaller frame, and a unit's score must not depend on which bars are drawn.
+        rows, keys = up(objs["unit_id"])
         scores = pd.to_numeric(objs["score"], errors="coerce").fillna(objs["progress"]).to_numpy(dtype=float)
         weights = objs["weight"].to_numpy(dtype=float)
         rolled = n.grouped_weighted_mean(keys, scores[rows], weights[rows])
-        out["score"] = out["unit_id"].map(lambda u: rolled.get(int(u), np.nan)).astype(float)
+        out["score"] = out["unit_id"].map(rolled).astype(float)
         out["band"] = [n.score_colour(s) if not np.isnan(s) else None for s in out["score"]]
         out["band_label"] = [wording.SCORE_BANDS.get(b, wording.NO_VALUE) for b in out["band"]]
     else:

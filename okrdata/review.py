@@ -107,12 +107,18 @@ def versus_expected(kind: str, score: float) -> str:
     Committed (expected 1.0): 0.9 and above is as expected, anything lower below. Aspirational
     (expected 0.7): 0.6 to 0.8 is as expected; above 0.8 it was perhaps not aspirational.
     """
-    difference = n.round_score(score) - expected_score(kind)
-    if n.gap(difference, -EXPECTATION_TOLERANCE) < 0:
-        return BELOW_EXPECTED
-    if n.gap(difference, EXPECTATION_TOLERANCE) > 0:
-        return ABOVE_EXPECTED
-    return AS_EXPECTED
+    return str(versus_expected_array([expected_score(kind)], [score])[0])
+
+
+def versus_expected_array(expected, scores) -> np.ndarray:
+    """:func:`versus_expected` over arrays: ``expected`` the score each kind expects
+    (:func:`expected_score`), ``scores`` the scores (NaN: as expected, nothing to compare)."""
+    difference = n.round_score(np.asarray(scores, dtype=float)) - np.asarray(expected, dtype=float)
+    return np.where(
+        n.gap(difference, -EXPECTATION_TOLERANCE) < 0,
+        BELOW_EXPECTED,
+        np.where(n.gap(difference, EXPECTATION_TOLERANCE) > 0, ABOVE_EXPECTED, AS_EXPECTED),
+    ).astype(object)
 
 
 def met(scores, at: float = MET) -> np.ndarray:
@@ -226,7 +232,7 @@ def scoring_sheet(
         )
         basis, labels, prefix = out["forecast"], FORECAST_LABELS, TRACKING
     out["gap"] = basis - out["expected"]
-    out["versus"] = [prefix + versus_expected(k, s) for k, s in zip(out["kind"], basis)]
+    out["versus"] = [prefix + v for v in versus_expected_array(out["expected"], basis)]
     out["colour"] = n.score_colour_array(basis.to_numpy(dtype=float))
     out["band"] = out["colour"].map(labels)
     flags = review_flags(krs) if krs is not None else {}
@@ -244,8 +250,9 @@ def review_flags(krs: pd.DataFrame) -> dict[int, str]:
         return {}
     flagged = krs[krs["divergence"].notna()]
     out: dict[int, list[str]] = {}
-    for (objective_id, kind), group in flagged.groupby(["objective_id", "divergence"], sort=True):
-        count = len(group)
+    counts = flagged.groupby(["objective_id", "divergence"], sort=True).size()
+    for (objective_id, kind), count in counts.items():
+        count = int(count)
         out.setdefault(int(objective_id), []).append(
             f"{wording.plural(count, 'key result')} {FLAG_WORDS.get(kind, kind)}"
         )

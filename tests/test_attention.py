@@ -97,6 +97,24 @@ def test_the_list_is_bounded_but_counts_everything():
     assert shown["kr_id"].iloc[0] == 119  # furthest behind first
 
 
+def test_equal_pace_lists_by_key_result_and_an_unknown_pace_comes_last_in_its_status():
+    krs = pd.DataFrame(
+        [
+            kr(9, "at_risk", pace=-0.2, confidence=5),
+            kr(4, "at_risk", pace=float("nan"), confidence=5),
+            kr(7, "at_risk", pace=-0.2, confidence=5),
+            kr(8, "on_track", pace=0.1),
+            kr(3, "off_track", pace=0.2, confidence=1),
+            kr(5, "at_risk", pace=-0.3, confidence=6),
+        ],
+        index=[10, 20, 30, 40, 50, 60],  # a filtered frame keeps its labels; the list does not
+    )
+    shown, total = attention.needing_attention(krs, limit=None)
+    assert total == 5 and list(shown["kr_id"]) == [3, 5, 7, 9, 4]
+    assert list(shown.index) == [0, 1, 2, 3, 4]
+    assert list(attention.needing_attention(krs, limit=2)[0]["kr_id"]) == [3, 5]
+
+
 def units(rows):
     return pd.DataFrame(rows, columns=["unit_id", "name", "parent_id", "objective_count", "pace"])
 
@@ -246,6 +264,45 @@ def test_an_objective_names_the_key_result_its_contradicting_status_comes_from()
         "On track by “NPS above 40”, confidence 7/10 on 3 Dec 2026, while 24% done and 38 points behind pace"
     )
     assert attention.objective_basis(dict(objective, progress=0.6), krs) is None
+
+
+def test_many_objectives_say_what_their_status_rests_on_as_each_alone_would():
+    def o(oid, status, progress):
+        return dict(objective_id=oid, status=status, progress=progress, expected=0.62)
+
+    objectives = pd.DataFrame(
+        [
+            o(9, "on_track", 0.2),
+            o(7, "on_track", 0.24),
+            o(8, "on_track", 0.6),
+            o(5, "off_track", 0.9),
+            o(6, "on_track", 0.1),
+        ]
+    )
+
+    def k(kr_id, oid, status, confidence, day):
+        return dict(kr_id=kr_id, objective_id=oid, title=f"KR {kr_id}", status=status, confidence=confidence,
+                    last_checkin_date=day)  # fmt: skip
+
+    krs = pd.DataFrame(
+        [
+            k(1, 7, "on_track", 8.0, "2026-12-03"),
+            k(2, 7, "on_track", 8.0, "2026-12-01"),  # as confident, older: it sets the status
+            k(3, 7, "at_risk", 5.0, "2026-11-01"),  # another status
+            k(4, 9, "on_track", 7.0, "2026-12-02"),
+            k(5, 9, "on_track", 7.0, "2026-12-02"),  # a tie to the day: the lower id
+            k(6, 8, "on_track", 7.0, "2026-12-02"),  # objective 8 is on pace: nothing to say
+            k(7, 5, "off_track", 2.0, "2026-12-04"),
+            k(8, 6, "on_track", float("nan"), None),  # no confidence to rest on
+        ]
+    )
+    bases = attention.objective_bases(objectives, krs)
+    assert list(bases) == [9, 7, 5]
+    assert bases[7] == "by “KR 2”, confidence 8/10 on 1 Dec 2026"
+    assert bases[9] == "by “KR 4”, confidence 7/10 on 2 Dec 2026"
+    assert bases[5] == "by “KR 7”, confidence 2/10 on 4 Dec 2026"
+    for row in objectives.to_dict("records"):
+        assert attention.objective_basis(row, krs) == bases.get(row["objective_id"])
 
 
 def test_a_trend_off_track_names_the_value_it_heads_for():

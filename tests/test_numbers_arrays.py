@@ -72,6 +72,18 @@ def test_status_rank_orders_weakest_first():
     assert list(n.status_rank(["on_track", "off_track", "stale", "at_risk"])) == [3, 0, 1, 2]
 
 
+def test_status_rank_puts_what_is_no_status_after_every_status():
+    import pandas as pd
+
+    assert list(n.status_rank(["on_track", None, "weird", float("nan")])) == [3, 4, 4, 4]
+    assert list(n.status_rank(pd.Series(["stale", "off_track"], dtype="str"))) == [1, 0]
+    assert len(n.status_rank([])) == 0
+
+
+def test_grouped_weighted_mean_of_nothing_is_empty():
+    assert n.grouped_weighted_mean([], [], []).empty
+
+
 @given(st.lists(st.floats(-1, 1, allow_nan=False), min_size=1, max_size=30))
 def test_pace_band_array_matches_pace_band(paces):
     for got, p in zip(n.pace_band_array(paces), paces):

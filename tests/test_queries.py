@@ -332,3 +332,33 @@ def test_archiving_a_unit_never_rewrites_a_closed_cycles_figures(org):
     assert summary_after["progress"] == summary["progress"]
     pd.testing.assert_series_equal(after.loc[before.index, "progress"], before["progress"])
     pd.testing.assert_series_equal(after.loc[before.index, "objective_count"], before["objective_count"])
+
+
+def test_divergence_needs_its_last_two_check_ins_to_tell_the_same_contradiction():
+    db = connect(":memory:")
+    migrate(db)
+    unit = w.add_unit(db, "Acme", person=w.SYSTEM)
+    cycle = w.add_cycle(db, "2026 Q2", START, END, "active", person=w.SYSTEM)
+    objective = w.add_objective(db, cycle, unit, "Grow", person=w.SYSTEM)
+    # Day 45 of 90 expects half; confidence 8 while 40 points behind is overconfident, 2 while
+    # ahead underconfident; 60% on day 48 at 8/10 is neither.
+    over, under, neither = (10, 8), (90, 2), (60, 8)
+    runs = {
+        "over twice": ([(45, over), (48, over)], "overconfident"),
+        "under twice": ([(45, under), (48, under)], "underconfident"),
+        "over then under": ([(45, over), (48, under)], None),
+        "over then neither": ([(45, over), (48, neither)], None),
+        "over once": ([(48, over)], None),
+        "neither, then over twice": ([(20, (50, 8)), (45, over), (48, over)], "overconfident"),
+        "over twice, then neither": ([(40, over), (45, over), (48, neither)], None),
+    }
+    ids = {}
+    for title, (checkins, _) in runs.items():
+        ids[title] = w.add_key_result(db, objective, title, "increase", 0, 100, person=w.SYSTEM)
+        for day, (value, confidence) in checkins:
+            w.add_checkin(db, ids[title], START + dt.timedelta(days=day), value, confidence, person=w.SYSTEM)
+    krs = q.key_results(db, cycle, today=TODAY).set_index("kr_id")
+    for title, (_, expected) in runs.items():
+        assert krs.loc[ids[title], "divergence"] == expected, title
+    one = q.key_results(db, cycle, today=TODAY, objective_ids=[objective]).set_index("kr_id")
+    assert list(one["divergence"]) == list(krs["divergence"])

@@ -150,6 +150,19 @@ def test_the_flag_names_the_key_results_flagged_for_review(db, org):
     assert flags[org.company_obj] == "" and flags[org.product_obj] == ""
 
 
+def test_flags_count_each_kind_of_contradiction_per_objective():
+    krs = pd.DataFrame(
+        {
+            "objective_id": [7, 3, 7, 7, 3, 9],
+            "divergence": ["underconfident", "overconfident", "overconfident", "underconfident", None, None],
+        }
+    )
+    assert review.review_flags(krs) == {
+        3: "1 key result confident while far behind pace",
+        7: "1 key result confident while far behind pace; 2 key results low confidence while ahead of pace",
+    }
+
+
 def test_a_lead_scores_within_the_tolerance_without_a_reason(db, org):
     result = writes.score_objective(
         db, org.platform_obj, 0.15, "", "We learned to measure first.", person=person(db, org.lead), today=DURING

@@ -239,7 +239,8 @@ def _with_figures(
     expected = n.expected_progress(start, end, on)
     df = df.copy()
     for column in ("value", "confidence", "baseline", "target", "weight"):
-        df[column] = pd.to_numeric(df[column], errors="coerce").astype(float)
+        if df[column].dtype != np.float64:
+            df[column] = pd.to_numeric(df[column], errors="coerce").astype(float)
     last = pd.to_datetime(df["last_checkin_date"], errors="coerce")
     df["days_since_checkin"] = (pd.Timestamp(on) - last).dt.days.astype(float)
     df["progress"] = n.progress_array(df["kr_type"], df["baseline"], df["target"], df["value"])
@@ -269,18 +270,29 @@ def _with_figures(
         )
     if not recent.empty:
         # Divergence: the last two check-ins of a key result tell the same contradiction.
-        tail = recent.merge(df[["kr_id", "kr_type", "baseline", "target"]], on="kr_id", how="inner")
-        days = (pd.to_datetime(tail["checkin_date"]) - pd.Timestamp(start)).dt.days.astype(float)
-        tail["pace"] = n.progress_array(tail["kr_type"], tail["baseline"], tail["target"], tail["value"]) - np.clip(
-            days / length, 0.0, 1.0
-        )
-        tail["kind"] = n.divergence_array(tail["confidence"], tail["pace"])
-        kinds = tail.groupby("kr_id")["kind"].agg(["size", "count", "nunique", "last"])
+        # Column-wise over the check-ins of the listed key results (a row's key result by position).
+        rows = pd.Index(df["kr_id"]).get_indexer(recent["kr_id"])
+        mine = rows >= 0
+        tail, rows = recent[mine], rows[mine]
+        days = (pd.to_datetime(tail["checkin_date"]) - pd.Timestamp(start)).dt.days.to_numpy(dtype=float)
+        pace = n.progress_array(
+            df["kr_type"].to_numpy(dtype=object)[rows],
+            df["baseline"].to_numpy(dtype=float)[rows],
+            df["target"].to_numpy(dtype=float)[rows],
+            tail["value"],
+        ) - np.clip(days / length, 0.0, 1.0)
+        kinds, names = pd.factorize(pd.Series(n.divergence_array(tail["confidence"], pace), dtype=object))
         # A full run of the same flag: as many check-ins as the run, all flagged, all alike.
-        full = (kinds["size"] == n.DIVERGENCE_RUN) & (kinds["count"] == n.DIVERGENCE_RUN) & (kinds["nunique"] == 1)
-        flagged = kinds[full].rename(columns={"last": "kind"})
-        divergence = df["kr_id"].map(flagged["kind"])
-        df["divergence"] = divergence.astype(object).where(divergence.notna(), None)
+        size = np.bincount(rows, minlength=len(df))
+        flagged = np.bincount(rows[kinds >= 0], minlength=len(df))
+        lowest = np.full(len(df), len(names))
+        highest = np.full(len(df), -1)
+        np.minimum.at(lowest, rows, np.where(kinds >= 0, kinds, len(names)))
+        np.maximum.at(highest, rows, kinds)
+        full = (size == n.DIVERGENCE_RUN) & (flagged == n.DIVERGENCE_RUN) & (lowest == highest)
+        divergence = np.full(len(df), None, dtype=object)
+        divergence[full] = np.asarray(names, dtype=object)[lowest[full]]
+        df["divergence"] = pd.Series(divergence, index=df.index, dtype=object)
     # Trending off track: the forecast score, once rounded, in the red band (below 0.4).
     df["trending_off_track"] = n.score_colour_array(df["forecast_score"].to_numpy(dtype=float)) == "red"
     return df[KR_COLUMNS].reset_index(drop=True)

@@ -162,7 +162,6 @@ def unit_progress(
         objs = objectives(db, cycle_id, None, today)
     cyc = cycle(db, cycle_id)
     expected = n.expected_progress(_day(cyc["start_date"]), _day(cyc["end_date"]), as_of(cyc, today)) if cyc else 0.0
-    parent = {int(u): (None if pd.isna(p) else int(p)) for u, p in zip(tree["id"], tree["parent_id"])}
     columns = [
         "unit_id",
         "name",
@@ -182,21 +181,16 @@ def unit_progress(
         out["objective_count"], out["progress"], out["status"] = 0, 0.0, n.STALE
     else:
         # Each objective counts once for its own unit and once for every unit above it.
-        pairs = []
-        wanted = None if unit_ids is None else {int(u) for u in unit_ids}
-        for i, unit in enumerate(objs["unit_id"]):
-            seen, u = set(), int(unit)
-            while u is not None and u not in seen:
-                seen.add(u)
-                if wanted is None or u in wanted:
-                    pairs.append((u, i))
-                u = parent.get(u)
-        up = pd.DataFrame(pairs, columns=["ancestor", "row"])
-        rolled = objs.reset_index(drop=True).iloc[up["row"]].reset_index(drop=True)
-        rolled["ancestor"] = up["ancestor"].to_numpy()
-        progress = n.grouped_weighted_mean(rolled["ancestor"], rolled["progress"], rolled["weight"])
-        ranks = pd.Series(n.status_rank(rolled["status"])).groupby(rolled["ancestor"]).min()
-        counts = rolled["ancestor"].value_counts()
+        rows, above = n.branch_pairs(tree["id"], tree["parent_id"], objs["unit_id"])
+        if unit_ids is not None:
+            keep = np.isin(above, out["unit_id"].to_numpy(dtype=np.int64))
+            rows, above = rows[keep], above[keep]
+        ancestor = pd.Series(above, name="ancestor")
+        progress = n.grouped_weighted_mean(
+            ancestor, objs["progress"].to_numpy(dtype=float)[rows], objs["weight"].to_numpy(dtype=float)[rows]
+        )
+        ranks = pd.Series(n.status_rank(objs["status"])[rows]).groupby(ancestor).min()
+        counts = ancestor.value_counts()
         out["objective_count"] = out["unit_id"].map(counts).fillna(0).astype(int)
         out["progress"] = out["unit_id"].map(progress).fillna(0.0).astype(float)
         out["status"] = out["unit_id"].map(ranks).map(lambda r: n.STATUSES[int(r)] if pd.notna(r) else n.STALE)

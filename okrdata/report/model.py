@@ -198,13 +198,7 @@ def from_frames(
             f"{wording.plural(more, 'more objective')} {'is' if more == 1 else 'are'} not listed: "
             "make a summary per unit to see them."
         )
-    status_notes = {}
-    # Each objective's basis reads its own key results: those of the objectives listed, not all.
-    listed = key_results[key_results["objective_id"].isin(shown["objective_id"])] if not shown.empty else key_results
-    for o in shown.to_dict("records"):
-        why = attention.objective_basis(o, listed)
-        if why:
-            status_notes[int(o["objective_id"])] = why
+    status_notes = attention.objective_bases(shown, key_results)
     return Report(
         company=company,
         unit_id=unit_id,
