@@ -56,7 +56,9 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def markdown(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown]
+    """The page's Markdown a paragraph an item: a KPI's name and its latest reading are two
+    paragraphs of one element."""
+    return [p for m in at.markdown for p in m.value.split("\n\n")]
 
 
 def chart_rows(chart) -> int:
