@@ -13,7 +13,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 import streamlit
-from app_fixtures import APP, clear_streamlit_caches, demo_db, ok, with_db  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, elements, ok, with_db  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 
@@ -378,3 +378,15 @@ def test_a_crowded_wall_trades_key_result_lines_and_tiles_for_fitting_the_screen
 )
 def test_the_wall_plan_fits_cards_lines_and_tiles_on_one_tv_screen(cards, tiles, cut_note, plan):
     assert wall.fill_plan(cards, tiles, cut_note) == plan
+
+
+MOST_ELEMENTS = 45
+"""Elements and blocks, nested ones included, that the demo company's wall draws in its main area
+(73 before its rows became a block each and a card three elements). Each is a message the
+browser decodes and lays out at every redraw (README, "A click in the browser"): a change that
+adds some raises this figure knowingly."""
+
+
+def test_the_page_draws_no_more_elements_than_it_needs(demo_db):
+    at = ok(open_wall())
+    assert 0 < elements(at) <= MOST_ELEMENTS
