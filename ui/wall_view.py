@@ -39,6 +39,7 @@ STYLE = f"""
    apart as the card's elements: the facts 0.45rem above the title, a line 0.35rem above the next. */
 {_CARD} > :first-child p:first-child {{ margin-bottom: 0.45rem; }}
 {_CARD} > :nth-child(n+3) p:not(:last-child) {{ margin-bottom: 0.35rem; }}
+{_CARD} > :nth-child(4) {{ margin-top: -0.1rem; }} /* "+ 2 more" 0.35rem under the lines, not 0.45 */
 {_CARD} > :first-child p:nth-child(2), {_CARD} > :nth-child(n+3) p {{
   display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;
 }}
