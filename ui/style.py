@@ -79,5 +79,7 @@ def row(key: str, *, gap: str = "small", stack: bool = False, where=st):
     column, laid out as those columns at every width. On a phone it shows them two a row (a
     page's metrics), or with ``stack`` one under another. ``key`` names it (CSS class
     ``st-key-okr_row_KEY``, ``st-key-okr_stack_KEY``), ``gap`` as ``st.columns``'s, ``where`` is
-    the container it goes in. Put elements in with ``row(key).metric(...)`` or ``with row(key):``."""
+    the container it goes in. Put elements in with ``row(key).metric(...)`` or ``with row(key):``.
+    Not for buttons: a row stretches each element to its share, where a column left a button as
+    wide as its label."""
     return where.container(horizontal=True, gap=gap, key=(STACK_PREFIX if stack else ROW_PREFIX) + key)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from okrdata import transfer
 from okrdata.errors import ValidationError
-from ui import auth, data, forms, style
+from ui import auth, data, forms
 from ui.manage.common import no_rights
 from ui.manage.context import ManageContext
 from ui.okr_detail import escape_markdown
@@ -190,9 +190,8 @@ def _export(ctx: ManageContext) -> None:
         ("OKRs as Excel", "xlsx", f"{stem}.xlsx", XLSX),
         ("Check-ins as CSV", "checkins", f"{stem}-checkins.csv".replace("okrs-", ""), "text/csv"),
     ]
-    buttons = style.row("mg_export", stack=True)  # one block, where three columns were four
-    for label, kind, name, mime in files:
-        buttons.download_button(
+    for column, (label, kind, name, mime) in zip(st.columns(3), files):
+        column.download_button(
             label,
             make(kind),
             file_name=name,
