@@ -23,7 +23,8 @@ long the page's main thread was blocked by long tasks (over 50 ms) in each span.
 fifth server (``replay:demo``, ``replay:scaled``) sends them again from a script that computes
 nothing. What the dashboard costs above its replay is its own Python; what the replay costs
 above the bare app is Streamlit's and the browser's for that content (so many elements, such
-tables and charts). ``--before`` clicks another checkout's dashboard in the same run.
+tables and charts). ``--before`` clicks another checkout's dashboard in the same run (and, with ``--replay``, its
+replay: ``replay:demo@before``).
 
     python bench/click_probe.py --keep /tmp/okr-bench                # demo and 10x, 3 clicks a page
     python bench/click_probe.py --scale 100 --repeat 5 --pages Overview Check-in
@@ -472,9 +473,10 @@ def main(argv: list[str] | None = None) -> int:
                 for name, server in servers.items()
             }
             if args.replay:
-                for name in [n for n in tabs if n in ("demo", "scaled")]:
+                for name in [n for n in tabs if n.split("@")[0] in ("demo", "scaled")]:  # @before too
                     tab, recorded = tabs[name], {}
-                    for title in dict.fromkeys(["Overview", *titles]):  # the replay opens on the Overview
+                    # The replay opens on the Overview, and Alignment is where a click on the Overview starts.
+                    for title in dict.fromkeys(["Overview", "Alignment", *titles]):
                         tab.click("Alignment" if title == "Overview" else "Overview")
                         recorded[title] = replayable(tab.click(title).payloads, tab.wire.cached)
                     recording = scratch / f"replay-{name}.pickle"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import streamlit as st
 
 from okrdata import kpis as K
-from ui import badges, kpi_cards, kpi_charts, kpi_data, sidebar
+from ui import badges, kpi_cards, kpi_charts, kpi_data, sidebar, style
 
 # (Comments, not docstrings: Streamlit's "magic" would draw a bare string on the page.)
 WINDOW_KEY = "kpi_window_months"
@@ -53,33 +53,33 @@ if counts["kpis"] == 0 and pairs["pairs"] == 0:
     st.stop()
 
 # --- summary ------------------------------------------------------------------------------
-cols = st.columns(6)
-cols[0].metric("KPIs", str(counts["kpis"]), help=f"KPIs of {who} and every unit below it.", border=True)
-cols[1].metric(
+headline = style.row("kpi_headline")
+headline.metric("KPIs", str(counts["kpis"]), help=f"KPIs of {who} and every unit below it.", border=True)
+headline.metric(
     f"{kpi_charts.HEALTH_ICONS[K.HEALTHY]} Healthy",
     str(counts[K.HEALTHY]),
     help="The latest reading keeps the target and stays clear of the warning threshold.",
     border=True,
 )
-cols[2].metric(
+headline.metric(
     f"{kpi_charts.HEALTH_ICONS[K.WARNING]} Warning",
     str(counts[K.WARNING]),
     help="The latest reading keeps the target but has crossed the warning threshold.",
     border=True,
 )
-cols[3].metric(
+headline.metric(
     f"{kpi_charts.HEALTH_ICONS[K.BREACHED]} Breached",
     str(counts[K.BREACHED]),
     help="The latest reading misses the target.",
     border=True,
 )
-cols[4].metric(
+headline.metric(
     ":material/schedule: Overdue",
     str(counts["overdue"]),
     help="No reading within the KPI's expected frequency plus 3 days' grace, or never read.",
     border=True,
 )
-cols[5].metric(
+headline.metric(
     ":material/link: Linked pairs",
     str(pairs["pairs"]),
     help="A KPI with the key results of this cycle it measures, counted once per unit whose key results it measures.",

@@ -13,7 +13,7 @@ import streamlit as st
 
 from okrdata import attention
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
-from ui import badges, charts, data, empty, forms, sidebar, tables
+from ui import badges, charts, data, empty, forms, sidebar, style, tables
 
 scope = sidebar.current()
 st.title("Overview")
@@ -31,14 +31,14 @@ if summary["objective_count"] == 0:
 
 # --- headline figures ---------------------------------------------------------------------
 closed = summary["cycle"]["state"] == "closed"
-cols = st.columns(6)
-cols[0].metric(
+headline = style.row("overview_headline")
+headline.metric(
     "Progress",
     badges.pct(summary["progress"]),
     help="Weighted mean progress of the objectives in scope, each counted once.",
     border=True,
 )
-cols[1].metric(
+headline.metric(
     "Expected",
     badges.pct(summary["expected"]),
     help="The elapsed fraction of the cycle"
@@ -46,21 +46,21 @@ cols[1].metric(
     + ": where progress would be on a straight line to 100%.",
     border=True,
 )
-cols[2].metric(
+headline.metric(
     "Pace",
     badges.pace(summary["progress"], summary["expected"]),
     **badges.pace_delta(summary["progress"], summary["expected"]),
     help="Progress minus expected progress, in percentage points: the difference of the two percentages shown.",
     border=True,
 )
-cols[3].metric(
+headline.metric(
     "Days left",
     str(summary["days_left"]),
     help=f"Until the cycle ends on {badges.day(summary['cycle']['end_date'])}.",
     border=True,
 )
-cols[4].metric("Objectives", str(summary["objective_count"]), border=True)
-cols[5].metric("Key results", str(summary["kr_count"]), border=True)
+headline.metric("Objectives", str(summary["objective_count"]), border=True)
+headline.metric("Key results", str(summary["kr_count"]), border=True)
 
 # --- statuses -----------------------------------------------------------------------------
 st.subheader("Key results by status")
@@ -71,8 +71,9 @@ help_text = {
     OFF_TRACK: "Last confidence 0–3.",
     STALE: "No check-in within its cadence plus the grace period, or never checked in.",
 }
-for col, status in zip(st.columns(4), (ON_TRACK, AT_RISK, OFF_TRACK, STALE)):
-    col.metric(
+statuses = style.row("overview_statuses")
+for status in (ON_TRACK, AT_RISK, OFF_TRACK, STALE):
+    statuses.metric(
         f"{badges.icon(status)} {badges.label(status)}",
         str(counts.get(status, 0)),
         help=help_text[status],

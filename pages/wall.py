@@ -22,7 +22,7 @@ import streamlit as st
 
 from okrdata import wall
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
-from ui import badges, data, sidebar, wall_view
+from ui import badges, data, sidebar, style, wall_view
 from ui.okr_detail import escape_markdown
 
 REFRESH = wall.refresh_seconds()  # $OKR_WALL_REFRESH, default 60 s
@@ -90,20 +90,20 @@ def draw_wall() -> None:
             )
             return
 
-        cols = st.container(key="wall_headline").columns(8)
-        cols[0].metric("Progress", badges.pct(summary["progress"]), border=True)
-        cols[1].metric("Expected", badges.pct(summary["expected"]), border=True)
+        headline = style.row(wall_view.HEADLINE)
+        headline.metric("Progress", badges.pct(summary["progress"]), border=True)
+        headline.metric("Expected", badges.pct(summary["expected"]), border=True)
         # "−25" under "Pace (points)": the unit in the label keeps the figure short enough to read afar.
-        cols[2].metric(
+        headline.metric(
             "Pace (points)",
             badges.pace(summary["progress"], summary["expected"]).removesuffix(" pts"),
             border=True,
             **badges.pace_delta(summary["progress"], summary["expected"]),
         )
-        cols[3].metric("Days left", str(summary["days_left"]), border=True)
+        headline.metric("Days left", str(summary["days_left"]), border=True)
         counts = summary["status_counts"]
-        for col, status in zip(cols[4:], (ON_TRACK, AT_RISK, OFF_TRACK, STALE)):
-            col.metric(f"{badges.icon(status)} {badges.label(status)}", str(counts.get(status, 0)), border=True)
+        for status in (ON_TRACK, AT_RISK, OFF_TRACK, STALE):
+            headline.metric(f"{badges.icon(status)} {badges.label(status)}", str(counts.get(status, 0)), border=True)
         st.progress(
             min(max(float(summary["progress"]), 0.0), 1.0),
             text=wall_view.progress_text(summary["progress"], summary["expected"], summary["pace"]),
@@ -126,10 +126,10 @@ def draw_wall() -> None:
             tiles = shown.below
         cards = st.container(key="wall_cards")
         for start in range(0, len(shown.cards), per_row):
-            row = cards.columns(per_row, gap="medium")
-            for col, card in zip(row, shown.cards[start : start + per_row]):
-                with col:
+            with style.row(f"{wall_view.CARDS}{start}", gap="medium", stack=True, where=cards):
+                for card in shown.cards[start : start + per_row]:
                     wall_view.card(card, with_unit=not shown.own, lines=lines)
+                wall_view.spacers(per_row - len(shown.cards[start : start + per_row]))
 
         if shown.below:
             st.markdown(f"**Below {escape_markdown(who)}**")
@@ -145,10 +145,10 @@ def draw_wall() -> None:
             per_row = min(max(len(tiles), 1), wall.TILES_PER_ROW)
             below = st.container(key="wall_below")
             for start in range(0, len(tiles), per_row):
-                row = below.columns(per_row, gap="medium")
-                for col, unit in zip(row, tiles[start : start + per_row]):
-                    with col:
+                with style.row(f"{wall_view.TILES}{start}", gap="medium", stack=True, where=below):
+                    for unit in tiles[start : start + per_row]:
                         wall_view.tile(unit)
+                    wall_view.spacers(per_row - len(tiles[start : start + per_row]))
 
 
 draw_wall()

@@ -150,6 +150,19 @@ def summary(path, cycle_id, unit_id=None):
         db.close()
 
 
+def elements(at) -> int:
+    """How many elements and blocks (containers, columns, tabs) the page drew in its main area,
+    nested ones included: each is a message the browser decodes and lays out at every click
+    (README, "A click in the browser"), so a page's test pins its count to keep it from growing.
+    """
+    from streamlit.testing.v1.element_tree import Block
+
+    def count(node) -> int:
+        return sum(1 + (count(child) if isinstance(child, Block) else 0) for child in node.children.values())
+
+    return count(at.main)
+
+
 def metrics(at) -> dict[str, str]:
     """The page's metrics, label to value, as the screen shows them."""
     return {m.label: m.value for m in at.metric}

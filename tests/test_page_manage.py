@@ -10,7 +10,7 @@ import re
 
 import app_fixtures
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, ok, open_page  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, elements, ok, open_page  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import history, lookups, writes
@@ -417,3 +417,14 @@ def test_success_messages_show_user_text_as_written(demo):
     assert not errors(at), errors(at)
     [message] = [s for s in successes(at) if s.startswith("Cycle")]
     assert "](" not in message.replace("\\](", "") and "\\[Q1\\]" in message and "\\*\\*now\\*\\*" in message
+
+
+MOST_ELEMENTS = 41
+"""Elements and blocks, nested ones included, that Manage draws in its main area, every tab,
+signed out. Each is a message the browser decodes and lays out at every click (README, "A click
+in the browser"): a change that adds some raises this figure knowingly."""
+
+
+def test_the_page_draws_no_more_elements_than_it_needs(demo_db):
+    at = ok(open_page(PAGE))
+    assert 0 < elements(at) <= MOST_ELEMENTS

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from app_fixtures import clear_streamlit_caches, demo_db, facts, metrics, ok, summary  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, elements, facts, metrics, ok, summary  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 
@@ -116,3 +116,15 @@ def test_overview_lists_the_key_results_needing_attention(demo_db):
         assert len(tables) == 1
         assert sorted(tables[0].value["Key result"]) == sorted(flagged["title"])
         assert tables[0].value["Why"].str.len().min() > 0
+
+
+MOST_ELEMENTS = 30
+"""Elements and blocks, nested ones included, that the demo company's Overview draws in its
+main area (40 before its two rows of metrics became a block each). Each is a message the browser
+decodes and lays out at every click (README, "A click in the browser"): a change that adds some
+raises this figure knowingly."""
+
+
+def test_the_page_draws_no_more_elements_than_it_needs(demo_db):
+    at = ok(start())
+    assert 0 < elements(at) <= MOST_ELEMENTS

@@ -12,7 +12,7 @@ import json
 
 import pandas as pd
 import pytest
-from app_fixtures import clear_streamlit_caches, demo_db, metrics, ok  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, elements, metrics, ok  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
@@ -415,3 +415,15 @@ def test_cycle_without_checkins_says_what_to_do(demo_db):
     shown = frame_with(drawn[0][1], "progress", "Week")
     assert len(shown) == 3 and (shown["progress"] == 0).all()
     assert metrics(at)["Mean confidence"] == badges.NO_VALUE
+
+
+MOST_ELEMENTS = 24
+"""Elements and blocks, nested ones included, that the demo company's trends draw in the main
+area (31 before the metrics and the two charts became a block each). Each is a message the
+browser decodes and lays out at every click (README, "A click in the browser"): a change that
+adds some raises this figure knowingly."""
+
+
+def test_the_page_draws_no_more_elements_than_it_needs(demo_db):
+    at = ok(open_page())
+    assert 0 < elements(at) <= MOST_ELEMENTS

@@ -62,17 +62,15 @@ def kr_line(kr: dict) -> str:
 def show_kr(kr: dict, detail: bool = True) -> None:
     """A key result: title and status, a progress bar with value against target; with
     ``detail``, its objective, owner and last check-in under it."""
-    with st.container(gap="small"):
-        st.markdown(f"**{badges.escape_markdown(kr['title'])}** &nbsp; {badges.markdown(kr['status'])}")
-        progress = float(kr["progress"]) if not blank(kr["progress"]) else 0.0
-        st.progress(min(1.0, max(0.0, progress)), text=f"{badges.pct(progress)} · {kr_line(kr)}")
-        if not detail:
-            return
-        who_owns = f" · {badges.escape_markdown(kr['owner_name'])}" if not blank(kr.get("owner_name")) else ""
-        last = (
-            f" · last check-in {badges.day(kr['last_checkin_date'])}" if not blank(kr.get("last_checkin_date")) else ""
-        )
-        st.caption(f"{badges.escape_markdown(kr['objective_title'])}{who_owns}{last}")
+    # No container of its own: one with the default gap would look the same and cost a block.
+    st.markdown(f"**{badges.escape_markdown(kr['title'])}** &nbsp; {badges.markdown(kr['status'])}")
+    progress = float(kr["progress"]) if not blank(kr["progress"]) else 0.0
+    st.progress(min(1.0, max(0.0, progress)), text=f"{badges.pct(progress)} · {kr_line(kr)}")
+    if not detail:
+        return
+    who_owns = f" · {badges.escape_markdown(kr['owner_name'])}" if not blank(kr.get("owner_name")) else ""
+    last = f" · last check-in {badges.day(kr['last_checkin_date'])}" if not blank(kr.get("last_checkin_date")) else ""
+    st.caption(f"{badges.escape_markdown(kr['objective_title'])}{who_owns}{last}")
 
 
 def overdue_badge(kpi: dict) -> str:
@@ -89,7 +87,7 @@ def show_kpi(kpi: dict, spec: dict | None, months: int, note: str = "") -> None:
     over the last ``months`` (``spec``, from :func:`ui.kpi_data.chart_specs`; None when no
     reading falls in the window)."""
     label = kpi.get("unit_label") or ""
-    st.markdown(
+    title = (
         f"**{badges.escape_markdown(kpi['name'])}** &nbsp; {kpi_charts.health_badge(kpi['health'])}{overdue_badge(kpi)}"
     )
     warning = (
@@ -102,7 +100,8 @@ def show_kpi(kpi: dict, spec: dict | None, months: int, note: str = "") -> None:
             f"Latest **{badges.number(kpi['last_value'], label, markdown=True)}** on "
             f"{badges.day(kpi['last_reading_date'])}"
         )
-    st.markdown(f"{latest} · {kpi_charts.target_text(kpi, markdown=True)}{warning}")
+    # Name and latest reading as two paragraphs of one Markdown element: they read as two elements would.
+    st.markdown(f"{title}\n\n{latest} · {kpi_charts.target_text(kpi, markdown=True)}{warning}")
     if note:
         st.caption(note)
     if spec is not None:

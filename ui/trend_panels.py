@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import trends as tr
-from ui import badges, charts
+from ui import badges, charts, style
 from ui.trend_data import View
 
 SERIES_NOTE = (
@@ -20,10 +20,10 @@ SERIES_NOTE = (
 )
 
 
-def pace_metric(col, last: pd.Series) -> None:
-    """The week's progress against the expected pace, in points, in ``col``."""
+def pace_metric(where, last: pd.Series) -> None:
+    """The week's progress against the expected pace, in points, in ``where`` (the row of figures)."""
     progress, expected = float(last["progress"]), float(last["expected"])
-    col.metric(
+    where.metric(
         "Pace",
         badges.pace(progress, expected),
         **badges.pace_delta(progress, expected),
@@ -32,17 +32,17 @@ def pace_metric(col, last: pd.Series) -> None:
     )
 
 
-def forecast_metric(col, view: View, trends: tr.Trends) -> None:
-    """The forecast at the cycle's end in ``col``: none once the cycle is over, or before any."""
+def forecast_metric(where, view: View, trends: tr.Trends) -> None:
+    """The forecast at the cycle's end in ``where`` (the row of figures): none once the cycle is over, or before any."""
     if trends.over:
-        col.metric(
+        where.metric(
             "Forecast at the end",
             badges.NO_VALUE,
             help="The cycle is over: its final progress is its score.",
             border=True,
         )
         return
-    col.metric(
+    where.metric(
         "Forecast at the end",
         badges.pct(view.projected) if view.used else badges.NO_VALUE,
         help=(
@@ -59,22 +59,24 @@ def show_charts(view: View, trends: tr.Trends, note: str, whose: str | None = No
     """The progress and confidence charts side by side, and the note under them; for an
     objective or a unit (``whose``: "its", "the"), a word where none of its key results has a
     confidence yet."""
-    left, right = st.columns(2)
-    charts.show_in(left, view.progress)
+    pair = style.row("trend_charts", stack=True)
+    charts.show_in(pair, view.progress)
     if view.confidence is not None:
-        charts.show_in(right, view.confidence)
+        charts.show_in(pair, view.confidence)
     elif whose is not None and trends.checkin_count:
-        right.info(
+        pair.info(
             f"None of {whose} key results has a check-in yet: no confidence to draw.", icon=":material/edit_note:"
         )
+    else:
+        pair.space()  # the empty half, as st.columns left it
     st.caption(SERIES_NOTE + note)
 
 
 def aggregate(view: View, trends: tr.Trends, whose: str) -> None:
     """Headline figures and the two charts of an objective or a unit (``whose``: "its", "the")."""
     last = view.series.iloc[-1]
-    cols = st.columns(5)
-    cols[0].metric(
+    figures = style.row("trend_figures")
+    figures.metric(
         "Progress",
         badges.pct(last["progress"]),
         border=True,
@@ -82,16 +84,16 @@ def aggregate(view: View, trends: tr.Trends, whose: str) -> None:
         if whose == "its"
         else "Weighted mean of the objectives in scope, each counted once.",
     )
-    cols[1].metric("Expected", badges.pct(last["expected"]), help="The elapsed fraction of the cycle.", border=True)
-    pace_metric(cols[2], last)
-    cols[3].metric(
+    figures.metric("Expected", badges.pct(last["expected"]), help="The elapsed fraction of the cycle.", border=True)
+    pace_metric(figures, last)
+    figures.metric(
         "Mean confidence",
         badges.NO_VALUE if pd.isna(last["confidence"]) else f"{last['confidence']:.1f}/10",
         help=f"Mean of the latest confidence of {whose} key results that have one "
         f"({int(last['confident_count'])} of {int(last['kr_count'])}).",
         border=True,
     )
-    forecast_metric(cols[4], view, trends)
+    forecast_metric(figures, view, trends)
     show_charts(view, trends, " Hover a point for the week's figures.", whose)
 
 
@@ -99,8 +101,8 @@ def kr_metrics(view: View, trends: tr.Trends, row: pd.Series, label: str) -> Non
     """A key result's headline figures (``row``: its row of :func:`okrdata.queries.key_results`;
     ``label``: its unit label)."""
     last = view.series.iloc[-1]
-    cols = st.columns(5)
-    cols[0].metric(
+    figures = style.row("trend_figures")
+    figures.metric(
         "Value now",
         (
             f"{badges.number(row['baseline'], label, markdown=True)} (baseline)"
@@ -110,15 +112,15 @@ def kr_metrics(view: View, trends: tr.Trends, row: pd.Series, label: str) -> Non
         help="The latest check-in's value; before the first one, the baseline.",
         border=True,
     )
-    cols[1].metric("Progress", badges.pct(last["progress"]), help="From baseline to target, 0–100%.", border=True)
-    pace_metric(cols[2], last)
-    cols[3].metric(
+    figures.metric("Progress", badges.pct(last["progress"]), help="From baseline to target, 0–100%.", border=True)
+    pace_metric(figures, last)
+    figures.metric(
         "Confidence",
         badges.NO_VALUE if pd.isna(last["confidence"]) else f"{int(last['confidence'])}/10",
         help="The latest check-in's confidence: 7–10 on track, 4–6 at risk, 0–3 off track.",
         border=True,
     )
-    forecast_metric(cols[4], view, trends)
+    forecast_metric(figures, view, trends)
 
 
 def checkins(history: pd.DataFrame, label: str) -> None:
