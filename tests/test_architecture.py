@@ -20,6 +20,7 @@ from pathlib import Path
 
 import click
 import pytest
+from source_scan import dotted
 
 from okrdata.cli import cli
 from ui import navigation
@@ -77,14 +78,6 @@ NOT_TEXT_ESCAPES = {("re", "escape")}
 MARKDOWN_SPECIALS = set("\\`*_{}[]<>()#+-.!|~$:&")
 
 
-def _dotted(node: ast.AST) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return f"{_dotted(node.value)}.{node.attr}"
-    return ""
-
-
 def _another_escaper(ref: str, home: bool) -> bool:
     last = ref.rsplit(".", 1)[-1]
     if not ref or last == THE_ESCAPER or (home and ref.startswith("_")):
@@ -112,17 +105,17 @@ def other_escapers(path: Path) -> list[str]:
                     found.append(f"{line}: imports {alias.name}")
         elif isinstance(node, ast.Assign):
             for target in node.targets:
-                name, value = _dotted(target), _dotted(node.value).rsplit(".", 1)[-1]
+                name, value = dotted(target), dotted(node.value).rsplit(".", 1)[-1]
                 if value == THE_ESCAPER or (home and name.startswith("_")):
                     continue
                 if "escape" in name.lower() or "escape" in value.lower():
                     found.append(f"{line}: binds {name}")
         elif isinstance(node, ast.Call):
             for arg in [*node.args, *(k.value for k in node.keywords)]:
-                ref = _dotted(arg)
+                ref = dotted(arg)
                 if _another_escaper(ref, home):
                     found.append(f"{line}: passes {ref}")  # wording.number(x, label, badges.escape)
-            name = _dotted(node.func)
+            name = dotted(node.func)
             last = name.rsplit(".", 1)[-1]
             if _another_escaper(name, home):
                 found.append(f"{line}: calls {name}()")

@@ -19,6 +19,7 @@ from app_fixtures import (  # noqa: F401
     ok,
     with_db,
 )
+from source_scan import dotted
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -66,14 +67,6 @@ FRAME_WRITERS = ("to_csv", "to_excel")
 """pandas' writers: allowed on a frame passed through ``neutralise_frame`` only."""
 
 
-def _dotted(node: ast.AST) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return f"{_dotted(node.value)}.{node.attr}"
-    return ""
-
-
 def spreadsheet_writers() -> list[tuple[str, int, str, bool]]:
     """(file, line, call, allowed) for every spreadsheet-writing call in okrdata, ui, pages and app.py."""
     files = [
@@ -88,12 +81,12 @@ def spreadsheet_writers() -> list[tuple[str, int, str, bool]]:
         for node in ast.walk(ast.parse(path.read_text(), rel)):
             if not isinstance(node, ast.Call):
                 continue
-            name = _dotted(node.func)
+            name = dotted(node.func)
             if name in WRITER_MODULES:
                 found.append((rel, node.lineno, name, rel.startswith("okrdata/transfer/")))
             elif isinstance(node.func, ast.Attribute) and node.func.attr in FRAME_WRITERS:
                 receiver = node.func.value
-                safe = isinstance(receiver, ast.Call) and _dotted(receiver.func).split(".")[-1] == "neutralise_frame"
+                safe = isinstance(receiver, ast.Call) and dotted(receiver.func).split(".")[-1] == "neutralise_frame"
                 found.append((rel, node.lineno, node.func.attr, safe))
     return found
 
