@@ -310,6 +310,16 @@ def test_the_cached_tree_shows_a_write_by_anyone_at_the_next_rerun(demo_db):
     assert oid in expanders(at)
 
 
+def reach_target(demo_db, kr, at: AppTest) -> None:
+    """Someone checks ``kr`` in at its target; ``at`` reruns, as at a reader's next click."""
+    db = connect(demo_db)
+    try:
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done", person=w.SYSTEM)
+    finally:
+        db.close()
+    rerun(at)
+
+
 @pytest.mark.parametrize("team", [None, "Web App"])
 def test_after_a_checkin_the_page_shows_the_new_figures_as_a_cold_run_does(demo_db, team):
     unit = None if team is None else unit_id(demo_db, team)
@@ -323,13 +333,8 @@ def test_after_a_checkin_the_page_shows_the_new_figures_as_a_cold_run_does(demo_
     kr = krs[krs["progress"] < 0.9].iloc[0]
     oid = int(kr["objective_id"])
     before = screen(at)
-    db = connect(demo_db)
-    try:
-        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done", person=w.SYSTEM)
-    finally:
-        db.close()
     with data.builds() as built:
-        rerun(at)
+        reach_target(demo_db, kr, at)
     after = facts(demo_db, unit=unit)["tree"].set_index("objective_id")
     assert after.loc[oid, "progress"] != tree.set_index("objective_id").loc[oid, "progress"]
     assert label_figures(after.loc[oid]) in expanders(at)[oid].label
@@ -357,13 +362,8 @@ def test_after_a_checkin_a_capped_view_shows_the_new_figures_in_its_tables_and_p
     assert oid in graph_nodes(at)
     krs = f["krs"][(f["krs"]["objective_id"] == oid) & (f["krs"]["kr_type"] != "milestone")]
     kr = krs[krs["progress"] < 0.9].iloc[0]
-    db = connect(demo_db)
-    try:
-        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done", person=w.SYSTEM)
-    finally:
-        db.close()
     with data.builds() as built:
-        rerun(at)
+        reach_target(demo_db, kr, at)
     after = facts(demo_db)["tree"].set_index("objective_id")
     title = str(after.loc[oid, "title"])
     tails = [t.value for t in at.dataframe if "Aligned below" in t.value.columns and title in set(t.value["Objective"])]
