@@ -26,7 +26,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import auth, checkin_data, checkin_form, checkin_history, data, empty, forms, sidebar, tables
+from ui import auth, checkin_data, checkin_form, checkin_history, data, empty, form_data, forms, sidebar, tables
 from ui.okr_detail import escape_markdown
 
 scope = sidebar.current()
@@ -44,7 +44,7 @@ closed = cycle["state"] == "closed"
 
 # --- who may write --------------------------------------------------------------------------
 
-editable = forms.editable_units(person)
+editable = form_data.editable_units(person)
 # Every key result of the cycle, for the forms (read only when there is someone to write them).
 all_krs = data.key_results(scope.cycle_id) if editable and not closed else pd.DataFrame(columns=["unit_id"])
 team_options = checkin_data.teams(all_krs, editable)
@@ -87,16 +87,16 @@ if not closed and team_options:
     st.subheader(f"This week's check-in · {escape_markdown(team_name)}")
     team_krs = all_krs[all_krs["unit_id"] == team_id]
     checkin_form.checkin_form(team_id, team_krs, cycle, person)
-    checkin_history.history_section(cycle, *forms.kr_labels(team_krs), True, f"ci_hist_{team_id}")
+    checkin_history.history_section(cycle, *form_data.kr_labels(team_krs), True, f"ci_hist_{team_id}")
 else:
     # A submission refused because the rights went away meanwhile: say so, since the form is gone.
     for problem in forms.errors(checkin_form.FORM):
         forms.show_error(problem)
-    listed = forms.key_results_table(scope.cycle_id, scope.unit_id)
+    listed = form_data.key_results_table(scope.cycle_id, scope.unit_id)
     if not listed.total:
         st.info("No key results to check in for this unit in this cycle.", icon=":material/inbox:")
         st.stop()
     st.subheader("Last check-ins")
-    forms.more_rows_note(len(listed.table), listed.total, "key results")
+    form_data.more_rows_note(len(listed.table), listed.total, "key results")
     tables.show_key_results_frame(listed.table, "checkin_krs", listed.total)
     checkin_history.history_section(cycle, listed.labels, listed.unit_labels, False, "ci_hist_read")

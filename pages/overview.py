@@ -13,7 +13,7 @@ import streamlit as st
 
 from okrdata import attention
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
-from ui import badges, charts, data, empty, forms, sidebar, style, tables
+from ui import badges, charts, data, empty, form_data, sidebar, style, tables
 
 scope = sidebar.current()
 st.title("Overview")
@@ -158,7 +158,7 @@ else:
     listed = data.memo(
         lambda: tables.arrow(
             tables.key_results_frame(
-                attention.with_goalposts(needing, forms.goalpost_changes([int(i) for i in needing["kr_id"]])),
+                attention.with_goalposts(needing, form_data.goalpost_changes([int(i) for i in needing["kr_id"]])),
                 reasons=True,
             )
         ),

@@ -17,7 +17,7 @@ import streamlit as st
 from okrdata import report, wording
 from okrdata.kpis import BREACHED, HEALTHY, NO_DATA, WARNING
 from okrdata.report import plots
-from ui import badges, chart_templates, charts, data, empty, forms, kpi_charts, sidebar, style, tables
+from ui import badges, chart_templates, charts, data, empty, form_data, kpi_charts, sidebar, style, tables
 from ui.okr_detail import escape_markdown
 
 # The tables' columns (by name, or name and unit: "Progress (%)"): what it is and how it is
@@ -57,7 +57,7 @@ def build_report() -> report.Report:
         unit_name=scope.unit_name,
         today=dt.date.today(),
         demo=data.is_demo(),
-        goalposts=forms.goalpost_changes([int(i) for i in krs["kr_id"]]),
+        goalposts=form_data.goalpost_changes([int(i) for i in krs["kr_id"]]),
     )
 
 

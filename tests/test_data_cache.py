@@ -148,14 +148,14 @@ def test_a_write_by_a_raw_connection_is_seen_too(db, cached):
 
 def test_clear_reaches_every_cache(cached):
     org = cached
-    from ui import alignment_view, forms, kpi_data, okr_detail, trend_data  # noqa: F401 - their readers register
+    from ui import alignment_view, form_data, kpi_data, okr_detail, trend_data  # noqa: F401 - their readers register
 
     warm_everything(org)
-    forms.people_table()
+    form_data.people_table()
     okr_detail.list_rows([org.cycle])
-    assert rebuilt(lambda: (warm_everything(org), forms.people_table(), okr_detail.list_rows([org.cycle]))) == []
+    assert rebuilt(lambda: (warm_everything(org), form_data.people_table(), okr_detail.list_rows([org.cycle]))) == []
     data.clear()
-    built = rebuilt(lambda: (warm_everything(org), forms.people_table(), okr_detail.list_rows([org.cycle])))
+    built = rebuilt(lambda: (warm_everything(org), form_data.people_table(), okr_detail.list_rows([org.cycle])))
     assert {"key_results", "people_table", "list_rows", "units", "kpis"} <= set(built)
 
 

@@ -2,7 +2,7 @@
 the teams a person may check in for.
 
 The figures of each key result are :func:`ui.data.key_results`; its history and goalposts are
-:func:`ui.forms.checkin_revisions` and :func:`ui.forms.goalpost_changes`.
+:func:`ui.form_data.checkin_revisions` and :func:`ui.form_data.goalpost_changes`.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ import streamlit as st
 
 from okrdata import attention, checkin_rows, wording, writes
 from okrdata.errors import ValidationError
-from ui import badges, checkin_data, data, forms
+from ui import badges, checkin_data, data, form_data, forms
 from ui.okr_detail import escape_markdown
 
 FORM = "ci_form"
@@ -251,7 +251,7 @@ def checkin_form(team_id: int, krs: pd.DataFrame, cycle: dict, person: dict | No
     kr_ids = [int(r["kr_id"]) for r in rows]
     titles = {int(r["kr_id"]): str(r["title"]) for r in rows}
     unit_labels = {int(r["kr_id"]): str(r["unit_label"]) if present(r["unit_label"]) else "" for r in rows}
-    moved = attention.goalpost_marks(forms.goalpost_changes(kr_ids))
+    moved = attention.goalpost_marks(form_data.goalpost_changes(kr_ids))
     problems = {e.where: e for e in forms.errors(FORM)}
     start, end = cycle_days(cycle)
     forms.prefill(date_key(team_id), checkin_rows.last_day(start, end, dt.date.today()))

@@ -2,8 +2,8 @@
 withdrawals (who, when, before → after), moved goalposts, and, for a lead, the form correcting
 or withdrawing a check-in.
 
-The history is :func:`ui.data.checkin_history`, :func:`ui.forms.checkin_revisions` and
-:func:`ui.forms.goalpost_changes`, worded by :mod:`okrdata.history`. A correction carries the
+The history is :func:`ui.data.checkin_history`, :func:`ui.form_data.checkin_revisions` and
+:func:`ui.form_data.goalpost_changes`, worded by :mod:`okrdata.history`. A correction carries the
 version of the check-in its form showed (:func:`okrdata.writes.edit_checkin`,
 :func:`okrdata.writes.delete_checkin`), so one changed meanwhile by someone else is refused,
 with a button reloading it as it is now.
@@ -18,7 +18,7 @@ import streamlit as st
 
 from okrdata import checkin_rows, history, wording, writes
 from okrdata.errors import ValidationError
-from ui import badges, data, forms, style, tables
+from ui import badges, data, form_data, forms, style, tables
 from ui.checkin_form import day_choices, day_picker, prefill_together
 
 
@@ -141,7 +141,7 @@ def history_section(cycle: dict, labels: dict[int, str], unit_labels: dict[int, 
             ),
             what="check-ins",
         )
-    revisions = forms.checkin_revisions([int(kr_id)])
+    revisions = form_data.checkin_revisions([int(kr_id)])
     if not revisions.empty:
         st.markdown("**Corrections and withdrawals**")
         st.dataframe(
@@ -160,7 +160,7 @@ def history_section(cycle: dict, labels: dict[int, str], unit_labels: dict[int, 
             width="stretch",
             key=f"{key}_revisions",
         )
-    goalposts = forms.goalpost_changes([int(kr_id)])
+    goalposts = form_data.goalpost_changes([int(kr_id)])
     if not goalposts.empty:
         st.markdown("**Goalposts moved**")
         st.dataframe(

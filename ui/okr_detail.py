@@ -27,7 +27,7 @@ import streamlit as st
 from okrdata import attention, search, wording
 from okrdata import numbers as n
 from okrdata.queries import KR_COLUMNS
-from ui import badges, charts, data, tables
+from ui import badges, charts, data, form_data, tables
 from ui.sidebar import Scope
 
 PAGE = "pages/okrs.py"
@@ -651,10 +651,7 @@ def draw_detail(obj: dict, scope: Scope) -> None:
             icon=":material/inbox:",
         )
     today = dt.date.today()
-    # Imported here, not at the top: ui.forms imports ui.auth, which imports this module.
-    from ui import forms
-
-    moved = attention.goalpost_marks(forms.goalpost_changes(kr_ids)) if kr_ids else {}
+    moved = attention.goalpost_marks(form_data.goalpost_changes(kr_ids)) if kr_ids else {}
     for kr in mine.to_dict("records"):
         guides = search.kr_guides(kr["kr_type"], kr["baseline"], kr["target"], obj["cycle_start"], obj["cycle_end"])
         notes = search.kr_notes(history, kr["kr_id"]) if not history.empty else search.kr_notes(pd.DataFrame(), 0)

@@ -13,7 +13,7 @@ import streamlit as st
 
 from okrdata import auth as core_auth
 from okrdata import review, wording, writes
-from ui import badges, data, forms, review_data, tables
+from ui import badges, data, form_data, forms, review_data, tables
 from ui.review_view import SCORE_DOTS
 from ui.sidebar import Scope
 
@@ -42,7 +42,7 @@ def form_id(objective_id: int) -> str:
 
 def score_forms(sheet: pd.DataFrame, scope: Scope, person: dict | None, ended: bool) -> None:
     """A form per objective of the sheet that the person may change, or why there is none."""
-    editable = forms.editable_units(person)
+    editable = form_data.editable_units(person)
     mine = sheet[sheet["unit_id"].astype(int).isin(editable)]
     if person is None or not editable:
         forms.signed_in_message(person, "score objectives")

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import auth as core_auth
-from ui import auth, data, forms
+from ui import auth, data, form_data
 from ui.manage.common import as_int
 from ui.sidebar import Scope
 
@@ -50,10 +50,10 @@ class ManageContext:
     def build(cls, scope: Scope) -> ManageContext:
         """The context of this run, for the person signed in now."""
         person = auth.current_person()
-        editable = forms.editable_units(person)
+        editable = form_data.editable_units(person)
         cycles = data.cycles()
         unit_paths = data.unit_paths()
-        person_labels, active_people = forms.people_labels()
+        person_labels, active_people = form_data.people_labels()
         return cls(
             person=person,
             scope=scope,

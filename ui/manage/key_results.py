@@ -14,7 +14,7 @@ import streamlit as st
 
 from okrdata import history, lookups, writes
 from okrdata.schema import KR_TYPES
-from ui import data, forms, tables
+from ui import data, form_data, forms, tables
 from ui.manage.common import as_int, create_form, edit_form, fill, no_rights, number_text, row_of
 from ui.manage.context import ManageContext
 from ui.okr_detail import escape_markdown
@@ -35,7 +35,7 @@ def draw(ctx: ManageContext) -> None:
         st.caption("Create a cycle first.")
         return
     cycle = scope.cycle
-    listed = forms.objectives_table(scope.cycle_id, scope.unit_id)
+    listed = form_data.objectives_table(scope.cycle_id, scope.unit_id)
     if not listed.total:
         st.caption(
             f"No objectives for {escape_markdown(scope.unit_name)} in {escape_markdown(cycle['name'])} yet; create one in the "
@@ -52,7 +52,7 @@ def draw(ctx: ManageContext) -> None:
             "Objective", list(listed.labels), format_func=lambda i: listed.labels.get(i, str(i)), key="mg_kr_obj"
         )
     )
-    krs, frame = forms.objective_key_results(scope.cycle_id, scope.unit_id, picked_obj)
+    krs, frame = form_data.objective_key_results(scope.cycle_id, scope.unit_id, picked_obj)
     _tables(krs, frame)
     if not ctx.writer:
         return
@@ -64,7 +64,7 @@ def draw(ctx: ManageContext) -> None:
         no_rights(f"You may not change the key results of {escape_markdown(o['unit_name'])}.")
         return
     kpi_labels = {None: "— none —"}
-    kpi_labels.update(forms.kpi_labels())
+    kpi_labels.update(form_data.kpi_labels())
     _new(ctx, picked_obj, kpi_labels)
     if not krs.empty:
         _edit(ctx, krs, kpi_labels)
@@ -72,7 +72,7 @@ def draw(ctx: ManageContext) -> None:
 
 def _tables(krs: pd.DataFrame, frame: pd.DataFrame) -> None:
     """The objective's key results, and the goalposts that moved, with who moved them and why."""
-    changes = forms.goalpost_changes([int(i) for i in krs["kr_id"]]) if not krs.empty else pd.DataFrame()
+    changes = form_data.goalpost_changes([int(i) for i in krs["kr_id"]]) if not krs.empty else pd.DataFrame()
     moved = set(int(i) for i in changes["kr_id"]) if not changes.empty else set()
     if krs.empty:
         st.caption("This objective has no key results yet.")

@@ -12,7 +12,7 @@ import streamlit as st
 
 from okrdata import writes
 from okrdata.schema import KPI_TARGET_TYPES
-from ui import data, forms
+from ui import data, form_data, forms
 from ui.manage.common import create_form, edit_form, fill, no_rights, number_text
 from ui.manage.context import ManageContext
 from ui.okr_detail import escape_markdown
@@ -21,7 +21,7 @@ from ui.okr_detail import escape_markdown
 def draw(ctx: ManageContext) -> None:
     """The tab: the unit's KPIs, then the forms of a lead (their units) or an admin."""
     scope = ctx.scope
-    table = forms.kpis_table(scope.unit_id)
+    table = form_data.kpis_table(scope.unit_id)
     if not table.num_rows:
         st.caption(f"No KPIs for {escape_markdown(scope.unit_name)} yet.")
     else:
@@ -52,7 +52,10 @@ def _fields(ctx: ManageContext, key: str, with_unit: bool) -> None:
     st.text_input("Name", key=f"{key}_name")
     a, b, c = st.columns(3)
     a.selectbox(
-        "Target type", list(KPI_TARGET_TYPES), format_func=lambda t: forms.KPI_TYPE_WORDS[t], key=f"{key}_target_type"
+        "Target type",
+        list(KPI_TARGET_TYPES),
+        format_func=lambda t: form_data.KPI_TYPE_WORDS[t],
+        key=f"{key}_target_type",
     )
     b.text_input("Target", key=f"{key}_target")
     c.text_input(

@@ -12,7 +12,7 @@ import streamlit as st
 
 from okrdata import writes
 from okrdata.schema import OBJECTIVE_KINDS
-from ui import data, forms, tables
+from ui import data, form_data, forms, tables
 from ui.manage.common import as_int, edit_form, fill, no_rights, number_text, present
 from ui.manage.context import ManageContext
 from ui.okr_detail import escape_markdown
@@ -27,7 +27,7 @@ def draw(ctx: ManageContext) -> None:
         st.caption("Create a cycle first.")
         return
     cycle = scope.cycle
-    listed = forms.objectives_table(scope.cycle_id, scope.unit_id)
+    listed = form_data.objectives_table(scope.cycle_id, scope.unit_id)
     st.caption(
         f"Objectives of {escape_markdown(cycle['name'])} for {escape_markdown(scope.unit_name)} (change the cycle and unit in the "
         "sidebar)."
@@ -35,7 +35,7 @@ def draw(ctx: ManageContext) -> None:
     if not listed.total:
         st.caption("No objectives here yet.")
     else:
-        forms.more_rows_note(len(listed.table), listed.total, "objectives")
+        form_data.more_rows_note(len(listed.table), listed.total, "objectives")
         st.dataframe(
             listed.table,
             hide_index=True,
@@ -63,7 +63,7 @@ def draw(ctx: ManageContext) -> None:
 def align_options(cycle_id: int, unit_id: int, objective_id: int | None = None) -> tuple[list[str], dict[str, str]]:
     """Select-box options for an objective's alignment: "" (none), "o:ID" or "k:ID"."""
     labels = {"": "— aligned to nothing —"}
-    for c in forms.alignment_choices(cycle_id, unit_id, objective_id):
+    for c in form_data.alignment_choices(cycle_id, unit_id, objective_id):
         if c["kind"] == "objective":
             labels[f"o:{c['objective_id']}"] = f"{c['title']} ({c['unit_name']})"
         else:

@@ -13,7 +13,7 @@ from okrdata import auth as core_auth
 from okrdata import writes
 from okrdata.db import transaction
 from okrdata.schema import ROLES
-from ui import forms
+from ui import form_data, forms
 from ui.manage.common import create_form, edit_form, fill, no_rights
 from ui.manage.context import ManageContext
 from ui.okr_detail import escape_markdown
@@ -24,7 +24,7 @@ def draw(ctx: ManageContext) -> None:
     if not ctx.person_labels:
         st.caption("No people yet.")
     else:
-        st.dataframe(forms.people_table(), hide_index=True, width="stretch", key="mg_people_table")
+        st.dataframe(form_data.people_table(), hide_index=True, width="stretch", key="mg_people_table")
     if not ctx.is_admin:
         if ctx.writer:
             no_rights("Only an admin can add people, change roles and the units people may edit.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from okrdata import writes
-from ui import forms
+from ui import form_data, forms
 from ui.manage.common import as_int, create_form, edit_form, fill, no_rights, present
 from ui.manage.context import ManageContext
 from ui.okr_detail import escape_markdown
@@ -22,7 +22,7 @@ def draw(ctx: ManageContext) -> None:
     if not ctx.unit_paths:
         st.caption("No units yet.")
     else:
-        st.dataframe(forms.units_table(), hide_index=True, width="stretch", key="mg_units_table")
+        st.dataframe(form_data.units_table(), hide_index=True, width="stretch", key="mg_units_table")
     if not ctx.writer:
         return
     if not ctx.editable_units:
