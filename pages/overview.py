@@ -13,7 +13,7 @@ import streamlit as st
 
 from okrdata import attention
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
-from ui import badges, charts, data, empty, form_data, sidebar, style, tables
+from ui import badges, chart_templates, charts, data, empty, form_data, sidebar, style, tables
 
 scope = sidebar.current()
 st.title("Overview")
@@ -101,7 +101,7 @@ def unit_chart() -> tuple[dict | None, int]:
     banded = attention.unit_bands(
         shown_units, progress, data.key_results(scope.cycle_id), data.objectives(scope.cycle_id), closed
     )
-    return charts.spec(charts.unit_progress(banded, closed)), int((in_branch["objective_count"] > 0).sum()) - len(
+    return chart_templates.unit_progress(banded, closed), int((in_branch["objective_count"] > 0).sum()) - len(
         shown_units
     )
 

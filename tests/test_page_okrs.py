@@ -523,3 +523,33 @@ def test_after_a_checkin_the_list_shows_the_new_figures_as_a_cold_run_does(demo_
     assert {how for name, _, how in built if name in ("totals", "_listing")} == {"patched"}
     drawn = screen(at)
     assert drawn != before and drawn == cold_screen(PAGE, params, state=state)
+
+
+def test_after_a_checkin_an_objectives_charts_are_refilled_and_show_it_as_a_cold_run_does(demo_db, monkeypatch):
+    from ui import charts
+
+    f = detail_facts(demo_db)
+    params = {"objective": str(int(f["objective"]["objective_id"]))}
+    at = open_page(params)
+    before = screen(at)
+    kr = f["krs"].sort_values("progress").iloc[0]
+    confidence = int(
+        f["history"][f["history"]["kr_id"] == kr["kr_id"]].sort_values("checkin_date")["confidence"].iloc[-1]
+    )
+
+    def check_in(db):
+        # A step on, at the same confidence: the key result's status, and its chart's colour, stay.
+        value = float(kr["value"] if pd.notna(kr["value"]) else kr["baseline"]) + 0.5
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), value, confidence, "A step", person=w.SYSTEM)
+
+    with_db(demo_db, check_in)
+    built_by_altair = []
+    spec = charts.spec
+    with monkeypatch.context() as m:
+        m.setattr(charts, "spec", lambda chart: built_by_altair.append(chart) or spec(chart))
+        ok(at.run())
+    assert built_by_altair == [], "each chart is its template refilled, not built again with Altair"
+    checkins = [d for chart in at.get("vega_lite_chart") for d in chart_data(chart) if "Confidence" in d.columns]
+    assert "A step" in set(pd.concat(checkins)["Note"])
+    drawn = screen(at)
+    assert drawn != before and drawn == cold_screen(PAGE, params)

@@ -5,16 +5,29 @@ results okrdata flags. The frame around every page is tested in ``test_app.py``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
-from app_fixtures import clear_streamlit_caches, demo_db, elements, facts, metrics, ok, summary  # noqa: F401
+from app_fixtures import (  # noqa: F401
+    clear_streamlit_caches,
+    cold_screen,
+    demo_db,
+    elements,
+    facts,
+    metrics,
+    ok,
+    screen,
+    summary,
+)
 from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 
 from okrdata import queries as q
+from okrdata import writes as w
 from okrdata.db import connect
 from ui import badges
+from ui import charts as ui_charts
 from ui.sidebar import COMPANY, UNIT_KEY
 
 pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
@@ -70,6 +83,44 @@ def test_overview_unit_chart_shows_the_units_with_objectives(demo_db):
     assert spec["layer"][0]["encoding"]["y"]["sort"] == names
     assert spec["layer"][0]["mark"]["type"] == "bar"
     assert spec["layer"][1]["mark"]["type"] == "tick"
+
+
+def chart_bars(at):
+    """The unit chart's bars as drawn: unit → (progress, objectives)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    chart = at.get("vega_lite_chart")[0]
+    frames = [pa.ipc.open_stream(d.data.data).read_pandas() for d in chart.proto.datasets]
+    bars = pd.concat([d for d in frames if "Objectives" in d.columns]).drop_duplicates("Unit")
+    return {u: (p, int(n)) for u, p, n in zip(bars["Unit"], bars["Progress"], bars["Objectives"])}
+
+
+def test_after_a_checkin_the_unit_chart_is_refilled_and_shows_the_new_figures(demo_db, monkeypatch):
+    # The check-in moves bars, not the chart's structure (README, "Speed"): no Altair build.
+    f = facts(demo_db)
+    at = ok(start())
+    before = chart_bars(at)
+    db = connect(demo_db)
+    try:
+        krs = q.key_results(db, f["default"])
+        kr = krs[krs["kr_type"] != "milestone"].sort_values("progress").iloc[0]  # the furthest behind, to its target
+        w.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done", person=w.SYSTEM)
+        progress = q.unit_progress(db, f["default"])
+    finally:
+        db.close()
+    built_by_altair = []
+    spec = ui_charts.spec
+    with monkeypatch.context() as m:
+        m.setattr(ui_charts, "spec", lambda chart: built_by_altair.append(chart) or spec(chart))
+        ok(at.run())
+    assert built_by_altair == [], "the chart is its template refilled, not built again with Altair"
+    after = chart_bars(at)
+    want = progress.set_index("name")["progress"]
+    assert after != before, "the check-in moved a bar"
+    for unit, (shown, _) in after.items():
+        assert shown == pytest.approx(float(want[unit])), unit
+    assert screen(at) == cold_screen(PAGE)
 
 
 def test_an_archived_team_keeps_its_objectives_in_the_headline_and_the_chart(demo_db):

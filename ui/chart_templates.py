@@ -127,3 +127,12 @@ def spec(shape: Hashable, frames: Mapping[str, pd.DataFrame], build: Callable[[]
         if names[frame] not in out["datasets"]:
             out["datasets"][names[frame]] = _arrow(values[frame])
     return out
+
+
+def unit_progress(df: pd.DataFrame, closed: bool = False) -> dict:
+    """:func:`ui.charts.spec` of :func:`ui.charts.unit_progress` (the Overview's progress by
+    unit), refilled: its shape is whether the cycle is closed and the units drawn, in order (the
+    axis's sort, the chart's height), so a check-in only refills it."""
+    frame = charts.unit_frame(df, closed)
+    shape = ("unit_progress", closed, *frame["Unit"])
+    return spec(shape, {"frame": frame}, lambda: charts.unit_progress_of(frame, closed))

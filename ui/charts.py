@@ -56,6 +56,11 @@ def unit_progress(df: pd.DataFrame, closed: bool = False) -> alt.Chart:
     ``df`` is (a slice of) :func:`okrdata.queries.unit_progress` in outline order, with the
     columns of :func:`okrdata.attention.unit_bands`.
     """
+    return unit_progress_of(unit_frame(df, closed), closed)
+
+
+def unit_frame(df: pd.DataFrame, closed: bool = False) -> pd.DataFrame:
+    """The one data set of :func:`unit_progress`: a row per unit, as the bars and tooltips show it."""
     frame = pd.DataFrame(
         {
             "Unit": df["name"].astype(str),
@@ -69,6 +74,13 @@ def unit_progress(df: pd.DataFrame, closed: bool = False) -> alt.Chart:
     )
     if closed:
         frame["Score"] = [wording.score(s) for s in df["score"]]
+    return frame
+
+
+def unit_progress_of(frame: pd.DataFrame, closed: bool = False) -> alt.Chart:
+    """:func:`unit_progress` drawn from its :func:`unit_frame`: the chart's structure depends on
+    ``closed`` and the units (in order) only, so a check-in changes its data, not its spec's shape."""
+    if closed:
         scale = alt.Scale(domain=list(wording.SCORE_BANDS.values()), range=list(wording.SCORE_COLOURS.values()))
         legend_title = "Score"
     else:

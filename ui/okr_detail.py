@@ -27,7 +27,7 @@ import streamlit as st
 from okrdata import attention, search, wording
 from okrdata import numbers as n
 from okrdata.queries import KR_COLUMNS
-from ui import badges, charts, data, form_data, tables
+from ui import badges, chart_templates, charts, data, form_data, tables
 from ui.sidebar import Scope
 
 PAGE = "pages/okrs.py"
@@ -370,6 +370,38 @@ def show_table(shown: Listing, scope: Scope) -> dict[str, str] | None:
 # --- one objective -----------------------------------------------------------------------
 
 
+def kr_frames(
+    kr: dict, history: pd.DataFrame, guides: dict, start: Any, end: Any, today: dt.date | None = None
+) -> dict[str, pd.DataFrame]:
+    """The data sets of :func:`kr_chart`, by layer (``pace``, ``target``, ``today``, ``points``),
+    in the order drawn; a layer without data is left out."""
+    start_d, end_d = pd.Timestamp(str(start)[:10]), pd.Timestamp(str(end)[:10])
+    frames = {}
+    if guides.get("pace"):
+        frames["pace"] = pd.DataFrame(
+            {
+                "Date": [pd.Timestamp(d) for d, _ in guides["pace"]],
+                "Value": [float(v) for _, v in guides["pace"]],
+                "Line": "Expected pace (baseline to target)",
+            }
+        )
+    if guides.get("target") is not None:
+        frames["target"] = pd.DataFrame({"Value": [float(guides["target"])], "Line": ["Target"]})
+    if today is not None and start_d.date() <= today <= end_d.date():
+        frames["today"] = pd.DataFrame({"Date": [pd.Timestamp(today)], "Line": ["Today"]})
+    if not history.empty:
+        frames["points"] = pd.DataFrame(
+            {
+                "Date": pd.to_datetime(history["checkin_date"].astype(str).str[:10]),
+                "Value": history["value"].astype(float),
+                "Confidence": history["confidence"].astype(float),
+                "Author": history["author_name"].fillna("").astype(str),
+                "Note": history["note"].fillna("").astype(str).str.slice(0, 160),
+            }
+        ).sort_values("Date")
+    return frames
+
+
 def kr_chart(
     kr: dict, history: pd.DataFrame, guides: dict, start: Any, end: Any, today: dt.date | None = None
 ) -> alt.Chart:
@@ -378,6 +410,25 @@ def kr_chart(
     ``history`` is the key result's check-ins (:func:`okrdata.search.kr_notes` or
     :func:`okrdata.queries.checkin_history`), ``guides`` :func:`okrdata.search.kr_guides`.
     """
+    return _kr_chart_of(kr, kr_frames(kr, history, guides, start, end, today), start, end)
+
+
+def _kr_shape(kr: dict, frames: dict[str, pd.DataFrame], start: Any, end: Any) -> tuple:
+    # All that :func:`_kr_chart_of` draws besides its frames' data (see ui.chart_templates).
+    unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
+    colour = badges.COLOURS.get(kr.get("status"), "#1f77b4")
+    return ("okrs.kr", kr["kr_type"] == "milestone", unit_label, colour, str(start)[:10], str(end)[:10], *frames)
+
+
+def kr_spec(kr: dict, history: pd.DataFrame, guides: dict, start: Any, end: Any, today: dt.date | None = None) -> dict:
+    """:func:`ui.charts.spec` of :func:`kr_chart`, refilled from its shape's template
+    (:mod:`ui.chart_templates`): a check-in moves the points, not the chart's structure."""
+    frames = kr_frames(kr, history, guides, start, end, today)
+    return chart_templates.spec(_kr_shape(kr, frames, start, end), frames, lambda: _kr_chart_of(kr, frames, start, end))
+
+
+def _kr_chart_of(kr: dict, frames: dict[str, pd.DataFrame], start: Any, end: Any) -> alt.Chart:
+    """:func:`kr_chart` drawn from its :func:`kr_frames`."""
     milestone = kr["kr_type"] == "milestone"
     unit_label = "" if pd.isna(kr.get("unit_label")) else str(kr.get("unit_label") or "")
     start_d, end_d = pd.Timestamp(str(start)[:10]), pd.Timestamp(str(end)[:10])
@@ -386,16 +437,9 @@ def kr_chart(
     y_axis = alt.Axis(format="%" if milestone else ",~r", title="Done" if milestone else (unit_label or "Value"))
     y = alt.Y("Value:Q", axis=y_axis, scale=alt.Scale(zero=False))
     layers = []
-    if guides.get("pace"):
-        pace = pd.DataFrame(
-            {
-                "Date": [pd.Timestamp(d) for d, _ in guides["pace"]],
-                "Value": [float(v) for _, v in guides["pace"]],
-                "Line": "Expected pace (baseline to target)",
-            }
-        )
+    if "pace" in frames:
         layers.append(
-            alt.Chart(pace)
+            alt.Chart(frames["pace"])
             .mark_line(strokeDash=[5, 4], color="#8a8f98", strokeWidth=1.5)
             .encode(
                 x=x,
@@ -407,33 +451,22 @@ def kr_chart(
                 ],
             )
         )
-    if guides.get("target") is not None:
-        target = pd.DataFrame({"Value": [float(guides["target"])], "Line": ["Target"]})
+    if "target" in frames:
         layers.append(
-            alt.Chart(target)
+            alt.Chart(frames["target"])
             .mark_rule(color=badges.COLOURS[n.ON_TRACK], strokeDash=[2, 3], strokeWidth=1.5)
             .encode(y=y, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Value:Q", format=",~r")])
         )
-    if today is not None and start_d.date() <= today <= end_d.date():
-        now = pd.DataFrame({"Date": [pd.Timestamp(today)], "Line": ["Today"]})
+    if "today" in frames:
         layers.append(
-            alt.Chart(now)
+            alt.Chart(frames["today"])
             .mark_rule(color="#c9ccd1", strokeWidth=1)
             .encode(x=x, tooltip=[alt.Tooltip("Line:N", title="What"), alt.Tooltip("Date:T", format=wording.CHART_DAY)])
         )
-    if not history.empty:
-        points = pd.DataFrame(
-            {
-                "Date": pd.to_datetime(history["checkin_date"].astype(str).str[:10]),
-                "Value": history["value"].astype(float),
-                "Confidence": history["confidence"].astype(float),
-                "Author": history["author_name"].fillna("").astype(str),
-                "Note": history["note"].fillna("").astype(str).str.slice(0, 160),
-            }
-        ).sort_values("Date")
+    if "points" in frames:
         colour = badges.COLOURS.get(kr.get("status"), "#1f77b4")
         layers.append(
-            alt.Chart(points)
+            alt.Chart(frames["points"])
             .mark_line(point=alt.OverlayMarkDef(size=45, filled=True, color=colour), color=colour, strokeWidth=2.5)
             .encode(
                 x=x,
@@ -666,7 +699,7 @@ def draw_detail(obj: dict, scope: Scope) -> None:
                     else pd.DataFrame(columns=["checkin_date", "value", "confidence", "author_name", "note"])
                 )
                 charts.show_in(
-                    st, kr_chart(kr, kr_history, guides, obj["cycle_start"], obj["cycle_end"], today), width="stretch"
+                    st, kr_spec(kr, kr_history, guides, obj["cycle_start"], obj["cycle_end"], today), width="stretch"
                 )
             with notes_col:
                 if notes.empty:
