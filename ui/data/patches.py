@@ -91,23 +91,77 @@ def replace_rows(old: pd.DataFrame, fresh: pd.DataFrame, positions: Sequence[int
 def _put(old: pd.DataFrame, fresh: pd.DataFrame, where: np.ndarray) -> pd.DataFrame | None:
     """``old`` with rows ``where`` replaced by ``fresh``'s; columns whose values did not change are
     kept as they are, not copied. None when the types would change."""
-    kept = np.ones(len(old), dtype=bool)
-    kept[where] = False
+    # Column by column on the arrays themselves: a patch puts a handful of rows into frames of
+    # dozens of columns, so pandas' own per-column bookkeeping (a Series each, indexes,
+    # alignment) would cost far more than the values do (issue 13).
+    kept: np.ndarray | None = None
+    changed: dict[int, Any] = {}
+    for i, (values, new) in enumerate(zip(_column_arrays(old), _column_arrays(fresh))):
+        if values.dtype == new.dtype:
+            column_values = _replaced(values, new, where, old.index)
+        else:
+            if kept is None:
+                kept = np.ones(len(old), dtype=bool)
+                kept[where] = False
+            column_values = _replaced_other_type(old.iloc[:, i], fresh.iloc[:, i], where, kept)
+            if column_values is False:
+                return None
+        if column_values is not None:
+            changed[i] = column_values
     out = old.copy(deep=False)
-    for column in old.columns:
-        values, new = old[column], fresh[column].reset_index(drop=True)
-        if values.iloc[where].reset_index(drop=True).equals(new):
-            continue
-        if not _same_types(values, new, values[kept]):
+    for i, column_values in changed.items():
+        out.isetitem(i, column_values)
+    if changed:
+        types, old_types = out.dtypes.tolist(), old.dtypes.tolist()
+        if any(types[i] != old_types[i] for i in changed):
             return None
-        column_values = values.copy()
-        column_values.iloc[where] = (
-            new.to_numpy(dtype=float, na_value=np.nan) if values.dtype == np.float64 else new.to_numpy()
-        )
-        if column_values.dtype != values.dtype:
-            return None
-        out[column] = column_values
     return out
+
+
+def _column_arrays(frame: pd.DataFrame) -> list[Any]:
+    """The arrays holding ``frame``'s columns, in order, without a Series made for each."""
+    if hasattr(frame, "_iter_column_arrays"):  # pandas' own, 2.x and 3.x; far cheaper than frame[c]
+        return list(frame._iter_column_arrays())
+    return [
+        column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
+        for column in (frame.iloc[:, i] for i in range(frame.shape[1]))
+    ]
+
+
+def _replaced(values: Any, new: Any, where: np.ndarray, index: pd.Index) -> Any:
+    """The array ``values`` with rows ``where`` replaced by ``new`` (an array of the same type),
+    ready to go in a frame of ``index``; None when they hold those values already."""
+    dtype = values.dtype
+    if not isinstance(dtype, np.dtype):  # pandas' own types (text, nullable numbers, categories)
+        if values.take(where).equals(new):
+            return None
+        array = values.copy()
+        array[where] = new
+        return array
+    if dtype.kind in "biu":
+        same = np.array_equal(values[where], new)
+    elif dtype.kind in "fcmM":
+        same = np.array_equal(values[where], new, equal_nan=True)
+    else:  # objects: as pandas compares them (None and NaN alike, say)
+        same = pd.Series(values[where], dtype=object, copy=False).equals(pd.Series(new, dtype=object, copy=False))
+    if same:
+        return None
+    array = values.copy()
+    array[where] = new
+    # Objects go in as a Series of objects: bare, text alone would be taken for a text column.
+    return pd.Series(array, index=index, dtype=object, copy=False) if dtype.kind == "O" else array
+
+
+def _replaced_other_type(values: pd.Series, new: pd.Series, where: np.ndarray, kept: np.ndarray) -> Any:
+    """``values`` with rows ``where`` replaced by ``new``, of another type: False when the column
+    could not take them and keep its type (``kept``: the rows that stay)."""
+    if not _same_types(values, new, values[kept]):
+        return False
+    column_values = values.copy()
+    column_values.iloc[where] = (
+        new.to_numpy(dtype=float, na_value=np.nan) if values.dtype == np.float64 else new.to_numpy()
+    )
+    return False if column_values.dtype != values.dtype else column_values
 
 
 def after_checkins(patch: Callable[..., Any]) -> Callable[..., Any]:
