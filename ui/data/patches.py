@@ -58,7 +58,7 @@ def splice(old: pd.DataFrame, fresh: pd.DataFrame, key: str, gone: Collection[An
     """``old`` with the rows whose ``key`` is in ``fresh`` replaced by those of ``fresh``; None
     when ``fresh`` holds a row ``old`` did not, one of ``gone`` (rows that should be in
     ``fresh``) is missing from it, or the types would change."""
-    if list(fresh.columns) != list(old.columns) or old.empty:
+    if fresh.columns.tolist() != old.columns.tolist() or old.empty:
         return None
     where = pd.Index(old[key]).get_indexer(fresh[key])
     if (where < 0).any() or len(set(where)) != len(where) or not set(gone) <= set(fresh[key]):
@@ -69,7 +69,7 @@ def splice(old: pd.DataFrame, fresh: pd.DataFrame, key: str, gone: Collection[An
 def replace_blocks(old: pd.DataFrame, fresh: pd.DataFrame, key: str, ids: Collection[Any]) -> pd.DataFrame | None:
     """``old`` with its rows whose ``key`` is one of ``ids`` (several rows each, a key result's
     weeks say) replaced, in order, by the rows of ``fresh``; None when they do not line up."""
-    if list(fresh.columns) != list(old.columns) or old.empty:
+    if fresh.columns.tolist() != old.columns.tolist() or old.empty:
         return None
     where = np.flatnonzero(old[key].isin(list(ids)).to_numpy())
     if len(where) != len(fresh) or not np.array_equal(old[key].to_numpy()[where], fresh[key].to_numpy()):
@@ -81,7 +81,7 @@ def replace_rows(old: pd.DataFrame, fresh: pd.DataFrame, positions: Sequence[int
     """``old`` with its rows at ``positions`` replaced, in order, by the rows of ``fresh``; None
     when they do not line up or the types would change."""
     where = np.asarray(positions, dtype=np.int64)
-    if list(fresh.columns) != list(old.columns) or len(where) != len(fresh) or old.empty:
+    if fresh.columns.tolist() != old.columns.tolist() or len(where) != len(fresh) or old.empty:
         return None
     if len(where) and (where.min() < 0 or where.max() >= len(old) or len(set(where.tolist())) != len(where)):
         return None

@@ -29,13 +29,14 @@ from ui.data.patches import _same_types, after_checkins, splice
 def _patch_key_results(
     stale: pd.DataFrame, changed: set[int], cycle_id: int, unit_id: int | None = None
 ) -> pd.DataFrame | None:
-    mine = stale[stale["kr_id"].isin(changed)]
-    if mine.empty:
+    ids = stale["kr_id"].to_numpy()
+    mine = np.isin(ids, list(changed))
+    if not mine.any():
         return stale
-    objectives_touched = sorted({int(i) for i in mine["objective_id"]})
+    objectives_touched = sorted({int(i) for i in stale["objective_id"].to_numpy()[mine]})
     with opened() as db:
         fresh = q.key_results(db, int(cycle_id), unit_id, today(), objective_ids=objectives_touched)
-    return splice(stale, fresh, "kr_id", gone=[int(i) for i in mine["kr_id"]])
+    return splice(stale, fresh, "kr_id", gone=[int(i) for i in ids[mine]])
 
 
 @after_checkins
@@ -43,12 +44,13 @@ def _patch_objectives(
     stale: pd.DataFrame, changed: set[int], cycle_id: int, unit_id: int | None = None
 ) -> pd.DataFrame | None:
     krs = key_results(cycle_id, unit_id)
-    touched = sorted({int(i) for i in krs.loc[krs["kr_id"].isin(changed), "objective_id"]})
+    objective_ids = krs["objective_id"].to_numpy()
+    touched = sorted({int(i) for i in objective_ids[np.isin(krs["kr_id"].to_numpy(), list(changed))]})
     if not touched:
         return stale
     with opened() as db:
         fresh = q.objectives(
-            db, int(cycle_id), unit_id, today(), krs=krs[krs["objective_id"].isin(touched)], objective_ids=touched
+            db, int(cycle_id), unit_id, today(), krs=krs[np.isin(objective_ids, touched)], objective_ids=touched
         )
     return splice(stale, fresh, "objective_id", gone=touched)
 
@@ -56,10 +58,10 @@ def _patch_objectives(
 @after_checkins
 def _patch_unit_progress(stale: pd.DataFrame, changed: set[int], cycle_id: int) -> pd.DataFrame | None:
     krs, objs = key_results(cycle_id), objectives(cycle_id)
-    touched = set(krs.loc[krs["kr_id"].isin(changed), "objective_id"])
+    touched = krs["objective_id"].to_numpy()[np.isin(krs["kr_id"].to_numpy(), list(changed))]
     parent = {int(u): (None if pd.isna(p) else int(p)) for u, p in zip(stale["unit_id"], stale["parent_id"])}
     above: set[int] = set()
-    for unit in objs.loc[objs["objective_id"].isin(touched), "unit_id"]:
+    for unit in objs["unit_id"].to_numpy()[np.isin(objs["objective_id"].to_numpy(), touched)]:
         u = int(unit)
         while u is not None and u not in above:
             above.add(u)
