@@ -106,14 +106,16 @@ def _patch_checkin_history(
     pieces = [piece for piece in pieces if not piece.empty]
     if not pieces:
         return None
+    types = stale.dtypes.tolist()
     if not fresh.empty:
         keep = functools.cache(lambda: stale[~stale["kr_id"].isin(changed)])
         if not all(
-            stale[c].dtype == fresh[c].dtype or _same_types(stale[c], fresh[c], keep()[c]) for c in stale.columns
+            old == new or _same_types(stale[c], fresh[c], keep()[c])
+            for c, old, new in zip(stale.columns, types, fresh.dtypes.tolist())
         ):
             return None
     both = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
-    if any(both[c].dtype != stale[c].dtype for c in stale.columns):
+    if both.dtypes.tolist() != types:
         return None
     return both
 
