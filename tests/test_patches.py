@@ -201,3 +201,13 @@ def test_unchanged_columns_are_shared_and_the_stale_frame_is_left_alone():
     assert np.shares_memory(got["int"].to_numpy(), old["int"].to_numpy())
     got.loc[0, "int"] = 99
     pd.testing.assert_frame_equal(old, before)
+
+
+def test_the_same_without_pandas_own_column_arrays(monkeypatch):
+    monkeypatch.delattr(pd.DataFrame, "_iter_column_arrays")
+    rng = np.random.default_rng(21)
+    for case in CASES:
+        old = frame(rng, 8)
+        where = np.array([1, 4, 6])
+        fresh = fresh_rows(rng, old, where, case)
+        check(patches.replace_rows(old, fresh, where), old, fresh, where)
