@@ -16,7 +16,7 @@ import streamlit as st
 from okrdata import alignment
 from ui import alignment_view as view
 from ui import badges, empty, sidebar
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 
 scope = sidebar.current()
 st.title("Alignment")

@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import auth, checkin_data, checkin_form, checkin_history, data, empty, form_data, forms, sidebar, tables
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 
 scope = sidebar.current()
 st.title("Check-in")

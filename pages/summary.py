@@ -18,7 +18,7 @@ from okrdata import report, wording
 from okrdata.kpis import BREACHED, HEALTHY, NO_DATA, WARNING
 from okrdata.report import plots
 from ui import badges, chart_templates, charts, data, empty, form_data, kpi_charts, sidebar, style, tables
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 
 # The tables' columns (by name, or name and unit: "Progress (%)"): what it is and how it is
 # going first, whole at 1440 px beside the sidebar; who and what kind after.

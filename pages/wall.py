@@ -11,7 +11,7 @@ a fragment that Streamlit reruns every minute (``$OKR_WALL_REFRESH`` seconds, se
 :func:`okrdata.wall.refresh_seconds`), and the readers follow the database's versions of the data, so
 a check-in saved anywhere shows at the next redraw.
 
-Text from the database goes through :func:`ui.okr_detail.escape_markdown`: it shows as written.
+Text from the database goes through :func:`ui.badges.escape_markdown`: it shows as written.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import streamlit as st
 from okrdata import wall
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
 from ui import badges, data, sidebar, style, wall_view
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 
 REFRESH = wall.refresh_seconds()  # $OKR_WALL_REFRESH, default 60 s
 # The default cycle when this wall was last drawn in full, to follow the default as it moves.

@@ -150,7 +150,7 @@ def test_all_okrs_deep_link_to_an_objective(demo_db):
     at = ok(start())
     at.query_params["objective"] = str(int(objective["objective_id"]))
     ok(at.switch_page("pages/okrs.py").run())
-    from ui.okr_detail import escape_markdown
+    from ui.badges import escape_markdown
 
     assert escape_markdown(objective["title"]) in [h.value for h in at.header]
     at.query_params["objective"] = "123456789"

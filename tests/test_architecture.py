@@ -139,7 +139,7 @@ def test_the_escaping_check_finds_each_way_round_the_one_escaper(tmp_path):
     sample.write_text(
         "import html\n"
         "from ui import badges\n"
-        "from ui.okr_detail import escape_markdown\n"
+        "from ui.badges import escape_markdown\n"
         "def escape_title(t):\n    return t.replace('*', '\\\\*')\n"
         "badges.escape(x)\nhtml.escape(x)\nescape_markdown(x)\nbadges.escape_markdown(x)\nre.escape(x)\n"
         "x.translate(TABLE)\nesc = badges.escape\nshow = escape_markdown\n"

@@ -49,7 +49,7 @@ from okrdata.db import connect
 from okrdata.schema import migrate
 from ui import badges, navigation
 from ui.auth import PERSON_KEY
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 
 pytestmark = pytest.mark.slow  # every page run with hostile texts and forged links; writers killed mid-write
 

@@ -5,7 +5,7 @@ the label, help and value of metrics, the label and help of every widget and but
 tab and popover labels, progress texts, and the options of radios, pills and segmented
 controls. An f-string handed to one of those that interpolates a field known to hold user text
 (a name, title, description, note, unit label, e-mail...) must pass it through
-``escape_markdown`` (:func:`ui.badges.escape_markdown`, imported by pages from :mod:`ui.okr_detail`;
+``escape_markdown`` (:func:`ui.badges.escape_markdown`;
 ``tests/test_architecture.py`` checks it is the only escaper there) or
 ``badges.number(..., markdown=True)``.
 
@@ -192,4 +192,4 @@ def test_escape_markdown_with_lines_keeps_the_lines_and_paragraphs_a_person_type
 @pytest.mark.slow
 def test_no_user_text_reaches_markdown_unescaped():
     problems = unescaped_sinks()
-    assert not problems, "route these through escape_markdown (ui.okr_detail):\n" + "\n".join(problems)
+    assert not problems, "route these through escape_markdown (ui.badges):\n" + "\n".join(problems)

@@ -46,7 +46,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.sync.client import connect as ws_connect  # noqa: E402
 
-from ui.okr_detail import escape_markdown  # noqa: E402
+from ui.badges import escape_markdown  # noqa: E402
 
 pytestmark = [
     pytest.mark.e2e,  # slow (a streamlit server per module): `-m "not e2e"` leaves these out

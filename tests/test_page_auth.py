@@ -19,7 +19,7 @@ from okrdata import auth as core
 from okrdata.db import connect
 from okrdata.schema import migrate
 from ui import auth
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 
 pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 

@@ -20,7 +20,7 @@ from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.cli import cli
 from ui import badges, tables
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 from ui.sidebar import UNIT_KEY
 
 pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages

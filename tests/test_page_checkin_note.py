@@ -13,7 +13,7 @@ from app_fixtures import clear_streamlit_caches, demo_db, open_page  # noqa: F40
 from okrdata import queries as q
 from okrdata import writes as w
 from okrdata.db import connect
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 
 pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 

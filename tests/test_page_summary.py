@@ -21,7 +21,7 @@ from okrdata import writes as w
 from okrdata.db import connect
 from okrdata.report import plots
 from okrdata.report.pdf import to_pdf
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 from ui.sidebar import CYCLE_KEY, UNIT_KEY
 
 pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages

@@ -23,7 +23,7 @@ from okrdata import writes as w
 from okrdata.db import connect
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
 from ui import badges
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 from ui.sidebar import COMPANY, UNIT_KEY
 
 pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages

@@ -20,8 +20,8 @@ from okrdata import numbers as n
 from okrdata import queries as q
 from okrdata.db import connect
 from ui import badges
+from ui.badges import escape_markdown
 from ui.navigation import PAGES
-from ui.okr_detail import escape_markdown
 
 pytestmark = pytest.mark.slow  # AppTests: each test runs the app's pages
 

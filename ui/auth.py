@@ -20,7 +20,7 @@ plus single sign-on when an ``[auth]`` block is configured) and
 sends no ``email_verified``).
 
 Text that comes from people (names, e-mails, what was typed) reaches the screen through
-:func:`ui.okr_detail.escape_markdown`.
+:func:`ui.badges.escape_markdown`.
 
 Every call reads the person afresh from the database, so a role changed or an account archived
 by an admin takes effect at the next rerun. Pages ask :func:`require_sign_in` before a write
@@ -45,7 +45,7 @@ import streamlit as st
 from okrdata import auth as core
 from okrdata.errors import ValidationError
 from ui import data
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 
 PERSON_KEY = "okr_person_id"
 """``st.session_state`` key of the locally signed-in person's id."""

@@ -126,7 +126,7 @@ def escape_markdown(text: Any, *, lines: bool = False) -> str:
     Line breaks become spaces, so a name or title stays one line; with ``lines`` (a note, a
     reflection or a why shown as paragraphs) each line break the person typed is kept as a line
     break and a blank line as a new paragraph. Either way runs of spaces are one space, so no
-    indented line turns into a code block. Pages import it as :func:`ui.okr_detail.escape_markdown`.
+    indented line turns into a code block.
     """
     raw = str("" if text is None else text)
     if not lines:

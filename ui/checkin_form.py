@@ -23,7 +23,7 @@ import streamlit as st
 from okrdata import attention, checkin_rows, wording, writes
 from okrdata.errors import ValidationError
 from ui import badges, checkin_data, data, form_data, forms
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 
 FORM = "ci_form"
 NOTE_PREVIEW = 240  # characters of the last note shown in the form; a longer one opens in full below

@@ -28,6 +28,7 @@ from okrdata import attention, search, wording
 from okrdata import numbers as n
 from okrdata.queries import KR_COLUMNS
 from ui import badges, chart_templates, charts, data, form_data, tables
+from ui.badges import escape_markdown
 from ui.sidebar import Scope
 
 PAGE = "pages/okrs.py"
@@ -62,14 +63,6 @@ class Listing(NamedTuple):
     """The first :data:`ui.tables.ROW_LIMIT` of them as the table on screen (:func:`display_frame`)."""
     counts: dict[str, int]
     """:func:`okrdata.search.counts` of ``rows``."""
-
-
-# --- text --------------------------------------------------------------------------------
-
-
-escape_markdown = badges.escape_markdown
-"""User text made safe for ``st.markdown`` and Markdown labels (:func:`ui.badges.escape_markdown`):
-the one escaping path of the pages, kept here under the name they import."""
 
 
 # --- cached readers ----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """How the wall screen (``pages/wall.py``) draws its parts: the large type of a TV, an
 objective's card, a unit's tile, and the lines inside them.
 
-Text from the database goes through :func:`ui.okr_detail.escape_markdown`: it shows as written.
+Text from the database goes through :func:`ui.badges.escape_markdown`: it shows as written.
 How many cards, lines and tiles fit the screen is :func:`okrdata.wall.fill_plan`.
 """
 
@@ -12,7 +12,7 @@ import streamlit as st
 
 from okrdata import wall, wording
 from ui import badges, style
-from ui.okr_detail import escape_markdown
+from ui.badges import escape_markdown
 
 # Sized for 1920×1080 read from a few metres: every text in the wall at least ~20 px, the
 # headline figures and objective titles much larger. Long words wrap instead of widening the page;

@@ -12,9 +12,9 @@ import streamlit as st
 
 from okrdata import writes
 from ui import badges, data, forms
+from ui.badges import escape_markdown
 from ui.manage.common import present
 from ui.manage.context import ManageContext
-from ui.okr_detail import escape_markdown
 
 
 def draw(ctx: ManageContext) -> None:

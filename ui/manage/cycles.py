@@ -15,9 +15,9 @@ import streamlit as st
 from okrdata import writes
 from okrdata.schema import CYCLE_STATES
 from ui import badges, forms
+from ui.badges import escape_markdown
 from ui.manage.common import create_form, day, edit_form, fill, no_rights
 from ui.manage.context import ManageContext
-from ui.okr_detail import escape_markdown
 
 
 def draw(ctx: ManageContext) -> None:

@@ -15,9 +15,9 @@ import streamlit as st
 from okrdata import transfer
 from okrdata.errors import ValidationError
 from ui import auth, data, forms
+from ui.badges import escape_markdown
 from ui.manage.common import no_rights
 from ui.manage.context import ManageContext
-from ui.okr_detail import escape_markdown
 
 IMPORT_FORM = "mg_import"
 IMPORT_ROUND = "mg_import_round"  # counts imports: the uploader's key, so each import empties it

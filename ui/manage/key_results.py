@@ -15,9 +15,9 @@ import streamlit as st
 from okrdata import history, lookups, writes
 from okrdata.schema import KR_TYPES
 from ui import data, form_data, forms, tables
+from ui.badges import escape_markdown
 from ui.manage.common import as_int, create_form, edit_form, fill, no_rights, number_text, row_of
 from ui.manage.context import ManageContext
-from ui.okr_detail import escape_markdown
 
 TYPE_WORDS = {
     "increase": "Increase to",

@@ -13,9 +13,9 @@ import streamlit as st
 from okrdata import writes
 from okrdata.schema import KPI_TARGET_TYPES
 from ui import data, form_data, forms
+from ui.badges import escape_markdown
 from ui.manage.common import create_form, edit_form, fill, no_rights, number_text
 from ui.manage.context import ManageContext
-from ui.okr_detail import escape_markdown
 
 
 def draw(ctx: ManageContext) -> None:

@@ -13,9 +13,9 @@ import streamlit as st
 from okrdata import writes
 from okrdata.schema import OBJECTIVE_KINDS
 from ui import data, form_data, forms, tables
+from ui.badges import escape_markdown
 from ui.manage.common import as_int, edit_form, fill, no_rights, number_text, present
 from ui.manage.context import ManageContext
-from ui.okr_detail import escape_markdown
 
 FIELDS = ("title", "description", "owner", "kind", "weight", "align")
 

@@ -14,9 +14,9 @@ from okrdata import writes
 from okrdata.db import transaction
 from okrdata.schema import ROLES
 from ui import form_data, forms
+from ui.badges import escape_markdown
 from ui.manage.common import create_form, edit_form, fill, no_rights
 from ui.manage.context import ManageContext
-from ui.okr_detail import escape_markdown
 
 
 def draw(ctx: ManageContext) -> None:

@@ -10,9 +10,9 @@ import streamlit as st
 
 from okrdata import writes
 from ui import form_data, forms
+from ui.badges import escape_markdown
 from ui.manage.common import as_int, create_form, edit_form, fill, no_rights, present
 from ui.manage.context import ManageContext
-from ui.okr_detail import escape_markdown
 
 PARENT_HELP = "Move the unit (with everything below it) under another unit."
 
