@@ -7,7 +7,7 @@ notes), the sidebar's unit (its whole branch), an owner, statuses, kinds and key
 the table draws the first :data:`ui.tables.ROW_LIMIT` of them and says so when there are
 more, and the CSV download holds every matching row (:func:`okrdata.search.export_csv`), built
 when the button is clicked. The rows and the table are cached for the choices made
-(:func:`ui.okr_detail.listing`), so a rerun after a click is quick. Selecting a row, or
+(:func:`ui.okr_list.listing`), so a rerun after a click is quick. Selecting a row, or
 following a link, opens the objective's page (:func:`ui.okr_detail.draw_detail`); a link to
 an objective that does not exist warns and shows the list.
 """
@@ -20,8 +20,9 @@ import streamlit as st
 
 from okrdata import search, transfer
 from okrdata.numbers import STATUSES
-from ui import badges, data, empty, okr_detail, sidebar, style, tables
-from ui.okr_detail import ALL_CYCLES_KEY, KIND_KEY, OWNER_KEY, SEARCH_KEY, STATUS_KEY, TYPE_KEY, escape_markdown
+from ui import badges, data, empty, okr_detail, okr_list, sidebar, style, tables
+from ui.badges import escape_markdown
+from ui.okr_list import ALL_CYCLES_KEY, KIND_KEY, OWNER_KEY, SEARCH_KEY, STATUS_KEY, TYPE_KEY
 
 
 def _either(choices: list[str | None]) -> str:
@@ -79,7 +80,7 @@ all_cycles = second[2].toggle(
 
 cycles = data.cycles()
 cycle_ids = [int(i) for i in cycles["id"]] if all_cycles else [scope.cycle_id]
-every = okr_detail.totals(cycle_ids)
+every = okr_list.totals(cycle_ids)
 owners = every.owners
 if st.session_state.get(OWNER_KEY) not in (None, *owners):
     st.session_state[OWNER_KEY] = None  # that person owns nothing in these cycles
@@ -127,7 +128,7 @@ filters = search.Filters(
     kinds=tuple(kinds or ()),
     kr_types=tuple(kr_types or ()),
 )
-listing = okr_detail.listing(cycle_ids, filters, None if all_cycles else cycle_ids, all_cycles, scope)
+listing = okr_list.listing(cycle_ids, filters, None if all_cycles else cycle_ids, all_cycles, scope)
 shown = listing.rows
 total, visible = every.counts, listing.counts
 
@@ -163,7 +164,7 @@ if shown.empty:
         elsewhere = ""
         if filters.words and not all_cycles:
             branch = data.subtree_ids(scope.unit_id) if scope.unit_id is not None else None
-            other = okr_detail.matches(filters.text, None, branch)
+            other = okr_list.matches(filters.text, None, branch)
             if not other.empty:
                 n_other = len(other)
                 elsewhere = (
@@ -188,7 +189,7 @@ if len(shown) > len(listing.display):
         f"{len(shown):,}."
     )
 with style.wide("okrs_table"):
-    picked = okr_detail.show_table(listing, scope)
+    picked = okr_list.show_table(listing, scope)
 tables.phone_list(
     "okrs_table",
     tables.phone_items(

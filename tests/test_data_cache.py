@@ -148,14 +148,14 @@ def test_a_write_by_a_raw_connection_is_seen_too(db, cached):
 
 def test_clear_reaches_every_cache(cached):
     org = cached
-    from ui import alignment_view, form_data, kpi_data, okr_detail, trend_data  # noqa: F401 - their readers register
+    from ui import alignment_view, form_data, kpi_data, okr_detail, okr_list, trend_data  # noqa: F401 - their readers register
 
     warm_everything(org)
     form_data.people_table()
-    okr_detail.list_rows([org.cycle])
-    assert rebuilt(lambda: (warm_everything(org), form_data.people_table(), okr_detail.list_rows([org.cycle]))) == []
+    okr_list.list_rows([org.cycle])
+    assert rebuilt(lambda: (warm_everything(org), form_data.people_table(), okr_list.list_rows([org.cycle]))) == []
     data.clear()
-    built = rebuilt(lambda: (warm_everything(org), form_data.people_table(), okr_detail.list_rows([org.cycle])))
+    built = rebuilt(lambda: (warm_everything(org), form_data.people_table(), okr_list.list_rows([org.cycle])))
     assert {"key_results", "people_table", "list_rows", "units", "kpis"} <= set(built)
 
 
@@ -381,16 +381,16 @@ def test_the_all_okrs_rows_patched_after_a_checkin_equal_fresh_ones(demo_file):
     import pandas as pd
 
     from okrdata import search
-    from ui import okr_detail
+    from ui import okr_list
 
     db = demo_file
     active = int(data.cycles().query("state == 'active'")["id"].iloc[0])
-    okr_detail.list_rows([active])
+    okr_list.list_rows([active])
     krs = data.key_results(active)
     kr = int(krs.loc[krs["kr_type"] != "milestone", "kr_id"].iloc[2])
     writes.add_checkin(db, kr, dt.date.today(), 42, 2, "", person=SYSTEM)
     with data.builds() as built:
-        got = okr_detail.list_rows([active])
+        got = okr_list.list_rows([active])
     assert ("list_rows", "patched") in [(name, how) for name, _, how in built]
     cycles = data.cycles()
     expected = search.okr_rows(

@@ -26,15 +26,8 @@ from okrdata import queries as q
 from okrdata import search as s
 from okrdata import writes as w
 from ui import badges, data
-from ui.okr_detail import (
-    ALL_CYCLES_KEY,
-    KIND_KEY,
-    OWNER_KEY,
-    SEARCH_KEY,
-    STATUS_KEY,
-    TYPE_KEY,
-    escape_markdown,
-)
+from ui.badges import escape_markdown
+from ui.okr_list import ALL_CYCLES_KEY, KIND_KEY, OWNER_KEY, SEARCH_KEY, STATUS_KEY, TYPE_KEY
 from ui.sidebar import COMPANY, UNIT_KEY
 from ui.tables import ROW_LIMIT as LIST_LIMIT
 
