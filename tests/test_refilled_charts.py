@@ -13,30 +13,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from chart_fixtures import altair_builds, demo  # noqa: F401 - demo is a fixture
 
 from okrdata import attention, writes
 from okrdata import queries as q
 from okrdata.db import connect
 from okrdata.schema import migrate
 from okrdata.seed import load_demo
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from ui import chart_templates, charts, data  # noqa: E402 - once the repository is on the path
-
-
-@pytest.fixture
-def demo(tmp_path, monkeypatch):
-    db = connect(tmp_path / "demo.db")
-    migrate(db)
-    load_demo(db)
-    monkeypatch.setenv("OKR_DB", str(tmp_path / "demo.db"))
-    data.clear()
-    yield db
-    db.close()
-    data.clear()
+from ui import chart_templates, charts, data
 
 
 def banded(db, cycle_id: int, unit_id: int | None) -> tuple[object, bool]:
@@ -51,13 +35,6 @@ def banded(db, cycle_id: int, unit_id: int | None) -> tuple[object, bool]:
 
 def scopes(db) -> list[int | None]:
     return [None, *[int(u) for u in q.units(db)["id"]]]
-
-
-def altair_builds(call) -> int:
-    """How many charts ``call()`` had Altair build (a template learnt is one)."""
-    with data.builds() as built:
-        call()
-    return sum(1 for name, _, _ in built if name == "_template")
 
 
 def test_every_unit_chart_refilled_is_the_one_altair_builds(demo):

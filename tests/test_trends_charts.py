@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from chart_fixtures import altair_builds, demo  # noqa: F401 - demo is a fixture
 
 from okrdata import queries as q
 from okrdata import trends as tr
@@ -20,32 +21,8 @@ from okrdata import writes
 from okrdata.db import connect
 from okrdata.schema import migrate
 from okrdata.seed import load_demo
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from ui import charts, data  # noqa: E402 - once the repository is on the path
-from ui import trend_charts as tc  # noqa: E402
-
-
-@pytest.fixture
-def demo(tmp_path, monkeypatch):
-    db = connect(tmp_path / "demo.db")
-    migrate(db)
-    load_demo(db)
-    monkeypatch.setenv("OKR_DB", str(tmp_path / "demo.db"))
-    data.clear()
-    yield db
-    db.close()
-    data.clear()
-
-
-def altair_builds(call) -> int:
-    """How many charts ``call()`` had Altair build (a template learnt is one)."""
-    with data.builds() as built:
-        call()
-    return sum(1 for name, _, _ in built if name == "_template")
+from ui import charts, data
+from ui import trend_charts as tc
 
 
 def series_of(t: tr.Trends, every: int = 3) -> list[tuple[object, float | None, str | None]]:
