@@ -10,8 +10,9 @@ read-only, on a full disk) gives one message on every page instead of an excepti
 
 This file is read twice. ``streamlit run`` finds the ``st.App`` below and imports the file as
 the module ``app`` to serve it: that builds the server, with the HTTP API (:mod:`okrdata.api`)
-mounted at ``/api/v1`` and the notification scheduler (:mod:`okrdata.notify.schedule`, when
-switched on) as its lifespan. Then each browser session runs the file as its script
+mounted at ``/api/v1``, and its lifespan (:func:`ui.process.lifespan`): the notification
+scheduler (:mod:`okrdata.notify.schedule`, when switched on) and the warmer that brings the
+pages' cached figures up to date after each write (:mod:`ui.data.warm`). Then each browser session runs the file as its script
 (``__main__``), which draws the pages.
 """
 
@@ -39,8 +40,7 @@ else:
     from starlette.routing import Mount
 
     from okrdata import api
-    from okrdata.notify import schedule
     from ui import process
 
-    app = st.App(__file__, routes=[Mount(api.PREFIX, app=api.make_app())], lifespan=schedule.lifespan)
+    app = st.App(__file__, routes=[Mount(api.PREFIX, app=api.make_app())], lifespan=process.lifespan)
     process.settle()  # the collections after each run skip what is loaded by now

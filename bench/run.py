@@ -4,7 +4,10 @@ Builds the demo (``okr demo``) and synthetic organisations (``okr synth --scale 
 years of weekly check-ins) in a scratch folder, then runs each page cold (fresh caches, a
 new session) and warm (a rerun of the same session, as after a click), several times, and
 and *after a write*: the same session's next run once a check-in was saved on a key result
-of the cycle shown (what a reader meets while leads check in). It prints the median per page
+of the cycle shown (what a reader meets while leads check in), twice: at once, racing the
+server's warmer (:mod:`ui.data.warm`, which the benchmark runs as the server does), and once
+the warmer has brought the readers up to date (*warmed*: a reader arriving a moment after the
+write; ``--no-warmer`` leaves it out, as a deployment that switches it off). It prints the median per page
 and scale, the ratio of the largest scale to the demo, and a bare one-title Streamlit page
 measured in the same run as the floor. Every chart's data points are counted too (the browser
 must never get more than 5,000 per chart).
@@ -44,6 +47,7 @@ from okrdata import writes as okr_writes  # noqa: E402
 from okrdata.db import connect  # noqa: E402
 from okrdata.schema import migrate  # noqa: E402
 from ui import navigation  # noqa: E402
+from ui.data import warm as warming  # noqa: E402
 
 APP = str(ROOT / "app.py")
 PAGES = [p.path for p in navigation.PAGES]
@@ -175,14 +179,21 @@ def _session(page: str | None) -> AppTest:
 WRITES = [0]
 
 
-def time_page(page: str | None, paths: dict[int, Path], cold: int, warm: int, after: int = 0) -> dict[int, dict]:
-    """Median cold, warm and after-a-write seconds of one page (``None``: the floor script) at
-    every scale.
+def time_page(
+    page: str | None,
+    paths: dict[int, Path],
+    cold: int,
+    warm: int,
+    after: int = 0,
+    warmers: dict[int, warming.Warmer] | None = None,
+) -> dict[int, dict]:
+    """Median cold, warm, after-a-write and (with ``warmers``, one per scale) after-a-write-
+    once-warmed seconds of one page (``None``: the floor script) at every scale.
 
     The scales take turns, run by run, so that a slower spell of a shared machine weighs on
     all of them alike rather than on whichever scale it fell upon.
     """
-    times = {s: {"cold": [], "warm": [], "after": [], "errors": []} for s in paths}
+    times = {s: {"cold": [], "warm": [], "after": [], "warmed": [], "errors": []} for s in paths}
     sessions: dict[int, AppTest] = {}
     for _ in range(cold):
         for scale, path in paths.items():
@@ -209,11 +220,19 @@ def time_page(page: str | None, paths: dict[int, Path], cold: int, warm: int, af
             times[scale]["after"].append(_timed(sessions[scale]))
             if sessions[scale].exception:
                 times[scale]["errors"].append(str(sessions[scale].exception[0].value)[:200])
+            if warmers:  # a reader who comes once the server's warmer has caught up with the write
+                sessions[scale].run()
+                WRITES[0] += 1
+                check_in(path, WRITES[0])
+                if not warmers[scale].settled(60):
+                    times[scale]["errors"].append("the warmer did not settle within 60 s")
+                times[scale]["warmed"].append(_timed(sessions[scale]))
     return {
         scale: {
             "cold": statistics.median(t["cold"]),
             "warm": statistics.median(t["warm"]) if t["warm"] else 0.0,
             "after": statistics.median(t["after"]) if t["after"] else 0.0,
+            "warmed": statistics.median(t["warmed"]) if t["warmed"] else 0.0,
             "points": chart_points(sessions[scale]),
             "errors": t["errors"],
         }
@@ -229,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         "--warm", type=int, default=15, help="warm reruns per page and scale (cheap; more make the median steadier)"
     )
     parser.add_argument("--after", type=int, default=3, help="runs after a write (a check-in) per page and scale")
+    parser.add_argument(
+        "--no-warmer", action="store_true", help="no warmer after a write (a deployment that switches it off)"
+    )
     parser.add_argument("--pages", nargs="+", default=PAGES)
     parser.add_argument("--out", type=Path, help="also write the table (Markdown) to this file")
     parser.add_argument(
@@ -248,27 +270,42 @@ def main(argv: list[str] | None = None) -> int:
         args.keep.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         paths = {scale: build(args.keep or Path(tmp), scale) for scale in scales}
+        warmers = None if args.no_warmer else {s: warming.Warmer(str(p.absolute())).start() for s, p in paths.items()}
         time_page(
             None, {1: paths[1]}, 1, 0
         )  # warm-up: the first AppTest pays for imports, which no page should be charged
         for page in [None, *args.pages]:
-            for scale, r in time_page(page, paths, args.cold, args.warm, 0 if page is None else args.after).items():
+            timed = time_page(page, paths, args.cold, args.warm, 0 if page is None else args.after, warmers)
+            for scale, r in timed.items():
                 results.setdefault(scale, {})[page or "floor"] = r
                 print(
                     f"  x{scale} {page or 'floor'}: cold {r['cold'] * 1000:.0f} ms, warm {r['warm'] * 1000:.0f} ms, "
-                    f"after a write {r['after'] * 1000:.0f} ms, max chart points {r['points']}",
+                    f"after a write {r['after'] * 1000:.0f} ms, warmed {r['warmed'] * 1000:.0f} ms, "
+                    f"max chart points {r['points']}",
                     file=sys.stderr,
                 )
+        for warmer in (warmers or {}).values():
+            warmer.stop()
 
     top = scales[-1]
     with_after = args.after > 0
+    with_warmed = with_after and warmers is not None
+    # After a write, the target is met by the first run a reader meets: once warmed, when the server warms.
+    first = "warmed" if with_warmed else "after"
+    per_scale = 2 + with_after + with_warmed
     lines = [
         "| page | "
-        + " | ".join(f"x{s} cold ms | x{s} warm ms" + (f" | x{s} after write ms" if with_after else "") for s in scales)
+        + " | ".join(
+            f"x{s} cold ms | x{s} warm ms"
+            + (f" | x{s} after write ms" if with_after else "")
+            + (f" | x{s} warmed ms" if with_warmed else "")
+            for s in scales
+        )
         + f" | cold x{top}/demo | warm x{top}/demo |"
         + (f" after write x{top}/demo warm |" if with_after else "")
+        + (f" warmed x{top}/demo warm |" if with_warmed else "")
         + " max chart points |",
-        "|---" * ((3 if with_after else 2) * len(scales) + (5 if with_after else 4)) + "|",
+        "|---" * (per_scale * len(scales) + 3 + with_after + with_warmed) + "|",
     ]
     failures = []
     for page in ["floor", *args.pages]:
@@ -277,12 +314,16 @@ def main(argv: list[str] | None = None) -> int:
             row += [f"{results[s][page]['cold'] * 1000:.0f}", f"{results[s][page]['warm'] * 1000:.0f}"]
             if with_after:
                 row.append(f"{results[s][page]['after'] * 1000:.0f}" if page != "floor" else "")
+            if with_warmed:
+                row.append(f"{results[s][page]['warmed'] * 1000:.0f}" if page != "floor" else "")
         cold_ratio = results[top][page]["cold"] / results[1][page]["cold"]
         warm_ratio = results[top][page]["warm"] / results[1][page]["warm"]
-        after_ratio = results[top][page]["after"] / results[1][page]["warm"]
+        after_ratio = results[top][page][first] / results[1][page]["warm"]
         points = max(results[s][page]["points"] for s in scales)
         row += [f"{cold_ratio:.2f}", f"{warm_ratio:.2f}"]
         if with_after:
+            row.append(f"{results[top][page]['after'] / results[1][page]['warm']:.2f}" if page != "floor" else "")
+        if with_warmed:
             row.append(f"{after_ratio:.2f}" if page != "floor" else "")
         row.append(str(points))
         lines.append("| " + " | ".join(row) + " |")
@@ -294,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
             if results[top][page]["warm"] > 0.3:
                 failures.append(f"{page}: warm x{top} {results[top][page]['warm'] * 1000:.0f} ms > 300 ms")
             if with_after and after_ratio > 2:
-                failures.append(f"{page}: after a write x{top} / demo warm {after_ratio:.2f} > 2")
+                failures.append(f"{page}: first run after a write ({first}) x{top} / demo warm {after_ratio:.2f} > 2")
             if with_after and results[top][page]["after"] > 0.3:
                 failures.append(f"{page}: after a write x{top} {results[top][page]['after'] * 1000:.0f} ms > 300 ms")
             if points > MAX_POINTS:

@@ -1,5 +1,6 @@
 """What the server does once, before any session: load what the pages use and take it out of
-the garbage collector's walks.
+the garbage collector's walks (:func:`settle`); and what runs beside the sessions while it
+serves (:func:`lifespan`): the notification scheduler and the warmer.
 
 Streamlit collects garbage after every script run (``runner.postScriptGC``, which the
 dashboard's ``.streamlit/config.toml`` switches off, but a deployment may not use that file),
@@ -16,15 +17,20 @@ The test of it is ``tests/test_process.py``; ``bench/click_probe.py`` shows what
 from __future__ import annotations
 
 import ast
+import contextlib
 import gc
 import importlib
 import importlib.util
+import logging
 import pkgutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import ui
+from okrdata.errors import ValidationError
+from okrdata.notify import schedule
 from ui import navigation
+from ui.data import path, warm
 
 APP_FOLDER = Path(__file__).resolve().parent.parent
 
@@ -66,3 +72,21 @@ def _is_module(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: object = None) -> AsyncIterator[None]:
+    """The server's lifespan (``st.App(..., lifespan=...)``): the notification scheduler when the
+    deployment switches it on (:func:`okrdata.notify.schedule.lifespan`), and the warmer of the
+    database's readers unless it switches that off (:mod:`ui.data.warm`)."""
+    async with schedule.lifespan(app):
+        try:
+            warmer = warm.Warmer(path()).start() if warm.enabled() else None
+        except ValidationError as exc:
+            logging.getLogger("okr.warm").error("warming after a write stays off: %s", exc)
+            warmer = None
+        try:
+            yield
+        finally:
+            if warmer is not None:
+                warmer.stop()

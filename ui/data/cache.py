@@ -165,11 +165,15 @@ def _hashable(value: Any) -> Hashable:
 
 
 class _Entry:
-    __slots__ = ("deps", "value")
+    __slots__ = ("args", "deps", "used", "value")
 
-    def __init__(self, value: Any, deps: dict[str, Any]):
+    def __init__(self, value: Any, deps: dict[str, Any], args: tuple[tuple, dict]):
         self.value = value
         self.deps = deps
+        self.args = args
+        """The arguments it was built for, so that :meth:`Reader.warm` can build it again."""
+        self.used = time.monotonic()
+        """When a caller was last handed it."""
 
 
 _READERS: list[Reader] = []
@@ -236,14 +240,47 @@ class Reader:
                 outer.add(scope, version)
         return entry.value if self.shared else pickle.loads(entry.value)
 
-    def _get(self, key: tuple) -> _Entry | None:
+    def _get(self, key: tuple, use: bool = True) -> _Entry | None:
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None:
+            if entry is not None and use:
                 self._entries.move_to_end(key)
+                entry.used = time.monotonic()
             return entry
 
-    def _build(self, key: tuple, bound: inspect.BoundArguments, db_file: str, stale: _Entry | None) -> _Entry:
+    @property
+    def warmable(self) -> bool:
+        """Whether :meth:`warm` can build its results again from their arguments alone. Not a
+        memo's: its build is a closure over what one page run held, so only the page can; nor
+        a reader taking arguments left out of its key (``_build``), for the same reason."""
+        return not self.after_page and not any(name.startswith("_") for name in self.signature.parameters)
+
+    def owed(self, db_file: str, used_since: float) -> list[tuple[float, tuple, _Entry]]:
+        """The results of ``db_file`` that a caller was handed at or after ``used_since`` (a
+        :func:`time.monotonic` time) and that the data has moved under, as (last handed out, key,
+        result); for :mod:`ui.data.warm`, which builds them again (:meth:`warm`) after a write."""
+        if not self.warmable:
+            return []
+        now = versions(db_file)
+        with self._lock:
+            return [
+                (entry.used, key, entry)
+                for key, entry in self._entries.items()
+                if key[0] == db_file and entry.used >= used_since and not _valid(entry.deps, now)
+            ]
+
+    def warm(self, key: tuple, stale: _Entry) -> bool:
+        """Bring the result ``key`` (one of :meth:`owed`) up to date now, as the next caller would,
+        without counting it as handed out; False when it was up to date already. A caller asking
+        for it meanwhile waits for this build."""
+        if _valid(stale.deps, versions(key[0])):
+            return False
+        args, kwargs = stale.args
+        return self._build(key, self.signature.bind(*args, **kwargs), key[0], stale, use=False) is not stale
+
+    def _build(
+        self, key: tuple, bound: inspect.BoundArguments, db_file: str, stale: _Entry | None, use: bool = True
+    ) -> _Entry:
         # One build per key at a time: sessions asking for the same thing meanwhile wait for it.
         with self._lock:
             slot = self._building.setdefault(key, [threading.RLock(), 0])
@@ -251,7 +288,7 @@ class Reader:
         try:
             with slot[0]:
                 now = versions(db_file)
-                entry = self._get(key)
+                entry = self._get(key, use)
                 if entry is not None and _valid(entry.deps, now):
                     return entry
                 deps = _Deps(declared=any(what != "today" for what in self.reads))
@@ -276,8 +313,12 @@ class Reader:
                     if _builds is not None:
                         _builds.append((self._label(bound), time.perf_counter() - started, how))
                 entry = _Entry(
-                    value if self.shared else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), deps.seen
+                    value if self.shared else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
+                    deps.seen,
+                    (bound.args, bound.kwargs),
                 )
+                if not use and stale is not None:
+                    entry.used = stale.used
                 with self._lock:
                     self._entries[key] = entry
                     self._entries.move_to_end(key)
@@ -339,6 +380,12 @@ def builds() -> Iterator[list[tuple[str, float, str]]]:
         yield _builds
     finally:
         _builds = seen
+
+
+def readers() -> list[Reader]:
+    """Every reader declared so far, in the order of declaration (a reader is declared after
+    those it calls, module by module)."""
+    return list(_READERS)
 
 
 def clear() -> None:

@@ -57,20 +57,13 @@ def _patch_objectives(
 
 @after_checkins
 def _patch_unit_progress(stale: pd.DataFrame, changed: set[int], cycle_id: int) -> pd.DataFrame | None:
+    # From the patched objectives, every unit: a unit's figure sums its whole branch, and a sum
+    # over the changed branches only came out a last binary digit away from a cold run's.
     krs, objs = key_results(cycle_id), objectives(cycle_id)
-    touched = krs["objective_id"].to_numpy()[np.isin(krs["kr_id"].to_numpy(), list(changed))]
-    parent = {int(u): (None if pd.isna(p) else int(p)) for u, p in zip(stale["unit_id"], stale["parent_id"])}
-    above: set[int] = set()
-    for unit in objs["unit_id"].to_numpy()[np.isin(objs["objective_id"].to_numpy(), touched)]:
-        u = int(unit)
-        while u is not None and u not in above:
-            above.add(u)
-            u = parent.get(u)
-    if not above:
+    if not np.isin(krs["kr_id"].to_numpy(), list(changed)).any():
         return stale
     with opened() as db:
-        fresh = q.unit_progress(db, int(cycle_id), today(), objs=objs, unit_ids=above)
-    return splice(stale, fresh, "unit_id", gone=above & set(parent))
+        return q.unit_progress(db, int(cycle_id), today(), objs=objs)
 
 
 @after_checkins
