@@ -4,16 +4,16 @@ Headline figures (progress against the expected pace, days left, how many object
 results), key results per status, progress by unit, the key results that need attention, and
 the OKR coach's notes. Every figure comes from :func:`okrdata.queries.cycle_summary`,
 :func:`~okrdata.queries.unit_progress`, :func:`~okrdata.queries.key_results` and
-:func:`okrdata.quality.findings_frame`, through the cached readers of :mod:`ui.data`.
+:func:`okrdata.quality.findings_frame`, through the cached readers of :mod:`ui.data`; what the
+page derives from them (the chart, the key results needing attention) is :mod:`ui.overview_data`'s.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from okrdata import attention
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
-from ui import badges, chart_templates, charts, data, empty, form_data, sidebar, style, tables
+from ui import badges, charts, data, empty, overview_data, sidebar, style, tables
 
 scope = sidebar.current()
 st.title("Overview")
@@ -87,26 +87,7 @@ st.caption(
 
 # --- progress by unit ---------------------------------------------------------------------
 st.subheader("Progress by unit")
-
-
-def unit_chart() -> tuple[dict | None, int]:
-    """The progress-by-unit spec (None: no unit with objectives) and how many units it leaves out."""
-    progress = data.unit_progress(scope.cycle_id)
-    shown_units = attention.chart_units(progress, scope.unit_id)
-    if shown_units.empty:
-        return None, 0
-    in_branch = (
-        progress if scope.unit_id is None else progress[progress["unit_id"].isin(data.subtree_ids(scope.unit_id))]
-    )
-    banded = attention.unit_bands(
-        shown_units, progress, data.key_results(scope.cycle_id), data.objectives(scope.cycle_id), closed
-    )
-    return chart_templates.unit_progress(banded, closed), int((in_branch["objective_count"] > 0).sum()) - len(
-        shown_units
-    )
-
-
-unit_spec, hidden = data.memo(unit_chart, "overview.units", scope.cycle_id, scope.unit_id)
+unit_spec, hidden = overview_data.unit_chart(scope.cycle_id, scope.unit_id)
 if unit_spec is None:
     st.caption("No unit in this branch has objectives in this cycle.")
 else:
@@ -132,12 +113,7 @@ else:
 # --- key results that need attention ------------------------------------------------------
 st.subheader("Key results that need attention")
 krs_count = summary["kr_count"]
-needing, needing_total = data.memo(
-    lambda: attention.needing_attention(data.key_results(scope.cycle_id, scope.unit_id)),
-    "overview.attention",
-    scope.cycle_id,
-    scope.unit_id,
-)
+needing, needing_total = overview_data.needing_attention(scope.cycle_id, scope.unit_id)
 if krs_count == 0:
     st.caption("No key results in scope yet.")
 elif needing.empty:
@@ -155,17 +131,7 @@ else:
             else ""
         )
     )
-    listed = data.memo(
-        lambda: tables.arrow(
-            tables.key_results_frame(
-                attention.with_goalposts(needing, form_data.goalpost_changes([int(i) for i in needing["kr_id"]])),
-                reasons=True,
-            )
-        ),
-        "overview.attention_table",
-        scope.cycle_id,
-        scope.unit_id,
-    )
+    listed = overview_data.attention_table(scope.cycle_id, scope.unit_id)
     tables.show_key_results_frame(listed, "overview_attention")
 
 # --- the OKR coach ------------------------------------------------------------------------

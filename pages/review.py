@@ -60,7 +60,7 @@ if sheet.empty:
         icon=":material/inbox:",
     )
 else:
-    review_view.headline(sheet, scope, ended)
+    review_view.headline(review_data.sheet_counts(scope.cycle_id, scope.unit_id, closed, ended), closed)
     if closed:
         st.caption(f"{cycle_name} is closed: its scores and reflections are final and read only.")
     elif refusal:

@@ -5,19 +5,17 @@ and score (closed cycle) or forecast (active cycle), the top risks, learnings fr
 notes (and the reflections written at close), and KPI health; downloadable as one
 self-contained HTML file and as a PDF. Everything shown and downloaded is one
 :class:`okrdata.report.Report`, built by :func:`okrdata.report.from_frames` from the cached
-readers of :mod:`ui.data`; the files are made only when a download button is pressed.
+readers of :mod:`ui.data` (the report, its charts and its objectives' table are the readers of
+:mod:`ui.summary_data`); the files are made only when a download button is pressed.
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 import streamlit as st
 
 from okrdata import report, wording
 from okrdata.kpis import BREACHED, HEALTHY, NO_DATA, WARNING
-from okrdata.report import plots
-from ui import badges, chart_templates, charts, data, empty, form_data, kpi_charts, sidebar, style, tables
+from ui import badges, charts, data, empty, kpi_charts, sidebar, style, summary_data, tables
 from ui.badges import escape_markdown
 
 # The tables' columns (by name, or name and unit: "Progress (%)"): what it is and how it is
@@ -40,28 +38,7 @@ st.title("Executive summary")
 
 empty.need_cycle(scope, link=False)
 headline = data.cycle_summary(scope.cycle_id, scope.unit_id)
-
-
-def build_report() -> report.Report:
-    krs = data.key_results(scope.cycle_id, scope.unit_id)
-    return report.from_frames(
-        cycle=headline["cycle"],
-        headline=headline,
-        objectives=data.objectives(scope.cycle_id, scope.unit_id),
-        key_results=krs,
-        history=data.checkin_history(scope.cycle_id, scope.unit_id),
-        kpis=data.kpis(scope.unit_id),
-        units=data.units(include_archived=True),  # archived units' objectives keep their outline place
-        company=scope.company_name,
-        unit_id=scope.unit_id,
-        unit_name=scope.unit_name,
-        today=dt.date.today(),
-        demo=data.is_demo(),
-        goalposts=form_data.goalpost_changes([int(i) for i in krs["kr_id"]]),
-    )
-
-
-summary = data.memo(build_report, "summary.report", scope.cycle_id, scope.unit_id)
+summary = summary_data.summary_report(scope.cycle_id, scope.unit_id)
 
 # --- the downloads ------------------------------------------------------------------------
 # The files are made when a button is pressed (a callable as ``data``), not on every rerun.
@@ -106,30 +83,7 @@ st.caption(
     f"Objectives: {wording.status_line(headline['objective_status_counts'])}. "
     f"Key results: {wording.status_line(headline['status_counts'])}."
 )
-
-
-def chart_specs() -> dict[str, dict]:
-    # Each chart is its shape's spec (built once with Altair) refilled with the report's figures:
-    # a check-in moves the bars, not the chart's structure. The shape: what the spec holds
-    # besides the data (the bars' labels, in order, on the axis; the count axis's ticks).
-    made = {
-        "objectives": (plots.objective_frame(summary), plots.objective_chart, "Objective"),
-        "statuses": (plots.status_frame(summary), plots.status_chart, "Key results"),
-        "kpis": (plots.kpi_frame(summary), plots.kpi_chart, "KPIs"),
-    }
-    out = {}
-    for name, (frame, chart, column) in made.items():
-        if frame is None:
-            continue
-        if name == "objectives":
-            shape = (summary.closed, plots.chart_note(summary), *frame[column])
-        else:
-            shape = tuple(plots.count_ticks(frame[column]))
-        out[name] = chart_templates.spec(("summary", name, *shape), {"frame": frame}, lambda c=chart: c(summary))
-    return out
-
-
-chart_set = data.memo(chart_specs, "summary.charts", scope.cycle_id, scope.unit_id)
+chart_set = summary_data.summary_charts(scope.cycle_id, scope.unit_id)
 if "objectives" in chart_set:
     charts.show(chart_set["objectives"])
 small = [name for name in ("statuses", "kpis") if name in chart_set]
@@ -147,16 +101,7 @@ if summary.objectives.empty:
         icon=":material/inbox:",
     )
 else:
-
-    def objectives_table():
-        table = report.objectives_table(summary)
-        table["Status"] = [
-            badges.cell(s) + (f" ({summary.status_notes[int(o)]})" if int(o) in summary.status_notes else "")
-            for s, o in zip(summary.objectives["status"], summary.objectives["objective_id"])
-        ]
-        return tables.arrow(table)
-
-    shown = data.memo(objectives_table, "summary.objectives", scope.cycle_id, scope.unit_id)
+    shown = summary_data.objectives_table(scope.cycle_id, scope.unit_id)
     tables.show_table(
         "summary_objectives",
         shown,

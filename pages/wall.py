@@ -6,7 +6,8 @@ for 1920×1080 without scrolling: :func:`okrdata.wall.fill_plan` decides how man
 shows and how many tiles fit. It is read only and needs no
 sign-in unless the deployment is private (then it asks, like every page). The headline figures
 come from :func:`okrdata.queries.cycle_summary`, the cards and tiles from
-:func:`okrdata.wall.build` over the cached readers of :mod:`ui.data`. The part below the title is
+:func:`okrdata.wall.build` over the cached readers of :mod:`ui.data` (the reader
+:func:`ui.wall_data.wall_screen`). The part below the title is
 a fragment that Streamlit reruns every minute (``$OKR_WALL_REFRESH`` seconds, see
 :func:`okrdata.wall.refresh_seconds`), and the readers follow the database's versions of the data, so
 a check-in saved anywhere shows at the next redraw.
@@ -22,7 +23,7 @@ import streamlit as st
 
 from okrdata import wall
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
-from ui import badges, data, sidebar, style, wall_view
+from ui import badges, data, sidebar, style, wall_data, wall_view
 from ui.badges import escape_markdown
 
 REFRESH = wall.refresh_seconds()  # $OKR_WALL_REFRESH, default 60 s
@@ -65,18 +66,7 @@ def draw_wall() -> None:
     summary = data.cycle_summary(scope.cycle_id, scope.unit_id)
     cycle = summary["cycle"]
     # Worked out once per change of the data, not at each redraw: it reads the cycle's whole frames.
-    shown = data.memo(
-        lambda: wall.build(
-            data.objectives(scope.cycle_id, scope.unit_id),
-            data.key_results(scope.cycle_id, scope.unit_id),
-            data.unit_progress(scope.cycle_id),
-            data.units(),
-            scope.unit_id,
-        ),
-        "wall.build",
-        scope.cycle_id,
-        scope.unit_id,
-    )
+    shown = wall_data.wall_screen(scope.cycle_id, scope.unit_id)
     with st.container(key="okr_wall"):
         st.caption(
             f"{escape_markdown(cycle['name'])} · {badges.date_range(cycle['start_date'], cycle['end_date'])} · "

@@ -207,3 +207,23 @@ def cold_screen(
         at.session_state[key] = value
     at.query_params.update(params or {})
     return screen(ok(at.switch_page(page).run()))
+
+
+def built_after_a_checkin(at, path, unit_id=None) -> list[str]:
+    """What ``at``'s next run builds (:func:`ui.data.builds`, by name) after a check-in is saved
+    through okrdata on the key result of the default cycle (in ``unit_id``'s branch) furthest
+    behind, to its target, as a colleague's check-in elsewhere would be."""
+    import datetime as dt
+
+    from okrdata import writes
+    from ui import data
+
+    def write(db):
+        krs = q.key_results(db, q.default_cycle_id(db), unit_id)
+        kr = krs[krs["kr_type"] != "milestone"].sort_values("progress").iloc[0]
+        writes.add_checkin(db, int(kr["kr_id"]), dt.date.today(), float(kr["target"]), 9, "Done", person=writes.SYSTEM)
+
+    with_db(path, write)
+    with data.builds() as built:
+        ok(at.run())
+    return [name for name, _, _ in built]

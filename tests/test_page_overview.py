@@ -9,7 +9,8 @@ import datetime as dt
 import json
 
 import pytest
-from app_fixtures import (  # noqa: F401
+from app_fixtures import (
+    built_after_a_checkin,  # noqa: F401
     clear_streamlit_caches,
     cold_screen,
     demo_db,
@@ -179,3 +180,12 @@ raises this figure knowingly."""
 def test_the_page_draws_no_more_elements_than_it_needs(demo_db):
     at = ok(start())
     assert 0 < elements(at) <= MOST_ELEMENTS
+
+
+def test_after_a_checkin_the_page_builds_nothing_but_readers(demo_db):
+    # A memo's build is a closure over the page's frames: the warmer of a server process cannot
+    # work it out again after a write. Everything the page derives is a reader of ui/overview_data.py.
+    at = ok(start())
+    built = built_after_a_checkin(at, demo_db)
+    assert [name for name in built if name.startswith("memo ")] == []
+    assert "unit_chart" in built

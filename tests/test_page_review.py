@@ -425,3 +425,12 @@ def test_text_from_the_database_is_shown_as_text(demo):
     labels = [e.label for e in at.expander]
     assert badges.escape_markdown(hostile) in " ".join(labels)
     assert hostile in table(at, "rv_scores")["Objective"].tolist()
+
+
+def test_after_a_checkin_the_page_builds_nothing_but_readers(demo):
+    # A memo's build is a closure over the page's frames: the warmer of a server process cannot
+    # work it out again after a write. The headline's counts are a reader of ui/review_data.py.
+    at = open_as(None)
+    built = app_fixtures.built_after_a_checkin(at, demo.path)
+    assert [name for name in built if name.startswith("memo ")] == []
+    assert "sheet_counts" in built

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from app_fixtures import clear_streamlit_caches, cold_screen, demo_db, metrics, ok, screen  # noqa: F401
+from app_fixtures import built_after_a_checkin, clear_streamlit_caches, cold_screen, demo_db, metrics, ok, screen  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
@@ -216,3 +216,12 @@ def test_after_a_checkin_the_page_shows_the_new_figures_as_a_cold_run_does(demo_
     assert drawn_by_altair == (["status_chart"] if ticks_moved else [])
     drawn = screen(at)
     assert drawn != before and drawn == cold_screen(PAGE, params)
+
+
+def test_after_a_checkin_the_page_builds_nothing_but_readers(demo_db):
+    # A memo's build is a closure over the page's frames: the warmer of a server process cannot
+    # work it out again after a write. Everything the page derives is a reader of ui/summary_data.py.
+    at = open_page()
+    built = built_after_a_checkin(at, demo_db)
+    assert [name for name in built if name.startswith("memo ")] == []
+    assert "summary_report" in built

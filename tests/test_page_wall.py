@@ -13,7 +13,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 import streamlit
-from app_fixtures import APP, clear_streamlit_caches, demo_db, elements, ok, with_db  # noqa: F401
+from app_fixtures import APP, built_after_a_checkin, clear_streamlit_caches, demo_db, elements, ok, with_db  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit.testing.v1 import AppTest
 
@@ -390,3 +390,12 @@ adds some raises this figure knowingly."""
 def test_the_page_draws_no_more_elements_than_it_needs(demo_db):
     at = ok(open_wall())
     assert 0 < elements(at) <= MOST_ELEMENTS
+
+
+def test_after_a_checkin_the_page_builds_nothing_but_readers(demo_db):
+    # A memo's build is a closure over the page's frames: the warmer of a server process cannot
+    # work it out again after a write. What the wall shows is a reader of ui/wall_data.py.
+    at = open_wall()
+    built = built_after_a_checkin(at, demo_db)
+    assert [name for name in built if name.startswith("memo ")] == []
+    assert "wall_screen" in built

@@ -1,4 +1,5 @@
-"""Cached readers of the Review page: a cycle's scoring sheet, and what closing the cycle would fill in.
+"""Cached readers of the Review page: a cycle's scoring sheet with its headline counts and its
+table, and what closing the cycle would fill in.
 
 Each is declared with :func:`ui.data.reader` and derives from the readers of :mod:`ui.data`
 (objectives, key results), so it is kept until the versions of what those read move. The
@@ -41,6 +42,14 @@ def scoring_sheet(cycle_id: int, unit_id: int | None, closed: bool, ended: bool)
     the key results flagged for the review."""
     krs = None if closed else data.key_results(cycle_id, unit_id)
     return review.scoring_sheet(data.objectives(cycle_id, unit_id), closed, ended, krs)
+
+
+@data.reader(reads=())
+def sheet_counts(cycle_id: int, unit_id: int | None, closed: bool, ended: bool) -> dict:
+    """The headline counts of :func:`scoring_sheet` (:func:`okrdata.review.sheet_counts`): how
+    many objectives, their average score and share met (before the close: forecast and share on
+    course), and how many a lead scored."""
+    return review.sheet_counts(scoring_sheet(cycle_id, unit_id, closed, ended))
 
 
 @data.after_checkins

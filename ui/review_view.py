@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import review, transfer, wording
-from ui import badges, data, style, tables
+from ui import badges, style, tables
 from ui.sidebar import Scope
 
 SCORE_DOTS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
@@ -36,14 +36,10 @@ def score_or_blank(x: float) -> str:
     return "" if pd.isna(x) else badges.score(x)
 
 
-def headline(sheet: pd.DataFrame, scope: Scope, ended: bool) -> None:
-    """Four metrics over the scoring sheet of the sidebar's cycle and unit: objectives, the
-    average score and share met (before the close: the average forecast and share on course),
-    and how many a lead scored."""
-    closed = scope.cycle["state"] == "closed"
-    counts = data.memo(
-        lambda: review.sheet_counts(sheet), "review.sheet_counts", scope.cycle_id, scope.unit_id, closed, ended
-    )
+def headline(counts: dict, closed: bool) -> None:
+    """Four metrics over the scoring sheet's ``counts`` (:func:`ui.review_data.sheet_counts`):
+    objectives, the average score and share met (before the close: the average forecast and
+    share on course), and how many a lead scored."""
     cols = st.columns(4)
     cols[0].metric("Objectives", counts["objectives"])
     if closed:
