@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib
+import pkgutil
 import threading
 import time
 
 import pytest
 from app_fixtures import Demo, clear_streamlit_caches, cold_screen, demo_db, ok, open_page, screen  # noqa: F401
 
+import ui
 from okrdata import writes
 from okrdata.db import connect
 from okrdata.errors import ValidationError
@@ -63,9 +66,8 @@ def same(left: dict, right: dict) -> None:
 
 
 def rebuilt(built: list) -> list[str]:
-    """The results a run brought up to date after a write (patched or built again), memos aside:
-    only the page can build those."""
-    return [name for name, _, how in built if how != "new" and not name.startswith("memo ")]
+    """The results a run brought up to date after a write (patched or built again)."""
+    return [name for name, _, how in built if how != "new"]
 
 
 def test_after_a_check_in_the_readers_are_up_to_date_before_anyone_asks(demo_db):
@@ -99,14 +101,32 @@ def test_only_what_was_read_recently_is_warmed(demo_db):
     assert rebuilt(built)
 
 
-def test_a_memo_is_left_to_its_page(demo_db):
+def test_a_reader_with_an_argument_left_out_of_its_key_is_left_to_its_caller(demo_db):
+    # Its ``_build`` is a closure over what one page run held: built again from the stored
+    # arguments, it would give that run's figures back.
     cycle = data.default_cycle_id()
-    count = data.memo(lambda: len(data.key_results(cycle)), "test.count", cycle)
+
+    @data.reader(reads=())
+    def count(cycle_id: int, _build) -> int:
+        return _build()
+
+    first = count(cycle, lambda: len(data.key_results(cycle)))
+    assert not count.warmable
     check_in(demo_db)
     warm.Warmer(data.path()).run_once()
     with data.builds() as built:
-        assert data.memo(lambda: len(data.key_results(cycle)), "test.count", cycle) == count
-    assert [name for name, _, _ in built] == ["memo test.count"]
+        assert count(cycle, lambda: len(data.key_results(cycle))) == first
+    assert [name for name, _, _ in built] == [count.__qualname__]
+
+
+def test_every_reader_the_pages_use_can_be_warmed():
+    for module in pkgutil.walk_packages(ui.__path__, "ui."):
+        importlib.import_module(module.name)
+    declared = [r for r in data.all_readers() if r.__module__.startswith("ui.")]
+    assert len(declared) > 30
+    # The one exception: a chart's template is learnt once per shape from the chart a page
+    # builds, and refilled with fresh figures at every call (ui/chart_templates.py).
+    assert {f"{r.__module__}.{r.__qualname__}" for r in declared if not r.warmable} == {"ui.chart_templates._template"}
 
 
 def test_the_running_warmer_notices_a_write_on_its_own(demo_db):

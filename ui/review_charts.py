@@ -1,8 +1,8 @@
 """The Review page's calibration charts: average score by cycle per unit, and confidence against outcome.
 
 Each builder turns tables of :mod:`okrdata.review` (``by_unit``, ``by_unit_cycle``,
-``reliability``) into a Vega-Lite spec (:func:`ui.charts.spec`); the page caches them with
-:func:`ui.data.memo` and draws them with :func:`ui.charts.show`.
+``reliability``) into a Vega-Lite spec (:func:`ui.charts.spec`); the calibration reader
+(:mod:`ui.review_data`) keeps them, and the page draws them with :func:`ui.charts.show`.
 """
 
 from __future__ import annotations

@@ -6,11 +6,12 @@
   the one-time init of each process (:func:`ensure_database`, which loads the demo into a
   brand-new file, and :func:`show_problem` when the file cannot be used);
 - :mod:`ui.data.cache`: the cached-reader mechanism: :func:`reader` declares a reader, kept until
-  the versions of the data it read move (:func:`versions`, :func:`depends`); :func:`memo` caches
-  what a page derives from the readers; :func:`builds` lists what was built, :func:`clear`
-  forgets it all;
+  the versions of the data it read move (:func:`versions`, :func:`depends`); :func:`builds`
+  lists what was built, :func:`clear` forgets it all;
 - :mod:`ui.data.patches`: bringing a cycle's frames up to date after check-ins
   (:func:`after_checkins`, :func:`splice`, :func:`replace_blocks`, :func:`replace_rows`);
+- :mod:`ui.data.warm`: the server's warmer, which builds again after any write what sessions
+  read recently (imported by the server's lifespan, :func:`ui.process.lifespan`);
 - :mod:`ui.data.readers`: the readers every page shares (cycles, units, people, a cycle's key
   results, objectives and check-ins, KPIs, the coach's findings, the review's calibration).
 
@@ -27,11 +28,11 @@ and is handed out again until a write (by anyone) moves what it was built from; 
 
 from ui.data.cache import (
     Reader,
+    all_readers,
     builds,
     changed_key_results,
     clear,
     depends,
-    memo,
     reader,
     versions,
 )
@@ -77,6 +78,7 @@ from ui.data.readers import (
 )
 
 __all__ = [
+    "all_readers",
     "MAX_ENTRIES",
     "Reader",
     "Stamp",
@@ -98,7 +100,6 @@ __all__ = [
     "key_results",
     "kpi_readings",
     "kpis",
-    "memo",
     "objective_rows",
     "objectives",
     "opened",

@@ -22,19 +22,20 @@ is seen by every session at its next rerun. Asking costs a few microseconds
 (of its ``cycle_id`` argument), ``"cycles"`` (of each of its ``cycle_ids``; None: all),
 ``"all"`` (anything), ``"today"`` (the date). A reader that only derives from other readers
 reads nothing itself (``reads=()``): it depends on whatever they depend on, found out as it
-runs. Arguments whose name starts with ``_`` are not part of the key.
+runs. Arguments whose name starts with ``_`` are not part of the key. What a page derives for
+display from the readers (a chart spec, a display table) is a reader too, with the arguments it
+depends on (``cycle_id``, ``unit_id``), built from other readers, never from what the page holds:
+so :mod:`ui.data.warm` can build it again after a write, from its arguments alone.
 
 Results are copies (each caller gets its own), unless the reader is ``shared``: then every
 session gets the same object, which must be read and never changed. A reader's ``patch``
 brings a result built from older data up to date (:mod:`ui.data.patches`). :func:`clear`
-forgets everything (the tests and the benchmark start cold with it). :func:`memo` caches what
-a page derives from the readers, a chart spec above all, the same way.
+forgets everything (the tests and the benchmark start cold with it).
 """
 
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import datetime as dt
 import functools
 import hashlib
@@ -51,7 +52,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from okrdata.db import Watch, file_stamp
 from ui.data.database import MAX_ENTRIES, _building, path, today
@@ -113,25 +113,6 @@ class _Deps:
             self.seen[scope] = _CONFLICT
 
 
-_bare_page: contextvars.ContextVar[_Deps | None] = contextvars.ContextVar("okr_page_deps", default=None)
-
-
-def _page() -> _Deps:
-    """What this script run has read so far (outside a script run: this thread, ever)."""
-    ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None:
-        deps = _bare_page.get()
-        if deps is None:
-            deps = _Deps()
-            _bare_page.set(deps)
-        return deps
-    held = getattr(ctx, "_okr_page_deps", None)
-    if held is None or held[0] is not ctx.cursors:  # Streamlit gives each run new cursors
-        held = (ctx.cursors, _Deps())
-        ctx._okr_page_deps = held
-    return held[1]
-
-
 def depends(*scopes: str) -> None:
     """Inside a reader, declare more of what it reads (``"cycle:7"``, say), at the versions of now."""
     deps = _building.get()
@@ -191,7 +172,6 @@ class Reader:
         shared: bool,
         max_entries: int,
         patch: Callable[..., Any] | None = None,
-        after_page: bool = False,
     ):
         unknown = set(reads) - {"org", "kpis", "cycle", "plan", "cycles", "all", "today"}
         if unknown:
@@ -201,7 +181,6 @@ class Reader:
         self.shared = shared
         self.max_entries = max_entries
         self.patch = patch
-        self.after_page = after_page
         self.signature = inspect.signature(fn)
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._lock = threading.Lock()
@@ -233,10 +212,9 @@ class Reader:
         entry = self._get(key)
         if entry is None or not _valid(entry.deps, now):
             entry = self._build(key, bound, db_file, entry)
-        page, outer = _page(), _building.get()
-        for scope, version in entry.deps.items():
-            page.add(scope, version)
-            if outer is not None:
+        outer = _building.get()
+        if outer is not None:
+            for scope, version in entry.deps.items():
                 outer.add(scope, version)
         return entry.value if self.shared else pickle.loads(entry.value)
 
@@ -250,10 +228,10 @@ class Reader:
 
     @property
     def warmable(self) -> bool:
-        """Whether :meth:`warm` can build its results again from their arguments alone. Not a
-        memo's: its build is a closure over what one page run held, so only the page can; nor
-        a reader taking arguments left out of its key (``_build``), for the same reason."""
-        return not self.after_page and not any(name.startswith("_") for name in self.signature.parameters)
+        """Whether :meth:`warm` can build its results again from their arguments alone: not when
+        it takes arguments left out of its key (``_build``, a closure over what one page run
+        held), which only that page can give again."""
+        return not any(name.startswith("_") for name in self.signature.parameters)
 
     def owed(self, db_file: str, used_since: float) -> list[tuple[float, tuple, _Entry]]:
         """The results of ``db_file`` that a caller was handed at or after ``used_since`` (a
@@ -294,9 +272,6 @@ class Reader:
                 deps = _Deps(declared=any(what != "today" for what in self.reads))
                 for scope in self._scopes(bound.arguments):
                     deps.add(scope, _version(now, scope))
-                if self.after_page:
-                    for scope, version in _page().seen.items():
-                        deps.add(scope, version)
                 token = _building.set(deps)
                 started = time.perf_counter()
                 how = "rebuilt" if stale is not None else "new"
@@ -311,7 +286,7 @@ class Reader:
                 finally:
                     _building.reset(token)
                     if _builds is not None:
-                        _builds.append((self._label(bound), time.perf_counter() - started, how))
+                        _builds.append((self.__qualname__, time.perf_counter() - started, how))
                 entry = _Entry(
                     value if self.shared else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
                     deps.seen,
@@ -330,11 +305,6 @@ class Reader:
                 slot[1] -= 1
                 if slot[1] == 0 and self._building.get(key) is slot:
                     del self._building[key]
-
-    def _label(self, bound: inspect.BoundArguments) -> str:
-        if self.fn.__name__ == "_memo":
-            return f"memo {bound.arguments['key'][0]}"
-        return self.__qualname__
 
     def clear(self) -> None:
         """Forget every result of this reader."""
@@ -382,7 +352,7 @@ def builds() -> Iterator[list[tuple[str, float, str]]]:
         _builds = seen
 
 
-def readers() -> list[Reader]:
+def all_readers() -> list[Reader]:
     """Every reader declared so far, in the order of declaration (a reader is declared after
     those it calls, module by module)."""
     return list(_READERS)
@@ -393,29 +363,3 @@ def clear() -> None:
     for r in _READERS:
         r.clear()
     st.cache_data.clear()
-
-
-# --- whatever a page derives from the readers ----------------------------------------------
-
-
-def _memo(key: tuple, _build: Callable[[], Any]) -> Any:
-    return _build()
-
-
-# What a page derives comes as often from what it read before as from the readers its build
-# calls: it depends on both.
-_memo = Reader(_memo, ("today",), shared=False, max_entries=4 * MAX_ENTRIES, after_page=True)
-
-
-def memo(build: Callable[[], Any], *key: Hashable) -> Any:
-    """``build()``, worked out once, then taken from the cache until the data it was built from
-    changes (or the day does).
-
-    For what a page derives from the readers and draws again at every rerun, a chart spec above
-    all (:func:`ui.charts.spec`). What it depends on is found out as it runs: what the page
-    read before it (a build often works on frames the page holds already) and the readers it
-    calls. ``key`` names the thing and everything it depends on besides the readers and the
-    day (``"trends.heatmap", cycle_id, unit_id``): two builds under one key are taken to be the
-    same. The result must pickle.
-    """
-    return _memo(tuple(key), build)

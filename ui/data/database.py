@@ -69,7 +69,7 @@ def opened(db_file: str | None = None) -> Iterator[sqlite_utils.Database]:
     db_file = db_file or path()
     deps = _building.get()
     if deps is not None and not deps.declared:
-        # Read straight from the file by something that declared nothing (a memo's build):
+        # Read straight from the file by a reader that declared nothing (Manage's notification tables):
         # it then moves with any write to the file, as every cache once did.
         deps.add("stamp", file_stamp(db_file))
     db = connect(db_file)

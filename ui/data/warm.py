@@ -9,7 +9,8 @@ and in a company where leads check in all Monday, readers mostly meet such runs.
 process, the API, the ``okr`` command, another process of the app), and builds again, in the
 background, every result a session was handed in the last :data:`RECENT_S` seconds, with the
 arguments it was asked for. A session asking for a result while it is being built waits for
-that build rather than doing it again; what only a page can build (a memo) is left to the page.
+that build rather than doing it again. So every reader's result depends on its arguments and
+other readers only (see :mod:`ui.data.cache`).
 
 The server starts it in its lifespan (:func:`ui.process.lifespan`) unless the deployment
 switches it off (``[okr] warm_after_write = false`` in the secrets file, or
@@ -80,7 +81,7 @@ class Warmer:
             since = time.monotonic() - self.recent_s
             owed = [
                 (used, key, entry, reader)
-                for reader in cache.readers()
+                for reader in cache.all_readers()
                 for used, key, entry in reader.owed(self.db_file, since)
             ]
             # What was asked for last first: most likely what the next page asks for again.

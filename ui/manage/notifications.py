@@ -1,8 +1,9 @@
 """Manage's Notifications tab: your own weekly digest choice; for admins, the default choice,
 the chat channels and the delivery log, failures first.
 
-Everything comes from :mod:`okrdata.notify` (choices, webhooks, the log) through
-:func:`ui.data.memo`, which reads these tables straight from the file and so follows its stamp; every change goes through
+Everything comes from :mod:`okrdata.notify` (choices, webhooks, the log) through one reader,
+:func:`_read`, which reads these tables straight from the file and so follows its stamp (and the
+warmer can read them again after a write); every change goes through
 :func:`ui.forms.submit_button`, so okrdata checks who may make it. Webhook addresses are secrets
 and show shortened.
 """
@@ -10,6 +11,8 @@ and show shortened.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -36,17 +39,26 @@ DEFAULT_LABELS = {
 }
 
 
-def _read(build, *key):
-    def run():
-        with data.opened() as db:
-            return build(db)
+_READS: dict[str, Callable[..., Any]] = {
+    "choice": prefs.choice_of,
+    "default": prefs.default_choice,
+    "webhooks": webhooks.listing,
+    "summary": lambda db: deliveries.summary(db, dt.datetime.now() - dt.timedelta(days=7)),
+    "failed": lambda db: deliveries.failures(db, 50),
+    "log": deliveries.log,
+}
 
-    return data.memo(run, "notify", *key)
+
+@data.reader(reads=("today",))
+def _read(what: str, *args: int) -> Any:
+    """The notification tables' read named ``what`` (a key of ``_READS``), with ``args``."""
+    with data.opened() as db:
+        return _READS[what](db, *args)
 
 
 def _mine(person: dict) -> None:
-    choice, is_default = _read(lambda db: prefs.choice_of(db, person["id"]), "choice", person["id"])
-    default = _read(prefs.default_choice, "default")
+    choice, is_default = _read("choice", person["id"])
+    default = _read("default")
     options = ["default", *prefs.CHOICES]
 
     def label(option: str) -> str:
@@ -75,7 +87,7 @@ def _mine(person: dict) -> None:
 
 def _default() -> None:
     key = f"{FORM_DEFAULT}_choice"
-    forms.prefill(key, _read(prefs.default_choice, "default"))
+    forms.prefill(key, _read("default"))
     with st.form(FORM_DEFAULT):
         st.selectbox(
             "Default digest for everyone who has not chosen",
@@ -93,7 +105,7 @@ def _default() -> None:
 
 
 def _channels() -> None:
-    hooks = _read(webhooks.listing, "webhooks")
+    hooks = _read("webhooks")
     if not hooks:
         st.caption("No chat channels yet. Add one with `okr webhook add URL --unit NAME` (see the README).")
         return
@@ -112,12 +124,12 @@ def _channels() -> None:
 
 
 def _log() -> None:
-    week = _read(lambda db: deliveries.summary(db, dt.datetime.now() - dt.timedelta(days=7)), "summary")
+    week = _read("summary")
     a, b, c = st.columns(3)
     a.metric("Sent in 7 days", week["sent"])
     b.metric("Waiting to retry", week["pending"] + week["sending"])
     c.metric("Failed in 7 days", week["failed"])
-    failed = _read(lambda db: deliveries.failures(db, 50), "failed")
+    failed = _read("failed")
     if failed:
         st.error(
             f"{len(failed)} deliver{'y' if len(failed) == 1 else 'ies'} failed and {'was' if len(failed) == 1 else 'were'} "
@@ -145,7 +157,7 @@ def _log() -> None:
 
             forms.submit_button("Send again", FORM_RETRY, write, reset=[key], icon=":material/replay:")
     forms.feedback(FORM_RETRY)  # also once the last failure is queued again and its form is gone
-    rows = _read(lambda db: deliveries.log(db), "log")
+    rows = _read("log")
     if not rows:
         st.caption("Nothing has been sent yet.")
         return
