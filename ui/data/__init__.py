@@ -33,6 +33,7 @@ from ui.data.cache import (
     changed_key_results,
     clear,
     depends,
+    last_asked,
     reader,
     versions,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "depends",
     "ensure_database",
     "is_demo",
+    "last_asked",
     "key_result_labels",
     "key_results",
     "kpi_readings",

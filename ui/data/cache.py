@@ -159,6 +159,16 @@ class _Entry:
 
 _READERS: list[Reader] = []
 
+_asked = 0.0
+"""When a page last asked a reader for something (:func:`time.monotonic`)."""
+
+
+def last_asked() -> float:
+    """When a caller (a page, not a reader's own build) last asked any reader for a result, as a
+    :func:`time.monotonic` time: :mod:`ui.data.warm` lets a page that is reading go first."""
+    return _asked
+
+
 _ORG_SCOPES = ("org", "id", "file")
 
 
@@ -204,9 +214,12 @@ class Reader:
         return scopes
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        global _asked
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
         db_file = path()
+        if _building.get() is None:
+            _asked = time.monotonic()
         key = (db_file, tuple(_hashable(v) for k, v in bound.arguments.items() if not k.startswith("_")))
         now = versions(db_file)
         entry = self._get(key)

@@ -8,8 +8,10 @@ and in a company where leads check in all Monday, readers mostly meet such runs.
 :class:`Warmer` notices a write within a tenth of a second, whoever made it (a page of this
 process, the API, the ``okr`` command, another process of the app), and builds again, in the
 background, every result a session was handed in the last :data:`RECENT_S` seconds, with the
-arguments it was asked for. A session asking for a result while it is being built waits for
-that build rather than doing it again. So every reader's result depends on its arguments and
+arguments it was asked for, the most recently used first. A session asking for a result while
+it is being built waits for that build rather than doing it again, and a page being drawn goes
+first: before each build the warmer waits until no page has asked for anything for
+:data:`QUIET_S` (at most :data:`MOST_YIELD_S`). So every reader's result depends on its arguments and
 other readers only (see :mod:`ui.data.cache`).
 
 The server starts it in its lifespan (:func:`ui.process.lifespan`) unless the deployment
@@ -39,6 +41,13 @@ RECENT_S = 900.0
 POLL_S = 0.1
 """How often the warmer asks whether the data moved (a few microseconds when it did not)."""
 
+QUIET_S = 0.03
+"""Before each build, the warmer waits until no page has asked a reader for this long: a page
+being drawn right after the write then has the processor to itself rather than sharing it."""
+
+MOST_YIELD_S = 0.5
+"""The longest the warmer waits so before each build, so that a crowd never starves it."""
+
 
 def enabled() -> bool:
     """Whether the deployment keeps warming on (the default)."""
@@ -51,10 +60,20 @@ def enabled() -> bool:
 class Warmer:
     """A daemon thread warming the readers of one database file after each write."""
 
-    def __init__(self, db_file: str, *, poll_s: float = POLL_S, recent_s: float = RECENT_S):
+    def __init__(
+        self,
+        db_file: str,
+        *,
+        poll_s: float = POLL_S,
+        recent_s: float = RECENT_S,
+        quiet_s: float = QUIET_S,
+        most_yield_s: float = MOST_YIELD_S,
+    ):
         self.db_file = db_file
         self.poll_s = poll_s
         self.recent_s = recent_s
+        self.quiet_s = quiet_s
+        self.most_yield_s = most_yield_s
         self.rounds = 0
         """Rounds that found the data moved."""
         self.built = 0
@@ -88,6 +107,7 @@ class Warmer:
             owed.sort(key=lambda item: item[0], reverse=True)
             built = 0
             for _, key, entry, reader in owed:
+                self._after_pages()
                 try:
                     # A context of its own, so that what one build read is not counted for the next.
                     built += contextvars.Context().run(reader.warm, key, entry)
@@ -101,6 +121,15 @@ class Warmer:
             self.rounds += 1
             self.built += built
             return built
+
+    def _after_pages(self) -> None:
+        # What a page asks for meanwhile, it builds itself (or waits for the build in progress).
+        deadline = time.monotonic() + self.most_yield_s
+        while (now := time.monotonic()) < deadline:
+            quiet = now - cache.last_asked()
+            if quiet >= self.quiet_s:
+                return
+            time.sleep(min(self.quiet_s - quiet, deadline - now))
 
     def settled(self, timeout: float = 30.0) -> bool:
         """Wait until the warmer has warmed for the data as it is now (or there is nothing to
