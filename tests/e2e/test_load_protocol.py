@@ -3,7 +3,9 @@ it speaks Streamlit's websocket protocol well enough to be served every page of 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -14,6 +16,8 @@ pytestmark = pytest.mark.e2e
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 import load  # noqa: E402
+
+from .conftest import Server  # noqa: E402
 
 
 def test_a_protocol_reader_is_served_the_overview_and_the_tour(server):
@@ -40,3 +44,51 @@ def test_a_crowd_of_protocol_readers_reports_every_page_and_no_error(server):
     assert visits.errors == []
     assert len(visits.times) == 2 * (1 + len(load.TOUR))
     assert all(t > 0 for t in visits.server)
+
+
+def checkins(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as db:
+        return db.execute("SELECT COUNT(*) FROM checkins").fetchone()[0]
+
+
+def crowd_with_writer(url: str, writer) -> dict:
+    """A crowd of two protocol readers while ``writer`` checks in every 0.2 s: the report's row."""
+    args = argparse.Namespace(ramp=0.5, timeout=60, client="protocol", cached_assets=False)
+    return load.measure(url, 2, args, None, float("nan"), writer)
+
+
+def test_the_api_writer_saves_through_the_server_and_a_refused_token_counts_as_failed(e2e_demo_template, tmp_path):
+    from db_copies import copy_db
+
+    from okrdata import tokens, writes
+    from okrdata.db import connect
+
+    db_path = copy_db(e2e_demo_template, tmp_path / "okr.db")
+    email, krs = load.lead_and_key_results(db_path)
+    token_id, token = load.make_token(db_path, email)
+    server = Server(db_path)
+    try:
+        server.wait_healthy()
+        # What the writer finds through the API with --url: the same key results as in the file.
+        assert sorted(load.api_key_results(server.url, token)) == sorted(krs)
+        before = checkins(db_path)
+        row = crowd_with_writer(server.url, lambda: load.ApiWriter(server.url, token, krs, 0.2))
+
+        assert row["writer"] == "api"
+        assert row["failed"] == 0, row["failures"]
+        assert row["saved"] >= 1
+        assert checkins(db_path) - before == row["saved"]  # each save reported is a row in the database
+        assert 0 < row["save_p50"] <= row["save_p95"] <= row["save_max"]
+
+        db = connect(db_path)
+        tokens.revoke_token(db, token_id, person=writes.SYSTEM)
+        db.close()
+        before = checkins(db_path)
+        row = crowd_with_writer(server.url, lambda: load.ApiWriter(server.url, token, krs, 0.2))
+    finally:
+        server.stop()
+
+    assert row["saved"] == 0
+    assert row["failed"] >= 1
+    assert all(failure.startswith("ApiRefused: 401") for failure in row["failures"]), row["failures"]
+    assert checkins(db_path) == before
