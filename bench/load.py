@@ -5,9 +5,19 @@ organisation N times its size, or measures a dashboard already running elsewhere
 For each crowd size it opens that many sessions at once (within ``--ramp`` seconds, as when
 everyone opens the link from an all-hands mail). Each session opens the Overview, then goes
 through three pages as a sidebar click does, with no pause between them, and keeps its
-connection open until the whole crowd is done, as an open tab would. Meanwhile a writer
-records a check-in every ``--write-every`` seconds through okrdata (``0``: none), so the
-readers keep meeting fresh data.
+connection open until the whole crowd is done, as an open tab would. Meanwhile a lead records
+a check-in every ``--write-every`` seconds (``0``: none), so the readers keep meeting fresh
+data, on a key result of the current cycle in the units of the lead with the most of them.
+
+How the lead saves (``--writer``):
+
+- ``api`` (the default): posts each check-in to the server's HTTP API
+  (``POST /api/v1/key-results/ID/checkins``) with a token made for that lead on the database
+  copy before the server starts, as ``okr token add`` makes one (no token is written in the
+  benchmark). The server does the save among its readers, and each save is timed as its client sees it, from
+  the request to the answer, on a new connection each time (as a script makes it).
+- ``direct``: saves through okrdata in this process, on the database file: the server is not
+  charged for the save, and its time is okrdata's alone (the benchmark's writer until now).
 
 Two kinds of session (``--client``):
 
@@ -29,25 +39,33 @@ Overview, with its files, and of the clicks apart), of the time from each ``reru
 its ``script_finished`` (the server's part, read from the websocket in both kinds of session),
 the errors (timeouts, exception boxes, a page missing its heading), pages served per second,
 the server's processor time (in cores, the event loop's share, per page) and resident memory
-(peak, and its growth over the idle process per session), the check-ins saved and failed and
-the slowest save, the clients' processor time and the load average; then the largest crowd
-served with a 95th percentile under two seconds and no error.
+(peak, and its growth over the idle process per session), the writer, its check-ins saved and
+failed (and why, under the table: a refused token is a failure, not a crash) and the median,
+95th percentile and longest time of a save made, the clients' processor time and the load
+average; then the largest crowd served with a 95th percentile under two seconds and no error.
 
     python bench/load.py                                  # the demo; crowds of 10, 25 and 50
     python bench/load.py --scale 100 --keep /tmp/okr-bench  # 100x (built once, then kept)
     python bench/load.py --pin --crowds 10 25 50 --until-break
     python bench/load.py --pin --cached-assets --crowds 25 50 100
     python bench/load.py --client chromium --crowds 10 25
-    python bench/load.py --url https://okr.example.com --crowds 25   # readers only
-    python bench/load.py --url http://127.0.0.1:8501 --db data/okr.db  # and the writer, on that file
+    python bench/load.py --writer direct                  # the lead saves in this process instead
+    OKR_TOKEN=okr_... python bench/load.py --url https://okr.example.com --crowds 25
+    python bench/load.py --url https://okr.example.com --crowds 25 --write-every 0   # readers only
+    python bench/load.py --url http://127.0.0.1:8501 --writer direct --db data/okr.db
 
 ``--pin`` runs the server on processor 0 and this process (the sessions, the writer and any
 browser) on processor 1 (``taskset``), so the clients do not take the server's processor; a
 Python process runs its scripts one at a time anyway (one interpreter lock). ``--until-break``
 doubles the crowd after the last one given until the 95th percentile passes two seconds.
-With ``--url`` the server's processor and memory are not measured, and the writer runs only
-with ``--db`` (the dashboard's database file, on this machine). The server started here takes
-Streamlit's settings from the environment too (``STREAMLIT_RUNNER_POST_SCRIPT_GC=false``...).
+With ``--url`` the server's processor and memory are not measured; the ``api`` writer needs a
+token of a lead (or admin) of that dashboard (``--token`` or ``$OKR_TOKEN``, made there with
+``okr token add --person EMAIL``; the run stops at once, saying so, without one or when the API
+refuses it) and checks in on the current cycle's key results its person may change; the
+``direct`` writer runs only with ``--db`` (the dashboard's database file, on this machine). Each
+token may make 600 requests a minute (``OKR_API_RATE_LIMIT``), far above a check-in every few
+seconds. The server started here takes Streamlit's settings from the environment too
+(``STREAMLIT_RUNNER_POST_SCRIPT_GC=false``...).
 
 Times are wall-clock on a shared machine: compare crowds within one run, not across runs.
 """
@@ -188,10 +206,12 @@ class Server:
 
 class Saves(NamedTuple):
     """What a writer did during a crowd: the seconds each save made took, as its client saw
-    them, and why each failed save failed."""
+    them, why each failed save failed, and (API saves) the seconds the server says it spent on
+    each save made (``Server-Timing: app``): the rest is the wait for the server and the wire."""
 
     times: list[float]
     failures: list[str]
+    server: list[float]
 
 
 class Writer(threading.Thread):
@@ -203,7 +223,7 @@ class Writer(threading.Thread):
     def __init__(self, krs: list[int], every: float):
         super().__init__(daemon=True)
         self.krs, self.every, self.stop = krs, every, threading.Event()
-        self.saves = Saves([], [])
+        self.saves = Saves([], [], [])
 
     def open(self) -> None:
         """What a save needs, made in the writer's own thread (a SQLite connection stays in its thread)."""
@@ -270,8 +290,11 @@ class ApiRefused(Exception):
     """An HTTP API answer other than the one hoped for: its status and the error it gave."""
 
 
-def api_call(url: str, token: str, path: str, body: dict | None = None, timeout: float = 60.0) -> dict:
-    """One call to the dashboard's HTTP API (``/api/v1``) with ``token``; its JSON answer.
+def api_call(
+    url: str, token: str, path: str, body: dict | None = None, timeout: float = 60.0, server: list | None = None
+) -> dict:
+    """One call to the dashboard's HTTP API (``/api/v1``) with ``token``; its JSON answer. The
+    seconds the server says it spent on the call (``Server-Timing: app``) go to ``server``.
 
     A new connection per call, as a script or a cron job makes: on a connection kept alive,
     Streamlit's server answers each request after the first some 40 ms late (see bench/api.py).
@@ -284,7 +307,11 @@ def api_call(url: str, token: str, path: str, body: dict | None = None, timeout:
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
-            return json.loads(answer.read())
+            said = json.loads(answer.read())
+            spent = re.search(r"\bapp;dur=([0-9.]+)", answer.headers.get("Server-Timing", ""))
+            if server is not None and spent:
+                server.append(float(spent[1]) / 1000)
+            return said
     except urllib.error.HTTPError as refused:
         try:
             said = json.loads(refused.read())
@@ -311,6 +338,7 @@ class ApiWriter(Writer):
             self.token,
             f"/key-results/{kr_id}/checkins",
             {"value": value, "confidence": confidence, "note": "load benchmark"},
+            server=self.saves.server,
         )
 
 
@@ -761,6 +789,8 @@ def measure(
         "save_p50": percentile(saves.times, 50) if saves else nothing,
         "save_p95": percentile(saves.times, 95) if saves else nothing,
         "save_max": max(saves.times, default=nothing) if saves else nothing,
+        "save_times": saves.times if saves else [],
+        "save_server": saves.server if saves else [],
         "load": load,
     }
 
@@ -811,6 +841,23 @@ def report(rows: list[dict], args, idle: float, where: str) -> None:
         f"\nLargest crowd served with p95 under {TARGET_P95:g} s and no error, every smaller crowd too: "
         f"{served or 'none'}"
     )
+    if rows and rows[0]["writer"]:
+        made = sum((r["save_times"] for r in rows), [])
+        spent = sum((r["save_server"] for r in rows), [])
+        nothing = float("nan")
+        ms = " / ".join(
+            figure(v * 1000, "", 0) for v in (percentile(made, 50), percentile(made, 95), max(made, default=nothing))
+        )
+        print(
+            f"The lead's check-ins ({rows[0]['writer']}), all crowds: {len(made)} saved, "
+            f"{sum(r['failed'] for r in rows)} failed; a save made took {ms} ms (p50 / p95 / max) as its client saw it"
+            + (
+                f", of which the server's own time (Server-Timing app) {figure(percentile(spent, 50) * 1000, '', 0)}"
+                f" / {figure(percentile(spent, 95) * 1000, ' ms', 0)}"
+                if spent
+                else ""
+            )
+        )
     for r in rows:
         for error in sorted(set(r["errors"]))[:5]:
             print(f"  {r['size']} sessions: {error} (x{r['errors'].count(error)})")

@@ -92,3 +92,23 @@ def test_the_api_writer_saves_through_the_server_and_a_refused_token_counts_as_f
     assert row["failed"] >= 1
     assert all(failure.startswith("ApiRefused: 401") for failure in row["failures"]), row["failures"]
     assert checkins(db_path) == before
+
+
+def test_the_report_says_which_writer_and_its_failed_saves(capsys):
+    refused = ["ApiRefused: 401 unauthorized: this token was revoked."] * 2
+    row = {
+        **dict.fromkeys(("p50", "p95", "opened_p95", "clicks_p95", "server_p50", "server_p95", "rate"), 0.1),
+        **dict.fromkeys(("cores", "cpu_page", "loop_share", "client_cpu", "peak", "per_session", "load"), 0.1),
+        **dict.fromkeys(("save_p50", "save_p95", "save_max"), float("nan")),
+        **{"size": 2, "pages": 8, "errors": [], "writer": "api", "saved": 0, "failed": 2, "failures": refused},
+        **{"save_times": [], "save_server": []},
+    }
+    args = argparse.Namespace(pin=False, client="protocol", ramp=0.5, write_every=3.0, writer="api")
+
+    load.report([row], args, 200.0, "demo")
+
+    shown = capsys.readouterr().out
+    assert "| api | 0 / 2 | n/a / n/a / n/a ms |" in shown
+    assert "a check-in every 3 s (posted to the server's HTTP API" in shown
+    assert "The lead's check-ins (api), all crowds: 0 saved, 2 failed" in shown
+    assert "a save failed: ApiRefused: 401 unauthorized: this token was revoked. (x2)" in shown
