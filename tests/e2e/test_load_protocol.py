@@ -94,6 +94,26 @@ def test_the_api_writer_saves_through_the_server_and_a_refused_token_counts_as_f
     assert checkins(db_path) == before
 
 
+def report_row(**figures) -> dict:
+    """A row of the load report as :func:`load.measure` makes it, with ``figures`` changed."""
+    return {
+        **dict.fromkeys(("p50", "p95", "opened_p95", "clicks_p95", "server_p50", "server_p95", "rate"), 0.1),
+        **dict.fromkeys(("cores", "cpu_page", "loop_share", "client_cpu", "peak", "per_session", "load"), 0.1),
+        **dict.fromkeys(("save_p50", "save_p95", "save_max"), 0.05),
+        **{"size": 25, "pages": 100, "errors": [], "writer": "api", "saved": 3, "failed": 0, "failures": []},
+        **{"save_times": [0.05] * 3, "save_server": [0.04] * 3},
+        **figures,
+    }
+
+
+def test_a_crowd_size_run_again_is_served_only_when_every_run_of_it_was(capsys):
+    args = argparse.Namespace(pin=False, client="protocol", ramp=10, write_every=3.0, writer="api")
+
+    load.report([report_row(size=10), report_row(), report_row(p95=5.5), report_row()], args, 200.0, "100x")
+
+    assert "no error, every smaller crowd too: 10\n" in capsys.readouterr().out
+
+
 def test_the_report_says_which_writer_and_its_failed_saves(capsys):
     refused = ["ApiRefused: 401 unauthorized: this token was revoked."] * 2
     row = {
