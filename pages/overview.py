@@ -13,7 +13,7 @@ import streamlit as st
 
 from okrdata import attention
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
-from ui import badges, chart_templates, charts, data, empty, form_data, sidebar, style, tables
+from ui import badges, chart_templates, charts, data, empty, form_data, lazy, sidebar, style, tables
 
 scope = sidebar.current()
 st.title("Overview")
@@ -172,12 +172,18 @@ else:
 notes = data.quality_findings(scope.cycle_id, scope.unit_id)
 if not notes.empty:
     warnings = int((notes["severity"] == "warning").sum())
-    with st.expander(f"Coaching notes: {len(notes)} ({badges.plural(warnings, 'warning')})", icon=":material/school:"):
-        st.caption("Advice on the shape of these OKRs; it never blocks anything.")
-        st.dataframe(
-            notes[["rule_title", "subject", "advice", "severity"]].rename(
-                columns={"rule_title": "Check", "subject": "About", "advice": "Advice", "severity": "Severity"}
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+    with lazy.expander(
+        f"Coaching notes: {len(notes)} ({badges.plural(warnings, 'warning')})",
+        "overview_coaching",
+        keep=False,
+        icon=":material/school:",
+    ) as shown:
+        if shown:
+            st.caption("Advice on the shape of these OKRs; it never blocks anything.")
+            st.dataframe(
+                notes[["rule_title", "subject", "advice", "severity"]].rename(
+                    columns={"rule_title": "Check", "subject": "About", "advice": "Advice", "severity": "Severity"}
+                ),
+                hide_index=True,
+                width="stretch",
+            )
