@@ -98,6 +98,16 @@ def open_page(page: str, params: dict | None = None, person: int | None = None, 
     return ok(at) if check else at
 
 
+def open_panels(at: AppTest, *opened: tuple[str, object]) -> AppTest:
+    """``at`` after the visitor opens, one click (run) each, the tabs and expanders ``opened``:
+    ``(key, label)`` selects the tab ``label`` of the tabs keyed ``key``, ``(key, True)`` opens
+    the expander keyed ``key``. Their content is drawn only once opened (``ui.lazy``)."""
+    for key, value in opened:
+        at.session_state[key] = value
+        ok(at.run())
+    return at
+
+
 class Demo:
     """Ids of a demo database, read through okrdata, to sign in and choose with.
 
