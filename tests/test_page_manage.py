@@ -41,7 +41,17 @@ def demo(demo_db) -> Demo:
     return Demo(demo_db)
 
 
-TABS = ("Cycles", "Units", "People", "Objectives", "Key results", "KPIs", "Carry over", "Import / export", "Notifications")
+TABS = (
+    "Cycles",
+    "Units",
+    "People",
+    "Objectives",
+    "Key results",
+    "KPIs",
+    "Carry over",
+    "Import / export",
+    "Notifications",
+)
 
 
 def open_as(
