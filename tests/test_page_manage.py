@@ -459,6 +459,11 @@ def test_a_tab_is_drawn_once_opened_and_stays_drawn_on_the_visit(demo):
     drawn = {t.label: len(t.children) > 0 for t in at.tabs}
     assert drawn == {t: t in ("Cycles", "Units", "People") for t in TABS}
     assert at.selectbox(key="mg_unit_pick").value and at.selectbox(key="mg_person_pick").value
+    # A new visit of the page starts again from the first tab alone.
+    ok(at.switch_page("pages/overview.py").run())
+    ok(at.switch_page(PAGE).run())
+    drawn = {t.label: len(t.children) > 0 for t in at.tabs}
+    assert drawn == {t: t == "Cycles" for t in TABS}
 
 
 def test_a_choice_made_in_a_tab_is_kept_when_the_visitor_comes_back_to_it(demo):
