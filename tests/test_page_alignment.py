@@ -389,3 +389,20 @@ def test_the_page_draws_no_more_elements_than_it_needs_and_the_outline_once_open
     orphans = set(expanders(at))  # "Aligned to nothing", below the tabs
     ok(open_everything(at))
     assert at.get("graphviz_chart") and set(expanders(at)) > orphans
+
+
+def test_an_objective_opened_in_the_outline_is_still_open_after_a_look_at_the_picture(demo_db):
+    f = facts(demo_db)
+    tree = f["tree"]
+    child = int(tree.loc[(tree["depth"] == 1) & (tree["section"] == al.ALIGNED), "objective_id"].iloc[0])
+    at = open_page()
+    at.session_state[view.expander_key(child)] = True
+    rerun(at)
+    assert expanders(at)[child].proto.expanded
+    tabs = [t.label for t in at.tabs]
+    for label in (tabs[0], tabs[1]):  # the Picture, then the Outline again
+        at.session_state["alignment_tab"] = label
+        rerun(at)
+    assert expanders(at)[child].proto.expanded
+    mine = f["krs"][f["krs"]["objective_id"] == child]
+    assert any(list(t.value["Key result"]) == list(mine["title"]) for t in at.dataframe)
