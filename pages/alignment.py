@@ -15,7 +15,7 @@ import streamlit as st
 
 from okrdata import alignment
 from ui import alignment_view as view
-from ui import badges, empty, sidebar
+from ui import badges, empty, lazy, sidebar
 from ui.badges import escape_markdown
 
 scope = sidebar.current()
@@ -80,22 +80,27 @@ if counts["context"]:
 aligned_roots = prepared.roots.get(alignment.ALIGNED, [])
 orphan_roots = prepared.roots.get(alignment.ORPHAN, [])
 
-tab_picture, tab_outline = st.tabs([":material/account_tree: Picture", ":material/format_list_bulleted: Outline"])
-with tab_picture:
-    view.picture(prepared, what)
-with tab_outline:
-    if aligned_roots:
-        st.caption(
-            (
-                "Company objectives at the top"
-                if scope.unit_id is None
-                else f"The objectives above {what_md} (context) at the top, down to its own"
+# Only the tabs opened on this visit are drawn (ui.lazy): the picture at first.
+(tab_picture, picture_shown), (tab_outline, outline_shown) = lazy.tabs(
+    [":material/account_tree: Picture", ":material/format_list_bulleted: Outline"], key="alignment_tab"
+)
+if picture_shown:
+    with tab_picture:
+        view.picture(prepared, what)
+if outline_shown:
+    with tab_outline:
+        if aligned_roots:
+            st.caption(
+                (
+                    "Company objectives at the top"
+                    if scope.unit_id is None
+                    else f"The objectives above {what_md} (context) at the top, down to its own"
+                )
+                + "; open one to see its progress, its key results and the objectives aligned to it, at any depth."
             )
-            + "; open one to see its progress, its key results and the objectives aligned to it, at any depth."
-        )
-        view.outline(prepared, alignment.ALIGNED, closed=closed, unit_name=what)
-    else:
-        st.caption(f"None of {what_md}'s objectives is aligned to a company objective yet: see below.")
+            view.outline(prepared, alignment.ALIGNED, closed=closed, unit_name=what)
+        else:
+            st.caption(f"None of {what_md}'s objectives is aligned to a company objective yet: see below.")
 
 if orphan_roots:
     st.subheader("Aligned to nothing")

@@ -2,7 +2,8 @@
 export; notifications.
 
 One tab per thing, each drawn by a module of :mod:`ui.manage` from one
-:class:`~ui.manage.context.ManageContext` built here for this run. Everyone sees the tables and
+:class:`~ui.manage.context.ManageContext` built here for this run, from the first time it is
+opened on a visit of the page (:mod:`ui.lazy`). Everyone sees the tables and
 the exports, and chooses their own digest. The forms show to a signed-in lead, for the units
 they lead and those below them (units, objectives, key results, KPIs, carrying over, import), or
 to an admin: everything, and only an admin manages cycles and people, makes the full export and
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import forms, sidebar
+from ui import forms, lazy, sidebar
 from ui.manage import (
     carry_over,
     cycles,
@@ -56,6 +57,8 @@ TABS = {
     "Import / export": import_export.draw,
     "Notifications": notifications.draw,
 }
-for tab, draw in zip(st.tabs(list(TABS)), TABS.values()):
-    with tab:
-        draw(ctx)
+# Only the tabs opened on this visit are drawn (ui.lazy): the Cycles tab at first.
+for (tab, shown), draw in zip(lazy.tabs(list(TABS), key="mg_tab"), TABS.values()):
+    if shown:
+        with tab:
+            draw(ctx)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from okrdata.numbers import AT_RISK, OFF_TRACK, ON_TRACK, STALE
-from ui import badges, charts, data, empty, overview_data, sidebar, style, tables
+from ui import badges, charts, data, empty, lazy, overview_data, sidebar, style, tables
 
 scope = sidebar.current()
 st.title("Overview")
@@ -138,12 +138,18 @@ else:
 notes = data.quality_findings(scope.cycle_id, scope.unit_id)
 if not notes.empty:
     warnings = int((notes["severity"] == "warning").sum())
-    with st.expander(f"Coaching notes: {len(notes)} ({badges.plural(warnings, 'warning')})", icon=":material/school:"):
-        st.caption("Advice on the shape of these OKRs; it never blocks anything.")
-        st.dataframe(
-            notes[["rule_title", "subject", "advice", "severity"]].rename(
-                columns={"rule_title": "Check", "subject": "About", "advice": "Advice", "severity": "Severity"}
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+    with lazy.expander(
+        f"Coaching notes: {len(notes)} ({badges.plural(warnings, 'warning')})",
+        "overview_coaching",
+        keep=False,
+        icon=":material/school:",
+    ) as shown:
+        if shown:
+            st.caption("Advice on the shape of these OKRs; it never blocks anything.")
+            st.dataframe(
+                notes[["rule_title", "subject", "advice", "severity"]].rename(
+                    columns={"rule_title": "Check", "subject": "About", "advice": "Advice", "severity": "Severity"}
+                ),
+                hide_index=True,
+                width="stretch",
+            )

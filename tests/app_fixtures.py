@@ -98,6 +98,50 @@ def open_page(page: str, params: dict | None = None, person: int | None = None, 
     return ok(at) if check else at
 
 
+def open_panels(at: AppTest, *opened: tuple[str, object]) -> AppTest:
+    """``at`` after the visitor opens, one click (run) each, the tabs and expanders ``opened``:
+    ``(key, label)`` selects the tab ``label`` of the tabs keyed ``key``, ``(key, True)`` opens
+    the expander keyed ``key``. Their content is drawn only once opened (``ui.lazy``)."""
+    for key, value in opened:
+        at.session_state[key] = value
+        ok(at.run())
+    return at
+
+
+def open_everything(at: AppTest) -> AppTest:
+    """``at`` after the visitor opens every tab (one click each) and every expander drawn only
+    once opened (``ui.lazy``), until nothing new shows: the page with all it can show, as every
+    tab and expander was drawn before they were drawn lazily."""
+    from streamlit.testing.v1.element_tree import Block
+
+    from ui import lazy
+
+    done: set[tuple[str, object]] = set()
+
+    def tab_sets(node, found: dict[str, list[str]]) -> dict[str, list[str]]:
+        for child in node.children.values():
+            if isinstance(child, Block):
+                if child.type == "tab_container" and child.proto.id.startswith("$$ID-"):
+                    found[child.proto.id.split("-", 2)[2]] = [t.label for t in child.children.values()]
+                tab_sets(child, found)
+        return found
+
+    while True:
+        tabs = tab_sets(at.main, {})
+        lazy_keys = list(at.session_state[lazy.SEEN]) if lazy.SEEN in at.session_state else []
+        clicks = [(key, label) for key, labels in tabs.items() for label in labels if (key, label) not in done]
+        expanders = [(key, True) for key in lazy_keys if key not in tabs and (key, True) not in done]
+        if not clicks and not expanders:
+            return at
+        done.update(clicks + expanders)
+        for key, value in expanders:
+            at.session_state[key] = value
+        for key, value in clicks or [(None, None)]:
+            if key is not None:
+                at.session_state[key] = value
+            ok(at.run())
+
+
 class Demo:
     """Ids of a demo database, read through okrdata, to sign in and choose with.
 
@@ -192,10 +236,11 @@ def screen(at) -> list[bytes]:
 
 
 def cold_screen(
-    page: str, params: dict | None = None, person: int | None = None, state: dict | None = None
+    page: str, params: dict | None = None, person: int | None = None, state: dict | None = None, open_all: bool = False
 ) -> list[bytes]:
     """:func:`screen` of ``page`` opened in a new session with every cache forgotten (a cold
-    run), as :func:`open_page` opens it, with the widgets' values ``state`` (key → value) set."""
+    run), as :func:`open_page` opens it, with the widgets' values ``state`` (key → value) set;
+    with ``open_all``, after every tab and expander was opened (:func:`open_everything`)."""
     from ui import data
 
     data.clear()
@@ -206,7 +251,8 @@ def cold_screen(
     for key, value in (state or {}).items():
         at.session_state[key] = value
     at.query_params.update(params or {})
-    return screen(ok(at.switch_page(page).run()))
+    at = ok(at.switch_page(page).run())
+    return screen(open_everything(at) if open_all else at)
 
 
 def built_after_a_checkin(at, path, unit_id=None) -> list[str]:

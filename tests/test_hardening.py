@@ -37,7 +37,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from app_fixtures import APP, ROOT, clear_streamlit_caches, copy_db, demo_db  # noqa: F401
+from app_fixtures import APP, ROOT, clear_streamlit_caches, copy_db, demo_db, open_everything, open_panels  # noqa: F401
 from google.protobuf.json_format import MessageToDict
 from hostile import LONG, SHORT_TEXTS, add_hostile_okrs
 from streamlit.testing.v1 import AppTest
@@ -149,9 +149,11 @@ def signed_in_admin(ids) -> AppTest:
 
 
 def run(at: AppTest, page: str, params: dict) -> AppTest:
+    """``page`` opened with ``params``, then every tab and expander drawn only once opened."""
     at.query_params.clear()
     at.query_params.update(params)
-    return at.switch_page(page).run()
+    at.switch_page(page).run()
+    return at if at.exception else open_everything(at)
 
 
 # --- 1. hostile texts ---------------------------------------------------------------------
@@ -485,6 +487,7 @@ def test_a_refused_import_on_the_manage_page_changes_nothing(demo_db):
     at.session_state[PERSON_KEY] = admin
     at.switch_page("pages/manage.py").run()
     assert not at.exception
+    open_panels(at, ("mg_tab", "Import / export"))
     uploaders = [u for u in at.file_uploader if u.proto.label == "Spreadsheet to import"]
     assert len(uploaders) == 1
     sample = ROOT / "seed" / "import-example.csv"

@@ -10,6 +10,7 @@ from app_fixtures import (  # noqa: F401
     demo_db,
     ok,
     open_page,
+    open_panels,
     with_db,
 )
 from streamlit.testing.v1 import AppTest
@@ -31,7 +32,10 @@ def person_id(path, local: str) -> int:
 
 
 def open_as(path, who: str | None) -> AppTest:
-    return open_page(PAGE, person=None if who is None else person_id(path, who))
+    """Manage opened by ``who``, on its Notifications tab (drawn once opened)."""
+    return open_panels(
+        open_page(PAGE, person=None if who is None else person_id(path, who)), ("mg_tab", "Notifications")
+    )
 
 
 def messages(at) -> list[str]:

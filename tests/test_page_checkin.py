@@ -12,7 +12,7 @@ import re
 
 import app_fixtures
 import pytest
-from app_fixtures import APP, clear_streamlit_caches, demo_db, ok, open_page  # noqa: F401
+from app_fixtures import APP, clear_streamlit_caches, demo_db, ok, open_page, open_panels  # noqa: F401
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
@@ -60,6 +60,11 @@ def demo(demo_db) -> Demo:
 
 def open_as(demo: Demo, who: str | None, page: str = PAGE) -> AppTest:
     return open_page(page, person=None if who is None else demo.people[who])
+
+
+def open_corrections(demo: Demo, at: AppTest) -> AppTest:
+    """``at`` after the visitor opens Web App's "Correct or withdraw a check-in" (drawn once opened)."""
+    return open_panels(at, (f"ci_hist_{demo.web}_fix_open", True))
 
 
 def value_box(at, kr_id):
@@ -250,6 +255,7 @@ def test_a_correction_keeps_its_revision_and_a_withdrawal_needs_confirming(demo)
     at.selectbox(key="ci_team").set_value(demo.web)
     ok(at.run())
     kr_id = int(at.selectbox(key=f"ci_hist_{demo.web}").value)
+    open_corrections(demo, at)
     checkin = newest_checkin(demo, kr_id)
     cid = int(checkin["checkin_id"])
     value = float(checkin["value"])
@@ -285,6 +291,7 @@ def test_a_correction_keeps_its_revision_and_a_withdrawal_needs_confirming(demo)
 def test_a_conflicting_edit_is_refused(demo):
     at = open_as(demo, "lead")
     kr_id = int(at.selectbox(key=f"ci_hist_{demo.web}").value)
+    open_corrections(demo, at)
     checkin = newest_checkin(demo, kr_id)
     cid = int(checkin["checkin_id"])
     assert at.text_input(key=f"ci_edit_{cid}_value").value  # the form is open
@@ -432,6 +439,7 @@ def correct_confidence(demo, at, kr_id: int) -> int:
     """Correct the confidence of the key result's newest check-in in Past check-ins; return it."""
     at.selectbox(key=f"ci_hist_{demo.web}").set_value(kr_id)
     ok(at.run())
+    open_corrections(demo, at)
     checkin = newest_checkin(demo, kr_id)
     cid = int(checkin["checkin_id"])
     corrected = 2 if int(checkin["confidence"]) != 2 else 3
@@ -590,6 +598,7 @@ def test_a_correction_form_drawn_again_after_someone_elses_correction_saves(demo
     at = open_as(demo, "lead")
     at.selectbox(key=f"ci_hist_{demo.web}").set_value(kr_id)
     ok(at.run())
+    open_corrections(demo, at)
     checkin = newest_checkin(demo, kr_id)
     cid = int(checkin["checkin_id"])
     assert at.text_input(key=f"ci_edit_{cid}_value").value  # the lead's correction form is open
@@ -598,6 +607,7 @@ def test_a_correction_form_drawn_again_after_someone_elses_correction_saves(demo
     ok(other.run())
     other.selectbox(key=f"ci_hist_{demo.web}").set_value(kr_id)
     ok(other.run())
+    open_corrections(demo, other)
     other.text_input(key=f"ci_edit_{cid}_value").input("55")
     ok(other.button(key=f"ci_edit_{cid}__save").click().run())
     assert any("Correction saved" in s.value for s in other.success), errors(other)
@@ -605,6 +615,7 @@ def test_a_correction_form_drawn_again_after_someone_elses_correction_saves(demo
     at = away_and_back(at)
     at.selectbox(key=f"ci_hist_{demo.web}").set_value(kr_id)
     ok(at.run())
+    open_corrections(demo, at)
     assert at.text_input(key=f"ci_edit_{cid}_value").value == "55"  # drawn afresh: the admin's value
     at.number_input(key=f"ci_edit_{cid}_confidence").set_value(2)
     ok(at.button(key=f"ci_edit_{cid}__save").click().run())
@@ -673,6 +684,7 @@ def test_a_correction_picks_its_date_the_same_way_and_saves_it(demo):
     at = open_as(demo, "lead")
     at.selectbox(key=f"ci_hist_{demo.web}").set_value(kr_id)
     ok(at.run())
+    open_corrections(demo, at)
     pick = at.selectbox(key=f"ci_hist_{demo.web}_pick")
     checkin_id = int(pick.value)
     day = at.selectbox(key=f"ci_edit_{checkin_id}_date")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 import streamlit as st
-from app_fixtures import clear_streamlit_caches, demo_db, ok, open_page  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, ok, open_page, open_panels  # noqa: F401
 
 from okrdata import transfer
 from okrdata.db import connect
@@ -38,7 +38,7 @@ def admin_page(demo_db, monkeypatch):
         checkins = db.execute("SELECT count(*) FROM checkins WHERE deleted = 0").fetchone()[0]
     finally:
         db.close()
-    at = open_page(PAGE, person=admin)
+    at = open_panels(open_page(PAGE, person=admin), ("mg_tab", "Import / export"))
     return at, chosen, workbook, checkins
 
 

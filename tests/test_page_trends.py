@@ -12,7 +12,7 @@ import json
 
 import pandas as pd
 import pytest
-from app_fixtures import clear_streamlit_caches, demo_db, elements, metrics, ok  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, elements, metrics, ok, open_everything  # noqa: F401
 from app_fixtures import open_page as open_app
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
@@ -291,7 +291,10 @@ def test_key_result_deep_link_draws_values_confidences_and_notes(demo_db):
     assert shown_metrics["Progress"] == badges.pct(kr["progress"])
     assert shown_metrics["Confidence"] == f"{int(kr['confidence'])}/10"
     assert shown_metrics["Value now"] == badges.number(kr["value"], label)
-    # its check-ins, newest first
+    # its check-ins, newest first, once their expander is opened
+    [box] = [e for e in at.expander if e.label == f"Check-ins ({int(kr['checkin_count'])})"]
+    assert not box.children and not [d for d in at.dataframe if "Note" in d.value.columns]
+    open_everything(at)
     tables = [d.value for d in at.dataframe if "Note" in d.value.columns]
     assert len(tables) == 1 and len(tables[0]) == int(kr["checkin_count"])
 

@@ -12,7 +12,7 @@ import json
 import pandas as pd
 import pyarrow as pa
 import pytest
-from app_fixtures import clear_streamlit_caches, demo_db, ok, open_page  # noqa: F401
+from app_fixtures import clear_streamlit_caches, demo_db, ok, open_everything, open_page, open_panels  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from okrdata import attention, wording
@@ -74,7 +74,7 @@ def test_progress_bars_in_tables_are_one_neutral_colour_on_every_page(demo_db):
     admin = facts(demo_db)["admin"]
     found = []
     for page in PAGES:
-        found += [(page.path, c) for c in progress_columns(open_page(page.path, person=admin))]
+        found += [(page.path, c) for c in progress_columns(open_everything(open_page(page.path, person=admin)))]
     assert len({path for path, _ in found}) >= 5, found  # overview, alignment, okrs, manage, review...
     assert [(path, c.get("color")) for path, c in found if c.get("color") != badges.NEUTRAL] == []
     assert badges.NEUTRAL not in badges.COLOURS.values(), "the neutral colour is no status's"
@@ -88,6 +88,7 @@ def test_a_key_result_without_check_ins_reads_dashes_not_none(demo_db):
     kr = f["krs"][f["krs"]["kr_type"] == "increase"].iloc[0]
     execute(demo_db, "UPDATE checkins SET deleted = 1 WHERE kr_id = ?", [int(kr["kr_id"])])
     at = open_page("pages/manage.py", {"cycle": str(f["cycle"])}, person=f["admin"])
+    open_panels(at, ("mg_tab", "Key results"))
     at.selectbox(key="mg_kr_obj").set_value(int(kr["objective_id"]))
     ok(at.run())
     tables = [t.value for t in at.dataframe if "Key result" in t.value.columns and "Goalposts" in t.value.columns]
@@ -104,7 +105,9 @@ def test_no_table_on_any_page_holds_an_empty_cell(demo_db):
     execute(demo_db, "UPDATE checkins SET deleted = 1 WHERE kr_id = ?", [int(silent["kr_id"])])
     checked = 0
     for page in PAGES:
-        at = open_page(page.path, {"cycle": str(f["cycle"]), "unit": str(int(silent["unit_id"]))}, person=f["admin"])
+        at = open_everything(
+            open_page(page.path, {"cycle": str(f["cycle"]), "unit": str(int(silent["unit_id"]))}, person=f["admin"])
+        )
         for table in at.dataframe:
             checked += 1
             empty = [c for c in table.value.columns if table.value[c].isna().any()]

@@ -18,7 +18,7 @@ import streamlit as st
 
 from okrdata import checkin_rows, history, wording, writes
 from okrdata.errors import ValidationError
-from ui import badges, data, form_data, forms, style, tables
+from ui import badges, data, form_data, forms, lazy, style, tables
 from ui.checkin_form import day_choices, day_picker, prefill_together
 
 
@@ -182,16 +182,17 @@ def history_section(cycle: dict, labels: dict[int, str], unit_labels: dict[int, 
     if writable and not checkins.empty:
         options = [int(i) for i in checkins["checkin_id"].iloc[::-1]]
         by_id = {int(r["checkin_id"]): r for r in checkins.to_dict("records")}
-        with st.expander("Correct or withdraw a check-in", icon=":material/edit:"):
-            picked = st.selectbox(
-                "Check-in",
-                options=options,
-                format_func=lambda i: (
-                    f"{badges.day(by_id[i]['checkin_date'])}: {badges.number(by_id[i]['value'], unit_label)}, "
-                    f"confidence {wording.confidence(by_id[i]['confidence'])}"
-                ),
-                key=f"{key}_pick",
-            )
-            correction_form(by_id[int(picked)], cycle, f"ci_fix_{int(kr_id)}")
+        with lazy.expander("Correct or withdraw a check-in", f"{key}_fix_open", icon=":material/edit:") as shown:
+            if shown:
+                picked = st.selectbox(
+                    "Check-in",
+                    options=options,
+                    format_func=lambda i: (
+                        f"{badges.day(by_id[i]['checkin_date'])}: {badges.number(by_id[i]['value'], unit_label)}, "
+                        f"confidence {wording.confidence(by_id[i]['confidence'])}"
+                    ),
+                    key=f"{key}_pick",
+                )
+                correction_form(by_id[int(picked)], cycle, f"ci_fix_{int(kr_id)}")
     if writable:
         forms.feedback(f"ci_fix_{int(kr_id)}")

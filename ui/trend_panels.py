@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from okrdata import trends as tr
-from ui import badges, charts, style
+from ui import badges, charts, lazy, style
 from ui.trend_data import View
 
 SERIES_NOTE = (
@@ -128,17 +128,20 @@ def checkins(history: pd.DataFrame, label: str) -> None:
     :func:`okrdata.queries.checkin_history` of that key result)."""
     if history.empty:
         return
-    with st.expander(f"Check-ins ({len(history)})", icon=":material/history:"):
-        shown = history.iloc[::-1]
-        st.dataframe(
-            {
-                "Date": [badges.day(d) for d in shown["checkin_date"]],
-                "Value": [badges.number(v, label) for v in shown["value"]],
-                "Confidence": [int(c) for c in shown["confidence"]],
-                "Note": list(shown["note"].fillna("")),
-                "By": list(shown["author_name"].fillna("")),
-            },
-            hide_index=True,
-            width="stretch",
-            column_config={"Confidence": st.column_config.NumberColumn("Confidence", format="%d/10")},
-        )
+    with lazy.expander(
+        f"Check-ins ({len(history)})", "trends_checkins_open", keep=False, icon=":material/history:"
+    ) as opened:
+        if opened:
+            shown = history.iloc[::-1]
+            st.dataframe(
+                {
+                    "Date": [badges.day(d) for d in shown["checkin_date"]],
+                    "Value": [badges.number(v, label) for v in shown["value"]],
+                    "Confidence": [int(c) for c in shown["confidence"]],
+                    "Note": list(shown["note"].fillna("")),
+                    "By": list(shown["author_name"].fillna("")),
+                },
+                hide_index=True,
+                width="stretch",
+                column_config={"Confidence": st.column_config.NumberColumn("Confidence", format="%d/10")},
+            )

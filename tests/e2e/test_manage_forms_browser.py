@@ -110,3 +110,48 @@ def test_a_new_kpi_form_is_empty_after_a_save_and_a_second_click_creates_nothing
     no_exception(page)
     shot(page, tmp_path, "3-double-click")
     assert kpis_named(db_file, other) == 1
+
+
+def test_a_half_filled_form_keeps_what_was_typed_across_tabs_and_a_closed_expander(server, page, tmp_path):
+    """A tab and a create form are drawn only once opened (ui.lazy); what was typed in them and
+    not saved is still there after the visitor looks at another tab, or folds the form away, and
+    comes back."""
+    db_file = server_db(server)
+    page.goto(server.url)
+    wait_for_heading(page, "Overview")
+    sign_in(page, ADMIN, "demo")
+    open_from_sidebar(page, "Manage")
+    main = page.locator("[data-testid='stMain']")
+
+    def open_tab(name: str) -> None:
+        main.get_by_role("tab", name=name).click()
+        wait_for_app(page, TIMEOUT)
+
+    open_tab("Units")
+    box = main.locator("[data-testid='stExpander']", has_text="New unit")
+    box.locator("summary").click()
+    wait_for_app(page, TIMEOUT)
+    name = box.locator("[data-testid='stForm'] input[aria-label='Name']")
+    description = box.locator("[data-testid='stForm'] textarea[aria-label='Description']")
+    name.fill("Half-typed unit")
+    description.fill("Not saved yet")
+
+    open_tab("People")
+    main.locator("[data-testid='stExpander']", has_text="Add a person").wait_for(timeout=TIMEOUT)
+    open_tab("Units")
+    assert name.input_value() == "Half-typed unit"
+    assert description.input_value() == "Not saved yet"
+
+    box.locator("summary").click()  # folded away, then opened again
+    wait_for_app(page, TIMEOUT)
+    box.locator("summary").click()
+    wait_for_app(page, TIMEOUT)
+    no_exception(page)
+    shot(page, tmp_path, "half-filled-kept")
+    assert name.input_value() == "Half-typed unit"
+    assert description.input_value() == "Not saved yet"
+    db = connect(db_file)
+    try:
+        assert db.execute("SELECT count(*) FROM units WHERE name = 'Half-typed unit'").fetchone()[0] == 0
+    finally:
+        db.close()

@@ -1,8 +1,9 @@
 """What the Manage tabs' forms share: reading stored values into inputs, the lock line, and the
 two shapes of form every tab draws.
 
-- :func:`create_form`: an expander holding a form that creates a thing; its inputs are keyed by
-  the form's round (:func:`ui.forms.fresh_id`), so it comes back empty after a save.
+- :func:`create_form`: an expander holding a form that creates a thing, drawn once opened; its
+  inputs are keyed by the form's round (:func:`ui.forms.fresh_id`), so it comes back empty after
+  a save.
 - :func:`edit_form`: a form that changes one stored row and hands okrdata the row as it was read
   (:func:`ui.forms.read_row`), with its version, so that a save made after someone else changed
   the row is refused, with a button to reload the form.
@@ -22,7 +23,7 @@ import pandas as pd
 import sqlite_utils
 import streamlit as st
 
-from ui import forms
+from ui import forms, lazy
 
 Create = Callable[[sqlite_utils.Database, dict, str], "str | None"]
 """A create form's write: given a connection, the signed-in person and the prefix of the
@@ -73,29 +74,33 @@ def fill(prefix: str, values: Mapping[str, Any]) -> None:
         forms.prefill(f"{prefix}_{name}", initial)
 
 
-@contextmanager
 def create_form(
     form_id: str,
     title: str,
     button: str,
     write: Create,
+    fields: Callable[[str], None],
     *,
     icon: str = ":material/add:",
     prefill: Mapping[str, Any] | None = None,
     reset: Iterable[str] | None = None,
-) -> Iterator[str]:
-    """The expander ``title`` holding the create form ``form_id``; yields the prefix of its inputs.
+) -> None:
+    """The expander ``title`` holding the create form ``form_id``.
 
-    Draw the inputs, keyed ``{prefix}_{name}``, inside the ``with``; then the primary ``button``
-    calls ``write(db, person, prefix)``. ``prefill`` gives inputs their first values, by name. A
-    save empties the inputs (only those named in ``reset``, when given) and the form comes back
-    empty under a new prefix; errors and the success message show below it.
+    ``fields(prefix)`` draws the inputs, keyed ``{prefix}_{name}``, from the first time the
+    expander is opened on a visit of the page (:mod:`ui.lazy`: a collapsed form costs nothing,
+    and one left half-filled keeps what was typed); then the primary ``button`` calls
+    ``write(db, person, prefix)``. ``prefill`` gives inputs their first values, by name. A save
+    empties the inputs (only those named in ``reset``, when given) and the form comes back empty
+    under a new prefix; errors and the success message show below it.
     """
-    with st.expander(title, icon=icon):
+    with lazy.expander(title, f"mg_open__{form_id}", icon=icon) as shown:
+        if not shown:
+            return
         fid = forms.fresh_id(form_id)
         fill(fid, prefill or {})
         with st.form(fid):
-            yield fid
+            fields(fid)
             forms.submit_button(
                 button,
                 form_id,

@@ -66,12 +66,15 @@ def _new(ctx: ManageContext) -> None:
         return f"Cycle {escape_markdown(name)} created."
 
     prefill = {"start": start, "end": start + dt.timedelta(days=90)}
-    with create_form("mg_cycle_new", "New cycle", "Create cycle", write, prefill=prefill) as fid:
+
+    def fields(fid: str) -> None:
         st.text_input("Name", key=f"{fid}_name", placeholder="2027 Q1")
         a, b, c = st.columns(3)
         a.date_input("Start date", key=f"{fid}_start")
         b.date_input("End date", key=f"{fid}_end")
         c.selectbox("State", ["planning", "active"], key=f"{fid}_state")
+
+    create_form("mg_cycle_new", "New cycle", "Create cycle", write, fields, prefill=prefill)
 
 
 def _edit(ctx: ManageContext) -> None:

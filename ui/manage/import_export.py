@@ -14,7 +14,7 @@ import streamlit as st
 
 from okrdata import transfer
 from okrdata.errors import ValidationError
-from ui import auth, data, forms
+from ui import auth, data, forms, lazy
 from ui.badges import escape_markdown
 from ui.manage.common import no_rights
 from ui.manage.context import ManageContext
@@ -32,20 +32,21 @@ def draw(ctx: ManageContext) -> None:
         "check-in (key result, date, value, confidence, note); an export below is an example of the layout. Every "
         "row is checked first: a file with any bad row is refused whole, and the database is left as it was."
     )
-    with st.expander("The columns", icon=":material/table_chart:"):
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Column": [c.header for c in transfer.OKR_COLUMNS],
-                    "Required": ["yes" if c.required else "" for c in transfer.OKR_COLUMNS],
-                    "Also known as": [", ".join(c.synonyms[:4]) for c in transfer.OKR_COLUMNS],
-                    "What it holds": [c.help for c in transfer.OKR_COLUMNS],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            key="mg_import_columns",
-        )
+    with lazy.expander("The columns", "mg_columns_open", keep=False, icon=":material/table_chart:") as shown:
+        if shown:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Column": [c.header for c in transfer.OKR_COLUMNS],
+                        "Required": ["yes" if c.required else "" for c in transfer.OKR_COLUMNS],
+                        "Also known as": [", ".join(c.synonyms[:4]) for c in transfer.OKR_COLUMNS],
+                        "What it holds": [c.help for c in transfer.OKR_COLUMNS],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                key="mg_import_columns",
+            )
     _import(ctx)
     st.divider()
     _export(ctx)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from okrdata import history, lookups, writes
 from okrdata.schema import KR_TYPES
-from ui import data, form_data, forms, tables
+from ui import data, form_data, forms, lazy, tables
 from ui.badges import escape_markdown
 from ui.manage.common import as_int, create_form, edit_form, fill, no_rights, number_text, row_of
 from ui.manage.context import ManageContext
@@ -83,24 +83,27 @@ def _tables(krs: pd.DataFrame, frame: pd.DataFrame) -> None:
         )
     if changes.empty:
         return
-    with st.expander(f"Goalposts moved ({len(changes)})", icon=":material/swap_vert:"):
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Key result": changes["kr_title"],
-                    "Change": [
-                        history.describe_goalpost_change(f, b, a)
-                        for f, b, a in zip(changes["field"], changes["before"], changes["after"])
-                    ],
-                    "Who": changes["changed_by_name"].fillna(""),
-                    "When": [str(t).replace("T", " ")[:16] for t in changes["changed_at"]],
-                    "Why": changes["reason"],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            key="mg_goalposts_table",
-        )
+    with lazy.expander(
+        f"Goalposts moved ({len(changes)})", "mg_kr_goalposts_open", keep=False, icon=":material/swap_vert:"
+    ) as shown:
+        if shown:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Key result": changes["kr_title"],
+                        "Change": [
+                            history.describe_goalpost_change(f, b, a)
+                            for f, b, a in zip(changes["field"], changes["before"], changes["after"])
+                        ],
+                        "Who": changes["changed_by_name"].fillna(""),
+                        "When": [str(t).replace("T", " ")[:16] for t in changes["changed_at"]],
+                        "Why": changes["reason"],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                key="mg_goalposts_table",
+            )
 
 
 def _fields(ctx: ManageContext, key: str, kpi_labels: dict, reason: bool = False) -> None:
@@ -161,8 +164,14 @@ def _new(ctx: ManageContext, objective_id: int, kpi_labels: dict) -> None:
         return f"Key result {escape_markdown(c['title'])} created."
 
     prefill = {"type": "increase", "weight": "1", "cadence": 7}
-    with create_form("mg_kr_new", "New key result", "Create key result", write, prefill=prefill) as fid:
-        _fields(ctx, fid, kpi_labels)
+    create_form(
+        "mg_kr_new",
+        "New key result",
+        "Create key result",
+        write,
+        lambda fid: _fields(ctx, fid, kpi_labels),
+        prefill=prefill,
+    )
 
 
 def _edit(ctx: ManageContext, krs: pd.DataFrame, kpi_labels: dict) -> None:

@@ -98,8 +98,9 @@ def _new(ctx: ManageContext) -> None:
 
     unit_id = ctx.scope.unit_id
     prefill = {"frequency": 7, **({"unit": unit_id} if unit_id in ctx.editable_units else {})}
-    with create_form("mg_kpi_new", "New KPI", "Create KPI", write, prefill=prefill) as fid:
-        _fields(ctx, fid, with_unit=True)
+    create_form(
+        "mg_kpi_new", "New KPI", "Create KPI", write, lambda fid: _fields(ctx, fid, with_unit=True), prefill=prefill
+    )
 
 
 def _reading(rows: dict[int, dict]) -> None:
@@ -113,11 +114,14 @@ def _reading(rows: dict[int, dict]) -> None:
     # Only the value is keyed by the form's round: after a reading it is empty, the KPI and date stay.
     forms.prefill(f"{form_id}_date", dt.date.today())
     icon = ":material/add_chart:"
-    with create_form(form_id, "Record a reading", "Record reading", write, icon=icon, reset=["value"]) as fid:
+
+    def fields(fid: str) -> None:
         st.selectbox("KPI", list(rows), format_func=lambda i: _label(rows[i]), key=f"{form_id}_kpi")
         a, b = st.columns(2)
         a.date_input("Date", key=f"{form_id}_date")
         b.text_input("Value", key=f"{fid}_value")
+
+    create_form(form_id, "Record a reading", "Record reading", write, fields, icon=icon, reset=["value"])
 
 
 def _edit(ctx: ManageContext, rows: dict[int, dict]) -> None:

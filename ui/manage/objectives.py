@@ -12,7 +12,7 @@ import streamlit as st
 
 from okrdata import writes
 from okrdata.schema import OBJECTIVE_KINDS
-from ui import data, form_data, forms, tables
+from ui import data, form_data, forms, lazy, tables
 from ui.badges import escape_markdown
 from ui.manage.common import as_int, edit_form, fill, no_rights, number_text, present
 from ui.manage.context import ManageContext
@@ -118,29 +118,30 @@ def _new(ctx: ManageContext) -> None:
     scope = ctx.scope
     # Not a create_form: the unit picker sits outside the form, so that the alignment options
     # follow it, and keeps its choice after a save.
-    with st.expander("New objective", icon=":material/add:"):
-        form_id = "mg_obj_new"
-        fid = forms.fresh_id(form_id)
-        forms.prefill(
-            f"{form_id}_unit", scope.unit_id if scope.unit_id in ctx.editable_units else ctx.editable_units[0]
-        )
-        unit_id = st.selectbox("Unit", ctx.editable_units, format_func=ctx.unit_label, key=f"{form_id}_unit")
-        options, labels = align_options(scope.cycle_id, int(unit_id))
-        fill(fid, {"kind": "committed", "weight": "1"})
-        if forms.value(f"{fid}_align") not in options:
-            st.session_state[f"{fid}_align"] = ""
-        with st.form(fid):
-            _fields(ctx, fid, options, labels)
+    with lazy.expander("New objective", "mg_open__mg_obj_new", icon=":material/add:") as shown:
+        if shown:
+            form_id = "mg_obj_new"
+            fid = forms.fresh_id(form_id)
+            forms.prefill(
+                f"{form_id}_unit", scope.unit_id if scope.unit_id in ctx.editable_units else ctx.editable_units[0]
+            )
+            unit_id = st.selectbox("Unit", ctx.editable_units, format_func=ctx.unit_label, key=f"{form_id}_unit")
+            options, labels = align_options(scope.cycle_id, int(unit_id))
+            fill(fid, {"kind": "committed", "weight": "1"})
+            if forms.value(f"{fid}_align") not in options:
+                st.session_state[f"{fid}_align"] = ""
+            with st.form(fid):
+                _fields(ctx, fid, options, labels)
 
-            def write(db, who, cycle_id=int(scope.cycle_id)):
-                changes = _changes(fid)
-                unit = forms.value(f"{form_id}_unit")
-                writes.add_objective(db, cycle_id, unit, changes.pop("title"), person=who, **changes)
-                return "Objective created."
+                def write(db, who, cycle_id=int(scope.cycle_id)):
+                    changes = _changes(fid)
+                    unit = forms.value(f"{form_id}_unit")
+                    writes.add_objective(db, cycle_id, unit, changes.pop("title"), person=who, **changes)
+                    return "Objective created."
 
-            reset = [f"{fid}_{k}" for k in FIELDS]
-            forms.submit_button("Create objective", form_id, write, type="primary", reset=reset)
-        forms.feedback(form_id)
+                reset = [f"{fid}_{k}" for k in FIELDS]
+                forms.submit_button("Create objective", form_id, write, type="primary", reset=reset)
+            forms.feedback(form_id)
 
 
 def _edit(ctx: ManageContext, mine: list[int], labels: dict[int, str]) -> None:

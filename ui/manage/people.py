@@ -63,13 +63,15 @@ def _new(ctx: ManageContext) -> None:
         )
         return f"{escape_markdown(name)} added."
 
-    with create_form("mg_person_new", "Add a person", "Add person", write, icon=":material/person_add:") as fid:
+    def fields(fid: str) -> None:
         _fields(ctx, fid)
         st.text_input(
             "Password (optional: without one they sign in through single sign-on)",
             type="password",
             key=f"{fid}_password",
         )
+
+    create_form("mg_person_new", "Add a person", "Add person", write, fields, icon=":material/person_add:")
 
 
 def _edit(ctx: ManageContext) -> None:

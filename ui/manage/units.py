@@ -54,8 +54,7 @@ def _new(ctx: ManageContext) -> None:
         )
         return f"Unit {escape_markdown(name)} created."
 
-    with create_form("mg_unit_new", "New unit", "Create unit", write) as fid:
-        _fields(ctx, fid, ctx.editable_units)
+    create_form("mg_unit_new", "New unit", "Create unit", write, lambda fid: _fields(ctx, fid, ctx.editable_units))
 
 
 def _edit(ctx: ManageContext) -> None:
