@@ -30,6 +30,7 @@ replay: ``replay:demo@before``).
     python bench/click_probe.py --scale 100 --repeat 5 --pages Overview Check-in
     python bench/click_probe.py --apps bare frame demo --detail       # the frame alone, message kinds
     python bench/click_probe.py --replay --before /tmp/old-checkout   # each page's floor; an older checkout too
+    python bench/click_probe.py --after-write --write-gap 1           # a click a second after a colleague's check-in
 
 Times are wall-clock on a shared machine: compare the apps within one run (they are clicked in
 turn, so a slow spell costs each), not figures across runs.
@@ -427,6 +428,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--pages", nargs="+", help="dashboard pages to click (default: all)")
     parser.add_argument("--after-write", action="store_true", help="also click right after a check-in")
+    parser.add_argument(
+        "--write-gap",
+        type=float,
+        default=0.0,
+        help="seconds between that check-in and the click (default 0: at once, racing the server's warmer)",
+    )
     parser.add_argument("--detail", action="store_true", help="print each page's messages by kind")
     parser.add_argument(
         "--replay",
@@ -516,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
                         bare_click()
                         if kind == "after a write":
                             writers[name].save()
+                            time.sleep(args.write_gap)
                         clicks.append(tab.click(title, kind))
                         print(f"  {name} {title} {kind}: {clicks[-1].total:.0f} ms", file=sys.stderr)
             browser.close()
