@@ -264,3 +264,21 @@ def test_the_server_lifespan_runs_the_warmer_while_it_serves(setting, running, d
     while len(_warm_threads()) > before and time.monotonic() < deadline:
         time.sleep(0.01)
     assert len(_warm_threads()) == before
+
+
+def test_a_unit_archived_since_a_page_read_its_summary_is_warmed_under_its_own_name(demo_db):
+    from ui import summary_data
+
+    cycle = data.default_cycle_id()
+    db = connect(demo_db)
+    try:
+        unit = db.execute("SELECT id, name FROM units WHERE name = 'Web App'").fetchone()
+        assert summary_data.summary_report(cycle, unit[0]).scope == unit[1]
+        warmer = warm.Warmer(data.path())
+        warmer.run_once()
+        writes.archive_unit(db, unit[0], person=writes.SYSTEM, version=writes.version_of(db, "units", unit[0]))
+    finally:
+        db.close()
+    assert warmer.run_once() >= 1
+    assert warmer.last_error is None
+    assert summary_data.summary_report(cycle, unit[0]).scope == unit[1]
