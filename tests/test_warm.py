@@ -282,3 +282,28 @@ def test_a_unit_archived_since_a_page_read_its_summary_is_warmed_under_its_own_n
     assert warmer.run_once() >= 1
     assert warmer.last_error is None
     assert summary_data.summary_report(cycle, unit[0]).scope == unit[1]
+
+
+def test_archiving_what_pages_showed_leaves_the_warmer_without_an_error(demo_db):
+    demo = Demo(demo_db)
+    for page in PAGES:
+        open_page(page, params={"unit": str(demo.web)}, person=demo.people["admin"])
+    warmer = warm.Warmer(data.path())
+    warmer.run_once()
+    db = connect(demo_db)
+    try:
+        objective, kr = db.execute(
+            "SELECT o.id, kr.id FROM objectives o JOIN key_results kr ON kr.objective_id = o.id "
+            "WHERE o.cycle_id = ? AND o.unit_id = ? ORDER BY o.id, kr.id LIMIT 1",
+            [demo.cycle, demo.web],
+        ).fetchone()
+        for table, archive, row in (
+            ("key_results", writes.archive_key_result, kr),
+            ("objectives", writes.archive_objective, objective),
+            ("units", writes.archive_unit, demo.web),
+        ):
+            archive(db, row, person=writes.SYSTEM, version=writes.version_of(db, table, row))
+            assert warmer.run_once() >= 1
+            assert warmer.last_error is None, table
+    finally:
+        db.close()
