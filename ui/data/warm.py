@@ -28,7 +28,7 @@ import threading
 import time
 from typing import Any
 
-from okrdata import config
+from okrdata import config, wording
 from ui.data import cache
 from ui.data.database import today
 
@@ -78,6 +78,7 @@ class Warmer:
         self.built = 0
         """Results brought up to date, in all rounds."""
         self.last_error: str | None = None
+        """What the last round could not build (the first of them), None when it built everything."""
         self._seen: Any = None
         self._busy = threading.Lock()
         self._stop = threading.Event()
@@ -104,17 +105,20 @@ class Warmer:
             ]
             # What was asked for last first: most likely what the next page asks for again.
             owed.sort(key=lambda item: item[0], reverse=True)
-            built = 0
+            built, failed = 0, []
             for _, key, entry, reader in owed:
                 self._after_pages()
                 try:
                     built += reader.warm(key, entry)
                 except Exception as exc:  # a page asking later gets the same error, shown its way
-                    if self.last_error is None:
-                        log.warning("warming %s after a write failed: %s", reader.__qualname__, exc)
-                    self.last_error = f"{type(exc).__name__}: {exc}"
-                else:
-                    self.last_error = None
+                    failed.append(f"{reader.__qualname__}: {type(exc).__name__}: {exc}")
+            if failed:
+                log.warning(
+                    "warming after a write failed for %s: %s",
+                    wording.plural(len(failed), "result"),
+                    "; ".join(failed[:3]),
+                )
+            self.last_error = failed[0] if failed else None
             self._seen = state
             self.rounds += 1
             self.built += built
