@@ -19,15 +19,13 @@ from ui import badges, chart_templates, data, form_data, tables
 
 def scope_names(unit_id: int | None) -> tuple[str, str]:
     """(the company's name, the unit's) as the sidebar names them: ``"whole company"`` for the
-    unit when ``unit_id`` is None."""
-    choices = data.scope_choices()
+    unit when ``unit_id`` is None. An archived unit keeps its name: the warmer may build its
+    summary again after the archiving, for a page that read it before."""
+    company = data.scope_choices()["company_name"]
     if unit_id is None:
-        return choices["company_name"], "whole company"
-    if int(unit_id) in choices["unit_names"]:
-        return choices["company_name"], choices["unit_names"][int(unit_id)]
-    # Archived since the page asked (the warmer builds it again for the same unit): its own name.
+        return company, "whole company"
     every = data.units(include_archived=True)
-    return choices["company_name"], str(every.loc[every["id"] == int(unit_id), "name"].iloc[0])
+    return company, str(every.loc[every["id"] == int(unit_id), "name"].iloc[0])
 
 
 @data.reader(reads=("today",), shared=True)

@@ -21,6 +21,7 @@ import os
 import threading
 from collections.abc import AsyncIterator, Callable
 
+from okrdata.background import Rounds
 from okrdata.db import connect
 from okrdata.errors import ValidationError
 from okrdata.notify import settings as notify_settings
@@ -35,8 +36,10 @@ def poke() -> None:
     _wake.set()
 
 
-class Scheduler:
+class Scheduler(Rounds):
     """A daemon thread running the notification jobs every ``interval_s`` seconds."""
+
+    name = "okr-notify"
 
     def __init__(
         self,
@@ -49,10 +52,8 @@ class Scheduler:
         self.interval_s = interval_s
         self.clock = clock
         self.load_settings = load_settings
+        super().__init__()
         self.runs = 0
-        self.last_error: str | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self) -> None:
         """One round: run what is due; any failure is logged, never raised (the app goes on)."""
@@ -93,30 +94,12 @@ class Scheduler:
         except ValidationError:
             return notify_settings.DEFAULT_INTERVAL_MINUTES * 60.0
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self.run_once()
-            _wake.wait(self._interval())
-            _wake.clear()
+    def _wait(self) -> None:
+        _wake.wait(self._interval())
+        _wake.clear()
 
-    def start(self) -> Scheduler:
-        """Start the thread (once)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="okr-notify", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop after the round in progress."""
-        self._stop.set()
+    def _interrupt(self) -> None:
         _wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
 
 def start_if_enabled(db_file: str | os.PathLike | None = None) -> Scheduler | None:

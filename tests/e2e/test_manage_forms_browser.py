@@ -42,13 +42,18 @@ def kpis_named(db_file, name: str) -> int:
         db.close()
 
 
-def test_a_new_kpi_form_is_empty_after_a_save_and_a_second_click_creates_nothing(server, page, tmp_path):
-    db_file = server_db(server)
+def manage_as_admin(server, page):
+    """Manage opened by the demo's admin, signed in from the Overview; its main area."""
     page.goto(server.url)
     wait_for_heading(page, "Overview")
     sign_in(page, ADMIN, "demo")
     open_from_sidebar(page, "Manage")
-    main = page.locator("[data-testid='stMain']")
+    return page.locator("[data-testid='stMain']")
+
+
+def test_a_new_kpi_form_is_empty_after_a_save_and_a_second_click_creates_nothing(server, page, tmp_path):
+    db_file = server_db(server)
+    main = manage_as_admin(server, page)
     main.get_by_role("tab", name="KPIs").click()
     box = main.locator("[data-testid='stExpander']", has_text="New KPI")
     box.locator("summary").click()
@@ -117,11 +122,7 @@ def test_a_half_filled_form_keeps_what_was_typed_across_tabs_and_a_closed_expand
     not saved is still there after the visitor looks at another tab, or folds the form away, and
     comes back."""
     db_file = server_db(server)
-    page.goto(server.url)
-    wait_for_heading(page, "Overview")
-    sign_in(page, ADMIN, "demo")
-    open_from_sidebar(page, "Manage")
-    main = page.locator("[data-testid='stMain']")
+    main = manage_as_admin(server, page)
 
     def open_tab(name: str) -> None:
         main.get_by_role("tab", name=name).click()

@@ -29,6 +29,7 @@ import time
 from typing import Any
 
 from okrdata import config, wording
+from okrdata.background import Rounds
 from ui.data import cache
 from ui.data.database import today
 
@@ -56,8 +57,10 @@ def enabled() -> bool:
     )
 
 
-class Warmer:
+class Warmer(Rounds):
     """A daemon thread warming the readers of one database file after each write."""
+
+    name = "okr-warm"
 
     def __init__(
         self,
@@ -68,6 +71,7 @@ class Warmer:
         quiet_s: float = QUIET_S,
         most_yield_s: float = MOST_YIELD_S,
     ):
+        super().__init__()
         self.db_file = db_file
         self.poll_s = poll_s
         self.recent_s = recent_s
@@ -81,8 +85,6 @@ class Warmer:
         """What the last round could not build (the first of them), None when it built everything."""
         self._seen: Any = None
         self._busy = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def _state(self) -> Any:
         # Nothing to warm before a page has read the file (and opened the versions' watch).
@@ -146,27 +148,5 @@ class Warmer:
             time.sleep(0.005)
         return False
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self.poll_s):
-            try:
-                self.run_once()
-            except Exception as exc:  # the warmer must outlive a broken file; pages say what is wrong
-                self.last_error = f"{type(exc).__name__}: {exc}"
-
-    def start(self) -> Warmer:
-        """Start the thread (once)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="okr-warm", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop after the round in progress."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def _wait(self) -> None:
+        self._stop.wait(self.poll_s)
